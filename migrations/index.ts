@@ -1,0 +1,4 @@
+// Every migration, in order. Listed by hand so that the compiled server and ts-jest load the same set.
+import { Foundation1763900000000 } from './1763900000000-Foundation.js';
+
+export const migrations = [Foundation1763900000000];

@@ -1,0 +1,30 @@
+import 'reflect-metadata';
+import { DataSource } from 'typeorm';
+import { migrations } from '../../migrations/index.js';
+import { entities } from '../entities.js';
+
+export interface DataSourceOptions {
+  url: string;
+  poolSize?: number;
+  applicationName?: string;
+}
+
+// Never `synchronize`: the schema is whatever migrations/ says, reviewed by hand.
+export function createDataSource({ url, poolSize = 10, applicationName = 'enforcement-api' }: DataSourceOptions): DataSource {
+  return new DataSource({
+    type: 'postgres',
+    url,
+    entities,
+    migrations,
+    migrationsTransactionMode: 'each',
+    synchronize: false,
+    poolSize,
+    applicationName,
+    extra: { connectionTimeoutMillis: 5000, idleTimeoutMillis: 30000 },
+  });
+}
+
+export async function migrate(dataSource: DataSource): Promise<string[]> {
+  const applied = await dataSource.runMigrations({ transaction: 'each' });
+  return applied.map((m) => m.name);
+}

@@ -1,0 +1,34 @@
+import { Field, ObjectType, registerEnumType } from 'type-graphql';
+import { Column, Entity, Index } from 'typeorm';
+import { Node } from '../../shared/relay/node.js';
+
+export enum AgencyKind {
+  PUBLIC_SECURITY = 'PUBLIC_SECURITY',
+  MARKET_REGULATION = 'MARKET_REGULATION',
+  CUSTOMS = 'CUSTOMS',
+  IP_OFFICE = 'IP_OFFICE',
+  PROSECUTOR = 'PROSECUTOR',
+  OTHER = 'OTHER',
+}
+registerEnumType(AgencyKind, { name: 'AgencyKind' });
+
+@ObjectType({ implements: Node, description: 'A law-enforcement or regulatory body that receives referrals.' })
+@Entity('agency')
+export class Agency extends Node {
+  @Field()
+  @Column({ type: 'text' })
+  name!: string;
+
+  @Field({ description: 'Short unique code, e.g. "PSB-ZJ-YW".' })
+  @Index({ unique: true })
+  @Column({ type: 'text' })
+  code!: string;
+
+  @Field(() => AgencyKind)
+  @Column({ type: 'text' })
+  kind!: AgencyKind;
+
+  @Field({ description: 'Where it has authority: ISO 3166-1 or 3166-2 code, e.g. "CN-ZJ".' })
+  @Column({ type: 'text' })
+  jurisdiction!: string;
+}

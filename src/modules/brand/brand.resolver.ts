@@ -1,0 +1,45 @@
+import { Arg, Args, Authorized, Ctx, FieldResolver, Query, Resolver, Root } from 'type-graphql';
+import { ALL_ROLES } from '../../shared/auth/role.js';
+import type { RequestContext } from '../../shared/context.js';
+import { loadChildren } from '../../shared/data-access/scoped-query.js';
+import { Connection, ConnectionArgs, Page } from '../../shared/relay/connection.js';
+import { ListingFilter, ListingOrder } from '../listing/listing.inputs.js';
+import { Listing } from '../listing/listing.entity.js';
+import { listingsOf } from '../listing/listing.service.js';
+import { Brand } from './brand.entity.js';
+import { BrandFilter, BrandOrder } from './brand.inputs.js';
+import { listBrands } from './brand.service.js';
+import { Trademark } from './trademark.entity.js';
+
+export const BrandConnection = Connection(Brand);
+const ListingConnection = Connection(Listing);
+
+@Resolver(() => Brand)
+export class BrandResolver {
+  @Authorized(...ALL_ROLES)
+  @Query(() => BrandConnection, { description: 'Brands you may see (a brand partner: its own).' })
+  brands(
+    @Args() args: ConnectionArgs,
+    @Arg('filter', () => BrandFilter, { nullable: true }) filter: BrandFilter | undefined,
+    @Arg('orderBy', () => BrandOrder, { nullable: true }) orderBy: BrandOrder | undefined,
+    @Ctx() ctx: RequestContext,
+  ): Promise<Page<Brand>> {
+    return listBrands(ctx, filter, orderBy, args);
+  }
+
+  @FieldResolver(() => [Trademark])
+  trademarks(@Root() brand: Brand, @Ctx() ctx: RequestContext): Promise<Trademark[]> {
+    return loadChildren(ctx, Trademark, 'brand_id', brand.rowId);
+  }
+
+  @FieldResolver(() => ListingConnection, { description: 'Listings that claim this brand.' })
+  listings(
+    @Root() brand: Brand,
+    @Args() args: ConnectionArgs,
+    @Arg('filter', () => ListingFilter, { nullable: true }) filter: ListingFilter | undefined,
+    @Arg('orderBy', () => ListingOrder, { nullable: true }) orderBy: ListingOrder | undefined,
+    @Ctx() ctx: RequestContext,
+  ): Promise<Page<Listing>> {
+    return listingsOf(ctx, 'brand_id', brand.rowId, filter, orderBy, args);
+  }
+}

@@ -1,0 +1,34 @@
+import { Field, ID, InputType, registerEnumType } from 'type-graphql';
+import { DateRangeInput } from '../../shared/data-access/filters.js';
+import { OrderDirection } from '../../shared/relay/connection.js';
+import { OrderByInput, SortColumn } from '../../shared/relay/ordering.js';
+import { ListingStatus } from './listing.entity.js';
+
+@InputType()
+export class ListingFilter {
+  @Field(() => [ListingStatus], { nullable: true })
+  status?: ListingStatus[];
+
+  @Field(() => [ID], { nullable: true, description: 'Listings claiming any of these brands.' })
+  brandIds?: string[];
+
+  @Field(() => [ID], { nullable: true, description: 'Listings of any of these sellers.' })
+  sellerIds?: string[];
+
+  @Field(() => DateRangeInput, { nullable: true })
+  createdAt?: DateRangeInput;
+}
+
+export enum ListingOrderField {
+  CREATED_AT = 'CREATED_AT',
+  PRICE = 'PRICE',
+}
+registerEnumType(ListingOrderField, { name: 'ListingOrderField' });
+
+export const listingSortColumns: Record<ListingOrderField, SortColumn> = {
+  CREATED_AT: { column: 'created_at', property: 'createdAt' },
+  PRICE: { column: 'price_amount', property: 'priceAmount' },
+};
+export const LISTING_DEFAULT_ORDER = { field: ListingOrderField.CREATED_AT, direction: OrderDirection.DESC };
+export const ListingOrder = OrderByInput('ListingOrder', ListingOrderField, LISTING_DEFAULT_ORDER.field);
+export type ListingOrder = InstanceType<typeof ListingOrder>;

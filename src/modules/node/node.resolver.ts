@@ -1,0 +1,38 @@
+import { Arg, Authorized, Ctx, ID, Query, Resolver } from 'type-graphql';
+import { ALL_ROLES } from '../../shared/auth/role.js';
+import type { RequestContext } from '../../shared/context.js';
+import { badInput } from '../../shared/errors.js';
+import { loadById } from '../../shared/data-access/scoped-query.js';
+import { decodeGlobalId } from '../../shared/relay/global-id.js';
+import { Node } from '../../shared/relay/node.js';
+import { entities } from '../../entities.js';
+
+const MAX_NODES = 100;
+
+/** GraphQL type name -> entity class, for every entity that is a Node. */
+const nodeTypes = new Map(
+  entities.filter((entity) => entity.prototype instanceof Node).map((entity) => [entity.name, entity as unknown as { new (): Node; name: string }]),
+);
+
+function loadNode(ctx: RequestContext, globalId: string, argument: string): Promise<Node | null> {
+  const { typeName, rowId } = decodeGlobalId(globalId, argument);
+  const entity = nodeTypes.get(typeName);
+  // An unknown type reads like a record that does not exist.
+  return entity ? loadById(ctx, entity, rowId) : Promise.resolve(null);
+}
+
+@Resolver()
+export class NodeResolver {
+  @Authorized(...ALL_ROLES)
+  @Query(() => Node, { nullable: true, description: 'Any object by its global id; null if it does not exist or is out of your scope.' })
+  node(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<Node | null> {
+    return loadNode(ctx, id, 'id');
+  }
+
+  @Authorized(...ALL_ROLES)
+  @Query(() => [Node], { nullable: 'items', description: `Objects by global id, one entry per id in order (null for a miss); at most ${MAX_NODES} ids.` })
+  nodes(@Arg('ids', () => [ID]) ids: string[], @Ctx() ctx: RequestContext): Promise<(Node | null)[]> {
+    if (ids.length > MAX_NODES) throw badInput(`"ids" takes at most ${MAX_NODES} ids, got ${ids.length}.`, 'ids');
+    return Promise.all(ids.map((id, index) => loadNode(ctx, id, `ids[${index}]`)));
+  }
+}

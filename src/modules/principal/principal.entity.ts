@@ -1,0 +1,24 @@
+import { Field, ObjectType } from 'type-graphql';
+import { Column, Entity } from 'typeorm';
+import { Role } from '../../shared/auth/role.js';
+import { Node } from '../../shared/relay/node.js';
+
+@ObjectType({ implements: Node, description: 'Someone or something that calls the API with API keys.' })
+@Entity('principal')
+export class Principal extends Node {
+  @Field()
+  @Column({ type: 'text' })
+  name!: string;
+
+  @Field(() => Role)
+  @Column({ type: 'text' })
+  role!: Role;
+
+  /** Set for brand partners only. */
+  @Column({ name: 'brand_id', type: 'bigint', nullable: true })
+  brandId!: string | null;
+
+  /** Set for agency liaisons only. */
+  @Column({ name: 'agency_id', type: 'bigint', nullable: true })
+  agencyId!: string | null;
+}

@@ -1,0 +1,54 @@
+import { Arg, Args, Authorized, Ctx, FieldResolver, Query, Resolver, Root } from 'type-graphql';
+import { ALL_ROLES } from '../../shared/auth/role.js';
+import type { RequestContext } from '../../shared/context.js';
+import { loadChildren } from '../../shared/data-access/scoped-query.js';
+import { Connection, ConnectionArgs, Page } from '../../shared/relay/connection.js';
+import { Listing } from '../listing/listing.entity.js';
+import { ListingFilter, ListingOrder } from '../listing/listing.inputs.js';
+import { listingsOf } from '../listing/listing.service.js';
+import { SellerIdentifier } from './seller-identifier.entity.js';
+import { Seller } from './seller.entity.js';
+import { SellerFilter, SellerOrder } from './seller.inputs.js';
+import { listSellers } from './seller.service.js';
+
+const SellerConnection = Connection(Seller);
+const ListingConnection = Connection(Listing);
+
+@Resolver(() => Seller)
+export class SellerResolver {
+  @Authorized(...ALL_ROLES)
+  @Query(() => SellerConnection, { description: 'Sellers you may see.' })
+  sellers(
+    @Args() args: ConnectionArgs,
+    @Arg('filter', () => SellerFilter, { nullable: true }) filter: SellerFilter | undefined,
+    @Arg('orderBy', () => SellerOrder, { nullable: true }) orderBy: SellerOrder | undefined,
+    @Ctx() ctx: RequestContext,
+  ): Promise<Page<Seller>> {
+    return listSellers(ctx, filter, orderBy, args);
+  }
+
+  @FieldResolver(() => ListingConnection, { description: 'Listings of this seller that you may see.' })
+  listings(
+    @Root() seller: Seller,
+    @Args() args: ConnectionArgs,
+    @Arg('filter', () => ListingFilter, { nullable: true }) filter: ListingFilter | undefined,
+    @Arg('orderBy', () => ListingOrder, { nullable: true }) orderBy: ListingOrder | undefined,
+    @Ctx() ctx: RequestContext,
+  ): Promise<Page<Listing>> {
+    return listingsOf(ctx, 'seller_id', seller.rowId, filter, orderBy, args);
+  }
+
+  @FieldResolver(() => [SellerIdentifier], { description: 'What the seller is known by (internal roles only; empty otherwise).' })
+  identifiers(@Root() seller: Seller, @Ctx() ctx: RequestContext): Promise<SellerIdentifier[]> {
+    return loadChildren(ctx, SellerIdentifier, 'seller_id', seller.rowId);
+  }
+}
+
+@Resolver(() => SellerIdentifier)
+export class SellerIdentifierResolver {
+  @FieldResolver(() => String, { description: 'Keyed hash of the normalised value; masked for analysts.' })
+  valueHash(@Root() identifier: SellerIdentifier, @Ctx() ctx: RequestContext): string {
+    const masked = ctx.scope.kind === 'ALL' && ctx.scope.maskSensitive;
+    return masked ? `${identifier.valueHash.slice(0, 8)}…` : identifier.valueHash;
+  }
+}

@@ -1,0 +1,58 @@
+import 'reflect-metadata';
+import { GraphQLSchema } from 'graphql';
+import { AuthCheckerFn, buildSchema, getMetadataStorage, NonEmptyArray } from 'type-graphql';
+import { RequestContext } from './shared/context.js';
+import { forbidden } from './shared/errors.js';
+import { AgencyResolver } from './modules/agency/agency.resolver.js';
+import { BrandResolver } from './modules/brand/brand.resolver.js';
+import { ListingResolver } from './modules/listing/listing.resolver.js';
+import { NodeResolver } from './modules/node/node.resolver.js';
+import { ApiKeyResolver, PrincipalResolver } from './modules/principal/principal.resolver.js';
+import { SellerIdentifierResolver, SellerResolver } from './modules/seller/seller.resolver.js';
+
+const resolvers: NonEmptyArray<Function> = [
+  NodeResolver,
+  PrincipalResolver,
+  ApiKeyResolver,
+  BrandResolver,
+  AgencyResolver,
+  SellerResolver,
+  SellerIdentifierResolver,
+  ListingResolver,
+];
+
+const authChecker: AuthCheckerFn<RequestContext> = ({ context }, roles) => {
+  if (roles.includes(context.principal.role)) return true;
+  throw forbidden();
+};
+
+/**
+ * Closed by default: every root query and mutation must say which roles may call it. A resolver
+ * without `@Authorized(...)` stops the server from starting instead of being open to everyone.
+ */
+function assertEveryRootFieldAuthorized(): void {
+  const storage = getMetadataStorage();
+  const open = [...storage.queries, ...storage.mutations].filter(
+    (handler) =>
+      resolvers.includes(handler.target) &&
+      !storage.authorizedFields.some((auth) => auth.target === handler.target && auth.fieldName === handler.methodName) &&
+      !storage.authorizedResolver.some((auth) => auth.target === handler.target),
+  );
+  if (open.length) throw new Error(`Root fields without @Authorized: ${open.map((h) => h.schemaName).join(', ')}`);
+}
+
+let schema: Promise<GraphQLSchema> | undefined;
+
+export function buildAppSchema(): Promise<GraphQLSchema> {
+  schema ??= (async () => {
+    const built = await buildSchema({
+      resolvers,
+      authChecker,
+      validate: { forbidUnknownValues: false },
+      emitSchemaFile: false,
+    });
+    assertEveryRootFieldAuthorized();
+    return built;
+  })();
+  return schema;
+}

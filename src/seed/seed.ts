@@ -1,0 +1,144 @@
+import { SingleBar, Presets } from 'cli-progress';
+import { DataSource } from 'typeorm';
+import { identifierHash } from '../modules/seller/identifier-hash.js';
+import { IdentifierKind } from '../modules/seller/seller-identifier.entity.js';
+import { bulkInsert } from './bulk-insert.js';
+import { Random } from './random.js';
+
+/**
+ * A deterministic, realistic dataset. Scale 1: 1,000 brands, 50,000 sellers, 200,000 listings;
+ * every count grows linearly with the scale (the demo uses 0.01).
+ */
+export interface SeedOptions {
+  scale: number;
+  identifierHashKey: string;
+  showProgress?: boolean;
+  seed?: number;
+}
+
+export interface SeedCounts {
+  brands: number;
+  trademarks: number;
+  agencies: number;
+  sellers: number;
+  identifiers: number;
+  listings: number;
+}
+
+// Where counterfeit sellers are registered: mostly Chinese manufacturing provinces, then elsewhere.
+const REGIONS = ['CN-GD', 'CN-GD', 'CN-GD', 'CN-ZJ', 'CN-ZJ', 'CN-ZJ', 'CN-FJ', 'CN-FJ', 'CN-JS', 'CN-SH', 'CN-SD', 'CN-HE', 'CN-HA', 'CN-SC', 'CN-BJ', 'CN-HB', 'VN', 'TH', 'TR', 'MY', 'ID', 'US', 'IN'];
+const PLATFORMS = ['TAOBAO', 'TAOBAO', 'TMALL', '1688', 'ALIEXPRESS'];
+const SYLLABLES = ['ka', 'lo', 'mi', 'ra', 'ven', 'tor', 'sel', 'dia', 'nor', 'pex', 'lux', 'ari', 'zen', 'oma', 'qui', 'bel'];
+const PRODUCTS = ['handbag', 'sneakers', 'watch', 'sunglasses', 'perfume', 'belt', 'wallet', 'headphones', 'phone case', 'jacket', 'scarf', 'cosmetics set'];
+const SHOP_WORDS = ['Trading', 'Outlet', 'Boutique', 'Store', 'Factory Direct', 'Supply', 'Fashion', 'Select'];
+
+export const AGENCIES = [
+  { code: 'PSB-ZJ-YW', name: 'Yiwu Public Security Bureau', kind: 'PUBLIC_SECURITY', jurisdiction: 'CN-ZJ' },
+  { code: 'PSB-GD-GZ', name: 'Guangzhou Public Security Bureau', kind: 'PUBLIC_SECURITY', jurisdiction: 'CN-GD' },
+  { code: 'PSB-GD-SZ', name: 'Shenzhen Public Security Bureau', kind: 'PUBLIC_SECURITY', jurisdiction: 'CN-GD' },
+  { code: 'PSB-FJ-PT', name: 'Putian Public Security Bureau', kind: 'PUBLIC_SECURITY', jurisdiction: 'CN-FJ' },
+  { code: 'AMR-ZJ', name: 'Zhejiang Administration for Market Regulation', kind: 'MARKET_REGULATION', jurisdiction: 'CN-ZJ' },
+  { code: 'AMR-GD', name: 'Guangdong Administration for Market Regulation', kind: 'MARKET_REGULATION', jurisdiction: 'CN-GD' },
+  { code: 'AMR-JS', name: 'Jiangsu Administration for Market Regulation', kind: 'MARKET_REGULATION', jurisdiction: 'CN-JS' },
+  { code: 'GACC-SH', name: 'Shanghai Customs District', kind: 'CUSTOMS', jurisdiction: 'CN-SH' },
+  { code: 'GACC-GD', name: 'Guangzhou Customs District', kind: 'CUSTOMS', jurisdiction: 'CN-GD' },
+  { code: 'CNIPA', name: 'China National Intellectual Property Administration', kind: 'IP_OFFICE', jurisdiction: 'CN' },
+  { code: 'PROC-ZJ', name: "Zhejiang People's Procuratorate", kind: 'PROSECUTOR', jurisdiction: 'CN-ZJ' },
+  { code: 'PROC-GD', name: "Guangdong People's Procuratorate", kind: 'PROSECUTOR', jurisdiction: 'CN-GD' },
+  { code: 'HSI-US', name: 'Homeland Security Investigations (IPR Center)', kind: 'CUSTOMS', jurisdiction: 'US' },
+  { code: 'VN-MS', name: 'Vietnam Directorate of Market Surveillance', kind: 'MARKET_REGULATION', jurisdiction: 'VN' },
+] as const;
+
+const DAY = 86_400_000;
+
+export async function seedDataset(dataSource: DataSource, options: SeedOptions): Promise<SeedCounts> {
+  const random = new Random(options.seed ?? 20261123);
+  const scale = options.scale;
+  const counts = {
+    brands: Math.max(3, Math.round(1000 * scale)),
+    sellers: Math.max(20, Math.round(50_000 * scale)),
+    listings: Math.max(60, Math.round(200_000 * scale)),
+  };
+  const now = Date.now();
+  const bar = options.showProgress ? new SingleBar({ format: 'seed {bar} {percentage}% | {value}/{total} rows | {stage}' }, Presets.shades_classic) : null;
+  const estimatedRows = counts.brands * 3 + counts.sellers * 3 + counts.listings;
+  bar?.start(estimatedRows, 0, { stage: 'brands' });
+  const tick = (stage: string) => (n: number) => bar?.increment(n, { stage });
+
+  return dataSource.transaction(async (db) => {
+    const brandRows = Array.from({ length: counts.brands }, (_, i) => {
+      const name = `${cap(random.pick(SYLLABLES))}${random.pick(SYLLABLES)}${i < SYLLABLES.length ? '' : ` ${i}`}`;
+      return [new Date(now - random.int(400, 1500) * DAY), name, `${slug(name)}-${i + 1}`, random.chance(0.97) ? 'ACTIVE' : 'SUSPENDED'];
+    });
+    const brandIds = await bulkInsert(db, 'brand', { created_at: 'timestamptz', name: 'text', slug: 'text', status: 'text' }, brandRows, 5000, tick('brands'));
+
+    const trademarkRows = brandIds.flatMap((brandId, i) =>
+      Array.from({ length: random.int(1, 3) }, (_, k) => [
+        brandId, `${brandRows[i][1]}${k ? ` ${['Sport', 'Kids', 'Luxe'][k - 1]}` : ''}`, `TM-${i + 1}-${k + 1}`,
+        random.pick(['CN', 'EU', 'US', 'WIPO']), [random.int(1, 45), random.int(1, 45)].sort((a, b) => a - b),
+      ]),
+    );
+    await bulkInsert(db, 'trademark', { brand_id: 'bigint', mark: 'text', registration_number: 'text', jurisdiction: 'text', nice_classes: 'int[]' }, trademarkRows, 5000, tick('trademarks'));
+
+    await bulkInsert(db, 'agency', { code: 'text', name: 'text', kind: 'text', jurisdiction: 'text' }, AGENCIES.map((a) => [a.code, a.name, a.kind, a.jurisdiction]));
+
+    const sellerRows = Array.from({ length: counts.sellers }, (_, i) => {
+      const strikes = random.chance(0.7) ? 0 : random.int(1, 6);
+      const status = strikes >= 5 ? random.pick(['SUSPENDED', 'CLOSED']) : strikes >= 3 ? 'RESTRICTED' : strikes >= 1 ? 'WARNED' : 'ACTIVE';
+      return [new Date(now - random.int(30, 1200) * DAY), random.pick(PLATFORMS), `shop-${i + 1}`,
+        `${cap(random.pick(SYLLABLES))}${random.pick(SYLLABLES)} ${random.pick(SHOP_WORDS)}`, random.pick(REGIONS), status, strikes];
+    });
+    const sellerIds = await bulkInsert(db, 'seller',
+      { created_at: 'timestamptz', platform: 'text', external_id: 'text', display_name: 'text', region: 'text', status: 'text', strike_count: 'int' },
+      sellerRows, 5000, tick('sellers'));
+
+    // Networks: about a fifth of the sellers are run in groups of 2-8 that share a payment account,
+    // a phone or a business licence, as counterfeit operations spread over many shops do.
+    const identifierRows: unknown[][] = [];
+    let networkNumber = 0;
+    for (let i = 0; i < sellerIds.length; ) {
+      if (random.chance(0.2 / 4)) {
+        const size = random.int(2, 8);
+        const shared = random.pick([IdentifierKind.PAYMENT_ACCOUNT, IdentifierKind.PHONE, IdentifierKind.BUSINESS_LICENSE, IdentifierKind.DEVICE]);
+        networkNumber += 1;
+        for (let k = 0; k < size && i < sellerIds.length; k += 1, i += 1) {
+          identifierRows.push([sellerIds[i], shared, identifierHash(options.identifierHashKey, shared, `network-${networkNumber}-${shared}`)]);
+          identifierRows.push([sellerIds[i], IdentifierKind.EMAIL, identifierHash(options.identifierHashKey, IdentifierKind.EMAIL, `shop${i}@example.com`)]);
+        }
+      } else {
+        identifierRows.push([sellerIds[i], IdentifierKind.PAYMENT_ACCOUNT, identifierHash(options.identifierHashKey, IdentifierKind.PAYMENT_ACCOUNT, `acct-${i}`)]);
+        if (random.chance(0.6)) identifierRows.push([sellerIds[i], IdentifierKind.PHONE, identifierHash(options.identifierHashKey, IdentifierKind.PHONE, `+86 13${String(i).padStart(9, '0')}`)]);
+        i += 1;
+      }
+    }
+    await bulkInsert(db, 'seller_identifier', { seller_id: 'bigint', kind: 'text', value_hash: 'text' }, identifierRows, 10_000, tick('identifiers'));
+
+    const listingRows = Array.from({ length: counts.listings }, (_, i) => {
+      const brand = random.skewed(brandIds.length);
+      const seller = random.int(0, sellerIds.length - 1);
+      const createdAt = now - random.int(1, 730) * DAY - random.int(0, DAY - 1);
+      const roll = random.next();
+      const status = roll < 0.3 ? 'TAKEN_DOWN' : roll < 0.32 ? 'REINSTATED' : 'LIVE';
+      const product = random.pick(PRODUCTS);
+      return [new Date(createdAt), sellerIds[seller], brandIds[brand], `${brandRows[brand][1]} ${product} ${random.pick(['2026 new', 'original', 'top quality', 'factory price', 'AAA'])}`,
+        `https://${String(sellerRows[seller][1]).toLowerCase()}.example/item/${i + 1}`, random.int(500, 250_000), random.chance(0.85) ? 'CNY' : 'USD', status,
+        status === 'LIVE' ? null : new Date(createdAt + random.int(1, 60) * DAY)];
+    });
+    await bulkInsert(db, 'listing',
+      { created_at: 'timestamptz', seller_id: 'bigint', brand_id: 'bigint', title: 'text', url: 'text', price_amount: 'bigint', price_currency: 'text', status: 'text', taken_down_at: 'timestamptz' },
+      listingRows, 5000, tick('listings'));
+    bar?.stop();
+    return {
+      brands: brandIds.length, trademarks: trademarkRows.length, agencies: AGENCIES.length,
+      sellers: sellerIds.length, identifiers: identifierRows.length, listings: listingRows.length,
+    };
+  });
+}
+
+function cap(word: string): string {
+  return word[0].toUpperCase() + word.slice(1);
+}
+
+function slug(name: string): string {
+  return name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+}

@@ -1,0 +1,53 @@
+import { GraphQLJSONObject } from 'graphql-scalars';
+import { Field, ObjectType } from 'type-graphql';
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+
+/** One recorded change, chained to the previous one by hash so that tampering is detectable. */
+@ObjectType({ description: 'One recorded change: who did what, when, to which record.' })
+@Entity('audit_event')
+export class AuditEvent {
+  @Field(() => String, { description: 'Position in the whole audit chain (commit order).' })
+  @PrimaryColumn({ type: 'bigint', generated: 'identity' })
+  seq!: string;
+
+  @Field()
+  @Column({ type: 'timestamptz' })
+  at!: Date;
+
+  @Column({ name: 'actor_id', type: 'bigint', nullable: true })
+  actorId!: string | null;
+
+  @Field({ description: 'Who acted: principal name and role, or "system".' })
+  @Column({ name: 'actor_label', type: 'text' })
+  actorLabel!: string;
+
+  @Field({ description: 'What was done, e.g. "lead.triaged".' })
+  @Column({ type: 'text' })
+  action!: string;
+
+  @Field({ description: 'GraphQL type of the record changed.' })
+  @Column({ name: 'entity_type', type: 'text' })
+  entityType!: string;
+
+  @Column({ name: 'entity_id', type: 'bigint' })
+  entityId!: string;
+
+  @Field(() => GraphQLJSONObject, { nullable: true })
+  @Column({ type: 'jsonb', nullable: true })
+  before!: Record<string, unknown> | null;
+
+  @Field(() => GraphQLJSONObject, { nullable: true })
+  @Column({ type: 'jsonb', nullable: true })
+  after!: Record<string, unknown> | null;
+
+  @Column({ name: 'request_id', type: 'text', nullable: true })
+  requestId!: string | null;
+
+  @Field()
+  @Column({ name: 'prev_hash', type: 'text' })
+  prevHash!: string;
+
+  @Field()
+  @Column({ type: 'text' })
+  hash!: string;
+}

@@ -1,0 +1,235 @@
+import { ArgsType, ClassType, Field, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { EntityTarget, ObjectLiteral, SelectQueryBuilder } from 'typeorm';
+import { RequestContext } from '../context.js';
+import { badInput } from '../errors.js';
+import { scopedQuery } from '../data-access/scoped-query.js';
+import { decodeCursor, encodeCursor, SortValue } from './cursor.js';
+
+export const DEFAULT_PAGE_SIZE = 20;
+export const MAX_PAGE_SIZE = 100;
+
+export enum OrderDirection {
+  ASC = 'ASC',
+  DESC = 'DESC',
+}
+registerEnumType(OrderDirection, { name: 'OrderDirection' });
+
+@ArgsType()
+export class ConnectionArgs {
+  @Field(() => Int, { nullable: true, description: `How many items to return: 1 to ${MAX_PAGE_SIZE}, default ${DEFAULT_PAGE_SIZE}.` })
+  first?: number | null;
+
+  @Field(() => String, { nullable: true, description: 'Return the items after this cursor (an `endCursor` or edge `cursor`).' })
+  after?: string | null;
+}
+
+@ObjectType({ description: 'Where a page stands in its list.' })
+export class PageInfo {
+  @Field()
+  hasNextPage!: boolean;
+
+  @Field({ description: 'Only forward paging is supported: true when the page was requested with `after`.' })
+  hasPreviousPage!: boolean;
+
+  @Field(() => String, { nullable: true })
+  startCursor!: string | null;
+
+  @Field(() => String, { nullable: true })
+  endCursor!: string | null;
+}
+
+/** How a list is sorted: one column of the table, then the primary key to break ties. */
+export interface Ordering {
+  /** Name written into cursors, so that a cursor of one ordering is refused by another. */
+  key: string;
+  /** Column of alias `t`. Must be NOT NULL. */
+  column: string;
+  /** Entity property holding the column's value. */
+  property: string;
+  direction: OrderDirection;
+}
+
+export interface Edge<T> {
+  cursor: string;
+  node: T;
+}
+
+/** One page of a connection. `totalCount` runs its count query only when a client asks for it. */
+export class Page<T> {
+  constructor(
+    readonly edges: Edge<T>[],
+    readonly pageInfo: PageInfo,
+    private readonly count: () => Promise<number>,
+  ) {}
+
+  get nodes(): T[] {
+    return this.edges.map((edge) => edge.node);
+  }
+
+  get totalCount(): Promise<number> {
+    return this.count();
+  }
+}
+
+const connectionTypes = new Map<string, ClassType>();
+
+/** The GraphQL `XConnection` and `XEdge` types of an item type, created once. */
+export function Connection<T extends object>(Item: ClassType<T>): ClassType<Page<T>> {
+  const name = Item.name;
+  const existing = connectionTypes.get(name);
+  if (existing) return existing as ClassType<Page<T>>;
+
+  @ObjectType(`${name}Edge`, { description: `An edge to a ${name}.` })
+  class EdgeType {
+    @Field({ description: 'Opaque cursor of this edge: pass it as `after` to read on.' })
+    cursor!: string;
+
+    @Field(() => Item)
+    node!: T;
+  }
+
+  @ObjectType(`${name}Connection`, { description: `A page of ${name} items.` })
+  class ConnectionType {
+    @Field(() => [EdgeType])
+    edges!: EdgeType[];
+
+    @Field(() => [Item], { description: 'The nodes of `edges`, for clients that need no cursors.' })
+    nodes!: T[];
+
+    @Field(() => PageInfo)
+    pageInfo!: PageInfo;
+
+    @Field(() => Int, { description: 'How many items the whole list holds (counted only when asked for).' })
+    totalCount!: number;
+  }
+
+  connectionTypes.set(name, ConnectionType);
+  return ConnectionType as unknown as ClassType<Page<T>>;
+}
+
+export function pageSize(first: number | null | undefined): number {
+  if (first === null || first === undefined) return DEFAULT_PAGE_SIZE;
+  if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE_SIZE) {
+    throw badInput(`"first" must be between 1 and ${MAX_PAGE_SIZE}, got ${first}.`, 'first');
+  }
+  return first;
+}
+
+function applyKeyset<T extends ObjectLiteral>(qb: SelectQueryBuilder<T>, ordering: Ordering, after: string | null | undefined, first: number) {
+  if (after) {
+    const cursor = decodeCursor(after, ordering.key);
+    const op = ordering.direction === OrderDirection.ASC ? '>' : '<';
+    qb.andWhere(`(t.${ordering.column}, t.id) ${op} (:cursorValue, :cursorId)`, { cursorValue: cursor.value, cursorId: cursor.rowId });
+  }
+  return qb.orderBy(`t.${ordering.column}`, ordering.direction).addOrderBy('t.id', ordering.direction).limit(first + 1);
+}
+
+function toPage<T extends { rowId: string }>(
+  rows: T[],
+  first: number,
+  ordering: Ordering,
+  after: string | null | undefined,
+  count: () => Promise<number>,
+): Page<T> {
+  const edges = rows.slice(0, first).map((node) => ({
+    node,
+    cursor: encodeCursor(ordering.key, (node as Record<string, unknown>)[ordering.property] as SortValue, node.rowId),
+  }));
+  return new Page(
+    edges,
+    {
+      hasNextPage: rows.length > first,
+      hasPreviousPage: Boolean(after),
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges.at(-1)?.cursor ?? null,
+    },
+    count,
+  );
+}
+
+/** A root list: one keyset page of `qb` (a scoped, filtered query over alias `t`). */
+export async function paginate<T extends ObjectLiteral & { rowId: string }>(
+  qb: SelectQueryBuilder<T>,
+  ordering: Ordering,
+  args: ConnectionArgs,
+): Promise<Page<T>> {
+  const first = pageSize(args.first);
+  const countQuery = qb.clone();
+  let total: Promise<number> | undefined;
+  const rows = await applyKeyset(qb, ordering, args.after, first).getMany();
+  return toPage(rows, first, ordering, args.after, () => (total ??= countQuery.getCount()));
+}
+
+export interface ChildPageRequest<T extends ObjectLiteral> {
+  entity: { new (): T; name: string } & EntityTarget<T>;
+  /** Column of the child table that points at the parent. */
+  parentColumn: string;
+  parentId: string;
+  ordering: Ordering;
+  args: ConnectionArgs;
+  /** Extra conditions (a nested field's filter) and a key that tells them apart in the loader cache. */
+  filter?: { key: string; apply: (qb: SelectQueryBuilder<T>) => void };
+}
+
+/**
+ * A nested list (e.g. `seller.listings`): the pages of every parent asked for in one request are read
+ * with one statement, `unnest(parents) CROSS JOIN LATERAL (<scoped page query>)`, and counted with one
+ * more only if `totalCount` is asked for.
+ */
+export function loadChildPage<T extends ObjectLiteral & { rowId: string }>(ctx: RequestContext, request: ChildPageRequest<T>): Promise<Page<T>> {
+  const { entity, parentColumn, ordering, args, filter } = request;
+  const first = pageSize(args.first);
+  const baseKey = `${entity.name}.${parentColumn}.${filter?.key ?? ''}`;
+  const baseQuery = () => {
+    const qb = scopedQuery(ctx, entity);
+    filter?.apply(qb);
+    return qb;
+  };
+  const pages = ctx.loaders.get<string, T[]>(`page:${baseKey}:${ordering.key}:${ordering.direction}:${first}:${args.after ?? ''}`, async (parentIds) => {
+    const inner = applyKeyset(baseQuery().andWhere(`t.${parentColumn} = parent.id`), ordering, args.after, first);
+    const [sql, params] = inner.getQueryAndParameters();
+    const rows: Record<string, unknown>[] = await ctx.db.query(
+      `SELECT page.* FROM unnest($${params.length + 1}::bigint[]) AS parent(id) CROSS JOIN LATERAL (${sql}) page`,
+      [...params, parentIds],
+    );
+    return groupByParent(parentIds, rows.map((row) => hydrate(ctx, entity, row)), ctx, entity, parentColumn);
+  });
+  const counts = ctx.loaders.get<string, number>(`count:${baseKey}`, async (parentIds) => {
+    const rows: { parent: string; total: string }[] = await baseQuery()
+      .andWhere(`t.${parentColumn} IN (:...parentIds)`, { parentIds })
+      .select(`t.${parentColumn}`, 'parent')
+      .addSelect('count(*)', 'total')
+      .groupBy(`t.${parentColumn}`)
+      .getRawMany();
+    const byParent = new Map(rows.map((row) => [String(row.parent), Number(row.total)]));
+    return parentIds.map((id) => byParent.get(id) ?? 0);
+  });
+  return pages.load(request.parentId).then((rows) => toPage(rows, first, ordering, args.after, () => counts.load(request.parentId)));
+}
+
+/** Turns a raw row selected as `t_<column>` into an entity instance. */
+function hydrate<T extends ObjectLiteral>(ctx: RequestContext, entity: { new (): T }, row: Record<string, unknown>): T {
+  const instance = new entity() as Record<string, unknown>;
+  for (const column of ctx.dataSource.getMetadata(entity).columns) {
+    instance[column.propertyName] = row[`t_${column.databaseName}`];
+  }
+  return instance as T;
+}
+
+function groupByParent<T extends ObjectLiteral>(
+  parentIds: readonly string[],
+  rows: T[],
+  ctx: RequestContext,
+  entity: { new (): T },
+  parentColumn: string,
+): T[][] {
+  const property = ctx.dataSource.getMetadata(entity).columns.find((c) => c.databaseName === parentColumn)!.propertyName;
+  const groups = new Map<string, T[]>();
+  for (const row of rows) {
+    const key = String(row[property]);
+    const group = groups.get(key);
+    if (group) group.push(row);
+    else groups.set(key, [row]);
+  }
+  return parentIds.map((id) => groups.get(id) ?? []);
+}

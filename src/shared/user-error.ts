@@ -1,0 +1,52 @@
+import { Field, ObjectType, registerEnumType } from 'type-graphql';
+
+export enum UserErrorCode {
+  INVALID = 'INVALID',
+  NOT_FOUND = 'NOT_FOUND',
+  DUPLICATE = 'DUPLICATE',
+  STALE_VERSION = 'STALE_VERSION',
+  INVALID_TRANSITION = 'INVALID_TRANSITION',
+  IDEMPOTENCY_CONFLICT = 'IDEMPOTENCY_CONFLICT',
+}
+registerEnumType(UserErrorCode, { name: 'UserErrorCode', description: 'Why a mutation was refused. Nothing was changed.' });
+
+@ObjectType({ description: 'An expected failure of a mutation. When any is returned, nothing was changed.' })
+export class UserError {
+  @Field(() => [String], { nullable: true, description: 'Path of the input field at fault, e.g. ["input", "brandId"].' })
+  field!: string[] | null;
+
+  @Field()
+  message!: string;
+
+  @Field(() => UserErrorCode)
+  code!: UserErrorCode;
+}
+
+/** Thrown inside a service to abort its transaction and answer with a user error. */
+export class UserErrorException extends Error {
+  constructor(readonly userError: UserError) {
+    super(userError.message);
+  }
+}
+
+export function userError(code: UserErrorCode, message: string, field?: string[]): UserError {
+  return Object.assign(new UserError(), { code, message, field: field ?? null });
+}
+
+/** Rolls back the current transaction and answers with this user error. */
+export function refuse(code: UserErrorCode, message: string, field?: string[]): never {
+  throw new UserErrorException(userError(code, message, field));
+}
+
+/**
+ * Runs a mutation's service call and shapes its outcome as a payload: the result, or the user error
+ * that refused it (after its transaction rolled back). Unexpected errors propagate.
+ */
+export async function asPayload<T extends object>(work: () => Promise<T>): Promise<T & { userErrors: UserError[] }> {
+  try {
+    return { ...(await work()), userErrors: [] };
+  } catch (error) {
+    if (error instanceof UserErrorException) return { userErrors: [error.userError] } as unknown as T & { userErrors: UserError[] };
+    throw error;
+  }
+}

@@ -1,0 +1,54 @@
+import http from 'node:http';
+import { AddressInfo } from 'node:net';
+import pino from 'pino';
+import { Config, loadConfig } from '../../src/config';
+import { createApp } from '../../src/http/app';
+import { TestDatabase } from './database';
+
+export interface GraphQLResponse<T = any> {
+  status: number;
+  headers: Headers;
+  body: { data?: T; errors?: { message: string; path?: string[]; extensions?: Record<string, any> }[]; extensions?: Record<string, any> };
+}
+
+export interface TestServer {
+  url: string;
+  config: Config;
+  gql<T = any>(token: string | null, query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse<T>>;
+  close(): Promise<void>;
+}
+
+export const testConfig = (overrides: Record<string, string> = {}): Config =>
+  loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ...overrides });
+
+/** The real HTTP server on an ephemeral port over a test database. */
+export async function startTestServer(db: TestDatabase, env: Record<string, string> = {}): Promise<TestServer> {
+  const config = testConfig(env);
+  const { app, apollo } = await createApp(db.dataSource, config, pino({ level: 'silent' }));
+  const server = http.createServer(app);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url,
+    config,
+    async gql(token, query, variables) {
+      const response = await fetch(`${url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        body: JSON.stringify({ query, variables }),
+      });
+      return { status: response.status, headers: response.headers, body: (await response.json()) as GraphQLResponse<any>["body"] };
+    },
+    async close() {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      await apollo.stop();
+    },
+  };
+}
+
+/** The data of a response that must have succeeded without errors. */
+export function dataOf<T = any>(response: GraphQLResponse<T>): T {
+  if (response.body.errors?.length) throw new Error(`GraphQL errors: ${JSON.stringify(response.body.errors)}`);
+  return response.body.data as T;
+}
