@@ -2,10 +2,21 @@ import { AuditEvent } from './shared/audit/audit-event.entity.js';
 import { Agency } from './modules/agency/agency.entity.js';
 import { Brand } from './modules/brand/brand.entity.js';
 import { Trademark } from './modules/brand/trademark.entity.js';
+import { CustodyTransfer } from './modules/evidence/custody-transfer.entity.js';
+import { Evidence } from './modules/evidence/evidence.entity.js';
+import { Finding } from './modules/investigation/finding.entity.js';
+import { Investigation } from './modules/investigation/investigation.entity.js';
+import { Lead } from './modules/lead/lead.entity.js';
 import { Listing } from './modules/listing/listing.entity.js';
 import { ApiKey } from './modules/principal/api-key.entity.js';
 import { Principal } from './modules/principal/principal.entity.js';
+import { EnforcementOutcome } from './modules/referral/enforcement-outcome.entity.js';
+import { ReferralChange } from './modules/referral/referral-change.entity.js';
+import { Referral } from './modules/referral/referral.entity.js';
 import { SellerIdentifier } from './modules/seller/seller-identifier.entity.js';
 import { Seller } from './modules/seller/seller.entity.js';
 
-export const entities = [Brand, Trademark, Agency, Seller, SellerIdentifier, Listing, Principal, ApiKey, AuditEvent];
+export const entities = [
+  Brand, Trademark, Agency, Seller, SellerIdentifier, Listing, Principal, ApiKey, AuditEvent,
+  Lead, Investigation, Finding, Evidence, CustodyTransfer, Referral, EnforcementOutcome, ReferralChange,
+];

@@ -4,6 +4,11 @@ import { AuthCheckerFn, buildSchema, getMetadataStorage, NonEmptyArray } from 't
 import { RequestContext } from './shared/context.js';
 import { forbidden } from './shared/errors.js';
 import { AgencyResolver } from './modules/agency/agency.resolver.js';
+import { AuditTrailResolver } from './modules/audit/audit-trail.resolver.js';
+import { EvidenceResolver } from './modules/evidence/evidence.resolver.js';
+import { InvestigationResolver } from './modules/investigation/investigation.resolver.js';
+import { LeadResolver } from './modules/lead/lead.resolver.js';
+import { EnforcementOutcomeResolver, ReferralChangeResolver, ReferralResolver } from './modules/referral/referral.resolver.js';
 import { BrandResolver } from './modules/brand/brand.resolver.js';
 import { ListingResolver } from './modules/listing/listing.resolver.js';
 import { NodeResolver } from './modules/node/node.resolver.js';
@@ -19,6 +24,13 @@ const resolvers: NonEmptyArray<Function> = [
   SellerResolver,
   SellerIdentifierResolver,
   ListingResolver,
+  LeadResolver,
+  InvestigationResolver,
+  EvidenceResolver,
+  ReferralResolver,
+  EnforcementOutcomeResolver,
+  ReferralChangeResolver,
+  AuditTrailResolver,
 ];
 
 const authChecker: AuthCheckerFn<RequestContext> = ({ context }, roles) => {

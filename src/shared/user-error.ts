@@ -1,4 +1,4 @@
-import { Field, ObjectType, registerEnumType } from 'type-graphql';
+import { ClassType, Field, ObjectType, registerEnumType } from 'type-graphql';
 
 export enum UserErrorCode {
   INVALID = 'INVALID',
@@ -47,6 +47,42 @@ export async function asPayload<T extends object>(work: () => Promise<T>): Promi
     return { ...(await work()), userErrors: [] };
   } catch (error) {
     if (error instanceof UserErrorException) return { userErrors: [error.userError] } as unknown as T & { userErrors: UserError[] };
+    throw error;
+  }
+}
+
+const payloadTypes = new Map<string, ClassType>();
+
+/**
+ * The payload of a mutation that changes or creates one thing: `{ <field>: Item, userErrors }`.
+ * Services return the item; `payload` wraps it, or the user error that refused the change.
+ */
+export function Payload<T extends object>(name: string, field: string, Item: ClassType<T>): ClassType<MutationPayload<T>> {
+  const existing = payloadTypes.get(name);
+  if (existing) return existing as ClassType<MutationPayload<T>>;
+
+  @ObjectType(name)
+  class PayloadType {
+    @Field(() => Item, { name: field, nullable: true, description: 'Null when the mutation was refused.' })
+    result!: T | null;
+
+    @Field(() => [UserError], { description: 'Why the mutation was refused; empty on success.' })
+    userErrors!: UserError[];
+  }
+  payloadTypes.set(name, PayloadType);
+  return PayloadType as ClassType<MutationPayload<T>>;
+}
+
+export interface MutationPayload<T> {
+  result: T | null;
+  userErrors: UserError[];
+}
+
+export async function payload<T>(work: () => Promise<T>): Promise<MutationPayload<T>> {
+  try {
+    return { result: await work(), userErrors: [] };
+  } catch (error) {
+    if (error instanceof UserErrorException) return { result: null, userErrors: [error.userError] };
     throw error;
   }
 }

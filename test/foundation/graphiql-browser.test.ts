@@ -35,8 +35,9 @@ export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--
       });
       // What a user does once: paste the key in the Headers tab (GraphiQL keeps it in local storage).
       await page.addInitScript((token) => {
-        localStorage.setItem('graphiql:headers', JSON.stringify({ Authorization: `Bearer ${token}` }));
-        localStorage.setItem('graphiql:query', '{ viewer { name role } }');
+        const storage = (globalThis as unknown as { localStorage: { setItem(key: string, value: string): void } }).localStorage;
+        storage.setItem('graphiql:headers', JSON.stringify({ Authorization: `Bearer ${token}` }));
+        storage.setItem('graphiql:query', '{ viewer { name role } }');
       }, world.keys.analyst);
       await page.goto(`${server.url}/graphql`);
       await page.locator('.graphiql-execute-button').click();

@@ -3,6 +3,9 @@ import { ALL_ROLES } from '../../shared/auth/role.js';
 import type { RequestContext } from '../../shared/context.js';
 import { loadChildren } from '../../shared/data-access/scoped-query.js';
 import { Connection, ConnectionArgs, Page } from '../../shared/relay/connection.js';
+import { Lead } from '../lead/lead.entity.js';
+import { LeadFilter, LeadOrder } from '../lead/lead.inputs.js';
+import { leadsOf } from '../lead/lead.service.js';
 import { ListingFilter, ListingOrder } from '../listing/listing.inputs.js';
 import { Listing } from '../listing/listing.entity.js';
 import { listingsOf } from '../listing/listing.service.js';
@@ -13,6 +16,7 @@ import { Trademark } from './trademark.entity.js';
 
 export const BrandConnection = Connection(Brand);
 const ListingConnection = Connection(Listing);
+const LeadConnection = Connection(Lead);
 
 @Resolver(() => Brand)
 export class BrandResolver {
@@ -29,7 +33,18 @@ export class BrandResolver {
 
   @FieldResolver(() => [Trademark])
   trademarks(@Root() brand: Brand, @Ctx() ctx: RequestContext): Promise<Trademark[]> {
-    return loadChildren(ctx, Trademark, 'brand_id', brand.rowId);
+    return loadChildren(ctx, Trademark, { column: 'brand_id' }, brand.rowId);
+  }
+
+  @FieldResolver(() => LeadConnection, { description: 'Leads naming this brand that you may see.' })
+  leads(
+    @Root() brand: Brand,
+    @Args() args: ConnectionArgs,
+    @Arg('filter', () => LeadFilter, { nullable: true }) filter: LeadFilter | undefined,
+    @Arg('orderBy', () => LeadOrder, { nullable: true }) orderBy: LeadOrder | undefined,
+    @Ctx() ctx: RequestContext,
+  ): Promise<Page<Lead>> {
+    return leadsOf(ctx, { through: 'lead_brand', childColumn: 'lead_id', parentColumn: 'brand_id' }, brand.rowId, filter, orderBy, args);
   }
 
   @FieldResolver(() => ListingConnection, { description: 'Listings that claim this brand.' })
@@ -40,6 +55,6 @@ export class BrandResolver {
     @Arg('orderBy', () => ListingOrder, { nullable: true }) orderBy: ListingOrder | undefined,
     @Ctx() ctx: RequestContext,
   ): Promise<Page<Listing>> {
-    return listingsOf(ctx, 'brand_id', brand.rowId, filter, orderBy, args);
+    return listingsOf(ctx, { column: 'brand_id' }, brand.rowId, filter, orderBy, args);
   }
 }

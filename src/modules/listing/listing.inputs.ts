@@ -1,4 +1,5 @@
-import { Field, ID, InputType, registerEnumType } from 'type-graphql';
+import { MaxLength, MinLength } from 'class-validator';
+import { Field, ID, InputType, Int, registerEnumType } from 'type-graphql';
 import { DateRangeInput } from '../../shared/data-access/filters.js';
 import { OrderDirection } from '../../shared/relay/connection.js';
 import { OrderByInput, SortColumn } from '../../shared/relay/ordering.js';
@@ -32,3 +33,28 @@ export const listingSortColumns: Record<ListingOrderField, SortColumn> = {
 export const LISTING_DEFAULT_ORDER = { field: ListingOrderField.CREATED_AT, direction: OrderDirection.DESC };
 export const ListingOrder = OrderByInput('ListingOrder', ListingOrderField, LISTING_DEFAULT_ORDER.field);
 export type ListingOrder = InstanceType<typeof ListingOrder>;
+
+@InputType()
+export class TakeDownListingsInput {
+  @Field(() => [ID], { description: 'Listings to take down (1-100): all or none.' })
+  listingIds!: string[];
+
+  @Field()
+  @MinLength(1)
+  @MaxLength(2000)
+  reason!: string;
+}
+
+@InputType()
+export class ReinstateListingInput {
+  @Field(() => ID)
+  listingId!: string;
+
+  @Field()
+  @MinLength(1)
+  @MaxLength(2000)
+  reason!: string;
+
+  @Field(() => Int, { nullable: true })
+  expectedVersion?: number | null;
+}

@@ -1,15 +1,26 @@
-import { Arg, Args, Authorized, Ctx, FieldResolver, Query, Resolver, Root } from 'type-graphql';
-import { ALL_ROLES } from '../../shared/auth/role.js';
+import { Arg, Args, Authorized, Ctx, Field, FieldResolver, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import { ALL_ROLES, CASE_WRITERS } from '../../shared/auth/role.js';
 import type { RequestContext } from '../../shared/context.js';
 import { loadById } from '../../shared/data-access/scoped-query.js';
 import { Connection, ConnectionArgs, Page } from '../../shared/relay/connection.js';
 import { Brand } from '../brand/brand.entity.js';
 import { Seller } from '../seller/seller.entity.js';
 import { Listing } from './listing.entity.js';
-import { ListingFilter, ListingOrder } from './listing.inputs.js';
-import { listListings } from './listing.service.js';
+import { ListingFilter, ListingOrder, ReinstateListingInput, TakeDownListingsInput } from './listing.inputs.js';
+import { listListings, reinstateListing, takeDownListings } from './listing.service.js';
+import { MutationPayload, Payload, payload, UserError } from '../../shared/user-error.js';
 
 const ListingConnection = Connection(Listing);
+const ReinstateListingPayload = Payload('ReinstateListingPayload', 'listing', Listing);
+
+@ObjectType()
+class TakeDownListingsPayload {
+  @Field(() => [Listing], { nullable: true, description: 'The listings taken down; null when refused.' })
+  listings!: Listing[] | null;
+
+  @Field(() => [UserError])
+  userErrors!: UserError[];
+}
 
 @Resolver(() => Listing)
 export class ListingResolver {
@@ -22,6 +33,19 @@ export class ListingResolver {
     @Ctx() ctx: RequestContext,
   ): Promise<Page<Listing>> {
     return listListings(ctx, filter, orderBy, args);
+  }
+
+  @Authorized(...CASE_WRITERS)
+  @Mutation(() => TakeDownListingsPayload, { description: 'LIVE | REINSTATED -> TAKEN_DOWN for up to 100 listings, all or none; one strike per seller.' })
+  async takeDownListings(@Arg('input') input: TakeDownListingsInput, @Ctx() ctx: RequestContext): Promise<TakeDownListingsPayload> {
+    const { result, userErrors } = await payload(() => takeDownListings(ctx, input));
+    return { listings: result, userErrors };
+  }
+
+  @Authorized(...CASE_WRITERS)
+  @Mutation(() => ReinstateListingPayload, { description: 'TAKEN_DOWN -> REINSTATED (e.g. after a successful counter-notice).' })
+  reinstateListing(@Arg('input') input: ReinstateListingInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<Listing>> {
+    return payload(() => reinstateListing(ctx, input));
   }
 
   @FieldResolver(() => Seller, { nullable: true, description: 'The shop offering it (null if out of your scope).' })

@@ -1,11 +1,17 @@
 import { SelectQueryBuilder } from 'typeorm';
-import { RequestContext } from '../../shared/context.js';
+import { auditChange } from '../../shared/audit/audit.service.js';
+import { inTransaction, RequestContext } from '../../shared/context.js';
+import { badInput } from '../../shared/errors.js';
+import { decodeIdOf } from '../../shared/relay/global-id.js';
+import { Seller } from '../seller/seller.entity.js';
+import { addStrike } from '../seller/seller.service.js';
+import { listingLifecycle } from './listing.states.js';
 import { whereDateRange, whereIdIn, whereIn } from '../../shared/data-access/filters.js';
-import { scopedQuery } from '../../shared/data-access/scoped-query.js';
+import { lockForChange, ParentLink, scopedQuery, updateVersioned } from '../../shared/data-access/scoped-query.js';
 import { ConnectionArgs, loadChildPage, paginate } from '../../shared/relay/connection.js';
 import { toOrdering } from '../../shared/relay/ordering.js';
-import { Listing } from './listing.entity.js';
-import { LISTING_DEFAULT_ORDER, ListingFilter, ListingOrder, listingSortColumns } from './listing.inputs.js';
+import { Listing, ListingStatus } from './listing.entity.js';
+import { LISTING_DEFAULT_ORDER, ListingFilter, ListingOrder, listingSortColumns, ReinstateListingInput, TakeDownListingsInput } from './listing.inputs.js';
 
 function applyListingFilter(qb: SelectQueryBuilder<Listing>, filter: ListingFilter | undefined) {
   whereIn(qb, 'status', filter?.status);
@@ -19,10 +25,10 @@ export function listListings(ctx: RequestContext, filter: ListingFilter | undefi
   return paginate(applyListingFilter(scopedQuery(ctx, Listing), filter), toOrdering(listingSortColumns, orderBy, LISTING_DEFAULT_ORDER), args);
 }
 
-/** The listings of one brand or seller, batched across parents. */
+/** The listings of one parent (a brand, a seller, a lead), batched across parents. */
 export function listingsOf(
   ctx: RequestContext,
-  parentColumn: 'brand_id' | 'seller_id',
+  link: ParentLink,
   parentId: string,
   filter: ListingFilter | undefined,
   orderBy: ListingOrder | undefined,
@@ -30,10 +36,51 @@ export function listingsOf(
 ) {
   return loadChildPage<Listing>(ctx, {
     entity: Listing,
-    parentColumn,
+    link,
     parentId,
     ordering: toOrdering(listingSortColumns, orderBy, LISTING_DEFAULT_ORDER),
     args,
     filter: filter && { key: JSON.stringify(filter), apply: (qb) => applyListingFilter(qb, filter) },
+  });
+}
+
+export function listingSnapshot(listing: Listing) {
+  const { status, takenDownAt, version } = listing;
+  return { status, takenDownAt, version };
+}
+
+/**
+ * Takes listings down, all or none, and gives each seller concerned one strike for the batch (which
+ * may escalate its status). Rows are locked in id order so that concurrent batches cannot deadlock.
+ */
+export async function takeDownListings(ctx: RequestContext, input: TakeDownListingsInput): Promise<Listing[]> {
+  const ids = [...new Set(input.listingIds.map((id) => decodeIdOf('Listing', id, 'listingIds')))].sort((a, b) => Number(a) - Number(b));
+  if (ids.length < 1 || ids.length > 100) throw badInput('listingIds takes 1 to 100 listing ids.', 'listingIds');
+  return inTransaction(ctx, async (tx) => {
+    const listings: Listing[] = [];
+    for (const id of ids) listings.push(await lockForChange(tx, Listing, id, null, ['input', 'listingIds']));
+    const now = new Date();
+    for (const listing of listings) {
+      listingLifecycle.assert(listing.status, ListingStatus.TAKEN_DOWN, listing.globalId, ['input', 'listingIds']);
+      const before = listingSnapshot(listing);
+      await updateVersioned(tx, Listing, listing, { status: ListingStatus.TAKEN_DOWN, takenDownAt: now });
+      await auditChange(tx, 'listing.takenDown', listing, before, { ...listingSnapshot(listing), reason: input.reason });
+    }
+    const sellerIds = [...new Set(listings.map((l) => l.sellerId))].sort((a, b) => Number(a) - Number(b));
+    for (const sellerId of sellerIds) {
+      await addStrike(tx, await lockForChange(tx, Seller, sellerId, null, ['input', 'listingIds']), `takedown: ${input.reason}`);
+    }
+    return listings;
+  });
+}
+
+export async function reinstateListing(ctx: RequestContext, input: ReinstateListingInput): Promise<Listing> {
+  return inTransaction(ctx, async (tx) => {
+    const listing = await lockForChange(tx, Listing, decodeIdOf('Listing', input.listingId, 'listingId'), input.expectedVersion, ['input', 'listingId']);
+    listingLifecycle.assert(listing.status, ListingStatus.REINSTATED, listing.globalId);
+    const before = listingSnapshot(listing);
+    await updateVersioned(tx, Listing, listing, { status: ListingStatus.REINSTATED });
+    await auditChange(tx, 'listing.reinstated', listing, before, { ...listingSnapshot(listing), reason: input.reason });
+    return listing;
   });
 }

@@ -2,24 +2,10 @@ import { Arg, Authorized, Ctx, ID, Query, Resolver } from 'type-graphql';
 import { ALL_ROLES } from '../../shared/auth/role.js';
 import type { RequestContext } from '../../shared/context.js';
 import { badInput } from '../../shared/errors.js';
-import { loadById } from '../../shared/data-access/scoped-query.js';
-import { decodeGlobalId } from '../../shared/relay/global-id.js';
 import { Node } from '../../shared/relay/node.js';
-import { entities } from '../../entities.js';
+import { loadNode } from './node.service.js';
 
 const MAX_NODES = 100;
-
-/** GraphQL type name -> entity class, for every entity that is a Node. */
-const nodeTypes = new Map(
-  entities.filter((entity) => entity.prototype instanceof Node).map((entity) => [entity.name, entity as unknown as { new (): Node; name: string }]),
-);
-
-function loadNode(ctx: RequestContext, globalId: string, argument: string): Promise<Node | null> {
-  const { typeName, rowId } = decodeGlobalId(globalId, argument);
-  const entity = nodeTypes.get(typeName);
-  // An unknown type reads like a record that does not exist.
-  return entity ? loadById(ctx, entity, rowId) : Promise.resolve(null);
-}
 
 @Resolver()
 export class NodeResolver {

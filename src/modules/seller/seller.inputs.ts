@@ -1,4 +1,5 @@
-import { Field, ID, InputType, registerEnumType } from 'type-graphql';
+import { MaxLength, MinLength } from 'class-validator';
+import { Field, ID, InputType, Int, registerEnumType } from 'type-graphql';
 import { DateRangeInput } from '../../shared/data-access/filters.js';
 import { OrderDirection } from '../../shared/relay/connection.js';
 import { OrderByInput, SortColumn } from '../../shared/relay/ordering.js';
@@ -37,3 +38,20 @@ export const sellerSortColumns: Record<SellerOrderField, SortColumn> = {
 export const SELLER_DEFAULT_ORDER = { field: SellerOrderField.CREATED_AT, direction: OrderDirection.DESC };
 export const SellerOrder = OrderByInput('SellerOrder', SellerOrderField, SELLER_DEFAULT_ORDER.field);
 export type SellerOrder = InstanceType<typeof SellerOrder>;
+
+@InputType()
+export class UpdateSellerStatusInput {
+  @Field(() => ID)
+  sellerId!: string;
+
+  @Field(() => SellerStatus)
+  status!: SellerStatus;
+
+  @Field()
+  @MinLength(1)
+  @MaxLength(2000)
+  reason!: string;
+
+  @Field(() => Int, { nullable: true })
+  expectedVersion?: number | null;
+}

@@ -1,5 +1,9 @@
-import { Arg, Args, Authorized, Ctx, FieldResolver, Query, Resolver, Root } from 'type-graphql';
-import { ALL_ROLES } from '../../shared/auth/role.js';
+import { Arg, Args, Authorized, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { ALL_ROLES, CASE_WRITERS } from '../../shared/auth/role.js';
+import { MutationPayload, Payload, payload } from '../../shared/user-error.js';
+import { Lead } from '../lead/lead.entity.js';
+import { LeadFilter, LeadOrder } from '../lead/lead.inputs.js';
+import { leadsOf } from '../lead/lead.service.js';
 import type { RequestContext } from '../../shared/context.js';
 import { loadChildren } from '../../shared/data-access/scoped-query.js';
 import { Connection, ConnectionArgs, Page } from '../../shared/relay/connection.js';
@@ -8,11 +12,13 @@ import { ListingFilter, ListingOrder } from '../listing/listing.inputs.js';
 import { listingsOf } from '../listing/listing.service.js';
 import { SellerIdentifier } from './seller-identifier.entity.js';
 import { Seller } from './seller.entity.js';
-import { SellerFilter, SellerOrder } from './seller.inputs.js';
-import { listSellers } from './seller.service.js';
+import { SellerFilter, SellerOrder, UpdateSellerStatusInput } from './seller.inputs.js';
+import { listSellers, updateSellerStatus } from './seller.service.js';
 
 const SellerConnection = Connection(Seller);
 const ListingConnection = Connection(Listing);
+const LeadConnection = Connection(Lead);
+const UpdateSellerStatusPayload = Payload('UpdateSellerStatusPayload', 'seller', Seller);
 
 @Resolver(() => Seller)
 export class SellerResolver {
@@ -27,6 +33,23 @@ export class SellerResolver {
     return listSellers(ctx, filter, orderBy, args);
   }
 
+  @Authorized(...CASE_WRITERS)
+  @Mutation(() => UpdateSellerStatusPayload, { description: 'Act on a seller directly: warn, restrict, suspend, close, or lift a sanction.' })
+  updateSellerStatus(@Arg('input') input: UpdateSellerStatusInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<Seller>> {
+    return payload(() => updateSellerStatus(ctx, input));
+  }
+
+  @FieldResolver(() => LeadConnection, { description: 'Leads naming this seller that you may see.' })
+  leads(
+    @Root() seller: Seller,
+    @Args() args: ConnectionArgs,
+    @Arg('filter', () => LeadFilter, { nullable: true }) filter: LeadFilter | undefined,
+    @Arg('orderBy', () => LeadOrder, { nullable: true }) orderBy: LeadOrder | undefined,
+    @Ctx() ctx: RequestContext,
+  ): Promise<Page<Lead>> {
+    return leadsOf(ctx, { through: 'lead_seller', childColumn: 'lead_id', parentColumn: 'seller_id' }, seller.rowId, filter, orderBy, args);
+  }
+
   @FieldResolver(() => ListingConnection, { description: 'Listings of this seller that you may see.' })
   listings(
     @Root() seller: Seller,
@@ -35,12 +58,12 @@ export class SellerResolver {
     @Arg('orderBy', () => ListingOrder, { nullable: true }) orderBy: ListingOrder | undefined,
     @Ctx() ctx: RequestContext,
   ): Promise<Page<Listing>> {
-    return listingsOf(ctx, 'seller_id', seller.rowId, filter, orderBy, args);
+    return listingsOf(ctx, { column: 'seller_id' }, seller.rowId, filter, orderBy, args);
   }
 
   @FieldResolver(() => [SellerIdentifier], { description: 'What the seller is known by (internal roles only; empty otherwise).' })
   identifiers(@Root() seller: Seller, @Ctx() ctx: RequestContext): Promise<SellerIdentifier[]> {
-    return loadChildren(ctx, SellerIdentifier, 'seller_id', seller.rowId);
+    return loadChildren(ctx, SellerIdentifier, { column: 'seller_id' }, seller.rowId);
   }
 }
 

@@ -1,4 +1,3 @@
-import { GraphQLJSONObject } from 'graphql-scalars';
 import { Field, ObjectType } from 'type-graphql';
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
@@ -17,7 +16,7 @@ export class AuditEvent {
   @Column({ name: 'actor_id', type: 'bigint', nullable: true })
   actorId!: string | null;
 
-  @Field({ description: 'Who acted: principal name and role, or "system".' })
+  /** Who acted: principal name and role, or "system". Exposed to internal roles by the audit resolver. */
   @Column({ name: 'actor_label', type: 'text' })
   actorLabel!: string;
 
@@ -32,11 +31,9 @@ export class AuditEvent {
   @Column({ name: 'entity_id', type: 'bigint' })
   entityId!: string;
 
-  @Field(() => GraphQLJSONObject, { nullable: true })
   @Column({ type: 'jsonb', nullable: true })
   before!: Record<string, unknown> | null;
 
-  @Field(() => GraphQLJSONObject, { nullable: true })
   @Column({ type: 'jsonb', nullable: true })
   after!: Record<string, unknown> | null;
 

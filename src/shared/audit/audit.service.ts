@@ -22,11 +22,27 @@ export async function recordAudit(ctx: RequestContext, ...entries: AuditEntry[])
   return appendEvents(ctx.db, entries.map((entry) => ({ ...entry, ...actor, requestId: ctx.requestId })));
 }
 
+/** Audits a change of one entity (a Node): its type and id are taken from the row. */
+export function auditChange(
+  ctx: RequestContext,
+  action: string,
+  row: { rowId: string; constructor: { name: string } },
+  before: object | null,
+  after: object | null,
+): Promise<AuditEvent[]> {
+  return recordAudit(ctx, { action, entityType: row.constructor.name, entityId: row.rowId, before, after });
+}
+
+/** Joins the single writer order of the audit chain (re-entrant within one transaction). */
+export async function lockAuditChain(db: EntityManager): Promise<void> {
+  await db.query('SELECT pg_advisory_xact_lock($1)', [AUDIT_CHAIN_LOCK]);
+}
+
 export async function appendEvents(
   db: EntityManager,
   entries: (AuditEntry & { actorId: string | null; actorLabel: string; requestId: string | null })[],
 ): Promise<AuditEvent[]> {
-  await db.query('SELECT pg_advisory_xact_lock($1)', [AUDIT_CHAIN_LOCK]);
+  await lockAuditChain(db);
   const [last] = await db.query('SELECT hash FROM audit_event ORDER BY seq DESC LIMIT 1');
   let prevHash: string = last?.hash ?? GENESIS_HASH;
   const events: AuditEvent[] = [];

@@ -1,4 +1,5 @@
 import { EntityTarget, ObjectLiteral, SelectQueryBuilder } from 'typeorm';
+import { refuse, UserErrorCode } from '../user-error.js';
 import { RequestContext } from '../context.js';
 import { scopeParameters, visibilityPredicate } from './visibility.js';
 
@@ -43,28 +44,93 @@ export function loadById<T extends ObjectLiteral & { rowId: string }>(
     .load(rowId);
 }
 
-/** Loads the rows whose `column` points at `parentId` (e.g. a brand's trademarks), batched per request. */
-export function loadChildren<T extends ObjectLiteral>(
+/** How child rows point at a parent: a column of the child table, or a link table (many-to-many). */
+export type ParentLink = { column: string } | { through: string; childColumn: string; parentColumn: string };
+
+export function linkKey(link: ParentLink): string {
+  return 'column' in link ? link.column : `${link.through}.${link.parentColumn}`;
+}
+
+/** SQL that holds when row `t` is a child of the parent id expression `parent`. */
+export function linkCondition(link: ParentLink, parent: string): string {
+  return 'column' in link
+    ? `t.${link.column} = ${parent}`
+    : `EXISTS (SELECT 1 FROM ${link.through} j WHERE j.${link.childColumn} = t.id AND j.${link.parentColumn} = ${parent})`;
+}
+
+export function groupByParent<T>(parentIds: readonly string[], rows: { parent: string; item: T }[]): T[][] {
+  const groups = new Map<string, T[]>();
+  for (const { parent, item } of rows) {
+    const group = groups.get(parent);
+    if (group) group.push(item);
+    else groups.set(parent, [item]);
+  }
+  return parentIds.map((id) => groups.get(id) ?? []);
+}
+
+/**
+ * Loads every child of a parent that the caller may see (e.g. a brand's trademarks, a lead's brands),
+ * batched per request, in id order. For short lists; long ones are connections (loadChildPage).
+ */
+export function loadChildren<T extends ObjectLiteral & { rowId: string }>(
   ctx: RequestContext,
   entity: { new (): T; name: string },
-  column: string,
+  link: ParentLink,
   parentId: string,
 ): Promise<T[]> {
-  const property = ctx.dataSource.getMetadata(entity).columns.find((c) => c.databaseName === column)!.propertyName;
   return ctx.loaders
-    .get<string, T[]>(`${entity.name}.by.${column}`, async (parentIds) => {
-      const rows = await scopedQuery(ctx, entity)
-        .andWhere(`t.${column} IN (:...parentIds)`, { parentIds })
+    .get<string, T[]>(`${entity.name}.children.${linkKey(link)}`, async (parentIds) => {
+      const qb = scopedQuery(ctx, entity);
+      const parentColumn = 'column' in link ? `t.${link.column}` : `j.${link.parentColumn}`;
+      if (!('column' in link)) qb.innerJoin(link.through, 'j', `j.${link.childColumn} = t.id`);
+      const { entities, raw } = await qb
+        .addSelect(`${parentColumn}::text`, 'link_parent')
+        .andWhere(`${parentColumn} IN (:...parentIds)`, { parentIds })
         .orderBy('t.id', 'ASC')
-        .getMany();
-      const groups = new Map<string, T[]>();
-      for (const row of rows) {
-        const key = String(row[property]);
-        const group = groups.get(key);
-        if (group) group.push(row);
-        else groups.set(key, [row]);
-      }
-      return parentIds.map((id) => groups.get(id) ?? []);
+        .getRawAndEntities();
+      const byId = new Map(entities.map((row) => [row.rowId, row]));
+      return groupByParent(parentIds, raw.map((r) => ({ parent: String(r.link_parent), item: byId.get(String(r.t_id))! })));
     })
     .load(parentId);
+}
+
+/**
+ * Reads one row for a change: through the caller's scope (a row out of scope is NOT_FOUND, as if it
+ * did not exist) and locked FOR UPDATE until the transaction ends, so that concurrent changes of the
+ * same row run one after the other and the second sees the first's result. With `expectedVersion`,
+ * a row changed since the caller read it is refused as STALE_VERSION.
+ */
+export async function lockForChange<T extends ObjectLiteral & { version: number }>(
+  ctx: RequestContext,
+  entity: { new (): T; name: string },
+  rowId: string,
+  expectedVersion: number | null | undefined,
+  field: string[],
+): Promise<T> {
+  const row = await scopedQuery(ctx, entity).andWhere('t.id = :lockId', { lockId: rowId }).setLock('pessimistic_write', undefined, ['t']).getOne();
+  if (!row) refuse(UserErrorCode.NOT_FOUND, `No ${entity.name.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase()} has this id.`, field);
+  if (expectedVersion !== null && expectedVersion !== undefined && row.version !== expectedVersion) {
+    refuse(UserErrorCode.STALE_VERSION, `This ${entity.name} was changed by someone else (version ${row.version}, you expected ${expectedVersion}): reload it and try again.`, ['input', 'expectedVersion']);
+  }
+  return row;
+}
+
+/**
+ * Writes changes to a row read with lockForChange and bumps its version. The WHERE clause checks the
+ * version itself (TypeORM's save() does not), so a lost update is impossible even without the lock.
+ */
+export async function updateVersioned<T extends ObjectLiteral & { rowId: string; version: number }>(
+  ctx: RequestContext,
+  entity: { new (): T; name: string },
+  row: T,
+  changes: Partial<T>,
+): Promise<T> {
+  const result = await ctx.db
+    .createQueryBuilder()
+    .update(entity)
+    .set({ ...changes, version: row.version + 1 } as never)
+    .where('id = :id AND version = :version', { id: row.rowId, version: row.version })
+    .execute();
+  if (result.affected !== 1) refuse(UserErrorCode.STALE_VERSION, `This ${entity.name} was changed by someone else: reload it and try again.`, ['input']);
+  return Object.assign(row, changes, { version: row.version + 1 });
 }

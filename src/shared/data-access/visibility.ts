@@ -3,30 +3,83 @@ import { Scope } from '../auth/scope.js';
 /**
  * The one place that says which rows of a table a caller may read. Every read of the application goes
  * through `scopedQuery` (scoped-query.ts), which adds the predicate below, so a root list, `node(id)`,
- * a nested field and an analytics figure all see the same rows. A row outside the predicate behaves
- * exactly like a row that does not exist.
+ * a nested field, a filter's subquery and an analytics figure all see the same rows. A row outside the
+ * predicate behaves exactly like a row that does not exist.
  *
  * A rule returns an SQL predicate over the row alias `a`, or null for "no restriction". Parameters are
- * named :scopeBrandId / :scopeAgencyId / :scopePrincipalId.
+ * named :scopeBrandId / :scopeAgencyId / :scopePrincipalId. Internal roles (scope ALL) see all case data.
  */
 type Rule = (scope: Scope, a: string) => string | null;
 
 const NOTHING = 'FALSE';
 
-/** Sellers a brand partner may see: those selling listings that claim its brand. */
-const sellerOfBrand = (a: string) => `EXISTS (SELECT 1 FROM listing ${a}_bl WHERE ${a}_bl.seller_id = ${a}.id AND ${a}_bl.brand_id = :scopeBrandId)`;
+// Case data reaches an agency only through referrals sent to it (never drafts).
+const sentToAgency = (r: string) => `${r}.agency_id = :scopeAgencyId AND ${r}.status <> 'DRAFT'`;
+const investigationReferredToAgency = (investigationId: string, a: string) =>
+  `EXISTS (SELECT 1 FROM referral ${a}_r WHERE ${a}_r.investigation_id = ${investigationId} AND ${sentToAgency(`${a}_r`)})`;
+const leadBehindAgencyReferral = (leadId: string, a: string) =>
+  `EXISTS (SELECT 1 FROM lead ${a}_l JOIN referral ${a}_r ON ${a}_r.investigation_id = ${a}_l.investigation_id
+           WHERE ${a}_l.id = ${leadId} AND ${sentToAgency(`${a}_r`)})`;
+
+// Case data reaches a brand through the leads that name it.
+const leadNamesBrand = (leadId: string, a: string) =>
+  `EXISTS (SELECT 1 FROM lead_brand ${a}_lb WHERE ${a}_lb.lead_id = ${leadId} AND ${a}_lb.brand_id = :scopeBrandId)`;
+const investigationOfBrand = (investigationId: string, a: string) =>
+  `EXISTS (SELECT 1 FROM lead ${a}_l JOIN lead_brand ${a}_lb ON ${a}_lb.lead_id = ${a}_l.id
+           WHERE ${a}_l.investigation_id = ${investigationId} AND ${a}_lb.brand_id = :scopeBrandId)`;
+const referralRule: Rule = (s, a) =>
+  s.kind === 'BRAND' ? `${a}.status <> 'DRAFT' AND ${investigationOfBrand(`${a}.investigation_id`, a)}`
+  : s.kind === 'AGENCY' ? sentToAgency(a)
+  : null;
+const internalOnly: Rule = (s) => (s.kind === 'ALL' ? null : NOTHING);
+const on = (rule: Rule, s: Scope, table: string, a: string, link: string) => {
+  const predicate = rule(s, `${a}_p`);
+  return predicate === null ? null : `EXISTS (SELECT 1 FROM ${table} ${a}_p WHERE ${a}_p.id = ${link} AND ${predicate})`;
+};
 
 const rules: Record<string, Rule> = {
-  brand: (s, a) => (s.kind === 'BRAND' ? `${a}.id = :scopeBrandId` : s.kind === 'AGENCY' ? NOTHING : null),
-  trademark: (s, a) => (s.kind === 'BRAND' ? `${a}.brand_id = :scopeBrandId` : s.kind === 'AGENCY' ? NOTHING : null),
+  brand: (s, a) =>
+    s.kind === 'BRAND' ? `${a}.id = :scopeBrandId`
+    : s.kind === 'AGENCY' ? `EXISTS (SELECT 1 FROM lead_brand ${a}_lb WHERE ${a}_lb.brand_id = ${a}.id AND ${leadBehindAgencyReferral(`${a}_lb.lead_id`, a)})`
+    : null,
+  trademark: (s, a) => on(rules.brand, s, 'brand', a, `${a}.brand_id`),
   // Agencies are public bodies: every caller may list them.
   agency: () => null,
-  seller: (s, a) => (s.kind === 'BRAND' ? sellerOfBrand(a) : s.kind === 'AGENCY' ? NOTHING : null),
+  seller: (s, a) =>
+    s.kind === 'BRAND'
+      ? `(EXISTS (SELECT 1 FROM listing ${a}_bl WHERE ${a}_bl.seller_id = ${a}.id AND ${a}_bl.brand_id = :scopeBrandId)
+          OR EXISTS (SELECT 1 FROM lead_seller ${a}_ls WHERE ${a}_ls.seller_id = ${a}.id AND ${leadNamesBrand(`${a}_ls.lead_id`, a)}))`
+    : s.kind === 'AGENCY' ? `EXISTS (SELECT 1 FROM lead_seller ${a}_ls WHERE ${a}_ls.seller_id = ${a}.id AND ${leadBehindAgencyReferral(`${a}_ls.lead_id`, a)})`
+    : null,
   // Identifiers link sellers into networks: internal only.
-  seller_identifier: (s) => (s.kind === 'ALL' ? null : NOTHING),
-  listing: (s, a) => (s.kind === 'BRAND' ? `${a}.brand_id = :scopeBrandId` : s.kind === 'AGENCY' ? NOTHING : null),
-  // Principals and keys: administrators see all; everyone else only themselves.
-  principal: (s, a) => (s.kind === 'ALL' && s.role === 'ADMIN' ? null : `${a}.id = :scopePrincipalId`),
+  seller_identifier: internalOnly,
+  listing: (s, a) =>
+    s.kind === 'BRAND' ? `${a}.brand_id = :scopeBrandId`
+    : s.kind === 'AGENCY' ? `EXISTS (SELECT 1 FROM lead_listing ${a}_ll WHERE ${a}_ll.listing_id = ${a}.id AND ${leadBehindAgencyReferral(`${a}_ll.lead_id`, a)})`
+    : null,
+  lead: (s, a) =>
+    s.kind === 'BRAND' ? leadNamesBrand(`${a}.id`, a)
+    : s.kind === 'AGENCY' ? `${a}.investigation_id IS NOT NULL AND ${investigationReferredToAgency(`${a}.investigation_id`, a)}`
+    : null,
+  investigation: (s, a) =>
+    s.kind === 'BRAND' ? investigationOfBrand(`${a}.id`, a)
+    : s.kind === 'AGENCY' ? investigationReferredToAgency(`${a}.id`, a)
+    : null,
+  // Offline findings (addresses of factories and warehouses) go to the agencies that must act on them.
+  finding: (s, a) => (s.kind === 'AGENCY' ? investigationReferredToAgency(`${a}.investigation_id`, a) : internalOnly(s, a)),
+  referral: referralRule,
+  enforcement_outcome: (s, a) => on(referralRule, s, 'referral', a, `${a}.referral_id`),
+  referral_change: (s, a) => on(referralRule, s, 'referral', a, `${a}.referral_id`),
+  // Evidence: internal, and an agency sees what was disclosed on a referral sent to it.
+  evidence: (s, a) =>
+    s.kind === 'AGENCY'
+      ? `EXISTS (SELECT 1 FROM referral_evidence ${a}_re JOIN referral ${a}_r ON ${a}_r.id = ${a}_re.referral_id
+                 WHERE ${a}_re.evidence_id = ${a}.id AND ${sentToAgency(`${a}_r`)})`
+      : internalOnly(s, a),
+  custody_transfer: (s, a) => on(rules.evidence, s, 'evidence', a, `${a}.evidence_id`),
+  // Principals: the enforcement team sees its colleagues (assignees); partners only themselves.
+  principal: (s, a) => (s.kind === 'ALL' ? null : `${a}.id = :scopePrincipalId`),
+  // API keys: administrators see all; everyone else only their own.
   api_key: (s, a) => (s.kind === 'ALL' && s.role === 'ADMIN' ? null : `${a}.principal_id = :scopePrincipalId`),
 };
 

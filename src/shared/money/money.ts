@@ -1,4 +1,5 @@
-import { Field, ObjectType } from 'type-graphql';
+import { Matches, Min } from 'class-validator';
+import { Field, InputType, ObjectType } from 'type-graphql';
 import { SafeIntResolver } from 'graphql-scalars';
 
 /** Money is an integer amount in minor units plus an ISO 4217 currency, never a float. */
@@ -17,3 +18,14 @@ export class Money {
 }
 
 export const CURRENCY_PATTERN = /^[A-Z]{3}$/;
+
+@InputType({ description: 'An amount in minor units and an ISO 4217 currency.' })
+export class MoneyInput {
+  @Field(() => SafeIntResolver)
+  @Min(0)
+  amount!: number;
+
+  @Field()
+  @Matches(CURRENCY_PATTERN, { message: 'currency must be an ISO 4217 code such as USD or CNY' })
+  currency!: string;
+}

@@ -2,7 +2,7 @@ import { ArgsType, ClassType, Field, Int, ObjectType, registerEnumType } from 't
 import { EntityTarget, ObjectLiteral, SelectQueryBuilder } from 'typeorm';
 import { RequestContext } from '../context.js';
 import { badInput } from '../errors.js';
-import { scopedQuery } from '../data-access/scoped-query.js';
+import { groupByParent, linkCondition, linkKey, ParentLink, scopedQuery } from '../data-access/scoped-query.js';
 import { decodeCursor, encodeCursor, SortValue } from './cursor.js';
 
 export const DEFAULT_PAGE_SIZE = 20;
@@ -47,7 +47,11 @@ export interface Ordering {
   /** Entity property holding the column's value. */
   property: string;
   direction: OrderDirection;
+  /** Unique column that breaks ties; the primary key `id` (property `rowId`) unless told otherwise. */
+  tieBreaker?: { column: string; property: string };
 }
+
+const PRIMARY_KEY = { column: 'id', property: 'rowId' };
 
 export interface Edge<T> {
   cursor: string;
@@ -116,25 +120,27 @@ export function pageSize(first: number | null | undefined): number {
 }
 
 function applyKeyset<T extends ObjectLiteral>(qb: SelectQueryBuilder<T>, ordering: Ordering, after: string | null | undefined, first: number) {
+  const tie = (ordering.tieBreaker ?? PRIMARY_KEY).column;
   if (after) {
     const cursor = decodeCursor(after, ordering.key);
     const op = ordering.direction === OrderDirection.ASC ? '>' : '<';
-    qb.andWhere(`(t.${ordering.column}, t.id) ${op} (:cursorValue, :cursorId)`, { cursorValue: cursor.value, cursorId: cursor.rowId });
+    qb.andWhere(`(t.${ordering.column}, t.${tie}) ${op} (:cursorValue, :cursorId)`, { cursorValue: cursor.value, cursorId: cursor.rowId });
   }
-  return qb.orderBy(`t.${ordering.column}`, ordering.direction).addOrderBy('t.id', ordering.direction).limit(first + 1);
+  return qb.orderBy(`t.${ordering.column}`, ordering.direction).addOrderBy(`t.${tie}`, ordering.direction).limit(first + 1);
 }
 
-function toPage<T extends { rowId: string }>(
+function toPage<T extends object>(
   rows: T[],
   first: number,
   ordering: Ordering,
   after: string | null | undefined,
   count: () => Promise<number>,
 ): Page<T> {
-  const edges = rows.slice(0, first).map((node) => ({
-    node,
-    cursor: encodeCursor(ordering.key, (node as Record<string, unknown>)[ordering.property] as SortValue, node.rowId),
-  }));
+  const tieProperty = (ordering.tieBreaker ?? PRIMARY_KEY).property;
+  const edges = rows.slice(0, first).map((node) => {
+    const values = node as Record<string, unknown>;
+    return { node, cursor: encodeCursor(ordering.key, values[ordering.property] as SortValue, String(values[tieProperty])) };
+  });
   return new Page(
     edges,
     {
@@ -148,7 +154,7 @@ function toPage<T extends { rowId: string }>(
 }
 
 /** A root list: one keyset page of `qb` (a scoped, filtered query over alias `t`). */
-export async function paginate<T extends ObjectLiteral & { rowId: string }>(
+export async function paginate<T extends ObjectLiteral>(
   qb: SelectQueryBuilder<T>,
   ordering: Ordering,
   args: ConnectionArgs,
@@ -162,8 +168,8 @@ export async function paginate<T extends ObjectLiteral & { rowId: string }>(
 
 export interface ChildPageRequest<T extends ObjectLiteral> {
   entity: { new (): T; name: string } & EntityTarget<T>;
-  /** Column of the child table that points at the parent. */
-  parentColumn: string;
+  /** How a child row points at its parent: a column of the child, or a link table. */
+  link: ParentLink;
   parentId: string;
   ordering: Ordering;
   args: ConnectionArgs;
@@ -172,34 +178,37 @@ export interface ChildPageRequest<T extends ObjectLiteral> {
 }
 
 /**
- * A nested list (e.g. `seller.listings`): the pages of every parent asked for in one request are read
- * with one statement, `unnest(parents) CROSS JOIN LATERAL (<scoped page query>)`, and counted with one
- * more only if `totalCount` is asked for.
+ * A nested list (e.g. `seller.listings`, `brand.leads`): the pages of every parent asked for in one
+ * request are read with one statement, `unnest(parents) CROSS JOIN LATERAL (<scoped page query>)`, and
+ * counted with one more only if `totalCount` is asked for.
  */
 export function loadChildPage<T extends ObjectLiteral & { rowId: string }>(ctx: RequestContext, request: ChildPageRequest<T>): Promise<Page<T>> {
-  const { entity, parentColumn, ordering, args, filter } = request;
+  const { entity, link, ordering, args, filter } = request;
   const first = pageSize(args.first);
-  const baseKey = `${entity.name}.${parentColumn}.${filter?.key ?? ''}`;
+  const baseKey = `${entity.name}.${linkKey(link)}.${filter?.key ?? ''}`;
   const baseQuery = () => {
     const qb = scopedQuery(ctx, entity);
     filter?.apply(qb);
     return qb;
   };
   const pages = ctx.loaders.get<string, T[]>(`page:${baseKey}:${ordering.key}:${ordering.direction}:${first}:${args.after ?? ''}`, async (parentIds) => {
-    const inner = applyKeyset(baseQuery().andWhere(`t.${parentColumn} = parent.id`), ordering, args.after, first);
+    const inner = applyKeyset(baseQuery().andWhere(linkCondition(link, 'parent.id')), ordering, args.after, first);
     const [sql, params] = inner.getQueryAndParameters();
     const rows: Record<string, unknown>[] = await ctx.db.query(
-      `SELECT page.* FROM unnest($${params.length + 1}::bigint[]) AS parent(id) CROSS JOIN LATERAL (${sql}) page`,
+      `SELECT parent.id::text AS link_parent, page.* FROM unnest($${params.length + 1}::bigint[]) AS parent(id) CROSS JOIN LATERAL (${sql}) page`,
       [...params, parentIds],
     );
-    return groupByParent(parentIds, rows.map((row) => hydrate(ctx, entity, row)), ctx, entity, parentColumn);
+    return groupByParent(parentIds, rows.map((row) => ({ parent: String(row.link_parent), item: hydrate(ctx, entity, row) })));
   });
   const counts = ctx.loaders.get<string, number>(`count:${baseKey}`, async (parentIds) => {
-    const rows: { parent: string; total: string }[] = await baseQuery()
-      .andWhere(`t.${parentColumn} IN (:...parentIds)`, { parentIds })
-      .select(`t.${parentColumn}`, 'parent')
+    const qb = baseQuery();
+    const parentColumn = 'column' in link ? `t.${link.column}` : `j.${link.parentColumn}`;
+    if (!('column' in link)) qb.innerJoin(link.through, 'j', `j.${link.childColumn} = t.id`);
+    const rows: { parent: string; total: string }[] = await qb
+      .andWhere(`${parentColumn} IN (:...parentIds)`, { parentIds })
+      .select(parentColumn, 'parent')
       .addSelect('count(*)', 'total')
-      .groupBy(`t.${parentColumn}`)
+      .groupBy(parentColumn)
       .getRawMany();
     const byParent = new Map(rows.map((row) => [String(row.parent), Number(row.total)]));
     return parentIds.map((id) => byParent.get(id) ?? 0);
@@ -214,22 +223,4 @@ function hydrate<T extends ObjectLiteral>(ctx: RequestContext, entity: { new ():
     instance[column.propertyName] = row[`t_${column.databaseName}`];
   }
   return instance as T;
-}
-
-function groupByParent<T extends ObjectLiteral>(
-  parentIds: readonly string[],
-  rows: T[],
-  ctx: RequestContext,
-  entity: { new (): T },
-  parentColumn: string,
-): T[][] {
-  const property = ctx.dataSource.getMetadata(entity).columns.find((c) => c.databaseName === parentColumn)!.propertyName;
-  const groups = new Map<string, T[]>();
-  for (const row of rows) {
-    const key = String(row[property]);
-    const group = groups.get(key);
-    if (group) group.push(row);
-    else groups.set(key, [row]);
-  }
-  return parentIds.map((id) => groups.get(id) ?? []);
 }

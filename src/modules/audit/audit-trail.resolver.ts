@@ -1,0 +1,71 @@
+import { Arg, Args, Authorized, Ctx, Field, FieldResolver, ID, Int, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import { GraphQLJSONObject } from 'graphql-scalars';
+import { ALL_ROLES, isInternal, Role } from '../../shared/auth/role.js';
+import { AuditEvent } from '../../shared/audit/audit-event.entity.js';
+import { verifyAuditChain } from '../../shared/audit/audit.service.js';
+import type { RequestContext } from '../../shared/context.js';
+import { Connection, ConnectionArgs, OrderDirection, Page, paginate } from '../../shared/relay/connection.js';
+import { toGlobalId } from '../../shared/relay/global-id.js';
+import { loadNode } from '../node/node.service.js';
+
+const AuditEventConnection = Connection(AuditEvent);
+const TRAIL_ORDERING = { key: 'SEQ', column: 'seq', property: 'seq', direction: OrderDirection.ASC, tieBreaker: { column: 'seq', property: 'seq' } };
+
+@ObjectType({ description: 'The result of checking the whole audit hash chain.' })
+class AuditChainVerification {
+  @Field()
+  ok!: boolean;
+
+  @Field(() => Int)
+  eventsChecked!: number;
+
+  @Field(() => String, { nullable: true, description: 'The first event whose link or content is wrong.' })
+  firstBrokenSeq!: string | null;
+
+  @Field(() => String, { nullable: true })
+  problem!: string | null;
+}
+
+@Resolver(() => AuditEvent)
+export class AuditTrailResolver {
+  @Authorized(...ALL_ROLES)
+  @Query(() => AuditEventConnection, {
+    nullable: true,
+    description: 'The recorded history of one record, oldest first; null if the record does not exist or is out of your scope.',
+  })
+  async auditTrail(@Arg('entityId', () => ID) entityId: string, @Args() args: ConnectionArgs, @Ctx() ctx: RequestContext): Promise<Page<AuditEvent> | null> {
+    const entity = await loadNode(ctx, entityId, 'entityId');
+    if (!entity) return null;
+    const qb = ctx.db
+      .createQueryBuilder(AuditEvent, 't')
+      .where('t.entity_type = :type AND t.entity_id = :id', { type: entity.constructor.name, id: entity.rowId });
+    return paginate(qb, TRAIL_ORDERING, args);
+  }
+
+  @Authorized(Role.ADMIN)
+  @Query(() => AuditChainVerification, { description: 'Walk the whole audit chain and name the first broken link. Admins only.' })
+  auditChainVerification(@Ctx() ctx: RequestContext): Promise<AuditChainVerification> {
+    return verifyAuditChain(ctx.db);
+  }
+
+  @FieldResolver(() => ID, { description: 'Global id of the record changed.' })
+  entityId(@Root() event: AuditEvent): string {
+    return toGlobalId(event.entityType, event.entityId);
+  }
+
+  // Who acted and the recorded values can name investigators and internal fields: internal roles only.
+  @FieldResolver(() => String, { nullable: true, description: 'Who acted (internal roles only).' })
+  actorLabel(@Root() event: AuditEvent, @Ctx() ctx: RequestContext): string | null {
+    return isInternal(ctx.principal.role) ? event.actorLabel : null;
+  }
+
+  @FieldResolver(() => GraphQLJSONObject, { nullable: true, description: 'Recorded values before the change (internal roles only).' })
+  before(@Root() event: AuditEvent, @Ctx() ctx: RequestContext): Record<string, unknown> | null {
+    return isInternal(ctx.principal.role) ? event.before : null;
+  }
+
+  @FieldResolver(() => GraphQLJSONObject, { nullable: true, description: 'Recorded values after the change (internal roles only).' })
+  after(@Root() event: AuditEvent, @Ctx() ctx: RequestContext): Record<string, unknown> | null {
+    return isInternal(ctx.principal.role) ? event.after : null;
+  }
+}

@@ -1,0 +1,52 @@
+import { Field, ObjectType, registerEnumType } from 'type-graphql';
+import { Column, Entity, VersionColumn } from 'typeorm';
+import { Node } from '../../shared/relay/node.js';
+
+export enum EvidenceKind {
+  TEST_PURCHASE = 'TEST_PURCHASE',
+  SCREENSHOT = 'SCREENSHOT',
+  LAB_REPORT = 'LAB_REPORT',
+  TRANSACTION_RECORD = 'TRANSACTION_RECORD',
+  PHOTO = 'PHOTO',
+  DOCUMENT = 'DOCUMENT',
+}
+registerEnumType(EvidenceKind, { name: 'EvidenceKind' });
+
+@ObjectType({ implements: Node, description: 'An item that proves something, with its chain of custody.' })
+@Entity('evidence')
+export class Evidence extends Node {
+  @Column({ name: 'investigation_id', type: 'bigint' })
+  investigationId!: string;
+
+  @Field(() => EvidenceKind)
+  @Column({ type: 'text' })
+  kind!: EvidenceKind;
+
+  @Field()
+  @Column({ type: 'text' })
+  description!: string;
+
+  @Field({ description: 'SHA-256 of the item (hex): proves the stored file is the one collected.' })
+  @Column({ type: 'text' })
+  sha256!: string;
+
+  /** Where the file is stored; exposed through a resolver that masks it for analysts. */
+  @Column({ name: 'storage_key', type: 'text' })
+  storageKey!: string;
+
+  @Field({ description: 'Who collected it (person or unit).' })
+  @Column({ name: 'collected_by', type: 'text' })
+  collectedBy!: string;
+
+  @Field()
+  @Column({ name: 'collected_at', type: 'timestamptz' })
+  collectedAt!: Date;
+
+  @Field({ description: 'Who holds it now.' })
+  @Column({ type: 'text' })
+  custodian!: string;
+
+  @Field()
+  @VersionColumn()
+  version!: number;
+}

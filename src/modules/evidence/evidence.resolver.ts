@@ -1,0 +1,43 @@
+import { Arg, Authorized, Ctx, FieldResolver, Mutation, Resolver, Root } from 'type-graphql';
+import { CASE_WRITERS } from '../../shared/auth/role.js';
+import type { RequestContext } from '../../shared/context.js';
+import { loadById, loadChildren } from '../../shared/data-access/scoped-query.js';
+import { MutationPayload, Payload, payload } from '../../shared/user-error.js';
+import { Investigation } from '../investigation/investigation.entity.js';
+import { CustodyTransfer } from './custody-transfer.entity.js';
+import { Evidence } from './evidence.entity.js';
+import { AddEvidenceInput, RecordCustodyTransferInput } from './evidence.inputs.js';
+import { addEvidence, recordCustodyTransfer } from './evidence.service.js';
+
+const AddEvidencePayload = Payload('AddEvidencePayload', 'evidence', Evidence);
+const RecordCustodyTransferPayload = Payload('RecordCustodyTransferPayload', 'evidence', Evidence);
+
+@Resolver(() => Evidence)
+export class EvidenceResolver {
+  @Authorized(...CASE_WRITERS)
+  @Mutation(() => AddEvidencePayload, { description: 'Add an evidence item to an investigation.' })
+  addEvidence(@Arg('input') input: AddEvidenceInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<Evidence>> {
+    return payload(() => addEvidence(ctx, input));
+  }
+
+  @Authorized(...CASE_WRITERS)
+  @Mutation(() => RecordCustodyTransferPayload, { description: 'Record that an evidence item changed hands.' })
+  recordCustodyTransfer(@Arg('input') input: RecordCustodyTransferInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<Evidence>> {
+    return payload(() => recordCustodyTransfer(ctx, input));
+  }
+
+  @FieldResolver(() => String, { description: 'Where the file is stored; masked for analysts.' })
+  storageKey(@Root() evidence: Evidence, @Ctx() ctx: RequestContext): string {
+    return ctx.scope.kind === 'ALL' && ctx.scope.maskSensitive ? '(masked)' : evidence.storageKey;
+  }
+
+  @FieldResolver(() => [CustodyTransfer], { description: 'Every hand-over, oldest first.' })
+  custodyTransfers(@Root() evidence: Evidence, @Ctx() ctx: RequestContext): Promise<CustodyTransfer[]> {
+    return loadChildren(ctx, CustodyTransfer, { column: 'evidence_id' }, evidence.rowId);
+  }
+
+  @FieldResolver(() => Investigation, { nullable: true })
+  investigation(@Root() evidence: Evidence, @Ctx() ctx: RequestContext): Promise<Investigation | null> {
+    return loadById(ctx, Investigation, evidence.investigationId);
+  }
+}

@@ -1,0 +1,99 @@
+import { Arg, Args, Authorized, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { ALL_ROLES, CASE_WRITERS, isInternal } from '../../shared/auth/role.js';
+import type { RequestContext } from '../../shared/context.js';
+import { loadById, loadChildren } from '../../shared/data-access/scoped-query.js';
+import { Connection, ConnectionArgs, Page } from '../../shared/relay/connection.js';
+import { MutationPayload, Payload, payload } from '../../shared/user-error.js';
+import { Evidence } from '../evidence/evidence.entity.js';
+import { Lead } from '../lead/lead.entity.js';
+import { LeadFilter, LeadOrder } from '../lead/lead.inputs.js';
+import { leadsOf } from '../lead/lead.service.js';
+import { Principal } from '../principal/principal.entity.js';
+import { Referral } from '../referral/referral.entity.js';
+import { Finding } from './finding.entity.js';
+import { Investigation } from './investigation.entity.js';
+import {
+  CloseInvestigationInput, InvestigationFilter, InvestigationOrder, MarkInvestigationReadyInput, OpenInvestigationInput, RecordFindingInput,
+} from './investigation.inputs.js';
+import { closeInvestigation, listInvestigations, markInvestigationReady, openInvestigation, recordFinding } from './investigation.service.js';
+
+const InvestigationConnection = Connection(Investigation);
+const LeadConnection = Connection(Lead);
+const OpenInvestigationPayload = Payload('OpenInvestigationPayload', 'investigation', Investigation);
+const MarkInvestigationReadyPayload = Payload('MarkInvestigationReadyPayload', 'investigation', Investigation);
+const CloseInvestigationPayload = Payload('CloseInvestigationPayload', 'investigation', Investigation);
+const RecordFindingPayload = Payload('RecordFindingPayload', 'finding', Finding);
+
+@Resolver(() => Investigation)
+export class InvestigationResolver {
+  @Authorized(...ALL_ROLES)
+  @Query(() => InvestigationConnection, { description: 'Investigations you may see.' })
+  investigations(
+    @Args() args: ConnectionArgs,
+    @Arg('filter', () => InvestigationFilter, { nullable: true }) filter: InvestigationFilter | undefined,
+    @Arg('orderBy', () => InvestigationOrder, { nullable: true }) orderBy: InvestigationOrder | undefined,
+    @Ctx() ctx: RequestContext,
+  ): Promise<Page<Investigation>> {
+    return listInvestigations(ctx, filter, orderBy, args);
+  }
+
+  @Authorized(...CASE_WRITERS)
+  @Mutation(() => OpenInvestigationPayload, { description: 'Open an investigation on TRIAGED leads; they move to INVESTIGATING.' })
+  openInvestigation(@Arg('input') input: OpenInvestigationInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<Investigation>> {
+    return payload(() => openInvestigation(ctx, input));
+  }
+
+  @Authorized(...CASE_WRITERS)
+  @Mutation(() => RecordFindingPayload, { description: 'Record an offline place (factory, warehouse, …) found by an investigation.' })
+  recordFinding(@Arg('input') input: RecordFindingInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<Finding>> {
+    return payload(() => recordFinding(ctx, input));
+  }
+
+  @Authorized(...CASE_WRITERS)
+  @Mutation(() => MarkInvestigationReadyPayload, { description: 'EVIDENCE_GATHERING -> READY_FOR_REFERRAL.' })
+  markInvestigationReady(@Arg('input') input: MarkInvestigationReadyInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<Investigation>> {
+    return payload(() => markInvestigationReady(ctx, input));
+  }
+
+  @Authorized(...CASE_WRITERS)
+  @Mutation(() => CloseInvestigationPayload, { description: 'Close an investigation; its open leads close with it.' })
+  closeInvestigation(@Arg('input') input: CloseInvestigationInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<Investigation>> {
+    return payload(() => closeInvestigation(ctx, input));
+  }
+
+  @FieldResolver(() => LeadConnection)
+  leads(
+    @Root() investigation: Investigation,
+    @Args() args: ConnectionArgs,
+    @Arg('filter', () => LeadFilter, { nullable: true }) filter: LeadFilter | undefined,
+    @Arg('orderBy', () => LeadOrder, { nullable: true }) orderBy: LeadOrder | undefined,
+    @Ctx() ctx: RequestContext,
+  ): Promise<Page<Lead>> {
+    return leadsOf(ctx, { column: 'investigation_id' }, investigation.rowId, filter, orderBy, args);
+  }
+
+  @FieldResolver(() => [Evidence], { description: 'Evidence items (an agency: those disclosed to it).' })
+  evidence(@Root() investigation: Investigation, @Ctx() ctx: RequestContext): Promise<Evidence[]> {
+    return loadChildren(ctx, Evidence, { column: 'investigation_id' }, investigation.rowId);
+  }
+
+  @FieldResolver(() => [Finding], { description: 'Offline places found (internal roles and the agencies it was referred to).' })
+  findings(@Root() investigation: Investigation, @Ctx() ctx: RequestContext): Promise<Finding[]> {
+    return loadChildren(ctx, Finding, { column: 'investigation_id' }, investigation.rowId);
+  }
+
+  @FieldResolver(() => [Referral], { description: 'Referrals made from it that you may see (never drafts, for partners).' })
+  referrals(@Root() investigation: Investigation, @Ctx() ctx: RequestContext): Promise<Referral[]> {
+    return loadChildren(ctx, Referral, { column: 'investigation_id' }, investigation.rowId);
+  }
+
+  @FieldResolver(() => Principal, { nullable: true, description: 'Investigator in charge: internal roles only.' })
+  assignee(@Root() investigation: Investigation, @Ctx() ctx: RequestContext): Promise<Principal | null> | null {
+    return investigation.assigneeId && isInternal(ctx.principal.role) ? loadById(ctx, Principal, investigation.assigneeId) : null;
+  }
+
+  @FieldResolver(() => String, { nullable: true, description: 'Internal notes: null for partners and agencies.' })
+  internalNotes(@Root() investigation: Investigation, @Ctx() ctx: RequestContext): string | null {
+    return isInternal(ctx.principal.role) ? investigation.internalNotes : null;
+  }
+}

@@ -1,0 +1,58 @@
+import { Field, Int, ObjectType } from 'type-graphql';
+import { Column, Entity, VersionColumn } from 'typeorm';
+import { Node } from '../../shared/relay/node.js';
+import { LeadCloseReason, LeadSource, LeadStatus } from './lead.states.js';
+
+@ObjectType({ implements: Node, description: 'A suspected counterfeit source: brands, sellers and listings that point at it.' })
+@Entity('lead')
+export class Lead extends Node {
+  @Field({ description: 'Human-readable reference, e.g. LD-2026-000123. Never reused.' })
+  @Column({ type: 'text' })
+  reference!: string;
+
+  @Field(() => LeadSource)
+  @Column({ type: 'text' })
+  source!: LeadSource;
+
+  @Field()
+  @Column({ type: 'text' })
+  description!: string;
+
+  @Field(() => Int, { description: 'How likely and how serious, 0-100.' })
+  @Column({ name: 'risk_score', type: 'int' })
+  riskScore!: number;
+
+  @Field(() => LeadStatus)
+  @Column({ type: 'text' })
+  status!: LeadStatus;
+
+  @Field(() => LeadCloseReason, { nullable: true })
+  @Column({ name: 'close_reason', type: 'text', nullable: true })
+  closeReason!: LeadCloseReason | null;
+
+  @Field(() => String, { nullable: true })
+  @Column({ name: 'close_note', type: 'text', nullable: true })
+  closeNote!: string | null;
+
+  /** Internal only: exposed through a resolver that hides it from partners. */
+  @Column({ name: 'internal_notes', type: 'text', nullable: true })
+  internalNotes!: string | null;
+
+  @Column({ name: 'reported_by_id', type: 'bigint', nullable: true })
+  reportedById!: string | null;
+
+  @Column({ name: 'investigation_id', type: 'bigint', nullable: true })
+  investigationId!: string | null;
+
+  @Field(() => Date, { nullable: true })
+  @Column({ name: 'triaged_at', type: 'timestamptz', nullable: true })
+  triagedAt!: Date | null;
+
+  @Field(() => Date, { nullable: true })
+  @Column({ name: 'closed_at', type: 'timestamptz', nullable: true })
+  closedAt!: Date | null;
+
+  @Field({ description: 'Incremented on every change; pass it back as `expectedVersion`.' })
+  @VersionColumn()
+  version!: number;
+}

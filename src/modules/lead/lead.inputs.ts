@@ -1,0 +1,103 @@
+import { Max, MaxLength, Min, MinLength } from 'class-validator';
+import { Field, ID, InputType, Int, registerEnumType } from 'type-graphql';
+import { DateRangeInput } from '../../shared/data-access/filters.js';
+import { OrderDirection } from '../../shared/relay/connection.js';
+import { OrderByInput, SortColumn } from '../../shared/relay/ordering.js';
+import { LeadCloseReason, LeadSource, LeadStatus } from './lead.states.js';
+
+@InputType()
+export class ReportLeadInput {
+  @Field(() => [ID], { nullable: true, description: 'Brands whose rights are infringed. A brand partner may name only its own (the default).' })
+  brandIds?: string[] | null;
+
+  @Field(() => [ID], { nullable: true, description: 'Sellers behind the counterfeits (at most 100).' })
+  sellerIds?: string[] | null;
+
+  @Field(() => [ID], { nullable: true, description: 'Listings offering them (at most 100).' })
+  listingIds?: string[] | null;
+
+  @Field(() => LeadSource, { nullable: true, description: 'Where the lead comes from. Brand partners: always BRAND_REPORT.' })
+  source?: LeadSource | null;
+
+  @Field()
+  @MinLength(1)
+  @MaxLength(10_000)
+  description!: string;
+
+  @Field(() => Int, { nullable: true, description: '0-100; default 50.' })
+  @Min(0)
+  @Max(100)
+  riskScore?: number | null;
+
+  @Field(() => String, { nullable: true, description: 'Retrying with the same key returns the first result instead of a second lead.' })
+  idempotencyKey?: string | null;
+}
+
+@InputType()
+export class TriageLeadInput {
+  @Field(() => ID)
+  leadId!: string;
+
+  @Field(() => Int, { nullable: true })
+  @Min(0)
+  @Max(100)
+  riskScore?: number | null;
+
+  @Field(() => String, { nullable: true, description: 'Internal notes (never shown to partners).' })
+  @MaxLength(10_000)
+  internalNotes?: string | null;
+
+  @Field(() => Int, { nullable: true, description: 'Refuse with STALE_VERSION if the lead changed since this version.' })
+  expectedVersion?: number | null;
+}
+
+@InputType()
+export class CloseLeadInput {
+  @Field(() => ID)
+  leadId!: string;
+
+  @Field(() => LeadCloseReason)
+  reason!: LeadCloseReason;
+
+  @Field(() => String, { nullable: true })
+  @MaxLength(10_000)
+  note?: string | null;
+
+  @Field(() => Int, { nullable: true })
+  expectedVersion?: number | null;
+}
+
+@InputType()
+export class LeadFilter {
+  @Field(() => [LeadStatus], { nullable: true })
+  status?: LeadStatus[];
+
+  @Field(() => [LeadSource], { nullable: true })
+  source?: LeadSource[];
+
+  @Field(() => [ID], { nullable: true, description: 'Leads naming any of these brands.' })
+  brandIds?: string[];
+
+  @Field(() => [ID], { nullable: true, description: 'Leads naming any of these sellers.' })
+  sellerIds?: string[];
+
+  @Field(() => Int, { nullable: true })
+  riskScoreAtLeast?: number;
+
+  @Field(() => DateRangeInput, { nullable: true })
+  createdAt?: DateRangeInput;
+}
+
+export enum LeadOrderField {
+  CREATED_AT = 'CREATED_AT',
+  RISK_SCORE = 'RISK_SCORE',
+}
+registerEnumType(LeadOrderField, { name: 'LeadOrderField' });
+
+export const leadSortColumns: Record<LeadOrderField, SortColumn> = {
+  CREATED_AT: { column: 'created_at', property: 'createdAt' },
+  RISK_SCORE: { column: 'risk_score', property: 'riskScore' },
+};
+export const LEAD_DEFAULT_ORDER = { field: LeadOrderField.CREATED_AT, direction: OrderDirection.DESC };
+export const LeadOrder = OrderByInput('LeadOrder', LeadOrderField, LEAD_DEFAULT_ORDER.field);
+export type LeadOrder = InstanceType<typeof LeadOrder>;

@@ -1,0 +1,143 @@
+import { SelectQueryBuilder } from 'typeorm';
+import { auditChange } from '../../shared/audit/audit.service.js';
+import { RequestContext, inTransaction } from '../../shared/context.js';
+import { whereDateRange, whereIn } from '../../shared/data-access/filters.js';
+import { requireAllVisible } from '../../shared/data-access/lookup.js';
+import { lockForChange, ParentLink, scopedQuery, updateVersioned, whereExists } from '../../shared/data-access/scoped-query.js';
+import { onceForKey } from '../../shared/idempotency.js';
+import { nextReference } from '../../shared/reference.js';
+import { ConnectionArgs, loadChildPage, paginate } from '../../shared/relay/connection.js';
+import { decodeIdOf } from '../../shared/relay/global-id.js';
+import { toOrdering } from '../../shared/relay/ordering.js';
+import { refuse, UserErrorCode } from '../../shared/user-error.js';
+import { Brand } from '../brand/brand.entity.js';
+import { Listing } from '../listing/listing.entity.js';
+import { Seller } from '../seller/seller.entity.js';
+import { Lead } from './lead.entity.js';
+import { CloseLeadInput, LEAD_DEFAULT_ORDER, LeadFilter, LeadOrder, leadSortColumns, ReportLeadInput, TriageLeadInput } from './lead.inputs.js';
+import { LeadCloseReason, leadLifecycle, LeadSource, LeadStatus } from './lead.states.js';
+
+export async function reportLead(ctx: RequestContext, input: ReportLeadInput): Promise<Lead> {
+  const brandPartner = ctx.scope.kind === 'BRAND';
+  if (brandPartner && input.source && input.source !== LeadSource.BRAND_REPORT) {
+    refuse(UserErrorCode.INVALID, 'A brand partner reports leads with source BRAND_REPORT only.', ['input', 'source']);
+  }
+  const brandIds = input.brandIds?.length ? input.brandIds : ctx.scope.kind === 'BRAND' ? [ctx.principal.brandId!] : [];
+  if (brandIds.length === 0) refuse(UserErrorCode.INVALID, 'Name at least one brand whose rights are infringed.', ['input', 'brandIds']);
+  return inTransaction(ctx, async (tx) => {
+    const { id } = await onceForKey(tx, 'reportLead', input.idempotencyKey, input, async () => {
+      // A brand partner sees only its own brand, so naming another one reads as "no such brand".
+      const brands = input.brandIds?.length ? await requireAllVisible(tx, Brand, input.brandIds, ['input', 'brandIds']) : [{ rowId: brandIds[0] }];
+      const sellers = await requireAllVisible(tx, Seller, input.sellerIds, ['input', 'sellerIds']);
+      const listings = await requireAllVisible(tx, Listing, input.listingIds, ['input', 'listingIds']);
+      const lead = tx.db.create(Lead, {
+        reference: await nextReference(tx, 'LD'),
+        source: input.source ?? (brandPartner ? LeadSource.BRAND_REPORT : LeadSource.PLATFORM_DETECTION),
+        description: input.description,
+        riskScore: input.riskScore ?? 50,
+        status: LeadStatus.NEW,
+        closeReason: null,
+        closeNote: null,
+        internalNotes: null,
+        reportedById: tx.principal.rowId,
+        investigationId: null,
+        triagedAt: null,
+        closedAt: null,
+      });
+      await tx.db.save(lead);
+      await link(tx, 'lead_brand', 'brand_id', lead.rowId, brands.map((b) => b.rowId));
+      await link(tx, 'lead_seller', 'seller_id', lead.rowId, sellers.map((s) => s.rowId));
+      await link(tx, 'lead_listing', 'listing_id', lead.rowId, listings.map((l) => l.rowId));
+      await auditChange(tx, 'lead.reported', lead, null, {
+        ...leadSnapshot(lead), brandIds: brands.map((b) => b.rowId), sellerIds: sellers.map((s) => s.rowId), listingIds: listings.map((l) => l.rowId),
+      });
+      return lead.rowId;
+    });
+    return (await tx.db.findOneByOrFail(Lead, { rowId: id }));
+  });
+}
+
+async function link(ctx: RequestContext, table: string, column: string, leadId: string, ids: string[]) {
+  if (ids.length) await ctx.db.query(`INSERT INTO ${table} (lead_id, ${column}) SELECT $1, unnest($2::bigint[])`, [leadId, ids]);
+}
+
+export async function triageLead(ctx: RequestContext, input: TriageLeadInput): Promise<Lead> {
+  return inTransaction(ctx, async (tx) => {
+    const lead = await lockForChange(tx, Lead, decodeIdOf('Lead', input.leadId, 'leadId'), input.expectedVersion, ['input', 'leadId']);
+    leadLifecycle.assert(lead.status, LeadStatus.TRIAGED, lead.reference);
+    const before = leadSnapshot(lead);
+    await updateVersioned(tx, Lead, lead, {
+      status: LeadStatus.TRIAGED,
+      triagedAt: new Date(),
+      riskScore: input.riskScore ?? lead.riskScore,
+      internalNotes: input.internalNotes ?? lead.internalNotes,
+    });
+    await auditChange(tx, 'lead.triaged', lead, before, leadSnapshot(lead));
+    return lead;
+  });
+}
+
+export async function closeLead(ctx: RequestContext, input: CloseLeadInput): Promise<Lead> {
+  return inTransaction(ctx, async (tx) => {
+    const lead = await lockForChange(tx, Lead, decodeIdOf('Lead', input.leadId, 'leadId'), input.expectedVersion, ['input', 'leadId']);
+    return closeLocked(tx, lead, input.reason, input.note ?? null);
+  });
+}
+
+/** Closes a lead already locked for change (also the cascade when its investigation closes). */
+export async function closeLocked(ctx: RequestContext, lead: Lead, reason: LeadCloseReason, note: string | null): Promise<Lead> {
+  leadLifecycle.assert(lead.status, LeadStatus.CLOSED, lead.reference);
+  const before = leadSnapshot(lead);
+  await updateVersioned(ctx, Lead, lead, { status: LeadStatus.CLOSED, closeReason: reason, closeNote: note, closedAt: new Date() });
+  await auditChange(ctx, 'lead.closed', lead, before, leadSnapshot(lead));
+  return lead;
+}
+
+/** Moves leads already locked for change to `status` (cascades of investigations and referrals). */
+export async function moveLeads(ctx: RequestContext, leads: Lead[], status: LeadStatus, changes: Partial<Lead> = {}): Promise<void> {
+  for (const lead of leads) {
+    leadLifecycle.assert(lead.status, status, lead.reference);
+    const before = leadSnapshot(lead);
+    await updateVersioned(ctx, Lead, lead, { status, ...changes });
+    await auditChange(ctx, `lead.${status.toLowerCase()}`, lead, before, leadSnapshot(lead));
+  }
+}
+
+export function leadSnapshot(lead: Lead) {
+  const { status, riskScore, closeReason, closeNote, investigationId, version, reference } = lead;
+  return { reference, status, riskScore, closeReason, closeNote, investigationId, version };
+}
+
+function applyLeadFilter(ctx: RequestContext, qb: SelectQueryBuilder<Lead>, filter: LeadFilter | undefined) {
+  whereIn(qb, 'status', filter?.status);
+  whereIn(qb, 'source', filter?.source);
+  whereDateRange(qb, 'created_at', filter?.createdAt);
+  if (filter?.riskScoreAtLeast !== undefined && filter.riskScoreAtLeast !== null) qb.andWhere('t.risk_score >= :riskMin', { riskMin: filter.riskScoreAtLeast });
+  if (filter?.brandIds) {
+    const ids = filter.brandIds.map((id) => decodeIdOf('Brand', id, 'filter.brandIds'));
+    // Through the brand's own scope: a brand partner filtering on another brand finds nothing.
+    whereExists(ctx, qb, Brand, 'fb', (sub) => whereIn(sub.innerJoin('lead_brand', 'flb', 'flb.brand_id = fb.id').andWhere('flb.lead_id = t.id'), 'id', ids, 'fb'));
+  }
+  if (filter?.sellerIds) {
+    const ids = filter.sellerIds.map((id) => decodeIdOf('Seller', id, 'filter.sellerIds'));
+    whereExists(ctx, qb, Seller, 'fs', (sub) => whereIn(sub.innerJoin('lead_seller', 'fls', 'fls.seller_id = fs.id').andWhere('fls.lead_id = t.id'), 'id', ids, 'fs'));
+  }
+  return qb;
+}
+
+export function listLeads(ctx: RequestContext, filter: LeadFilter | undefined, orderBy: LeadOrder | undefined, args: ConnectionArgs) {
+  return paginate(applyLeadFilter(ctx, scopedQuery(ctx, Lead), filter), toOrdering(leadSortColumns, orderBy, LEAD_DEFAULT_ORDER), args);
+}
+
+/** The leads of one parent (a seller, a brand, an investigation), batched across parents. */
+export function leadsOf(ctx: RequestContext, link: ParentLink, parentId: string, filter: LeadFilter | undefined, orderBy: LeadOrder | undefined, args: ConnectionArgs) {
+  return loadChildPage<Lead>(ctx, {
+    entity: Lead,
+    link,
+    parentId,
+    ordering: toOrdering(leadSortColumns, orderBy, LEAD_DEFAULT_ORDER),
+    args,
+    filter: filter && { key: JSON.stringify(filter), apply: (qb) => applyLeadFilter(ctx, qb, filter) },
+  });
+}
+

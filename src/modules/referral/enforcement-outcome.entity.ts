@@ -1,0 +1,61 @@
+import { Field, Int, ObjectType } from 'type-graphql';
+import { Column, Entity } from 'typeorm';
+import { Money } from '../../shared/money/money.js';
+import { Node } from '../../shared/relay/node.js';
+import { OutcomeKind } from './referral.states.js';
+
+@ObjectType({ implements: Node, description: 'What an agency reported back on a referral.' })
+@Entity('enforcement_outcome')
+export class EnforcementOutcome extends Node {
+  @Column({ name: 'referral_id', type: 'bigint' })
+  referralId!: string;
+
+  @Field(() => OutcomeKind)
+  @Column({ type: 'text' })
+  kind!: OutcomeKind;
+
+  @Field()
+  @Column({ name: 'occurred_at', type: 'timestamptz' })
+  occurredAt!: Date;
+
+  @Field(() => Int)
+  @Column({ type: 'int' })
+  arrests!: number;
+
+  @Field(() => Int, { description: 'Production or storage sites ("dens") shut down.' })
+  @Column({ name: 'dens_destroyed', type: 'int' })
+  densDestroyed!: number;
+
+  @Field(() => Int)
+  @Column({ type: 'int' })
+  convictions!: number;
+
+  @Column({ name: 'seized_value_amount', type: 'bigint', nullable: true })
+  seizedValueAmount!: string | null;
+
+  @Column({ name: 'seized_value_currency', type: 'char', length: 3, nullable: true })
+  seizedValueCurrency!: string | null;
+
+  @Column({ name: 'fine_amount', type: 'bigint', nullable: true })
+  fineAmount!: string | null;
+
+  @Column({ name: 'fine_currency', type: 'char', length: 3, nullable: true })
+  fineCurrency!: string | null;
+
+  @Field(() => String, { nullable: true })
+  @Column({ type: 'text', nullable: true })
+  notes!: string | null;
+
+  @Column({ name: 'recorded_by_id', type: 'bigint', nullable: true })
+  recordedById!: string | null;
+
+  @Field(() => Money, { nullable: true, description: 'Value of the goods seized.' })
+  get seizedValue(): Money | null {
+    return Money.of(this.seizedValueAmount, this.seizedValueCurrency);
+  }
+
+  @Field(() => Money, { nullable: true })
+  get fine(): Money | null {
+    return Money.of(this.fineAmount, this.fineCurrency);
+  }
+}

@@ -1,0 +1,128 @@
+import { Max, MaxLength, Min, MinLength } from 'class-validator';
+import { Field, ID, InputType, Int, registerEnumType } from 'type-graphql';
+import { DateRangeInput } from '../../shared/data-access/filters.js';
+import { MoneyInput } from '../../shared/money/money.js';
+import { OrderDirection } from '../../shared/relay/connection.js';
+import { OrderByInput, SortColumn } from '../../shared/relay/ordering.js';
+import { OutcomeKind, ReferralStatus } from './referral.states.js';
+
+@InputType()
+export class CreateReferralInput {
+  @Field(() => ID, { description: 'A READY_FOR_REFERRAL (or already REFERRED) investigation.' })
+  investigationId!: string;
+
+  @Field(() => ID)
+  agencyId!: string;
+
+  @Field(() => [ID], { description: "Evidence of the investigation to disclose to the agency (at least one)." })
+  evidenceIds!: string[];
+
+  @Field()
+  @MinLength(1)
+  @MaxLength(20_000)
+  summary!: string;
+
+  @Field(() => String, { nullable: true })
+  idempotencyKey?: string | null;
+}
+
+/** A change of one referral: its id and, optionally, the version the caller last saw. */
+@InputType({ isAbstract: true })
+export abstract class ReferralVersionInput {
+  @Field(() => ID)
+  referralId!: string;
+
+  @Field(() => Int, { nullable: true })
+  expectedVersion?: number | null;
+}
+
+@InputType()
+export class SendReferralInput extends ReferralVersionInput {}
+
+@InputType()
+export class CloseReferralInput extends ReferralVersionInput {}
+
+@InputType()
+export class AcknowledgeReferralInput extends ReferralVersionInput {
+  @Field(() => String, { nullable: true, description: "The agency's own case number." })
+  @MaxLength(200)
+  agencyCaseReference?: string | null;
+}
+
+@InputType()
+export class DeclineReferralInput extends ReferralVersionInput {
+  @Field()
+  @MinLength(1)
+  @MaxLength(5000)
+  reason!: string;
+}
+
+@InputType()
+export class RecordEnforcementOutcomeInput {
+  @Field(() => ID)
+  referralId!: string;
+
+  @Field(() => OutcomeKind)
+  kind!: OutcomeKind;
+
+  @Field()
+  occurredAt!: Date;
+
+  @Field(() => Int, { defaultValue: 0 })
+  @Min(0)
+  @Max(100_000)
+  arrests!: number;
+
+  @Field(() => Int, { defaultValue: 0 })
+  @Min(0)
+  @Max(100_000)
+  densDestroyed!: number;
+
+  @Field(() => Int, { defaultValue: 0 })
+  @Min(0)
+  @Max(100_000)
+  convictions!: number;
+
+  @Field(() => MoneyInput, { nullable: true })
+  seizedValue?: MoneyInput | null;
+
+  @Field(() => MoneyInput, { nullable: true })
+  fine?: MoneyInput | null;
+
+  @Field(() => String, { nullable: true })
+  @MaxLength(20_000)
+  notes?: string | null;
+
+  @Field(() => String, { nullable: true })
+  idempotencyKey?: string | null;
+}
+
+@InputType()
+export class ReferralFilter {
+  @Field(() => [ReferralStatus], { nullable: true })
+  status?: ReferralStatus[];
+
+  @Field(() => [ID], { nullable: true })
+  agencyIds?: string[];
+
+  @Field(() => [ID], { nullable: true })
+  investigationIds?: string[];
+
+  @Field(() => DateRangeInput, { nullable: true })
+  createdAt?: DateRangeInput;
+
+  @Field(() => DateRangeInput, { nullable: true })
+  sentAt?: DateRangeInput;
+}
+
+export enum ReferralOrderField {
+  CREATED_AT = 'CREATED_AT',
+}
+registerEnumType(ReferralOrderField, { name: 'ReferralOrderField' });
+
+export const referralSortColumns: Record<ReferralOrderField, SortColumn> = {
+  CREATED_AT: { column: 'created_at', property: 'createdAt' },
+};
+export const REFERRAL_DEFAULT_ORDER = { field: ReferralOrderField.CREATED_AT, direction: OrderDirection.DESC };
+export const ReferralOrder = OrderByInput('ReferralOrder', ReferralOrderField, REFERRAL_DEFAULT_ORDER.field);
+export type ReferralOrder = InstanceType<typeof ReferralOrder>;

@@ -1,0 +1,183 @@
+import { auditChange, lockAuditChain } from '../../shared/audit/audit.service.js';
+import { inTransaction, RequestContext } from '../../shared/context.js';
+import { whereDateRange, whereIdIn, whereIn } from '../../shared/data-access/filters.js';
+import { requireAllVisible, requireVisible } from '../../shared/data-access/lookup.js';
+import { lockForChange, scopedQuery, updateVersioned } from '../../shared/data-access/scoped-query.js';
+import { onceForKey } from '../../shared/idempotency.js';
+import { nextReference } from '../../shared/reference.js';
+import { ConnectionArgs, OrderDirection, paginate } from '../../shared/relay/connection.js';
+import { decodeIdOf } from '../../shared/relay/global-id.js';
+import { toOrdering } from '../../shared/relay/ordering.js';
+import { refuse, UserErrorCode } from '../../shared/user-error.js';
+import { Agency } from '../agency/agency.entity.js';
+import { Evidence } from '../evidence/evidence.entity.js';
+import { Investigation } from '../investigation/investigation.entity.js';
+import { moveInvestigation, openLeadsOf } from '../investigation/investigation.service.js';
+import { InvestigationStatus } from '../investigation/investigation.states.js';
+import { moveLeads } from '../lead/lead.service.js';
+import { LeadStatus } from '../lead/lead.states.js';
+import { EnforcementOutcome } from './enforcement-outcome.entity.js';
+import { ReferralChange } from './referral-change.entity.js';
+import { Referral } from './referral.entity.js';
+import {
+  AcknowledgeReferralInput, CreateReferralInput, DeclineReferralInput, RecordEnforcementOutcomeInput,
+  REFERRAL_DEFAULT_ORDER, ReferralFilter, ReferralOrder, referralSortColumns, ReferralVersionInput,
+} from './referral.inputs.js';
+import { OutcomeKind, ReferralChangeKind, referralLifecycle, ReferralStatus, statusAfterOutcome } from './referral.states.js';
+
+export function referralSnapshot(referral: Referral) {
+  const { reference, status, agencyId, investigationId, agencyCaseReference, declineReason, version } = referral;
+  return { reference, status, agencyId, investigationId, agencyCaseReference, declineReason, version };
+}
+
+const lockReferral = (ctx: RequestContext, input: ReferralVersionInput) =>
+  lockForChange(ctx, Referral, decodeIdOf('Referral', input.referralId, 'referralId'), input.expectedVersion, ['input', 'referralId']);
+
+async function moveReferral(ctx: RequestContext, referral: Referral, status: ReferralStatus, changes: Partial<Referral> = {}) {
+  referralLifecycle.assert(referral.status, status, referral.reference);
+  const before = referralSnapshot(referral);
+  await updateVersioned(ctx, Referral, referral, { status, ...changes });
+  await auditChange(ctx, `referral.${status.toLowerCase()}`, referral, before, referralSnapshot(referral));
+  return referral;
+}
+
+/**
+ * Appends to the agencies' sync feed. The audit chain's lock is held (the change was just audited in
+ * this transaction), so the feed's sequence follows commit order.
+ */
+async function recordReferralChange(ctx: RequestContext, referral: Referral, kind: ReferralChangeKind, outcomeId: string | null = null) {
+  await lockAuditChain(ctx.db);
+  await ctx.db.insert(ReferralChange, { referralId: referral.rowId, agencyId: referral.agencyId, kind, status: referral.status, outcomeId, at: new Date() });
+}
+
+export async function createReferral(ctx: RequestContext, input: CreateReferralInput): Promise<Referral> {
+  if (input.evidenceIds.length === 0) refuse(UserErrorCode.INVALID, 'Disclose at least one evidence item.', ['input', 'evidenceIds']);
+  return inTransaction(ctx, async (tx) => {
+    const { id } = await onceForKey(tx, 'createReferral', input.idempotencyKey, input, async () => {
+      const investigation = await lockForChange(tx, Investigation, decodeIdOf('Investigation', input.investigationId, 'investigationId'), null, ['input', 'investigationId']);
+      if (![InvestigationStatus.READY_FOR_REFERRAL, InvestigationStatus.REFERRED].includes(investigation.status)) {
+        refuse(UserErrorCode.INVALID_TRANSITION, `Investigation ${investigation.reference} is ${investigation.status}: only a READY_FOR_REFERRAL or REFERRED investigation can be referred.`, ['input', 'investigationId']);
+      }
+      const agency = await requireVisible(tx, Agency, input.agencyId, ['input', 'agencyId']);
+      const evidence = await requireAllVisible(tx, Evidence, input.evidenceIds, ['input', 'evidenceIds']);
+      const foreign = evidence.find((item) => item.investigationId !== investigation.rowId);
+      if (foreign) refuse(UserErrorCode.INVALID, `Evidence ${foreign.globalId} belongs to another investigation.`, ['input', 'evidenceIds']);
+      const referral = tx.db.create(Referral, {
+        reference: await nextReference(tx, 'REF'), investigationId: investigation.rowId, agencyId: agency.rowId, status: ReferralStatus.DRAFT,
+        summary: input.summary, agencyCaseReference: null, declineReason: null, sentAt: null, acknowledgedAt: null,
+        firstActionAt: null, concludedAt: null, closedAt: null,
+      });
+      await tx.db.save(referral);
+      await tx.db.query(`INSERT INTO referral_evidence (referral_id, evidence_id) SELECT $1, unnest($2::bigint[])`, [referral.rowId, evidence.map((e) => e.rowId)]);
+      await auditChange(tx, 'referral.created', referral, null, { ...referralSnapshot(referral), evidenceIds: evidence.map((e) => e.rowId) });
+      return referral.rowId;
+    });
+    return tx.db.findOneByOrFail(Referral, { rowId: id });
+  });
+}
+
+/** DRAFT -> SENT; the investigation and its leads move to REFERRED in the same transaction. */
+export async function sendReferral(ctx: RequestContext, input: ReferralVersionInput): Promise<Referral> {
+  return inTransaction(ctx, async (tx) => {
+    const referral = await lockReferral(tx, input);
+    const investigation = await lockForChange(tx, Investigation, referral.investigationId, null, ['input', 'referralId']);
+    await moveReferral(tx, referral, ReferralStatus.SENT, { sentAt: new Date() });
+    if (investigation.status === InvestigationStatus.READY_FOR_REFERRAL) {
+      await moveInvestigation(tx, investigation, InvestigationStatus.REFERRED);
+    } else if (investigation.status !== InvestigationStatus.REFERRED) {
+      refuse(UserErrorCode.INVALID_TRANSITION, `Investigation ${investigation.reference} is ${investigation.status}: its referrals cannot be sent.`, ['input', 'referralId']);
+    }
+    const leads = (await openLeadsOf(tx, investigation.rowId)).filter((lead) => lead.status === LeadStatus.INVESTIGATING);
+    await moveLeads(tx, leads, LeadStatus.REFERRED);
+    await recordReferralChange(tx, referral, ReferralChangeKind.SENT);
+    return referral;
+  });
+}
+
+export async function acknowledgeReferral(ctx: RequestContext, input: AcknowledgeReferralInput): Promise<Referral> {
+  return inTransaction(ctx, async (tx) => {
+    const referral = await lockReferral(tx, input);
+    await moveReferral(tx, referral, ReferralStatus.ACKNOWLEDGED, { acknowledgedAt: new Date(), agencyCaseReference: input.agencyCaseReference ?? null });
+    await recordReferralChange(tx, referral, ReferralChangeKind.ACKNOWLEDGED);
+    return referral;
+  });
+}
+
+export async function declineReferral(ctx: RequestContext, input: DeclineReferralInput): Promise<Referral> {
+  return inTransaction(ctx, async (tx) => {
+    const referral = await lockReferral(tx, input);
+    await moveReferral(tx, referral, ReferralStatus.DECLINED, { declineReason: input.reason, concludedAt: new Date() });
+    await recordReferralChange(tx, referral, ReferralChangeKind.DECLINED);
+    return referral;
+  });
+}
+
+export async function closeReferral(ctx: RequestContext, input: ReferralVersionInput): Promise<Referral> {
+  return inTransaction(ctx, async (tx) => {
+    const referral = await lockReferral(tx, input);
+    await moveReferral(tx, referral, ReferralStatus.CLOSED, { closedAt: new Date() });
+    await recordReferralChange(tx, referral, ReferralChangeKind.CLOSED);
+    return referral;
+  });
+}
+
+const ACTION_KINDS = [OutcomeKind.RAID, OutcomeKind.ARREST, OutcomeKind.SEIZURE, OutcomeKind.FINE];
+
+/**
+ * Records what the agency reported and moves the referral accordingly: a first raid, arrest, seizure
+ * or fine means ACTION_TAKEN; a prosecution, conviction or acquittal moves it on. Further actions while
+ * action is under way or prosecuted are recorded without a move.
+ */
+export async function recordEnforcementOutcome(ctx: RequestContext, input: RecordEnforcementOutcomeInput): Promise<EnforcementOutcome> {
+  if (input.occurredAt.getTime() > Date.now() + 5 * 60_000) refuse(UserErrorCode.INVALID, 'occurredAt is in the future.', ['input', 'occurredAt']);
+  if (input.kind === OutcomeKind.CONVICTION && input.convictions < 1) refuse(UserErrorCode.INVALID, 'A CONVICTION outcome needs convictions of at least 1.', ['input', 'convictions']);
+  if (input.kind === OutcomeKind.FINE && !input.fine) refuse(UserErrorCode.INVALID, 'A FINE outcome needs the fine amount.', ['input', 'fine']);
+  return inTransaction(ctx, async (tx) => {
+    const { id } = await onceForKey(tx, 'recordEnforcementOutcome', input.idempotencyKey, input, async () => {
+      const referral = await lockReferral(tx, input);
+      const target = statusAfterOutcome[input.kind];
+      const furtherAction = ACTION_KINDS.includes(input.kind) && [ReferralStatus.ACTION_TAKEN, ReferralStatus.PROSECUTION].includes(referral.status);
+      if (!furtherAction) {
+        referralLifecycle.assert(referral.status, target, referral.reference, ['input', 'kind']);
+      }
+      const outcome = tx.db.create(EnforcementOutcome, {
+        referralId: referral.rowId, kind: input.kind, occurredAt: input.occurredAt, arrests: input.arrests, densDestroyed: input.densDestroyed,
+        convictions: input.convictions, seizedValueAmount: input.seizedValue ? String(input.seizedValue.amount) : null,
+        seizedValueCurrency: input.seizedValue?.currency ?? null, fineAmount: input.fine ? String(input.fine.amount) : null,
+        fineCurrency: input.fine?.currency ?? null, notes: input.notes ?? null, recordedById: tx.principal.rowId,
+      });
+      await tx.db.save(outcome);
+      await auditChange(tx, 'enforcementOutcome.recorded', outcome, null, {
+        referralId: referral.rowId, kind: outcome.kind, occurredAt: outcome.occurredAt, arrests: outcome.arrests, densDestroyed: outcome.densDestroyed,
+        convictions: outcome.convictions, seizedValue: input.seizedValue ?? null, fine: input.fine ?? null,
+      });
+      if (!furtherAction) {
+        const concluded = target === ReferralStatus.CONVICTED || target === ReferralStatus.ACQUITTED;
+        await moveReferral(tx, referral, target, {
+          ...(target === ReferralStatus.ACTION_TAKEN ? { firstActionAt: input.occurredAt } : {}),
+          ...(concluded ? { concludedAt: input.occurredAt } : {}),
+        });
+      }
+      await recordReferralChange(tx, referral, ReferralChangeKind.OUTCOME_RECORDED, outcome.rowId);
+      return outcome.rowId;
+    });
+    return tx.db.findOneByOrFail(EnforcementOutcome, { rowId: id });
+  });
+}
+
+export function listReferrals(ctx: RequestContext, filter: ReferralFilter | undefined, orderBy: ReferralOrder | undefined, args: ConnectionArgs) {
+  const qb = scopedQuery(ctx, Referral);
+  whereIn(qb, 'status', filter?.status);
+  whereIdIn(qb, 'agency_id', 'Agency', filter?.agencyIds, 'filter.agencyIds');
+  whereIdIn(qb, 'investigation_id', 'Investigation', filter?.investigationIds, 'filter.investigationIds');
+  whereDateRange(qb, 'created_at', filter?.createdAt);
+  whereDateRange(qb, 'sent_at', filter?.sentAt);
+  return paginate(qb, toOrdering(referralSortColumns, orderBy, REFERRAL_DEFAULT_ORDER), args);
+}
+
+const FEED_ORDERING = { key: 'SEQ', column: 'seq', property: 'seq', direction: OrderDirection.ASC, tieBreaker: { column: 'seq', property: 'seq' } };
+
+/** Every change of the caller's referrals after the cursor, in commit order. */
+export function referralChanges(ctx: RequestContext, args: ConnectionArgs) {
+  return paginate(scopedQuery(ctx, ReferralChange), FEED_ORDERING, args);
+}

@@ -1,0 +1,62 @@
+import { registerEnumType } from 'type-graphql';
+import { StateMachine } from '../../shared/state-machine.js';
+
+export enum ReferralStatus {
+  DRAFT = 'DRAFT',
+  SENT = 'SENT',
+  ACKNOWLEDGED = 'ACKNOWLEDGED',
+  ACTION_TAKEN = 'ACTION_TAKEN',
+  PROSECUTION = 'PROSECUTION',
+  CONVICTED = 'CONVICTED',
+  ACQUITTED = 'ACQUITTED',
+  DECLINED = 'DECLINED',
+  CLOSED = 'CLOSED',
+}
+registerEnumType(ReferralStatus, { name: 'ReferralStatus' });
+
+/**
+ * DRAFT -> SENT -> ACKNOWLEDGED -> ACTION_TAKEN -> PROSECUTION -> CONVICTED | ACQUITTED;
+ * SENT | ACKNOWLEDGED -> DECLINED; CONVICTED | ACQUITTED | DECLINED -> CLOSED.
+ */
+export const referralLifecycle = new StateMachine<ReferralStatus>('referral', {
+  DRAFT: [ReferralStatus.SENT],
+  SENT: [ReferralStatus.ACKNOWLEDGED, ReferralStatus.DECLINED],
+  ACKNOWLEDGED: [ReferralStatus.ACTION_TAKEN, ReferralStatus.DECLINED],
+  ACTION_TAKEN: [ReferralStatus.PROSECUTION],
+  PROSECUTION: [ReferralStatus.CONVICTED, ReferralStatus.ACQUITTED],
+  CONVICTED: [ReferralStatus.CLOSED],
+  ACQUITTED: [ReferralStatus.CLOSED],
+  DECLINED: [ReferralStatus.CLOSED],
+  CLOSED: [],
+});
+
+export enum OutcomeKind {
+  RAID = 'RAID',
+  ARREST = 'ARREST',
+  SEIZURE = 'SEIZURE',
+  PROSECUTION = 'PROSECUTION',
+  CONVICTION = 'CONVICTION',
+  ACQUITTAL = 'ACQUITTAL',
+  FINE = 'FINE',
+}
+registerEnumType(OutcomeKind, { name: 'OutcomeKind' });
+
+/** The referral status an outcome implies: a raid means action was taken, a conviction ends the case. */
+export const statusAfterOutcome: Record<OutcomeKind, ReferralStatus> = {
+  RAID: ReferralStatus.ACTION_TAKEN,
+  ARREST: ReferralStatus.ACTION_TAKEN,
+  SEIZURE: ReferralStatus.ACTION_TAKEN,
+  FINE: ReferralStatus.ACTION_TAKEN,
+  PROSECUTION: ReferralStatus.PROSECUTION,
+  CONVICTION: ReferralStatus.CONVICTED,
+  ACQUITTAL: ReferralStatus.ACQUITTED,
+};
+
+export enum ReferralChangeKind {
+  SENT = 'SENT',
+  ACKNOWLEDGED = 'ACKNOWLEDGED',
+  DECLINED = 'DECLINED',
+  OUTCOME_RECORDED = 'OUTCOME_RECORDED',
+  CLOSED = 'CLOSED',
+}
+registerEnumType(ReferralChangeKind, { name: 'ReferralChangeKind' });

@@ -1,0 +1,42 @@
+import { createHash } from 'node:crypto';
+import { canonicalJson } from './audit/audit-chain.js';
+import { RequestContext } from './context.js';
+import { refuse, UserErrorCode } from './user-error.js';
+
+export const MAX_IDEMPOTENCY_KEY_LENGTH = 200;
+
+/**
+ * Runs a create-style operation at most once per (caller, key). Must run inside the transaction that
+ * creates the record: the key row is inserted first, so a concurrent retry with the same key waits on
+ * its unique index until the first commits, then finds the first result. Returns the id of the record
+ * created now, or of the one created by the first request with this key.
+ */
+export async function onceForKey(
+  ctx: RequestContext,
+  operation: string,
+  key: string | null | undefined,
+  input: object,
+  create: () => Promise<string>,
+): Promise<{ id: string; replayed: boolean }> {
+  if (!key) return { id: await create(), replayed: false };
+  if (key.length > MAX_IDEMPOTENCY_KEY_LENGTH) {
+    refuse(UserErrorCode.INVALID, `idempotencyKey must be at most ${MAX_IDEMPOTENCY_KEY_LENGTH} characters.`, ['input', 'idempotencyKey']);
+  }
+  const { idempotencyKey: _key, ...request } = input as Record<string, unknown>;
+  const requestHash = createHash('sha256').update(canonicalJson(request)).digest('hex');
+  const inserted = await ctx.db.query(
+    `INSERT INTO idempotency_key (principal_id, key, operation, request_hash) VALUES ($1, $2, $3, $4)
+     ON CONFLICT (principal_id, key) DO NOTHING RETURNING key`,
+    [ctx.principal.rowId, key, operation, requestHash],
+  );
+  if (inserted.length === 0) {
+    const [first] = await ctx.db.query(`SELECT operation, request_hash, result_id FROM idempotency_key WHERE principal_id = $1 AND key = $2`, [ctx.principal.rowId, key]);
+    if (first.operation !== operation || first.request_hash !== requestHash) {
+      refuse(UserErrorCode.IDEMPOTENCY_CONFLICT, `This idempotencyKey was already used for a different request (${first.operation}); use a new key for a new request.`, ['input', 'idempotencyKey']);
+    }
+    return { id: String(first.result_id), replayed: true };
+  }
+  const id = await create();
+  await ctx.db.query(`UPDATE idempotency_key SET result_id = $3 WHERE principal_id = $1 AND key = $2`, [ctx.principal.rowId, key, id]);
+  return { id, replayed: false };
+}
