@@ -26,8 +26,7 @@ export class CreateReferralInput {
   idempotencyKey?: string | null;
 }
 
-/** A change of one referral: its id and, optionally, the version the caller last saw. */
-@InputType({ isAbstract: true })
+/** A change of one referral: its id and, optionally, the version the caller last saw (fields inherited). */
 export abstract class ReferralVersionInput {
   @Field(() => ID)
   referralId!: string;
