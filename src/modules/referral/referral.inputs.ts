@@ -26,7 +26,8 @@ export class CreateReferralInput {
   idempotencyKey?: string | null;
 }
 
-/** A change of one referral: its id and, optionally, the version the caller last saw (fields inherited). */
+/** A change of one referral: its id and, optionally, the version the caller last saw. */
+@InputType()
 export abstract class ReferralVersionInput {
   @Field(() => ID)
   referralId!: string;
