@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { DataSource } from 'typeorm';
 import { migrations } from '../../migrations/index.js';
 import { entities } from '../entities.js';
+import { StatementCounter } from './statement-counter.js';
 
 export interface DataSourceOptions {
   url: string;
@@ -21,6 +22,7 @@ export function createDataSource({ url, poolSize = 10, applicationName = 'enforc
     poolSize,
     applicationName,
     extra: { connectionTimeoutMillis: 5000, idleTimeoutMillis: 30000 },
+    logger: new StatementCounter(),
   });
 }
 

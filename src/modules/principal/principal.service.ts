@@ -1,4 +1,4 @@
-import { DataSource, IsNull } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { hashToken, newToken, tokenPrefix } from '../../shared/auth/api-key-token.js';
 import { Role } from '../../shared/auth/role.js';
 import { recordAudit } from '../../shared/audit/audit.service.js';
@@ -13,10 +13,13 @@ import { CreateApiKeyInput, NewPrincipalInput } from './principal.inputs.js';
 import { Principal } from './principal.entity.js';
 
 /** The principal behind a bearer token, or null when the token is unknown or revoked. */
-export async function authenticate(dataSource: DataSource, token: string): Promise<Principal | null> {
-  const key = await dataSource.getRepository(ApiKey).findOne({ where: { tokenHash: hashToken(token), revokedAt: IsNull() } });
-  if (!key) return null;
-  return dataSource.getRepository(Principal).findOne({ where: { rowId: key.principalId } });
+export function authenticate(dataSource: DataSource, token: string): Promise<Principal | null> {
+  return dataSource
+    .getRepository(Principal)
+    .createQueryBuilder('p')
+    .innerJoin(ApiKey, 'k', 'k.principal_id = p.id')
+    .where('k.token_hash = :hash AND k.revoked_at IS NULL', { hash: hashToken(token) })
+    .getOne();
 }
 
 export interface CreatedApiKey {
