@@ -1,0 +1,51 @@
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { createTestDatabase, TestDatabase } from '../support/database';
+import { createWorld, World } from '../support/fixtures';
+import { startTestServer, TestServer } from '../support/server';
+
+const run = promisify(execFile);
+let db: TestDatabase;
+let server: TestServer;
+let world: World;
+let workDir: string;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  world = await createWorld(db.dataSource);
+  server = await startTestServer(db);
+  workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'eca-examples-'));
+});
+afterAll(async () => {
+  await server.close();
+  await db.drop();
+  fs.rmSync(workDir, { recursive: true, force: true });
+});
+
+const example = (name: string) =>
+  run(process.execPath, [path.resolve(__dirname, '../../examples', name)], {
+    cwd: workDir,
+    env: {
+      ...process.env, API_URL: `${server.url}/graphql`, AGENCY_CODE: 'AG-X',
+      BRAND_PARTNER_KEY: world.keys.brandA, INVESTIGATOR_KEY: world.keys.investigator, AGENCY_LIAISON_KEY: world.keys.agencyX,
+    },
+  });
+
+describe('the README examples', () => {
+  it('run end to end: investigator flow, agency sync (twice, resuming from its cursor), brand portal', async () => {
+    const flow = await example('investigator-flow.mjs');
+    expect(flow.stdout).toMatch(/referral REF-\d{4}-\d{6} SENT to AG-X/);
+    const sync = await example('agency-sync.mjs');
+    expect(sync.stdout).toMatch(/SENT -> SENT/);
+    expect(sync.stdout).toMatch(/reported RAID on REF-\d{4}-\d{6}: now ACTION_TAKEN/);
+    const resumed = await example('agency-sync.mjs');
+    expect(resumed.stdout).not.toMatch(/SENT -> SENT/);
+    expect(resumed.stdout).toMatch(/OUTCOME_RECORDED -> ACTION_TAKEN/);
+    const portal = await example('brand-portal.mjs');
+    expect(portal.stdout).toMatch(/1 case\(s\)/);
+    expect(portal.stdout).toMatch(/REFERRED .*ACTION_TAKEN \(Agency X\) \| RAID/);
+  });
+});
