@@ -22,8 +22,6 @@ interface Lifecycle<S extends string> {
   machine: StateMachine<S>;
   states: S[];
   allowed: Expected<S>;
-  /** Pairs the table allows that no document does: known product bugs, expected to fail until fixed. */
-  knownBugs?: string[];
 }
 
 // Lead: NEW -> TRIAGED -> INVESTIGATING -> REFERRED -> CLOSED, any open state -> CLOSED with a reason.
@@ -56,10 +54,6 @@ const investigation: Lifecycle<InvestigationStatus> = {
     REFERRED: ['CLOSED'],
     CLOSED: [],
   } as Expected<InvestigationStatus>,
-  // BUG (src/modules/investigation/investigation.states.ts, READY_FOR_REFERRAL row): the table also allows
-  // READY_FOR_REFERRAL -> EVIDENCE_GATHERING, which neither DESIGN.md nor the comment above the table
-  // documents, and which no mutation uses. Either document it (if "back to gathering" is intended) or drop it.
-  knownBugs: ['READY_FOR_REFERRAL->EVIDENCE_GATHERING'],
 };
 
 // Referral: DRAFT -> SENT -> ACKNOWLEDGED -> ACTION_TAKEN -> PROSECUTION -> CONVICTED | ACQUITTED;
@@ -134,9 +128,7 @@ describe.each(lifecycles.map((life) => [life.name, life] as const))('%s', (_name
   });
 
   for (const { from, to, allowed } of pairs(life)) {
-    const known = life.knownBugs?.includes(`${from}->${to}`);
-    const test = known ? it.failing : it;
-    test(`${allowed ? 'allows' : 'refuses'} ${from} -> ${to}`, () => {
+    it(`${allowed ? 'allows' : 'refuses'} ${from} -> ${to}`, () => {
       expect(life.machine.can(from, to)).toBe(allowed);
       if (allowed) {
         expect(() => life.machine.assert(from, to, 'X-1')).not.toThrow();
@@ -158,10 +150,9 @@ describe.each(lifecycles.map((life) => [life.name, life] as const))('%s', (_name
     });
   }
 
-  it('allowedFrom lists exactly the documented moves (known bugs apart)', () => {
+  it('allowedFrom lists exactly the documented moves', () => {
     for (const from of life.states) {
-      const actual = life.machine.allowedFrom(from).filter((to) => !life.knownBugs?.includes(`${from}->${to}`));
-      expect([...actual].sort()).toEqual([...life.allowed[from]].sort());
+      expect([...life.machine.allowedFrom(from)].sort()).toEqual([...life.allowed[from]].sort());
     }
   });
 });

@@ -390,12 +390,7 @@ describe('internal fields', () => {
     expect(asAgency.ev.storageKey).toBe(asInvestigator.ev.storageKey);
   });
 
-  // BUG: auditTrail shows internal roles the recorded `before`/`after` as stored, and `evidence.added` records
-  // the storageKey (src/modules/evidence/evidence.service.ts, auditChange 'evidence.added'); the before/after
-  // resolvers (src/modules/audit/audit-trail.resolver.ts) only check isInternal(), so an analyst reads the
-  // unmasked storage key through auditTrail(entityId: <evidence id>). Fix: mask sensitive keys (storageKey,
-  // identifier hashes) in before/after when ctx.scope.maskSensitive.
-  it.failing('analysts do not read the storage key through the audit trail either', async () => {
+  it('analysts do not read the storage key through the audit trail either', async () => {
     const trail = (await q(world.keys.analyst, TRAIL, { id: id.evA1 })).auditTrail;
     const added = trail.nodes.find((e: any) => e.action === 'evidence.added');
     expect(added).toBeDefined();

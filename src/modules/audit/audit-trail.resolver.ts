@@ -26,6 +26,15 @@ class AuditChainVerification {
   problem!: string | null;
 }
 
+/** Values the entity resolvers mask for analysts must be masked in the recorded history too. */
+const SENSITIVE_VALUES = new Set(['storageKey', 'valueHash']);
+
+function recordedValues(ctx: RequestContext, values: Record<string, unknown> | null): Record<string, unknown> | null {
+  if (!values || !isInternal(ctx.principal.role)) return null;
+  if (!(ctx.scope.kind === 'ALL' && ctx.scope.maskSensitive)) return values;
+  return Object.fromEntries(Object.entries(values).map(([key, value]) => [key, SENSITIVE_VALUES.has(key) ? '(masked)' : value]));
+}
+
 @Resolver(() => AuditEvent)
 export class AuditTrailResolver {
   @Authorized(...ALL_ROLES)
@@ -59,13 +68,13 @@ export class AuditTrailResolver {
     return isInternal(ctx.principal.role) ? event.actorLabel : null;
   }
 
-  @FieldResolver(() => GraphQLJSONObject, { nullable: true, description: 'Recorded values before the change (internal roles only).' })
+  @FieldResolver(() => GraphQLJSONObject, { nullable: true, description: 'Recorded values before the change (internal roles only; sensitive values masked for analysts).' })
   before(@Root() event: AuditEvent, @Ctx() ctx: RequestContext): Record<string, unknown> | null {
-    return isInternal(ctx.principal.role) ? event.before : null;
+    return recordedValues(ctx, event.before);
   }
 
-  @FieldResolver(() => GraphQLJSONObject, { nullable: true, description: 'Recorded values after the change (internal roles only).' })
+  @FieldResolver(() => GraphQLJSONObject, { nullable: true, description: 'Recorded values after the change (internal roles only; sensitive values masked for analysts).' })
   after(@Root() event: AuditEvent, @Ctx() ctx: RequestContext): Record<string, unknown> | null {
-    return isInternal(ctx.principal.role) ? event.after : null;
+    return recordedValues(ctx, event.after);
   }
 }

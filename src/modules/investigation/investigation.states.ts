@@ -14,7 +14,7 @@ registerEnumType(InvestigationStatus, { name: 'InvestigationStatus' });
 export const investigationLifecycle = new StateMachine<InvestigationStatus>('investigation', {
   OPEN: [InvestigationStatus.EVIDENCE_GATHERING, InvestigationStatus.CLOSED],
   EVIDENCE_GATHERING: [InvestigationStatus.READY_FOR_REFERRAL, InvestigationStatus.CLOSED],
-  READY_FOR_REFERRAL: [InvestigationStatus.REFERRED, InvestigationStatus.EVIDENCE_GATHERING, InvestigationStatus.CLOSED],
+  READY_FOR_REFERRAL: [InvestigationStatus.REFERRED, InvestigationStatus.CLOSED],
   REFERRED: [InvestigationStatus.CLOSED],
   CLOSED: [],
 });
