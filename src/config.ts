@@ -1,5 +1,6 @@
 // Configuration comes from the environment only, validated once at start so that a bad value
 // stops the process with a message naming the variable instead of failing later mid-request.
+// Every variable is documented in `.env.example`.
 
 export interface Config {
   nodeEnv: 'development' | 'production' | 'test';
@@ -8,40 +9,69 @@ export interface Config {
   databaseUrl?: string;
   dataDir: string;
   poolSize: number;
+  /** How long to wait for a new database connection, or for a free one from the pool, before failing. */
+  databaseConnectTimeoutMs: number;
+  /** PostgreSQL `statement_timeout` of the server's connections; 0 turns it off. */
+  statementTimeoutMs: number;
+  /** On SIGTERM, how long requests in flight may take to finish before their connections are cut. */
+  shutdownGraceMs: number;
   /** Key of the HMAC that turns seller identifiers into linkable, non-reversible hashes. */
   identifierHashKey: string;
   introspection: boolean;
-  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'silent';
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
 export const DEMO_IDENTIFIER_HASH_KEY = 'demo-identifier-hash-key-do-not-use-in-production';
+/** The password of the embedded demo PostgreSQL (src/database/embedded.ts): never a production secret. */
+const DEMO_DATABASE_PASSWORD = 'postgres';
 
 export class ConfigError extends Error {}
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const problems: string[] = [];
-  const nodeEnv = oneOf(env.NODE_ENV ?? 'development', ['development', 'production', 'test'] as const, 'NODE_ENV', problems);
-  const port = integer(env.PORT ?? '4000', 'PORT', 0, 65535, problems);
-  const poolSize = integer(env.DATABASE_POOL_SIZE ?? '10', 'DATABASE_POOL_SIZE', 1, 500, problems);
-  const logLevel = oneOf(env.LOG_LEVEL ?? 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'silent'] as const, 'LOG_LEVEL', problems);
-  const databaseUrl = env.DATABASE_URL || undefined;
-  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
-    problems.push('DATABASE_URL must be a postgres:// or postgresql:// URL');
+  // An empty variable (`PORT=` in an env file) means "unset", as if it were absent.
+  const get = (name: string): string | undefined => (env[name] === '' ? undefined : env[name]);
+
+  const nodeEnv = oneOf(get('NODE_ENV') ?? 'development', ['development', 'production', 'test'] as const, 'NODE_ENV', problems);
+  const production = nodeEnv === 'production';
+  const port = integer(get('PORT') ?? '4000', 'PORT', 0, 65535, problems);
+  const poolSize = integer(get('DATABASE_POOL_SIZE') ?? '10', 'DATABASE_POOL_SIZE', 1, 500, problems);
+  const databaseConnectTimeoutMs = integer(get('DATABASE_CONNECT_TIMEOUT_MS') ?? '5000', 'DATABASE_CONNECT_TIMEOUT_MS', 100, 60_000, problems);
+  const statementTimeoutMs = integer(get('DATABASE_STATEMENT_TIMEOUT_MS') ?? '15000', 'DATABASE_STATEMENT_TIMEOUT_MS', 0, 3_600_000, problems);
+  const shutdownGraceMs = integer(get('SHUTDOWN_GRACE_MS') ?? '10000', 'SHUTDOWN_GRACE_MS', 0, 600_000, problems);
+  const logLevel = oneOf(get('LOG_LEVEL') ?? 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'LOG_LEVEL', problems);
+  const introspection = boolean(get('GRAPHQL_INTROSPECTION') ?? (production ? 'false' : 'true'), 'GRAPHQL_INTROSPECTION', problems);
+
+  // Values of secrets are never repeated in messages: they end up in terminals and log collectors.
+  const databaseUrl = get('DATABASE_URL');
+  if (databaseUrl) {
+    const url = parseUrl(databaseUrl);
+    if (!url || !['postgres:', 'postgresql:'].includes(url.protocol) || !url.hostname) {
+      problems.push('DATABASE_URL must be a URL such as postgres://user:password@host:5432/database');
+    } else if (production && decodeURIComponent(url.password) === DEMO_DATABASE_PASSWORD) {
+      problems.push('DATABASE_URL uses the demo password "postgres": set a password of your own in production');
+    }
+  } else if (production) {
+    problems.push('DATABASE_URL is required in production (the embedded demo database is for development only)');
   }
-  const identifierHashKey = env.IDENTIFIER_HASH_KEY || (nodeEnv === 'production' ? '' : DEMO_IDENTIFIER_HASH_KEY);
-  if (nodeEnv === 'production' && (!identifierHashKey || identifierHashKey === DEMO_IDENTIFIER_HASH_KEY)) {
+
+  const identifierHashKey = get('IDENTIFIER_HASH_KEY') ?? (production ? '' : DEMO_IDENTIFIER_HASH_KEY);
+  if (production && (!identifierHashKey || identifierHashKey === DEMO_IDENTIFIER_HASH_KEY)) {
     problems.push('IDENTIFIER_HASH_KEY must be set to a secret of your own in production (the demo key is refused)');
   } else if (identifierHashKey.length < 32) {
-    problems.push('IDENTIFIER_HASH_KEY must be at least 32 characters long');
+    problems.push(`IDENTIFIER_HASH_KEY must be at least 32 characters long (it has ${identifierHashKey.length})`);
   }
-  const introspection = boolean(env.GRAPHQL_INTROSPECTION ?? (nodeEnv === 'production' ? 'false' : 'true'), 'GRAPHQL_INTROSPECTION', problems);
+
   if (problems.length) throw new ConfigError(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
   return {
     nodeEnv,
     port,
     databaseUrl,
-    dataDir: env.DATA_DIR || '.data',
+    dataDir: get('DATA_DIR') ?? '.data',
     poolSize,
+    databaseConnectTimeoutMs,
+    statementTimeoutMs,
+    shutdownGraceMs,
     identifierHashKey,
     introspection,
     logLevel,
@@ -62,4 +92,12 @@ function oneOf<T extends string>(raw: string, allowed: readonly T[], name: strin
 function boolean(raw: string, name: string, problems: string[]): boolean {
   if (raw !== 'true' && raw !== 'false') problems.push(`${name} must be true or false, got "${raw}"`);
   return raw === 'true';
+}
+
+function parseUrl(raw: string): URL | null {
+  try {
+    return new URL(raw);
+  } catch {
+    return null;
+  }
 }

@@ -6,39 +6,59 @@ import { DEMO_KEYS_FILE, ensureDemoKeys, seedDemoIfEmpty } from './demo.js';
 import { createApp } from './http/app.js';
 import { createLogger } from './logger.js';
 
-const SHUTDOWN_GRACE_MS = 10_000;
-
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config);
-  const database = await connectDatabase(config);
+  // A crash is logged as one JSON line before the process ends, like everything else.
+  process.on('uncaughtException', (error) => {
+    logger.fatal({ err: error }, 'uncaught exception');
+    process.exit(1);
+  });
+  process.on('unhandledRejection', (reason) => {
+    logger.fatal({ err: reason }, 'unhandled promise rejection');
+    process.exit(1);
+  });
+
+  const database = await connectDatabase(config, { requestLimits: true });
   const { dataSource } = database;
-  if (config.nodeEnv !== 'production') {
+  // Demo data and keys in development only: never in production, and not in test runs of the server.
+  if (config.nodeEnv === 'development') {
     if (await seedDemoIfEmpty(dataSource, config)) logger.info('seeded the demo dataset');
     const keys = await ensureDemoKeys(dataSource, config);
     process.stdout.write(`\n${keys}(also in ${DEMO_KEYS_FILE})\n\n`);
   }
-  const { app, apollo } = await createApp(dataSource, config, logger);
+  const { app, apollo, beginDraining } = await createApp(dataSource, config, logger);
   const server = http.createServer(app);
   server.listen(config.port, () => {
     const { port } = server.address() as { port: number };
-    logger.info({ port, embeddedDatabase: Boolean(database.embedded) }, `serving http://localhost:${port}/graphql`);
+    logger.info({ port, embeddedDatabase: Boolean(database.embedded), nodeEnv: config.nodeEnv }, `serving http://localhost:${port}/graphql`);
   });
 
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'shutting down: no new connections, finishing requests in flight');
-    // Stop accepting; idle keep-alive sockets are closed so that clients reconnect elsewhere.
+    logger.info({ signal, graceMs: config.shutdownGraceMs }, 'shutting down: no new connections, finishing requests in flight');
+    // If closing the pool or the embedded database hangs, the process still ends.
+    setTimeout(() => {
+      logger.error('shutdown did not complete in time; exiting');
+      process.exit(1);
+    }, config.shutdownGraceMs + 10_000).unref();
+    beginDraining();
+    // Stop accepting; idle keep-alive sockets are closed at once, busy ones after their answer.
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
-    const timer = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
+    let cut = false;
+    const grace = setTimeout(() => {
+      cut = true;
+      logger.warn({ graceMs: config.shutdownGraceMs }, 'requests still in flight after the grace period: closing their connections');
+      server.closeAllConnections();
+    }, config.shutdownGraceMs);
     await closed;
-    clearTimeout(timer);
+    clearTimeout(grace);
     await apollo.stop();
     await database.close();
-    logger.info('stopped');
+    logger.info({ requestsCut: cut }, 'stopped');
     process.exit(0);
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));

@@ -1,3 +1,4 @@
+import type { ClientBase, Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import { Config } from '../config.js';
 import { createDataSource, migrate } from './data-source.js';
@@ -9,13 +10,40 @@ export interface Database {
   close(): Promise<void>;
 }
 
+export interface ConnectOptions {
+  runMigrations?: boolean;
+  /**
+   * The API server's limits on its connections: a statement timeout, so that one slow query cannot hold
+   * a pooled connection for ever. Off for the command line, whose seeding runs long statements on purpose.
+   */
+  requestLimits?: boolean;
+}
+
 /** `DATABASE_URL` when set; otherwise an embedded PostgreSQL whose data lives under DATA_DIR. */
-export async function connectDatabase(config: Config, { runMigrations = true } = {}): Promise<Database> {
+export async function connectDatabase(config: Config, { runMigrations = true, requestLimits = false }: ConnectOptions = {}): Promise<Database> {
   const embedded = config.databaseUrl ? null : await startEmbeddedPostgres(config.dataDir);
-  const dataSource = createDataSource({ url: config.databaseUrl ?? embedded!.url, poolSize: config.poolSize });
+  const url = config.databaseUrl ?? embedded!.url;
+  const dataSource = createDataSource({ url, poolSize: config.poolSize });
+  const limits = requestLimits && config.statementTimeoutMs > 0
+    ? { statement_timeout: config.statementTimeoutMs, idle_in_transaction_session_timeout: config.statementTimeoutMs }
+    : {};
+  dataSource.setOptions({
+    extra: {
+      ...(dataSource.options.extra as object),
+      // Bounds both opening a connection and waiting for a free pooled one: with the database gone,
+      // requests fail within this time instead of queueing for ever.
+      connectionTimeoutMillis: config.databaseConnectTimeoutMs,
+      // TCP keep-alive notices, within about a minute, a database host that vanished without closing its sockets.
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
+      ...limits,
+    },
+  });
   try {
+    // Migrations run on a connection of their own, without the request limits: a long migration is legitimate.
+    if (runMigrations) await migrateOnce(url);
     await dataSource.initialize();
-    if (runMigrations) await migrate(dataSource);
+    guardClientErrors(dataSource);
   } catch (error) {
     await embedded?.stop();
     throw error;
@@ -28,4 +56,30 @@ export async function connectDatabase(config: Config, { runMigrations = true } =
       await embedded?.stop();
     },
   };
+}
+
+async function migrateOnce(url: string): Promise<void> {
+  const migrator = createDataSource({ url, poolSize: 1, applicationName: 'enforcement-api-migrate' });
+  await migrator.initialize();
+  try {
+    await migrate(migrator);
+  } finally {
+    await migrator.destroy();
+  }
+}
+
+/**
+ * A pg client emits 'error' when its connection breaks outside a query (the server shutting down). The
+ * pool listens while the client is idle and TypeORM while it is checked out, but not in between: when a
+ * connection is made and broken in one network read, the event had no listener and crashed the process.
+ * A listener of its own on every client closes that gap; the query that follows reports the failure.
+ */
+function guardClientErrors(dataSource: DataSource): void {
+  const pool = (dataSource.driver as unknown as { master: Pool }).master;
+  const guarded = new WeakSet<ClientBase>();
+  pool.on('acquire', (client) => {
+    if (guarded.has(client)) return;
+    guarded.add(client);
+    client.on('error', () => undefined);
+  });
 }

@@ -1,0 +1,97 @@
+import { Client } from 'pg';
+import { createTestDatabase, TestDatabase } from '../support/database';
+import { createWorld, World } from '../support/fixtures';
+import { buildServer, ServerProcess, startServerProcess } from './support/server-process';
+
+// The compiled server as a real process: SIGTERM while requests are in flight, then check that each
+// accepted request got its full answer, that new connections were refused, and that it exited 0.
+let db: TestDatabase;
+let world: World;
+let main: string;
+
+beforeAll(async () => {
+  main = buildServer();
+  db = await createTestDatabase();
+  world = await createWorld(db.dataSource);
+});
+afterAll(async () => {
+  await db.drop();
+});
+
+const BURST = 20;
+const QUERY = 'query Burst { viewer { id role } listings(first: 5) { totalCount nodes { id title } } }';
+
+type Outcome = { kind: 'answered'; status: number; body: any; connection: string | null } | { kind: 'refused'; code: string };
+
+async function send(server: ServerProcess, token: string, requestId: string): Promise<Outcome> {
+  try {
+    const response = await fetch(`${server.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'x-request-id': requestId },
+      body: JSON.stringify({ query: QUERY }),
+    });
+    // A cut connection would fail here, while reading the body.
+    return { kind: 'answered', status: response.status, body: await response.json(), connection: response.headers.get('connection') };
+  } catch (error) {
+    return { kind: 'refused', code: String((error as { cause?: { code?: string } }).cause?.code ?? error) };
+  }
+}
+
+it('on SIGTERM, finishes the requests in flight, refuses new ones, closes the pool and exits 0', async () => {
+  const server = await startServerProcess(main, {
+    DATABASE_URL: db.url,
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'info',
+    DATABASE_POOL_SIZE: String(BURST + 5),
+    SHUTDOWN_GRACE_MS: '15000',
+  });
+  // Hold every request at its first query (the API key lookup) until the test lets go, so that the
+  // whole burst is provably in flight inside the server when SIGTERM arrives.
+  const blocker = new Client({ connectionString: db.url });
+  await blocker.connect();
+  try {
+    await blocker.query('BEGIN');
+    await blocker.query('LOCK TABLE api_key IN ACCESS EXCLUSIVE MODE');
+    const burst = Array.from({ length: BURST }, (_, i) => send(server, world.keys.admin, `burst-${i}`));
+    // (Watched from another connection: inside a transaction, pg_stat_activity is a frozen snapshot.)
+    await waitFor(async () => {
+      const [{ n }] = await db.dataSource.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'enforcement-api' AND wait_event_type = 'Lock'`);
+      return n === BURST;
+    });
+
+    server.child.kill('SIGTERM');
+    await server.waitForLog((line) => /^shutting down/.test(line.msg));
+    // Mid-burst, new requests are refused at the door; none is half-answered.
+    const late = await Promise.all(Array.from({ length: 5 }, (_, i) => send(server, world.keys.admin, `late-${i}`)));
+    for (const outcome of late) expect(outcome).toEqual({ kind: 'refused', code: 'ECONNREFUSED' });
+
+    await blocker.query('COMMIT');
+    const answered = await Promise.all(burst);
+    for (const outcome of answered) {
+      expect(outcome).toMatchObject({ kind: 'answered', status: 200, connection: 'close' });
+      if (outcome.kind !== 'answered') continue;
+      expect(outcome.body.errors).toBeUndefined();
+      expect(outcome.body.data.viewer.role).toBe('ADMIN');
+      expect(outcome.body.data.listings.nodes).toHaveLength(4);
+    }
+    expect(await server.exited).toBe(0);
+  } finally {
+    server.child.kill('SIGKILL');
+    await blocker.end().catch(() => undefined);
+  }
+
+  const logs = server.logs();
+  expect(logs.filter((line) => line.msg === 'request' && /^burst-/.test(line.requestId) && line.status === 200)).toHaveLength(BURST);
+  expect(logs.at(-1)).toMatchObject({ msg: 'stopped', requestsCut: false });
+  // The pool was closed: no connection of the server is left.
+  const [{ n }] = await db.dataSource.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'enforcement-api'`);
+  expect(n).toBe(0);
+});
+
+async function waitFor(check: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
