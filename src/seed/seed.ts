@@ -3,20 +3,25 @@ import { DataSource } from 'typeorm';
 import { identifierHash } from '../modules/seller/identifier-hash.js';
 import { IdentifierKind } from '../modules/seller/seller-identifier.entity.js';
 import { bulkInsert } from './bulk-insert.js';
+import { CaseCounts, insertCases, planCases } from './cases.js';
 import { Random } from './random.js';
 
 /**
- * A deterministic, realistic dataset. Scale 1: 1,000 brands, 50,000 sellers, 200,000 listings;
- * every count grows linearly with the scale (the demo uses 0.01).
+ * A deterministic, realistic dataset. Scale 1: 1,000 brands, 50,000 sellers, 200,000 listings and
+ * two years of cases (about 9,000 leads with their investigations, evidence, referrals and outcomes,
+ * see cases.ts); every count grows linearly with the scale (the demo uses 0.01). The audit trail starts
+ * empty: seeded history has no audit events.
  */
 export interface SeedOptions {
   scale: number;
   identifierHashKey: string;
   showProgress?: boolean;
   seed?: number;
+  /** The moment the generated history ends (default: the current time); fix it for identical timestamps. */
+  now?: Date;
 }
 
-export interface SeedCounts {
+export interface SeedCounts extends CaseCounts {
   brands: number;
   trademarks: number;
   agencies: number;
@@ -59,9 +64,11 @@ export async function seedDataset(dataSource: DataSource, options: SeedOptions):
     sellers: Math.max(20, Math.round(50_000 * scale)),
     listings: Math.max(60, Math.round(200_000 * scale)),
   };
-  const now = Date.now();
+  const now = options.now?.getTime() ?? Date.now();
   const bar = options.showProgress ? new SingleBar({ format: 'seed {bar} {percentage}% | {value}/{total} rows | {stage}' }, Presets.shades_classic) : null;
-  const estimatedRows = counts.brands * 3 + counts.sellers * 3 + counts.listings;
+  // Marketplace rows, then roughly 9 case rows per lead; the exact total is known once the cases are planned.
+  const marketRows = counts.brands * 3 + counts.sellers * 3 + counts.listings;
+  const estimatedRows = marketRows + Math.round(9000 * scale) * 9;
   bar?.start(estimatedRows, 0, { stage: 'brands' });
   const tick = (stage: string) => (n: number) => bar?.increment(n, { stage });
 
@@ -80,7 +87,7 @@ export async function seedDataset(dataSource: DataSource, options: SeedOptions):
     );
     await bulkInsert(db, 'trademark', { brand_id: 'bigint', mark: 'text', registration_number: 'text', jurisdiction: 'text', nice_classes: 'int[]' }, trademarkRows, 5000, tick('trademarks'));
 
-    await bulkInsert(db, 'agency', { code: 'text', name: 'text', kind: 'text', jurisdiction: 'text' }, AGENCIES.map((a) => [a.code, a.name, a.kind, a.jurisdiction]));
+    const agencyIds = await bulkInsert(db, 'agency', { code: 'text', name: 'text', kind: 'text', jurisdiction: 'text' }, AGENCIES.map((a) => [a.code, a.name, a.kind, a.jurisdiction]));
 
     const sellerRows = Array.from({ length: counts.sellers }, (_, i) => {
       const strikes = random.chance(0.7) ? 0 : random.int(1, 6);
@@ -124,13 +131,28 @@ export async function seedDataset(dataSource: DataSource, options: SeedOptions):
         `https://${String(sellerRows[seller][1]).toLowerCase()}.example/item/${i + 1}`, random.int(500, 250_000), random.chance(0.85) ? 'CNY' : 'USD', status,
         status === 'LIVE' ? null : new Date(createdAt + random.int(1, 60) * DAY)];
     });
-    await bulkInsert(db, 'listing',
+    const listingIds = await bulkInsert(db, 'listing',
       { created_at: 'timestamptz', seller_id: 'bigint', brand_id: 'bigint', title: 'text', url: 'text', price_amount: 'bigint', price_currency: 'text', status: 'text', taken_down_at: 'timestamptz' },
       listingRows, 5000, tick('listings'));
+
+    // The case lifecycle, from its own random stream so that the marketplace above stays as it was.
+    const sellerIndex = new Map(sellerIds.map((id, i) => [id, i]));
+    const brandIndex = new Map(brandIds.map((id, i) => [id, i]));
+    const market = {
+      brandIds, brandNames: brandRows.map((row) => String(row[1])), sellerIds, listingIds,
+      listingBrand: listingRows.map((row) => brandIndex.get(row[2] as string)!),
+      listingSeller: listingRows.map((row) => sellerIndex.get(row[1] as string)!),
+      listingCreatedAt: listingRows.map((row) => (row[0] as Date).getTime()),
+      agencies: AGENCIES, agencyIds, products: PRODUCTS,
+    };
+    const plan = planCases(new Random((options.seed ?? 20261123) ^ 0x5eed), market, scale, now);
+    bar?.setTotal(brandIds.length + trademarkRows.length + sellerIds.length + identifierRows.length + listingRows.length + plan.rows);
+    const cases = await insertCases(db, plan, market, tick);
     bar?.stop();
     return {
       brands: brandIds.length, trademarks: trademarkRows.length, agencies: AGENCIES.length,
       sellers: sellerIds.length, identifiers: identifierRows.length, listings: listingRows.length,
+      ...cases,
     };
   });
 }
