@@ -9,6 +9,7 @@ import { toGlobalId } from './shared/relay/global-id.js';
 import { createApiKey, revokeApiKey } from './modules/principal/principal.service.js';
 import { UserErrorException } from './shared/user-error.js';
 import { seedDataset } from './seed/seed.js';
+import { exportRows } from './export/export.js';
 
 const USAGE = `usage: npm run cli -- <command>
   migrate                                   apply pending migrations
@@ -16,16 +17,20 @@ const USAGE = `usage: npm run cli -- <command>
   apikey create --role ROLE --name NAME [--brand SLUG] [--agency CODE]
                                             create a principal and its key; prints the token
   apikey revoke --id API_KEY_ID             revoke a key at once
-  audit verify                              check the whole audit hash chain`;
+  audit verify                              check the whole audit hash chain
+  export referrals [--agency CODE] --format csv|jsonl
+                                            stream referrals (an agency's: what its liaison sees) to stdout
+  export leads [--brand SLUG] --format csv|jsonl
+                                            stream leads (a brand's: what its partner sees) to stdout`;
 
 async function main(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { scale: { type: 'string' }, role: { type: 'string' }, name: { type: 'string' }, brand: { type: 'string' }, agency: { type: 'string' }, id: { type: 'string' } },
+    options: { scale: { type: 'string' }, role: { type: 'string' }, name: { type: 'string' }, brand: { type: 'string' }, agency: { type: 'string' }, id: { type: 'string' }, format: { type: 'string' } },
   });
   const command = positionals.join(' ');
-  if (!['migrate', 'seed', 'apikey create', 'apikey revoke', 'audit verify'].includes(command)) {
+  if (!['migrate', 'seed', 'apikey create', 'apikey revoke', 'audit verify', 'export referrals', 'export leads'].includes(command)) {
     process.stderr.write(`${USAGE}\n`);
     return 2;
   }
@@ -71,6 +76,15 @@ async function main(argv: string[]): Promise<number> {
         }
         process.stdout.write(`audit chain BROKEN at event seq ${result.firstBrokenSeq}: ${result.problem} (${result.eventsChecked} events before it are intact)\n`);
         return 1;
+      }
+      case 'export referrals':
+      case 'export leads': {
+        const format = values.format;
+        if (format !== 'csv' && format !== 'jsonl') throw new Error('--format must be csv or jsonl');
+        const kind = command === 'export leads' ? 'leads' : 'referrals';
+        const rows = await exportRows(dataSource, config, { kind, format, agencyCode: kind === 'referrals' ? values.agency : undefined, brandSlug: kind === 'leads' ? values.brand : undefined }, process.stdout);
+        process.stderr.write(`exported ${rows} ${kind}\n`);
+        return 0;
       }
     }
     return 2;

@@ -4,6 +4,7 @@ import { AuthCheckerFn, buildSchema, getMetadataStorage, NonEmptyArray } from 't
 import { RequestContext } from './shared/context.js';
 import { forbidden } from './shared/errors.js';
 import { AgencyResolver } from './modules/agency/agency.resolver.js';
+import { analyticsResolvers } from './modules/analytics/analytics.resolver.js';
 import { AuditTrailResolver } from './modules/audit/audit-trail.resolver.js';
 import { EvidenceResolver } from './modules/evidence/evidence.resolver.js';
 import { InvestigationResolver } from './modules/investigation/investigation.resolver.js';
@@ -31,6 +32,7 @@ const resolvers: NonEmptyArray<Function> = [
   EnforcementOutcomeResolver,
   ReferralChangeResolver,
   AuditTrailResolver,
+  ...analyticsResolvers,
 ];
 
 const authChecker: AuthCheckerFn<RequestContext> = ({ context }, roles) => {

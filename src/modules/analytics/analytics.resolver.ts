@@ -1,0 +1,91 @@
+import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
+import { ALL_ROLES } from '../../shared/auth/role.js';
+import type { RequestContext } from '../../shared/context.js';
+import { ResolvedFilter, resolveFilter } from './analytics.sql.js';
+import {
+  enforcementFunnel, outcomeSeries, outcomeTotals, regionBreakdown, takedownSeries, timeToAction,
+} from './analytics.service.js';
+import {
+  Analytics, AnalyticsFilter, EnforcementFunnel, Granularity, OutcomeSeries, OutcomeTotals, RegionFigures, RepeatOffenderOrder, RepeatOffenders,
+  SellerNetwork, TakedownSeries, TimeToAction,
+} from './analytics.types.js';
+import { repeatOffenders, sellerNetwork } from './seller-network.service.js';
+
+/** The root object carries the decoded filter to the figures, each computed only when asked for. */
+type AnalyticsRoot = Analytics & { resolved: ResolvedFilter };
+
+@Resolver(() => Analytics)
+export class AnalyticsResolver {
+  @Authorized(...ALL_ROLES)
+  @Query(() => Analytics, { description: 'Enforcement figures over the cases you may see (a brand partner: its brand; an agency: its referrals).' })
+  analytics(@Arg('filter', () => AnalyticsFilter, { nullable: true }) filter: AnalyticsFilter | undefined): AnalyticsRoot {
+    return Object.assign(new Analytics(), { resolved: resolveFilter(filter), asOf: new Date() });
+  }
+
+  @FieldResolver(() => EnforcementFunnel, { description: 'Leads created in the period through the stages of enforcement.' })
+  enforcementFunnel(@Root() root: AnalyticsRoot, @Ctx() ctx: RequestContext): Promise<EnforcementFunnel> {
+    return enforcementFunnel(ctx, root.resolved);
+  }
+
+  @FieldResolver(() => OutcomeTotals, { description: 'Outcomes that occurred in the period.' })
+  outcomeTotals(@Root() root: AnalyticsRoot, @Ctx() ctx: RequestContext): Promise<OutcomeTotals> {
+    return outcomeTotals(ctx, root.resolved);
+  }
+
+  @FieldResolver(() => TimeToAction)
+  timeToAction(@Root() root: AnalyticsRoot, @Ctx() ctx: RequestContext): Promise<TimeToAction> {
+    return timeToAction(ctx, root.resolved);
+  }
+
+  @FieldResolver(() => TakedownSeries, { description: 'Takedowns and seller sanctions per bucket of the period (default: the last 30 days, 26 weeks or 12 months).' })
+  takedownSeries(
+    @Root() root: AnalyticsRoot,
+    @Arg('granularity', () => Granularity, { defaultValue: Granularity.WEEK }) granularity: Granularity,
+    @Ctx() ctx: RequestContext,
+  ): Promise<TakedownSeries> {
+    return takedownSeries(ctx, root.resolved, granularity);
+  }
+
+  @FieldResolver(() => OutcomeSeries, { description: 'Outcomes per bucket of the period (default: the last 30 days, 26 weeks or 12 months).' })
+  outcomeSeries(
+    @Root() root: AnalyticsRoot,
+    @Arg('granularity', () => Granularity, { defaultValue: Granularity.MONTH }) granularity: Granularity,
+    @Ctx() ctx: RequestContext,
+  ): Promise<OutcomeSeries> {
+    return outcomeSeries(ctx, root.resolved, granularity);
+  }
+
+  @FieldResolver(() => [RegionFigures], { description: "The funnel and outcomes per region of the leads' sellers, for a heat map." })
+  regionBreakdown(@Root() root: AnalyticsRoot, @Ctx() ctx: RequestContext): Promise<RegionFigures[]> {
+    return regionBreakdown(ctx, root.resolved);
+  }
+
+  @FieldResolver(() => RepeatOffenders)
+  repeatOffenders(
+    @Root() root: AnalyticsRoot,
+    @Arg('first', () => Int, { defaultValue: 10, description: 'How many sellers and networks: 1 to 100.' }) first: number,
+    @Arg('orderBy', () => RepeatOffenderOrder, { defaultValue: RepeatOffenderOrder.STRIKES }) orderBy: RepeatOffenderOrder,
+    @Ctx() ctx: RequestContext,
+  ): Promise<RepeatOffenders> {
+    return repeatOffenders(ctx, root.resolved, first, orderBy);
+  }
+}
+
+@Resolver(() => SellerNetwork)
+export class SellerNetworkResolver {
+  @Authorized(...ALL_ROLES)
+  @Query(() => SellerNetwork, {
+    nullable: true,
+    description: 'The sellers linked to one seller through shared identifiers (within your scope); null if the seller does not exist or is out of your scope.',
+  })
+  sellerNetwork(
+    @Arg('sellerId', () => ID) sellerId: string,
+    @Arg('maxDepth', () => Int, { defaultValue: 2, description: 'How many links away: 1 to 4.' }) maxDepth: number,
+    @Ctx() ctx: RequestContext,
+  ): Promise<SellerNetwork | null> {
+    return sellerNetwork(ctx, sellerId, maxDepth);
+  }
+}
+
+/** Everything this module adds to the schema (one entry in schema.ts). */
+export const analyticsResolvers = [AnalyticsResolver, SellerNetworkResolver] as const;

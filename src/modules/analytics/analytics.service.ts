@@ -1,0 +1,351 @@
+import { RequestContext } from '../../shared/context.js';
+import { badInput } from '../../shared/errors.js';
+import { Money } from '../../shared/money/money.js';
+import { Lead } from '../lead/lead.entity.js';
+import { Listing } from '../listing/listing.entity.js';
+import { EnforcementOutcome } from '../referral/enforcement-outcome.entity.js';
+import { Referral } from '../referral/referral.entity.js';
+import { Seller } from '../seller/seller.entity.js';
+import {
+  inPeriod, leadConditions, listingConditions, outcomeOf, referralConditions, ResolvedFilter, sellerConditions, sentReferralOf, Statement,
+} from './analytics.sql.js';
+import {
+  DurationStats, EnforcementFunnel, FunnelStageName, Granularity, OutcomeSeries, OutcomeTotals, RegionFigures, TakedownSeries, TimeToAction,
+} from './analytics.types.js';
+
+/*
+ * Every figure is one or a few aggregate statements computed by PostgreSQL; Node only reshapes the
+ * aggregated rows. Each statement's row sources are scoped queries (see analytics.sql.ts), so a brand
+ * partner's figures count only its brand's cases and an agency's only its own referrals.
+ */
+
+const count = (value: unknown) => Number(value ?? 0);
+const days = (value: unknown) => (value === null || value === undefined ? null : Math.round(Number(value) * 1000) / 1000);
+
+// ---------------------------------------------------------------------------------------------------
+// The funnel, over the leads created in the period.
+
+const STAGES: FunnelStageName[] = [
+  FunnelStageName.LEADS, FunnelStageName.TRIAGED, FunnelStageName.INVESTIGATED, FunnelStageName.REFERRED, FunnelStageName.ACTIONED, FunnelStageName.CONVICTED,
+];
+const FLAG: Record<FunnelStageName, string> = {
+  LEADS: '', TRIAGED: 'triaged', INVESTIGATED: 'investigated', REFERRED: 'referred', ACTIONED: 'actioned', CONVICTED: 'convicted',
+};
+
+/** One row per lead of the filter with its stage flags (`id`, `investigation_id` and booleans). */
+function leadStages(s: Statement): string {
+  const l = 'l';
+  const qb = s.scoped(Lead, l)
+    .select(`${l}.id`, 'id')
+    .addSelect(`${l}.investigation_id`, 'investigation_id')
+    // Triaged: triage recorded, or moved on along the lifecycle (a lead closed straight from NEW was not).
+    .addSelect(`(${l}.triaged_at IS NOT NULL OR ${l}.status IN ('TRIAGED', 'INVESTIGATING', 'REFERRED') OR ${l}.investigation_id IS NOT NULL)`, 'triaged')
+    .addSelect(`(${l}.investigation_id IS NOT NULL)`, 'investigated')
+    .addSelect(`(${l}.investigation_id IS NOT NULL AND ${sentReferralOf(s, `${l}.investigation_id`)})`, 'referred')
+    .addSelect(`(${l}.investigation_id IS NOT NULL AND ${outcomeOf(s, `${l}.investigation_id`, ['RAID', 'SEIZURE'])})`, 'actioned')
+    .addSelect(`(${l}.investigation_id IS NOT NULL AND ${outcomeOf(s, `${l}.investigation_id`, ['CONVICTION'])})`, 'convicted')
+    .andWhere(leadConditions(s, l, { period: true }));
+  return s.derived(qb);
+}
+
+/** `count(*)` of every stage and of every stage together with the one before it (for the conversion rates). */
+function funnelColumns(prefix = ''): string {
+  const flag = (stage: FunnelStageName) => (stage === FunnelStageName.LEADS ? 'TRUE' : `${prefix}${FLAG[stage]}`);
+  return STAGES.flatMap((stage, i) => {
+    const columns = [`count(*) FILTER (WHERE ${flag(stage)}) AS "${stage}"`];
+    if (i > 0) columns.push(`count(*) FILTER (WHERE ${flag(STAGES[i - 1])} AND ${flag(stage)}) AS "${stage}_from_previous"`);
+    return columns;
+  }).join(', ');
+}
+
+function toFunnel(row: Record<string, unknown> | undefined): EnforcementFunnel {
+  const stages = STAGES.map((stage, i) => {
+    const previous = i > 0 ? count(row?.[STAGES[i - 1]]) : 0;
+    return {
+      stage,
+      count: count(row?.[stage]),
+      conversionFromPrevious: i === 0 || previous === 0 ? null : Math.round((count(row?.[`${stage}_from_previous`]) / previous) * 10_000) / 10_000,
+    };
+  });
+  const [leads, triaged, investigated, referred, actioned, convicted] = stages.map((stage) => stage.count);
+  return Object.assign(new EnforcementFunnel(), { leads, triaged, investigated, referred, actioned, convicted, stages });
+}
+
+export async function enforcementFunnel(ctx: RequestContext, filter: ResolvedFilter): Promise<EnforcementFunnel> {
+  const s = new Statement(ctx, filter);
+  const [row] = await s.rows<Record<string, unknown>>(`SELECT ${funnelColumns('f.')} FROM ${leadStages(s)} f`);
+  return toFunnel(row);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Outcome totals, over the outcomes that occurred in the period.
+
+/** One row per outcome of the filter, with the columns the totals need and `investigation_id`. */
+function filteredOutcomes(s: Statement): string {
+  const o = 'o';
+  const r = 'o_referral';
+  const qb = s.scoped(EnforcementOutcome, o)
+    .innerJoin('referral', r, `${r}.id = ${o}.referral_id`)
+    .select([`${o}.kind AS kind`, `${o}.arrests AS arrests`, `${o}.dens_destroyed AS dens_destroyed`, `${o}.convictions AS convictions`,
+      `${o}.seized_value_amount AS seized_amount`, `${o}.seized_value_currency AS seized_currency`, `${o}.fine_amount AS fine_amount`,
+      `${o}.fine_currency AS fine_currency`, `${r}.investigation_id AS investigation_id`, `${o}.occurred_at AS occurred_at`])
+    .andWhere([...inPeriod(s, `${o}.occurred_at`), referralConditions(s, r)].join(' AND ') || 'TRUE');
+  return s.derived(qb);
+}
+
+// Totals per grouping set: () the counts, (seized currency), (fine currency): one statement.
+const OUTCOME_COLUMNS = `
+  count(*) FILTER (WHERE o.kind = 'RAID') AS raids, count(*) FILTER (WHERE o.kind = 'SEIZURE') AS seizures,
+  coalesce(sum(o.dens_destroyed), 0) AS dens_destroyed, coalesce(sum(o.arrests), 0) AS arrests,
+  coalesce(sum(o.convictions), 0) AS convictions, count(*) FILTER (WHERE o.kind = 'FINE') AS fines,
+  sum(o.seized_amount) AS seized_amount, sum(o.fine_amount) AS fine_amount,
+  GROUPING(o.seized_currency) = 0 AS by_seized, GROUPING(o.fine_currency) = 0 AS by_fine, o.seized_currency, o.fine_currency`;
+
+interface OutcomeRow {
+  region?: string;
+  raids: string; seizures: string; dens_destroyed: string; arrests: string; convictions: string; fines: string;
+  seized_amount: string | null; fine_amount: string | null; by_seized: boolean; by_fine: boolean; seized_currency: string | null; fine_currency: string | null;
+}
+
+/** Folds the rows of one group (the totals row and its per-currency rows) into OutcomeTotals. */
+function toOutcomeTotals(rows: OutcomeRow[]): OutcomeTotals {
+  const totals = rows.find((row) => !row.by_seized && !row.by_fine);
+  const money = (amount: string | null, currency: string | null) => Money.of(amount, currency?.trim() ?? null)!;
+  const sorted = (list: Money[]) => list.sort((a, b) => a.currency.localeCompare(b.currency));
+  return Object.assign(new OutcomeTotals(), {
+    raids: count(totals?.raids),
+    seizures: count(totals?.seizures),
+    densDestroyed: count(totals?.dens_destroyed),
+    arrests: count(totals?.arrests),
+    convictions: count(totals?.convictions),
+    seizedValue: sorted(rows.filter((row) => row.by_seized && row.seized_currency && row.seized_amount !== null).map((row) => money(row.seized_amount, row.seized_currency))),
+    fines: {
+      count: count(totals?.fines),
+      amounts: sorted(rows.filter((row) => row.by_fine && row.fine_currency && row.fine_amount !== null).map((row) => money(row.fine_amount, row.fine_currency))),
+    },
+  });
+}
+
+export async function outcomeTotals(ctx: RequestContext, filter: ResolvedFilter): Promise<OutcomeTotals> {
+  const s = new Statement(ctx, filter);
+  const rows = await s.rows<OutcomeRow>(`SELECT ${OUTCOME_COLUMNS} FROM ${filteredOutcomes(s)} o GROUP BY GROUPING SETS ((), (o.seized_currency), (o.fine_currency))`);
+  return toOutcomeTotals(rows);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Time to action, over the leads created in the period and the investigations and referrals behind them.
+
+const EPOCH_DAYS = (later: string, earlier: string) => `extract(epoch FROM (${later} - ${earlier})) / 86400.0`;
+const stats = (name: string, value: string, condition: string) => `
+  count(*) FILTER (WHERE ${condition}) AS ${name}_count,
+  percentile_cont(0.5) WITHIN GROUP (ORDER BY ${value}) FILTER (WHERE ${condition}) AS ${name}_median,
+  percentile_cont(0.9) WITHIN GROUP (ORDER BY ${value}) FILTER (WHERE ${condition}) AS ${name}_p90`;
+const toStats = (row: Record<string, unknown> | undefined, name: string): DurationStats => ({
+  count: count(row?.[`${name}_count`]),
+  medianDays: days(row?.[`${name}_median`]),
+  p90Days: days(row?.[`${name}_p90`]),
+});
+
+export async function timeToAction(ctx: RequestContext, filter: ResolvedFilter): Promise<TimeToAction> {
+  // Leads -> their investigation: one row per lead.
+  const leadsStatement = new Statement(ctx, filter);
+  const leads = leadsStatement.scoped(Lead, 'l')
+    .innerJoin('investigation', 'l_inv', 'l_inv.id = l.investigation_id')
+    .select(EPOCH_DAYS('l_inv.created_at', 'l.created_at'), 'wait')
+    .andWhere(leadConditions(leadsStatement, 'l', { period: true }));
+  const [leadRow] = await leadsStatement.rows<Record<string, unknown>>(
+    `SELECT ${stats('lead_to_investigation', 'x.wait', 'TRUE')} FROM ${leadsStatement.derived(leads)} x`,
+  );
+
+  // Sent referrals of those leads' investigations: one row per referral.
+  const s = new Statement(ctx, filter);
+  const r = 'r';
+  const referrals = s.scoped(Referral, r)
+    .innerJoin('investigation', 'r_inv', `r_inv.id = ${r}.investigation_id`)
+    .select(EPOCH_DAYS(`${r}.sent_at`, 'r_inv.created_at'), 'to_referral')
+    .addSelect(EPOCH_DAYS(`${r}.acknowledged_at`, `${r}.sent_at`), 'to_acknowledgement')
+    .addSelect(EPOCH_DAYS(`${r}.first_action_at`, `${r}.sent_at`), 'to_first_action')
+    // concluded_at is also set by an acquittal or a decline: a conviction is a CONVICTION outcome.
+    .addSelect(`CASE WHEN ${r}.concluded_at IS NOT NULL AND ${s.exists(EnforcementOutcome, 'co', (sub, o) => sub.andWhere(`${o}.referral_id = ${r}.id AND ${o}.kind = 'CONVICTION'`))}
+                THEN ${EPOCH_DAYS(`${r}.concluded_at`, `${r}.sent_at`)} END`, 'to_conviction')
+    .andWhere(`${r}.sent_at IS NOT NULL AND ${referralConditions(s, r)}`)
+    .andWhere(s.exists(Lead, 'rl', (sub, l) => sub.andWhere(`${l}.investigation_id = ${r}.investigation_id AND ${leadConditions(s, l, { period: true, agencies: false })}`)));
+  const [row] = await s.rows<Record<string, unknown>>(`SELECT
+      ${stats('investigation_to_referral', 'x.to_referral', 'TRUE')},
+      ${stats('referral_to_acknowledgement', 'x.to_acknowledgement', 'x.to_acknowledgement IS NOT NULL')},
+      ${stats('referral_to_first_action', 'x.to_first_action', 'x.to_first_action IS NOT NULL')},
+      ${stats('referral_to_conviction', 'x.to_conviction', 'x.to_conviction IS NOT NULL')}
+    FROM ${s.derived(referrals)} x`);
+  return {
+    leadToInvestigation: toStats(leadRow, 'lead_to_investigation'),
+    investigationToReferral: toStats(row, 'investigation_to_referral'),
+    referralToAcknowledgement: toStats(row, 'referral_to_acknowledgement'),
+    referralToFirstAction: toStats(row, 'referral_to_first_action'),
+    referralToConviction: toStats(row, 'referral_to_conviction'),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Time series.
+
+const STEP: Record<Granularity, { unit: string; interval: string; defaultBuckets: number }> = {
+  DAY: { unit: 'day', interval: '1 day', defaultBuckets: 30 },
+  WEEK: { unit: 'week', interval: '1 week', defaultBuckets: 26 },
+  MONTH: { unit: 'month', interval: '1 month', defaultBuckets: 12 },
+};
+export const MAX_BUCKETS = 1000;
+
+interface SeriesRange { unit: string; interval: string; from: Date; to: Date }
+
+/**
+ * The buckets of a series: the filter's period, or the last 30 days, 26 weeks or 12 months up to now.
+ * The first bucket starts at the start of the day, week or month of `from` (UTC).
+ */
+function seriesRange(filter: ResolvedFilter, granularity: Granularity, now = new Date()): SeriesRange {
+  const step = STEP[granularity];
+  const to = filter.to ?? now;
+  let from = filter.from;
+  if (!from) {
+    from = new Date(to);
+    if (granularity === Granularity.MONTH) from.setUTCMonth(from.getUTCMonth() - step.defaultBuckets + 1, 1);
+    else from.setUTCDate(from.getUTCDate() - (granularity === Granularity.WEEK ? 7 : 1) * (step.defaultBuckets - 1));
+  }
+  const approximateDays = { DAY: 1, WEEK: 7, MONTH: 28 }[granularity];
+  if ((to.getTime() - from.getTime()) / 86_400_000 / approximateDays > MAX_BUCKETS) {
+    throw badInput(`A series has at most ${MAX_BUCKETS} buckets: choose a shorter period or a larger granularity.`, 'granularity');
+  }
+  return { unit: step.unit, interval: step.interval, from, to };
+}
+
+/** `generate_series` of bucket starts (timestamps in UTC), the first bucket's start, the end, and the bucket of a column. */
+function buckets(s: Statement, range: SeriesRange) {
+  const unit = s.bind(range.unit);
+  const from = s.bind(range.from);
+  const to = s.bind(range.to);
+  return {
+    series: `generate_series(date_trunc(${unit}, ${from}::timestamptz AT TIME ZONE 'UTC'), (${to}::timestamptz - interval '1 millisecond') AT TIME ZONE 'UTC', ${s.bind(range.interval)}::interval)`,
+    first: `(date_trunc(${unit}, ${from}::timestamptz AT TIME ZONE 'UTC') AT TIME ZONE 'UTC')`,
+    to: `${to}::timestamptz`,
+    bucketOf: (column: string) => `date_trunc(${unit}, ${column} AT TIME ZONE 'UTC')`,
+  };
+}
+
+const toDate = (value: unknown) => (value instanceof Date ? value : new Date(String(value)));
+
+export async function takedownSeries(ctx: RequestContext, filter: ResolvedFilter, granularity: Granularity): Promise<TakedownSeries> {
+  const range = seriesRange(filter, granularity);
+  const s = new Statement(ctx, filter);
+  const b = buckets(s, range);
+  const within = (column: string) => `${column} >= ${b.first} AND ${column} < ${b.to}`;
+
+  // A listing's last takedown is its taken_down_at (seeded history included)...
+  const lastTakedowns = s.scoped(Listing, 'x1')
+    .select(`'TAKEN_DOWN'`, 'kind').addSelect('x1.taken_down_at', 'at')
+    .andWhere(`x1.taken_down_at IS NOT NULL AND ${within('x1.taken_down_at')} AND ${listingConditions(s, 'x1')}`);
+  // ...and its earlier takedowns (taken down, reinstated, taken down again) are in the audit trail.
+  const earlierTakedowns = s.scoped(Listing, 'x2')
+    .innerJoin('audit_event', 'e2', `e2.entity_type = 'Listing' AND e2.entity_id = x2.id AND e2.action = 'listing.takenDown'`)
+    .select(`'TAKEN_DOWN'`, 'kind').addSelect('e2.at', 'at')
+    .andWhere(`(e2.after ->> 'takenDownAt')::timestamptz < x2.taken_down_at AND ${within('e2.at')} AND ${listingConditions(s, 'x2')}`);
+  const reinstatements = s.scoped(Listing, 'x3')
+    .innerJoin('audit_event', 'e3', `e3.entity_type = 'Listing' AND e3.entity_id = x3.id AND e3.action = 'listing.reinstated'`)
+    .select(`'REINSTATED'`, 'kind').addSelect('e3.at', 'at')
+    .andWhere(`${within('e3.at')} AND ${listingConditions(s, 'x3')}`);
+  // Seller sanctions: a status change (by an investigator, or escalated by a strike) to the status.
+  const sanctions = s.scoped(Seller, 'v4')
+    .innerJoin('audit_event', 'e4', `e4.entity_type = 'Seller' AND e4.entity_id = v4.id AND e4.action IN ('seller.statusChanged', 'seller.struck')`)
+    .select(`e4.after ->> 'status'`, 'kind').addSelect('e4.at', 'at')
+    .andWhere(`e4.after ->> 'status' IN ('RESTRICTED', 'SUSPENDED', 'CLOSED') AND (e4.before ->> 'status') IS DISTINCT FROM (e4.after ->> 'status')`)
+    .andWhere(`${within('e4.at')} AND ${sellerConditions(s, 'v4')}`);
+  // (TypeORM may order the selected columns its own way: each part is read by name.)
+  const parts: string[] = [s.derived(lastTakedowns), s.derived(earlierTakedowns), s.derived(reinstatements), s.derived(sanctions)];
+  const events = parts.map((sql, i) => `SELECT p${i}.kind, p${i}.at FROM ${sql} p${i}`).join(' UNION ALL ');
+
+  const rows = await s.rows<Record<string, unknown>>(`
+    SELECT b.bucket AT TIME ZONE 'UTC' AS start,
+           count(e.kind) FILTER (WHERE e.kind = 'TAKEN_DOWN') AS taken_down,
+           count(e.kind) FILTER (WHERE e.kind = 'REINSTATED') AS reinstated,
+           count(e.kind) FILTER (WHERE e.kind = 'RESTRICTED') AS restricted,
+           count(e.kind) FILTER (WHERE e.kind = 'SUSPENDED') AS suspended,
+           count(e.kind) FILTER (WHERE e.kind = 'CLOSED') AS closed
+    FROM ${b.series} AS b(bucket)
+    LEFT JOIN (${events}) e ON ${b.bucketOf('e.at')} = b.bucket
+    GROUP BY b.bucket ORDER BY b.bucket`);
+  return {
+    granularity,
+    from: rows.length ? toDate(rows[0].start) : range.from,
+    to: range.to,
+    buckets: rows.map((row) => ({
+      start: toDate(row.start),
+      listingsTakenDown: count(row.taken_down),
+      listingsReinstated: count(row.reinstated),
+      sellersRestricted: count(row.restricted),
+      sellersSuspended: count(row.suspended),
+      sellersClosed: count(row.closed),
+    })),
+  };
+}
+
+export async function outcomeSeries(ctx: RequestContext, filter: ResolvedFilter, granularity: Granularity): Promise<OutcomeSeries> {
+  const range = seriesRange(filter, granularity);
+  // The period of the series is its own: outcomes of every bucket, including a first bucket that starts before `from`.
+  const s = new Statement(ctx, { ...filter, from: null, to: null });
+  const b = buckets(s, range);
+  const rows = await s.rows<Record<string, unknown>>(`
+    SELECT b.bucket AT TIME ZONE 'UTC' AS start,
+           count(o.kind) FILTER (WHERE o.kind = 'RAID') AS raids, count(o.kind) FILTER (WHERE o.kind = 'SEIZURE') AS seizures,
+           coalesce(sum(o.arrests), 0) AS arrests, coalesce(sum(o.dens_destroyed), 0) AS dens_destroyed,
+           coalesce(sum(o.convictions), 0) AS convictions, count(o.kind) FILTER (WHERE o.kind = 'FINE') AS fines
+    FROM ${b.series} AS b(bucket)
+    LEFT JOIN ${filteredOutcomes(s)} o ON ${b.bucketOf('o.occurred_at')} = b.bucket AND o.occurred_at >= ${b.first} AND o.occurred_at < ${b.to}
+    GROUP BY b.bucket ORDER BY b.bucket`);
+  return {
+    granularity,
+    from: rows.length ? toDate(rows[0].start) : range.from,
+    to: range.to,
+    buckets: rows.map((row) => ({
+      start: toDate(row.start),
+      raids: count(row.raids),
+      seizures: count(row.seizures),
+      arrests: count(row.arrests),
+      densDestroyed: count(row.dens_destroyed),
+      convictions: count(row.convictions),
+      fines: count(row.fines),
+    })),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Region breakdown: the funnel and the outcomes per region of the leads' sellers.
+
+/** With a regions filter, the breakdown shows those regions only (a lead's other sellers may be elsewhere). */
+const onlyRegions = (s: Statement, column: string) => (s.filter.regions ? (s.filter.regions.length ? `${column} IN (${s.bind(s.filter.regions)})` : 'FALSE') : 'TRUE');
+
+export async function regionBreakdown(ctx: RequestContext, filter: ResolvedFilter): Promise<RegionFigures[]> {
+  // The region of a lead is the region of each of its sellers (a lead without sellers has none).
+  const funnel = new Statement(ctx, filter);
+  const funnelRows = await funnel.rows<Record<string, unknown>>(`
+    SELECT lr.region, ${funnelColumns('f.')}
+    FROM ${leadStages(funnel)} f
+    CROSS JOIN LATERAL (SELECT DISTINCT v.region FROM lead_seller ls JOIN seller v ON v.id = ls.seller_id WHERE ls.lead_id = f.id) lr
+    WHERE ${onlyRegions(funnel, 'lr.region')}
+    GROUP BY lr.region`);
+
+  // An outcome counts in each region of the leads (of the filter, visible) behind its referral.
+  const outcomes = new Statement(ctx, filter);
+  const regionsOfInvestigations = outcomes.scoped(Lead, 'rl')
+    .innerJoin('lead_seller', 'rl_ls', 'rl_ls.lead_id = rl.id').innerJoin('seller', 'rl_v', 'rl_v.id = rl_ls.seller_id')
+    .select('rl.investigation_id', 'investigation_id').addSelect('rl_v.region', 'region').distinct(true)
+    .andWhere(`rl.investigation_id IS NOT NULL AND ${onlyRegions(outcomes, 'rl_v.region')} AND ${leadConditions(outcomes, 'rl', { period: false, agencies: false })}`);
+  const outcomeRows = await outcomes.rows<OutcomeRow>(`
+    SELECT ir.region, ${OUTCOME_COLUMNS}
+    FROM ${filteredOutcomes(outcomes)} o JOIN ${outcomes.derived(regionsOfInvestigations)} ir ON ir.investigation_id = o.investigation_id
+    GROUP BY GROUPING SETS ((ir.region), (ir.region, o.seized_currency), (ir.region, o.fine_currency))`);
+
+  const regions = [...new Set([...funnelRows.map((row) => String(row.region)), ...outcomeRows.map((row) => String(row.region))])].sort();
+  return regions.map((region) => Object.assign(new RegionFigures(), {
+    region,
+    funnel: toFunnel(funnelRows.find((row) => row.region === region)),
+    outcomes: toOutcomeTotals(outcomeRows.filter((row) => row.region === region)),
+  }));
+}

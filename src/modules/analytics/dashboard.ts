@@ -1,0 +1,44 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { Router } from 'express';
+
+/**
+ * The analytics dashboard at /dashboard: a static page and script (in ./dashboard/) over POST /graphql,
+ * with Chart.js served from the installed package, never a CDN (the product runs in closed networks).
+ * The page holds no data and no secret: the analyst signs in with an API key, kept in sessionStorage,
+ * and every figure comes from the `analytics` query under that key's scope.
+ */
+
+// ./dashboard beside this file under ts-jest; from dist/src/modules/analytics, the sources' copy.
+const assetDir = [path.join(__dirname, 'dashboard'), path.resolve(__dirname, '../../../../src/modules/analytics/dashboard')]
+  .find((dir) => fs.existsSync(path.join(dir, 'index.html')));
+
+// chart.js exports no package.json: its main entry (dist/chart.cjs) sits beside the browser build.
+const chartDist = path.dirname(require.resolve('chart.js'));
+
+const assets: Record<string, { file: string; type: string }> = {
+  'chart.js': { file: path.join(chartDist, 'chart.umd.min.js'), type: 'application/javascript' },
+  'dashboard.js': { file: path.join(assetDir ?? '', 'dashboard.js'), type: 'application/javascript' },
+  'dashboard.css': { file: path.join(assetDir ?? '', 'dashboard.css'), type: 'text/css' },
+};
+
+const SECURITY_HEADERS = {
+  'Content-Security-Policy': "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'",
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+};
+
+export function dashboardRouter(): Router {
+  if (!assetDir) throw new Error('The dashboard assets (src/modules/analytics/dashboard) are missing');
+  const router = Router();
+  const page = path.join(assetDir, 'index.html');
+  router.get('/dashboard', (_req, res) => {
+    res.set(SECURITY_HEADERS).type('html').sendFile(page);
+  });
+  for (const [name, asset] of Object.entries(assets)) {
+    router.get(`/dashboard/assets/${name}`, (_req, res) => {
+      res.set(SECURITY_HEADERS).type(asset.type).sendFile(asset.file, { maxAge: name === 'chart.js' ? '1d' : 0 });
+    });
+  }
+  return router;
+}

@@ -1,0 +1,212 @@
+import { DataSource } from 'typeorm';
+import { isInternal } from '../../shared/auth/role.js';
+import { RequestContext } from '../../shared/context.js';
+import { badInput } from '../../shared/errors.js';
+import { loadById } from '../../shared/data-access/scoped-query.js';
+import { decodeIdOf } from '../../shared/relay/global-id.js';
+import { Lead } from '../lead/lead.entity.js';
+import { Listing } from '../listing/listing.entity.js';
+import { Referral } from '../referral/referral.entity.js';
+import { IdentifierKind } from '../seller/seller-identifier.entity.js';
+import { Seller } from '../seller/seller.entity.js';
+import { inPeriod, leadConditions, listingConditions, ResolvedFilter, Statement } from './analytics.sql.js';
+import {
+  NETWORK_MAX_DEPTH, NETWORK_MAX_LINKS, NETWORK_MAX_SELLERS, NetworkLink, OffendingNetwork, OffendingSeller, RepeatOffenderOrder, RepeatOffenders, SellerNetwork,
+} from './analytics.types.js';
+
+/** Rows of the traversal read at most: bounds the work on a dense graph (a hub identifier shared by thousands). */
+export const NETWORK_MAX_TRAVERSAL_ROWS = 5000;
+/** How old the network rollup may get before a read starts a refresh in the background. */
+export const NETWORK_ROLLUP_MAX_AGE_MS = 15 * 60_000;
+const MAX_RANKED = 100;
+
+async function loadSellers(ctx: RequestContext, ids: string[]): Promise<Seller[]> {
+  const sellers = await Promise.all(ids.map((id) => loadById(ctx, Seller, String(id))));
+  return sellers.filter((seller): seller is Seller => seller !== null);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The network rollup (components of the identifier graph), for ranking networks.
+
+const refreshing = new WeakMap<DataSource, Promise<unknown>>();
+
+/** Recomputes the seller-network rollup now (one refresh at a time; a concurrent call returns at once). */
+export async function refreshSellerNetworks(dataSource: DataSource): Promise<void> {
+  await dataSource.query('SELECT refresh_seller_network()');
+}
+
+/**
+ * When the rollup was computed. A missing rollup is computed at once; one older than the maximum age
+ * is refreshed in the background, on a connection of its own, while this read uses the current one.
+ */
+export async function sellerNetworkAsOf(ctx: RequestContext, now = Date.now()): Promise<Date> {
+  const read = async () => (await ctx.db.query(`SELECT refreshed_at FROM analytics_rollup WHERE name = 'seller_network'`))[0]?.refreshed_at as Date | undefined;
+  let asOf = await read();
+  if (!asOf) {
+    await ctx.db.query('SELECT refresh_seller_network()');
+    asOf = (await read()) ?? new Date(now);
+  } else if (now - asOf.getTime() > NETWORK_ROLLUP_MAX_AGE_MS && !refreshing.has(ctx.dataSource)) {
+    // A failed refresh is retried by the next read after it; the figures keep their (older) asOf meanwhile.
+    const run = refreshSellerNetworks(ctx.dataSource).catch(() => undefined).finally(() => refreshing.delete(ctx.dataSource));
+    refreshing.set(ctx.dataSource, run);
+  }
+  return asOf;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Repeat offenders.
+
+const RANKING: Record<RepeatOffenderOrder, string[]> = {
+  STRIKES: ['strikes', 'leads', 'takedowns'],
+  LEADS: ['leads', 'strikes', 'takedowns'],
+  TAKEDOWNS: ['takedowns', 'strikes', 'leads'],
+};
+const orderBy = (order: RepeatOffenderOrder, prefix = '') => RANKING[order].map((column) => `${prefix}${column} DESC`).join(', ');
+
+/** Leads (created in the period) naming each seller, and its listings taken down in the period: derived tables. */
+function offenceCounts(s: Statement): { leads: string; takedowns: string } {
+  const leads = s.scoped(Lead, 'ol')
+    .innerJoin('lead_seller', 'ol_ls', 'ol_ls.lead_id = ol.id')
+    .select('ol_ls.seller_id', 'seller_id').addSelect('ol.id', 'lead_id')
+    .andWhere(leadConditions(s, 'ol', { period: true }));
+  const takedowns = s.scoped(Listing, 'ox')
+    .select('ox.seller_id', 'seller_id').addSelect('ox.id', 'listing_id')
+    .andWhere([`ox.taken_down_at IS NOT NULL`, ...inPeriod(s, 'ox.taken_down_at'), listingConditions(s, 'ox')].join(' AND '));
+  return { leads: s.derived(leads), takedowns: s.derived(takedowns) };
+}
+
+/** Conditions on a seller `v` for the filter's regions and platforms (the other filters act on the offences). */
+function sellerPlace(s: Statement, v: string): string {
+  const conditions = ['TRUE'];
+  if (s.filter.regions) conditions.push(s.filter.regions.length ? `${v}.region IN (${s.bind(s.filter.regions)})` : 'FALSE');
+  if (s.filter.platforms) conditions.push(s.filter.platforms.length ? `${v}.platform IN (${s.bind(s.filter.platforms)})` : 'FALSE');
+  return conditions.join(' AND ');
+}
+
+export async function repeatOffenders(ctx: RequestContext, filter: ResolvedFilter, first: number, order: RepeatOffenderOrder): Promise<RepeatOffenders> {
+  if (!Number.isInteger(first) || first < 1 || first > MAX_RANKED) throw badInput(`"first" must be between 1 and ${MAX_RANKED}, got ${first}.`, 'first');
+  const networksAsOf = await sellerNetworkAsOf(ctx);
+
+  const s = new Statement(ctx, filter);
+  const counts = offenceCounts(s);
+  const sellers = s.scoped(Seller, 'v').select('v.id', 'id').addSelect('v.strike_count', 'strike_count').andWhere(sellerPlace(s, 'v'));
+  const sellerRows = await s.rows<{ id: string; strikes: number; leads: string; takedowns: string }>(`
+    WITH lead_counts AS (SELECT seller_id, count(*) AS leads FROM ${counts.leads} x GROUP BY seller_id),
+         takedown_counts AS (SELECT seller_id, count(*) AS takedowns FROM ${counts.takedowns} x GROUP BY seller_id),
+         offences AS (SELECT seller_id, coalesce(lc.leads, 0) AS leads, coalesce(tc.takedowns, 0) AS takedowns
+                      FROM lead_counts lc FULL JOIN takedown_counts tc USING (seller_id))
+    SELECT v.id::text AS id, v.strike_count AS strikes, o.leads, o.takedowns
+    FROM offences o JOIN ${s.derived(sellers)} v ON v.id = o.seller_id
+    ORDER BY ${orderBy(order)}, v.id
+    LIMIT ${s.bind(first)}`);
+
+  // Networks: the rollup's components, each counted over the members you may see (at least two).
+  const n = new Statement(ctx, filter);
+  const networkCounts = offenceCounts(n);
+  const members = n.scoped(Seller, 'm').innerJoin('seller_network', 'm_n', 'm_n.seller_id = m.id')
+    .select('m.id', 'id').addSelect('m.strike_count', 'strike_count').addSelect('m_n.network_id', 'network_id').andWhere(sellerPlace(n, 'm'));
+  const networkRows = await n.rows<{ members: string[]; strikes: string; leads: string; takedowns: string; size: string }>(`
+    WITH offending AS (
+           SELECT sn.network_id, count(DISTINCT x.lead_id) AS leads, 0 AS takedowns FROM ${networkCounts.leads} x
+             JOIN seller_network sn ON sn.seller_id = x.seller_id GROUP BY sn.network_id
+           UNION ALL
+           SELECT sn.network_id, 0, count(*) FROM ${networkCounts.takedowns} x
+             JOIN seller_network sn ON sn.seller_id = x.seller_id GROUP BY sn.network_id),
+         per_network AS (SELECT network_id, sum(leads) AS leads, sum(takedowns) AS takedowns FROM offending GROUP BY network_id),
+         visible AS (SELECT m.network_id, count(*) AS size, sum(m.strike_count) AS strikes,
+                            (array_agg(m.id::text ORDER BY m.strike_count DESC, m.id))[1:20] AS members
+                     FROM ${n.derived(members)} m WHERE m.network_id IN (SELECT network_id FROM per_network)
+                     GROUP BY m.network_id HAVING count(*) >= 2)
+    SELECT v.members, v.size, v.strikes, p.leads, p.takedowns
+    FROM visible v JOIN per_network p ON p.network_id = v.network_id
+    ORDER BY ${orderBy(order)}, v.network_id
+    LIMIT ${n.bind(first)}`);
+
+  const offenders = await Promise.all(sellerRows.map(async (row) => {
+    const [seller] = await loadSellers(ctx, [row.id]);
+    return seller && Object.assign(new OffendingSeller(), { seller, strikes: Number(row.strikes), leads: Number(row.leads), takedowns: Number(row.takedowns) });
+  }));
+  const networks = await Promise.all(networkRows.map(async (row) => {
+    const networkSellers = await loadSellers(ctx, row.members);
+    return networkSellers.length > 0 && Object.assign(new OffendingNetwork(), {
+      representative: networkSellers[0], sellerCount: Number(row.size), sellers: networkSellers,
+      strikes: Number(row.strikes), leads: Number(row.leads), takedowns: Number(row.takedowns),
+    });
+  }));
+  return {
+    sellers: offenders.filter((o): o is OffendingSeller => Boolean(o)),
+    networks: networks.filter((o): o is OffendingNetwork => Boolean(o)),
+    networksAsOf,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// One seller's network.
+
+const NO_FILTER: ResolvedFilter = { from: null, to: null, brandIds: null, regions: null, platforms: null, agencyIds: null, leadSources: null };
+
+/**
+ * The sellers linked to one seller through shared identifiers, breadth first up to `maxDepth` links and
+ * NETWORK_MAX_SELLERS sellers (the nearest). The traversal runs over the whole identifier graph (in
+ * seller_network_reach); what is answered is kept to the caller's scope: the sellers it may see, the
+ * links between them, and identifier kinds (internal roles) and hashes (administrators, investigators).
+ */
+export async function sellerNetwork(ctx: RequestContext, sellerGlobalId: string, maxDepth: number): Promise<SellerNetwork | null> {
+  if (!Number.isInteger(maxDepth) || maxDepth < 1 || maxDepth > NETWORK_MAX_DEPTH) {
+    throw badInput(`"maxDepth" must be between 1 and ${NETWORK_MAX_DEPTH}, got ${maxDepth}.`, 'maxDepth');
+  }
+  const start = await loadById(ctx, Seller, decodeIdOf('Seller', sellerGlobalId, 'sellerId'));
+  if (!start) return null;
+
+  const s = new Statement(ctx, NO_FILTER);
+  const visible = s.exists(Seller, 'nv', (sub, v) => sub.andWhere(`${v}.id = n.seller_id`));
+  const reached = await s.rows<{ seller_id: string; depth: number; reached: string; rows_read: number; visible: boolean }>(`
+    WITH reach AS (SELECT * FROM seller_network_reach(${s.bind(start.rowId)}, ${s.bind(maxDepth)}, ${s.bind(NETWORK_MAX_TRAVERSAL_ROWS)})),
+         nearest AS (SELECT seller_id, depth FROM reach ORDER BY depth, seller_id LIMIT ${s.bind(NETWORK_MAX_SELLERS + 1)})
+    SELECT n.seller_id::text AS seller_id, n.depth, (SELECT count(*) FROM reach) AS reached, (SELECT max(rows_read) FROM reach) AS rows_read, ${visible} AS visible
+    FROM nearest n ORDER BY n.depth, n.seller_id`);
+  const truncated = reached.length > NETWORK_MAX_SELLERS || Number(reached[0]?.rows_read ?? 0) >= NETWORK_MAX_TRAVERSAL_ROWS;
+  const shown = reached.slice(0, NETWORK_MAX_SELLERS).filter((row) => row.visible);
+  const ids = shown.map((row) => row.seller_id);
+  const sellers = new Map((await loadSellers(ctx, ids)).map((seller) => [seller.rowId, seller]));
+  const members = shown.filter((row) => sellers.has(row.seller_id)).map((row) => ({ seller: sellers.get(row.seller_id)!, depth: row.depth }));
+
+  const internal = isInternal(ctx.principal.role);
+  const showHashes = ctx.scope.kind === 'ALL' && !ctx.scope.maskSensitive;
+  const linkRows: { seller_a: string; seller_b: string; kind: string; value_hash: string }[] = await ctx.db.query(
+    internal
+      ? `SELECT seller_a::text, seller_b::text, kind, value_hash FROM seller_network_links($1::bigint[]) ORDER BY seller_a, seller_b, kind LIMIT $2`
+      // Partners and agencies learn that two of their sellers are linked, not by what.
+      : `SELECT DISTINCT seller_a::text, seller_b::text, NULL AS kind, NULL AS value_hash FROM seller_network_links($1::bigint[]) ORDER BY 1, 2 LIMIT $2`,
+    [[...sellers.keys()], NETWORK_MAX_LINKS],
+  );
+  const links = linkRows.map((row) => Object.assign(new NetworkLink(), {
+    from: sellers.get(row.seller_a)!, to: sellers.get(row.seller_b)!,
+    kind: internal ? (row.kind as IdentifierKind) : null,
+    valueHash: showHashes ? row.value_hash : null,
+  }));
+
+  return {
+    seller: start,
+    maxDepth,
+    members,
+    links,
+    truncated,
+    totals: await networkTotals(ctx, [...sellers.keys()]),
+  };
+}
+
+/** Leads, takedowns and sent referrals of a set of sellers, within the caller's scope: one statement. */
+async function networkTotals(ctx: RequestContext, sellerIds: string[]) {
+  const s = new Statement(ctx, NO_FILTER);
+  const ids = s.bind(sellerIds.length ? sellerIds : ['0']);
+  const leads = s.scoped(Lead, 'tl').innerJoin('lead_seller', 'tl_ls', 'tl_ls.lead_id = tl.id')
+    .select('tl.id', 'id').addSelect('tl.investigation_id', 'investigation_id').andWhere(`tl_ls.seller_id IN (${ids})`);
+  const takedowns = s.scoped(Listing, 'tx').select('count(*)', 'n').andWhere(`tx.seller_id IN (${ids}) AND tx.taken_down_at IS NOT NULL`);
+  const referrals = s.scoped(Referral, 'tr').select('count(*)', 'n')
+    .andWhere(`tr.sent_at IS NOT NULL AND tr.investigation_id IN (SELECT investigation_id FROM network_leads)`);
+  const [row] = await s.rows<{ leads: string; takedowns: string; referrals: string }>(`
+    WITH network_leads AS ${s.derived(leads)}
+    SELECT (SELECT count(DISTINCT id) FROM network_leads) AS leads, ${s.derived(takedowns)} AS takedowns, ${s.derived(referrals)} AS referrals`);
+  return { sellers: sellerIds.length, leads: Number(row.leads), takedowns: Number(row.takedowns), referrals: Number(row.referrals) };
+}

@@ -1,0 +1,75 @@
+import { createTestDatabase, TestDatabase } from '../support/database';
+import { createWorld, World } from '../support/fixtures';
+import { dataOf, startTestServer, TestServer } from '../support/server';
+import { buildCase, mutate } from '../support/cases';
+
+// Reinstatements, repeated takedowns and seller sanctions come from the audit trail: made here through the API.
+
+let db: TestDatabase;
+let server: TestServer;
+let world: World;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  world = await createWorld(db.dataSource);
+  server = await startTestServer(db);
+  // Seeded history (no audit event): listing B2 taken down long ago.
+  await db.dataSource.query(`UPDATE listing SET status = 'TAKEN_DOWN', taken_down_at = '2026-02-03T00:00:00Z' WHERE id = $1`, [world.ids.listingB2]);
+  await buildCase(server, world, { referTo: world.gid.agencyX });
+  const inv = world.keys.investigator;
+  await mutate(server, inv, 'takeDownListings', { listingIds: [world.gid.listingA1], reason: 'counterfeit' }, 'listings { id }');
+  await mutate(server, inv, 'reinstateListing', { listingId: world.gid.listingA1, reason: 'counter-notice' }, 'listing { id }');
+  await mutate(server, inv, 'takeDownListings', { listingIds: [world.gid.listingA1], reason: 'counterfeit again' }, 'listings { id }');
+  await mutate(server, inv, 'updateSellerStatus', { sellerId: world.gid.sellerA, status: 'RESTRICTED', reason: 'repeat' }, 'seller { id }');
+  await mutate(server, inv, 'updateSellerStatus', { sellerId: world.gid.sellerB, status: 'RESTRICTED', reason: 'repeat' }, 'seller { id }');
+  await mutate(server, inv, 'updateSellerStatus', { sellerId: world.gid.sellerB, status: 'SUSPENDED', reason: 'repeat' }, 'seller { id }');
+  await mutate(server, inv, 'updateSellerStatus', { sellerId: world.gid.sellerAB, status: 'CLOSED', reason: 'fraud' }, 'seller { id }');
+});
+afterAll(async () => {
+  await server.close();
+  await db.drop();
+});
+
+const SERIES = `query($filter: AnalyticsFilter) { analytics(filter: $filter) { takedownSeries(granularity: DAY) {
+  buckets { start listingsTakenDown listingsReinstated sellersRestricted sellersSuspended sellersClosed } } } }`;
+
+/** The series of the last three days, added up over its buckets. */
+async function totals(token: string, filter: Record<string, unknown> = {}) {
+  const to = new Date(Date.now() + 86_400_000);
+  const from = new Date(Date.now() - 2 * 86_400_000);
+  const { buckets } = dataOf(await server.gql(token, SERIES, { filter: { from, to, ...filter } })).analytics.takedownSeries;
+  expect(buckets).toHaveLength(4);
+  const sum = (key: string) => buckets.reduce((total: number, bucket: any) => total + bucket[key], 0);
+  return [sum('listingsTakenDown'), sum('listingsReinstated'), sum('sellersRestricted'), sum('sellersSuspended'), sum('sellersClosed')];
+}
+
+describe('the takedown series', () => {
+  it('counts every takedown (the last one and earlier ones), reinstatements and seller sanctions', async () => {
+    // A1 taken down twice and reinstated once; sellers A and B restricted, B suspended, AB closed.
+    expect(await totals(world.keys.admin)).toEqual([2, 1, 2, 1, 1]);
+    expect(await totals(world.keys.analyst)).toEqual([2, 1, 2, 1, 1]);
+  });
+
+  it('counts only the listings and sellers of the caller\'s cases', async () => {
+    // Brand A: listing A1; sellers A (A1) and AB (A2). Brand B: sellers B (B1) and AB (B2).
+    expect(await totals(world.keys.brandA)).toEqual([2, 1, 1, 0, 1]);
+    expect(await totals(world.keys.brandB)).toEqual([0, 0, 1, 1, 1]);
+    // Agency X: the case referred to it names seller A (no listing).
+    expect(await totals(world.keys.agencyX)).toEqual([0, 0, 1, 0, 0]);
+    expect(await totals(world.keys.agencyY)).toEqual([0, 0, 0, 0, 0]);
+    expect(await totals(world.keys.brandA, { brandIds: [world.gid.brandB] })).toEqual([0, 0, 0, 0, 0]);
+  });
+
+  it('is filtered by brand, region and platform', async () => {
+    expect(await totals(world.keys.admin, { brandIds: [world.gid.brandA] })).toEqual([2, 1, 1, 0, 1]);
+    expect(await totals(world.keys.admin, { regions: ['CN-GD'] })).toEqual([0, 0, 1, 1, 0]);
+    expect(await totals(world.keys.admin, { platforms: ['TAOBAO'] })).toEqual([2, 1, 1, 0, 1]);
+    expect(await totals(world.keys.admin, { agencyIds: [world.gid.agencyX] })).toEqual([0, 0, 1, 0, 0]);
+  });
+
+  it('keeps seeded takedowns, which have no audit event, by their taken_down_at', async () => {
+    const { buckets } = dataOf(await server.gql(world.keys.brandB, `{ analytics(filter: { from: "2026-01-01T00:00:00Z", to: "2026-03-01T00:00:00Z" }) {
+      takedownSeries(granularity: MONTH) { buckets { start listingsTakenDown } } } }`)).analytics.takedownSeries;
+    expect(buckets).toEqual([{ start: '2026-01-01T00:00:00.000Z', listingsTakenDown: 0 }, { start: '2026-02-01T00:00:00.000Z', listingsTakenDown: 1 }]);
+  });
+});
