@@ -1,6 +1,7 @@
 // Every migration, in order. Listed by hand so that the compiled server and ts-jest load the same set.
 import { Foundation1763900000000 } from './1763900000000-Foundation.js';
 import { CaseLifecycle1763900100000 } from './1763900100000-CaseLifecycle.js';
+import { RowLevelSecurity1763900200000 } from './1763900200000-RowLevelSecurity.js';
 import { Analytics1763900300000 } from './1763900300000-Analytics.js';
 
-export const migrations = [Foundation1763900000000, CaseLifecycle1763900100000, Analytics1763900300000];
+export const migrations = [Foundation1763900000000, CaseLifecycle1763900100000, RowLevelSecurity1763900200000, Analytics1763900300000];

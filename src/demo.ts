@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { DataSource } from 'typeorm';
 import { Config } from './config.js';
+import { hashToken } from './shared/auth/api-key-token.js';
 import { Role } from './shared/auth/role.js';
 import { systemContext } from './shared/context.js';
 import { toGlobalId } from './shared/relay/global-id.js';
@@ -20,10 +21,16 @@ export async function seedDemoIfEmpty(dataSource: DataSource, config: Config): P
 
 /**
  * One demo API key per role, written to a git-ignored file. Only hashes are stored, so the file is
- * the keys' one copy: when it is missing, new keys are made.
+ * the keys' one copy: when it is missing, or its keys do not work on this database (another data
+ * folder, a revoked key), new keys are made.
  */
 export async function ensureDemoKeys(dataSource: DataSource, config: Config, file = DEMO_KEYS_FILE): Promise<string> {
-  if (fs.existsSync(file)) return fs.readFileSync(file, 'utf8');
+  if (fs.existsSync(file)) {
+    const text = fs.readFileSync(file, 'utf8');
+    const tokens = [...text.matchAll(/\b(eca_[A-Za-z0-9_-]{43})\b/g)].map((m) => m[1]);
+    const [{ valid }] = await dataSource.query(`SELECT count(*)::int AS valid FROM api_key WHERE token_hash = ANY($1) AND revoked_at IS NULL`, [tokens.map(hashToken)]);
+    if (tokens.length === 5 && valid === tokens.length) return text;
+  }
   const [brand] = await dataSource.query(`SELECT b.id, b.name FROM brand b JOIN listing l ON l.brand_id = b.id GROUP BY b.id ORDER BY count(*) DESC, b.id LIMIT 1`);
   const [agency] = await dataSource.query(`SELECT id, name FROM agency ORDER BY code = 'PSB-ZJ-YW' DESC, id LIMIT 1`);
   const ctx = systemContext(dataSource, config, 'demo-setup');

@@ -19,14 +19,18 @@ async function main(): Promise<void> {
     process.exit(1);
   });
 
-  const database = await connectDatabase(config, { requestLimits: true });
+  const database = await connectDatabase(config, {
+    requestLimits: true,
+    apiRole: true,
+    // Demo data and keys in development only: never in production, and not in test runs of the server.
+    prepare: async (owner) => {
+      if (config.nodeEnv !== 'development') return;
+      if (await seedDemoIfEmpty(owner, config)) logger.info('seeded the demo dataset');
+      const keys = await ensureDemoKeys(owner, config);
+      process.stdout.write(`\n${keys}(also in ${DEMO_KEYS_FILE})\n\n`);
+    },
+  });
   const { dataSource } = database;
-  // Demo data and keys in development only: never in production, and not in test runs of the server.
-  if (config.nodeEnv === 'development') {
-    if (await seedDemoIfEmpty(dataSource, config)) logger.info('seeded the demo dataset');
-    const keys = await ensureDemoKeys(dataSource, config);
-    process.stdout.write(`\n${keys}(also in ${DEMO_KEYS_FILE})\n\n`);
-  }
   const { app, apollo, beginDraining } = await createApp(dataSource, config, logger);
   const server = http.createServer(app);
   server.listen(config.port, () => {

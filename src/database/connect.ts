@@ -1,7 +1,7 @@
 import type { ClientBase, Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import { Config } from '../config.js';
-import { createDataSource, migrate } from './data-source.js';
+import { APP_ROLE, createDataSource, migrate } from './data-source.js';
 import { EmbeddedDatabase, startEmbeddedPostgres } from './embedded.js';
 
 export interface Database {
@@ -17,13 +17,23 @@ export interface ConnectOptions {
    * a pooled connection for ever. Off for the command line, whose seeding runs long statements on purpose.
    */
   requestLimits?: boolean;
+  /**
+   * Connect as the API role (`eca_app`), to which row-level security applies: the server does; the
+   * command line, seeding and migrations work as the owner.
+   */
+  apiRole?: boolean;
+  /** Work to do as the owner once migrations are current, before the pool opens (e.g. demo data). */
+  prepare?: (owner: DataSource) => Promise<void>;
 }
 
 /** `DATABASE_URL` when set; otherwise an embedded PostgreSQL whose data lives under DATA_DIR. */
-export async function connectDatabase(config: Config, { runMigrations = true, requestLimits = false }: ConnectOptions = {}): Promise<Database> {
+export async function connectDatabase(
+  config: Config,
+  { runMigrations = true, requestLimits = false, apiRole = false, prepare }: ConnectOptions = {},
+): Promise<Database> {
   const embedded = config.databaseUrl ? null : await startEmbeddedPostgres(config.dataDir);
   const url = config.databaseUrl ?? embedded!.url;
-  const dataSource = createDataSource({ url, poolSize: config.poolSize });
+  const dataSource = createDataSource({ url, poolSize: config.poolSize, role: apiRole ? APP_ROLE : undefined });
   const limits = requestLimits && config.statementTimeoutMs > 0
     ? { statement_timeout: config.statementTimeoutMs, idle_in_transaction_session_timeout: config.statementTimeoutMs }
     : {};
@@ -40,8 +50,12 @@ export async function connectDatabase(config: Config, { runMigrations = true, re
     },
   });
   try {
-    // Migrations run on a connection of their own, without the request limits: a long migration is legitimate.
-    if (runMigrations) await migrateOnce(url);
+    // Migrations run on a connection of their own, as the owner and without the request limits: a long
+    // migration is legitimate.
+    if (runMigrations || prepare) await asOwner(url, async (owner) => {
+      if (runMigrations) await migrate(owner);
+      await prepare?.(owner);
+    });
     await dataSource.initialize();
     guardClientErrors(dataSource);
   } catch (error) {
@@ -58,13 +72,13 @@ export async function connectDatabase(config: Config, { runMigrations = true, re
   };
 }
 
-async function migrateOnce(url: string): Promise<void> {
-  const migrator = createDataSource({ url, poolSize: 1, applicationName: 'enforcement-api-migrate' });
-  await migrator.initialize();
+async function asOwner(url: string, work: (owner: DataSource) => Promise<void>): Promise<void> {
+  const owner = createDataSource({ url, poolSize: 1, applicationName: 'enforcement-api-migrate' });
+  await owner.initialize();
   try {
-    await migrate(migrator);
+    await work(owner);
   } finally {
-    await migrator.destroy();
+    await owner.destroy();
   }
 }
 

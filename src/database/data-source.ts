@@ -8,10 +8,15 @@ export interface DataSourceOptions {
   url: string;
   poolSize?: number;
   applicationName?: string;
+  /** Role every connection runs as (the API's `eca_app`, subject to row-level security); the login role if unset. */
+  role?: string;
 }
 
+/** The role of the API's connections: no BYPASSRLS, not the owner (see the RowLevelSecurity migration). */
+export const APP_ROLE = 'eca_app';
+
 // Never `synchronize`: the schema is whatever migrations/ says, reviewed by hand.
-export function createDataSource({ url, poolSize = 10, applicationName = 'enforcement-api' }: DataSourceOptions): DataSource {
+export function createDataSource({ url, poolSize = 10, applicationName = 'enforcement-api', role }: DataSourceOptions): DataSource {
   return new DataSource({
     type: 'postgres',
     url,
@@ -21,7 +26,7 @@ export function createDataSource({ url, poolSize = 10, applicationName = 'enforc
     synchronize: false,
     poolSize,
     applicationName,
-    extra: { connectionTimeoutMillis: 5000, idleTimeoutMillis: 30000 },
+    extra: { connectionTimeoutMillis: 5000, idleTimeoutMillis: 30000, ...(role ? { options: `-c role=${role}` } : {}) },
     logger: new StatementCounter(),
   });
 }

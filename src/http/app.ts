@@ -13,8 +13,10 @@ import { authenticate } from '../modules/principal/principal.service.js';
 import { buildAppSchema } from '../schema.js';
 import { errorFormatter, isDatabaseUnavailable } from './format-error.js';
 import { graphiqlRouter } from './graphiql.js';
+import { dashboardRouter } from '../modules/analytics/dashboard.js';
 import { Metrics } from './metrics.js';
 import { operationPlugin } from './operation-plugin.js';
+import { requestTransactionPlugin } from './request-transaction.js';
 import { enterRequestScope, observeRequests, recordOf } from './request-log.js';
 
 export interface App {
@@ -43,7 +45,7 @@ export async function createApp(dataSource: DataSource, config: Config, logger: 
     hideSchemaDetailsFromClientErrors: config.nodeEnv === 'production',
     formatError: errorFormatter(logger),
     csrfPrevention: true,
-    plugins: [operationPlugin(metrics)],
+    plugins: [operationPlugin(metrics), requestTransactionPlugin()],
     // Apollo's own messages as JSON lines in the same log.
     logger,
   });
@@ -80,6 +82,7 @@ export async function createApp(dataSource: DataSource, config: Config, logger: 
     res.set('content-type', metrics.registry.contentType).send(await metrics.registry.metrics());
   });
   app.use(graphiqlRouter());
+  app.use(dashboardRouter());
   app.use(
     '/graphql',
     express.json({ limit: MAX_BODY_BYTES }),

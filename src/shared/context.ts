@@ -24,8 +24,8 @@ export interface RequestContext {
  * so that fields read after a mutation see its effect.
  */
 export async function inTransaction<T>(ctx: RequestContext, work: (tx: RequestContext) => Promise<T>): Promise<T> {
-  if (ctx.db.queryRunner?.isTransactionActive) return work(ctx);
-  const result = await ctx.dataSource.transaction((manager) => work({ ...ctx, db: manager, loaders: new LoaderRegistry() }));
+  // Inside a request's transaction this is a savepoint: a refused mutation rolls back to it alone.
+  const result = await ctx.db.transaction((manager) => work({ ...ctx, db: manager, loaders: new LoaderRegistry() }));
   ctx.loaders.clearAll();
   return result;
 }

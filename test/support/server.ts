@@ -1,6 +1,8 @@
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
 import pino from 'pino';
+import { DataSource } from 'typeorm';
+import { APP_ROLE, createDataSource } from '../../src/database/data-source';
 import { Config, loadConfig } from '../../src/config';
 import { createApp } from '../../src/http/app';
 import { TestDatabase } from './database';
@@ -14,6 +16,8 @@ export interface GraphQLResponse<T = any> {
 export interface TestServer {
   url: string;
   config: Config;
+  /** The server's own pool: it connects as the API role, subject to row-level security. */
+  dataSource: DataSource;
   gql<T = any>(token: string | null, query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse<T>>;
   close(): Promise<void>;
 }
@@ -24,13 +28,15 @@ export const testConfig = (overrides: Record<string, string> = {}): Config =>
 /** The real HTTP server on an ephemeral port over a test database. */
 export async function startTestServer(db: TestDatabase, env: Record<string, string> = {}): Promise<TestServer> {
   const config = testConfig(env);
-  const { app, apollo } = await createApp(db.dataSource, config, pino({ level: 'silent' }));
+  const dataSource = await createDataSource({ url: db.url, role: APP_ROLE, poolSize: 10, applicationName: 'eca-test-server' }).initialize();
+  const { app, apollo } = await createApp(dataSource, config, pino({ level: 'silent' }));
   const server = http.createServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     url,
     config,
+    dataSource,
     async gql(token, query, variables) {
       const response = await fetch(`${url}/graphql`, {
         method: 'POST',
@@ -43,6 +49,7 @@ export async function startTestServer(db: TestDatabase, env: Record<string, stri
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
       await apollo.stop();
+      await dataSource.destroy();
     },
   };
 }

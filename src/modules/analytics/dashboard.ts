@@ -9,9 +9,17 @@ import { Router } from 'express';
  * and every figure comes from the `analytics` query under that key's scope.
  */
 
-// ./dashboard beside this file under ts-jest; from dist/src/modules/analytics, the sources' copy.
-const assetDir = [path.join(__dirname, 'dashboard'), path.resolve(__dirname, '../../../../src/modules/analytics/dashboard')]
-  .find((dir) => fs.existsSync(path.join(dir, 'index.html')));
+// ./dashboard beside this file under ts-jest; from a compiled copy (dist/ or any build folder), the
+// sources' copy in the nearest folder above that holds src/modules/analytics/dashboard.
+function findAssetDir(): string | undefined {
+  for (let dir = __dirname; ; dir = path.dirname(dir)) {
+    for (const candidate of [path.join(dir, 'dashboard'), path.join(dir, 'src/modules/analytics/dashboard')]) {
+      if (fs.existsSync(path.join(candidate, 'index.html'))) return candidate;
+    }
+    if (path.dirname(dir) === dir) return undefined;
+  }
+}
+const assetDir = findAssetDir();
 
 // chart.js exports no package.json: its main entry (dist/chart.cjs) sits beside the browser build.
 const chartDist = path.dirname(require.resolve('chart.js'));

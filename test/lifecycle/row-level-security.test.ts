@@ -1,0 +1,78 @@
+import { Lead } from '../../src/modules/lead/lead.entity';
+import { Listing } from '../../src/modules/listing/listing.entity';
+import { Referral } from '../../src/modules/referral/referral.entity';
+import { APP_ROLE, createDataSource } from '../../src/database/data-source';
+import { createTestDatabase, TestDatabase } from '../support/database';
+import { createWorld, World } from '../support/fixtures';
+import { startTestServer, TestServer } from '../support/server';
+import { buildCase } from '../support/cases';
+import { DataSource } from 'typeorm';
+
+let db: TestDatabase;
+let server: TestServer;
+let world: World;
+let app: DataSource;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  world = await createWorld(db.dataSource);
+  server = await startTestServer(db);
+  await buildCase(server, world, { referTo: world.gid.agencyX, brand: 'A' });
+  await buildCase(server, world, { referTo: world.gid.agencyY, brand: 'B' });
+  app = await createDataSource({ url: db.url, role: APP_ROLE, poolSize: 2 }).initialize();
+});
+afterAll(async () => {
+  await app.destroy();
+  await server.close();
+  await db.drop();
+});
+
+/** Runs `work` the way a request does: one transaction, the caller's scope in transaction-local settings. */
+async function asCaller<T>(scope: string, brandId: string, agencyId: string, work: (db: DataSource['manager']) => Promise<T>): Promise<T> {
+  return app.transaction(async (manager) => {
+    await manager.query(`SELECT set_config('eca.scope', $1, true), set_config('eca.brand_id', $2, true), set_config('eca.agency_id', $3, true)`, [scope, brandId, agencyId]);
+    return work(manager);
+  });
+}
+
+describe('row-level security in PostgreSQL (defence in depth)', () => {
+  it('hides another brand\'s rows from a deliberately unscoped repository call in a brand partner\'s request', async () => {
+    const unscoped = await asCaller('BRAND', world.ids.brandA, '', async (manager) => ({
+      listings: await manager.getRepository(Listing).find(),
+      leads: await manager.getRepository(Lead).find(),
+      referrals: await manager.getRepository(Referral).find(),
+      brands: await manager.query('SELECT name FROM brand'),
+      sellers: await manager.query('SELECT display_name FROM seller ORDER BY 1'),
+      identifiers: await manager.query('SELECT count(*)::int AS n FROM seller_identifier'),
+    }));
+    expect(unscoped.listings.map((l) => l.brandId).every((id) => id === world.ids.brandA)).toBe(true);
+    expect(unscoped.listings).toHaveLength(2);
+    expect(unscoped.leads).toHaveLength(1);
+    expect(unscoped.referrals).toHaveLength(1);
+    expect(unscoped.brands).toEqual([{ name: 'Alpha' }]);
+    expect(unscoped.sellers.map((s: any) => s.display_name)).toEqual(['Seller of Alpha', 'Seller of both']);
+    expect(unscoped.identifiers).toEqual([{ n: 0 }]);
+  });
+
+  it('hides other agencies\' referrals, and drafts, from an agency liaison\'s unscoped reads', async () => {
+    const rows = await asCaller('AGENCY', '', world.ids.agencyX, (manager) => manager.query('SELECT agency_id::text, status FROM referral'));
+    expect(rows).toEqual([{ agency_id: world.ids.agencyX, status: 'SENT' }]);
+  });
+
+  it('shows nothing at all to a connection of the API role that set no scope', async () => {
+    const counts = await app.query(`SELECT (SELECT count(*) FROM lead)::int AS leads, (SELECT count(*) FROM listing)::int AS listings, (SELECT count(*) FROM brand)::int AS brands`);
+    expect(counts).toEqual([{ leads: 0, listings: 0, brands: 0 }]);
+  });
+
+  it('keeps a scope inside its transaction: the next use of the pooled connection has none', async () => {
+    await asCaller('ALL', '', '', async (manager) => expect((await manager.query('SELECT count(*)::int AS n FROM lead'))[0].n).toBeGreaterThan(0));
+    const after = await app.query(`SELECT current_setting('eca.scope', true) AS scope, (SELECT count(*) FROM lead)::int AS leads`);
+    expect(after).toEqual([{ scope: '', leads: 0 }]);
+  });
+
+  it('does not let the API role rewrite or erase the audit trail', async () => {
+    await expect(app.query(`UPDATE audit_event SET action = 'x'`)).rejects.toThrow(/permission denied/);
+    await expect(app.query(`DELETE FROM audit_event`)).rejects.toThrow(/permission denied/);
+    await expect(app.query(`SELECT rolbypassrls, rolsuper FROM pg_roles WHERE rolname = current_user`)).resolves.toEqual([{ rolbypassrls: false, rolsuper: false }]);
+  });
+});
