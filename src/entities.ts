@@ -12,6 +12,8 @@ import { ApiKey } from './modules/principal/api-key.entity.js';
 import { Principal } from './modules/principal/principal.entity.js';
 import { EnforcementOutcome } from './modules/referral/enforcement-outcome.entity.js';
 import { ReferralChange } from './modules/referral/referral-change.entity.js';
+import { ReferralEscalation } from './modules/referral/referral-escalation.entity.js';
+import { ReferralFeedback } from './modules/referral/referral-feedback.entity.js';
 import { Referral } from './modules/referral/referral.entity.js';
 import { SellerIdentifier } from './modules/seller/seller-identifier.entity.js';
 import { Seller } from './modules/seller/seller.entity.js';
@@ -19,4 +21,5 @@ import { Seller } from './modules/seller/seller.entity.js';
 export const entities = [
   Brand, Trademark, Agency, Seller, SellerIdentifier, Listing, Principal, ApiKey, AuditEvent,
   Lead, Investigation, Finding, Evidence, CustodyTransfer, Referral, EnforcementOutcome, ReferralChange,
+  ReferralEscalation, ReferralFeedback,
 ];

@@ -3,13 +3,16 @@ import { GraphQLSchema } from 'graphql';
 import { AuthCheckerFn, buildSchema, getMetadataStorage, NonEmptyArray } from 'type-graphql';
 import { RequestContext } from './shared/context.js';
 import { forbidden } from './shared/errors.js';
+import { featureSettings } from './shared/settings.js';
 import { AgencyResolver } from './modules/agency/agency.resolver.js';
 import { analyticsResolvers } from './modules/analytics/analytics.resolver.js';
 import { AuditTrailResolver } from './modules/audit/audit-trail.resolver.js';
 import { EvidenceResolver } from './modules/evidence/evidence.resolver.js';
 import { InvestigationResolver } from './modules/investigation/investigation.resolver.js';
 import { LeadResolver } from './modules/lead/lead.resolver.js';
-import { EnforcementOutcomeResolver, ReferralChangeResolver, ReferralResolver } from './modules/referral/referral.resolver.js';
+import {
+  EnforcementOutcomeResolver, ReferralChangeResolver, ReferralEscalationResolver, ReferralFeedbackResolver, ReferralResolver,
+} from './modules/referral/referral.resolver.js';
 import { BrandResolver } from './modules/brand/brand.resolver.js';
 import { ListingResolver } from './modules/listing/listing.resolver.js';
 import { NodeResolver } from './modules/node/node.resolver.js';
@@ -31,6 +34,8 @@ const resolvers: NonEmptyArray<Function> = [
   ReferralResolver,
   EnforcementOutcomeResolver,
   ReferralChangeResolver,
+  ReferralEscalationResolver,
+  ReferralFeedbackResolver,
   AuditTrailResolver,
   ...analyticsResolvers,
 ];
@@ -59,6 +64,8 @@ let schema: Promise<GraphQLSchema> | undefined;
 
 export function buildAppSchema(): Promise<GraphQLSchema> {
   schema ??= (async () => {
+    // The features' settings are checked here, at start: a bad value stops the server, not a request.
+    featureSettings();
     const built = await buildSchema({
       resolvers,
       authChecker,

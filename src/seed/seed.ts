@@ -4,6 +4,7 @@ import { identifierHash } from '../modules/seller/identifier-hash.js';
 import { IdentifierKind } from '../modules/seller/seller-identifier.entity.js';
 import { bulkInsert } from './bulk-insert.js';
 import { CaseCounts, insertCases, planCases } from './cases.js';
+import { FeatureCounts, seedCaseFeatures } from './features.js';
 import { Random } from './random.js';
 
 /**
@@ -21,7 +22,7 @@ export interface SeedOptions {
   now?: Date;
 }
 
-export interface SeedCounts extends CaseCounts {
+export interface SeedCounts extends CaseCounts, FeatureCounts {
   brands: number;
   trademarks: number;
   agencies: number;
@@ -148,11 +149,13 @@ export async function seedDataset(dataSource: DataSource, options: SeedOptions):
     const plan = planCases(new Random((options.seed ?? 20261123) ^ 0x5eed), market, scale, now);
     bar?.setTotal(brandIds.length + trademarkRows.length + sellerIds.length + identifierRows.length + listingRows.length + plan.rows);
     const cases = await insertCases(db, plan, market, tick);
+    const features = await seedCaseFeatures(db, now);
     bar?.stop();
     return {
       brands: brandIds.length, trademarks: trademarkRows.length, agencies: AGENCIES.length,
       sellers: sellerIds.length, identifiers: identifierRows.length, listings: listingRows.length,
       ...cases,
+      ...features,
     };
   });
 }

@@ -9,6 +9,7 @@ import {
   Analytics, AnalyticsFilter, EnforcementFunnel, Granularity, OutcomeSeries, OutcomeTotals, RegionFigures, RepeatOffenderOrder, RepeatOffenders,
   SellerNetwork, TakedownSeries, TimeToAction,
 } from './analytics.types.js';
+import { OverdueReferralsResolver } from './overdue-referrals.js';
 import { repeatOffenders, sellerNetwork } from './seller-network.service.js';
 
 /** The root object carries the decoded filter to the figures, each computed only when asked for. */
@@ -88,4 +89,4 @@ export class SellerNetworkResolver {
 }
 
 /** Everything this module adds to the schema (one entry in schema.ts). */
-export const analyticsResolvers = [AnalyticsResolver, SellerNetworkResolver] as const;
+export const analyticsResolvers = [AnalyticsResolver, SellerNetworkResolver, OverdueReferralsResolver] as const;

@@ -10,6 +10,10 @@ import { LeadFilter, LeadOrder } from '../lead/lead.inputs.js';
 import { leadsOf } from '../lead/lead.service.js';
 import { Principal } from '../principal/principal.entity.js';
 import { Referral } from '../referral/referral.entity.js';
+import { ReferralEscalation } from '../referral/referral-escalation.entity.js';
+import { ReferralFeedback } from '../referral/referral-feedback.entity.js';
+import { AuditEvent } from '../../shared/audit/audit-event.entity.js';
+import { investigationHistory } from '../audit/case-history.service.js';
 import { Finding } from './finding.entity.js';
 import { Investigation } from './investigation.entity.js';
 import {
@@ -18,6 +22,7 @@ import {
 import { closeInvestigation, listInvestigations, markInvestigationReady, openInvestigation, recordFinding } from './investigation.service.js';
 
 const InvestigationConnection = Connection(Investigation);
+const AuditEventConnection = Connection(AuditEvent);
 const LeadConnection = Connection(Lead);
 const OpenInvestigationPayload = Payload('OpenInvestigationPayload', 'investigation', Investigation);
 const MarkInvestigationReadyPayload = Payload('MarkInvestigationReadyPayload', 'investigation', Investigation);
@@ -85,6 +90,25 @@ export class InvestigationResolver {
   @FieldResolver(() => [Referral], { description: 'Referrals made from it that you may see (never drafts, for partners).' })
   referrals(@Root() investigation: Investigation, @Ctx() ctx: RequestContext): Promise<Referral[]> {
     return loadChildren(ctx, Referral, { column: 'investigation_id' }, investigation.rowId);
+  }
+
+  @FieldResolver(() => [ReferralFeedback], { description: "The agencies' feedback on its referrals, oldest first (internal roles and the agency of each referral)." })
+  feedback(@Root() investigation: Investigation, @Ctx() ctx: RequestContext): Promise<ReferralFeedback[]> {
+    return loadChildren(ctx, ReferralFeedback, { column: 'investigation_id' }, investigation.rowId);
+  }
+
+  @FieldResolver(() => [ReferralEscalation], { description: 'Escalations of its referrals, oldest first (internal roles and the agency of each referral).' })
+  escalations(@Root() investigation: Investigation, @Ctx() ctx: RequestContext): Promise<ReferralEscalation[]> {
+    return loadChildren(ctx, ReferralEscalation, { column: 'investigation_id' }, investigation.rowId);
+  }
+
+  @FieldResolver(() => AuditEventConnection, {
+    description:
+      'The history of the whole case in commit order: the audit events of the investigation and of its leads, findings, evidence, ' +
+      "custody, referrals, outcomes, escalations and the agencies' feedback, each as far as you may see that record.",
+  })
+  history(@Root() investigation: Investigation, @Args() args: ConnectionArgs, @Ctx() ctx: RequestContext): Promise<Page<AuditEvent>> {
+    return investigationHistory(ctx, investigation.rowId, args);
   }
 
   @FieldResolver(() => Principal, { nullable: true, description: 'Investigator in charge: internal roles only.' })

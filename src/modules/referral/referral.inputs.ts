@@ -113,6 +113,42 @@ export class ReferralFilter {
 
   @Field(() => DateRangeInput, { nullable: true })
   sentAt?: DateRangeInput;
+
+  @Field(() => Boolean, { nullable: true, description: 'true: referrals past a deadline (see `Referral.overdue`); false: the others.' })
+  overdue?: boolean | null;
+}
+
+@InputType()
+export class EscalateReferralInput {
+  @Field(() => ID, { description: 'A sent referral that is not concluded (SENT, ACKNOWLEDGED, ACTION_TAKEN or PROSECUTION).' })
+  referralId!: string;
+
+  @Field({ description: 'Whom it is escalated to: name, position, body and contact, as free text.' })
+  @MinLength(1)
+  @MaxLength(500)
+  escalatedTo!: string;
+
+  @Field()
+  @MinLength(1)
+  @MaxLength(5000)
+  reason!: string;
+
+  @Field(() => String, { nullable: true })
+  idempotencyKey?: string | null;
+}
+
+@InputType()
+export class AddReferralFeedbackInput {
+  @Field(() => ID, { description: 'A sent referral (an agency: one sent to it).' })
+  referralId!: string;
+
+  @Field()
+  @MinLength(1)
+  @MaxLength(20_000)
+  message!: string;
+
+  @Field(() => String, { nullable: true })
+  idempotencyKey?: string | null;
 }
 
 export enum ReferralOrderField {

@@ -1,5 +1,6 @@
 import { Arg, Args, Authorized, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { ALL_ROLES, CASE_WRITERS, Role } from '../../shared/auth/role.js';
+import { Principal } from '../principal/principal.entity.js';
 import type { RequestContext } from '../../shared/context.js';
 import { loadById, loadChildren } from '../../shared/data-access/scoped-query.js';
 import { Connection, ConnectionArgs, Page } from '../../shared/relay/connection.js';
@@ -9,9 +10,14 @@ import { Evidence } from '../evidence/evidence.entity.js';
 import { Investigation } from '../investigation/investigation.entity.js';
 import { EnforcementOutcome } from './enforcement-outcome.entity.js';
 import { ReferralChange } from './referral-change.entity.js';
+import { ReferralEscalation } from './referral-escalation.entity.js';
+import { ReferralFeedback } from './referral-feedback.entity.js';
+import { addReferralFeedback, escalateReferral } from './referral-follow-up.service.js';
+import { missedDeadline, ReferralDeadline } from './referral.deadlines.js';
 import { Referral } from './referral.entity.js';
 import {
-  AcknowledgeReferralInput, CloseReferralInput, CreateReferralInput, DeclineReferralInput, RecordEnforcementOutcomeInput, ReferralFilter, ReferralOrder, SendReferralInput,
+  AcknowledgeReferralInput, AddReferralFeedbackInput, CloseReferralInput, CreateReferralInput, DeclineReferralInput, EscalateReferralInput,
+  RecordEnforcementOutcomeInput, ReferralFilter, ReferralOrder, SendReferralInput,
 } from './referral.inputs.js';
 import {
   acknowledgeReferral, closeReferral, createReferral, declineReferral, listReferrals, recordEnforcementOutcome, referralChanges, sendReferral,
@@ -26,6 +32,8 @@ const AcknowledgeReferralPayload = ReferralPayload('AcknowledgeReferralPayload')
 const DeclineReferralPayload = ReferralPayload('DeclineReferralPayload');
 const CloseReferralPayload = ReferralPayload('CloseReferralPayload');
 const RecordEnforcementOutcomePayload = Payload('RecordEnforcementOutcomePayload', 'outcome', EnforcementOutcome);
+const EscalateReferralPayload = Payload('EscalateReferralPayload', 'escalation', ReferralEscalation);
+const AddReferralFeedbackPayload = Payload('AddReferralFeedbackPayload', 'feedback', ReferralFeedback);
 const AGENCY_ACTORS = [...CASE_WRITERS, Role.AGENCY_LIAISON];
 
 @Resolver(() => Referral)
@@ -85,9 +93,41 @@ export class ReferralResolver {
     return payload(() => closeReferral(ctx, input));
   }
 
+  @Authorized(...CASE_WRITERS)
+  @Mutation(() => EscalateReferralPayload, { description: 'Record that a referral the agency is late on was escalated: to whom (free text) and why.' })
+  escalateReferral(@Arg('input') input: EscalateReferralInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<ReferralEscalation>> {
+    return payload(() => escalateReferral(ctx, input));
+  }
+
+  @Authorized(...AGENCY_ACTORS)
+  @Mutation(() => AddReferralFeedbackPayload, { description: "The agency's feedback on a referral sent to it; it shows in the investigation's history." })
+  addReferralFeedback(@Arg('input') input: AddReferralFeedbackInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<ReferralFeedback>> {
+    return payload(() => addReferralFeedback(ctx, input));
+  }
+
   @FieldResolver(() => Investigation, { nullable: true })
   investigation(@Root() referral: Referral, @Ctx() ctx: RequestContext): Promise<Investigation | null> {
     return loadById(ctx, Investigation, referral.investigationId);
+  }
+
+  @FieldResolver(() => Boolean, { description: 'Whether a deadline has passed: not acknowledged by `acknowledgeBy`, or no first action (nor decline) by `actionBy`.' })
+  overdue(@Root() referral: Referral): boolean {
+    return missedDeadline(referral) !== null;
+  }
+
+  @FieldResolver(() => ReferralDeadline, { nullable: true, description: 'The deadline that has passed (ACTION when both have), or null.' })
+  missedDeadline(@Root() referral: Referral): ReferralDeadline | null {
+    return missedDeadline(referral);
+  }
+
+  @FieldResolver(() => [ReferralEscalation], { description: 'Escalations of it, oldest first (internal roles and the agency of the referral).' })
+  escalations(@Root() referral: Referral, @Ctx() ctx: RequestContext): Promise<ReferralEscalation[]> {
+    return loadChildren(ctx, ReferralEscalation, { column: 'referral_id' }, referral.rowId);
+  }
+
+  @FieldResolver(() => [ReferralFeedback], { description: "The agency's feedback on it, oldest first (internal roles and the agency of the referral)." })
+  feedback(@Root() referral: Referral, @Ctx() ctx: RequestContext): Promise<ReferralFeedback[]> {
+    return loadChildren(ctx, ReferralFeedback, { column: 'referral_id' }, referral.rowId);
   }
 
   @FieldResolver(() => Agency, { nullable: true })
@@ -111,6 +151,32 @@ export class EnforcementOutcomeResolver {
   @FieldResolver(() => Referral, { nullable: true })
   referral(@Root() outcome: EnforcementOutcome, @Ctx() ctx: RequestContext): Promise<Referral | null> {
     return loadById(ctx, Referral, outcome.referralId);
+  }
+}
+
+@Resolver(() => ReferralEscalation)
+export class ReferralEscalationResolver {
+  @FieldResolver(() => Referral, { nullable: true })
+  referral(@Root() escalation: ReferralEscalation, @Ctx() ctx: RequestContext): Promise<Referral | null> {
+    return loadById(ctx, Referral, escalation.referralId);
+  }
+
+  @FieldResolver(() => Principal, { nullable: true, description: 'Who escalated it (internal roles; others see only themselves).' })
+  escalatedBy(@Root() escalation: ReferralEscalation, @Ctx() ctx: RequestContext): Promise<Principal | null> | null {
+    return escalation.escalatedById ? loadById(ctx, Principal, escalation.escalatedById) : null;
+  }
+}
+
+@Resolver(() => ReferralFeedback)
+export class ReferralFeedbackResolver {
+  @FieldResolver(() => Referral, { nullable: true })
+  referral(@Root() feedback: ReferralFeedback, @Ctx() ctx: RequestContext): Promise<Referral | null> {
+    return loadById(ctx, Referral, feedback.referralId);
+  }
+
+  @FieldResolver(() => Principal, { nullable: true, description: 'Who wrote it (internal roles; others see only themselves).' })
+  author(@Root() feedback: ReferralFeedback, @Ctx() ctx: RequestContext): Promise<Principal | null> | null {
+    return feedback.authorId ? loadById(ctx, Principal, feedback.authorId) : null;
   }
 }
 

@@ -18,6 +18,7 @@ import { moveLeads } from '../lead/lead.service.js';
 import { LeadStatus } from '../lead/lead.states.js';
 import { EnforcementOutcome } from './enforcement-outcome.entity.js';
 import { ReferralChange } from './referral-change.entity.js';
+import { deadlinesFor, overdueSql } from './referral.deadlines.js';
 import { Referral } from './referral.entity.js';
 import {
   AcknowledgeReferralInput, CreateReferralInput, DeclineReferralInput, RecordEnforcementOutcomeInput,
@@ -26,8 +27,8 @@ import {
 import { OutcomeKind, ReferralChangeKind, referralLifecycle, ReferralStatus, statusAfterOutcome } from './referral.states.js';
 
 export function referralSnapshot(referral: Referral) {
-  const { reference, status, agencyId, investigationId, agencyCaseReference, declineReason, version } = referral;
-  return { reference, status, agencyId, investigationId, agencyCaseReference, declineReason, version };
+  const { reference, status, agencyId, investigationId, agencyCaseReference, declineReason, acknowledgeBy, actionBy, version } = referral;
+  return { reference, status, agencyId, investigationId, agencyCaseReference, declineReason, acknowledgeBy, actionBy, version };
 }
 
 const lockReferral = (ctx: RequestContext, input: ReferralVersionInput) =>
@@ -81,7 +82,10 @@ export async function sendReferral(ctx: RequestContext, input: ReferralVersionIn
   return inTransaction(ctx, async (tx) => {
     const referral = await lockReferral(tx, input);
     const investigation = await lockForChange(tx, Investigation, referral.investigationId, null, ['input', 'referralId']);
-    await moveReferral(tx, referral, ReferralStatus.SENT, { sentAt: new Date() });
+    const agency = await tx.db.findOneByOrFail(Agency, { rowId: referral.agencyId });
+    const sentAt = new Date();
+    // The deadlines are fixed now, from the agency's kind: later changes of the settings do not move them.
+    await moveReferral(tx, referral, ReferralStatus.SENT, { sentAt, ...deadlinesFor(agency.kind, sentAt) });
     if (investigation.status === InvestigationStatus.READY_FOR_REFERRAL) {
       await moveInvestigation(tx, investigation, InvestigationStatus.REFERRED);
     } else if (investigation.status !== InvestigationStatus.REFERRED) {
@@ -172,6 +176,8 @@ export function listReferrals(ctx: RequestContext, filter: ReferralFilter | unde
   whereIdIn(qb, 'investigation_id', 'Investigation', filter?.investigationIds, 'filter.investigationIds');
   whereDateRange(qb, 'created_at', filter?.createdAt);
   whereDateRange(qb, 'sent_at', filter?.sentAt);
+  if (filter?.overdue === true) qb.andWhere(overdueSql('t'));
+  if (filter?.overdue === false) qb.andWhere(`NOT ${overdueSql('t')}`);
   return paginate(qb, toOrdering(referralSortColumns, orderBy, REFERRAL_DEFAULT_ORDER), args);
 }
 

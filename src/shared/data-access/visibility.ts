@@ -70,6 +70,9 @@ const rules: Record<string, Rule> = {
   referral: referralRule,
   enforcement_outcome: (s, a) => on(referralRule, s, 'referral', a, `${a}.referral_id`),
   referral_change: (s, a) => on(referralRule, s, 'referral', a, `${a}.referral_id`),
+  // Escalations and the agency's feedback: internal, and the agency the referral was sent to.
+  referral_escalation: (s, a) => (s.kind === 'AGENCY' ? on(referralRule, s, 'referral', a, `${a}.referral_id`) : internalOnly(s, a)),
+  referral_feedback: (s, a) => (s.kind === 'AGENCY' ? on(referralRule, s, 'referral', a, `${a}.referral_id`) : internalOnly(s, a)),
   // Evidence: internal, and an agency sees what was disclosed on a referral sent to it.
   evidence: (s, a) =>
     s.kind === 'AGENCY'
