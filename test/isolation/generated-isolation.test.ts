@@ -1,0 +1,516 @@
+import {
+  buildClientSchema, getIntrospectionQuery, getNamedType, GraphQLField, GraphQLNamedType, GraphQLSchema, IntrospectionQuery,
+  isAbstractType, isEnumType, isInputObjectType, isLeafType, isListType, isNonNullType, isObjectType,
+} from 'graphql';
+import { createTestDatabase, TestDatabase } from '../support/database';
+import { createWorld } from '../support/fixtures';
+import { dataOf, startTestServer, TestServer } from '../support/server';
+import { buildDataset, Dataset } from './dataset';
+import { CallerName, CALLERS, callerScope, CallerScope, forbiddenStrings, Inventory, readInventory } from './oracle';
+import { checkSels, checkStrings, CheckContext, Finding, newStats, Stats } from './response-check';
+import { collectPaths, connectionNodeType, countSelections, Expect, isConnectionType, render, SchemaWalker, Sel, sizeOf, split } from './schema-walk';
+
+/**
+ * Tenant isolation proven by generation (issue 4, point 1). The schema is read by introspection and
+ * walked: for each scoped caller (two brands, two agencies) every root query field and every nested path
+ * down to MAX_DEPTH records (connections with edges/node, nodes, totalCount and pageInfo; lists; single
+ * objects; one level of id stubs below), `node(id:)` and `nodes(ids:)` with the global id of every row
+ * of every table, every root field that takes a record id with each of them, root filters naming the
+ * other tenant (every [ID!] filter field with the ids out of scope of its type, every enum filter with
+ * all values, every [String!] filter with strings of the other tenant), nested filters naming the other
+ * tenant and root fields twice under aliases. Mutations are not walked.
+ *
+ * The oracle (oracle.ts) says in plain SQL, independently of visibility.ts, which records each caller
+ * may see. Every object with an id must be one of them; every global id anywhere in a response too;
+ * every totalCount must match the complete list it counts, never exceed the records in scope, equal the
+ * records in scope for root lists, and be 0 for filters naming the other tenant; no string of a record
+ * out of scope may appear anywhere (data, JSON scalars, decoded cursors, error messages).
+ *
+ * A field added to the schema later is walked, checked and counted without editing this file.
+ */
+
+const MAX_DEPTH = 4;
+/**
+ * Depth of the filter variants, alias copies and `node(id:)` lookups of single records: the unfiltered
+ * root lists and `nodes(ids:)` with every id get MAX_DEPTH, so every record's paths are walked in full.
+ */
+const VARIANT_DEPTH = 2;
+/** Characters per query document: many paths batched under aliases, documents kept reasonable. */
+const DOCUMENT_LIMIT = 60_000;
+/** Documents of one caller in flight at most (the four callers run side by side; see MAX_IN_FLIGHT). */
+const CONCURRENCY = 4;
+/** Errors a scoped caller may get without it being a finding: a refused root field reveals nothing. */
+const REFUSAL_CODES = new Set(['FORBIDDEN']);
+
+/**
+ * Leaks found by this test and not fixed yet. Each is still reported (console) and has an `it.failing`
+ * below that fails as soon as it is fixed, so that the entry gets removed. Matching findings do not fail
+ * the per-caller tests; every other finding does.
+ */
+interface KnownLeak {
+  id: string;
+  description: string;
+  matches(f: Finding): boolean;
+}
+const KNOWN_LEAKS: KnownLeak[] = [
+  {
+    id: 'L1 listing filter on hidden sellers',
+    description:
+      'ListingFilter.sellerIds (and brandIds) compare listing.seller_id / brand_id with the given ids directly ' +
+      '(listing.service.ts, whereIdIn) instead of through the seller\'s (brand\'s) scope, as the lead and seller filters do: ' +
+      'agency Y filtering its listings by the id of a seller it may not see (the seller of both brands) gets the Beta listing ' +
+      'that seller offers, so it learns a link that Listing.seller hides (null), and can enumerate seller ids to find the owners of its listings',
+    matches: (f) => (f.kind === 'count' || f.kind === 'record') && /(^|[.>])listings$/.test(f.path) && /filter\.(sellerIds|brandIds):otherTenantIds/.test(f.detail),
+  },
+  {
+    id: 'L2 audit chain links to other tenants',
+    description:
+      'AuditEvent.prevHash (and seq) of a record in scope expose the previous event of the global hash chain, which is usually ' +
+      'another tenant\'s (its hash, and by the gaps in seq how much others did in between); visible to partners and agencies ' +
+      'on auditTrail(entityId:) of their own records',
+    matches: (f) => f.kind === 'string' && /\.prevHash$/.test(f.path),
+  },
+];
+
+interface Operation {
+  sel: Sel;
+  /** Alone in its document: its errors (tolerated input refusals) must not null other selections. */
+  isolated?: boolean;
+}
+
+interface CallerReport {
+  caller: CallerName;
+  requests: number;
+  paths: number;
+  selections: number;
+  rootFields: number;
+  refusedRootFields: string[];
+  stats: Stats;
+  findings: Finding[];
+  inScope: number;
+  outOfScope: number;
+  allowed: Set<string>;
+  forbiddenStrings: number;
+}
+
+let db: TestDatabase;
+let server: TestServer;
+let dataset: Dataset;
+let schema: GraphQLSchema;
+let inventory: Inventory;
+let filterTypes: Map<string, string[]>;
+/** Root fields with a required id argument -> the record types it accepts. */
+let rootIdTypes: Map<string, string[]>;
+const reports = new Map<CallerName, CallerReport>();
+const skippedRootFields = new Set<string>();
+const skippedFields = new Set<string>();
+const started = Date.now();
+let probeRequests = 0;
+const phases: string[] = [];
+let phaseStart = Date.now();
+function phase(name: string) {
+  phases.push(`${name} ${((Date.now() - phaseStart) / 1000).toFixed(1)} s`);
+  phaseStart = Date.now();
+}
+
+async function pool<T, R>(items: T[], size: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(size, items.length) }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await work(items[i]);
+    }
+  }));
+  return results;
+}
+
+const typeOfGid = (gid: string) => inventory.byGid.get(gid)?.typeName;
+const requiredArgs = (f: GraphQLField<unknown, unknown>) => f.args.filter((a) => isNonNullType(a.type) && a.defaultValue === undefined);
+const isIdArg = (f: GraphQLField<unknown, unknown>['args'][number]) => getNamedType(f.type).name === 'ID';
+const isIdListArg = (a: GraphQLField<unknown, unknown>['args'][number]) => isIdArg(a) && isListType(isNonNullType(a.type) ? a.type.ofType : a.type);
+
+/** Whether the schema shows records of this type with an `id` (a Node). */
+function hasIdField(typeName: string | undefined): boolean {
+  const t = typeName ? schema.getType(typeName) : undefined;
+  return !!t && isObjectType(t) && !!t.getFields().id;
+}
+
+/** Whether a field of abstract type `t` (node) called with `gid` must answer with the record when in scope. */
+function returnsRecordOf(t: GraphQLNamedType, gid: string): boolean {
+  return isAbstractType(t) && schema.getPossibleTypes(t).some((p) => p.name === typeOfGid(gid));
+}
+
+/**
+ * Which record types a root field accepts in an id argument, found by asking the server as admin: an id
+ * of the wrong type is refused with BAD_USER_INPUT. One small request per type (an error of a non-null
+ * root field ends the whole document, so the probes cannot share one).
+ */
+async function acceptedTypes(q: GraphQLField<unknown, unknown>, argsFor: (gid: string) => string | null): Promise<string[]> {
+  const types = [...new Set(inventory.records.map((r) => r.typeName))].sort();
+  const answers = await Promise.all(types.map(async (type) => {
+    const args = argsFor(inventory.records.find((r) => r.typeName === type)!.gid);
+    if (args === null) return false;
+    probeRequests += 1;
+    const response = await send(dataset.world.keys.admin, `{ ${q.name}${args}${isLeafType(getNamedType(q.type)) ? '' : ' { __typename }'} }`);
+    return !(response.body.errors ?? []).some((e) => e.extensions?.code === 'BAD_USER_INPUT');
+  }));
+  return types.filter((_, i) => answers[i]);
+}
+
+/** For every [ID!] field of every input argument of a root field: the record types it takes. */
+async function probeFilterTypes(): Promise<Map<string, string[]>> {
+  const walker = new SchemaWalker(schema, { maxDepth: 1, otherTenantIds: () => [], allIds: () => [], forbiddenStrings: () => [], fullNestedNodes: false });
+  const questions = new Map<string, { q: GraphQLField<unknown, unknown>; arg: string; field: string }>();
+  for (const q of Object.values(schema.getQueryType()!.getFields())) {
+    for (const arg of q.args) {
+      const input = getNamedType(arg.type);
+      if (!isInputObjectType(input)) continue;
+      for (const field of Object.values(input.getFields())) {
+        const inner = isNonNullType(field.type) ? field.type.ofType : field.type;
+        const key = `${input.name}.${field.name}`;
+        if (isListType(inner) && getNamedType(inner).name === 'ID' && !questions.has(key)) questions.set(key, { q, arg: arg.name, field: field.name });
+      }
+    }
+  }
+  const answers = await Promise.all([...questions.values()].map(({ q, arg, field }) =>
+    acceptedTypes(q, (gid) => walker.defaultArgs(q, { ...idArgsOf(q, gid), [arg]: `{ ${field}: [${JSON.stringify(gid)}] }` }))));
+  return new Map([...questions.keys()].map((key, i) => [key, answers[i]]));
+}
+
+/** Required id arguments of a root field, all given `gid` (a list of one for a list). */
+function idArgsOf(q: GraphQLField<unknown, unknown>, gid: string): Record<string, string> {
+  const extra: Record<string, string> = {};
+  for (const a of requiredArgs(q)) if (isIdArg(a)) extra[a.name] = isIdListArg(a) ? `[${JSON.stringify(gid)}]` : JSON.stringify(gid);
+  return extra;
+}
+
+/** Requests in flight at most (the server's database pool is small; its answers must not be 503s). */
+const MAX_IN_FLIGHT = 4;
+let inFlight = 0;
+const waiting: (() => void)[] = [];
+
+/**
+ * A request, at most MAX_IN_FLIGHT at a time. A connection reset (keep-alive race) or a 503 of an
+ * overloaded test machine is retried a few times: neither is a finding.
+ */
+async function send(token: string, query: string) {
+  if (inFlight >= MAX_IN_FLIGHT) await new Promise<void>((resolve) => waiting.push(resolve));
+  inFlight += 1;
+  try {
+    for (let attempt = 1; ; attempt += 1) {
+      const response = await server.gql(token, query).catch((error) => {
+        if (attempt >= 3) throw error;
+        return null;
+      });
+      const unavailable = response && (response.status === 503 || response.body.errors?.some((e) => e.extensions?.code === 'SERVICE_UNAVAILABLE'));
+      if (response && (!unavailable || attempt >= 3)) return response;
+      await new Promise((resolve) => setTimeout(resolve, 300 * attempt));
+    }
+  } finally {
+    inFlight -= 1;
+    waiting.shift()?.();
+  }
+}
+
+/** The types an [ID!] filter field takes: from the probe, else from its name (`brandIds` -> Brand). */
+function idTypesOf(inputType: string, inputField: string): string[] {
+  const probed = filterTypes.get(`${inputType}.${inputField}`);
+  if (probed) return probed;
+  const guess = inputField.replace(/Ids$/, '').replace(/^./, (c) => c.toUpperCase());
+  return inventory.tables.has(guess) ? [guess] : [];
+}
+
+function walkerFor(scope: CallerScope, maxDepth: number, forbidden: string[]): SchemaWalker {
+  const idsOf = (types: string[]) => inventory.records.filter((r) => types.includes(r.typeName)).map((r) => r.gid);
+  return new SchemaWalker(schema, {
+    maxDepth,
+    // Below the root, `edges.node` gets the whole subtree and `nodes` the records' own fields (same page).
+    fullNestedNodes: false,
+    otherTenantIds: (inputType, inputField) => {
+      const types = idTypesOf(inputType, inputField);
+      const out = idsOf(types).filter((gid) => !scope.allowed.has(gid));
+      // The other tenant itself, even where it is public (agencies): a filter on it must find nothing of ours.
+      if (types.includes(typeOfGid(scope.otherTenantGid)!) && !out.includes(scope.otherTenantGid)) out.unshift(scope.otherTenantGid);
+      return out;
+    },
+    allIds: (inputType, inputField) => idsOf(idTypesOf(inputType, inputField)),
+    forbiddenStrings: () => forbidden.filter((s) => !/^[A-Za-z0-9_-]{40,}$/.test(s)),
+  });
+}
+
+/** Every root query field, as selections for one caller. */
+function operations(scope: CallerScope, forbidden: string[], refused: Set<string>): Operation[] {
+  const full = walkerFor(scope, MAX_DEPTH, forbidden);
+  const shallow = walkerFor(scope, VARIANT_DEPTH, forbidden);
+  const ops: Operation[] = [];
+  const countOf = (nodeType: string) => (inventory.tables.has(nodeType) ? scope.allowedCount.get(nodeType) ?? 0 : undefined);
+
+  for (const q of Object.values(schema.getQueryType()!.getFields()).sort((a, b) => a.name.localeCompare(b.name))) {
+    if (refused.has(q.name)) continue;
+    const t = getNamedType(q.type);
+    const required = requiredArgs(q);
+    const selectionFor = (walker: SchemaWalker, path: string) => (isLeafType(t) ? undefined : walker.selection(t, 1, path));
+
+    if (required.length === 0) {
+      const args = full.defaultArgs(q)!;
+      const nodeType = isConnectionType(t) ? connectionNodeType(t).name : undefined;
+      const count = nodeType ? countOf(nodeType) : undefined;
+      const expectAll = count === undefined ? undefined : { totalCount: count, reason: `all ${nodeType} records in scope` };
+      ops.push({ sel: { key: `${q.name}_0`, text: `${q.name}_0: ${q.name}${args}`, field: q.name, typeName: t.name, nodeType, path: q.name, children: selectionFor(full, q.name), expect: expectAll } });
+      if (isLeafType(t)) continue;
+      // The same field again under an alias, in the same document.
+      ops.push({ sel: { key: `${q.name}_again`, text: `${q.name}_again: ${q.name}${args}`, field: q.name, typeName: t.name, nodeType, path: q.name, children: selectionFor(shallow, q.name), expect: expectAll } });
+      // Filters: naming the other tenant (nothing), all ids (only records in scope), all enum values (all in scope).
+      full.filterVariants(q, ['otherTenantIds', 'allIds', 'allEnumValues', 'forbiddenStrings']).forEach(({ arg, variant }, i) => {
+        const alias = `${q.name}_f${i}`;
+        // Naming only records out of scope, a filter finds nothing: no record, every count and figure 0.
+        const expect: Expect | undefined =
+          variant.kind === 'otherTenantIds' || variant.kind === 'forbiddenStrings' ? { nothing: true, reason: `${variant.label} names only records out of scope` }
+          : variant.kind === 'allEnumValues' && expectAll ? { ...expectAll, reason: `${variant.label} restricts nothing` }
+          : undefined;
+        ops.push({
+          sel: { key: alias, text: `${alias}: ${q.name}${full.defaultArgs(q, { [arg]: variant.literal })}`, field: q.name, typeName: t.name, nodeType, path: q.name, children: selectionFor(shallow, q.name),
+            expect: variant.kind === 'forbiddenStrings' ? { ...expect, tolerate: ['BAD_USER_INPUT'] } : expect },
+          isolated: variant.kind === 'forbiddenStrings',
+        });
+      });
+      continue;
+    }
+
+    if (required.length === 1 && isIdArg(required[0])) {
+      const arg = required[0];
+      // Every record of every type the field takes (ids of other types are refused as bad input).
+      const accepted = rootIdTypes.get(q.name) ?? [];
+      const gids = inventory.records.filter((r) => accepted.includes(r.typeName)).map((r) => r.gid);
+      if (isIdListArg(arg)) {
+        // nodes(ids:): every id of the dataset, 100 at a time, each entry null unless in scope.
+        for (let i = 0; i < gids.length; i += 100) {
+          const chunk = gids.slice(i, i + 100);
+          const alias = `${q.name}_${i / 100}`;
+          ops.push({ sel: {
+            key: alias, text: `${alias}: ${q.name}${full.defaultArgs(q, { [arg.name]: JSON.stringify(chunk) })}`, field: q.name, typeName: t.name, path: q.name,
+            children: selectionFor(full, q.name),
+            expect: { entriesNullUnlessAllowed: chunk, entriesPresentIfAllowed: chunk.map((gid) => returnsRecordOf(t, gid)) },
+          } });
+        }
+      } else {
+        // node(id:), auditTrail(entityId:), …: every id of the dataset; null unless the record is in scope.
+        gids.forEach((gid, i) => {
+          const gidType = typeOfGid(gid)!;
+          const alias = `${q.name}_${i}`;
+          let children: Sel[] | undefined;
+          if (isAbstractType(t)) {
+            // The fragment of the id's own type; any other type answering still shows its id.
+            children = shallow.selection(t, 1, q.name).filter((s) => !s.on || s.on === gidType);
+          } else {
+            children = selectionFor(shallow, q.name);
+          }
+          const nodeType = isConnectionType(t) ? connectionNodeType(t).name : undefined;
+          // An audit trail of a record in scope (of a type with an id) holds all of that record's audit events.
+          const auditTrail = nodeType === 'AuditEvent' && hasIdField(gidType);
+          ops.push({ sel: {
+            key: alias, text: `${alias}: ${q.name}${full.defaultArgs(q, { [arg.name]: JSON.stringify(gid) })}`, field: q.name, typeName: t.name, nodeType, path: q.name, children,
+            expect: {
+              nullUnlessAllowed: gid, presentIfAllowed: returnsRecordOf(t, gid) || auditTrail,
+              totalCountIfAllowed: auditTrail ? scope.auditCount.get(gid) ?? 0 : undefined,
+            },
+          } });
+        });
+      }
+      continue;
+    }
+    skippedRootFields.add(`${q.name}(${required.map((a) => `${a.name}: ${a.type}`).join(', ')})`);
+  }
+  for (const f of full.skipped) skippedFields.add(f);
+  return ops;
+}
+
+/** Batches operations into documents of at most DOCUMENT_LIMIT characters, splitting large ones. */
+function documents(ops: Operation[]): Sel[][] {
+  const docs: Sel[][] = [];
+  let current: Sel[] = [];
+  let size = 0;
+  for (const op of ops) {
+    for (const piece of split(op.sel, DOCUMENT_LIMIT)) {
+      if (op.isolated) {
+        docs.push([piece]);
+        continue;
+      }
+      const n = sizeOf(piece) + 1;
+      if (current.length && size + n > DOCUMENT_LIMIT) {
+        docs.push(current);
+        current = [];
+        size = 0;
+      }
+      current.push(piece);
+      size += n;
+    }
+  }
+  if (current.length) docs.push(current);
+  return docs;
+}
+
+/** Root fields the caller may not call at all (FORBIDDEN): refused outright, which reveals nothing. */
+async function refusedRootFields(scope: CallerScope, ctx: CheckContext): Promise<{ refused: Set<string>; requests: number }> {
+  const walker = walkerFor(scope, 1, []);
+  const refused = new Set<string>();
+  const fields = Object.values(schema.getQueryType()!.getFields());
+  await pool(fields, CONCURRENCY, async (q) => {
+    const accepted = rootIdTypes.get(q.name);
+    const gid = (accepted?.length ? inventory.records.find((r) => accepted.includes(r.typeName)) : inventory.records[0])!.gid;
+    const args = walker.defaultArgs(q, idArgsOf(q, gid));
+    if (args === null) return;
+    // One request per field: an error of a non-null root field would hide the others' errors.
+    const response = await send(scope.token, `{ ${q.name}${args}${isLeafType(getNamedType(q.type)) ? '' : ' { __typename }'} }`);
+    checkStrings(ctx, response.body.errors ?? [], `errors(${q.name})`, new Set([gid]), true);
+    for (const e of response.body.errors ?? []) {
+      if (REFUSAL_CODES.has(String(e.extensions?.code))) refused.add(q.name);
+      else ctx.findings.push({ caller: scope.name, at: String(e.path?.join('.')), path: q.name, kind: 'error', detail: `${e.extensions?.code}: ${e.message}` });
+    }
+  });
+  return { refused, requests: fields.length };
+}
+
+function escapeRegExp(s: string) {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+async function runCaller(name: CallerName): Promise<CallerReport> {
+  const scope = await callerScope(db.dataSource, name, dataset.world.keys[name], dataset.world.ids);
+  const enumValues = new Set(Object.values(schema.getTypeMap()).filter(isEnumType).flatMap((e) => e.getValues().map((v) => v.name)));
+  const forbidden = forbiddenStrings(inventory, scope, enumValues);
+  const possibleTypes = new Map<string, Set<string>>();
+  for (const t of Object.values(schema.getTypeMap()) as GraphQLNamedType[]) {
+    if (isAbstractType(t)) possibleTypes.set(t.name, new Set(schema.getPossibleTypes(t).map((p) => p.name)));
+  }
+  const ctx: CheckContext = {
+    scope,
+    forbidden: forbidden.length ? new RegExp([...forbidden].sort((a, b) => b.length - a.length).map(escapeRegExp).join('|')) : null,
+    gidType: new Map(inventory.records.map((r) => [r.gid, r.typeName])),
+    gidTypeNames: new Set(inventory.records.map((r) => r.typeName)),
+    possibleTypes,
+    stats: newStats(),
+    findings: [],
+  };
+
+  const { refused, requests: probes } = await refusedRootFields(scope, ctx);
+  const docs = documents(operations(scope, forbidden, refused));
+  const paths = new Set<string>();
+  let selections = 0;
+  for (const doc of docs) {
+    collectPaths(doc, paths);
+    selections += countSelections(doc);
+  }
+
+  await pool(docs, CONCURRENCY, async (sels) => {
+    const query = `{ ${render(sels)} }`;
+    const t0 = Date.now();
+    const response = await send(scope.token, query).catch((error: Error) => {
+      ctx.findings.push({ caller: name, at: '(request)', path: sels.map((s) => s.key).join(','), kind: 'error', detail: `${error.message} (${(error.cause as Error)?.message}) after ${Date.now() - t0} ms, ${query.length} characters` });
+      return null;
+    });
+    if (!response) return;
+    const requestIds = new Set(query.match(/"[A-Za-z0-9_-]{6,200}"/g)?.map((s) => s.slice(1, -1)) ?? []);
+    if (response.status !== 200 && !response.body.errors) {
+      ctx.findings.push({ caller: name, at: '(request)', path: '(request)', kind: 'error', detail: `HTTP ${response.status}` });
+      return;
+    }
+    for (const e of response.body.errors ?? []) {
+      const root = sels.find((s) => s.key === e.path?.[0]);
+      const code = String(e.extensions?.code);
+      if (root?.expect?.tolerate?.includes(code)) ctx.stats.toleratedErrors += 1;
+      else ctx.findings.push({ caller: name, at: String(e.path?.join('.') ?? '(document)'), path: root?.path ?? '(document)', kind: 'error', detail: `${code}: ${e.message}` });
+    }
+    checkStrings(ctx, response.body.errors ?? [], 'errors', requestIds, true);
+    checkStrings(ctx, response.body.data ?? {}, '', requestIds);
+    if (response.body.data) {
+      const answered = sels.filter((s) => !(response.body.errors ?? []).some((e) => e.path?.[0] === s.key && s.expect?.tolerate));
+      checkSels(ctx, answered, response.body.data, '');
+    }
+  });
+
+  return {
+    caller: name, requests: docs.length + probes, paths: paths.size, selections, rootFields: Object.keys(schema.getQueryType()!.getFields()).length,
+    refusedRootFields: [...refused], stats: ctx.stats, findings: ctx.findings,
+    allowed: scope.allowed, inScope: scope.allowed.size, outOfScope: inventory.records.filter((r) => !scope.allowed.has(r.gid)).length, forbiddenStrings: forbidden.length,
+  };
+}
+
+const isKnown = (f: Finding) => KNOWN_LEAKS.some((k) => k.matches(f));
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  const world = await createWorld(db.dataSource);
+  server = await startTestServer(db, { GRAPHQL_INTROSPECTION: 'true' });
+  dataset = await buildDataset(server, world);
+  phase('dataset');
+  inventory = await readInventory(db.dataSource);
+  const introspection = dataOf<IntrospectionQuery>(await server.gql(world.keys.admin, getIntrospectionQuery()));
+  schema = buildClientSchema(introspection);
+  phase('introspection');
+  filterTypes = await probeFilterTypes();
+  const walker = new SchemaWalker(schema, { maxDepth: 1, otherTenantIds: () => [], allIds: () => [], forbiddenStrings: () => [], fullNestedNodes: false });
+  const idFields = Object.values(schema.getQueryType()!.getFields()).filter((q) => requiredArgs(q).some(isIdArg));
+  rootIdTypes = new Map(await Promise.all(idFields.map(async (q) => [q.name, await acceptedTypes(q, (gid) => walker.defaultArgs(q, idArgsOf(q, gid)))] as const)));
+  phase('probes');
+  // The callers run side by side: each request waits on the database much of the time.
+  await Promise.all(CALLERS.map(async (name) => reports.set(name, await runCaller(name))));
+  phase('callers');
+}, 180_000);
+
+afterAll(async () => {
+  if (reports.size) {
+    const lines = CALLERS.filter((c) => reports.has(c)).map((c) => reports.get(c)!).map((r) =>
+      `${r.caller}: ${r.paths} paths, ${r.selections} field selections, ${r.requests} requests; ` +
+      `${r.stats.records} records checked (${r.stats.distinctRecords.size} distinct; ${r.inScope} in scope, ${r.outOfScope} out of scope), ` +
+      `${r.stats.totalCounts} totalCounts, ${r.stats.nullChecks} id lookups, ${r.stats.strings} strings against ${r.forbiddenStrings} foreign values; ` +
+      `refused root fields: ${r.refusedRootFields.join(', ') || 'none'}; findings: ${r.findings.length} (${r.findings.filter(isKnown).length} known leaks)`);
+    const known = [...reports.values()].flatMap((r) => r.findings.filter(isKnown));
+    console.log([
+      `Generated isolation walk (depth ${MAX_DEPTH}, ${inventory.records.length} records in the dataset, ${((Date.now() - started) / 1000).toFixed(1)} s, ` +
+        `${probeRequests} admin requests to learn which record types each id argument takes):`,
+      ...lines,
+      `Time: ${phases.join(', ')}`,
+      `Root fields not walked (required arguments the walk cannot fill): ${[...skippedRootFields].join(', ') || 'none'}`,
+      `Nested fields not walked (same reason): ${[...skippedFields].join(', ') || 'none'}`,
+      ...(known.length ? ['KNOWN LEAKS still present:', ...KNOWN_LEAKS.map((k) => `  ${k.id}: ${k.description} (${known.filter((f) => k.matches(f)).length} findings)`)] : []),
+    ].join('\n'));
+  }
+  await server?.close();
+  await db?.drop();
+});
+
+describe('tenant isolation on every generated path', () => {
+  it('walks the whole schema: every root query field, nested paths to depth 4, and every record of the dataset', () => {
+    for (const r of reports.values()) {
+      expect(r.rootFields).toBe(Object.keys(schema.getQueryType()!.getFields()).length);
+      expect(r.paths).toBeGreaterThan(1000);
+      expect(r.stats.records).toBeGreaterThan(0);
+    }
+    // Every table has rows, so that every type is looked up by id and reached. A new entity fails here
+    // until test/isolation/dataset.ts creates some of it and oracle.ts says who may see it.
+    const types = new Set(inventory.records.map((r) => r.typeName));
+    const empty = [...inventory.tables.keys()].filter((t) => !types.has(t));
+    expect({ entitiesWithoutRowsInTheIsolationDataset: empty }).toEqual({ entitiesWithoutRowsInTheIsolationDataset: [] });
+    // The walk reached every record each caller may see (of the types that show an id).
+    for (const r of reports.values()) {
+      const addressable = [...r.allowed].filter((gid) => hasIdField(typeOfGid(gid)));
+      expect({ caller: r.caller, unreached: addressable.filter((gid) => !r.stats.distinctRecords.has(gid)) }).toEqual({ caller: r.caller, unreached: [] });
+    }
+  });
+
+  it.each(CALLERS)('%s reaches no record, count or string of the other tenant', (name) => {
+    const report = reports.get(name)!;
+    const unexpected = report.findings.filter((f) => !isKnown(f));
+    expect(unexpected.slice(0, 40).map((f) => `[${f.kind}] ${f.path} @ ${f.at}: ${f.detail}`)).toEqual([]);
+  });
+
+  for (const leak of KNOWN_LEAKS) {
+    // Fails (as expected) while the leak is there; once it is fixed this fails: remove the entry.
+    it.failing(`KNOWN LEAK ${leak.id} (see KNOWN_LEAKS) is fixed`, () => {
+      const hits = [...reports.values()].flatMap((r) => r.findings.filter((f) => leak.matches(f)));
+      expect(hits).toEqual([]);
+    });
+  }
+});
