@@ -1,6 +1,8 @@
 import { SingleBar, Presets } from 'cli-progress';
 import { DataSource } from 'typeorm';
+import { encryptIdentifier, identifierAssociatedData } from '../modules/seller/identifier-cipher.js';
 import { identifierHash } from '../modules/seller/identifier-hash.js';
+import { featureSettings } from '../shared/settings.js';
 import { IdentifierKind } from '../modules/seller/seller-identifier.entity.js';
 import { bulkInsert } from './bulk-insert.js';
 import { CaseCounts, insertCases, planCases } from './cases.js';
@@ -102,6 +104,13 @@ export async function seedDataset(dataSource: DataSource, options: SeedOptions):
 
     // Networks: about a fifth of the sellers are run in groups of 2-8 that share a payment account,
     // a phone or a business licence, as counterfeit operations spread over many shops do.
+    // Each identifier as its keyed hash and its raw value encrypted (revealable for a stated purpose).
+    const encryption = featureSettings().identifierEncryption;
+    const identifierRow = (sellerId: string, kind: IdentifierKind, raw: string) => {
+      const valueHash = identifierHash(options.identifierHashKey, kind, raw);
+      const { valueEncrypted, keyId } = encryptIdentifier(encryption, identifierAssociatedData(sellerId, kind, valueHash), raw);
+      return [sellerId, kind, valueHash, valueEncrypted, keyId];
+    };
     const identifierRows: unknown[][] = [];
     let networkNumber = 0;
     for (let i = 0; i < sellerIds.length; ) {
@@ -110,16 +119,17 @@ export async function seedDataset(dataSource: DataSource, options: SeedOptions):
         const shared = random.pick([IdentifierKind.PAYMENT_ACCOUNT, IdentifierKind.PHONE, IdentifierKind.BUSINESS_LICENSE, IdentifierKind.DEVICE]);
         networkNumber += 1;
         for (let k = 0; k < size && i < sellerIds.length; k += 1, i += 1) {
-          identifierRows.push([sellerIds[i], shared, identifierHash(options.identifierHashKey, shared, `network-${networkNumber}-${shared}`)]);
-          identifierRows.push([sellerIds[i], IdentifierKind.EMAIL, identifierHash(options.identifierHashKey, IdentifierKind.EMAIL, `shop${i}@example.com`)]);
+          identifierRows.push(identifierRow(sellerIds[i], shared, `network-${networkNumber}-${shared}`));
+          identifierRows.push(identifierRow(sellerIds[i], IdentifierKind.EMAIL, `shop${i}@example.com`));
         }
       } else {
-        identifierRows.push([sellerIds[i], IdentifierKind.PAYMENT_ACCOUNT, identifierHash(options.identifierHashKey, IdentifierKind.PAYMENT_ACCOUNT, `acct-${i}`)]);
-        if (random.chance(0.6)) identifierRows.push([sellerIds[i], IdentifierKind.PHONE, identifierHash(options.identifierHashKey, IdentifierKind.PHONE, `+86 13${String(i).padStart(9, '0')}`)]);
+        identifierRows.push(identifierRow(sellerIds[i], IdentifierKind.PAYMENT_ACCOUNT, `acct-${i}`));
+        if (random.chance(0.6)) identifierRows.push(identifierRow(sellerIds[i], IdentifierKind.PHONE, `+86 13${String(i).padStart(9, '0')}`));
         i += 1;
       }
     }
-    await bulkInsert(db, 'seller_identifier', { seller_id: 'bigint', kind: 'text', value_hash: 'text' }, identifierRows, 10_000, tick('identifiers'));
+    await bulkInsert(db, 'seller_identifier',
+      { seller_id: 'bigint', kind: 'text', value_hash: 'text', value_encrypted: 'text', encryption_key_id: 'text' }, identifierRows, 10_000, tick('identifiers'));
 
     const listingRows = Array.from({ length: counts.listings }, (_, i) => {
       const brand = random.skewed(brandIds.length);

@@ -14,10 +14,11 @@ export enum IdentifierKind {
 registerEnumType(IdentifierKind, { name: 'IdentifierKind' });
 
 /**
- * Something a seller is known by. Only a keyed hash of the normalised value is stored: enough to link
- * sellers that share it, useless to anyone without the key.
+ * Something a seller is known by: a keyed hash of the normalised value, enough to link sellers that share
+ * it and useless to anyone without the key, and the raw value encrypted (identifier-cipher.ts), revealed
+ * only for a stated purpose (revealSellerIdentifiers) and never exposed as a field.
  */
-@ObjectType({ implements: Node, description: 'Something a seller is known by, kept only as a keyed hash.' })
+@ObjectType({ implements: Node, description: 'Something a seller is known by, kept as a keyed hash (for linking) and an encrypted value (revealed only for a stated purpose).' })
 @Entity('seller_identifier')
 export class SellerIdentifier extends Node {
   @Column({ name: 'seller_id', type: 'bigint' })
@@ -30,4 +31,16 @@ export class SellerIdentifier extends Node {
   /** Hex HMAC-SHA256 of the normalised value; exposed through a resolver that masks it for analysts. */
   @Column({ name: 'value_hash', type: 'text' })
   valueHash!: string;
+
+  /** AES-256-GCM of the raw value (identifier-cipher.ts); null for identifiers recorded as a hash only. */
+  @Column({ name: 'value_encrypted', type: 'text', nullable: true })
+  valueEncrypted!: string | null;
+
+  @Column({ name: 'encryption_key_id', type: 'text', nullable: true })
+  encryptionKeyId!: string | null;
+
+  @Field({ description: 'Whether the raw value is kept (encrypted) and can be revealed.' })
+  get revealable(): boolean {
+    return this.valueEncrypted !== null;
+  }
 }

@@ -1,8 +1,9 @@
-import { MaxLength, MinLength } from 'class-validator';
+import { ArrayMaxSize, MaxLength, MinLength, ValidateNested } from 'class-validator';
 import { Field, ID, InputType, Int, registerEnumType } from 'type-graphql';
 import { DateRangeInput } from '../../shared/data-access/filters.js';
 import { OrderDirection } from '../../shared/relay/connection.js';
 import { OrderByInput, SortColumn } from '../../shared/relay/ordering.js';
+import { IdentifierKind } from './seller-identifier.entity.js';
 import { SellerStatus } from './seller.entity.js';
 
 @InputType()
@@ -54,4 +55,73 @@ export class UpdateSellerStatusInput {
 
   @Field(() => Int, { nullable: true })
   expectedVersion?: number | null;
+}
+
+@InputType({ description: 'A raw identifier value: kept as a keyed hash (for linking) and encrypted (for a purpose-bound reveal).' })
+export class SellerIdentifierValueInput {
+  @Field(() => IdentifierKind)
+  kind!: IdentifierKind;
+
+  @Field({ description: 'The raw value as found (e.g. a phone number in any spelling); normalised before hashing.' })
+  @MinLength(1)
+  @MaxLength(500)
+  value!: string;
+}
+
+@InputType()
+export class AddSellerIdentifierInput extends SellerIdentifierValueInput {
+  @Field(() => ID)
+  sellerId!: string;
+
+  @Field(() => String, { nullable: true })
+  idempotencyKey?: string | null;
+}
+
+@InputType()
+export class CreateSellerInput {
+  @Field({ description: 'e.g. "TAOBAO".' })
+  @MinLength(1)
+  @MaxLength(50)
+  platform!: string;
+
+  @Field({ description: "The platform's own id of the shop." })
+  @MinLength(1)
+  @MaxLength(200)
+  externalId!: string;
+
+  @Field()
+  @MinLength(1)
+  @MaxLength(300)
+  displayName!: string;
+
+  @Field({ description: 'ISO 3166-2 subdivision (e.g. "CN-ZJ") or ISO 3166-1 country code.' })
+  region!: string;
+
+  @Field(() => [SellerIdentifierValueInput], { nullable: true, description: 'What the shop is known by (at most 20).' })
+  @ArrayMaxSize(20)
+  @ValidateNested({ each: true })
+  identifiers?: SellerIdentifierValueInput[] | null;
+
+  @Field(() => String, { nullable: true })
+  idempotencyKey?: string | null;
+}
+
+@InputType()
+export class RevealSellerIdentifiersInput {
+  @Field(() => ID)
+  sellerId!: string;
+
+  @Field({ description: 'Why the raw values are needed, e.g. "Raid warrant application, case 2026-0412". Recorded with every value revealed.' })
+  @MinLength(10)
+  @MaxLength(2000)
+  purpose!: string;
+
+  @Field(() => ID, {
+    nullable: true,
+    description: 'The legal basis: a referral whose leads name the seller. Required of an agency (a referral sent to it, not declined); optional for investigators.',
+  })
+  referralId?: string | null;
+
+  @Field(() => [IdentifierKind], { nullable: true, description: 'Only identifiers of these kinds (default: all).' })
+  kinds?: IdentifierKind[] | null;
 }

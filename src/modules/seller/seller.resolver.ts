@@ -1,5 +1,5 @@
 import { Arg, Args, Authorized, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { ALL_ROLES, CASE_WRITERS } from '../../shared/auth/role.js';
+import { ALL_ROLES, CASE_WRITERS, Role } from '../../shared/auth/role.js';
 import { MutationPayload, Payload, payload } from '../../shared/user-error.js';
 import { Lead } from '../lead/lead.entity.js';
 import { LeadFilter, LeadOrder } from '../lead/lead.inputs.js';
@@ -12,13 +12,18 @@ import { ListingFilter, ListingOrder } from '../listing/listing.inputs.js';
 import { listingsOf } from '../listing/listing.service.js';
 import { SellerIdentifier } from './seller-identifier.entity.js';
 import { Seller } from './seller.entity.js';
-import { SellerFilter, SellerOrder, UpdateSellerStatusInput } from './seller.inputs.js';
+import { SellerIdentifierDisclosure } from './seller-identifier-disclosure.types.js';
+import { addSellerIdentifier, createSeller, revealSellerIdentifiers } from './seller-identifier.service.js';
+import { AddSellerIdentifierInput, CreateSellerInput, RevealSellerIdentifiersInput, SellerFilter, SellerOrder, UpdateSellerStatusInput } from './seller.inputs.js';
 import { listSellers, updateSellerStatus } from './seller.service.js';
 
 const SellerConnection = Connection(Seller);
 const ListingConnection = Connection(Listing);
 const LeadConnection = Connection(Lead);
 const UpdateSellerStatusPayload = Payload('UpdateSellerStatusPayload', 'seller', Seller);
+const CreateSellerPayload = Payload('CreateSellerPayload', 'seller', Seller);
+const AddSellerIdentifierPayload = Payload('AddSellerIdentifierPayload', 'identifier', SellerIdentifier);
+const RevealSellerIdentifiersPayload = Payload('RevealSellerIdentifiersPayload', 'disclosure', SellerIdentifierDisclosure);
 
 @Resolver(() => Seller)
 export class SellerResolver {
@@ -37,6 +42,28 @@ export class SellerResolver {
   @Mutation(() => UpdateSellerStatusPayload, { description: 'Act on a seller directly: warn, restrict, suspend, close, or lift a sanction.' })
   updateSellerStatus(@Arg('input') input: UpdateSellerStatusInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<Seller>> {
     return payload(() => updateSellerStatus(ctx, input));
+  }
+
+  @Authorized(...CASE_WRITERS)
+  @Mutation(() => CreateSellerPayload, { description: 'Record a shop, with what it is known by (each identifier kept as a keyed hash and encrypted).' })
+  createSeller(@Arg('input') input: CreateSellerInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<Seller>> {
+    return payload(() => createSeller(ctx, input));
+  }
+
+  @Authorized(...CASE_WRITERS)
+  @Mutation(() => AddSellerIdentifierPayload, { description: 'Record something a seller is known by: kept as a keyed hash (linking) and encrypted (purpose-bound reveal).' })
+  addSellerIdentifier(@Arg('input') input: AddSellerIdentifierInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<SellerIdentifier>> {
+    return payload(() => addSellerIdentifier(ctx, input));
+  }
+
+  @Authorized(Role.ADMIN, Role.INVESTIGATOR, Role.AGENCY_LIAISON)
+  @Mutation(() => RevealSellerIdentifiersPayload, {
+    description:
+      'Reveal the raw identifier values of a seller for a stated purpose; every value revealed is recorded in the audit trail with the actor, purpose and time. ' +
+      'An agency liaison must name a referral sent to its agency whose leads name the seller. Brand partners and analysts may not.',
+  })
+  revealSellerIdentifiers(@Arg('input') input: RevealSellerIdentifiersInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<SellerIdentifierDisclosure>> {
+    return payload(() => revealSellerIdentifiers(ctx, input));
   }
 
   @FieldResolver(() => LeadConnection, { description: 'Leads naming this seller that you may see.' })
@@ -61,7 +88,7 @@ export class SellerResolver {
     return listingsOf(ctx, { column: 'seller_id' }, seller.rowId, filter, orderBy, args);
   }
 
-  @FieldResolver(() => [SellerIdentifier], { description: 'What the seller is known by (internal roles only; empty otherwise).' })
+  @FieldResolver(() => [SellerIdentifier], { description: 'What the seller is known by (internal roles only; empty otherwise). Raw values only through `revealSellerIdentifiers`.' })
   identifiers(@Root() seller: Seller, @Ctx() ctx: RequestContext): Promise<SellerIdentifier[]> {
     return loadChildren(ctx, SellerIdentifier, { column: 'seller_id' }, seller.rowId);
   }
