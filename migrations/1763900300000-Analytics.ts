@@ -8,6 +8,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  *   hash)", one row per seller in a component of 2 or more, refreshed by `refresh_seller_network()`
  *   (label propagation with pointer jumping, in the database). `analytics_rollup` says when each rollup
  *   was last refreshed, which the API reports as `asOf`.
+ * - `seller_offence`: every seller's leads, takedowns and strikes over all cases, refreshed by
+ *   `refresh_seller_offence()`, for the one ranking that aggregates the whole marketplace.
  * - `seller_network_reach(start, max_depth, max_rows)`: the sellers within `max_depth` shared identifiers
  *   of one seller, breadth first, at most `max_rows` rows of the traversal; `seller_network_links(ids)`:
  *   the identifiers shared between pairs of the given sellers. Both read `seller_identifier`, which only
@@ -46,7 +48,7 @@ export class Analytics1763900300000 implements MigrationInterface {
       CREATE INDEX seller_network_network_idx ON seller_network (network_id, seller_id);
 
       CREATE FUNCTION refresh_seller_network() RETURNS bigint
-        LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $fn$
+        LANGUAGE plpgsql SECURITY DEFINER SET search_path = public SET work_mem = '256MB' AS $fn$
       DECLARE
         started timestamptz := clock_timestamp();
         changed bigint;
@@ -58,14 +60,16 @@ export class Analytics1763900300000 implements MigrationInterface {
           RETURN -1;
         END IF;
         DROP TABLE IF EXISTS pg_temp.sn_member, pg_temp.sn_label;
-        -- Identifiers shared by two or more sellers, numbered; each seller's memberships.
+        -- Identifiers shared by two or more sellers, numbered; each seller's memberships. (A seller holds
+        -- a (kind, value) once: UNIQUE (seller_id, kind, value_hash), so count(*) counts sellers.)
         CREATE TEMP TABLE sn_member ON COMMIT DROP AS
           SELECT si.seller_id, g.grp
           FROM seller_identifier si
           JOIN (SELECT kind, value_hash, row_number() OVER () AS grp
-                FROM seller_identifier GROUP BY kind, value_hash HAVING count(DISTINCT seller_id) > 1) g
+                FROM seller_identifier GROUP BY kind, value_hash HAVING count(*) > 1) g
             ON g.kind = si.kind AND g.value_hash = si.value_hash;
         CREATE INDEX ON sn_member (grp);
+        CREATE INDEX ON sn_member (seller_id);
         CREATE TEMP TABLE sn_label ON COMMIT DROP AS SELECT DISTINCT seller_id, seller_id AS label FROM sn_member;
         ALTER TABLE sn_label ADD PRIMARY KEY (seller_id);
         ANALYZE sn_member;
@@ -89,6 +93,42 @@ export class Analytics1763900300000 implements MigrationInterface {
         GET DIAGNOSTICS total = ROW_COUNT;
         INSERT INTO analytics_rollup (name, refreshed_at, duration_ms, row_count)
           VALUES ('seller_network', started, (extract(epoch FROM clock_timestamp() - started) * 1000)::int, total)
+          ON CONFLICT (name) DO UPDATE SET refreshed_at = EXCLUDED.refreshed_at, duration_ms = EXCLUDED.duration_ms, row_count = EXCLUDED.row_count;
+        RETURN total;
+      END $fn$;
+
+      -- Every seller's record over every case (leads naming it, its listings taken down, its strikes when
+      -- computed): ranks repeat offenders for internal roles without a filter, the one ranking that must
+      -- aggregate the whole marketplace (seconds at scale 10, see docs/analytics.md). Filtered or scoped
+      -- rankings are computed live.
+      CREATE TABLE seller_offence (
+        seller_id bigint PRIMARY KEY REFERENCES seller(id),
+        strikes int NOT NULL,
+        leads int NOT NULL,
+        takedowns int NOT NULL
+      );
+      CREATE INDEX seller_offence_strikes_idx ON seller_offence (strikes DESC, leads DESC, takedowns DESC, seller_id);
+      CREATE INDEX seller_offence_leads_idx ON seller_offence (leads DESC, strikes DESC, takedowns DESC, seller_id);
+      CREATE INDEX seller_offence_takedowns_idx ON seller_offence (takedowns DESC, strikes DESC, leads DESC, seller_id);
+
+      CREATE FUNCTION refresh_seller_offence() RETURNS bigint
+        LANGUAGE plpgsql SECURITY DEFINER SET search_path = public SET work_mem = '256MB' AS $fn$
+      DECLARE
+        started timestamptz := clock_timestamp();
+        total bigint;
+      BEGIN
+        IF NOT pg_try_advisory_xact_lock(72100003) THEN
+          RETURN -1;
+        END IF;
+        DELETE FROM seller_offence;
+        INSERT INTO seller_offence (seller_id, strikes, leads, takedowns)
+          SELECT v.id, v.strike_count, coalesce(lc.leads, 0), coalesce(tc.takedowns, 0)
+          FROM (SELECT seller_id, count(*) AS leads FROM lead_seller GROUP BY seller_id) lc
+          FULL JOIN (SELECT seller_id, count(*) AS takedowns FROM listing WHERE taken_down_at IS NOT NULL GROUP BY seller_id) tc USING (seller_id)
+          JOIN seller v ON v.id = coalesce(lc.seller_id, tc.seller_id);
+        GET DIAGNOSTICS total = ROW_COUNT;
+        INSERT INTO analytics_rollup (name, refreshed_at, duration_ms, row_count)
+          VALUES ('seller_offence', started, (extract(epoch FROM clock_timestamp() - started) * 1000)::int, total)
           ON CONFLICT (name) DO UPDATE SET refreshed_at = EXCLUDED.refreshed_at, duration_ms = EXCLUDED.duration_ms, row_count = EXCLUDED.row_count;
         RETURN total;
       END $fn$;
@@ -126,8 +166,8 @@ export class Analytics1763900300000 implements MigrationInterface {
 
   async down(q: QueryRunner): Promise<void> {
     await q.query(`
-      DROP FUNCTION seller_network_links(bigint[]), seller_network_reach(bigint, int, int), refresh_seller_network();
-      DROP TABLE seller_network, analytics_rollup;
+      DROP FUNCTION seller_network_links(bigint[]), seller_network_reach(bigint, int, int), refresh_seller_network(), refresh_seller_offence();
+      DROP TABLE seller_offence, seller_network, analytics_rollup;
       DROP INDEX enforcement_outcome_referral_kind_idx, enforcement_outcome_occurred_idx, audit_event_action_at_idx,
         listing_seller_taken_down_idx, listing_brand_taken_down_idx, listing_taken_down_idx;
     `);

@@ -181,7 +181,7 @@ describe('region breakdown', () => {
 });
 
 describe('repeat offenders', () => {
-  const OFFENDERS = (order: string) => `repeatOffenders(first: 10, orderBy: ${order}) { networksAsOf
+  const OFFENDERS = (order: string) => `repeatOffenders(first: 10, orderBy: ${order}) { sellersAsOf networksAsOf
     sellers { seller { displayName } strikes leads takedowns } networks { representative { displayName } sellerCount sellers { displayName } strikes leads takedowns } }`;
   const rows = (offenders: any) => offenders.sellers.map((o: any) => [o.seller.displayName, o.strikes, o.leads, o.takedowns]);
 
@@ -193,6 +193,13 @@ describe('repeat offenders', () => {
     expect(rows((await analytics(world.keys.admin, OFFENDERS('TAKEDOWNS'))).repeatOffenders)).toEqual([
       ['Seller of Beta', 1, 3, 1], ['Seller of Alpha', 4, 3, 0], ['Seller of both', 0, 1, 0]]);
     expect(new Date(byStrikes.networksAsOf).getTime()).toBeLessThanOrEqual(Date.now());
+    // Without a filter, internal roles read the seller_offence rollup; with one, the ranking is live: the same here.
+    expect(byStrikes.sellersAsOf).not.toBeNull();
+    const live = (await analytics(world.keys.admin, OFFENDERS('STRIKES'), { from: '2025-01-01T00:00:00Z' })).repeatOffenders;
+    expect(live.sellersAsOf).toBeNull();
+    expect(rows(live)).toEqual(rows(byStrikes));
+    expect(rows((await analytics(world.keys.admin, OFFENDERS('TAKEDOWNS'), { from: '2025-01-01T00:00:00Z' })).repeatOffenders)).toEqual([
+      ['Seller of Beta', 1, 3, 1], ['Seller of Alpha', 4, 3, 0], ['Seller of both', 0, 1, 0]]);
   });
 
   it('ranks networks of sellers sharing identifiers, counting each lead once', async () => {
@@ -207,6 +214,7 @@ describe('repeat offenders', () => {
   it('counts only the caller\'s cases', async () => {
     // Brand A: L1, L4, L5 name seller A; L2 seller AB; L5 seller B. B1 is brand B's listing.
     const brandA = (await analytics(world.keys.brandA, OFFENDERS('STRIKES'))).repeatOffenders;
+    expect(brandA.sellersAsOf).toBeNull();
     expect(rows(brandA)).toEqual([['Seller of Alpha', 4, 3, 0], ['Seller of Beta', 1, 1, 0], ['Seller of both', 0, 1, 0]]);
     expect(brandA.networks.map((n: any) => [n.sellerCount, n.leads, n.takedowns])).toEqual([[2, 3, 0]]);
     const brandB = (await analytics(world.keys.brandB, OFFENDERS('LEADS'))).repeatOffenders;

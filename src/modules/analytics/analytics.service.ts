@@ -6,9 +6,7 @@ import { Listing } from '../listing/listing.entity.js';
 import { EnforcementOutcome } from '../referral/enforcement-outcome.entity.js';
 import { Referral } from '../referral/referral.entity.js';
 import { Seller } from '../seller/seller.entity.js';
-import {
-  inPeriod, leadConditions, listingConditions, outcomeOf, referralConditions, ResolvedFilter, sellerConditions, sentReferralOf, Statement,
-} from './analytics.sql.js';
+import { inPeriod, leadConditions, listingConditions, referralConditions, ResolvedFilter, sellerConditions, Statement } from './analytics.sql.js';
 import {
   DurationStats, EnforcementFunnel, FunnelStageName, Granularity, OutcomeSeries, OutcomeTotals, RegionFigures, TakedownSeries, TimeToAction,
 } from './analytics.types.js';
@@ -32,20 +30,30 @@ const FLAG: Record<FunnelStageName, string> = {
   LEADS: '', TRIAGED: 'triaged', INVESTIGATED: 'investigated', REFERRED: 'referred', ACTIONED: 'actioned', CONVICTED: 'convicted',
 };
 
-/** One row per lead of the filter with its stage flags (`id`, `investigation_id` and booleans). */
+/**
+ * One row per lead of the filter with its stage flags (`id`, `investigation_id` and booleans). The
+ * referral stages are aggregated once per investigation (sent referrals you may see, of the filter's
+ * agencies, and their outcomes) and joined to the leads: one pass over each table.
+ */
 function leadStages(s: Statement): string {
   const l = 'l';
-  const qb = s.scoped(Lead, l)
+  const leads = s.scoped(Lead, l)
     .select(`${l}.id`, 'id')
     .addSelect(`${l}.investigation_id`, 'investigation_id')
     // Triaged: triage recorded, or moved on along the lifecycle (a lead closed straight from NEW was not).
     .addSelect(`(${l}.triaged_at IS NOT NULL OR ${l}.status IN ('TRIAGED', 'INVESTIGATING', 'REFERRED') OR ${l}.investigation_id IS NOT NULL)`, 'triaged')
     .addSelect(`(${l}.investigation_id IS NOT NULL)`, 'investigated')
-    .addSelect(`(${l}.investigation_id IS NOT NULL AND ${sentReferralOf(s, `${l}.investigation_id`)})`, 'referred')
-    .addSelect(`(${l}.investigation_id IS NOT NULL AND ${outcomeOf(s, `${l}.investigation_id`, ['RAID', 'SEIZURE'])})`, 'actioned')
-    .addSelect(`(${l}.investigation_id IS NOT NULL AND ${outcomeOf(s, `${l}.investigation_id`, ['CONVICTION'])})`, 'convicted')
     .andWhere(leadConditions(s, l, { period: true }));
-  return s.derived(qb);
+  const referrals = s.scoped(Referral, 'sr').select('sr.id', 'id').addSelect('sr.investigation_id', 'investigation_id')
+    .andWhere(`sr.sent_at IS NOT NULL${s.filter.agencyIds ? ` AND sr.agency_id IN (${s.filter.agencyIds.length ? s.bind(s.filter.agencyIds) : 'NULL'})` : ''}`);
+  const outcomes = s.scoped(EnforcementOutcome, 'so').select('so.referral_id', 'referral_id').addSelect('so.kind', 'kind')
+    .andWhere(`so.kind IN ('RAID', 'SEIZURE', 'CONVICTION')`);
+  return `(SELECT f.id, f.investigation_id, f.triaged, f.investigated, coalesce(i.referred, FALSE) AS referred,
+            coalesce(i.actioned, FALSE) AS actioned, coalesce(i.convicted, FALSE) AS convicted
+     FROM ${s.derived(leads)} f
+     LEFT JOIN (SELECT r.investigation_id, TRUE AS referred, bool_or(o.kind IN ('RAID', 'SEIZURE')) AS actioned, bool_or(o.kind = 'CONVICTION') AS convicted
+                FROM ${s.derived(referrals)} r LEFT JOIN ${s.derived(outcomes)} o ON o.referral_id = r.id
+                GROUP BY r.investigation_id) i ON i.investigation_id = f.investigation_id)`;
 }
 
 /** `count(*)` of every stage and of every stage together with the one before it (for the conversion rates). */
@@ -325,11 +333,11 @@ export async function regionBreakdown(ctx: RequestContext, filter: ResolvedFilte
   // The region of a lead is the region of each of its sellers (a lead without sellers has none).
   const funnel = new Statement(ctx, filter);
   const funnelRows = await funnel.rows<Record<string, unknown>>(`
-    SELECT lr.region, ${funnelColumns('f.')}
-    FROM ${leadStages(funnel)} f
-    CROSS JOIN LATERAL (SELECT DISTINCT v.region FROM lead_seller ls JOIN seller v ON v.id = ls.seller_id WHERE ls.lead_id = f.id) lr
-    WHERE ${onlyRegions(funnel, 'lr.region')}
-    GROUP BY lr.region`);
+    SELECT f.region, ${funnelColumns('f.')}
+    FROM (SELECT DISTINCT l.*, v.region FROM ${leadStages(funnel)} l
+          JOIN lead_seller ls ON ls.lead_id = l.id JOIN seller v ON v.id = ls.seller_id
+          WHERE ${onlyRegions(funnel, 'v.region')}) f
+    GROUP BY f.region`);
 
   // An outcome counts in each region of the leads (of the filter, visible) behind its referral.
   const outcomes = new Statement(ctx, filter);

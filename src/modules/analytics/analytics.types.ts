@@ -224,6 +224,12 @@ export class OffendingNetwork {
 export class RepeatOffenders {
   @Field(() => [OffendingSeller], { description: 'Sellers with at least one lead or takedown in the filter.' }) sellers!: OffendingSeller[];
   @Field(() => [OffendingNetwork], { description: 'Networks (2 or more linked sellers) with at least one lead or takedown in the filter.' }) networks!: OffendingNetwork[];
+  @Field(() => Date, {
+    nullable: true,
+    description: 'For internal roles without a filter, `sellers` come from a rollup computed at this time (refreshed every 15 minutes, on demand); null when computed live.',
+  })
+  sellersAsOf!: Date | null;
+
   @Field({ description: 'When the network rollup was computed: links added since then show after the next refresh (every 15 minutes, on demand).' })
   networksAsOf!: Date;
 }

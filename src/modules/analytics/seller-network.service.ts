@@ -28,27 +28,36 @@ async function loadSellers(ctx: RequestContext, ids: string[]): Promise<Seller[]
 // ---------------------------------------------------------------------------------------------------
 // The network rollup (components of the identifier graph), for ranking networks.
 
-const refreshing = new WeakMap<DataSource, Promise<unknown>>();
+type Rollup = 'seller_network' | 'seller_offence';
+const REFRESH: Record<Rollup, string> = { seller_network: 'SELECT refresh_seller_network()', seller_offence: 'SELECT refresh_seller_offence()' };
+const refreshing = new WeakMap<DataSource, Set<Rollup>>();
 
-/** Recomputes the seller-network rollup now (one refresh at a time; a concurrent call returns at once). */
-export async function refreshSellerNetworks(dataSource: DataSource): Promise<void> {
-  await dataSource.query('SELECT refresh_seller_network()');
+/** Recomputes the analytics rollups now (one refresh of each at a time; a concurrent call returns at once). */
+export async function refreshAnalyticsRollups(dataSource: DataSource): Promise<void> {
+  for (const rollup of Object.keys(REFRESH) as Rollup[]) await dataSource.query(REFRESH[rollup]);
 }
 
+/** @deprecated name kept for the tests written first: refreshes every analytics rollup. */
+export const refreshSellerNetworks = refreshAnalyticsRollups;
+
 /**
- * When the rollup was computed. A missing rollup is computed at once; one older than the maximum age
- * is refreshed in the background, on a connection of its own, while this read uses the current one.
+ * When a rollup was computed. A missing rollup is computed at once; one older than the maximum age is
+ * refreshed in the background, on a connection of its own, while this read uses the current one.
  */
-export async function sellerNetworkAsOf(ctx: RequestContext, now = Date.now()): Promise<Date> {
-  const read = async () => (await ctx.db.query(`SELECT refreshed_at FROM analytics_rollup WHERE name = 'seller_network'`))[0]?.refreshed_at as Date | undefined;
+export async function rollupAsOf(ctx: RequestContext, rollup: Rollup, now = Date.now()): Promise<Date> {
+  const read = async () => (await ctx.db.query('SELECT refreshed_at FROM analytics_rollup WHERE name = $1', [rollup]))[0]?.refreshed_at as Date | undefined;
   let asOf = await read();
   if (!asOf) {
-    await ctx.db.query('SELECT refresh_seller_network()');
+    await ctx.db.query(REFRESH[rollup]);
     asOf = (await read()) ?? new Date(now);
-  } else if (now - asOf.getTime() > NETWORK_ROLLUP_MAX_AGE_MS && !refreshing.has(ctx.dataSource)) {
-    // A failed refresh is retried by the next read after it; the figures keep their (older) asOf meanwhile.
-    const run = refreshSellerNetworks(ctx.dataSource).catch(() => undefined).finally(() => refreshing.delete(ctx.dataSource));
-    refreshing.set(ctx.dataSource, run);
+  } else if (now - asOf.getTime() > NETWORK_ROLLUP_MAX_AGE_MS) {
+    const running = refreshing.get(ctx.dataSource) ?? new Set<Rollup>();
+    refreshing.set(ctx.dataSource, running);
+    if (!running.has(rollup)) {
+      running.add(rollup);
+      // A failed refresh is retried by the next read after it; the figures keep their (older) asOf meanwhile.
+      void ctx.dataSource.query(REFRESH[rollup]).catch(() => undefined).finally(() => running.delete(rollup));
+    }
   }
   return asOf;
 }
@@ -83,28 +92,43 @@ function sellerPlace(s: Statement, v: string): string {
   return conditions.join(' AND ');
 }
 
-export async function repeatOffenders(ctx: RequestContext, filter: ResolvedFilter, first: number, order: RepeatOffenderOrder): Promise<RepeatOffenders> {
-  if (!Number.isInteger(first) || first < 1 || first > MAX_RANKED) throw badInput(`"first" must be between 1 and ${MAX_RANKED}, got ${first}.`, 'first');
-  const networksAsOf = await sellerNetworkAsOf(ctx);
-
-  const s = new Statement(ctx, filter);
+/** Sellers ranked live, over the filter and the caller's scope. */
+function liveOffenders(s: Statement, first: number, order: RepeatOffenderOrder) {
   const counts = offenceCounts(s);
-  const sellers = s.scoped(Seller, 'v').select('v.id', 'id').addSelect('v.strike_count', 'strike_count').andWhere(sellerPlace(s, 'v'));
-  const sellerRows = await s.rows<{ id: string; strikes: number; leads: string; takedowns: string }>(`
+  const visibleSeller = (column: string) => s.exists(Seller, 'sv', (sub, v) => sub.andWhere(`${v}.id = ${column}`));
+  return s.rows<{ id: string; strikes: number; leads: string; takedowns: string }>(`
     WITH lead_counts AS (SELECT seller_id, count(*) AS leads FROM ${counts.leads} x GROUP BY seller_id),
          takedown_counts AS (SELECT seller_id, count(*) AS takedowns FROM ${counts.takedowns} x GROUP BY seller_id),
          offences AS (SELECT seller_id, coalesce(lc.leads, 0) AS leads, coalesce(tc.takedowns, 0) AS takedowns
                       FROM lead_counts lc FULL JOIN takedown_counts tc USING (seller_id))
     SELECT v.id::text AS id, v.strike_count AS strikes, o.leads, o.takedowns
-    FROM offences o JOIN ${s.derived(sellers)} v ON v.id = o.seller_id
+    FROM offences o JOIN seller v ON v.id = o.seller_id
+    WHERE ${sellerPlace(s, 'v')} AND ${visibleSeller('o.seller_id')}
     ORDER BY ${orderBy(order)}, v.id
     LIMIT ${s.bind(first)}`);
+}
+
+export async function repeatOffenders(ctx: RequestContext, filter: ResolvedFilter, first: number, order: RepeatOffenderOrder): Promise<RepeatOffenders> {
+  if (!Number.isInteger(first) || first < 1 || first > MAX_RANKED) throw badInput(`"first" must be between 1 and ${MAX_RANKED}, got ${first}.`, 'first');
+  const networksAsOf = await rollupAsOf(ctx, 'seller_network');
+
+  // Sellers: the offences are counted first (over your leads and listings), then kept to the sellers you
+  // may see with one visibility check per offending seller (never a pass over every seller).
+  // Internal roles, no filter: the whole marketplace, from the seller_offence rollup (see docs/analytics.md).
+  const whole = ctx.scope.kind === 'ALL' && Object.values(filter).every((value) => value === null);
+  const sellersAsOf = whole ? await rollupAsOf(ctx, 'seller_offence') : null;
+  const s = new Statement(ctx, filter);
+  const sellerRows = whole
+    ? await s.rows<{ id: string; strikes: number; leads: string; takedowns: string }>(`
+        SELECT o.seller_id::text AS id, o.strikes, o.leads, o.takedowns
+        FROM seller_offence o WHERE ${s.exists(Seller, 'sv', (sub, v) => sub.andWhere(`${v}.id = o.seller_id`))}
+        ORDER BY ${orderBy(order, 'o.')}, o.seller_id LIMIT ${s.bind(first)}`)
+    : await liveOffenders(s, first, order);
 
   // Networks: the rollup's components, each counted over the members you may see (at least two).
   const n = new Statement(ctx, filter);
   const networkCounts = offenceCounts(n);
-  const members = n.scoped(Seller, 'm').innerJoin('seller_network', 'm_n', 'm_n.seller_id = m.id')
-    .select('m.id', 'id').addSelect('m.strike_count', 'strike_count').addSelect('m_n.network_id', 'network_id').andWhere(sellerPlace(n, 'm'));
+  const visibleMember = n.exists(Seller, 'mv', (sub, v) => sub.andWhere(`${v}.id = sn.seller_id`));
   const networkRows = await n.rows<{ members: string[]; strikes: string; leads: string; takedowns: string; size: string }>(`
     WITH offending AS (
            SELECT sn.network_id, count(DISTINCT x.lead_id) AS leads, 0 AS takedowns FROM ${networkCounts.leads} x
@@ -112,14 +136,16 @@ export async function repeatOffenders(ctx: RequestContext, filter: ResolvedFilte
            UNION ALL
            SELECT sn.network_id, 0, count(*) FROM ${networkCounts.takedowns} x
              JOIN seller_network sn ON sn.seller_id = x.seller_id GROUP BY sn.network_id),
-         per_network AS (SELECT network_id, sum(leads) AS leads, sum(takedowns) AS takedowns FROM offending GROUP BY network_id),
-         visible AS (SELECT m.network_id, count(*) AS size, sum(m.strike_count) AS strikes,
-                            (array_agg(m.id::text ORDER BY m.strike_count DESC, m.id))[1:20] AS members
-                     FROM ${n.derived(members)} m WHERE m.network_id IN (SELECT network_id FROM per_network)
-                     GROUP BY m.network_id HAVING count(*) >= 2)
+         per_network AS (SELECT network_id, sum(leads) AS leads, sum(takedowns) AS takedowns FROM offending GROUP BY network_id)
+    -- Each offending network's members you may see, read through the network index (one lookup per network).
     SELECT v.members, v.size, v.strikes, p.leads, p.takedowns
-    FROM visible v JOIN per_network p ON p.network_id = v.network_id
-    ORDER BY ${orderBy(order)}, v.network_id
+    FROM per_network p
+    CROSS JOIN LATERAL (SELECT count(*) AS size, sum(m.strike_count) AS strikes,
+                               (array_agg(m.id::text ORDER BY m.strike_count DESC, m.id))[1:20] AS members
+                        FROM seller_network sn JOIN seller m ON m.id = sn.seller_id
+                        WHERE sn.network_id = p.network_id AND ${sellerPlace(n, 'm')} AND ${visibleMember}) v
+    WHERE v.size >= 2
+    ORDER BY ${orderBy(order)}, p.network_id
     LIMIT ${n.bind(first)}`);
 
   const offenders = await Promise.all(sellerRows.map(async (row) => {
@@ -136,6 +162,7 @@ export async function repeatOffenders(ctx: RequestContext, filter: ResolvedFilte
   return {
     sellers: offenders.filter((o): o is OffendingSeller => Boolean(o)),
     networks: networks.filter((o): o is OffendingNetwork => Boolean(o)),
+    sellersAsOf,
     networksAsOf,
   };
 }
