@@ -202,8 +202,9 @@ instance.on('response', (_client, _status, _bytes, ms) => {
   latencies[count++] = ms;
 });
 const sampler = setInterval(async () => {
-  const m = await serverMemory().catch(() => null);
-  if (m) console.log(memoryLine(`${Math.round((Date.now() - startedAt) / 1000)} s`, m) + `  requests ${count}`);
+  const label = `${Math.round((Date.now() - startedAt) / 1000)} s`;
+  const m = await serverMemory().catch((error) => console.log(`${label.padEnd(8)} server unreachable: ${error.cause?.code ?? error.message}`));
+  if (m) console.log(memoryLine(label, m) + `  requests ${count}`);
 }, Number(args.sample) * 1000);
 const result = await instance;
 clearInterval(sampler);

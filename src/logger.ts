@@ -28,6 +28,7 @@ export function createLogger(config: Pick<Config, 'logLevel'>, destination?: Des
       formatters: { level: (label) => ({ level: label }) },
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
     },
-    destination,
+    // Synchronous writes: the last lines before an exit (a crash, "stopped") are never lost in a buffer.
+    destination ?? pino.destination({ dest: 1, sync: true }),
   );
 }

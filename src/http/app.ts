@@ -48,6 +48,9 @@ export async function createApp(dataSource: DataSource, config: Config, logger: 
     plugins: [operationPlugin(metrics), requestTransactionPlugin()],
     // Apollo's own messages as JSON lines in the same log.
     logger,
+    // main.ts handles SIGTERM and stops Apollo once requests in flight are done; Apollo's own handler
+    // (on outside NODE_ENV=test) would stop it at once, under the requests still running.
+    stopOnTerminationSignals: false,
   });
   await apollo.start();
 

@@ -1,5 +1,6 @@
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
 const ROOT = path.resolve(__dirname, '../../..');
@@ -24,10 +25,14 @@ export interface ServerProcess {
   exited: Promise<number | null>;
 }
 
-/** Starts `node main.js` with this environment (and nothing else of the test's) and waits until it serves. */
+/**
+ * Starts `node main.js` with this environment (and nothing else of the test's) and waits until it serves.
+ * It runs in a folder of its own: in development it writes its demo keys file there.
+ */
 export async function startServerProcess(main: string, env: Record<string, string>): Promise<ServerProcess> {
+  const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'eca-server-'));
   const child = spawn(process.execPath, [main], {
-    cwd: ROOT,
+    cwd,
     env: { PATH: process.env.PATH ?? '', PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -41,7 +46,10 @@ export async function startServerProcess(main: string, env: Record<string, strin
     for (const line of complete) if (line.startsWith('{')) lines.push(JSON.parse(line));
   });
   child.stderr!.on('data', (chunk: Buffer) => void (stderr += chunk.toString('utf8')));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => {
+    fs.rmSync(cwd, { recursive: true, force: true });
+    resolve(code);
+  }));
 
   const waitForLog = async (predicate: (line: any) => boolean, timeoutMs = 20_000) => {
     const deadline = Date.now() + timeoutMs;
