@@ -5,8 +5,9 @@ import { RowLevelSecurity1763900200000 } from './1763900200000-RowLevelSecurity.
 import { Analytics1763900300000 } from './1763900300000-Analytics.js';
 import { ReferralDeadlines1763900400000 } from './1763900400000-ReferralDeadlines.js';
 import { IdentifierDisclosure1763900500000 } from './1763900500000-IdentifierDisclosure.js';
+import { RepeatOffenders1763900600000 } from './1763900600000-RepeatOffenders.js';
 
 export const migrations = [
   Foundation1763900000000, CaseLifecycle1763900100000, RowLevelSecurity1763900200000, Analytics1763900300000, ReferralDeadlines1763900400000,
-  IdentifierDisclosure1763900500000,
+  IdentifierDisclosure1763900500000, RepeatOffenders1763900600000,
 ];

@@ -30,31 +30,45 @@ export async function reportLead(ctx: RequestContext, input: ReportLeadInput): P
       const brands = input.brandIds?.length ? await requireAllVisible(tx, Brand, input.brandIds, ['input', 'brandIds']) : [{ rowId: brandIds[0] }];
       const sellers = await requireAllVisible(tx, Seller, input.sellerIds, ['input', 'sellerIds']);
       const listings = await requireAllVisible(tx, Listing, input.listingIds, ['input', 'listingIds']);
-      const lead = tx.db.create(Lead, {
-        reference: await nextReference(tx, 'LD'),
+      const lead = await createLead(tx, {
         source: input.source ?? (brandPartner ? LeadSource.BRAND_REPORT : LeadSource.PLATFORM_DETECTION),
         description: input.description,
         riskScore: input.riskScore ?? 50,
-        status: LeadStatus.NEW,
-        closeReason: null,
-        closeNote: null,
-        internalNotes: null,
-        reportedById: tx.principal.rowId,
-        investigationId: null,
-        triagedAt: null,
-        closedAt: null,
-      });
-      await tx.db.save(lead);
-      await link(tx, 'lead_brand', 'brand_id', lead.rowId, brands.map((b) => b.rowId));
-      await link(tx, 'lead_seller', 'seller_id', lead.rowId, sellers.map((s) => s.rowId));
-      await link(tx, 'lead_listing', 'listing_id', lead.rowId, listings.map((l) => l.rowId));
-      await auditChange(tx, 'lead.reported', lead, null, {
-        ...leadSnapshot(lead), brandIds: brands.map((b) => b.rowId), sellerIds: sellers.map((s) => s.rowId), listingIds: listings.map((l) => l.rowId),
-      });
+      }, { brandIds: brands.map((b) => b.rowId), sellerIds: sellers.map((s) => s.rowId), listingIds: listings.map((l) => l.rowId) });
       return lead.rowId;
     });
     return (await tx.db.findOneByOrFail(Lead, { rowId: id }));
   });
+}
+
+/**
+ * Creates a NEW lead naming the given brands, sellers and listings (row ids the caller was allowed to
+ * name), with its audit event: reported by the caller, or raised by the system on its behalf (a repeat-
+ * offender match).
+ */
+export async function createLead(
+  ctx: RequestContext,
+  fields: { source: LeadSource; description: string; riskScore: number },
+  links: { brandIds: string[]; sellerIds: string[]; listingIds: string[] },
+): Promise<Lead> {
+  const lead = ctx.db.create(Lead, {
+    reference: await nextReference(ctx, 'LD'),
+    ...fields,
+    status: LeadStatus.NEW,
+    closeReason: null,
+    closeNote: null,
+    internalNotes: null,
+    reportedById: ctx.principal.rowId,
+    investigationId: null,
+    triagedAt: null,
+    closedAt: null,
+  });
+  await ctx.db.save(lead);
+  await link(ctx, 'lead_brand', 'brand_id', lead.rowId, links.brandIds);
+  await link(ctx, 'lead_seller', 'seller_id', lead.rowId, links.sellerIds);
+  await link(ctx, 'lead_listing', 'listing_id', lead.rowId, links.listingIds);
+  await auditChange(ctx, 'lead.reported', lead, null, { ...leadSnapshot(lead), source: lead.source, ...links });
+  return lead;
 }
 
 async function link(ctx: RequestContext, table: string, column: string, leadId: string, ids: string[]) {

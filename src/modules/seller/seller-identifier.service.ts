@@ -8,6 +8,7 @@ import { featureSettings } from '../../shared/settings.js';
 import { refuse, UserErrorCode } from '../../shared/user-error.js';
 import { Lead } from '../lead/lead.entity.js';
 import { Referral } from '../referral/referral.entity.js';
+import { raiseRepeatOffenderMatches } from '../repeat-offender/repeat-offender-match.service.js';
 import { ReferralStatus } from '../referral/referral.states.js';
 import { decryptIdentifier, encryptIdentifier, identifierAssociatedData } from './identifier-cipher.js';
 import { identifierHash, normaliseIdentifier } from './identifier-hash.js';
@@ -54,6 +55,7 @@ export async function addSellerIdentifier(ctx: RequestContext, input: AddSellerI
       const seller = await lockForChange(tx, Seller, decodeIdOf('Seller', input.sellerId, 'sellerId'), null, ['input', 'sellerId']);
       const [identifier] = await writeIdentifiers(tx, seller, [input], ['input']);
       if (!identifier) refuse(UserErrorCode.DUPLICATE, `This seller already has this ${input.kind}.`, ['input', 'value']);
+      await raiseRepeatOffenderMatches(tx, seller, [identifier]);
       return identifier.rowId;
     });
     return tx.db.findOneByOrFail(SellerIdentifier, { rowId: id });
@@ -74,7 +76,7 @@ export async function createSeller(ctx: RequestContext, input: CreateSellerInput
       await auditChange(tx, 'seller.created', seller, null, {
         platform: seller.platform, externalId: seller.externalId, displayName: seller.displayName, region: seller.region, status: seller.status,
       });
-      await writeIdentifiers(tx, seller, input.identifiers ?? [], ['input', 'identifiers']);
+      await raiseRepeatOffenderMatches(tx, seller, await writeIdentifiers(tx, seller, input.identifiers ?? [], ['input', 'identifiers']));
       return seller.rowId;
     });
     return tx.db.findOneByOrFail(Seller, { rowId: id });

@@ -51,8 +51,9 @@ const rules: Record<string, Rule> = {
           OR EXISTS (SELECT 1 FROM lead_seller ${a}_ls WHERE ${a}_ls.seller_id = ${a}.id AND ${leadNamesBrand(`${a}_ls.lead_id`, a)}))`
     : s.kind === 'AGENCY' ? `EXISTS (SELECT 1 FROM lead_seller ${a}_ls WHERE ${a}_ls.seller_id = ${a}.id AND ${leadBehindAgencyReferral(`${a}_ls.lead_id`, a)})`
     : null,
-  // Identifiers link sellers into networks: internal only.
+  // Identifiers link sellers into networks: internal only, and so are the repeat-offender matches they raise.
   seller_identifier: internalOnly,
+  repeat_offender_match: internalOnly,
   listing: (s, a) =>
     s.kind === 'BRAND' ? `${a}.brand_id = :scopeBrandId`
     : s.kind === 'AGENCY' ? `EXISTS (SELECT 1 FROM lead_listing ${a}_ll WHERE ${a}_ll.listing_id = ${a}.id AND ${leadBehindAgencyReferral(`${a}_ll.lead_id`, a)})`

@@ -1,0 +1,50 @@
+import { Field, ObjectType } from 'type-graphql';
+import { Column, Entity, VersionColumn } from 'typeorm';
+import { Node } from '../../shared/relay/node.js';
+import { IdentifierKind } from '../seller/seller-identifier.entity.js';
+import { PriorOffence, RepeatOffenderMatchStatus } from './repeat-offender-match.states.js';
+
+/**
+ * A seller that shares identifiers with an earlier offender (a closed seller, or one whose case ended in a
+ * conviction), raised automatically with a lead when the identifier was recorded. Internal only: it is
+ * derived from identifiers, which link sellers into networks.
+ */
+@ObjectType({ implements: Node, description: 'A seller sharing identifiers with an earlier offender, raised automatically with a lead (internal roles only).' })
+@Entity('repeat_offender_match')
+export class RepeatOffenderMatch extends Node {
+  @Column({ name: 'seller_id', type: 'bigint' })
+  sellerId!: string;
+
+  @Column({ name: 'prior_seller_id', type: 'bigint' })
+  priorSellerId!: string;
+
+  @Column({ name: 'lead_id', type: 'bigint' })
+  leadId!: string;
+
+  @Field(() => [IdentifierKind], { description: 'Kinds of the identifiers the two sellers share.' })
+  @Column({ name: 'identifier_kinds', type: 'text', array: true })
+  identifierKinds!: IdentifierKind[];
+
+  @Field(() => [PriorOffence], { description: 'Why the earlier seller counts as an offender (when the match was raised).' })
+  @Column({ name: 'prior_offences', type: 'text', array: true })
+  priorOffences!: PriorOffence[];
+
+  @Field(() => RepeatOffenderMatchStatus)
+  @Column({ type: 'text' })
+  status!: RepeatOffenderMatchStatus;
+
+  @Field(() => String, { nullable: true })
+  @Column({ name: 'decision_note', type: 'text', nullable: true })
+  decisionNote!: string | null;
+
+  @Field(() => Date, { nullable: true })
+  @Column({ name: 'decided_at', type: 'timestamptz', nullable: true })
+  decidedAt!: Date | null;
+
+  @Column({ name: 'decided_by_id', type: 'bigint', nullable: true })
+  decidedById!: string | null;
+
+  @Field()
+  @VersionColumn()
+  version!: number;
+}
