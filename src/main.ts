@@ -5,9 +5,11 @@ import { connectDatabase } from './database/connect.js';
 import { DEMO_KEYS_FILE, ensureDemoKeys, seedDemoIfEmpty } from './demo.js';
 import { createApp } from './http/app.js';
 import { createLogger } from './logger.js';
+import { featureSettings, SettingsError } from './shared/settings.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  featureSettings(); // validated now, before any connection, like the configuration
   const logger = createLogger(config);
   // A crash is logged as one JSON line before the process ends, like everything else.
   process.on('uncaughtException', (error) => {
@@ -70,6 +72,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error) => {
-  process.stderr.write(error instanceof ConfigError ? `${error.message}\n` : `Failed to start: ${error?.stack ?? error}\n`);
+  const invalid = error instanceof ConfigError || error instanceof SettingsError;
+  process.stderr.write(invalid ? `${error.message}\n` : `Failed to start: ${error?.stack ?? error}\n`);
   process.exit(1);
 });
