@@ -17,6 +17,7 @@ import { BrandResolver } from './modules/brand/brand.resolver.js';
 import { ListingResolver } from './modules/listing/listing.resolver.js';
 import { NodeResolver } from './modules/node/node.resolver.js';
 import { ApiKeyResolver, PrincipalResolver } from './modules/principal/principal.resolver.js';
+import { LeadOtherBrandCaseCountResolver, SellerOtherBrandCaseCountResolver } from './modules/cross-brand-signal/other-brand-case-count.js';
 import { LeadRepeatOffenderMatchResolver, RepeatOffenderMatchResolver } from './modules/repeat-offender/repeat-offender-match.resolver.js';
 import { SellerIdentifierResolver, SellerResolver } from './modules/seller/seller.resolver.js';
 
@@ -39,6 +40,8 @@ const resolvers: NonEmptyArray<Function> = [
   ReferralFeedbackResolver,
   RepeatOffenderMatchResolver,
   LeadRepeatOffenderMatchResolver,
+  LeadOtherBrandCaseCountResolver,
+  SellerOtherBrandCaseCountResolver,
   AuditTrailResolver,
   ...analyticsResolvers,
 ];

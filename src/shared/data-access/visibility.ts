@@ -87,6 +87,12 @@ const rules: Record<string, Rule> = {
   api_key: (s, a) => (s.kind === 'ALL' && s.role === 'ADMIN' ? null : `${a}.principal_id = :scopePrincipalId`),
 };
 
+/*
+ * The one intentional exception: `otherBrandCaseCount` on leads and sellers (src/modules/cross-brand-signal)
+ * counts the brands with cases against the same seller or network across all tenants, through the database
+ * function eca_other_brand_case_counts (migrations/1763900700000-CrossBrandSignal.ts). It answers a number
+ * for records the caller may see, never which brands or cases.
+ */
 export function visibilityPredicate(table: string, scope: Scope, alias: string): string | null {
   const rule = rules[table];
   // Closed by default: a table nobody wrote a rule for is readable by nobody.
