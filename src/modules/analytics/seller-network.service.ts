@@ -136,16 +136,16 @@ export async function repeatOffenders(ctx: RequestContext, filter: ResolvedFilte
            UNION ALL
            SELECT sn.network_id, 0, count(*) FROM ${networkCounts.takedowns} x
              JOIN seller_network sn ON sn.seller_id = x.seller_id GROUP BY sn.network_id),
-         per_network AS (SELECT network_id, sum(leads) AS leads, sum(takedowns) AS takedowns FROM offending GROUP BY network_id)
-    -- Each offending network's members you may see, read through the network index (one lookup per network).
-    SELECT v.members, v.size, v.strikes, p.leads, p.takedowns
-    FROM per_network p
-    CROSS JOIN LATERAL (SELECT count(*) AS size, sum(m.strike_count) AS strikes,
-                               (array_agg(m.id::text ORDER BY m.strike_count DESC, m.id))[1:20] AS members
-                        FROM seller_network sn JOIN seller m ON m.id = sn.seller_id
-                        WHERE sn.network_id = p.network_id AND ${sellerPlace(n, 'm')} AND ${visibleMember}) v
-    WHERE v.size >= 2
-    ORDER BY ${orderBy(order)}, p.network_id
+         per_network AS (SELECT network_id, sum(leads) AS leads, sum(takedowns) AS takedowns FROM offending GROUP BY network_id),
+         -- The members of the offending networks (through the network index), each then checked once for visibility.
+         members AS MATERIALIZED (SELECT sn.network_id, sn.seller_id, p.leads, p.takedowns
+                                  FROM per_network p JOIN seller_network sn ON sn.network_id = p.network_id)
+    SELECT sn.network_id, max(sn.leads) AS leads, max(sn.takedowns) AS takedowns, count(*) AS size, sum(m.strike_count) AS strikes,
+           (array_agg(m.id::text ORDER BY m.strike_count DESC, m.id))[1:20] AS members
+    FROM members sn JOIN seller m ON m.id = sn.seller_id
+    WHERE ${sellerPlace(n, 'm')} AND ${visibleMember}
+    GROUP BY sn.network_id HAVING count(*) >= 2
+    ORDER BY ${orderBy(order)}, sn.network_id
     LIMIT ${n.bind(first)}`);
 
   const offenders = await Promise.all(sellerRows.map(async (row) => {
