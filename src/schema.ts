@@ -18,6 +18,7 @@ import { ListingResolver } from './modules/listing/listing.resolver.js';
 import { NodeResolver } from './modules/node/node.resolver.js';
 import { ApiKeyResolver, PrincipalResolver } from './modules/principal/principal.resolver.js';
 import { LeadOtherBrandCaseCountResolver, SellerOtherBrandCaseCountResolver } from './modules/cross-brand-signal/other-brand-case-count.js';
+import { FindingPremisesResolver, OutcomePremisesResolver, PremisesResolver } from './modules/premises/premises.resolver.js';
 import { LeadRepeatOffenderMatchResolver, RepeatOffenderMatchResolver } from './modules/repeat-offender/repeat-offender-match.resolver.js';
 import { SellerIdentifierResolver, SellerResolver } from './modules/seller/seller.resolver.js';
 
@@ -42,6 +43,9 @@ const resolvers: NonEmptyArray<Function> = [
   LeadRepeatOffenderMatchResolver,
   LeadOtherBrandCaseCountResolver,
   SellerOtherBrandCaseCountResolver,
+  PremisesResolver,
+  FindingPremisesResolver,
+  OutcomePremisesResolver,
   AuditTrailResolver,
   ...analyticsResolvers,
 ];

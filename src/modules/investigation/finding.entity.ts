@@ -24,4 +24,7 @@ export class Finding extends Node {
   @Field(() => String, { nullable: true })
   @Column({ type: 'text', nullable: true })
   notes!: string | null;
+
+  @Column({ name: 'premises_id', type: 'bigint', nullable: true })
+  premisesId!: string | null;
 }

@@ -45,6 +45,9 @@ export class RecordFindingInput {
   @Field(() => String, { nullable: true })
   @MaxLength(10_000)
   notes?: string | null;
+
+  @Field(() => ID, { nullable: true, description: 'The registered premises this is (registerPremises); must be in the same region.' })
+  premisesId?: string | null;
 }
 
 @InputType()

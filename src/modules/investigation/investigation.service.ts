@@ -14,6 +14,7 @@ import { refuse, UserErrorCode } from '../../shared/user-error.js';
 import { Lead } from '../lead/lead.entity.js';
 import { closeLocked, moveLeads } from '../lead/lead.service.js';
 import { LeadCloseReason, LeadStatus } from '../lead/lead.states.js';
+import { Premises } from '../premises/premises.entity.js';
 import { Principal } from '../principal/principal.entity.js';
 import { Finding } from './finding.entity.js';
 import { Investigation } from './investigation.entity.js';
@@ -66,9 +67,17 @@ export async function recordFinding(ctx: RequestContext, input: RecordFindingInp
   return inTransaction(ctx, async (tx) => {
     const investigation = await lockForChange(tx, Investigation, decodeIdOf('Investigation', input.investigationId, 'investigationId'), null, ['input', 'investigationId']);
     if (investigation.status === InvestigationStatus.CLOSED) refuse(UserErrorCode.INVALID_TRANSITION, `Investigation ${investigation.reference} is closed.`, ['input', 'investigationId']);
-    const finding = tx.db.create(Finding, { investigationId: investigation.rowId, kind: input.kind, region: input.region, address: input.address, notes: input.notes ?? null });
+    const premises = input.premisesId ? await requireVisible(tx, Premises, input.premisesId, ['input', 'premisesId']) : null;
+    if (premises && premises.region !== input.region) {
+      refuse(UserErrorCode.INVALID, `The premises are in ${premises.region}, the finding in ${input.region}.`, ['input', 'premisesId']);
+    }
+    const finding = tx.db.create(Finding, {
+      investigationId: investigation.rowId, kind: input.kind, region: input.region, address: input.address, notes: input.notes ?? null, premisesId: premises?.rowId ?? null,
+    });
     await tx.db.save(finding);
-    await auditChange(tx, 'finding.recorded', finding, null, { investigationId: investigation.rowId, kind: finding.kind, region: finding.region, address: finding.address });
+    await auditChange(tx, 'finding.recorded', finding, null, {
+      investigationId: investigation.rowId, kind: finding.kind, region: finding.region, address: finding.address, premisesId: finding.premisesId,
+    });
     return finding;
   });
 }

@@ -49,6 +49,13 @@ export class EnforcementOutcome extends Node {
   @Column({ name: 'recorded_by_id', type: 'bigint', nullable: true })
   recordedById!: string | null;
 
+  @Column({ name: 'premises_id', type: 'bigint', nullable: true })
+  premisesId!: string | null;
+
+  @Field(() => String, { nullable: true, description: 'ISO 3166-2 region of the premises where it happened: the only detail of the place shown to brand partners.' })
+  @Column({ type: 'text', nullable: true })
+  region!: string | null;
+
   @Field(() => Money, { nullable: true, description: 'Value of the goods seized.' })
   get seizedValue(): Money | null {
     return Money.of(this.seizedValueAmount, this.seizedValueCurrency);

@@ -93,6 +93,9 @@ export class RecordEnforcementOutcomeInput {
   @MaxLength(20_000)
   notes?: string | null;
 
+  @Field(() => ID, { nullable: true, description: 'Where it happened: registered premises you may see (for an agency, premises named by its referrals).' })
+  premisesId?: string | null;
+
   @Field(() => String, { nullable: true })
   idempotencyKey?: string | null;
 }

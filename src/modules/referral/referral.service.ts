@@ -12,6 +12,7 @@ import { refuse, UserErrorCode } from '../../shared/user-error.js';
 import { Agency } from '../agency/agency.entity.js';
 import { Evidence } from '../evidence/evidence.entity.js';
 import { Investigation } from '../investigation/investigation.entity.js';
+import { Premises } from '../premises/premises.entity.js';
 import { moveInvestigation, openLeadsOf } from '../investigation/investigation.service.js';
 import { InvestigationStatus } from '../investigation/investigation.states.js';
 import { moveLeads } from '../lead/lead.service.js';
@@ -144,16 +145,19 @@ export async function recordEnforcementOutcome(ctx: RequestContext, input: Recor
       if (!furtherAction) {
         referralLifecycle.assert(referral.status, target, referral.reference, ['input', 'kind']);
       }
+      const premises = input.premisesId ? await requireVisible(tx, Premises, input.premisesId, ['input', 'premisesId']) : null;
       const outcome = tx.db.create(EnforcementOutcome, {
         referralId: referral.rowId, kind: input.kind, occurredAt: input.occurredAt, arrests: input.arrests, densDestroyed: input.densDestroyed,
         convictions: input.convictions, seizedValueAmount: input.seizedValue ? String(input.seizedValue.amount) : null,
         seizedValueCurrency: input.seizedValue?.currency ?? null, fineAmount: input.fine ? String(input.fine.amount) : null,
         fineCurrency: input.fine?.currency ?? null, notes: input.notes ?? null, recordedById: tx.principal.rowId,
+        premisesId: premises?.rowId ?? null, region: premises?.region ?? null,
       });
       await tx.db.save(outcome);
       await auditChange(tx, 'enforcementOutcome.recorded', outcome, null, {
         referralId: referral.rowId, kind: outcome.kind, occurredAt: outcome.occurredAt, arrests: outcome.arrests, densDestroyed: outcome.densDestroyed,
         convictions: outcome.convictions, seizedValue: input.seizedValue ?? null, fine: input.fine ?? null,
+        ...(premises ? { premisesId: premises.rowId, region: premises.region } : {}),
       });
       if (!furtherAction) {
         const concluded = target === ReferralStatus.CONVICTED || target === ReferralStatus.ACQUITTED;

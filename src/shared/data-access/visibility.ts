@@ -81,6 +81,14 @@ const rules: Record<string, Rule> = {
                  WHERE ${a}_re.evidence_id = ${a}.id AND ${sentToAgency(`${a}_r`)})`
       : internalOnly(s, a),
   custody_transfer: (s, a) => on(rules.evidence, s, 'evidence', a, `${a}.evidence_id`),
+  // Premises (offline places): internal, and an agency whose referrals name them, through a finding of an
+  // investigation referred to it or an outcome of its own referral. Brand partners see only the region on outcomes.
+  premises: (s, a) =>
+    s.kind === 'AGENCY'
+      ? `(EXISTS (SELECT 1 FROM finding ${a}_f WHERE ${a}_f.premises_id = ${a}.id AND ${investigationReferredToAgency(`${a}_f.investigation_id`, `${a}_f`)})
+          OR EXISTS (SELECT 1 FROM enforcement_outcome ${a}_o JOIN referral ${a}_or ON ${a}_or.id = ${a}_o.referral_id
+                     WHERE ${a}_o.premises_id = ${a}.id AND ${sentToAgency(`${a}_or`)}))`
+      : internalOnly(s, a),
   // Principals: the enforcement team sees its colleagues (assignees); partners only themselves.
   principal: (s, a) => (s.kind === 'ALL' ? null : `${a}.id = :scopePrincipalId`),
   // API keys: administrators see all; everyone else only their own.
