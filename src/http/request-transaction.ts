@@ -1,9 +1,9 @@
 import { ApolloServerPlugin } from '@apollo/server';
-import { GraphQLError } from 'graphql';
 import { QueryRunner } from 'typeorm';
 import { RequestContext } from '../shared/context.js';
 import { serviceUnavailable } from '../shared/errors.js';
 import { isDatabaseUnavailable } from './format-error.js';
+import { currentRequest } from './request-log.js';
 
 /**
  * Runs each GraphQL operation in one database transaction on one connection, with the caller's scope
@@ -45,11 +45,17 @@ export function requestTransactionPlugin(): ApolloServerPlugin<RequestContext> {
             if (current.isTransactionActive) await current.commitTransaction();
           } catch {
             if (response.body.kind === 'single') {
+              // Formatted here, past the error formatter: the same shape, request id and Retry-After as
+              // every other SERVICE_UNAVAILABLE (operation-plugin.ts), and counted in the request's log line.
+              const request = currentRequest();
+              request?.errorCodes.push('SERVICE_UNAVAILABLE');
               response.body.singleResult.data = null;
-              response.body.singleResult.errors = [
-                new GraphQLError('The change could not be committed; nothing was kept. Retry shortly.', { extensions: { code: 'SERVICE_UNAVAILABLE' } }),
-              ];
+              response.body.singleResult.errors = [{
+                message: 'The change could not be committed; nothing was kept. Retry shortly.',
+                extensions: { code: 'SERVICE_UNAVAILABLE', ...(request ? { requestId: request.requestId } : {}) },
+              }];
               response.http.status = 503;
+              response.http.headers.set('retry-after', '1');
             }
           } finally {
             await current.release();

@@ -8,9 +8,13 @@ const ROOT = path.resolve(__dirname, '../../..');
 // `npm start` is not disturbed.
 const BUILD_DIR = path.join(ROOT, 'node_modules/.cache/eca-operations-build');
 
-/** Compiles the server as `npm run build` does, once per test file that needs a real process. */
+/**
+ * Compiles the server as `npm run build` does, once per test file that needs a real process. Without
+ * type checking (`npm run typecheck` does that): it halves the time of a step that is all CPU.
+ */
 export function buildServer(): string {
-  const result = spawnSync(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--outDir', BUILD_DIR], { cwd: ROOT, encoding: 'utf8' });
+  const tsc = path.join(ROOT, 'node_modules/typescript/bin/tsc');
+  const result = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--noCheck', '--outDir', BUILD_DIR], { cwd: ROOT, encoding: 'utf8' });
   const main = path.join(BUILD_DIR, 'src/main.js');
   if (result.status !== 0 || !fs.existsSync(main)) throw new Error(`build failed:\n${result.stdout}${result.stderr}`);
   return main;
