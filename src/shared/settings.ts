@@ -15,6 +15,8 @@ import { AgencyKind } from '../modules/agency/agency.entity.js';
  * | IDENTIFIER_ENCRYPTION_KEY | a demo key outside production | AES-256-GCM key of raw seller identifiers: 32 bytes, base64 or hex; required in production |
  * | IDENTIFIER_ENCRYPTION_KEY_ID | k1 | id of that key, stored with every value it encrypts |
  * | IDENTIFIER_ENCRYPTION_OLD_KEYS | none | retired keys still needed to decrypt older values: `id:key,id:key` |
+ * | FAST_TRACK_ACCURACY | 0.9 | reporter accuracy (confirmed / decided reports) from which a brand's reports are triaged first |
+ * | FAST_TRACK_MIN_DECIDED | 10 | decided reports (leads and listings) a brand needs before its accuracy counts |
  */
 export interface DeadlineSettings {
   acknowledgeDays: Record<AgencyKind, number>;
@@ -28,9 +30,17 @@ export interface IdentifierEncryptionSettings {
   keys: Map<string, Buffer>;
 }
 
+export interface FastTrackSettings {
+  /** Accuracy (0-1) from which a brand's reports go to the front of the triage queue. */
+  accuracy: number;
+  /** Decided reports a brand needs before its accuracy counts. */
+  minDecided: number;
+}
+
 export interface FeatureSettings {
   deadlines: DeadlineSettings;
   identifierEncryption: IdentifierEncryptionSettings;
+  fastTrack: FastTrackSettings;
 }
 
 export class SettingsError extends Error {}
@@ -89,8 +99,15 @@ export function loadFeatureSettings(env: NodeJS.ProcessEnv = process.env): Featu
     else keys.set(id, key);
   }
 
+  const accuracyRaw = get('FAST_TRACK_ACCURACY') ?? '0.9';
+  const accuracy = Number(accuracyRaw);
+  if (!/^(0(\.\d+)?|1(\.0+)?)$/.test(accuracyRaw)) problems.push(`FAST_TRACK_ACCURACY must be a share from 0 to 1 (e.g. 0.9), got "${accuracyRaw}"`);
+  const minDecidedRaw = get('FAST_TRACK_MIN_DECIDED') ?? '10';
+  const minDecided = Number(minDecidedRaw);
+  if (!/^\d+$/.test(minDecidedRaw) || minDecided < 1 || minDecided > 1_000_000) problems.push(`FAST_TRACK_MIN_DECIDED must be a whole number from 1 to 1000000, got "${minDecidedRaw}"`);
+
   if (problems.length) throw new SettingsError(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
-  return { deadlines: { acknowledgeDays, actionDays }, identifierEncryption: { currentKeyId, keys } };
+  return { deadlines: { acknowledgeDays, actionDays }, identifierEncryption: { currentKeyId, keys }, fastTrack: { accuracy, minDecided } };
 }
 
 function decodeKey(raw: string): Buffer | null {

@@ -52,6 +52,14 @@ export class Lead extends Node {
   @Column({ name: 'closed_at', type: 'timestamptz', nullable: true })
   closedAt!: Date | null;
 
+  @Field({ description: 'Reported by a brand whose reports have proven accurate (Analytics.reporterAccuracy): it goes to the front of the triage queue.' })
+  @Column({ name: 'fast_track', type: 'boolean', default: false })
+  fastTrack!: boolean;
+
+  /** Order of the triage queue (orderBy TRIAGE_PRIORITY): fast-tracked first, then by risk score. Computed by PostgreSQL. */
+  @Column({ name: 'triage_priority', type: 'int', insert: false, update: false })
+  triagePriority!: number;
+
   @Field({ description: 'Incremented on every change; pass it back as `expectedVersion`.' })
   @VersionColumn()
   version!: number;

@@ -91,12 +91,17 @@ export class LeadFilter {
 export enum LeadOrderField {
   CREATED_AT = 'CREATED_AT',
   RISK_SCORE = 'RISK_SCORE',
+  TRIAGE_PRIORITY = 'TRIAGE_PRIORITY',
 }
-registerEnumType(LeadOrderField, { name: 'LeadOrderField' });
+registerEnumType(LeadOrderField, {
+  name: 'LeadOrderField',
+  valuesConfig: { TRIAGE_PRIORITY: { description: 'The triage queue: fast-tracked reports (accurate reporters) first, then by risk score (DESC).' } },
+});
 
 export const leadSortColumns: Record<LeadOrderField, SortColumn> = {
   CREATED_AT: { column: 'created_at', property: 'createdAt' },
   RISK_SCORE: { column: 'risk_score', property: 'riskScore' },
+  TRIAGE_PRIORITY: { column: 'triage_priority', property: 'triagePriority' },
 };
 export const LEAD_DEFAULT_ORDER = { field: LeadOrderField.CREATED_AT, direction: OrderDirection.DESC };
 export const LeadOrder = OrderByInput('LeadOrder', LeadOrderField, LEAD_DEFAULT_ORDER.field);

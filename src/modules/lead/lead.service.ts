@@ -13,6 +13,7 @@ import { refuse, UserErrorCode } from '../../shared/user-error.js';
 import { Brand } from '../brand/brand.entity.js';
 import { Listing } from '../listing/listing.entity.js';
 import { Seller } from '../seller/seller.entity.js';
+import { isFastTrackReporter } from '../reporter-accuracy/reporter-accuracy.service.js';
 import { Lead } from './lead.entity.js';
 import { CloseLeadInput, LEAD_DEFAULT_ORDER, LeadFilter, LeadOrder, leadSortColumns, ReportLeadInput, TriageLeadInput } from './lead.inputs.js';
 import { LeadCloseReason, leadLifecycle, LeadSource, LeadStatus } from './lead.states.js';
@@ -30,11 +31,11 @@ export async function reportLead(ctx: RequestContext, input: ReportLeadInput): P
       const brands = input.brandIds?.length ? await requireAllVisible(tx, Brand, input.brandIds, ['input', 'brandIds']) : [{ rowId: brandIds[0] }];
       const sellers = await requireAllVisible(tx, Seller, input.sellerIds, ['input', 'sellerIds']);
       const listings = await requireAllVisible(tx, Listing, input.listingIds, ['input', 'listingIds']);
-      const lead = await createLead(tx, {
-        source: input.source ?? (brandPartner ? LeadSource.BRAND_REPORT : LeadSource.PLATFORM_DETECTION),
-        description: input.description,
-        riskScore: input.riskScore ?? 50,
-      }, { brandIds: brands.map((b) => b.rowId), sellerIds: sellers.map((s) => s.rowId), listingIds: listings.map((l) => l.rowId) });
+      const source = input.source ?? (brandPartner ? LeadSource.BRAND_REPORT : LeadSource.PLATFORM_DETECTION);
+      // A brand's report is fast-tracked when the brand's reports have proven accurate.
+      const fastTrack = source === LeadSource.BRAND_REPORT && await isFastTrackReporter(tx, brands.map((b) => b.rowId));
+      const lead = await createLead(tx, { source, description: input.description, riskScore: input.riskScore ?? 50, fastTrack },
+        { brandIds: brands.map((b) => b.rowId), sellerIds: sellers.map((s) => s.rowId), listingIds: listings.map((l) => l.rowId) });
       return lead.rowId;
     });
     return (await tx.db.findOneByOrFail(Lead, { rowId: id }));
@@ -48,11 +49,12 @@ export async function reportLead(ctx: RequestContext, input: ReportLeadInput): P
  */
 export async function createLead(
   ctx: RequestContext,
-  fields: { source: LeadSource; description: string; riskScore: number },
+  fields: { source: LeadSource; description: string; riskScore: number; fastTrack?: boolean },
   links: { brandIds: string[]; sellerIds: string[]; listingIds: string[] },
 ): Promise<Lead> {
   const lead = ctx.db.create(Lead, {
     reference: await nextReference(ctx, 'LD'),
+    fastTrack: false,
     ...fields,
     status: LeadStatus.NEW,
     closeReason: null,
@@ -67,7 +69,7 @@ export async function createLead(
   await link(ctx, 'lead_brand', 'brand_id', lead.rowId, links.brandIds);
   await link(ctx, 'lead_seller', 'seller_id', lead.rowId, links.sellerIds);
   await link(ctx, 'lead_listing', 'listing_id', lead.rowId, links.listingIds);
-  await auditChange(ctx, 'lead.reported', lead, null, { ...leadSnapshot(lead), source: lead.source, ...links });
+  await auditChange(ctx, 'lead.reported', lead, null, { ...leadSnapshot(lead), source: lead.source, fastTrack: lead.fastTrack, ...links });
   return lead;
 }
 

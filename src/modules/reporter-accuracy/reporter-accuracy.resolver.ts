@@ -1,0 +1,72 @@
+import { Arg, Ctx, Field, FieldResolver, Float, Int, ObjectType, Resolver, Root } from 'type-graphql';
+import type { RequestContext } from '../../shared/context.js';
+import { loadById } from '../../shared/data-access/scoped-query.js';
+import { ResolvedFilter } from '../analytics/analytics.sql.js';
+import { Analytics, Granularity } from '../analytics/analytics.types.js';
+import { Brand } from '../brand/brand.entity.js';
+import { accuracyOf, AccuracyCounts, bucketStarts, countsPerBrand, qualifiesForFastTrack, seriesCounts } from './reporter-accuracy.service.js';
+
+@ObjectType({ description: "Reports of a brand and how they were decided: confirmed (investigated, resolved by takedown; listing taken down) or rejected (not counterfeit, insufficient evidence; listing reinstated)." })
+export class ReportAccuracyFigures {
+  @Field(() => Int, { description: 'Leads it reported (source BRAND_REPORT).' }) leadsReported!: number;
+  @Field(() => Int) leadsConfirmed!: number;
+  @Field(() => Int) leadsRejected!: number;
+  @Field(() => Int, { description: 'Listings of its own named on those leads.' }) listingsReported!: number;
+  @Field(() => Int) listingsConfirmed!: number;
+  @Field(() => Int) listingsRejected!: number;
+  @Field(() => Float, { nullable: true, description: 'Confirmed / (confirmed + rejected), leads and listings together; null when none is decided yet.' })
+  accuracy!: number | null;
+}
+
+@ObjectType()
+export class ReportAccuracyBucket extends ReportAccuracyFigures {
+  @Field({ description: 'Start of the bucket (UTC): reports made in it, as decided now.' }) start!: Date;
+}
+
+@ObjectType({ description: "One brand's accuracy as a reporter." })
+export class BrandReporterAccuracy {
+  @Field(() => Brand) brand!: Brand;
+  @Field(() => ReportAccuracyFigures, { description: 'Reports made in the period (all time without one).' }) period!: ReportAccuracyFigures;
+  @Field(() => ReportAccuracyFigures, { description: 'All its reports.' }) allTime!: ReportAccuracyFigures;
+  @Field({ description: 'Whether its new reports are fast-tracked: all-time accuracy at least FAST_TRACK_ACCURACY over at least FAST_TRACK_MIN_DECIDED decided reports.' })
+  fastTrack!: boolean;
+  @Field(() => [ReportAccuracyBucket], { description: 'Per bucket of the period (default: the last 30 days, 26 weeks or 12 months).' }) series!: ReportAccuracyBucket[];
+}
+
+const figures = (c: AccuracyCounts): ReportAccuracyFigures => ({ ...c, accuracy: accuracyOf(c) });
+const EMPTY: AccuracyCounts = { leadsReported: 0, leadsConfirmed: 0, leadsRejected: 0, listingsReported: 0, listingsConfirmed: 0, listingsRejected: 0 };
+
+type AnalyticsRoot = Analytics & { resolved: ResolvedFilter };
+
+@Resolver(() => Analytics)
+export class ReporterAccuracyResolver {
+  @FieldResolver(() => [BrandReporterAccuracy], {
+    description: 'Per brand you may see (a brand partner: its own), the share of its reports confirmed versus rejected, over time; brands with reports only, most reports first.',
+  })
+  async reporterAccuracy(
+    @Root() root: AnalyticsRoot,
+    @Arg('granularity', () => Granularity, { defaultValue: Granularity.MONTH }) granularity: Granularity,
+    @Ctx() ctx: RequestContext,
+  ): Promise<BrandReporterAccuracy[]> {
+    const to = root.resolved.to ?? new Date();
+    const starts = bucketStarts(granularity, root.resolved.from, to);
+    const allTime = await countsPerBrand(ctx, root.resolved, false);
+    const inPeriod = root.resolved.from || root.resolved.to ? await countsPerBrand(ctx, root.resolved, true) : allTime;
+    const series = await seriesCounts(ctx, root.resolved, granularity, starts, to);
+    const brandIds = [...allTime.keys()];
+    const brands = await Promise.all(brandIds.map((id) => loadById(ctx, Brand, id)));
+    return brandIds.flatMap((id, i) => {
+      const brand = brands[i];
+      if (!brand) return [];
+      const buckets = series.get(id) ?? new Map<number, AccuracyCounts>();
+      const periodCounts = inPeriod.get(id) ?? EMPTY;
+      return [{
+        brand,
+        period: figures(periodCounts),
+        allTime: figures(allTime.get(id)!),
+        fastTrack: qualifiesForFastTrack(allTime.get(id)!),
+        series: starts.map((start) => ({ start, ...figures(buckets.get(start.getTime()) ?? EMPTY) })),
+      }];
+    }).sort((a, b) => b.allTime.leadsReported - a.allTime.leadsReported || Number(a.brand.rowId) - Number(b.brand.rowId));
+  }
+}

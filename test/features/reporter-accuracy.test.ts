@@ -1,0 +1,96 @@
+// Reporter accuracy (issue 8, point 6): the share of a brand's reports confirmed versus rejected, over
+// time, for the brand and analysts; a brand above the configured accuracy has its reports triaged first.
+import { loadFeatureSettings } from '../../src/shared/settings';
+import { mutate } from '../support/cases';
+import { createTestDatabase, TestDatabase } from '../support/database';
+import { createWorld, World } from '../support/fixtures';
+import { dataOf, startTestServer, TestServer } from '../support/server';
+
+let db: TestDatabase;
+let server: TestServer;
+let world: World;
+const previous = { accuracy: process.env.FAST_TRACK_ACCURACY, min: process.env.FAST_TRACK_MIN_DECIDED };
+
+beforeAll(async () => {
+  // Read when the schema is first built: 75 % over at least 4 decided reports.
+  process.env.FAST_TRACK_ACCURACY = '0.75';
+  process.env.FAST_TRACK_MIN_DECIDED = '4';
+  db = await createTestDatabase();
+  world = await createWorld(db.dataSource);
+  server = await startTestServer(db);
+});
+afterAll(async () => {
+  for (const [name, value] of [['FAST_TRACK_ACCURACY', previous.accuracy], ['FAST_TRACK_MIN_DECIDED', previous.min]] as const) {
+    if (value === undefined) delete process.env[name];
+    else process.env[name] = value;
+  }
+  await server.close();
+  await db.drop();
+});
+
+const report = async (token: string, description: string, extra: Record<string, unknown> = {}) =>
+  (await mutate(server, token, 'reportLead', { description, riskScore: 40, ...extra }, 'lead { id fastTrack }')).lead as { id: string; fastTrack: boolean };
+const close = (leadId: string, reason: string) => mutate(server, world.keys.investigator, 'closeLead', { leadId, reason }, 'lead { id }');
+
+const ACCURACY = `query($from: DateTimeISO) { analytics(filter: { from: $from }) { reporterAccuracy(granularity: MONTH) {
+  brand { name } fastTrack
+  period { leadsReported leadsConfirmed leadsRejected listingsReported listingsConfirmed listingsRejected accuracy }
+  allTime { leadsReported leadsConfirmed leadsRejected listingsConfirmed listingsRejected accuracy }
+  series { start leadsReported accuracy } } } }`;
+const accuracyAs = async (token: string, from?: string) => dataOf(await server.gql(token, ACCURACY, { from: from ?? null })).analytics.reporterAccuracy;
+
+describe('reporter accuracy', () => {
+  it('counts each brand\'s reports confirmed (investigated, taken down) and rejected (not counterfeit, reinstated)', async () => {
+    // Brand A: 5 reports; 3 confirmed by takedown, 1 rejected, 1 open; one listing reported, taken down.
+    const a = [];
+    for (let i = 0; i < 5; i += 1) a.push(await report(world.keys.brandA, `Alpha report ${i}`, i === 0 ? { listingIds: [world.gid.listingA1] } : {}));
+    await mutate(server, world.keys.investigator, 'takeDownListings', { listingIds: [world.gid.listingA1], reason: 'Confirmed counterfeit' }, 'listings { id }');
+    for (const lead of a.slice(0, 3)) await close(lead.id, 'RESOLVED_BY_TAKEDOWN');
+    await close(a[3].id, 'NOT_COUNTERFEIT');
+    // Brand B: 2 reports, both rejected.
+    for (const lead of [await report(world.keys.brandB, 'Beta report 1'), await report(world.keys.brandB, 'Beta report 2')]) await close(lead.id, 'INSUFFICIENT_EVIDENCE');
+
+    const all = await accuracyAs(world.keys.analyst);
+    expect(all.map((b: any) => b.brand.name)).toEqual(['Alpha', 'Beta']);
+    expect(all[0]).toMatchObject({
+      fastTrack: true,
+      allTime: { leadsReported: 5, leadsConfirmed: 3, leadsRejected: 1, listingsConfirmed: 1, listingsRejected: 0, accuracy: 0.8 },
+    });
+    expect(all[1]).toMatchObject({ fastTrack: false, allTime: { leadsReported: 2, leadsConfirmed: 0, leadsRejected: 2, accuracy: 0 } });
+    // Over time: this month's bucket holds the reports, the eleven before it none.
+    expect(all[0].series).toHaveLength(12);
+    expect(all[0].series.at(-1)).toMatchObject({ leadsReported: 5, accuracy: 0.8 });
+    expect(all[0].series[0]).toMatchObject({ leadsReported: 0, accuracy: null });
+    // A period after every report: nothing in it, the all-time figures unchanged.
+    const later = await accuracyAs(world.keys.analyst, new Date(Date.now() + 60_000).toISOString());
+    expect(later[0]).toMatchObject({ period: { leadsReported: 0, accuracy: null }, allTime: { leadsReported: 5 } });
+  });
+
+  it('shows a brand partner its own accuracy only, and an agency none of brands it does not see', async () => {
+    const a = await accuracyAs(world.keys.brandA);
+    expect(a.map((b: any) => b.brand.name)).toEqual(['Alpha']);
+    expect(a[0].allTime.accuracy).toBe(0.8);
+    expect((await accuracyAs(world.keys.brandB)).map((b: any) => b.brand.name)).toEqual(['Beta']);
+    expect(await accuracyAs(world.keys.agencyX)).toEqual([]);
+  });
+
+  it('fast-tracks the reports of an accurate brand to the front of the triage queue', async () => {
+    const fromA = await report(world.keys.brandA, 'Alpha report, fast track');
+    const fromB = await report(world.keys.brandB, 'Beta report, normal', { riskScore: 90 });
+    const byInvestigator = await report(world.keys.investigator, 'Platform detection', { brandIds: [world.gid.brandB], riskScore: 95, source: 'PLATFORM_DETECTION' });
+    expect([fromA.fastTrack, fromB.fastTrack, byInvestigator.fastTrack]).toEqual([true, false, false]);
+    const queue = dataOf(await server.gql(world.keys.investigator, `{ leads(first: 3, filter: { status: [NEW] }, orderBy: { field: TRIAGE_PRIORITY, direction: DESC }) {
+      nodes { id fastTrack riskScore } pageInfo { endCursor hasNextPage } } }`)).leads;
+    expect(queue.nodes.map((n: any) => n.id)).toEqual([fromA.id, byInvestigator.id, fromB.id]);
+    // Keyset pages through the queue.
+    const next = dataOf(await server.gql(world.keys.investigator, `query($after: String) { leads(first: 10, after: $after, filter: { status: [NEW] }, orderBy: { field: TRIAGE_PRIORITY, direction: DESC }) { nodes { id } } }`, { after: queue.pageInfo.endCursor })).leads;
+    expect(next.nodes.map((n: any) => n.id)).not.toContain(fromA.id);
+    // The brand sees that its report is fast-tracked.
+    expect(dataOf(await server.gql(world.keys.brandA, `query($id: ID!) { node(id: $id) { ... on Lead { fastTrack } } }`, { id: fromA.id })).node.fastTrack).toBe(true);
+  });
+
+  it('takes its threshold from the settings', () => {
+    expect(loadFeatureSettings({}).fastTrack).toEqual({ accuracy: 0.9, minDecided: 10 });
+    expect(() => loadFeatureSettings({ FAST_TRACK_ACCURACY: '90%', FAST_TRACK_MIN_DECIDED: '0' })).toThrow(/FAST_TRACK_ACCURACY must be a share[\s\S]*FAST_TRACK_MIN_DECIDED must be a whole number/);
+  });
+});
