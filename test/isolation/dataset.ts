@@ -7,14 +7,17 @@ import { TestServer } from '../support/server';
  * way the model allows, so that each scoped caller has records of the other tenant next to its own.
  *
  * - buildCase for brand A (referred to agency X) and brand B (referred to agency Y), acknowledged, with
- *   outcomes recorded by the agencies and a custody transfer of each evidence item;
+ *   outcomes recorded by the agencies, a custody transfer of each evidence item, an escalation of each
+ *   referral by the investigator and feedback on it by its agency;
  * - a DRAFT referral of brand A's investigation to agency Y (disclosing brand A's evidence);
  * - a lead naming both brands A and B, reported by the investigator, on the seller of both brands and
  *   a listing of each brand;
  * - one further case per brand on the seller of both brands: brand A's names the seller and its Alpha
  *   listing, brand B's names only its Beta listing (the seller stays out of agency Y's scope); each has
  *   an evidence item that is disclosed and one that is not, a finding, a custody transfer, a sent and
- *   acknowledged referral (A to X, B to Y) and an outcome with a fine.
+ *   acknowledged referral (A to X, B to Y) and an outcome with a fine; the factory is registered premises,
+ *   and both cases also found one shared warehouse, which each agency raided;
+ * - a closed seller and a new one known by its phone: a repeat-offender match with its lead (internal only).
  */
 export interface Dataset {
   world: World;
@@ -29,6 +32,13 @@ export interface Dataset {
 async function acknowledgeAndRecord(server: TestServer, agencyKey: string, referralId: string, tag: string, outcome: Record<string, unknown>) {
   await mutate(server, agencyKey, 'acknowledgeReferral', { referralId, agencyCaseReference: `AGCASE-${tag}-77` }, 'referral { id }');
   await mutate(server, agencyKey, 'recordEnforcementOutcome', { referralId, occurredAt: '2026-04-01T06:00:00Z', notes: `Outcome notes ${tag}`, ...outcome }, 'outcome { id }');
+}
+
+let shared: string | null = null;
+/** Premises found by both brands' rich cases (registered once). */
+async function sharedPremises(server: TestServer, inv: string): Promise<string> {
+  shared ??= (await mutate(server, inv, 'registerPremises', { kind: 'WAREHOUSE', region: 'CN-FJ', address: 'Shared warehouse of both brands', notes: 'Shared premises note' }, 'premises { id }')).premises.id as string;
+  return shared;
 }
 
 /** A case on the seller of both brands, with disclosed and undisclosed evidence, a finding and a fine. */
@@ -48,13 +58,20 @@ async function buildRichCase(server: TestServer, world: World, brand: 'A' | 'B',
   const disclosed = await evidence(1);
   await evidence(2); // never disclosed: internal only
   await mutate(server, inv, 'recordCustodyTransfer', { evidenceId: disclosed, toCustodian: `Rich lab ${brand}`, purpose: `Rich analysis ${brand}` }, 'evidence { id }');
-  await mutate(server, inv, 'recordFinding', { investigationId: investigation.id, kind: 'FACTORY', region: brand === 'A' ? 'CN-ZJ' : 'CN-GD', address: `Rich factory address ${brand}`, notes: `Rich finding note ${brand}` }, 'finding { id }');
+  // The factory as registered premises of its own, and a warehouse that both brands' cases found (shared premises).
+  const region = brand === 'A' ? 'CN-ZJ' : 'CN-GD';
+  const { premises } = await mutate(server, inv, 'registerPremises', { kind: 'FACTORY', region, address: `Rich factory address ${brand}`, notes: `Rich premises note ${brand}` }, 'premises { id }');
+  await mutate(server, inv, 'recordFinding', { investigationId: investigation.id, kind: 'FACTORY', region, address: `Rich factory address ${brand}`, notes: `Rich finding note ${brand}`, premisesId: premises.id }, 'finding { id }');
+  const warehouse = await sharedPremises(server, inv);
+  await mutate(server, inv, 'recordFinding', { investigationId: investigation.id, kind: 'WAREHOUSE', region: 'CN-FJ', address: 'Shared warehouse of both brands', premisesId: warehouse }, 'finding { id }');
   await mutate(server, inv, 'markInvestigationReady', { investigationId: investigation.id }, 'investigation { id }');
   const { referral } = await mutate(server, inv, 'createReferral', { investigationId: investigation.id, agencyId: agencyGid, evidenceIds: [disclosed], summary: `Rich referral summary ${brand}` }, 'referral { id }');
   await mutate(server, inv, 'sendReferral', { referralId: referral.id }, 'referral { id }');
   await acknowledgeAndRecord(server, agencyKey, referral.id, `rich-${brand}`, {
-    kind: 'FINE', fine: { amount: brand === 'A' ? 1234500 : 6789000, currency: 'CNY' },
+    kind: 'FINE', fine: { amount: brand === 'A' ? 1234500 : 6789000, currency: 'CNY' }, premisesId: premises.id,
   });
+  // Each agency raids the shared warehouse: each sees its own raid only.
+  await mutate(server, agencyKey, 'recordEnforcementOutcome', { referralId: referral.id, kind: 'RAID', occurredAt: `2026-04-0${brand === 'A' ? 2 : 3}T06:00:00Z`, arrests: 1, premisesId: warehouse, notes: `Shared raid ${brand}` }, 'outcome { id }');
   return { leadId: lead.id, investigationId: investigation.id, evidenceId: disclosed, referralId: referral.id };
 }
 
@@ -66,6 +83,12 @@ export async function buildDataset(server: TestServer, world: World): Promise<Da
   await acknowledgeAndRecord(server, world.keys.agencyY, caseB.referralId!, 'B', { kind: 'SEIZURE', arrests: 3, seizedValue: { amount: 990000, currency: 'USD' } });
   await mutate(server, inv, 'recordCustodyTransfer', { evidenceId: caseA.evidenceId, toCustodian: 'Main lab A', purpose: 'Main analysis A' }, 'evidence { id }');
   await mutate(server, inv, 'recordCustodyTransfer', { evidenceId: caseB.evidenceId, toCustodian: 'Main lab B', purpose: 'Main analysis B' }, 'evidence { id }');
+
+  // Follow-up on the sent referrals: an escalation by the investigator and the agency's feedback.
+  await mutate(server, inv, 'escalateReferral', { referralId: caseA.referralId, escalatedTo: 'Director of Agency X, +86 579 0000 0001', reason: 'Escalation reason A' }, 'escalation { id }');
+  await mutate(server, inv, 'escalateReferral', { referralId: caseB.referralId, escalatedTo: 'Director of Agency Y, +86 20 0000 0002', reason: 'Escalation reason B' }, 'escalation { id }');
+  await mutate(server, world.keys.agencyX, 'addReferralFeedback', { referralId: caseA.referralId, message: 'Feedback of agency X on case A' }, 'feedback { id }');
+  await mutate(server, world.keys.agencyY, 'addReferralFeedback', { referralId: caseB.referralId, message: 'Feedback of agency Y on case B' }, 'feedback { id }');
 
   // Brand A's investigation drafted to agency Y as well: a draft is invisible to the agency and the brand.
   const { referral: draft } = await mutate(server, inv, 'createReferral', {
@@ -79,7 +102,17 @@ export async function buildDataset(server: TestServer, world: World): Promise<Da
   }, 'lead { id }');
   await mutate(server, inv, 'triageLead', { leadId: leadAB.id, riskScore: 60, internalNotes: 'Both brands internal note' }, 'lead { id }');
 
+  shared = null;
   const richA = await buildRichCase(server, world, 'A', world.gid.agencyX, world.keys.agencyX);
   const richB = await buildRichCase(server, world, 'B', world.gid.agencyY, world.keys.agencyY);
+
+  // A repeat offender: a new shop known by the phone of a closed one (internal only: the match and its lead).
+  const { seller: closed } = await mutate(server, inv, 'createSeller', {
+    platform: 'TAOBAO', externalId: 'iso-closed', displayName: 'Closed shop of the isolation dataset', region: 'CN-ZJ', identifiers: [{ kind: 'PHONE', value: '+86 135 0000 0099' }],
+  }, 'seller { id }');
+  await mutate(server, inv, 'updateSellerStatus', { sellerId: closed.id, status: 'CLOSED', reason: 'Closed for the isolation dataset' }, 'seller { id }');
+  await mutate(server, inv, 'createSeller', {
+    platform: 'TAOBAO', externalId: 'iso-repeat', displayName: 'Repeat shop of the isolation dataset', region: 'CN-ZJ', identifiers: [{ kind: 'PHONE', value: '+86-135-0000-0099' }],
+  }, 'seller { id }');
   return { world, caseA, caseB, draftReferralAtoY: draft.id, leadAB: leadAB.id, richA, richB };
 }

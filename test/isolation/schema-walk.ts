@@ -19,6 +19,11 @@ export interface Expect {
    * record, and every number in it (totalCount, analytics figures) is 0.
    */
   nothing?: boolean;
+  /**
+   * Response key of a twin selection in the same document (the same filter naming records that do not
+   * exist): both must hold the same records and figures.
+   */
+  sameFiguresAs?: string;
   /** Why `totalCount` has that value, for messages. */
   reason?: string;
   /** Root field called with one global id: null unless that record is in scope. */
@@ -50,9 +55,12 @@ export interface Sel {
   atomic?: boolean;
   children?: Sel[];
   expect?: Expect;
-  /** Schema path of this selection, e.g. `leads.edges.node.investigation` (aliases removed). */
-  path: string;
+  /** This selection's step of its schema path: the field name (aliases removed) or `<Type>` for a fragment. */
+  seg: string;
 }
+
+/** The schema path of a selection below `prefix`, e.g. `leads.edges.node.investigation`, `node<Lead>.brands`. */
+export const pathOf = (prefix: string, sel: Sel): string => (sel.on || !prefix ? `${prefix}${sel.seg}` : `${prefix}.${sel.seg}`);
 
 export const render = (sels: Sel[]): string => sels.map(renderSel).join(' ');
 export const renderSel = (s: Sel): string => (s.children ? `${s.text} { ${render(s.children)} }` : s.text);
@@ -68,7 +76,7 @@ export const sizeOf = (s: Sel): number => {
 };
 
 const byName = <T extends { name: string }>(a: T, b: T) => a.name.localeCompare(b.name);
-const leaf = (name: string, typeName: string, path: string): Sel => ({ key: name, text: name, field: name, typeName, path: `${path}.${name}` });
+const leaf = (name: string, typeName: string): Sel => ({ key: name, text: name, field: name, typeName, seg: name });
 
 const memo = <T>(compute: (t: GraphQLNamedType) => T) => {
   const cache = new WeakMap<GraphQLNamedType, T>();
@@ -125,6 +133,12 @@ export interface FilterVariant {
   label: string;
   /** GraphQL literal of the whole argument, e.g. `{ brandIds: ["..."] }`. */
   literal: string;
+  /**
+   * For the variants naming the other tenant: the same filter naming records that do not exist. A record
+   * out of scope must be indistinguishable from one that does not exist (DESIGN.md 3): both answers must
+   * hold the same records and figures.
+   */
+  nonexistentLiteral?: string;
   kind: 'otherTenantIds' | 'allIds' | 'allEnumValues' | 'forbiddenStrings';
   inputField: string;
 }
@@ -137,6 +151,8 @@ export interface WalkerOptions {
   allIds(inputType: string, inputField: string): string[];
   /** String-list filter fields: values that belong only to records out of scope. */
   forbiddenStrings(): string[];
+  /** ID-list filter fields: well-formed ids of the right type(s) of records that do not exist. */
+  nonexistentIds(inputType: string, inputField: string): string[];
   /** Whether `nodes` lists below the root get the whole subtree too (else their own leaves only). */
   fullNestedNodes: boolean;
 }
@@ -156,19 +172,23 @@ export class SchemaWalker {
       const input = named(arg.type);
       if (!isInputObjectType(input)) continue;
       for (const f of Object.values((input as GraphQLInputObjectType).getFields()).sort(byName)) {
-        const add = (kind: FilterVariant['kind'], values: string) => {
-          if (kinds.includes(kind)) out.push({ arg: arg.name, variant: { kind, inputField: f.name, label: `${arg.name}.${f.name}:${kind}`, literal: `{ ${f.name}: ${values} }` } });
+        const add = (kind: FilterVariant['kind'], values: string, nonexistent?: string) => {
+          if (!kinds.includes(kind)) return;
+          out.push({ arg: arg.name, variant: {
+            kind, inputField: f.name, label: `${arg.name}.${f.name}:${kind}`, literal: `{ ${f.name}: ${values} }`,
+            nonexistentLiteral: nonexistent && `{ ${f.name}: ${nonexistent} }`,
+          } });
         };
         if (isIdList(f.type)) {
           const other = this.options.otherTenantIds(input.name, f.name).slice(0, 100);
-          if (other.length) add('otherTenantIds', literal(other));
+          if (other.length) add('otherTenantIds', literal(other), literal(this.options.nonexistentIds(input.name, f.name)));
           const all = this.options.allIds(input.name, f.name).slice(0, 100);
           if (all.length) add('allIds', literal(all));
         } else if (isEnumList(f.type)) {
           add('allEnumValues', `[${(named(f.type) as any).getValues().map((v: { name: string }) => v.name).join(', ')}]`);
         } else if (isStringList(f.type)) {
           const strings = this.options.forbiddenStrings().filter((s) => s.length <= 200).slice(0, 100);
-          if (strings.length) add('forbiddenStrings', literal(strings));
+          if (strings.length) add('forbiddenStrings', literal(strings), literal(['zz-isolation-test-no-such-value']));
         }
       }
     }
@@ -186,118 +206,135 @@ export class SchemaWalker {
     return parts.length ? `(${parts.join(', ')})` : '';
   }
 
-  leafFields(type: GraphQLObjectType | GraphQLInterfaceType, path: string): Sel[] {
+  leafFields(type: GraphQLObjectType | GraphQLInterfaceType): Sel[] {
     return sortedFields(type)
       .filter((f) => isLeaf(named(f.type)) && f.args.every((a) => !isNonNullType(a.type) || a.defaultValue !== undefined))
-      .map((f) => leaf(f.name, named(f.type).name, path));
+      .map((f) => leaf(f.name, named(f.type).name));
   }
 
-  /** The selection of a composite type whose records are at `level` (1 = returned by a root field). */
-  selection(type: GraphQLNamedType, level: number, path: string): Sel[] {
-    if (isInterface(type) || type instanceof GraphQLUnionType) {
-      const sels: Sel[] = [leaf('__typename', 'String', path)];
-      if (isInterface(type)) sels.push(...this.leafFields(type, path));
-      const possible = [...this.schema.getPossibleTypes(type)].sort(byName);
-      // Fields of the same name but different types in two fragments cannot be merged into one response
-      // key: those get an alias per type (e.g. `kind__Evidence`, `kind__Finding`).
-      const signatures = new Map<string, Set<string>>();
-      for (const t of possible) {
-        for (const f of Object.values(t.getFields())) signatures.set(f.name, (signatures.get(f.name) ?? new Set()).add(String(f.type)));
-      }
-      for (const t of possible) {
-        const children = this.objectSelection(t, level, `${path}<${t.name}>`).map((s) => {
-          if (!s.field || (signatures.get(s.field)?.size ?? 0) < 2) return s;
-          const key = `${s.key}__${t.name}`;
-          return { ...s, key, text: `${key}: ${s.text.replace(/^[A-Za-z0-9_]+: /, '')}` };
-        });
-        sels.push({ key: '', text: `... on ${t.name}`, on: t.name, typeName: t.name, path: `${path}<${t.name}>`, children });
-      }
-      return sels;
+  private readonly memo = new Map<string, Sel[]>();
+  private memoised(key: string, build: () => Sel[]): Sel[] {
+    let sels = this.memo.get(key);
+    if (!sels) this.memo.set(key, (sels = build()));
+    return sels;
+  }
+
+  /**
+   * The selection of a composite type whose records are at `level` (1 = returned by a root field).
+   * Selections carry no absolute path, so that the subtree of a type at a level is built once and shared.
+   */
+  selection(type: GraphQLNamedType, level: number): Sel[] {
+    return this.memoised(`sel:${type.name}:${level}`, () => {
+      if (isInterface(type) || type instanceof GraphQLUnionType) return this.fragments(type, level);
+      if (isConnectionType(type)) return this.connection(type, level, true);
+      if (isObject(type)) return this.objectSelection(type, level);
+      return [];
+    });
+  }
+
+  /** `__typename`, the interface's own leaves, and a fragment per possible type. */
+  private fragments(type: GraphQLInterfaceType | GraphQLUnionType, level: number): Sel[] {
+    const sels: Sel[] = [leaf('__typename', 'String')];
+    if (isInterface(type)) sels.push(...this.leafFields(type));
+    const possible = [...this.schema.getPossibleTypes(type)].sort(byName);
+    // Fields of the same name but different types in two fragments cannot share a response key, and
+    // composite fields of the same name would be compared pairwise by validation (costly): both get an
+    // alias per type (e.g. `kind__Evidence`, `leads__Seller`). `id` keeps its name (checked by name).
+    const signatures = new Map<string, Set<string>>();
+    for (const t of possible) {
+      for (const f of Object.values(t.getFields())) signatures.set(f.name, (signatures.get(f.name) ?? new Set()).add(String(f.type)));
     }
-    if (isConnectionType(type)) return this.connection(type, level, path, true);
-    if (isObject(type)) return this.objectSelection(type, level, path);
-    return [];
+    for (const t of possible) {
+      const children = this.objectSelection(t, level).map((s) => {
+        if (!s.field || s.field === 'id' || s.field === '__typename' || (!s.children && (signatures.get(s.field)?.size ?? 0) < 2)) return s;
+        const key = `${s.key}__${t.name}`;
+        return { ...s, key, text: `${key}: ${s.text.replace(/^[A-Za-z0-9_]+: /, '')}` };
+      });
+      sels.push({ key: '', text: `... on ${t.name}`, on: t.name, typeName: t.name, seg: `<${t.name}>`, children });
+    }
+    return sels;
   }
 
   /** One level below the deepest: only what identifies a record (and a connection's count). */
-  stub(type: GraphQLNamedType, path: string): Sel[] | null {
+  stub(type: GraphQLNamedType): Sel[] | null {
     if (isConnectionType(type)) {
       const node = connectionNodeType(type);
-      const inner = this.stub(node, `${path}.nodes`);
-      return [leaf('totalCount', 'Int', path), ...(inner ? [{ key: 'nodes', text: 'nodes', field: 'nodes', typeName: node.name, path: `${path}.nodes`, children: inner }] : [])];
+      const inner = this.stub(node);
+      return [leaf('totalCount', 'Int'), ...(inner ? [{ key: 'nodes', text: 'nodes', field: 'nodes', typeName: node.name, seg: 'nodes', children: inner }] : [])];
     }
     if (isAbstract(type)) {
       const hasId = isInterface(type) && !!type.getFields().id;
-      return [leaf('__typename', 'String', path), ...(hasId ? [leaf('id', 'ID', path)] : [])];
+      return [leaf('__typename', 'String'), ...(hasId ? [leaf('id', 'ID')] : [])];
     }
     if (isObject(type)) {
-      return type.getFields().id ? [leaf('__typename', 'String', path), leaf('id', 'ID', path)] : this.leafFields(type, path);
+      return type.getFields().id ? [leaf('__typename', 'String'), leaf('id', 'ID')] : this.leafFields(type);
     }
     return null;
   }
 
-  objectSelection(type: GraphQLObjectType, level: number, path: string): Sel[] {
-    const sels: Sel[] = [leaf('__typename', 'String', path)];
-    for (const f of sortedFields(type)) {
-      if (f.name.startsWith('__')) continue;
-      const args = this.defaultArgs(f);
-      if (args === null) {
-        this.skipped.add(`${type.name}.${f.name}`);
-        continue;
-      }
-      const t = named(f.type);
-      const p = `${path}.${f.name}`;
-      const base = { key: f.name, text: `${f.name}${args}`, field: f.name, typeName: t.name, path: p };
-      if (isLeaf(t)) sels.push(base);
-      else if (isValueType(t)) sels.push({ ...base, atomic: true, children: this.leafFields(t, p) });
-      else if (level + 1 > this.options.maxDepth) {
-        const stub = this.stub(t, p);
-        if (stub) sels.push({ ...base, children: stub, nodeType: isConnectionType(t) ? connectionNodeType(t).name : undefined });
-      } else if (isConnectionType(t)) {
-        const nodeType = connectionNodeType(t).name;
-        sels.push({ ...base, nodeType, children: this.connection(t, level + 1, p, this.options.fullNestedNodes) });
-        // The same field again under aliases, with filters naming the other tenant: nothing may match.
-        for (const { arg, variant } of this.filterVariants(f, ['otherTenantIds'])) {
-          const alias = `${f.name}__${variant.inputField}__other`;
-          const variantArgs = this.defaultArgs(f, { [arg]: variant.literal });
-          sels.push({
-            key: alias, text: `${alias}: ${f.name}${variantArgs}`, field: f.name, typeName: t.name, nodeType, path: p,
-            children: this.stub(t, p)!, expect: { nothing: true, reason: `nested ${variant.label} names only records out of scope` },
-          });
+  objectSelection(type: GraphQLObjectType, level: number): Sel[] {
+    return this.memoised(`obj:${type.name}:${level}`, () => {
+      const sels: Sel[] = [leaf('__typename', 'String')];
+      for (const f of sortedFields(type)) {
+        if (f.name.startsWith('__')) continue;
+        const args = this.defaultArgs(f);
+        if (args === null) {
+          this.skipped.add(`${type.name}.${f.name}`);
+          continue;
         }
-      } else {
-        sels.push({ ...base, children: this.selection(t, level + 1, p) });
+        const t = named(f.type);
+        const base = { key: f.name, text: `${f.name}${args}`, field: f.name, typeName: t.name, seg: f.name };
+        if (isLeaf(t)) sels.push(base);
+        else if (isValueType(t)) sels.push({ ...base, atomic: true, children: this.leafFields(t) });
+        else if (level + 1 > this.options.maxDepth) {
+          const stub = this.stub(t);
+          if (stub) sels.push({ ...base, children: stub, nodeType: isConnectionType(t) ? connectionNodeType(t).name : undefined });
+        } else if (isConnectionType(t)) {
+          const nodeType = connectionNodeType(t).name;
+          sels.push({ ...base, nodeType, children: this.connection(t, level + 1, this.options.fullNestedNodes) });
+          // The same field again under aliases, with filters naming the other tenant: nothing may match.
+          for (const { arg, variant } of this.filterVariants(f, ['otherTenantIds'])) {
+            const alias = `${f.name}__${variant.inputField}__other`;
+            const variantArgs = this.defaultArgs(f, { [arg]: variant.literal });
+            sels.push({
+              key: alias, text: `${alias}: ${f.name}${variantArgs}`, field: f.name, typeName: t.name, nodeType, seg: f.name,
+              children: this.stub(t)!, expect: { nothing: true, reason: `nested ${variant.label} names only records out of scope` },
+            });
+          }
+        } else {
+          sels.push({ ...base, children: this.selection(t, level + 1) });
+        }
       }
-    }
-    return sels;
+      return sels;
+    });
   }
 
   /** A connection's fields; edges and wrapper types do not count as levels, the nodes are at `level`. */
-  connection(type: GraphQLObjectType, level: number, path: string, fullNodes: boolean): Sel[] {
-    const sels: Sel[] = [];
-    const node = connectionNodeType(type);
-    for (const f of sortedFields(type)) {
-      const t = named(f.type);
-      const p = `${path}.${f.name}`;
-      const base = { key: f.name, text: f.name, field: f.name, typeName: t.name, path: p };
-      if (isLeaf(t)) sels.push(base);
-      else if (isValueType(t)) sels.push({ ...base, atomic: true, children: this.leafFields(t, p) });
-      else if (f.name === 'edges' && isObject(t)) {
-        const edgeSels: Sel[] = [];
-        for (const ef of sortedFields(t)) {
-          const et = named(ef.type);
-          const ep = `${p}.${ef.name}`;
-          if (isLeaf(et)) edgeSels.push(leaf(ef.name, et.name, p));
-          else edgeSels.push({ key: ef.name, text: ef.name, field: ef.name, typeName: et.name, path: ep, children: this.selection(et, level, ep) });
+  connection(type: GraphQLObjectType, level: number, fullNodes: boolean): Sel[] {
+    return this.memoised(`conn:${type.name}:${level}:${fullNodes}`, () => {
+      const sels: Sel[] = [];
+      const node = connectionNodeType(type);
+      for (const f of sortedFields(type)) {
+        const t = named(f.type);
+        const base = { key: f.name, text: f.name, field: f.name, typeName: t.name, seg: f.name };
+        if (isLeaf(t)) sels.push(base);
+        else if (isValueType(t)) sels.push({ ...base, atomic: true, children: this.leafFields(t) });
+        else if (f.name === 'edges' && isObject(t)) {
+          const edgeSels: Sel[] = [];
+          for (const ef of sortedFields(t)) {
+            const et = named(ef.type);
+            if (isLeaf(et)) edgeSels.push(leaf(ef.name, et.name));
+            else edgeSels.push({ key: ef.name, text: ef.name, field: ef.name, typeName: et.name, seg: ef.name, children: this.selection(et, level) });
+          }
+          sels.push({ ...base, children: edgeSels });
+        } else if (t === node && !fullNodes) {
+          sels.push({ ...base, children: isObject(t) ? [leaf('__typename', 'String'), ...this.leafFields(t)] : this.stub(t)! });
+        } else {
+          sels.push({ ...base, children: this.selection(t, level) });
         }
-        sels.push({ ...base, children: edgeSels });
-      } else if (t === node && !fullNodes) {
-        sels.push({ ...base, children: isObject(t) ? [leaf('__typename', 'String', p), ...this.leafFields(t, p)] : this.stub(t, p)! });
-      } else {
-        sels.push({ ...base, children: this.selection(t, level, p) });
       }
-    }
-    return sels;
+      return sels;
+    });
   }
 }
 
@@ -330,10 +367,11 @@ export function split(sel: Sel, limit: number): Sel[] {
 }
 
 /** Every schema path of a selection tree (fragments as `<Type>`), for counting what was walked. */
-export function collectPaths(sels: Sel[], into: Set<string>): Set<string> {
+export function collectPaths(sels: Sel[], into: Set<string>, prefix = ''): Set<string> {
   for (const s of sels) {
-    into.add(s.path);
-    if (s.children) collectPaths(s.children, into);
+    const path = pathOf(prefix, s);
+    into.add(path);
+    if (s.children) collectPaths(s.children, into, path);
   }
   return into;
 }
