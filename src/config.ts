@@ -19,6 +19,38 @@ export interface Config {
   identifierHashKey: string;
   introspection: boolean;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Per-document limits checked before a query runs (src/http/query-limits.ts); refused as QUERY_LIMIT_EXCEEDED. */
+  queryLimits: QueryLimits;
+  /** Per-API-key budget of query cost (src/http/rate-limit.ts); over it, RATE_LIMITED with HTTP 429. */
+  rateLimit: RateLimitConfig;
+}
+
+export interface QueryLimits {
+  /** Request bodies above this size are refused (413) before they are parsed. */
+  maxBodyBytes: number;
+  // null: the limit is off.
+  /** Characters of the query text. */
+  maxQueryChars: number | null;
+  /** Lexical tokens of the query document (graphql-js stops parsing past it). */
+  maxTokens: number | null;
+  /** Nesting of fields (fragments count as the fields they contain). */
+  maxDepth: number | null;
+  /** Aliased fields, `__typename` included. */
+  maxAliases: number | null;
+  /** Directives, anywhere in the document. */
+  maxDirectives: number | null;
+  /** Calculated cost of one operation (a connection costs `first` times its node selection). */
+  maxCost: number | null;
+}
+
+export interface RateLimitConfig {
+  /** The bucket: cost points a key may spend at once (`throttleStatus.maximumAvailable`); null: no rate limit. */
+  maximumAvailable: number | null;
+  /** Points given back per second (`throttleStatus.restoreRate`). */
+  restoreRate: number;
+  /** Shared buckets in Redis when set; in this process's memory otherwise. */
+  redisUrl?: string;
+  redisKeyPrefix: string;
 }
 
 export const DEMO_IDENTIFIER_HASH_KEY = 'demo-identifier-hash-key-do-not-use-in-production';
@@ -41,6 +73,25 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const shutdownGraceMs = integer(get('SHUTDOWN_GRACE_MS') ?? '10000', 'SHUTDOWN_GRACE_MS', 0, 600_000, problems);
   const logLevel = oneOf(get('LOG_LEVEL') ?? 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'LOG_LEVEL', problems);
   const introspection = boolean(get('GRAPHQL_INTROSPECTION') ?? (production ? 'false' : 'true'), 'GRAPHQL_INTROSPECTION', problems);
+  // Per-document limits; `off` turns one off (for trusted batch tools and test harnesses, not for a public API).
+  const queryLimits: QueryLimits = {
+    maxBodyBytes: integer(get('GRAPHQL_MAX_BODY_BYTES') ?? '1000000', 'GRAPHQL_MAX_BODY_BYTES', 1_000, 100_000_000, problems),
+    maxQueryChars: limitOrOff(get('GRAPHQL_MAX_QUERY_CHARS') ?? '10000', 'GRAPHQL_MAX_QUERY_CHARS', 100, 10_000_000, problems),
+    maxTokens: limitOrOff(get('GRAPHQL_MAX_TOKENS') ?? '2000', 'GRAPHQL_MAX_TOKENS', 50, 1_000_000, problems),
+    maxDepth: limitOrOff(get('GRAPHQL_MAX_DEPTH') ?? '8', 'GRAPHQL_MAX_DEPTH', 2, 1_000, problems),
+    maxAliases: limitOrOff(get('GRAPHQL_MAX_ALIASES') ?? '15', 'GRAPHQL_MAX_ALIASES', 0, 100_000, problems),
+    maxDirectives: limitOrOff(get('GRAPHQL_MAX_DIRECTIVES') ?? '10', 'GRAPHQL_MAX_DIRECTIVES', 0, 100_000, problems),
+    maxCost: limitOrOff(get('GRAPHQL_MAX_COST') ?? '5000', 'GRAPHQL_MAX_COST', 1, 100_000_000, problems),
+  };
+  const rateLimit: RateLimitConfig = {
+    maximumAvailable: limitOrOff(get('RATE_LIMIT_MAXIMUM_AVAILABLE') ?? '20000', 'RATE_LIMIT_MAXIMUM_AVAILABLE', 1, 1_000_000_000, problems),
+    restoreRate: integer(get('RATE_LIMIT_RESTORE_RATE') ?? '1000', 'RATE_LIMIT_RESTORE_RATE', 1, 1_000_000_000, problems),
+    redisUrl: get('REDIS_URL'),
+    redisKeyPrefix: get('REDIS_KEY_PREFIX') ?? 'eca:cost:',
+  };
+  if (rateLimit.maximumAvailable !== null && (queryLimits.maxCost === null || rateLimit.maximumAvailable < queryLimits.maxCost)) {
+    problems.push(`RATE_LIMIT_MAXIMUM_AVAILABLE (${rateLimit.maximumAvailable}) must be at least GRAPHQL_MAX_COST (${queryLimits.maxCost ?? 'off'}): a query over the bucket could never run`);
+  }
 
   // Values of secrets are never repeated in messages: they end up in terminals and log collectors.
   const databaseUrl = get('DATABASE_URL');
@@ -62,6 +113,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     problems.push(`IDENTIFIER_HASH_KEY must be at least 32 characters long (it has ${identifierHashKey.length})`);
   }
 
+  if (rateLimit.redisUrl) {
+    const url = parseUrl(rateLimit.redisUrl);
+    if (!url || !['redis:', 'rediss:'].includes(url.protocol) || !url.hostname) problems.push('REDIS_URL must be a URL such as redis://host:6379 or rediss://user:password@host:6380/0');
+  }
+
   if (problems.length) throw new ConfigError(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
   return {
     nodeEnv,
@@ -75,12 +131,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     identifierHashKey,
     introspection,
     logLevel,
+    queryLimits,
+    rateLimit,
   };
 }
 
 function integer(raw: string, name: string, min: number, max: number, problems: string[]): number {
   const value = Number(raw);
   if (!/^\d+$/.test(raw) || value < min || value > max) problems.push(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
+  return value;
+}
+
+/** A limit: a whole number in range, or `off` (null). */
+function limitOrOff(raw: string, name: string, min: number, max: number, problems: string[]): number | null {
+  if (raw === 'off') return null;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || value < min || value > max) problems.push(`${name} must be a whole number from ${min} to ${max}, or off, got "${raw}"`);
   return value;
 }
 

@@ -11,11 +11,14 @@ import { LoaderRegistry } from '../shared/data-access/loader-registry.js';
 import { serviceUnavailable, unauthenticated } from '../shared/errors.js';
 import { authenticate } from '../modules/principal/principal.service.js';
 import { buildAppSchema } from '../schema.js';
+import { afterGate, bindBucketKey, costPlugin } from './cost-plugin.js';
 import { errorFormatter, isDatabaseUnavailable } from './format-error.js';
 import { graphiqlRouter } from './graphiql.js';
 import { dashboardRouter } from '../modules/analytics/dashboard.js';
 import { Metrics } from './metrics.js';
 import { operationPlugin } from './operation-plugin.js';
+import { limitMessage, limitRules, QUERY_LIMIT_EXCEEDED } from './query-limits.js';
+import { bucketKeyOf, createCostBuckets, RedisCostBuckets } from './rate-limit.js';
 import { requestTransactionPlugin } from './request-transaction.js';
 import { enterRequestScope, observeRequests, recordOf } from './request-log.js';
 
@@ -27,7 +30,12 @@ export interface App {
   beginDraining(): void;
 }
 
-export const MAX_BODY_BYTES = 1_000_000;
+/** An error answered by the HTTP layer itself (before or outside GraphQL), in the shape GraphQL clients read. */
+function answerError(res: express.Response, status: number, code: string, message: string, extensions: Record<string, unknown> = {}): void {
+  const record = recordOf(res);
+  record.errorCodes.push(code);
+  res.status(status).json({ errors: [{ message, extensions: { code, ...extensions, requestId: record.requestId } }] });
+}
 
 export async function createApp(dataSource: DataSource, config: Config, logger: Logger): Promise<App> {
   const metrics = new Metrics(dataSource);
@@ -38,14 +46,31 @@ export async function createApp(dataSource: DataSource, config: Config, logger: 
   const closeAfterAnswer = (res: express.Response) => {
     if (!res.headersSent) res.setHeader('connection', 'close');
   };
+  const limits = config.queryLimits;
+  const schema = await buildAppSchema();
+  const buckets = createCostBuckets(config.rateLimit, logger);
+  if (buckets instanceof RedisCostBuckets && !(await buckets.ready())) {
+    logger.warn('Redis not reachable yet: rate limit buckets kept in memory until it is');
+  }
+  const cost = costPlugin(schema, limits.maxCost, buckets);
   const apollo = new ApolloServer<RequestContext>({
-    schema: await buildAppSchema(),
+    schema,
+    // Explicit, from GRAPHQL_INTROSPECTION (off by default in production), never Apollo's NODE_ENV guess.
     introspection: config.introspection,
     includeStacktraceInErrorResponses: false,
-    hideSchemaDetailsFromClientErrors: config.nodeEnv === 'production',
+    // "Did you mean" hints are removed per caller in formatError: internal roles keep them.
+    hideSchemaDetailsFromClientErrors: false,
     formatError: errorFormatter(logger),
     csrfPrevention: true,
-    plugins: [operationPlugin(metrics), requestTransactionPlugin()],
+    // One operation per request: a batch would multiply every limit below by its length.
+    allowBatchedHttpRequests: false,
+    // Query limits (query-limits.ts): tokens while parsing, depth, aliases and directives while validating,
+    // selections after fragment expansion (fragment bombs), cost per request in the cost plugin.
+    parseOptions: limits.maxTokens === null ? {} : { maxTokens: limits.maxTokens },
+    validationRules: limitRules(limits),
+    maxRecursiveSelections: limits.maxTokens === null ? false : Math.max(10_000, 5 * limits.maxTokens),
+    // The cost is priced and charged before the transaction plugin takes a database connection.
+    plugins: [operationPlugin(metrics), cost.plugin, afterGate(cost.admit, requestTransactionPlugin())],
     // Apollo's own messages as JSON lines in the same log.
     logger,
     // main.ts handles SIGTERM and stops Apollo once requests in flight are done; Apollo's own handler
@@ -88,7 +113,9 @@ export async function createApp(dataSource: DataSource, config: Config, logger: 
   app.use(dashboardRouter());
   app.use(
     '/graphql',
-    express.json({ limit: MAX_BODY_BYTES }),
+    // Bodies over the limit are refused (413) from their content-length, before being read or parsed.
+    express.json({ limit: limits.maxBodyBytes }),
+    refuseUnreadableRequests(limits.maxQueryChars, logger),
     enterRequestScope,
     expressMiddleware(apollo, {
       context: async ({ req, res }): Promise<RequestContext> => {
@@ -102,7 +129,7 @@ export async function createApp(dataSource: DataSource, config: Config, logger: 
         });
         if (!principal) throw unauthenticated('The API key is unknown or revoked.');
         recordOf(res).principal = { id: principal.globalId, role: principal.role };
-        return {
+        const context: RequestContext = {
           requestId: res.locals.requestId,
           principal,
           scope: scopeOf(principal),
@@ -111,6 +138,8 @@ export async function createApp(dataSource: DataSource, config: Config, logger: 
           config,
           loaders: new LoaderRegistry(),
         };
+        bindBucketKey(context, bucketKeyOf(token));
+        return context;
       },
     }),
   );
@@ -118,14 +147,13 @@ export async function createApp(dataSource: DataSource, config: Config, logger: 
   app.use((error: { type?: string; status?: number }, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
     const status = error.status && error.status >= 400 && error.status < 500 ? error.status : 500;
     const message =
-      error.type === 'entity.too.large' ? `The request body is larger than ${MAX_BODY_BYTES} bytes.` :
+      error.type === 'entity.too.large' ? `The request body is larger than ${limits.maxBodyBytes} bytes.` :
       error.type === 'entity.parse.failed' ? 'The request body is not valid JSON.' :
+      error.type === 'encoding.unsupported' || error.type === 'charset.unsupported' ? 'The request body must be UTF-8 JSON.' :
       status < 500 ? 'The request could not be read.' : 'Internal error.';
     const code = status < 500 ? 'BAD_REQUEST' : 'INTERNAL_SERVER_ERROR';
-    const { requestId } = recordOf(res);
-    if (status === 500) logger.error({ err: error, requestId }, 'unhandled HTTP error');
-    recordOf(res).errorCodes.push(code);
-    res.status(status).json({ errors: [{ message, extensions: { code, requestId } }] });
+    if (status === 500) logger.error({ err: error, requestId: recordOf(res).requestId }, 'unhandled HTTP error');
+    answerError(res, status, code, message);
   });
   return {
     app,
@@ -135,5 +163,25 @@ export async function createApp(dataSource: DataSource, config: Config, logger: 
       draining = true;
       inFlight.forEach(closeAfterAnswer);
     },
+  };
+}
+
+/**
+ * Before GraphQL: a POST whose body is not JSON (415: Apollo would otherwise answer 500 for a body it
+ * was not given) and a query text over the character limit (400 QUERY_LIMIT_EXCEEDED, before parsing).
+ */
+function refuseUnreadableRequests(maxQueryChars: number | null, logger: Logger): express.RequestHandler {
+  return (req, res, next) => {
+    if (req.method === 'POST' && !req.is('application/json')) {
+      answerError(res, 415, 'BAD_REQUEST', 'Send the GraphQL request as JSON, with "content-type: application/json".');
+      return;
+    }
+    const query = req.method === 'POST' ? (req.body as { query?: unknown } | undefined)?.query : req.query.query;
+    if (maxQueryChars !== null && typeof query === 'string' && query.length > maxQueryChars) {
+      logger.info({ requestId: recordOf(res).requestId, limit: 'characters', detail: `${query.length} characters, limit ${maxQueryChars}` }, 'query refused by a limit');
+      answerError(res, 400, QUERY_LIMIT_EXCEEDED, limitMessage('characters'), { limit: 'characters' });
+      return;
+    }
+    next();
   };
 }

@@ -15,6 +15,8 @@ export interface RequestRecord {
   principal?: { id: string; role: string };
   /** `extensions.code` of every error returned. */
   errorCodes: string[];
+  /** Calculated cost of the operation (cost-plugin.ts), once priced. */
+  cost?: number;
 }
 
 const scope = new AsyncLocalStorage<RequestRecord>();
@@ -60,6 +62,7 @@ export function observeRequests(logger: Logger, metrics: Metrics) {
         operation: record.operation,
         operationType: record.operationType,
         principal: record.principal,
+        cost: record.cost,
         outcome: !finished ? 'aborted' : failed ? 'error' : 'ok',
         errorCodes: record.errorCodes.length ? [...new Set(record.errorCodes)] : undefined,
       };

@@ -22,6 +22,16 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
+/**
+ * Overrides for a test harness that sends documents far beyond what a client may (the generated isolation
+ * walk batches thousands of paths under aliases into 60 kB documents): every query limit and the rate
+ * limit off. Not for tests of ordinary client behaviour, which run with the defaults.
+ */
+export const NO_QUERY_LIMITS: Record<string, string> = {
+  GRAPHQL_MAX_QUERY_CHARS: 'off', GRAPHQL_MAX_TOKENS: 'off', GRAPHQL_MAX_DEPTH: 'off', GRAPHQL_MAX_ALIASES: 'off',
+  GRAPHQL_MAX_DIRECTIVES: 'off', GRAPHQL_MAX_COST: 'off', RATE_LIMIT_MAXIMUM_AVAILABLE: 'off', GRAPHQL_MAX_BODY_BYTES: '10000000',
+};
+
 export const testConfig = (overrides: Record<string, string> = {}): Config =>
   loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ...overrides });
 
