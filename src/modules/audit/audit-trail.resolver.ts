@@ -62,6 +62,23 @@ export class AuditTrailResolver {
     return toGlobalId(event.entityType, event.entityId);
   }
 
+  // The chain's position and hashes link to the events before and after, usually other tenants': a
+  // partner or an agency would learn from them how much others did in between. Internal roles only.
+  @FieldResolver(() => String, { nullable: true, description: 'Position in the whole audit chain, in commit order (internal roles only).' })
+  seq(@Root() event: AuditEvent, @Ctx() ctx: RequestContext): string | null {
+    return isInternal(ctx.principal.role) ? event.seq : null;
+  }
+
+  @FieldResolver(() => String, { nullable: true, description: 'Hash of the previous event of the chain (internal roles only).' })
+  prevHash(@Root() event: AuditEvent, @Ctx() ctx: RequestContext): string | null {
+    return isInternal(ctx.principal.role) ? event.prevHash : null;
+  }
+
+  @FieldResolver(() => String, { nullable: true, description: 'Hash over this event and the previous hash (internal roles only).' })
+  hash(@Root() event: AuditEvent, @Ctx() ctx: RequestContext): string | null {
+    return isInternal(ctx.principal.role) ? event.hash : null;
+  }
+
   // Who acted and the recorded values can name investigators and internal fields: internal roles only.
   @FieldResolver(() => String, { nullable: true, description: 'Who acted (internal roles only).' })
   actorLabel(@Root() event: AuditEvent, @Ctx() ctx: RequestContext): string | null {

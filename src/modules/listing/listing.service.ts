@@ -6,23 +6,32 @@ import { decodeIdOf } from '../../shared/relay/global-id.js';
 import { Seller } from '../seller/seller.entity.js';
 import { addStrike } from '../seller/seller.service.js';
 import { listingLifecycle } from './listing.states.js';
-import { whereDateRange, whereIdIn, whereIn } from '../../shared/data-access/filters.js';
-import { lockForChange, ParentLink, scopedQuery, updateVersioned } from '../../shared/data-access/scoped-query.js';
+import { whereDateRange, whereIn } from '../../shared/data-access/filters.js';
+import { lockForChange, ParentLink, scopedQuery, updateVersioned, whereExists } from '../../shared/data-access/scoped-query.js';
+import { Brand } from '../brand/brand.entity.js';
 import { ConnectionArgs, loadChildPage, paginate } from '../../shared/relay/connection.js';
 import { toOrdering } from '../../shared/relay/ordering.js';
 import { Listing, ListingStatus } from './listing.entity.js';
 import { LISTING_DEFAULT_ORDER, ListingFilter, ListingOrder, listingSortColumns, ReinstateListingInput, TakeDownListingsInput } from './listing.inputs.js';
 
-function applyListingFilter(qb: SelectQueryBuilder<Listing>, filter: ListingFilter | undefined) {
+function applyListingFilter(ctx: RequestContext, qb: SelectQueryBuilder<Listing>, filter: ListingFilter | undefined) {
   whereIn(qb, 'status', filter?.status);
-  whereIdIn(qb, 'brand_id', 'Brand', filter?.brandIds, 'filter.brandIds');
-  whereIdIn(qb, 'seller_id', 'Seller', filter?.sellerIds, 'filter.sellerIds');
+  // Through the brand's and the seller's own scope: filtering on a record one may not see finds nothing,
+  // exactly as filtering on one that does not exist (else a filter would reveal who sells a listing).
+  if (filter?.brandIds) {
+    const ids = filter.brandIds.map((id) => decodeIdOf('Brand', id, 'filter.brandIds'));
+    whereExists(ctx, qb, Brand, 'fb', (sub) => whereIn(sub.andWhere('fb.id = t.brand_id'), 'id', ids, 'fb'));
+  }
+  if (filter?.sellerIds) {
+    const ids = filter.sellerIds.map((id) => decodeIdOf('Seller', id, 'filter.sellerIds'));
+    whereExists(ctx, qb, Seller, 'fs', (sub) => whereIn(sub.andWhere('fs.id = t.seller_id'), 'id', ids, 'fs'));
+  }
   whereDateRange(qb, 'created_at', filter?.createdAt);
   return qb;
 }
 
 export function listListings(ctx: RequestContext, filter: ListingFilter | undefined, orderBy: ListingOrder | undefined, args: ConnectionArgs) {
-  return paginate(applyListingFilter(scopedQuery(ctx, Listing), filter), toOrdering(listingSortColumns, orderBy, LISTING_DEFAULT_ORDER), args);
+  return paginate(applyListingFilter(ctx, scopedQuery(ctx, Listing), filter), toOrdering(listingSortColumns, orderBy, LISTING_DEFAULT_ORDER), args);
 }
 
 /** The listings of one parent (a brand, a seller, a lead), batched across parents. */
@@ -40,7 +49,7 @@ export function listingsOf(
     parentId,
     ordering: toOrdering(listingSortColumns, orderBy, LISTING_DEFAULT_ORDER),
     args,
-    filter: filter && { key: JSON.stringify(filter), apply: (qb) => applyListingFilter(qb, filter) },
+    filter: filter && { key: JSON.stringify(filter), apply: (qb) => applyListingFilter(ctx, qb, filter) },
   });
 }
 

@@ -5,7 +5,7 @@ import { Column, Entity, PrimaryColumn } from 'typeorm';
 @ObjectType({ description: 'One recorded change: who did what, when, to which record.' })
 @Entity('audit_event')
 export class AuditEvent {
-  @Field(() => String, { description: 'Position in the whole audit chain (commit order).' })
+  /** Position in the whole chain (commit order); exposed to internal roles by the audit resolver. */
   @PrimaryColumn({ type: 'bigint', generated: 'identity' })
   seq!: string;
 
@@ -40,11 +40,9 @@ export class AuditEvent {
   @Column({ name: 'request_id', type: 'text', nullable: true })
   requestId!: string | null;
 
-  @Field()
   @Column({ name: 'prev_hash', type: 'text' })
   prevHash!: string;
 
-  @Field()
   @Column({ type: 'text' })
   hash!: string;
 }
