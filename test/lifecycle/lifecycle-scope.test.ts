@@ -232,7 +232,8 @@ describe('node, nodes and auditTrail with the other tenant\'s ids', () => {
     const missing = Buffer.from('Referral:987654321').toString('base64url');
     const asMissing = await server.gql(world.keys.agencyX, NODE, { id: missing, ids: [missing] });
     const asHidden = await server.gql(world.keys.agencyX, NODE, { id: id.refAY, ids: [id.refAY] });
-    expect(asHidden.body).toEqual(asMissing.body);
+    // The whole answer but the rate-limit bucket level, which drains between the two requests.
+    expect({ data: asHidden.body.data, errors: asHidden.body.errors }).toEqual({ data: asMissing.body.data, errors: asMissing.body.errors });
     expect(asHidden.status).toBe(asMissing.status);
   });
 });
