@@ -15,6 +15,7 @@ import { ReferralChange } from './modules/referral/referral-change.entity.js';
 import { ReferralEscalation } from './modules/referral/referral-escalation.entity.js';
 import { ReferralFeedback } from './modules/referral/referral-feedback.entity.js';
 import { Referral } from './modules/referral/referral.entity.js';
+import { JointOperation } from './modules/joint-operation/joint-operation.entity.js';
 import { Premises } from './modules/premises/premises.entity.js';
 import { RepeatOffenderMatch } from './modules/repeat-offender/repeat-offender-match.entity.js';
 import { SellerIdentifier } from './modules/seller/seller-identifier.entity.js';
@@ -23,5 +24,5 @@ import { Seller } from './modules/seller/seller.entity.js';
 export const entities = [
   Brand, Trademark, Agency, Seller, SellerIdentifier, Listing, Principal, ApiKey, AuditEvent,
   Lead, Investigation, Finding, Evidence, CustodyTransfer, Referral, EnforcementOutcome, ReferralChange,
-  ReferralEscalation, ReferralFeedback, RepeatOffenderMatch, Premises,
+  ReferralEscalation, ReferralFeedback, RepeatOffenderMatch, Premises, JointOperation,
 ];

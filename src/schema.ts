@@ -19,6 +19,7 @@ import { NodeResolver } from './modules/node/node.resolver.js';
 import { ApiKeyResolver, PrincipalResolver } from './modules/principal/principal.resolver.js';
 import { LeadOtherBrandCaseCountResolver, SellerOtherBrandCaseCountResolver } from './modules/cross-brand-signal/other-brand-case-count.js';
 import { FindingPremisesResolver, OutcomePremisesResolver, PremisesResolver } from './modules/premises/premises.resolver.js';
+import { JointOperationResolver, OutcomeJointOperationResolver } from './modules/joint-operation/joint-operation.resolver.js';
 import { ReporterAccuracyResolver } from './modules/reporter-accuracy/reporter-accuracy.resolver.js';
 import { LeadRepeatOffenderMatchResolver, RepeatOffenderMatchResolver } from './modules/repeat-offender/repeat-offender-match.resolver.js';
 import { SellerIdentifierResolver, SellerResolver } from './modules/seller/seller.resolver.js';
@@ -48,6 +49,8 @@ const resolvers: NonEmptyArray<Function> = [
   FindingPremisesResolver,
   OutcomePremisesResolver,
   ReporterAccuracyResolver,
+  JointOperationResolver,
+  OutcomeJointOperationResolver,
   AuditTrailResolver,
   ...analyticsResolvers,
 ];

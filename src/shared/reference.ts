@@ -1,6 +1,6 @@
 import { RequestContext } from './context.js';
 
-export type ReferencePrefix = 'LD' | 'INV' | 'REF';
+export type ReferencePrefix = 'LD' | 'INV' | 'REF' | 'OP';
 
 /**
  * The next human-readable reference, e.g. LD-2026-000123. The counter row of the prefix and year is

@@ -1,6 +1,6 @@
 import { buildCase, CaseIds, mutate, sha } from '../support/cases';
 import { createWorld, World } from '../support/fixtures';
-import { TestServer } from '../support/server';
+import { dataOf, TestServer } from '../support/server';
 
 /**
  * The dataset of the generated isolation test: two brands and two agencies whose cases cross in every
@@ -8,7 +8,8 @@ import { TestServer } from '../support/server';
  *
  * - buildCase for brand A (referred to agency X) and brand B (referred to agency Y), acknowledged, with
  *   outcomes recorded by the agencies, a custody transfer of each evidence item, an escalation of each
- *   referral by the investigator and feedback on it by its agency;
+ *   referral by the investigator and feedback on it by its agency, and one joint operation grouping the
+ *   main outcomes of both agencies;
  * - a DRAFT referral of brand A's investigation to agency Y (disclosing brand A's evidence);
  * - a lead naming both brands A and B, reported by the investigator, on the seller of both brands and
  *   a listing of each brand;
@@ -89,6 +90,14 @@ export async function buildDataset(server: TestServer, world: World): Promise<Da
   await mutate(server, inv, 'escalateReferral', { referralId: caseB.referralId, escalatedTo: 'Director of Agency Y, +86 20 0000 0002', reason: 'Escalation reason B' }, 'escalation { id }');
   await mutate(server, world.keys.agencyX, 'addReferralFeedback', { referralId: caseA.referralId, message: 'Feedback of agency X on case A' }, 'feedback { id }');
   await mutate(server, world.keys.agencyY, 'addReferralFeedback', { referralId: caseB.referralId, message: 'Feedback of agency Y on case B' }, 'feedback { id }');
+
+  // One joint operation of both agencies: the main raid of agency X and seizure of agency Y.
+  const outcomeOf = async (referralId: string) =>
+    dataOf(await server.gql(inv, `query($id: ID!) { node(id: $id) { ... on Referral { outcomes { id } } } }`, { id: referralId })).node.outcomes[0].id as string;
+  await mutate(server, inv, 'createJointOperation', {
+    name: 'Joint operation of agencies X and Y', outcomeIds: [await outcomeOf(caseA.referralId!), await outcomeOf(caseB.referralId!)],
+    seizedValue: { amount: 13000000, currency: 'CNY' }, valuationMethod: 'MARKET_PRICE', valuationNote: 'Joint valuation note',
+  }, 'operation { id }');
 
   // Brand A's investigation drafted to agency Y as well: a draft is invisible to the agency and the brand.
   const { referral: draft } = await mutate(server, inv, 'createReferral', {

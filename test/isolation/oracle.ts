@@ -62,8 +62,8 @@ export interface CallerScope {
 
 // Brand partner (DESIGN.md 3): its brand and trademarks; listings claiming it; leads naming it; the
 // sellers of its listings and on its leads; the investigations, non-draft referrals, their outcomes and
-// feed entries behind its leads (not their escalations and feedback: internal and the agency's); agencies
-// (public); itself and its own API keys. Nothing else.
+// feed entries behind its leads (not their escalations and feedback: internal and the agency's), the joint
+// operations of those outcomes; agencies (public); itself and its own API keys. Nothing else.
 const BRAND_SQL = `
 WITH
   b_leads AS (SELECT lead_id AS id FROM lead_brand WHERE brand_id = $2),
@@ -81,14 +81,16 @@ UNION ALL SELECT 'Investigation', id::text FROM b_investigations
 UNION ALL SELECT 'Referral', id::text FROM b_referrals
 UNION ALL SELECT 'EnforcementOutcome', id::text FROM enforcement_outcome WHERE referral_id IN (SELECT id FROM b_referrals)
 UNION ALL SELECT 'ReferralChange', seq::text FROM referral_change WHERE referral_id IN (SELECT id FROM b_referrals)
+UNION ALL SELECT 'JointOperation', operation_id::text FROM enforcement_outcome WHERE referral_id IN (SELECT id FROM b_referrals) AND operation_id IS NOT NULL
 UNION ALL SELECT 'Principal', id::text FROM principal WHERE id = $1
 UNION ALL SELECT 'ApiKey', id::text FROM api_key WHERE principal_id = $1`;
 
-// Agency liaison (DESIGN.md 3): non-draft referrals sent to its agency, their outcomes, feed entries,
-// escalations and feedback, the evidence disclosed on them with its custody transfers; the investigations
-// behind them with their findings; the premises those findings and outcomes name; the leads of those
-// investigations and the sellers, listings and brands on those leads (and the trademarks of those brands);
-// agencies (public); itself and its own API keys. Nothing else.
+// Agency liaison (DESIGN.md 3): non-draft referrals sent to its agency, their outcomes (and the joint
+// operations they are part of), feed entries, escalations and feedback, the evidence disclosed on them
+// with its custody transfers; the investigations behind them with their findings; the premises those
+// findings and outcomes name; the leads of those investigations and the sellers, listings and brands on
+// those leads (and the trademarks of those brands); agencies (public); itself and its own API keys.
+// Nothing else.
 const AGENCY_SQL = `
 WITH
   a_referrals AS (SELECT id, investigation_id FROM referral WHERE agency_id = $2 AND status <> 'DRAFT'),
@@ -104,6 +106,7 @@ UNION ALL SELECT 'Evidence', id::text FROM a_evidence
 UNION ALL SELECT 'CustodyTransfer', id::text FROM custody_transfer WHERE evidence_id IN (SELECT id FROM a_evidence)
 UNION ALL SELECT 'EnforcementOutcome', id::text FROM enforcement_outcome WHERE referral_id IN (SELECT id FROM a_referrals)
 UNION ALL SELECT 'ReferralChange', seq::text FROM referral_change WHERE referral_id IN (SELECT id FROM a_referrals)
+UNION ALL SELECT 'JointOperation', operation_id::text FROM enforcement_outcome WHERE referral_id IN (SELECT id FROM a_referrals) AND operation_id IS NOT NULL
 UNION ALL SELECT 'ReferralEscalation', id::text FROM referral_escalation WHERE referral_id IN (SELECT id FROM a_referrals)
 UNION ALL SELECT 'ReferralFeedback', id::text FROM referral_feedback WHERE referral_id IN (SELECT id FROM a_referrals)
 UNION ALL SELECT 'Premises', premises_id::text FROM finding WHERE investigation_id IN (SELECT id FROM a_investigations) AND premises_id IS NOT NULL

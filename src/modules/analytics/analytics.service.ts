@@ -88,14 +88,22 @@ export async function enforcementFunnel(ctx: RequestContext, filter: ResolvedFil
 // ---------------------------------------------------------------------------------------------------
 // Outcome totals, over the outcomes that occurred in the period.
 
-/** One row per outcome of the filter, with the columns the totals need and `investigation_id`. */
+/**
+ * One row per outcome of the filter, with the columns the totals need and `investigation_id`. The seized
+ * value of an outcome that is part of a joint operation is the operation's agreed value, carried by one of
+ * its outcomes in the filter (the first to occur) and by none of the others: counted once.
+ */
 function filteredOutcomes(s: Statement): string {
   const o = 'o';
   const r = 'o_referral';
+  const op = 'o_operation';
+  const once = (column: string) =>
+    `CASE WHEN ${o}.operation_id IS NULL THEN ${o}.${column} WHEN row_number() OVER (PARTITION BY ${o}.operation_id ORDER BY ${o}.occurred_at, ${o}.id) = 1 THEN ${op}.${column} END`;
   const qb = s.scoped(EnforcementOutcome, o)
     .innerJoin('referral', r, `${r}.id = ${o}.referral_id`)
+    .leftJoin('joint_operation', op, `${op}.id = ${o}.operation_id`)
     .select([`${o}.kind AS kind`, `${o}.arrests AS arrests`, `${o}.dens_destroyed AS dens_destroyed`, `${o}.convictions AS convictions`,
-      `${o}.seized_value_amount AS seized_amount`, `${o}.seized_value_currency AS seized_currency`, `${o}.fine_amount AS fine_amount`,
+      `${once('seized_value_amount')} AS seized_amount`, `${once('seized_value_currency')} AS seized_currency`, `${o}.fine_amount AS fine_amount`,
       `${o}.fine_currency AS fine_currency`, `${r}.investigation_id AS investigation_id`, `${o}.occurred_at AS occurred_at`])
     .andWhere([...inPeriod(s, `${o}.occurred_at`), referralConditions(s, r)].join(' AND ') || 'TRUE');
   return s.derived(qb);

@@ -2,7 +2,7 @@ import { Field, Int, ObjectType } from 'type-graphql';
 import { Column, Entity } from 'typeorm';
 import { Money } from '../../shared/money/money.js';
 import { Node } from '../../shared/relay/node.js';
-import { OutcomeKind } from './referral.states.js';
+import { OutcomeKind, ValuationMethod } from './referral.states.js';
 
 @ObjectType({ implements: Node, description: 'What an agency reported back on a referral.' })
 @Entity('enforcement_outcome')
@@ -51,6 +51,14 @@ export class EnforcementOutcome extends Node {
 
   @Column({ name: 'premises_id', type: 'bigint', nullable: true })
   premisesId!: string | null;
+
+  /** The joint operation it is part of: analytics count the operation's agreed seized value instead of this one's. */
+  @Column({ name: 'operation_id', type: 'bigint', nullable: true })
+  operationId!: string | null;
+
+  @Field(() => ValuationMethod, { nullable: true, description: 'How `seizedValue` was arrived at.' })
+  @Column({ name: 'valuation_method', type: 'text', nullable: true })
+  valuationMethod!: ValuationMethod | null;
 
   @Field(() => String, { nullable: true, description: 'ISO 3166-2 region of the premises where it happened: the only detail of the place shown to brand partners.' })
   @Column({ type: 'text', nullable: true })

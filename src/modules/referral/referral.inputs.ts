@@ -4,7 +4,7 @@ import { DateRangeInput } from '../../shared/data-access/filters.js';
 import { MoneyInput } from '../../shared/money/money.js';
 import { OrderDirection } from '../../shared/relay/connection.js';
 import { OrderByInput, SortColumn } from '../../shared/relay/ordering.js';
-import { OutcomeKind, ReferralStatus } from './referral.states.js';
+import { OutcomeKind, ReferralStatus, ValuationMethod } from './referral.states.js';
 
 @InputType()
 export class CreateReferralInput {
@@ -85,6 +85,9 @@ export class RecordEnforcementOutcomeInput {
 
   @Field(() => MoneyInput, { nullable: true })
   seizedValue?: MoneyInput | null;
+
+  @Field(() => ValuationMethod, { nullable: true, description: 'How the seized value was arrived at (with `seizedValue` only).' })
+  valuationMethod?: ValuationMethod | null;
 
   @Field(() => MoneyInput, { nullable: true })
   fine?: MoneyInput | null;

@@ -137,6 +137,7 @@ export async function recordEnforcementOutcome(ctx: RequestContext, input: Recor
   if (input.occurredAt.getTime() > Date.now() + 5 * 60_000) refuse(UserErrorCode.INVALID, 'occurredAt is in the future.', ['input', 'occurredAt']);
   if (input.kind === OutcomeKind.CONVICTION && input.convictions < 1) refuse(UserErrorCode.INVALID, 'A CONVICTION outcome needs convictions of at least 1.', ['input', 'convictions']);
   if (input.kind === OutcomeKind.FINE && !input.fine) refuse(UserErrorCode.INVALID, 'A FINE outcome needs the fine amount.', ['input', 'fine']);
+  if (input.valuationMethod && !input.seizedValue) refuse(UserErrorCode.INVALID, 'A valuation method goes with a seized value.', ['input', 'valuationMethod']);
   return inTransaction(ctx, async (tx) => {
     const { id } = await onceForKey(tx, 'recordEnforcementOutcome', input.idempotencyKey, input, async () => {
       const referral = await lockReferral(tx, input);
@@ -151,12 +152,13 @@ export async function recordEnforcementOutcome(ctx: RequestContext, input: Recor
         convictions: input.convictions, seizedValueAmount: input.seizedValue ? String(input.seizedValue.amount) : null,
         seizedValueCurrency: input.seizedValue?.currency ?? null, fineAmount: input.fine ? String(input.fine.amount) : null,
         fineCurrency: input.fine?.currency ?? null, notes: input.notes ?? null, recordedById: tx.principal.rowId,
-        premisesId: premises?.rowId ?? null, region: premises?.region ?? null,
+        premisesId: premises?.rowId ?? null, region: premises?.region ?? null, operationId: null, valuationMethod: input.valuationMethod ?? null,
       });
       await tx.db.save(outcome);
       await auditChange(tx, 'enforcementOutcome.recorded', outcome, null, {
         referralId: referral.rowId, kind: outcome.kind, occurredAt: outcome.occurredAt, arrests: outcome.arrests, densDestroyed: outcome.densDestroyed,
         convictions: outcome.convictions, seizedValue: input.seizedValue ?? null, fine: input.fine ?? null,
+        ...(input.valuationMethod ? { valuationMethod: input.valuationMethod } : {}),
         ...(premises ? { premisesId: premises.rowId, region: premises.region } : {}),
       });
       if (!furtherAction) {

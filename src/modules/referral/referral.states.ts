@@ -60,3 +60,22 @@ export enum ReferralChangeKind {
   CLOSED = 'CLOSED',
 }
 registerEnumType(ReferralChangeKind, { name: 'ReferralChangeKind' });
+
+export enum ValuationMethod {
+  MARKET_PRICE = 'MARKET_PRICE',
+  GENUINE_RETAIL_PRICE = 'GENUINE_RETAIL_PRICE',
+  DECLARED_VALUE = 'DECLARED_VALUE',
+  PRODUCTION_COST = 'PRODUCTION_COST',
+  OTHER = 'OTHER',
+}
+registerEnumType(ValuationMethod, {
+  name: 'ValuationMethod',
+  description: 'How a seized value was arrived at (figures valued differently are not comparable).',
+  valuesConfig: {
+    MARKET_PRICE: { description: 'What the counterfeits sell for.' },
+    GENUINE_RETAIL_PRICE: { description: 'What the genuine goods retail for.' },
+    DECLARED_VALUE: { description: 'The value declared (customs, invoices).' },
+    PRODUCTION_COST: { description: 'What the counterfeits cost to make.' },
+    OTHER: {},
+  },
+});

@@ -71,6 +71,11 @@ const rules: Record<string, Rule> = {
   referral: referralRule,
   enforcement_outcome: (s, a) => on(referralRule, s, 'referral', a, `${a}.referral_id`),
   referral_change: (s, a) => on(referralRule, s, 'referral', a, `${a}.referral_id`),
+  // A joint operation: to whoever may see one of its outcomes (its name and agreed value are shared facts of it).
+  joint_operation: (s, a) =>
+    s.kind === 'ALL' ? null
+    : `EXISTS (SELECT 1 FROM enforcement_outcome ${a}_o JOIN referral ${a}_r ON ${a}_r.id = ${a}_o.referral_id
+               WHERE ${a}_o.operation_id = ${a}.id AND ${referralRule(s, `${a}_r`)})`,
   // Escalations and the agency's feedback: internal, and the agency the referral was sent to.
   referral_escalation: (s, a) => (s.kind === 'AGENCY' ? on(referralRule, s, 'referral', a, `${a}.referral_id`) : internalOnly(s, a)),
   referral_feedback: (s, a) => (s.kind === 'AGENCY' ? on(referralRule, s, 'referral', a, `${a}.referral_id`) : internalOnly(s, a)),

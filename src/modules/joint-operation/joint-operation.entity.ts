@@ -1,0 +1,47 @@
+import { Field, ObjectType } from 'type-graphql';
+import { Column, Entity, VersionColumn } from 'typeorm';
+import { Money } from '../../shared/money/money.js';
+import { Node } from '../../shared/relay/node.js';
+import { ValuationMethod } from '../referral/referral.states.js';
+
+/**
+ * One action reported by several agencies (each its own outcome), with the seized value agreed for the
+ * whole: analytics count it once. Visible to internal roles and to whoever may see one of its outcomes.
+ */
+@ObjectType({ implements: Node, description: 'A joint operation: outcomes of several agencies of one action, whose seized value is counted once.' })
+@Entity('joint_operation')
+export class JointOperation extends Node {
+  @Field({ description: 'Human-readable reference, e.g. OP-2026-000003.' })
+  @Column({ type: 'text' })
+  reference!: string;
+
+  @Field()
+  @Column({ type: 'text' })
+  name!: string;
+
+  @Column({ name: 'seized_value_amount', type: 'bigint', nullable: true })
+  seizedValueAmount!: string | null;
+
+  @Column({ name: 'seized_value_currency', type: 'char', length: 3, nullable: true })
+  seizedValueCurrency!: string | null;
+
+  @Field(() => ValuationMethod)
+  @Column({ name: 'valuation_method', type: 'text' })
+  valuationMethod!: ValuationMethod;
+
+  /** Internal only: exposed through a resolver. */
+  @Column({ name: 'valuation_note', type: 'text', nullable: true })
+  valuationNote!: string | null;
+
+  @Column({ name: 'created_by_id', type: 'bigint', nullable: true })
+  createdById!: string | null;
+
+  @Field()
+  @VersionColumn()
+  version!: number;
+
+  @Field(() => Money, { nullable: true, description: 'The value of the goods seized in the whole operation, as agreed: counted once in analytics.' })
+  get seizedValue(): Money | null {
+    return Money.of(this.seizedValueAmount, this.seizedValueCurrency);
+  }
+}

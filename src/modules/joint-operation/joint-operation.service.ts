@@ -1,0 +1,79 @@
+import { auditChange } from '../../shared/audit/audit.service.js';
+import { inTransaction, RequestContext } from '../../shared/context.js';
+import { lockForChange, scopedQuery, updateVersioned } from '../../shared/data-access/scoped-query.js';
+import { badInput } from '../../shared/errors.js';
+import { onceForKey } from '../../shared/idempotency.js';
+import { nextReference } from '../../shared/reference.js';
+import { ConnectionArgs, OrderDirection, paginate } from '../../shared/relay/connection.js';
+import { decodeIdOf } from '../../shared/relay/global-id.js';
+import { refuse, UserErrorCode } from '../../shared/user-error.js';
+import { EnforcementOutcome } from '../referral/enforcement-outcome.entity.js';
+import { JointOperation } from './joint-operation.entity.js';
+import { AddOutcomesToJointOperationInput, CreateJointOperationInput, RevalueJointOperationInput } from './joint-operation.inputs.js';
+
+export function operationSnapshot(operation: JointOperation) {
+  const { reference, name, seizedValueAmount, seizedValueCurrency, valuationMethod, valuationNote, version } = operation;
+  return { reference, name, seizedValueAmount, seizedValueCurrency, valuationMethod, valuationNote, version };
+}
+
+/** Puts outcomes into an operation: each must exist for the caller and be in no operation yet. */
+async function group(ctx: RequestContext, operation: JointOperation, outcomeGids: string[]): Promise<void> {
+  if (outcomeGids.length < 1 || outcomeGids.length > 100) throw badInput('outcomeIds takes 1 to 100 outcome ids.', 'outcomeIds');
+  const ids = [...new Set(outcomeGids.map((id) => decodeIdOf('EnforcementOutcome', id, 'outcomeIds')))];
+  // Locked in id order, so that two operations grouping the same outcomes at once cannot both take one.
+  const outcomes = await scopedQuery(ctx, EnforcementOutcome)
+    .andWhere('t.id IN (:...groupIds)', { groupIds: ids })
+    .orderBy('t.id')
+    .setLock('pessimistic_write', undefined, ['t'])
+    .getMany();
+  if (outcomes.length !== ids.length) refuse(UserErrorCode.NOT_FOUND, 'One of the outcomes does not exist.', ['input', 'outcomeIds']);
+  const taken = outcomes.find((o) => o.operationId !== null);
+  if (taken) refuse(UserErrorCode.INVALID, `Outcome ${taken.globalId} is part of another joint operation already.`, ['input', 'outcomeIds']);
+  await ctx.db.query(`UPDATE enforcement_outcome SET operation_id = $1 WHERE id = ANY($2::bigint[])`, [operation.rowId, ids]);
+  for (const outcome of outcomes) await auditChange(ctx, 'enforcementOutcome.groupedIntoOperation', outcome, { operationId: null }, { operationId: operation.rowId });
+}
+
+export async function createJointOperation(ctx: RequestContext, input: CreateJointOperationInput): Promise<JointOperation> {
+  return inTransaction(ctx, async (tx) => {
+    const { id } = await onceForKey(tx, 'createJointOperation', input.idempotencyKey, input, async () => {
+      const operation = tx.db.create(JointOperation, {
+        reference: await nextReference(tx, 'OP'), name: input.name, seizedValueAmount: input.seizedValue ? String(input.seizedValue.amount) : null,
+        seizedValueCurrency: input.seizedValue?.currency ?? null, valuationMethod: input.valuationMethod, valuationNote: input.valuationNote ?? null,
+        createdById: tx.principal.rowId,
+      });
+      await tx.db.save(operation);
+      await auditChange(tx, 'jointOperation.created', operation, null, operationSnapshot(operation));
+      await group(tx, operation, input.outcomeIds);
+      return operation.rowId;
+    });
+    return tx.db.findOneByOrFail(JointOperation, { rowId: id });
+  });
+}
+
+export async function addOutcomesToJointOperation(ctx: RequestContext, input: AddOutcomesToJointOperationInput): Promise<JointOperation> {
+  return inTransaction(ctx, async (tx) => {
+    const operation = await lockForChange(tx, JointOperation, decodeIdOf('JointOperation', input.operationId, 'operationId'), input.expectedVersion, ['input', 'operationId']);
+    await group(tx, operation, input.outcomeIds);
+    // The operation changed (what it groups): its version moves, so that a revaluation sees it.
+    return updateVersioned(tx, JointOperation, operation, {});
+  });
+}
+
+export async function revalueJointOperation(ctx: RequestContext, input: RevalueJointOperationInput): Promise<JointOperation> {
+  return inTransaction(ctx, async (tx) => {
+    const operation = await lockForChange(tx, JointOperation, decodeIdOf('JointOperation', input.operationId, 'operationId'), input.expectedVersion, ['input', 'operationId']);
+    const before = operationSnapshot(operation);
+    await updateVersioned(tx, JointOperation, operation, {
+      seizedValueAmount: input.seizedValue ? String(input.seizedValue.amount) : null, seizedValueCurrency: input.seizedValue?.currency ?? null,
+      valuationMethod: input.valuationMethod, valuationNote: input.valuationNote ?? null,
+    });
+    await auditChange(tx, 'jointOperation.revalued', operation, before, operationSnapshot(operation));
+    return operation;
+  });
+}
+
+const OPERATION_ORDERING = { key: 'CREATED_AT', column: 'created_at', property: 'createdAt', direction: OrderDirection.DESC };
+
+export function listJointOperations(ctx: RequestContext, args: ConnectionArgs) {
+  return paginate(scopedQuery(ctx, JointOperation), OPERATION_ORDERING, args);
+}
