@@ -166,6 +166,9 @@ export async function seedDataset(dataSource: DataSource, options: SeedOptions):
       sellers: sellerIds.length, identifiers: identifierRows.length, listings: listingRows.length,
       ...cases,
       ...features,
+      // The leads raised by repeat-offender matches, each naming two sellers.
+      leads: cases.leads + features.repeatOffenderMatches,
+      leadSellers: cases.leadSellers + 2 * features.repeatOffenderMatches,
     };
   });
 }

@@ -21,8 +21,15 @@ it('seeds deadlines, escalations, feedback, premises and encrypted identifiers',
       (SELECT count(*)::int FROM finding WHERE premises_id IS NULL) AS "unlinkedFindings",
       (SELECT count(*)::int FROM (SELECT premises_id FROM enforcement_outcome WHERE kind = 'RAID' AND premises_id IS NOT NULL GROUP BY 1 HAVING count(*) > 1) x) AS "raidedTwice",
       (SELECT count(*)::int FROM enforcement_outcome o JOIN premises p ON p.id = o.premises_id WHERE o.region IS DISTINCT FROM p.region) AS "regionMismatch",
-      (SELECT count(*)::int FROM seller_identifier WHERE value_encrypted IS NULL) AS "unencrypted"`);
-    expect(shape).toMatchObject({ sentWithoutDeadlines: 0, draftsWithDeadlines: 0, unlinkedFindings: 0, regionMismatch: 0, unencrypted: 0 });
+      (SELECT count(*)::int FROM seller_identifier WHERE value_encrypted IS NULL) AS "unencrypted",
+      (SELECT count(*)::int FROM joint_operation) AS operations,
+      (SELECT count(*)::int FROM joint_operation j WHERE (SELECT count(DISTINCT r.agency_id) FROM enforcement_outcome o JOIN referral r ON r.id = o.referral_id WHERE o.operation_id = j.id) <> 2) AS "operationsNotOfTwoAgencies",
+      (SELECT count(*)::int FROM repeat_offender_match) AS matches,
+      (SELECT count(*)::int FROM repeat_offender_match m JOIN lead l ON l.id = m.lead_id WHERE l.source <> 'REPEAT_OFFENDER_MATCH') AS "matchLeadsOfOtherSource"`);
+    expect(shape).toMatchObject({ sentWithoutDeadlines: 0, draftsWithDeadlines: 0, unlinkedFindings: 0, regionMismatch: 0, unencrypted: 0, operationsNotOfTwoAgencies: 0, matchLeadsOfOtherSource: 0 });
+    expect(shape.operations).toBe(counts.jointOperations);
+    expect(shape.matches).toBe(counts.repeatOffenderMatches);
+    expect(shape.matches).toBeGreaterThan(0);
     expect(shape.escalations).toBe(counts.escalations);
     expect(shape.feedback).toBe(counts.feedback);
     expect(shape.premises).toBe(counts.premises);
