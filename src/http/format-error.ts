@@ -21,7 +21,8 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   for (let e = error as Wrapped | null, depth = 0; e && depth < 5; depth += 1) {
     if (UNAVAILABLE_CODES.has(e.code ?? '') || UNAVAILABLE_MESSAGE.test(e.message ?? '')) return true;
     // TypeORM releases a query runner whose connection broke; the runner's next query fails with this.
-    if ((e as Error).name === 'QueryRunnerAlreadyReleasedError') return true;
+    // (QueryRunnerProviderAlreadyReleasedError when the query goes through the runner's entity manager).
+    if (['QueryRunnerAlreadyReleasedError', 'QueryRunnerProviderAlreadyReleasedError'].includes((e as Error).name)) return true;
     e = (e.originalError ?? e.driverError ?? e.thrownValue ?? null) as Wrapped | null;
   }
   return false;
