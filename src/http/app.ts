@@ -1,4 +1,5 @@
 import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
 import type { Logger } from 'pino';
@@ -70,7 +71,11 @@ export async function createApp(dataSource: DataSource, config: Config, logger: 
     validationRules: limitRules(limits),
     maxRecursiveSelections: limits.maxTokens === null ? false : Math.max(10_000, 5 * limits.maxTokens),
     // The cost is priced and charged before the transaction plugin takes a database connection.
-    plugins: [operationPlugin(metrics), cost.plugin, afterGate(cost.admit, requestTransactionPlugin())],
+    plugins: [
+      operationPlugin(metrics), cost.plugin, afterGate(cost.admit, requestTransactionPlugin()),
+      // No cache-control hints are used: the plugin cost ~5% of a case list's CPU (docs/benchmarks.md).
+      ApolloServerPluginCacheControlDisabled(),
+    ],
     // Apollo's own messages as JSON lines in the same log.
     logger,
     // main.ts handles SIGTERM and stops Apollo once requests in flight are done; Apollo's own handler

@@ -56,4 +56,12 @@ describe('SQL statements per request', () => {
     expect(large.data.referrals.nodes).toHaveLength(12);
     expect(large.statements).toBe(small.statements);
   });
+
+  it('a node lookup costs one statement beyond the request\'s fixed ones', async () => {
+    const { leads } = dataOf(await server.gql(world.keys.brandA, '{ leads(first: 1) { nodes { id } } }'));
+    const lookup = await statementsOf(world.keys.brandA, 'query($id: ID!) { node(id: $id) { id ... on Lead { reference status } } }', { id: leads.nodes[0].id });
+    expect(lookup.data.node.reference).toMatch(/^LD-/);
+    // authentication; BEGIN, scope settings, COMMIT; the lead
+    expect(lookup.statements).toBe(5);
+  });
 });
