@@ -1,7 +1,7 @@
 import { createTestDatabase, TestDatabase } from '../support/database';
 import { createWorld, World } from '../support/fixtures';
 import { dataOf, startTestServer, TestServer } from '../support/server';
-import { refreshSellerNetworks } from '../../src/modules/analytics/seller-network.service';
+import { refreshAnalyticsRollups } from '../../src/modules/analytics/seller-network.service';
 import { toGlobalId } from '../../src/shared/relay/global-id';
 import { insertHistory } from './fixture';
 
@@ -15,7 +15,7 @@ beforeAll(async () => {
   db = await createTestDatabase();
   world = await createWorld(db.dataSource);
   await insertHistory(db.dataSource, world);
-  await refreshSellerNetworks(db.dataSource);
+  await refreshAnalyticsRollups(db.dataSource);
   server = await startTestServer(db);
 });
 afterAll(async () => {

@@ -11,7 +11,7 @@ import { dashboardRouter } from '../../src/modules/analytics/dashboard';
 import { Role } from '../../src/shared/auth/role';
 import { systemContext } from '../../src/shared/context';
 import { createApiKey } from '../../src/modules/principal/principal.service';
-import { refreshSellerNetworks } from '../../src/modules/analytics/seller-network.service';
+import { refreshAnalyticsRollups } from '../../src/modules/analytics/seller-network.service';
 import { seedDataset } from '../../src/seed/seed';
 import { World } from '../support/fixtures';
 import { insertLead } from './fixture';
@@ -95,7 +95,7 @@ async function startDashboardServer(db: TestDatabase) {
     // The demo's dataset: generated marketplace and two years of cases.
     await seedDataset(db.dataSource, { scale: 0.01, identifierHashKey: config.identifierHashKey });
     await addRecentCases(db);
-    await refreshSellerNetworks(db.dataSource);
+    await refreshAnalyticsRollups(db.dataSource);
     analystKey = (await createApiKey(systemContext(db.dataSource, config), { name: 'analyst', principal: { name: 'analyst', role: Role.ANALYST } })).token;
     server = await startDashboardServer(db);
   }, 120_000);

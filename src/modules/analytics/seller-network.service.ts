@@ -37,9 +37,6 @@ export async function refreshAnalyticsRollups(dataSource: DataSource): Promise<v
   for (const rollup of Object.keys(REFRESH) as Rollup[]) await dataSource.query(REFRESH[rollup]);
 }
 
-/** @deprecated name kept for the tests written first: refreshes every analytics rollup. */
-export const refreshSellerNetworks = refreshAnalyticsRollups;
-
 /**
  * When a rollup was computed. A missing rollup is computed at once; one older than the maximum age is
  * refreshed in the background, on a connection of its own, while this read uses the current one.
