@@ -9,8 +9,8 @@ import { bearerToken } from '../shared/auth/api-key-token.js';
 import { scopeOf } from '../shared/auth/scope.js';
 import { RequestContext } from '../shared/context.js';
 import { LoaderRegistry } from '../shared/data-access/loader-registry.js';
-import { serviceUnavailable, unauthenticated } from '../shared/errors.js';
-import { authenticate } from '../modules/principal/principal.service.js';
+import { REVOKED_OR_UNKNOWN, serviceUnavailable, unauthenticated } from '../shared/errors.js';
+import { Authenticator } from '../modules/principal/principal.service.js';
 import { buildAppSchema } from '../schema.js';
 import { afterGate, bindBucketKey, costPlugin } from './cost-plugin.js';
 import { errorFormatter, isDatabaseUnavailable } from './format-error.js';
@@ -54,6 +54,7 @@ export async function createApp(dataSource: DataSource, config: Config, logger: 
     logger.warn('Redis not reachable yet: rate limit buckets kept in memory until it is');
   }
   const cost = costPlugin(schema, limits.maxCost, buckets);
+  const authenticator = new Authenticator(dataSource);
   const apollo = new ApolloServer<RequestContext>({
     schema,
     // Explicit, from GRAPHQL_INTROSPECTION (off by default in production), never Apollo's NODE_ENV guess.
@@ -72,7 +73,7 @@ export async function createApp(dataSource: DataSource, config: Config, logger: 
     maxRecursiveSelections: limits.maxTokens === null ? false : Math.max(10_000, 5 * limits.maxTokens),
     // The cost is priced and charged before the transaction plugin takes a database connection.
     plugins: [
-      operationPlugin(metrics), cost.plugin, afterGate(cost.admit, requestTransactionPlugin()),
+      operationPlugin(metrics), cost.plugin, afterGate(cost.admit, requestTransactionPlugin(authenticator)),
       // No cache-control hints are used: the plugin cost ~5% of a case list's CPU (docs/benchmarks.md).
       ApolloServerPluginCacheControlDisabled(),
     ],
@@ -126,17 +127,19 @@ export async function createApp(dataSource: DataSource, config: Config, logger: 
       context: async ({ req, res }): Promise<RequestContext> => {
         const token = bearerToken(req.get('authorization'));
         if (!token) throw unauthenticated();
-        const principal = await authenticate(dataSource, token).catch((error) => {
+        const caller = await authenticator.authenticate(token).catch((error) => {
           if (!isDatabaseUnavailable(error)) throw error;
           // The database is down: a temporary failure (503, as operation-plugin.ts answers later ones).
           res.set('retry-after', '1');
           throw serviceUnavailable();
         });
-        if (!principal) throw unauthenticated('The API key is unknown or revoked.');
+        if (!caller) throw unauthenticated(REVOKED_OR_UNKNOWN);
+        const { principal, tokenHash } = caller;
         recordOf(res).principal = { id: principal.globalId, role: principal.role };
         const context: RequestContext = {
           requestId: res.locals.requestId,
           principal,
+          apiKeyHash: tokenHash,
           scope: scopeOf(principal),
           db: dataSource.manager,
           dataSource,

@@ -9,6 +9,8 @@ import { Role } from './auth/role.js';
 export interface RequestContext {
   requestId: string;
   principal: Principal;
+  /** SHA-256 of the caller's API key, re-checked as the request's transaction opens; null for the server's own work. */
+  apiKeyHash: string | null;
   scope: Scope;
   /** The entity manager of the current transaction, or of the data source outside one. */
   db: EntityManager;
@@ -36,6 +38,7 @@ export function systemContext(dataSource: DataSource, config: Config, label = 's
   return {
     requestId: `${label}-${Date.now()}`,
     principal,
+    apiKeyHash: null,
     scope: { kind: 'ALL', role: Role.ADMIN, maskSensitive: false },
     db: dataSource.manager,
     dataSource,

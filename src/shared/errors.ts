@@ -18,6 +18,8 @@ function error(code: ErrorCode, message: string, httpStatus?: number, extra: Rec
 export const unauthenticated = (message = 'A valid API key is required: send "Authorization: Bearer <token>".') =>
   error('UNAUTHENTICATED', message, 401);
 
+export const REVOKED_OR_UNKNOWN = 'The API key is unknown or revoked.';
+
 export const forbidden = (message = 'Your role may not perform this operation.') => error('FORBIDDEN', message);
 
 /** Input that cannot be interpreted at all (a malformed id or cursor, a page size out of range). */

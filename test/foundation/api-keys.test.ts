@@ -66,6 +66,19 @@ describe('API keys', () => {
     expect(again.revokeApiKey.userErrors[0].code).toBe('INVALID_TRANSITION');
   });
 
+  it('refuses a key revoked by another server instance at once, although this one remembered it', async () => {
+    const { createApiKey } = dataOf(await server.gql(world.keys.admin, CREATE, { input: { name: 'elsewhere', principal: { name: 'Elsewhere analyst', role: 'ANALYST' } } }));
+    expect(dataOf(await server.gql(createApiKey.token, '{ viewer { name } }')).viewer.name).toBe('Elsewhere analyst');
+    // As another instance would: straight in the database, so this server's remembered key is not told.
+    await db.dataSource.query(`UPDATE api_key SET revoked_at = now() WHERE token_prefix = $1`, [createApiKey.apiKey.tokenPrefix]);
+    for (let i = 0; i < 2; i += 1) {
+      const after = await server.gql(createApiKey.token, '{ viewer { name } leads(first: 1) { nodes { id } } }');
+      expect(after.status).toBe(401);
+      expect(after.body.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
+      expect(after.body.data ?? null).toBeNull();
+    }
+  });
+
   it('adds a second key to an existing principal (rotation)', async () => {
     const viewer = dataOf(await server.gql(world.keys.analyst, '{ viewer { id } }')).viewer;
     const { createApiKey } = dataOf(await server.gql(world.keys.admin, CREATE, { input: { name: 'rotated', principalId: viewer.id } }));

@@ -22,7 +22,7 @@ async function group(ctx: RequestContext, operation: JointOperation, outcomeGids
   const ids = [...new Set(outcomeGids.map((id) => decodeIdOf('EnforcementOutcome', id, 'outcomeIds')))];
   // Locked in id order, so that two operations grouping the same outcomes at once cannot both take one.
   const outcomes = await scopedQuery(ctx, EnforcementOutcome)
-    .andWhere('t.id IN (:...groupIds)', { groupIds: ids })
+    .andWhere('t.id = ANY(:groupIds)', { groupIds: ids })
     .orderBy('t.id')
     .setLock('pessimistic_write', undefined, ['t'])
     .getMany();

@@ -66,7 +66,7 @@ export function raidCount(ctx: RequestContext, premisesId: string): Promise<numb
       const rows: { premises_id: string; n: string }[] = await scopedQuery(ctx, EnforcementOutcome)
         .select('t.premises_id::text', 'premises_id')
         .addSelect('count(*)', 'n')
-        .andWhere('t.premises_id IN (:...raidPremisesIds) AND t.kind = :raid', { raidPremisesIds: ids, raid: OutcomeKind.RAID })
+        .andWhere('t.premises_id = ANY(:raidPremisesIds) AND t.kind = :raid', { raidPremisesIds: ids, raid: OutcomeKind.RAID })
         .groupBy('t.premises_id')
         .getRawMany();
       const byId = new Map(rows.map((r) => [r.premises_id, Number(r.n)]));
@@ -89,7 +89,7 @@ export function raidNumber(ctx: RequestContext, outcome: EnforcementOutcome): Pr
         .select('t.id::text', 'id')
         .addSelect(`(${earlier.getQuery()})`, 'n')
         .setParameters(earlier.getParameters())
-        .andWhere('t.id IN (:...raidOutcomeIds)', { raidOutcomeIds: ids })
+        .andWhere('t.id = ANY(:raidOutcomeIds)', { raidOutcomeIds: ids })
         .getRawMany();
       const byId = new Map(rows.map((r) => [r.id, Number(r.n)]));
       return ids.map((id) => byId.get(id) ?? null);

@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { DataSource } from 'typeorm';
 import { hashToken, newToken, tokenPrefix } from '../../shared/auth/api-key-token.js';
 import { Role } from '../../shared/auth/role.js';
@@ -12,14 +13,40 @@ import { ApiKey } from './api-key.entity.js';
 import { CreateApiKeyInput, NewPrincipalInput } from './principal.inputs.js';
 import { Principal } from './principal.entity.js';
 
-/** The principal behind a bearer token, or null when the token is unknown or revoked. */
-export function authenticate(dataSource: DataSource, token: string): Promise<Principal | null> {
+/** The principal behind an API key (by its stored SHA-256), or null when the key is unknown or revoked. */
+function principalOfKey(dataSource: DataSource, tokenHash: string): Promise<Principal | null> {
   return dataSource
     .getRepository(Principal)
     .createQueryBuilder('p')
     .innerJoin(ApiKey, 'k', 'k.principal_id = p.id')
-    .where('k.token_hash = :hash AND k.revoked_at IS NULL', { hash: hashToken(token) })
+    .where('k.token_hash = :hash AND k.revoked_at IS NULL', { hash: tokenHash })
     .getOne();
+}
+
+/**
+ * Finds the caller of a request from its bearer token, remembering each valid key's principal for a
+ * minute so that most requests need no round trip to authenticate. Revocation still takes effect at
+ * once: every request re-checks its key in the statement that opens its transaction
+ * (request-transaction.ts) and calls `forget` when the key is gone. Unknown tokens are never remembered.
+ */
+export class Authenticator {
+  private readonly known = new LRUCache<string, Principal>({ max: 10_000, ttl: 60_000 });
+
+  constructor(private readonly dataSource: DataSource) {}
+
+  async authenticate(token: string): Promise<{ principal: Principal; tokenHash: string } | null> {
+    const tokenHash = hashToken(token);
+    let principal = this.known.get(tokenHash) ?? null;
+    if (!principal) {
+      principal = await principalOfKey(this.dataSource, tokenHash);
+      if (principal) this.known.set(tokenHash, principal);
+    }
+    return principal ? { principal, tokenHash } : null;
+  }
+
+  forget(tokenHash: string): void {
+    this.known.delete(tokenHash);
+  }
 }
 
 export interface CreatedApiKey {

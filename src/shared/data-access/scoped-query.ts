@@ -37,7 +37,7 @@ export function loadById<T extends ObjectLiteral & { rowId: string }>(
 ): Promise<T | null> {
   return ctx.loaders
     .get<string, T | null>(`${entity.name}.byId`, async (ids) => {
-      const rows = await scopedQuery(ctx, entity).andWhere('t.id IN (:...ids)', { ids }).getMany();
+      const rows = await scopedQuery(ctx, entity).andWhere('t.id = ANY(:ids)', { ids }).getMany();
       const byId = new Map(rows.map((row) => [row.rowId, row]));
       return ids.map((id) => byId.get(id) ?? null);
     })
@@ -85,7 +85,7 @@ export function loadChildren<T extends ObjectLiteral & { rowId: string }>(
       if (!('column' in link)) qb.innerJoin(link.through, 'j', `j.${link.childColumn} = t.id`);
       const { entities, raw } = await qb
         .addSelect(`${parentColumn}::text`, 'link_parent')
-        .andWhere(`${parentColumn} IN (:...parentIds)`, { parentIds })
+        .andWhere(`${parentColumn} = ANY(:parentIds)`, { parentIds })
         .orderBy('t.id', 'ASC')
         .getRawAndEntities();
       const byId = new Map(entities.map((row) => [row.rowId, row]));

@@ -205,7 +205,7 @@ export function loadChildPage<T extends ObjectLiteral & { rowId: string }>(ctx: 
     const parentColumn = 'column' in link ? `t.${link.column}` : `j.${link.parentColumn}`;
     if (!('column' in link)) qb.innerJoin(link.through, 'j', `j.${link.childColumn} = t.id`);
     const rows: { parent: string; total: string }[] = await qb
-      .andWhere(`${parentColumn} IN (:...parentIds)`, { parentIds })
+      .andWhere(`${parentColumn} = ANY(:parentIds)`, { parentIds })
       .select(parentColumn, 'parent')
       .addSelect('count(*)', 'total')
       .groupBy(parentColumn)
