@@ -3,7 +3,7 @@ import { auditChange } from '../../shared/audit/audit.service.js';
 import { RequestContext, inTransaction } from '../../shared/context.js';
 import { whereDateRange, whereIn } from '../../shared/data-access/filters.js';
 import { requireAllVisible } from '../../shared/data-access/lookup.js';
-import { lockForChange, ParentLink, scopedQuery, updateVersioned, whereExists } from '../../shared/data-access/scoped-query.js';
+import { lockForChange, ParentLink, scopedBrandLeads, scopedQuery, updateVersioned, whereExists } from '../../shared/data-access/scoped-query.js';
 import { onceForKey } from '../../shared/idempotency.js';
 import { nextReference } from '../../shared/reference.js';
 import { ConnectionArgs, loadChildPage, paginate } from '../../shared/relay/connection.js';
@@ -15,7 +15,7 @@ import { Listing } from '../listing/listing.entity.js';
 import { Seller } from '../seller/seller.entity.js';
 import { isFastTrackReporter } from '../reporter-accuracy/reporter-accuracy.service.js';
 import { Lead } from './lead.entity.js';
-import { CloseLeadInput, LEAD_DEFAULT_ORDER, LeadFilter, LeadOrder, leadSortColumns, ReportLeadInput, TriageLeadInput } from './lead.inputs.js';
+import { CloseLeadInput, LEAD_DEFAULT_ORDER, LeadFilter, LeadOrder, LeadOrderField, leadSortColumns, ReportLeadInput, TriageLeadInput } from './lead.inputs.js';
 import { LeadCloseReason, leadLifecycle, LeadSource, LeadStatus } from './lead.states.js';
 
 export async function reportLead(ctx: RequestContext, input: ReportLeadInput): Promise<Lead> {
@@ -142,7 +142,14 @@ function applyLeadFilter(ctx: RequestContext, qb: SelectQueryBuilder<Lead>, filt
 }
 
 export function listLeads(ctx: RequestContext, filter: LeadFilter | undefined, orderBy: LeadOrder | undefined, args: ConnectionArgs) {
-  return paginate(applyLeadFilter(ctx, scopedQuery(ctx, Lead), filter), toOrdering(leadSortColumns, orderBy, LEAD_DEFAULT_ORDER), args);
+  const ordering = toOrdering(leadSortColumns, orderBy, LEAD_DEFAULT_ORDER);
+  if (ctx.scope.kind === 'BRAND' && ordering.key === LeadOrderField.CREATED_AT) {
+    // A brand partner's case list by date walks the brand's own index (lead_brand_recent_idx: its rows copy
+    // their lead's created_at) and stops after one page, instead of sorting every lead of the brand.
+    const qb = applyLeadFilter(ctx, scopedBrandLeads(ctx, Lead, 'recent'), filter);
+    return paginate(qb, { ...ordering, source: 'recent', column: 'lead_created_at', tieBreaker: { column: 'lead_id', property: 'rowId' } }, args);
+  }
+  return paginate(applyLeadFilter(ctx, scopedQuery(ctx, Lead), filter), ordering, args);
 }
 
 /** The leads of one parent (a seller, a brand, an investigation), batched across parents. */

@@ -23,7 +23,13 @@ const leadBehindAgencyReferral = (leadId: string, a: string) =>
 
 // Case data reaches a brand through the leads that name it.
 const leadNamesBrand = (leadId: string, a: string) =>
-  `EXISTS (SELECT 1 FROM lead_brand ${a}_lb WHERE ${a}_lb.lead_id = ${leadId} AND ${a}_lb.brand_id = :scopeBrandId)`;
+  `EXISTS (SELECT 1 FROM lead_brand ${a}_lb WHERE ${brandLeadLink(`${a}_lb`, leadId)})`;
+
+/**
+ * The BRAND rule of `lead` as a join condition: the caller's brand's `lead_brand` row of lead `leadId`
+ * (at most one: (lead_id, brand_id) is its key). Used by scopedBrandLeads (scoped-query.ts).
+ */
+export const brandLeadLink = (link: string, leadId: string) => `${link}.lead_id = ${leadId} AND ${link}.brand_id = :scopeBrandId`;
 const investigationOfBrand = (investigationId: string, a: string) =>
   `EXISTS (SELECT 1 FROM lead ${a}_l JOIN lead_brand ${a}_lb ON ${a}_lb.lead_id = ${a}_l.id
            WHERE ${a}_l.investigation_id = ${investigationId} AND ${a}_lb.brand_id = :scopeBrandId)`;

@@ -42,8 +42,10 @@ export class PageInfo {
 export interface Ordering {
   /** Name written into cursors, so that a cursor of one ordering is refused by another. */
   key: string;
-  /** Column of alias `t`. Must be NOT NULL. */
+  /** Column of alias `source` (default `t`). Must be NOT NULL. */
   column: string;
+  /** Alias of the table holding `column` and the tie breaker: `t`, or a table joined to it one-to-one. */
+  source?: string;
   /** Entity property holding the column's value. */
   property: string;
   direction: OrderDirection;
@@ -120,13 +122,15 @@ export function pageSize(first: number | null | undefined): number {
 }
 
 function applyKeyset<T extends ObjectLiteral>(qb: SelectQueryBuilder<T>, ordering: Ordering, after: string | null | undefined, first: number) {
-  const tie = (ordering.tieBreaker ?? PRIMARY_KEY).column;
+  const source = ordering.source ?? 't';
+  const column = `${source}.${ordering.column}`;
+  const tie = `${source}.${(ordering.tieBreaker ?? PRIMARY_KEY).column}`;
   if (after) {
     const cursor = decodeCursor(after, ordering.key);
     const op = ordering.direction === OrderDirection.ASC ? '>' : '<';
-    qb.andWhere(`(t.${ordering.column}, t.${tie}) ${op} (:cursorValue, :cursorId)`, { cursorValue: cursor.value, cursorId: cursor.rowId });
+    qb.andWhere(`(${column}, ${tie}) ${op} (:cursorValue, :cursorId)`, { cursorValue: cursor.value, cursorId: cursor.rowId });
   }
-  return qb.orderBy(`t.${ordering.column}`, ordering.direction).addOrderBy(`t.${tie}`, ordering.direction).limit(first + 1);
+  return qb.orderBy(column, ordering.direction).addOrderBy(tie, ordering.direction).limit(first + 1);
 }
 
 function toPage<T extends object>(
