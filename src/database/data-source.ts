@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { DataSource } from 'typeorm';
 import { migrations } from '../../migrations/index.js';
 import { entities } from '../entities.js';
+import { prepareParameterisedStatements } from './prepared-statements.js';
 import { StatementCounter } from './statement-counter.js';
 
 export interface DataSourceOptions {
@@ -26,7 +27,12 @@ export function createDataSource({ url, poolSize = 10, applicationName = 'enforc
     synchronize: false,
     poolSize,
     applicationName,
-    extra: { connectionTimeoutMillis: 5000, idleTimeoutMillis: 30000, ...(role ? { options: `-c role=${role}` } : {}) },
+    extra: {
+      connectionTimeoutMillis: 5000,
+      idleTimeoutMillis: 30000,
+      // The API's connections: the role, and prepared statements (the hot request paths repeat a few dozen texts).
+      ...(role ? { options: `-c role=${role}`, onConnect: prepareParameterisedStatements } : {}),
+    },
     logger: new StatementCounter(),
   });
 }
