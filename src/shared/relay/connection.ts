@@ -2,7 +2,7 @@ import { ArgsType, ClassType, Field, Int, ObjectType, registerEnumType } from 't
 import { EntityTarget, ObjectLiteral, SelectQueryBuilder } from 'typeorm';
 import { RequestContext } from '../context.js';
 import { badInput } from '../errors.js';
-import { groupByParent, linkCondition, linkKey, ParentLink, scopedQuery } from '../data-access/scoped-query.js';
+import { groupByParent, hydrate, linkCondition, linkKey, ParentLink, readEntities, scopedQuery } from '../data-access/scoped-query.js';
 import { decodeCursor, encodeCursor, SortValue } from './cursor.js';
 
 export const DEFAULT_PAGE_SIZE = 20;
@@ -166,7 +166,7 @@ export async function paginate<T extends ObjectLiteral>(
   const first = pageSize(args.first);
   const countQuery = qb.clone();
   let total: Promise<number> | undefined;
-  const rows = await applyKeyset(qb, ordering, args.after, first).getMany();
+  const rows = await readEntities(applyKeyset(qb, ordering, args.after, first));
   return toPage(rows, first, ordering, args.after, () => (total ??= countQuery.getCount()));
 }
 
@@ -202,7 +202,8 @@ export function loadChildPage<T extends ObjectLiteral & { rowId: string }>(ctx: 
       `SELECT parent.id::text AS link_parent, page.* FROM unnest($${params.length + 1}::bigint[]) AS parent(id) CROSS JOIN LATERAL (${sql}) page`,
       [...params, parentIds],
     );
-    return groupByParent(parentIds, rows.map((row) => ({ parent: String(row.link_parent), item: hydrate(ctx, entity, row) })));
+    const metadata = ctx.dataSource.getMetadata(entity);
+    return groupByParent(parentIds, rows.map((row) => ({ parent: String(row.link_parent), item: hydrate<T>(metadata, row) })));
   });
   const counts = ctx.loaders.get<string, number>(`count:${baseKey}`, async (parentIds) => {
     const qb = baseQuery();
@@ -218,13 +219,4 @@ export function loadChildPage<T extends ObjectLiteral & { rowId: string }>(ctx: 
     return parentIds.map((id) => byParent.get(id) ?? 0);
   });
   return pages.load(request.parentId).then((rows) => toPage(rows, first, ordering, args.after, () => counts.load(request.parentId)));
-}
-
-/** Turns a raw row selected as `t_<column>` into an entity instance. */
-function hydrate<T extends ObjectLiteral>(ctx: RequestContext, entity: { new (): T }, row: Record<string, unknown>): T {
-  const instance = new entity() as Record<string, unknown>;
-  for (const column of ctx.dataSource.getMetadata(entity).columns) {
-    instance[column.propertyName] = row[`t_${column.databaseName}`];
-  }
-  return instance as T;
 }
