@@ -141,10 +141,12 @@ function toPage<T extends object>(
   count: () => Promise<number>,
 ): Page<T> {
   const tieProperty = (ordering.tieBreaker ?? PRIMARY_KEY).property;
-  const edges = rows.slice(0, first).map((node) => {
+  const cursorOf = (node: T) => {
     const values = node as Record<string, unknown>;
-    return { node, cursor: encodeCursor(ordering.key, values[ordering.property] as SortValue, String(values[tieProperty])) };
-  });
+    return encodeCursor(ordering.key, values[ordering.property] as SortValue, String(values[tieProperty]));
+  };
+  // An edge's cursor is encoded only when asked for: most clients read `nodes`, or only `endCursor`.
+  const edges = rows.slice(0, first).map((node) => ({ node, get cursor() { return cursorOf(node); } }));
   return new Page(
     edges,
     {
