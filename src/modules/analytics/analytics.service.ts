@@ -270,8 +270,21 @@ export async function takedownSeries(ctx: RequestContext, filter: ResolvedFilter
 
   // A listing's last takedown is its taken_down_at (seeded history included)...
   const lastTakedowns = s.scoped(Listing, 'x1')
-    .select(`'TAKEN_DOWN'`, 'kind').addSelect('x1.taken_down_at', 'at')
+    .select(`'TAKEN_DOWN'`, 'kind').addSelect('x1.taken_down_at', 'at').addSelect('1', 'n')
     .andWhere(`x1.taken_down_at IS NOT NULL AND ${within('x1.taken_down_at')} AND ${listingConditions(s, 'x1')}`);
+  let takedowns: string;
+  if (s.internal && !filter.brandIds && !filter.platforms && !filter.leadSources && !filter.agencyIds) {
+    // ...which, for an internal caller filtering by period and region only, the listing_takedown_day rollup
+    // counts per UTC day and region of the seller (exact: kept by triggers in the writes' transactions, see
+    // migration 1763911000000-TakedownRollup): the whole days from it, the day of `to` from the listings.
+    const dayOf = (instant: string) => `(${instant} AT TIME ZONE 'UTC')::date`;
+    lastTakedowns.andWhere(`x1.taken_down_at >= ${dayOf(b.to)}::timestamp AT TIME ZONE 'UTC'`);
+    takedowns = `(SELECT 'TAKEN_DOWN' AS kind, d.day::timestamp AT TIME ZONE 'UTC' AS at, d.listings AS n FROM listing_takedown_day d
+                  WHERE d.day >= ${dayOf(b.first)} AND d.day < ${dayOf(b.to)} AND ${onlyRegions(s, 'd.region')}
+                  UNION ALL SELECT t.kind, t.at, t.n FROM ${s.derived(lastTakedowns)} t)`;
+  } else {
+    takedowns = s.derived(lastTakedowns);
+  }
   // ...and its earlier takedowns (taken down, reinstated, taken down again) are in the audit trail.
   const earlierTakedowns = s.scoped(Listing, 'x2')
     .innerJoin('audit_event', 'e2', `e2.entity_type = 'Listing' AND e2.entity_id = x2.id AND e2.action = 'listing.takenDown'`)
@@ -288,18 +301,19 @@ export async function takedownSeries(ctx: RequestContext, filter: ResolvedFilter
     .andWhere(`e4.after ->> 'status' IN ('RESTRICTED', 'SUSPENDED', 'CLOSED') AND (e4.before ->> 'status') IS DISTINCT FROM (e4.after ->> 'status')`)
     .andWhere(`${within('e4.at')} AND ${sellerConditions(s, 'v4')}`);
   // (TypeORM may order the selected columns its own way: each part is read by name.)
-  const parts: string[] = [s.derived(lastTakedowns), s.derived(earlierTakedowns), s.derived(reinstatements), s.derived(sanctions)];
-  const events = parts.map((sql, i) => `SELECT p${i}.kind, p${i}.at FROM ${sql} p${i}`).join(' UNION ALL ');
+  const parts: string[] = [takedowns, s.derived(earlierTakedowns), s.derived(reinstatements), s.derived(sanctions)];
+  const events = parts.map((sql, i) => `SELECT p${i}.kind, p${i}.at, ${i === 0 ? `p${i}.n` : '1'} AS n FROM ${sql} p${i}`).join(' UNION ALL ');
 
+  // Events are counted per bucket and kind first, then joined to the buckets (12 rows for a year by month).
   const rows = await s.rows<Record<string, unknown>>(`
     SELECT b.bucket AT TIME ZONE 'UTC' AS start,
-           count(e.kind) FILTER (WHERE e.kind = 'TAKEN_DOWN') AS taken_down,
-           count(e.kind) FILTER (WHERE e.kind = 'REINSTATED') AS reinstated,
-           count(e.kind) FILTER (WHERE e.kind = 'RESTRICTED') AS restricted,
-           count(e.kind) FILTER (WHERE e.kind = 'SUSPENDED') AS suspended,
-           count(e.kind) FILTER (WHERE e.kind = 'CLOSED') AS closed
+           sum(e.n) FILTER (WHERE e.kind = 'TAKEN_DOWN') AS taken_down,
+           sum(e.n) FILTER (WHERE e.kind = 'REINSTATED') AS reinstated,
+           sum(e.n) FILTER (WHERE e.kind = 'RESTRICTED') AS restricted,
+           sum(e.n) FILTER (WHERE e.kind = 'SUSPENDED') AS suspended,
+           sum(e.n) FILTER (WHERE e.kind = 'CLOSED') AS closed
     FROM ${b.series} AS b(bucket)
-    LEFT JOIN (${events}) e ON ${b.bucketOf('e.at')} = b.bucket
+    LEFT JOIN (SELECT ${b.bucketOf('ev.at')} AS bucket, ev.kind, sum(ev.n) AS n FROM (${events}) ev GROUP BY 1, 2) e ON e.bucket = b.bucket
     GROUP BY b.bucket ORDER BY b.bucket`);
   return {
     granularity,
