@@ -12,14 +12,13 @@ import { ReporterAccuracy1763900900000 } from './1763900900000-ReporterAccuracy.
 import { JointOperations1763901000000 } from './1763901000000-JointOperations.js';
 import { RowLevelSecurityFastPaths1763909000000 } from './1763909000000-RowLevelSecurityFastPaths.js';
 import { RowLevelSecurityInlineSeller1763910000000 } from './1763910000000-RowLevelSecurityInlineSeller.js';
-import { BrandCaseListIndex1763915000000 } from './1763915000000-BrandCaseListIndex.js';
 import { TakedownRollup1763911000000 } from './1763911000000-TakedownRollup.js';
+import { BrandCaseListIndex1763915000000 } from './1763915000000-BrandCaseListIndex.js';
 
 export const migrations = [
   Foundation1763900000000, CaseLifecycle1763900100000, RowLevelSecurity1763900200000, Analytics1763900300000, ReferralDeadlines1763900400000,
   IdentifierDisclosure1763900500000, RepeatOffenders1763900600000, CrossBrandSignal1763900700000,
   Premises1763900800000, ReporterAccuracy1763900900000, JointOperations1763901000000,
   RowLevelSecurityFastPaths1763909000000, RowLevelSecurityInlineSeller1763910000000,
-  BrandCaseListIndex1763915000000,
-  TakedownRollup1763911000000,
+  TakedownRollup1763911000000, BrandCaseListIndex1763915000000,
 ];
