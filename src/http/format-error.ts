@@ -28,13 +28,20 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   return false;
 }
 
+const sqlStateOf = (error: unknown): string | undefined =>
+  (error as { driverError?: { code?: string } })?.driverError?.code ?? (error as { code?: string })?.code;
+
+// SQLSTATE of a statement cancelled by statement_timeout (or by an operator).
+const QUERY_CANCELED = '57014';
+export const TOO_SLOW_MESSAGE =
+  'The request took longer than the server allows and was stopped; nothing was changed. Ask for less (a shorter period, a narrower filter) or retry later.';
+
 /**
  * PostgreSQL data exceptions raised by a value the caller sent (a NUL character, text where a date or a
  * number is expected, a number out of range), with the message for the client; null for anything else.
  */
 function unreadableValue(error: unknown): string | null {
-  const code = (error as { driverError?: { code?: string } })?.driverError?.code ?? (error as { code?: string })?.code;
-  switch (code) {
+  switch (sqlStateOf(error)) {
     case '22021': case '22P05':
       return 'A text value holds a character that cannot be stored (such as U+0000).';
     case '22P02': case '22007': case '22008': case '22003':
@@ -127,6 +134,12 @@ function format(logger: Logger, formatted: GraphQLFormattedError, raw: unknown, 
   }
   if (isDatabaseUnavailable(original)) {
     return { message: 'The database is unavailable; retry shortly.', path: formatted.path, extensions: { code: 'SERVICE_UNAVAILABLE' } };
+  }
+  if (sqlStateOf(original) === QUERY_CANCELED) {
+    // DATABASE_STATEMENT_TIMEOUT_MS stopped a statement: the request asked for more than the server answers
+    // in time, not a fault; logged so that the slow statement can be looked at.
+    logger.warn({ requestId, err: original, path: formatted.path }, 'a statement was cancelled by the statement timeout');
+    return { message: TOO_SLOW_MESSAGE, path: formatted.path, extensions: { code: 'SERVICE_UNAVAILABLE' } };
   }
   const errorId = randomUUID();
   logger.error({ errorId, requestId, err: original, path: formatted.path }, 'unexpected error');
