@@ -4,8 +4,9 @@ import { RequestContext } from '../context.js';
 import { brandLeadLink, scopeParameters, visibilityPredicate } from './visibility.js';
 
 /**
- * The only way the application starts a read: a query builder over `entity` (alias `t` unless told
- * otherwise, e.g. for a subquery) already restricted to the rows the caller may see.
+ * How the application starts a read: a query builder over `entity` (alias `t` unless told otherwise, e.g.
+ * for a subquery) already restricted to the rows the caller may see. The one other start, scopedBrandLeads
+ * below, applies the same rule of visibility.ts written as a join.
  */
 export function scopedQuery<T extends ObjectLiteral>(ctx: RequestContext, entity: EntityTarget<T>, alias = 't'): SelectQueryBuilder<T> {
   const qb = ctx.db.createQueryBuilder(entity, alias);
