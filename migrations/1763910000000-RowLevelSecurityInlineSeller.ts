@@ -38,6 +38,10 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * tests is estimated at under 1% (written so for referral, the agency's investigations statement got a
  * plan that walked a whole index per row).
  */
+/** Evidence `evidenceId` is disclosed by a sent referral to the caller's agency. */
+const disclosedToAgency = (evidenceId: string) => `EXISTS (SELECT 1 FROM referral_evidence re JOIN referral r ON r.id = re.referral_id
+                                 WHERE re.evidence_id = ${evidenceId} AND r.agency_id = eca_agency() AND r.status <> 'DRAFT')`;
+
 const INLINED: Record<string, { up: string; down: string }> = {
   seller: {
     up: `CASE eca_scope()
@@ -60,16 +64,14 @@ const INLINED: Record<string, { up: string; down: string }> = {
   evidence: {
     up: `CASE eca_scope()
       WHEN 'ALL' THEN true
-      WHEN 'AGENCY' THEN EXISTS (SELECT 1 FROM referral_evidence re JOIN referral r ON r.id = re.referral_id
-                                 WHERE re.evidence_id = evidence.id AND r.agency_id = eca_agency() AND r.status <> 'DRAFT')
+      WHEN 'AGENCY' THEN ${disclosedToAgency('evidence.id')}
       ELSE false END`,
     down: `eca_scope() = 'ALL' OR eca_evidence_visible(id)`,
   },
   custody_transfer: {
     up: `CASE eca_scope()
       WHEN 'ALL' THEN true
-      WHEN 'AGENCY' THEN EXISTS (SELECT 1 FROM referral_evidence re JOIN referral r ON r.id = re.referral_id
-                                 WHERE re.evidence_id = custody_transfer.evidence_id AND r.agency_id = eca_agency() AND r.status <> 'DRAFT')
+      WHEN 'AGENCY' THEN ${disclosedToAgency('custody_transfer.evidence_id')}
       ELSE false END`,
     down: `eca_scope() = 'ALL' OR eca_evidence_visible(evidence_id)`,
   },
