@@ -109,8 +109,7 @@ BEGIN
     RAISE EXCEPTION 'reportLead: a listing does not exist or is out of scope' USING ERRCODE = 'P0001';
   END IF;
   SELECT * INTO principal_row FROM principal WHERE id = eca_principal();
-  INSERT INTO reference_counter (prefix, year, last_value) VALUES ('LD', extract(year FROM now() AT TIME ZONE 'UTC')::int, 1)
-    ON CONFLICT (prefix, year) DO UPDATE SET last_value = reference_counter.last_value + 1 RETURNING last_value INTO counter;
+  counter := nextval('reference_ld_seq');
   INSERT INTO lead (reference, source, description, risk_score, status, reported_by_id)
     VALUES ('LD-' || extract(year FROM now() AT TIME ZONE 'UTC')::int || '-' || lpad(counter::text, 6, '0'), 'BRAND_REPORT', description, coalesce(risk_score, 50), 'NEW', principal_row.id)
     RETURNING * INTO new_lead;

@@ -34,9 +34,13 @@ export async function connectDatabase(
   const embedded = config.databaseUrl ? null : await startEmbeddedPostgres(config.dataDir);
   const url = config.databaseUrl ?? embedded!.url;
   const dataSource = createDataSource({ url, poolSize: config.poolSize, role: apiRole ? APP_ROLE : undefined });
-  const limits = requestLimits && config.statementTimeoutMs > 0
-    ? { statement_timeout: config.statementTimeoutMs, idle_in_transaction_session_timeout: config.statementTimeoutMs }
-    : {};
+  const limits = {
+    ...(requestLimits && config.statementTimeoutMs > 0
+      ? { statement_timeout: config.statementTimeoutMs, idle_in_transaction_session_timeout: config.statementTimeoutMs }
+      : {}),
+    // Client side: a database that stops answering (frozen, or its host gone) fails the statement after this.
+    ...(requestLimits ? { query_timeout: config.queryTimeoutMs } : {}),
+  };
   dataSource.setOptions({
     extra: {
       ...(dataSource.options.extra as object),

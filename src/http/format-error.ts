@@ -6,11 +6,12 @@ import { ArgumentValidationError } from 'type-graphql';
 import { isInternal, Role } from '../shared/auth/role.js';
 import { LimitName, limitMessage, QUERY_LIMIT_EXCEEDED, QueryLimitError, TOKEN_LIMIT_MESSAGE } from './query-limits.js';
 import { currentRequest, RequestRecord } from './request-log.js';
+import { isTransientConflict, NotKeptError, OutcomeUnknownError, sqlStateOf } from '../shared/transaction.js';
 
 const CLIENT_CODES = new Set([
   'UNAUTHENTICATED', 'FORBIDDEN', 'BAD_USER_INPUT', 'SERVICE_UNAVAILABLE',
   'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_REQUEST', 'PERSISTED_QUERY_NOT_FOUND',
-  'OPERATION_RESOLUTION_FAILURE', 'QUERY_LIMIT_EXCEEDED', 'RATE_LIMITED',
+  'OPERATION_RESOLUTION_FAILURE', 'QUERY_LIMIT_EXCEEDED', 'RATE_LIMITED', 'OUTCOME_UNKNOWN',
 ]);
 
 /** PostgreSQL and driver errors that mean "the database is not reachable right now". */
@@ -28,11 +29,13 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   return false;
 }
 
-const sqlStateOf = (error: unknown): string | undefined =>
-  (error as { driverError?: { code?: string } })?.driverError?.code ?? (error as { code?: string })?.code;
 
 // SQLSTATE of a statement cancelled by statement_timeout (or by an operator).
 const QUERY_CANCELED = '57014';
+export const OUTCOME_UNKNOWN_MESSAGE =
+  'The connection to the database failed while this change was being committed: it may or may not have been kept. Retry it with the same idempotencyKey (a change that was kept is answered again, not made twice), or read the record to see whether it was.';
+export const NOT_KEPT_MESSAGE =
+  'The change collided with concurrent changes and was not kept; nothing of it was changed. Retry shortly.';
 export const TOO_SLOW_MESSAGE =
   'The request took longer than the server allows and was stopped; nothing was changed. Ask for less (a shorter period, a narrower filter) or retry later.';
 
@@ -57,7 +60,7 @@ const UNAVAILABLE_CODES = new Set([
   '57P01', '57P02', '57P03', '08000', '08001', '08003', '08004', '08006',
 ]);
 // pg reports a dropped connection or a pool wait that timed out with messages only, no code.
-const UNAVAILABLE_MESSAGE = /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|Client was closed and is not queryable|Connection is not established/i;
+const UNAVAILABLE_MESSAGE = /Connection terminated|Query read timeout|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|Client was closed and is not queryable|Connection is not established/i;
 
 /**
  * The one boundary where errors leave the server. Errors the API raises on purpose pass with their
@@ -124,6 +127,15 @@ function format(logger: Logger, formatted: GraphQLFormattedError, raw: unknown, 
   if (original instanceof GraphQLError && code && CLIENT_CODES.has(code)) {
     const { stacktrace: _stack, exception: _exception, ...extensions } = formatted.extensions ?? {};
     return { ...formatted, extensions };
+  }
+  if (original instanceof OutcomeUnknownError) {
+    logger.warn({ requestId, err: original.cause, path: formatted.path }, 'the outcome of a commit is unknown');
+    return { message: OUTCOME_UNKNOWN_MESSAGE, path: formatted.path, extensions: { code: 'OUTCOME_UNKNOWN' } };
+  }
+  if (original instanceof NotKeptError || isTransientConflict(original)) {
+    // PostgreSQL undid the change (a deadlock or serialization failure retried until the bound, or a refused commit).
+    logger.warn({ requestId, err: original, path: formatted.path }, 'a change was not kept');
+    return { message: NOT_KEPT_MESSAGE, path: formatted.path, extensions: { code: 'SERVICE_UNAVAILABLE' } };
   }
   const unreadable = unreadableValue(original);
   if (unreadable) {

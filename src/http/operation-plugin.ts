@@ -24,7 +24,8 @@ export function operationPlugin(metrics: Metrics): ApolloServerPlugin<RequestCon
         async willSendResponse({ response, operation, operationName }) {
           const result = response.body.kind === 'single' ? response.body.singleResult : response.body.initialResult;
           const codes = (result.errors ?? []).map((e) => e.extensions?.code);
-          if (codes.includes('SERVICE_UNAVAILABLE')) {
+          // A retryable answer: the database was unavailable, or a change's outcome is unknown (retry it with its idempotencyKey).
+          if (codes.includes('SERVICE_UNAVAILABLE') || codes.includes('OUTCOME_UNKNOWN')) {
             response.http.status = 503;
             response.http.headers.set('retry-after', '1');
           }

@@ -4,67 +4,60 @@ import { QueryRunner } from 'typeorm';
 import { Authenticator } from '../modules/principal/principal.service.js';
 import { RequestContext } from '../shared/context.js';
 import { REVOKED_OR_UNKNOWN, serviceUnavailable, unauthenticated } from '../shared/errors.js';
+import { ChangeConnection, NotKeptError, OutcomeUnknownError, provesNotCommitted, sqlStateOf } from '../shared/transaction.js';
 import { isDatabaseUnavailable } from './format-error.js';
-import { currentRequest } from './request-log.js';
 
 /**
- * Runs each GraphQL operation in one database transaction on one connection, with the caller's scope
- * set transaction-locally for the row-level security policies (migrations/*-RowLevelSecurity.ts).
- * `set_config(..., true)` ends with the transaction, so a pooled connection never carries one caller's
- * scope into the next request. Mutations nest their own transactions inside it as savepoints, and the
- * whole is committed before the response leaves: a client is never told of a change that was not kept.
+ * Runs each GraphQL operation on one database connection, in transactions with the caller's scope set
+ * transaction-locally for the row-level security policies (migrations/*-RowLevelSecurity.ts).
+ * `set_config(..., true)` ends with each transaction, so a pooled connection never carries one caller's
+ * scope into the next request.
+ *
+ * The contract (README, "API conventions"): reads run in the request's transaction; each change (a
+ * top-level mutation, shared/context.ts inTransaction) commits that transaction, checked, before its
+ * payload is read, and the next one opens in the same round trip. So nothing read or run after a change
+ * can undo it, and a statement that fails in a read fails that field alone: the transaction it aborted
+ * is replaced before the next statement.
  */
 export function requestTransactionPlugin(authenticator: Authenticator): ApolloServerPlugin<RequestContext> {
   return {
     async requestDidStart() {
-      let runner: QueryRunner | undefined;
+      let connection: RequestConnection | undefined;
       return {
         // After parsing and validation (a malformed request never takes a connection), before execution.
         async didResolveOperation({ contextValue: ctx }) {
-          let keyValid: boolean;
-          let client: PoolClient | undefined;
+          let runner: QueryRunner | undefined;
           try {
             runner = ctx.dataSource.createQueryRunner();
-            client = (await runner.connect()) as PoolClient;
-            keyValid = await beginWithScope(runner, client, ctx);
+            const client = (await runner.connect()) as PoolClient;
+            connection = new RequestConnection(runner, client, ctx);
           } catch (error) {
-            await abandon(runner, client);
-            runner = undefined;
+            await runner?.release().catch(() => undefined);
+            throw isDatabaseUnavailable(error) ? serviceUnavailable() : error;
+          }
+          let keyValid: boolean;
+          try {
+            keyValid = await connection.begin();
+          } catch (error) {
+            await connection.end();
+            connection = undefined;
             throw isDatabaseUnavailable(error) ? serviceUnavailable() : error;
           }
           if (!keyValid) {
             // Revoked since the server last authenticated it (Authenticator keeps keys for a minute).
-            await abandon(runner, client);
-            runner = undefined;
+            await connection.end();
+            connection = undefined;
             authenticator.forget(ctx.apiKeyHash!);
             throw unauthenticated(REVOKED_OR_UNKNOWN);
           }
-          queueQueries(runner);
-          ctx.db = runner.manager;
+          ctx.db = connection.runner.manager;
+          ctx.connection = connection;
         },
-        async willSendResponse({ response }) {
-          if (!runner) return;
-          const current = runner;
-          runner = undefined;
-          try {
-            if (current.isTransactionActive) await current.commitTransaction();
-          } catch {
-            if (response.body.kind === 'single') {
-              // Formatted here, past the error formatter: the same shape, request id and Retry-After as
-              // every other SERVICE_UNAVAILABLE (operation-plugin.ts), and counted in the request's log line.
-              const request = currentRequest();
-              request?.errorCodes.push('SERVICE_UNAVAILABLE');
-              response.body.singleResult.data = null;
-              response.body.singleResult.errors = [{
-                message: 'The change could not be committed; nothing was kept. Retry shortly.',
-                extensions: { code: 'SERVICE_UNAVAILABLE', ...(request ? { requestId: request.requestId } : {}) },
-              }];
-              response.http.status = 503;
-              response.http.headers.set('retry-after', '1');
-            }
-          } finally {
-            await current.release();
-          }
+        async willSendResponse() {
+          // Every change was committed where it ran; what is left is the last read transaction.
+          const current = connection;
+          connection = undefined;
+          await current?.end();
         },
       };
     },
@@ -72,43 +65,106 @@ export function requestTransactionPlugin(authenticator: Authenticator): ApolloSe
 }
 
 /**
- * Opens the request's transaction in one round trip: BEGIN, the caller's scope for the row-level security
- * policies, and a check that the caller's API key is still valid, as one simple-protocol query (which may
- * hold several statements but no parameters: the values are the server's own ids and a hex digest, quoted
- * by pg). Sent on the pg client itself because TypeORM reads only one result; TypeORM is then told the
- * transaction is open, so that commitTransaction() commits it and nested transactions become savepoints.
+ * The request's connection. Statements go one after the other (resolvers run side by side and their
+ * DataLoader batches would otherwise reach pg at once), each transaction boundary in one round trip.
  */
-async function beginWithScope(runner: QueryRunner, client: PoolClient, ctx: RequestContext): Promise<boolean> {
-  const { scope, principal, apiKeyHash } = ctx;
-  const literal = (value: string | null | undefined) => client.escapeLiteral(value ?? '');
-  const sql = `START TRANSACTION;
-    SELECT set_config('eca.scope', ${literal(scope.kind)}, true),
+class RequestConnection implements ChangeConnection {
+  changing = false;
+  private last: Promise<unknown> = Promise.resolve();
+  private readonly scopeSql: string;
+
+  constructor(readonly runner: QueryRunner, private readonly client: PoolClient, private readonly ctx: RequestContext) {
+    const { scope, principal } = ctx;
+    const literal = (value: string | null | undefined) => client.escapeLiteral(value ?? '');
+    // Simple-protocol text (several statements, no parameters): the values are the server's own ids, quoted by pg.
+    this.scopeSql = `SELECT set_config('eca.scope', ${literal(scope.kind)}, true),
            set_config('eca.brand_id', ${literal(scope.kind === 'BRAND' ? scope.brandId : '')}, true),
            set_config('eca.agency_id', ${literal(scope.kind === 'AGENCY' ? scope.agencyId : '')}, true),
-           set_config('eca.principal_id', ${literal(principal.rowId)}, true),
-           ${apiKeyHash === null ? 'true' : `EXISTS (SELECT 1 FROM api_key WHERE token_hash = ${literal(apiKeyHash)} AND revoked_at IS NULL)`} AS key_valid`;
-  ctx.dataSource.logger.logQuery(sql, undefined, runner);
-  const results = (await client.query(sql)) as unknown as QueryResult<{ key_valid: boolean }>[];
-  Object.assign(runner, { isTransactionActive: true, transactionDepth: 1 });
-  return results[1].rows[0].key_valid;
-}
+           set_config('eca.principal_id', ${literal(principal.rowId)}, true)`;
+    const send = runner.query.bind(runner);
+    runner.query = ((...args: Parameters<QueryRunner['query']>) => this.enqueue(() => this.read(() => send(...args)))) as QueryRunner['query'];
+  }
 
-/** Gives a connection back after a failed or refused start, with no transaction left open on it. */
-async function abandon(runner: QueryRunner | undefined, client: PoolClient | undefined): Promise<void> {
-  await client?.query('ROLLBACK').catch(() => undefined);
-  await runner?.release().catch(() => undefined);
-}
+  /**
+   * Opens the first transaction in one round trip: BEGIN, the caller's scope, and a check that the caller's
+   * API key is still valid. TypeORM is told the transaction is open, so that its writes stay inside it.
+   */
+  async begin(): Promise<boolean> {
+    const keyHash = this.ctx.apiKeyHash;
+    const keyValid = keyHash === null ? 'true' : `EXISTS (SELECT 1 FROM api_key WHERE token_hash = ${this.client.escapeLiteral(keyHash)} AND revoked_at IS NULL)`;
+    const results = await this.enqueue(() => this.send(`START TRANSACTION; ${this.scopeSql}, ${keyValid} AS key_valid`));
+    Object.assign(this.runner, { isTransactionActive: true, transactionDepth: 1 });
+    return (results[1] as QueryResult<{ key_valid: boolean }>).rows[0].key_valid;
+  }
 
-/**
- * Resolvers run side by side and their DataLoader batches would send queries to the one connection at
- * once; pg queues them but warns that this will stop working. Send them one after the other instead.
- */
-function queueQueries(runner: QueryRunner): void {
-  const send = runner.query.bind(runner);
-  let last: Promise<unknown> = Promise.resolve();
-  runner.query = ((...args: Parameters<QueryRunner['query']>) => {
-    const next = last.then(() => send(...args));
-    last = next.catch(() => undefined);
+  commit(): Promise<void> {
+    return this.enqueue(async () => {
+      let results: QueryResult[];
+      try {
+        results = await this.send(`COMMIT; START TRANSACTION; ${this.scopeSql}`);
+      } catch (error) {
+        if (provesNotCommitted(error)) throw new NotKeptError('PostgreSQL refused to commit the change', error);
+        this.discard(error);
+        throw new OutcomeUnknownError(error);
+      }
+      // node-postgres does not throw for the COMMIT of a failed transaction: PostgreSQL answers ROLLBACK.
+      if (results[0].command !== 'COMMIT') throw new NotKeptError(`PostgreSQL answered ${results[0].command} to COMMIT`);
+    });
+  }
+
+  rollback(): Promise<void> {
+    return this.enqueue(() => this.restart());
+  }
+
+  /** Ends the request: its last transaction (reads only) committed, the connection given back. */
+  async end(): Promise<void> {
+    await this.enqueue(() => this.send('COMMIT')).catch(() => undefined);
+    await this.runner.release().catch(() => undefined);
+  }
+
+  private enqueue<T>(work: () => Promise<T>): Promise<T> {
+    const next = this.last.then(work);
+    this.last = next.catch(() => undefined);
     return next;
-  }) as QueryRunner['query'];
+  }
+
+  /** One simple-protocol query on the pg client, counted as a statement like every other. */
+  private async send(sql: string): Promise<QueryResult[]> {
+    if (this.runner.isReleased) throw new Error('Connection terminated: the request connection was discarded');
+    this.ctx.dataSource.logger.logQuery(sql, undefined, this.runner);
+    try {
+      const result = (await this.client.query(sql)) as unknown as QueryResult | QueryResult[];
+      return Array.isArray(result) ? result : [result];
+    } catch (error) {
+      if (!sqlStateOf(error) || isDatabaseUnavailable(error)) this.discard(error);
+      throw error;
+    }
+  }
+
+  /**
+   * A read statement. When it fails in PostgreSQL, its transaction is aborted: outside a change, the next
+   * transaction is opened before any other statement is sent, so that the failure stays this field's.
+   */
+  private async read<T>(query: () => Promise<T>): Promise<T> {
+    try {
+      return await query();
+    } catch (error) {
+      if (!sqlStateOf(error) || isDatabaseUnavailable(error)) this.discard(error);
+      else if (!this.changing) await this.restart().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  private async restart(): Promise<void> {
+    await this.send(`ROLLBACK; START TRANSACTION; ${this.scopeSql}`);
+  }
+
+  /**
+   * Gives up a connection that broke or stopped answering (the client-side query timeout): the pool
+   * closes it instead of lending it again, and every later statement of the request fails at once.
+   */
+  private discard(error: unknown): void {
+    if (this.runner.isReleased) return;
+    void (this.runner as unknown as { releasePostgresConnection(error: unknown): Promise<void> }).releasePostgresConnection(error ?? new Error('discarded'));
+  }
 }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 import { bulkInsert } from './bulk-insert.js';
 import { Random } from './random.js';
+import { ReferencePrefix, referenceSequence } from '../shared/reference.js';
 
 /**
  * The case lifecycle of the generated dataset: leads, investigations (findings, evidence and custody),
@@ -59,7 +60,6 @@ export interface CaseCounts {
   referralEvidence: number;
   enforcementOutcomes: number;
   referralChanges: number;
-  referenceCounters: number;
 }
 
 type LeadStatus = 'NEW' | 'TRIAGED' | 'INVESTIGATING' | 'REFERRED' | 'CLOSED';
@@ -777,20 +777,19 @@ export async function insertCases(db: EntityManager, plan: CasePlan, market: Mar
     ]),
     10_000, tick('referral changes'));
 
-  // References made later through the API continue after the highest number used in each year.
-  await db.query(
-    `INSERT INTO reference_counter (prefix, year, last_value)
-     SELECT * FROM unnest($1::text[], $2::int[], $3::int[])
-     ON CONFLICT (prefix, year) DO UPDATE SET last_value = GREATEST(reference_counter.last_value, EXCLUDED.last_value)`,
-    [plan.counters.map((c) => c[0]), plan.counters.map((c) => c[1]), plan.counters.map((c) => c[2])],
-  );
+  // References made later through the API continue after the highest number the seed used for the prefix.
+  const highest = new Map<ReferencePrefix, number>();
+  for (const [prefix, , value] of plan.counters) highest.set(prefix as ReferencePrefix, Math.max(highest.get(prefix as ReferencePrefix) ?? 0, value));
+  for (const [prefix, value] of highest) {
+    await db.query(`SELECT setval($1, greatest($2, (SELECT last_value FROM ${referenceSequence(prefix)})))`, [referenceSequence(prefix), value]);
+  }
   tick('reference counters')(plan.counters.length);
 
   return {
     leads: leadIds.length, leadBrands: leadBrands.length, leadSellers: leadSellers.length, leadListings: leadListings.length,
     investigations: investigationIds.length, findings: plan.findings.length, evidence: evidenceIds.length, custodyTransfers: plan.custody.length,
     referrals: referralIds.length, referralEvidence: referralEvidence.length, enforcementOutcomes: outcomeIds.length,
-    referralChanges: plan.changes.length, referenceCounters: plan.counters.length,
+    referralChanges: plan.changes.length,
   };
 }
 

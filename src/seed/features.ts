@@ -1,5 +1,6 @@
 import { EntityManager } from 'typeorm';
 import { featureSettings } from '../shared/settings.js';
+import { nextReference, ReferencePrefix } from '../shared/reference.js';
 
 /**
  * The case features of issue 8 over the seeded history, in SQL, deterministic from the rows already
@@ -74,15 +75,9 @@ export async function seedCaseFeatures(db: EntityManager, now: number): Promise<
   return { escalations: escalations.length, feedback: feedback.length, premises: premises.length, jointOperations, repeatOffenderMatches };
 }
 
-/** The next reference of a prefix and year, through the counter the API uses (reference.ts). */
-async function reference(db: EntityManager, prefix: string, at: Date): Promise<string> {
-  const year = at.getUTCFullYear();
-  const [{ last_value: value }] = await db.query(
-    `INSERT INTO reference_counter (prefix, year, last_value) VALUES ($1, $2, 1)
-     ON CONFLICT (prefix, year) DO UPDATE SET last_value = reference_counter.last_value + 1 RETURNING last_value`,
-    [prefix, year],
-  );
-  return `${prefix}-${year}-${String(value).padStart(6, '0')}`;
+/** The next reference of a prefix, through the sequence the API uses (reference.ts). */
+function reference(db: EntityManager, prefix: ReferencePrefix, at: Date): Promise<string> {
+  return nextReference({ db }, prefix, at);
 }
 
 /**

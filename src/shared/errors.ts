@@ -7,6 +7,7 @@ export type ErrorCode =
   | 'FORBIDDEN'
   | 'BAD_USER_INPUT'
   | 'SERVICE_UNAVAILABLE'
+  | 'OUTCOME_UNKNOWN'
   | 'INTERNAL_SERVER_ERROR';
 
 function error(code: ErrorCode, message: string, httpStatus?: number, extra: Record<string, unknown> = {}) {

@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { Field, InputType } from 'type-graphql';
+import { EntityTarget } from 'typeorm';
 import { canonicalJson } from './audit/audit-chain.js';
 import { RequestContext } from './context.js';
 import { refuse, UserErrorCode } from './user-error.js';
@@ -39,4 +41,31 @@ export async function onceForKey(
   const id = await create();
   await ctx.db.query(`UPDATE idempotency_key SET result_id = $3 WHERE principal_id = $1 AND key = $2`, [ctx.principal.rowId, key, id]);
   return { id, replayed: false };
+}
+
+/**
+ * A change that a client may retry safely: the first run with a key does the work; a retry with the same
+ * key and input (after an OUTCOME_UNKNOWN, a timeout, a lost answer) answers the record it changed or
+ * created, as it is now, instead of a STALE_VERSION or INVALID_TRANSITION refusal or a second record.
+ */
+export async function once<T extends { rowId: string }>(
+  ctx: RequestContext,
+  operation: string,
+  input: { idempotencyKey?: string | null },
+  entity: EntityTarget<T>,
+  work: () => Promise<T>,
+): Promise<T> {
+  let done: T | undefined;
+  const { id, replayed } = await onceForKey(ctx, operation, input.idempotencyKey, input, async () => (done = await work()).rowId);
+  return replayed || !done ? ctx.db.findOneByOrFail(entity, { rowId: id } as never) : done;
+}
+
+/** The `idempotencyKey` of every input that creates or moves a record. */
+@InputType()
+export abstract class IdempotentInput {
+  @Field(() => String, {
+    nullable: true,
+    description: `Retrying with the same key (at most ${MAX_IDEMPOTENCY_KEY_LENGTH} characters, per caller) answers the first result instead of doing the change twice; the same key with another input is IDEMPOTENCY_CONFLICT.`,
+  })
+  idempotencyKey?: string | null;
 }

@@ -19,7 +19,7 @@ const FINGERPRINT = `SELECT
   (SELECT md5(string_agg(concat_ws('|', referral_id, evidence_id), ',' ORDER BY referral_id, evidence_id)) FROM referral_evidence) AS referral_evidence,
   (SELECT md5(string_agg(concat_ws('|', referral_id, kind, occurred_at, arrests, dens_destroyed, convictions, seized_value_amount, seized_value_currency, fine_amount, fine_currency), ',' ORDER BY id)) FROM enforcement_outcome) AS outcomes,
   (SELECT md5(string_agg(concat_ws('|', seq, at, referral_id, agency_id, kind, status, outcome_id), ',' ORDER BY seq)) FROM referral_change) AS referral_changes,
-  (SELECT md5(string_agg(concat_ws('|', prefix, year, last_value), ',' ORDER BY prefix, year)) FROM reference_counter) AS reference_counters`;
+  (SELECT concat_ws('|', (SELECT last_value FROM reference_ld_seq), (SELECT last_value FROM reference_inv_seq), (SELECT last_value FROM reference_ref_seq), (SELECT last_value FROM reference_op_seq))) AS reference_sequences`;
 
 /** Each query counts the rows that break one rule of the case lifecycles: all must be 0. */
 const VIOLATIONS: Record<string, string> = {
@@ -108,7 +108,7 @@ const VIOLATIONS: Record<string, string> = {
                                        WHERE r.investigation_id = l.investigation_id AND o.kind = 'CONVICTION')) AS convicted
       FROM lead l) f
     WHERE NOT (leads >= triaged AND triaged >= investigated AND investigated >= referred AND referred >= convicted AND convicted >= 1)`,
-  'reference not of its year, or reference_counter below the highest number used': `
+  'reference not of its year, or a reference sequence below the highest number used': `
     WITH refs AS (
       SELECT reference, created_at FROM lead UNION ALL SELECT reference, created_at FROM investigation UNION ALL SELECT reference, created_at FROM referral
     ), parsed AS (
@@ -117,8 +117,10 @@ const VIOLATIONS: Record<string, string> = {
       FROM refs
     )
     SELECT (SELECT count(*) FROM parsed WHERE year <> created_year OR reference !~ '^(LD|INV|REF)-[0-9]{4}-[0-9]{6}$')
-         + (SELECT count(*) FROM (SELECT prefix, year, max(number) AS top FROM parsed GROUP BY 1, 2) m
-            LEFT JOIN reference_counter c USING (prefix, year) WHERE c.last_value IS NULL OR c.last_value < m.top)`,
+         + (SELECT count(*) FROM (SELECT prefix, max(number) AS top FROM parsed GROUP BY 1) m
+            JOIN (VALUES ('LD', (SELECT last_value FROM reference_ld_seq)), ('INV', (SELECT last_value FROM reference_inv_seq)),
+                         ('REF', (SELECT last_value FROM reference_ref_seq))) c(prefix, last_value) USING (prefix)
+            WHERE c.last_value < m.top)`,
   'audit events written for seeded history': `SELECT count(*) FROM audit_event`,
 };
 
@@ -149,8 +151,7 @@ describe('seed --scale', () => {
         (SELECT count(*)::int FROM investigation) AS investigations, (SELECT count(*)::int FROM finding) AS findings,
         (SELECT count(*)::int FROM evidence) AS evidence, (SELECT count(*)::int FROM custody_transfer) AS "custodyTransfers",
         (SELECT count(*)::int FROM referral) AS referrals, (SELECT count(*)::int FROM referral_evidence) AS "referralEvidence",
-        (SELECT count(*)::int FROM enforcement_outcome) AS "enforcementOutcomes", (SELECT count(*)::int FROM referral_change) AS "referralChanges",
-        (SELECT count(*)::int FROM reference_counter) AS "referenceCounters"`);
+        (SELECT count(*)::int FROM enforcement_outcome) AS "enforcementOutcomes", (SELECT count(*)::int FROM referral_change) AS "referralChanges"`);
       expect(counts).toMatchObject(rows);
 
       for (const [rule, sql] of Object.entries(VIOLATIONS)) {

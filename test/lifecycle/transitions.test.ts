@@ -17,7 +17,7 @@ let world: World;
 
 const CASE_TABLES = [
   'lead', 'lead_brand', 'lead_seller', 'lead_listing', 'investigation', 'finding', 'evidence', 'custody_transfer', 'referral',
-  'referral_evidence', 'enforcement_outcome', 'referral_change', 'listing', 'seller', 'idempotency_key', 'reference_counter',
+  'referral_evidence', 'enforcement_outcome', 'referral_change', 'listing', 'seller', 'idempotency_key',
 ];
 
 type Snapshot = Record<string, string | number>;

@@ -44,6 +44,6 @@ export class AgencyResolver {
     const qb = scopedQuery(ctx, Agency);
     whereIn(qb, 'kind', filter?.kind);
     whereIn(qb, 'jurisdiction', filter?.jurisdiction);
-    return paginate(qb, toOrdering(agencySortColumns, orderBy, AGENCY_DEFAULT_ORDER), args);
+    return paginate(ctx, 'agencies', qb, toOrdering(agencySortColumns, orderBy, AGENCY_DEFAULT_ORDER), args);
   }
 }

@@ -103,32 +103,42 @@ export async function enforcementFunnel(ctx: RequestContext, filter: ResolvedFil
 // Outcome totals, over the outcomes that occurred in the period.
 
 /**
- * One row per outcome of the filter, with the columns the totals need and `investigation_id`. The seized
- * value of an outcome that is part of a joint operation is the operation's agreed value, carried by one of
- * its outcomes in the filter (the first to occur) and by none of the others: counted once.
+ * One row per outcome of the filter, with the columns the totals need and `investigation_id`.
+ *
+ * Seized value (`seized_amount`, `seized_currency`; with `money`): an outcome's own figure, or, for an
+ * outcome of a joint operation, its share of the operation's agreed value (docs/analytics.md, "Joint
+ * operations"): the agreed value is shared equally by the agencies that reported the operation's outcomes,
+ * each agency's share carried by its first outcome in the operation, the others carrying none. The shares
+ * are attributed over the whole operation, not over what the caller or the filter lets a statement see
+ * (`eca_joint_operation_shares`, migration 1763920000000): the same outcome carries the same share in
+ * every figure, so periods, agencies and regions add up to the agreed value exactly once.
  */
-function filteredOutcomes(s: Statement): string {
+function filteredOutcomes(s: Statement, { money = true }: { money?: boolean } = {}): string {
   const o = 'o';
   const r = 'o_referral';
-  const op = 'o_operation';
-  const once = (column: string) =>
-    `CASE WHEN ${o}.operation_id IS NULL THEN ${o}.${column} WHEN row_number() OVER (PARTITION BY ${o}.operation_id ORDER BY ${o}.occurred_at, ${o}.id) = 1 THEN ${op}.${column} END`;
   const qb = s.scoped(EnforcementOutcome, o)
     .innerJoin('referral', r, `${r}.id = ${o}.referral_id`)
-    .leftJoin('joint_operation', op, `${op}.id = ${o}.operation_id`)
-    .select([`${o}.kind AS kind`, `${o}.arrests AS arrests`, `${o}.dens_destroyed AS dens_destroyed`, `${o}.convictions AS convictions`,
-      `${once('seized_value_amount')} AS seized_amount`, `${once('seized_value_currency')} AS seized_currency`, `${o}.fine_amount AS fine_amount`,
-      `${o}.fine_currency AS fine_currency`, `${r}.investigation_id AS investigation_id`, `${o}.occurred_at AS occurred_at`])
+    .select([`${o}.id AS id`, `${o}.operation_id AS operation_id`, `${o}.kind AS kind`, `${o}.arrests AS arrests`, `${o}.dens_destroyed AS dens_destroyed`,
+      `${o}.convictions AS convictions`, `${o}.seized_value_amount AS own_seized_amount`, `${o}.seized_value_currency AS own_seized_currency`,
+      `${o}.fine_amount AS fine_amount`, `${o}.fine_currency AS fine_currency`, `${r}.investigation_id AS investigation_id`, `${o}.occurred_at AS occurred_at`])
     .andWhere([...inPeriod(s, `${o}.occurred_at`), referralConditions(s, r)].join(' AND ') || 'TRUE');
-  return s.derived(qb);
+  if (!money) return s.derived(qb);
+  return `(WITH fo AS ${s.derived(qb)}
+     SELECT fo.*,
+            CASE WHEN fo.operation_id IS NULL THEN fo.own_seized_amount ELSE share.amount END AS seized_amount,
+            CASE WHEN fo.operation_id IS NULL THEN fo.own_seized_currency ELSE share.currency END AS seized_currency
+     FROM fo LEFT JOIN eca_joint_operation_shares(ARRAY(SELECT g.id FROM fo g WHERE g.operation_id IS NOT NULL)) share ON share.outcome_id = fo.id)`;
 }
 
-// Totals per grouping set: () the counts, (seized currency), (fine currency): one statement.
-const OUTCOME_COLUMNS = `
+/**
+ * Totals per grouping set: () the counts, (seized currency), (fine currency): one statement. The money
+ * columns are expressions over `o` (the region breakdown passes each region's part of them).
+ */
+const outcomeColumns = ({ seized, fine }: { seized: string; fine: string } = { seized: 'o.seized_amount', fine: 'o.fine_amount' }) => `
   count(*) FILTER (WHERE o.kind = 'RAID') AS raids, count(*) FILTER (WHERE o.kind = 'SEIZURE') AS seizures,
   coalesce(sum(o.dens_destroyed), 0) AS dens_destroyed, coalesce(sum(o.arrests), 0) AS arrests,
   coalesce(sum(o.convictions), 0) AS convictions, count(*) FILTER (WHERE o.kind = 'FINE') AS fines,
-  sum(o.seized_amount) AS seized_amount, sum(o.fine_amount) AS fine_amount,
+  sum(${seized}) AS seized_amount, sum(${fine}) AS fine_amount,
   GROUPING(o.seized_currency) = 0 AS by_seized, GROUPING(o.fine_currency) = 0 AS by_fine, o.seized_currency, o.fine_currency`;
 
 interface OutcomeRow {
@@ -158,7 +168,7 @@ function toOutcomeTotals(rows: OutcomeRow[]): OutcomeTotals {
 
 export async function outcomeTotals(ctx: RequestContext, filter: ResolvedFilter): Promise<OutcomeTotals> {
   const s = new Statement(ctx, filter);
-  const rows = await s.rows<OutcomeRow>(`SELECT ${OUTCOME_COLUMNS} FROM ${filteredOutcomes(s)} o GROUP BY GROUPING SETS ((), (o.seized_currency), (o.fine_currency))`);
+  const rows = await s.rows<OutcomeRow>(`SELECT ${outcomeColumns()} FROM ${filteredOutcomes(s)} o GROUP BY GROUPING SETS ((), (o.seized_currency), (o.fine_currency))`);
   return toOutcomeTotals(rows);
 }
 
@@ -341,7 +351,7 @@ export async function outcomeSeries(ctx: RequestContext, filter: ResolvedFilter,
            coalesce(sum(o.arrests), 0) AS arrests, coalesce(sum(o.dens_destroyed), 0) AS dens_destroyed,
            coalesce(sum(o.convictions), 0) AS convictions, count(o.kind) FILTER (WHERE o.kind = 'FINE') AS fines
     FROM ${b.series} AS b(bucket)
-    LEFT JOIN ${filteredOutcomes(s)} o ON ${b.bucketOf('o.occurred_at')} = b.bucket AND o.occurred_at >= ${b.first} AND o.occurred_at < ${b.to}
+    LEFT JOIN ${filteredOutcomes(s, { money: false })} o ON ${b.bucketOf('o.occurred_at')} = b.bucket AND o.occurred_at >= ${b.first} AND o.occurred_at < ${b.to}
     GROUP BY b.bucket ORDER BY b.bucket`);
   return {
     granularity,
@@ -375,15 +385,23 @@ export async function regionBreakdown(ctx: RequestContext, filter: ResolvedFilte
           WHERE ${onlyRegions(funnel, 'v.region')}) f
     GROUP BY f.region`);
 
-  // An outcome counts in each region of the leads (of the filter, visible) behind its referral.
+  // An outcome counts in each region of the leads (of the filter, visible) behind its referral; its money
+  // (seized value, fine) is split between those regions, equally to the minor unit, the units left over
+  // going one each to its regions in alphabetical order: the regions' money adds up to the total once.
+  // The split is over all of the case's regions, whatever the regions filter lists.
   const outcomes = new Statement(ctx, filter);
   const regionsOfInvestigations = outcomes.scoped(Lead, 'rl')
     .innerJoin('lead_seller', 'rl_ls', 'rl_ls.lead_id = rl.id').innerJoin('seller', 'rl_v', 'rl_v.id = rl_ls.seller_id')
     .select('rl.investigation_id', 'investigation_id').addSelect('rl_v.region', 'region').distinct(true)
-    .andWhere(`rl.investigation_id IS NOT NULL AND ${onlyRegions(outcomes, 'rl_v.region')} AND ${leadConditions(outcomes, 'rl', { period: false, agencies: false })}`);
+    .andWhere(`rl.investigation_id IS NOT NULL AND ${leadConditions(outcomes, 'rl', { period: false, agencies: false, regions: false })}`);
+  const part = (amount: string) => `(${amount} / ir.regions + CASE WHEN ir.region_rank <= ${amount} % ir.regions THEN 1 ELSE 0 END)`;
   const outcomeRows = await outcomes.rows<OutcomeRow>(`
-    SELECT ir.region, ${OUTCOME_COLUMNS}
-    FROM ${filteredOutcomes(outcomes)} o JOIN ${outcomes.derived(regionsOfInvestigations)} ir ON ir.investigation_id = o.investigation_id
+    SELECT ir.region, ${outcomeColumns({ seized: part('o.seized_amount'), fine: part('o.fine_amount') })}
+    FROM ${filteredOutcomes(outcomes)} o
+    JOIN (SELECT x.investigation_id, x.region, row_number() OVER (PARTITION BY x.investigation_id ORDER BY x.region) AS region_rank,
+                 count(*) OVER (PARTITION BY x.investigation_id) AS regions
+          FROM ${outcomes.derived(regionsOfInvestigations)} x) ir ON ir.investigation_id = o.investigation_id
+    WHERE ${onlyRegions(outcomes, 'ir.region')}
     GROUP BY GROUPING SETS ((ir.region), (ir.region, o.seized_currency), (ir.region, o.fine_currency))`);
 
   const regions = [...new Set([...funnelRows.map((row) => String(row.region)), ...outcomeRows.map((row) => String(row.region))])].sort();

@@ -48,7 +48,7 @@ export class AuditTrailResolver {
     const qb = ctx.db
       .createQueryBuilder(AuditEvent, 't')
       .where('t.entity_type = :type AND t.entity_id = :id', { type: entity.constructor.name, id: entity.rowId });
-    return paginate(qb, TRAIL_ORDERING, args);
+    return paginate(ctx, `auditTrail:${entity.constructor.name}:${entity.rowId}`, qb, TRAIL_ORDERING, args);
   }
 
   @Authorized(Role.ADMIN)

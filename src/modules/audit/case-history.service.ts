@@ -53,5 +53,5 @@ export function investigationHistory(ctx: RequestContext, investigationId: strin
     return qb.getQuery();
   });
   const qb = ctx.db.createQueryBuilder(AuditEvent, 't').where(`(t.entity_type, t.entity_id) IN (${lists.join(' UNION ALL ')})`, params);
-  return paginate(qb, HISTORY_ORDERING, args);
+  return paginate(ctx, `Investigation.history:${investigationId}`, qb, HISTORY_ORDERING, args);
 }

@@ -10,5 +10,5 @@ export function listBrands(ctx: RequestContext, filter: BrandFilter | undefined,
   const qb = scopedQuery(ctx, Brand);
   whereIn(qb, 'status', filter?.status);
   whereIn(qb, 'slug', filter?.slug);
-  return paginate(qb, toOrdering(brandSortColumns, orderBy, BRAND_DEFAULT_ORDER), args);
+  return paginate(ctx, 'brands', qb, toOrdering(brandSortColumns, orderBy, BRAND_DEFAULT_ORDER), args);
 }

@@ -1,6 +1,7 @@
 import { Matches, MaxLength, MinLength } from 'class-validator';
 import { Field, ID, InputType, Int } from 'type-graphql';
 import { EvidenceKind } from './evidence.entity.js';
+import { IdempotentInput } from '../../shared/idempotency.js';
 
 @InputType()
 export class AddEvidenceInput {
@@ -37,7 +38,7 @@ export class AddEvidenceInput {
 }
 
 @InputType()
-export class RecordCustodyTransferInput {
+export class RecordCustodyTransferInput extends IdempotentInput {
   @Field(() => ID)
   evidenceId!: string;
 

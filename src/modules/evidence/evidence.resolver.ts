@@ -15,13 +15,13 @@ const RecordCustodyTransferPayload = Payload('RecordCustodyTransferPayload', 'ev
 @Resolver(() => Evidence)
 export class EvidenceResolver {
   @Authorized(...CASE_WRITERS)
-  @Mutation(() => AddEvidencePayload, { description: 'Add an evidence item to an investigation.' })
+  @Mutation(() => AddEvidencePayload, { nullable: true, description: 'Add an evidence item to an investigation.' })
   addEvidence(@Arg('input') input: AddEvidenceInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<Evidence>> {
     return payload(() => addEvidence(ctx, input));
   }
 
   @Authorized(...CASE_WRITERS)
-  @Mutation(() => RecordCustodyTransferPayload, { description: 'Record that an evidence item changed hands.' })
+  @Mutation(() => RecordCustodyTransferPayload, { nullable: true, description: 'Record that an evidence item changed hands.' })
   recordCustodyTransfer(@Arg('input') input: RecordCustodyTransferInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<Evidence>> {
     return payload(() => recordCustodyTransfer(ctx, input));
   }

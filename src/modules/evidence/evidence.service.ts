@@ -1,7 +1,7 @@
 import { auditChange } from '../../shared/audit/audit.service.js';
 import { inTransaction, RequestContext } from '../../shared/context.js';
 import { lockForChange, updateVersioned } from '../../shared/data-access/scoped-query.js';
-import { onceForKey } from '../../shared/idempotency.js';
+import { once, onceForKey } from '../../shared/idempotency.js';
 import { decodeIdOf } from '../../shared/relay/global-id.js';
 import { refuse, UserErrorCode } from '../../shared/user-error.js';
 import { Investigation } from '../investigation/investigation.entity.js';
@@ -40,7 +40,7 @@ export async function addEvidence(ctx: RequestContext, input: AddEvidenceInput):
 
 /** Hands an item to a new custodian: the transfer and the new custodian are part of the audit trail. */
 export async function recordCustodyTransfer(ctx: RequestContext, input: RecordCustodyTransferInput): Promise<Evidence> {
-  return inTransaction(ctx, async (tx) => {
+  return inTransaction(ctx, (tx) => once(tx, 'recordCustodyTransfer', input, Evidence, async () => {
     const evidence = await lockForChange(tx, Evidence, decodeIdOf('Evidence', input.evidenceId, 'evidenceId'), input.expectedVersion, ['input', 'evidenceId']);
     if (input.toCustodian === evidence.custodian) refuse(UserErrorCode.INVALID, `${evidence.custodian} already holds this item.`, ['input', 'toCustodian']);
     const transfer = tx.db.create(CustodyTransfer, {
@@ -54,5 +54,5 @@ export async function recordCustodyTransfer(ctx: RequestContext, input: RecordCu
       custodian: evidence.custodian, version: evidence.version, transferId: transfer.rowId, purpose: transfer.purpose, transferredAt: transfer.transferredAt,
     });
     return evidence;
-  });
+  }));
 }

@@ -4,6 +4,7 @@ import { DateRangeInput } from '../../shared/data-access/filters.js';
 import { OrderDirection } from '../../shared/relay/connection.js';
 import { OrderByInput, SortColumn } from '../../shared/relay/ordering.js';
 import { FindingKind, InvestigationStatus } from './investigation.states.js';
+import { IdempotentInput } from '../../shared/idempotency.js';
 
 @InputType()
 export class OpenInvestigationInput {
@@ -27,7 +28,7 @@ export class OpenInvestigationInput {
 }
 
 @InputType()
-export class RecordFindingInput {
+export class RecordFindingInput extends IdempotentInput {
   @Field(() => ID)
   investigationId!: string;
 
@@ -51,7 +52,7 @@ export class RecordFindingInput {
 }
 
 @InputType()
-export class MarkInvestigationReadyInput {
+export class MarkInvestigationReadyInput extends IdempotentInput {
   @Field(() => ID)
   investigationId!: string;
 
@@ -60,7 +61,7 @@ export class MarkInvestigationReadyInput {
 }
 
 @InputType()
-export class CloseInvestigationInput {
+export class CloseInvestigationInput extends IdempotentInput {
   @Field(() => ID)
   investigationId!: string;
 

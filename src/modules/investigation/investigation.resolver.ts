@@ -43,25 +43,25 @@ export class InvestigationResolver {
   }
 
   @Authorized(...CASE_WRITERS)
-  @Mutation(() => OpenInvestigationPayload, { description: 'Open an investigation on TRIAGED leads; they move to INVESTIGATING.' })
+  @Mutation(() => OpenInvestigationPayload, { nullable: true, description: 'Open an investigation on TRIAGED leads; they move to INVESTIGATING.' })
   openInvestigation(@Arg('input') input: OpenInvestigationInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<Investigation>> {
     return payload(() => openInvestigation(ctx, input));
   }
 
   @Authorized(...CASE_WRITERS)
-  @Mutation(() => RecordFindingPayload, { description: 'Record an offline place (factory, warehouse, …) found by an investigation.' })
+  @Mutation(() => RecordFindingPayload, { nullable: true, description: 'Record an offline place (factory, warehouse, …) found by an investigation.' })
   recordFinding(@Arg('input') input: RecordFindingInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<Finding>> {
     return payload(() => recordFinding(ctx, input));
   }
 
   @Authorized(...CASE_WRITERS)
-  @Mutation(() => MarkInvestigationReadyPayload, { description: 'EVIDENCE_GATHERING -> READY_FOR_REFERRAL.' })
+  @Mutation(() => MarkInvestigationReadyPayload, { nullable: true, description: 'EVIDENCE_GATHERING -> READY_FOR_REFERRAL.' })
   markInvestigationReady(@Arg('input') input: MarkInvestigationReadyInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<Investigation>> {
     return payload(() => markInvestigationReady(ctx, input));
   }
 
   @Authorized(...CASE_WRITERS)
-  @Mutation(() => CloseInvestigationPayload, { description: 'Close an investigation; its open leads close with it.' })
+  @Mutation(() => CloseInvestigationPayload, { nullable: true, description: 'Close an investigation; its open leads close with it.' })
   closeInvestigation(@Arg('input') input: CloseInvestigationInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<Investigation>> {
     return payload(() => closeInvestigation(ctx, input));
   }

@@ -5,7 +5,7 @@ import { whereDateRange, whereIn } from '../../shared/data-access/filters.js';
 import { requireVisible } from '../../shared/data-access/lookup.js';
 import { lockForChange, scopedQuery, updateVersioned, whereExists } from '../../shared/data-access/scoped-query.js';
 import { badInput } from '../../shared/errors.js';
-import { onceForKey } from '../../shared/idempotency.js';
+import { once, onceForKey } from '../../shared/idempotency.js';
 import { nextReference } from '../../shared/reference.js';
 import { ConnectionArgs, paginate } from '../../shared/relay/connection.js';
 import { decodeIdOf } from '../../shared/relay/global-id.js';
@@ -64,7 +64,7 @@ export async function openInvestigation(ctx: RequestContext, input: OpenInvestig
 
 export async function recordFinding(ctx: RequestContext, input: RecordFindingInput): Promise<Finding> {
   if (!REGION.test(input.region)) refuse(UserErrorCode.INVALID, `"${input.region}" is not an ISO 3166-2 region such as CN-ZJ.`, ['input', 'region']);
-  return inTransaction(ctx, async (tx) => {
+  return inTransaction(ctx, (tx) => once(tx, 'recordFinding', input, Finding, async () => {
     const investigation = await lockForChange(tx, Investigation, decodeIdOf('Investigation', input.investigationId, 'investigationId'), null, ['input', 'investigationId']);
     if (investigation.status === InvestigationStatus.CLOSED) refuse(UserErrorCode.INVALID_TRANSITION, `Investigation ${investigation.reference} is closed.`, ['input', 'investigationId']);
     const premises = input.premisesId ? await requireVisible(tx, Premises, input.premisesId, ['input', 'premisesId']) : null;
@@ -79,7 +79,7 @@ export async function recordFinding(ctx: RequestContext, input: RecordFindingInp
       investigationId: investigation.rowId, kind: finding.kind, region: finding.region, address: finding.address, premisesId: finding.premisesId,
     });
     return finding;
-  });
+  }));
 }
 
 /** Moves an investigation locked for change; used by this module and by the evidence and referral cascades. */
@@ -92,15 +92,15 @@ export async function moveInvestigation(ctx: RequestContext, investigation: Inve
 }
 
 export async function markInvestigationReady(ctx: RequestContext, input: MarkInvestigationReadyInput): Promise<Investigation> {
-  return inTransaction(ctx, async (tx) => {
+  return inTransaction(ctx, (tx) => once(tx, 'markInvestigationReady', input, Investigation, async () => {
     const investigation = await lockForChange(tx, Investigation, decodeIdOf('Investigation', input.investigationId, 'investigationId'), input.expectedVersion, ['input', 'investigationId']);
     return moveInvestigation(tx, investigation, InvestigationStatus.READY_FOR_REFERRAL);
-  });
+  }));
 }
 
 /** Closes an investigation and every lead of it that is still open. */
 export async function closeInvestigation(ctx: RequestContext, input: CloseInvestigationInput): Promise<Investigation> {
-  return inTransaction(ctx, async (tx) => {
+  return inTransaction(ctx, (tx) => once(tx, 'closeInvestigation', input, Investigation, async () => {
     const investigation = await lockForChange(tx, Investigation, decodeIdOf('Investigation', input.investigationId, 'investigationId'), input.expectedVersion, ['input', 'investigationId']);
     await moveInvestigation(tx, investigation, InvestigationStatus.CLOSED, { closeReason: input.reason, closedAt: new Date() });
     for (const lead of await openLeadsOf(tx, investigation.rowId)) {
@@ -108,7 +108,7 @@ export async function closeInvestigation(ctx: RequestContext, input: CloseInvest
       await closeLocked(tx, lead, reason, input.reason);
     }
     return investigation;
-  });
+  }));
 }
 
 /** The investigation's leads that are not closed, locked for change in id order. */
@@ -129,5 +129,5 @@ export function listInvestigations(ctx: RequestContext, filter: InvestigationFil
     whereExists(ctx, qb, Principal, 'fp', (sub) => whereIn(sub.andWhere('fp.id = t.assignee_id'), 'id', ids, 'fp'));
   }
   whereDateRange(qb, 'created_at', filter?.createdAt);
-  return paginate(qb, toOrdering(investigationSortColumns, orderBy, INVESTIGATION_DEFAULT_ORDER), args);
+  return paginate(ctx, 'investigations', qb, toOrdering(investigationSortColumns, orderBy, INVESTIGATION_DEFAULT_ORDER), args);
 }

@@ -2,6 +2,7 @@ import { MaxLength, MinLength } from 'class-validator';
 import { Field, ID, InputType, Int } from 'type-graphql';
 import { MoneyInput } from '../../shared/money/money.js';
 import { ValuationMethod } from '../referral/referral.states.js';
+import { IdempotentInput } from '../../shared/idempotency.js';
 
 @InputType()
 export class CreateJointOperationInput {
@@ -13,7 +14,7 @@ export class CreateJointOperationInput {
   @Field(() => [ID], { description: 'Outcomes the agencies reported of it (1-100), none in another operation yet.' })
   outcomeIds!: string[];
 
-  @Field(() => MoneyInput, { nullable: true, description: 'The value of everything seized in the operation, as agreed; counted once.' })
+  @Field(() => MoneyInput, { nullable: true, description: 'The value of everything seized in the operation, as agreed; counted once, shared equally by its agencies.' })
   seizedValue?: MoneyInput | null;
 
   @Field(() => ValuationMethod)
@@ -28,7 +29,7 @@ export class CreateJointOperationInput {
 }
 
 @InputType()
-export class AddOutcomesToJointOperationInput {
+export class AddOutcomesToJointOperationInput extends IdempotentInput {
   @Field(() => ID)
   operationId!: string;
 
@@ -40,7 +41,7 @@ export class AddOutcomesToJointOperationInput {
 }
 
 @InputType()
-export class RevalueJointOperationInput {
+export class RevalueJointOperationInput extends IdempotentInput {
   @Field(() => ID)
   operationId!: string;
 

@@ -23,19 +23,19 @@ export class JointOperationResolver {
   }
 
   @Authorized(...CASE_WRITERS)
-  @Mutation(() => CreateJointOperationPayload, { description: 'Group the outcomes several agencies reported of one action, with the seized value agreed for the whole and how it was valued.' })
+  @Mutation(() => CreateJointOperationPayload, { nullable: true, description: 'Group the outcomes several agencies reported of one action, with the seized value agreed for the whole and how it was valued.' })
   createJointOperation(@Arg('input') input: CreateJointOperationInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<JointOperation>> {
     return payload(() => createJointOperation(ctx, input));
   }
 
   @Authorized(...CASE_WRITERS)
-  @Mutation(() => AddOutcomesToJointOperationPayload, { description: 'Add outcomes reported later to a joint operation.' })
+  @Mutation(() => AddOutcomesToJointOperationPayload, { nullable: true, description: 'Add outcomes reported later to a joint operation.' })
   addOutcomesToJointOperation(@Arg('input') input: AddOutcomesToJointOperationInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<JointOperation>> {
     return payload(() => addOutcomesToJointOperation(ctx, input));
   }
 
   @Authorized(...CASE_WRITERS)
-  @Mutation(() => RevalueJointOperationPayload, { description: 'Change the agreed seized value of a joint operation, or how it was valued.' })
+  @Mutation(() => RevalueJointOperationPayload, { nullable: true, description: 'Change the agreed seized value of a joint operation, or how it was valued.' })
   revalueJointOperation(@Arg('input') input: RevalueJointOperationInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<JointOperation>> {
     return payload(() => revalueJointOperation(ctx, input));
   }
@@ -53,7 +53,11 @@ export class JointOperationResolver {
 
 @Resolver(() => EnforcementOutcome)
 export class OutcomeJointOperationResolver {
-  @FieldResolver(() => JointOperation, { nullable: true, description: 'The joint operation it is part of: analytics count the operation\'s seized value, once, instead of this outcome\'s.' })
+  @FieldResolver(() => JointOperation, {
+    nullable: true,
+    description: 'The joint operation it is part of: analytics count, instead of this outcome\'s own seized value, its agency\'s share of the operation\'s '
+      + 'agreed value, with the agency\'s first outcome in the operation.',
+  })
   operation(@Root() outcome: EnforcementOutcome, @Ctx() ctx: RequestContext): Promise<JointOperation | null> | null {
     return outcome.operationId ? loadById(ctx, JointOperation, outcome.operationId) : null;
   }

@@ -2,7 +2,7 @@ import { auditChange } from '../../shared/audit/audit.service.js';
 import { inTransaction, RequestContext } from '../../shared/context.js';
 import { lockForChange, scopedQuery, updateVersioned } from '../../shared/data-access/scoped-query.js';
 import { badInput } from '../../shared/errors.js';
-import { onceForKey } from '../../shared/idempotency.js';
+import { once, onceForKey } from '../../shared/idempotency.js';
 import { nextReference } from '../../shared/reference.js';
 import { ConnectionArgs, OrderDirection, paginate } from '../../shared/relay/connection.js';
 import { decodeIdOf } from '../../shared/relay/global-id.js';
@@ -51,16 +51,16 @@ export async function createJointOperation(ctx: RequestContext, input: CreateJoi
 }
 
 export async function addOutcomesToJointOperation(ctx: RequestContext, input: AddOutcomesToJointOperationInput): Promise<JointOperation> {
-  return inTransaction(ctx, async (tx) => {
+  return inTransaction(ctx, (tx) => once(tx, 'addOutcomesToJointOperation', input, JointOperation, async () => {
     const operation = await lockForChange(tx, JointOperation, decodeIdOf('JointOperation', input.operationId, 'operationId'), input.expectedVersion, ['input', 'operationId']);
     await group(tx, operation, input.outcomeIds);
     // The operation changed (what it groups): its version moves, so that a revaluation sees it.
     return updateVersioned(tx, JointOperation, operation, {});
-  });
+  }));
 }
 
 export async function revalueJointOperation(ctx: RequestContext, input: RevalueJointOperationInput): Promise<JointOperation> {
-  return inTransaction(ctx, async (tx) => {
+  return inTransaction(ctx, (tx) => once(tx, 'revalueJointOperation', input, JointOperation, async () => {
     const operation = await lockForChange(tx, JointOperation, decodeIdOf('JointOperation', input.operationId, 'operationId'), input.expectedVersion, ['input', 'operationId']);
     const before = operationSnapshot(operation);
     await updateVersioned(tx, JointOperation, operation, {
@@ -69,11 +69,11 @@ export async function revalueJointOperation(ctx: RequestContext, input: RevalueJ
     });
     await auditChange(tx, 'jointOperation.revalued', operation, before, operationSnapshot(operation));
     return operation;
-  });
+  }));
 }
 
 const OPERATION_ORDERING = { key: 'CREATED_AT', column: 'created_at', property: 'createdAt', direction: OrderDirection.DESC };
 
 export function listJointOperations(ctx: RequestContext, args: ConnectionArgs) {
-  return paginate(scopedQuery(ctx, JointOperation), OPERATION_ORDERING, args);
+  return paginate(ctx, 'jointOperations', scopedQuery(ctx, JointOperation), OPERATION_ORDERING, args);
 }

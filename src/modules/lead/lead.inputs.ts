@@ -4,6 +4,7 @@ import { DateRangeInput } from '../../shared/data-access/filters.js';
 import { OrderDirection } from '../../shared/relay/connection.js';
 import { OrderByInput, SortColumn } from '../../shared/relay/ordering.js';
 import { LeadCloseReason, LeadSource, LeadStatus } from './lead.states.js';
+import { IdempotentInput } from '../../shared/idempotency.js';
 
 @InputType()
 export class ReportLeadInput {
@@ -34,7 +35,7 @@ export class ReportLeadInput {
 }
 
 @InputType()
-export class TriageLeadInput {
+export class TriageLeadInput extends IdempotentInput {
   @Field(() => ID)
   leadId!: string;
 
@@ -52,7 +53,7 @@ export class TriageLeadInput {
 }
 
 @InputType()
-export class CloseLeadInput {
+export class CloseLeadInput extends IdempotentInput {
   @Field(() => ID)
   leadId!: string;
 

@@ -35,19 +35,19 @@ export class LeadResolver {
   }
 
   @Authorized(Role.ADMIN, Role.INVESTIGATOR, Role.BRAND_PARTNER)
-  @Mutation(() => ReportLeadPayload, { description: 'Report a suspected counterfeit source. Brand partners: for their own brand.' })
+  @Mutation(() => ReportLeadPayload, { nullable: true, description: 'Report a suspected counterfeit source. Brand partners: for their own brand.' })
   reportLead(@Arg('input') input: ReportLeadInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<Lead>> {
     return payload(() => reportLead(ctx, input));
   }
 
   @Authorized(...CASE_WRITERS)
-  @Mutation(() => TriageLeadPayload, { description: 'NEW -> TRIAGED.' })
+  @Mutation(() => TriageLeadPayload, { nullable: true, description: 'NEW -> TRIAGED.' })
   triageLead(@Arg('input') input: TriageLeadInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<Lead>> {
     return payload(() => triageLead(ctx, input));
   }
 
   @Authorized(...CASE_WRITERS)
-  @Mutation(() => CloseLeadPayload, { description: 'Any open state -> CLOSED, with a reason.' })
+  @Mutation(() => CloseLeadPayload, { nullable: true, description: 'Any open state -> CLOSED, with a reason.' })
   closeLead(@Arg('input') input: CloseLeadInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<Lead>> {
     return payload(() => closeLead(ctx, input));
   }

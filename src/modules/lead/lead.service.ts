@@ -4,7 +4,7 @@ import { RequestContext, inTransaction } from '../../shared/context.js';
 import { whereDateRange, whereIn } from '../../shared/data-access/filters.js';
 import { requireAllVisible } from '../../shared/data-access/lookup.js';
 import { lockForChange, ParentLink, scopedBrandLeads, scopedQuery, updateVersioned, whereExists } from '../../shared/data-access/scoped-query.js';
-import { onceForKey } from '../../shared/idempotency.js';
+import { once, onceForKey } from '../../shared/idempotency.js';
 import { nextReference } from '../../shared/reference.js';
 import { ConnectionArgs, loadChildPage, paginate } from '../../shared/relay/connection.js';
 import { decodeIdOf } from '../../shared/relay/global-id.js';
@@ -78,7 +78,7 @@ async function link(ctx: RequestContext, table: string, column: string, leadId: 
 }
 
 export async function triageLead(ctx: RequestContext, input: TriageLeadInput): Promise<Lead> {
-  return inTransaction(ctx, async (tx) => {
+  return inTransaction(ctx, (tx) => once(tx, 'triageLead', input, Lead, async () => {
     const lead = await lockForChange(tx, Lead, decodeIdOf('Lead', input.leadId, 'leadId'), input.expectedVersion, ['input', 'leadId']);
     leadLifecycle.assert(lead.status, LeadStatus.TRIAGED, lead.reference);
     const before = leadSnapshot(lead);
@@ -90,14 +90,14 @@ export async function triageLead(ctx: RequestContext, input: TriageLeadInput): P
     });
     await auditChange(tx, 'lead.triaged', lead, before, leadSnapshot(lead));
     return lead;
-  });
+  }));
 }
 
 export async function closeLead(ctx: RequestContext, input: CloseLeadInput): Promise<Lead> {
-  return inTransaction(ctx, async (tx) => {
+  return inTransaction(ctx, (tx) => once(tx, 'closeLead', input, Lead, async () => {
     const lead = await lockForChange(tx, Lead, decodeIdOf('Lead', input.leadId, 'leadId'), input.expectedVersion, ['input', 'leadId']);
     return closeLocked(tx, lead, input.reason, input.note ?? null);
-  });
+  }));
 }
 
 /** Closes a lead already locked for change (also the cascade when its investigation closes). */
@@ -147,9 +147,9 @@ export function listLeads(ctx: RequestContext, filter: LeadFilter | undefined, o
     // A brand partner's case list by date walks the brand's own index (lead_brand_recent_idx: its rows copy
     // their lead's created_at) and stops after one page, instead of sorting every lead of the brand.
     const qb = applyLeadFilter(ctx, scopedBrandLeads(ctx, Lead, 'recent'), filter);
-    return paginate(qb, { ...ordering, source: 'recent', column: 'lead_created_at', tieBreaker: { column: 'lead_id', property: 'rowId' } }, args);
+    return paginate(ctx, 'leads', qb, { ...ordering, source: 'recent', column: 'lead_created_at', tieBreaker: { column: 'lead_id', property: 'rowId' } }, args);
   }
-  return paginate(applyLeadFilter(ctx, scopedQuery(ctx, Lead), filter), ordering, args);
+  return paginate(ctx, 'leads', applyLeadFilter(ctx, scopedQuery(ctx, Lead), filter), ordering, args);
 }
 
 /** The leads of one parent (a seller, a brand, an investigation), batched across parents. */

@@ -4,6 +4,7 @@ import { DateRangeInput } from '../../shared/data-access/filters.js';
 import { OrderDirection } from '../../shared/relay/connection.js';
 import { OrderByInput, SortColumn } from '../../shared/relay/ordering.js';
 import { ListingStatus } from './listing.entity.js';
+import { IdempotentInput } from '../../shared/idempotency.js';
 
 @InputType()
 export class ListingFilter {
@@ -35,7 +36,7 @@ export const ListingOrder = OrderByInput('ListingOrder', ListingOrderField, LIST
 export type ListingOrder = InstanceType<typeof ListingOrder>;
 
 @InputType()
-export class TakeDownListingsInput {
+export class TakeDownListingsInput extends IdempotentInput {
   @Field(() => [ID], { description: 'Listings to take down (1-100): all or none.' })
   listingIds!: string[];
 
@@ -46,7 +47,7 @@ export class TakeDownListingsInput {
 }
 
 @InputType()
-export class ReinstateListingInput {
+export class ReinstateListingInput extends IdempotentInput {
   @Field(() => ID)
   listingId!: string;
 

@@ -36,14 +36,14 @@ export class ListingResolver {
   }
 
   @Authorized(...CASE_WRITERS)
-  @Mutation(() => TakeDownListingsPayload, { description: 'LIVE | REINSTATED -> TAKEN_DOWN for up to 100 listings, all or none; one strike per seller.' })
+  @Mutation(() => TakeDownListingsPayload, { nullable: true, description: 'LIVE | REINSTATED -> TAKEN_DOWN for up to 100 listings, all or none; one strike per seller.' })
   async takeDownListings(@Arg('input') input: TakeDownListingsInput, @Ctx() ctx: RequestContext): Promise<TakeDownListingsPayload> {
     const { result, userErrors } = await payload(() => takeDownListings(ctx, input));
     return { listings: result, userErrors };
   }
 
   @Authorized(...CASE_WRITERS)
-  @Mutation(() => ReinstateListingPayload, { description: 'TAKEN_DOWN -> REINSTATED (e.g. after a successful counter-notice).' })
+  @Mutation(() => ReinstateListingPayload, { nullable: true, description: 'TAKEN_DOWN -> REINSTATED (e.g. after a successful counter-notice).' })
   reinstateListing(@Arg('input') input: ReinstateListingInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<Listing>> {
     return payload(() => reinstateListing(ctx, input));
   }

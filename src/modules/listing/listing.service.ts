@@ -1,5 +1,6 @@
 import { SelectQueryBuilder } from 'typeorm';
 import { auditChange } from '../../shared/audit/audit.service.js';
+import { once, onceForKey } from '../../shared/idempotency.js';
 import { inTransaction, RequestContext } from '../../shared/context.js';
 import { badInput } from '../../shared/errors.js';
 import { decodeIdOf } from '../../shared/relay/global-id.js';
@@ -7,7 +8,7 @@ import { Seller } from '../seller/seller.entity.js';
 import { addStrike } from '../seller/seller.service.js';
 import { listingLifecycle } from './listing.states.js';
 import { whereDateRange, whereIn } from '../../shared/data-access/filters.js';
-import { lockForChange, ParentLink, scopedQuery, updateVersioned, whereExists } from '../../shared/data-access/scoped-query.js';
+import { lockAllForChange, lockForChange, ParentLink, scopedQuery, updateVersioned, whereExists } from '../../shared/data-access/scoped-query.js';
 import { Brand } from '../brand/brand.entity.js';
 import { ConnectionArgs, loadChildPage, paginate } from '../../shared/relay/connection.js';
 import { toOrdering } from '../../shared/relay/ordering.js';
@@ -31,7 +32,7 @@ function applyListingFilter(ctx: RequestContext, qb: SelectQueryBuilder<Listing>
 }
 
 export function listListings(ctx: RequestContext, filter: ListingFilter | undefined, orderBy: ListingOrder | undefined, args: ConnectionArgs) {
-  return paginate(applyListingFilter(ctx, scopedQuery(ctx, Listing), filter), toOrdering(listingSortColumns, orderBy, LISTING_DEFAULT_ORDER), args);
+  return paginate(ctx, 'listings', applyListingFilter(ctx, scopedQuery(ctx, Listing), filter), toOrdering(listingSortColumns, orderBy, LISTING_DEFAULT_ORDER), args);
 }
 
 /** The listings of one parent (a brand, a seller, a lead), batched across parents. */
@@ -66,8 +67,10 @@ export async function takeDownListings(ctx: RequestContext, input: TakeDownListi
   const ids = [...new Set(input.listingIds.map((id) => decodeIdOf('Listing', id, 'listingIds')))].sort((a, b) => Number(a) - Number(b));
   if (ids.length < 1 || ids.length > 100) throw badInput('listingIds takes 1 to 100 listing ids.', 'listingIds');
   return inTransaction(ctx, async (tx) => {
-    const listings: Listing[] = [];
-    for (const id of ids) listings.push(await lockForChange(tx, Listing, id, null, ['input', 'listingIds']));
+    // A retry of a batch already taken down answers its listings as they are now.
+    const { replayed } = await onceForKey(tx, 'takeDownListings', input.idempotencyKey, input, async () => ids[0]);
+    const listings = await lockAllForChange(tx, Listing, ids, ['input', 'listingIds']);
+    if (replayed) return listings;
     const now = new Date();
     for (const listing of listings) {
       listingLifecycle.assert(listing.status, ListingStatus.TAKEN_DOWN, listing.globalId, ['input', 'listingIds']);
@@ -75,21 +78,21 @@ export async function takeDownListings(ctx: RequestContext, input: TakeDownListi
       await updateVersioned(tx, Listing, listing, { status: ListingStatus.TAKEN_DOWN, takenDownAt: now });
       await auditChange(tx, 'listing.takenDown', listing, before, { ...listingSnapshot(listing), reason: input.reason });
     }
-    const sellerIds = [...new Set(listings.map((l) => l.sellerId))].sort((a, b) => Number(a) - Number(b));
-    for (const sellerId of sellerIds) {
-      await addStrike(tx, await lockForChange(tx, Seller, sellerId, null, ['input', 'listingIds']), `takedown: ${input.reason}`);
+    const sellerIds = [...new Set(listings.map((l) => l.sellerId))];
+    for (const seller of await lockAllForChange(tx, Seller, sellerIds, ['input', 'listingIds'])) {
+      await addStrike(tx, seller, `takedown: ${input.reason}`);
     }
     return listings;
   });
 }
 
 export async function reinstateListing(ctx: RequestContext, input: ReinstateListingInput): Promise<Listing> {
-  return inTransaction(ctx, async (tx) => {
+  return inTransaction(ctx, (tx) => once(tx, 'reinstateListing', input, Listing, async () => {
     const listing = await lockForChange(tx, Listing, decodeIdOf('Listing', input.listingId, 'listingId'), input.expectedVersion, ['input', 'listingId']);
     listingLifecycle.assert(listing.status, ListingStatus.REINSTATED, listing.globalId);
     const before = listingSnapshot(listing);
     await updateVersioned(tx, Listing, listing, { status: ListingStatus.REINSTATED });
     await auditChange(tx, 'listing.reinstated', listing, before, { ...listingSnapshot(listing), reason: input.reason });
     return listing;
-  });
+  }));
 }

@@ -27,7 +27,7 @@ export class PremisesResolver {
   }
 
   @Authorized(...CASE_WRITERS)
-  @Mutation(() => RegisterPremisesPayload, { description: 'Register an offline place, to link findings (recordFinding) and outcomes (recordEnforcementOutcome) to it.' })
+  @Mutation(() => RegisterPremisesPayload, { nullable: true, description: 'Register an offline place, to link findings (recordFinding) and outcomes (recordEnforcementOutcome) to it.' })
   registerPremises(@Arg('input') input: RegisterPremisesInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<Premises>> {
     return payload(() => registerPremises(ctx, input));
   }

@@ -56,7 +56,7 @@ export function listPremises(ctx: RequestContext, filter: PremisesFilter | undef
     // Through the findings' scope: an agency filtering on an investigation not referred to it finds nothing.
     whereExists(ctx, qb, Finding, 'ff', (sub) => whereIn(sub.andWhere('ff.premises_id = t.id'), 'investigation_id', ids, 'ff'));
   }
-  return paginate(qb, PREMISES_ORDERING, args);
+  return paginate(ctx, 'premises', qb, PREMISES_ORDERING, args);
 }
 
 /** RAID outcomes at each premises that the caller may see, batched per request. */

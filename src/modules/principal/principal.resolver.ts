@@ -29,13 +29,13 @@ export class PrincipalResolver {
   }
 
   @Authorized(Role.ADMIN)
-  @Mutation(() => CreateApiKeyPayload, { description: 'Create an API key, for a new principal or an existing one. Admins only.' })
+  @Mutation(() => CreateApiKeyPayload, { nullable: true, description: 'Create an API key, for a new principal or an existing one. Admins only.' })
   createApiKey(@Arg('input') input: CreateApiKeyInput, @Ctx() ctx: RequestContext): Promise<CreateApiKeyPayload> {
     return asPayload(() => createApiKey(ctx, input));
   }
 
   @Authorized(Role.ADMIN)
-  @Mutation(() => RevokeApiKeyPayload, { description: 'Revoke an API key at once. Admins only.' })
+  @Mutation(() => RevokeApiKeyPayload, { nullable: true, description: 'Revoke an API key at once. Admins only.' })
   revokeApiKey(@Arg('input') input: RevokeApiKeyInput, @Ctx() ctx: RequestContext): Promise<RevokeApiKeyPayload> {
     return asPayload(() => revokeApiKey(ctx, input.apiKeyId));
   }

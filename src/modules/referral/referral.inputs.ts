@@ -5,6 +5,7 @@ import { MoneyInput } from '../../shared/money/money.js';
 import { OrderDirection } from '../../shared/relay/connection.js';
 import { OrderByInput, SortColumn } from '../../shared/relay/ordering.js';
 import { OutcomeKind, ReferralStatus, ValuationMethod } from './referral.states.js';
+import { IdempotentInput } from '../../shared/idempotency.js';
 
 @InputType()
 export class CreateReferralInput {
@@ -28,11 +29,11 @@ export class CreateReferralInput {
 
 /** A change of one referral: its id and, optionally, the version the caller last saw. */
 @InputType()
-export abstract class ReferralVersionInput {
+export abstract class ReferralVersionInput extends IdempotentInput {
   @Field(() => ID)
   referralId!: string;
 
-  @Field(() => Int, { nullable: true })
+  @Field(() => Int, { nullable: true, description: 'The version you last saw: a referral changed since is refused as STALE_VERSION.' })
   expectedVersion?: number | null;
 }
 
@@ -58,10 +59,7 @@ export class DeclineReferralInput extends ReferralVersionInput {
 }
 
 @InputType()
-export class RecordEnforcementOutcomeInput {
-  @Field(() => ID)
-  referralId!: string;
-
+export class RecordEnforcementOutcomeInput extends ReferralVersionInput {
   @Field(() => OutcomeKind)
   kind!: OutcomeKind;
 
@@ -98,9 +96,6 @@ export class RecordEnforcementOutcomeInput {
 
   @Field(() => ID, { nullable: true, description: 'Where it happened: registered premises you may see (for an agency, premises named by its referrals).' })
   premisesId?: string | null;
-
-  @Field(() => String, { nullable: true })
-  idempotencyKey?: string | null;
 }
 
 @InputType()

@@ -58,49 +58,49 @@ export class ReferralResolver {
   }
 
   @Authorized(...CASE_WRITERS)
-  @Mutation(() => CreateReferralPayload, { description: 'Draft a referral of an investigation to an agency, with the evidence to disclose.' })
+  @Mutation(() => CreateReferralPayload, { nullable: true, description: 'Draft a referral of an investigation to an agency, with the evidence to disclose.' })
   createReferral(@Arg('input') input: CreateReferralInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<Referral>> {
     return payload(() => createReferral(ctx, input));
   }
 
   @Authorized(...CASE_WRITERS)
-  @Mutation(() => SendReferralPayload, { description: 'DRAFT -> SENT; the investigation and its leads move to REFERRED.' })
+  @Mutation(() => SendReferralPayload, { nullable: true, description: 'DRAFT -> SENT; the investigation and its leads move to REFERRED.' })
   sendReferral(@Arg('input') input: SendReferralInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<Referral>> {
     return payload(() => sendReferral(ctx, input));
   }
 
   @Authorized(...AGENCY_ACTORS)
-  @Mutation(() => AcknowledgeReferralPayload, { description: 'SENT -> ACKNOWLEDGED, by the agency (or on its behalf).' })
+  @Mutation(() => AcknowledgeReferralPayload, { nullable: true, description: 'SENT -> ACKNOWLEDGED, by the agency (or on its behalf).' })
   acknowledgeReferral(@Arg('input') input: AcknowledgeReferralInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<Referral>> {
     return payload(() => acknowledgeReferral(ctx, input));
   }
 
   @Authorized(...AGENCY_ACTORS)
-  @Mutation(() => DeclineReferralPayload, { description: 'SENT | ACKNOWLEDGED -> DECLINED, with a reason.' })
+  @Mutation(() => DeclineReferralPayload, { nullable: true, description: 'SENT | ACKNOWLEDGED -> DECLINED, with a reason.' })
   declineReferral(@Arg('input') input: DeclineReferralInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<Referral>> {
     return payload(() => declineReferral(ctx, input));
   }
 
   @Authorized(...AGENCY_ACTORS)
-  @Mutation(() => RecordEnforcementOutcomePayload, { description: 'Report a raid, arrest, seizure, fine, prosecution, conviction or acquittal.' })
+  @Mutation(() => RecordEnforcementOutcomePayload, { nullable: true, description: 'Report a raid, arrest, seizure, fine, prosecution, conviction or acquittal.' })
   recordEnforcementOutcome(@Arg('input') input: RecordEnforcementOutcomeInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<EnforcementOutcome>> {
     return payload(() => recordEnforcementOutcome(ctx, input));
   }
 
   @Authorized(...CASE_WRITERS)
-  @Mutation(() => CloseReferralPayload, { description: 'CONVICTED | ACQUITTED | DECLINED -> CLOSED.' })
+  @Mutation(() => CloseReferralPayload, { nullable: true, description: 'CONVICTED | ACQUITTED | DECLINED -> CLOSED.' })
   closeReferral(@Arg('input') input: CloseReferralInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<Referral>> {
     return payload(() => closeReferral(ctx, input));
   }
 
   @Authorized(...CASE_WRITERS)
-  @Mutation(() => EscalateReferralPayload, { description: 'Record that a referral the agency is late on was escalated: to whom (free text) and why.' })
+  @Mutation(() => EscalateReferralPayload, { nullable: true, description: 'Record that a referral the agency is late on was escalated: to whom (free text) and why.' })
   escalateReferral(@Arg('input') input: EscalateReferralInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<ReferralEscalation>> {
     return payload(() => escalateReferral(ctx, input));
   }
 
   @Authorized(...AGENCY_ACTORS)
-  @Mutation(() => AddReferralFeedbackPayload, { description: "The agency's feedback on a referral sent to it; it shows in the investigation's history." })
+  @Mutation(() => AddReferralFeedbackPayload, { nullable: true, description: "The agency's feedback on a referral sent to it; it shows in the investigation's history." })
   addReferralFeedback(@Arg('input') input: AddReferralFeedbackInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<ReferralFeedback>> {
     return payload(() => addReferralFeedback(ctx, input));
   }

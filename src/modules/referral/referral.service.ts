@@ -1,9 +1,9 @@
-import { auditChange, lockAuditChain } from '../../shared/audit/audit.service.js';
+import { afterAuditAppend, auditChange } from '../../shared/audit/audit.service.js';
 import { inTransaction, RequestContext } from '../../shared/context.js';
 import { whereDateRange, whereIdIn, whereIn } from '../../shared/data-access/filters.js';
 import { requireAllVisible, requireVisible } from '../../shared/data-access/lookup.js';
 import { lockForChange, scopedQuery, updateVersioned } from '../../shared/data-access/scoped-query.js';
-import { onceForKey } from '../../shared/idempotency.js';
+import { once, onceForKey } from '../../shared/idempotency.js';
 import { nextReference } from '../../shared/reference.js';
 import { ConnectionArgs, OrderDirection, paginate } from '../../shared/relay/connection.js';
 import { decodeIdOf } from '../../shared/relay/global-id.js';
@@ -44,12 +44,14 @@ async function moveReferral(ctx: RequestContext, referral: Referral, status: Ref
 }
 
 /**
- * Appends to the agencies' sync feed. The audit chain's lock is held (the change was just audited in
- * this transaction), so the feed's sequence follows commit order.
+ * Appends to the agencies' sync feed, after the change's audit events and under the chain's lock, so
+ * that the feed's sequence follows commit order.
  */
-async function recordReferralChange(ctx: RequestContext, referral: Referral, kind: ReferralChangeKind, outcomeId: string | null = null) {
-  await lockAuditChain(ctx.db);
-  await ctx.db.insert(ReferralChange, { referralId: referral.rowId, agencyId: referral.agencyId, kind, status: referral.status, outcomeId, at: new Date() });
+function recordReferralChange(ctx: RequestContext, referral: Referral, kind: ReferralChangeKind, outcomeId: string | null = null): void {
+  const change = { referralId: referral.rowId, agencyId: referral.agencyId, kind, status: referral.status, outcomeId, at: new Date() };
+  afterAuditAppend(ctx, async () => {
+    await ctx.db.insert(ReferralChange, change);
+  });
 }
 
 export async function createReferral(ctx: RequestContext, input: CreateReferralInput): Promise<Referral> {
@@ -80,7 +82,7 @@ export async function createReferral(ctx: RequestContext, input: CreateReferralI
 
 /** DRAFT -> SENT; the investigation and its leads move to REFERRED in the same transaction. */
 export async function sendReferral(ctx: RequestContext, input: ReferralVersionInput): Promise<Referral> {
-  return inTransaction(ctx, async (tx) => {
+  return inTransaction(ctx, (tx) => once(tx, 'sendReferral', input, Referral, async () => {
     const referral = await lockReferral(tx, input);
     const investigation = await lockForChange(tx, Investigation, referral.investigationId, null, ['input', 'referralId']);
     const agency = await tx.db.findOneByOrFail(Agency, { rowId: referral.agencyId });
@@ -94,36 +96,36 @@ export async function sendReferral(ctx: RequestContext, input: ReferralVersionIn
     }
     const leads = (await openLeadsOf(tx, investigation.rowId)).filter((lead) => lead.status === LeadStatus.INVESTIGATING);
     await moveLeads(tx, leads, LeadStatus.REFERRED);
-    await recordReferralChange(tx, referral, ReferralChangeKind.SENT);
+    recordReferralChange(tx, referral, ReferralChangeKind.SENT);
     return referral;
-  });
+  }));
 }
 
 export async function acknowledgeReferral(ctx: RequestContext, input: AcknowledgeReferralInput): Promise<Referral> {
-  return inTransaction(ctx, async (tx) => {
+  return inTransaction(ctx, (tx) => once(tx, 'acknowledgeReferral', input, Referral, async () => {
     const referral = await lockReferral(tx, input);
     await moveReferral(tx, referral, ReferralStatus.ACKNOWLEDGED, { acknowledgedAt: new Date(), agencyCaseReference: input.agencyCaseReference ?? null });
-    await recordReferralChange(tx, referral, ReferralChangeKind.ACKNOWLEDGED);
+    recordReferralChange(tx, referral, ReferralChangeKind.ACKNOWLEDGED);
     return referral;
-  });
+  }));
 }
 
 export async function declineReferral(ctx: RequestContext, input: DeclineReferralInput): Promise<Referral> {
-  return inTransaction(ctx, async (tx) => {
+  return inTransaction(ctx, (tx) => once(tx, 'declineReferral', input, Referral, async () => {
     const referral = await lockReferral(tx, input);
     await moveReferral(tx, referral, ReferralStatus.DECLINED, { declineReason: input.reason, concludedAt: new Date() });
-    await recordReferralChange(tx, referral, ReferralChangeKind.DECLINED);
+    recordReferralChange(tx, referral, ReferralChangeKind.DECLINED);
     return referral;
-  });
+  }));
 }
 
 export async function closeReferral(ctx: RequestContext, input: ReferralVersionInput): Promise<Referral> {
-  return inTransaction(ctx, async (tx) => {
+  return inTransaction(ctx, (tx) => once(tx, 'closeReferral', input, Referral, async () => {
     const referral = await lockReferral(tx, input);
     await moveReferral(tx, referral, ReferralStatus.CLOSED, { closedAt: new Date() });
-    await recordReferralChange(tx, referral, ReferralChangeKind.CLOSED);
+    recordReferralChange(tx, referral, ReferralChangeKind.CLOSED);
     return referral;
-  });
+  }));
 }
 
 const ACTION_KINDS = [OutcomeKind.RAID, OutcomeKind.ARREST, OutcomeKind.SEIZURE, OutcomeKind.FINE];
@@ -168,7 +170,7 @@ export async function recordEnforcementOutcome(ctx: RequestContext, input: Recor
           ...(concluded ? { concludedAt: input.occurredAt } : {}),
         });
       }
-      await recordReferralChange(tx, referral, ReferralChangeKind.OUTCOME_RECORDED, outcome.rowId);
+      recordReferralChange(tx, referral, ReferralChangeKind.OUTCOME_RECORDED, outcome.rowId);
       return outcome.rowId;
     });
     return tx.db.findOneByOrFail(EnforcementOutcome, { rowId: id });
@@ -184,12 +186,12 @@ export function listReferrals(ctx: RequestContext, filter: ReferralFilter | unde
   whereDateRange(qb, 'sent_at', filter?.sentAt);
   if (filter?.overdue === true) qb.andWhere(overdueSql('t'));
   if (filter?.overdue === false) qb.andWhere(`NOT ${overdueSql('t')}`);
-  return paginate(qb, toOrdering(referralSortColumns, orderBy, REFERRAL_DEFAULT_ORDER), args);
+  return paginate(ctx, 'referrals', qb, toOrdering(referralSortColumns, orderBy, REFERRAL_DEFAULT_ORDER), args);
 }
 
 const FEED_ORDERING = { key: 'SEQ', column: 'seq', property: 'seq', direction: OrderDirection.ASC, tieBreaker: { column: 'seq', property: 'seq' } };
 
 /** Every change of the caller's referrals after the cursor, in commit order. */
 export function referralChanges(ctx: RequestContext, args: ConnectionArgs) {
-  return paginate(scopedQuery(ctx, ReferralChange), FEED_ORDERING, args);
+  return paginate(ctx, 'referralChanges', scopedQuery(ctx, ReferralChange), FEED_ORDERING, args);
 }

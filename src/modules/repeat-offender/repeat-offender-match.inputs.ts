@@ -1,9 +1,10 @@
 import { MaxLength, MinLength } from 'class-validator';
 import { Field, ID, InputType, Int } from 'type-graphql';
 import { RepeatOffenderMatchStatus } from './repeat-offender-match.states.js';
+import { IdempotentInput } from '../../shared/idempotency.js';
 
 @InputType()
-export class ConfirmRepeatOffenderMatchInput {
+export class ConfirmRepeatOffenderMatchInput extends IdempotentInput {
   @Field(() => ID)
   matchId!: string;
 
@@ -16,7 +17,7 @@ export class ConfirmRepeatOffenderMatchInput {
 }
 
 @InputType()
-export class RejectRepeatOffenderMatchInput {
+export class RejectRepeatOffenderMatchInput extends IdempotentInput {
   @Field(() => ID)
   matchId!: string;
 

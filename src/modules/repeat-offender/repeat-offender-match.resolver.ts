@@ -28,13 +28,13 @@ export class RepeatOffenderMatchResolver {
   }
 
   @Authorized(...CASE_WRITERS)
-  @Mutation(() => ConfirmRepeatOffenderMatchPayload, { description: 'PENDING -> CONFIRMED: the same operator behind both sellers.' })
+  @Mutation(() => ConfirmRepeatOffenderMatchPayload, { nullable: true, description: 'PENDING -> CONFIRMED: the same operator behind both sellers.' })
   confirmRepeatOffenderMatch(@Arg('input') input: ConfirmRepeatOffenderMatchInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<RepeatOffenderMatch>> {
     return payload(() => confirmRepeatOffenderMatch(ctx, input));
   }
 
   @Authorized(...CASE_WRITERS)
-  @Mutation(() => RejectRepeatOffenderMatchPayload, { description: 'PENDING | CONFIRMED -> REJECTED: the pair is never raised again; its lead closes if nobody took it further.' })
+  @Mutation(() => RejectRepeatOffenderMatchPayload, { nullable: true, description: 'PENDING | CONFIRMED -> REJECTED: the pair is never raised again; its lead closes if nobody took it further.' })
   rejectRepeatOffenderMatch(@Arg('input') input: RejectRepeatOffenderMatchInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<RepeatOffenderMatch>> {
     return payload(() => rejectRepeatOffenderMatch(ctx, input));
   }

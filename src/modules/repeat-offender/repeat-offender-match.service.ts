@@ -12,6 +12,7 @@ import { Seller, SellerStatus } from '../seller/seller.entity.js';
 import { RepeatOffenderMatch } from './repeat-offender-match.entity.js';
 import { ConfirmRepeatOffenderMatchInput, RejectRepeatOffenderMatchInput, RepeatOffenderMatchFilter } from './repeat-offender-match.inputs.js';
 import { PriorOffence, repeatOffenderMatchLifecycle, RepeatOffenderMatchStatus } from './repeat-offender-match.states.js';
+import { once } from '../../shared/idempotency.js';
 
 /** Risk score of a lead raised by a repeat-offender match: an operator already closed or convicted once. */
 const MATCH_RISK_SCORE = 80;
@@ -95,9 +96,11 @@ async function sharedKinds(ctx: RequestContext, a: string, b: string): Promise<I
   return rows.map((r) => r.kind);
 }
 
-async function decide(ctx: RequestContext, matchGid: string, expectedVersion: number | null | undefined, status: RepeatOffenderMatchStatus, note: string | null) {
-  return inTransaction(ctx, async (tx) => {
-    const match = await lockForChange(tx, RepeatOffenderMatch, decodeIdOf('RepeatOffenderMatch', matchGid, 'matchId'), expectedVersion, ['input', 'matchId']);
+type Decision = ConfirmRepeatOffenderMatchInput | RejectRepeatOffenderMatchInput;
+
+async function decide(ctx: RequestContext, input: Decision, status: RepeatOffenderMatchStatus, note: string | null) {
+  return inTransaction(ctx, (tx) => once(tx, `${status.toLowerCase()}RepeatOffenderMatch`, input, RepeatOffenderMatch, async () => {
+    const match = await lockForChange(tx, RepeatOffenderMatch, decodeIdOf('RepeatOffenderMatch', input.matchId, 'matchId'), input.expectedVersion, ['input', 'matchId']);
     repeatOffenderMatchLifecycle.assert(match.status, status, match.globalId);
     const before = matchSnapshot(match);
     await updateVersioned(tx, RepeatOffenderMatch, match, { status, decisionNote: note, decidedAt: new Date(), decidedById: tx.principal.rowId });
@@ -110,14 +113,14 @@ async function decide(ctx: RequestContext, matchGid: string, expectedVersion: nu
       }
     }
     return match;
-  });
+  }));
 }
 
 export const confirmRepeatOffenderMatch = (ctx: RequestContext, input: ConfirmRepeatOffenderMatchInput) =>
-  decide(ctx, input.matchId, input.expectedVersion, RepeatOffenderMatchStatus.CONFIRMED, input.note ?? null);
+  decide(ctx, input, RepeatOffenderMatchStatus.CONFIRMED, input.note ?? null);
 
 export const rejectRepeatOffenderMatch = (ctx: RequestContext, input: RejectRepeatOffenderMatchInput) =>
-  decide(ctx, input.matchId, input.expectedVersion, RepeatOffenderMatchStatus.REJECTED, input.note);
+  decide(ctx, input, RepeatOffenderMatchStatus.REJECTED, input.note);
 
 const MATCH_ORDERING = { key: 'CREATED_AT', column: 'created_at', property: 'createdAt', direction: OrderDirection.DESC };
 
@@ -131,5 +134,5 @@ export function listRepeatOffenderMatches(ctx: RequestContext, filter: RepeatOff
     whereIn(sub, 'id', ids, 'fs');
     qb.andWhere(`(t.seller_id IN (${sub.getQuery()}) OR t.prior_seller_id IN (${sub.getQuery()}))`, sub.getParameters());
   }
-  return paginate(qb, MATCH_ORDERING, args);
+  return paginate(ctx, 'repeatOffenderMatches', qb, MATCH_ORDERING, args);
 }

@@ -5,6 +5,7 @@ import { OrderDirection } from '../../shared/relay/connection.js';
 import { OrderByInput, SortColumn } from '../../shared/relay/ordering.js';
 import { IdentifierKind } from './seller-identifier.entity.js';
 import { SellerStatus } from './seller.entity.js';
+import { IdempotentInput } from '../../shared/idempotency.js';
 
 @InputType()
 export class SellerFilter {
@@ -41,7 +42,7 @@ export const SellerOrder = OrderByInput('SellerOrder', SellerOrderField, SELLER_
 export type SellerOrder = InstanceType<typeof SellerOrder>;
 
 @InputType()
-export class UpdateSellerStatusInput {
+export class UpdateSellerStatusInput extends IdempotentInput {
   @Field(() => ID)
   sellerId!: string;
 

@@ -39,25 +39,25 @@ export class SellerResolver {
   }
 
   @Authorized(...CASE_WRITERS)
-  @Mutation(() => UpdateSellerStatusPayload, { description: 'Act on a seller directly: warn, restrict, suspend, close, or lift a sanction.' })
+  @Mutation(() => UpdateSellerStatusPayload, { nullable: true, description: 'Act on a seller directly: warn, restrict, suspend, close, or lift a sanction.' })
   updateSellerStatus(@Arg('input') input: UpdateSellerStatusInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<Seller>> {
     return payload(() => updateSellerStatus(ctx, input));
   }
 
   @Authorized(...CASE_WRITERS)
-  @Mutation(() => CreateSellerPayload, { description: 'Record a shop, with what it is known by (each identifier kept as a keyed hash and encrypted).' })
+  @Mutation(() => CreateSellerPayload, { nullable: true, description: 'Record a shop, with what it is known by (each identifier kept as a keyed hash and encrypted).' })
   createSeller(@Arg('input') input: CreateSellerInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<Seller>> {
     return payload(() => createSeller(ctx, input));
   }
 
   @Authorized(...CASE_WRITERS)
-  @Mutation(() => AddSellerIdentifierPayload, { description: 'Record something a seller is known by: kept as a keyed hash (linking) and encrypted (purpose-bound reveal).' })
+  @Mutation(() => AddSellerIdentifierPayload, { nullable: true, description: 'Record something a seller is known by: kept as a keyed hash (linking) and encrypted (purpose-bound reveal).' })
   addSellerIdentifier(@Arg('input') input: AddSellerIdentifierInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<SellerIdentifier>> {
     return payload(() => addSellerIdentifier(ctx, input));
   }
 
   @Authorized(Role.ADMIN, Role.INVESTIGATOR, Role.AGENCY_LIAISON)
-  @Mutation(() => RevealSellerIdentifiersPayload, {
+  @Mutation(() => RevealSellerIdentifiersPayload, { nullable: true,
     description:
       'Reveal the raw identifier values of a seller for a stated purpose; every value revealed is recorded in the audit trail with the actor, purpose and time. ' +
       'An agency liaison must name a referral sent to its agency whose leads name the seller. Brand partners and analysts may not.',

@@ -1,4 +1,5 @@
 import { auditChange } from '../../shared/audit/audit.service.js';
+import { once } from '../../shared/idempotency.js';
 import { inTransaction, RequestContext } from '../../shared/context.js';
 import { whereDateRange, whereIn } from '../../shared/data-access/filters.js';
 import { lockForChange, scopedQuery, updateVersioned, whereExists } from '../../shared/data-access/scoped-query.js';
@@ -20,7 +21,7 @@ export function listSellers(ctx: RequestContext, filter: SellerFilter | undefine
     const brandIds = filter.brandIds.map((id) => decodeIdOf('Brand', id, 'filter.brandIds'));
     whereExists(ctx, qb, Listing, 'fl', (sub) => whereIn(sub.andWhere('fl.seller_id = t.id'), 'brand_id', brandIds, 'fl'));
   }
-  return paginate(qb, toOrdering(sellerSortColumns, orderBy, SELLER_DEFAULT_ORDER), args);
+  return paginate(ctx, 'sellers', qb, toOrdering(sellerSortColumns, orderBy, SELLER_DEFAULT_ORDER), args);
 }
 
 export function sellerSnapshot(seller: Seller) {
@@ -30,14 +31,14 @@ export function sellerSnapshot(seller: Seller) {
 
 /** An investigator's direct action on a seller, along the seller lifecycle. */
 export async function updateSellerStatus(ctx: RequestContext, input: UpdateSellerStatusInput): Promise<Seller> {
-  return inTransaction(ctx, async (tx) => {
+  return inTransaction(ctx, (tx) => once(tx, 'updateSellerStatus', input, Seller, async () => {
     const seller = await lockForChange(tx, Seller, decodeIdOf('Seller', input.sellerId, 'sellerId'), input.expectedVersion, ['input', 'sellerId']);
     sellerLifecycle.assert(seller.status, input.status, `${seller.platform}/${seller.externalId}`, ['input', 'status']);
     const before = sellerSnapshot(seller);
     await updateVersioned(tx, Seller, seller, { status: input.status });
     await auditChange(tx, 'seller.statusChanged', seller, before, { ...sellerSnapshot(seller), reason: input.reason });
     return seller;
-  });
+  }));
 }
 
 /** Adds a strike to a seller locked for change, escalating its status as the strikes call for. */

@@ -1,10 +1,13 @@
 import { EntityManager } from 'typeorm';
-import { RequestContext } from '../context.js';
+import type { RequestContext } from '../context.js';
+import type { PendingChange } from '../transaction.js';
 import { AuditEvent } from './audit-event.entity.js';
 import { chainHash, ChainedContent, GENESIS_HASH } from './audit-chain.js';
 
-// One advisory lock serialises audit writers until their transaction commits: the chain cannot fork,
-// and `seq` order is commit order (which the agencies' sync feed relies on).
+// One advisory lock serialises audit writers from their append to their COMMIT: the chain cannot fork,
+// and `seq` order is commit order (which the agencies' sync feed relies on). A change takes it last, just
+// before its COMMIT (the lock order in README, "API conventions"), so that it is never held while a
+// change waits for a row lock, and a change never waits for a row while holding it.
 const AUDIT_CHAIN_LOCK = 72_100_001;
 
 export interface AuditEntry {
@@ -15,11 +18,40 @@ export interface AuditEntry {
   after?: object | null;
 }
 
-/** Appends events to the audit chain. Must run inside the transaction of the change it records. */
-export async function recordAudit(ctx: RequestContext, ...entries: AuditEntry[]): Promise<AuditEvent[]> {
-  if (!ctx.db.queryRunner?.isTransactionActive) throw new Error('recordAudit must run inside the transaction of the change');
+type ActedEntry = AuditEntry & { actorId: string | null; actorLabel: string; requestId: string | null };
+
+/** What a change appends to the chain when it commits: its events, then what must follow them. */
+interface ChainAppend {
+  entries: ActedEntry[];
+  after: (() => Promise<void>)[];
+}
+const appends = new WeakMap<PendingChange, ChainAppend>();
+
+/** The chain append of the current change, queued as its last work before COMMIT on first use. */
+function appendOf(ctx: RequestContext): ChainAppend {
+  const change = ctx.change;
+  if (!change) throw new Error('audit events are recorded inside the change they record (inTransaction)');
+  let append = appends.get(change);
+  if (!append) {
+    const queued: ChainAppend = { entries: [], after: [] };
+    const { db } = ctx;
+    change.beforeCommit.push(async () => {
+      await lockAuditChain(db);
+      if (queued.entries.length) await appendEvents(db, queued.entries);
+      for (const step of queued.after) await step();
+    });
+    appends.set(change, queued);
+    append = queued;
+  }
+  return append;
+}
+
+/** Records events of the current change: appended to the chain, under its lock, just before COMMIT. */
+export async function recordAudit(ctx: RequestContext, ...entries: AuditEntry[]): Promise<void> {
   const actor = { actorId: ctx.principal.rowId, actorLabel: `${ctx.principal.name} (${ctx.principal.role})` };
-  return appendEvents(ctx.db, entries.map((entry) => ({ ...entry, ...actor, requestId: ctx.requestId })));
+  appendOf(ctx).entries.push(...entries.map((entry) => ({
+    ...entry, before: snapshot(entry.before ?? null), after: snapshot(entry.after ?? null), ...actor, requestId: ctx.requestId,
+  })));
 }
 
 /** Audits a change of one entity (a Node): its type and id are taken from the row. */
@@ -29,8 +61,16 @@ export function auditChange(
   row: { rowId: string; constructor: { name: string } },
   before: object | null,
   after: object | null,
-): Promise<AuditEvent[]> {
+): Promise<void> {
   return recordAudit(ctx, { action, entityType: row.constructor.name, entityId: row.rowId, before, after });
+}
+
+/**
+ * Work of the current change that must be written in commit order, as the audit events are (the
+ * agencies' sync feed): run after the change's events are appended, under the chain's lock.
+ */
+export function afterAuditAppend(ctx: RequestContext, step: () => Promise<void>): void {
+  appendOf(ctx).after.push(step);
 }
 
 /** Joins the single writer order of the audit chain (re-entrant within one transaction). */
@@ -38,19 +78,20 @@ export async function lockAuditChain(db: EntityManager): Promise<void> {
   await db.query('SELECT pg_advisory_xact_lock($1)', [AUDIT_CHAIN_LOCK]);
 }
 
-export async function appendEvents(
-  db: EntityManager,
-  entries: (AuditEntry & { actorId: string | null; actorLabel: string; requestId: string | null })[],
-): Promise<AuditEvent[]> {
-  await lockAuditChain(db);
-  const [last] = await db.query('SELECT hash FROM audit_event ORDER BY seq DESC LIMIT 1');
-  let prevHash: string = last?.hash ?? GENESIS_HASH;
-  const events: AuditEvent[] = [];
-  for (const entry of entries) {
-    const [{ seq }] = await db.query(`SELECT nextval(pg_get_serial_sequence('audit_event', 'seq'))::text AS seq`);
+/** Appends events to the chain. The caller holds the chain's lock (lockAuditChain) until its COMMIT. */
+export async function appendEvents(db: EntityManager, entries: ActedEntry[]): Promise<AuditEvent[]> {
+  // A statement of its own after the lock: under READ COMMITTED it sees the head committed by the last holder.
+  const [{ head, seqs }] = await db.query(
+    `SELECT (SELECT hash FROM audit_event ORDER BY seq DESC LIMIT 1) AS head,
+            ARRAY(SELECT nextval(pg_get_serial_sequence('audit_event', 'seq'))::text FROM generate_series(1, $1)) AS seqs`,
+    [entries.length],
+  );
+  let prevHash: string = head ?? GENESIS_HASH;
+  const at = new Date();
+  const events = entries.map((entry, index) => {
     const content: ChainedContent = {
-      seq,
-      at: new Date(),
+      seq: seqs[index],
+      at,
       actorId: entry.actorId,
       actorLabel: entry.actorLabel,
       action: entry.action,
@@ -62,11 +103,16 @@ export async function appendEvents(
     };
     const hash = chainHash(prevHash, content);
     const event = db.create(AuditEvent, { ...content, before: content.before as never, after: content.after as never, prevHash, hash });
-    await db.insert(AuditEvent, event as never);
-    events.push(event);
     prevHash = hash;
-  }
+    return event;
+  });
+  await db.insert(AuditEvent, events as never);
   return events;
+}
+
+/** The values of a snapshot as they are now: a change may go on to modify the object it was taken from. */
+function snapshot(value: object | null): object | null {
+  return value === null ? null : (jsonSafe(value) as object);
 }
 
 /** Dates as ISO strings, undefined dropped: the form the values have after a jsonb round trip. */
