@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 // Configuration comes from the environment only, validated once at start so that a bad value
 // stops the process with a message naming the variable instead of failing later mid-request.
 // Every variable is documented in `.env.example`.
@@ -13,10 +15,16 @@ export interface Config {
   databaseConnectTimeoutMs: number;
   /** PostgreSQL `statement_timeout` of the server's connections; 0 turns it off. */
   statementTimeoutMs: number;
+  /** Client-side bound on waiting for one statement's answer: a frozen database cannot hold a request longer. */
+  queryTimeoutMs: number;
   /** On SIGTERM, how long requests in flight may take to finish before their connections are cut. */
   shutdownGraceMs: number;
   /** Key of the HMAC that turns seller identifiers into linkable, non-reversible hashes. */
   identifierHashKey: string;
+  /** AES-256-GCM key of pagination cursors (src/shared/relay/cursor.ts): new cursors are made under it. */
+  cursorKey: Buffer;
+  /** Retired cursor keys, still accepted for decoding, so that a rotation does not break the cursors clients keep. */
+  cursorOldKeys: Buffer[];
   introspection: boolean;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Per-document limits checked before a query runs (src/http/query-limits.ts); refused as QUERY_LIMIT_EXCEEDED. */
@@ -54,6 +62,11 @@ export interface RateLimitConfig {
 }
 
 export const DEMO_IDENTIFIER_HASH_KEY = 'demo-identifier-hash-key-do-not-use-in-production';
+/**
+ * Not a secret: the cursor key outside production, derived from a fixed text so that every development or
+ * test instance, and the same one after a restart, reads the cursors of the others (refused in production).
+ */
+export const DEMO_CURSOR_KEY = createHash('sha256').update('eca demo cursor key: do not use in production').digest('hex');
 /** The password of the embedded demo PostgreSQL (src/database/embedded.ts): never a production secret. */
 const DEMO_DATABASE_PASSWORD = 'postgres';
 
@@ -70,6 +83,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const poolSize = integer(get('DATABASE_POOL_SIZE') ?? '10', 'DATABASE_POOL_SIZE', 1, 500, problems);
   const databaseConnectTimeoutMs = integer(get('DATABASE_CONNECT_TIMEOUT_MS') ?? '5000', 'DATABASE_CONNECT_TIMEOUT_MS', 100, 60_000, problems);
   const statementTimeoutMs = integer(get('DATABASE_STATEMENT_TIMEOUT_MS') ?? '15000', 'DATABASE_STATEMENT_TIMEOUT_MS', 0, 3_600_000, problems);
+  // Past the statement timeout (PostgreSQL cancels first when it can answer at all), so that it fires only for a hung database.
+  const queryTimeoutMs = integer(get('DATABASE_QUERY_TIMEOUT_MS') ?? String(statementTimeoutMs > 0 ? statementTimeoutMs + 2000 : 30_000), 'DATABASE_QUERY_TIMEOUT_MS', 100, 3_600_000, problems);
   const shutdownGraceMs = integer(get('SHUTDOWN_GRACE_MS') ?? '10000', 'SHUTDOWN_GRACE_MS', 0, 600_000, problems);
   const logLevel = oneOf(get('LOG_LEVEL') ?? 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'LOG_LEVEL', problems);
   const introspection = boolean(get('GRAPHQL_INTROSPECTION') ?? (production ? 'false' : 'true'), 'GRAPHQL_INTROSPECTION', problems);
@@ -113,6 +128,26 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     problems.push(`IDENTIFIER_HASH_KEY must be at least 32 characters long (it has ${identifierHashKey.length})`);
   }
 
+  const demoCursorKey = Buffer.from(DEMO_CURSOR_KEY, 'hex');
+  const rawCursorKey = get('CURSOR_KEY') ?? (production ? undefined : DEMO_CURSOR_KEY);
+  let cursorKey: Buffer = demoCursorKey;
+  if (rawCursorKey === undefined) {
+    problems.push('CURSOR_KEY is required in production (32 random bytes, hex or base64, e.g. `openssl rand -hex 32`)');
+  } else {
+    const key = decodeKey(rawCursorKey);
+    if (!key) problems.push(`CURSOR_KEY must be 32 bytes written as hex (64 characters) or base64 (44 characters), got ${rawCursorKey.length} characters`);
+    else if (production && key.equals(demoCursorKey)) problems.push('CURSOR_KEY must be a secret of your own in production (the demo key is refused)');
+    else cursorKey = key;
+  }
+  const cursorOldKeys: Buffer[] = [];
+  for (const [i, raw] of (get('CURSOR_OLD_KEYS') ?? '').split(',').map((s) => s.trim()).filter(Boolean).entries()) {
+    const key = decodeKey(raw);
+    if (!key) problems.push(`CURSOR_OLD_KEYS must be a comma-separated list of keys of 32 bytes, each hex (64 characters) or base64 (44 characters); key ${i + 1} has ${raw.length} characters`);
+    else if (production && key.equals(demoCursorKey)) problems.push('CURSOR_OLD_KEYS holds the demo cursor key: refused in production (anyone could make cursors with it)');
+    else if (key.equals(cursorKey) || cursorOldKeys.some((old) => old.equals(key))) problems.push(`CURSOR_OLD_KEYS key ${i + 1} is the current CURSOR_KEY or another old key again`);
+    else cursorOldKeys.push(key);
+  }
+
   if (rateLimit.redisUrl) {
     const url = parseUrl(rateLimit.redisUrl);
     if (!url || !['redis:', 'rediss:'].includes(url.protocol) || !url.hostname) problems.push('REDIS_URL must be a URL such as redis://host:6379 or rediss://user:password@host:6380/0');
@@ -127,8 +162,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     poolSize,
     databaseConnectTimeoutMs,
     statementTimeoutMs,
+    queryTimeoutMs,
     shutdownGraceMs,
     identifierHashKey,
+    cursorKey,
+    cursorOldKeys,
     introspection,
     logLevel,
     queryLimits,
@@ -158,6 +196,16 @@ function oneOf<T extends string>(raw: string, allowed: readonly T[], name: strin
 function boolean(raw: string, name: string, problems: string[]): boolean {
   if (raw !== 'true' && raw !== 'false') problems.push(`${name} must be true or false, got "${raw}"`);
   return raw === 'true';
+}
+
+/** A key of 32 bytes written as hex or base64 (as IDENTIFIER_ENCRYPTION_KEY in src/shared/settings.ts), or null. */
+function decodeKey(raw: string): Buffer | null {
+  if (/^[0-9a-fA-F]{64}$/.test(raw)) return Buffer.from(raw, 'hex');
+  if (/^[A-Za-z0-9+/]{43}=?$/.test(raw) || /^[A-Za-z0-9_-]{43}$/.test(raw)) {
+    const key = Buffer.from(raw, raw.includes('-') || raw.includes('_') ? 'base64url' : 'base64');
+    return key.length === 32 ? key : null;
+  }
+  return null;
 }
 
 function parseUrl(raw: string): URL | null {
