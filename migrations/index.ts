@@ -14,6 +14,7 @@ import { RowLevelSecurityFastPaths1763909000000 } from './1763909000000-RowLevel
 import { RowLevelSecurityInlineSeller1763910000000 } from './1763910000000-RowLevelSecurityInlineSeller.js';
 import { TakedownRollup1763911000000 } from './1763911000000-TakedownRollup.js';
 import { BrandCaseListIndex1763915000000 } from './1763915000000-BrandCaseListIndex.js';
+import { JointOperationShares1763920000000 } from './1763920000000-JointOperationShares.js';
 
 export const migrations = [
   Foundation1763900000000, CaseLifecycle1763900100000, RowLevelSecurity1763900200000, Analytics1763900300000, ReferralDeadlines1763900400000,
@@ -21,4 +22,5 @@ export const migrations = [
   Premises1763900800000, ReporterAccuracy1763900900000, JointOperations1763901000000,
   RowLevelSecurityFastPaths1763909000000, RowLevelSecurityInlineSeller1763910000000,
   TakedownRollup1763911000000, BrandCaseListIndex1763915000000,
+  JointOperationShares1763920000000,
 ];

@@ -152,17 +152,21 @@ function leadNamesBrands(s: Statement, l: string, brandIds: string[]): string {
 
 /**
  * Conditions on a lead row `l` for the filter's case lists: brands it names, regions and platforms of its
- * sellers, its source, the agencies its investigation was referred to. `period` adds its creation time.
+ * sellers, its source, the agencies its investigation was referred to. `period` adds its creation time;
+ * `regions: false` leaves the regions out (the region breakdown lists a case's regions itself).
  */
-export function leadConditions(s: Statement, l: string, { period, agencies = true }: { period: boolean; agencies?: boolean }): string {
+export function leadConditions(
+  s: Statement, l: string, { period, agencies = true, regions = true }: { period: boolean; agencies?: boolean; regions?: boolean },
+): string {
   const f = s.filter;
+  const sellerRegions = regions ? f.regions : null;
   const conditions: string[] = period ? inPeriod(s, `${l}.created_at`) : [];
   if (f.leadSources) conditions.push(inList(s, `${l}.source`, f.leadSources));
   if (f.brandIds) conditions.push(leadNamesBrands(s, l, f.brandIds));
-  if (f.regions || f.platforms) {
+  if (sellerRegions || f.platforms) {
     conditions.push(s.exists(Seller, 'fs', (sub, x) => {
       sub.innerJoin('lead_seller', `${x}_ls`, `${x}_ls.seller_id = ${x}.id`).andWhere(`${x}_ls.lead_id = ${l}.id`);
-      if (f.regions) sub.andWhere(inList(s, `${x}.region`, f.regions));
+      if (sellerRegions) sub.andWhere(inList(s, `${x}.region`, sellerRegions));
       if (f.platforms) sub.andWhere(inList(s, `${x}.platform`, f.platforms));
     }));
   }

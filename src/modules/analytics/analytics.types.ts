@@ -115,7 +115,11 @@ export class OutcomeTotals {
   @Field(() => Int, { description: 'SEIZURE outcomes.' }) seizures!: number;
   @Field(() => Int, { description: 'Production or storage sites shut down.' }) densDestroyed!: number;
   @Field(() => Int, { description: 'People arrested.' }) arrests!: number;
-  @Field(() => [Money], { description: 'Value of the goods seized, per currency (never converted).' }) seizedValue!: Money[];
+  @Field(() => [Money], {
+    description: 'Value of the goods seized, per currency (never converted). An outcome of a joint operation counts its share of the operation\'s agreed value '
+      + 'instead of its own figure: the agreed value is shared equally by the agencies that took part, each agency\'s share counted with its first outcome in '
+      + 'the operation (that outcome\'s time, agency and cases), so that periods, agencies and regions add up to the agreed value once.',
+  }) seizedValue!: Money[];
   @Field(() => Int, { description: 'People convicted.' }) convictions!: number;
   @Field(() => FineTotals) fines!: FineTotals;
 }
@@ -194,7 +198,8 @@ export class OutcomeSeries {
 @ObjectType({
   description:
     "The funnel and the outcomes of the cases whose sellers are registered in one region. A lead with sellers in two regions counts in both; " +
-    'an outcome counts in every region of the leads behind its referral.',
+    'an outcome counts in every region of the leads behind its referral, and its money (seized value, fines) is split equally between those regions ' +
+    '(to the minor unit, units left over to the regions in alphabetical order), so that the regions\' money adds up to the total.',
 })
 export class RegionFigures {
   @Field({ description: 'ISO 3166-2 subdivision or ISO 3166-1 country of the sellers.' }) region!: string;
@@ -243,7 +248,10 @@ export class Analytics {
 @ObjectType({ description: 'A seller of a network and how far it is from the seller asked about.' })
 export class NetworkMember {
   @Field(() => Seller) seller!: Seller;
-  @Field(() => Int, { description: 'Shared identifiers between it and the start seller (0 for the start seller).' }) depth!: number;
+  @Field(() => Int, {
+    description: 'Hops from the start seller: the fewest links (shared identifiers) followed to reach it; 1 shares an identifier with the start seller '
+      + 'itself, 0 is the start seller. Not how many identifiers the two share (see `SellerNetwork.links`).',
+  }) depth!: number;
 }
 
 @ObjectType({ description: 'Two sellers that share an identifier.' })

@@ -25,7 +25,11 @@ export class AgencyDeadlineFigures {
   @Field(() => Int, { description: 'No first action (nor decline) after `actionBy`.' })
   actionOverdue!: number;
 
-  @Field(() => Float, { nullable: true, description: 'Days since the earliest missed deadline among them; null when none is overdue.' })
+  @Field(() => Float, {
+    nullable: true,
+    description: 'The longest lateness among them, in days: since the earliest deadline missed, acknowledgement or action (a referral late on both counts '
+      + 'from the earlier of the two); null when none is overdue.',
+  })
   longestOverdueDays!: number | null;
 }
 
@@ -55,10 +59,14 @@ export async function overdueReferrals(ctx: RequestContext, filter: ResolvedFilt
     .addSelect(actionOverdueSql(r), 'action_overdue')
     .andWhere(`${r}.status IN ('SENT', 'ACKNOWLEDGED')`)
     .andWhere([...inPeriod(s, `${r}.sent_at`), referralConditions(s, r)].join(' AND ') || 'TRUE');
+  // A referral's earliest missed deadline: either may be missed alone, or both (least() skips a NULL).
+  // While it is SENT the acknowledgement deadline, usually the earlier, is missed first: 40 days late on
+  // it and 10 on the action deadline is 40 days late.
+  const earliestMissed = 'least(CASE WHEN x.acknowledgement_overdue THEN x.acknowledge_by END, CASE WHEN x.action_overdue THEN x.action_by END)';
   const rows = await s.rows<Row>(`
     SELECT x.agency_id::text, count(*) AS waiting, count(*) FILTER (WHERE x.overdue) AS overdue,
            count(*) FILTER (WHERE x.acknowledgement_overdue) AS acknowledgement_overdue, count(*) FILTER (WHERE x.action_overdue) AS action_overdue,
-           extract(epoch FROM now() - min(CASE WHEN x.action_overdue THEN x.action_by WHEN x.acknowledgement_overdue THEN x.acknowledge_by END)) / 86400.0 AS longest_days
+           extract(epoch FROM now() - min(${earliestMissed})) / 86400.0 AS longest_days
     FROM ${s.derived(referrals)} x
     GROUP BY x.agency_id
     ORDER BY count(*) FILTER (WHERE x.overdue) DESC, count(*) DESC, x.agency_id`);

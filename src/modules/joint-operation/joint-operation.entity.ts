@@ -6,9 +6,14 @@ import { ValuationMethod } from '../referral/referral.states.js';
 
 /**
  * One action reported by several agencies (each its own outcome), with the seized value agreed for the
- * whole: analytics count it once. Visible to internal roles and to whoever may see one of its outcomes.
+ * whole: analytics count it once, shared equally by the agencies (eca_joint_operation_shares, migration
+ * 1763920000000; docs/analytics.md, "Joint operations"). Visible to internal roles and to whoever may see
+ * one of its outcomes.
  */
-@ObjectType({ implements: Node, description: 'A joint operation: outcomes of several agencies of one action, whose seized value is counted once.' })
+@ObjectType({
+  implements: Node,
+  description: 'A joint operation: outcomes of several agencies of one action, whose agreed seized value analytics count once, shared equally by the agencies.',
+})
 @Entity('joint_operation')
 export class JointOperation extends Node {
   @Field({ description: 'Human-readable reference, e.g. OP-2026-000003.' })
@@ -40,7 +45,12 @@ export class JointOperation extends Node {
   @VersionColumn()
   version!: number;
 
-  @Field(() => Money, { nullable: true, description: 'The value of the goods seized in the whole operation, as agreed: counted once in analytics.' })
+  @Field(() => Money, {
+    nullable: true,
+    description: 'The value of the goods seized in the whole operation, as agreed: counted once in analytics, in equal shares per agency that took part '
+      + '(the minor units left over one each to the agencies in the order of their first outcome), each share with the agency\'s first outcome in the '
+      + 'operation (its time, agency and cases).',
+  })
   get seizedValue(): Money | null {
     return Money.of(this.seizedValueAmount, this.seizedValueCurrency);
   }
