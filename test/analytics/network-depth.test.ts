@@ -62,7 +62,7 @@ describe('sellerNetwork members', () => {
              (SELECT count(*)::int FROM seller_identifier a JOIN seller_identifier b ON b.kind = a.kind AND b.value_hash = a.value_hash
               WHERE a.seller_id = $1 AND b.seller_id = s.seller_id AND s.seller_id <> $1) AS shared
       FROM search s GROUP BY s.seller_id`, [ids.start]);
-    const byName = Object.fromEntries(rows.map((row) => [Object.keys(ids).find((key) => ids[key] === row.id), row]));
+    const byName: Record<string, { hops: number; shared: number }> = Object.fromEntries(rows.map((row) => [Object.keys(ids).find((key) => ids[key] === row.id), row]));
     expect(answer).toEqual(Object.fromEntries(Object.entries(byName).map(([key, row]) => [key, row.hops])));
     // What the old description promised is another number: near3 shares three identifiers with the start seller, at depth 1.
     expect({ shared: byName.near3.shared, depth: answer.near3 }).toEqual({ shared: 3, depth: 1 });

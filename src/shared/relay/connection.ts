@@ -1,9 +1,9 @@
 import { ArgsType, ClassType, Field, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { EntityTarget, ObjectLiteral, SelectQueryBuilder } from 'typeorm';
+import { EntityMetadata, EntityTarget, ObjectLiteral, SelectQueryBuilder } from 'typeorm';
 import { RequestContext } from '../context.js';
 import { badInput } from '../errors.js';
 import { groupByParent, hydrate, linkCondition, linkKey, ParentLink, readEntities, scopedQuery } from '../data-access/scoped-query.js';
-import { decodeCursor, encodeCursor, SortValue } from './cursor.js';
+import { CursorBinding, CursorKeys, CursorPosition, CursorValueKind, decodeCursor, encodeCursor, SortValue } from './cursor.js';
 
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;
@@ -40,13 +40,13 @@ export class PageInfo {
 
 /** How a list is sorted: one column of the table, then the primary key to break ties. */
 export interface Ordering {
-  /** Name written into cursors, so that a cursor of one ordering is refused by another. */
+  /** Name the cursors are bound to (with the direction), so that a cursor of one ordering is refused by another. */
   key: string;
   /** Column of alias `source` (default `t`). Must be NOT NULL. */
   column: string;
   /** Alias of the table holding `column` and the tie breaker: `t`, or a table joined to it one-to-one. */
   source?: string;
-  /** Entity property holding the column's value. */
+  /** Entity property holding the column's value; its column's type (TypeORM metadata) says what a cursor may hold. */
   property: string;
   direction: OrderDirection;
   /** Unique column that breaks ties; the primary key `id` (property `rowId`) unless told otherwise. */
@@ -121,14 +121,77 @@ export function pageSize(first: number | null | undefined): number {
   return first;
 }
 
-function applyKeyset<T extends ObjectLiteral>(qb: SelectQueryBuilder<T>, ordering: Ordering, after: string | null | undefined, first: number) {
+/**
+ * Whose a cursor is (CursorBinding.caller). Partners and agencies: their tenant, the brand or agency whose
+ * rows they see, not their principal nor their key, so that an agency's stored sync cursor survives the
+ * agency rotating its API key (or a second tool of the same agency). Internal roles see every tenant: their
+ * cursors are bound to the principal, which keeps its row id across key rotations; the server's own work
+ * (no principal row) to "system". A cursor of one brand is refused for another brand alike.
+ */
+function cursorCallerOf(ctx: RequestContext): string {
+  switch (ctx.scope.kind) {
+    case 'BRAND':
+      return `brand:${ctx.scope.brandId}`;
+    case 'AGENCY':
+      return `agency:${ctx.scope.agencyId}`;
+    case 'ALL':
+      return `principal:${ctx.principal.rowId ?? 'system'}`;
+  }
+}
+
+const cursorKeysOf = (ctx: RequestContext): CursorKeys => ({ current: ctx.config.cursorKey, old: ctx.config.cursorOldKeys });
+
+const kindsByEntity = new WeakMap<EntityMetadata, Map<string, CursorValueKind>>();
+
+/** The kind of value a cursor holds for `property`, after its column's type in the TypeORM metadata. */
+function cursorKindOf(metadata: EntityMetadata, property: string): CursorValueKind {
+  let kinds = kindsByEntity.get(metadata);
+  if (!kinds) kindsByEntity.set(metadata, (kinds = new Map()));
+  let kind = kinds.get(property);
+  if (!kind) {
+    const column = metadata.findColumnWithPropertyName(property);
+    // A type given as a constructor (`@Column() name: string` without a type) is named after it: Date, Number, String.
+    const type = column && (typeof column.type === 'function' ? column.type.name : String(column.type).toLowerCase());
+    kind = type ? COLUMN_KINDS[type] : undefined;
+    // A programming error, found by the first test that pages the list: an ordering on a column cursors cannot check.
+    if (!kind) throw new Error(`No cursor check for ${metadata.name}.${property} (column type ${type ?? 'unknown'}): add its type to COLUMN_KINDS`);
+    kinds.set(property, kind);
+  }
+  return kind;
+}
+
+const COLUMN_KINDS: Record<string, CursorValueKind> = {
+  timestamptz: 'timestamp', 'timestamp with time zone': 'timestamp', timestamp: 'timestamp', 'timestamp without time zone': 'timestamp', Date: 'timestamp',
+  int: 'integer', integer: 'integer', int4: 'integer', smallint: 'integer', int2: 'integer', Number: 'integer',
+  bigint: 'bigint', int8: 'bigint',
+  numeric: 'numeric', decimal: 'numeric',
+  real: 'float', float4: 'float', float: 'float', 'double precision': 'float', float8: 'float',
+  text: 'text', varchar: 'text', 'character varying': 'text', citext: 'text', String: 'text',
+};
+
+/** How one list reads and writes its cursors: bound to the list, the ordering and the caller, typed by the columns. */
+interface ListCursors {
+  decode(after: string): CursorPosition;
+  encode(position: CursorPosition): string;
+}
+
+function listCursors(ctx: RequestContext, list: string, metadata: EntityMetadata, ordering: Ordering): ListCursors {
+  const keys = cursorKeysOf(ctx);
+  const binding: CursorBinding = { list, ordering: ordering.key, direction: ordering.direction, caller: cursorCallerOf(ctx) };
+  const kinds = { value: cursorKindOf(metadata, ordering.property), rowId: cursorKindOf(metadata, (ordering.tieBreaker ?? PRIMARY_KEY).property) };
+  return {
+    decode: (after) => decodeCursor(keys, binding, after, kinds),
+    encode: (position) => encodeCursor(keys, binding, position),
+  };
+}
+
+function applyKeyset<T extends ObjectLiteral>(qb: SelectQueryBuilder<T>, ordering: Ordering, after: CursorPosition | null, first: number) {
   const source = ordering.source ?? 't';
   const column = `${source}.${ordering.column}`;
   const tie = `${source}.${(ordering.tieBreaker ?? PRIMARY_KEY).column}`;
   if (after) {
-    const cursor = decodeCursor(after, ordering.key);
     const op = ordering.direction === OrderDirection.ASC ? '>' : '<';
-    qb.andWhere(`(${column}, ${tie}) ${op} (:cursorValue, :cursorId)`, { cursorValue: cursor.value, cursorId: cursor.rowId });
+    qb.andWhere(`(${column}, ${tie}) ${op} (:cursorValue, :cursorId)`, { cursorValue: after.value, cursorId: after.rowId });
   }
   return qb.orderBy(column, ordering.direction).addOrderBy(tie, ordering.direction).limit(first + 1);
 }
@@ -137,39 +200,52 @@ function toPage<T extends object>(
   rows: T[],
   first: number,
   ordering: Ordering,
+  cursors: ListCursors,
   after: string | null | undefined,
   count: () => Promise<number>,
 ): Page<T> {
   const tieProperty = (ordering.tieBreaker ?? PRIMARY_KEY).property;
   const cursorOf = (node: T) => {
     const values = node as Record<string, unknown>;
-    return encodeCursor(ordering.key, values[ordering.property] as SortValue, String(values[tieProperty]));
+    return cursors.encode({ value: values[ordering.property] as SortValue, rowId: String(values[tieProperty]) });
   };
-  // An edge's cursor is encoded only when asked for: most clients read `nodes`, or only `endCursor`.
-  const edges = rows.slice(0, first).map((node) => ({ node, get cursor() { return cursorOf(node); } }));
+  // An edge's cursor is encoded only when asked for (most clients read `nodes`, or only `endCursor`), and
+  // once: encryption draws a random IV, and `endCursor` must be the last edge's `cursor`, character for character.
+  const edges = rows.slice(0, first).map((node) => {
+    let cursor: string | undefined;
+    return { node, get cursor() { return (cursor ??= cursorOf(node)); } };
+  });
   return new Page(
     edges,
     {
       hasNextPage: rows.length > first,
       hasPreviousPage: Boolean(after),
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges.at(-1)?.cursor ?? null,
+      get startCursor() { return edges[0]?.cursor ?? null; },
+      get endCursor() { return edges.at(-1)?.cursor ?? null; },
     },
     count,
   );
 }
 
-/** A root list: one keyset page of `qb` (a scoped, filtered query over alias `t`). */
+/**
+ * A root list: one keyset page of `qb` (a scoped, filtered query over alias `t`). `list` names the list
+ * for its cursors (the query field, with the record it belongs to if any, e.g. `auditTrail:Lead:12`): a
+ * cursor of another list, order, direction or caller is refused before any SQL runs.
+ */
 export async function paginate<T extends ObjectLiteral>(
+  ctx: RequestContext,
+  list: string,
   qb: SelectQueryBuilder<T>,
   ordering: Ordering,
   args: ConnectionArgs,
 ): Promise<Page<T>> {
   const first = pageSize(args.first);
+  const cursors = listCursors(ctx, list, qb.expressionMap.mainAlias!.metadata, ordering);
+  const after = args.after ? cursors.decode(args.after) : null;
   const countQuery = qb.clone();
   let total: Promise<number> | undefined;
-  const rows = await readEntities(applyKeyset(qb, ordering, args.after, first));
-  return toPage(rows, first, ordering, args.after, () => (total ??= countQuery.getCount()));
+  const rows = await readEntities(applyKeyset(qb, ordering, after, first));
+  return toPage(rows, first, ordering, cursors, args.after, () => (total ??= countQuery.getCount()));
 }
 
 export interface ChildPageRequest<T extends ObjectLiteral> {
@@ -191,20 +267,26 @@ export interface ChildPageRequest<T extends ObjectLiteral> {
 export function loadChildPage<T extends ObjectLiteral & { rowId: string }>(ctx: RequestContext, request: ChildPageRequest<T>): Promise<Page<T>> {
   const { entity, link, ordering, args, filter } = request;
   const first = pageSize(args.first);
+  const metadata = ctx.dataSource.getMetadata(entity);
+  // A nested list is its parent's: a cursor of one parent is refused for another, checked here for each
+  // parent, before the batch is formed, so that the batch holds only positions that decrypted for it.
+  const cursors = listCursors(ctx, `${entity.name}.${linkKey(link)}:${request.parentId}`, metadata, ordering);
+  const after = args.after ? cursors.decode(args.after) : null;
+  // Parents whose cursors stand at the same position share one statement (one keyset condition).
+  const position = after ? JSON.stringify([after.value instanceof Date ? after.value.toISOString() : after.value, after.rowId]) : '';
   const baseKey = `${entity.name}.${linkKey(link)}.${filter?.key ?? ''}`;
   const baseQuery = () => {
     const qb = scopedQuery(ctx, entity);
     filter?.apply(qb);
     return qb;
   };
-  const pages = ctx.loaders.get<string, T[]>(`page:${baseKey}:${ordering.key}:${ordering.direction}:${first}:${args.after ?? ''}`, async (parentIds) => {
-    const inner = applyKeyset(baseQuery().andWhere(linkCondition(link, 'parent.id')), ordering, args.after, first);
+  const pages = ctx.loaders.get<string, T[]>(`page:${baseKey}:${ordering.key}:${ordering.direction}:${first}:${position}`, async (parentIds) => {
+    const inner = applyKeyset(baseQuery().andWhere(linkCondition(link, 'parent.id')), ordering, after, first);
     const [sql, params] = inner.getQueryAndParameters();
     const rows: Record<string, unknown>[] = await ctx.db.query(
       `SELECT parent.id::text AS link_parent, page.* FROM unnest($${params.length + 1}::bigint[]) AS parent(id) CROSS JOIN LATERAL (${sql}) page`,
       [...params, parentIds],
     );
-    const metadata = ctx.dataSource.getMetadata(entity);
     return groupByParent(parentIds, rows.map((row) => ({ parent: String(row.link_parent), item: hydrate<T>(metadata, row) })));
   });
   const counts = ctx.loaders.get<string, number>(`count:${baseKey}`, async (parentIds) => {
@@ -220,5 +302,5 @@ export function loadChildPage<T extends ObjectLiteral & { rowId: string }>(ctx: 
     const byParent = new Map(rows.map((row) => [String(row.parent), Number(row.total)]));
     return parentIds.map((id) => byParent.get(id) ?? 0);
   });
-  return pages.load(request.parentId).then((rows) => toPage(rows, first, ordering, args.after, () => counts.load(request.parentId)));
+  return pages.load(request.parentId).then((rows) => toPage(rows, first, ordering, cursors, args.after, () => counts.load(request.parentId)));
 }
