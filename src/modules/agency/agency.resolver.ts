@@ -34,7 +34,7 @@ const AgencyConnection = Connection(Agency);
 @Resolver(() => Agency)
 export class AgencyResolver {
   @Authorized(...ALL_ROLES)
-  @Query(() => AgencyConnection, { description: 'Agencies that receive referrals (public bodies: visible to every caller).' })
+  @Query(() => AgencyConnection, { nullable: true, description: 'Agencies that receive referrals (public bodies: visible to every caller).' })
   agencies(
     @Args() args: ConnectionArgs,
     @Arg('filter', () => AgencyFilter, { nullable: true }) filter: AgencyFilter | undefined,

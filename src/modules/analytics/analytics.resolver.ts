@@ -18,7 +18,7 @@ type AnalyticsRoot = Analytics & { resolved: ResolvedFilter };
 @Resolver(() => Analytics)
 export class AnalyticsResolver {
   @Authorized(...ALL_ROLES)
-  @Query(() => Analytics, { description: 'Enforcement figures over the cases you may see (a brand partner: its brand; an agency: its referrals).' })
+  @Query(() => Analytics, { nullable: true, description: 'Enforcement figures over the cases you may see (a brand partner: its brand; an agency: its referrals).' })
   analytics(@Arg('filter', () => AnalyticsFilter, { nullable: true }) filter: AnalyticsFilter | undefined): AnalyticsRoot {
     return Object.assign(new Analytics(), { resolved: resolveFilter(filter), asOf: new Date() });
   }

@@ -52,7 +52,7 @@ export class AuditTrailResolver {
   }
 
   @Authorized(Role.ADMIN)
-  @Query(() => AuditChainVerification, { description: 'Walk the whole audit chain and name the first broken link. Admins only.' })
+  @Query(() => AuditChainVerification, { nullable: true, description: 'Walk the whole audit chain and name the first broken link. Admins only.' })
   auditChainVerification(@Ctx() ctx: RequestContext): Promise<AuditChainVerification> {
     return verifyAuditChain(ctx.db);
   }

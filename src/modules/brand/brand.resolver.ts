@@ -21,7 +21,7 @@ const LeadConnection = Connection(Lead);
 @Resolver(() => Brand)
 export class BrandResolver {
   @Authorized(...ALL_ROLES)
-  @Query(() => BrandConnection, { description: 'Brands you may see (a brand partner: its own).' })
+  @Query(() => BrandConnection, { nullable: true, description: 'Brands you may see (a brand partner: its own).' })
   brands(
     @Args() args: ConnectionArgs,
     @Arg('filter', () => BrandFilter, { nullable: true }) filter: BrandFilter | undefined,

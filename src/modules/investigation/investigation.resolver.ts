@@ -32,7 +32,7 @@ const RecordFindingPayload = Payload('RecordFindingPayload', 'finding', Finding)
 @Resolver(() => Investigation)
 export class InvestigationResolver {
   @Authorized(...ALL_ROLES)
-  @Query(() => InvestigationConnection, { description: 'Investigations you may see.' })
+  @Query(() => InvestigationConnection, { nullable: true, description: 'Investigations you may see.' })
   investigations(
     @Args() args: ConnectionArgs,
     @Arg('filter', () => InvestigationFilter, { nullable: true }) filter: InvestigationFilter | undefined,

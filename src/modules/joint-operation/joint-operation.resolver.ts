@@ -17,7 +17,7 @@ const RevalueJointOperationPayload = Payload('RevalueJointOperationPayload', 'op
 @Resolver(() => JointOperation)
 export class JointOperationResolver {
   @Authorized(...ALL_ROLES)
-  @Query(() => JointOperationConnection, { description: 'Joint operations you may see (those with an outcome you may see), newest first.' })
+  @Query(() => JointOperationConnection, { nullable: true, description: 'Joint operations you may see (those with an outcome you may see), newest first.' })
   jointOperations(@Args() args: ConnectionArgs, @Ctx() ctx: RequestContext): Promise<Page<JointOperation>> {
     return listJointOperations(ctx, args);
   }

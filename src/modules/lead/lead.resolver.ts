@@ -24,7 +24,7 @@ const CloseLeadPayload = Payload('CloseLeadPayload', 'lead', Lead);
 @Resolver(() => Lead)
 export class LeadResolver {
   @Authorized(...ALL_ROLES)
-  @Query(() => LeadConnection, { description: 'Leads you may see (a brand partner: those naming its brand).' })
+  @Query(() => LeadConnection, { nullable: true, description: 'Leads you may see (a brand partner: those naming its brand).' })
   leads(
     @Args() args: ConnectionArgs,
     @Arg('filter', () => LeadFilter, { nullable: true }) filter: LeadFilter | undefined,

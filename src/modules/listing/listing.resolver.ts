@@ -25,7 +25,7 @@ class TakeDownListingsPayload {
 @Resolver(() => Listing)
 export class ListingResolver {
   @Authorized(...ALL_ROLES)
-  @Query(() => ListingConnection, { description: 'Listings you may see (a brand partner: those claiming its brand).' })
+  @Query(() => ListingConnection, { nullable: true, description: 'Listings you may see (a brand partner: those claiming its brand).' })
   listings(
     @Args() args: ConnectionArgs,
     @Arg('filter', () => ListingFilter, { nullable: true }) filter: ListingFilter | undefined,

@@ -16,7 +16,7 @@ export class NodeResolver {
   }
 
   @Authorized(...ALL_ROLES)
-  @Query(() => [Node], { nullable: 'items', description: `Objects by global id, one entry per id in order (null for a miss); at most ${MAX_NODES} ids.` })
+  @Query(() => [Node], { nullable: 'itemsAndList', description: `Objects by global id, one entry per id in order (null for a miss); at most ${MAX_NODES} ids.` })
   nodes(@Arg('ids', () => [ID]) ids: string[], @Ctx() ctx: RequestContext): Promise<(Node | null)[]> {
     if (ids.length > MAX_NODES) throw badInput(`"ids" takes at most ${MAX_NODES} ids, got ${ids.length}.`, 'ids');
     return Promise.all(ids.map((id, index) => loadNode(ctx, id, `ids[${index}]`)));

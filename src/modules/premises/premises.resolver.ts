@@ -17,7 +17,7 @@ const RegisterPremisesPayload = Payload('RegisterPremisesPayload', 'premises', P
 @Resolver(() => Premises)
 export class PremisesResolver {
   @Authorized(...ALL_ROLES)
-  @Query(() => PremisesConnection, { description: 'Premises you may see (an agency: those its referrals name; brand partners: none), newest first.' })
+  @Query(() => PremisesConnection, { nullable: true, description: 'Premises you may see (an agency: those its referrals name; brand partners: none), newest first.' })
   premises(
     @Args() args: ConnectionArgs,
     @Arg('filter', () => PremisesFilter, { nullable: true }) filter: PremisesFilter | undefined,

@@ -13,7 +13,7 @@ import { createApiKey, revokeApiKey } from './principal.service.js';
 @Resolver(() => Principal)
 export class PrincipalResolver {
   @Authorized(...ALL_ROLES)
-  @Query(() => Principal, { description: 'Who is calling: the principal of the API key in use.' })
+  @Query(() => Principal, { nullable: true, description: 'Who is calling: the principal of the API key in use.' })
   viewer(@Ctx() ctx: RequestContext): Principal {
     return ctx.principal;
   }

@@ -39,7 +39,7 @@ const AGENCY_ACTORS = [...CASE_WRITERS, Role.AGENCY_LIAISON];
 @Resolver(() => Referral)
 export class ReferralResolver {
   @Authorized(...ALL_ROLES)
-  @Query(() => ReferralConnection, { description: 'Referrals you may see (an agency: those sent to it, never drafts).' })
+  @Query(() => ReferralConnection, { nullable: true, description: 'Referrals you may see (an agency: those sent to it, never drafts).' })
   referrals(
     @Args() args: ConnectionArgs,
     @Arg('filter', () => ReferralFilter, { nullable: true }) filter: ReferralFilter | undefined,
@@ -50,7 +50,7 @@ export class ReferralResolver {
   }
 
   @Authorized(...ALL_ROLES)
-  @Query(() => ReferralChangeConnection, {
+  @Query(() => ReferralChangeConnection, { nullable: true,
     description: 'Every change of the referrals you may see, in commit order. Keep the last `endCursor` and pass it as `after`: nothing is missed, nothing comes twice.',
   })
   referralChanges(@Args() args: ConnectionArgs, @Ctx() ctx: RequestContext): Promise<Page<ReferralChange>> {

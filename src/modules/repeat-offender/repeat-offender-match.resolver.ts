@@ -18,7 +18,7 @@ const RejectRepeatOffenderMatchPayload = Payload('RejectRepeatOffenderMatchPaylo
 @Resolver(() => RepeatOffenderMatch)
 export class RepeatOffenderMatchResolver {
   @Authorized(...ALL_ROLES)
-  @Query(() => RepeatOffenderMatchConnection, { description: 'Sellers matched with earlier offenders through shared identifiers, newest first (internal roles; empty for others).' })
+  @Query(() => RepeatOffenderMatchConnection, { nullable: true, description: 'Sellers matched with earlier offenders through shared identifiers, newest first (internal roles; empty for others).' })
   repeatOffenderMatches(
     @Args() args: ConnectionArgs,
     @Arg('filter', () => RepeatOffenderMatchFilter, { nullable: true }) filter: RepeatOffenderMatchFilter | undefined,

@@ -28,7 +28,7 @@ const RevealSellerIdentifiersPayload = Payload('RevealSellerIdentifiersPayload',
 @Resolver(() => Seller)
 export class SellerResolver {
   @Authorized(...ALL_ROLES)
-  @Query(() => SellerConnection, { description: 'Sellers you may see.' })
+  @Query(() => SellerConnection, { nullable: true, description: 'Sellers you may see.' })
   sellers(
     @Args() args: ConnectionArgs,
     @Arg('filter', () => SellerFilter, { nullable: true }) filter: SellerFilter | undefined,
