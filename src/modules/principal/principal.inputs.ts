@@ -4,6 +4,7 @@ import { Role } from '../../shared/auth/role.js';
 import { UserError } from '../../shared/user-error.js';
 import { ApiKey } from './api-key.entity.js';
 import { Principal } from './principal.entity.js';
+import { IdempotentInput } from '../../shared/idempotency.js';
 
 @InputType({ description: 'A new principal: who the key belongs to.' })
 export class NewPrincipalInput {
@@ -52,7 +53,7 @@ export class CreateApiKeyPayload {
 }
 
 @InputType()
-export class RevokeApiKeyInput {
+export class RevokeApiKeyInput extends IdempotentInput {
   @Field(() => ID)
   apiKeyId!: string;
 }

@@ -37,7 +37,7 @@ export class PrincipalResolver {
   @Authorized(Role.ADMIN)
   @Mutation(() => RevokeApiKeyPayload, { nullable: true, description: 'Revoke an API key at once. Admins only.' })
   revokeApiKey(@Arg('input') input: RevokeApiKeyInput, @Ctx() ctx: RequestContext): Promise<RevokeApiKeyPayload> {
-    return asPayload(() => revokeApiKey(ctx, input.apiKeyId));
+    return asPayload(() => revokeApiKey(ctx, input.apiKeyId, input.idempotencyKey));
   }
 }
 

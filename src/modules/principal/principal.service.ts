@@ -12,6 +12,7 @@ import { Brand } from '../brand/brand.entity.js';
 import { ApiKey } from './api-key.entity.js';
 import { CreateApiKeyInput, NewPrincipalInput } from './principal.inputs.js';
 import { Principal } from './principal.entity.js';
+import { once } from '../../shared/idempotency.js';
 
 /** The principal behind an API key (by its stored SHA-256), or null when the key is unknown or revoked. */
 function principalOfKey(dataSource: DataSource, tokenHash: string): Promise<Principal | null> {
@@ -95,15 +96,18 @@ async function createPrincipal(ctx: RequestContext, input: NewPrincipalInput): P
   return principal;
 }
 
-export async function revokeApiKey(ctx: RequestContext, apiKeyGlobalId: string): Promise<{ apiKey: ApiKey }> {
+export async function revokeApiKey(ctx: RequestContext, apiKeyGlobalId: string, idempotencyKey?: string | null): Promise<{ apiKey: ApiKey }> {
   const rowId = decodeIdOf('ApiKey', apiKeyGlobalId, 'apiKeyId');
-  return inTransaction(ctx, async (tx) => {
-    const apiKey = await tx.db.getRepository(ApiKey).findOne({ where: { rowId }, lock: { mode: 'pessimistic_write' } });
-    if (!apiKey) refuse(UserErrorCode.NOT_FOUND, 'No API key has this id.', ['input', 'apiKeyId']);
-    if (apiKey.revokedAt) refuse(UserErrorCode.INVALID_TRANSITION, 'This API key is already revoked.', ['input', 'apiKeyId']);
-    apiKey.revokedAt = new Date();
-    await tx.db.update(ApiKey, { rowId }, { revokedAt: apiKey.revokedAt });
-    await recordAudit(tx, { action: 'apiKey.revoked', entityType: 'ApiKey', entityId: rowId, before: { revokedAt: null }, after: { revokedAt: apiKey.revokedAt } });
-    return { apiKey };
-  });
+  const input = { apiKeyId: apiKeyGlobalId, idempotencyKey };
+  return inTransaction(ctx, async (tx) => ({
+    apiKey: await once(tx, 'revokeApiKey', input, ApiKey, async () => {
+      const apiKey = await tx.db.getRepository(ApiKey).findOne({ where: { rowId }, lock: { mode: 'pessimistic_write' } });
+      if (!apiKey) refuse(UserErrorCode.NOT_FOUND, 'No API key has this id.', ['input', 'apiKeyId']);
+      if (apiKey.revokedAt) refuse(UserErrorCode.INVALID_TRANSITION, 'This API key is already revoked.', ['input', 'apiKeyId']);
+      apiKey.revokedAt = new Date();
+      await tx.db.update(ApiKey, { rowId }, { revokedAt: apiKey.revokedAt });
+      await recordAudit(tx, { action: 'apiKey.revoked', entityType: 'ApiKey', entityId: rowId, before: { revokedAt: null }, after: { revokedAt: apiKey.revokedAt } });
+      return apiKey;
+    }),
+  }));
 }
