@@ -15,6 +15,8 @@ import { RowLevelSecurityInlineSeller1763910000000 } from './1763910000000-RowLe
 import { TakedownRollup1763911000000 } from './1763911000000-TakedownRollup.js';
 import { BrandCaseListIndex1763915000000 } from './1763915000000-BrandCaseListIndex.js';
 import { JointOperationShares1763920000000 } from './1763920000000-JointOperationShares.js';
+import { ReferenceSequences1764000000000 } from './1764000000000-ReferenceSequences.js';
+import { DisclosureBasisFromHistory1764000100000 } from './1764000100000-DisclosureBasisFromHistory.js';
 
 export const migrations = [
   Foundation1763900000000, CaseLifecycle1763900100000, RowLevelSecurity1763900200000, Analytics1763900300000, ReferralDeadlines1763900400000,
@@ -22,5 +24,5 @@ export const migrations = [
   Premises1763900800000, ReporterAccuracy1763900900000, JointOperations1763901000000,
   RowLevelSecurityFastPaths1763909000000, RowLevelSecurityInlineSeller1763910000000,
   TakedownRollup1763911000000, BrandCaseListIndex1763915000000,
-  JointOperationShares1763920000000,
+  JointOperationShares1763920000000, ReferenceSequences1764000000000, DisclosureBasisFromHistory1764000100000,
 ];

@@ -9,7 +9,7 @@ import { refuse, UserErrorCode } from '../../shared/user-error.js';
 import { Lead } from '../lead/lead.entity.js';
 import { Referral } from '../referral/referral.entity.js';
 import { raiseRepeatOffenderMatches } from '../repeat-offender/repeat-offender-match.service.js';
-import { ReferralStatus } from '../referral/referral.states.js';
+import { ReferralChangeKind } from '../referral/referral.states.js';
 import { decryptIdentifier, encryptIdentifier, identifierAssociatedData } from './identifier-cipher.js';
 import { identifierHash, normaliseIdentifier } from './identifier-hash.js';
 import { SellerIdentifierDisclosure } from './seller-identifier-disclosure.types.js';
@@ -90,6 +90,20 @@ export async function createSeller(ctx: RequestContext, input: CreateSellerInput
  * leads name the seller. Brand partners and analysts are refused by the resolver, and the database
  * function that reads the values applies the same rule again.
  */
+/**
+ * Whether a referral is a legal basis for disclosing to its agency, read from its history (the append-only
+ * `referral_change` feed), not its current status: sent to the agency, and never declined, whatever came
+ * after. The same rule as the database function `eca_disclosable_identifiers` (migration
+ * DisclosureBasisFromHistory), which applies it again; a test walks every status path through both.
+ */
+async function isDisclosureBasis(ctx: RequestContext, referral: Referral): Promise<boolean> {
+  const [history] = await ctx.db.query(
+    `SELECT bool_or(kind = $2 AND agency_id = $4) AS sent, bool_or(kind = $3) AS declined FROM referral_change WHERE referral_id = $1`,
+    [referral.rowId, ReferralChangeKind.SENT, ReferralChangeKind.DECLINED, referral.agencyId],
+  );
+  return history.sent === true && history.declined !== true;
+}
+
 export async function revealSellerIdentifiers(ctx: RequestContext, input: RevealSellerIdentifiersInput): Promise<SellerIdentifierDisclosure> {
   const agency = ctx.scope.kind === 'AGENCY';
   if (agency && !input.referralId) {
@@ -99,7 +113,7 @@ export async function revealSellerIdentifiers(ctx: RequestContext, input: Reveal
     const seller = await requireVisible(tx, Seller, input.sellerId, ['input', 'sellerId']);
     const referral = input.referralId ? await requireVisible(tx, Referral, input.referralId, ['input', 'referralId']) : null;
     if (referral) {
-      if (agency && referral.status === ReferralStatus.DECLINED) {
+      if (agency && !(await isDisclosureBasis(tx, referral))) {
         refuse(UserErrorCode.INVALID, `Referral ${referral.reference} was declined: it is no longer a basis for disclosure.`, ['input', 'referralId']);
       }
       const names = await scopedQuery(tx, Lead)
