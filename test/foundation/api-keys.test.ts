@@ -50,7 +50,7 @@ describe('API keys', () => {
   it.each(['investigator', 'analyst', 'brandA', 'agencyX'] as const)('answers FORBIDDEN to a %s', async (who) => {
     const response = await server.gql(world.keys[who], CREATE, { input: { name: 'x', principal: { name: 'x', role: 'ADMIN' } } });
     expect(response.body.errors?.[0].extensions?.code).toBe('FORBIDDEN');
-    expect(response.body.data).toBeNull();
+    expect(response.body.data).toEqual({ createApiKey: null });
   });
 
   it('revokes a key mid-session: the next request is UNAUTHENTICATED', async () => {

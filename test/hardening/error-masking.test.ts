@@ -63,7 +63,7 @@ describe('unexpected errors', () => {
     const response = await without('SELECT', 'agency', () =>
       post(server.url, { token: world.keys.brandA, body: { query: '{ agencies(first: 5) { nodes { code name } } }' } }));
     expect(response.status).toBe(200);
-    expect(response.body.data).toBeNull();
+    expect(response.body.data).toEqual({ agencies: null });
     const { errorId, requestId } = expectMasked(response);
     const line = logLineOf(errorId);
     expect(line).toMatchObject({ level: 50, msg: 'unexpected error', requestId, path: ['agencies'] });
