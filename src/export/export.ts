@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import { Writable } from 'node:stream';
 import { DataSource } from 'typeorm';
 import { Config } from '../config.js';
@@ -20,6 +19,9 @@ import { Statement } from '../modules/analytics/analytics.sql.js';
  * batch is written (waiting for the output to drain) before the next is read: memory stays at one batch
  * whatever the number of rows.
  *
+ * A reader that goes away (`| head`, a closed socket) ends the export: the transaction is rolled back and
+ * `OutputClosedError` thrown, which the command line treats as a normal end.
+ *
  * Reads go through the same scope as the API: `--agency` exports what that agency's liaison may see
  * (its referrals, never drafts), `--brand` what that brand's partner may see (its leads, other brands on
  * them left out); without either, everything, as an administrator.
@@ -32,12 +34,27 @@ export interface ExportOptions {
   format: ExportFormat;
   agencyCode?: string;
   brandSlug?: string;
+  /** CSV only: a UTF-8 byte order mark first, so that Excel reads the file as UTF-8 (Chinese text shows as such). */
+  bom?: boolean;
   batchSize?: number;
   /** Called after each batch is read (rows in it): for progress and for tests. */
   onBatch?: (rows: number) => void;
 }
 
 type Row = Record<string, unknown>;
+
+/** An export asked for something that is not there (an unknown agency or brand) or not possible. */
+export class ExportError extends Error {
+  override name = 'ExportError';
+}
+
+/** The output went away before the export ended (EPIPE: the reading end of a pipe closed, e.g. `| head`). */
+export class OutputClosedError extends Error {
+  override name = 'OutputClosedError';
+  constructor(readonly reason?: Error) {
+    super(`the output was closed before the export ended${reason ? ` (${reason.message})` : ''}`);
+  }
+}
 
 interface Column {
   name: string;
@@ -150,54 +167,95 @@ async function scopeFor(dataSource: DataSource, config: Config, options: ExportO
   const ctx = systemContext(dataSource, config, 'export');
   if (options.agencyCode) {
     const [agency] = await dataSource.query('SELECT id::text AS id FROM agency WHERE code = $1', [options.agencyCode]);
-    if (!agency) throw new Error(`no agency with code "${options.agencyCode}"`);
+    if (!agency) throw new ExportError(`no agency with code "${options.agencyCode}" (the codes: list agencies)`);
     Object.assign(ctx.principal, { role: Role.AGENCY_LIAISON, agencyId: agency.id });
     return { ...ctx, scope: { kind: 'AGENCY', role: Role.AGENCY_LIAISON, agencyId: agency.id } };
   }
   if (options.brandSlug) {
     const [brand] = await dataSource.query('SELECT id::text AS id FROM brand WHERE slug = $1', [options.brandSlug]);
-    if (!brand) throw new Error(`no brand with slug "${options.brandSlug}"`);
+    if (!brand) throw new ExportError(`no brand with slug "${options.brandSlug}" (the slugs: list brands)`);
     Object.assign(ctx.principal, { role: Role.BRAND_PARTNER, brandId: brand.id });
     return { ...ctx, scope: { kind: 'BRAND', role: Role.BRAND_PARTNER, brandId: brand.id } };
   }
   return ctx;
 }
 
-/** Writes `text`, waiting for the stream to drain when its buffer is full. */
-async function write(out: Writable, text: string): Promise<void> {
-  if (!out.write(text)) await once(out, 'drain');
+/** Writes to `out`, waiting for it to drain when its buffer is full; fails once `out` has failed or closed. */
+class Output {
+  private failure: Error | null = null;
+  private readonly onError = (error: Error) => void (this.failure ??= error);
+
+  constructor(private readonly out: Writable) {
+    out.on('error', this.onError);
+  }
+
+  async write(text: string): Promise<void> {
+    this.assertOpen();
+    if (!this.out.write(text)) await this.drained();
+  }
+
+  assertOpen(): void {
+    if (this.failure || this.out.destroyed) throw new OutputClosedError(this.failure ?? undefined);
+  }
+
+  private drained(): Promise<void> {
+    const out = this.out;
+    return new Promise((resolve, reject) => {
+      const settle = (error?: Error) => {
+        out.off('drain', onDrain).off('error', onFail).off('close', onClose);
+        if (error) reject(new OutputClosedError(error));
+        else if (this.failure) reject(new OutputClosedError(this.failure));
+        else resolve();
+      };
+      const onDrain = () => settle();
+      const onFail = (error: Error) => settle(error);
+      const onClose = () => settle(this.failure ?? new Error('closed'));
+      out.on('drain', onDrain).on('error', onFail).on('close', onClose);
+      if (out.destroyed) settle(this.failure ?? new Error('closed'));
+    });
+  }
+
+  release(): void {
+    // Kept until here: an error emitted after the last write is still listened to (not a crash).
+    this.out.off('error', this.onError);
+  }
 }
 
 /** Streams the export to `out`; returns the number of rows written. */
 export async function exportRows(dataSource: DataSource, config: Config, options: ExportOptions, out: Writable): Promise<number> {
   const batchSize = options.batchSize ?? 2000;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error('batchSize must be a positive integer');
+  if (options.bom && options.format !== 'csv') throw new ExportError('a byte order mark (--bom) is for CSV only: JSON lines are UTF-8 without one');
   const columns = options.kind === 'referrals' ? REFERRAL_COLUMNS : LEAD_COLUMNS;
   const batch = options.kind === 'referrals' ? referralBatch : leadBatch;
   const base = await scopeFor(dataSource, config, options);
   const runner = dataSource.createQueryRunner();
   await runner.connect();
+  const output = new Output(out);
   let written = 0;
   try {
     await runner.startTransaction('REPEATABLE READ');
     await runner.query('SET TRANSACTION READ ONLY');
     const ctx: RequestContext = { ...base, db: runner.manager, loaders: new LoaderRegistry() };
-    if (options.format === 'csv') await write(out, `${columns.map((c) => c.name).join(',')}\r\n`);
+    if (options.bom) await output.write('\uFEFF');
+    if (options.format === 'csv') await output.write(`${columns.map((c) => c.name).join(',')}\r\n`);
     let afterId = '0';
     for (;;) {
       const rows = await batch(ctx, afterId, batchSize);
       options.onBatch?.(rows.length);
       for (const row of rows) {
-        await write(out, formatRow(options.format, columns, row));
+        await output.write(formatRow(options.format, columns, row));
         written += 1;
       }
       if (rows.length < batchSize) break;
       afterId = String(rows[rows.length - 1].id);
     }
+    output.assertOpen(); // the last write may have failed after it was handed over
     await runner.commitTransaction();
     return written;
   } finally {
     if (runner.isTransactionActive) await runner.rollbackTransaction();
     await runner.release();
+    output.release();
   }
 }
