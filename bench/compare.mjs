@@ -1,0 +1,195 @@
+// Before and after, in one interleaved run: this checkout of the API against another build of it (an
+// earlier commit, checked out and built elsewhere), each on a database of its own seeded by its own code,
+// both served by the same Node binary, driven with the same load, runs alternating (A B, B A, ...).
+//
+//   git worktree add /tmp/eca-before <commit> && (cd /tmp/eca-before && npm ci && npm run build)
+//   npm run build && node bench/compare.mjs --before /tmp/eca-before [--scale 0.1] [--connections 10,50]
+//
+// Operations: reportLead by a brand partner (the write path), wholeCase (report -> triage -> investigation
+// -> evidence -> ready -> referral -> sent -> acknowledged -> outcome, nine mutations, one case per
+// iteration of a client), caseList (a read, the brand portal's first page). Prints a markdown table;
+// --out FILE writes the figures as JSON. Uses the machine's PostgreSQL (--pg, default 127.0.0.1:5432).
+import { execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import pg from 'pg';
+
+const BENCH = path.dirname(fileURLToPath(import.meta.url));
+const ROOT = path.resolve(BENCH, '..');
+const { values: args } = parseArgs({
+  options: {
+    before: { type: 'string' },
+    scale: { type: 'string', default: '0.1' },
+    connections: { type: 'string', default: '10,50' },
+    duration: { type: 'string', default: '8' },
+    rounds: { type: 'string', default: '2' },
+    ops: { type: 'string', default: 'reportLead,wholeCase,caseList' },
+    pg: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432' },
+    out: { type: 'string' },
+  },
+});
+if (!args.before) throw new Error('--before DIR: a built checkout of the earlier version');
+const SIDES = { before: path.resolve(args.before), after: ROOT };
+const KEYS = {
+  IDENTIFIER_HASH_KEY: 'a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90',
+  IDENTIFIER_ENCRYPTION_KEY: 'b3c4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2',
+  CURSOR_KEY: 'c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3',
+};
+const log = (...parts) => process.stdout.write(`${parts.join(' ')}\n`);
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const url = (db) => `${args.pg}/${db}`;
+const admin = new pg.Client({ connectionString: url('postgres') });
+await admin.connect();
+
+/** Both URLs a side may read: the owner's (migrations, seed, CLI) and, where the side knows it, the API's login. */
+const envOf = (db) => ({ ...process.env, ...KEYS, NODE_ENV: 'production', LOG_LEVEL: 'warn', DATABASE_URL: url(db), MIGRATION_DATABASE_URL: url(db),
+  RATE_LIMIT_MAXIMUM_AVAILABLE: '1000000000', RATE_LIMIT_RESTORE_RATE: '1000000000', GRAPHQL_MAX_COST: '100000000' });
+const cli = (side, db, ...argv) => execFileSync(process.execPath, ['dist/src/cli.js', ...argv], { cwd: SIDES[side], env: { ...envOf(db), NODE_ENV: 'test' }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+
+async function prepare(side) {
+  const db = `eca_compare_${side}`;
+  await admin.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
+  await admin.query(`CREATE DATABASE ${db}`);
+  log(`${side}: migrate and seed scale ${args.scale} (${SIDES[side]})`);
+  cli(side, db, 'migrate');
+  cli(side, db, 'seed', '--scale', args.scale);
+  const client = new pg.Client({ connectionString: url(db) });
+  await client.connect();
+  await client.query('VACUUM ANALYZE');
+  const one = async (sql) => (await client.query(sql)).rows[0];
+  const brand = await one(`SELECT b.id, b.slug FROM lead_brand lb JOIN brand b ON b.id = lb.brand_id GROUP BY b.id ORDER BY count(*) DESC, b.id LIMIT 1`);
+  const seller = await one(`SELECT seller_id AS id FROM listing WHERE brand_id = ${brand.id} ORDER BY id LIMIT 1`);
+  const agency = await one(`SELECT id, code FROM agency ORDER BY id LIMIT 1`);
+  await client.end();
+  const token = (...argv) => cli(side, db, 'apikey', 'create', ...argv).split('\n').find((line) => line.startsWith('eca_'));
+  const gid = (type, id) => Buffer.from(`${type}:${id}`).toString('base64url');
+  return {
+    db,
+    tokens: {
+      brand: token('--role', 'BRAND_PARTNER', '--name', 'compare-brand', '--brand', brand.slug),
+      investigator: token('--role', 'INVESTIGATOR', '--name', 'compare-investigator'),
+      agency: token('--role', 'AGENCY_LIAISON', '--name', 'compare-agency', '--agency', agency.code),
+    },
+    sellerId: gid('Seller', seller.id),
+    agencyId: gid('Agency', agency.id),
+  };
+}
+
+function startServer(side, ctx, port) {
+  const child = spawn(process.execPath, ['dist/src/main.js'], { cwd: SIDES[side], env: { ...envOf(ctx.db), PORT: String(port), DATABASE_POOL_SIZE: '10' }, stdio: ['ignore', 'ignore', 'inherit'] });
+  return { child, url: `http://127.0.0.1:${port}` };
+}
+
+async function ready(server) {
+  for (let i = 0; i < 120; i += 1) {
+    try {
+      if ((await fetch(`${server.url}/readyz`)).ok) return;
+    } catch { /* not yet */ }
+    await sleep(500);
+  }
+  throw new Error(`${server.url} did not become ready`);
+}
+
+const gql = async (server, token, query, variables) => {
+  const response = await fetch(`${server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query, variables }) });
+  const body = await response.json();
+  const field = body.data && Object.values(body.data)[0];
+  if (body.errors || field?.userErrors?.length) throw new Error(JSON.stringify(body));
+  return field;
+};
+
+/** One case, report to outcome: nine mutations, each answered before the next. */
+async function wholeCase(server, ctx, n) {
+  const m = (token, name, input, selection) => gql(server, token, `mutation($input: ${name[0].toUpperCase()}${name.slice(1)}Input!) { ${name}(input: $input) { ${selection} userErrors { code } } }`, { input });
+  const { lead } = await m(ctx.tokens.brand, 'reportLead', { description: `compare case ${n}`, sellerIds: [ctx.sellerId] }, 'lead { id }');
+  await m(ctx.tokens.investigator, 'triageLead', { leadId: lead.id, riskScore: 80 }, 'lead { id }');
+  const { investigation } = await m(ctx.tokens.investigator, 'openInvestigation', { leadIds: [lead.id], summary: 'compare' }, 'investigation { id }');
+  const { evidence } = await m(ctx.tokens.investigator, 'addEvidence', { investigationId: investigation.id, kind: 'TEST_PURCHASE', description: 'bought', sha256: String(n).padStart(64, 'a'),
+    storageKey: `s3://compare/${n}`, collectedBy: 'bench', collectedAt: '2026-01-01T00:00:00Z' }, 'evidence { id }');
+  await m(ctx.tokens.investigator, 'markInvestigationReady', { investigationId: investigation.id }, 'investigation { id }');
+  const { referral } = await m(ctx.tokens.investigator, 'createReferral', { investigationId: investigation.id, agencyId: ctx.agencyId, evidenceIds: [evidence.id], summary: 'compare' }, 'referral { id }');
+  await m(ctx.tokens.investigator, 'sendReferral', { referralId: referral.id }, 'referral { id }');
+  await m(ctx.tokens.agency, 'acknowledgeReferral', { referralId: referral.id }, 'referral { id }');
+  await m(ctx.tokens.agency, 'recordEnforcementOutcome', { referralId: referral.id, kind: 'RAID', occurredAt: new Date().toISOString(), arrests: 1 }, 'outcome { id }');
+}
+
+const REPORT = 'mutation($input: ReportLeadInput!) { reportLead(input: $input) { lead { id reference } userErrors { code } } }';
+const CASE_LIST = '{ leads(first: 50) { nodes { id reference status sellers { displayName } investigation { reference status } } } }';
+
+async function drive(side, server, ctx, op, connections, seconds) {
+  if (op === 'wholeCase') {
+    // `connections` clients, each building cases one after the other.
+    const deadline = Date.now() + seconds * 1000;
+    let done = 0;
+    let errors = 0;
+    let n = Math.floor(Math.random() * 1e9);
+    await Promise.all(Array.from({ length: connections }, async () => {
+      while (Date.now() < deadline) {
+        try {
+          await wholeCase(server, ctx, (n += 1));
+          done += 1;
+        } catch {
+          errors += 1;
+        }
+      }
+    }));
+    return { perSec: done / seconds, mutationsPerSec: (done * 9) / seconds, errors };
+  }
+  const [token, body] = op === 'reportLead'
+    ? [ctx.tokens.brand, JSON.stringify({ query: REPORT, variables: { input: { description: 'compare report', sellerIds: [ctx.sellerId] } } })]
+    : [ctx.tokens.brand, JSON.stringify({ query: CASE_LIST })];
+  let graphqlErrors = 0;
+  const result = await new Promise((resolve, reject) => {
+    const instance = autocannon({
+      url: `${server.url}/graphql`, method: 'POST', body, connections, duration: seconds, timeout: 30,
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      setupClient: (client) => client.on('body', (buffer) => { if (buffer.includes('"errors"') || buffer.includes('"code"')) graphqlErrors += 1; }),
+    }, (error, r) => (error ? reject(error) : resolve(r)));
+    void instance;
+  });
+  return { perSec: result['2xx'] / seconds, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.timeouts + result.non2xx + graphqlErrors };
+}
+
+const contexts = {};
+const servers = {};
+let port = 4700;
+for (const side of Object.keys(SIDES)) {
+  contexts[side] = await prepare(side);
+  servers[side] = startServer(side, contexts[side], (port += 1));
+}
+try {
+  for (const side of Object.keys(SIDES)) await ready(servers[side]);
+  const results = [];
+  const seconds = Number(args.duration);
+  for (const op of args.ops.split(',')) {
+    for (const connections of args.connections.split(',').map(Number)) {
+      for (let round = 0; round < Number(args.rounds); round += 1) {
+        const order = round % 2 === 0 ? ['before', 'after'] : ['after', 'before'];
+        for (const side of order) {
+          const r = await drive(side, servers[side], contexts[side], op, connections, seconds);
+          results.push({ op, connections, round, side, ...r });
+          log(`${op.padEnd(10)} c${String(connections).padEnd(3)} round ${round} ${side.padEnd(6)} ${r.perSec.toFixed(1).padStart(7)}/s${r.mutationsPerSec ? ` (${r.mutationsPerSec.toFixed(1)} mutations/s)` : ''}${r.p50 !== undefined ? ` p50 ${r.p50} p99 ${r.p99} ms` : ''} errors ${r.errors}`);
+        }
+      }
+    }
+  }
+  log('\n| operation | connections | before /s | after /s | after ÷ before | errors before / after |\n| --- | --- | --- | --- | --- | --- |');
+  for (const op of args.ops.split(',')) {
+    for (const connections of args.connections.split(',').map(Number)) {
+      const mean = (side, key) => {
+        const rows = results.filter((r) => r.op === op && r.connections === connections && r.side === side);
+        return rows.reduce((sum, r) => sum + (r[key] ?? 0), 0) / rows.length;
+      };
+      const [before, after] = [mean('before', 'perSec'), mean('after', 'perSec')];
+      log(`| ${op} | ${connections} | ${before.toFixed(1)} | ${after.toFixed(1)} | ${(after / before).toFixed(2)}x | ${mean('before', 'errors').toFixed(0)} / ${mean('after', 'errors').toFixed(0)} |`);
+    }
+  }
+  if (args.out) fs.writeFileSync(args.out, JSON.stringify({ at: new Date().toISOString(), args, results }, null, 2));
+} finally {
+  for (const server of Object.values(servers)) server.child.kill('SIGTERM');
+  await sleep(1000);
+  await admin.end();
+}
