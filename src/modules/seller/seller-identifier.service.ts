@@ -11,7 +11,7 @@ import { Referral } from '../referral/referral.entity.js';
 import { raiseRepeatOffenderMatches } from '../repeat-offender/repeat-offender-match.service.js';
 import { ReferralChangeKind } from '../referral/referral.states.js';
 import { decryptIdentifier, encryptIdentifier, identifierAssociatedData } from './identifier-cipher.js';
-import { identifierHash, normaliseIdentifier } from './identifier-hash.js';
+import { IDENTIFIER_HASH_VERSION, identifierHash, normaliseIdentifier } from './identifier-hash.js';
 import { SellerIdentifierDisclosure } from './seller-identifier-disclosure.types.js';
 import { IdentifierKind, SellerIdentifier } from './seller-identifier.entity.js';
 import { Seller, SellerStatus } from './seller.entity.js';
@@ -27,17 +27,19 @@ export async function writeIdentifiers(ctx: RequestContext, seller: Seller, valu
   const encryption = featureSettings().identifierEncryption;
   const written: SellerIdentifier[] = [];
   const seen = new Set<string>();
+  // A phone number written without its country code is read in the seller's country (identifier-hash.ts).
+  const context = { region: seller.region };
   for (const [index, { kind, value }] of values.entries()) {
-    if (!normaliseIdentifier(kind, value)) refuse(UserErrorCode.INVALID, `The ${kind} value is empty once normalised.`, [...field, String(index), 'value']);
-    const valueHash = identifierHash(ctx.config.identifierHashKey, kind, value);
+    if (!normaliseIdentifier(kind, value, context)) refuse(UserErrorCode.INVALID, `The ${kind} value is empty once normalised.`, [...field, String(index), 'value']);
+    const valueHash = identifierHash(ctx.config.identifierHashKey, kind, value, context);
     if (seen.has(`${kind}:${valueHash}`)) continue;
     seen.add(`${kind}:${valueHash}`);
     const raw = value.normalize('NFKC').trim();
     const { valueEncrypted, keyId } = encryptIdentifier(encryption, identifierAssociatedData(seller.rowId, kind, valueHash), raw);
     const [row] = await ctx.db.query(
-      `INSERT INTO seller_identifier (seller_id, kind, value_hash, value_encrypted, encryption_key_id) VALUES ($1, $2, $3, $4, $5)
+      `INSERT INTO seller_identifier (seller_id, kind, value_hash, value_encrypted, encryption_key_id, hash_version) VALUES ($1, $2, $3, $4, $5, $6)
        ON CONFLICT (seller_id, kind, value_hash) DO NOTHING RETURNING id::text`,
-      [seller.rowId, kind, valueHash, valueEncrypted, keyId],
+      [seller.rowId, kind, valueHash, valueEncrypted, keyId, IDENTIFIER_HASH_VERSION],
     );
     if (!row) continue;
     const identifier = Object.assign(new SellerIdentifier(), { rowId: row.id, sellerId: seller.rowId, kind, valueHash, valueEncrypted, encryptionKeyId: keyId });
