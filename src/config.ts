@@ -26,6 +26,10 @@ export interface Config {
   /** Retired cursor keys, still accepted for decoding, so that a rotation does not break the cursors clients keep. */
   cursorOldKeys: Buffer[];
   introspection: boolean;
+  /** Whether the browser pages are served: the GraphQL IDE (GET /graphql from a browser) and the analytics dashboard. */
+  graphqlIde: boolean;
+  /** Bearer token that `GET /metrics` requires; unset: /metrics is served without one in development only, not at all otherwise. */
+  metricsToken?: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Per-document limits checked before a query runs (src/http/query-limits.ts); refused as QUERY_LIMIT_EXCEEDED. */
   queryLimits: QueryLimits;
@@ -88,6 +92,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const shutdownGraceMs = integer(get('SHUTDOWN_GRACE_MS') ?? '10000', 'SHUTDOWN_GRACE_MS', 0, 600_000, problems);
   const logLevel = oneOf(get('LOG_LEVEL') ?? 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'LOG_LEVEL', problems);
   const introspection = boolean(get('GRAPHQL_INTROSPECTION') ?? (production ? 'false' : 'true'), 'GRAPHQL_INTROSPECTION', problems);
+  const graphqlIde = boolean(get('GRAPHQL_IDE') ?? (production ? 'false' : 'true'), 'GRAPHQL_IDE', problems);
+  const metricsToken = get('METRICS_TOKEN');
+  if (metricsToken !== undefined && !/^[\x21-\x7e]{32,}$/.test(metricsToken)) {
+    problems.push(`METRICS_TOKEN must be at least 32 printable characters without spaces (e.g. \`openssl rand -hex 32\`), got ${metricsToken.length} characters`);
+  }
   // Per-document limits; `off` turns one off (for trusted batch tools and test harnesses, not for a public API).
   const queryLimits: QueryLimits = {
     maxBodyBytes: integer(get('GRAPHQL_MAX_BODY_BYTES') ?? '1000000', 'GRAPHQL_MAX_BODY_BYTES', 1_000, 100_000_000, problems),
@@ -168,6 +177,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     cursorKey,
     cursorOldKeys,
     introspection,
+    graphqlIde,
+    metricsToken,
     logLevel,
     queryLimits,
     rateLimit,

@@ -1,5 +1,5 @@
-import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServer, ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
 import type { Logger } from 'pino';
@@ -16,12 +16,12 @@ import { afterGate, bindBucketKey, costPlugin } from './cost-plugin.js';
 import { errorFormatter, isDatabaseUnavailable } from './format-error.js';
 import { graphiqlRouter } from './graphiql.js';
 import { dashboardRouter } from '../modules/analytics/dashboard.js';
-import { Metrics } from './metrics.js';
+import { knownOperationNames, metricsEndpoint, Metrics } from './metrics.js';
 import { operationPlugin } from './operation-plugin.js';
 import { limitMessage, limitRules, QUERY_LIMIT_EXCEEDED } from './query-limits.js';
 import { bucketKeyOf, createCostBuckets, RedisCostBuckets } from './rate-limit.js';
 import { requestTransactionPlugin } from './request-transaction.js';
-import { enterRequestScope, observeRequests, recordOf } from './request-log.js';
+import { currentRequest, enterRequestScope, observeRequests, recordOf } from './request-log.js';
 
 export interface App {
   app: express.Express;
@@ -39,7 +39,8 @@ function answerError(res: express.Response, status: number, code: string, messag
 }
 
 export async function createApp(dataSource: DataSource, config: Config, logger: Logger): Promise<App> {
-  const metrics = new Metrics(dataSource);
+  const schema = await buildAppSchema();
+  const metrics = new Metrics(dataSource, knownOperationNames(schema));
   // Draining (shutdown begun): every answer, including those of requests already in flight, closes its
   // keep-alive connection, so that the server can close and clients reconnect to another instance.
   let draining = false;
@@ -48,13 +49,14 @@ export async function createApp(dataSource: DataSource, config: Config, logger: 
     if (!res.headersSent) res.setHeader('connection', 'close');
   };
   const limits = config.queryLimits;
-  const schema = await buildAppSchema();
   const buckets = createCostBuckets(config.rateLimit, logger);
   if (buckets instanceof RedisCostBuckets && !(await buckets.ready())) {
     logger.warn('Redis not reachable yet: rate limit buckets kept in memory until it is');
   }
   const cost = costPlugin(schema, limits.maxCost, buckets);
-  const authenticator = new Authenticator(dataSource);
+  // Revocations reach this instance's key cache through LISTEN/NOTIFY; until it listens, nothing is cached.
+  const authenticator = new Authenticator(dataSource, logger);
+  await authenticator.listen();
   const apollo = new ApolloServer<RequestContext>({
     schema,
     // Explicit, from GRAPHQL_INTROSPECTION (off by default in production), never Apollo's NODE_ENV guess.
@@ -73,9 +75,12 @@ export async function createApp(dataSource: DataSource, config: Config, logger: 
     maxRecursiveSelections: limits.maxTokens === null ? false : Math.max(10_000, 5 * limits.maxTokens),
     // The cost is priced and charged before the transaction plugin takes a database connection.
     plugins: [
-      operationPlugin(metrics), cost.plugin, afterGate(cost.admit, requestTransactionPlugin(authenticator)),
+      operationPlugin(metrics), withoutCostWhenUnauthenticated(cost.plugin), afterGate(cost.admit, requestTransactionPlugin(authenticator)),
+      { serverWillStart: async () => ({ serverWillStop: () => authenticator.close() }) },
       // No cache-control hints are used: the plugin cost ~5% of a case list's CPU (docs/benchmarks.md).
       ApolloServerPluginCacheControlDisabled(),
+      // The IDE is ours (graphiql.ts, GRAPHQL_IDE); Apollo's landing pages load code from a CDN.
+      ApolloServerPluginLandingPageDisabled(),
     ],
     // Apollo's own messages as JSON lines in the same log.
     logger,
@@ -111,12 +116,10 @@ export async function createApp(dataSource: DataSource, config: Config, logger: 
       res.status(503).json({ status: 'database unavailable' });
     }
   });
-  // Prometheus scrapes this; keep it off the public ingress (see docs/operations.md).
-  app.get('/metrics', async (_req, res) => {
-    res.set('content-type', metrics.registry.contentType).send(await metrics.registry.metrics());
-  });
-  app.use(graphiqlRouter());
-  app.use(dashboardRouter());
+  // Prometheus scrapes this with METRICS_TOKEN (docs/operations.md, "Metrics").
+  app.get('/metrics', metricsEndpoint(metrics, config));
+  // The browser pages: off in production unless GRAPHQL_IDE=true.
+  if (config.graphqlIde) app.use(graphiqlRouter(), dashboardRouter());
   app.use(
     '/graphql',
     // Bodies over the limit are refused (413) from their content-length, before being read or parsed.
@@ -170,6 +173,32 @@ export async function createApp(dataSource: DataSource, config: Config, logger: 
     beginDraining: () => {
       draining = true;
       inFlight.forEach(closeAfterAnswer);
+    },
+  };
+}
+
+/**
+ * A refused API key is charged nothing visible: when the key is found revoked only as the transaction
+ * opens (a revocation not yet heard, request-transaction.ts), the cost plugin has already priced the
+ * operation; the 401 answer reports no cost, and the log line none.
+ */
+function withoutCostWhenUnauthenticated(plugin: ApolloServerPlugin<RequestContext>): ApolloServerPlugin<RequestContext> {
+  return {
+    ...plugin,
+    async requestDidStart(requestContext) {
+      const listener = await plugin.requestDidStart?.(requestContext);
+      return {
+        ...listener,
+        async willSendResponse(context) {
+          await listener?.willSendResponse?.(context);
+          const { body } = context.response;
+          if (body.kind !== 'single' || !body.singleResult.errors?.some((e) => e.extensions?.code === 'UNAUTHENTICATED')) return;
+          const { cost: _cost, ...extensions } = body.singleResult.extensions ?? {};
+          body.singleResult.extensions = Object.keys(extensions).length ? extensions : undefined;
+          const record = currentRequest();
+          if (record) record.cost = undefined;
+        },
+      };
     },
   };
 }

@@ -1,3 +1,6 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { RequestHandler } from 'express';
+import type { GraphQLSchema } from 'graphql';
 import type { Pool } from 'pg';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
@@ -6,21 +9,30 @@ import { DataSource } from 'typeorm';
 export const UNKNOWN_OPERATION = 'unknown';
 /** Operation label of operations sent without a name. */
 export const ANONYMOUS_OPERATION = 'anonymous';
-/** Operation label of named operations beyond the first MAX_OPERATION_NAMES seen. */
+/** Operation label of named operations that are not among the server's known operation names. */
 export const OTHER_OPERATION = 'other';
 /**
- * Operation names are chosen by clients, so they are an unbounded label set: every distinct label is a
- * time series kept for ever by the process and Prometheus. The first names seen are kept, the rest
- * collapse into "other".
+ * Operation names chosen by the server's own clients: the README's, the examples', the load script's and
+ * the benchmark's. With the PascalCase names of the root fields (`ReportLead`, `Listings`), the only
+ * names used as labels: a name a client chose for itself would tell whoever reads the metrics about that
+ * client (and is an unbounded label set), so every other name counts as `other`.
  */
-export const MAX_OPERATION_NAMES = 100;
+export const CANONICAL_OPERATION_NAMES = [
+  'PortalListings', 'PortalLeads', 'AgencySync', 'AgencyReferrals', 'TopSellers', 'ReferralFunnel', 'SellersById',
+  'Queue', 'CaseList', 'Node', 'Takedowns', 'Funnel', 'Report',
+];
+
+/** The operation names used as labels: the canonical ones, and `ReportLead` for the root field `reportLead`, and so on. */
+export function knownOperationNames(schema: GraphQLSchema): Set<string> {
+  const rootFields = [schema.getQueryType(), schema.getMutationType()].flatMap((type) => Object.keys(type?.getFields() ?? {}));
+  return new Set([...CANONICAL_OPERATION_NAMES, ...rootFields.map((name) => name[0].toUpperCase() + name.slice(1))]);
+}
 
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 /** The Prometheus metrics of one app, in a registry of its own (several apps may share a process in tests). */
 export class Metrics {
   readonly registry = new Registry();
-  private readonly operationNames = new Set<string>();
 
   readonly httpRequests = new Counter({
     name: 'http_requests_total',
@@ -60,7 +72,7 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  constructor(dataSource: DataSource) {
+  constructor(dataSource: DataSource, private readonly operationNames: ReadonlySet<string> = new Set(CANONICAL_OPERATION_NAMES)) {
     // Process metrics: CPU, resident memory, heap, GC, handles, and event loop lag (nodejs_eventloop_lag_*).
     collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 10 });
     const pool = () => (dataSource.isInitialized ? (dataSource.driver as unknown as { master?: Pool }).master : undefined);
@@ -95,14 +107,11 @@ export class Metrics {
     });
   }
 
-  /** The metric label for an operation name, with bounded cardinality. */
+  /** The metric label for an operation name: a known name, `other`, `anonymous`, or `unknown` (never resolved). */
   operationLabel(name: string | null | undefined, resolved: boolean): string {
     if (!resolved) return UNKNOWN_OPERATION;
     if (!name) return ANONYMOUS_OPERATION;
-    if (this.operationNames.has(name)) return name;
-    if (this.operationNames.size >= MAX_OPERATION_NAMES || name.length > 64) return OTHER_OPERATION;
-    this.operationNames.add(name);
-    return name;
+    return this.operationNames.has(name) ? name : OTHER_OPERATION;
   }
 
   /** The route label of a path: the known routes, anything else as "other" (scanners must not add series). */
@@ -111,4 +120,27 @@ export class Metrics {
     if (path.startsWith('/graphql/ide/')) return '/graphql/ide';
     return 'other';
   }
+}
+
+/**
+ * `GET /metrics`: with a METRICS_TOKEN, only to a request that carries it (`Authorization: Bearer <token>`),
+ * 401 otherwise; without one, only in development (the demo, `npm run load`), and not at all (404) in
+ * production and test. Prometheus: `authorization: { credentials_file: ... }` in the scrape config.
+ */
+export function metricsEndpoint(metrics: Metrics, { metricsToken, nodeEnv }: { metricsToken?: string; nodeEnv: string }): RequestHandler {
+  const digest = (text: string) => createHash('sha256').update(text).digest();
+  const expected = metricsToken === undefined ? null : digest(metricsToken);
+  return async (req, res, next) => {
+    if (!expected) {
+      if (nodeEnv !== 'development') return next();
+    } else {
+      const presented = /^Bearer (\S+)$/i.exec(req.get('authorization') ?? '')?.[1];
+      // Compared as digests, in constant time: the token's length and content are not timed.
+      if (!presented || !timingSafeEqual(digest(presented), expected)) {
+        res.status(401).set('www-authenticate', 'Bearer realm="metrics"').type('text/plain').send('A bearer token is required (METRICS_TOKEN).\n');
+        return;
+      }
+    }
+    res.set('content-type', metrics.registry.contentType).send(await metrics.registry.metrics());
+  };
 }

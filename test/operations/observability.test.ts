@@ -1,7 +1,8 @@
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { App, createApp } from '../../src/http/app';
-import { MAX_OPERATION_NAMES, Metrics, OTHER_OPERATION } from '../../src/http/metrics';
+import { buildAppSchema } from '../../src/schema';
+import { knownOperationNames, Metrics, OTHER_OPERATION } from '../../src/http/metrics';
 import { createLogger } from '../../src/logger';
 import { createTestDatabase, TestDatabase } from '../support/database';
 import { createWorld, World } from '../support/fixtures';
@@ -14,12 +15,13 @@ let app: App;
 let server: http.Server;
 let url: string;
 let logText = '';
+const METRICS_TOKEN = 'metrics-scrape-token-of-at-least-32-characters';
 
 beforeAll(async () => {
   db = await createTestDatabase();
   world = await createWorld(db.dataSource);
   const logger = createLogger({ logLevel: 'debug' }, { write: (line: string) => void (logText += line) });
-  app = await createApp(db.dataSource, testConfig(), logger);
+  app = await createApp(db.dataSource, testConfig({ METRICS_TOKEN }), logger);
   server = http.createServer(app.app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -52,7 +54,7 @@ const requestLine = (requestId: string) => {
 };
 
 async function metricsText(): Promise<string> {
-  const response = await fetch(`${url}/metrics`);
+  const response = await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
   expect(response.status).toBe(200);
   expect(response.headers.get('content-type')).toMatch(/^text\/plain/);
   return response.text();
@@ -136,27 +138,55 @@ describe('request logs', () => {
 });
 
 describe('/metrics', () => {
-  it('counts requests and latency per operation name, and errors per code', async () => {
+  it('answers only with the METRICS_TOKEN', async () => {
+    for (const authorization of [undefined, 'Bearer wrong-token-of-at-least-thirty-two-characters', `Basic ${METRICS_TOKEN}`, `Bearer ${METRICS_TOKEN}x`]) {
+      const response = await fetch(`${url}/metrics`, { headers: { 'x-request-id': 'scrape-refused', ...(authorization ? { authorization } : {}) } });
+      expect(response.status).toBe(401);
+      expect(response.headers.get('www-authenticate')).toMatch(/^Bearer/);
+      expect(await response.text()).not.toContain('graphql_operations_total');
+    }
+    // A refused scrape is logged at info (successful ones at debug, like the probes).
+    expect(logLines().filter((line) => line.requestId === 'scrape-refused').every((line) => line.level === 'info' && line.status === 401)).toBe(true);
+    expect(await metricsText()).toContain('graphql_operations_total');
+  });
+
+  it('counts requests and latency per known operation name, and errors per code', async () => {
     const before = await metricsText();
-    const series = 'graphql_operations_total{operation="AgencyList",type="query",outcome="ok"}';
-    for (let i = 0; i < 3; i += 1) await post(world.keys.agencyX, 'query AgencyList { agencies(first: 5) { nodes { code } } }');
+    const series = 'graphql_operations_total{operation="AgencyReferrals",type="query",outcome="ok"}';
+    for (let i = 0; i < 3; i += 1) await post(world.keys.agencyX, 'query AgencyReferrals { referrals(first: 5) { nodes { id } } }');
     await post(world.keys.brandA, '{ viewer { id } }');
     await post(world.keys.brandA, '{ viewer { id }');
     await post(world.keys.analyst, 'mutation Nope { revokeApiKey(input: { apiKeyId: "x" }) { userErrors { code } } }');
+    await post(world.keys.brandA, 'mutation RevokeApiKey { revokeApiKey(input: { apiKeyId: "x" }) { userErrors { code } } }');
     await post(null, '{ viewer { id } }');
 
     const after = await metricsText();
     expect(sample(after, series) - sample(before, series)).toBe(3);
-    expect(sample(after, 'graphql_operation_duration_seconds_count{operation="AgencyList",type="query"}') - sample(before, 'graphql_operation_duration_seconds_count{operation="AgencyList",type="query"}')).toBe(3);
-    expect(after).toContain('graphql_operation_duration_seconds_bucket{le="0.1",operation="AgencyList",type="query"}');
+    expect(sample(after, 'graphql_operation_duration_seconds_count{operation="AgencyReferrals",type="query"}') - sample(before, 'graphql_operation_duration_seconds_count{operation="AgencyReferrals",type="query"}')).toBe(3);
+    expect(after).toContain('graphql_operation_duration_seconds_bucket{le="0.1",operation="AgencyReferrals",type="query"}');
     // Anonymous operations and unparsable documents collapse into one label each.
     expect(sample(after, 'graphql_operations_total{operation="anonymous",type="query",outcome="ok"}')).toBeGreaterThanOrEqual(1);
     expect(sample(after, 'graphql_operations_total{operation="unknown",type="unknown",outcome="error"}')).toBeGreaterThanOrEqual(1);
-    expect(sample(after, 'graphql_operations_total{operation="Nope",type="mutation",outcome="error"}')).toBe(1);
+    // A root field's name is a known operation name; a name the client chose is not a label.
+    expect(sample(after, 'graphql_operations_total{operation="RevokeApiKey",type="mutation",outcome="error"}')).toBe(1);
+    expect(sample(after, 'graphql_operations_total{operation="other",type="mutation",outcome="error"}') - sample(before, 'graphql_operations_total{operation="other",type="mutation",outcome="error"}')).toBe(1);
+    expect(after).not.toContain('Nope');
     for (const code of ['FORBIDDEN', 'GRAPHQL_PARSE_FAILED', 'UNAUTHENTICATED']) {
       expect(sample(after, `graphql_errors_total{code="${code}"}`)).toBeGreaterThan(sample(before, `graphql_errors_total{code="${code}"}`));
     }
     expect(sample(after, 'http_requests_total{route="/graphql",method="POST",status="401"}')).toBeGreaterThanOrEqual(1);
+  });
+
+  it("names no operation a client chose: a tenant's own operation names never become labels", async () => {
+    const names = ['AcmeBrandNightlyTakedownAudit', 'PsbYiwuRaidPlanning2026', 'x'.repeat(40)];
+    for (const name of names) await post(world.keys.brandA, `query ${name} { viewer { id } }`);
+    const text = await metricsText();
+    for (const name of names) expect(text).not.toContain(name);
+    // Every operation label is from the fixed set.
+    const known = knownOperationNames(await buildAppSchema());
+    const labels = [...text.matchAll(/operation="([^"]*)"/g)].map((m) => m[1]);
+    expect(labels.length).toBeGreaterThan(0);
+    for (const label of labels) expect(known.has(label) || ['other', 'anonymous', 'unknown'].includes(label)).toBe(true);
   });
 
   it('reports the database pool, the event loop lag and the process', async () => {
@@ -172,13 +202,38 @@ describe('/metrics', () => {
     expect(text).toMatch(/^http_requests_in_flight \d+$/m);
   });
 
-  it('keeps operation names from growing the label set without bound', () => {
-    const metrics = new Metrics(db.dataSource);
-    for (let i = 0; i < MAX_OPERATION_NAMES; i += 1) expect(metrics.operationLabel(`Op${i}`, true)).toBe(`Op${i}`);
-    expect(metrics.operationLabel('OneTooMany', true)).toBe(OTHER_OPERATION);
-    expect(metrics.operationLabel('Op7', true)).toBe('Op7');
+  it('labels an operation by a fixed set of names: canonical ones and root fields, the rest as other', async () => {
+    const metrics = new Metrics(db.dataSource, knownOperationNames(await buildAppSchema()));
+    for (const name of ['PortalListings', 'AgencySync', 'TopSellers', 'ReportLead', 'SendReferral', 'Listings', 'ReferralChanges']) {
+      expect(metrics.operationLabel(name, true)).toBe(name);
+    }
+    expect(metrics.operationLabel('MyBrandsSecretSync', true)).toBe(OTHER_OPERATION);
+    expect(metrics.operationLabel('reportLead', true)).toBe(OTHER_OPERATION);
     expect(metrics.operationLabel(`Long${'x'.repeat(100)}`, true)).toBe(OTHER_OPERATION);
     expect(metrics.operationLabel(null, true)).toBe('anonymous');
-    expect(metrics.operationLabel('Op1', false)).toBe('unknown');
+    expect(metrics.operationLabel('PortalListings', false)).toBe('unknown');
+  });
+});
+
+describe('/metrics without METRICS_TOKEN', () => {
+  async function statusOf(env: Record<string, string>, headers: Record<string, string> = {}): Promise<number> {
+    const other = await createApp(db.dataSource, testConfig(env), createLogger({ logLevel: 'silent' }));
+    const otherServer = http.createServer(other.app);
+    await new Promise<void>((resolve) => otherServer.listen(0, '127.0.0.1', resolve));
+    try {
+      const response = await fetch(`http://127.0.0.1:${(otherServer.address() as AddressInfo).port}/metrics`, { headers });
+      await response.text();
+      return response.status;
+    } finally {
+      otherServer.closeAllConnections();
+      await new Promise((resolve) => otherServer.close(resolve));
+      await other.apollo.stop();
+    }
+  }
+
+  it('is not served outside development, and served openly in development (the demo, the load script)', async () => {
+    expect(await statusOf({})).toBe(404);
+    expect(await statusOf({ NODE_ENV: 'development' })).toBe(200);
+    expect(await statusOf({ NODE_ENV: 'development', METRICS_TOKEN }, {})).toBe(401);
   });
 });

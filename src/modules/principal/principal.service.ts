@@ -1,5 +1,7 @@
 import { LRUCache } from 'lru-cache';
-import { DataSource } from 'typeorm';
+import { Client, ClientConfig } from 'pg';
+import type { Logger } from 'pino';
+import { DataSource, EntityManager } from 'typeorm';
 import { hashToken, newToken, tokenPrefix } from '../../shared/auth/api-key-token.js';
 import { Role } from '../../shared/auth/role.js';
 import { recordAudit } from '../../shared/audit/audit.service.js';
@@ -24,29 +26,147 @@ function principalOfKey(dataSource: DataSource, tokenHash: string): Promise<Prin
     .getOne();
 }
 
+/** The PostgreSQL channel on which a revocation is announced, with the revoked key's token hash as payload. */
+export const API_KEY_REVOKED_CHANNEL = 'eca_api_key_revoked';
+
 /**
  * Finds the caller of a request from its bearer token, remembering each valid key's principal for a
- * minute so that most requests need no round trip to authenticate. Revocation still takes effect at
- * once: every request re-checks its key in the statement that opens its transaction
- * (request-transaction.ts) and calls `forget` when the key is gone. Unknown tokens are never remembered.
+ * minute so that most requests need no round trip to authenticate, and forgetting it as soon as any
+ * instance revokes the key: a revocation is announced with `NOTIFY eca_api_key_revoked, '<token hash>'`
+ * in the transaction that revokes (`announceRevocation`, delivered at its COMMIT), and every server
+ * instance LISTENs on a dedicated connection (`listen`). So a revoked key is refused before its request
+ * is parsed, validated or priced, on every instance, within the notification's delivery time.
+ *
+ * Correctness never depends on the listener: while it is not connected (not yet, or the database
+ * restarted and it is reconnecting, with backoff), nothing is remembered and every request looks its key
+ * up. And every request still re-checks its key in the statement that opens its transaction
+ * (request-transaction.ts), which calls `forget` when the key is gone. Unknown tokens are never remembered.
  */
 export class Authenticator {
   private readonly known = new LRUCache<string, Principal>({ max: 10_000, ttl: 60_000 });
+  /** The LISTENing connection, while it is up; null while it is not (then nothing is remembered). */
+  private listener: Client | null = null;
+  /**
+   * Bumped by every revocation heard and every change of the listener: a lookup that overlapped one is
+   * not remembered (it may have read the key before a revocation whose notice has already been handled).
+   */
+  private generation = 0;
+  private closed = false;
+  private failures = 0;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private heartbeatTimer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly logger?: Logger,
+    private readonly timing = { heartbeatMs: 5_000, heartbeatTimeoutMs: 3_000, maxBackoffMs: 5_000 },
+  ) {}
+
+  /** Whether revocations are being heard, so that principals may be remembered. */
+  get listening(): boolean {
+    return this.listener !== null;
+  }
 
   async authenticate(token: string): Promise<{ principal: Principal; tokenHash: string } | null> {
     const tokenHash = hashToken(token);
-    let principal = this.known.get(tokenHash) ?? null;
-    if (!principal) {
-      principal = await principalOfKey(this.dataSource, tokenHash);
-      if (principal) this.known.set(tokenHash, principal);
-    }
+    const remembered = this.listening ? this.known.get(tokenHash) : undefined;
+    if (remembered) return { principal: remembered, tokenHash };
+    const generation = this.generation;
+    const principal = await principalOfKey(this.dataSource, tokenHash);
+    if (principal && this.listening && generation === this.generation) this.known.set(tokenHash, principal);
     return principal ? { principal, tokenHash } : null;
   }
 
   forget(tokenHash: string): void {
     this.known.delete(tokenHash);
+  }
+
+  /** Announces a revocation to every instance; call it inside the transaction that revokes (NOTIFY is sent at COMMIT). */
+  static async announceRevocation(db: EntityManager, tokenHash: string): Promise<void> {
+    await db.query('SELECT pg_notify($1, $2)', [API_KEY_REVOKED_CHANNEL, tokenHash]);
+  }
+
+  /**
+   * Starts listening for revocations on a connection of its own (with the pool's settings): resolves
+   * after the first attempt, true when it listens. A failed or lost connection is retried with backoff
+   * (100 ms doubling to 5 s) until `close`; a heartbeat notices a connection that stopped answering.
+   */
+  async listen(): Promise<boolean> {
+    this.closed = false;
+    return this.connect();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.retryTimer);
+    if (this.listener) await this.lose(this.listener);
+  }
+
+  private async connect(): Promise<boolean> {
+    const pool = (this.dataSource.driver as unknown as { master?: { options: ClientConfig & { application_name?: string } } }).master;
+    if (!pool || this.closed) return false;
+    const client = new Client({
+      ...pool.options,
+      application_name: `${pool.options.application_name ?? 'enforcement-api'} revocations`,
+      keepAlive: true,
+      query_timeout: this.timing.heartbeatTimeoutMs,
+    });
+    client.on('error', (error) => void this.lose(client, error));
+    client.on('end', () => void this.lose(client));
+    client.on('notification', ({ channel, payload }) => {
+      if (channel !== API_KEY_REVOKED_CHANNEL) return;
+      this.generation += 1;
+      if (payload) this.known.delete(payload);
+    });
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${API_KEY_REVOKED_CHANNEL}`);
+    } catch (error) {
+      client.removeAllListeners('end');
+      client.on('error', () => undefined);
+      await client.end().catch(() => undefined);
+      if (this.failures === 0) this.logger?.warn({ err: error }, 'not listening for API key revocations: keys are looked up on every request until it is');
+      this.retry();
+      return false;
+    }
+    if (this.closed) {
+      await client.end().catch(() => undefined);
+      return false;
+    }
+    if (this.failures > 0) this.logger?.info('listening for API key revocations again');
+    this.failures = 0;
+    // Whatever was remembered before may have been revoked unheard.
+    this.known.clear();
+    this.generation += 1;
+    this.listener = client;
+    this.heartbeatTimer = setInterval(() => {
+      client.query('SELECT 1').catch((error) => this.lose(client, error));
+    }, this.timing.heartbeatMs).unref();
+    return true;
+  }
+
+  /** The listening connection failed or closed: forget everything, stop remembering, and reconnect. */
+  private async lose(client: Client, error?: unknown): Promise<void> {
+    if (client !== this.listener) return;
+    this.listener = null;
+    this.known.clear();
+    this.generation += 1;
+    clearInterval(this.heartbeatTimer);
+    client.removeAllListeners('end');
+    client.on('error', () => undefined);
+    if (!this.closed) {
+      this.logger?.warn({ err: error }, 'lost the connection listening for API key revocations: keys are looked up on every request until it is back');
+      this.retry();
+    }
+    await client.end().catch(() => undefined);
+  }
+
+  private retry(): void {
+    if (this.closed) return;
+    const delay = Math.min(this.timing.maxBackoffMs, 100 * 2 ** this.failures) * (0.5 + Math.random() / 2);
+    this.failures += 1;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => void this.connect(), delay).unref();
   }
 }
 
@@ -106,6 +226,7 @@ export async function revokeApiKey(ctx: RequestContext, apiKeyGlobalId: string, 
       if (apiKey.revokedAt) refuse(UserErrorCode.INVALID_TRANSITION, 'This API key is already revoked.', ['input', 'apiKeyId']);
       apiKey.revokedAt = new Date();
       await tx.db.update(ApiKey, { rowId }, { revokedAt: apiKey.revokedAt });
+      await Authenticator.announceRevocation(tx.db, apiKey.tokenHash);
       await recordAudit(tx, { action: 'apiKey.revoked', entityType: 'ApiKey', entityId: rowId, before: { revokedAt: null }, after: { revokedAt: apiKey.revokedAt } });
       return apiKey;
     }),
