@@ -7,6 +7,7 @@ import { forbidden } from './shared/errors.js';
 import { featureSettings } from './shared/settings.js';
 import { AgencyResolver } from './modules/agency/agency.resolver.js';
 import { analyticsResolvers } from './modules/analytics/analytics.resolver.js';
+import { AuditLogResolver } from './modules/audit/audit-log.resolver.js';
 import { AuditTrailResolver } from './modules/audit/audit-trail.resolver.js';
 import { EvidenceResolver } from './modules/evidence/evidence.resolver.js';
 import { InvestigationResolver } from './modules/investigation/investigation.resolver.js';
@@ -53,6 +54,7 @@ const resolvers: NonEmptyArray<Function> = [
   JointOperationResolver,
   OutcomeJointOperationResolver,
   AuditTrailResolver,
+  AuditLogResolver,
   ...analyticsResolvers,
 ];
 
@@ -84,21 +86,43 @@ const declaresRules = new Map<Function, boolean>();
  * rules (the mutations' inputs): the others (pages, filters) have nothing to check, and running the validator
  * on them for every nested list cost about 4% of an agency sync's CPU (docs/benchmarks.md).
  */
-const validateArgument: ValidatorFn = async (value, type) => {
-  if (typeof type !== 'function' || value === null || typeof value !== 'object') return;
+const validateArgument: ValidatorFn = async (value) => {
+  const errors = await validateInput(value, '');
+  if (errors.length) throw new ArgumentValidationError(errors);
+};
+
+const declaresRulesOf = (type: Function): boolean => {
   let rules = declaresRules.get(type);
   if (rules === undefined) {
     rules = getValidationMetadata().getTargetValidationMetadatas(type, '', true, false).length > 0;
     declaresRules.set(type, rules);
   }
-  if (!rules) return;
-  const items = (Array.isArray(value) ? value : [value]).filter((item) => item !== null && typeof item === 'object');
-  try {
-    await Promise.all(items.map((item) => validateOrReject(item, VALIDATION)));
-  } catch (errors) {
-    throw new ArgumentValidationError(errors as ValidationError[]);
-  }
+  return rules;
 };
+
+/**
+ * Validates an input object and every input object nested in it (a money amount, a geo point, a list of
+ * identifiers: type-graphql builds them as instances of their classes), naming each failure by its path
+ * (`location.latitude`). Plain values and classes without rules cost nothing.
+ */
+async function validateInput(value: unknown, path: string): Promise<ValidationError[]> {
+  if (value === null || typeof value !== 'object' || value instanceof Date) return [];
+  if (Array.isArray(value)) return (await Promise.all(value.map((item, i) => validateInput(item, `${path}[${i}]`)))).flat();
+  const type = value.constructor;
+  if (type === Object) return [];
+  const errors: ValidationError[] = [];
+  if (declaresRulesOf(type)) {
+    try {
+      await validateOrReject(value, VALIDATION);
+    } catch (failures) {
+      for (const failure of failures as ValidationError[]) errors.push(Object.assign(failure, { property: path ? `${path}.${failure.property}` : failure.property }));
+    }
+  }
+  for (const [key, nested] of Object.entries(value)) {
+    if (nested !== null && typeof nested === 'object') errors.push(...(await validateInput(nested, path ? `${path}.${key}` : key)));
+  }
+  return errors;
+}
 
 let schema: Promise<GraphQLSchema> | undefined;
 
