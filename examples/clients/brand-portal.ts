@@ -104,7 +104,7 @@ export async function runBrandPortal(options: BrandPortalOptions): Promise<Brand
 }
 
 function print(result: BrandPortalResult): void {
-  console.log(`${result.viewer.name} (${result.viewer.brand?.name ?? 'no brand'}): ${result.totalCount} case(s) in ${result.pages} page(s)`);
+  console.log(`${result.viewer.brand?.name ?? result.viewer.name}: ${result.totalCount} case(s) in ${result.pages} page(s)`);
   if (result.reported) console.log(`reported ${result.reported.reference} (${result.reported.status})`);
   for (const { case: c, referrals, history } of result.details) {
     const outcomes = referrals.flatMap((r) => r.outcomes.map((o) => o.kind)).join(', ') || 'no outcome yet';
