@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, KeyObject } from 'node:crypto';
 
 // Configuration comes from the environment only, validated once at start so that a bad value
 // stops the process with a message naming the variable instead of failing later mid-request.
@@ -35,6 +35,21 @@ export interface Config {
   queryLimits: QueryLimits;
   /** Per-API-key budget of query cost (src/http/rate-limit.ts); over it, RATE_LIMITED with HTTP 429. */
   rateLimit: RateLimitConfig;
+  /** The audit log's signing key and checkpoints (src/shared/audit/, README "Verifying the audit log"). */
+  audit: AuditConfig;
+}
+
+export interface AuditConfig {
+  /** Ed25519 key that signs every appended audit event and every checkpoint; never stored in the database. */
+  signingKey: KeyObject;
+  /** Id of that key, stored with what it signs (default: the first 16 hex digits of SHA-256 of its public key). */
+  keyId: string;
+  /** Every public key that verifies, by id: the current one and the retired ones (AUDIT_OLD_PUBLIC_KEYS). */
+  publicKeys: Map<string, KeyObject>;
+  /** A checkpoint is signed once this many events were appended since the last one... */
+  checkpointEvery: number;
+  /** ... or, if the log grew at all, after this many seconds. */
+  checkpointSeconds: number;
 }
 
 export interface QueryLimits {
@@ -71,6 +86,11 @@ export const DEMO_IDENTIFIER_HASH_KEY = 'demo-identifier-hash-key-do-not-use-in-
  * test instance, and the same one after a restart, reads the cursors of the others (refused in production).
  */
 export const DEMO_CURSOR_KEY = createHash('sha256').update('eca demo cursor key: do not use in production').digest('hex');
+/**
+ * Not a secret: the seed of the audit log's Ed25519 signing key outside production, derived from a fixed text
+ * so that every development or test instance signs with the same key (refused in production).
+ */
+export const DEMO_AUDIT_SIGNING_SEED = createHash('sha256').update('eca demo audit signing key: do not use in production').digest('base64');
 /** The password of the embedded demo PostgreSQL (src/database/embedded.ts): never a production secret. */
 const DEMO_DATABASE_PASSWORD = 'postgres';
 
@@ -157,6 +177,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     else cursorOldKeys.push(key);
   }
 
+  const audit = auditConfig(get, production, problems);
+
   if (rateLimit.redisUrl) {
     const url = parseUrl(rateLimit.redisUrl);
     if (!url || !['redis:', 'rediss:'].includes(url.protocol) || !url.hostname) problems.push('REDIS_URL must be a URL such as redis://host:6379 or rediss://user:password@host:6380/0');
@@ -182,7 +204,83 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel,
     queryLimits,
     rateLimit,
+    audit,
   };
+}
+
+const AUDIT_KEY_ID = /^[A-Za-z0-9._-]{1,64}$/;
+/** DER prefix of a PKCS#8 Ed25519 private key, before its 32-byte seed (RFC 8410). */
+const ED25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
+
+/** The Ed25519 private key of a 32-byte seed. */
+export function ed25519KeyFromSeed(seed: Buffer): KeyObject {
+  return createPrivateKey({ key: Buffer.concat([ED25519_PKCS8_PREFIX, seed]), format: 'der', type: 'pkcs8' });
+}
+
+/** The 32 raw bytes of an Ed25519 public key (RFC 8032), as published at GET /audit/keys. */
+export function rawPublicKey(key: KeyObject): Buffer {
+  const jwk = (key.type === 'private' ? createPublicKey(key) : key).export({ format: 'jwk' });
+  return Buffer.from(jwk.x as string, 'base64url');
+}
+
+/** An Ed25519 public key from its 32 raw bytes. */
+export function ed25519PublicKey(raw: Buffer): KeyObject {
+  return createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: raw.toString('base64url') }, format: 'jwk' });
+}
+
+/**
+ * AUDIT_SIGNING_KEY (PKCS#8 PEM, or a 32-byte seed in base64 or hex), AUDIT_SIGNING_KEY_ID,
+ * AUDIT_OLD_PUBLIC_KEYS (`id:key,id:key`, each key the 32 raw bytes of a retired public key in base64 or
+ * hex), AUDIT_CHECKPOINT_EVERY, AUDIT_CHECKPOINT_SECONDS. The key is required in production, where the
+ * demo key is refused, also among the old keys: anyone can sign with it.
+ */
+function auditConfig(get: (name: string) => string | undefined, production: boolean, problems: string[]): AuditConfig {
+  const demoKey = ed25519KeyFromSeed(Buffer.from(DEMO_AUDIT_SIGNING_SEED, 'base64'));
+  const demoPublic = rawPublicKey(demoKey);
+  const raw = get('AUDIT_SIGNING_KEY') ?? (production ? undefined : DEMO_AUDIT_SIGNING_SEED);
+  let signingKey = demoKey;
+  if (raw === undefined) {
+    problems.push('AUDIT_SIGNING_KEY is required in production: an Ed25519 private key, PKCS#8 PEM (`openssl genpkey -algorithm ed25519`) or a 32-byte seed in base64 or hex (docs/operations.md, "The audit signing key")');
+  } else {
+    const key = parseSigningKey(raw);
+    if (!key) problems.push('AUDIT_SIGNING_KEY must be an Ed25519 private key: PKCS#8 PEM (-----BEGIN PRIVATE KEY-----, newlines may be written \\n) or a 32-byte seed in base64 (44 characters) or hex (64 characters)');
+    else if (production && rawPublicKey(key).equals(demoPublic)) problems.push('AUDIT_SIGNING_KEY must be a key of your own in production (the demo key is refused)');
+    else signingKey = key;
+  }
+  const currentPublic = rawPublicKey(signingKey);
+  const keyId = get('AUDIT_SIGNING_KEY_ID') ?? createHash('sha256').update(currentPublic).digest('hex').slice(0, 16);
+  if (!AUDIT_KEY_ID.test(keyId)) problems.push('AUDIT_SIGNING_KEY_ID must be 1 to 64 letters, digits, ".", "-" or "_"');
+  const publicKeys = new Map<string, KeyObject>([[keyId, createPublicKey(signingKey)]]);
+  for (const [i, entry] of (get('AUDIT_OLD_PUBLIC_KEYS') ?? '').split(',').map((s) => s.trim()).filter(Boolean).entries()) {
+    const separator = entry.indexOf(':');
+    const id = entry.slice(0, Math.max(separator, 0));
+    const key = separator > 0 ? decodeKey(entry.slice(separator + 1)) : null;
+    if (!AUDIT_KEY_ID.test(id) || !key) problems.push(`AUDIT_OLD_PUBLIC_KEYS must be a comma-separated list of id:key, each key the 32 bytes of an Ed25519 public key in base64 or hex (as GET /audit/keys shows it); entry ${i + 1} is not`);
+    else if (publicKeys.has(id)) problems.push(`AUDIT_OLD_PUBLIC_KEYS names the key id "${id}" twice (or the current AUDIT_SIGNING_KEY_ID)`);
+    else if (key.equals(currentPublic)) problems.push(`AUDIT_OLD_PUBLIC_KEYS entry "${id}" is the public key of the current AUDIT_SIGNING_KEY`);
+    else if (production && key.equals(demoPublic)) problems.push('AUDIT_OLD_PUBLIC_KEYS holds the demo public key: refused in production (anyone can sign with it)');
+    else publicKeys.set(id, ed25519PublicKey(key));
+  }
+  return {
+    signingKey,
+    keyId,
+    publicKeys,
+    checkpointEvery: integer(get('AUDIT_CHECKPOINT_EVERY') ?? '1000', 'AUDIT_CHECKPOINT_EVERY', 1, 10_000_000, problems),
+    checkpointSeconds: integer(get('AUDIT_CHECKPOINT_SECONDS') ?? '60', 'AUDIT_CHECKPOINT_SECONDS', 1, 86_400, problems),
+  };
+}
+
+function parseSigningKey(raw: string): KeyObject | null {
+  try {
+    if (raw.includes('-----BEGIN')) {
+      const key = createPrivateKey(raw.replace(/\\n/g, '\n'));
+      return key.asymmetricKeyType === 'ed25519' ? key : null;
+    }
+    const seed = decodeKey(raw);
+    return seed ? ed25519KeyFromSeed(seed) : null;
+  } catch {
+    return null;
+  }
 }
 
 function integer(raw: string, name: string, min: number, max: number, problems: string[]): number {

@@ -16,6 +16,7 @@ import { afterGate, bindBucketKey, costPlugin } from './cost-plugin.js';
 import { errorFormatter, isDatabaseUnavailable } from './format-error.js';
 import { graphiqlRouter } from './graphiql.js';
 import { dashboardRouter } from '../modules/analytics/dashboard.js';
+import { auditCheckpointPlugin, auditKeysRouter } from '../modules/audit/audit-log.http.js';
 import { knownOperationNames, metricsEndpoint, Metrics } from './metrics.js';
 import { operationPlugin } from './operation-plugin.js';
 import { limitMessage, limitRules, QUERY_LIMIT_EXCEEDED } from './query-limits.js';
@@ -77,6 +78,8 @@ export async function createApp(dataSource: DataSource, config: Config, logger: 
     plugins: [
       operationPlugin(metrics), withoutCostWhenUnauthenticated(cost.plugin), afterGate(cost.admit, requestTransactionPlugin(authenticator)),
       { serverWillStart: async () => ({ serverWillStop: () => authenticator.close() }) },
+      // The audit log's signed checkpoints, for as long as the server runs (README, "Verifying the audit log").
+      auditCheckpointPlugin(dataSource, config.audit, logger, isDatabaseUnavailable),
       // No cache-control hints are used: the plugin cost ~5% of a case list's CPU (docs/benchmarks.md).
       ApolloServerPluginCacheControlDisabled(),
       // The IDE is ours (graphiql.ts, GRAPHQL_IDE); Apollo's landing pages load code from a CDN.
@@ -120,6 +123,8 @@ export async function createApp(dataSource: DataSource, config: Config, logger: 
   app.get('/metrics', metricsEndpoint(metrics, config));
   // The browser pages: off in production unless GRAPHQL_IDE=true.
   if (config.graphqlIde) app.use(graphiqlRouter(), dashboardRouter());
+  // The public keys of the audit log's signatures, for partners who verify its checkpoints.
+  app.use(auditKeysRouter(config.audit));
   app.use(
     '/graphql',
     // Bodies over the limit are refused (413) from their content-length, before being read or parsed.

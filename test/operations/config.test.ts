@@ -1,7 +1,7 @@
 import { ConfigError, DEMO_IDENTIFIER_HASH_KEY, loadConfig } from '../../src/config';
 
 const SECRET = 'a-production-secret-of-at-least-32-characters';
-const PRODUCTION = { NODE_ENV: 'production', DATABASE_URL: 'postgres://api:s3cret@db.internal:5432/enforcement', IDENTIFIER_HASH_KEY: SECRET, CURSOR_KEY: 'c0'.repeat(32) };
+const PRODUCTION = { NODE_ENV: 'production', DATABASE_URL: 'postgres://api:s3cret@db.internal:5432/enforcement', IDENTIFIER_HASH_KEY: SECRET, CURSOR_KEY: 'c0'.repeat(32), AUDIT_SIGNING_KEY: 'a5'.repeat(32) };
 
 function problemsOf(env: Record<string, string>): string {
   try {

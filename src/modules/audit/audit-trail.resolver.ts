@@ -1,4 +1,4 @@
-import { Arg, Args, Authorized, Ctx, Field, FieldResolver, ID, Int, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Authorized, Ctx, Field, FieldResolver, ID, Int, ObjectType, Query, Resolver, Root, registerEnumType } from 'type-graphql';
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { ALL_ROLES, isInternal, Role } from '../../shared/auth/role.js';
 import { AuditEvent } from '../../shared/audit/audit-event.entity.js';
@@ -11,7 +11,40 @@ import { loadNode } from '../node/node.service.js';
 const AuditEventConnection = Connection(AuditEvent);
 const TRAIL_ORDERING = { key: 'SEQ', column: 'seq', property: 'seq', direction: OrderDirection.ASC, tieBreaker: { column: 'seq', property: 'seq' } };
 
-@ObjectType({ description: 'The result of checking the whole audit hash chain.' })
+enum AuditLogProblemKind {
+  TRUNCATED = 'TRUNCATED',
+  REMOVED = 'REMOVED',
+  ALTERED = 'ALTERED',
+  REORDERED = 'REORDERED',
+  UNSIGNED = 'UNSIGNED',
+  BAD_CHECKPOINT = 'BAD_CHECKPOINT',
+}
+registerEnumType(AuditLogProblemKind, {
+  name: 'AuditLogProblemKind',
+  description: 'What is wrong with the audit log.',
+  valuesConfig: {
+    TRUNCATED: { description: 'The log holds fewer events than a signed checkpoint covers: events were removed from its end.' },
+    REMOVED: { description: 'An event is missing from the middle of the log.' },
+    ALTERED: { description: 'An event\'s content does not match its hash, or the events do not give a checkpoint\'s root hash.' },
+    REORDERED: { description: 'Events are out of their chain\'s order.' },
+    UNSIGNED: { description: 'An event no checkpoint covers has no valid signature: added by someone without the signing key.' },
+    BAD_CHECKPOINT: { description: 'A checkpoint\'s signature does not verify with the log\'s keys.' },
+  },
+});
+
+@ObjectType({ description: 'One problem found in the audit log.' })
+class AuditLogProblem {
+  @Field(() => AuditLogProblemKind)
+  kind!: AuditLogProblemKind;
+
+  @Field()
+  message!: string;
+
+  @Field(() => String, { nullable: true, description: 'The event concerned, if there is one.' })
+  seq!: string | null;
+}
+
+@ObjectType({ description: 'The result of checking the whole audit log: its hash chain, its Merkle tree against the signed checkpoints, and the signatures of the events no checkpoint covers.' })
 class AuditChainVerification {
   @Field()
   ok!: boolean;
@@ -19,11 +52,23 @@ class AuditChainVerification {
   @Field(() => Int)
   eventsChecked!: number;
 
-  @Field(() => String, { nullable: true, description: 'The first event whose link or content is wrong.' })
+  @Field(() => String, { nullable: true, description: 'The first event whose link, content or signature is wrong.' })
   firstBrokenSeq!: string | null;
 
   @Field(() => String, { nullable: true })
   problem!: string | null;
+
+  @Field(() => [AuditLogProblem], { description: 'Every problem found (the first 20).' })
+  problems!: AuditLogProblem[];
+
+  @Field(() => Int, { description: 'Events in the log: the size of its Merkle tree.' })
+  treeSize!: number;
+
+  @Field(() => String, { nullable: true, description: 'Root hash (base64) of the whole log as it stands; null when events are missing from it.' })
+  rootHash!: string | null;
+
+  @Field(() => Int, { description: 'Events covered by the latest signed checkpoint.' })
+  checkpointTreeSize!: number;
 }
 
 /** Values the entity resolvers mask for analysts must be masked in the recorded history too. */
@@ -52,9 +97,12 @@ export class AuditTrailResolver {
   }
 
   @Authorized(Role.ADMIN)
-  @Query(() => AuditChainVerification, { nullable: true, description: 'Walk the whole audit chain and name the first broken link. Admins only.' })
+  @Query(() => AuditChainVerification, {
+    nullable: true,
+    description: 'Check the whole audit log against the latest signed checkpoint and name what is wrong (truncated, removed, altered, reordered, unsigned events, bad checkpoints), with its head (size and root). Admins only.',
+  })
   auditChainVerification(@Ctx() ctx: RequestContext): Promise<AuditChainVerification> {
-    return verifyAuditChain(ctx.db);
+    return verifyAuditChain(ctx.db, { audit: ctx.config.audit }) as Promise<AuditChainVerification>;
   }
 
   @FieldResolver(() => ID, { description: 'Global id of the record changed.' })

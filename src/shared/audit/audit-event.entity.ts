@@ -45,4 +45,19 @@ export class AuditEvent {
 
   @Column({ type: 'text' })
   hash!: string;
+
+  /**
+   * Position of the event's leaf in the audit log's Merkle tree: 0, 1, 2... in commit order, without the
+   * gaps `seq` may have. Its leaf is `hash` (hex-decoded). Exposed through inclusion proofs only.
+   */
+  @Column({ name: 'leaf_index', type: 'bigint' })
+  leafIndex!: string;
+
+  /** Ed25519 signature of the leaf hash by the log's key (null for the events before signing began). */
+  @Column({ type: 'bytea', nullable: true })
+  signature!: Buffer | null;
+
+  /** Id of the key that made `signature`. */
+  @Column({ name: 'key_id', type: 'text', nullable: true })
+  keyId!: string | null;
 }

@@ -138,7 +138,7 @@ describe('checkValue (what PostgreSQL can read for the column)', () => {
 });
 
 describe('CURSOR_KEY and CURSOR_OLD_KEYS', () => {
-  const PRODUCTION = { NODE_ENV: 'production', DATABASE_URL: 'postgres://api:s3cret@db.internal:5432/enforcement', IDENTIFIER_HASH_KEY: 'a-production-secret-of-at-least-32-characters' };
+  const PRODUCTION = { NODE_ENV: 'production', DATABASE_URL: 'postgres://api:s3cret@db.internal:5432/enforcement', IDENTIFIER_HASH_KEY: 'a-production-secret-of-at-least-32-characters', AUDIT_SIGNING_KEY: 'a5'.repeat(32) };
   const hex = randomBytes(32).toString('hex');
   const problemsOf = (env: Record<string, string>) => {
     try {
