@@ -19,6 +19,7 @@ import { ReferenceSequences1764000000000 } from './1764000000000-ReferenceSequen
 import { DisclosureBasisFromHistory1764000100000 } from './1764000100000-DisclosureBasisFromHistory.js';
 import { IdentifierNormalisation1764000500000 } from './1764000500000-IdentifierNormalisation.js';
 import { AuditMerkleLog1764000950000 } from './1764000950000-AuditMerkleLog.js';
+import { SeizedGoods1764000700000 } from './1764000700000-SeizedGoods.js';
 
 export const migrations = [
   Foundation1763900000000, CaseLifecycle1763900100000, RowLevelSecurity1763900200000, Analytics1763900300000, ReferralDeadlines1763900400000,
@@ -29,4 +30,5 @@ export const migrations = [
   JointOperationShares1763920000000, ReferenceSequences1764000000000, DisclosureBasisFromHistory1764000100000,
   IdentifierNormalisation1764000500000,
   AuditMerkleLog1764000950000,
+  SeizedGoods1764000700000,
 ];

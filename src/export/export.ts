@@ -68,7 +68,7 @@ const REFERRAL_COLUMNS: Column[] = [
   { name: 'concluded_at', type: 'date' }, { name: 'closed_at', type: 'date' }, { name: 'agency_case_reference' }, { name: 'decline_reason' },
   { name: 'raids', type: 'number' }, { name: 'seizures', type: 'number' }, { name: 'arrests', type: 'number' }, { name: 'dens_destroyed', type: 'number' },
   { name: 'convictions', type: 'number' }, { name: 'fines', type: 'number' }, { name: 'seized_value', type: 'money' }, { name: 'fined', type: 'money' },
-  { name: 'summary' },
+  { name: 'summary' }, { name: 'seized_goods', type: 'list' },
 ];
 
 const LEAD_COLUMNS: Column[] = [
@@ -95,7 +95,8 @@ function referralBatch(ctx: RequestContext, afterId: string, limit: number): Pro
   const investigation = s.derived(s.scoped(Investigation, 'i').select('i.reference').andWhere('i.id = r.investigation_id'));
   return s.rows(`
     SELECT r.*, ${investigation} AS investigation, oc.*,
-           ${moneyOf(s, 'seized_value_amount', 'seized_value_currency')} AS seized_value, ${moneyOf(s, 'fine_amount', 'fine_currency')} AS fined
+           ${moneyOf(s, 'seized_value_amount', 'seized_value_currency')} AS seized_value, ${moneyOf(s, 'fine_amount', 'fine_currency')} AS fined,
+           ${seizedGoodsOf(s)} AS seized_goods
     FROM ${s.derived(referrals)} r LEFT JOIN LATERAL ${s.derived(outcomes)} oc ON TRUE
     ORDER BY r.id`);
 }
@@ -106,6 +107,19 @@ function moneyOf(s: Statement, amount: string, currency: string): string {
     .select(`mo.${currency}`, 'currency').addSelect(`sum(mo.${amount})`, 'amount')
     .andWhere(`mo.referral_id = r.id AND mo.${amount} IS NOT NULL`).groupBy(`mo.${currency}`);
   return `(SELECT coalesce(jsonb_agg(jsonb_build_object('amount', t.amount, 'currency', trim(t.currency)) ORDER BY t.currency), '[]') FROM ${s.derived(totals)} t)`;
+}
+
+/**
+ * The goods seized on the (scoped) outcomes of referral `r`, added up per unit and description, as a list of
+ * "quantity UNIT description" (`1200 PIECE handbags`), largest first.
+ */
+function seizedGoodsOf(s: Statement): string {
+  const outcomes = s.scoped(EnforcementOutcome, 'go').select('go.seized_goods', 'seized_goods').andWhere('go.referral_id = r.id AND go.seized_goods IS NOT NULL');
+  return `(SELECT coalesce(array_agg(t.line ORDER BY t.quantity DESC, t.line), '{}') FROM (
+            SELECT trim_scale(sum((g.item->>'quantity')::numeric)) || ' ' || (g.item->>'unit') || ' ' || (g.item->>'description') AS line,
+                   sum((g.item->>'quantity')::numeric) AS quantity
+            FROM ${s.derived(outcomes)} so CROSS JOIN LATERAL jsonb_array_elements(so.seized_goods) AS g(item)
+            GROUP BY g.item->>'unit', g.item->>'description') t)`;
 }
 
 /** One keyset batch of leads after `afterId`, with the brands, sellers and investigation the caller may see. */

@@ -43,20 +43,21 @@ const noOutcomes = { raids: 0, seizures: 0, densDestroyed: 0, arrests: 0, seized
 describe('the enforcement funnel', () => {
   it('counts each stage and the conversion between consecutive stages (internal roles: every case)', async () => {
     const { enforcementFunnel } = await analytics(world.keys.analyst, FUNNEL);
-    expect(enforcementFunnel).toMatchObject(funnel(7, 4, 3, 3, 2, 1));
+    // Actioned: L1 (raid), L2 (fine), L3 (raid): a FINE is action taken.
+    expect(enforcementFunnel).toMatchObject(funnel(7, 4, 3, 3, 3, 1));
     expect(enforcementFunnel.stages).toEqual([
       { stage: 'LEADS', count: 7, conversionFromPrevious: null },
       { stage: 'TRIAGED', count: 4, conversionFromPrevious: 0.5714 },
       { stage: 'INVESTIGATED', count: 3, conversionFromPrevious: 0.75 },
       { stage: 'REFERRED', count: 3, conversionFromPrevious: 1 },
-      { stage: 'ACTIONED', count: 2, conversionFromPrevious: 0.6667 },
-      { stage: 'CONVICTED', count: 1, conversionFromPrevious: 0.5 },
+      { stage: 'ACTIONED', count: 3, conversionFromPrevious: 1 },
+      { stage: 'CONVICTED', count: 1, conversionFromPrevious: 0.3333 },
     ]);
   });
 
   it('is filtered by period, brand, region, platform, agency and lead source', async () => {
     const f = async (filter: Record<string, unknown>) => (await analytics(world.keys.admin, FUNNEL, filter)).enforcementFunnel;
-    expect(await f({ from: '2026-01-10T00:00:00Z', to: '2026-02-10T00:00:00Z' })).toMatchObject(funnel(3, 3, 2, 2, 1, 0));
+    expect(await f({ from: '2026-01-10T00:00:00Z', to: '2026-02-10T00:00:00Z' })).toMatchObject(funnel(3, 3, 2, 2, 2, 0));
     expect(await f({ brandIds: [world.gid.brandB] })).toMatchObject(funnel(3, 1, 1, 1, 1, 0));
     expect(await f({ regions: ['CN-ZJ'] })).toMatchObject(funnel(3, 2, 1, 1, 1, 1));
     expect(await f({ platforms: ['TMALL'] })).toMatchObject(funnel(3, 1, 1, 1, 1, 0));
@@ -67,11 +68,11 @@ describe('the enforcement funnel', () => {
   });
 
   it('counts only the caller\'s cases: a brand its brand\'s leads, an agency its own sent referrals', async () => {
-    expect((await analytics(world.keys.brandA, FUNNEL)).enforcementFunnel).toMatchObject(funnel(5, 3, 2, 2, 1, 1));
+    expect((await analytics(world.keys.brandA, FUNNEL)).enforcementFunnel).toMatchObject(funnel(5, 3, 2, 2, 2, 1));
     expect((await analytics(world.keys.brandB, FUNNEL)).enforcementFunnel).toMatchObject(funnel(3, 1, 1, 1, 1, 0));
     // Agency X: L1 and L3 (L2's referral to X is a draft); agency Y: L2.
     expect((await analytics(world.keys.agencyX, FUNNEL)).enforcementFunnel).toMatchObject(funnel(2, 2, 2, 2, 2, 1));
-    expect((await analytics(world.keys.agencyY, FUNNEL)).enforcementFunnel).toMatchObject(funnel(1, 1, 1, 1, 0, 0));
+    expect((await analytics(world.keys.agencyY, FUNNEL)).enforcementFunnel).toMatchObject(funnel(1, 1, 1, 1, 1, 0));
   });
 
   it('gives zeros to a brand partner filtering on another brand, and to an agency filtering on another agency', async () => {
@@ -162,7 +163,7 @@ describe('region breakdown', () => {
   it('gives the funnel and outcomes per region of the leads\' sellers', async () => {
     const { regionBreakdown } = await analytics(world.keys.admin, REGIONS);
     expect(regionBreakdown).toEqual([
-      { region: 'CN-FJ', funnel: funnel(1, 1, 1, 1, 0, 0), outcomes: { ...noOutcomes, fines: { count: 1, amounts: [{ amount: 2000, currency: 'CNY' }] } } },
+      { region: 'CN-FJ', funnel: funnel(1, 1, 1, 1, 1, 0), outcomes: { ...noOutcomes, fines: { count: 1, amounts: [{ amount: 2000, currency: 'CNY' }] } } },
       { region: 'CN-GD', funnel: funnel(3, 1, 1, 1, 1, 0), outcomes: { ...noOutcomes, raids: 1, densDestroyed: 2, arrests: 5, seizedValue: [{ amount: 3000, currency: 'CNY' }] } },
       {
         region: 'CN-ZJ', funnel: funnel(3, 2, 1, 1, 1, 1),

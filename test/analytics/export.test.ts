@@ -47,10 +47,10 @@ describe('export', () => {
     const lines = text.trimEnd().split('\r\n');
     expect(count).toBe(2);
     expect(lines[0]).toBe('reference,status,agency,investigation,created_at,sent_at,acknowledged_at,first_action_at,concluded_at,closed_at,'
-      + 'agency_case_reference,decline_reason,raids,seizures,arrests,dens_destroyed,convictions,fines,seized_value,fined,summary');
+      + 'agency_case_reference,decline_reason,raids,seizures,arrests,dens_destroyed,convictions,fines,seized_value,fined,summary,seized_goods');
     expect(lines).toHaveLength(3);
-    expect(lines[1]).toMatch(/^REF-T-\d+,CONVICTED,AG-X,INV-T-\d+,2026-01-04T00:00:00.000Z,2026-01-05T00:00:00.000Z,2026-01-06T00:00:00.000Z,2026-01-08T00:00:00.000Z,2026-01-20T00:00:00.000Z,,,,1,1,3,1,2,0,1000 CNY; 500 USD,,L1$/);
-    expect(lines[2]).toMatch(/,ACTION_TAKEN,AG-X,.*,1,0,5,2,0,0,3000 CNY,,L3$/);
+    expect(lines[1]).toMatch(/^REF-T-\d+,CONVICTED,AG-X,INV-T-\d+,2026-01-04T00:00:00.000Z,2026-01-05T00:00:00.000Z,2026-01-06T00:00:00.000Z,2026-01-08T00:00:00.000Z,2026-01-20T00:00:00.000Z,,,,1,1,3,1,2,0,1000 CNY; 500 USD,,L1,$/);
+    expect(lines[2]).toMatch(/,ACTION_TAKEN,AG-X,.*,1,0,5,2,0,0,3000 CNY,,L3,$/);
   });
 
   it('writes JSON lines, every referral for an administrator (drafts included)', async () => {

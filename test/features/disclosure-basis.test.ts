@@ -51,12 +51,12 @@ async function functionReveals(referralId: string): Promise<number> {
 }
 
 type Step = [mutation: string, input: Record<string, unknown>];
-const at = '2026-06-01T00:00:00Z';
 const ack: Step = ['acknowledgeReferral', {}];
-const action: Step = ['recordEnforcementOutcome', { kind: 'RAID', occurredAt: at }];
-const prosecution: Step = ['recordEnforcementOutcome', { kind: 'PROSECUTION', occurredAt: at }];
-const conviction: Step = ['recordEnforcementOutcome', { kind: 'CONVICTION', occurredAt: at, convictions: 1 }];
-const acquittal: Step = ['recordEnforcementOutcome', { kind: 'ACQUITTAL', occurredAt: at }];
+// Outcomes occur when they are recorded (never before the referral was sent): occurredAt is added then.
+const action: Step = ['recordEnforcementOutcome', { kind: 'RAID' }];
+const prosecution: Step = ['recordEnforcementOutcome', { kind: 'PROSECUTION' }];
+const conviction: Step = ['recordEnforcementOutcome', { kind: 'CONVICTION', convictions: 1 }];
+const acquittal: Step = ['recordEnforcementOutcome', { kind: 'ACQUITTAL' }];
 const decline: Step = ['declineReferral', { reason: 'outside our jurisdiction' }];
 const close: Step = ['closeReferral', {}];
 
@@ -83,7 +83,8 @@ describe('disclosure basis along every status path of a referral', () => {
     let declined = false;
     for (const [mutation, input] of steps) {
       const token = mutation === 'closeReferral' ? world.keys.investigator : world.keys.agencyX;
-      await mutate(server, token, mutation, { referralId: c.referralId, ...input }, '__typename');
+      const occurred = mutation === 'recordEnforcementOutcome' ? { occurredAt: new Date().toISOString() } : {};
+      await mutate(server, token, mutation, { referralId: c.referralId, ...input, ...occurred }, '__typename');
       declined ||= mutation === 'declineReferral';
       const [{ status }] = await db.dataSource.query(`SELECT status FROM referral WHERE id = $1`, [rowId(c.referralId!)]);
       const expected = !declined;

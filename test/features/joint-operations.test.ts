@@ -19,7 +19,7 @@ let operationId: string;
 async function seize(agencyKey: string, c: CaseIds, amount: number, extra: Record<string, unknown> = {}) {
   await mutate(server, agencyKey, 'acknowledgeReferral', { referralId: c.referralId }, 'referral { id }');
   return (await mutate(server, agencyKey, 'recordEnforcementOutcome', {
-    referralId: c.referralId, kind: 'SEIZURE', occurredAt: '2026-04-01T06:00:00Z', seizedValue: { amount, currency: 'CNY' }, ...extra,
+    referralId: c.referralId, kind: 'SEIZURE', occurredAt: new Date().toISOString(), seizedValue: { amount, currency: 'CNY' }, ...extra,
   }, 'outcome { id valuationMethod }')).outcome;
 }
 

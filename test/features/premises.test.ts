@@ -85,25 +85,29 @@ describe('premises', () => {
   });
 
   it('keep their raid history: the third raid on the same warehouse shows as such', async () => {
-    const first = await raid(world.keys.agencyX, caseA, warehouse, '2026-04-01T05:00:00Z');
+    // Each raid occurs once its referral was sent (never before it): at the time it is recorded.
+    const at = [new Date().toISOString()];
+    const first = await raid(world.keys.agencyX, caseA, warehouse, at[0]);
     expect(first.outcome).toMatchObject({ region: 'CN-ZJ', raidNumber: 1, premises: { id: warehouse } });
     await send(caseA2, world.keys.agencyX);
-    const second = await raid(world.keys.agencyX, caseA2, warehouse, '2026-05-01T05:00:00Z');
+    at.push(new Date().toISOString());
+    const second = await raid(world.keys.agencyX, caseA2, warehouse, at[1]);
     expect(second.outcome.raidNumber).toBe(2);
     await send(caseB, world.keys.agencyY);
-    const third = await raid(world.keys.agencyY, caseB, warehouse, '2026-06-01T05:00:00Z');
+    at.push(new Date().toISOString());
+    const third = await raid(world.keys.agencyY, caseB, warehouse, at[2]);
     // Agency Y sees its own raid only: the first it knows of.
     expect(third.outcome.raidNumber).toBe(1);
 
     const history = await premisesAs(world.keys.investigator, warehouse);
     expect(history.raidCount).toBe(3);
     expect(history.raids.map((r: any) => [r.raidNumber, r.occurredAt])).toEqual([
-      [1, '2026-04-01T05:00:00.000Z'], [2, '2026-05-01T05:00:00.000Z'], [3, '2026-06-01T05:00:00.000Z'],
+      [1, at[0]], [2, at[1]], [3, at[2]],
     ]);
     const x = await premisesAs(world.keys.agencyX, warehouse);
     expect(x.raidCount).toBe(2);
     const y = await premisesAs(world.keys.agencyY, warehouse);
-    expect(y).toMatchObject({ raidCount: 1, raids: [{ raidNumber: 1, occurredAt: '2026-06-01T05:00:00.000Z' }] });
+    expect(y).toMatchObject({ raidCount: 1, raids: [{ raidNumber: 1, occurredAt: at[2] }] });
   });
 
   it('show a brand partner only the region of an outcome', async () => {
@@ -116,7 +120,7 @@ describe('premises', () => {
   });
 
   it('can be named in an outcome only by an agency that may see them', async () => {
-    const errors = await refused(server, world.keys.agencyX, 'recordEnforcementOutcome', { referralId: caseA.referralId, kind: 'SEIZURE', occurredAt: '2026-04-02T00:00:00Z', premisesId: other });
+    const errors = await refused(server, world.keys.agencyX, 'recordEnforcementOutcome', { referralId: caseA.referralId, kind: 'SEIZURE', occurredAt: new Date().toISOString(), premisesId: other });
     expect(errors).toEqual([expect.objectContaining({ code: 'NOT_FOUND', field: ['input', 'premisesId'] })]);
   });
 });

@@ -75,7 +75,7 @@ describe('repeat-offender matches', () => {
   it('are raised against a seller whose case ended in a conviction', async () => {
     const c = await buildCase(server, world, { brand: 'A', referTo: world.gid.agencyX, tag: 'convicted' });
     const outcome = (kind: string, extra: Record<string, unknown> = {}) =>
-      mutate(server, world.keys.agencyX, 'recordEnforcementOutcome', { referralId: c.referralId, kind, occurredAt: '2026-04-01T00:00:00Z', ...extra }, 'outcome { id }');
+      mutate(server, world.keys.agencyX, 'recordEnforcementOutcome', { referralId: c.referralId, kind, occurredAt: new Date().toISOString(), ...extra }, 'outcome { id }');
     await mutate(server, world.keys.agencyX, 'acknowledgeReferral', { referralId: c.referralId }, 'referral { id }');
     await outcome('RAID', { arrests: 2 });
     await outcome('PROSECUTION');

@@ -32,7 +32,7 @@ export interface Dataset {
 
 async function acknowledgeAndRecord(server: TestServer, agencyKey: string, referralId: string, tag: string, outcome: Record<string, unknown>) {
   await mutate(server, agencyKey, 'acknowledgeReferral', { referralId, agencyCaseReference: `AGCASE-${tag}-77` }, 'referral { id }');
-  await mutate(server, agencyKey, 'recordEnforcementOutcome', { referralId, occurredAt: '2026-04-01T06:00:00Z', notes: `Outcome notes ${tag}`, ...outcome }, 'outcome { id }');
+  await mutate(server, agencyKey, 'recordEnforcementOutcome', { referralId, occurredAt: new Date().toISOString(), notes: `Outcome notes ${tag}`, ...outcome }, 'outcome { id }');
 }
 
 let shared: string | null = null;
@@ -72,7 +72,7 @@ async function buildRichCase(server: TestServer, world: World, brand: 'A' | 'B',
     kind: 'FINE', fine: { amount: brand === 'A' ? 1234500 : 6789000, currency: 'CNY' }, premisesId: premises.id,
   });
   // Each agency raids the shared warehouse: each sees its own raid only.
-  await mutate(server, agencyKey, 'recordEnforcementOutcome', { referralId: referral.id, kind: 'RAID', occurredAt: `2026-04-0${brand === 'A' ? 2 : 3}T06:00:00Z`, arrests: 1, premisesId: warehouse, notes: `Shared raid ${brand}` }, 'outcome { id }');
+  await mutate(server, agencyKey, 'recordEnforcementOutcome', { referralId: referral.id, kind: 'RAID', occurredAt: new Date().toISOString(), arrests: 1, premisesId: warehouse, notes: `Shared raid ${brand}` }, 'outcome { id }');
   return { leadId: lead.id, investigationId: investigation.id, evidenceId: disclosed, referralId: referral.id };
 }
 

@@ -66,8 +66,8 @@ describe('the agency sync feed', () => {
     // Agency Y acknowledges and reports outcomes on all its referrals at once while its tool keeps syncing.
     const writes = Promise.all(cases.map(async (c, i) => {
       await mutate(server, world.keys.agencyY, 'acknowledgeReferral', { referralId: c.referralId }, 'referral { id }');
-      await mutate(server, world.keys.agencyY, 'recordEnforcementOutcome', { referralId: c.referralId, kind: 'RAID', occurredAt: '2026-05-01T00:00:00Z', arrests: i }, 'outcome { id }');
-      await mutate(server, world.keys.agencyY, 'recordEnforcementOutcome', { referralId: c.referralId, kind: 'SEIZURE', occurredAt: '2026-05-02T00:00:00Z', seizedValue: { amount: 100, currency: 'CNY' } }, 'outcome { id }');
+      await mutate(server, world.keys.agencyY, 'recordEnforcementOutcome', { referralId: c.referralId, kind: 'RAID', occurredAt: new Date().toISOString(), arrests: i }, 'outcome { id }');
+      await mutate(server, world.keys.agencyY, 'recordEnforcementOutcome', { referralId: c.referralId, kind: 'SEIZURE', occurredAt: new Date().toISOString(), seizedValue: { amount: 100, currency: 'CNY' } }, 'outcome { id }');
     }));
     let done = false;
     void writes.then(() => (done = true));

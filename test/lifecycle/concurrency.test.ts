@@ -100,7 +100,7 @@ describe('idempotent retries', () => {
     expect(r2.referral.id).toBe(r1.referral.id);
     await mutate(server, world.keys.investigator, 'sendReferral', { referralId: r1.referral.id }, 'referral { id }');
     await mutate(server, world.keys.agencyX, 'acknowledgeReferral', { referralId: r1.referral.id }, 'referral { id }');
-    const outcomeInput = { referralId: r1.referral.id, kind: 'RAID', occurredAt: '2026-05-01T00:00:00Z', arrests: 2, idempotencyKey: 'raid-once' };
+    const outcomeInput = { referralId: r1.referral.id, kind: 'RAID', occurredAt: new Date().toISOString(), arrests: 2, idempotencyKey: 'raid-once' };
     const o1 = await mutate(server, world.keys.agencyX, 'recordEnforcementOutcome', outcomeInput, 'outcome { id }');
     const o2 = await mutate(server, world.keys.agencyX, 'recordEnforcementOutcome', outcomeInput, 'outcome { id }');
     expect(o2.outcome.id).toBe(o1.outcome.id);

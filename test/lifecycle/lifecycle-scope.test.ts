@@ -43,7 +43,7 @@ async function custody(evidenceId: string): Promise<string> {
 }
 async function acknowledgeAndRaid(token: string, referralId: string): Promise<string> {
   await mutate(server, token, 'acknowledgeReferral', { referralId }, 'referral { id }');
-  const { outcome } = await mutate(server, token, 'recordEnforcementOutcome', { referralId, kind: 'RAID', occurredAt: '2026-04-01T06:00:00Z', arrests: 3 }, 'outcome { id }');
+  const { outcome } = await mutate(server, token, 'recordEnforcementOutcome', { referralId, kind: 'RAID', occurredAt: new Date().toISOString(), arrests: 3 }, 'outcome { id }');
   return outcome.id;
 }
 

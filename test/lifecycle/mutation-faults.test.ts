@@ -98,7 +98,7 @@ async function outcomes(m: string): Promise<string[]> {
   const { referralId } = await buildCase(server, world, { referTo: world.gid.agencyX, tag: m });
   await call('agencyX', 'acknowledgeReferral', { referralId }, 'referral { id }');
   const outcome = async (kind: string, extra: Record<string, unknown>) =>
-    (await call('agencyX', 'recordEnforcementOutcome', { referralId, kind, occurredAt: '2026-04-01T06:00:00Z', ...extra }, 'outcome { id }')).outcome.id as string;
+    (await call('agencyX', 'recordEnforcementOutcome', { referralId, kind, occurredAt: new Date().toISOString(), ...extra }, 'outcome { id }')).outcome.id as string;
   return [await outcome('RAID', { arrests: 1 }), await outcome('SEIZURE', { seizedValue: { amount: 50_000, currency: 'CNY' } })];
 }
 async function jointOperation(m: string, outcomeIds: string[]): Promise<string> {
@@ -226,7 +226,7 @@ const SPECS: Spec[] = [
     setup: async (m) => {
       const c = await buildCase(server, world, { referTo: world.gid.agencyX, tag: m });
       await call('agencyX', 'acknowledgeReferral', { referralId: c.referralId }, 'referral { id }');
-      return { input: { referralId: c.referralId, kind: 'RAID', occurredAt: '2026-04-01T06:00:00.000Z', arrests: 3, notes: m, idempotencyKey: m }, fault: ['referral', rid(c.referralId!)],
+      return { input: { referralId: c.referralId, kind: 'RAID', occurredAt: new Date().toISOString(), arrests: 3, notes: m, idempotencyKey: m }, fault: ['referral', rid(c.referralId!)],
         armed: ['enforcement_outcome', `notes = ${lit(m)}`], facts: [[`SELECT o.kind, o.arrests, r.status FROM enforcement_outcome o JOIN referral r ON r.id = o.referral_id WHERE o.notes = ${lit(m)}`, [{ kind: 'RAID', arrests: 3, status: 'ACTION_TAKEN' }]]] };
     } },
   { name: 'escalateReferral', token: 'investigator', selection: 'escalation { id escalatedTo reason referral { id status } }',

@@ -25,7 +25,7 @@ beforeAll(async () => {
   for (let i = 0; i < 12; i += 1) {
     const c = await buildCase(server, world, { referTo: world.gid.agencyX, tag: `count ${i}` });
     await mutate(server, world.keys.agencyX, 'acknowledgeReferral', { referralId: c.referralId }, 'referral { id }');
-    await mutate(server, world.keys.agencyX, 'recordEnforcementOutcome', { referralId: c.referralId, kind: 'RAID', occurredAt: '2026-05-01T00:00:00Z', arrests: 1 }, 'outcome { id }');
+    await mutate(server, world.keys.agencyX, 'recordEnforcementOutcome', { referralId: c.referralId, kind: 'RAID', occurredAt: new Date().toISOString(), arrests: 1 }, 'outcome { id }');
   }
   // Four more sellers in CN-ZJ with a live listing of brand A each: reportLead's five-listing input and
   // the takedown series' growing data.
@@ -138,7 +138,7 @@ describe('SQL statements per request', () => {
     for (let i = 0; i < 4; i += 1) {
       const c = await buildCase(server, world, { referTo: world.gid.agencyX, tag: `funnel ${i}`, brand: i % 2 ? 'B' : 'A' });
       await mutate(server, world.keys.agencyX, 'acknowledgeReferral', { referralId: c.referralId }, 'referral { id }');
-      await mutate(server, world.keys.agencyX, 'recordEnforcementOutcome', { referralId: c.referralId, kind: 'RAID', occurredAt: '2026-05-01T00:00:00Z', arrests: 1 }, 'outcome { id }');
+      await mutate(server, world.keys.agencyX, 'recordEnforcementOutcome', { referralId: c.referralId, kind: 'RAID', occurredAt: new Date().toISOString(), arrests: 1 }, 'outcome { id }');
     }
     const brandAfter = await dataStatementsOf(world.keys.brandA, FUNNEL);
     const allAfter = await dataStatementsOf(world.keys.analyst, FUNNEL);

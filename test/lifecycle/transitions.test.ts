@@ -107,7 +107,7 @@ async function createReferral(investigationId: string, agencyId: string, evidenc
 }
 const send = (referralId: string) => mutate(server, inv(), 'sendReferral', { referralId }, 'referral { id }');
 const outcome = (referralId: string, kind: string, extra: Record<string, unknown> = {}) =>
-  mutate(server, world.keys.agencyX, 'recordEnforcementOutcome', { referralId, kind, occurredAt: '2026-04-01T06:00:00Z', ...extra }, 'outcome { id }');
+  mutate(server, world.keys.agencyX, 'recordEnforcementOutcome', { referralId, kind, occurredAt: new Date().toISOString(), ...extra }, 'outcome { id }');
 
 async function insertRow(table: string, values: Record<string, unknown>): Promise<string> {
   lastKnown = null;

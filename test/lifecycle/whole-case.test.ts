@@ -74,13 +74,13 @@ describe('a whole case, from a brand report to a conviction, by the three kinds 
     // It acknowledges, reports a raid with arrests and a seizure, then the prosecution and the conviction.
     await mutate(server, world.keys.agencyX, 'acknowledgeReferral', { referralId: referral.id, agencyCaseReference: 'YW-2026-77' }, 'referral { status agencyCaseReference }');
     await mutate(server, world.keys.agencyX, 'recordEnforcementOutcome', {
-      referralId: referral.id, kind: 'RAID', occurredAt: '2026-04-01T06:00:00Z', arrests: 7, densDestroyed: 2,
+      referralId: referral.id, kind: 'RAID', occurredAt: new Date().toISOString(), arrests: 7, densDestroyed: 2,
       seizedValue: { amount: 125_000_000_00, currency: 'CNY' }, idempotencyKey: 'raid-1',
     }, 'outcome { kind arrests densDestroyed seizedValue { amount currency } referral { status firstActionAt } }');
-    await mutate(server, world.keys.agencyX, 'recordEnforcementOutcome', { referralId: referral.id, kind: 'SEIZURE', occurredAt: '2026-04-02T06:00:00Z', seizedValue: { amount: 5_000_00, currency: 'CNY' } }, 'outcome { id }');
-    await mutate(server, world.keys.agencyX, 'recordEnforcementOutcome', { referralId: referral.id, kind: 'PROSECUTION', occurredAt: '2026-06-01T00:00:00Z' }, 'outcome { id }');
+    await mutate(server, world.keys.agencyX, 'recordEnforcementOutcome', { referralId: referral.id, kind: 'SEIZURE', occurredAt: new Date().toISOString(), seizedValue: { amount: 5_000_00, currency: 'CNY' } }, 'outcome { id }');
+    await mutate(server, world.keys.agencyX, 'recordEnforcementOutcome', { referralId: referral.id, kind: 'PROSECUTION', occurredAt: new Date().toISOString() }, 'outcome { id }');
     const conviction = await mutate(server, world.keys.agencyX, 'recordEnforcementOutcome', {
-      referralId: referral.id, kind: 'CONVICTION', occurredAt: '2026-09-01T00:00:00Z', convictions: 3,
+      referralId: referral.id, kind: 'CONVICTION', occurredAt: new Date().toISOString(), convictions: 3,
     }, 'outcome { kind convictions referral { status concludedAt } }');
     expect(conviction.outcome.referral.status).toBe('CONVICTED');
     await mutate(server, world.keys.investigator, 'closeReferral', { referralId: referral.id }, 'referral { status closedAt }');
@@ -88,8 +88,9 @@ describe('a whole case, from a brand report to a conviction, by the three kinds 
     // The brand follows its case: statuses and outcomes, but no assignee and no internal notes.
     const portal = dataOf(await server.gql(world.keys.brandA, `query($id: ID!) { node(id: $id) { ... on Lead { status internalNotes
       investigation { status assignee { name } internalNotes evidence { id } findings { id } referrals { status agency { code } outcomes { kind arrests convictions seizedValue { amount } } } } } } }`, { id: lead.id }));
-    expect(portal.node).toMatchObject({ status: 'REFERRED', internalNotes: null });
-    expect(portal.node.investigation).toMatchObject({ status: 'REFERRED', assignee: null, internalNotes: null, evidence: [], findings: [] });
+    // Closing the convicted referral, the investigation's only one, ended the case: investigation and lead closed.
+    expect(portal.node).toMatchObject({ status: 'CLOSED', internalNotes: null });
+    expect(portal.node.investigation).toMatchObject({ status: 'CLOSED', assignee: null, internalNotes: null, evidence: [], findings: [] });
     expect(portal.node.investigation.referrals).toEqual([{
       status: 'CLOSED', agency: { code: 'AG-X' },
       outcomes: [
@@ -112,7 +113,7 @@ describe('a whole case, from a brand report to a conviction, by the three kinds 
 
     // Every change is in the audit trail of the record it changed.
     const trail = dataOf(await server.gql(world.keys.investigator, `query($id: ID!) { auditTrail(entityId: $id, first: 50) { nodes { action actorLabel entityId } } }`, { id: lead.id }));
-    expect(trail.auditTrail.nodes.map((e: any) => e.action)).toEqual(['lead.reported', 'lead.triaged', 'lead.investigating', 'lead.referred']);
+    expect(trail.auditTrail.nodes.map((e: any) => e.action)).toEqual(['lead.reported', 'lead.triaged', 'lead.investigating', 'lead.referred', 'lead.closed']);
     expect(trail.auditTrail.nodes[0].actorLabel).toBe('brand A portal (BRAND_PARTNER)');
     const custody = dataOf(await server.gql(world.keys.admin, `query($id: ID!) { auditTrail(entityId: $id) { nodes { action after } } }`, { id: evidence.id }));
     expect(custody.auditTrail.nodes.map((e: any) => e.action)).toEqual(['evidence.added', 'evidence.custodyTransferred']);

@@ -57,10 +57,10 @@ function leadStages(s: Statement): string {
   // at scale 10, costs more than reading the 9,000 referrals).
   if (!s.internal) referrals.andWhere('sr.investigation_id IN (SELECT fl.investigation_id FROM fl WHERE fl.investigation_id IS NOT NULL)');
   const outcomes = s.scoped(EnforcementOutcome, 'so').select('so.referral_id', 'referral_id').addSelect('so.kind', 'kind')
-    .andWhere(`so.kind IN ('RAID', 'SEIZURE', 'CONVICTION')`);
+    .andWhere(`so.kind IN ('RAID', 'SEIZURE', 'FINE', 'CONVICTION')`);
   // fl: inlined when read once (internal callers), materialized when the referrals read it too.
   return `(WITH fl AS ${s.derived(leads)},
-          fi AS MATERIALIZED (SELECT r.investigation_id, bool_or(o.kind IN ('RAID', 'SEIZURE')) AS actioned, bool_or(o.kind = 'CONVICTION') AS convicted
+          fi AS MATERIALIZED (SELECT r.investigation_id, bool_or(o.kind IN ('RAID', 'SEIZURE', 'FINE')) AS actioned, bool_or(o.kind = 'CONVICTION') AS convicted
                               FROM ${s.derived(referrals)} r LEFT JOIN ${s.derived(outcomes)} o ON o.referral_id = r.id
                               GROUP BY r.investigation_id)
      SELECT f.id, f.investigation_id, f.triaged, f.investigated,

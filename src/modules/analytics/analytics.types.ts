@@ -53,7 +53,7 @@ registerEnumType(FunnelStageName, {
     TRIAGED: { description: 'Triaged (triaged_at set) or moved on past NEW along the lifecycle (TRIAGED, INVESTIGATING, REFERRED), or investigated.' },
     INVESTIGATED: { description: 'Part of an investigation.' },
     REFERRED: { description: 'Its investigation has a referral that was sent.' },
-    ACTIONED: { description: 'A referral of it has a RAID or SEIZURE outcome.' },
+    ACTIONED: { description: 'A referral of it has a RAID, SEIZURE or FINE outcome (an administrative penalty is action taken).' },
     CONVICTED: { description: 'A referral of it has a CONVICTION outcome.' },
   },
 });
@@ -87,13 +87,13 @@ export class FunnelStage {
   conversionFromPrevious!: number | null;
 }
 
-@ObjectType({ description: 'Leads -> triaged -> investigated -> referred -> actioned (raid or seizure) -> convicted.' })
+@ObjectType({ description: 'Leads -> triaged -> investigated -> referred -> actioned (raid, seizure or fine) -> convicted.' })
 export class EnforcementFunnel {
   @Field(() => Int) leads!: number;
   @Field(() => Int) triaged!: number;
   @Field(() => Int) investigated!: number;
   @Field(() => Int) referred!: number;
-  @Field(() => Int, { description: 'With a RAID or SEIZURE outcome.' }) actioned!: number;
+  @Field(() => Int, { description: 'With a RAID, SEIZURE or FINE outcome (a fine counts as action taken).' }) actioned!: number;
   @Field(() => Int, { description: 'With a CONVICTION outcome.' }) convicted!: number;
 
   @Field(() => [FunnelStage], { description: 'The same counts as a list, in order, with the conversion rates between consecutive stages.' })

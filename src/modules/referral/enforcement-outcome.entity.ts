@@ -1,8 +1,53 @@
-import { Field, Int, ObjectType } from 'type-graphql';
+import { Field, Float, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { Column, Entity } from 'typeorm';
 import { Money } from '../../shared/money/money.js';
 import { Node } from '../../shared/relay/node.js';
 import { OutcomeKind, ValuationMethod } from './referral.states.js';
+
+/** Units an agency counts seized goods in: counted (whole numbers) or measured (up to three decimals). */
+export enum GoodsUnit {
+  PIECE = 'PIECE',
+  PAIR = 'PAIR',
+  SET = 'SET',
+  BOTTLE = 'BOTTLE',
+  BOX = 'BOX',
+  CARTON = 'CARTON',
+  ROLL = 'ROLL',
+  KILOGRAM = 'KILOGRAM',
+  LITRE = 'LITRE',
+  METRE = 'METRE',
+}
+registerEnumType(GoodsUnit, {
+  name: 'GoodsUnit',
+  description: 'The unit of a seized quantity: counted units take whole numbers, KILOGRAM, LITRE and METRE up to three decimals.',
+  valuesConfig: {
+    PIECE: { description: 'Single items (bags, watches, phone cases).' },
+    PAIR: { description: 'Pairs (shoes, earrings).' },
+    SET: { description: 'Sets sold as one (cosmetics kits).' },
+    BOTTLE: { description: 'Bottles (perfume, liquor).' },
+    BOX: { description: 'Boxes as packed for sale.' },
+    CARTON: { description: 'Shipping cartons, contents not counted.' },
+    ROLL: { description: 'Rolls (fabric, labels, tape).' },
+    KILOGRAM: { description: 'Weight, in kilograms.' },
+    LITRE: { description: 'Volume, in litres.' },
+    METRE: { description: 'Length, in metres (fabric, ribbon).' },
+  },
+});
+
+/** Units counted in whole numbers; the others are measured. */
+export const COUNTED_UNITS: readonly GoodsUnit[] = [GoodsUnit.PIECE, GoodsUnit.PAIR, GoodsUnit.SET, GoodsUnit.BOTTLE, GoodsUnit.BOX, GoodsUnit.CARTON, GoodsUnit.ROLL];
+
+@ObjectType({ description: 'One kind of goods seized, as the agency counted it.' })
+export class SeizedGoods {
+  @Field({ description: 'What the goods are (e.g. "handbags bearing the ALPHA mark").' })
+  description!: string;
+
+  @Field(() => Float, { description: 'How many, in `unit`.' })
+  quantity!: number;
+
+  @Field(() => GoodsUnit)
+  unit!: GoodsUnit;
+}
 
 @ObjectType({ implements: Node, description: 'What an agency reported back on a referral.' })
 @Entity('enforcement_outcome')
@@ -59,6 +104,10 @@ export class EnforcementOutcome extends Node {
   @Field(() => ValuationMethod, { nullable: true, description: 'How `seizedValue` was arrived at.' })
   @Column({ name: 'valuation_method', type: 'text', nullable: true })
   valuationMethod!: ValuationMethod | null;
+
+  @Field(() => [SeizedGoods], { nullable: true, description: 'What was seized (SEIZURE outcomes): each kind of goods with its quantity and unit; null when not reported.' })
+  @Column({ name: 'seized_goods', type: 'jsonb', nullable: true })
+  seizedGoods!: SeizedGoods[] | null;
 
   @Field(() => String, { nullable: true, description: 'ISO 3166-2 region of the premises where it happened: the only detail of the place shown to brand partners.' })
   @Column({ type: 'text', nullable: true })

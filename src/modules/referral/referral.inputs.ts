@@ -1,9 +1,10 @@
 import { Max, MaxLength, Min, MinLength } from 'class-validator';
-import { Field, ID, InputType, Int, registerEnumType } from 'type-graphql';
+import { Field, Float, ID, InputType, Int, registerEnumType } from 'type-graphql';
 import { DateRangeInput } from '../../shared/data-access/filters.js';
 import { MoneyInput } from '../../shared/money/money.js';
 import { OrderDirection } from '../../shared/relay/connection.js';
 import { OrderByInput, SortColumn } from '../../shared/relay/ordering.js';
+import { GoodsUnit } from './enforcement-outcome.entity.js';
 import { OutcomeKind, ReferralStatus, ValuationMethod } from './referral.states.js';
 import { IdempotentInput } from '../../shared/idempotency.js';
 
@@ -58,12 +59,24 @@ export class DeclineReferralInput extends ReferralVersionInput {
   reason!: string;
 }
 
+@InputType({ description: 'One kind of goods seized: what, how many, in which unit.' })
+export class SeizedGoodsInput {
+  @Field({ description: 'What the goods are (1 to 500 characters), e.g. "handbags bearing the ALPHA mark".' })
+  description!: string;
+
+  @Field(() => Float, { description: 'More than 0: a whole number for counted units (PIECE, PAIR, ...), up to three decimals for KILOGRAM, LITRE, METRE.' })
+  quantity!: number;
+
+  @Field(() => GoodsUnit)
+  unit!: GoodsUnit;
+}
+
 @InputType()
 export class RecordEnforcementOutcomeInput extends ReferralVersionInput {
   @Field(() => OutcomeKind)
   kind!: OutcomeKind;
 
-  @Field()
+  @Field({ description: 'When it happened: not before the referral was sent, not in the future.' })
   occurredAt!: Date;
 
   @Field(() => Int, { defaultValue: 0 })
@@ -89,6 +102,9 @@ export class RecordEnforcementOutcomeInput extends ReferralVersionInput {
 
   @Field(() => MoneyInput, { nullable: true })
   fine?: MoneyInput | null;
+
+  @Field(() => [SeizedGoodsInput], { nullable: true, description: 'SEIZURE outcomes: what was seized (1 to 50 kinds of goods), besides its value.' })
+  seizedGoods?: SeizedGoodsInput[] | null;
 
   @Field(() => String, { nullable: true })
   @MaxLength(20_000)

@@ -15,15 +15,15 @@ import { Investigation } from '../investigation/investigation.entity.js';
 import { Premises } from '../premises/premises.entity.js';
 import { moveInvestigation, openLeadsOf } from '../investigation/investigation.service.js';
 import { InvestigationStatus } from '../investigation/investigation.states.js';
-import { moveLeads } from '../lead/lead.service.js';
-import { LeadStatus } from '../lead/lead.states.js';
-import { EnforcementOutcome } from './enforcement-outcome.entity.js';
+import { closeLocked, moveLeads } from '../lead/lead.service.js';
+import { LeadCloseReason, LeadStatus } from '../lead/lead.states.js';
+import { COUNTED_UNITS, EnforcementOutcome, SeizedGoods } from './enforcement-outcome.entity.js';
 import { ReferralChange } from './referral-change.entity.js';
 import { deadlinesFor, overdueSql } from './referral.deadlines.js';
 import { Referral } from './referral.entity.js';
 import {
   AcknowledgeReferralInput, CreateReferralInput, DeclineReferralInput, RecordEnforcementOutcomeInput,
-  REFERRAL_DEFAULT_ORDER, ReferralFilter, ReferralOrder, referralSortColumns, ReferralVersionInput,
+  REFERRAL_DEFAULT_ORDER, ReferralFilter, ReferralOrder, referralSortColumns, ReferralVersionInput, SeizedGoodsInput,
 } from './referral.inputs.js';
 import { OutcomeKind, ReferralChangeKind, referralLifecycle, ReferralStatus, statusAfterOutcome } from './referral.states.js';
 
@@ -119,13 +119,50 @@ export async function declineReferral(ctx: RequestContext, input: DeclineReferra
   }));
 }
 
+/**
+ * CONVICTED | ACQUITTED | DECLINED -> CLOSED. Closing after a verdict ends the case when no other referral of
+ * the investigation is still under way (see closeCaseAfterVerdict), in the same transaction.
+ */
 export async function closeReferral(ctx: RequestContext, input: ReferralVersionInput): Promise<Referral> {
   return inTransaction(ctx, (tx) => once(tx, 'closeReferral', input, Referral, async () => {
     const referral = await lockReferral(tx, input);
+    const verdict = [ReferralStatus.CONVICTED, ReferralStatus.ACQUITTED].includes(referral.status) ? referral.status : null;
     await moveReferral(tx, referral, ReferralStatus.CLOSED, { closedAt: new Date() });
     recordReferralChange(tx, referral, ReferralChangeKind.CLOSED);
+    if (verdict) await closeCaseAfterVerdict(tx, referral, verdict);
     return referral;
   }));
+}
+
+/** Referral statuses with work still to come: a draft may yet be sent, a sent one is being acted on. */
+const UNDER_WAY = [ReferralStatus.DRAFT, ReferralStatus.SENT, ReferralStatus.ACKNOWLEDGED, ReferralStatus.ACTION_TAKEN, ReferralStatus.PROSECUTION];
+
+/**
+ * After a verdict's referral is closed: its investigation closes, and every lead of it still open (REFERRED),
+ * with the verdicts as reason (`Verdict: REF-2026-000012 CONVICTED`; the leads' closeReason CASE_CONCLUDED),
+ * audited like closeInvestigation. Not while another referral of the investigation is under way (a draft not
+ * yet sent, or one sent and not concluded): closing that one after its verdict ends the case instead.
+ * Concluded ones (CONVICTED, ACQUITTED, DECLINED, CLOSED) do not hold it open. A declined referral's closing
+ * ends nothing: the investigation may be referred elsewhere. Lock order: the referral (held), the
+ * investigation, its leads in id order.
+ */
+async function closeCaseAfterVerdict(ctx: RequestContext, referral: Referral, verdict: ReferralStatus): Promise<void> {
+  const investigation = await lockForChange(ctx, Investigation, referral.investigationId, null, ['input', 'referralId']);
+  if (investigation.status === InvestigationStatus.CLOSED) return;
+  const others: { reference: string; status: ReferralStatus; verdict: string | null }[] = await ctx.db.query(
+    `SELECT r.reference, r.status,
+            (SELECT CASE o.kind WHEN 'CONVICTION' THEN 'CONVICTED' ELSE 'ACQUITTED' END FROM enforcement_outcome o
+             WHERE o.referral_id = r.id AND o.kind IN ('CONVICTION', 'ACQUITTAL') ORDER BY o.occurred_at DESC, o.id DESC LIMIT 1) AS verdict
+     FROM referral r WHERE r.investigation_id = $1 AND r.id <> $2 ORDER BY r.id`,
+    [investigation.rowId, referral.rowId],
+  );
+  if (others.some((other) => UNDER_WAY.includes(other.status))) return;
+  const verdicts = [`${referral.reference} ${verdict}`, ...others.filter((o) => o.verdict).map((o) => `${o.reference} ${o.verdict}`)];
+  const reason = `${verdicts.length > 1 ? 'Verdicts' : 'Verdict'}: ${verdicts.join(', ')}`;
+  await moveInvestigation(ctx, investigation, InvestigationStatus.CLOSED, { closeReason: reason, closedAt: new Date() });
+  for (const lead of await openLeadsOf(ctx, investigation.rowId)) {
+    await closeLocked(ctx, lead, LeadCloseReason.CASE_CONCLUDED, reason);
+  }
 }
 
 const ACTION_KINDS = [OutcomeKind.RAID, OutcomeKind.ARREST, OutcomeKind.SEIZURE, OutcomeKind.FINE];
@@ -137,6 +174,7 @@ const ACTION_KINDS = [OutcomeKind.RAID, OutcomeKind.ARREST, OutcomeKind.SEIZURE,
  */
 export async function recordEnforcementOutcome(ctx: RequestContext, input: RecordEnforcementOutcomeInput): Promise<EnforcementOutcome> {
   if (input.occurredAt.getTime() > Date.now() + 5 * 60_000) refuse(UserErrorCode.INVALID, 'occurredAt is in the future.', ['input', 'occurredAt']);
+  const seizedGoods = input.seizedGoods ? checkSeizedGoods(input.kind, input.seizedGoods) : null;
   if (input.kind === OutcomeKind.CONVICTION && input.convictions < 1) refuse(UserErrorCode.INVALID, 'A CONVICTION outcome needs convictions of at least 1.', ['input', 'convictions']);
   if (input.kind === OutcomeKind.FINE && !input.fine) refuse(UserErrorCode.INVALID, 'A FINE outcome needs the fine amount.', ['input', 'fine']);
   if (input.valuationMethod && !input.seizedValue) refuse(UserErrorCode.INVALID, 'A valuation method goes with a seized value.', ['input', 'valuationMethod']);
@@ -148,6 +186,11 @@ export async function recordEnforcementOutcome(ctx: RequestContext, input: Recor
       if (!furtherAction) {
         referralLifecycle.assert(referral.status, target, referral.reference, ['input', 'kind']);
       }
+      // Nothing the agency did can predate the referral: the time to first action is never negative.
+      if (referral.sentAt && input.occurredAt < referral.sentAt) {
+        refuse(UserErrorCode.INVALID, `occurredAt (${input.occurredAt.toISOString()}) is before referral ${referral.reference} was sent to the agency `
+          + `(${referral.sentAt.toISOString()}): an outcome of this referral happened on or after that time.`, ['input', 'occurredAt']);
+      }
       const premises = input.premisesId ? await requireVisible(tx, Premises, input.premisesId, ['input', 'premisesId']) : null;
       const outcome = tx.db.create(EnforcementOutcome, {
         referralId: referral.rowId, kind: input.kind, occurredAt: input.occurredAt, arrests: input.arrests, densDestroyed: input.densDestroyed,
@@ -155,6 +198,7 @@ export async function recordEnforcementOutcome(ctx: RequestContext, input: Recor
         seizedValueCurrency: input.seizedValue?.currency ?? null, fineAmount: input.fine ? String(input.fine.amount) : null,
         fineCurrency: input.fine?.currency ?? null, notes: input.notes ?? null, recordedById: tx.principal.rowId,
         premisesId: premises?.rowId ?? null, region: premises?.region ?? null, operationId: null, valuationMethod: input.valuationMethod ?? null,
+        seizedGoods,
       });
       await tx.db.save(outcome);
       await auditChange(tx, 'enforcementOutcome.recorded', outcome, null, {
@@ -162,6 +206,7 @@ export async function recordEnforcementOutcome(ctx: RequestContext, input: Recor
         convictions: outcome.convictions, seizedValue: input.seizedValue ?? null, fine: input.fine ?? null,
         ...(input.valuationMethod ? { valuationMethod: input.valuationMethod } : {}),
         ...(premises ? { premisesId: premises.rowId, region: premises.region } : {}),
+        ...(seizedGoods ? { seizedGoods } : {}),
       });
       if (!furtherAction) {
         const concluded = target === ReferralStatus.CONVICTED || target === ReferralStatus.ACQUITTED;
@@ -174,6 +219,29 @@ export async function recordEnforcementOutcome(ctx: RequestContext, input: Recor
       return outcome.rowId;
     });
     return tx.db.findOneByOrFail(EnforcementOutcome, { rowId: id });
+  });
+}
+
+const MAX_SEIZED_GOODS = 50;
+
+/** Seized goods as stored: on SEIZURE outcomes only, each with a description, a positive quantity fit for its unit. */
+function checkSeizedGoods(kind: OutcomeKind, goods: SeizedGoodsInput[]): SeizedGoods[] | null {
+  if (kind !== OutcomeKind.SEIZURE) refuse(UserErrorCode.INVALID, `seizedGoods are recorded on SEIZURE outcomes, not on ${kind}.`, ['input', 'seizedGoods']);
+  if (goods.length === 0) return null;
+  if (goods.length > MAX_SEIZED_GOODS) refuse(UserErrorCode.INVALID, `At most ${MAX_SEIZED_GOODS} kinds of goods per seizure.`, ['input', 'seizedGoods']);
+  return goods.map((item, index) => {
+    const field = ['input', 'seizedGoods', String(index)];
+    const description = item.description.trim();
+    if (!description || description.length > 500) refuse(UserErrorCode.INVALID, 'A description of 1 to 500 characters says what the goods are.', [...field, 'description']);
+    const counted = COUNTED_UNITS.includes(item.unit);
+    if (!Number.isFinite(item.quantity) || item.quantity <= 0 || item.quantity > 1e12) {
+      refuse(UserErrorCode.INVALID, 'The quantity must be more than 0 (and at most 10^12).', [...field, 'quantity']);
+    }
+    // Three decimals at most, read as a person wrote them (1.001 is 1000.9999999999999 thousandths in binary).
+    if (counted ? !Number.isInteger(item.quantity) : Math.abs(Math.round(item.quantity * 1000) - item.quantity * 1000) > 1e-6) {
+      refuse(UserErrorCode.INVALID, counted ? `${item.unit} is counted: a whole number.` : `${item.unit} is measured to three decimals at most.`, [...field, 'quantity']);
+    }
+    return { description, quantity: item.quantity, unit: item.unit };
   });
 }
 
