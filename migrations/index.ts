@@ -20,6 +20,7 @@ import { DisclosureBasisFromHistory1764000100000 } from './1764000100000-Disclos
 import { IdentifierNormalisation1764000500000 } from './1764000500000-IdentifierNormalisation.js';
 import { AuditMerkleLog1764000950000 } from './1764000950000-AuditMerkleLog.js';
 import { SeizedGoods1764000700000 } from './1764000700000-SeizedGoods.js';
+import { EnforcementPolicy1764001300000 } from './1764001300000-EnforcementPolicy.js';
 
 export const migrations = [
   Foundation1763900000000, CaseLifecycle1763900100000, RowLevelSecurity1763900200000, Analytics1763900300000, ReferralDeadlines1763900400000,
@@ -31,4 +32,5 @@ export const migrations = [
   IdentifierNormalisation1764000500000,
   AuditMerkleLog1764000950000,
   SeizedGoods1764000700000,
+  EnforcementPolicy1764001300000,
 ];

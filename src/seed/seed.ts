@@ -145,6 +145,9 @@ export async function seedDataset(dataSource: DataSource, options: SeedOptions):
     const listingIds = await bulkInsert(db, 'listing',
       { created_at: 'timestamptz', seller_id: 'bigint', brand_id: 'bigint', title: 'text', url: 'text', price_amount: 'bigint', price_currency: 'text', status: 'text', taken_down_at: 'timestamptz' },
       listingRows, 5000, tick('listings'));
+    // Each seller's strikes as rows, as the enforcement policy keeps them: as many active strikes as its
+    // strike count, on its latest takedowns (migration 1764001300000-EnforcementPolicy, seller_strike_carry_over).
+    await db.query(`SELECT seller_strike_carry_over($1, make_interval(days => $2), 'seeded history')`, [new Date(now), featureSettings().strikes.expiryDays]);
 
     // The case lifecycle, from its own random stream so that the marketplace above stays as it was.
     const sellerIndex = new Map(sellerIds.map((id, i) => [id, i]));

@@ -16,7 +16,14 @@ import { AgencyKind } from '../modules/agency/agency.entity.js';
  * | IDENTIFIER_ENCRYPTION_KEY_ID | k1 | id of that key, stored with every value it encrypts |
  * | IDENTIFIER_ENCRYPTION_OLD_KEYS | none | retired keys still needed to decrypt older values: `id:key,id:key` |
  * | FAST_TRACK_ACCURACY | 0.9 | reporter accuracy (confirmed / decided reports) from which a brand's reports are triaged first |
- * | FAST_TRACK_MIN_DECIDED | 10 | decided reports (leads and listings) a brand needs before its accuracy counts |
+ * | FAST_TRACK_MIN_DECIDED | 10 | decided reports (leads) a brand needs, within the window, before its accuracy counts |
+ * | FAST_TRACK_WINDOW_DAYS | 365 | reports made in the last this many days count for the fast track (a rolling window) |
+ * | STRIKES_TO_WARN, STRIKES_TO_RESTRICT, STRIKES_TO_SUSPEND | 1, 3, 5 | active strikes from which a seller is WARNED, RESTRICTED, SUSPENDED |
+ * | STRIKE_SAME_LISTING_WINDOW_DAYS | 30 | a listing taken down again within this many days of its last strike counts no new strike |
+ * | STRIKE_EXPIRY_DAYS | 365 | days a strike stays active (counts towards the thresholds) after its takedown |
+ *
+ * What these numbers mean, and the rules around them: docs/enforcement-policy.md and
+ * src/modules/enforcement-policy/enforcement-policy.ts.
  */
 export interface DeadlineSettings {
   acknowledgeDays: Record<AgencyKind, number>;
@@ -33,14 +40,28 @@ export interface IdentifierEncryptionSettings {
 export interface FastTrackSettings {
   /** Accuracy (0-1) from which a brand's reports go to the front of the triage queue. */
   accuracy: number;
-  /** Decided reports a brand needs before its accuracy counts. */
+  /** Decided reports (leads) a brand needs, within the window, before its accuracy counts. */
   minDecided: number;
+  /** Reports made in the last this many days count (a rolling window). */
+  windowDays: number;
+}
+
+export interface StrikeSettings {
+  /** Active strikes from which a seller is WARNED, RESTRICTED, SUSPENDED (non-decreasing). */
+  toWarn: number;
+  toRestrict: number;
+  toSuspend: number;
+  /** A listing taken down again within this many days of its last (kept) strike counts no new strike. */
+  sameListingWindowDays: number;
+  /** Days a strike counts (is active) after its takedown. */
+  expiryDays: number;
 }
 
 export interface FeatureSettings {
   deadlines: DeadlineSettings;
   identifierEncryption: IdentifierEncryptionSettings;
   fastTrack: FastTrackSettings;
+  strikes: StrikeSettings;
 }
 
 export class SettingsError extends Error {}
@@ -105,9 +126,34 @@ export function loadFeatureSettings(env: NodeJS.ProcessEnv = process.env): Featu
   const minDecidedRaw = get('FAST_TRACK_MIN_DECIDED') ?? '10';
   const minDecided = Number(minDecidedRaw);
   if (!/^\d+$/.test(minDecidedRaw) || minDecided < 1 || minDecided > 1_000_000) problems.push(`FAST_TRACK_MIN_DECIDED must be a whole number from 1 to 1000000, got "${minDecidedRaw}"`);
+  const windowDays = days('FAST_TRACK_WINDOW_DAYS', 365);
+
+  const count = (name: string, fallback: number): number => {
+    const raw = get(name);
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (!/^\d+$/.test(raw) || value < 1 || value > 1000) {
+      problems.push(`${name} must be a whole number of strikes from 1 to 1000, got "${raw}"`);
+      return fallback;
+    }
+    return value;
+  };
+  const strikes: StrikeSettings = {
+    toWarn: count('STRIKES_TO_WARN', 1),
+    toRestrict: count('STRIKES_TO_RESTRICT', 3),
+    toSuspend: count('STRIKES_TO_SUSPEND', 5),
+    sameListingWindowDays: days('STRIKE_SAME_LISTING_WINDOW_DAYS', 30),
+    expiryDays: days('STRIKE_EXPIRY_DAYS', 365),
+  };
+  if (!(strikes.toWarn <= strikes.toRestrict && strikes.toRestrict <= strikes.toSuspend)) {
+    problems.push(`the strike thresholds must not decrease: STRIKES_TO_WARN (${strikes.toWarn}) <= STRIKES_TO_RESTRICT (${strikes.toRestrict}) <= STRIKES_TO_SUSPEND (${strikes.toSuspend})`);
+  }
+  if (strikes.sameListingWindowDays > strikes.expiryDays) {
+    problems.push(`STRIKE_SAME_LISTING_WINDOW_DAYS (${strikes.sameListingWindowDays}) must not exceed STRIKE_EXPIRY_DAYS (${strikes.expiryDays}): a listing's strike would expire while it still stops a new one`);
+  }
 
   if (problems.length) throw new SettingsError(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
-  return { deadlines: { acknowledgeDays, actionDays }, identifierEncryption: { currentKeyId, keys }, fastTrack: { accuracy, minDecided } };
+  return { deadlines: { acknowledgeDays, actionDays }, identifierEncryption: { currentKeyId, keys }, fastTrack: { accuracy, minDecided, windowDays }, strikes };
 }
 
 function decodeKey(raw: string): Buffer | null {

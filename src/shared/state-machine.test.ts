@@ -90,7 +90,8 @@ const listing: Lifecycle<ListingStatus> = {
 };
 
 // Seller: ACTIVE -> WARNED -> RESTRICTED -> SUSPENDED -> CLOSED; documented extension (seller.states.ts):
-// an investigator may skip steps forward, or lift a sanction back to ACTIVE; CLOSED is final.
+// an investigator may skip steps forward, or lift a sanction by one step or more (back to ACTIVE, or a
+// partial lift such as RESTRICTED -> WARNED); CLOSED is final.
 const seller: Lifecycle<SellerStatus> = {
   name: 'sellerLifecycle',
   entity: 'seller',
@@ -99,8 +100,8 @@ const seller: Lifecycle<SellerStatus> = {
   allowed: {
     ACTIVE: ['WARNED', 'RESTRICTED', 'SUSPENDED', 'CLOSED'],
     WARNED: ['ACTIVE', 'RESTRICTED', 'SUSPENDED', 'CLOSED'],
-    RESTRICTED: ['ACTIVE', 'SUSPENDED', 'CLOSED'],
-    SUSPENDED: ['ACTIVE', 'CLOSED'],
+    RESTRICTED: ['ACTIVE', 'WARNED', 'SUSPENDED', 'CLOSED'],
+    SUSPENDED: ['ACTIVE', 'WARNED', 'RESTRICTED', 'CLOSED'],
     CLOSED: [],
   } as Expected<SellerStatus>,
 };

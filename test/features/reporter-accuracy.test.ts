@@ -1,5 +1,6 @@
 // Reporter accuracy (issue 8, point 6): the share of a brand's reports confirmed versus rejected, over
 // time, for the brand and analysts; a brand above the configured accuracy has its reports triaged first.
+// What counts as confirmed and rejected is the enforcement policy's (issue 14; test/policy for its rules).
 import { loadFeatureSettings } from '../../src/shared/settings';
 import { mutate } from '../support/cases';
 import { createTestDatabase, TestDatabase } from '../support/database';
@@ -40,7 +41,7 @@ const ACCURACY = `query($from: DateTimeISO) { analytics(filter: { from: $from })
 const accuracyAs = async (token: string, from?: string) => dataOf(await server.gql(token, ACCURACY, { from: from ?? null })).analytics.reporterAccuracy;
 
 describe('reporter accuracy', () => {
-  it('counts each brand\'s reports confirmed (investigated, taken down) and rejected (not counterfeit, reinstated)', async () => {
+  it('counts each brand\'s reports confirmed (resolved by takedown) and rejected (not counterfeit, insufficient evidence), per report: listings shown, not counted', async () => {
     // Brand A: 5 reports; 3 confirmed by takedown, 1 rejected, 1 open; one listing reported, taken down.
     const a = [];
     for (let i = 0; i < 5; i += 1) a.push(await report(world.keys.brandA, `Alpha report ${i}`, i === 0 ? { listingIds: [world.gid.listingA1] } : {}));
@@ -54,12 +55,12 @@ describe('reporter accuracy', () => {
     expect(all.map((b: any) => b.brand.name)).toEqual(['Alpha', 'Beta']);
     expect(all[0]).toMatchObject({
       fastTrack: true,
-      allTime: { leadsReported: 5, leadsConfirmed: 3, leadsRejected: 1, listingsConfirmed: 1, listingsRejected: 0, accuracy: 0.8 },
+      allTime: { leadsReported: 5, leadsConfirmed: 3, leadsRejected: 1, listingsConfirmed: 1, listingsRejected: 0, accuracy: 0.75 },
     });
     expect(all[1]).toMatchObject({ fastTrack: false, allTime: { leadsReported: 2, leadsConfirmed: 0, leadsRejected: 2, accuracy: 0 } });
     // Over time: this month's bucket holds the reports, the eleven before it none.
     expect(all[0].series).toHaveLength(12);
-    expect(all[0].series.at(-1)).toMatchObject({ leadsReported: 5, accuracy: 0.8 });
+    expect(all[0].series.at(-1)).toMatchObject({ leadsReported: 5, accuracy: 0.75 });
     expect(all[0].series[0]).toMatchObject({ leadsReported: 0, accuracy: null });
     // A period after every report: nothing in it, the all-time figures unchanged.
     const later = await accuracyAs(world.keys.analyst, new Date(Date.now() + 60_000).toISOString());
@@ -69,7 +70,7 @@ describe('reporter accuracy', () => {
   it('shows a brand partner its own accuracy only, and an agency none of brands it does not see', async () => {
     const a = await accuracyAs(world.keys.brandA);
     expect(a.map((b: any) => b.brand.name)).toEqual(['Alpha']);
-    expect(a[0].allTime.accuracy).toBe(0.8);
+    expect(a[0].allTime.accuracy).toBe(0.75);
     expect((await accuracyAs(world.keys.brandB)).map((b: any) => b.brand.name)).toEqual(['Beta']);
     expect(await accuracyAs(world.keys.agencyX)).toEqual([]);
   });
@@ -90,7 +91,7 @@ describe('reporter accuracy', () => {
   });
 
   it('takes its threshold from the settings', () => {
-    expect(loadFeatureSettings({}).fastTrack).toEqual({ accuracy: 0.9, minDecided: 10 });
+    expect(loadFeatureSettings({}).fastTrack).toEqual({ accuracy: 0.9, minDecided: 10, windowDays: 365 });
     expect(() => loadFeatureSettings({ FAST_TRACK_ACCURACY: '90%', FAST_TRACK_MIN_DECIDED: '0' })).toThrow(/FAST_TRACK_ACCURACY must be a share[\s\S]*FAST_TRACK_MIN_DECIDED must be a whole number/);
   });
 });

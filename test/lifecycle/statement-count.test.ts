@@ -188,7 +188,9 @@ describe('SQL statements per request', () => {
     expect(node.sellers).toHaveLength(5);
     expect(node.listings.nodes).toHaveLength(5);
     // The named sellers, checked visible (one query for all); the named listings (likewise); the brand's
-    // report accuracy (fast track?); the reference sequence; INSERT lead; INSERT lead_brand, lead_seller,
+    // decided reports of the fast-track window (brand_report_stats: one index range of per-day counters, kept
+    // by triggers on lead_brand and lead, which add no statement; it read the brand's whole report history);
+    // the reference sequence; INSERT lead; INSERT lead_brand, lead_seller,
     // lead_listing (each one INSERT ... SELECT unnest); the lead read back; then, last, the audit chain's
     // advisory lock; its head and the next seqs (one statement); INSERT audit_event; COMMIT with the next
     // transaction opened (one round trip)

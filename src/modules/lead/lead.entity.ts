@@ -18,9 +18,13 @@ export class Lead extends Node {
   @Column({ type: 'text' })
   description!: string;
 
-  @Field(() => Int, { description: 'How likely and how serious, 0-100.' })
+  @Field(() => Int, { description: 'How likely and how serious, 0-100: set by investigators (at triage, or reporting a lead themselves); 50 until triaged for a report of a brand partner. Orders the triage queue.' })
   @Column({ name: 'risk_score', type: 'int' })
   riskScore!: number;
+
+  @Field(() => Int, { nullable: true, description: "The reporter's own view of its urgency, 0-100 (a brand partner's `reporterPriority`, or its former `riskScore` input). Shown to investigators; never orders the triage queue." })
+  @Column({ name: 'reporter_priority', type: 'int', nullable: true })
+  reporterPriority!: number | null;
 
   @Field(() => LeadStatus)
   @Column({ type: 'text' })

@@ -25,10 +25,20 @@ export class ReportLeadInput {
   @MaxLength(10_000)
   description!: string;
 
-  @Field(() => Int, { nullable: true, description: '0-100; default 50.' })
+  @Field(() => Int, {
+    nullable: true,
+    description:
+      'Investigators: the risk score, 0-100 (default 50). Brand partners: deprecated, read as `reporterPriority` (the risk score is set at triage; ' +
+      'a brand\'s report starts at 50); giving both with different values is refused.',
+  })
   @Min(0)
   @Max(100)
   riskScore?: number | null;
+
+  @Field(() => Int, { nullable: true, description: "The reporter's own priority, 0-100: kept on the lead for investigators to see, never used to order the triage queue." })
+  @Min(0)
+  @Max(100)
+  reporterPriority?: number | null;
 
   @Field(() => String, { nullable: true, description: 'Retrying with the same key returns the first result instead of a second lead.' })
   idempotencyKey?: string | null;

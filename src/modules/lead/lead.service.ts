@@ -14,6 +14,7 @@ import { Brand } from '../brand/brand.entity.js';
 import { Listing } from '../listing/listing.entity.js';
 import { Seller } from '../seller/seller.entity.js';
 import { isFastTrackReporter } from '../reporter-accuracy/reporter-accuracy.service.js';
+import { reportedScores } from '../enforcement-policy/enforcement-policy.js';
 import { Lead } from './lead.entity.js';
 import { CloseLeadInput, LEAD_DEFAULT_ORDER, LeadFilter, LeadOrder, LeadOrderField, leadSortColumns, ReportLeadInput, TriageLeadInput } from './lead.inputs.js';
 import { LeadCloseReason, leadLifecycle, LeadSource, LeadStatus } from './lead.states.js';
@@ -25,6 +26,8 @@ export async function reportLead(ctx: RequestContext, input: ReportLeadInput): P
   }
   const brandIds = input.brandIds?.length ? input.brandIds : ctx.scope.kind === 'BRAND' ? [ctx.principal.brandId!] : [];
   if (brandIds.length === 0) refuse(UserErrorCode.INVALID, 'Name at least one brand whose rights are infringed.', ['input', 'brandIds']);
+  // The risk score is triage's; a brand partner's own view is kept apart as its priority (enforcement policy).
+  const scores = reportedScores(ctx.principal.role, input);
   return inTransaction(ctx, async (tx) => {
     const { id } = await onceForKey(tx, 'reportLead', input.idempotencyKey, input, async () => {
       // A brand partner sees only its own brand, so naming another one reads as "no such brand".
@@ -32,9 +35,9 @@ export async function reportLead(ctx: RequestContext, input: ReportLeadInput): P
       const sellers = await requireAllVisible(tx, Seller, input.sellerIds, ['input', 'sellerIds']);
       const listings = await requireAllVisible(tx, Listing, input.listingIds, ['input', 'listingIds']);
       const source = input.source ?? (brandPartner ? LeadSource.BRAND_REPORT : LeadSource.PLATFORM_DETECTION);
-      // A brand's report is fast-tracked when the brand's reports have proven accurate.
-      const fastTrack = source === LeadSource.BRAND_REPORT && await isFastTrackReporter(tx, brands.map((b) => b.rowId));
-      const lead = await createLead(tx, { source, description: input.description, riskScore: input.riskScore ?? 50, fastTrack },
+      // A brand's report is fast-tracked when the brand's recent reports have proven accurate (enforcement policy).
+      const fastTrack = source === LeadSource.BRAND_REPORT && await isFastTrackReporter(tx, brands.map((b) => b.rowId), new Date());
+      const lead = await createLead(tx, { source, description: input.description, ...scores, fastTrack },
         { brandIds: brands.map((b) => b.rowId), sellerIds: sellers.map((s) => s.rowId), listingIds: listings.map((l) => l.rowId) });
       return lead.rowId;
     });
@@ -49,12 +52,13 @@ export async function reportLead(ctx: RequestContext, input: ReportLeadInput): P
  */
 export async function createLead(
   ctx: RequestContext,
-  fields: { source: LeadSource; description: string; riskScore: number; fastTrack?: boolean },
+  fields: { source: LeadSource; description: string; riskScore: number; reporterPriority?: number | null; fastTrack?: boolean },
   links: { brandIds: string[]; sellerIds: string[]; listingIds: string[] },
 ): Promise<Lead> {
   const lead = ctx.db.create(Lead, {
     reference: await nextReference(ctx, 'LD'),
     fastTrack: false,
+    reporterPriority: null,
     ...fields,
     status: LeadStatus.NEW,
     closeReason: null,
@@ -120,8 +124,8 @@ export async function moveLeads(ctx: RequestContext, leads: Lead[], status: Lead
 }
 
 export function leadSnapshot(lead: Lead) {
-  const { status, riskScore, closeReason, closeNote, investigationId, version, reference } = lead;
-  return { reference, status, riskScore, closeReason, closeNote, investigationId, version };
+  const { status, riskScore, reporterPriority, closeReason, closeNote, investigationId, version, reference } = lead;
+  return { reference, status, riskScore, reporterPriority, closeReason, closeNote, investigationId, version };
 }
 
 function applyLeadFilter(ctx: RequestContext, qb: SelectQueryBuilder<Lead>, filter: LeadFilter | undefined) {

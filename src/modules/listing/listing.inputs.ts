@@ -4,6 +4,7 @@ import { DateRangeInput } from '../../shared/data-access/filters.js';
 import { OrderDirection } from '../../shared/relay/connection.js';
 import { OrderByInput, SortColumn } from '../../shared/relay/ordering.js';
 import { ListingStatus } from './listing.entity.js';
+import { ReinstatementBasis } from './listing.states.js';
 import { IdempotentInput } from '../../shared/idempotency.js';
 
 @InputType()
@@ -55,6 +56,12 @@ export class ReinstateListingInput extends IdempotentInput {
   @MinLength(1)
   @MaxLength(2000)
   reason!: string;
+
+  @Field(() => ReinstatementBasis, {
+    nullable: true,
+    description: 'Why it goes back up (default COUNTER_NOTICE_UPHELD): a reversed takedown removes the strike it gave; LISTING_CORRECTED keeps it.',
+  })
+  basis?: ReinstatementBasis | null;
 
   @Field(() => Int, { nullable: true })
   expectedVersion?: number | null;

@@ -36,14 +36,14 @@ export class ListingResolver {
   }
 
   @Authorized(...CASE_WRITERS)
-  @Mutation(() => TakeDownListingsPayload, { nullable: true, description: 'LIVE | REINSTATED -> TAKEN_DOWN for up to 100 listings, all or none; one strike per seller.' })
+  @Mutation(() => TakeDownListingsPayload, { nullable: true, description: 'LIVE | REINSTATED -> TAKEN_DOWN for up to 100 listings, all or none; one strike per listing (the same listing again within the policy window counts once), sellers escalated by their active strikes (docs/enforcement-policy.md).' })
   async takeDownListings(@Arg('input') input: TakeDownListingsInput, @Ctx() ctx: RequestContext): Promise<TakeDownListingsPayload> {
     const { result, userErrors } = await payload(() => takeDownListings(ctx, input));
     return { listings: result, userErrors };
   }
 
   @Authorized(...CASE_WRITERS)
-  @Mutation(() => ReinstateListingPayload, { nullable: true, description: 'TAKEN_DOWN -> REINSTATED (e.g. after a successful counter-notice).' })
+  @Mutation(() => ReinstateListingPayload, { nullable: true, description: 'TAKEN_DOWN -> REINSTATED. A reversed takedown (counter-notice upheld, the default; or in error) removes its strike, and the seller\'s status follows its strikes down when it rested on them.' })
   reinstateListing(@Arg('input') input: ReinstateListingInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<Listing>> {
     return payload(() => reinstateListing(ctx, input));
   }

@@ -5,8 +5,9 @@ import { inTransaction, RequestContext } from '../../shared/context.js';
 import { badInput } from '../../shared/errors.js';
 import { decodeIdOf } from '../../shared/relay/global-id.js';
 import { Seller } from '../seller/seller.entity.js';
-import { addStrike } from '../seller/seller.service.js';
-import { listingLifecycle } from './listing.states.js';
+import { removeTakedownStrike, strikeForTakedowns } from '../seller/seller.service.js';
+import { reversesTakedown } from '../enforcement-policy/enforcement-policy.js';
+import { listingLifecycle, ReinstatementBasis } from './listing.states.js';
 import { whereDateRange, whereIn } from '../../shared/data-access/filters.js';
 import { lockAllForChange, lockForChange, ParentLink, scopedQuery, updateVersioned, whereExists } from '../../shared/data-access/scoped-query.js';
 import { Brand } from '../brand/brand.entity.js';
@@ -60,8 +61,10 @@ export function listingSnapshot(listing: Listing) {
 }
 
 /**
- * Takes listings down, all or none, and gives each seller concerned one strike for the batch (which
- * may escalate its status). Rows are locked in id order so that concurrent batches cannot deadlock.
+ * Takes listings down, all or none, and strikes their sellers as the enforcement policy says: one strike per
+ * listing (a takedown of five listings of one seller is five strikes), the same listing again within the
+ * policy's window counting once; each seller's status escalates with its active strikes. Rows are locked
+ * in id order (listings, then sellers) so that concurrent batches cannot deadlock.
  */
 export async function takeDownListings(ctx: RequestContext, input: TakeDownListingsInput): Promise<Listing[]> {
   const ids = [...new Set(input.listingIds.map((id) => decodeIdOf('Listing', id, 'listingIds')))].sort((a, b) => Number(a) - Number(b));
@@ -78,21 +81,31 @@ export async function takeDownListings(ctx: RequestContext, input: TakeDownListi
       await updateVersioned(tx, Listing, listing, { status: ListingStatus.TAKEN_DOWN, takenDownAt: now });
       await auditChange(tx, 'listing.takenDown', listing, before, { ...listingSnapshot(listing), reason: input.reason });
     }
-    const sellerIds = [...new Set(listings.map((l) => l.sellerId))];
-    for (const seller of await lockAllForChange(tx, Seller, sellerIds, ['input', 'listingIds'])) {
-      await addStrike(tx, seller, `takedown: ${input.reason}`);
-    }
+    const sellers = await lockAllForChange(tx, Seller, [...new Set(listings.map((l) => l.sellerId))], ['input', 'listingIds']);
+    await strikeForTakedowns(tx, sellers, listings, now, `takedown: ${input.reason}`);
     return listings;
   });
 }
 
+/**
+ * TAKEN_DOWN -> REINSTATED. A reinstatement that reverses the takedown (a counter-notice upheld, a takedown
+ * in error: the default) removes the strike that takedown gave and lets the seller's status follow its
+ * strikes down (enforcement policy); one after the seller corrected the listing keeps it.
+ */
 export async function reinstateListing(ctx: RequestContext, input: ReinstateListingInput): Promise<Listing> {
   return inTransaction(ctx, (tx) => once(tx, 'reinstateListing', input, Listing, async () => {
     const listing = await lockForChange(tx, Listing, decodeIdOf('Listing', input.listingId, 'listingId'), input.expectedVersion, ['input', 'listingId']);
     listingLifecycle.assert(listing.status, ListingStatus.REINSTATED, listing.globalId);
+    const basis = input.basis ?? ReinstatementBasis.COUNTER_NOTICE_UPHELD;
+    const reversed = reversesTakedown(basis);
     const before = listingSnapshot(listing);
+    const takenDownAt = listing.takenDownAt;
     await updateVersioned(tx, Listing, listing, { status: ListingStatus.REINSTATED });
-    await auditChange(tx, 'listing.reinstated', listing, before, { ...listingSnapshot(listing), reason: input.reason });
+    await auditChange(tx, 'listing.reinstated', listing, before, { ...listingSnapshot(listing), basis, takedownReversed: reversed, reason: input.reason });
+    if (reversed) {
+      const seller = await lockForChange(tx, Seller, listing.sellerId, null, ['input', 'listingId']);
+      await removeTakedownStrike(tx, seller, { rowId: listing.rowId, takenDownAt }, new Date(), `takedown reversed (${basis}): ${input.reason}`);
+    }
     return listing;
   }));
 }

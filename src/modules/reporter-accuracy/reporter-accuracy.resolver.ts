@@ -4,9 +4,11 @@ import { loadById } from '../../shared/data-access/scoped-query.js';
 import { ResolvedFilter } from '../analytics/analytics.sql.js';
 import { Analytics, Granularity } from '../analytics/analytics.types.js';
 import { Brand } from '../brand/brand.entity.js';
-import { accuracyOf, AccuracyCounts, bucketStarts, countsPerBrand, qualifiesForFastTrack, seriesCounts } from './reporter-accuracy.service.js';
+import { featureSettings } from '../../shared/settings.js';
+import { fastTrackVerdict, ReportCounts } from '../enforcement-policy/enforcement-policy.js';
+import { accuracyOf, AccuracyCounts, bucketStarts, countsPerBrand, seriesCounts, windowCounts } from './reporter-accuracy.service.js';
 
-@ObjectType({ description: "Reports of a brand and how they were decided: confirmed (investigated, resolved by takedown; listing taken down) or rejected (not counterfeit, insufficient evidence; listing reinstated)." })
+@ObjectType({ description: "Reports of a brand and how they were decided (docs/enforcement-policy.md): a report (lead) is confirmed when closed as resolved by takedown or case concluded, or referred to an agency; rejected when closed as not counterfeit or insufficient evidence; otherwise undecided. Listings named on the reports are shown (taken down, reinstated) but do not count for accuracy." })
 export class ReportAccuracyFigures {
   @Field(() => Int, { description: 'Leads it reported (source BRAND_REPORT).' }) leadsReported!: number;
   @Field(() => Int) leadsConfirmed!: number;
@@ -14,8 +16,17 @@ export class ReportAccuracyFigures {
   @Field(() => Int, { description: 'Listings of its own named on those leads.' }) listingsReported!: number;
   @Field(() => Int) listingsConfirmed!: number;
   @Field(() => Int) listingsRejected!: number;
-  @Field(() => Float, { nullable: true, description: 'Confirmed / (confirmed + rejected), leads and listings together; null when none is decided yet.' })
+  @Field(() => Float, { nullable: true, description: 'Confirmed / (confirmed + rejected) reports (leads; listings do not count); null when none is decided yet.' })
   accuracy!: number | null;
+}
+
+@ObjectType({ description: "A brand's reports over the fast track's rolling window, as the enforcement policy counts them." })
+export class FastTrackWindow {
+  @Field(() => Int, { description: 'Length of the window (FAST_TRACK_WINDOW_DAYS): reports made in the last this many days.' }) days!: number;
+  @Field(() => Int) reportsConfirmed!: number;
+  @Field(() => Int) reportsRejected!: number;
+  @Field(() => Float, { nullable: true }) accuracy!: number | null;
+  @Field({ description: 'The rule that decided, e.g. "accuracy >= 0.9 (reports of the last 365 days) -> fast-tracked".' }) rule!: string;
 }
 
 @ObjectType()
@@ -28,12 +39,20 @@ export class BrandReporterAccuracy {
   @Field(() => Brand) brand!: Brand;
   @Field(() => ReportAccuracyFigures, { description: 'Reports made in the period (all time without one).' }) period!: ReportAccuracyFigures;
   @Field(() => ReportAccuracyFigures, { description: 'All its reports.' }) allTime!: ReportAccuracyFigures;
-  @Field({ description: 'Whether its new reports are fast-tracked: all-time accuracy at least FAST_TRACK_ACCURACY over at least FAST_TRACK_MIN_DECIDED decided reports.' })
+  @Field({ description: 'Whether its new reports are fast-tracked: over its reports of the last FAST_TRACK_WINDOW_DAYS days, at least FAST_TRACK_MIN_DECIDED decided and an accuracy of at least FAST_TRACK_ACCURACY.' })
   fastTrack!: boolean;
+  @Field(() => FastTrackWindow, { description: 'What the fast track is decided on.' }) fastTrackWindow!: FastTrackWindow;
   @Field(() => [ReportAccuracyBucket], { description: 'Per bucket of the period (default: the last 30 days, 26 weeks or 12 months).' }) series!: ReportAccuracyBucket[];
 }
 
 const figures = (c: AccuracyCounts): ReportAccuracyFigures => ({ ...c, accuracy: accuracyOf(c) });
+const fastTrackOf = (counts: ReportCounts, days: number) => {
+  const verdict = fastTrackVerdict(counts);
+  return {
+    fastTrack: verdict.fastTrack,
+    fastTrackWindow: { days, reportsConfirmed: counts.confirmed, reportsRejected: counts.rejected, accuracy: verdict.accuracy, rule: verdict.rule },
+  };
+};
 const EMPTY: AccuracyCounts = { leadsReported: 0, leadsConfirmed: 0, leadsRejected: 0, listingsReported: 0, listingsConfirmed: 0, listingsRejected: 0 };
 
 type AnalyticsRoot = Analytics & { resolved: ResolvedFilter };
@@ -55,6 +74,8 @@ export class ReporterAccuracyResolver {
     const series = await seriesCounts(ctx, root.resolved, granularity, starts, to);
     const brandIds = [...allTime.keys()];
     const brands = await Promise.all(brandIds.map((id) => loadById(ctx, Brand, id)));
+    const recent = await windowCounts(ctx, brandIds.filter((_, i) => brands[i]), new Date());
+    const { windowDays } = featureSettings().fastTrack;
     return brandIds.flatMap((id, i) => {
       const brand = brands[i];
       if (!brand) return [];
@@ -64,7 +85,7 @@ export class ReporterAccuracyResolver {
         brand,
         period: figures(periodCounts),
         allTime: figures(allTime.get(id)!),
-        fastTrack: qualifiesForFastTrack(allTime.get(id)!),
+        ...fastTrackOf(recent.get(id)!, windowDays),
         series: starts.map((start) => ({ start, ...figures(buckets.get(start.getTime()) ?? EMPTY) })),
       }];
     }).sort((a, b) => b.allTime.leadsReported - a.allTime.leadsReported || Number(a.brand.rowId) - Number(b.brand.rowId));

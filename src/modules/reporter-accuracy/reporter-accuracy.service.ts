@@ -1,6 +1,6 @@
 import { RequestContext } from '../../shared/context.js';
 import { badInput } from '../../shared/errors.js';
-import { featureSettings } from '../../shared/settings.js';
+import { accuracyOf as policyAccuracyOf, fastTrackVerdict, fastTrackWindowStart, ReportCounts, reportDecisionSql } from '../enforcement-policy/enforcement-policy.js';
 import { ResolvedFilter, Statement } from '../analytics/analytics.sql.js';
 import { Granularity } from '../analytics/analytics.types.js';
 import { Brand } from '../brand/brand.entity.js';
@@ -8,18 +8,21 @@ import { Lead } from '../lead/lead.entity.js';
 import { Listing } from '../listing/listing.entity.js';
 
 /**
- * Reporter accuracy (issue 8, point 6). A brand's reports are the leads with source BRAND_REPORT that name
- * it, and the listings of its own named on them (each listing once). A report is
- * - confirmed: a lead taken into an investigation or closed as resolved by takedown or concluded; a
- *   listing taken down (and not reinstated);
- * - rejected: a lead closed as not counterfeit or with insufficient evidence, never investigated; a
- *   listing reinstated (its takedown reversed);
- * - otherwise still open. Accuracy = confirmed / (confirmed + rejected), leads and listings together.
- * Every row source is a scoped query: a brand partner's figures are its own brand's, an agency's those
- * of the cases referred to it.
+ * Reporter accuracy (issue 8, point 6; issue 14, point 6). A brand's reports are the leads with source
+ * BRAND_REPORT that name it. The enforcement policy (src/modules/enforcement-policy) decides what each
+ * proved: its close reason decides (confirmed: resolved by takedown, case concluded; rejected: not
+ * counterfeit, insufficient evidence), an open lead referred to an agency is confirmed, anything else is
+ * undecided (opening an investigation decides nothing). Accuracy = confirmed / (confirmed + rejected),
+ * counted per report: the listings named on the reports are shown (taken down, reinstated) but never count.
+ *
+ * The fast track reads the brand's reports of the policy's rolling window from `brand_report_stats`, the
+ * per-brand, per-day counters that the database keeps in the transaction of every report and decision
+ * (migration 1764001300000-EnforcementPolicy): one index range per brand, however many reports it made.
+ * Every other figure is a scoped query: a brand partner's figures are its own brand's, an agency's those of
+ * the cases referred to it.
  */
-const LEAD_CONFIRMED = (l: string) => `(${l}.investigation_id IS NOT NULL OR ${l}.close_reason IN ('RESOLVED_BY_TAKEDOWN', 'CASE_CONCLUDED'))`;
-const LEAD_REJECTED = (l: string) => `(${l}.investigation_id IS NULL AND ${l}.close_reason IN ('NOT_COUNTERFEIT', 'INSUFFICIENT_EVIDENCE'))`;
+const LEAD_CONFIRMED = (l: string) => `(${reportDecisionSql(l)} = 'CONFIRMED')`;
+const LEAD_REJECTED = (l: string) => `(${reportDecisionSql(l)} = 'REJECTED')`;
 
 /** One row per (brand, report): `brand_id`, `kind` (LEAD | LISTING), `at` (when reported), `confirmed`, `rejected`. */
 function reportsSql(s: Statement, period: boolean): string {
@@ -68,18 +71,9 @@ const toCounts = (row: Record<string, unknown>): AccuracyCounts => ({
   listingsRejected: Number(row.listings_rejected ?? 0),
 });
 
+/** A brand's accuracy as a reporter: its reports (leads) decided, listings left out. */
 export function accuracyOf(c: AccuracyCounts): number | null {
-  const confirmed = c.leadsConfirmed + c.listingsConfirmed;
-  const decided = confirmed + c.leadsRejected + c.listingsRejected;
-  return decided ? Math.round((confirmed / decided) * 10_000) / 10_000 : null;
-}
-
-/** Whether counts qualify for the fast track: enough decided reports, accurate enough (settings). */
-export function qualifiesForFastTrack(c: AccuracyCounts): boolean {
-  const { accuracy, minDecided } = featureSettings().fastTrack;
-  const decided = c.leadsConfirmed + c.listingsConfirmed + c.leadsRejected + c.listingsRejected;
-  const share = accuracyOf(c);
-  return decided >= minDecided && share !== null && share >= accuracy;
+  return policyAccuracyOf({ confirmed: c.leadsConfirmed, rejected: c.leadsRejected });
 }
 
 /** Counts per brand (of the filter's brands, within scope): of reports made in the filter's period, or all time. */
@@ -89,11 +83,25 @@ export async function countsPerBrand(ctx: RequestContext, filter: ResolvedFilter
   return new Map(rows.map((row) => [String(row.brand_id), toCounts(row)]));
 }
 
-/** Whether a report naming these brands is fast-tracked: one of them is an accurate reporter (all time). */
-export async function isFastTrackReporter(ctx: RequestContext, brandIds: string[]): Promise<boolean> {
-  if (!brandIds.length) return false;
-  const counts = await countsPerBrand(ctx, { from: null, to: null, brandIds, regions: null, platforms: null, agencyIds: null, leadSources: null }, false);
-  return [...counts.values()].some(qualifiesForFastTrack);
+/**
+ * The decided reports of each brand (ids the caller may see) within the fast track's rolling window, from
+ * the per-brand counters: one statement, an index range of at most one row per day of the window per brand.
+ */
+export async function windowCounts(ctx: RequestContext, brandIds: string[], now: Date): Promise<Map<string, ReportCounts>> {
+  const counts = new Map<string, ReportCounts>(brandIds.map((id) => [id, { confirmed: 0, rejected: 0 }]));
+  if (!brandIds.length) return counts;
+  const rows: { brand_id: string; confirmed: number; rejected: number }[] = await ctx.db.query(
+    `SELECT brand_id::text, sum(confirmed)::int AS confirmed, sum(rejected)::int AS rejected
+     FROM brand_report_stats WHERE brand_id = ANY($1::bigint[]) AND day >= $2::date GROUP BY brand_id`,
+    [brandIds, fastTrackWindowStart(now)],
+  );
+  for (const row of rows) counts.set(row.brand_id, { confirmed: row.confirmed, rejected: row.rejected });
+  return counts;
+}
+
+/** Whether a report naming these brands (ids the caller may see) is fast-tracked: one of them is an accurate reporter over the window. */
+export async function isFastTrackReporter(ctx: RequestContext, brandIds: string[], now: Date): Promise<boolean> {
+  return [...(await windowCounts(ctx, brandIds, now)).values()].some((counts) => fastTrackVerdict(counts).fastTrack);
 }
 
 const STEP: Record<Granularity, { unit: 'day' | 'week' | 'month'; buckets: number }> = {

@@ -46,10 +46,10 @@ export class UpdateSellerStatusInput extends IdempotentInput {
   @Field(() => ID)
   sellerId!: string;
 
-  @Field(() => SellerStatus)
+  @Field(() => SellerStatus, { description: 'A sanction (up, steps may be skipped) or a lift (down by one step or more, e.g. RESTRICTED -> WARNED). CLOSED is final.' })
   status!: SellerStatus;
 
-  @Field()
+  @Field({ description: 'Why: recorded with the rule (e.g. "investigator lift RESTRICTED -> WARNED") in the audit trail.' })
   @MinLength(1)
   @MaxLength(2000)
   reason!: string;

@@ -1,23 +1,24 @@
 import { StateMachine } from '../../shared/state-machine.js';
+import { statusAfterStrikes } from '../enforcement-policy/enforcement-policy.js';
 import { SellerStatus } from './seller.entity.js';
 
 const { ACTIVE, WARNED, RESTRICTED, SUSPENDED, CLOSED } = SellerStatus;
 
 /**
- * ACTIVE -> WARNED -> RESTRICTED -> SUSPENDED -> CLOSED. Strikes move a seller along it; an investigator
- * may also act directly, skipping steps, or lift a sanction back to ACTIVE (an appeal won). CLOSED is final.
+ * ACTIVE -> WARNED -> RESTRICTED -> SUSPENDED -> CLOSED. Strikes move a seller along it (the enforcement
+ * policy, src/modules/enforcement-policy); an investigator may also act directly, skipping steps, or lift a
+ * sanction by one step or more (RESTRICTED -> WARNED, SUSPENDED -> RESTRICTED, ... -> ACTIVE: an appeal won,
+ * a partial lift), always with a reason. CLOSED is final.
  */
 export const sellerLifecycle = new StateMachine<SellerStatus>('seller', {
   ACTIVE: [WARNED, RESTRICTED, SUSPENDED, CLOSED],
   WARNED: [RESTRICTED, SUSPENDED, CLOSED, ACTIVE],
-  RESTRICTED: [SUSPENDED, CLOSED, ACTIVE],
-  SUSPENDED: [CLOSED, ACTIVE],
+  RESTRICTED: [SUSPENDED, CLOSED, WARNED, ACTIVE],
+  SUSPENDED: [CLOSED, RESTRICTED, WARNED, ACTIVE],
   CLOSED: [],
 });
 
-/** The status a number of strikes calls for (never lowers a status; CLOSED stays CLOSED). */
+/** The status a number of active strikes calls for, at the configured thresholds (never lowers a status; CLOSED stays CLOSED). */
 export function statusForStrikes(current: SellerStatus, strikes: number): SellerStatus {
-  const byStrikes = strikes >= 5 ? SUSPENDED : strikes >= 3 ? RESTRICTED : strikes >= 1 ? WARNED : ACTIVE;
-  const order = [ACTIVE, WARNED, RESTRICTED, SUSPENDED, CLOSED];
-  return order.indexOf(byStrikes) > order.indexOf(current) ? byStrikes : current;
+  return statusAfterStrikes(current, strikes).status;
 }
