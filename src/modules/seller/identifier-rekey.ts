@@ -1,5 +1,6 @@
 import type { EntityManager } from 'typeorm';
-import { recordAudit } from '../../shared/audit/audit.service.js';
+import { chainHash, ChainedContent, GENESIS_HASH } from '../../shared/audit/audit-chain.js';
+import { lockAuditChain } from '../../shared/audit/audit.service.js';
 import type { RequestContext } from '../../shared/context.js';
 import type { IdentifierEncryptionSettings } from '../../shared/settings.js';
 import { decryptIdentifier, encryptIdentifier, identifierAssociatedData, IdentifierDecryptionError } from './identifier-cipher.js';
@@ -26,7 +27,9 @@ import { IdentifierKind } from './seller-identifier.entity.js';
  *   encryption_key_id) to NULL to keep it as a hash only. Nothing is changed until every row is done (the
  *   migration's transaction).
  *
- * Runs inside one transaction (`ctx.db`); audit events are appended batch by batch under the chain's lock.
+ * Runs inside one transaction (`ctx.db`); audit events are appended batch by batch under the chain's lock,
+ * as the audit trail was when the migration was written (appendRekeyEvents): a migration runs before the
+ * later ones, whatever the code of the day expects of the schema.
  */
 export interface RekeySummary {
   /** Identifiers with an encrypted value, read and hashed again. */
@@ -96,10 +99,7 @@ export async function rekeyIdentifiers(ctx: RequestContext, keys: RekeyKeys, bat
       );
     }
     afterSeller = rows[rows.length - 1].seller_id;
-    // The batch's audit events are appended with it (one INSERT per batch), not all at the end.
-    const change = { beforeCommit: [] as (() => Promise<void>)[] };
-    await rekeyBatch({ ...ctx, change }, keys, rows, summary);
-    for (const step of change.beforeCommit) await step();
+    await rekeyBatch(ctx, keys, rows, summary);
   }
   const [{ changed }] = await ctx.db.query(`SELECT count(*)::int AS changed FROM identifier_rekey`);
   if (changed > 0) {
@@ -168,8 +168,8 @@ async function rekeyBatch(ctx: RequestContext, keys: RekeyKeys, rows: Row[], sum
     ],
   );
   summary.merged += written.filter((o) => o.mergedInto).length;
-  // The hashes before and after (masked for analysts in the audit trail), never a raw value.
-  await recordAudit(ctx, ...written.map((o) => (o.mergedInto
+  // The hashes before and after (masked for analysts in the audit trail), never a raw value; one INSERT per batch.
+  await appendRekeyEvents(ctx, written.map((o) => (o.mergedInto
     ? {
       action: 'sellerIdentifier.merged', entityType: 'SellerIdentifier', entityId: o.row.id,
       before: { sellerId: o.row.seller_id, kind: o.row.kind, valueHash: o.row.value_hash },
@@ -180,4 +180,45 @@ async function rekeyBatch(ctx: RequestContext, keys: RekeyKeys, rows: Row[], sum
       before: { sellerId: o.row.seller_id, kind: o.row.kind, valueHash: o.row.value_hash, hashVersion: 1 },
       after: { sellerId: o.row.seller_id, kind: o.row.kind, valueHash: o.hash, hashVersion: IDENTIFIER_HASH_VERSION, encryptionKeyId: o.encrypted!.keyId },
     })));
+}
+
+type RekeyEvent = Pick<ChainedContent, 'action' | 'entityType' | 'entityId'> & { before: object; after: object };
+
+/**
+ * Appends the re-keying's events to the hash chain (audit-chain.ts), written as the audit trail stood when
+ * migration IdentifierNormalisation1764000500000 was written: the chain's columns only. The migration runs
+ * before later migrations of the audit trail (the Merkle log's leaf index and signatures, 1764000950000, which
+ * index and count these events as existing ones), so it cannot use the append of the day (audit.service.ts),
+ * which expects their columns: frozen here like the SQL of any migration. Under the chain's lock, held to the
+ * migration's COMMIT.
+ */
+async function appendRekeyEvents(ctx: RequestContext, events: RekeyEvent[]): Promise<void> {
+  await lockAuditChain(ctx.db);
+  const [{ head, seqs }] = await ctx.db.query(
+    `SELECT (SELECT hash FROM audit_event ORDER BY seq DESC LIMIT 1) AS head,
+            ARRAY(SELECT nextval(pg_get_serial_sequence('audit_event', 'seq'))::text FROM generate_series(1, $1)) AS seqs`,
+    [events.length],
+  );
+  let prevHash: string = head ?? GENESIS_HASH;
+  const at = new Date();
+  const rows = events.map((event, index) => {
+    const content: ChainedContent = {
+      seq: seqs[index], at, actorId: null, actorLabel: `${ctx.principal.name} (${ctx.principal.role})`,
+      action: event.action, entityType: event.entityType, entityId: event.entityId,
+      before: JSON.parse(JSON.stringify(event.before)), after: JSON.parse(JSON.stringify(event.after)), requestId: ctx.requestId,
+    };
+    const hash = chainHash(prevHash, content);
+    const row = { ...content, prevHash, hash };
+    prevHash = hash;
+    return row;
+  });
+  await ctx.db.query(
+    `INSERT INTO audit_event (seq, at, actor_id, actor_label, action, entity_type, entity_id, before, after, request_id, prev_hash, hash)
+     SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::jsonb[], $9::jsonb[], $10::text[], $11::text[], $12::text[])`,
+    [
+      rows.map((r) => r.seq), rows.map((r) => r.at), rows.map((r) => r.actorId), rows.map((r) => r.actorLabel), rows.map((r) => r.action),
+      rows.map((r) => r.entityType), rows.map((r) => r.entityId), rows.map((r) => JSON.stringify(r.before)), rows.map((r) => JSON.stringify(r.after)),
+      rows.map((r) => r.requestId), rows.map((r) => r.prevHash), rows.map((r) => r.hash),
+    ],
+  );
 }
