@@ -7,12 +7,15 @@ import { DEMO_KEYS_FILE, ensureDemoKeys, seedDemoIfEmpty } from './demo.js';
 import { EnvFileError, loadEnvFile } from './env-file.js';
 import { createApp } from './http/app.js';
 import { createLogger } from './logger.js';
+import { startRepeatOffenderSweeps } from './modules/repeat-offender/repeat-offender-sweep.js';
+import { repeatOffenderSettings } from './modules/repeat-offender/repeat-offender.settings.js';
 import { featureSettings, SettingsError } from './shared/settings.js';
 
 async function main(): Promise<void> {
   loadEnvFile();
   const config = loadConfig();
   featureSettings(); // validated now, before any connection, like the configuration
+  repeatOffenderSettings();
   const logger = createLogger(config);
   // A crash is logged as one JSON line before the process ends, like everything else.
   process.on('uncaughtException', (error) => {
@@ -37,6 +40,7 @@ async function main(): Promise<void> {
   });
   const { dataSource } = database;
   const { app, apollo, beginDraining } = await createApp(dataSource, config, logger);
+  const sweeps = startRepeatOffenderSweeps(dataSource, config, logger);
   const server = http.createServer(app);
   server.listen(config.port, () => {
     const { port } = server.address() as { port: number };
@@ -75,6 +79,7 @@ async function main(): Promise<void> {
     await closed;
     clearTimeout(grace);
     await apollo.stop();
+    await sweeps.stop();
     await database.close();
     logger.info({ requestsCut: cut }, 'stopped');
     process.exit(0);

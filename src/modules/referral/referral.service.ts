@@ -17,6 +17,7 @@ import { moveInvestigation, openLeadsOf } from '../investigation/investigation.s
 import { InvestigationStatus } from '../investigation/investigation.states.js';
 import { closeLocked, moveLeads } from '../lead/lead.service.js';
 import { LeadCloseReason, LeadStatus } from '../lead/lead.states.js';
+import { raiseMatchesForConviction } from '../repeat-offender/repeat-offender-match.service.js';
 import { COUNTED_UNITS, EnforcementOutcome, SeizedGoods } from './enforcement-outcome.entity.js';
 import { ReferralChange } from './referral-change.entity.js';
 import { deadlinesFor, overdueSql } from './referral.deadlines.js';
@@ -214,6 +215,9 @@ export async function recordEnforcementOutcome(ctx: RequestContext, input: Recor
           ...(target === ReferralStatus.ACTION_TAKEN ? { firstActionAt: input.occurredAt } : {}),
           ...(concluded ? { concludedAt: input.occurredAt } : {}),
         });
+        // The sellers of a convicted case are offenders now: those already sharing identifiers with them are
+        // matched in this transaction (as the system: an agency neither reads identifiers nor writes matches).
+        if (target === ReferralStatus.CONVICTED) await raiseMatchesForConviction(tx, referral.investigationId);
       }
       recordReferralChange(tx, referral, ReferralChangeKind.OUTCOME_RECORDED, outcome.rowId);
       return outcome.rowId;

@@ -2,12 +2,14 @@ import { Field, ObjectType } from 'type-graphql';
 import { Column, Entity, VersionColumn } from 'typeorm';
 import { Node } from '../../shared/relay/node.js';
 import { IdentifierKind } from '../seller/seller-identifier.entity.js';
+import { SellerStatus } from '../seller/seller.entity.js';
 import { PriorOffence, RepeatOffenderMatchStatus } from './repeat-offender-match.states.js';
 
 /**
  * A seller that shares identifiers with an earlier offender (a closed seller, or one whose case ended in a
- * conviction), raised automatically with a lead when the identifier was recorded. Internal only: it is
- * derived from identifiers, which link sellers into networks.
+ * conviction), raised automatically with a lead: when the identifier is recorded, when a seller sharing it
+ * becomes an offender (a conviction), or by the sweep. Internal only: it is derived from identifiers, which
+ * link sellers into networks; its lead is seen by the brands of the earlier seller's cases.
  */
 @ObjectType({ implements: Node, description: 'A seller sharing identifiers with an earlier offender, raised automatically with a lead (internal roles only).' })
 @Entity('repeat_offender_match')
@@ -32,6 +34,13 @@ export class RepeatOffenderMatch extends Node {
   @Field(() => RepeatOffenderMatchStatus)
   @Column({ type: 'text' })
   status!: RepeatOffenderMatchStatus;
+
+  @Field(() => SellerStatus, {
+    nullable: true,
+    description: 'The status confirming the match set the seller to (REPEAT_OFFENDER_SANCTION); null while pending, or when it set none.',
+  })
+  @Column({ name: 'sanction_applied', type: 'text', nullable: true })
+  sanctionApplied!: SellerStatus | null;
 
   @Field(() => String, { nullable: true })
   @Column({ name: 'decision_note', type: 'text', nullable: true })
