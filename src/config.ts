@@ -7,8 +7,13 @@ import { createHash, createPrivateKey, createPublicKey, KeyObject } from 'node:c
 export interface Config {
   nodeEnv: 'development' | 'production' | 'test';
   port: number;
-  /** Unset: an embedded PostgreSQL is started under `dataDir`. */
+  /** The API's own login (not the owner's: src/database/logins.ts). Unset: an embedded PostgreSQL is started under `dataDir`. */
   databaseUrl?: string;
+  /**
+   * The owner's login: migrations, seeding and the command line (which falls back to `databaseUrl` without
+   * it). The server migrates with it at start outside production, and refuses it in production.
+   */
+  migrationDatabaseUrl?: string;
   dataDir: string;
   poolSize: number;
   /** How long to wait for a new database connection, or for a free one from the pool, before failing. */
@@ -139,14 +144,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 
   // Values of secrets are never repeated in messages: they end up in terminals and log collectors.
   const databaseUrl = get('DATABASE_URL');
-  if (databaseUrl) {
-    const url = parseUrl(databaseUrl);
+  const migrationDatabaseUrl = get('MIGRATION_DATABASE_URL');
+  for (const [name, value] of [['DATABASE_URL', databaseUrl], ['MIGRATION_DATABASE_URL', migrationDatabaseUrl]] as const) {
+    if (!value) continue;
+    const url = parseUrl(value);
     if (!url || !['postgres:', 'postgresql:'].includes(url.protocol) || !url.hostname) {
-      problems.push('DATABASE_URL must be a URL such as postgres://user:password@host:5432/database');
+      problems.push(`${name} must be a URL such as postgres://user:password@host:5432/database`);
     } else if (production && decodeURIComponent(url.password) === DEMO_DATABASE_PASSWORD) {
-      problems.push('DATABASE_URL uses the demo password "postgres": set a password of your own in production');
+      problems.push(`${name} uses the demo password "postgres": set a password of your own in production`);
     }
-  } else if (production) {
+  }
+  // The command line of a production migration step may have the owner's URL alone; the server checks for its own.
+  if (production && !databaseUrl && !migrationDatabaseUrl) {
     problems.push('DATABASE_URL is required in production (the embedded demo database is for development only)');
   }
 
@@ -189,6 +198,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     nodeEnv,
     port,
     databaseUrl,
+    migrationDatabaseUrl,
     dataDir: get('DATA_DIR') ?? '.data',
     poolSize,
     databaseConnectTimeoutMs,

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import http from 'node:http';
 import { ConfigError, loadConfig } from './config.js';
-import { connectDatabase } from './database/connect.js';
+import { connectApi, DatabaseLoginError } from './database/connect.js';
 import { EmbeddedPostgresError } from './database/embedded.js';
 import { DEMO_KEYS_FILE, ensureDemoKeys, seedDemoIfEmpty } from './demo.js';
 import { EnvFileError, loadEnvFile } from './env-file.js';
@@ -27,16 +27,19 @@ async function main(): Promise<void> {
     process.exit(1);
   });
 
-  const database = await connectDatabase(config, {
+  // The pool logs in as the API's own login; migrations and the demo data use the owner's, at start only
+  // and never in production (src/database/connect.ts).
+  const database = await connectApi(config, {
     requestLimits: true,
-    apiRole: true,
     // Demo data and keys in development only: never in production, and not in test runs of the server.
-    prepare: async (owner) => {
-      if (config.nodeEnv !== 'development') return;
-      if (await seedDemoIfEmpty(owner, config)) logger.info('seeded the demo dataset');
-      const keys = await ensureDemoKeys(owner, config);
-      process.stdout.write(`\n${keys}(also in ${DEMO_KEYS_FILE})\n\n`);
-    },
+    prepare: config.nodeEnv === 'development'
+      ? async (owner) => {
+        if (await seedDemoIfEmpty(owner, config)) logger.info('seeded the demo dataset');
+        const keys = await ensureDemoKeys(owner, config);
+        process.stdout.write(`\n${keys}(also in ${DEMO_KEYS_FILE})\n\n`);
+      }
+      : undefined,
+    onNotice: (message) => logger.warn(message),
   });
   const { dataSource } = database;
   const { app, apollo, beginDraining } = await createApp(dataSource, config, logger);
@@ -90,7 +93,8 @@ async function main(): Promise<void> {
 
 main().catch((error) => {
   // Errors worded for the person at the terminal: their message alone, without a stack.
-  const invalid = error instanceof ConfigError || error instanceof SettingsError || error instanceof EmbeddedPostgresError || error instanceof EnvFileError;
+  const invalid = error instanceof ConfigError || error instanceof SettingsError || error instanceof EmbeddedPostgresError || error instanceof EnvFileError
+    || error instanceof DatabaseLoginError;
   process.stderr.write(invalid ? `${error.message}\n` : `Failed to start: ${error?.stack ?? error}\n`);
   process.exit(1);
 });

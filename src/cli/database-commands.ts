@@ -8,9 +8,11 @@ export function addDatabaseCommands(program: Command): void {
     .command('migrate')
     .description('apply the pending migrations and say how many were applied')
     .addHelpText('after', `
-Every other command applies pending migrations by itself first; the server does at start.
-On a hosted PostgreSQL the login needs CREATEROLE for the first migrate (a migration creates the
-role eca_app and grants it to the login): see README, "Command line".`)
+Runs as the owner (MIGRATION_DATABASE_URL). Every other command applies pending migrations by itself
+first; the server does at start outside production when it has MIGRATION_DATABASE_URL, never in
+production (run this as a release step there). The migrations create the roles eca_app and eca_api
+where they are missing (CREATEROLE needed), or use those an administrator created beforehand: see
+README, "On a hosted PostgreSQL".`)
     .action(async () => {
       const { withDatabase, migrateExclusively } = await import('./session.js');
       await withDatabase(async ({ dataSource }) => {
@@ -61,7 +63,7 @@ async function refuseWhenFilled(dataSource: DataSource): Promise<void> {
   throw new CliError(
     `the database already holds data (${held.join(', ')}): a second dataset cannot go on top of it.\n`
     + 'Add --reset to empty the data tables first (brands, cases, principals, API keys and the audit trail all go), '
-    + 'or seed another database (DATABASE_URL, or DATA_DIR for the embedded one).',
+    + 'or seed another database (MIGRATION_DATABASE_URL, or DATA_DIR for the embedded one).',
   );
 }
 

@@ -26,8 +26,9 @@ export function buildProgram(): Command {
 Run as: npm run --silent cli -- <command>   (--silent: only the command's output on stdout)
     or: npx eca <command>                    (after npm run build)
 
-Database: DATABASE_URL, or the embedded PostgreSQL under DATA_DIR (default .data): the one \`npm start\`
-runs if it is running, else one started for the command. A .env file in the current folder is read.
+Database, as its owner: MIGRATION_DATABASE_URL (else DATABASE_URL, with a note), or the embedded
+PostgreSQL under DATA_DIR (default .data): the one \`npm start\` runs if it is running, else one started
+for the command. A .env file in the current folder is read.
 stdout carries only data (a token, a list, an export); messages go to stderr.
 Exit status: 0 done, 1 failed, 2 wrong usage.`);
 

@@ -1,15 +1,15 @@
 import { inspect } from 'node:util';
 import { DataSource } from 'typeorm';
 import { Config, ConfigError, loadConfig } from '../config.js';
-import { connectDatabase, Database } from '../database/connect.js';
-import { migrate } from '../database/data-source.js';
+import { connectOwner, Database, DatabaseLoginError, ownerVariable } from '../database/connect.js';
+import { migrateExclusively } from '../database/data-source.js';
 import { EmbeddedPostgresError } from '../database/embedded.js';
 import { EnvFileError } from '../env-file.js';
 import { ExportError } from '../export/export.js';
 import { RequestContext, systemContext } from '../shared/context.js';
 import { SettingsError } from '../shared/settings.js';
 import { UserErrorException } from '../shared/user-error.js';
-import { CliError } from './output.js';
+import { CliError, say } from './output.js';
 
 /**
  * What every command that uses the database shares: the session, and the wording of failures. Loaded by
@@ -23,29 +23,31 @@ export interface Session {
   ctx: RequestContext;
 }
 
-/** Where the database is, for messages: never the password. */
-export function databaseLabel(config: Pick<Config, 'databaseUrl' | 'dataDir'> | null): string {
+/** Where the database is, for messages: never the password. The command line's login is the owner's. */
+export function databaseLabel(config: Pick<Config, 'databaseUrl' | 'migrationDatabaseUrl' | 'dataDir'> | null): string {
   if (!config) return 'PostgreSQL';
-  if (!config.databaseUrl) return `the embedded PostgreSQL under ${config.dataDir} (DATA_DIR)`;
+  const variable = ownerVariable(config);
+  if (!variable) return `the embedded PostgreSQL under ${config.dataDir} (DATA_DIR)`;
   try {
-    const url = new URL(config.databaseUrl);
-    return `PostgreSQL at ${url.hostname}:${url.port || 5432}${url.pathname} (DATABASE_URL)`;
+    const url = new URL(config[variable === 'DATABASE_URL' ? 'databaseUrl' : 'migrationDatabaseUrl']!);
+    return `PostgreSQL at ${url.hostname}:${url.port || 5432}${url.pathname} (${variable})`;
   } catch {
-    return 'PostgreSQL (DATABASE_URL)';
+    return `PostgreSQL (${variable})`;
   }
 }
 
 let lastConfig: Config | null = null;
 
 /**
- * Opens the database (DATABASE_URL, or the embedded one of DATA_DIR: the running cluster of `npm start`
- * if there is one, or one started for this command), applies pending migrations unless told not to, runs
- * `work`, and closes everything, also when `work` fails.
+ * Opens the database as the owner (MIGRATION_DATABASE_URL; DATABASE_URL when unset, with a note; or the
+ * embedded one of DATA_DIR: the running cluster of `npm start` if there is one, or one started for this
+ * command), applies pending migrations unless told not to, runs `work`, and closes everything, also when
+ * `work` fails.
  */
 export async function withDatabase<T>(work: (session: Session) => Promise<T>, { runMigrations = true } = {}): Promise<T> {
   const config = loadConfig();
   lastConfig = config;
-  const database: Database = await connectDatabase(config, { runMigrations: false });
+  const database: Database = await connectOwner(config, { onNotice: say });
   try {
     if (runMigrations) await migrateExclusively(database.dataSource);
     return await work({ config, dataSource: database.dataSource, ctx: systemContext(database.dataSource, config, 'cli') });
@@ -54,28 +56,7 @@ export async function withDatabase<T>(work: (session: Session) => Promise<T>, { 
   }
 }
 
-/** Key of the advisory lock held while migrating ("eca-migrate"). */
-const MIGRATION_LOCK = 0x6563616d;
-
-/**
- * Applies the pending migrations one process at a time: two commands started together on a new database
- * would otherwise both create the same tables, and the second fail. The second waits, then finds none
- * pending. Returns the names of the migrations applied.
- */
-export async function migrateExclusively(dataSource: DataSource): Promise<string[]> {
-  const runner = dataSource.createQueryRunner();
-  await runner.connect();
-  try {
-    await runner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
-    try {
-      return await migrate(dataSource);
-    } finally {
-      await runner.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]);
-    }
-  } finally {
-    await runner.release();
-  }
-}
+export { migrateExclusively };
 
 // ---------------------------------------------------------------------------------------------------
 // Failures, worded: what is wrong and what to do. Never "undefined".
@@ -103,23 +84,22 @@ function causeOf(error: unknown): PostgresLike | null {
   return null;
 }
 
-const ADVICE: Record<string, (where: string, cause: PostgresLike) => string> = {
-  ECONNREFUSED: (where) => `cannot reach ${where}: nothing answers there. Start that PostgreSQL, or correct DATABASE_URL (unset it to use the embedded one).`,
-  ENOTFOUND: (where) => `cannot reach ${where}: the host name is unknown. Correct DATABASE_URL.`,
-  EAI_AGAIN: (where) => `cannot reach ${where}: the host name could not be looked up now. Check the network and DATABASE_URL.`,
-  ETIMEDOUT: (where) => `cannot reach ${where}: the connection timed out. Check the host, port and firewall in DATABASE_URL.`,
-  EHOSTUNREACH: (where) => `cannot reach ${where}: no route to the host. Check the network and DATABASE_URL.`,
-  '28P01': (where) => `${where} refused the user name or password. Correct them in DATABASE_URL.`,
-  '28000': (where, c) => `${where} refused the login: ${c.message}. Correct the user in DATABASE_URL, or allow it in pg_hba.conf.`,
-  '3D000': (where, c) => `${where}: ${c.message}. Create it first (createdb, or CREATE DATABASE ... OWNER <login>), or correct the database name in DATABASE_URL.`,
+const ADVICE: Record<string, (where: string, cause: PostgresLike, variable: string) => string> = {
+  ECONNREFUSED: (where, _c, v) => `cannot reach ${where}: nothing answers there. Start that PostgreSQL, or correct ${v} (unset it to use the embedded one).`,
+  ENOTFOUND: (where, _c, v) => `cannot reach ${where}: the host name is unknown. Correct ${v}.`,
+  EAI_AGAIN: (where, _c, v) => `cannot reach ${where}: the host name could not be looked up now. Check the network and ${v}.`,
+  ETIMEDOUT: (where, _c, v) => `cannot reach ${where}: the connection timed out. Check the host, port and firewall in ${v}.`,
+  EHOSTUNREACH: (where, _c, v) => `cannot reach ${where}: no route to the host. Check the network and ${v}.`,
+  '28P01': (where, _c, v) => `${where} refused the user name or password. Correct them in ${v}.`,
+  '28000': (where, c, v) => `${where} refused the login: ${c.message}. Correct the user in ${v}, or allow it in pg_hba.conf.`,
+  '3D000': (where, c, v) => `${where}: ${c.message}. Create it first (createdb, or CREATE DATABASE ... OWNER <login>), or correct the database name in ${v}.`,
   '53300': (where) => `${where} has no free connection left (too many clients). Close other clients or raise max_connections.`,
   '57P03': (where) => `${where} is starting up or shutting down. Try again in a moment.`,
-  '42501': (where, c) => /role/i.test(c.message ?? '')
-    ? `${where}: ${c.message}. The RowLevelSecurity migration runs CREATE ROLE eca_app and GRANT eca_app TO CURRENT_USER: `
-      + 'the login in DATABASE_URL needs CREATEROLE for it (PostgreSQL asks for it even when eca_app exists), and on PostgreSQL 16 '
-      + 'and later, when another login created eca_app, also ADMIN OPTION on it (an administrator runs: GRANT eca_app TO <login> '
-      + 'WITH ADMIN OPTION). CREATEROLE may be taken back once migrated. README, "Command line".'
-    : `${where}: ${c.message}. The login in DATABASE_URL lacks a privilege: it should own the database (README, "Command line").`,
+  '42501': (where, c, v) => /role/i.test(c.message ?? '')
+    ? `${where}: ${c.message}. The migrations create the roles eca_app and eca_api where they are missing: the login in ${v} needs `
+      + 'CREATEROLE for that, or an administrator creates both roles beforehand (then the owner needs no CREATEROLE). '
+      + 'README, "On a hosted PostgreSQL".'
+    : `${where}: ${c.message}. The login in ${v} lacks a privilege: it should own the database (README, "On a hosted PostgreSQL").`,
   '40001': (where, c) => `${where}: ${c.message}. Another session changed the same rows; run the command again.`,
   '40P01': (where, c) => `${where}: ${c.message}. Run the command again.`,
   '57014': (where, c) => `${where}: ${c.message} (a statement timeout or a cancel).`,
@@ -129,12 +109,13 @@ const ADVICE: Record<string, (where: string, cause: PostgresLike) => string> = {
 export function describeError(error: unknown, debug = false): string {
   if (error instanceof UserErrorException) return error.userError.message;
   if (error instanceof CliError || error instanceof ConfigError || error instanceof SettingsError
-    || error instanceof EmbeddedPostgresError || error instanceof EnvFileError || error instanceof ExportError) return error.message;
+    || error instanceof EmbeddedPostgresError || error instanceof EnvFileError || error instanceof ExportError
+    || error instanceof DatabaseLoginError) return error.message;
   const cause = causeOf(error);
   if (cause?.code) {
     const where = databaseLabel(lastConfig);
     const advice = ADVICE[cause.code];
-    if (advice) return advice(where, cause);
+    if (advice) return advice(where, cause, (lastConfig && ownerVariable(lastConfig)) ?? 'DATABASE_URL');
     if (/^[0-9A-Z]{5}$/.test(cause.code)) {
       const extra = [cause.detail, cause.hint].filter(Boolean).join(' ');
       return `${where} answered: ${cause.message || 'an error'} (SQLSTATE ${cause.code})${extra ? `. ${extra}` : ''}`;

@@ -4,6 +4,7 @@ import { AddressInfo } from 'node:net';
 import express from 'express';
 import pino from 'pino';
 import { chromium, Page } from 'playwright-core';
+import { createDataSource } from '../../src/database/data-source';
 import { createTestDatabase, TestDatabase } from '../support/database';
 import { dataOf, GraphQLResponse, testConfig } from '../support/server';
 import { createApp } from '../../src/http/app';
@@ -61,7 +62,8 @@ async function addRecentCases(db: TestDatabase) {
  * mounted here too, so that this test does not depend on how the app file is wired).
  */
 async function startDashboardServer(db: TestDatabase) {
-  const { app, apollo } = await createApp(db.dataSource, testConfig(), pino({ level: 'silent' }));
+  const api = await createDataSource({ url: db.apiUrl, api: true, poolSize: 4 }).initialize();
+  const { app, apollo } = await createApp(api, testConfig(), pino({ level: 'silent' }));
   const outer = express();
   outer.use(dashboardRouter());
   outer.use(app);
@@ -80,6 +82,7 @@ async function startDashboardServer(db: TestDatabase) {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
       await apollo.stop();
+      await api.destroy();
     },
   };
 }

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { Client } from 'pg';
 import { buildServer, ServerProcess, startServerProcess } from '../operations/support/server-process';
 
 /**
@@ -89,6 +90,25 @@ describe('the command line beside a running server (one data folder)', () => {
     // The command line left the server's cluster running.
     const ready = await fetch(`${server!.url}/readyz`);
     expect(ready.status).toBe(200);
+  });
+
+  it('the server logs in as eca_api, with a password made at its first start and kept in the data folder (0600); the command line as the owner', async () => {
+    const file = path.join(dataDir, 'api-login.json');
+    expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+    const { login, password } = JSON.parse(fs.readFileSync(file, 'utf8'));
+    expect(login).toBe('eca_api');
+    expect(password).toMatch(/^[A-Za-z0-9_-]{32}$/);
+    const { port } = JSON.parse(fs.readFileSync(path.join(dataDir, 'embedded-postgres.json'), 'utf8'));
+    const client = new Client({ connectionString: `postgres://postgres:postgres@127.0.0.1:${port}/enforcement` });
+    await client.connect();
+    try {
+      const { rows } = await client.query(`SELECT DISTINCT usename AS login FROM pg_stat_activity WHERE application_name = 'enforcement-api'`);
+      expect(rows).toEqual([{ login: 'eca_api' }]);
+      const { rows: [role] } = await client.query(`SELECT rolsuper, rolcreaterole, rolbypassrls, pg_has_role('eca_api', 'eca_app', 'USAGE') AS app FROM pg_roles WHERE rolname = 'eca_api'`);
+      expect(role).toEqual({ rolsuper: false, rolcreaterole: false, rolbypassrls: false, app: true });
+    } finally {
+      await client.end();
+    }
   });
 
   it('apikey create prints the token alone on stdout: one line; list keys shows the key but never the token', async () => {
@@ -222,8 +242,13 @@ describe('help', () => {
     expect(typo.stderr).toContain('Did you mean migrate?');
     const unreachable = spawnSync(process.execPath, [cli, 'list', 'brands'], { cwd, encoding: 'utf8', env });
     expect(unreachable.status).toBe(1);
-    expect(unreachable.stderr).toBe('error: cannot reach PostgreSQL at 127.0.0.1:1/none (DATABASE_URL): nothing answers there. '
+    expect(unreachable.stderr).toBe('note: MIGRATION_DATABASE_URL is unset: the command line logs in with DATABASE_URL, which must then be the owner\'s login '
+      + '(README, "Configuration")\n'
+      + 'error: cannot reach PostgreSQL at 127.0.0.1:1/none (DATABASE_URL): nothing answers there. '
       + 'Start that PostgreSQL, or correct DATABASE_URL (unset it to use the embedded one).\n');
+    const owner = spawnSync(process.execPath, [cli, 'list', 'brands'], { cwd, encoding: 'utf8', env: { ...env, MIGRATION_DATABASE_URL: 'postgres://owner@127.0.0.1:1/none' } });
+    expect(owner.stderr).toBe('error: cannot reach PostgreSQL at 127.0.0.1:1/none (MIGRATION_DATABASE_URL): nothing answers there. '
+      + 'Start that PostgreSQL, or correct MIGRATION_DATABASE_URL (unset it to use the embedded one).\n');
   });
 });
 

@@ -1,7 +1,7 @@
 // Cross-brand signal without disclosure (issue 8, point 4): `otherBrandCaseCount` on leads and sellers,
 // the one intentional cross-tenant figure: how many other brands have cases against the same seller or its
 // network (sellers sharing an identifier), a count only, never which brands.
-import { APP_ROLE, createDataSource } from '../../src/database/data-source';
+import { createDataSource } from '../../src/database/data-source';
 import { StatementCounter } from '../../src/database/statement-counter';
 import { toGlobalId } from '../../src/shared/relay/global-id';
 import { buildCase, mutate } from '../support/cases';
@@ -65,7 +65,7 @@ describe('otherBrandCaseCount', () => {
   it('answers nothing for records out of scope, through the API and in the database function itself', async () => {
     expect(await counts(world.keys.brandA, [leadB, world.gid.sellerB])).toEqual([null, null]);
     expect(await counts(world.keys.agencyY, [leadA, world.gid.sellerA])).toEqual([null, null]);
-    const app = await createDataSource({ url: db.url, role: APP_ROLE, poolSize: 1 }).initialize();
+    const app = await createDataSource({ url: db.apiUrl, api: true, poolSize: 1 }).initialize();
     try {
       const rows = await app.transaction(async (m) => {
         await m.query(`SELECT set_config('eca.scope', 'BRAND', true), set_config('eca.brand_id', $1, true)`, [world.ids.brandA]);

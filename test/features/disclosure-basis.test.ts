@@ -35,9 +35,9 @@ async function serviceReveals(referralId: string): Promise<string> {
   return payload.userErrors.length ? payload.userErrors[0].code : payload.disclosure.identifiers.map((i: any) => i.value).filter(Boolean).join();
 }
 
-/** The database function's answer alone, as the API's role with agency X's scope. */
+/** The database function's answer alone, as the API's login with agency X's scope. */
 async function functionReveals(referralId: string): Promise<number> {
-  const client = new Client({ connectionString: db.url, options: '-c role=eca_app' });
+  const client = new Client({ connectionString: db.apiUrl });
   await client.connect();
   try {
     await client.query('BEGIN');

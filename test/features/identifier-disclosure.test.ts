@@ -1,7 +1,7 @@
 // Purpose-bound disclosure of personal data (issue 8, point 5): seller identifiers kept as a keyed hash
 // and an encrypted raw value; the raw value revealed only to investigators and admins, and to an agency
 // liaison on a referral sent to it that names the seller, each reveal in the audit trail.
-import { APP_ROLE, createDataSource } from '../../src/database/data-source';
+import { createDataSource } from '../../src/database/data-source';
 import { decryptIdentifier, encryptIdentifier, identifierAssociatedData } from '../../src/modules/seller/identifier-cipher';
 import { identifierHash } from '../../src/modules/seller/identifier-hash';
 import { IdentifierKind } from '../../src/modules/seller/seller-identifier.entity';
@@ -154,7 +154,7 @@ describe('revealing raw identifiers', () => {
 
 describe('the database function behind the reveal', () => {
   it('applies the legal basis itself: an agency\'s connection reads identifiers only through a referral of its own naming the seller', async () => {
-    const app = await createDataSource({ url: db.url, role: APP_ROLE, poolSize: 1 }).initialize();
+    const app = await createDataSource({ url: db.apiUrl, api: true, poolSize: 1 }).initialize();
     try {
       const read = (scope: string, agencyId: string, referral: string | null) => app.transaction(async (m) => {
         await m.query(`SELECT set_config('eca.scope', $1, true), set_config('eca.agency_id', $2, true)`, [scope, agencyId]);

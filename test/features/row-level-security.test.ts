@@ -2,7 +2,7 @@
 // premises and repeat-offender matches outside the caller's scope, even from a query the application
 // forgot to scope (the API role, eca_app, with a request's scope settings).
 import { DataSource } from 'typeorm';
-import { APP_ROLE, createDataSource } from '../../src/database/data-source';
+import { createDataSource } from '../../src/database/data-source';
 import { buildCase, CaseIds, mutate } from '../support/cases';
 import { createTestDatabase, TestDatabase } from '../support/database';
 import { createWorld, World } from '../support/fixtures';
@@ -33,7 +33,7 @@ beforeAll(async () => {
   const { seller } = await mutate(server, world.keys.investigator, 'createSeller', { platform: 'TAOBAO', externalId: 'rls-closed', displayName: 'c', region: 'CN-ZJ', identifiers: [{ kind: 'EMAIL', value: 'rls@example.com' }] }, 'seller { id }');
   await mutate(server, world.keys.investigator, 'updateSellerStatus', { sellerId: seller.id, status: 'CLOSED', reason: 'closed' }, 'seller { id }');
   await mutate(server, world.keys.investigator, 'createSeller', { platform: 'TAOBAO', externalId: 'rls-repeat', displayName: 'r', region: 'CN-ZJ', identifiers: [{ kind: 'EMAIL', value: 'rls@example.com' }] }, 'seller { id }');
-  app = await createDataSource({ url: db.url, role: APP_ROLE, poolSize: 2 }).initialize();
+  app = await createDataSource({ url: db.apiUrl, api: true, poolSize: 2 }).initialize();
 });
 afterAll(async () => {
   await app.destroy();

@@ -3,7 +3,7 @@ import { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { DataSource } from 'typeorm';
-import { APP_ROLE, createDataSource } from '../../src/database/data-source';
+import { createDataSource } from '../../src/database/data-source';
 import { createApp } from '../../src/http/app';
 import { TestDatabase } from '../support/database';
 import { testConfig } from '../support/server';
@@ -57,7 +57,7 @@ export async function startLoggedServer(db: TestDatabase, env: Record<string, st
     },
   });
   const logger = pino({ level: 'debug' }, sink);
-  const dataSource = await createDataSource({ url: db.url, role: APP_ROLE, poolSize: 5, applicationName: 'eca-hardening' }).initialize();
+  const dataSource = await createDataSource({ url: db.apiUrl, api: true, poolSize: 5, applicationName: 'eca-hardening' }).initialize();
   const { app, apollo } = await createApp(dataSource, config, logger);
   const server = http.createServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -1,7 +1,7 @@
 import { Lead } from '../../src/modules/lead/lead.entity';
 import { Listing } from '../../src/modules/listing/listing.entity';
 import { Referral } from '../../src/modules/referral/referral.entity';
-import { APP_ROLE, createDataSource } from '../../src/database/data-source';
+import { createDataSource } from '../../src/database/data-source';
 import { createTestDatabase, TestDatabase } from '../support/database';
 import { createWorld, World } from '../support/fixtures';
 import { startTestServer, TestServer } from '../support/server';
@@ -19,7 +19,7 @@ beforeAll(async () => {
   server = await startTestServer(db);
   await buildCase(server, world, { referTo: world.gid.agencyX, brand: 'A' });
   await buildCase(server, world, { referTo: world.gid.agencyY, brand: 'B' });
-  app = await createDataSource({ url: db.url, role: APP_ROLE, poolSize: 2 }).initialize();
+  app = await createDataSource({ url: db.apiUrl, api: true, poolSize: 2 }).initialize();
 });
 afterAll(async () => {
   await app.destroy();

@@ -1,7 +1,9 @@
 import { generateKeyPairSync } from 'node:crypto';
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
+import { DataSource } from 'typeorm';
 import { ConfigError, loadConfig } from '../../src/config';
+import { createDataSource } from '../../src/database/data-source';
 import { createApp } from '../../src/http/app';
 import { createLogger } from '../../src/logger';
 import { createTestDatabase, TestDatabase } from '../support/database';
@@ -20,16 +22,20 @@ const PRODUCTION = {
 const PAGES = ['/graphql', '/graphql/ide/start.js', '/graphql/ide/graphiql.js', '/graphql/ide/graphiql.css', '/dashboard', '/dashboard/assets/chart.js'];
 
 let db: TestDatabase;
+/** The apps' pool, as the API's login. */
+let api: DataSource;
 beforeAll(async () => {
   db = await createTestDatabase();
+  api = await createDataSource({ url: db.apiUrl, api: true, poolSize: 4 }).initialize();
 });
 afterAll(async () => {
+  await api?.destroy();
   await db.drop();
 });
 
 /** Status and body of each browser page from an app configured by `env`. */
 async function pagesOf(env: Record<string, string>): Promise<Record<string, { status: number; body: string }>> {
-  const app = await createApp(db.dataSource, loadConfig(env), createLogger({ logLevel: 'silent' }));
+  const app = await createApp(api, loadConfig(env), createLogger({ logLevel: 'silent' }));
   const server = http.createServer(app.app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

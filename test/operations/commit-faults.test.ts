@@ -2,7 +2,7 @@ import http from 'node:http';
 import { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { DataSource } from 'typeorm';
-import { APP_ROLE, createDataSource } from '../../src/database/data-source';
+import { createDataSource } from '../../src/database/data-source';
 import { App, createApp } from '../../src/http/app';
 import { decodeGlobalId, toGlobalId } from '../../src/shared/relay/global-id';
 import { createTestDatabase, TestDatabase } from '../support/database';
@@ -26,10 +26,10 @@ let url: string;
 beforeAll(async () => {
   db = await createTestDatabase();
   world = await createWorld(db.dataSource);
-  proxy = await startTcpProxy(new URL(db.url));
+  proxy = await startTcpProxy(new URL(db.apiUrl));
   const config = testConfig({ DATABASE_CONNECT_TIMEOUT_MS: String(CONNECT_TIMEOUT_MS), DATABASE_QUERY_TIMEOUT_MS: String(QUERY_TIMEOUT_MS) });
-  // The server's pool reaches PostgreSQL through the proxy, with the API's request limits.
-  pool = createDataSource({ url: proxy.url, role: APP_ROLE, poolSize: 5, applicationName: 'eca-commit-faults' });
+  // The server's pool reaches PostgreSQL through the proxy, as the API's login, with the API's request limits.
+  pool = createDataSource({ url: proxy.url, api: true, poolSize: 5, applicationName: 'eca-commit-faults' });
   pool.setOptions({ extra: { ...(pool.options.extra as object), connectionTimeoutMillis: CONNECT_TIMEOUT_MS, query_timeout: QUERY_TIMEOUT_MS } });
   await pool.initialize();
   app = await createApp(pool, config, pino({ level: 'silent' }));

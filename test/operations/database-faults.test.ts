@@ -1,10 +1,13 @@
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { Client } from 'pg';
-import { connectDatabase, Database } from '../../src/database/connect';
+import { DataSource } from 'typeorm';
+import { connectApi, Database } from '../../src/database/connect';
+import { createDataSource } from '../../src/database/data-source';
 import { App, createApp } from '../../src/http/app';
 import { createLogger } from '../../src/logger';
 import { verifyAuditChain } from '../../src/shared/audit/audit.service';
+import { asApiLogin, ensureTestLogins } from '../support/database';
 import { createWorld, World } from '../support/fixtures';
 import { testConfig } from '../support/server';
 import { PostgresServer, startPostgresServer } from './support/postgres-server';
@@ -13,6 +16,8 @@ import { PostgresServer, startPostgresServer } from './support/postgres-server';
 const CONNECT_TIMEOUT_MS = 2000;
 let pg: PostgresServer;
 let database: Database;
+/** The owner's pool: the fixtures, and the checks of what was (not) written. */
+let owner: DataSource;
 let world: World;
 let app: App;
 let server: http.Server;
@@ -21,9 +26,14 @@ const unexpectedErrors: string[] = [];
 
 beforeAll(async () => {
   pg = await startPostgresServer();
-  const config = testConfig({ DATABASE_URL: pg.url, DATABASE_POOL_SIZE: '5', DATABASE_CONNECT_TIMEOUT_MS: String(CONNECT_TIMEOUT_MS) });
-  database = await connectDatabase(config, { requestLimits: true });
-  world = await createWorld(database.dataSource);
+  // As deployed: the server's pool logs in as the API's login, and migrates with the owner's.
+  await ensureTestLogins(pg.url);
+  const config = testConfig({
+    DATABASE_URL: asApiLogin(pg.url), MIGRATION_DATABASE_URL: pg.url, DATABASE_POOL_SIZE: '5', DATABASE_CONNECT_TIMEOUT_MS: String(CONNECT_TIMEOUT_MS),
+  });
+  database = await connectApi(config, { requestLimits: true });
+  owner = await createDataSource({ url: pg.url, poolSize: 3, applicationName: 'eca-test-owner' }).initialize();
+  world = await createWorld(owner);
   // Errors the server could not classify are kept, to be shown if an answer was an internal error.
   const logger = createLogger({ logLevel: 'error' }, { write: (line: string) => void unexpectedErrors.push(line) });
   app = await createApp(database.dataSource, config, logger);
@@ -36,6 +46,7 @@ afterAll(async () => {
   await new Promise((resolve) => server?.close(resolve));
   await app?.apollo.stop();
   await database?.close();
+  if (owner?.isInitialized) await owner.destroy();
   await pg?.close();
 });
 
@@ -118,9 +129,9 @@ it('fails fast with SERVICE_UNAVAILABLE while PostgreSQL is down, turns /readyz 
 });
 
 it('leaves nothing half-written when the database goes away in the middle of a mutation', async () => {
-  const before = await verifyAuditChain(database.dataSource.manager);
+  const before = await verifyAuditChain(owner.manager);
   expect(before.ok).toBe(true);
-  const [{ keys: keysBefore }] = await database.dataSource.query('SELECT count(*)::int AS keys FROM api_key');
+  const [{ keys: keysBefore }] = await owner.query('SELECT count(*)::int AS keys FROM api_key');
 
   // Hold the audit chain's lock: createApiKey inserts its principal and key, then waits to append its
   // audit events, inside its open transaction. That is when PostgreSQL is stopped.
@@ -132,11 +143,11 @@ it('leaves nothing half-written when the database goes away in the middle of a m
   const input = { name: 'interrupted key', principal: { name: 'Interrupted principal', role: 'INVESTIGATOR' } };
   const pending = post(world.keys.admin, mutation, { input });
   await until(async () => {
-    const [{ n }] = await database.dataSource.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event = 'advisory' AND query LIKE '%pg_advisory_xact_lock%'`);
+    const [{ n }] = await owner.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event = 'advisory' AND query LIKE '%pg_advisory_xact_lock%'`);
     return n === 1;
   });
   // By then the waiting transaction has written its principal row (it holds a write lock on the table).
-  const [{ writers }] = await database.dataSource.query(`
+  const [{ writers }] = await owner.query(`
     SELECT count(*)::int AS writers FROM pg_locks l JOIN pg_stat_activity a USING (pid)
     WHERE a.wait_event = 'advisory' AND l.granted AND l.relation = 'principal'::regclass AND l.mode = 'RowExclusiveLock'`);
   expect(writers).toBe(1);
@@ -150,15 +161,15 @@ it('leaves nothing half-written when the database goes away in the middle of a m
   await until(async () => (await readiness()) === 200);
 
   // Neither the principal nor the key was written, and the audit chain is intact and unchanged.
-  const [{ principals }] = await database.dataSource.query(`SELECT count(*)::int AS principals FROM principal WHERE name = 'Interrupted principal'`);
+  const [{ principals }] = await owner.query(`SELECT count(*)::int AS principals FROM principal WHERE name = 'Interrupted principal'`);
   expect(principals).toBe(0);
-  const [{ keys }] = await database.dataSource.query('SELECT count(*)::int AS keys FROM api_key');
+  const [{ keys }] = await owner.query('SELECT count(*)::int AS keys FROM api_key');
   expect(keys).toBe(keysBefore);
-  expect(await verifyAuditChain(database.dataSource.manager)).toEqual(before);
+  expect(await verifyAuditChain(owner.manager)).toEqual(before);
 
   // The same mutation now goes through, and the chain grows by its two events.
   const retried = await post(world.keys.admin, mutation, { input });
   expect(isOk(retried)).toBe(true);
   expect(retried.body.data.createApiKey.token).toEqual(expect.any(String));
-  expect(await verifyAuditChain(database.dataSource.manager)).toMatchObject({ ok: true, eventsChecked: before.eventsChecked + 2 });
+  expect(await verifyAuditChain(owner.manager)).toMatchObject({ ok: true, eventsChecked: before.eventsChecked + 2 });
 });

@@ -40,7 +40,8 @@ async function send(server: ServerProcess, token: string, requestId: string): Pr
 
 it('on SIGTERM, finishes the requests in flight, refuses new ones, closes the pool and exits 0', async () => {
   const server = await startServerProcess(main, {
-    DATABASE_URL: db.url,
+    // The API's login, as deployed: the database is migrated already, the server holds no owner credential.
+    DATABASE_URL: db.apiUrl,
     // As deployed, not NODE_ENV=test: libraries behave differently under test (Apollo's own signal handling).
     NODE_ENV: 'development',
     LOG_LEVEL: 'info',

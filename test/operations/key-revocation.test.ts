@@ -1,7 +1,7 @@
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { DataSource } from 'typeorm';
-import { APP_ROLE, createDataSource, migrate } from '../../src/database/data-source';
+import { createDataSource, migrate } from '../../src/database/data-source';
 import { App, createApp } from '../../src/http/app';
 import { createLogger } from '../../src/logger';
 import { API_KEY_REVOKED_CHANNEL, Authenticator, createApiKey, revokeApiKey } from '../../src/modules/principal/principal.service';
@@ -31,7 +31,7 @@ let b: Instance;
 
 async function startInstance(name: string): Promise<Instance> {
   let logText = '';
-  const dataSource = await createDataSource({ url: db.url, role: APP_ROLE, poolSize: 5, applicationName: `eca-test-${name}` }).initialize();
+  const dataSource = await createDataSource({ url: db.apiUrl, api: true, poolSize: 5, applicationName: `eca-test-${name}` }).initialize();
   const logger = createLogger({ logLevel: 'info' }, { write: (line: string) => void (logText += line) });
   const app = await createApp(dataSource, testConfig(), logger);
   const server = http.createServer(app.app);
@@ -183,7 +183,7 @@ describe('the Authenticator', () => {
   });
 
   it('forgets a key when its revocation is announced, stops remembering when its connection is lost, and listens again', async () => {
-    const dataSource = await createDataSource({ url: db.url, role: APP_ROLE, poolSize: 2, applicationName: 'eca-test-authenticator' }).initialize();
+    const dataSource = await createDataSource({ url: db.apiUrl, api: true, poolSize: 2, applicationName: 'eca-test-authenticator' }).initialize();
     const authenticator = new Authenticator(dataSource, undefined, { heartbeatMs: 200, heartbeatTimeoutMs: 500, maxBackoffMs: 200 });
     try {
       expect(await authenticator.listen()).toBe(true);

@@ -2,7 +2,7 @@ import http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import { APP_ROLE, createDataSource } from '../../src/database/data-source';
+import { createDataSource } from '../../src/database/data-source';
 import { App, createApp } from '../../src/http/app';
 import { createLogger, redactDatabaseText } from '../../src/logger';
 import { toGlobalId } from '../../src/shared/relay/global-id';
@@ -54,7 +54,7 @@ beforeAll(async () => {
     CREATE TRIGGER test_quote_values BEFORE INSERT ON evidence FOR EACH ROW EXECUTE FUNCTION test_quote_values('json');
     ALTER TABLE premises ADD CONSTRAINT test_refused_notes CHECK (notes NOT LIKE '%refuse-me%');
   `);
-  dataSource = await createDataSource({ url: db.url, role: APP_ROLE, poolSize: 5, applicationName: 'eca-test-redaction' }).initialize();
+  dataSource = await createDataSource({ url: db.apiUrl, api: true, poolSize: 5, applicationName: 'eca-test-redaction' }).initialize();
   // Everything, at the most verbose level, into logText.
   const logger = createLogger({ logLevel: 'trace' }, { write: (line: string) => void (logText += line) });
   app = await createApp(dataSource, testConfig(), logger);

@@ -1,5 +1,7 @@
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
+import { DataSource } from 'typeorm';
+import { createDataSource } from '../../src/database/data-source';
 import { App, createApp } from '../../src/http/app';
 import { buildAppSchema } from '../../src/schema';
 import { knownOperationNames, Metrics, OTHER_OPERATION } from '../../src/http/metrics';
@@ -12,6 +14,8 @@ import { testConfig } from '../support/server';
 let db: TestDatabase;
 let world: World;
 let app: App;
+/** The apps' pool, as the API's login. */
+let api: DataSource;
 let server: http.Server;
 let url: string;
 let logText = '';
@@ -21,7 +25,8 @@ beforeAll(async () => {
   db = await createTestDatabase();
   world = await createWorld(db.dataSource);
   const logger = createLogger({ logLevel: 'debug' }, { write: (line: string) => void (logText += line) });
-  app = await createApp(db.dataSource, testConfig({ METRICS_TOKEN }), logger);
+  api = await createDataSource({ url: db.apiUrl, api: true, poolSize: 10 }).initialize();
+  app = await createApp(api, testConfig({ METRICS_TOKEN }), logger);
   server = http.createServer(app.app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -30,6 +35,7 @@ afterAll(async () => {
   server.closeAllConnections();
   await new Promise((resolve) => server.close(resolve));
   await app.apollo.stop();
+  await api?.destroy();
   await db.drop();
 });
 
@@ -217,7 +223,7 @@ describe('/metrics', () => {
 
 describe('/metrics without METRICS_TOKEN', () => {
   async function statusOf(env: Record<string, string>, headers: Record<string, string> = {}): Promise<number> {
-    const other = await createApp(db.dataSource, testConfig(env), createLogger({ logLevel: 'silent' }));
+    const other = await createApp(api, testConfig(env), createLogger({ logLevel: 'silent' }));
     const otherServer = http.createServer(other.app);
     await new Promise<void>((resolve) => otherServer.listen(0, '127.0.0.1', resolve));
     try {

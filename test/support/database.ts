@@ -1,10 +1,16 @@
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import { createDataSource, migrate } from '../../src/database/data-source';
+import { API_LOGIN, createDataSource, migrate } from '../../src/database/data-source';
 
 export interface TestDatabase {
+  /** The owner's login (the tests' server's administrator): migrations, fixtures, checks of what was written. */
   url: string;
+  /** The same database as the API's own login (eca_api), as the server's pool connects. */
+  apiUrl: string;
+  /** A pool on `url`, the owner's. */
   dataSource: DataSource;
   drop(): Promise<void>;
 }
@@ -19,6 +25,36 @@ export function databaseUrl(name: string): string {
   const url = new URL(serverUrl());
   url.pathname = `/${name}`;
   return url.toString();
+}
+
+/** The tests' password of the API's login, set by global-setup.mjs. */
+export function apiPassword(): string {
+  const password = process.env.TEST_API_PASSWORD;
+  if (!password) throw new Error('TEST_API_PASSWORD is not set: run the tests through `npm test`');
+  return password;
+}
+
+/** The same server and database as `url`, logged in as the API's login (eca_api) with the tests' password. */
+export function asApiLogin(url: string): string {
+  const api = new URL(url);
+  api.username = API_LOGIN;
+  api.password = apiPassword();
+  return api.toString();
+}
+
+/**
+ * Creates eca_app and eca_api (with the tests' password) where they are missing, as test/support/test-logins.sql
+ * says: for a test that starts a PostgreSQL server of its own. `adminUrl` logs in as a role that may create roles.
+ */
+export async function ensureTestLogins(adminUrl: string): Promise<void> {
+  const sql = fs.readFileSync(path.join(__dirname, 'test-logins.sql'), 'utf8');
+  const client = new Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    await client.query(sql.replace(/:api_password/g, client.escapeLiteral(apiPassword())));
+  } finally {
+    await client.end();
+  }
 }
 
 async function admin<T>(work: (client: Client) => Promise<T>): Promise<T> {
@@ -41,6 +77,7 @@ export async function createTestDatabase({ migrated = true } = {}): Promise<Test
   if (migrated) await migrate(dataSource);
   return {
     url,
+    apiUrl: asApiLogin(url),
     dataSource,
     async drop() {
       if (dataSource.isInitialized) await dataSource.destroy();

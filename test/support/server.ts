@@ -2,7 +2,8 @@ import http from 'node:http';
 import { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { DataSource } from 'typeorm';
-import { APP_ROLE, createDataSource } from '../../src/database/data-source';
+import { createDataSource } from '../../src/database/data-source';
+import { apiLoginRefusal, apiLoginProblems, describeLogin } from '../../src/database/logins';
 import { Config, loadConfig } from '../../src/config';
 import { createApp } from '../../src/http/app';
 import { TestDatabase } from './database';
@@ -16,7 +17,7 @@ export interface GraphQLResponse<T = any> {
 export interface TestServer {
   url: string;
   config: Config;
-  /** The server's own pool: it connects as the API role, subject to row-level security. */
+  /** The server's own pool: it logs in as the API's login (eca_api), subject to row-level security. */
   dataSource: DataSource;
   gql<T = any>(token: string | null, query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse<T>>;
   close(): Promise<void>;
@@ -38,7 +39,8 @@ export const testConfig = (overrides: Record<string, string> = {}): Config =>
 /** The real HTTP server on an ephemeral port over a test database. */
 export async function startTestServer(db: TestDatabase, env: Record<string, string> = {}): Promise<TestServer> {
   const config = testConfig(env);
-  const dataSource = await createDataSource({ url: db.url, role: APP_ROLE, poolSize: 10, applicationName: 'eca-test-server' }).initialize();
+  const dataSource = await createDataSource({ url: db.apiUrl, api: true, poolSize: 10, applicationName: 'eca-test-server' }).initialize();
+  await assertApiLogin(dataSource);
   const { app, apollo } = await createApp(dataSource, config, pino({ level: 'silent' }));
   const server = http.createServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -62,6 +64,15 @@ export async function startTestServer(db: TestDatabase, env: Record<string, stri
       await dataSource.destroy();
     },
   };
+}
+
+/** Refuses a pool whose login the server would refuse (src/database/connect.ts): every test server runs as the API does. */
+export async function assertApiLogin(dataSource: DataSource): Promise<void> {
+  const login = await describeLogin(dataSource);
+  if (apiLoginProblems(login).length) {
+    await dataSource.destroy();
+    throw new Error(apiLoginRefusal(login, 'the test server\'s URL'));
+  }
 }
 
 /** The data of a response that must have succeeded without errors. */
