@@ -19,8 +19,8 @@ import { ReferenceSequences1764000000000 } from './1764000000000-ReferenceSequen
 import { DisclosureBasisFromHistory1764000100000 } from './1764000100000-DisclosureBasisFromHistory.js';
 import { IdentifierNormalisation1764000500000 } from './1764000500000-IdentifierNormalisation.js';
 import { RepeatOffenderSanctions1764000600000 } from './1764000600000-RepeatOffenderSanctions.js';
-import { AuditMerkleLog1764000950000 } from './1764000950000-AuditMerkleLog.js';
 import { SeizedGoods1764000700000 } from './1764000700000-SeizedGoods.js';
+import { AuditMerkleLog1764000950000 } from './1764000950000-AuditMerkleLog.js';
 import { EnforcementPolicy1764001300000 } from './1764001300000-EnforcementPolicy.js';
 import { ApiLogin1764001700000 } from './1764001700000-ApiLogin.js';
 
@@ -31,9 +31,8 @@ export const migrations = [
   RowLevelSecurityFastPaths1763909000000, RowLevelSecurityInlineSeller1763910000000,
   TakedownRollup1763911000000, BrandCaseListIndex1763915000000,
   JointOperationShares1763920000000, ReferenceSequences1764000000000, DisclosureBasisFromHistory1764000100000,
-  IdentifierNormalisation1764000500000, RepeatOffenderSanctions1764000600000,
+  IdentifierNormalisation1764000500000, RepeatOffenderSanctions1764000600000, SeizedGoods1764000700000,
   AuditMerkleLog1764000950000,
-  SeizedGoods1764000700000,
   EnforcementPolicy1764001300000,
   ApiLogin1764001700000,
 ];
