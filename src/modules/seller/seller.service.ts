@@ -7,7 +7,9 @@ import { Listing } from '../listing/listing.entity.js';
 import { ConnectionArgs, paginate } from '../../shared/relay/connection.js';
 import { decodeIdOf } from '../../shared/relay/global-id.js';
 import { toOrdering } from '../../shared/relay/ordering.js';
-import { Seller } from './seller.entity.js';
+import { Seller, SellerStatus } from './seller.entity.js';
+// A cycle (the repeat-offender module applies its sanctions through updateSellerStatus), used only at call time.
+import { raiseMatchesForOffenders } from '../repeat-offender/repeat-offender-match.service.js';
 import { SELLER_DEFAULT_ORDER, SellerFilter, SellerOrder, sellerSortColumns, UpdateSellerStatusInput } from './seller.inputs.js';
 import { sellerLifecycle } from './seller.states.js';
 import { activeStrikeSql, directActionRule, statusAfterStrikeRemoved, statusAfterStrikes, strikeTerms } from '../enforcement-policy/enforcement-policy.js';
@@ -44,6 +46,10 @@ export async function updateSellerStatus(ctx: RequestContext, input: UpdateSelle
     const before = sellerSnapshot(seller);
     await updateVersioned(tx, Seller, seller, { status: input.status });
     await auditChange(tx, kind === 'lift' ? 'seller.lifted' : 'seller.statusChanged', seller, before, { ...sellerSnapshot(seller), rule, reason: input.reason });
+    if (input.status === SellerStatus.CLOSED) {
+      // A closed seller is an offender: the sellers already sharing an identifier with it are matched in this change.
+      await raiseMatchesForOffenders(tx, [seller.rowId]);
+    }
     return seller;
   }));
 }
