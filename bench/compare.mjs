@@ -45,10 +45,14 @@ const url = (db) => `${args.pg}/${db}`;
 const admin = new pg.Client({ connectionString: url('postgres') });
 await admin.connect();
 
-/** Both URLs a side may read: the owner's (migrations, seed, CLI) and, where the side knows it, the API's login. */
-const envOf = (db) => ({ ...process.env, ...KEYS, NODE_ENV: 'production', LOG_LEVEL: 'warn', DATABASE_URL: url(db), MIGRATION_DATABASE_URL: url(db),
+const envOf = (db) => ({ ...process.env, ...KEYS, NODE_ENV: 'production', LOG_LEVEL: 'warn', DATABASE_URL: url(db),
   RATE_LIMIT_MAXIMUM_AVAILABLE: '1000000000', RATE_LIMIT_RESTORE_RATE: '1000000000', GRAPHQL_MAX_COST: '100000000' });
-const cli = (side, db, ...argv) => execFileSync(process.execPath, ['dist/src/cli.js', ...argv], { cwd: SIDES[side], env: { ...envOf(db), NODE_ENV: 'test' }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+/** The command line works as the owner (a version with least-privilege logins reads MIGRATION_DATABASE_URL). */
+const cli = (side, db, ...argv) => execFileSync(process.execPath, ['dist/src/cli.js', ...argv], {
+  cwd: SIDES[side], env: { ...envOf(db), MIGRATION_DATABASE_URL: url(db), NODE_ENV: 'test' }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'],
+});
+/** The server logs in as the API's own login where the version has one (eca_api; trust auth on 127.0.0.1). */
+const serverUrl = (side, db) => (fs.existsSync(path.join(SIDES[side], 'src/database/logins.ts')) ? url(db).replace('://postgres@', '://eca_api@') : url(db));
 
 async function prepare(side) {
   const db = `eca_compare_${side}`;
@@ -80,7 +84,8 @@ async function prepare(side) {
 }
 
 function startServer(side, ctx, port) {
-  const child = spawn(process.execPath, ['dist/src/main.js'], { cwd: SIDES[side], env: { ...envOf(ctx.db), PORT: String(port), DATABASE_POOL_SIZE: '10' }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const env = { ...envOf(ctx.db), DATABASE_URL: serverUrl(side, ctx.db), PORT: String(port), DATABASE_POOL_SIZE: '10' };
+  const child = spawn(process.execPath, ['dist/src/main.js'], { cwd: SIDES[side], env, stdio: ['ignore', 'ignore', 'inherit'] });
   return { child, url: `http://127.0.0.1:${port}` };
 }
 

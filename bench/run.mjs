@@ -88,7 +88,7 @@ const admin = new pg.Client({ connectionString: urlOf('postgres') });
 await admin.connect();
 await admin.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
 
-const productEnv = (db) => ({ ...process.env, DATABASE_URL: urlOf(db), IDENTIFIER_HASH_KEY: HASH_KEY, IDENTIFIER_ENCRYPTION_KEY: ENCRYPTION_KEY, NODE_ENV: 'test', LOG_LEVEL: 'warn' });
+const productEnv = (db) => ({ ...process.env, DATABASE_URL: urlOf(db), MIGRATION_DATABASE_URL: urlOf(db), IDENTIFIER_HASH_KEY: HASH_KEY, IDENTIFIER_ENCRYPTION_KEY: ENCRYPTION_KEY, NODE_ENV: 'test', LOG_LEVEL: 'warn' });
 const cli = (db, ...argv) => execFileSync(NODE22, ['dist/src/cli.js', ...argv], { cwd: ROOT, env: productEnv(db), encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 
 if (!args['no-build']) {
@@ -177,6 +177,8 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
 
 function startServers(ctx) {
   const common = { DATABASE_URL: urlOf(ctx.db), DATABASE_POOL_SIZE: String(poolSize), BENCH_PRINCIPALS: JSON.stringify(ctx.principals) };
+  // Our server logs in as the API's own login (eca_api, trust auth on the private cluster), as in production.
+  const apiLogin = urlOf(ctx.db).replace('postgres://postgres@', 'postgres://eca_api@');
   const specs = {
     // Production mode; LOG_LEVEL=warn: no request log line (the other two log nothing per request either).
     // The per-key query-cost budget and the cost ceiling are lifted (the bench measures speed, not limits;
@@ -185,7 +187,7 @@ function startServers(ctx) {
       argv: ['dist/src/main.js'],
       cwd: ROOT,
       env: {
-        NODE_ENV: 'production', IDENTIFIER_HASH_KEY: HASH_KEY, IDENTIFIER_ENCRYPTION_KEY: ENCRYPTION_KEY, CURSOR_KEY, AUDIT_SIGNING_KEY, LOG_LEVEL: 'warn',
+        NODE_ENV: 'production', IDENTIFIER_HASH_KEY: HASH_KEY, IDENTIFIER_ENCRYPTION_KEY: ENCRYPTION_KEY, CURSOR_KEY, AUDIT_SIGNING_KEY, DATABASE_URL: apiLogin, LOG_LEVEL: 'warn',
         RATE_LIMIT_MAXIMUM_AVAILABLE: '1000000000', RATE_LIMIT_RESTORE_RATE: '1000000000', GRAPHQL_MAX_COST: '100000000',
       },
     },
