@@ -51,22 +51,37 @@ async function run(writers: number, perChange: number, { frontierRow = false } =
   return Math.round((changes * perChange) / seconds);
 }
 
+const median = (values: number[]) => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)];
+
+/** With the server's checkpointer beside the writers: one every 100 events (AUDIT_CHECKPOINT_EVERY) and every second. */
+async function runWithCheckpoints(writers: number, perChange: number): Promise<{ rate: number; made: number }> {
+  const audit = { ...config.audit, checkpointEvery: 100, checkpointSeconds: 1 };
+  const checkpointer = new AuditCheckpointer(db.dataSource, audit, pino({ level: 'silent' }));
+  const stop = onAuditAppend((from, to) => checkpointer.appended(from, to));
+  await checkpointer.start();
+  const before = (await db.dataSource.query('SELECT count(*)::int AS n FROM audit_checkpoint'))[0].n;
+  const rate = await run(writers, perChange);
+  stop();
+  await checkpointer.stop();
+  return { rate, made: (await db.dataSource.query('SELECT count(*)::int AS n FROM audit_checkpoint'))[0].n - before };
+}
+
+/** Each variant three times, interleaved (the machine is shared: its load moves), and the medians. */
 async function measure(mode: string, lines: string[]): Promise<void> {
   await run(4, 1); // warm-up
   for (const [writers, perChange] of [[1, 1], [8, 1], [8, 5]]) {
-    const without = await run(writers, perChange);
-    const frontier = await run(writers, perChange, { frontierRow: true });
-    // The server's checkpointer beside the writers: one every 100 events (AUDIT_CHECKPOINT_EVERY) and every second.
-    const audit = { ...config.audit, checkpointEvery: 100, checkpointSeconds: 1 };
-    const checkpointer = new AuditCheckpointer(db.dataSource, audit, pino({ level: 'silent' }));
-    const stop = onAuditAppend((from, to) => checkpointer.appended(from, to));
-    await checkpointer.start();
-    const before = (await db.dataSource.query('SELECT count(*)::int AS n FROM audit_checkpoint'))[0].n;
-    const withCheckpoints = await run(writers, perChange);
-    stop();
-    await checkpointer.stop();
-    const made = (await db.dataSource.query('SELECT count(*)::int AS n FROM audit_checkpoint'))[0].n - before;
-    lines.push(`${mode}, ${writers} writer(s), ${perChange} event(s) a change: ${without} events/s as built; ${withCheckpoints} events/s with checkpoints every 100 events (${made} made); ${frontier} events/s with a frontier row updated under the lock`);
+    const rates = { built: [] as number[], checkpoints: [] as number[], frontier: [] as number[] };
+    let made = 0;
+    for (let round = 0; round < 3; round += 1) {
+      rates.built.push(await run(writers, perChange));
+      const withCheckpoints = await runWithCheckpoints(writers, perChange);
+      rates.checkpoints.push(withCheckpoints.rate);
+      made += withCheckpoints.made;
+      rates.frontier.push(await run(writers, perChange, { frontierRow: true }));
+    }
+    lines.push(`${mode}, ${writers} writer(s), ${perChange} event(s) a change (median of 3): ${median(rates.built)} events/s as built [${rates.built.join(', ')}]; `
+      + `${median(rates.checkpoints)} with checkpoints every 100 events [${rates.checkpoints.join(', ')}; ${made} made]; `
+      + `${median(rates.frontier)} with a frontier row updated under the lock [${rates.frontier.join(', ')}]`);
     expect(made).toBeGreaterThan(0);
   }
 }

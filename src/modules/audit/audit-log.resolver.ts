@@ -86,16 +86,16 @@ export class AuditLogResolver {
   @Authorized(...ALL_ROLES)
   @Query(() => [String], {
     nullable: true,
-    description: 'RFC 9162 consistency proof (base64 hashes) that the log of toSize events extends the one of fromSize: both sizes at most the latest checkpoint\'s. Verify it against the two checkpoints\' root hashes.',
+    description: 'RFC 9162 consistency proof (base64 hashes) that the log of toSize events extends the one of fromSize: both sizes at most the latest checkpoint\'s. Verify it against the two checkpoints\' root hashes. Null before the first checkpoint.',
   })
   async auditConsistencyProof(
     @Arg('fromSize', () => Int) fromSize: number,
     @Arg('toSize', () => Int) toSize: number,
     @Ctx() ctx: RequestContext,
-  ): Promise<string[]> {
+  ): Promise<string[] | null> {
     const latest = await latestOf(ctx);
-    const max = latest?.treeSize ?? 0;
-    const to = sizeArgument(toSize, 'toSize', max);
+    if (!latest) return null;
+    const to = sizeArgument(toSize, 'toSize', latest.treeSize);
     const from = sizeArgument(fromSize, 'fromSize', to);
     const proof = await new AuditTree(ctx.db).consistencyProof(from, to);
     return proof.map((hash) => hash.toString('base64'));
@@ -113,6 +113,8 @@ export class AuditLogResolver {
     const latest = await latestOf(ctx);
     if (!latest) return null;
     const size = treeSize === null || treeSize === undefined ? latest.treeSize : sizeArgument(treeSize, 'treeSize', latest.treeSize);
+    // An event read without its leaf (a hand-made selection) has no proof to give.
+    if (event.leafIndex === undefined || event.leafIndex === null || !event.hash) return null;
     const index = Number(event.leafIndex);
     if (index >= size) return null;
     const hashes = await ctx.loaders

@@ -281,8 +281,14 @@ export class AuditCheckpointer {
     private readonly isUnavailable: (error: unknown) => boolean = () => false,
   ) {}
 
-  async start(): Promise<void> {
-    await this.run();
+  /**
+   * The first checkpoint is awaited, so that a server serves with one, but not for longer than
+   * `firstWaitMs`: the first after the migration may read a long log (it goes on in the background).
+   */
+  async start(firstWaitMs = 5000): Promise<void> {
+    let waited: NodeJS.Timeout | undefined;
+    await Promise.race([this.run(), new Promise<void>((resolve) => { waited = setTimeout(resolve, firstWaitMs); })]);
+    clearTimeout(waited);
     this.timer = setInterval(() => void this.run(), this.audit.checkpointSeconds * 1000);
     this.timer.unref();
   }
