@@ -21,12 +21,6 @@ import {
 } from '../generated/graphql.js';
 import { accepted, commandLineSettings, createApiClient, paginate, present, UserErrorsError, type ApiClient, type ApiClientOptions } from './api-client.js';
 
-/**
- * The keys every change of a referral takes (README, "What an answer tells you about a change"). The
- * intersection only matters while a schema.graphql printed before they reached every input is in use.
- */
-type Keyed<Input> = Input & { idempotencyKey?: string | null; expectedVersion?: number | null };
-
 export type ReferralChange = NonNullable<ReferralChangesQuery['referralChanges']>['nodes'][number];
 export type RecordedOutcome = NonNullable<NonNullable<RecordEnforcementOutcomeMutation['recordEnforcementOutcome']>['outcome']>;
 
@@ -76,7 +70,7 @@ export async function runAgencySync(options: AgencySyncOptions): Promise<AgencyS
   for (const referralId of sent) {
     const referral = await readReferral(api, referralId);
     if (referral.status !== 'SENT') continue;
-    const input: Keyed<AcknowledgeReferralInput> = {
+    const input: AcknowledgeReferralInput = {
       referralId,
       agencyCaseReference: caseReference(referral.reference),
       expectedVersion: referral.version,
@@ -99,7 +93,7 @@ export async function runAgencySync(options: AgencySyncOptions): Promise<AgencyS
   for (const report of reports) {
     const referralId = String(report.referralId);
     const expectedVersion = versions.get(referralId) ?? (await readReferral(api, referralId)).version;
-    const input: Keyed<RecordEnforcementOutcomeInput> = { ...report, expectedVersion };
+    const input: RecordEnforcementOutcomeInput = { ...report, expectedVersion };
     try {
       const payload = accepted('recordEnforcementOutcome', (await api.mutate(RecordEnforcementOutcomeDocument, { input })).recordEnforcementOutcome);
       const outcome = present(payload.outcome, 'recordEnforcementOutcome.outcome');

@@ -7,7 +7,10 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
 export type AcknowledgeReferralInput = {
   /** The agency's own case number. */
   agencyCaseReference?: string | null | undefined;
+  /** The version you last saw: a referral changed since is refused as STALE_VERSION. */
   expectedVersion?: number | null | undefined;
+  /** Retrying with the same key (at most 200 characters, per caller) answers the first result instead of doing the change twice; the same key with another input is IDEMPOTENCY_CONFLICT. */
+  idempotencyKey?: string | null | undefined;
   referralId: string | number;
 };
 
@@ -39,7 +42,7 @@ export type EvidenceKind =
 
 /** Stages of the enforcement funnel, in order. */
 export type FunnelStageName =
-  /** A referral of it has a RAID or SEIZURE outcome. */
+  /** A referral of it has a RAID, SEIZURE or FINE outcome (an administrative penalty is action taken). */
   | 'ACTIONED'
   /** A referral of it has a CONVICTION outcome. */
   | 'CONVICTED'
@@ -51,6 +54,29 @@ export type FunnelStageName =
   | 'REFERRED'
   /** Triaged (triaged_at set) or moved on past NEW along the lifecycle (TRIAGED, INVESTIGATING, REFERRED), or investigated. */
   | 'TRIAGED';
+
+/** The unit of a seized quantity: counted units take whole numbers, KILOGRAM, LITRE and METRE up to three decimals. */
+export type GoodsUnit =
+  /** Bottles (perfume, liquor). */
+  | 'BOTTLE'
+  /** Boxes as packed for sale. */
+  | 'BOX'
+  /** Shipping cartons, contents not counted. */
+  | 'CARTON'
+  /** Weight, in kilograms. */
+  | 'KILOGRAM'
+  /** Volume, in litres. */
+  | 'LITRE'
+  /** Length, in metres (fabric, ribbon). */
+  | 'METRE'
+  /** Pairs (shoes, earrings). */
+  | 'PAIR'
+  /** Single items (bags, watches, phone cases). */
+  | 'PIECE'
+  /** Rolls (fabric, labels, tape). */
+  | 'ROLL'
+  /** Sets sold as one (cosmetics kits). */
+  | 'SET';
 
 export type InvestigationStatus =
   | 'CLOSED'
@@ -102,14 +128,20 @@ export type RecordEnforcementOutcomeInput = {
   arrests?: number;
   convictions?: number;
   densDestroyed?: number;
+  /** The version you last saw: a referral changed since is refused as STALE_VERSION. */
+  expectedVersion?: number | null | undefined;
   fine?: MoneyInput | null | undefined;
+  /** Retrying with the same key (at most 200 characters, per caller) answers the first result instead of doing the change twice; the same key with another input is IDEMPOTENCY_CONFLICT. */
   idempotencyKey?: string | null | undefined;
   kind: OutcomeKind;
   notes?: string | null | undefined;
+  /** When it happened: not before the referral was sent, not in the future. */
   occurredAt: string;
   /** Where it happened: registered premises you may see (for an agency, premises named by its referrals). */
   premisesId?: string | number | null | undefined;
   referralId: string | number;
+  /** SEIZURE outcomes: what was seized (1 to 50 kinds of goods), besides its value. */
+  seizedGoods?: Array<SeizedGoodsInput> | null | undefined;
   seizedValue?: MoneyInput | null | undefined;
   /** How the seized value was arrived at (with `seizedValue` only). */
   valuationMethod?: ValuationMethod | null | undefined;
@@ -148,7 +180,9 @@ export type ReportLeadInput = {
   idempotencyKey?: string | null | undefined;
   /** Listings offering them (at most 100). */
   listingIds?: Array<string | number> | null | undefined;
-  /** 0-100; default 50. */
+  /** The reporter's own priority, 0-100: kept on the lead for investigators to see, never used to order the triage queue. */
+  reporterPriority?: number | null | undefined;
+  /** Investigators: the risk score, 0-100 (default 50). Brand partners: deprecated, read as `reporterPriority` (the risk score is set at triage; a brand's report starts at 50); giving both with different values is refused. */
   riskScore?: number | null | undefined;
   /** Sellers behind the counterfeits (at most 100). */
   sellerIds?: Array<string | number> | null | undefined;
@@ -163,6 +197,15 @@ export type Role =
   | 'ANALYST'
   | 'BRAND_PARTNER'
   | 'INVESTIGATOR';
+
+/** One kind of goods seized: what, how many, in which unit. */
+export type SeizedGoodsInput = {
+  /** What the goods are (1 to 500 characters), e.g. "handbags bearing the ALPHA mark". */
+  description: string;
+  /** More than 0: a whole number for counted units (PIECE, PAIR, ...), up to three decimals for KILOGRAM, LITRE, METRE. */
+  quantity: number;
+  unit: GoodsUnit;
+};
 
 export type SellerStatus =
   | 'ACTIVE'
@@ -198,7 +241,7 @@ export type ReferralChangesQueryVariables = Exact<{
 }>;
 
 
-export type ReferralChangesQuery = { referralChanges: { pageInfo: { hasNextPage: boolean, endCursor: string | null }, nodes: Array<{ seq: string, at: string, kind: ReferralChangeKind, status: ReferralStatus, referral: { id: string, reference: string, status: ReferralStatus, version: number } | null, outcome: { id: string, kind: OutcomeKind } | null }> } };
+export type ReferralChangesQuery = { referralChanges: { pageInfo: { hasNextPage: boolean, endCursor: string | null }, nodes: Array<{ seq: string, at: string, kind: ReferralChangeKind, status: ReferralStatus, referral: { id: string, reference: string, status: ReferralStatus, version: number } | null, outcome: { id: string, kind: OutcomeKind } | null }> } | null };
 
 export type ReferralStateFragment = { id: string, reference: string, status: ReferralStatus, version: number, agencyCaseReference: string | null, acknowledgedAt: string | null };
 
@@ -217,14 +260,14 @@ export type AcknowledgeReferralMutationVariables = Exact<{
 }>;
 
 
-export type AcknowledgeReferralMutation = { acknowledgeReferral: { referral: { id: string, reference: string, status: ReferralStatus, version: number, agencyCaseReference: string | null, acknowledgedAt: string | null } | null, userErrors: Array<{ field: Array<string> | null, message: string, code: UserErrorCode }> } };
+export type AcknowledgeReferralMutation = { acknowledgeReferral: { referral: { id: string, reference: string, status: ReferralStatus, version: number, agencyCaseReference: string | null, acknowledgedAt: string | null } | null, userErrors: Array<{ field: Array<string> | null, message: string, code: UserErrorCode }> } | null };
 
 export type RecordEnforcementOutcomeMutationVariables = Exact<{
   input: RecordEnforcementOutcomeInput;
 }>;
 
 
-export type RecordEnforcementOutcomeMutation = { recordEnforcementOutcome: { outcome: { id: string, kind: OutcomeKind, occurredAt: string, arrests: number, densDestroyed: number, seizedValue: { amount: number, currency: string } | null, referral: { id: string, reference: string, status: ReferralStatus, version: number, agencyCaseReference: string | null, acknowledgedAt: string | null } | null } | null, userErrors: Array<{ field: Array<string> | null, message: string, code: UserErrorCode }> } };
+export type RecordEnforcementOutcomeMutation = { recordEnforcementOutcome: { outcome: { id: string, kind: OutcomeKind, occurredAt: string, arrests: number, densDestroyed: number, seizedValue: { amount: number, currency: string } | null, referral: { id: string, reference: string, status: ReferralStatus, version: number, agencyCaseReference: string | null, acknowledgedAt: string | null } | null } | null, userErrors: Array<{ field: Array<string> | null, message: string, code: UserErrorCode }> } | null };
 
 export type AnalystOverviewQueryVariables = Exact<{
   filter?: AnalyticsFilter | null | undefined;
@@ -232,7 +275,7 @@ export type AnalystOverviewQueryVariables = Exact<{
 }>;
 
 
-export type AnalystOverviewQuery = { analytics: { asOf: string, enforcementFunnel: { leads: number, triaged: number, investigated: number, referred: number, actioned: number, convicted: number, stages: Array<{ stage: FunnelStageName, count: number, conversionFromPrevious: number | null }> }, repeatOffenders: { sellersAsOf: string | null, sellers: Array<{ strikes: number, leads: number, takedowns: number, seller: { id: string, displayName: string, region: string, status: SellerStatus } }>, networks: Array<{ sellerCount: number, strikes: number, representative: { id: string, displayName: string } }> }, overdueReferrals: Array<{ waiting: number, overdue: number, acknowledgementOverdue: number, actionOverdue: number, longestOverdueDays: number | null, agency: { code: string, name: string } }> } };
+export type AnalystOverviewQuery = { analytics: { asOf: string, enforcementFunnel: { leads: number, triaged: number, investigated: number, referred: number, actioned: number, convicted: number, stages: Array<{ stage: FunnelStageName, count: number, conversionFromPrevious: number | null }> }, repeatOffenders: { sellersAsOf: string | null, sellers: Array<{ strikes: number, leads: number, takedowns: number, seller: { id: string, displayName: string, region: string, status: SellerStatus } }>, networks: Array<{ sellerCount: number, strikes: number, representative: { id: string, displayName: string } }> }, overdueReferrals: Array<{ waiting: number, overdue: number, acknowledgementOverdue: number, actionOverdue: number, longestOverdueDays: number | null, agency: { code: string, name: string } }> } | null };
 
 export type OverdueReferralsQueryVariables = Exact<{
   first: number;
@@ -240,12 +283,12 @@ export type OverdueReferralsQueryVariables = Exact<{
 }>;
 
 
-export type OverdueReferralsQuery = { referrals: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, nodes: Array<{ id: string, reference: string, status: ReferralStatus, sentAt: string | null, acknowledgeBy: string | null, actionBy: string | null, missedDeadline: ReferralDeadline | null, agency: { code: string } | null }> } };
+export type OverdueReferralsQuery = { referrals: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, nodes: Array<{ id: string, reference: string, status: ReferralStatus, sentAt: string | null, acknowledgeBy: string | null, actionBy: string | null, missedDeadline: ReferralDeadline | null, agency: { code: string } | null }> } | null };
 
 export type ViewerQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type ViewerQuery = { viewer: { id: string, name: string, role: Role, brand: { id: string, name: string, slug: string } | null } };
+export type ViewerQuery = { viewer: { id: string, name: string, role: Role, brand: { id: string, name: string, slug: string } | null } | null };
 
 export type OutcomeFieldsFragment = { id: string, kind: OutcomeKind, occurredAt: string, arrests: number, densDestroyed: number, convictions: number, seizedValue: { amount: number, currency: string } | null, fine: { amount: number, currency: string } | null };
 
@@ -257,7 +300,7 @@ export type BrandCasesQueryVariables = Exact<{
 }>;
 
 
-export type BrandCasesQuery = { leads: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, nodes: Array<{ id: string, reference: string, status: LeadStatus, closeReason: LeadCloseReason | null, createdAt: string, investigation: { id: string, reference: string, status: InvestigationStatus } | null }> } };
+export type BrandCasesQuery = { leads: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, nodes: Array<{ id: string, reference: string, status: LeadStatus, closeReason: LeadCloseReason | null, createdAt: string, investigation: { id: string, reference: string, status: InvestigationStatus } | null }> } | null };
 
 export type HistoryEventFragment = { at: string, entityType: string, entityId: string, action: string };
 
@@ -280,7 +323,7 @@ export type ReferralOutcomesQueryVariables = Exact<{
 export type ReferralOutcomesQuery = { nodes: Array<
     | { id: string, outcomes: Array<{ id: string, kind: OutcomeKind, occurredAt: string, arrests: number, densDestroyed: number, convictions: number, seizedValue: { amount: number, currency: string } | null, fine: { amount: number, currency: string } | null }> }
     | Record<PropertyKey, never>
-   | null> };
+   | null> | null };
 
 export type InvestigationHistoryQueryVariables = Exact<{
   id: string | number;
@@ -299,7 +342,7 @@ export type ReportLeadMutationVariables = Exact<{
 }>;
 
 
-export type ReportLeadMutation = { reportLead: { lead: { id: string, reference: string, status: LeadStatus, version: number, createdAt: string } | null, userErrors: Array<{ field: Array<string> | null, message: string, code: UserErrorCode }> } };
+export type ReportLeadMutation = { reportLead: { lead: { id: string, reference: string, status: LeadStatus, version: number, createdAt: string } | null, userErrors: Array<{ field: Array<string> | null, message: string, code: UserErrorCode }> } | null };
 
 export type PageInfoFieldsFragment = { hasNextPage: boolean, endCursor: string | null };
 
