@@ -2,10 +2,13 @@ import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
 import {
-  DocumentNode, getNamedType, GraphQLError, GraphQLNamedType, GraphQLSchema, isLeafType, isObjectType, ValidationContext, ValidationRule,
+  DocumentNode, getNamedType, GraphQLError, GraphQLField, GraphQLNamedType, GraphQLOutputType, GraphQLSchema, isLeafType, isListType,
+  isNonNullType, isObjectType, ValidationContext, ValidationRule,
 } from 'graphql';
 import { ComplexityEstimator, fieldExtensionsEstimator, getComplexity } from 'graphql-query-complexity';
 import type { QueryLimits } from '../config.js';
+import { MAX_BUCKETS } from '../modules/analytics/analytics.service.js';
+import { FunnelStageName, NETWORK_MAX_LINKS, NETWORK_MAX_SELLERS } from '../modules/analytics/analytics.types.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../shared/relay/connection.js';
 
 /**
@@ -85,18 +88,110 @@ function pageSize(first: unknown): number {
 }
 
 /**
+ * The most items a list field that is not a connection can hold: the cost of the field is `max` times
+ * one item (1 plus its selection). `why` says what keeps the list there. `assumed`: no code caps the list
+ * (its length follows the data, e.g. the outcomes an agency reports on one referral); `max` is a bound
+ * chosen for the domain, checked on data by test/hardening/list-cost.test.ts but not enforced: such a
+ * list needs a cap in its service (or a connection) before its bound is a guarantee.
+ */
+export interface ListBound {
+  max: number;
+  why: string;
+  assumed?: true;
+  /**
+   * The list holds at most this argument of the field that returns its parent (`repeatOffenders(first:)`),
+   * `max` being the argument's largest value: the parent field scales its selection by `argument / max`.
+   */
+  perArgumentOf?: { field: string; argument: string };
+}
+
+/**
+ * Every list field of objects that is not a connection, by `Type.field` (`*.field`: that field on every
+ * type). A connection's `edges` and `nodes` are bounded by its `first` and need no entry; lists of
+ * scalars and enums cost nothing. test/hardening/list-bounds.test.ts fails for a list field of the schema
+ * without an entry here (and for an entry naming no list field): a new list declares its bound here.
+ */
+export const LIST_BOUNDS: Readonly<Record<string, ListBound>> = {
+  // Bounded by the code that writes or reads them.
+  'Query.nodes': { max: MAX_NODE_IDS, why: '`nodes(ids:)` takes at most 100 ids (node.resolver.ts); priced per id given' },
+  '*.userErrors': { max: 1, why: 'a payload answers at most one user error: the first refusal ends the change (user-error.ts, asPayload)' },
+  'Lead.brands': { max: 100, why: 'reportLead, the only writer of lead_brand, takes at most 100 brandIds (requireAllVisible)' },
+  'Lead.sellers': { max: 100, why: 'reportLead, the only writer of lead_seller, takes at most 100 sellerIds (requireAllVisible)' },
+  'Referral.disclosedEvidence': { max: 100, why: 'createReferral, the only writer of referral_evidence, takes at most 100 evidenceIds (requireAllVisible)' },
+  'TakeDownListingsPayload.listings': { max: 100, why: 'takeDownListings takes 1 to 100 listing ids' },
+  'EnforcementFunnel.stages': { max: Object.keys(FunnelStageName).length, why: 'one per FunnelStageName' },
+  'TakedownSeries.buckets': { max: MAX_BUCKETS + 1, why: 'a series spans at most MAX_BUCKETS bucket lengths (analytics.service.ts); aligned to the start of its first bucket, one more' },
+  'OutcomeSeries.buckets': { max: MAX_BUCKETS + 1, why: 'as TakedownSeries.buckets' },
+  'BrandReporterAccuracy.series': { max: 1000, why: 'reporter-accuracy.service.ts refuses a series of more than 1000 buckets' },
+  'RepeatOffenders.sellers': {
+    max: MAX_PAGE_SIZE, why: 'at most `first` (1-100) of Analytics.repeatOffenders (SQL LIMIT)', perArgumentOf: { field: 'Analytics.repeatOffenders', argument: 'first' },
+  },
+  'RepeatOffenders.networks': {
+    max: MAX_PAGE_SIZE, why: 'at most `first` (1-100) of Analytics.repeatOffenders (SQL LIMIT)', perArgumentOf: { field: 'Analytics.repeatOffenders', argument: 'first' },
+  },
+  'OffendingNetwork.sellers': { max: 20, why: 'the network query keeps the first 20 members (seller-network.service.ts, `[1:20]`)' },
+  'SellerNetwork.members': { max: NETWORK_MAX_SELLERS, why: 'the traversal keeps the nearest NETWORK_MAX_SELLERS sellers' },
+  'SellerNetwork.links': { max: NETWORK_MAX_LINKS, why: 'the links query has LIMIT NETWORK_MAX_LINKS' },
+  'EnforcementOutcome.seizedGoods': { max: 50, why: 'recordEnforcementOutcome, its only writer, takes at most 50 kinds of goods (referral.service.ts, MAX_SEIZED_GOODS)' },
+  'AuditChainVerification.problems': { max: 20, why: 'the verification keeps the first 20 problems (audit-verify.ts, MAX_PROBLEMS)' },
+
+  // Not capped by any code: bounds assumed for the domain (see ListBound.assumed).
+  'Brand.trademarks': { max: 100, assumed: true, why: 'trademarks are loaded by administrators (no API writes them)' },
+  'Seller.identifiers': { max: 50, assumed: true, why: 'createSeller takes at most 20; addSellerIdentifier adds more without a cap' },
+  'SellerIdentifierDisclosure.identifiers': { max: 50, assumed: true, why: 'the identifiers of one seller, as Seller.identifiers' },
+  'Investigation.evidence': { max: 100, assumed: true, why: 'addEvidence has no cap per investigation' },
+  'Investigation.findings': { max: 50, assumed: true, why: 'recordFinding has no cap per investigation' },
+  'Investigation.referrals': { max: 20, assumed: true, why: 'createReferral has no cap per investigation' },
+  'Investigation.feedback': { max: 100, assumed: true, why: 'the feedback on all its referrals; addReferralFeedback has no cap' },
+  'Investigation.escalations': { max: 100, assumed: true, why: 'the escalations of all its referrals; escalateReferral has no cap' },
+  'Referral.outcomes': { max: 50, assumed: true, why: 'recordEnforcementOutcome has no cap per referral' },
+  'Referral.feedback': { max: 50, assumed: true, why: 'addReferralFeedback has no cap per referral' },
+  'Referral.escalations': { max: 50, assumed: true, why: 'escalateReferral has no cap per referral' },
+  'Evidence.custodyTransfers': { max: 20, assumed: true, why: 'hand-overs of one item (collector, lab, store, court...); recordCustodyTransfer has no cap' },
+  'JointOperation.outcomes': { max: 200, assumed: true, why: 'createJointOperation and addOutcomesToJointOperation take 100 each, repeatedly' },
+  'Premises.raids': { max: 100, assumed: true, why: 'outcomes at one place: no cap' },
+  'Premises.outcomes': { max: 100, assumed: true, why: 'outcomes at one place: no cap' },
+  'Premises.findings': { max: 100, assumed: true, why: 'findings of one place: no cap' },
+  'Analytics.overdueReferrals': { max: 200, assumed: true, why: 'one per agency with referrals waiting; agencies are loaded by administrators' },
+  'Analytics.regionBreakdown': { max: 500, assumed: true, why: "one per region of the leads' sellers (ISO 3166-2 codes, not capped)" },
+  'Analytics.reporterAccuracy': { max: 100, assumed: true, why: 'one per brand you may see with reports (a brand partner: 1); brands are loaded by administrators' },
+  'OutcomeTotals.seizedValue': { max: 20, assumed: true, why: 'one per currency of the outcomes (any ISO 4217 code)' },
+  'FineTotals.amounts': { max: 20, assumed: true, why: 'one per currency of the fines (any ISO 4217 code)' },
+};
+
+/** A list field's bound from LIST_BOUNDS, or undefined. */
+export function listBound(typeName: string, fieldName: string): ListBound | undefined {
+  return LIST_BOUNDS[`${typeName}.${fieldName}`] ?? LIST_BOUNDS[`*.${fieldName}`];
+}
+
+/** Fields whose argument bounds the lists of the object they return (`repeatOffenders(first:)`). */
+const ARGUMENT_BOUNDED = new Map(Object.values(LIST_BOUNDS).flatMap((b) => (b.perArgumentOf ? [[b.perArgumentOf.field, { argument: b.perArgumentOf.argument, max: b.max }] as const] : [])));
+
+const isListOutput = (type: GraphQLOutputType): boolean => isListType(isNonNullType(type) ? type.ofType : type);
+
+/**
+ * Whether the cost must know how long this field's list can be: a list of objects (or of an abstract
+ * type) that is not the `edges` or `nodes` of a connection, which its `first` bounds.
+ */
+export function needsListBound(parent: GraphQLNamedType, field: GraphQLField<unknown, unknown>): boolean {
+  return isListOutput(field.type) && !isLeafType(getNamedType(field.type)) && !isConnectionType(parent);
+}
+
+/**
  * The cost of one field, in the manner of Shopify's calculated query cost: a scalar or enum costs 0, an
  * object 1 plus its selection, a connection 2 plus `first` (default 20, at most 100) times the cost of
- * one item, `nodes(ids:)` one object per id, a mutation 10 plus its payload. Inside a connection
- * `pageInfo` and `totalCount` are free and an edge costs what its node costs. A list that is not a
- * connection (a lead's sellers, a referral's outcomes) is bounded by the record it belongs to and
- * counts as one item. A field may declare its own cost with type-graphql's `complexity` option.
+ * one item, a list that is not a connection its bound (LIST_BOUNDS) times one item, `nodes(ids:)` one
+ * object per id, a mutation 10 plus its payload. Inside a connection `pageInfo` and `totalCount` are free
+ * and an edge costs what its node costs. The cost is thus an upper bound of the objects in the answer:
+ * every object counts 1 except a connection's edges (its node counts) and its pageInfo (in the
+ * connection's 2). A field may declare its own cost with type-graphql's `complexity` option.
  */
 const relayEstimator: ComplexityEstimator = ({ type, field, args, childComplexity }) => {
   const named = getNamedType(field.type);
   if (isConnectionType(type as GraphQLNamedType)) {
     if (field.name === 'pageInfo' || field.name === 'totalCount') return 0;
     if (field.name === 'edges') return childComplexity;
+    if (field.name === 'nodes') return 1 + childComplexity;
   }
   if (isConnectionType(named)) return 2 + pageSize(args.first) * childComplexity;
   if (isLeafType(named)) return 0;
@@ -104,6 +199,17 @@ const relayEstimator: ComplexityEstimator = ({ type, field, args, childComplexit
     return Math.min(args.ids.length, MAX_NODE_IDS) * (1 + childComplexity);
   }
   if (type.name === 'Mutation') return MUTATION_COST + childComplexity;
+  const scale = ARGUMENT_BOUNDED.get(`${type.name}.${field.name}`);
+  if (scale) {
+    // Its lists were priced at their largest (`max` items): scaled to the argument asked for.
+    const asked = args[scale.argument];
+    const n = typeof asked === 'number' && Number.isFinite(asked) ? Math.min(Math.max(Math.trunc(asked), 1), scale.max) : scale.max;
+    return 1 + Math.ceil((childComplexity * n) / scale.max);
+  }
+  if (isListOutput(field.type)) {
+    // A list without a declared bound (the schema test refuses one) is priced as a full page.
+    return (listBound(type.name, field.name)?.max ?? MAX_PAGE_SIZE) * (1 + childComplexity);
+  }
   return 1 + childComplexity;
 };
 
