@@ -130,11 +130,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxDepth: limitOrOff(get('GRAPHQL_MAX_DEPTH') ?? '8', 'GRAPHQL_MAX_DEPTH', 2, 1_000, problems),
     maxAliases: limitOrOff(get('GRAPHQL_MAX_ALIASES') ?? '15', 'GRAPHQL_MAX_ALIASES', 0, 100_000, problems),
     maxDirectives: limitOrOff(get('GRAPHQL_MAX_DIRECTIVES') ?? '10', 'GRAPHQL_MAX_DIRECTIVES', 0, 100_000, problems),
-    maxCost: limitOrOff(get('GRAPHQL_MAX_COST') ?? '5000', 'GRAPHQL_MAX_COST', 1, 100_000_000, problems),
+    maxCost: limitOrOff(get('GRAPHQL_MAX_COST') ?? '150000', 'GRAPHQL_MAX_COST', 1, 100_000_000, problems),
   };
   const rateLimit: RateLimitConfig = {
-    maximumAvailable: limitOrOff(get('RATE_LIMIT_MAXIMUM_AVAILABLE') ?? '20000', 'RATE_LIMIT_MAXIMUM_AVAILABLE', 1, 1_000_000_000, problems),
-    restoreRate: integer(get('RATE_LIMIT_RESTORE_RATE') ?? '1000', 'RATE_LIMIT_RESTORE_RATE', 1, 1_000_000_000, problems),
+    maximumAvailable: limitOrOff(get('RATE_LIMIT_MAXIMUM_AVAILABLE') ?? '600000', 'RATE_LIMIT_MAXIMUM_AVAILABLE', 1, 1_000_000_000, problems),
+    restoreRate: integer(get('RATE_LIMIT_RESTORE_RATE') ?? '30000', 'RATE_LIMIT_RESTORE_RATE', 1, 1_000_000_000, problems),
     redisUrl: get('REDIS_URL'),
     redisKeyPrefix: get('REDIS_KEY_PREFIX') ?? 'eca:cost:',
   };

@@ -15,8 +15,8 @@ function problemsOf(env: Record<string, string>): string {
 describe('query limits and rate limit configuration', () => {
   it('has defaults that fit the canonical client queries', () => {
     const { queryLimits, rateLimit } = loadConfig({});
-    expect(queryLimits).toEqual({ maxBodyBytes: 1_000_000, maxQueryChars: 10_000, maxTokens: 2000, maxDepth: 8, maxAliases: 15, maxDirectives: 10, maxCost: 5000 });
-    expect(rateLimit).toEqual({ maximumAvailable: 20_000, restoreRate: 1000, redisUrl: undefined, redisKeyPrefix: 'eca:cost:' });
+    expect(queryLimits).toEqual({ maxBodyBytes: 1_000_000, maxQueryChars: 10_000, maxTokens: 2000, maxDepth: 8, maxAliases: 15, maxDirectives: 10, maxCost: 150_000 });
+    expect(rateLimit).toEqual({ maximumAvailable: 600_000, restoreRate: 30_000, redisUrl: undefined, redisKeyPrefix: 'eca:cost:' });
   });
 
   it('reads every variable, and `off` turns a limit off', () => {
