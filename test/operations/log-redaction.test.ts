@@ -98,7 +98,8 @@ describe('the log', () => {
     answers.lead = await gql(brandA, mutation('reportLead'), { input: { description: TEXT, riskScore: 42, sellerIds: [world.gid.sellerA], idempotencyKey: TEXT } });
     // Int, DateTimeISO, SafeInt and String into `invalid input syntax for type integer: "{...the row...}"`.
     answers.outcome = await gql(agencyX, mutation('recordEnforcementOutcome'), {
-      input: { referralId: sent.referralId, kind: 'SEIZURE', occurredAt: DATE, arrests: INT, notes: TEXT, seizedValue: { amount: SAFE_INT, currency: 'CNY' } },
+      // Dated now (an outcome dated before its referral was sent is refused before PostgreSQL); DATE goes elsewhere.
+      input: { referralId: sent.referralId, kind: 'SEIZURE', occurredAt: new Date().toISOString(), arrests: INT, notes: TEXT, seizedValue: { amount: SAFE_INT, currency: 'CNY' } },
     });
     // DateTimeISO and String into a JSON parse error: `Token "..." is invalid` and `JSON data, line 1: ...`.
     answers.evidence = await gql(investigator, mutation('addEvidence'), {
