@@ -87,6 +87,12 @@ function pageSize(first: unknown): number {
   return Math.min(Math.max(Math.trunc(first), 0), MAX_PAGE_SIZE);
 }
 
+/** The page size of a connection field: `first` or, paging backward, `last`, priced alike (both at once are refused by the resolver; priced at the larger). */
+function connectionPageSize(args: Record<string, unknown>): number {
+  const given = [args.first, args.last].filter((size) => typeof size === 'number' && Number.isFinite(size));
+  return given.length === 0 ? DEFAULT_PAGE_SIZE : Math.max(...given.map(pageSize));
+}
+
 /**
  * The most items a list field that is not a connection can hold: the cost of the field is `max` times
  * one item (1 plus its selection). `why` says what keeps the list there. `assumed`: no code caps the list
@@ -179,7 +185,7 @@ export function needsListBound(parent: GraphQLNamedType, field: GraphQLField<unk
 
 /**
  * The cost of one field, in the manner of Shopify's calculated query cost: a scalar or enum costs 0, an
- * object 1 plus its selection, a connection 2 plus `first` (default 20, at most 100) times the cost of
+ * object 1 plus its selection, a connection 2 plus `first` or `last` (default 20, at most 100) times the cost of
  * one item, a list that is not a connection its bound (LIST_BOUNDS) times one item, `nodes(ids:)` one
  * object per id, a mutation 10 plus its payload. Inside a connection `pageInfo` and `totalCount` are free
  * and an edge costs what its node costs. The cost is thus an upper bound of the objects in the answer:
@@ -193,7 +199,7 @@ const relayEstimator: ComplexityEstimator = ({ type, field, args, childComplexit
     if (field.name === 'edges') return childComplexity;
     if (field.name === 'nodes') return 1 + childComplexity;
   }
-  if (isConnectionType(named)) return 2 + pageSize(args.first) * childComplexity;
+  if (isConnectionType(named)) return 2 + connectionPageSize(args) * childComplexity;
   if (isLeafType(named)) return 0;
   if (type.name === 'Query' && field.name === 'nodes' && Array.isArray(args.ids)) {
     return Math.min(args.ids.length, MAX_NODE_IDS) * (1 + childComplexity);

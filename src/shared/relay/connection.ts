@@ -21,14 +21,27 @@ export class ConnectionArgs {
 
   @Field(() => String, { nullable: true, description: 'Return the items after this cursor (an `endCursor` or edge `cursor`).' })
   after?: string | null;
+
+  @Field(() => Int, {
+    nullable: true,
+    description: `Page backward: return the last items (1 to ${MAX_PAGE_SIZE}) before \`before\`, or at the end of the list without it, in the list's order. Not with \`first\`.`,
+  })
+  last?: number | null;
+
+  @Field(() => String, { nullable: true, description: 'Return the items before this cursor (a `startCursor` or edge `cursor`).' })
+  before?: string | null;
 }
 
 @ObjectType({ description: 'Where a page stands in its list.' })
 export class PageInfo {
-  @Field()
+  @Field({
+    description: 'Paging forward (`first`, or neither `first` nor `last`): true when more items follow this page (before `before` if given). Paging backward (`last`): true when the page was requested with `before`.',
+  })
   hasNextPage!: boolean;
 
-  @Field({ description: 'Only forward paging is supported: true when the page was requested with `after`.' })
+  @Field({
+    description: 'Paging backward (`last`): true when more items precede this page (after `after` if given). Paging forward: true when the page was requested with `after`.',
+  })
   hasPreviousPage!: boolean;
 
   @Field(() => String, { nullable: true })
@@ -87,7 +100,7 @@ export function Connection<T extends object>(Item: ClassType<T>): ClassType<Page
 
   @ObjectType(`${name}Edge`, { description: `An edge to a ${name}.` })
   class EdgeType {
-    @Field({ description: 'Opaque cursor of this edge: pass it as `after` to read on.' })
+    @Field({ description: 'Opaque cursor of this edge: pass it as `after` to read on, or as `before` to read back.' })
     cursor!: string;
 
     @Field(() => Item)
@@ -113,12 +126,42 @@ export function Connection<T extends object>(Item: ClassType<T>): ClassType<Page
   return ConnectionType as unknown as ClassType<Page<T>>;
 }
 
-export function pageSize(first: number | null | undefined): number {
+export function pageSize(first: number | null | undefined, argument: 'first' | 'last' = 'first'): number {
   if (first === null || first === undefined) return DEFAULT_PAGE_SIZE;
   if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE_SIZE) {
-    throw badInput(`"first" must be between 1 and ${MAX_PAGE_SIZE}, got ${first}.`, 'first');
+    throw badInput(`"${argument}" must be between 1 and ${MAX_PAGE_SIZE}, got ${first}.`, argument);
   }
   return first;
+}
+
+/** How one page is asked for: its size, and whether it is read backward (`last`) from its end. */
+interface PageRequest {
+  size: number;
+  backward: boolean;
+}
+
+/**
+ * The page `args` ask for (Relay's cursor connections): `first` (default 20) pages forward, `last` backward;
+ * both at once are refused, as GitHub does, before any SQL runs.
+ */
+function pageRequest(args: ConnectionArgs): PageRequest {
+  const hasFirst = args.first !== null && args.first !== undefined;
+  const hasLast = args.last !== null && args.last !== undefined;
+  if (hasFirst && hasLast) throw badInput('Pass "first" to page forward or "last" to page backward, not both.', 'last');
+  return hasLast ? { size: pageSize(args.last, 'last'), backward: true } : { size: pageSize(args.first, 'first'), backward: false };
+}
+
+/** The positions a page is bounded by: `after` and `before`, decoded (and so checked) before any SQL runs. */
+interface PageBounds {
+  after: CursorPosition | null;
+  before: CursorPosition | null;
+}
+
+function pageBounds(cursors: ListCursors, args: ConnectionArgs): PageBounds {
+  return {
+    after: args.after ? cursors.decode(args.after, 'after') : null,
+    before: args.before ? cursors.decode(args.before, 'before') : null,
+  };
 }
 
 /**
@@ -171,7 +214,7 @@ const COLUMN_KINDS: Record<string, CursorValueKind> = {
 
 /** How one list reads and writes its cursors: bound to the list, the ordering and the caller, typed by the columns. */
 interface ListCursors {
-  decode(after: string): CursorPosition;
+  decode(cursor: string, argument: 'after' | 'before'): CursorPosition;
   encode(position: CursorPosition): string;
 }
 
@@ -180,30 +223,49 @@ function listCursors(ctx: RequestContext, list: string, metadata: EntityMetadata
   const binding: CursorBinding = { list, ordering: ordering.key, direction: ordering.direction, caller: cursorCallerOf(ctx) };
   const kinds = { value: cursorKindOf(metadata, ordering.property), rowId: cursorKindOf(metadata, (ordering.tieBreaker ?? PRIMARY_KEY).property) };
   return {
-    decode: (after) => decodeCursor(keys, binding, after, kinds),
+    decode: (cursor, argument) => decodeCursor(keys, binding, cursor, kinds, argument),
     encode: (position) => encodeCursor(keys, binding, position),
   };
 }
 
-function applyKeyset<T extends ObjectLiteral>(qb: SelectQueryBuilder<T>, ordering: Ordering, after: CursorPosition | null, first: number) {
+/**
+ * The keyset page: rows after `after` and before `before` in the list's order; forward, the first
+ * `size` + 1 in that order; backward, the last `size` + 1, read in the reverse order (so that the index
+ * serves them from the end and the LIMIT stops early), and turned back into the list's order by toPage.
+ */
+function applyKeyset<T extends ObjectLiteral>(qb: SelectQueryBuilder<T>, ordering: Ordering, bounds: PageBounds, request: PageRequest) {
   const source = ordering.source ?? 't';
   const column = `${source}.${ordering.column}`;
   const tie = `${source}.${(ordering.tieBreaker ?? PRIMARY_KEY).column}`;
-  if (after) {
-    const op = ordering.direction === OrderDirection.ASC ? '>' : '<';
-    qb.andWhere(`(${column}, ${tie}) ${op} (:cursorValue, :cursorId)`, { cursorValue: after.value, cursorId: after.rowId });
+  const ascending = ordering.direction === OrderDirection.ASC;
+  if (bounds.after) {
+    qb.andWhere(`(${column}, ${tie}) ${ascending ? '>' : '<'} (:cursorValue, :cursorId)`, { cursorValue: bounds.after.value, cursorId: bounds.after.rowId });
   }
-  return qb.orderBy(column, ordering.direction).addOrderBy(tie, ordering.direction).limit(first + 1);
+  if (bounds.before) {
+    qb.andWhere(`(${column}, ${tie}) ${ascending ? '<' : '>'} (:beforeValue, :beforeId)`, { beforeValue: bounds.before.value, beforeId: bounds.before.rowId });
+  }
+  const direction = request.backward === ascending ? OrderDirection.DESC : OrderDirection.ASC;
+  return qb.orderBy(column, direction).addOrderBy(tie, direction).limit(request.size + 1);
 }
 
+/**
+ * A page of the rows applyKeyset read. Forward, `hasNextPage` says whether more rows follow, and
+ * `hasPreviousPage` is true when the page was asked for with `after` (rows precede it, unless that row has
+ * since gone; the server does not look); backward, the other way round: `hasPreviousPage` says whether more
+ * rows precede, `hasNextPage` is true when asked for with `before`. As the Relay specification allows.
+ */
 function toPage<T extends object>(
-  rows: T[],
-  first: number,
+  read: T[],
+  request: PageRequest,
   ordering: Ordering,
   cursors: ListCursors,
-  after: string | null | undefined,
+  args: ConnectionArgs,
   count: () => Promise<number>,
 ): Page<T> {
+  const { size, backward } = request;
+  const more = read.length > size;
+  // Backward, the rows were read from the end of the page: the one beyond it (if any) is dropped and the rest reversed.
+  const rows = backward ? read.slice(0, size).reverse() : read.slice(0, size);
   const tieProperty = (ordering.tieBreaker ?? PRIMARY_KEY).property;
   const cursorOf = (node: T) => {
     const values = node as Record<string, unknown>;
@@ -211,15 +273,15 @@ function toPage<T extends object>(
   };
   // An edge's cursor is encoded only when asked for (most clients read `nodes`, or only `endCursor`), and
   // once: encryption draws a random IV, and `endCursor` must be the last edge's `cursor`, character for character.
-  const edges = rows.slice(0, first).map((node) => {
+  const edges = rows.map((node) => {
     let cursor: string | undefined;
     return { node, get cursor() { return (cursor ??= cursorOf(node)); } };
   });
   return new Page(
     edges,
     {
-      hasNextPage: rows.length > first,
-      hasPreviousPage: Boolean(after),
+      hasNextPage: backward ? Boolean(args.before) : more,
+      hasPreviousPage: backward ? more : Boolean(args.after),
       get startCursor() { return edges[0]?.cursor ?? null; },
       get endCursor() { return edges.at(-1)?.cursor ?? null; },
     },
@@ -239,13 +301,13 @@ export async function paginate<T extends ObjectLiteral>(
   ordering: Ordering,
   args: ConnectionArgs,
 ): Promise<Page<T>> {
-  const first = pageSize(args.first);
+  const request = pageRequest(args);
   const cursors = listCursors(ctx, list, qb.expressionMap.mainAlias!.metadata, ordering);
-  const after = args.after ? cursors.decode(args.after) : null;
+  const bounds = pageBounds(cursors, args);
   const countQuery = qb.clone();
   let total: Promise<number> | undefined;
-  const rows = await readEntities(applyKeyset(qb, ordering, after, first));
-  return toPage(rows, first, ordering, cursors, args.after, () => (total ??= countQuery.getCount()));
+  const rows = await readEntities(applyKeyset(qb, ordering, bounds, request));
+  return toPage(rows, request, ordering, cursors, args, () => (total ??= countQuery.getCount()));
 }
 
 export interface ChildPageRequest<T extends ObjectLiteral> {
@@ -266,22 +328,23 @@ export interface ChildPageRequest<T extends ObjectLiteral> {
  */
 export function loadChildPage<T extends ObjectLiteral & { rowId: string }>(ctx: RequestContext, request: ChildPageRequest<T>): Promise<Page<T>> {
   const { entity, link, ordering, args, filter } = request;
-  const first = pageSize(args.first);
+  const page = pageRequest(args);
   const metadata = ctx.dataSource.getMetadata(entity);
   // A nested list is its parent's: a cursor of one parent is refused for another, checked here for each
   // parent, before the batch is formed, so that the batch holds only positions that decrypted for it.
   const cursors = listCursors(ctx, `${entity.name}.${linkKey(link)}:${request.parentId}`, metadata, ordering);
-  const after = args.after ? cursors.decode(args.after) : null;
-  // Parents whose cursors stand at the same position share one statement (one keyset condition).
-  const position = after ? JSON.stringify([after.value instanceof Date ? after.value.toISOString() : after.value, after.rowId]) : '';
+  const bounds = pageBounds(cursors, args);
+  // Parents whose cursors stand at the same positions share one statement (one keyset condition each).
+  const positionOf = (at: CursorPosition | null) => (at ? [at.value instanceof Date ? at.value.toISOString() : at.value, at.rowId] : null);
+  const position = bounds.after || bounds.before ? JSON.stringify([positionOf(bounds.after), positionOf(bounds.before)]) : '';
   const baseKey = `${entity.name}.${linkKey(link)}.${filter?.key ?? ''}`;
   const baseQuery = () => {
     const qb = scopedQuery(ctx, entity);
     filter?.apply(qb);
     return qb;
   };
-  const pages = ctx.loaders.get<string, T[]>(`page:${baseKey}:${ordering.key}:${ordering.direction}:${first}:${position}`, async (parentIds) => {
-    const inner = applyKeyset(baseQuery().andWhere(linkCondition(link, 'parent.id')), ordering, after, first);
+  const pages = ctx.loaders.get<string, T[]>(`page:${baseKey}:${ordering.key}:${ordering.direction}:${page.backward ? 'last' : 'first'}:${page.size}:${position}`, async (parentIds) => {
+    const inner = applyKeyset(baseQuery().andWhere(linkCondition(link, 'parent.id')), ordering, bounds, page);
     const [sql, params] = inner.getQueryAndParameters();
     const rows: Record<string, unknown>[] = await ctx.db.query(
       `SELECT parent.id::text AS link_parent, page.* FROM unnest($${params.length + 1}::bigint[]) AS parent(id) CROSS JOIN LATERAL (${sql}) page`,
@@ -302,5 +365,5 @@ export function loadChildPage<T extends ObjectLiteral & { rowId: string }>(ctx: 
     const byParent = new Map(rows.map((row) => [String(row.parent), Number(row.total)]));
     return parentIds.map((id) => byParent.get(id) ?? 0);
   });
-  return pages.load(request.parentId).then((rows) => toPage(rows, first, ordering, cursors, args.after, () => counts.load(request.parentId)));
+  return pages.load(request.parentId).then((rows) => toPage(rows, page, ordering, cursors, args, () => counts.load(request.parentId)));
 }

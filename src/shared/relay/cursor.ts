@@ -65,11 +65,16 @@ export const MAX_TEXT_VALUE_LENGTH = 2000;
 const MAX_CURSOR_LENGTH = 12_000;
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
 
-/** One message for every refused cursor: it tells nothing of why, so nothing of other lists or tenants. */
-export const INVALID_CURSOR_MESSAGE =
-  '"after" is not a valid cursor for this list and order: pass an endCursor or edge cursor that this list gave you, with the same orderBy, or start again without "after".';
+/**
+ * One message for every refused cursor: it tells nothing of why, so nothing of other lists or tenants.
+ * It names the argument the cursor was passed as: `after`, or `before` when paging backward.
+ */
+export const invalidCursorMessage = (argument: 'after' | 'before' = 'after') =>
+  `"${argument}" is not a valid cursor for this list and order: pass ${argument === 'after' ? 'an endCursor' : 'a startCursor'} or edge cursor that this list gave you, with the same orderBy, or start again without "${argument}".`;
 
-export const invalidCursor = () => badInput(INVALID_CURSOR_MESSAGE, 'after');
+export const INVALID_CURSOR_MESSAGE = invalidCursorMessage('after');
+
+export const invalidCursor = (argument: 'after' | 'before' = 'after') => badInput(invalidCursorMessage(argument), argument);
 
 const keyIds = new WeakMap<Buffer, number>();
 
@@ -96,20 +101,25 @@ export function encodeCursor(keys: CursorKeys, binding: CursorBinding, position:
   return Buffer.concat([Buffer.from([VERSION, cursorKeyId(keys.current)]), iv, cipher.getAuthTag(), ciphertext]).toString('base64url');
 }
 
-/** The position of a cursor made for `binding`, its values checked against `kinds`; BAD_USER_INPUT otherwise. */
-export function decodeCursor(keys: CursorKeys, binding: CursorBinding, cursor: string, kinds: CursorKinds): CursorPosition {
+/**
+ * The position of a cursor made for `binding`, its values checked against `kinds`; BAD_USER_INPUT
+ * otherwise, naming `argument`. The paging direction is not bound: an edge's cursor is one position of
+ * its list, read on from with `after` and back from with `before` alike (the binding's `direction` is
+ * the list's sort direction, part of its order).
+ */
+export function decodeCursor(keys: CursorKeys, binding: CursorBinding, cursor: string, kinds: CursorKinds, argument: 'after' | 'before' = 'after'): CursorPosition {
   const plaintext = decrypt(keys, binding, cursor);
-  if (plaintext === null) throw invalidCursor();
+  if (plaintext === null) throw invalidCursor(argument);
   let payload: unknown;
   try {
     payload = JSON.parse(plaintext);
   } catch {
-    throw invalidCursor();
+    throw invalidCursor(argument);
   }
-  if (!Array.isArray(payload) || payload.length !== 2) throw invalidCursor();
+  if (!Array.isArray(payload) || payload.length !== 2) throw invalidCursor(argument);
   const value = checkValue(payload[0], kinds.value);
   const rowId = checkValue(payload[1], kinds.rowId);
-  if (value === undefined || rowId === undefined) throw invalidCursor();
+  if (value === undefined || rowId === undefined) throw invalidCursor(argument);
   return { value, rowId: String(rowId) };
 }
 
