@@ -40,8 +40,10 @@ export function createDataSource({ url, poolSize = 10, applicationName = 'enforc
     extra: {
       connectionTimeoutMillis: 5000,
       idleTimeoutMillis: 30000,
-      // The API's connections: prepared statements (the hot request paths repeat a few dozen texts).
-      ...(api ? { onConnect: prepareParameterisedStatements } : {}),
+      // The API's connections: prepared statements (the hot request paths repeat a few dozen texts), each
+      // planned for its values: a generic plan under row-level security is blind to the caller's scope (a
+      // brand's case list: 10-15 ms a statement against 0.3 ms), so parsing is saved and planning is not.
+      ...(api ? { onConnect: prepareParameterisedStatements, options: '-c plan_cache_mode=force_custom_plan' } : {}),
     },
     logger: new StatementCounter(),
   });
