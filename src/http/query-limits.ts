@@ -193,6 +193,9 @@ export function needsListBound(parent: GraphQLNamedType, field: GraphQLField<unk
  * connection's 2). A field may declare its own cost with type-graphql's `complexity` option.
  */
 const relayEstimator: ComplexityEstimator = ({ type, field, args, childComplexity }) => {
+  // Introspection reads the schema, not the database, and its answer is as large as the schema whatever
+  // is asked (GraphiQL's own query would otherwise be priced in millions): free, and off unless enabled.
+  if (field.name.startsWith('__')) return 0;
   const named = getNamedType(field.type);
   if (isConnectionType(type as GraphQLNamedType)) {
     if (field.name === 'pageInfo' || field.name === 'totalCount') return 0;

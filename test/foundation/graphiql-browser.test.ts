@@ -16,30 +16,18 @@ export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--
 /** Screenshots go to artifacts/ (gitignored). */
 const ARTIFACTS = path.resolve(__dirname, '../../artifacts');
 
-/**
- * KNOWN BUG (not in the IDE): since lists are priced at their bound, GraphiQL's introspection query costs
- * ~11.5 million (`__Schema.types` x `fields` x `args` ... each priced as a 100-item list) and is refused
- * with QUERY_LIMIT_EXCEEDED at the default GRAPHQL_MAX_COST. Until the cost skips introspection types
- * (src/http/query-limits.ts), the browser test runs with the cost limit and the rate limit off; the
- * `it.failing` below fails (reports) once that is fixed: then delete it and these overrides.
- */
-const INTROSPECTION_COST_WORKAROUND = { GRAPHQL_MAX_COST: 'off', RATE_LIMIT_MAXIMUM_AVAILABLE: 'off' };
-
 describe('the GraphQL IDE', () => {
   let db: TestDatabase;
   let server: TestServer;
-  let defaults: TestServer;
   let world: World;
 
   beforeAll(async () => {
     db = await createTestDatabase();
     world = await createWorld(db.dataSource);
-    server = await startTestServer(db, INTROSPECTION_COST_WORKAROUND);
-    defaults = await startTestServer(db);
+    server = await startTestServer(db);
   });
   afterAll(async () => {
     await server?.close();
-    await defaults?.close();
     await db?.drop();
   });
 
@@ -47,16 +35,15 @@ describe('the GraphQL IDE', () => {
     const [brand, agency, analyst] = ideTabs;
     expect(ideTabs.map((tab) => /query (\w+)/.exec(tab.query)?.[1])).toEqual(['BrandPortal', 'AgencySync', 'Analyst']);
     for (const [tab, key] of [[brand, world.keys.brandA], [agency, world.keys.agencyX], [analyst, world.keys.analyst]] as const) {
-      const response = await defaults.gql(key, tab.query, tab.variables ? JSON.parse(tab.variables) : undefined);
+      const response = await server.gql(key, tab.query, tab.variables ? JSON.parse(tab.variables) : undefined);
       expect([tab.query.split('\n')[1], response.status, response.body.errors]).toEqual([tab.query.split('\n')[1], 200, undefined]);
     }
-    const brandListings = await defaults.gql(world.keys.brandA, brand.query);
+    const brandListings = await server.gql(world.keys.brandA, brand.query);
     expect(brandListings.body.data.listings.nodes.map((n: { title: string }) => n.title)).toEqual(['Alpha bag']);
   });
 
-  // See INTROSPECTION_COST_WORKAROUND.
-  it.failing("GraphiQL's introspection query is within the default query limits (KNOWN BUG: refused as too costly)", async () => {
-    const response = await defaults.gql(world.keys.brandA, getIntrospectionQuery({ inputValueDeprecation: true }));
+  it("GraphiQL's introspection query is within the default query limits (introspection is not priced)", async () => {
+    const response = await server.gql(world.keys.brandA, getIntrospectionQuery({ inputValueDeprecation: true }));
     expect(response.body.errors).toBeUndefined();
     expect(response.body.data.__schema.queryType.name).toBe('Query');
   });
