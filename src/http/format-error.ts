@@ -35,7 +35,7 @@ const QUERY_CANCELED = '57014';
 export const OUTCOME_UNKNOWN_MESSAGE =
   'The connection to the database failed while this change was being committed: it may or may not have been kept. Retry it with the same idempotencyKey (a change that was kept is answered again, not made twice), or read the record to see whether it was.';
 export const NOT_KEPT_MESSAGE =
-  'The change collided with concurrent changes and was not kept; nothing of it was changed. Retry shortly.';
+  'The change was not kept (it collided with concurrent changes, or the database refused to commit it); nothing of it was changed. Retry shortly.';
 export const TOO_SLOW_MESSAGE =
   'The request took longer than the server allows and was stopped; nothing was changed. Ask for less (a shorter period, a narrower filter) or retry later.';
 
