@@ -23,6 +23,7 @@ import { SeizedGoods1764000700000 } from './1764000700000-SeizedGoods.js';
 import { AuditMerkleLog1764000950000 } from './1764000950000-AuditMerkleLog.js';
 import { EnforcementPolicy1764001300000 } from './1764001300000-EnforcementPolicy.js';
 import { ApiLogin1764001700000 } from './1764001700000-ApiLogin.js';
+import { DefinerSearchPath1764002000000 } from './1764002000000-DefinerSearchPath.js';
 
 export const migrations = [
   Foundation1763900000000, CaseLifecycle1763900100000, RowLevelSecurity1763900200000, Analytics1763900300000, ReferralDeadlines1763900400000,
@@ -35,4 +36,5 @@ export const migrations = [
   AuditMerkleLog1764000950000,
   EnforcementPolicy1764001300000,
   ApiLogin1764001700000,
+  DefinerSearchPath1764002000000,
 ];
