@@ -12,28 +12,24 @@ export class DefinerSearchPath1764002000000 implements MigrationInterface {
   name = 'DefinerSearchPath1764002000000';
 
   async up(q: QueryRunner): Promise<void> {
-    await q.query(`
-      DO $$
-      DECLARE f regprocedure;
-      BEGIN
-        FOR f IN SELECT p.oid::regprocedure FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-                 WHERE n.nspname = 'public' AND p.prosecdef LOOP
-          EXECUTE format('ALTER FUNCTION %s SET search_path = public, pg_temp', f);
-        END LOOP;
-      END $$;
-    `);
+    await setDefinerSearchPath(q, 'public, pg_temp');
   }
 
   async down(q: QueryRunner): Promise<void> {
-    await q.query(`
-      DO $$
-      DECLARE f regprocedure;
-      BEGIN
-        FOR f IN SELECT p.oid::regprocedure FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-                 WHERE n.nspname = 'public' AND p.prosecdef LOOP
-          EXECUTE format('ALTER FUNCTION %s SET search_path = public', f);
-        END LOOP;
-      END $$;
-    `);
+    await setDefinerSearchPath(q, 'public');
   }
+}
+
+/** Sets the search path of every SECURITY DEFINER function of the schema. */
+function setDefinerSearchPath(q: QueryRunner, path: string): Promise<unknown> {
+  return q.query(`
+    DO $$
+    DECLARE f regprocedure;
+    BEGIN
+      FOR f IN SELECT p.oid::regprocedure FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+               WHERE n.nspname = 'public' AND p.prosecdef LOOP
+        EXECUTE format('ALTER FUNCTION %s SET search_path = ${path}', f);
+      END LOOP;
+    END $$;
+  `);
 }

@@ -136,7 +136,7 @@ class RequestConnection implements ChangeConnection {
       const result = (await this.client.query(sql)) as unknown as QueryResult | QueryResult[];
       return Array.isArray(result) ? result : [result];
     } catch (error) {
-      if (!sqlStateOf(error) || isDatabaseUnavailable(error)) this.discard(error);
+      this.discardIfBroken(error);
       throw error;
     }
   }
@@ -149,8 +149,7 @@ class RequestConnection implements ChangeConnection {
     try {
       return await query();
     } catch (error) {
-      if (!sqlStateOf(error) || isDatabaseUnavailable(error)) this.discard(error);
-      else if (!this.changing) await this.restart().catch(() => undefined);
+      if (!this.discardIfBroken(error) && !this.changing) await this.restart().catch(() => undefined);
       throw error;
     }
   }
@@ -163,6 +162,13 @@ class RequestConnection implements ChangeConnection {
    * Gives up a connection that broke or stopped answering (the client-side query timeout): the pool
    * closes it instead of lending it again, and every later statement of the request fails at once.
    */
+  private discardIfBroken(error: unknown): boolean {
+    // A PostgreSQL error (with a SQLSTATE) leaves the connection usable; anything else, or a lost server, does not.
+    const broken = !sqlStateOf(error) || isDatabaseUnavailable(error);
+    if (broken) this.discard(error);
+    return broken;
+  }
+
   private discard(error: unknown): void {
     if (this.runner.isReleased) return;
     void (this.runner as unknown as { releasePostgresConnection(error: unknown): Promise<void> }).releasePostgresConnection(error ?? new Error('discarded'));

@@ -126,6 +126,9 @@ export function loadChildren<T extends ObjectLiteral & { rowId: string }>(
     .load(parentId);
 }
 
+/** The refusal of an id that is missing or out of scope (the two are one answer). */
+const notFoundMessage = (entity: { name: string }) => `No ${entity.name.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase()} has this id.`;
+
 /**
  * Reads one row for a change: through the caller's scope (a row out of scope is NOT_FOUND, as if it
  * did not exist) and locked FOR UPDATE until the transaction ends, so that concurrent changes of the
@@ -140,7 +143,7 @@ export async function lockForChange<T extends ObjectLiteral & { version: number 
   field: string[],
 ): Promise<T> {
   const row = await scopedQuery(ctx, entity).andWhere('t.id = :lockId', { lockId: rowId }).setLock('pessimistic_write', undefined, ['t']).getOne();
-  if (!row) refuse(UserErrorCode.NOT_FOUND, `No ${entity.name.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase()} has this id.`, field);
+  if (!row) refuse(UserErrorCode.NOT_FOUND, notFoundMessage(entity), field);
   if (expectedVersion !== null && expectedVersion !== undefined && row.version !== expectedVersion) {
     refuse(UserErrorCode.STALE_VERSION, `This ${entity.name} was changed by someone else (version ${row.version}, you expected ${expectedVersion}): reload it and try again.`, ['input', 'expectedVersion']);
   }
@@ -160,7 +163,7 @@ export async function lockAllForChange<T extends ObjectLiteral & { rowId: string
 ): Promise<T[]> {
   const ids = [...new Set(rowIds)].sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
   const rows = await scopedQuery(ctx, entity).andWhere('t.id = ANY(:lockIds)', { lockIds: ids }).orderBy('t.id').setLock('pessimistic_write', undefined, ['t']).getMany();
-  if (rows.length !== ids.length) refuse(UserErrorCode.NOT_FOUND, `No ${entity.name.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase()} has this id.`, field);
+  if (rows.length !== ids.length) refuse(UserErrorCode.NOT_FOUND, notFoundMessage(entity), field);
   return rows;
 }
 
