@@ -8,7 +8,7 @@
 // Operations: reportLead by a brand partner (the write path), wholeCase (report -> triage -> investigation
 // -> evidence -> ready -> referral -> sent -> acknowledged -> outcome, nine mutations, one case per
 // iteration of a client), caseList (a read, the brand portal's first page). Prints a markdown table;
-// --out FILE writes the figures as JSON. Uses the machine's PostgreSQL (--pg, default 127.0.0.1:5432).
+// --out FILE writes the figures as JSON; --tag T names the databases (eca_T_before/after) so two runs can coexist. Uses the machine's PostgreSQL (--pg, default 127.0.0.1:5432).
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -29,6 +29,7 @@ const { values: args } = parseArgs({
     ops: { type: 'string', default: 'reportLead,wholeCase,caseList' },
     pg: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432' },
     out: { type: 'string' },
+    tag: { type: 'string', default: 'compare' }, // database names eca_<tag>_before/after: two runs side by side
   },
 });
 if (!args.before) throw new Error('--before DIR: a built checkout of the earlier version');
@@ -55,7 +56,7 @@ const cli = (side, db, ...argv) => execFileSync(process.execPath, ['dist/src/cli
 const serverUrl = (side, db) => (fs.existsSync(path.join(SIDES[side], 'src/database/logins.ts')) ? url(db).replace('://postgres@', '://eca_api@') : url(db));
 
 async function prepare(side) {
-  const db = `eca_compare_${side}`;
+  const db = `eca_${args.tag}_${side}`;
   await admin.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
   await admin.query(`CREATE DATABASE ${db}`);
   log(`${side}: migrate and seed scale ${args.scale} (${SIDES[side]})`);
