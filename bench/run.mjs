@@ -59,12 +59,15 @@ const { values: args } = parseArgs({
     'no-build': { type: 'boolean', default: false },
     'check-only': { type: 'boolean', default: false },
     'keep-cluster': { type: 'boolean', default: false },
+    // Scale-out: the read operations driven at this API run as N processes on one database against one process.
+    instances: { type: 'string', default: '2' },
   },
 });
 const scale = Number(args.scale);
 const duration = Number(args.duration);
 const connectionLevels = args.connections.split(',').map(Number);
 const poolSize = Number(args.pool);
+const instances = Math.max(1, Number(args.instances));
 const systems = args.systems ? args.systems.split(',') : SYSTEMS;
 const ops = args.ops ? OPS.filter((op) => args.ops.split(',').includes(op.key)) : OPS;
 const basePort = Number(args.port);
@@ -206,11 +209,28 @@ function startServers(ctx) {
     running.add(child);
     child.once('exit', () => running.delete(child));
   }
+  // More processes of this API for the scale-out runs, on ports 100 apart, same settings and pool size each.
+  if (servers.ours) {
+    servers.ours.extra = [];
+    for (let k = 1; k < instances; k += 1) {
+      const port = PORT.ours + 100 * k;
+      const out = fs.openSync(path.join(resultsDir, `ours-${k + 1}-s${ctx.scale}.log`), 'w');
+      const child = spawn(NODE22, specs.ours.argv, {
+        cwd: specs.ours.cwd,
+        env: { PATH: process.env.PATH, HOME: process.env.HOME, ...common, ...specs.ours.env, PORT: String(port) },
+        stdio: ['ignore', out, out],
+      });
+      servers.ours.extra.push({ child, pid: child.pid, url: `http://127.0.0.1:${port}` });
+      running.add(child);
+      child.once('exit', () => running.delete(child));
+    }
+  }
   return servers;
 }
 
 async function stopServers(servers) {
-  await Promise.all(Object.values(servers).map(({ child }) => new Promise((resolve) => {
+  const processes = Object.values(servers).flatMap((server) => [server, ...(server.extra ?? [])]);
+  await Promise.all(processes.map(({ child }) => new Promise((resolve) => {
     if (child.exitCode !== null) return resolve();
     const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
     child.once('exit', () => { clearTimeout(timer); resolve(); });
@@ -245,6 +265,12 @@ async function waitReady(ctx, servers) {
         } else if ((await fetch(`${servers[sys].url}/healthz`)).ok) break;
       } catch { /* not listening yet */ }
       if (Date.now() > deadline) throw new Error(`${sys} did not start; see bench/results/${sys}-s${ctx.scale}.log`);
+      await sleep(250);
+    }
+  }
+  for (const extra of servers.ours?.extra ?? []) {
+    while (!(await fetch(`${extra.url}/healthz`).then((r) => r.ok, () => false))) {
+      if (extra.child.exitCode !== null || Date.now() > deadline) throw new Error(`a further process of this API did not start; see bench/results/ours-*-s${ctx.scale}.log`);
       await sleep(250);
     }
   }
@@ -285,33 +311,41 @@ function percentile(sorted, p) {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 }
 
-/** One autocannon run against one system; returns its figures. */
-async function drive(ctx, servers, sys, op, { connections, rate, seconds, variables, measure = true }) {
+/**
+ * One autocannon run against one system; returns its figures. `processes` > 1 (this API only): the
+ * connections are split evenly between that many processes of the server, driven at once, figures summed.
+ */
+async function drive(ctx, servers, sys, op, { connections, rate, seconds, variables, measure = true, processes = 1 }) {
   const req = op[sys](ctx, variables);
-  const pid = servers[sys].pid;
+  const targets = [servers[sys], ...(servers[sys].extra ?? [])].slice(0, processes);
+  if (targets.length < processes) throw new Error(`${processes} processes of ${sys} asked for, ${targets.length} running`);
   if (measure) await resetStatements();
-  const cpu0 = cpuSeconds(pid);
+  const cpu0 = targets.map(({ pid }) => cpuSeconds(pid));
   const latencies = [];
-  const result = await new Promise((resolve, reject) => {
+  const results = await Promise.all(targets.map((target, k) => new Promise((resolve, reject) => {
+    const share = Math.floor(connections / processes) + (k < connections % processes ? 1 : 0);
     const instance = autocannon({
-      url: servers[sys].url + req.path,
+      url: target.url + req.path,
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${ctx.tokens[sys][op.caller]}` },
       body: req.body,
-      connections,
+      connections: share,
       duration: seconds,
-      ...(rate ? { overallRate: rate } : {}),
+      ...(rate ? { overallRate: rate / processes } : {}),
       timeout: 30,
     }, (error, r) => (error ? reject(error) : resolve(r)));
     instance.on('response', (_client, _status, _bytes, responseTime) => latencies.push(responseTime));
-  });
-  const cpu = cpuSeconds(pid) - cpu0;
+  })));
+  const cpu = targets.reduce((sum, { pid }, k) => sum + cpuSeconds(pid) - cpu0[k], 0);
+  const total = (key) => results.reduce((sum, r) => sum + r[key], 0);
+  const result = { '2xx': total('2xx'), errors: total('errors'), timeouts: total('timeouts'), non2xx: total('non2xx') };
+  const pid = targets[0].pid;
   if (!measure) return null;
   const db = await statementTotals(ctx.db);
   latencies.sort((a, b) => a - b);
   const ok = result['2xx'];
   return {
-    sys, op: op.key, connections, rate: rate ?? null,
+    sys, op: op.key, connections, rate: rate ?? null, processes,
     reqPerSec: ok / seconds,
     p50: percentile(latencies, 50), p95: percentile(latencies, 95), p99: percentile(latencies, 99),
     errors: result.errors + result.timeouts + result.non2xx,
@@ -361,7 +395,7 @@ async function sequentialLatency(ctx, servers, sys, op, n, variables) {
 // The run.
 
 const fmt = (v, d = 1) => (v === null || v === undefined || Number.isNaN(v) ? 'n/a' : Number(v).toFixed(d));
-const report = { started: new Date(), runs: [], checks: [], counts: [], firstSweep: [], scales: [], analytics: [], memory: {} };
+const report = { started: new Date(), runs: [], checks: [], counts: [], firstSweep: [], scales: [], analytics: [], scaleOut: [], memory: {} };
 
 function machine() {
   const cpuinfo = fs.readFileSync('/proc/cpuinfo', 'utf8');
@@ -435,8 +469,27 @@ async function sideBySide(ctx, servers) {
       }
     }
   }
+  await scaleOut(ctx, servers);
   await probeScale(ctx, servers);
   for (const [i, op] of ops.entries()) if (op.mutation) await runOp(ctx, servers, op, i);
+}
+
+/** The read operations at this API as one process and as `instances` processes on the same database, interleaved. */
+async function scaleOut(ctx, servers) {
+  if (instances < 2 || !servers.ours) return;
+  log(`scale-out: this API as 1 and as ${instances} processes (pool ${poolSize} each), read operations`);
+  for (const key of ['caseList', 'agencySync', 'node']) {
+    const op = ops.find((o) => o.key === key);
+    if (!op) continue;
+    await drive(ctx, servers, 'ours', op, { connections: 10, seconds: 2, measure: false, processes: instances }); // warm-up of the others
+    for (const connections of connectionLevels) {
+      for (const processes of [1, instances]) {
+        const r = await drive(ctx, servers, 'ours', op, { connections, seconds: duration, processes });
+        report.scaleOut.push(r);
+        printRun({ ...r, op: `${key} x${processes}` });
+      }
+    }
+  }
 }
 
 async function runOp(ctx, servers, op, i) {
@@ -509,7 +562,7 @@ log(`machine: ${report.machine.nproc} cpus (${report.machine.cpu}), ${report.mac
 const defaultScales = [0.1, 1, ...((await seeded(10)) ? [10] : [])];
 const scales = (args.scales ? args.scales.split(',').map(Number) : defaultScales).filter((s) => s !== scale);
 report.scaleOrder = [scale, ...scales];
-report.options = { systems, duration, poolSize, connectionLevels };
+report.options = { systems, duration, poolSize, connectionLevels, instances };
 
 function save() {
   report.finished = new Date();

@@ -123,6 +123,20 @@ export function renderMarkdown(report, { systems, LABEL = LABELS, duration, pool
       })])));
   }
 
+  if (report.scaleOut?.length) {
+    const n = Math.max(...report.scaleOut.map((r) => r.processes));
+    lines.push(`### Scale-out: this API as 1 and as ${n} processes on one database (same connections in all, split evenly)`, '');
+    const keys = [...new Set(report.scaleOut.map((r) => `${r.op}\u0000${r.connections}`))];
+    table(['operation', 'connections', 'req/s, 1 process', `req/s, ${n} processes`, 'ratio', `p99 ms (1 / ${n})`, `CPU ms/request (1 / ${n})`],
+      keys.map((key) => {
+        const [op, connections] = key.split('\u0000');
+        const one = report.scaleOut.find((r) => r.op === op && String(r.connections) === connections && r.processes === 1);
+        const many = report.scaleOut.find((r) => r.op === op && String(r.connections) === connections && r.processes === n);
+        return [op, connections, fmt(one?.reqPerSec, 0), fmt(many?.reqPerSec, 0), ratio(many?.reqPerSec, one?.reqPerSec),
+          `${fmt(one?.p99)} / ${fmt(many?.p99)}`, `${fmt(one?.cpuMsPerReq, 2)} / ${fmt(many?.cpuMsPerReq, 2)}`];
+      }));
+  }
+
   lines.push('### Memory across the side-by-side runs', '');
   table(['system', 'RSS after first run MB', 'RSS after last run MB', 'peak RSS (VmHWM) MB'], systems.map((sys) => {
     const mine = runs.filter((r) => r.sys === sys);
