@@ -112,13 +112,19 @@ describeInChromium('the portal of a brand partner', () => {
 
   it('opens a case: its referrals, the agencies\' outcomes and its timeline, as the API answers them', async () => {
     const { page, problems } = await watchedPage(browser, server.url);
-    await signIn(page, server.url, w.world.keys.brandA);
+    // By keyboard alone: the key field has the focus, Enter signs in, Tab reaches the case, Enter opens it.
+    await page.goto(`${server.url}/dashboard`);
+    await page.keyboard.type(w.world.keys.brandA);
+    await page.keyboard.press('Enter');
     await ready(page, '#cases-list');
     const [lead] = await db.dataSource.query(`SELECT reference FROM lead WHERE id = $1`, [rowId(w.fullCase.leadId)]);
-    await page.getByRole('button', { name: lead.reference, exact: true }).click();
+    const caseButton = page.getByRole('button', { name: lead.reference, exact: true });
+    for (let tabs = 0; tabs < 30 && !(await caseButton.evaluate((button: any) => button === button.ownerDocument.activeElement)); tabs += 1) await page.keyboard.press('Tab');
+    await page.keyboard.press('Enter');
     await ready(page, '#case-view');
     await ready(page, '#case-history');
     expect(await page.getByTestId('case-title').innerText()).toBe(`Case ${lead.reference}`);
+    expect(await page.evaluate(() => (globalThis as any).document.activeElement.id)).toBe('case-title');
 
     const api = (await gql(`query($id: ID!) { node(id: $id) { ... on Lead { investigation {
       referrals { reference status sentAt acknowledgedAt firstActionAt agency { name code } outcomes { kind occurredAt arrests densDestroyed convictions seizedValue { amount currency } } }
