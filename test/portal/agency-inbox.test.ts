@@ -112,6 +112,22 @@ describeInChromium('the portal of an agency, and keys it refuses', () => {
     const outcomes = await tableText(page, '#referral-outcomes');
     const [raid] = await db.dataSource.query(`SELECT occurred_at FROM enforcement_outcome WHERE referral_id = $1`, [rowId(w.fullCase.referralId)]);
     expect(outcomes.rows).toEqual([['Raid', day((raid.occurred_at as Date).toISOString()), '3', '1', '0', '123,456 CNY', '']]);
+
+    // Its figures: over its own referrals only.
+    await page.getByRole('button', { name: 'Figures' }).click();
+    await ready(page, '#figures-view');
+    const asked = await page.evaluate(() => (globalThis as any).portal.figures.filter);
+    const figures = (await gql(`query($filter: AnalyticsFilter) { analytics(filter: $filter) { outcomeTotals { raids arrests }
+      overdueReferrals { agency { name code } waiting overdue acknowledgementOverdue actionOverdue } } }`, { filter: asked.filter })).analytics;
+    expect(await page.getByTestId('total-arrests').innerText()).toBe(String(figures.outcomeTotals.arrests));
+    expect(figures.outcomeTotals.arrests).toBe(3);
+    const overdue = await tableText(page, '#overdue-table');
+    expect(overdue.rows.map((row) => row.slice(0, 5))).toEqual(figures.overdueReferrals.map((a: any) =>
+      [`${a.agency.name} (${a.agency.code})`, String(a.waiting), String(a.overdue), String(a.acknowledgementOverdue), String(a.actionOverdue)]));
+    const [waiting] = await db.dataSource.query(`SELECT count(*)::int AS n FROM referral WHERE agency_id = $1 AND status IN ('SENT', 'ACKNOWLEDGED')`, [w.world.ids.agencyX]);
+    expect(overdue.rows).toHaveLength(1);
+    expect([overdue.rows[0][0], Number(overdue.rows[0][1]), Number(overdue.rows[0][2])]).toEqual(['Agency X (AG-X)', waiting.n, 2]);
+    await screenshot(page, 'agency-figures');
     expect(problems).toEqual([]);
     await page.close();
   });
