@@ -3,10 +3,11 @@ import path from 'node:path';
 import { Router } from 'express';
 
 /**
- * The analytics dashboard at /dashboard: a static page and script (in ./dashboard/) over POST /graphql,
- * with Chart.js served from the installed package, never a CDN (the product runs in closed networks).
- * The page holds no data and no secret: the analyst signs in with an API key, kept in sessionStorage,
- * and every figure comes from the `analytics` query under that key's scope.
+ * The portal at /dashboard: a static page and scripts (in ./dashboard/) over POST /graphql, with Chart.js
+ * served from the installed package, never a CDN (the product runs in closed networks). The page holds no
+ * data and no secret: a partner signs in with an API key, kept in sessionStorage, and every table and
+ * figure comes from the API under that key's scope (a brand's cases, an agency's referral inbox, the
+ * analytics of internal roles).
  */
 
 // ./dashboard beside this file under ts-jest; from a compiled copy (dist/ or any build folder), the
@@ -26,8 +27,9 @@ const chartDist = path.dirname(require.resolve('chart.js'));
 
 const assets: Record<string, { file: string; type: string }> = {
   'chart.js': { file: path.join(chartDist, 'chart.umd.min.js'), type: 'application/javascript' },
-  'dashboard.js': { file: path.join(assetDir ?? '', 'dashboard.js'), type: 'application/javascript' },
   'dashboard.css': { file: path.join(assetDir ?? '', 'dashboard.css'), type: 'text/css' },
+  // The page's own scripts, in the order index.html loads them: the core, then one per view.
+  ...Object.fromEntries(['portal.js', 'figures.js', 'cases.js', 'inbox.js'].map((name) => [name, { file: path.join(assetDir ?? '', name), type: 'application/javascript' }])),
 };
 
 const SECURITY_HEADERS = {
@@ -37,7 +39,7 @@ const SECURITY_HEADERS = {
 };
 
 export function dashboardRouter(): Router {
-  if (!assetDir) throw new Error('The dashboard assets (src/modules/analytics/dashboard) are missing');
+  if (!assetDir) throw new Error('The portal assets (src/modules/analytics/dashboard) are missing');
   const router = Router();
   const page = path.join(assetDir, 'index.html');
   router.get('/dashboard', (_req, res) => {

@@ -1,14 +1,24 @@
-/* The analytics dashboard: plain browser JavaScript over POST /graphql, charts by Chart.js (served from
- * the installed package, no CDN). The API key stays in sessionStorage: it is gone when the tab closes. */
+/* Figures: the `analytics` query under the key's scope (a brand partner: its brand's cases; an agency: its
+ * referrals; internal roles: everything), charted by Chart.js (served from the installed package, no CDN),
+ * each table downloadable as CSV. */
 (function () {
   'use strict';
 
-  const KEY_STORAGE = 'eca:dashboard:apiKey';
+  const portal = window.portal;
+  const { $, number } = portal;
+  const state = portal.figures;
   const STAGE_LABELS = { LEADS: 'Leads', TRIAGED: 'Triaged', INVESTIGATED: 'Investigated', REFERRED: 'Referred', ACTIONED: 'Actioned', CONVICTED: 'Convicted' };
+  const STEPS = [
+    ['leadToInvestigation', 'Lead → investigation opened'],
+    ['investigationToReferral', 'Investigation → referral sent'],
+    ['referralToAcknowledgement', 'Referral sent → acknowledged'],
+    ['referralToFirstAction', 'Referral sent → first action'],
+    ['referralToConviction', 'Referral sent → conviction'],
+  ];
   const COLORS = ['#2f6fde', '#e8590c', '#2b8a3e', '#ae3ec9', '#c92a2a', '#0c8599'];
-  const $ = (id) => document.getElementById(id);
+  const DURATION = '{ count medianDays p90Days }';
 
-  const QUERY = `query Dashboard($filter: AnalyticsFilter, $granularity: Granularity!) {
+  const QUERY = `query Figures($filter: AnalyticsFilter, $granularity: Granularity!) {
     analytics(filter: $filter) {
       asOf
       enforcementFunnel { stages { stage count conversionFromPrevious } }
@@ -16,61 +26,26 @@
       outcomeSeries(granularity: $granularity) { buckets { start raids seizures arrests densDestroyed convictions fines } }
       takedownSeries(granularity: $granularity) { buckets { start listingsTakenDown listingsReinstated sellersRestricted sellersSuspended sellersClosed } }
       regionBreakdown { region funnel { leads investigated referred actioned convicted } outcomes { raids arrests densDestroyed } }
+      timeToAction { ${STEPS.map(([field]) => `${field} ${DURATION}`).join(' ')} }
+      overdueReferrals { agency { id name code } waiting overdue acknowledgementOverdue actionOverdue longestOverdueDays }
+      reporterAccuracy(granularity: $granularity) { brand { id name } period { leadsReported leadsConfirmed leadsRejected accuracy } fastTrack }
+      repeatOffenders(first: 10) {
+        sellers { seller { id displayName platform region } strikes leads takedowns }
+        networks { representative { id displayName } sellerCount strikes leads takedowns }
+      }
     }
   }`;
 
-  /** What the page shows, for people and for tests: the last answer, the filter it was asked with, the charts. */
-  const state = { data: null, filter: null, charts: {}, loading: false };
-  window.dashboard = state;
+  const day = portal.day;
+  const days = (n) => (n === null || n === undefined ? '' : n.toFixed(1));
+  const percent = (share) => (share === null || share === undefined ? '' : `${(share * 100).toFixed(1)} %`);
 
-  class ApiError extends Error {
-    constructor(message, code) {
-      super(message);
-      this.code = code;
-    }
-  }
-
-  async function graphql(query, variables) {
-    const response = await fetch('/graphql', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${sessionStorage.getItem(KEY_STORAGE)}` },
-      body: JSON.stringify({ query, variables }),
-    });
-    const body = await response.json().catch(() => ({}));
-    if (body.errors && body.errors.length) throw new ApiError(body.errors[0].message, body.errors[0].extensions && body.errors[0].extensions.code);
-    if (!response.ok) throw new ApiError(`HTTP ${response.status}`, 'HTTP');
-    return body.data;
-  }
-
-  function setStatus(text, isError) {
-    $('status').textContent = text;
-    $('status').classList.toggle('error', Boolean(isError));
-  }
-
-  function showSignIn(message) {
-    $('sign-in').hidden = false;
-    $('dashboard').hidden = true;
-    $('sign-out').hidden = true;
-    if (message) $('sign-in').querySelector('p').textContent = message;
-  }
-
-  function showDashboard() {
-    $('sign-in').hidden = true;
-    $('dashboard').hidden = false;
-    $('sign-out').hidden = false;
-  }
-
-  const number = (n) => new Intl.NumberFormat('en').format(n);
-  const money = (list) => (list.length ? list.map((m) => `${number(m.amount / 100)} ${m.currency}`).join(' + ') : '0');
-  const day = (iso) => iso.slice(0, 10);
-
-  /** The filter the form describes: dates are whole UTC days, `to` inclusive in the form, exclusive in the API. */
   function readFilter() {
     const filter = {};
-    const from = $('filter-from').value;
-    const to = $('filter-to').value;
-    if (from) filter.from = `${from}T00:00:00.000Z`;
-    if (to) filter.to = new Date(Date.parse(`${to}T00:00:00.000Z`) + 86400000).toISOString();
+    const from = portal.dayStart($('filter-from').value);
+    const to = portal.dayEnd($('filter-to').value);
+    if (from) filter.from = from;
+    if (to) filter.to = to;
     if ($('filter-brand').value) filter.brandIds = [$('filter-brand').value];
     const regions = $('filter-region').value.split(',').map((r) => r.trim().toUpperCase()).filter(Boolean);
     if (regions.length) filter.regions = regions;
@@ -96,14 +71,8 @@
     return element;
   }
 
-  function cell(row, text, testId) {
-    const td = row.insertCell();
-    td.textContent = text;
-    if (testId) td.dataset.testid = testId;
-  }
-
   function render(analytics) {
-    $('as-of').textContent = `Figures as of ${new Date(analytics.asOf).toLocaleString()}`;
+    $('as-of').textContent = `Figures as of ${portal.when(analytics.asOf)}`;
 
     const totals = analytics.outcomeTotals;
     $('outcome-tiles').replaceChildren(
@@ -111,9 +80,9 @@
       tile('Seizures', number(totals.seizures), 'total-seizures'),
       tile('Dens destroyed', number(totals.densDestroyed), 'total-dens'),
       tile('Arrests', number(totals.arrests), 'total-arrests'),
-      tile('Goods seized', money(totals.seizedValue), 'total-seized'),
+      tile('Goods seized', portal.moneyList(totals.seizedValue), 'total-seized'),
       tile('Convictions', number(totals.convictions), 'total-convictions'),
-      tile('Fines', `${number(totals.fines.count)} (${money(totals.fines.amounts)})`, 'total-fines'),
+      tile('Fines', `${number(totals.fines.count)} (${portal.moneyList(totals.fines.amounts)})`, 'total-fines'),
     );
 
     const stages = analytics.enforcementFunnel.stages;
@@ -122,14 +91,14 @@
       data: { labels: stages.map((s) => STAGE_LABELS[s.stage]), datasets: [{ label: 'Cases', data: stages.map((s) => s.count), backgroundColor: COLORS[0] }] },
       options: { indexAxis: 'y', plugins: { legend: { display: false } } },
     });
-    const funnelBody = $('funnel-table').tBodies[0];
-    funnelBody.replaceChildren();
-    for (const s of stages) {
-      const row = funnelBody.insertRow();
-      cell(row, STAGE_LABELS[s.stage]);
-      cell(row, number(s.count), `funnel-${s.stage}`);
-      cell(row, s.conversionFromPrevious === null ? '' : `${(s.conversionFromPrevious * 100).toFixed(1)} %`);
-    }
+    portal.fillTable($('funnel-table'), stages, (s) => [
+      STAGE_LABELS[s.stage], { content: number(s.count), testId: `funnel-${s.stage}` }, s.conversionFromPrevious === null ? '' : percent(s.conversionFromPrevious),
+    ]);
+
+    const time = analytics.timeToAction;
+    portal.fillTable($('time-table'), STEPS, ([field, text]) => [
+      text, { content: number(time[field].count), testId: `time-${field}-count` }, { content: days(time[field].medianDays), testId: `time-${field}-median` }, days(time[field].p90Days),
+    ]);
 
     const outcomes = analytics.outcomeSeries.buckets;
     chart('outcome-chart', {
@@ -172,20 +141,11 @@
         ],
       },
     });
-    const regionBody = $('region-table').tBodies[0];
-    regionBody.replaceChildren();
-    for (const r of regions) {
-      const row = regionBody.insertRow();
-      cell(row, r.region);
-      cell(row, number(r.funnel.leads), `region-${r.region}-leads`);
-      cell(row, number(r.funnel.investigated));
-      cell(row, number(r.funnel.referred));
-      cell(row, number(r.funnel.actioned), `region-${r.region}-actioned`);
-      cell(row, number(r.funnel.convicted));
-      cell(row, number(r.outcomes.raids), `region-${r.region}-raids`);
-      cell(row, number(r.outcomes.arrests));
-      cell(row, number(r.outcomes.densDestroyed));
-    }
+    portal.fillTable($('region-table'), regions, (r) => [
+      r.region, { content: number(r.funnel.leads), testId: `region-${r.region}-leads` }, number(r.funnel.investigated), number(r.funnel.referred),
+      { content: number(r.funnel.actioned), testId: `region-${r.region}-actioned` }, number(r.funnel.convicted),
+      { content: number(r.outcomes.raids), testId: `region-${r.region}-raids` }, number(r.outcomes.arrests), number(r.outcomes.densDestroyed),
+    ], 'No cases in this period.');
     const known = new Set([...$('region-list').options].map((o) => o.value));
     for (const r of regions) {
       if (known.has(r.region)) continue;
@@ -193,33 +153,39 @@
       option.value = r.region;
       $('region-list').append(option);
     }
-  }
 
-  function failed(error) {
-    if (error.code === 'UNAUTHENTICATED') {
-      sessionStorage.removeItem(KEY_STORAGE);
-      showSignIn('That API key was not accepted: sign in again.');
-      return;
-    }
-    setStatus(`Could not load the figures: ${error.message}`, true);
+    portal.fillTable($('overdue-table'), analytics.overdueReferrals, (a) => [
+      `${a.agency.name} (${a.agency.code})`, number(a.waiting), number(a.overdue), number(a.acknowledgementOverdue), number(a.actionOverdue), days(a.longestOverdueDays),
+    ], 'No referral is waiting.');
+    portal.fillTable($('accuracy-table'), analytics.reporterAccuracy, (b) => [
+      b.brand.name, number(b.period.leadsReported), number(b.period.leadsConfirmed), number(b.period.leadsRejected), percent(b.period.accuracy), b.fastTrack ? 'yes' : 'no',
+    ], 'No brand reported a case in this period.');
+    const offenders = analytics.repeatOffenders;
+    portal.fillTable($('offenders-table'), offenders.sellers, (s) => [
+      s.seller.displayName, s.seller.platform, s.seller.region, number(s.strikes), number(s.leads), number(s.takedowns),
+    ], 'No seller with a lead or takedown in this period.');
+    portal.fillTable($('networks-table'), offenders.networks, (n) => [
+      n.representative.displayName, number(n.sellerCount), number(n.strikes), number(n.leads), number(n.takedowns),
+    ], 'No network of linked sellers in this period.');
   }
 
   async function load() {
     const filter = readFilter();
     const granularity = $('filter-granularity').value;
+    const view = $('figures-view');
     state.loading = true;
-    document.body.dataset.state = 'loading';
-    setStatus('Loading…');
+    view.dataset.state = document.body.dataset.state = 'loading';
+    portal.setStatus('Loading the figures…');
     try {
-      const data = await graphql(QUERY, { filter, granularity });
+      const data = await portal.graphql(QUERY, { filter, granularity });
       state.data = data.analytics;
       state.filter = { filter, granularity };
       render(data.analytics);
-      setStatus('');
-      document.body.dataset.state = 'ready';
+      portal.setStatus('');
+      view.dataset.state = document.body.dataset.state = 'ready';
     } catch (error) {
-      document.body.dataset.state = 'error';
-      failed(error);
+      view.dataset.state = document.body.dataset.state = 'error';
+      portal.failed(error, 'the figures');
     } finally {
       state.loading = false;
     }
@@ -227,7 +193,7 @@
 
   async function loadBrands() {
     try {
-      const data = await graphql('{ brands(first: 100) { nodes { id name } } }', {});
+      const data = await portal.graphql('{ brands(first: 100) { nodes { id name } } }', {});
       const select = $('filter-brand');
       select.replaceChildren(select.options[0]);
       for (const brand of data.brands.nodes) {
@@ -237,35 +203,31 @@
         select.append(option);
       }
     } catch (error) {
-      failed(error);
+      portal.failed(error, 'the brands');
     }
   }
 
-  function start() {
-    const to = new Date();
-    const from = new Date(Date.UTC(to.getUTCFullYear() - 1, to.getUTCMonth(), 1));
-    $('filter-from').value = day(from.toISOString());
-    $('filter-to').value = day(to.toISOString());
-    showDashboard();
-    loadBrands();
-    load();
-  }
+  let opened = false;
+  portal.views.figures = {
+    open() {
+      if (opened) return;
+      opened = true;
+      const to = new Date();
+      const from = new Date(Date.UTC(to.getUTCFullYear() - 1, to.getUTCMonth(), 1));
+      $('filter-from').value = day(from.toISOString());
+      $('filter-to').value = day(to.toISOString());
+      loadBrands();
+      load();
+    },
+    reset() {
+      opened = false;
+      state.data = null;
+      state.filter = null;
+    },
+  };
 
-  $('sign-in').addEventListener('submit', (event) => {
-    event.preventDefault();
-    sessionStorage.setItem(KEY_STORAGE, $('api-key').value.trim());
-    $('api-key').value = '';
-    start();
-  });
-  $('sign-out').addEventListener('click', () => {
-    sessionStorage.removeItem(KEY_STORAGE);
-    showSignIn('Signed out.');
-  });
   $('filters').addEventListener('submit', (event) => {
     event.preventDefault();
     load();
   });
-
-  if (sessionStorage.getItem(KEY_STORAGE)) start();
-  else showSignIn();
 })();
