@@ -20,7 +20,7 @@ export class PremisesResolver {
   @Query(() => PremisesConnection, { nullable: true, description: 'Premises you may see (an agency: those its referrals name; brand partners: none), newest first.' })
   premises(
     @Args() args: ConnectionArgs,
-    @Arg('filter', () => PremisesFilter, { nullable: true }) filter: PremisesFilter | undefined,
+    @Arg('filter', () => PremisesFilter, { nullable: true, description: 'Only the premises matching every field given.' }) filter: PremisesFilter | undefined,
     @Ctx() ctx: RequestContext,
   ): Promise<Page<Premises>> {
     return listPremises(ctx, filter, args);
@@ -28,7 +28,7 @@ export class PremisesResolver {
 
   @Authorized(...CASE_WRITERS)
   @Mutation(() => RegisterPremisesPayload, { nullable: true, description: 'Register an offline place, to link findings (recordFinding) and outcomes (recordEnforcementOutcome) to it.' })
-  registerPremises(@Arg('input') input: RegisterPremisesInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<Premises>> {
+  registerPremises(@Arg('input', { description: 'The arguments of `registerPremises` in one object (RegisterPremisesInput).' }) input: RegisterPremisesInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<Premises>> {
     return payload(() => registerPremises(ctx, input));
   }
 
