@@ -161,9 +161,9 @@ export const LIST_BOUNDS: Readonly<Record<string, ListBound>> = {
 
   // Not capped by any code: bounds assumed for the domain (see ListBound.assumed).
   'Brand.trademarks': { max: 100, assumed: true, why: 'trademarks are loaded by administrators (no API writes them)' },
-  'Premises.raids': { max: 100, assumed: true, why: 'outcomes at one place: no cap' },
-  'Premises.outcomes': { max: 100, assumed: true, why: 'outcomes at one place: no cap' },
-  'Premises.findings': { max: 100, assumed: true, why: 'findings of one place: no cap' },
+  'Premises.raids': { max: 100, assumed: true, why: 'outcomes at one place: no cap (deprecated for Premises.raidsConnection)' },
+  'Premises.outcomes': { max: 100, assumed: true, why: 'outcomes at one place: no cap (deprecated for Premises.outcomesConnection)' },
+  'Premises.findings': { max: 100, assumed: true, why: 'findings of one place: no cap (deprecated for Premises.findingsConnection)' },
   'Analytics.overdueReferrals': { max: 200, assumed: true, why: 'one per agency with referrals waiting; agencies are loaded by administrators' },
   'Analytics.regionBreakdown': { max: 500, assumed: true, why: "one per region of the leads' sellers (ISO 3166-2 codes, not capped)" },
   'Analytics.reporterAccuracy': { max: 100, assumed: true, why: 'one per brand you may see with reports (a brand partner: 1); brands are loaded by administrators' },
