@@ -50,6 +50,12 @@ const raidsStored = () => stored(`SELECT id FROM enforcement_outcome WHERE premi
 const outcomesStored = () => stored('SELECT id FROM enforcement_outcome WHERE premises_id = $1 ORDER BY occurred_at, id');
 const findingsStored = () => stored('SELECT id FROM finding WHERE premises_id = $1 ORDER BY created_at, id');
 
+interface PageAnswer {
+  totalCount: number;
+  edges: { node: { id: string } }[];
+  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
+}
+
 /** Every item of one connection field of the premises, a page of `size` at a time, forward or backward. */
 async function walk(token: string, field: string, size: number, backward = false): Promise<{ ids: string[]; totalCount: number; pages: number }> {
   const ids: string[] = [];
@@ -58,12 +64,12 @@ async function walk(token: string, field: string, size: number, backward = false
   let pages = 0;
   for (;;) {
     const args = backward ? `last: ${size}, before: $cursor` : `first: ${size}, after: $cursor`;
-    const data = dataOf(await server.gql(token, `query($id: ID!, $cursor: String) { node(id: $id) { ... on Premises {
+    const data = dataOf<{ node: Record<string, PageAnswer> }>(await server.gql(token, `query($id: ID!, $cursor: String) { node(id: $id) { ... on Premises {
       ${field}(${args}) { totalCount edges { node { id } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } } } }`, { id: premisesId, cursor }));
-    const page = data.node[field];
+    const page: PageAnswer = data.node[field];
     pages += 1;
     totalCount = page.totalCount;
-    const pageIds = page.edges.map((e: { node: { id: string } }) => rowId(e.node.id));
+    const pageIds = page.edges.map((e) => rowId(e.node.id));
     if (backward) ids.unshift(...pageIds);
     else ids.push(...pageIds);
     const more = backward ? page.pageInfo.hasPreviousPage : page.pageInfo.hasNextPage;
