@@ -40,7 +40,7 @@ export type EvidenceKind =
   | 'DOCUMENT'
   /** A laboratory's report on goods (e.g. authenticity testing). */
   | 'LAB_REPORT'
-  /** A photograph taken by the investigators. */
+  /** A photograph (of goods, packaging or premises). */
   | 'PHOTO'
   /** A capture of a web page or app screen. */
   | 'SCREENSHOT'
@@ -292,7 +292,7 @@ export type SellerStatus =
   | 'ACTIVE'
   /** Shop closed for good. */
   | 'CLOSED'
-  /** Trading limited (e.g. no new listings). */
+  /** Trading limited by the marketplace. */
   | 'RESTRICTED'
   /** Trading stopped for now. */
   | 'SUSPENDED'

@@ -9,7 +9,7 @@ export enum BrandStatus {
 registerEnumType(BrandStatus, { name: 'BrandStatus',
   valuesConfig: {
     ACTIVE: { description: 'A partner in good standing.' },
-    SUSPENDED: { description: 'Partnership suspended by an administrator.' },
+    SUSPENDED: { description: 'Partnership suspended.' },
   }, description: 'Whether a brand partner\'s access is in force.' });
 
 @ObjectType({ implements: Node, description: 'A rights holder that reports counterfeits and follows its cases.' })

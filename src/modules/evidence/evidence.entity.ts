@@ -14,7 +14,7 @@ registerEnumType(EvidenceKind, { name: 'EvidenceKind',
   valuesConfig: {
     DOCUMENT: { description: 'A document (contract, invoice, registration, ...).' },
     LAB_REPORT: { description: 'A laboratory\'s report on goods (e.g. authenticity testing).' },
-    PHOTO: { description: 'A photograph taken by the investigators.' },
+    PHOTO: { description: 'A photograph (of goods, packaging or premises).' },
     SCREENSHOT: { description: 'A capture of a web page or app screen.' },
     TEST_PURCHASE: { description: 'Goods bought from the seller to examine them.' },
     TRANSACTION_RECORD: { description: 'A record of payments or orders.' },

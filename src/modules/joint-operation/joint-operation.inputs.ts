@@ -51,7 +51,7 @@ export class RevalueJointOperationInput extends IdempotentInput {
   @Field(() => ValuationMethod, { description: 'How the new value was arrived at.' })
   valuationMethod!: ValuationMethod;
 
-  @Field(() => String, { nullable: true, description: 'Why the value changed, kept in the history.' })
+  @Field(() => String, { nullable: true, description: 'Why the value changed: replaces the operation\'s valuation note (the former one stays in the audit trail).' })
   @MaxLength(5000)
   valuationNote?: string | null;
 

@@ -29,7 +29,7 @@ export enum ListingOrderField {
 registerEnumType(ListingOrderField, { name: 'ListingOrderField', description: 'What a list of listings is sorted by.',
   valuesConfig: {
     CREATED_AT: { description: 'When the listing was recorded.' },
-    PRICE: { description: 'The listed price (compared within a currency).' },
+    PRICE: { description: 'The listed price\'s amount, in the minor unit of its own currency (currencies are not converted).' },
   } });
 
 export const listingSortColumns: Record<ListingOrderField, SortColumn> = {
@@ -45,7 +45,7 @@ export class TakeDownListingsInput extends IdempotentInput {
   @Field(() => [ID], { description: 'Listings to take down (1-100): all or none.' })
   listingIds!: string[];
 
-  @Field({ description: 'Why they are taken down, kept in their history.' })
+  @Field({ description: 'Why they are taken down (1 to 2,000 characters), recorded in the audit trail and on the sellers\' strikes.' })
   @MinLength(1)
   @MaxLength(2000)
   reason!: string;
@@ -56,7 +56,7 @@ export class ReinstateListingInput extends IdempotentInput {
   @Field(() => ID, { description: 'Global id of the listing (TAKEN_DOWN).' })
   listingId!: string;
 
-  @Field({ description: 'Why it is reinstated, kept in its history.' })
+  @Field({ description: 'Why it is reinstated (1 to 2,000 characters), recorded in the audit trail.' })
   @MinLength(1)
   @MaxLength(2000)
   reason!: string;

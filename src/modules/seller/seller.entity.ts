@@ -13,7 +13,7 @@ registerEnumType(SellerStatus, { name: 'SellerStatus',
   valuesConfig: {
     ACTIVE: { description: 'Trading normally.' },
     CLOSED: { description: 'Shop closed for good.' },
-    RESTRICTED: { description: 'Trading limited (e.g. no new listings).' },
+    RESTRICTED: { description: 'Trading limited by the marketplace.' },
     SUSPENDED: { description: 'Trading stopped for now.' },
     WARNED: { description: 'Warned; still trading.' },
   }, description: 'What the marketplace has done to a seller, from ACTIVE to CLOSED.' });
