@@ -92,6 +92,17 @@ describe('the history of premises pages as connections', () => {
     expect(await walk(world.keys.investigator, 'findingsConnection', 1, true)).toEqual({ ids: findings, totalCount: 3, pages: 3 });
   });
 
+  it('refuse a cursor of another of the place\'s lists', async () => {
+    const first = async (field: string) => dataOf<{ node: Record<string, PageAnswer> }>(await server.gql(world.keys.investigator,
+      `query($id: ID!) { node(id: $id) { ... on Premises { ${field}(first: 1) { totalCount edges { node { id } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } } } }`,
+      { id: premisesId })).node[field].pageInfo.endCursor;
+    for (const [from, to] of [['raidsConnection', 'outcomesConnection'], ['outcomesConnection', 'raidsConnection']]) {
+      const cursor = await first(from);
+      const response = await server.gql(world.keys.investigator, `query($id: ID!, $cursor: String) { node(id: $id) { ... on Premises { ${to}(first: 1, after: $cursor) { edges { node { id } } } } } }`, { id: premisesId, cursor });
+      expect({ from, to, code: response.body.errors?.[0]?.extensions?.code }).toEqual({ from, to, code: 'BAD_USER_INPUT' });
+    }
+  });
+
   it('show an agency what it may see of the place, as the former lists do', async () => {
     const query = `query($id: ID!) { node(id: $id) { ... on Premises { raids { id } outcomes { id } findings { id } } } }`;
     const lists = dataOf(await server.gql(world.keys.agencyX, query, { id: premisesId })).node;

@@ -60,6 +60,8 @@ export function listPremises(ctx: RequestContext, filter: PremisesFilter | undef
 }
 
 const OUTCOMES_AT_ORDERING = { key: 'OCCURRED_AT', column: 'occurred_at', property: 'occurredAt', direction: OrderDirection.ASC };
+// Its own key: a cursor of a premises' raids is refused by its outcomes (the same rows' table and parent), and the reverse.
+const RAIDS_AT_ORDERING = { ...OUTCOMES_AT_ORDERING, key: 'RAIDS_BY_OCCURRED_AT' };
 const FINDINGS_AT_ORDERING = { key: 'CREATED_AT', column: 'created_at', property: 'createdAt', direction: OrderDirection.ASC };
 
 /**
@@ -71,7 +73,7 @@ export function outcomesAt(ctx: RequestContext, premisesId: string, args: Connec
     entity: EnforcementOutcome,
     link: { column: 'premises_id' },
     parentId: premisesId,
-    ordering: OUTCOMES_AT_ORDERING,
+    ordering: raidsOnly ? RAIDS_AT_ORDERING : OUTCOMES_AT_ORDERING,
     args,
     filter: raidsOnly ? { key: 'RAID', apply: (qb) => qb.andWhere('t.kind = :raidKind', { raidKind: OutcomeKind.RAID }) } : undefined,
   });
