@@ -125,7 +125,6 @@ export const LIST_BOUNDS: Readonly<Record<string, ListBound>> = {
   // Bounded by the code that writes or reads them.
   'Query.nodes': { max: MAX_NODE_IDS, why: '`nodes(ids:)` takes at most 100 ids (node.resolver.ts); priced per id given' },
   '*.userErrors': { max: 1, why: 'a payload answers at most one user error: the first refusal ends the change (user-error.ts, asPayload)' },
-  'Lead.brands': { max: 100, why: 'reportLead, the only writer of lead_brand, takes at most 100 brandIds (requireAllVisible)' },
   'Lead.sellers': { max: 100, why: 'reportLead, the only writer of lead_seller, takes at most 100 sellerIds (requireAllVisible)' },
   'Referral.disclosedEvidence': { max: 100, why: 'createReferral, the only writer of referral_evidence, takes at most 100 evidenceIds (requireAllVisible)' },
   'TakeDownListingsPayload.listings': { max: 100, why: 'takeDownListings takes 1 to 100 listing ids' },
@@ -160,6 +159,7 @@ export const LIST_BOUNDS: Readonly<Record<string, ListBound>> = {
   'JointOperation.outcomes': { max: MAX_OUTCOMES_PER_JOINT_OPERATION, why: 'createJointOperation and addOutcomesToJointOperation refuse to group more' },
 
   // Not capped by any code: bounds assumed for the domain (see ListBound.assumed).
+  'Lead.brands': { max: 100, assumed: true, why: 'reportLead takes at most 100 brandIds; a repeat-offender match lead names every brand of the cases against the prior seller, uncapped' },
   'Brand.trademarks': { max: 100, assumed: true, why: 'trademarks are loaded by administrators (no API writes them)' },
   'Premises.raids': { max: 100, assumed: true, why: 'outcomes at one place: no cap (deprecated for Premises.raidsConnection)' },
   'Premises.outcomes': { max: 100, assumed: true, why: 'outcomes at one place: no cap (deprecated for Premises.outcomesConnection)' },

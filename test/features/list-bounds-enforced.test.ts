@@ -179,7 +179,6 @@ describe('the bounds are stated where clients read them', () => {
     'Seller.identifiers': MAX_IDENTIFIERS_PER_SELLER,
     'SellerIdentifierDisclosure.identifiers': MAX_IDENTIFIERS_PER_SELLER,
     'JointOperation.outcomes': MAX_OUTCOMES_PER_JOINT_OPERATION,
-    'Lead.brands': 100,
     'Lead.sellers': 100,
     'TakeDownListingsPayload.listings': 100,
     'OffendingNetwork.sellers': 20,

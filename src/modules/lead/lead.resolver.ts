@@ -52,7 +52,7 @@ export class LeadResolver {
     return payload(() => closeLead(ctx, input));
   }
 
-  @FieldResolver(() => [Brand], { description: 'Brands the lead names (a brand partner sees only its own). At most 100: reportLead, which names them, takes at most 100 brandIds.' })
+  @FieldResolver(() => [Brand], { description: 'Brands the lead names (a brand partner sees only its own). A reported lead names at most 100 (reportLead takes at most 100 brandIds); a lead raised by a repeat-offender match names every brand of the cases against the prior seller.' })
   brands(@Root() lead: Lead, @Ctx() ctx: RequestContext): Promise<Brand[]> {
     return loadChildren(ctx, Brand, { through: 'lead_brand', childColumn: 'brand_id', parentColumn: 'lead_id' }, lead.rowId);
   }
