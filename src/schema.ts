@@ -126,6 +126,14 @@ async function validateInput(value: unknown, path: string): Promise<ValidationEr
 
 let schema: Promise<GraphQLSchema> | undefined;
 
+/** type-graphql has no decorator for the root types' own descriptions: they are set once the schema is built. */
+function describeRootTypes(built: GraphQLSchema): void {
+  const query = built.getQueryType();
+  const mutation = built.getMutationType();
+  if (query) query.description = 'What you may read. Every answer is limited to what your key may see: a record out of your scope answers as if it did not exist.';
+  if (mutation) mutation.description = 'What you may change. Each mutation takes one `input` and answers a payload: the record changed, or `userErrors` saying why nothing was changed.';
+}
+
 export function buildAppSchema(): Promise<GraphQLSchema> {
   schema ??= (async () => {
     // The features' settings are checked here, at start: a bad value stops the server, not a request.
@@ -137,6 +145,7 @@ export function buildAppSchema(): Promise<GraphQLSchema> {
       emitSchemaFile: false,
     });
     assertEveryRootFieldAuthorized();
+    describeRootTypes(built);
     return built;
   })();
   return schema;

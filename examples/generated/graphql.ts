@@ -4,6 +4,7 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
+/** Acknowledge receipt of a sent referral (acknowledgeReferral). */
 export type AcknowledgeReferralInput = {
   /** The agency's own case number. */
   agencyCaseReference?: string | null | undefined;
@@ -11,6 +12,7 @@ export type AcknowledgeReferralInput = {
   expectedVersion?: number | null | undefined;
   /** Retrying with the same key (at most 200 characters, per caller) answers the first result instead of doing the change twice; the same key with another input is IDEMPOTENCY_CONFLICT. */
   idempotencyKey?: string | null | undefined;
+  /** Global id of the referral (an agency: one sent to it). */
   referralId: string | number;
 };
 
@@ -32,12 +34,19 @@ export type AnalyticsFilter = {
   to?: string | null | undefined;
 };
 
+/** What kind of item an evidence item is. */
 export type EvidenceKind =
+  /** A document (contract, invoice, registration, ...). */
   | 'DOCUMENT'
+  /** A laboratory's report on goods (e.g. authenticity testing). */
   | 'LAB_REPORT'
+  /** A photograph (of goods, packaging or premises). */
   | 'PHOTO'
+  /** A capture of a web page or app screen. */
   | 'SCREENSHOT'
+  /** Goods bought from the seller to examine them. */
   | 'TEST_PURCHASE'
+  /** A record of payments or orders. */
   | 'TRANSACTION_RECORD';
 
 /** Stages of the enforcement funnel, in order. */
@@ -78,80 +87,132 @@ export type GoodsUnit =
   /** Sets sold as one (cosmetics kits). */
   | 'SET';
 
+/** Where an investigation stands: OPEN -> EVIDENCE_GATHERING -> READY_FOR_REFERRAL -> REFERRED -> CLOSED. */
 export type InvestigationStatus =
+  /** Finished (concluded or abandoned): see `closeReason`. */
   | 'CLOSED'
+  /** Evidence is being collected. */
   | 'EVIDENCE_GATHERING'
+  /** Just opened from its leads. */
   | 'OPEN'
+  /** Enough evidence: may be referred to an agency. */
   | 'READY_FOR_REFERRAL'
+  /** Sent to at least one agency. */
   | 'REFERRED';
 
+/** Why a lead was closed. */
 export type LeadCloseReason =
+  /** Its case ended with a verdict (see `closeNote`). */
   | 'CASE_CONCLUDED'
+  /** The same source was already reported. */
   | 'DUPLICATE'
+  /** Not enough to act on. */
   | 'INSUFFICIENT_EVIDENCE'
+  /** Its investigation was closed. */
   | 'INVESTIGATION_CLOSED'
+  /** The goods turned out genuine. */
   | 'NOT_COUNTERFEIT'
+  /** Any other reason (see `closeNote`). */
   | 'OTHER'
+  /** Dealt with by taking the listings down. */
   | 'RESOLVED_BY_TAKEDOWN';
 
+/** Where a lead came from. */
 export type LeadSource =
+  /** An agency passed it on. */
   | 'AGENCY'
+  /** Reported by a brand partner. */
   | 'BRAND_REPORT'
+  /** Found by the marketplace's own detection. */
   | 'PLATFORM_DETECTION'
+  /** Raised by a confirmed repeat-offender match. */
   | 'REPEAT_OFFENDER_MATCH'
+  /** Found through a test purchase. */
   | 'TEST_PURCHASE'
+  /** A tip from the public. */
   | 'TIP';
 
+/** Where a lead stands: NEW -> TRIAGED -> INVESTIGATING -> REFERRED -> CLOSED; any open lead may be closed. */
 export type LeadStatus =
+  /** Closed, with a reason (`closeReason`). */
   | 'CLOSED'
+  /** Part of an open investigation. */
   | 'INVESTIGATING'
+  /** Reported, not yet triaged. */
   | 'NEW'
+  /** Its investigation was referred to an agency. */
   | 'REFERRED'
+  /** Risk assessed by an investigator. */
   | 'TRIAGED';
 
 /** An amount in minor units and an ISO 4217 currency. */
 export type MoneyInput = {
+  /** Amount in the minor unit of the currency (e.g. cents), 0 or more. */
   amount: number;
+  /** ISO 4217 currency code, e.g. USD or CNY. */
   currency: string;
 };
 
+/** What an agency did on a referral; each kind moves the referral to a status. */
 export type OutcomeKind =
+  /** Acquitted in court: the referral becomes ACQUITTED. */
   | 'ACQUITTAL'
+  /** People arrested: action taken. */
   | 'ARREST'
+  /** Convicted in court: the referral becomes CONVICTED. */
   | 'CONVICTION'
+  /** A fine imposed (with `fine`): action taken. */
   | 'FINE'
+  /** Charges brought: the referral becomes PROSECUTION. */
   | 'PROSECUTION'
+  /** Premises raided: action taken. */
   | 'RAID'
+  /** Goods seized (with `seizedGoods`, `seizedValue`): action taken. */
   | 'SEIZURE';
 
+/** What an agency did on a referral (recordEnforcementOutcome): it moves the referral on. */
 export type RecordEnforcementOutcomeInput = {
+  /** People arrested, 0 or more. */
   arrests?: number;
+  /** People convicted, 0 or more (at least 1 for CONVICTION). */
   convictions?: number;
+  /** Production or storage sites shut down, 0 or more. */
   densDestroyed?: number;
   /** The version you last saw: a referral changed since is refused as STALE_VERSION. */
   expectedVersion?: number | null | undefined;
+  /** The fine imposed; required for FINE. */
   fine?: MoneyInput | null | undefined;
   /** Retrying with the same key (at most 200 characters, per caller) answers the first result instead of doing the change twice; the same key with another input is IDEMPOTENCY_CONFLICT. */
   idempotencyKey?: string | null | undefined;
+  /** What happened; it decides the referral's next status. */
   kind: OutcomeKind;
+  /** Free text from the agency. */
   notes?: string | null | undefined;
   /** When it happened: not before the referral was sent, not in the future. */
   occurredAt: string;
   /** Where it happened: registered premises you may see (for an agency, premises named by its referrals). */
   premisesId?: string | number | null | undefined;
+  /** Global id of the referral (an agency: one sent to it). */
   referralId: string | number;
   /** SEIZURE outcomes: what was seized (1 to 50 kinds of goods), besides its value. */
   seizedGoods?: Array<SeizedGoodsInput> | null | undefined;
+  /** Value of the goods seized; give `valuationMethod` with it. */
   seizedValue?: MoneyInput | null | undefined;
   /** How the seized value was arrived at (with `seizedValue` only). */
   valuationMethod?: ValuationMethod | null | undefined;
 };
 
+/** What happened to a referral in the change feed. */
 export type ReferralChangeKind =
+  /** The agency acknowledged it. */
   | 'ACKNOWLEDGED'
+  /** It was closed. */
   | 'CLOSED'
+  /** The agency declined it. */
   | 'DECLINED'
+  /** An outcome was recorded (see `outcome`). */
   | 'OUTCOME_RECORDED'
+  /** It was sent to the agency. */
   | 'SENT';
 
 /** The two deadlines of a sent referral. */
@@ -161,20 +222,32 @@ export type ReferralDeadline =
   /** The agency reports a first action: raid, arrest, seizure or fine (`actionBy`), or declines. */
   | 'ACTION';
 
+/** Where a referral stands: DRAFT -> SENT -> ACKNOWLEDGED -> ACTION_TAKEN -> PROSECUTION -> CONVICTED or ACQUITTED -> CLOSED; SENT or ACKNOWLEDGED -> DECLINED -> CLOSED. */
 export type ReferralStatus =
+  /** The agency confirmed receipt; a first action is due. */
   | 'ACKNOWLEDGED'
+  /** Ended in acquittal. */
   | 'ACQUITTED'
+  /** The agency raided, arrested, seized or fined. */
   | 'ACTION_TAKEN'
+  /** Closed after its conclusion or decline. */
   | 'CLOSED'
+  /** Ended in conviction. */
   | 'CONVICTED'
+  /** The agency declined it (see `declineReason`). */
   | 'DECLINED'
+  /** Being prepared; not visible to the agency. */
   | 'DRAFT'
+  /** Charges brought. */
   | 'PROSECUTION'
+  /** Sent; awaiting the agency's acknowledgement. */
   | 'SENT';
 
+/** A suspected counterfeit source to report (reportLead). */
 export type ReportLeadInput = {
   /** Brands whose rights are infringed. A brand partner may name only its own (the default). */
   brandIds?: Array<string | number> | null | undefined;
+  /** What was seen and why it looks counterfeit (1 to 10,000 characters). */
   description: string;
   /** Retrying with the same key returns the first result instead of a second lead. */
   idempotencyKey?: string | null | undefined;
@@ -192,10 +265,15 @@ export type ReportLeadInput = {
 
 /** What a principal may see and do. */
 export type Role =
+  /** Administrator: sees everything, manages keys. */
   | 'ADMIN'
+  /** A government agency: sees the referrals sent to it and what they disclose. */
   | 'AGENCY_LIAISON'
+  /** Internal analyst: reads cases and analytics, changes nothing. */
   | 'ANALYST'
+  /** A brand: reports leads and follows the cases naming it. */
   | 'BRAND_PARTNER'
+  /** Internal investigator: triages leads, runs investigations and referrals. */
   | 'INVESTIGATOR';
 
 /** One kind of goods seized: what, how many, in which unit. */
@@ -204,23 +282,36 @@ export type SeizedGoodsInput = {
   description: string;
   /** More than 0: a whole number for counted units (PIECE, PAIR, ...), up to three decimals for KILOGRAM, LITRE, METRE. */
   quantity: number;
+  /** The unit of `quantity`. */
   unit: GoodsUnit;
 };
 
+/** What the marketplace has done to a seller, from ACTIVE to CLOSED. */
 export type SellerStatus =
+  /** Trading normally. */
   | 'ACTIVE'
+  /** Shop closed for good. */
   | 'CLOSED'
+  /** Trading limited by the marketplace. */
   | 'RESTRICTED'
+  /** Trading stopped for now. */
   | 'SUSPENDED'
+  /** Warned; still trading. */
   | 'WARNED';
 
 /** Why a mutation was refused. Nothing was changed. */
 export type UserErrorCode =
+  /** The record exists already. */
   | 'DUPLICATE'
+  /** The idempotency key was used before with a different input. */
   | 'IDEMPOTENCY_CONFLICT'
+  /** The input breaks a rule: the message says which. */
   | 'INVALID'
+  /** The record's status does not allow this change. */
   | 'INVALID_TRANSITION'
+  /** No such record that you may see. */
   | 'NOT_FOUND'
+  /** The record changed since `expectedVersion`: reload and retry. */
   | 'STALE_VERSION';
 
 /** How a seized value was arrived at (figures valued differently are not comparable). */
@@ -231,6 +322,7 @@ export type ValuationMethod =
   | 'GENUINE_RETAIL_PRICE'
   /** What the counterfeits sell for. */
   | 'MARKET_PRICE'
+  /** Any other method: the valuation note says which. */
   | 'OTHER'
   /** What the counterfeits cost to make. */
   | 'PRODUCTION_COST';

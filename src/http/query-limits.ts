@@ -9,6 +9,10 @@ import { ComplexityEstimator, fieldExtensionsEstimator, getComplexity } from 'gr
 import type { QueryLimits } from '../config.js';
 import { MAX_BUCKETS } from '../modules/analytics/analytics.service.js';
 import { FunnelStageName, NETWORK_MAX_LINKS, NETWORK_MAX_SELLERS } from '../modules/analytics/analytics.types.js';
+import {
+  MAX_CUSTODY_TRANSFERS_PER_EVIDENCE, MAX_ESCALATIONS_PER_REFERRAL, MAX_EVIDENCE_PER_INVESTIGATION, MAX_FEEDBACK_PER_REFERRAL, MAX_FINDINGS_PER_INVESTIGATION,
+  MAX_IDENTIFIERS_PER_SELLER, MAX_OUTCOMES_PER_JOINT_OPERATION, MAX_OUTCOMES_PER_REFERRAL, MAX_REFERRALS_PER_INVESTIGATION,
+} from '../shared/list-bounds.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../shared/relay/connection.js';
 
 /**
@@ -121,7 +125,6 @@ export const LIST_BOUNDS: Readonly<Record<string, ListBound>> = {
   // Bounded by the code that writes or reads them.
   'Query.nodes': { max: MAX_NODE_IDS, why: '`nodes(ids:)` takes at most 100 ids (node.resolver.ts); priced per id given' },
   '*.userErrors': { max: 1, why: 'a payload answers at most one user error: the first refusal ends the change (user-error.ts, asPayload)' },
-  'Lead.brands': { max: 100, why: 'reportLead, the only writer of lead_brand, takes at most 100 brandIds (requireAllVisible)' },
   'Lead.sellers': { max: 100, why: 'reportLead, the only writer of lead_seller, takes at most 100 sellerIds (requireAllVisible)' },
   'Referral.disclosedEvidence': { max: 100, why: 'createReferral, the only writer of referral_evidence, takes at most 100 evidenceIds (requireAllVisible)' },
   'TakeDownListingsPayload.listings': { max: 100, why: 'takeDownListings takes 1 to 100 listing ids' },
@@ -141,23 +144,26 @@ export const LIST_BOUNDS: Readonly<Record<string, ListBound>> = {
   'EnforcementOutcome.seizedGoods': { max: 50, why: 'recordEnforcementOutcome, its only writer, takes at most 50 kinds of goods (referral.service.ts, MAX_SEIZED_GOODS)' },
   'AuditChainVerification.problems': { max: 20, why: 'the verification keeps the first 20 problems (audit-verify.ts, MAX_PROBLEMS)' },
 
+  // Capped by the service that writes them (src/shared/list-bounds.ts): a write beyond is refused.
+  'Seller.identifiers': { max: MAX_IDENTIFIERS_PER_SELLER, why: 'createSeller takes at most 20; addSellerIdentifier refuses more than MAX_IDENTIFIERS_PER_SELLER' },
+  'SellerIdentifierDisclosure.identifiers': { max: MAX_IDENTIFIERS_PER_SELLER, why: 'the identifiers of one seller, as Seller.identifiers' },
+  'Investigation.evidence': { max: MAX_EVIDENCE_PER_INVESTIGATION, why: 'addEvidence refuses more per investigation' },
+  'Investigation.findings': { max: MAX_FINDINGS_PER_INVESTIGATION, why: 'recordFinding refuses more per investigation' },
+  'Investigation.referrals': { max: MAX_REFERRALS_PER_INVESTIGATION, why: 'createReferral refuses more per investigation' },
+  'Investigation.feedback': { max: MAX_REFERRALS_PER_INVESTIGATION * MAX_FEEDBACK_PER_REFERRAL, why: 'the feedback on all its referrals, each capped by addReferralFeedback' },
+  'Investigation.escalations': { max: MAX_REFERRALS_PER_INVESTIGATION * MAX_ESCALATIONS_PER_REFERRAL, why: 'the escalations of all its referrals, each capped by escalateReferral' },
+  'Referral.outcomes': { max: MAX_OUTCOMES_PER_REFERRAL, why: 'recordEnforcementOutcome refuses more per referral' },
+  'Referral.feedback': { max: MAX_FEEDBACK_PER_REFERRAL, why: 'addReferralFeedback refuses more per referral' },
+  'Referral.escalations': { max: MAX_ESCALATIONS_PER_REFERRAL, why: 'escalateReferral refuses more per referral' },
+  'Evidence.custodyTransfers': { max: MAX_CUSTODY_TRANSFERS_PER_EVIDENCE, why: 'hand-overs of one item (collector, lab, store, court...); recordCustodyTransfer refuses more' },
+  'JointOperation.outcomes': { max: MAX_OUTCOMES_PER_JOINT_OPERATION, why: 'createJointOperation and addOutcomesToJointOperation refuse to group more' },
+
   // Not capped by any code: bounds assumed for the domain (see ListBound.assumed).
+  'Lead.brands': { max: 100, assumed: true, why: 'reportLead takes at most 100 brandIds; a repeat-offender match lead names every brand of the cases against the prior seller, uncapped' },
   'Brand.trademarks': { max: 100, assumed: true, why: 'trademarks are loaded by administrators (no API writes them)' },
-  'Seller.identifiers': { max: 50, assumed: true, why: 'createSeller takes at most 20; addSellerIdentifier adds more without a cap' },
-  'SellerIdentifierDisclosure.identifiers': { max: 50, assumed: true, why: 'the identifiers of one seller, as Seller.identifiers' },
-  'Investigation.evidence': { max: 100, assumed: true, why: 'addEvidence has no cap per investigation' },
-  'Investigation.findings': { max: 50, assumed: true, why: 'recordFinding has no cap per investigation' },
-  'Investigation.referrals': { max: 20, assumed: true, why: 'createReferral has no cap per investigation' },
-  'Investigation.feedback': { max: 100, assumed: true, why: 'the feedback on all its referrals; addReferralFeedback has no cap' },
-  'Investigation.escalations': { max: 100, assumed: true, why: 'the escalations of all its referrals; escalateReferral has no cap' },
-  'Referral.outcomes': { max: 50, assumed: true, why: 'recordEnforcementOutcome has no cap per referral' },
-  'Referral.feedback': { max: 50, assumed: true, why: 'addReferralFeedback has no cap per referral' },
-  'Referral.escalations': { max: 50, assumed: true, why: 'escalateReferral has no cap per referral' },
-  'Evidence.custodyTransfers': { max: 20, assumed: true, why: 'hand-overs of one item (collector, lab, store, court...); recordCustodyTransfer has no cap' },
-  'JointOperation.outcomes': { max: 200, assumed: true, why: 'createJointOperation and addOutcomesToJointOperation take 100 each, repeatedly' },
-  'Premises.raids': { max: 100, assumed: true, why: 'outcomes at one place: no cap' },
-  'Premises.outcomes': { max: 100, assumed: true, why: 'outcomes at one place: no cap' },
-  'Premises.findings': { max: 100, assumed: true, why: 'findings of one place: no cap' },
+  'Premises.raids': { max: 100, assumed: true, why: 'outcomes at one place: no cap (deprecated for Premises.raidsConnection)' },
+  'Premises.outcomes': { max: 100, assumed: true, why: 'outcomes at one place: no cap (deprecated for Premises.outcomesConnection)' },
+  'Premises.findings': { max: 100, assumed: true, why: 'findings of one place: no cap (deprecated for Premises.findingsConnection)' },
   'Analytics.overdueReferrals': { max: 200, assumed: true, why: 'one per agency with referrals waiting; agencies are loaded by administrators' },
   'Analytics.regionBreakdown': { max: 500, assumed: true, why: "one per region of the leads' sellers (ISO 3166-2 codes, not capped)" },
   'Analytics.reporterAccuracy': { max: 100, assumed: true, why: 'one per brand you may see with reports (a brand partner: 1); brands are loaded by administrators' },

@@ -10,12 +10,20 @@ export enum AgencyKind {
   PROSECUTOR = 'PROSECUTOR',
   OTHER = 'OTHER',
 }
-registerEnumType(AgencyKind, { name: 'AgencyKind' });
+registerEnumType(AgencyKind, { name: 'AgencyKind',
+  valuesConfig: {
+    CUSTOMS: { description: 'Customs: goods crossing the border.' },
+    IP_OFFICE: { description: 'An intellectual-property office.' },
+    MARKET_REGULATION: { description: 'Market regulation (administration for market supervision).' },
+    OTHER: { description: 'Any other agency.' },
+    PROSECUTOR: { description: 'A public prosecutor\'s office.' },
+    PUBLIC_SECURITY: { description: 'Police (public security bureau).' },
+  }, description: 'What kind of government agency it is.' });
 
 @ObjectType({ implements: Node, description: 'A law-enforcement or regulatory body that receives referrals.' })
 @Entity('agency')
 export class Agency extends Node {
-  @Field()
+  @Field({ description: 'The agency\'s official name.' })
   @Column({ type: 'text' })
   name!: string;
 
@@ -24,7 +32,7 @@ export class Agency extends Node {
   @Column({ type: 'text' })
   code!: string;
 
-  @Field(() => AgencyKind)
+  @Field(() => AgencyKind, { description: 'What kind of agency it is.' })
   @Column({ type: 'text' })
   kind!: AgencyKind;
 

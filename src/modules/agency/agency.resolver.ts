@@ -7,9 +7,9 @@ import { Connection, ConnectionArgs, OrderDirection, Page, paginate } from '../.
 import { OrderByInput, SortColumn, toOrdering } from '../../shared/relay/ordering.js';
 import { Agency, AgencyKind } from './agency.entity.js';
 
-@InputType()
+@InputType({ description: 'Narrows a list of agencies; every field given must match.' })
 export class AgencyFilter {
-  @Field(() => [AgencyKind], { nullable: true })
+  @Field(() => [AgencyKind], { nullable: true, description: 'Agencies of any of these kinds.' })
   kind?: AgencyKind[];
 
   @Field(() => [String], { nullable: true, description: 'Jurisdiction codes, e.g. ["CN-ZJ"].' })
@@ -20,7 +20,11 @@ export enum AgencyOrderField {
   NAME = 'NAME',
   CREATED_AT = 'CREATED_AT',
 }
-registerEnumType(AgencyOrderField, { name: 'AgencyOrderField' });
+registerEnumType(AgencyOrderField, { name: 'AgencyOrderField',
+  valuesConfig: {
+    CREATED_AT: { description: 'When the agency was recorded.' },
+    NAME: { description: 'The agency\'s name.' },
+  }, description: 'What a list of agencies is sorted by.' });
 const agencySortColumns: Record<AgencyOrderField, SortColumn> = {
   NAME: { column: 'name', property: 'name' },
   CREATED_AT: { column: 'created_at', property: 'createdAt' },
@@ -37,8 +41,8 @@ export class AgencyResolver {
   @Query(() => AgencyConnection, { nullable: true, description: 'Agencies that receive referrals (public bodies: visible to every caller).' })
   agencies(
     @Args() args: ConnectionArgs,
-    @Arg('filter', () => AgencyFilter, { nullable: true }) filter: AgencyFilter | undefined,
-    @Arg('orderBy', () => AgencyOrder, { nullable: true }) orderBy: AgencyOrder | undefined,
+    @Arg('filter', () => AgencyFilter, { nullable: true, description: 'Only the agencies matching every field given.' }) filter: AgencyFilter | undefined,
+    @Arg('orderBy', () => AgencyOrder, { nullable: true, description: 'How to sort (the default is stated on the order input type).' }) orderBy: AgencyOrder | undefined,
     @Ctx() ctx: RequestContext,
   ): Promise<Page<Agency>> {
     const qb = scopedQuery(ctx, Agency);

@@ -19,7 +19,7 @@ type AnalyticsRoot = Analytics & { resolved: ResolvedFilter };
 export class AnalyticsResolver {
   @Authorized(...ALL_ROLES)
   @Query(() => Analytics, { nullable: true, description: 'Enforcement figures over the cases you may see (a brand partner: its brand; an agency: its referrals).' })
-  analytics(@Arg('filter', () => AnalyticsFilter, { nullable: true }) filter: AnalyticsFilter | undefined): AnalyticsRoot {
+  analytics(@Arg('filter', () => AnalyticsFilter, { nullable: true, description: 'The period and the cases the figures cover (default: all you may see).' }) filter: AnalyticsFilter | undefined): AnalyticsRoot {
     return Object.assign(new Analytics(), { resolved: resolveFilter(filter), asOf: new Date() });
   }
 
@@ -33,7 +33,7 @@ export class AnalyticsResolver {
     return outcomeTotals(ctx, root.resolved);
   }
 
-  @FieldResolver(() => TimeToAction)
+  @FieldResolver(() => TimeToAction, { description: 'How long each step of a case takes, from report to first action (of the filter and your scope).' })
   timeToAction(@Root() root: AnalyticsRoot, @Ctx() ctx: RequestContext): Promise<TimeToAction> {
     return timeToAction(ctx, root.resolved);
   }
@@ -41,7 +41,7 @@ export class AnalyticsResolver {
   @FieldResolver(() => TakedownSeries, { description: 'Takedowns and seller sanctions per bucket of the period (default: the last 30 days, 26 weeks or 12 months).' })
   takedownSeries(
     @Root() root: AnalyticsRoot,
-    @Arg('granularity', () => Granularity, { defaultValue: Granularity.WEEK }) granularity: Granularity,
+    @Arg('granularity', () => Granularity, { defaultValue: Granularity.WEEK, description: 'Bucket size (DAY, WEEK or MONTH; buckets in UTC).' }) granularity: Granularity,
     @Ctx() ctx: RequestContext,
   ): Promise<TakedownSeries> {
     return takedownSeries(ctx, root.resolved, granularity);
@@ -50,7 +50,7 @@ export class AnalyticsResolver {
   @FieldResolver(() => OutcomeSeries, { description: 'Outcomes per bucket of the period (default: the last 30 days, 26 weeks or 12 months).' })
   outcomeSeries(
     @Root() root: AnalyticsRoot,
-    @Arg('granularity', () => Granularity, { defaultValue: Granularity.MONTH }) granularity: Granularity,
+    @Arg('granularity', () => Granularity, { defaultValue: Granularity.MONTH, description: 'Bucket size (DAY, WEEK or MONTH; buckets in UTC).' }) granularity: Granularity,
     @Ctx() ctx: RequestContext,
   ): Promise<OutcomeSeries> {
     return outcomeSeries(ctx, root.resolved, granularity);
@@ -61,11 +61,11 @@ export class AnalyticsResolver {
     return regionBreakdown(ctx, root.resolved);
   }
 
-  @FieldResolver(() => RepeatOffenders)
+  @FieldResolver(() => RepeatOffenders, { description: 'The sellers and seller networks with the most strikes, leads or takedowns, of the filter and your scope.' })
   repeatOffenders(
     @Root() root: AnalyticsRoot,
     @Arg('first', () => Int, { defaultValue: 10, description: 'How many sellers and networks: 1 to 100.' }) first: number,
-    @Arg('orderBy', () => RepeatOffenderOrder, { defaultValue: RepeatOffenderOrder.STRIKES }) orderBy: RepeatOffenderOrder,
+    @Arg('orderBy', () => RepeatOffenderOrder, { defaultValue: RepeatOffenderOrder.STRIKES, description: 'The figure ranked first (default STRIKES).' }) orderBy: RepeatOffenderOrder,
     @Ctx() ctx: RequestContext,
   ): Promise<RepeatOffenders> {
     return repeatOffenders(ctx, root.resolved, first, orderBy);
@@ -80,7 +80,7 @@ export class SellerNetworkResolver {
     description: 'The sellers linked to one seller through shared identifiers (within your scope); null if the seller does not exist or is out of your scope.',
   })
   sellerNetwork(
-    @Arg('sellerId', () => ID) sellerId: string,
+    @Arg('sellerId', () => ID, { description: 'Global id of the seller to start from.' }) sellerId: string,
     @Arg('maxDepth', () => Int, { defaultValue: 2, description: 'How many links away: 1 to 4.' }) maxDepth: number,
     @Ctx() ctx: RequestContext,
   ): Promise<SellerNetwork | null> {

@@ -63,18 +63,28 @@ export enum Granularity {
   WEEK = 'WEEK',
   MONTH = 'MONTH',
 }
-registerEnumType(Granularity, { name: 'Granularity', description: 'Bucket size of a time series (buckets start at 00:00 UTC; weeks on Monday).' });
+registerEnumType(Granularity, { name: 'Granularity', description: 'Bucket size of a time series (buckets start at 00:00 UTC; weeks on Monday).',
+  valuesConfig: {
+    DAY: { description: 'One bucket per day (UTC).' },
+    MONTH: { description: 'One bucket per calendar month (UTC).' },
+    WEEK: { description: 'One bucket per week, Monday to Sunday (UTC).' },
+  } });
 
 export enum RepeatOffenderOrder {
   STRIKES = 'STRIKES',
   LEADS = 'LEADS',
   TAKEDOWNS = 'TAKEDOWNS',
 }
-registerEnumType(RepeatOffenderOrder, { name: 'RepeatOffenderOrder', description: 'The figure ranked first; the other two break ties in the order strikes, leads, takedowns.' });
+registerEnumType(RepeatOffenderOrder, { name: 'RepeatOffenderOrder', description: 'The figure ranked first; the other two break ties in the order strikes, leads, takedowns.',
+  valuesConfig: {
+    LEADS: { description: 'Leads naming it, most first.' },
+    STRIKES: { description: 'Strikes, most first.' },
+    TAKEDOWNS: { description: 'Listings taken down, most first.' },
+  } });
 
 @ObjectType({ description: 'One stage of the funnel.' })
 export class FunnelStage {
-  @Field(() => FunnelStageName)
+  @Field(() => FunnelStageName, { description: 'Which stage of the funnel.' })
   stage!: FunnelStageName;
 
   @Field(() => Int, { description: 'Leads that reached this stage.' })
@@ -89,10 +99,10 @@ export class FunnelStage {
 
 @ObjectType({ description: 'Leads -> triaged -> investigated -> referred -> actioned (raid, seizure or fine) -> convicted.' })
 export class EnforcementFunnel {
-  @Field(() => Int) leads!: number;
-  @Field(() => Int) triaged!: number;
-  @Field(() => Int) investigated!: number;
-  @Field(() => Int) referred!: number;
+  @Field(() => Int, { description: 'Leads reported in the period (of the filter and your scope).' }) leads!: number;
+  @Field(() => Int, { description: 'Of those, triaged.' }) triaged!: number;
+  @Field(() => Int, { description: 'Of those, made part of an investigation.' }) investigated!: number;
+  @Field(() => Int, { description: 'Of those, with an investigation referred to an agency.' }) referred!: number;
   @Field(() => Int, { description: 'With a RAID, SEIZURE or FINE outcome (a fine counts as action taken).' }) actioned!: number;
   @Field(() => Int, { description: 'With a CONVICTION outcome.' }) convicted!: number;
 
@@ -121,7 +131,7 @@ export class OutcomeTotals {
       + 'the operation (that outcome\'s time, agency and cases), so that periods, agencies and regions add up to the agreed value once.',
   }) seizedValue!: Money[];
   @Field(() => Int, { description: 'People convicted.' }) convictions!: number;
-  @Field(() => FineTotals) fines!: FineTotals;
+  @Field(() => FineTotals, { description: 'Fines imposed, one amount per currency.' }) fines!: FineTotals;
 }
 
 @ObjectType({ description: 'How long a step took, in days: median and 90th percentile (continuous percentiles).' })
@@ -170,29 +180,29 @@ export class TakedownBucket {
     'reinstatements and seller sanctions: the audit trail (history loaded before the audit trail existed has no such events).',
 })
 export class TakedownSeries {
-  @Field(() => Granularity) granularity!: Granularity;
+  @Field(() => Granularity, { description: 'The bucket size.' }) granularity!: Granularity;
   @Field({ description: 'Start of the first bucket.' }) from!: Date;
   @Field({ description: 'End of the series (exclusive).' }) to!: Date;
-  @Field(() => [TakedownBucket]) buckets!: TakedownBucket[];
+  @Field(() => [TakedownBucket], { description: 'One per bucket from the start to the end of the period, oldest first, empty buckets included.' }) buckets!: TakedownBucket[];
 }
 
 @ObjectType({ description: 'Enforcement outcomes in one bucket of time (by the date the outcome occurred).' })
 export class OutcomeBucket {
   @Field({ description: 'Start of the bucket (UTC).' }) start!: Date;
-  @Field(() => Int) raids!: number;
-  @Field(() => Int) seizures!: number;
-  @Field(() => Int) arrests!: number;
-  @Field(() => Int) densDestroyed!: number;
-  @Field(() => Int) convictions!: number;
-  @Field(() => Int) fines!: number;
+  @Field(() => Int, { description: 'RAID outcomes in the bucket.' }) raids!: number;
+  @Field(() => Int, { description: 'SEIZURE outcomes in the bucket.' }) seizures!: number;
+  @Field(() => Int, { description: 'People arrested in the bucket.' }) arrests!: number;
+  @Field(() => Int, { description: 'Production or storage sites shut down in the bucket.' }) densDestroyed!: number;
+  @Field(() => Int, { description: 'People convicted in the bucket.' }) convictions!: number;
+  @Field(() => Int, { description: 'FINE outcomes in the bucket.' }) fines!: number;
 }
 
 @ObjectType({ description: 'Enforcement outcomes over time.' })
 export class OutcomeSeries {
-  @Field(() => Granularity) granularity!: Granularity;
-  @Field() from!: Date;
-  @Field() to!: Date;
-  @Field(() => [OutcomeBucket]) buckets!: OutcomeBucket[];
+  @Field(() => Granularity, { description: 'The bucket size.' }) granularity!: Granularity;
+  @Field({ description: 'Start of the first bucket (UTC).' }) from!: Date;
+  @Field({ description: 'End of the period (exclusive, UTC).' }) to!: Date;
+  @Field(() => [OutcomeBucket], { description: 'One per bucket from `from` to `to`, oldest first, empty buckets included.' }) buckets!: OutcomeBucket[];
 }
 
 @ObjectType({
@@ -203,13 +213,13 @@ export class OutcomeSeries {
 })
 export class RegionFigures {
   @Field({ description: 'ISO 3166-2 subdivision or ISO 3166-1 country of the sellers.' }) region!: string;
-  @Field(() => EnforcementFunnel) funnel!: EnforcementFunnel;
-  @Field(() => OutcomeTotals) outcomes!: OutcomeTotals;
+  @Field(() => EnforcementFunnel, { description: 'The funnel of the cases whose sellers are in the region.' }) funnel!: EnforcementFunnel;
+  @Field(() => OutcomeTotals, { description: 'The outcomes of the cases whose sellers are in the region.' }) outcomes!: OutcomeTotals;
 }
 
 @ObjectType({ description: 'A seller with its record.' })
 export class OffendingSeller {
-  @Field(() => Seller) seller!: Seller;
+  @Field(() => Seller, { description: 'The seller.' }) seller!: Seller;
   @Field(() => Int, { description: "The seller's strikes (all time, as on Seller.strikeCount)." }) strikes!: number;
   @Field(() => Int, { description: 'Leads naming it (of the filter and your scope).' }) leads!: number;
   @Field(() => Int, { description: 'Its listings taken down (of the filter and your scope).' }) takedowns!: number;
@@ -220,9 +230,9 @@ export class OffendingNetwork {
   @Field(() => Seller, { description: 'Its member ranked first: ask `sellerNetwork(sellerId:)` for the links.' }) representative!: Seller;
   @Field(() => Int, { description: 'Members you may see.' }) sellerCount!: number;
   @Field(() => [Seller], { description: 'Members you may see, ranked (at most 20).' }) sellers!: Seller[];
-  @Field(() => Int) strikes!: number;
-  @Field(() => Int) leads!: number;
-  @Field(() => Int) takedowns!: number;
+  @Field(() => Int, { description: 'Strikes of its members, all time.' }) strikes!: number;
+  @Field(() => Int, { description: 'Leads naming its members (of the filter and your scope).' }) leads!: number;
+  @Field(() => Int, { description: 'Listings of its members taken down (of the filter and your scope).' }) takedowns!: number;
 }
 
 @ObjectType({ description: 'Sellers and seller networks ranked by strikes, leads and takedowns.' })
@@ -247,7 +257,7 @@ export class Analytics {
 
 @ObjectType({ description: 'A seller of a network and how far it is from the seller asked about.' })
 export class NetworkMember {
-  @Field(() => Seller) seller!: Seller;
+  @Field(() => Seller, { description: 'The seller.' }) seller!: Seller;
   @Field(() => Int, {
     description: 'Hops from the start seller: the fewest links (shared identifiers) followed to reach it; 1 shares an identifier with the start seller '
       + 'itself, 0 is the start seller. Not how many identifiers the two share (see `SellerNetwork.links`).',
@@ -256,15 +266,15 @@ export class NetworkMember {
 
 @ObjectType({ description: 'Two sellers that share an identifier.' })
 export class NetworkLink {
-  @Field(() => Seller) from!: Seller;
-  @Field(() => Seller) to!: Seller;
+  @Field(() => Seller, { description: 'One seller of the pair.' }) from!: Seller;
+  @Field(() => Seller, { description: 'The other seller of the pair.' }) to!: Seller;
   @Field(() => IdentifierKind, { nullable: true, description: 'What they share: internal roles only.' }) kind!: IdentifierKind | null;
   @Field(() => String, { nullable: true, description: 'Keyed hash of the shared value: administrators and investigators only.' }) valueHash!: string | null;
 }
 
 @ObjectType({ description: 'What the sellers of a network add up to (within your scope).' })
 export class NetworkTotals {
-  @Field(() => Int) sellers!: number;
+  @Field(() => Int, { description: 'Members of the network you may see.' }) sellers!: number;
   @Field(() => Int, { description: 'Leads naming any of them.' }) leads!: number;
   @Field(() => Int, { description: 'Their listings taken down.' }) takedowns!: number;
   @Field(() => Int, { description: 'Sent referrals of investigations of those leads.' }) referrals!: number;
@@ -272,12 +282,12 @@ export class NetworkTotals {
 
 @ObjectType({ description: 'The sellers linked to one seller through shared identifiers (payment accounts, phones, addresses, devices, licences...).' })
 export class SellerNetwork {
-  @Field(() => Seller) seller!: Seller;
-  @Field(() => Int) maxDepth!: number;
+  @Field(() => Seller, { description: 'The seller the traversal started from.' }) seller!: Seller;
+  @Field(() => Int, { description: 'The most hops followed from the start seller.' }) maxDepth!: number;
   @Field(() => [NetworkMember], { description: 'Members you may see, nearest first (the start seller first).' }) members!: NetworkMember[];
   @Field(() => [NetworkLink], { description: 'Shared identifiers between members you may see (at most 1,000).' }) links!: NetworkLink[];
   @Field({ description: 'True when the traversal stopped at its size bound: more sellers are linked than shown.' }) truncated!: boolean;
-  @Field(() => NetworkTotals) totals!: NetworkTotals;
+  @Field(() => NetworkTotals, { description: 'Counts over the members you may see.' }) totals!: NetworkTotals;
 }
 
 export const NETWORK_MAX_DEPTH = 4;

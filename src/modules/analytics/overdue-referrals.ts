@@ -10,7 +10,7 @@ import { Analytics } from './analytics.types.js';
 /** The deadlines of one agency's open referrals (issue 8, point 1). */
 @ObjectType({ description: "One agency's referrals that still wait for it (SENT or ACKNOWLEDGED), and how many of them are past a deadline." })
 export class AgencyDeadlineFigures {
-  @Field(() => Agency)
+  @Field(() => Agency, { description: 'The agency these figures are for.' })
   agency!: Agency;
 
   @Field(() => Int, { description: 'Referrals waiting for its acknowledgement or first action (SENT or ACKNOWLEDGED).' })

@@ -44,7 +44,7 @@ export class AuditInclusionProof {
   @Field(() => Int, { description: 'Position of the event\'s leaf in the tree (0-based, commit order).' })
   leafIndex!: number;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Size of the tree the proof is for (events in the log then).' })
   treeSize!: number;
 
   @Field({ description: 'The event\'s leaf hash, base64: SHA-256 of 0x00 and the event\'s chain hash (hex-decoded).' })
@@ -89,8 +89,8 @@ export class AuditLogResolver {
     description: 'RFC 9162 consistency proof (base64 hashes) that the log of toSize events extends the one of fromSize: both sizes at most the latest checkpoint\'s. Verify it against the two checkpoints\' root hashes. Null before the first checkpoint.',
   })
   async auditConsistencyProof(
-    @Arg('fromSize', () => Int) fromSize: number,
-    @Arg('toSize', () => Int) toSize: number,
+    @Arg('fromSize', () => Int, { description: 'Size of the earlier tree (events then), 1 or more.' }) fromSize: number,
+    @Arg('toSize', () => Int, { description: 'Size of the later tree, at least `fromSize` and at most the log\'s size.' }) toSize: number,
     @Ctx() ctx: RequestContext,
   ): Promise<string[] | null> {
     const latest = await latestOf(ctx);

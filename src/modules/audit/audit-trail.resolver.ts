@@ -34,10 +34,10 @@ registerEnumType(AuditLogProblemKind, {
 
 @ObjectType({ description: 'One problem found in the audit log.' })
 class AuditLogProblem {
-  @Field(() => AuditLogProblemKind)
+  @Field(() => AuditLogProblemKind, { description: 'What kind of problem it is.' })
   kind!: AuditLogProblemKind;
 
-  @Field()
+  @Field({ description: 'The problem in words.' })
   message!: string;
 
   @Field(() => String, { nullable: true, description: 'The event concerned, if there is one.' })
@@ -46,16 +46,16 @@ class AuditLogProblem {
 
 @ObjectType({ description: 'The result of checking the whole audit log: its hash chain, its Merkle tree against the signed checkpoints, and the signatures of the events no checkpoint covers.' })
 class AuditChainVerification {
-  @Field()
+  @Field({ description: 'True when every link, content hash and signature checked is right.' })
   ok!: boolean;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'How many events the verification read.' })
   eventsChecked!: number;
 
   @Field(() => String, { nullable: true, description: 'The first event whose link, content or signature is wrong.' })
   firstBrokenSeq!: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'The first problem found, in words; null when `ok`.' })
   problem!: string | null;
 
   @Field(() => [AuditLogProblem], { description: 'Every problem found (the first 20).' })
@@ -87,7 +87,7 @@ export class AuditTrailResolver {
     nullable: true,
     description: 'The recorded history of one record, oldest first; null if the record does not exist or is out of your scope.',
   })
-  async auditTrail(@Arg('entityId', () => ID) entityId: string, @Args() args: ConnectionArgs, @Ctx() ctx: RequestContext): Promise<Page<AuditEvent> | null> {
+  async auditTrail(@Arg('entityId', () => ID, { description: 'Global id of the record whose changes you want.' }) entityId: string, @Args() args: ConnectionArgs, @Ctx() ctx: RequestContext): Promise<Page<AuditEvent> | null> {
     const entity = await loadNode(ctx, entityId, 'entityId');
     if (!entity) return null;
     const qb = ctx.db

@@ -3,9 +3,9 @@ import { OrderDirection } from '../../shared/relay/connection.js';
 import { OrderByInput, SortColumn } from '../../shared/relay/ordering.js';
 import { BrandStatus } from './brand.entity.js';
 
-@InputType()
+@InputType({ description: 'Narrows a list of brands; every field given must match.' })
 export class BrandFilter {
-  @Field(() => [BrandStatus], { nullable: true })
+  @Field(() => [BrandStatus], { nullable: true, description: 'Brands in any of these statuses.' })
   status?: BrandStatus[];
 
   @Field(() => [String], { nullable: true, description: 'Exact slugs.' })
@@ -16,7 +16,11 @@ export enum BrandOrderField {
   NAME = 'NAME',
   CREATED_AT = 'CREATED_AT',
 }
-registerEnumType(BrandOrderField, { name: 'BrandOrderField' });
+registerEnumType(BrandOrderField, { name: 'BrandOrderField',
+  valuesConfig: {
+    CREATED_AT: { description: 'When the brand was recorded.' },
+    NAME: { description: 'The brand\'s name.' },
+  }, description: 'What a list of brands is sorted by.' });
 
 export const brandSortColumns: Record<BrandOrderField, SortColumn> = {
   NAME: { column: 'name', property: 'name' },

@@ -12,7 +12,7 @@ export class Trademark extends Node {
   @Column({ type: 'text' })
   mark!: string;
 
-  @Field()
+  @Field({ description: 'Its registration number at the trademark office.' })
   @Column({ name: 'registration_number', type: 'text' })
   registrationNumber!: string;
 

@@ -8,19 +8,19 @@ export class CustodyTransfer extends Node {
   @Column({ name: 'evidence_id', type: 'bigint' })
   evidenceId!: string;
 
-  @Field()
+  @Field({ description: 'Who handed the item over.' })
   @Column({ name: 'from_custodian', type: 'text' })
   fromCustodian!: string;
 
-  @Field()
+  @Field({ description: 'Who received the item.' })
   @Column({ name: 'to_custodian', type: 'text' })
   toCustodian!: string;
 
-  @Field()
+  @Field({ description: 'When it changed hands (UTC).' })
   @Column({ name: 'transferred_at', type: 'timestamptz' })
   transferredAt!: Date;
 
-  @Field()
+  @Field({ description: 'Why it changed hands (e.g. lab testing, storage, court).' })
   @Column({ type: 'text' })
   purpose!: string;
 

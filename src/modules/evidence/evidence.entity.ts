@@ -10,7 +10,15 @@ export enum EvidenceKind {
   PHOTO = 'PHOTO',
   DOCUMENT = 'DOCUMENT',
 }
-registerEnumType(EvidenceKind, { name: 'EvidenceKind' });
+registerEnumType(EvidenceKind, { name: 'EvidenceKind',
+  valuesConfig: {
+    DOCUMENT: { description: 'A document (contract, invoice, registration, ...).' },
+    LAB_REPORT: { description: 'A laboratory\'s report on goods (e.g. authenticity testing).' },
+    PHOTO: { description: 'A photograph (of goods, packaging or premises).' },
+    SCREENSHOT: { description: 'A capture of a web page or app screen.' },
+    TEST_PURCHASE: { description: 'Goods bought from the seller to examine them.' },
+    TRANSACTION_RECORD: { description: 'A record of payments or orders.' },
+  }, description: 'What kind of item an evidence item is.' });
 
 @ObjectType({ implements: Node, description: 'An item that proves something, with its chain of custody.' })
 @Entity('evidence')
@@ -18,11 +26,11 @@ export class Evidence extends Node {
   @Column({ name: 'investigation_id', type: 'bigint' })
   investigationId!: string;
 
-  @Field(() => EvidenceKind)
+  @Field(() => EvidenceKind, { description: 'What kind of item it is.' })
   @Column({ type: 'text' })
   kind!: EvidenceKind;
 
-  @Field()
+  @Field({ description: 'What the item is and shows.' })
   @Column({ type: 'text' })
   description!: string;
 
@@ -38,7 +46,7 @@ export class Evidence extends Node {
   @Column({ name: 'collected_by', type: 'text' })
   collectedBy!: string;
 
-  @Field()
+  @Field({ description: 'When the item was collected (UTC).' })
   @Column({ name: 'collected_at', type: 'timestamptz' })
   collectedAt!: Date;
 
@@ -46,7 +54,7 @@ export class Evidence extends Node {
   @Column({ type: 'text' })
   custodian!: string;
 
-  @Field()
+  @Field({ description: 'Incremented on every change; pass it back as `expectedVersion`.' })
   @VersionColumn()
   version!: number;
 }

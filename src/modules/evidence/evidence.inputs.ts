@@ -3,15 +3,15 @@ import { Field, ID, InputType, Int } from 'type-graphql';
 import { EvidenceKind } from './evidence.entity.js';
 import { IdempotentInput } from '../../shared/idempotency.js';
 
-@InputType()
+@InputType({ description: 'A new evidence item of an investigation (addEvidence).' })
 export class AddEvidenceInput {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'Global id of the investigation the item belongs to.' })
   investigationId!: string;
 
-  @Field(() => EvidenceKind)
+  @Field(() => EvidenceKind, { description: 'What kind of item it is.' })
   kind!: EvidenceKind;
 
-  @Field()
+  @Field({ description: 'What the item is and shows, as it will be read in court.' })
   @MinLength(1)
   @MaxLength(10_000)
   description!: string;
@@ -30,16 +30,16 @@ export class AddEvidenceInput {
   @MaxLength(200)
   collectedBy!: string;
 
-  @Field()
+  @Field({ description: 'When the item was collected (UTC); not in the future.' })
   collectedAt!: Date;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Retrying with the same key returns the first result instead of a second item.' })
   idempotencyKey?: string | null;
 }
 
-@InputType()
+@InputType({ description: 'A hand-over of an evidence item from one custodian to the next (recordCustodyTransfer).' })
 export class RecordCustodyTransferInput extends IdempotentInput {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'Global id of the evidence item.' })
   evidenceId!: string;
 
   @Field({ description: 'Who receives it.' })
@@ -55,6 +55,6 @@ export class RecordCustodyTransferInput extends IdempotentInput {
   @Field({ nullable: true, description: 'When it changed hands; default now.' })
   transferredAt?: Date;
 
-  @Field(() => Int, { nullable: true })
+  @Field(() => Int, { nullable: true, description: 'The version you last saw: an item changed since is refused as STALE_VERSION.' })
   expectedVersion?: number | null;
 }

@@ -8,6 +8,7 @@ import { CustodyTransfer } from './custody-transfer.entity.js';
 import { Evidence } from './evidence.entity.js';
 import { AddEvidenceInput, RecordCustodyTransferInput } from './evidence.inputs.js';
 import { addEvidence, recordCustodyTransfer } from './evidence.service.js';
+import { MAX_CUSTODY_TRANSFERS_PER_EVIDENCE } from '../../shared/list-bounds.js';
 
 const AddEvidencePayload = Payload('AddEvidencePayload', 'evidence', Evidence);
 const RecordCustodyTransferPayload = Payload('RecordCustodyTransferPayload', 'evidence', Evidence);
@@ -16,13 +17,13 @@ const RecordCustodyTransferPayload = Payload('RecordCustodyTransferPayload', 'ev
 export class EvidenceResolver {
   @Authorized(...CASE_WRITERS)
   @Mutation(() => AddEvidencePayload, { nullable: true, description: 'Add an evidence item to an investigation.' })
-  addEvidence(@Arg('input') input: AddEvidenceInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<Evidence>> {
+  addEvidence(@Arg('input', { description: 'The arguments of `addEvidence` in one object (AddEvidenceInput).' }) input: AddEvidenceInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<Evidence>> {
     return payload(() => addEvidence(ctx, input));
   }
 
   @Authorized(...CASE_WRITERS)
   @Mutation(() => RecordCustodyTransferPayload, { nullable: true, description: 'Record that an evidence item changed hands.' })
-  recordCustodyTransfer(@Arg('input') input: RecordCustodyTransferInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<Evidence>> {
+  recordCustodyTransfer(@Arg('input', { description: 'The arguments of `recordCustodyTransfer` in one object (RecordCustodyTransferInput).' }) input: RecordCustodyTransferInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<Evidence>> {
     return payload(() => recordCustodyTransfer(ctx, input));
   }
 
@@ -31,12 +32,12 @@ export class EvidenceResolver {
     return ctx.scope.kind === 'ALL' && ctx.scope.maskSensitive ? '(masked)' : evidence.storageKey;
   }
 
-  @FieldResolver(() => [CustodyTransfer], { description: 'Every hand-over, oldest first.' })
+  @FieldResolver(() => [CustodyTransfer], { description: `Every hand-over, oldest first. At most ${MAX_CUSTODY_TRANSFERS_PER_EVIDENCE} per item: recordCustodyTransfer refuses more.` })
   custodyTransfers(@Root() evidence: Evidence, @Ctx() ctx: RequestContext): Promise<CustodyTransfer[]> {
     return loadChildren(ctx, CustodyTransfer, { column: 'evidence_id' }, evidence.rowId);
   }
 
-  @FieldResolver(() => Investigation, { nullable: true })
+  @FieldResolver(() => Investigation, { nullable: true, description: 'The investigation it belongs to (null when you may not see it).' })
   investigation(@Root() evidence: Evidence, @Ctx() ctx: RequestContext): Promise<Investigation | null> {
     return loadById(ctx, Investigation, evidence.investigationId);
   }

@@ -10,6 +10,7 @@ import { InvestigationStatus } from '../investigation/investigation.states.js';
 import { CustodyTransfer } from './custody-transfer.entity.js';
 import { Evidence } from './evidence.entity.js';
 import { AddEvidenceInput, RecordCustodyTransferInput } from './evidence.inputs.js';
+import { countChildren, MAX_CUSTODY_TRANSFERS_PER_EVIDENCE, MAX_EVIDENCE_PER_INVESTIGATION, refuseBeyondBound } from '../../shared/list-bounds.js';
 
 /** Adds an evidence item; the first one moves an OPEN investigation to EVIDENCE_GATHERING. */
 export async function addEvidence(ctx: RequestContext, input: AddEvidenceInput): Promise<Evidence> {
@@ -20,6 +21,8 @@ export async function addEvidence(ctx: RequestContext, input: AddEvidenceInput):
       if (investigation.status === InvestigationStatus.CLOSED) {
         refuse(UserErrorCode.INVALID_TRANSITION, `Investigation ${investigation.reference} is closed: no evidence can be added.`, ['input', 'investigationId']);
       }
+      const items = await countChildren(tx.db, 'evidence', 'investigation_id', investigation.rowId);
+      refuseBeyondBound(`Investigation ${investigation.reference}`, 'evidence items', items, 1, MAX_EVIDENCE_PER_INVESTIGATION, ['input', 'investigationId']);
       const duplicate = await tx.db.findOneBy(Evidence, { investigationId: investigation.rowId, sha256: input.sha256 });
       if (duplicate) refuse(UserErrorCode.DUPLICATE, `This investigation already holds an item with this sha256 (${duplicate.globalId}).`, ['input', 'sha256']);
       const evidence = tx.db.create(Evidence, {
@@ -43,6 +46,8 @@ export async function recordCustodyTransfer(ctx: RequestContext, input: RecordCu
   return inTransaction(ctx, (tx) => once(tx, 'recordCustodyTransfer', input, Evidence, async () => {
     const evidence = await lockForChange(tx, Evidence, decodeIdOf('Evidence', input.evidenceId, 'evidenceId'), input.expectedVersion, ['input', 'evidenceId']);
     if (input.toCustodian === evidence.custodian) refuse(UserErrorCode.INVALID, `${evidence.custodian} already holds this item.`, ['input', 'toCustodian']);
+    const transfers = await countChildren(tx.db, 'custody_transfer', 'evidence_id', evidence.rowId);
+    refuseBeyondBound(`Evidence ${evidence.globalId}`, 'custody transfers', transfers, 1, MAX_CUSTODY_TRANSFERS_PER_EVIDENCE, ['input', 'evidenceId']);
     const transfer = tx.db.create(CustodyTransfer, {
       evidenceId: evidence.rowId, fromCustodian: evidence.custodian, toCustodian: input.toCustodian,
       transferredAt: input.transferredAt ?? new Date(), purpose: input.purpose, recordedById: tx.principal.rowId,

@@ -9,7 +9,7 @@ export class Finding extends Node {
   @Column({ name: 'investigation_id', type: 'bigint' })
   investigationId!: string;
 
-  @Field(() => FindingKind)
+  @Field(() => FindingKind, { description: 'What kind of place it is.' })
   @Column({ type: 'text' })
   kind!: FindingKind;
 
@@ -17,11 +17,11 @@ export class Finding extends Node {
   @Column({ type: 'text' })
   region!: string;
 
-  @Field()
+  @Field({ description: 'Where it was found, as written.' })
   @Column({ type: 'text' })
   address!: string;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'What was seen there.' })
   @Column({ type: 'text', nullable: true })
   notes!: string | null;
 

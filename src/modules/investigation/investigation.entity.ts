@@ -10,11 +10,11 @@ export class Investigation extends Node {
   @Column({ type: 'text' })
   reference!: string;
 
-  @Field(() => InvestigationStatus)
+  @Field(() => InvestigationStatus, { description: 'Where it stands.' })
   @Column({ type: 'text' })
   status!: InvestigationStatus;
 
-  @Field()
+  @Field({ description: 'What is investigated.' })
   @Column({ type: 'text' })
   summary!: string;
 
@@ -24,15 +24,15 @@ export class Investigation extends Node {
   @Column({ name: 'assignee_id', type: 'bigint', nullable: true })
   assigneeId!: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Why it was closed; null while open.' })
   @Column({ name: 'close_reason', type: 'text', nullable: true })
   closeReason!: string | null;
 
-  @Field(() => Date, { nullable: true })
+  @Field(() => Date, { nullable: true, description: 'When it was closed (UTC); null while open.' })
   @Column({ name: 'closed_at', type: 'timestamptz', nullable: true })
   closedAt!: Date | null;
 
-  @Field()
+  @Field({ description: 'Incremented on every change; pass it back as `expectedVersion`.' })
   @VersionColumn()
   version!: number;
 }

@@ -20,6 +20,7 @@ import {
   CloseInvestigationInput, InvestigationFilter, InvestigationOrder, MarkInvestigationReadyInput, OpenInvestigationInput, RecordFindingInput,
 } from './investigation.inputs.js';
 import { closeInvestigation, listInvestigations, markInvestigationReady, openInvestigation, recordFinding } from './investigation.service.js';
+import { MAX_ESCALATIONS_PER_REFERRAL, MAX_EVIDENCE_PER_INVESTIGATION, MAX_FEEDBACK_PER_REFERRAL, MAX_FINDINGS_PER_INVESTIGATION, MAX_REFERRALS_PER_INVESTIGATION } from '../../shared/list-bounds.js';
 
 const InvestigationConnection = Connection(Investigation);
 const AuditEventConnection = Connection(AuditEvent);
@@ -35,8 +36,8 @@ export class InvestigationResolver {
   @Query(() => InvestigationConnection, { nullable: true, description: 'Investigations you may see.' })
   investigations(
     @Args() args: ConnectionArgs,
-    @Arg('filter', () => InvestigationFilter, { nullable: true }) filter: InvestigationFilter | undefined,
-    @Arg('orderBy', () => InvestigationOrder, { nullable: true }) orderBy: InvestigationOrder | undefined,
+    @Arg('filter', () => InvestigationFilter, { nullable: true, description: 'Only the investigations matching every field given.' }) filter: InvestigationFilter | undefined,
+    @Arg('orderBy', () => InvestigationOrder, { nullable: true, description: 'How to sort (the default is stated on the order input type).' }) orderBy: InvestigationOrder | undefined,
     @Ctx() ctx: RequestContext,
   ): Promise<Page<Investigation>> {
     return listInvestigations(ctx, filter, orderBy, args);
@@ -44,60 +45,66 @@ export class InvestigationResolver {
 
   @Authorized(...CASE_WRITERS)
   @Mutation(() => OpenInvestigationPayload, { nullable: true, description: 'Open an investigation on TRIAGED leads; they move to INVESTIGATING.' })
-  openInvestigation(@Arg('input') input: OpenInvestigationInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<Investigation>> {
+  openInvestigation(@Arg('input', { description: 'The arguments of `openInvestigation` in one object (OpenInvestigationInput).' }) input: OpenInvestigationInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<Investigation>> {
     return payload(() => openInvestigation(ctx, input));
   }
 
   @Authorized(...CASE_WRITERS)
   @Mutation(() => RecordFindingPayload, { nullable: true, description: 'Record an offline place (factory, warehouse, …) found by an investigation.' })
-  recordFinding(@Arg('input') input: RecordFindingInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<Finding>> {
+  recordFinding(@Arg('input', { description: 'The arguments of `recordFinding` in one object (RecordFindingInput).' }) input: RecordFindingInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<Finding>> {
     return payload(() => recordFinding(ctx, input));
   }
 
   @Authorized(...CASE_WRITERS)
   @Mutation(() => MarkInvestigationReadyPayload, { nullable: true, description: 'EVIDENCE_GATHERING -> READY_FOR_REFERRAL.' })
-  markInvestigationReady(@Arg('input') input: MarkInvestigationReadyInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<Investigation>> {
+  markInvestigationReady(@Arg('input', { description: 'The arguments of `markInvestigationReady` in one object (MarkInvestigationReadyInput).' }) input: MarkInvestigationReadyInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<Investigation>> {
     return payload(() => markInvestigationReady(ctx, input));
   }
 
   @Authorized(...CASE_WRITERS)
   @Mutation(() => CloseInvestigationPayload, { nullable: true, description: 'Close an investigation; its open leads close with it.' })
-  closeInvestigation(@Arg('input') input: CloseInvestigationInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<Investigation>> {
+  closeInvestigation(@Arg('input', { description: 'The arguments of `closeInvestigation` in one object (CloseInvestigationInput).' }) input: CloseInvestigationInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<Investigation>> {
     return payload(() => closeInvestigation(ctx, input));
   }
 
-  @FieldResolver(() => LeadConnection)
+  @FieldResolver(() => LeadConnection, { description: 'The leads it investigates (a brand partner: those naming its brand).' })
   leads(
     @Root() investigation: Investigation,
     @Args() args: ConnectionArgs,
-    @Arg('filter', () => LeadFilter, { nullable: true }) filter: LeadFilter | undefined,
-    @Arg('orderBy', () => LeadOrder, { nullable: true }) orderBy: LeadOrder | undefined,
+    @Arg('filter', () => LeadFilter, { nullable: true, description: 'Only the leads matching every field given.' }) filter: LeadFilter | undefined,
+    @Arg('orderBy', () => LeadOrder, { nullable: true, description: 'How to sort (the default is stated on the order input type).' }) orderBy: LeadOrder | undefined,
     @Ctx() ctx: RequestContext,
   ): Promise<Page<Lead>> {
     return leadsOf(ctx, { column: 'investigation_id' }, investigation.rowId, filter, orderBy, args);
   }
 
-  @FieldResolver(() => [Evidence], { description: 'Evidence items (an agency: those disclosed to it).' })
+  @FieldResolver(() => [Evidence], { description: `Evidence items (an agency: those disclosed to it). At most ${MAX_EVIDENCE_PER_INVESTIGATION}: addEvidence refuses more.` })
   evidence(@Root() investigation: Investigation, @Ctx() ctx: RequestContext): Promise<Evidence[]> {
     return loadChildren(ctx, Evidence, { column: 'investigation_id' }, investigation.rowId);
   }
 
-  @FieldResolver(() => [Finding], { description: 'Offline places found (internal roles and the agencies it was referred to).' })
+  @FieldResolver(() => [Finding], { description: `Offline places found (internal roles and the agencies it was referred to). At most ${MAX_FINDINGS_PER_INVESTIGATION}: recordFinding refuses more.` })
   findings(@Root() investigation: Investigation, @Ctx() ctx: RequestContext): Promise<Finding[]> {
     return loadChildren(ctx, Finding, { column: 'investigation_id' }, investigation.rowId);
   }
 
-  @FieldResolver(() => [Referral], { description: 'Referrals made from it that you may see (never drafts, for partners).' })
+  @FieldResolver(() => [Referral], { description: `Referrals made from it that you may see (never drafts, for partners). At most ${MAX_REFERRALS_PER_INVESTIGATION}: createReferral refuses more.` })
   referrals(@Root() investigation: Investigation, @Ctx() ctx: RequestContext): Promise<Referral[]> {
     return loadChildren(ctx, Referral, { column: 'investigation_id' }, investigation.rowId);
   }
 
-  @FieldResolver(() => [ReferralFeedback], { description: "The agencies' feedback on its referrals, oldest first (internal roles and the agency of each referral)." })
+  @FieldResolver(() => [ReferralFeedback], {
+    description: "The agencies' feedback on its referrals, oldest first (internal roles and the agency of each referral). "
+      + `At most ${MAX_FEEDBACK_PER_REFERRAL} per referral (addReferralFeedback refuses more), so at most ${MAX_REFERRALS_PER_INVESTIGATION * MAX_FEEDBACK_PER_REFERRAL}.`,
+  })
   feedback(@Root() investigation: Investigation, @Ctx() ctx: RequestContext): Promise<ReferralFeedback[]> {
     return loadChildren(ctx, ReferralFeedback, { column: 'investigation_id' }, investigation.rowId);
   }
 
-  @FieldResolver(() => [ReferralEscalation], { description: 'Escalations of its referrals, oldest first (internal roles and the agency of each referral).' })
+  @FieldResolver(() => [ReferralEscalation], {
+    description: 'Escalations of its referrals, oldest first (internal roles and the agency of each referral). '
+      + `At most ${MAX_ESCALATIONS_PER_REFERRAL} per referral (escalateReferral refuses more), so at most ${MAX_REFERRALS_PER_INVESTIGATION * MAX_ESCALATIONS_PER_REFERRAL}.`,
+  })
   escalations(@Root() investigation: Investigation, @Ctx() ctx: RequestContext): Promise<ReferralEscalation[]> {
     return loadChildren(ctx, ReferralEscalation, { column: 'investigation_id' }, investigation.rowId);
   }

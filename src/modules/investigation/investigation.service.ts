@@ -23,6 +23,7 @@ import {
   MarkInvestigationReadyInput, OpenInvestigationInput, RecordFindingInput,
 } from './investigation.inputs.js';
 import { investigationLifecycle, InvestigationStatus } from './investigation.states.js';
+import { countChildren, MAX_FINDINGS_PER_INVESTIGATION, refuseBeyondBound } from '../../shared/list-bounds.js';
 
 const REGION = /^[A-Z]{2}(-[A-Z0-9]{1,3})?$/;
 
@@ -67,6 +68,8 @@ export async function recordFinding(ctx: RequestContext, input: RecordFindingInp
   return inTransaction(ctx, (tx) => once(tx, 'recordFinding', input, Finding, async () => {
     const investigation = await lockForChange(tx, Investigation, decodeIdOf('Investigation', input.investigationId, 'investigationId'), null, ['input', 'investigationId']);
     if (investigation.status === InvestigationStatus.CLOSED) refuse(UserErrorCode.INVALID_TRANSITION, `Investigation ${investigation.reference} is closed.`, ['input', 'investigationId']);
+    const findings = await countChildren(tx.db, 'finding', 'investigation_id', investigation.rowId);
+    refuseBeyondBound(`Investigation ${investigation.reference}`, 'findings', findings, 1, MAX_FINDINGS_PER_INVESTIGATION, ['input', 'investigationId']);
     const premises = input.premisesId ? await requireVisible(tx, Premises, input.premisesId, ['input', 'premisesId']) : null;
     if (premises && premises.region !== input.region) {
       refuse(UserErrorCode.INVALID, `The premises are in ${premises.region}, the finding in ${input.region}.`, ['input', 'premisesId']);

@@ -20,7 +20,7 @@ export class JointOperation extends Node {
   @Column({ type: 'text' })
   reference!: string;
 
-  @Field()
+  @Field({ description: 'Name of the operation, as the agencies call it.' })
   @Column({ type: 'text' })
   name!: string;
 
@@ -30,7 +30,7 @@ export class JointOperation extends Node {
   @Column({ name: 'seized_value_currency', type: 'char', length: 3, nullable: true })
   seizedValueCurrency!: string | null;
 
-  @Field(() => ValuationMethod)
+  @Field(() => ValuationMethod, { description: 'How its seized value was arrived at.' })
   @Column({ name: 'valuation_method', type: 'text' })
   valuationMethod!: ValuationMethod;
 
@@ -41,7 +41,7 @@ export class JointOperation extends Node {
   @Column({ name: 'created_by_id', type: 'bigint', nullable: true })
   createdById!: string | null;
 
-  @Field()
+  @Field({ description: 'Incremented on every change; pass it back as `expectedVersion`.' })
   @VersionColumn()
   version!: number;
 

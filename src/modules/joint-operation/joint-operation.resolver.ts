@@ -8,6 +8,7 @@ import { EnforcementOutcome } from '../referral/enforcement-outcome.entity.js';
 import { JointOperation } from './joint-operation.entity.js';
 import { AddOutcomesToJointOperationInput, CreateJointOperationInput, RevalueJointOperationInput } from './joint-operation.inputs.js';
 import { addOutcomesToJointOperation, createJointOperation, listJointOperations, revalueJointOperation } from './joint-operation.service.js';
+import { MAX_OUTCOMES_PER_JOINT_OPERATION } from '../../shared/list-bounds.js';
 
 const JointOperationConnection = Connection(JointOperation);
 const CreateJointOperationPayload = Payload('CreateJointOperationPayload', 'operation', JointOperation);
@@ -24,23 +25,23 @@ export class JointOperationResolver {
 
   @Authorized(...CASE_WRITERS)
   @Mutation(() => CreateJointOperationPayload, { nullable: true, description: 'Group the outcomes several agencies reported of one action, with the seized value agreed for the whole and how it was valued.' })
-  createJointOperation(@Arg('input') input: CreateJointOperationInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<JointOperation>> {
+  createJointOperation(@Arg('input', { description: 'The arguments of `createJointOperation` in one object (CreateJointOperationInput).' }) input: CreateJointOperationInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<JointOperation>> {
     return payload(() => createJointOperation(ctx, input));
   }
 
   @Authorized(...CASE_WRITERS)
   @Mutation(() => AddOutcomesToJointOperationPayload, { nullable: true, description: 'Add outcomes reported later to a joint operation.' })
-  addOutcomesToJointOperation(@Arg('input') input: AddOutcomesToJointOperationInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<JointOperation>> {
+  addOutcomesToJointOperation(@Arg('input', { description: 'The arguments of `addOutcomesToJointOperation` in one object (AddOutcomesToJointOperationInput).' }) input: AddOutcomesToJointOperationInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<JointOperation>> {
     return payload(() => addOutcomesToJointOperation(ctx, input));
   }
 
   @Authorized(...CASE_WRITERS)
   @Mutation(() => RevalueJointOperationPayload, { nullable: true, description: 'Change the agreed seized value of a joint operation, or how it was valued.' })
-  revalueJointOperation(@Arg('input') input: RevalueJointOperationInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<JointOperation>> {
+  revalueJointOperation(@Arg('input', { description: 'The arguments of `revalueJointOperation` in one object (RevalueJointOperationInput).' }) input: RevalueJointOperationInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<JointOperation>> {
     return payload(() => revalueJointOperation(ctx, input));
   }
 
-  @FieldResolver(() => [EnforcementOutcome], { description: 'Its outcomes that you may see (an agency: its own), oldest id first.' })
+  @FieldResolver(() => [EnforcementOutcome], { description: `Its outcomes that you may see (an agency: its own), oldest id first. At most ${MAX_OUTCOMES_PER_JOINT_OPERATION}: grouping more is refused.` })
   outcomes(@Root() operation: JointOperation, @Ctx() ctx: RequestContext): Promise<EnforcementOutcome[]> {
     return loadChildren(ctx, EnforcementOutcome, { column: 'operation_id' }, operation.rowId);
   }

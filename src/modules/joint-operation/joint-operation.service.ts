@@ -10,6 +10,7 @@ import { refuse, UserErrorCode } from '../../shared/user-error.js';
 import { EnforcementOutcome } from '../referral/enforcement-outcome.entity.js';
 import { JointOperation } from './joint-operation.entity.js';
 import { AddOutcomesToJointOperationInput, CreateJointOperationInput, RevalueJointOperationInput } from './joint-operation.inputs.js';
+import { countChildren, MAX_OUTCOMES_PER_JOINT_OPERATION, refuseBeyondBound } from '../../shared/list-bounds.js';
 
 export function operationSnapshot(operation: JointOperation) {
   const { reference, name, seizedValueAmount, seizedValueCurrency, valuationMethod, valuationNote, version } = operation;
@@ -29,6 +30,9 @@ async function group(ctx: RequestContext, operation: JointOperation, outcomeGids
   if (outcomes.length !== ids.length) refuse(UserErrorCode.NOT_FOUND, 'One of the outcomes does not exist.', ['input', 'outcomeIds']);
   const taken = outcomes.find((o) => o.operationId !== null);
   if (taken) refuse(UserErrorCode.INVALID, `Outcome ${taken.globalId} is part of another joint operation already.`, ['input', 'outcomeIds']);
+  // The operation is locked (or new): two groupings cannot both take its last places.
+  const grouped = await countChildren(ctx.db, 'enforcement_outcome', 'operation_id', operation.rowId);
+  refuseBeyondBound(`Joint operation ${operation.reference}`, 'outcomes', grouped, ids.length, MAX_OUTCOMES_PER_JOINT_OPERATION, ['input', 'outcomeIds']);
   await ctx.db.query(`UPDATE enforcement_outcome SET operation_id = $1 WHERE id = ANY($2::bigint[])`, [operation.rowId, ids]);
   for (const outcome of outcomes) await auditChange(ctx, 'enforcementOutcome.groupedIntoOperation', outcome, { operationId: null }, { operationId: operation.rowId });
 }

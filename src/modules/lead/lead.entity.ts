@@ -10,11 +10,11 @@ export class Lead extends Node {
   @Column({ type: 'text' })
   reference!: string;
 
-  @Field(() => LeadSource)
+  @Field(() => LeadSource, { description: 'Where it came from.' })
   @Column({ type: 'text' })
   source!: LeadSource;
 
-  @Field()
+  @Field({ description: 'What the reporter saw and why it looks counterfeit.' })
   @Column({ type: 'text' })
   description!: string;
 
@@ -26,15 +26,15 @@ export class Lead extends Node {
   @Column({ name: 'reporter_priority', type: 'int', nullable: true })
   reporterPriority!: number | null;
 
-  @Field(() => LeadStatus)
+  @Field(() => LeadStatus, { description: 'Where it stands.' })
   @Column({ type: 'text' })
   status!: LeadStatus;
 
-  @Field(() => LeadCloseReason, { nullable: true })
+  @Field(() => LeadCloseReason, { nullable: true, description: 'Why it was closed; null while open.' })
   @Column({ name: 'close_reason', type: 'text', nullable: true })
   closeReason!: LeadCloseReason | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Free text beside the close reason; null when none.' })
   @Column({ name: 'close_note', type: 'text', nullable: true })
   closeNote!: string | null;
 
@@ -48,11 +48,11 @@ export class Lead extends Node {
   @Column({ name: 'investigation_id', type: 'bigint', nullable: true })
   investigationId!: string | null;
 
-  @Field(() => Date, { nullable: true })
+  @Field(() => Date, { nullable: true, description: 'When it was triaged (UTC); null before.' })
   @Column({ name: 'triaged_at', type: 'timestamptz', nullable: true })
   triagedAt!: Date | null;
 
-  @Field(() => Date, { nullable: true })
+  @Field(() => Date, { nullable: true, description: 'When it was closed (UTC); null while open.' })
   @Column({ name: 'closed_at', type: 'timestamptz', nullable: true })
   closedAt!: Date | null;
 

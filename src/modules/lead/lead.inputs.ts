@@ -6,7 +6,7 @@ import { OrderByInput, SortColumn } from '../../shared/relay/ordering.js';
 import { LeadCloseReason, LeadSource, LeadStatus } from './lead.states.js';
 import { IdempotentInput } from '../../shared/idempotency.js';
 
-@InputType()
+@InputType({ description: 'A suspected counterfeit source to report (reportLead).' })
 export class ReportLeadInput {
   @Field(() => [ID], { nullable: true, description: 'Brands whose rights are infringed. A brand partner may name only its own (the default).' })
   brandIds?: string[] | null;
@@ -20,7 +20,7 @@ export class ReportLeadInput {
   @Field(() => LeadSource, { nullable: true, description: 'Where the lead comes from. Brand partners: always BRAND_REPORT.' })
   source?: LeadSource | null;
 
-  @Field()
+  @Field({ description: 'What was seen and why it looks counterfeit (1 to 10,000 characters).' })
   @MinLength(1)
   @MaxLength(10_000)
   description!: string;
@@ -44,12 +44,12 @@ export class ReportLeadInput {
   idempotencyKey?: string | null;
 }
 
-@InputType()
+@InputType({ description: 'Triage a new lead: set its risk score (triageLead).' })
 export class TriageLeadInput extends IdempotentInput {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'Global id of the lead (NEW).' })
   leadId!: string;
 
-  @Field(() => Int, { nullable: true })
+  @Field(() => Int, { nullable: true, description: 'How likely and how serious, 0-100; orders the triage queue. Unchanged when omitted.' })
   @Min(0)
   @Max(100)
   riskScore?: number | null;
@@ -62,28 +62,28 @@ export class TriageLeadInput extends IdempotentInput {
   expectedVersion?: number | null;
 }
 
-@InputType()
+@InputType({ description: 'Close a lead in any open state, with a reason (closeLead).' })
 export class CloseLeadInput extends IdempotentInput {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'Global id of the lead.' })
   leadId!: string;
 
-  @Field(() => LeadCloseReason)
+  @Field(() => LeadCloseReason, { description: 'Why the lead is closed.' })
   reason!: LeadCloseReason;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Free text beside the reason, kept as `closeNote`.' })
   @MaxLength(10_000)
   note?: string | null;
 
-  @Field(() => Int, { nullable: true })
+  @Field(() => Int, { nullable: true, description: 'The version you last saw: a lead changed since is refused as STALE_VERSION.' })
   expectedVersion?: number | null;
 }
 
-@InputType()
+@InputType({ description: 'Narrows a list of leads; every field given must match.' })
 export class LeadFilter {
-  @Field(() => [LeadStatus], { nullable: true })
+  @Field(() => [LeadStatus], { nullable: true, description: 'Leads in any of these statuses.' })
   status?: LeadStatus[];
 
-  @Field(() => [LeadSource], { nullable: true })
+  @Field(() => [LeadSource], { nullable: true, description: 'Leads from any of these sources.' })
   source?: LeadSource[];
 
   @Field(() => [ID], { nullable: true, description: 'Leads naming any of these brands.' })
@@ -92,10 +92,10 @@ export class LeadFilter {
   @Field(() => [ID], { nullable: true, description: 'Leads naming any of these sellers.' })
   sellerIds?: string[];
 
-  @Field(() => Int, { nullable: true })
+  @Field(() => Int, { nullable: true, description: 'Leads whose risk score is at least this (0-100).' })
   riskScoreAtLeast?: number;
 
-  @Field(() => DateRangeInput, { nullable: true })
+  @Field(() => DateRangeInput, { nullable: true, description: 'Leads reported in this range.' })
   createdAt?: DateRangeInput;
 }
 
@@ -106,7 +106,11 @@ export enum LeadOrderField {
 }
 registerEnumType(LeadOrderField, {
   name: 'LeadOrderField',
-  valuesConfig: { TRIAGE_PRIORITY: { description: 'The triage queue: fast-tracked reports (accurate reporters) first, then by risk score (DESC).' } },
+  description: 'What a list of leads is sorted by.',
+  valuesConfig: {
+    CREATED_AT: { description: 'When the lead was reported.' },
+    RISK_SCORE: { description: 'The risk score set by investigators.' },
+    TRIAGE_PRIORITY: { description: 'The triage queue: fast-tracked reports (accurate reporters) first, then by risk score (DESC).' } },
 });
 
 export const leadSortColumns: Record<LeadOrderField, SortColumn> = {

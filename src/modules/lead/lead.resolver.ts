@@ -27,8 +27,8 @@ export class LeadResolver {
   @Query(() => LeadConnection, { nullable: true, description: 'Leads you may see (a brand partner: those naming its brand).' })
   leads(
     @Args() args: ConnectionArgs,
-    @Arg('filter', () => LeadFilter, { nullable: true }) filter: LeadFilter | undefined,
-    @Arg('orderBy', () => LeadOrder, { nullable: true }) orderBy: LeadOrder | undefined,
+    @Arg('filter', () => LeadFilter, { nullable: true, description: 'Only the leads matching every field given.' }) filter: LeadFilter | undefined,
+    @Arg('orderBy', () => LeadOrder, { nullable: true, description: 'How to sort (the default is stated on the order input type).' }) orderBy: LeadOrder | undefined,
     @Ctx() ctx: RequestContext,
   ): Promise<Page<Lead>> {
     return listLeads(ctx, filter, orderBy, args);
@@ -36,44 +36,44 @@ export class LeadResolver {
 
   @Authorized(Role.ADMIN, Role.INVESTIGATOR, Role.BRAND_PARTNER)
   @Mutation(() => ReportLeadPayload, { nullable: true, description: 'Report a suspected counterfeit source. Brand partners: for their own brand.' })
-  reportLead(@Arg('input') input: ReportLeadInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<Lead>> {
+  reportLead(@Arg('input', { description: 'The arguments of `reportLead` in one object (ReportLeadInput).' }) input: ReportLeadInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<Lead>> {
     return payload(() => reportLead(ctx, input));
   }
 
   @Authorized(...CASE_WRITERS)
   @Mutation(() => TriageLeadPayload, { nullable: true, description: 'NEW -> TRIAGED.' })
-  triageLead(@Arg('input') input: TriageLeadInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<Lead>> {
+  triageLead(@Arg('input', { description: 'The arguments of `triageLead` in one object (TriageLeadInput).' }) input: TriageLeadInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<Lead>> {
     return payload(() => triageLead(ctx, input));
   }
 
   @Authorized(...CASE_WRITERS)
   @Mutation(() => CloseLeadPayload, { nullable: true, description: 'Any open state -> CLOSED, with a reason.' })
-  closeLead(@Arg('input') input: CloseLeadInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<Lead>> {
+  closeLead(@Arg('input', { description: 'The arguments of `closeLead` in one object (CloseLeadInput).' }) input: CloseLeadInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<Lead>> {
     return payload(() => closeLead(ctx, input));
   }
 
-  @FieldResolver(() => [Brand], { description: 'Brands the lead names (a brand partner sees only its own).' })
+  @FieldResolver(() => [Brand], { description: 'Brands the lead names (a brand partner sees only its own). A reported lead names at most 100 (reportLead takes at most 100 brandIds); a lead raised by a repeat-offender match names every brand of the cases against the prior seller.' })
   brands(@Root() lead: Lead, @Ctx() ctx: RequestContext): Promise<Brand[]> {
     return loadChildren(ctx, Brand, { through: 'lead_brand', childColumn: 'brand_id', parentColumn: 'lead_id' }, lead.rowId);
   }
 
-  @FieldResolver(() => [Seller])
+  @FieldResolver(() => [Seller], { description: 'Sellers behind the counterfeits that you may see. At most 100: reportLead, which names them, takes at most 100 sellerIds.' })
   sellers(@Root() lead: Lead, @Ctx() ctx: RequestContext): Promise<Seller[]> {
     return loadChildren(ctx, Seller, { through: 'lead_seller', childColumn: 'seller_id', parentColumn: 'lead_id' }, lead.rowId);
   }
 
-  @FieldResolver(() => ListingConnection)
+  @FieldResolver(() => ListingConnection, { description: 'Listings the lead names.' })
   listings(
     @Root() lead: Lead,
     @Args() args: ConnectionArgs,
-    @Arg('filter', () => ListingFilter, { nullable: true }) filter: ListingFilter | undefined,
-    @Arg('orderBy', () => ListingOrder, { nullable: true }) orderBy: ListingOrder | undefined,
+    @Arg('filter', () => ListingFilter, { nullable: true, description: 'Only the listings matching every field given.' }) filter: ListingFilter | undefined,
+    @Arg('orderBy', () => ListingOrder, { nullable: true, description: 'How to sort (the default is stated on the order input type).' }) orderBy: ListingOrder | undefined,
     @Ctx() ctx: RequestContext,
   ): Promise<Page<Listing>> {
     return listingsOf(ctx, { through: 'lead_listing', childColumn: 'listing_id', parentColumn: 'lead_id' }, lead.rowId, filter, orderBy, args);
   }
 
-  @FieldResolver(() => Investigation, { nullable: true })
+  @FieldResolver(() => Investigation, { nullable: true, description: 'The investigation it is part of; null before one is opened (or when you may not see it).' })
   investigation(@Root() lead: Lead, @Ctx() ctx: RequestContext): Promise<Investigation | null> | null {
     return lead.investigationId ? loadById(ctx, Investigation, lead.investigationId) : null;
   }

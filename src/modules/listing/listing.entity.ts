@@ -8,7 +8,12 @@ export enum ListingStatus {
   TAKEN_DOWN = 'TAKEN_DOWN',
   REINSTATED = 'REINSTATED',
 }
-registerEnumType(ListingStatus, { name: 'ListingStatus' });
+registerEnumType(ListingStatus, { name: 'ListingStatus',
+  valuesConfig: {
+    LIVE: { description: 'Up, as found.' },
+    REINSTATED: { description: 'Up again after a take-down was reversed.' },
+    TAKEN_DOWN: { description: 'Taken down (takeDownListings).' },
+  }, description: 'Whether a listing is up on the marketplace.' });
 
 @ObjectType({ implements: Node, description: 'One product offer on the marketplace.' })
 @Entity('listing')
@@ -20,11 +25,11 @@ export class Listing extends Node {
   @Column({ name: 'brand_id', type: 'bigint' })
   brandId!: string;
 
-  @Field()
+  @Field({ description: 'The listing\'s title as found.' })
   @Column({ type: 'text' })
   title!: string;
 
-  @Field()
+  @Field({ description: 'The listing\'s address on the marketplace.' })
   @Column({ type: 'text' })
   url!: string;
 
@@ -34,7 +39,7 @@ export class Listing extends Node {
   @Column({ name: 'price_currency', type: 'char', length: 3 })
   priceCurrency!: string;
 
-  @Field(() => ListingStatus)
+  @Field(() => ListingStatus, { description: 'Whether it is up on the marketplace.' })
   @Column({ type: 'text' })
   status!: ListingStatus;
 
@@ -42,7 +47,7 @@ export class Listing extends Node {
   @Column({ name: 'taken_down_at', type: 'timestamptz', nullable: true })
   takenDownAt!: Date | null;
 
-  @Field()
+  @Field({ description: 'Incremented on every change; pass it back as `expectedVersion`.' })
   @VersionColumn()
   version!: number;
 

@@ -7,9 +7,9 @@ import { ListingStatus } from './listing.entity.js';
 import { ReinstatementBasis } from './listing.states.js';
 import { IdempotentInput } from '../../shared/idempotency.js';
 
-@InputType()
+@InputType({ description: 'Narrows a list of listings; every field given must match.' })
 export class ListingFilter {
-  @Field(() => [ListingStatus], { nullable: true })
+  @Field(() => [ListingStatus], { nullable: true, description: 'Listings in any of these statuses.' })
   status?: ListingStatus[];
 
   @Field(() => [ID], { nullable: true, description: 'Listings claiming any of these brands.' })
@@ -18,7 +18,7 @@ export class ListingFilter {
   @Field(() => [ID], { nullable: true, description: 'Listings of any of these sellers.' })
   sellerIds?: string[];
 
-  @Field(() => DateRangeInput, { nullable: true })
+  @Field(() => DateRangeInput, { nullable: true, description: 'Listings recorded in this range.' })
   createdAt?: DateRangeInput;
 }
 
@@ -26,7 +26,11 @@ export enum ListingOrderField {
   CREATED_AT = 'CREATED_AT',
   PRICE = 'PRICE',
 }
-registerEnumType(ListingOrderField, { name: 'ListingOrderField' });
+registerEnumType(ListingOrderField, { name: 'ListingOrderField', description: 'What a list of listings is sorted by.',
+  valuesConfig: {
+    CREATED_AT: { description: 'When the listing was recorded.' },
+    PRICE: { description: 'The listed price\'s amount, in the minor unit of its own currency (currencies are not converted).' },
+  } });
 
 export const listingSortColumns: Record<ListingOrderField, SortColumn> = {
   CREATED_AT: { column: 'created_at', property: 'createdAt' },
@@ -36,23 +40,23 @@ export const LISTING_DEFAULT_ORDER = { field: ListingOrderField.CREATED_AT, dire
 export const ListingOrder = OrderByInput('ListingOrder', ListingOrderField, LISTING_DEFAULT_ORDER.field);
 export type ListingOrder = InstanceType<typeof ListingOrder>;
 
-@InputType()
+@InputType({ description: 'Take listings down on the marketplace (takeDownListings).' })
 export class TakeDownListingsInput extends IdempotentInput {
   @Field(() => [ID], { description: 'Listings to take down (1-100): all or none.' })
   listingIds!: string[];
 
-  @Field()
+  @Field({ description: 'Why they are taken down (1 to 2,000 characters), recorded in the audit trail and on the sellers\' strikes.' })
   @MinLength(1)
   @MaxLength(2000)
   reason!: string;
 }
 
-@InputType()
+@InputType({ description: 'Put a taken-down listing back up (reinstateListing).' })
 export class ReinstateListingInput extends IdempotentInput {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'Global id of the listing (TAKEN_DOWN).' })
   listingId!: string;
 
-  @Field()
+  @Field({ description: 'Why it is reinstated (1 to 2,000 characters), recorded in the audit trail.' })
   @MinLength(1)
   @MaxLength(2000)
   reason!: string;
@@ -63,6 +67,6 @@ export class ReinstateListingInput extends IdempotentInput {
   })
   basis?: ReinstatementBasis | null;
 
-  @Field(() => Int, { nullable: true })
+  @Field(() => Int, { nullable: true, description: 'The version you last saw: a listing changed since is refused as STALE_VERSION.' })
   expectedVersion?: number | null;
 }

@@ -13,12 +13,12 @@ import { MutationPayload, Payload, payload, UserError } from '../../shared/user-
 const ListingConnection = Connection(Listing);
 const ReinstateListingPayload = Payload('ReinstateListingPayload', 'listing', Listing);
 
-@ObjectType()
+@ObjectType({ description: 'What `takeDownListings` answers: the listings taken down, or the user error that refused them all.' })
 class TakeDownListingsPayload {
-  @Field(() => [Listing], { nullable: true, description: 'The listings taken down; null when refused.' })
+  @Field(() => [Listing], { nullable: true, description: 'The listings taken down (1 to 100: the input takes at most 100 ids); null when refused.' })
   listings!: Listing[] | null;
 
-  @Field(() => [UserError])
+  @Field(() => [UserError], { description: 'Why the mutation was refused; empty on success.' })
   userErrors!: UserError[];
 }
 
@@ -28,8 +28,8 @@ export class ListingResolver {
   @Query(() => ListingConnection, { nullable: true, description: 'Listings you may see (a brand partner: those claiming its brand).' })
   listings(
     @Args() args: ConnectionArgs,
-    @Arg('filter', () => ListingFilter, { nullable: true }) filter: ListingFilter | undefined,
-    @Arg('orderBy', () => ListingOrder, { nullable: true }) orderBy: ListingOrder | undefined,
+    @Arg('filter', () => ListingFilter, { nullable: true, description: 'Only the listings matching every field given.' }) filter: ListingFilter | undefined,
+    @Arg('orderBy', () => ListingOrder, { nullable: true, description: 'How to sort (the default is stated on the order input type).' }) orderBy: ListingOrder | undefined,
     @Ctx() ctx: RequestContext,
   ): Promise<Page<Listing>> {
     return listListings(ctx, filter, orderBy, args);
@@ -37,14 +37,14 @@ export class ListingResolver {
 
   @Authorized(...CASE_WRITERS)
   @Mutation(() => TakeDownListingsPayload, { nullable: true, description: 'LIVE | REINSTATED -> TAKEN_DOWN for up to 100 listings, all or none; one strike per listing (the same listing again within the policy window counts once), sellers escalated by their active strikes (docs/enforcement-policy.md).' })
-  async takeDownListings(@Arg('input') input: TakeDownListingsInput, @Ctx() ctx: RequestContext): Promise<TakeDownListingsPayload> {
+  async takeDownListings(@Arg('input', { description: 'The arguments of `takeDownListings` in one object (TakeDownListingsInput).' }) input: TakeDownListingsInput, @Ctx() ctx: RequestContext): Promise<TakeDownListingsPayload> {
     const { result, userErrors } = await payload(() => takeDownListings(ctx, input));
     return { listings: result, userErrors };
   }
 
   @Authorized(...CASE_WRITERS)
   @Mutation(() => ReinstateListingPayload, { nullable: true, description: 'TAKEN_DOWN -> REINSTATED. A reversed takedown (counter-notice upheld, the default; or in error) removes its strike, and the seller\'s status follows its strikes down when it rested on them.' })
-  reinstateListing(@Arg('input') input: ReinstateListingInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<Listing>> {
+  reinstateListing(@Arg('input', { description: 'The arguments of `reinstateListing` in one object (ReinstateListingInput).' }) input: ReinstateListingInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<Listing>> {
     return payload(() => reinstateListing(ctx, input));
   }
 

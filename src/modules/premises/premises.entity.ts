@@ -9,14 +9,24 @@ export enum PremisesKind {
   RETAIL = 'RETAIL',
   ADDRESS = 'ADDRESS',
 }
-registerEnumType(PremisesKind, { name: 'PremisesKind', valuesConfig: { ADDRESS: { description: 'A place of unknown use (a registered or delivery address).' } } });
+registerEnumType(PremisesKind, {
+  name: 'PremisesKind',
+  description: 'What kind of place registered premises are.',
+  valuesConfig: {
+    FACTORY: { description: 'Where counterfeits are made.' },
+    WAREHOUSE: { description: 'Where counterfeits are stored.' },
+    WORKSHOP: { description: 'Where counterfeits are finished or labelled.' },
+    RETAIL: { description: 'A shop selling to the public.' },
+    ADDRESS: { description: 'A place of unknown use (a registered or delivery address).' },
+  },
+});
 
 @ObjectType({ description: 'A point on the map (WGS 84).' })
 export class GeoPoint {
-  @Field(() => Float)
+  @Field(() => Float, { description: 'Degrees north, -90 to 90.' })
   latitude!: number;
 
-  @Field(() => Float)
+  @Field(() => Float, { description: 'Degrees east, -180 to 180.' })
   longitude!: number;
 }
 
@@ -28,7 +38,7 @@ export class GeoPoint {
 @ObjectType({ implements: Node, description: 'An offline place (factory, warehouse, workshop, shop, address) with its raid history: internal roles and the agencies whose referrals name it.' })
 @Entity('premises')
 export class Premises extends Node {
-  @Field(() => PremisesKind)
+  @Field(() => PremisesKind, { description: 'What kind of place it is.' })
   @Column({ type: 'text' })
   kind!: PremisesKind;
 
@@ -36,7 +46,7 @@ export class Premises extends Node {
   @Column({ type: 'text' })
   region!: string;
 
-  @Field()
+  @Field({ description: 'Its address, as written.' })
   @Column({ type: 'text' })
   address!: string;
 
@@ -50,11 +60,11 @@ export class Premises extends Node {
   @Column({ type: 'text', nullable: true })
   notes!: string | null;
 
-  @Field()
+  @Field({ description: 'Incremented on every change; pass it back as `expectedVersion`.' })
   @VersionColumn()
   version!: number;
 
-  @Field(() => GeoPoint, { nullable: true })
+  @Field(() => GeoPoint, { nullable: true, description: 'Where it is on the map; null when unknown.' })
   get location(): GeoPoint | null {
     return this.latitude === null || this.longitude === null ? null : { latitude: this.latitude, longitude: this.longitude };
   }

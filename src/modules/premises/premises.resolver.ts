@@ -9,9 +9,11 @@ import { EnforcementOutcome } from '../referral/enforcement-outcome.entity.js';
 import { OutcomeKind } from '../referral/referral.states.js';
 import { Premises } from './premises.entity.js';
 import { PremisesFilter, RegisterPremisesInput } from './premises.inputs.js';
-import { listPremises, raidCount, raidNumber, registerPremises } from './premises.service.js';
+import { findingsAt, listPremises, outcomesAt, raidCount, raidNumber, registerPremises } from './premises.service.js';
 
 const PremisesConnection = Connection(Premises);
+const EnforcementOutcomeConnection = Connection(EnforcementOutcome);
+const FindingConnection = Connection(Finding);
 const RegisterPremisesPayload = Payload('RegisterPremisesPayload', 'premises', Premises);
 
 @Resolver(() => Premises)
@@ -20,7 +22,7 @@ export class PremisesResolver {
   @Query(() => PremisesConnection, { nullable: true, description: 'Premises you may see (an agency: those its referrals name; brand partners: none), newest first.' })
   premises(
     @Args() args: ConnectionArgs,
-    @Arg('filter', () => PremisesFilter, { nullable: true }) filter: PremisesFilter | undefined,
+    @Arg('filter', () => PremisesFilter, { nullable: true, description: 'Only the premises matching every field given.' }) filter: PremisesFilter | undefined,
     @Ctx() ctx: RequestContext,
   ): Promise<Page<Premises>> {
     return listPremises(ctx, filter, args);
@@ -28,7 +30,7 @@ export class PremisesResolver {
 
   @Authorized(...CASE_WRITERS)
   @Mutation(() => RegisterPremisesPayload, { nullable: true, description: 'Register an offline place, to link findings (recordFinding) and outcomes (recordEnforcementOutcome) to it.' })
-  registerPremises(@Arg('input') input: RegisterPremisesInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<Premises>> {
+  registerPremises(@Arg('input', { description: 'The arguments of `registerPremises` in one object (RegisterPremisesInput).' }) input: RegisterPremisesInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<Premises>> {
     return payload(() => registerPremises(ctx, input));
   }
 
@@ -42,20 +44,44 @@ export class PremisesResolver {
     return raidCount(ctx, premises.rowId);
   }
 
-  @FieldResolver(() => [EnforcementOutcome], { description: 'The raids reported here, oldest first (that you may see).' })
+  @FieldResolver(() => [EnforcementOutcome], {
+    description: 'The raids reported here, oldest first (that you may see): every one, however many.',
+    deprecationReason: 'Unbounded (a place is raided again over the years): use `raidsConnection`, which pages.',
+  })
   async raids(@Root() premises: Premises, @Ctx() ctx: RequestContext): Promise<EnforcementOutcome[]> {
     return (await this.outcomes(premises, ctx)).filter((o) => o.kind === OutcomeKind.RAID);
   }
 
-  @FieldResolver(() => [EnforcementOutcome], { description: 'Every outcome reported here (raids, seizures, arrests, …), oldest first (that you may see).' })
+  @FieldResolver(() => [EnforcementOutcome], {
+    description: 'Every outcome reported here (raids, seizures, arrests, …), oldest first (that you may see): every one, however many.',
+    deprecationReason: 'Unbounded (outcomes at one place accumulate over the years): use `outcomesConnection`, which pages.',
+  })
   async outcomes(@Root() premises: Premises, @Ctx() ctx: RequestContext): Promise<EnforcementOutcome[]> {
     const outcomes = await loadChildren(ctx, EnforcementOutcome, { column: 'premises_id' }, premises.rowId);
     return [...outcomes].sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime() || Number(a.rowId) - Number(b.rowId));
   }
 
-  @FieldResolver(() => [Finding], { description: 'Findings of investigations that located these premises (that you may see).' })
+  @FieldResolver(() => [Finding], {
+    description: 'Findings of investigations that located these premises (that you may see): every one, however many.',
+    deprecationReason: 'Unbounded (every investigation that finds the place adds one): use `findingsConnection`, which pages.',
+  })
   findings(@Root() premises: Premises, @Ctx() ctx: RequestContext): Promise<Finding[]> {
     return loadChildren(ctx, Finding, { column: 'premises_id' }, premises.rowId);
+  }
+
+  @FieldResolver(() => EnforcementOutcomeConnection, { description: 'The raids reported here that you may see, oldest first, a page at a time.' })
+  raidsConnection(@Root() premises: Premises, @Args() args: ConnectionArgs, @Ctx() ctx: RequestContext): Promise<Page<EnforcementOutcome>> {
+    return outcomesAt(ctx, premises.rowId, args, true);
+  }
+
+  @FieldResolver(() => EnforcementOutcomeConnection, { description: 'Every outcome reported here (raids, seizures, arrests, …) that you may see, oldest first, a page at a time.' })
+  outcomesConnection(@Root() premises: Premises, @Args() args: ConnectionArgs, @Ctx() ctx: RequestContext): Promise<Page<EnforcementOutcome>> {
+    return outcomesAt(ctx, premises.rowId, args, false);
+  }
+
+  @FieldResolver(() => FindingConnection, { description: 'Findings of investigations that located these premises, that you may see, oldest first, a page at a time.' })
+  findingsConnection(@Root() premises: Premises, @Args() args: ConnectionArgs, @Ctx() ctx: RequestContext): Promise<Page<Finding>> {
+    return findingsAt(ctx, premises.rowId, args);
   }
 }
 

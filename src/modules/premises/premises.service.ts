@@ -3,7 +3,7 @@ import { inTransaction, RequestContext } from '../../shared/context.js';
 import { whereIn } from '../../shared/data-access/filters.js';
 import { scopedQuery, whereExists } from '../../shared/data-access/scoped-query.js';
 import { onceForKey } from '../../shared/idempotency.js';
-import { ConnectionArgs, OrderDirection, paginate } from '../../shared/relay/connection.js';
+import { ConnectionArgs, loadChildPage, OrderDirection, paginate } from '../../shared/relay/connection.js';
 import { decodeIdOf, toGlobalId } from '../../shared/relay/global-id.js';
 import { refuse, UserErrorCode } from '../../shared/user-error.js';
 import { Finding } from '../investigation/finding.entity.js';
@@ -57,6 +57,31 @@ export function listPremises(ctx: RequestContext, filter: PremisesFilter | undef
     whereExists(ctx, qb, Finding, 'ff', (sub) => whereIn(sub.andWhere('ff.premises_id = t.id'), 'investigation_id', ids, 'ff'));
   }
   return paginate(ctx, 'premises', qb, PREMISES_ORDERING, args);
+}
+
+const OUTCOMES_AT_ORDERING = { key: 'OCCURRED_AT', column: 'occurred_at', property: 'occurredAt', direction: OrderDirection.ASC };
+// Its own key: a cursor of a premises' raids is refused by its outcomes (the same rows' table and parent), and the reverse.
+const RAIDS_AT_ORDERING = { ...OUTCOMES_AT_ORDERING, key: 'RAIDS_BY_OCCURRED_AT' };
+const FINDINGS_AT_ORDERING = { key: 'CREATED_AT', column: 'created_at', property: 'createdAt', direction: OrderDirection.ASC };
+
+/**
+ * The outcomes at one premises that the caller may see (only its raids with `raidsOnly`), oldest first, a page
+ * at a time, batched across premises: a place's history grows for years, so it is a connection, not a list.
+ */
+export function outcomesAt(ctx: RequestContext, premisesId: string, args: ConnectionArgs, raidsOnly: boolean) {
+  return loadChildPage<EnforcementOutcome>(ctx, {
+    entity: EnforcementOutcome,
+    link: { column: 'premises_id' },
+    parentId: premisesId,
+    ordering: raidsOnly ? RAIDS_AT_ORDERING : OUTCOMES_AT_ORDERING,
+    args,
+    filter: raidsOnly ? { key: 'RAID', apply: (qb) => qb.andWhere('t.kind = :raidKind', { raidKind: OutcomeKind.RAID }) } : undefined,
+  });
+}
+
+/** The findings that located one premises, that the caller may see, oldest first, a page at a time. */
+export function findingsAt(ctx: RequestContext, premisesId: string, args: ConnectionArgs) {
+  return loadChildPage<Finding>(ctx, { entity: Finding, link: { column: 'premises_id' }, parentId: premisesId, ordering: FINDINGS_AT_ORDERING, args });
 }
 
 /** RAID outcomes at each premises that the caller may see, batched per request. */

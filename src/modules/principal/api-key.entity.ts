@@ -21,7 +21,7 @@ export class ApiKey extends Node {
   @Column({ name: 'token_hash', type: 'text' })
   tokenHash!: string;
 
-  @Field(() => Date, { nullable: true })
+  @Field(() => Date, { nullable: true, description: 'When the key was revoked (UTC); null while it works.' })
   @Column({ name: 'revoked_at', type: 'timestamptz', nullable: true })
   revokedAt!: Date | null;
 }

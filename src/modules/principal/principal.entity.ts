@@ -6,11 +6,11 @@ import { Node } from '../../shared/relay/node.js';
 @ObjectType({ implements: Node, description: 'Someone or something that calls the API with API keys.' })
 @Entity('principal')
 export class Principal extends Node {
-  @Field()
+  @Field({ description: 'Who the principal is (a person or a system).' })
   @Column({ type: 'text' })
   name!: string;
 
-  @Field(() => Role)
+  @Field(() => Role, { description: 'What it may see and do.' })
   @Column({ type: 'text' })
   role!: Role;
 

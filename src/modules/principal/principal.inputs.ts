@@ -8,12 +8,12 @@ import { IdempotentInput } from '../../shared/idempotency.js';
 
 @InputType({ description: 'A new principal: who the key belongs to.' })
 export class NewPrincipalInput {
-  @Field()
+  @Field({ description: 'Who the principal is, e.g. a person or a system ("ACME brand portal").' })
   @MinLength(1)
   @MaxLength(200)
   name!: string;
 
-  @Field(() => Role)
+  @Field(() => Role, { description: 'What the principal may see and do.' })
   role!: Role;
 
   @Field(() => ID, { nullable: true, description: 'Required for BRAND_PARTNER, refused otherwise.' })
@@ -30,39 +30,39 @@ export class CreateApiKeyInput {
   @MaxLength(200)
   name!: string;
 
-  @Field(() => ID, { nullable: true })
+  @Field(() => ID, { nullable: true, description: 'Global id of an existing principal the key acts as; give this or `principal`, not both.' })
   principalId?: string | null;
 
-  @Field(() => NewPrincipalInput, { nullable: true })
+  @Field(() => NewPrincipalInput, { nullable: true, description: 'A new principal to create for the key; give this or `principalId`, not both.' })
   principal?: NewPrincipalInput | null;
 }
 
-@ObjectType()
+@ObjectType({ description: 'What `createApiKey` answers: the key with its token (shown once), or the user error that refused it.' })
 export class CreateApiKeyPayload {
-  @Field(() => ApiKey, { nullable: true })
+  @Field(() => ApiKey, { nullable: true, description: 'The key created; null when refused.' })
   apiKey?: ApiKey | null;
 
-  @Field(() => Principal, { nullable: true })
+  @Field(() => Principal, { nullable: true, description: 'Who the key acts as; null when refused.' })
   principal?: Principal | null;
 
   @Field(() => String, { nullable: true, description: 'The bearer token. Shown only here, once: store it now.' })
   token?: string | null;
 
-  @Field(() => [UserError])
+  @Field(() => [UserError], { description: 'Why the mutation was refused; empty on success.' })
   userErrors!: UserError[];
 }
 
-@InputType()
+@InputType({ description: 'Revoke an API key (revokeApiKey).' })
 export class RevokeApiKeyInput extends IdempotentInput {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'Global id of the key.' })
   apiKeyId!: string;
 }
 
-@ObjectType()
+@ObjectType({ description: 'What `revokeApiKey` answers: the revoked key, or the user error that refused it.' })
 export class RevokeApiKeyPayload {
-  @Field(() => ApiKey, { nullable: true })
+  @Field(() => ApiKey, { nullable: true, description: 'The key revoked; null when refused.' })
   apiKey?: ApiKey | null;
 
-  @Field(() => [UserError])
+  @Field(() => [UserError], { description: 'Why the mutation was refused; empty on success.' })
   userErrors!: UserError[];
 }

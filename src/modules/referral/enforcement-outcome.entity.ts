@@ -45,7 +45,7 @@ export class SeizedGoods {
   @Field(() => Float, { description: 'How many, in `unit`.' })
   quantity!: number;
 
-  @Field(() => GoodsUnit)
+  @Field(() => GoodsUnit, { description: 'The unit of `quantity`.' })
   unit!: GoodsUnit;
 }
 
@@ -55,15 +55,15 @@ export class EnforcementOutcome extends Node {
   @Column({ name: 'referral_id', type: 'bigint' })
   referralId!: string;
 
-  @Field(() => OutcomeKind)
+  @Field(() => OutcomeKind, { description: 'What the agency did.' })
   @Column({ type: 'text' })
   kind!: OutcomeKind;
 
-  @Field()
+  @Field({ description: 'When it happened (UTC), as the agency reported it.' })
   @Column({ name: 'occurred_at', type: 'timestamptz' })
   occurredAt!: Date;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'People arrested.' })
   @Column({ type: 'int' })
   arrests!: number;
 
@@ -71,7 +71,7 @@ export class EnforcementOutcome extends Node {
   @Column({ name: 'dens_destroyed', type: 'int' })
   densDestroyed!: number;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'People convicted.' })
   @Column({ type: 'int' })
   convictions!: number;
 
@@ -87,7 +87,7 @@ export class EnforcementOutcome extends Node {
   @Column({ name: 'fine_currency', type: 'char', length: 3, nullable: true })
   fineCurrency!: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Free text from the agency; null when none.' })
   @Column({ type: 'text', nullable: true })
   notes!: string | null;
 
@@ -118,7 +118,7 @@ export class EnforcementOutcome extends Node {
     return Money.of(this.seizedValueAmount, this.seizedValueCurrency);
   }
 
-  @Field(() => Money, { nullable: true })
+  @Field(() => Money, { nullable: true, description: 'The fine imposed (FINE outcomes); null otherwise.' })
   get fine(): Money | null {
     return Money.of(this.fineAmount, this.fineCurrency);
   }

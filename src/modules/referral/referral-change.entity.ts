@@ -10,7 +10,7 @@ export class ReferralChange {
   @PrimaryColumn({ type: 'bigint', generated: 'identity' })
   seq!: string;
 
-  @Field()
+  @Field({ description: 'When the change was committed (UTC).' })
   @Column({ type: 'timestamptz' })
   at!: Date;
 
@@ -20,7 +20,7 @@ export class ReferralChange {
   @Column({ name: 'agency_id', type: 'bigint' })
   agencyId!: string;
 
-  @Field(() => ReferralChangeKind)
+  @Field(() => ReferralChangeKind, { description: 'What happened.' })
   @Column({ type: 'text' })
   kind!: ReferralChangeKind;
 

@@ -17,7 +17,7 @@ export class ReferralEscalation extends Node {
   @Column({ name: 'escalated_to', type: 'text' })
   escalatedTo!: string;
 
-  @Field()
+  @Field({ description: 'Why it was escalated.' })
   @Column({ type: 'text' })
   reason!: string;
 

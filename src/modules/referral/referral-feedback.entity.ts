@@ -12,7 +12,7 @@ export class ReferralFeedback extends Node {
   @Column({ name: 'investigation_id', type: 'bigint' })
   investigationId!: string;
 
-  @Field()
+  @Field({ description: 'The feedback, as written by the agency.' })
   @Column({ type: 'text' })
   message!: string;
 

@@ -10,6 +10,7 @@ import { missedDeadline } from './referral.deadlines.js';
 import { Referral } from './referral.entity.js';
 import { AddReferralFeedbackInput, EscalateReferralInput } from './referral.inputs.js';
 import { ReferralStatus } from './referral.states.js';
+import { countChildren, MAX_ESCALATIONS_PER_REFERRAL, MAX_FEEDBACK_PER_REFERRAL, refuseBeyondBound } from '../../shared/list-bounds.js';
 
 /** Statuses in which the agency still owes something: an escalation can make it move. */
 const ESCALATABLE = [ReferralStatus.SENT, ReferralStatus.ACKNOWLEDGED, ReferralStatus.ACTION_TAKEN, ReferralStatus.PROSECUTION];
@@ -27,6 +28,8 @@ export async function escalateReferral(ctx: RequestContext, input: EscalateRefer
       if (!ESCALATABLE.includes(referral.status)) {
         refuse(UserErrorCode.INVALID_TRANSITION, `Referral ${referral.reference} is ${referral.status}: only a sent referral that is not concluded (${ESCALATABLE.join(', ')}) can be escalated.`, ['input', 'referralId']);
       }
+      const escalations = await countChildren(tx.db, 'referral_escalation', 'referral_id', referral.rowId);
+      refuseBeyondBound(`Referral ${referral.reference}`, 'escalations', escalations, 1, MAX_ESCALATIONS_PER_REFERRAL, ['input', 'referralId']);
       const escalation = tx.db.create(ReferralEscalation, {
         referralId: referral.rowId, investigationId: referral.investigationId, escalatedTo: input.escalatedTo, reason: input.reason,
         missedDeadline: missedDeadline(referral), escalatedById: tx.principal.rowId,
@@ -50,6 +53,8 @@ export async function addReferralFeedback(ctx: RequestContext, input: AddReferra
       if (referral.status === ReferralStatus.DRAFT) {
         refuse(UserErrorCode.INVALID_TRANSITION, `Referral ${referral.reference} is a DRAFT: feedback comes on a sent referral.`, ['input', 'referralId']);
       }
+      const messages = await countChildren(tx.db, 'referral_feedback', 'referral_id', referral.rowId);
+      refuseBeyondBound(`Referral ${referral.reference}`, 'feedback messages', messages, 1, MAX_FEEDBACK_PER_REFERRAL, ['input', 'referralId']);
       const feedback = tx.db.create(ReferralFeedback, {
         referralId: referral.rowId, investigationId: referral.investigationId, message: input.message, authorId: tx.principal.rowId,
       });

@@ -16,11 +16,11 @@ export class Referral extends Node {
   @Column({ name: 'agency_id', type: 'bigint' })
   agencyId!: string;
 
-  @Field(() => ReferralStatus)
+  @Field(() => ReferralStatus, { description: 'Where it stands.' })
   @Column({ type: 'text' })
   status!: ReferralStatus;
 
-  @Field()
+  @Field({ description: 'The case as the agency reads it.' })
   @Column({ type: 'text' })
   summary!: string;
 
@@ -28,15 +28,15 @@ export class Referral extends Node {
   @Column({ name: 'agency_case_reference', type: 'text', nullable: true })
   agencyCaseReference!: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Why the agency declined it; null unless DECLINED (or closed after).' })
   @Column({ name: 'decline_reason', type: 'text', nullable: true })
   declineReason!: string | null;
 
-  @Field(() => Date, { nullable: true })
+  @Field(() => Date, { nullable: true, description: 'When it was sent (UTC); null for a draft.' })
   @Column({ name: 'sent_at', type: 'timestamptz', nullable: true })
   sentAt!: Date | null;
 
-  @Field(() => Date, { nullable: true })
+  @Field(() => Date, { nullable: true, description: 'When the agency acknowledged it (UTC); null before.' })
   @Column({ name: 'acknowledged_at', type: 'timestamptz', nullable: true })
   acknowledgedAt!: Date | null;
 
@@ -56,11 +56,11 @@ export class Referral extends Node {
   @Column({ name: 'concluded_at', type: 'timestamptz', nullable: true })
   concludedAt!: Date | null;
 
-  @Field(() => Date, { nullable: true })
+  @Field(() => Date, { nullable: true, description: 'When it was closed (UTC); null before.' })
   @Column({ name: 'closed_at', type: 'timestamptz', nullable: true })
   closedAt!: Date | null;
 
-  @Field()
+  @Field({ description: 'Incremented on every change; pass it back as `expectedVersion`.' })
   @VersionColumn()
   version!: number;
 }

@@ -8,52 +8,52 @@ import { GoodsUnit } from './enforcement-outcome.entity.js';
 import { OutcomeKind, ReferralStatus, ValuationMethod } from './referral.states.js';
 import { IdempotentInput } from '../../shared/idempotency.js';
 
-@InputType()
+@InputType({ description: 'A draft referral of an investigation to an agency (createReferral).' })
 export class CreateReferralInput {
   @Field(() => ID, { description: 'A READY_FOR_REFERRAL (or already REFERRED) investigation.' })
   investigationId!: string;
 
-  @Field(() => ID)
+  @Field(() => ID, { description: 'Global id of the agency the case is referred to.' })
   agencyId!: string;
 
   @Field(() => [ID], { description: "Evidence of the investigation to disclose to the agency (at least one)." })
   evidenceIds!: string[];
 
-  @Field()
+  @Field({ description: 'The case as the agency will read it.' })
   @MinLength(1)
   @MaxLength(20_000)
   summary!: string;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Retrying with the same key returns the first result instead of a second referral.' })
   idempotencyKey?: string | null;
 }
 
 /** A change of one referral: its id and, optionally, the version the caller last saw. */
 @InputType()
 export abstract class ReferralVersionInput extends IdempotentInput {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'Global id of the referral (an agency: one sent to it).' })
   referralId!: string;
 
   @Field(() => Int, { nullable: true, description: 'The version you last saw: a referral changed since is refused as STALE_VERSION.' })
   expectedVersion?: number | null;
 }
 
-@InputType()
+@InputType({ description: 'Send a draft referral to its agency (sendReferral).' })
 export class SendReferralInput extends ReferralVersionInput {}
 
-@InputType()
+@InputType({ description: 'Close a concluded or declined referral (closeReferral).' })
 export class CloseReferralInput extends ReferralVersionInput {}
 
-@InputType()
+@InputType({ description: 'Acknowledge receipt of a sent referral (acknowledgeReferral).' })
 export class AcknowledgeReferralInput extends ReferralVersionInput {
   @Field(() => String, { nullable: true, description: "The agency's own case number." })
   @MaxLength(200)
   agencyCaseReference?: string | null;
 }
 
-@InputType()
+@InputType({ description: 'Decline a sent or acknowledged referral, with the reason (declineReferral).' })
 export class DeclineReferralInput extends ReferralVersionInput {
-  @Field()
+  @Field({ description: 'Why the agency declines the case; shown as `declineReason`.' })
   @MinLength(1)
   @MaxLength(5000)
   reason!: string;
@@ -67,46 +67,46 @@ export class SeizedGoodsInput {
   @Field(() => Float, { description: 'More than 0: a whole number for counted units (PIECE, PAIR, ...), up to three decimals for KILOGRAM, LITRE, METRE.' })
   quantity!: number;
 
-  @Field(() => GoodsUnit)
+  @Field(() => GoodsUnit, { description: 'The unit of `quantity`.' })
   unit!: GoodsUnit;
 }
 
-@InputType()
+@InputType({ description: 'What an agency did on a referral (recordEnforcementOutcome): it moves the referral on.' })
 export class RecordEnforcementOutcomeInput extends ReferralVersionInput {
-  @Field(() => OutcomeKind)
+  @Field(() => OutcomeKind, { description: 'What happened; it decides the referral\'s next status.' })
   kind!: OutcomeKind;
 
   @Field({ description: 'When it happened: not before the referral was sent, not in the future.' })
   occurredAt!: Date;
 
-  @Field(() => Int, { defaultValue: 0 })
+  @Field(() => Int, { defaultValue: 0, description: 'People arrested, 0 or more.' })
   @Min(0)
   @Max(100_000)
   arrests!: number;
 
-  @Field(() => Int, { defaultValue: 0 })
+  @Field(() => Int, { defaultValue: 0, description: 'Production or storage sites shut down, 0 or more.' })
   @Min(0)
   @Max(100_000)
   densDestroyed!: number;
 
-  @Field(() => Int, { defaultValue: 0 })
+  @Field(() => Int, { defaultValue: 0, description: 'People convicted, 0 or more (at least 1 for CONVICTION).' })
   @Min(0)
   @Max(100_000)
   convictions!: number;
 
-  @Field(() => MoneyInput, { nullable: true })
+  @Field(() => MoneyInput, { nullable: true, description: 'Value of the goods seized; give `valuationMethod` with it.' })
   seizedValue?: MoneyInput | null;
 
   @Field(() => ValuationMethod, { nullable: true, description: 'How the seized value was arrived at (with `seizedValue` only).' })
   valuationMethod?: ValuationMethod | null;
 
-  @Field(() => MoneyInput, { nullable: true })
+  @Field(() => MoneyInput, { nullable: true, description: 'The fine imposed; required for FINE.' })
   fine?: MoneyInput | null;
 
   @Field(() => [SeizedGoodsInput], { nullable: true, description: 'SEIZURE outcomes: what was seized (1 to 50 kinds of goods), besides its value.' })
   seizedGoods?: SeizedGoodsInput[] | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Free text from the agency.' })
   @MaxLength(20_000)
   notes?: string | null;
 
@@ -114,28 +114,28 @@ export class RecordEnforcementOutcomeInput extends ReferralVersionInput {
   premisesId?: string | null;
 }
 
-@InputType()
+@InputType({ description: 'Narrows a list of referrals; every field given must match.' })
 export class ReferralFilter {
-  @Field(() => [ReferralStatus], { nullable: true })
+  @Field(() => [ReferralStatus], { nullable: true, description: 'Referrals in any of these statuses.' })
   status?: ReferralStatus[];
 
-  @Field(() => [ID], { nullable: true })
+  @Field(() => [ID], { nullable: true, description: 'Referrals to any of these agencies (global ids).' })
   agencyIds?: string[];
 
-  @Field(() => [ID], { nullable: true })
+  @Field(() => [ID], { nullable: true, description: 'Referrals of any of these investigations (global ids).' })
   investigationIds?: string[];
 
-  @Field(() => DateRangeInput, { nullable: true })
+  @Field(() => DateRangeInput, { nullable: true, description: 'Referrals drafted in this range.' })
   createdAt?: DateRangeInput;
 
-  @Field(() => DateRangeInput, { nullable: true })
+  @Field(() => DateRangeInput, { nullable: true, description: 'Referrals sent in this range (drafts never match).' })
   sentAt?: DateRangeInput;
 
   @Field(() => Boolean, { nullable: true, description: 'true: referrals past a deadline (see `Referral.overdue`); false: the others.' })
   overdue?: boolean | null;
 }
 
-@InputType()
+@InputType({ description: 'Escalate a referral the agency is late on (escalateReferral).' })
 export class EscalateReferralInput {
   @Field(() => ID, { description: 'A sent referral that is not concluded (SENT, ACKNOWLEDGED, ACTION_TAKEN or PROSECUTION).' })
   referralId!: string;
@@ -145,33 +145,36 @@ export class EscalateReferralInput {
   @MaxLength(500)
   escalatedTo!: string;
 
-  @Field()
+  @Field({ description: 'Why it is escalated, as the person escalated to will read it.' })
   @MinLength(1)
   @MaxLength(5000)
   reason!: string;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Retrying with the same key returns the first result instead of a second escalation.' })
   idempotencyKey?: string | null;
 }
 
-@InputType()
+@InputType({ description: 'A feedback message of the agency on a sent referral (addReferralFeedback).' })
 export class AddReferralFeedbackInput {
   @Field(() => ID, { description: 'A sent referral (an agency: one sent to it).' })
   referralId!: string;
 
-  @Field()
+  @Field({ description: 'The feedback, as written by the agency.' })
   @MinLength(1)
   @MaxLength(20_000)
   message!: string;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Retrying with the same key returns the first result instead of a second message.' })
   idempotencyKey?: string | null;
 }
 
 export enum ReferralOrderField {
   CREATED_AT = 'CREATED_AT',
 }
-registerEnumType(ReferralOrderField, { name: 'ReferralOrderField' });
+registerEnumType(ReferralOrderField, { name: 'ReferralOrderField', description: 'What a list of referrals is sorted by.',
+  valuesConfig: {
+    CREATED_AT: { description: 'When the referral was drafted.' },
+  } });
 
 export const referralSortColumns: Record<ReferralOrderField, SortColumn> = {
   CREATED_AT: { column: 'created_at', property: 'createdAt' },

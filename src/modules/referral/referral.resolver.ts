@@ -22,6 +22,7 @@ import {
 import {
   acknowledgeReferral, closeReferral, createReferral, declineReferral, listReferrals, recordEnforcementOutcome, referralChanges, sendReferral,
 } from './referral.service.js';
+import { MAX_ESCALATIONS_PER_REFERRAL, MAX_FEEDBACK_PER_REFERRAL, MAX_OUTCOMES_PER_REFERRAL } from '../../shared/list-bounds.js';
 
 const ReferralConnection = Connection(Referral);
 const ReferralChangeConnection = Connection(ReferralChange);
@@ -42,8 +43,8 @@ export class ReferralResolver {
   @Query(() => ReferralConnection, { nullable: true, description: 'Referrals you may see (an agency: those sent to it, never drafts).' })
   referrals(
     @Args() args: ConnectionArgs,
-    @Arg('filter', () => ReferralFilter, { nullable: true }) filter: ReferralFilter | undefined,
-    @Arg('orderBy', () => ReferralOrder, { nullable: true }) orderBy: ReferralOrder | undefined,
+    @Arg('filter', () => ReferralFilter, { nullable: true, description: 'Only the referrals matching every field given.' }) filter: ReferralFilter | undefined,
+    @Arg('orderBy', () => ReferralOrder, { nullable: true, description: 'How to sort (the default is stated on the order input type).' }) orderBy: ReferralOrder | undefined,
     @Ctx() ctx: RequestContext,
   ): Promise<Page<Referral>> {
     return listReferrals(ctx, filter, orderBy, args);
@@ -59,53 +60,53 @@ export class ReferralResolver {
 
   @Authorized(...CASE_WRITERS)
   @Mutation(() => CreateReferralPayload, { nullable: true, description: 'Draft a referral of an investigation to an agency, with the evidence to disclose.' })
-  createReferral(@Arg('input') input: CreateReferralInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<Referral>> {
+  createReferral(@Arg('input', { description: 'The arguments of `createReferral` in one object (CreateReferralInput).' }) input: CreateReferralInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<Referral>> {
     return payload(() => createReferral(ctx, input));
   }
 
   @Authorized(...CASE_WRITERS)
   @Mutation(() => SendReferralPayload, { nullable: true, description: 'DRAFT -> SENT; the investigation and its leads move to REFERRED.' })
-  sendReferral(@Arg('input') input: SendReferralInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<Referral>> {
+  sendReferral(@Arg('input', { description: 'The arguments of `sendReferral` in one object (SendReferralInput).' }) input: SendReferralInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<Referral>> {
     return payload(() => sendReferral(ctx, input));
   }
 
   @Authorized(...AGENCY_ACTORS)
   @Mutation(() => AcknowledgeReferralPayload, { nullable: true, description: 'SENT -> ACKNOWLEDGED, by the agency (or on its behalf).' })
-  acknowledgeReferral(@Arg('input') input: AcknowledgeReferralInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<Referral>> {
+  acknowledgeReferral(@Arg('input', { description: 'The arguments of `acknowledgeReferral` in one object (AcknowledgeReferralInput).' }) input: AcknowledgeReferralInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<Referral>> {
     return payload(() => acknowledgeReferral(ctx, input));
   }
 
   @Authorized(...AGENCY_ACTORS)
   @Mutation(() => DeclineReferralPayload, { nullable: true, description: 'SENT | ACKNOWLEDGED -> DECLINED, with a reason.' })
-  declineReferral(@Arg('input') input: DeclineReferralInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<Referral>> {
+  declineReferral(@Arg('input', { description: 'The arguments of `declineReferral` in one object (DeclineReferralInput).' }) input: DeclineReferralInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<Referral>> {
     return payload(() => declineReferral(ctx, input));
   }
 
   @Authorized(...AGENCY_ACTORS)
   @Mutation(() => RecordEnforcementOutcomePayload, { nullable: true, description: 'Report a raid, arrest, seizure, fine, prosecution, conviction or acquittal.' })
-  recordEnforcementOutcome(@Arg('input') input: RecordEnforcementOutcomeInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<EnforcementOutcome>> {
+  recordEnforcementOutcome(@Arg('input', { description: 'The arguments of `recordEnforcementOutcome` in one object (RecordEnforcementOutcomeInput).' }) input: RecordEnforcementOutcomeInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<EnforcementOutcome>> {
     return payload(() => recordEnforcementOutcome(ctx, input));
   }
 
   @Authorized(...CASE_WRITERS)
   @Mutation(() => CloseReferralPayload, { nullable: true, description: 'CONVICTED | ACQUITTED | DECLINED -> CLOSED.' })
-  closeReferral(@Arg('input') input: CloseReferralInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<Referral>> {
+  closeReferral(@Arg('input', { description: 'The arguments of `closeReferral` in one object (CloseReferralInput).' }) input: CloseReferralInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<Referral>> {
     return payload(() => closeReferral(ctx, input));
   }
 
   @Authorized(...CASE_WRITERS)
   @Mutation(() => EscalateReferralPayload, { nullable: true, description: 'Record that a referral the agency is late on was escalated: to whom (free text) and why.' })
-  escalateReferral(@Arg('input') input: EscalateReferralInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<ReferralEscalation>> {
+  escalateReferral(@Arg('input', { description: 'The arguments of `escalateReferral` in one object (EscalateReferralInput).' }) input: EscalateReferralInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<ReferralEscalation>> {
     return payload(() => escalateReferral(ctx, input));
   }
 
   @Authorized(...AGENCY_ACTORS)
   @Mutation(() => AddReferralFeedbackPayload, { nullable: true, description: "The agency's feedback on a referral sent to it; it shows in the investigation's history." })
-  addReferralFeedback(@Arg('input') input: AddReferralFeedbackInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<ReferralFeedback>> {
+  addReferralFeedback(@Arg('input', { description: 'The arguments of `addReferralFeedback` in one object (AddReferralFeedbackInput).' }) input: AddReferralFeedbackInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<ReferralFeedback>> {
     return payload(() => addReferralFeedback(ctx, input));
   }
 
-  @FieldResolver(() => Investigation, { nullable: true })
+  @FieldResolver(() => Investigation, { nullable: true, description: 'The investigation referred (null when you may not see it).' })
   investigation(@Root() referral: Referral, @Ctx() ctx: RequestContext): Promise<Investigation | null> {
     return loadById(ctx, Investigation, referral.investigationId);
   }
@@ -120,27 +121,30 @@ export class ReferralResolver {
     return missedDeadline(referral);
   }
 
-  @FieldResolver(() => [ReferralEscalation], { description: 'Escalations of it, oldest first (internal roles and the agency of the referral).' })
+  @FieldResolver(() => [ReferralEscalation], { description: `Escalations of it, oldest first (internal roles and the agency of the referral). At most ${MAX_ESCALATIONS_PER_REFERRAL}: escalateReferral refuses more.` })
   escalations(@Root() referral: Referral, @Ctx() ctx: RequestContext): Promise<ReferralEscalation[]> {
     return loadChildren(ctx, ReferralEscalation, { column: 'referral_id' }, referral.rowId);
   }
 
-  @FieldResolver(() => [ReferralFeedback], { description: "The agency's feedback on it, oldest first (internal roles and the agency of the referral)." })
+  @FieldResolver(() => [ReferralFeedback], {
+    description: "The agency's feedback on it, oldest first (internal roles and the agency of the referral). "
+      + `At most ${MAX_FEEDBACK_PER_REFERRAL}: addReferralFeedback refuses more.`,
+  })
   feedback(@Root() referral: Referral, @Ctx() ctx: RequestContext): Promise<ReferralFeedback[]> {
     return loadChildren(ctx, ReferralFeedback, { column: 'referral_id' }, referral.rowId);
   }
 
-  @FieldResolver(() => Agency, { nullable: true })
+  @FieldResolver(() => Agency, { nullable: true, description: 'The agency it is sent to.' })
   agency(@Root() referral: Referral, @Ctx() ctx: RequestContext): Promise<Agency | null> {
     return loadById(ctx, Agency, referral.agencyId);
   }
 
-  @FieldResolver(() => [Evidence], { description: 'The evidence disclosed to the agency (internal roles and that agency).' })
+  @FieldResolver(() => [Evidence], { description: 'The evidence disclosed to the agency (internal roles and that agency). At most 100: createReferral takes at most 100 evidenceIds.' })
   disclosedEvidence(@Root() referral: Referral, @Ctx() ctx: RequestContext): Promise<Evidence[]> {
     return loadChildren(ctx, Evidence, { through: 'referral_evidence', childColumn: 'evidence_id', parentColumn: 'referral_id' }, referral.rowId);
   }
 
-  @FieldResolver(() => [EnforcementOutcome], { description: 'What the agency reported back, oldest first.' })
+  @FieldResolver(() => [EnforcementOutcome], { description: `What the agency reported back, oldest first. At most ${MAX_OUTCOMES_PER_REFERRAL}: recordEnforcementOutcome refuses more.` })
   outcomes(@Root() referral: Referral, @Ctx() ctx: RequestContext): Promise<EnforcementOutcome[]> {
     return loadChildren(ctx, EnforcementOutcome, { column: 'referral_id' }, referral.rowId);
   }
@@ -148,7 +152,7 @@ export class ReferralResolver {
 
 @Resolver(() => EnforcementOutcome)
 export class EnforcementOutcomeResolver {
-  @FieldResolver(() => Referral, { nullable: true })
+  @FieldResolver(() => Referral, { nullable: true, description: 'The referral it answers (null when you may not see it).' })
   referral(@Root() outcome: EnforcementOutcome, @Ctx() ctx: RequestContext): Promise<Referral | null> {
     return loadById(ctx, Referral, outcome.referralId);
   }
@@ -156,7 +160,7 @@ export class EnforcementOutcomeResolver {
 
 @Resolver(() => ReferralEscalation)
 export class ReferralEscalationResolver {
-  @FieldResolver(() => Referral, { nullable: true })
+  @FieldResolver(() => Referral, { nullable: true, description: 'The referral escalated (null when you may not see it).' })
   referral(@Root() escalation: ReferralEscalation, @Ctx() ctx: RequestContext): Promise<Referral | null> {
     return loadById(ctx, Referral, escalation.referralId);
   }
@@ -169,7 +173,7 @@ export class ReferralEscalationResolver {
 
 @Resolver(() => ReferralFeedback)
 export class ReferralFeedbackResolver {
-  @FieldResolver(() => Referral, { nullable: true })
+  @FieldResolver(() => Referral, { nullable: true, description: 'The referral it is about (null when you may not see it).' })
   referral(@Root() feedback: ReferralFeedback, @Ctx() ctx: RequestContext): Promise<Referral | null> {
     return loadById(ctx, Referral, feedback.referralId);
   }
@@ -182,7 +186,7 @@ export class ReferralFeedbackResolver {
 
 @Resolver(() => ReferralChange)
 export class ReferralChangeResolver {
-  @FieldResolver(() => Referral, { nullable: true })
+  @FieldResolver(() => Referral, { nullable: true, description: 'The referral changed (null when you may no longer see it).' })
   referral(@Root() change: ReferralChange, @Ctx() ctx: RequestContext): Promise<Referral | null> {
     return loadById(ctx, Referral, change.referralId);
   }

@@ -27,6 +27,7 @@ import {
   REFERRAL_DEFAULT_ORDER, ReferralFilter, ReferralOrder, referralSortColumns, ReferralVersionInput, SeizedGoodsInput,
 } from './referral.inputs.js';
 import { OutcomeKind, ReferralChangeKind, referralLifecycle, ReferralStatus, statusAfterOutcome } from './referral.states.js';
+import { countChildren, MAX_OUTCOMES_PER_REFERRAL, MAX_REFERRALS_PER_INVESTIGATION, refuseBeyondBound } from '../../shared/list-bounds.js';
 
 export function referralSnapshot(referral: Referral) {
   const { reference, status, agencyId, investigationId, agencyCaseReference, declineReason, acknowledgeBy, actionBy, version } = referral;
@@ -63,6 +64,8 @@ export async function createReferral(ctx: RequestContext, input: CreateReferralI
       if (![InvestigationStatus.READY_FOR_REFERRAL, InvestigationStatus.REFERRED].includes(investigation.status)) {
         refuse(UserErrorCode.INVALID_TRANSITION, `Investigation ${investigation.reference} is ${investigation.status}: only a READY_FOR_REFERRAL or REFERRED investigation can be referred.`, ['input', 'investigationId']);
       }
+      const referrals = await countChildren(tx.db, 'referral', 'investigation_id', investigation.rowId);
+      refuseBeyondBound(`Investigation ${investigation.reference}`, 'referrals', referrals, 1, MAX_REFERRALS_PER_INVESTIGATION, ['input', 'investigationId']);
       const agency = await requireVisible(tx, Agency, input.agencyId, ['input', 'agencyId']);
       const evidence = await requireAllVisible(tx, Evidence, input.evidenceIds, ['input', 'evidenceIds']);
       const foreign = evidence.find((item) => item.investigationId !== investigation.rowId);
@@ -182,6 +185,8 @@ export async function recordEnforcementOutcome(ctx: RequestContext, input: Recor
   return inTransaction(ctx, async (tx) => {
     const { id } = await onceForKey(tx, 'recordEnforcementOutcome', input.idempotencyKey, input, async () => {
       const referral = await lockReferral(tx, input);
+      const outcomes = await countChildren(tx.db, 'enforcement_outcome', 'referral_id', referral.rowId);
+      refuseBeyondBound(`Referral ${referral.reference}`, 'outcomes', outcomes, 1, MAX_OUTCOMES_PER_REFERRAL, ['input', 'referralId']);
       const target = statusAfterOutcome[input.kind];
       const furtherAction = ACTION_KINDS.includes(input.kind) && [ReferralStatus.ACTION_TAKEN, ReferralStatus.PROSECUTION].includes(referral.status);
       if (!furtherAction) {

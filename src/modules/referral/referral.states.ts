@@ -12,7 +12,18 @@ export enum ReferralStatus {
   DECLINED = 'DECLINED',
   CLOSED = 'CLOSED',
 }
-registerEnumType(ReferralStatus, { name: 'ReferralStatus' });
+registerEnumType(ReferralStatus, { name: 'ReferralStatus',
+  valuesConfig: {
+    ACKNOWLEDGED: { description: 'The agency confirmed receipt; a first action is due.' },
+    ACQUITTED: { description: 'Ended in acquittal.' },
+    ACTION_TAKEN: { description: 'The agency raided, arrested, seized or fined.' },
+    CLOSED: { description: 'Closed after its conclusion or decline.' },
+    CONVICTED: { description: 'Ended in conviction.' },
+    DECLINED: { description: 'The agency declined it (see `declineReason`).' },
+    DRAFT: { description: 'Being prepared; not visible to the agency.' },
+    PROSECUTION: { description: 'Charges brought.' },
+    SENT: { description: 'Sent; awaiting the agency\'s acknowledgement.' },
+  }, description: 'Where a referral stands: DRAFT -> SENT -> ACKNOWLEDGED -> ACTION_TAKEN -> PROSECUTION -> CONVICTED or ACQUITTED -> CLOSED; SENT or ACKNOWLEDGED -> DECLINED -> CLOSED.' });
 
 /**
  * DRAFT -> SENT -> ACKNOWLEDGED -> ACTION_TAKEN -> PROSECUTION -> CONVICTED | ACQUITTED;
@@ -39,7 +50,16 @@ export enum OutcomeKind {
   ACQUITTAL = 'ACQUITTAL',
   FINE = 'FINE',
 }
-registerEnumType(OutcomeKind, { name: 'OutcomeKind' });
+registerEnumType(OutcomeKind, { name: 'OutcomeKind',
+  valuesConfig: {
+    ACQUITTAL: { description: 'Acquitted in court: the referral becomes ACQUITTED.' },
+    ARREST: { description: 'People arrested: action taken.' },
+    CONVICTION: { description: 'Convicted in court: the referral becomes CONVICTED.' },
+    FINE: { description: 'A fine imposed (with `fine`): action taken.' },
+    PROSECUTION: { description: 'Charges brought: the referral becomes PROSECUTION.' },
+    RAID: { description: 'Premises raided: action taken.' },
+    SEIZURE: { description: 'Goods seized (with `seizedGoods`, `seizedValue`): action taken.' },
+  }, description: 'What an agency did on a referral; each kind moves the referral to a status.' });
 
 /** The referral status an outcome implies: a raid means action was taken, a conviction ends the case. */
 export const statusAfterOutcome: Record<OutcomeKind, ReferralStatus> = {
@@ -59,7 +79,14 @@ export enum ReferralChangeKind {
   OUTCOME_RECORDED = 'OUTCOME_RECORDED',
   CLOSED = 'CLOSED',
 }
-registerEnumType(ReferralChangeKind, { name: 'ReferralChangeKind' });
+registerEnumType(ReferralChangeKind, { name: 'ReferralChangeKind',
+  valuesConfig: {
+    ACKNOWLEDGED: { description: 'The agency acknowledged it.' },
+    CLOSED: { description: 'It was closed.' },
+    DECLINED: { description: 'The agency declined it.' },
+    OUTCOME_RECORDED: { description: 'An outcome was recorded (see `outcome`).' },
+    SENT: { description: 'It was sent to the agency.' },
+  }, description: 'What happened to a referral in the change feed.' });
 
 export enum ValuationMethod {
   MARKET_PRICE = 'MARKET_PRICE',
@@ -76,6 +103,6 @@ registerEnumType(ValuationMethod, {
     GENUINE_RETAIL_PRICE: { description: 'What the genuine goods retail for.' },
     DECLARED_VALUE: { description: 'The value declared (customs, invoices).' },
     PRODUCTION_COST: { description: 'What the counterfeits cost to make.' },
-    OTHER: {},
+    OTHER: { description: 'Any other method: the valuation note says which.' },
   },
 });

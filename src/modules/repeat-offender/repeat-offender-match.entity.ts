@@ -31,7 +31,7 @@ export class RepeatOffenderMatch extends Node {
   @Column({ name: 'prior_offences', type: 'text', array: true })
   priorOffences!: PriorOffence[];
 
-  @Field(() => RepeatOffenderMatchStatus)
+  @Field(() => RepeatOffenderMatchStatus, { description: 'Whether it was decided, and how.' })
   @Column({ type: 'text' })
   status!: RepeatOffenderMatchStatus;
 
@@ -42,18 +42,18 @@ export class RepeatOffenderMatch extends Node {
   @Column({ name: 'sanction_applied', type: 'text', nullable: true })
   sanctionApplied!: SellerStatus | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Why it was confirmed or rejected; null when none.' })
   @Column({ name: 'decision_note', type: 'text', nullable: true })
   decisionNote!: string | null;
 
-  @Field(() => Date, { nullable: true })
+  @Field(() => Date, { nullable: true, description: 'When an investigator confirmed or rejected it (UTC); null while PENDING.' })
   @Column({ name: 'decided_at', type: 'timestamptz', nullable: true })
   decidedAt!: Date | null;
 
   @Column({ name: 'decided_by_id', type: 'bigint', nullable: true })
   decidedById!: string | null;
 
-  @Field()
+  @Field({ description: 'Incremented on every change; pass it back as `expectedVersion`.' })
   @VersionColumn()
   version!: number;
 }

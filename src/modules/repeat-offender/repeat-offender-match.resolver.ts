@@ -21,7 +21,7 @@ export class RepeatOffenderMatchResolver {
   @Query(() => RepeatOffenderMatchConnection, { nullable: true, description: 'Sellers matched with earlier offenders through shared identifiers, newest first (internal roles; empty for others).' })
   repeatOffenderMatches(
     @Args() args: ConnectionArgs,
-    @Arg('filter', () => RepeatOffenderMatchFilter, { nullable: true }) filter: RepeatOffenderMatchFilter | undefined,
+    @Arg('filter', () => RepeatOffenderMatchFilter, { nullable: true, description: 'Only the matches matching every field given.' }) filter: RepeatOffenderMatchFilter | undefined,
     @Ctx() ctx: RequestContext,
   ): Promise<Page<RepeatOffenderMatch>> {
     return listRepeatOffenderMatches(ctx, filter, args);
@@ -29,13 +29,13 @@ export class RepeatOffenderMatchResolver {
 
   @Authorized(...CASE_WRITERS)
   @Mutation(() => ConfirmRepeatOffenderMatchPayload, { nullable: true, description: 'PENDING -> CONFIRMED: the same operator behind both sellers.' })
-  confirmRepeatOffenderMatch(@Arg('input') input: ConfirmRepeatOffenderMatchInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<RepeatOffenderMatch>> {
+  confirmRepeatOffenderMatch(@Arg('input', { description: 'The arguments of `confirmRepeatOffenderMatch` in one object (ConfirmRepeatOffenderMatchInput).' }) input: ConfirmRepeatOffenderMatchInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<RepeatOffenderMatch>> {
     return payload(() => confirmRepeatOffenderMatch(ctx, input));
   }
 
   @Authorized(...CASE_WRITERS)
   @Mutation(() => RejectRepeatOffenderMatchPayload, { nullable: true, description: 'PENDING | CONFIRMED -> REJECTED: the pair is never raised again; its lead closes if nobody took it further.' })
-  rejectRepeatOffenderMatch(@Arg('input') input: RejectRepeatOffenderMatchInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<RepeatOffenderMatch>> {
+  rejectRepeatOffenderMatch(@Arg('input', { description: 'The arguments of `rejectRepeatOffenderMatch` in one object (RejectRepeatOffenderMatchInput).' }) input: RejectRepeatOffenderMatchInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<RepeatOffenderMatch>> {
     return payload(() => rejectRepeatOffenderMatch(ctx, input));
   }
 

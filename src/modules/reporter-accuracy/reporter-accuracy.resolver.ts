@@ -11,11 +11,11 @@ import { accuracyOf, AccuracyCounts, bucketStarts, countsPerBrand, seriesCounts,
 @ObjectType({ description: "Reports of a brand and how they were decided (docs/enforcement-policy.md): a report (lead) is confirmed when closed as resolved by takedown or case concluded, or referred to an agency; rejected when closed as not counterfeit or insufficient evidence; otherwise undecided. Listings named on the reports are shown (taken down, reinstated) but do not count for accuracy." })
 export class ReportAccuracyFigures {
   @Field(() => Int, { description: 'Leads it reported (source BRAND_REPORT).' }) leadsReported!: number;
-  @Field(() => Int) leadsConfirmed!: number;
-  @Field(() => Int) leadsRejected!: number;
+  @Field(() => Int, { description: 'Reports (leads) that proved right: resolved by takedown, case concluded, or referred to an agency.' }) leadsConfirmed!: number;
+  @Field(() => Int, { description: 'Reports (leads) that proved wrong: closed as not counterfeit or for insufficient evidence.' }) leadsRejected!: number;
   @Field(() => Int, { description: 'Listings of its own named on those leads.' }) listingsReported!: number;
-  @Field(() => Int) listingsConfirmed!: number;
-  @Field(() => Int) listingsRejected!: number;
+  @Field(() => Int, { description: 'Listings named on those reports that are taken down (never counted in accuracy).' }) listingsConfirmed!: number;
+  @Field(() => Int, { description: 'Listings named on those reports that were reinstated (never counted in accuracy).' }) listingsRejected!: number;
   @Field(() => Float, { nullable: true, description: 'Confirmed / (confirmed + rejected) reports (leads; listings do not count); null when none is decided yet.' })
   accuracy!: number | null;
 }
@@ -23,20 +23,20 @@ export class ReportAccuracyFigures {
 @ObjectType({ description: "A brand's reports over the fast track's rolling window, as the enforcement policy counts them." })
 export class FastTrackWindow {
   @Field(() => Int, { description: 'Length of the window (FAST_TRACK_WINDOW_DAYS): reports made in the last this many days.' }) days!: number;
-  @Field(() => Int) reportsConfirmed!: number;
-  @Field(() => Int) reportsRejected!: number;
-  @Field(() => Float, { nullable: true }) accuracy!: number | null;
+  @Field(() => Int, { description: 'Its reports in the window that were confirmed.' }) reportsConfirmed!: number;
+  @Field(() => Int, { description: 'Its reports in the window that were rejected.' }) reportsRejected!: number;
+  @Field(() => Float, { nullable: true, description: 'Confirmed / (confirmed + rejected) in the window; null when none is decided.' }) accuracy!: number | null;
   @Field({ description: 'The rule that decided, e.g. "accuracy >= 0.9 (reports of the last 365 days) -> fast-tracked".' }) rule!: string;
 }
 
-@ObjectType()
+@ObjectType({ description: 'A brand\'s report accuracy over one bucket of time.' })
 export class ReportAccuracyBucket extends ReportAccuracyFigures {
   @Field({ description: 'Start of the bucket (UTC): reports made in it, as decided now.' }) start!: Date;
 }
 
 @ObjectType({ description: "One brand's accuracy as a reporter." })
 export class BrandReporterAccuracy {
-  @Field(() => Brand) brand!: Brand;
+  @Field(() => Brand, { description: 'The brand these figures are for.' }) brand!: Brand;
   @Field(() => ReportAccuracyFigures, { description: 'Reports made in the period (all time without one).' }) period!: ReportAccuracyFigures;
   @Field(() => ReportAccuracyFigures, { description: 'All its reports.' }) allTime!: ReportAccuracyFigures;
   @Field({ description: 'Whether its new reports are fast-tracked: over its reports of the last FAST_TRACK_WINDOW_DAYS days, at least FAST_TRACK_MIN_DECIDED decided and an accuracy of at least FAST_TRACK_ACCURACY.' })
@@ -64,7 +64,7 @@ export class ReporterAccuracyResolver {
   })
   async reporterAccuracy(
     @Root() root: AnalyticsRoot,
-    @Arg('granularity', () => Granularity, { defaultValue: Granularity.MONTH }) granularity: Granularity,
+    @Arg('granularity', () => Granularity, { defaultValue: Granularity.MONTH, description: 'Bucket size of each brand\'s `series` (buckets in UTC).' }) granularity: Granularity,
     @Ctx() ctx: RequestContext,
   ): Promise<BrandReporterAccuracy[]> {
     const to = root.resolved.to ?? new Date();

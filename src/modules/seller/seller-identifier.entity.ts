@@ -11,7 +11,16 @@ export enum IdentifierKind {
   BUSINESS_LICENSE = 'BUSINESS_LICENSE',
   BANK_ACCOUNT = 'BANK_ACCOUNT',
 }
-registerEnumType(IdentifierKind, { name: 'IdentifierKind' });
+registerEnumType(IdentifierKind, { name: 'IdentifierKind',
+  valuesConfig: {
+    ADDRESS: { description: 'A postal, registered or shipping address.' },
+    BANK_ACCOUNT: { description: 'A bank account number.' },
+    BUSINESS_LICENSE: { description: 'A business licence or registration number.' },
+    DEVICE: { description: 'A device fingerprint seen by the platform.' },
+    EMAIL: { description: 'An e-mail address.' },
+    PAYMENT_ACCOUNT: { description: 'An account with a payment service (e.g. Alipay).' },
+    PHONE: { description: 'A phone number (normalised to E.164 before hashing).' },
+  }, description: 'What kind of value a seller identifier is.' });
 
 /**
  * Something a seller is known by: a keyed hash of the normalised value, enough to link sellers that share
@@ -24,7 +33,7 @@ export class SellerIdentifier extends Node {
   @Column({ name: 'seller_id', type: 'bigint' })
   sellerId!: string;
 
-  @Field(() => IdentifierKind)
+  @Field(() => IdentifierKind, { description: 'What kind of identifier it is.' })
   @Column({ type: 'text' })
   kind!: IdentifierKind;
 

@@ -16,6 +16,7 @@ import { SellerIdentifierDisclosure } from './seller-identifier-disclosure.types
 import { IdentifierKind, SellerIdentifier } from './seller-identifier.entity.js';
 import { Seller, SellerStatus } from './seller.entity.js';
 import { AddSellerIdentifierInput, CreateSellerInput, RevealSellerIdentifiersInput, SellerIdentifierValueInput } from './seller.inputs.js';
+import { countChildren, MAX_IDENTIFIERS_PER_SELLER, refuseBeyondBound } from '../../shared/list-bounds.js';
 
 const REGION = /^[A-Z]{2}(-[A-Z0-9]{1,3})?$/;
 
@@ -55,6 +56,8 @@ export async function addSellerIdentifier(ctx: RequestContext, input: AddSellerI
     const { id } = await onceForKey(tx, 'addSellerIdentifier', input.idempotencyKey, input, async () => {
       // Locked: identifiers of one seller are added one after the other.
       const seller = await lockForChange(tx, Seller, decodeIdOf('Seller', input.sellerId, 'sellerId'), null, ['input', 'sellerId']);
+      const identifiers = await countChildren(tx.db, 'seller_identifier', 'seller_id', seller.rowId);
+      refuseBeyondBound(`Seller ${seller.globalId}`, 'identifiers', identifiers, 1, MAX_IDENTIFIERS_PER_SELLER, ['input', 'sellerId']);
       const [identifier] = await writeIdentifiers(tx, seller, [input], ['input']);
       if (!identifier) refuse(UserErrorCode.DUPLICATE, `This seller already has this ${input.kind}.`, ['input', 'value']);
       await raiseRepeatOffenderMatches(tx, seller, [identifier]);

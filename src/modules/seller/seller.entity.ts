@@ -9,7 +9,14 @@ export enum SellerStatus {
   SUSPENDED = 'SUSPENDED',
   CLOSED = 'CLOSED',
 }
-registerEnumType(SellerStatus, { name: 'SellerStatus' });
+registerEnumType(SellerStatus, { name: 'SellerStatus',
+  valuesConfig: {
+    ACTIVE: { description: 'Trading normally.' },
+    CLOSED: { description: 'Shop closed for good.' },
+    RESTRICTED: { description: 'Trading limited by the marketplace.' },
+    SUSPENDED: { description: 'Trading stopped for now.' },
+    WARNED: { description: 'Warned; still trading.' },
+  }, description: 'What the marketplace has done to a seller, from ACTIVE to CLOSED.' });
 
 @ObjectType({ implements: Node, description: 'A shop on the marketplace.' })
 @Entity('seller')
@@ -23,7 +30,7 @@ export class Seller extends Node {
   @Column({ name: 'external_id', type: 'text' })
   externalId!: string;
 
-  @Field()
+  @Field({ description: 'The shop\'s name as shown on the platform.' })
   @Column({ name: 'display_name', type: 'text' })
   displayName!: string;
 
@@ -31,7 +38,7 @@ export class Seller extends Node {
   @Column({ type: 'text' })
   region!: string;
 
-  @Field(() => SellerStatus)
+  @Field(() => SellerStatus, { description: 'What the marketplace has done to it.' })
   @Column({ type: 'text' })
   status!: SellerStatus;
 
@@ -39,7 +46,7 @@ export class Seller extends Node {
   @Column({ name: 'strike_count', type: 'int', default: 0 })
   strikeCount!: number;
 
-  @Field()
+  @Field({ description: 'Incremented on every change; pass it back as `expectedVersion`.' })
   @VersionColumn()
   version!: number;
 }

@@ -7,21 +7,21 @@ import { IdentifierKind } from './seller-identifier.entity.js';
 import { SellerStatus } from './seller.entity.js';
 import { IdempotentInput } from '../../shared/idempotency.js';
 
-@InputType()
+@InputType({ description: 'Narrows a list of sellers; every field given must match.' })
 export class SellerFilter {
-  @Field(() => [SellerStatus], { nullable: true })
+  @Field(() => [SellerStatus], { nullable: true, description: 'Sellers in any of these statuses.' })
   status?: SellerStatus[];
 
   @Field(() => [String], { nullable: true, description: 'ISO 3166-2 regions, e.g. ["CN-ZJ", "CN-GD"].' })
   region?: string[];
 
-  @Field(() => [String], { nullable: true })
+  @Field(() => [String], { nullable: true, description: 'Sellers on any of these platforms (e.g. TAOBAO).' })
   platform?: string[];
 
   @Field(() => [ID], { nullable: true, description: 'Sellers with listings claiming any of these brands.' })
   brandIds?: string[];
 
-  @Field(() => DateRangeInput, { nullable: true })
+  @Field(() => DateRangeInput, { nullable: true, description: 'Sellers recorded in this range.' })
   createdAt?: DateRangeInput;
 }
 
@@ -30,7 +30,12 @@ export enum SellerOrderField {
   STRIKE_COUNT = 'STRIKE_COUNT',
   DISPLAY_NAME = 'DISPLAY_NAME',
 }
-registerEnumType(SellerOrderField, { name: 'SellerOrderField' });
+registerEnumType(SellerOrderField, { name: 'SellerOrderField',
+  valuesConfig: {
+    CREATED_AT: { description: 'When the seller was recorded.' },
+    DISPLAY_NAME: { description: 'The shop\'s name.' },
+    STRIKE_COUNT: { description: 'Its strikes.' },
+  }, description: 'What a list of sellers is sorted by.' });
 
 export const sellerSortColumns: Record<SellerOrderField, SortColumn> = {
   CREATED_AT: { column: 'created_at', property: 'createdAt' },
@@ -41,9 +46,9 @@ export const SELLER_DEFAULT_ORDER = { field: SellerOrderField.CREATED_AT, direct
 export const SellerOrder = OrderByInput('SellerOrder', SellerOrderField, SELLER_DEFAULT_ORDER.field);
 export type SellerOrder = InstanceType<typeof SellerOrder>;
 
-@InputType()
+@InputType({ description: 'Change a seller\'s status (updateSellerStatus).' })
 export class UpdateSellerStatusInput extends IdempotentInput {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'Global id of the seller.' })
   sellerId!: string;
 
   @Field(() => SellerStatus, { description: 'A sanction (up, steps may be skipped) or a lift (down by one step or more, e.g. RESTRICTED -> WARNED). CLOSED is final.' })
@@ -54,13 +59,13 @@ export class UpdateSellerStatusInput extends IdempotentInput {
   @MaxLength(2000)
   reason!: string;
 
-  @Field(() => Int, { nullable: true })
+  @Field(() => Int, { nullable: true, description: 'The version you last saw: a seller changed since is refused as STALE_VERSION.' })
   expectedVersion?: number | null;
 }
 
 @InputType({ description: 'A raw identifier value: kept as a keyed hash (for linking) and encrypted (for a purpose-bound reveal).' })
 export class SellerIdentifierValueInput {
-  @Field(() => IdentifierKind)
+  @Field(() => IdentifierKind, { description: 'What kind of identifier the value is.' })
   kind!: IdentifierKind;
 
   @Field({ description: 'The raw value as found (e.g. a phone number in any spelling); normalised before hashing.' })
@@ -69,16 +74,16 @@ export class SellerIdentifierValueInput {
   value!: string;
 }
 
-@InputType()
+@InputType({ description: 'One more identifier of a seller (addSellerIdentifier).' })
 export class AddSellerIdentifierInput extends SellerIdentifierValueInput {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'Global id of the seller.' })
   sellerId!: string;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Retrying with the same key returns the first result instead of a second identifier.' })
   idempotencyKey?: string | null;
 }
 
-@InputType()
+@InputType({ description: 'A seller (shop) to record, with its first identifiers (createSeller).' })
 export class CreateSellerInput {
   @Field({ description: 'e.g. "TAOBAO".' })
   @MinLength(1)
@@ -90,7 +95,7 @@ export class CreateSellerInput {
   @MaxLength(200)
   externalId!: string;
 
-  @Field()
+  @Field({ description: 'The shop\'s name as shown on the platform.' })
   @MinLength(1)
   @MaxLength(300)
   displayName!: string;
@@ -103,13 +108,13 @@ export class CreateSellerInput {
   @ValidateNested({ each: true })
   identifiers?: SellerIdentifierValueInput[] | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Retrying with the same key returns the first result instead of a second seller.' })
   idempotencyKey?: string | null;
 }
 
-@InputType()
+@InputType({ description: 'Read a seller\'s identifiers in clear, for a stated purpose (revealSellerIdentifiers); audited.' })
 export class RevealSellerIdentifiersInput {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'Global id of the seller.' })
   sellerId!: string;
 
   @Field({ description: 'Why the raw values are needed, e.g. "Raid warrant application, case 2026-0412". Recorded with every value revealed.' })

@@ -16,6 +16,7 @@ import { SellerIdentifierDisclosure } from './seller-identifier-disclosure.types
 import { addSellerIdentifier, createSeller, revealSellerIdentifiers } from './seller-identifier.service.js';
 import { AddSellerIdentifierInput, CreateSellerInput, RevealSellerIdentifiersInput, SellerFilter, SellerOrder, UpdateSellerStatusInput } from './seller.inputs.js';
 import { listSellers, updateSellerStatus } from './seller.service.js';
+import { MAX_IDENTIFIERS_PER_SELLER } from '../../shared/list-bounds.js';
 
 const SellerConnection = Connection(Seller);
 const ListingConnection = Connection(Listing);
@@ -31,8 +32,8 @@ export class SellerResolver {
   @Query(() => SellerConnection, { nullable: true, description: 'Sellers you may see.' })
   sellers(
     @Args() args: ConnectionArgs,
-    @Arg('filter', () => SellerFilter, { nullable: true }) filter: SellerFilter | undefined,
-    @Arg('orderBy', () => SellerOrder, { nullable: true }) orderBy: SellerOrder | undefined,
+    @Arg('filter', () => SellerFilter, { nullable: true, description: 'Only the sellers matching every field given.' }) filter: SellerFilter | undefined,
+    @Arg('orderBy', () => SellerOrder, { nullable: true, description: 'How to sort (the default is stated on the order input type).' }) orderBy: SellerOrder | undefined,
     @Ctx() ctx: RequestContext,
   ): Promise<Page<Seller>> {
     return listSellers(ctx, filter, orderBy, args);
@@ -40,19 +41,19 @@ export class SellerResolver {
 
   @Authorized(...CASE_WRITERS)
   @Mutation(() => UpdateSellerStatusPayload, { nullable: true, description: 'Act on a seller directly: warn, restrict, suspend, close, or lift a sanction.' })
-  updateSellerStatus(@Arg('input') input: UpdateSellerStatusInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<Seller>> {
+  updateSellerStatus(@Arg('input', { description: 'The arguments of `updateSellerStatus` in one object (UpdateSellerStatusInput).' }) input: UpdateSellerStatusInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<Seller>> {
     return payload(() => updateSellerStatus(ctx, input));
   }
 
   @Authorized(...CASE_WRITERS)
   @Mutation(() => CreateSellerPayload, { nullable: true, description: 'Record a shop, with what it is known by (each identifier kept as a keyed hash and encrypted).' })
-  createSeller(@Arg('input') input: CreateSellerInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<Seller>> {
+  createSeller(@Arg('input', { description: 'The arguments of `createSeller` in one object (CreateSellerInput).' }) input: CreateSellerInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<Seller>> {
     return payload(() => createSeller(ctx, input));
   }
 
   @Authorized(...CASE_WRITERS)
   @Mutation(() => AddSellerIdentifierPayload, { nullable: true, description: 'Record something a seller is known by: kept as a keyed hash (linking) and encrypted (purpose-bound reveal).' })
-  addSellerIdentifier(@Arg('input') input: AddSellerIdentifierInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<SellerIdentifier>> {
+  addSellerIdentifier(@Arg('input', { description: 'The arguments of `addSellerIdentifier` in one object (AddSellerIdentifierInput).' }) input: AddSellerIdentifierInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<SellerIdentifier>> {
     return payload(() => addSellerIdentifier(ctx, input));
   }
 
@@ -62,7 +63,7 @@ export class SellerResolver {
       'Reveal the raw identifier values of a seller for a stated purpose; every value revealed is recorded in the audit trail with the actor, purpose and time. ' +
       'An agency liaison must name a referral sent to its agency whose leads name the seller. Brand partners and analysts may not.',
   })
-  revealSellerIdentifiers(@Arg('input') input: RevealSellerIdentifiersInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<SellerIdentifierDisclosure>> {
+  revealSellerIdentifiers(@Arg('input', { description: 'The arguments of `revealSellerIdentifiers` in one object (RevealSellerIdentifiersInput).' }) input: RevealSellerIdentifiersInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<SellerIdentifierDisclosure>> {
     return payload(() => revealSellerIdentifiers(ctx, input));
   }
 
@@ -70,8 +71,8 @@ export class SellerResolver {
   leads(
     @Root() seller: Seller,
     @Args() args: ConnectionArgs,
-    @Arg('filter', () => LeadFilter, { nullable: true }) filter: LeadFilter | undefined,
-    @Arg('orderBy', () => LeadOrder, { nullable: true }) orderBy: LeadOrder | undefined,
+    @Arg('filter', () => LeadFilter, { nullable: true, description: 'Only the leads matching every field given.' }) filter: LeadFilter | undefined,
+    @Arg('orderBy', () => LeadOrder, { nullable: true, description: 'How to sort (the default is stated on the order input type).' }) orderBy: LeadOrder | undefined,
     @Ctx() ctx: RequestContext,
   ): Promise<Page<Lead>> {
     return leadsOf(ctx, { through: 'lead_seller', childColumn: 'lead_id', parentColumn: 'seller_id' }, seller.rowId, filter, orderBy, args);
@@ -81,14 +82,14 @@ export class SellerResolver {
   listings(
     @Root() seller: Seller,
     @Args() args: ConnectionArgs,
-    @Arg('filter', () => ListingFilter, { nullable: true }) filter: ListingFilter | undefined,
-    @Arg('orderBy', () => ListingOrder, { nullable: true }) orderBy: ListingOrder | undefined,
+    @Arg('filter', () => ListingFilter, { nullable: true, description: 'Only the listings matching every field given.' }) filter: ListingFilter | undefined,
+    @Arg('orderBy', () => ListingOrder, { nullable: true, description: 'How to sort (the default is stated on the order input type).' }) orderBy: ListingOrder | undefined,
     @Ctx() ctx: RequestContext,
   ): Promise<Page<Listing>> {
     return listingsOf(ctx, { column: 'seller_id' }, seller.rowId, filter, orderBy, args);
   }
 
-  @FieldResolver(() => [SellerIdentifier], { description: 'What the seller is known by (internal roles only; empty otherwise). Raw values only through `revealSellerIdentifiers`.' })
+  @FieldResolver(() => [SellerIdentifier], { description: `What the seller is known by (internal roles only; empty otherwise). Raw values only through \`revealSellerIdentifiers\`. At most ${MAX_IDENTIFIERS_PER_SELLER}: addSellerIdentifier refuses more.` })
   identifiers(@Root() seller: Seller, @Ctx() ctx: RequestContext): Promise<SellerIdentifier[]> {
     return loadChildren(ctx, SellerIdentifier, { column: 'seller_id' }, seller.rowId);
   }

@@ -9,7 +9,7 @@ export class AuditEvent {
   @PrimaryColumn({ type: 'bigint', generated: 'identity' })
   seq!: string;
 
-  @Field()
+  @Field({ description: 'When the change was committed (UTC).' })
   @Column({ type: 'timestamptz' })
   at!: Date;
 

@@ -5,10 +5,10 @@ import { decodeIdOf } from '../relay/global-id.js';
 
 @InputType({ description: 'A time range; either end may be left open. `from` is inclusive, `to` exclusive.' })
 export class DateRangeInput {
-  @Field({ nullable: true })
+  @Field({ nullable: true, description: 'Start of the range, inclusive (UTC); open when omitted.' })
   from?: Date;
 
-  @Field({ nullable: true })
+  @Field({ nullable: true, description: 'End of the range, exclusive (UTC); open when omitted.' })
   to?: Date;
 }
 

@@ -21,11 +21,11 @@ export const CURRENCY_PATTERN = /^[A-Z]{3}$/;
 
 @InputType({ description: 'An amount in minor units and an ISO 4217 currency.' })
 export class MoneyInput {
-  @Field(() => SafeIntResolver)
+  @Field(() => SafeIntResolver, { description: 'Amount in the minor unit of the currency (e.g. cents), 0 or more.' })
   @Min(0)
   amount!: number;
 
-  @Field()
+  @Field({ description: 'ISO 4217 currency code, e.g. USD or CNY.' })
   @Matches(CURRENCY_PATTERN, { message: 'currency must be an ISO 4217 code such as USD or CNY' })
   currency!: string;
 }

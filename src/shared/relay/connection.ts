@@ -12,7 +12,11 @@ export enum OrderDirection {
   ASC = 'ASC',
   DESC = 'DESC',
 }
-registerEnumType(OrderDirection, { name: 'OrderDirection' });
+registerEnumType(OrderDirection, { name: 'OrderDirection',
+  valuesConfig: {
+    ASC: { description: 'Smallest (or oldest) first.' },
+    DESC: { description: 'Largest (or newest) first.' },
+  }, description: 'Sort order.' });
 
 @ArgsType()
 export class ConnectionArgs {
@@ -44,10 +48,10 @@ export class PageInfo {
   })
   hasPreviousPage!: boolean;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Cursor of the first item of the page (pass it as `before` to read back); null when the page is empty.' })
   startCursor!: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Cursor of the last item of the page (pass it as `after` to read on); null when the page is empty.' })
   endCursor!: string | null;
 }
 
@@ -103,19 +107,19 @@ export function Connection<T extends object>(Item: ClassType<T>): ClassType<Page
     @Field({ description: 'Opaque cursor of this edge: pass it as `after` to read on, or as `before` to read back.' })
     cursor!: string;
 
-    @Field(() => Item)
+    @Field(() => Item, { description: `The ${name} at this position of the list.` })
     node!: T;
   }
 
   @ObjectType(`${name}Connection`, { description: `A page of ${name} items.` })
   class ConnectionType {
-    @Field(() => [EdgeType])
+    @Field(() => [EdgeType], { description: 'The items of this page with their cursors, in the order of the list.' })
     edges!: EdgeType[];
 
     @Field(() => [Item], { description: 'The nodes of `edges`, for clients that need no cursors.' })
     nodes!: T[];
 
-    @Field(() => PageInfo)
+    @Field(() => PageInfo, { description: 'Where this page stands in the list: whether more items follow or precede it, and its end cursors.' })
     pageInfo!: PageInfo;
 
     @Field(() => Int, { description: 'How many items the whole list holds (counted only when asked for).' })

@@ -13,10 +13,10 @@ export interface SortColumn {
 export function OrderByInput<F extends string>(typeName: string, FieldEnum: object, defaultField: F, defaultDirection = OrderDirection.DESC) {
   @InputType(typeName, { description: `How to sort. Default: ${defaultField} ${defaultDirection}.` })
   class OrderBy {
-    @Field(() => FieldEnum, { defaultValue: defaultField })
+    @Field(() => FieldEnum, { defaultValue: defaultField, description: 'What to sort by; ties are broken by id.' })
     field!: F;
 
-    @Field(() => OrderDirection, { defaultValue: defaultDirection })
+    @Field(() => OrderDirection, { defaultValue: defaultDirection, description: 'Ascending or descending.' })
     direction!: OrderDirection;
   }
   return OrderBy as ClassType<{ field: F; direction: OrderDirection }>;
