@@ -1,0 +1,64 @@
+import { EntityManager } from 'typeorm';
+import { DERIVED } from './derived.js';
+
+/**
+ * A bulk load inside the seed's transaction, as PostgreSQL's manual advises ("Populating a Database"):
+ * the loaded tables' foreign keys and secondary indexes are dropped first and made again once the rows are
+ * in (one sort per index and one join per key, instead of an index insertion and a key lookup per row), and
+ * the triggers that keep derived data (derived.ts) are off until their tables are rebuilt.
+ *
+ * Primary keys and unique constraints stay, so that a duplicate still fails the load where it happens.
+ * Each foreign key comes back with its own definition and is validated (the rows are checked as it is
+ * added); each index is built again from its own definition. All of it is transactional: a seed that fails
+ * leaves the schema as it was.
+ */
+export class BulkLoad {
+  private constructor(
+    private readonly db: EntityManager,
+    private readonly foreignKeys: { table: string; name: string; definition: string }[],
+    private readonly indexes: { name: string; definition: string }[],
+    private readonly triggers: { table: string; name: string; enabled: string }[],
+  ) {}
+
+  static async begin(db: EntityManager, tables: readonly string[]): Promise<BulkLoad> {
+    // Foreign keys from a loaded table (those into one stay: their tables are not loaded here).
+    const foreignKeys: { table: string; name: string; definition: string }[] = await db.query(
+      `SELECT c.conrelid::regclass::text AS table, quote_ident(c.conname) AS name, pg_get_constraintdef(c.oid) AS definition
+       FROM pg_constraint c WHERE c.contype = 'f' AND c.conrelid = ANY($1::regclass[]) ORDER BY c.conrelid::regclass::text, c.conname`,
+      [tables],
+    );
+    // Indexes that back no constraint (not a primary key, unique or exclusion constraint).
+    const indexes: { name: string; definition: string }[] = await db.query(
+      `SELECT i.indexrelid::regclass::text AS name, pg_get_indexdef(i.indexrelid) AS definition
+       FROM pg_index i WHERE i.indrelid = ANY($1::regclass[])
+         AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
+       ORDER BY 1`,
+      [tables],
+    );
+    const triggers: { table: string; name: string; enabled: string }[] = await db.query(
+      `SELECT t.tgrelid::regclass::text AS table, quote_ident(t.tgname) AS name, t.tgenabled AS enabled
+       FROM pg_trigger t WHERE NOT t.tgisinternal AND t.tgenabled <> 'D' AND t.tgfoid::regproc::text = ANY($1::text[])
+       ORDER BY 1, 2`,
+      [DERIVED.flatMap((d) => d.triggerFunctions)],
+    );
+    for (const key of foreignKeys) await db.query(`ALTER TABLE ${key.table} DROP CONSTRAINT ${key.name}`);
+    if (indexes.length) await db.query(`DROP INDEX ${indexes.map((index) => index.name).join(', ')}`);
+    for (const trigger of triggers) await db.query(`ALTER TABLE ${trigger.table} DISABLE TRIGGER ${trigger.name}`);
+    return new BulkLoad(db, foreignKeys, indexes, triggers);
+  }
+
+  /** The indexes built again and the foreign keys added back (validated), then fresh statistics for the planner. */
+  async restoreIndexesAndKeys(tables: readonly string[]): Promise<void> {
+    for (const index of this.indexes) await this.db.query(index.definition);
+    for (const key of this.foreignKeys) await this.db.query(`ALTER TABLE ${key.table} ADD CONSTRAINT ${key.name} ${key.definition}`);
+    await this.db.query(`ANALYZE ${tables.join(', ')}`);
+  }
+
+  /** Every derived table rebuilt from the base tables, then its triggers on again. */
+  async rebuildDerived(): Promise<void> {
+    for (const derived of DERIVED) await this.db.query(derived.rebuild);
+    // Each as it was: O (ENABLE), A (ENABLE ALWAYS) or R (ENABLE REPLICA).
+    const how: Record<string, string> = { O: 'ENABLE', A: 'ENABLE ALWAYS', R: 'ENABLE REPLICA' };
+    for (const trigger of this.triggers) await this.db.query(`ALTER TABLE ${trigger.table} ${how[trigger.enabled]} TRIGGER ${trigger.name}`);
+  }
+}
