@@ -60,9 +60,12 @@ export const AGENCIES = [
 
 const DAY = 86_400_000;
 
-/** Every table the seed writes with COPY: their foreign keys and secondary indexes wait for the end of the load. */
+/**
+ * The tables the seed fills in bulk (by COPY, and seller_strike by seller_strike_carry_over): their foreign
+ * keys and secondary indexes wait for the end of the load.
+ */
 export const LOADED_TABLES = [
-  'brand', 'trademark', 'agency', 'seller', 'seller_identifier', 'listing',
+  'brand', 'trademark', 'agency', 'seller', 'seller_identifier', 'listing', 'seller_strike',
   'investigation', 'lead', 'lead_brand', 'lead_seller', 'lead_listing', 'finding', 'evidence', 'custody_transfer',
   'referral', 'referral_evidence', 'enforcement_outcome', 'referral_change',
 ];
@@ -70,7 +73,7 @@ export const LOADED_TABLES = [
 /**
  * Writes the dataset in one transaction: the marketplace and the planned cases by COPY, generated row by row
  * as PostgreSQL takes them (bounded memory: what stays in memory is a few numbers per listing, for the case
- * planner, and the case plan), then the indexes and foreign keys, the strikes, the case features and the
+ * planner, and the case plan), then the strikes, the indexes and foreign keys, the case features and the
  * derived tables (bulk-load.ts, derived.ts).
  */
 export async function seedDataset(dataSource: DataSource, options: SeedOptions): Promise<SeedCounts> {
@@ -98,11 +101,11 @@ export async function seedDataset(dataSource: DataSource, options: SeedOptions):
     bar?.setTotal(market.rows + plan.rows);
     const cases = await insertCases(db, plan, market, tick);
 
-    bar?.update({ stage: 'indexes and keys' });
-    await load.restoreIndexesAndKeys(LOADED_TABLES);
     // Each seller's strikes as rows, as the enforcement policy keeps them: as many active strikes as its
     // strike count, on its latest takedowns (migration 1764001300000-EnforcementPolicy, seller_strike_carry_over).
     await db.query(`SELECT seller_strike_carry_over($1, make_interval(days => $2), 'seeded history')`, [new Date(now), featureSettings().strikes.expiryDays]);
+    bar?.update({ stage: 'indexes and keys' });
+    await load.restoreIndexesAndKeys(LOADED_TABLES);
     bar?.update({ stage: 'case features' });
     const features = await seedCaseFeatures(db, now);
     bar?.update({ stage: 'derived tables' });
