@@ -7,24 +7,30 @@ import { DERIVED } from './derived.js';
  * in (one sort per index and one join per key, instead of an index insertion and a key lookup per row), and
  * the triggers that keep derived data (derived.ts) are off until their tables are rebuilt.
  *
- * Primary keys and unique constraints stay, so that a duplicate still fails the load where it happens.
- * Each foreign key comes back with its own definition and is validated (the rows are checked as it is
- * added); each index is built again from its own definition. All of it is transactional: a seed that fails
- * leaves the schema as it was.
+ * Primary keys stay (ids come in ascending order, appended at the index's end). Unique constraints that no
+ * foreign key relies on are dropped too, and each constraint comes back with its own definition and is
+ * validated as it is added (a duplicate or a dangling key fails the seed); each index is built again from
+ * its own definition. All of it is transactional: a seed that fails leaves the schema as it was. The
+ * transaction gets more memory for the sorts of the index builds and the joins of the key checks.
  */
 export class BulkLoad {
   private constructor(
     private readonly db: EntityManager,
-    private readonly foreignKeys: { table: string; name: string; definition: string }[],
+    private readonly constraints: { table: string; name: string; definition: string }[],
     private readonly indexes: { name: string; definition: string }[],
     private readonly triggers: { table: string; name: string; enabled: string }[],
   ) {}
 
   static async begin(db: EntityManager, tables: readonly string[]): Promise<BulkLoad> {
-    // Foreign keys from a loaded table (those into one stay: their tables are not loaded here).
-    const foreignKeys: { table: string; name: string; definition: string }[] = await db.query(
+    await db.query(`SET LOCAL maintenance_work_mem = '256MB'`);
+    await db.query(`SET LOCAL work_mem = '64MB'`);
+    // Foreign keys from a loaded table (those into one stay: their tables are not loaded here), then unique
+    // constraints of a loaded table that no foreign key references; put back in the reverse order.
+    const constraints: { table: string; name: string; definition: string }[] = await db.query(
       `SELECT c.conrelid::regclass::text AS table, quote_ident(c.conname) AS name, pg_get_constraintdef(c.oid) AS definition
-       FROM pg_constraint c WHERE c.contype = 'f' AND c.conrelid = ANY($1::regclass[]) ORDER BY c.conrelid::regclass::text, c.conname`,
+       FROM pg_constraint c WHERE c.conrelid = ANY($1::regclass[])
+         AND (c.contype = 'f' OR (c.contype = 'u' AND NOT EXISTS (SELECT 1 FROM pg_constraint r WHERE r.contype = 'f' AND r.conindid = c.conindid)))
+       ORDER BY c.contype = 'u', c.conrelid::regclass::text, c.conname`,
       [tables],
     );
     // Indexes that back no constraint (not a primary key, unique or exclusion constraint).
@@ -41,16 +47,18 @@ export class BulkLoad {
        ORDER BY 1, 2`,
       [DERIVED.flatMap((d) => d.triggerFunctions)],
     );
-    for (const key of foreignKeys) await db.query(`ALTER TABLE ${key.table} DROP CONSTRAINT ${key.name}`);
+    for (const constraint of constraints) await db.query(`ALTER TABLE ${constraint.table} DROP CONSTRAINT ${constraint.name}`);
     if (indexes.length) await db.query(`DROP INDEX ${indexes.map((index) => index.name).join(', ')}`);
     for (const trigger of triggers) await db.query(`ALTER TABLE ${trigger.table} DISABLE TRIGGER ${trigger.name}`);
-    return new BulkLoad(db, foreignKeys, indexes, triggers);
+    return new BulkLoad(db, constraints, indexes, triggers);
   }
 
-  /** The indexes built again and the foreign keys added back (validated), then fresh statistics for the planner. */
+  /** The indexes built again, the unique constraints and foreign keys added back (validated), then fresh statistics. */
   async restoreIndexesAndKeys(tables: readonly string[]): Promise<void> {
     for (const index of this.indexes) await this.db.query(index.definition);
-    for (const key of this.foreignKeys) await this.db.query(`ALTER TABLE ${key.table} ADD CONSTRAINT ${key.name} ${key.definition}`);
+    for (const constraint of [...this.constraints].reverse()) {
+      await this.db.query(`ALTER TABLE ${constraint.table} ADD CONSTRAINT ${constraint.name} ${constraint.definition}`);
+    }
     await this.db.query(`ANALYZE ${tables.join(', ')}`);
   }
 
