@@ -16,6 +16,7 @@ import { DERIVED } from './derived.js';
 export class BulkLoad {
   private constructor(
     private readonly db: EntityManager,
+    private readonly tables: readonly string[],
     private readonly constraints: { table: string; name: string; definition: string }[],
     private readonly indexes: { name: string; definition: string }[],
     private readonly triggers: { table: string; name: string; enabled: string }[],
@@ -50,16 +51,16 @@ export class BulkLoad {
     for (const constraint of constraints) await db.query(`ALTER TABLE ${constraint.table} DROP CONSTRAINT ${constraint.name}`);
     if (indexes.length) await db.query(`DROP INDEX ${indexes.map((index) => index.name).join(', ')}`);
     for (const trigger of triggers) await db.query(`ALTER TABLE ${trigger.table} DISABLE TRIGGER ${trigger.name}`);
-    return new BulkLoad(db, constraints, indexes, triggers);
+    return new BulkLoad(db, tables, constraints, indexes, triggers);
   }
 
   /** The indexes built again, the unique constraints and foreign keys added back (validated), then fresh statistics. */
-  async restoreIndexesAndKeys(tables: readonly string[]): Promise<void> {
+  async restoreIndexesAndKeys(): Promise<void> {
     for (const index of this.indexes) await this.db.query(index.definition);
     for (const constraint of [...this.constraints].reverse()) {
       await this.db.query(`ALTER TABLE ${constraint.table} ADD CONSTRAINT ${constraint.name} ${constraint.definition}`);
     }
-    await this.db.query(`ANALYZE ${tables.join(', ')}`);
+    await this.db.query(`ANALYZE ${this.tables.join(', ')}`);
   }
 
   /** Every derived table rebuilt from the base tables, then its triggers on again. */

@@ -105,7 +105,7 @@ export async function seedDataset(dataSource: DataSource, options: SeedOptions):
     // strike count, on its latest takedowns (migration 1764001300000-EnforcementPolicy, seller_strike_carry_over).
     await db.query(`SELECT seller_strike_carry_over($1, make_interval(days => $2), 'seeded history')`, [new Date(now), featureSettings().strikes.expiryDays]);
     bar?.update({ stage: 'indexes and keys' });
-    await load.restoreIndexesAndKeys(LOADED_TABLES);
+    await load.restoreIndexesAndKeys();
     bar?.update({ stage: 'case features' });
     const features = await seedCaseFeatures(db, now);
     bar?.update({ stage: 'derived tables' });

@@ -110,6 +110,18 @@ describe('seed: bulk load', () => {
     expect(await derivedDifferences(db)).toEqual(Object.fromEntries(DERIVED.map((d) => [d.name, 0])));
   });
 
+  it('fails whole on a filled database: no row written, every index, constraint and trigger as it was', async () => {
+    const db = test.dataSource;
+    const schemaBefore = (await db.query(SCHEMA)).map((row: { item: string }) => row.item);
+    const rows = `SELECT (SELECT count(*)::int FROM brand) AS brands, (SELECT count(*)::int FROM listing) AS listings,
+      (SELECT count(*)::int FROM seller_strike) AS strikes, (SELECT count(*)::int FROM listing_takedown_day) AS takedown_days`;
+    const [before] = await db.query(rows);
+    // The second dataset's agency codes (and slugs) collide with the first's when its unique constraints come back.
+    await expect(seedDataset(db, { scale: 0.02, identifierHashKey: testConfig().identifierHashKey })).rejects.toThrow(/could not create unique index|duplicate key/);
+    expect(await db.query(rows)).toEqual([before]);
+    expect((await db.query(SCHEMA)).map((row: { item: string }) => row.item)).toEqual(schemaBefore);
+  });
+
   it('has a rebuild for every trigger on the tables it loads (derived.ts: one line per trigger-kept table)', async () => {
     const triggers: { trigger: string; fn: string }[] = await test.dataSource.query(
       `SELECT tgrelid::regclass::text || '.' || tgname AS trigger, tgfoid::regproc::text AS fn
