@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { EntityManager } from 'typeorm';
-import { bulkInsert } from './bulk-insert.js';
+import { copyRows, reserveIds } from './copy.js';
 import { Random } from './random.js';
 import { ReferencePrefix, referenceSequence } from '../shared/reference.js';
 
@@ -34,16 +34,20 @@ const CNY_PER_USD = 7.2;
 /** Median seized value of a seizing outcome, in US dollars; values are log-normal around it. */
 const SEIZURE_MEDIAN_USD = 260_000;
 
+/** The marketplace as the planner sees it: sellers and listings by index (id = first id + index). */
 export interface Marketplace {
-  brandIds: string[];
+  brandIds: number[];
   brandNames: string[];
-  sellerIds: string[];
-  listingIds: string[];
-  listingBrand: number[];
-  listingSeller: number[];
-  listingCreatedAt: number[];
+  sellerCount: number;
+  firstSellerId: number;
+  listingCount: number;
+  firstListingId: number;
+  /** Per listing: its brand's and seller's index, its creation time (ms). */
+  listingBrand: Int32Array;
+  listingSeller: Int32Array;
+  listingCreatedAt: Float64Array;
   agencies: readonly { code: string; name: string; kind: string; jurisdiction: string }[];
-  agencyIds: string[];
+  agencyIds: number[];
   products: readonly string[];
 }
 
@@ -247,7 +251,7 @@ export function planCases(random: Random, market: Marketplace, scale: number, no
 
   // Listings of each brand in creation order, so that a lead points at listings that existed when it was made.
   const brandListings: number[][] = market.brandIds.map(() => []);
-  market.listingBrand.forEach((brand, i) => brandListings[brand].push(i));
+  market.listingBrand.forEach((brand, i) => { brandListings[brand].push(i); });
   for (const pool of brandListings) pool.sort((a, b) => market.listingCreatedAt[a] - market.listingCreatedAt[b] || a - b);
 
   // ---- Leads, in creation order.
@@ -275,7 +279,7 @@ export function planCases(random: Random, market: Marketplace, scale: number, no
       }
     }
     const sellers = [...new Set(listings.map((l) => market.listingSeller[l]))];
-    if (sellers.length === 0) sellers.push(random.int(0, market.sellerIds.length - 1));
+    if (sellers.length === 0) sellers.push(random.int(0, market.sellerCount - 1));
     const base = BASE_RISK[source] ?? 50;
     const riskScore = clamp(Math.round(base + normal(random) * 17), 0, 100);
     const product = random.pick(market.products);
@@ -695,87 +699,92 @@ export function planCases(random: Random, market: Marketplace, scale: number, no
   return plan;
 }
 
-/** Writes a planned case history, parents first, in batches. */
+/** Writes a planned case history, parents first, each table by COPY with ids taken beforehand. */
 export async function insertCases(db: EntityManager, plan: CasePlan, market: Marketplace, tick: (stage: string) => (n: number) => void): Promise<CaseCounts> {
   const date = (t: number | null) => (t === null ? null : new Date(t));
+  const ids = async (table: string, count: number) => {
+    const first = await reserveIds(db, table, count);
+    return (index: number) => first + index;
+  };
 
-  const investigationIds = await bulkInsert(db, 'investigation',
-    { created_at: 'timestamptz', reference: 'text', status: 'text', summary: 'text', internal_notes: 'text', assignee_id: 'bigint', close_reason: 'text', closed_at: 'timestamptz', version: 'int' },
-    plan.investigations.map((i) => [date(i.createdAt), i.reference, i.status, i.summary, i.internalNotes, null, i.closeReason, date(i.closedAt), i.version]),
-    5000, tick('investigations'));
+  const investigationId = await ids('investigation', plan.investigations.length);
+  await copyRows(db, 'investigation',
+    ['id', 'created_at', 'reference', 'status', 'summary', 'internal_notes', 'close_reason', 'closed_at', 'version'],
+    plan.investigations.map((i, k) => [investigationId(k), date(i.createdAt), i.reference, i.status, i.summary, i.internalNotes, i.closeReason, date(i.closedAt), i.version]),
+    tick('investigations'));
 
-  const leadIds = await bulkInsert(db, 'lead',
-    {
-      created_at: 'timestamptz', reference: 'text', source: 'text', description: 'text', risk_score: 'int', status: 'text', close_reason: 'text',
-      close_note: 'text', internal_notes: 'text', reported_by_id: 'bigint', investigation_id: 'bigint', triaged_at: 'timestamptz', closed_at: 'timestamptz', version: 'int',
-    },
-    plan.leads.map((l) => [
-      date(l.createdAt), l.reference, l.source, l.description, l.riskScore, l.status, l.closeReason, l.closeNote, l.internalNotes, null,
-      l.investigation === null ? null : investigationIds[l.investigation], date(l.triagedAt), date(l.closedAt), l.version,
+  const leadId = await ids('lead', plan.leads.length);
+  await copyRows(db, 'lead',
+    ['id', 'created_at', 'reference', 'source', 'description', 'risk_score', 'status', 'close_reason', 'close_note', 'internal_notes', 'investigation_id', 'triaged_at', 'closed_at', 'version'],
+    plan.leads.map((l, k) => [
+      leadId(k), date(l.createdAt), l.reference, l.source, l.description, l.riskScore, l.status, l.closeReason, l.closeNote, l.internalNotes,
+      l.investigation === null ? null : investigationId(l.investigation), date(l.triagedAt), date(l.closedAt), l.version,
     ]),
-    5000, tick('leads'));
+    tick('leads'));
 
-  const leadBrands = plan.leads.flatMap((l, i) => l.brands.map((b) => [leadIds[i], market.brandIds[b]]));
-  const leadSellers = plan.leads.flatMap((l, i) => l.sellers.map((s) => [leadIds[i], market.sellerIds[s]]));
-  const leadListings = plan.leads.flatMap((l, i) => l.listings.map((s) => [leadIds[i], market.listingIds[s]]));
-  await insertRows(db, 'lead_brand', { lead_id: 'bigint', brand_id: 'bigint' }, leadBrands, 10_000, tick('lead links'));
-  await insertRows(db, 'lead_seller', { lead_id: 'bigint', seller_id: 'bigint' }, leadSellers, 10_000, tick('lead links'));
-  await insertRows(db, 'lead_listing', { lead_id: 'bigint', listing_id: 'bigint' }, leadListings, 10_000, tick('lead links'));
+  // lead_brand carries its lead's creation time (kept by a trigger, off during the load: derived.ts).
+  const leadBrands = await copyRows(db, 'lead_brand', ['lead_id', 'brand_id', 'lead_created_at'],
+    (function* () { for (const [k, l] of plan.leads.entries()) for (const b of l.brands) yield [leadId(k), market.brandIds[b], date(l.createdAt)]; })(),
+    tick('lead links'));
+  const leadSellers = await copyRows(db, 'lead_seller', ['lead_id', 'seller_id'],
+    (function* () { for (const [k, l] of plan.leads.entries()) for (const s of l.sellers) yield [leadId(k), market.firstSellerId + s]; })(),
+    tick('lead links'));
+  const leadListings = await copyRows(db, 'lead_listing', ['lead_id', 'listing_id'],
+    (function* () { for (const [k, l] of plan.leads.entries()) for (const s of l.listings) yield [leadId(k), market.firstListingId + s]; })(),
+    tick('lead links'));
 
-  await bulkInsert(db, 'finding',
-    { created_at: 'timestamptz', investigation_id: 'bigint', kind: 'text', region: 'text', address: 'text', notes: 'text' },
-    plan.findings.map((f) => [date(f.createdAt), investigationIds[f.investigation], f.kind, f.region, f.address, f.notes]),
-    5000, tick('findings'));
+  await copyRows(db, 'finding', ['created_at', 'investigation_id', 'kind', 'region', 'address', 'notes'],
+    plan.findings.map((f) => [date(f.createdAt), investigationId(f.investigation), f.kind, f.region, f.address, f.notes]),
+    tick('findings'));
 
-  const evidenceIds = await bulkInsert(db, 'evidence',
-    {
-      created_at: 'timestamptz', investigation_id: 'bigint', kind: 'text', description: 'text', sha256: 'text', storage_key: 'text',
-      collected_by: 'text', collected_at: 'timestamptz', custodian: 'text', version: 'int',
-    },
-    plan.evidence.map((e) => [
-      date(e.createdAt), investigationIds[e.investigation], e.kind, e.description, e.sha256,
+  const evidenceId = await ids('evidence', plan.evidence.length);
+  await copyRows(db, 'evidence',
+    ['id', 'created_at', 'investigation_id', 'kind', 'description', 'sha256', 'storage_key', 'collected_by', 'collected_at', 'custodian', 'version'],
+    plan.evidence.map((e, k) => [
+      evidenceId(k), date(e.createdAt), investigationId(e.investigation), e.kind, e.description, e.sha256,
       `evidence/${plan.investigations[e.investigation].reference}/${e.sha256.slice(0, 16)}.${e.extension}`,
       e.collectedBy, date(e.collectedAt), e.custodian, e.version,
     ]),
-    5000, tick('evidence'));
+    tick('evidence'));
 
-  await bulkInsert(db, 'custody_transfer',
-    { created_at: 'timestamptz', evidence_id: 'bigint', from_custodian: 'text', to_custodian: 'text', transferred_at: 'timestamptz', purpose: 'text', recorded_by_id: 'bigint' },
-    plan.custody.map((c) => [date(c.transferredAt), evidenceIds[c.evidence], c.from, c.to, date(c.transferredAt), c.purpose, null]),
-    5000, tick('custody'));
+  await copyRows(db, 'custody_transfer', ['created_at', 'evidence_id', 'from_custodian', 'to_custodian', 'transferred_at', 'purpose'],
+    plan.custody.map((c) => [date(c.transferredAt), evidenceId(c.evidence), c.from, c.to, date(c.transferredAt), c.purpose]),
+    tick('custody'));
 
-  const referralIds = await bulkInsert(db, 'referral',
-    {
-      created_at: 'timestamptz', reference: 'text', investigation_id: 'bigint', agency_id: 'bigint', status: 'text', summary: 'text',
-      agency_case_reference: 'text', decline_reason: 'text', sent_at: 'timestamptz', acknowledged_at: 'timestamptz',
-      first_action_at: 'timestamptz', concluded_at: 'timestamptz', closed_at: 'timestamptz', version: 'int',
-    },
-    plan.referrals.map((r) => [
-      date(r.createdAt), r.reference, investigationIds[r.investigation], market.agencyIds[r.agency], r.status, r.summary, r.agencyCaseReference,
+  const referralId = await ids('referral', plan.referrals.length);
+  await copyRows(db, 'referral',
+    [
+      'id', 'created_at', 'reference', 'investigation_id', 'agency_id', 'status', 'summary', 'agency_case_reference', 'decline_reason',
+      'sent_at', 'acknowledged_at', 'first_action_at', 'concluded_at', 'closed_at', 'version',
+    ],
+    plan.referrals.map((r, k) => [
+      referralId(k), date(r.createdAt), r.reference, investigationId(r.investigation), market.agencyIds[r.agency], r.status, r.summary, r.agencyCaseReference,
       r.declineReason, date(r.sentAt), date(r.acknowledgedAt), date(r.firstActionAt), date(r.concludedAt), date(r.closedAt), r.version,
     ]),
-    5000, tick('referrals'));
+    tick('referrals'));
 
-  const referralEvidence = plan.referrals.flatMap((r, i) => r.evidence.map((e) => [referralIds[i], evidenceIds[e]]));
-  await insertRows(db, 'referral_evidence', { referral_id: 'bigint', evidence_id: 'bigint' }, referralEvidence, 10_000, tick('referrals'));
+  const referralEvidence = await copyRows(db, 'referral_evidence', ['referral_id', 'evidence_id'],
+    (function* () { for (const [k, r] of plan.referrals.entries()) for (const e of r.evidence) yield [referralId(k), evidenceId(e)]; })(),
+    tick('referrals'));
 
-  const outcomeIds = await bulkInsert(db, 'enforcement_outcome',
-    {
-      created_at: 'timestamptz', referral_id: 'bigint', kind: 'text', occurred_at: 'timestamptz', arrests: 'int', dens_destroyed: 'int', convictions: 'int',
-      seized_value_amount: 'bigint', seized_value_currency: 'text', fine_amount: 'bigint', fine_currency: 'text', notes: 'text', recorded_by_id: 'bigint',
-    },
-    plan.outcomes.map((o) => [
-      date(o.createdAt), referralIds[o.referral], o.kind, date(o.occurredAt), o.arrests, o.densDestroyed, o.convictions,
-      o.seizedAmount, o.seizedCurrency, o.fineAmount, o.fineCurrency, o.notes, null,
+  const outcomeId = await ids('enforcement_outcome', plan.outcomes.length);
+  await copyRows(db, 'enforcement_outcome',
+    [
+      'id', 'created_at', 'referral_id', 'kind', 'occurred_at', 'arrests', 'dens_destroyed', 'convictions',
+      'seized_value_amount', 'seized_value_currency', 'fine_amount', 'fine_currency', 'notes',
+    ],
+    plan.outcomes.map((o, k) => [
+      outcomeId(k), date(o.createdAt), referralId(o.referral), o.kind, date(o.occurredAt), o.arrests, o.densDestroyed, o.convictions,
+      o.seizedAmount, o.seizedCurrency, o.fineAmount, o.fineCurrency, o.notes,
     ]),
-    5000, tick('outcomes'));
+    tick('outcomes'));
 
-  await insertRows(db, 'referral_change',
-    { at: 'timestamptz', referral_id: 'bigint', agency_id: 'bigint', kind: 'text', status: 'text', outcome_id: 'bigint' },
+  // The feed's seq is its identity, numbered in the order of the rows: the order the changes happened.
+  await copyRows(db, 'referral_change', ['at', 'referral_id', 'agency_id', 'kind', 'status', 'outcome_id'],
     plan.changes.map((c) => [
-      date(c.at), referralIds[c.referral], market.agencyIds[plan.referrals[c.referral].agency], c.kind, c.status, c.outcome === null ? null : outcomeIds[c.outcome],
+      date(c.at), referralId(c.referral), market.agencyIds[plan.referrals[c.referral].agency], c.kind, c.status, c.outcome === null ? null : outcomeId(c.outcome),
     ]),
-    10_000, tick('referral changes'));
+    tick('referral changes'));
 
   // References made later through the API continue after the highest number the seed used for the prefix.
   const highest = new Map<ReferencePrefix, number>();
@@ -786,28 +795,11 @@ export async function insertCases(db: EntityManager, plan: CasePlan, market: Mar
   tick('reference counters')(plan.counters.length);
 
   return {
-    leads: leadIds.length, leadBrands: leadBrands.length, leadSellers: leadSellers.length, leadListings: leadListings.length,
-    investigations: investigationIds.length, findings: plan.findings.length, evidence: evidenceIds.length, custodyTransfers: plan.custody.length,
-    referrals: referralIds.length, referralEvidence: referralEvidence.length, enforcementOutcomes: outcomeIds.length,
+    leads: plan.leads.length, leadBrands, leadSellers, leadListings,
+    investigations: plan.investigations.length, findings: plan.findings.length, evidence: plan.evidence.length, custodyTransfers: plan.custody.length,
+    referrals: plan.referrals.length, referralEvidence, enforcementOutcomes: plan.outcomes.length,
     referralChanges: plan.changes.length,
   };
-}
-
-/**
- * bulkInsert for tables without an `id` column (link tables, the feed): the same multi-row insert
- * through unnest, one statement per batch, without RETURNING.
- */
-async function insertRows(db: EntityManager, table: string, columns: Record<string, string>, rows: unknown[][], batchSize: number, onProgress: (n: number) => void) {
-  const names = Object.keys(columns);
-  const types = Object.values(columns);
-  for (let start = 0; start < rows.length; start += batchSize) {
-    const batch = rows.slice(start, start + batchSize);
-    await db.query(
-      `INSERT INTO ${table} (${names.join(', ')}) SELECT * FROM unnest(${types.map((type, i) => `$${i + 1}::${type}[]`).join(', ')})`,
-      names.map((_, column) => batch.map((row) => row[column])),
-    );
-    onProgress(batch.length);
-  }
 }
 
 /** Sorts `items` in place by key (stable) and returns, for each old index, the new one. */

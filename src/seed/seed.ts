@@ -1,11 +1,12 @@
 import { SingleBar, Presets } from 'cli-progress';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { encryptIdentifier, identifierAssociatedData } from '../modules/seller/identifier-cipher.js';
 import { identifierHash } from '../modules/seller/identifier-hash.js';
 import { featureSettings } from '../shared/settings.js';
 import { IdentifierKind } from '../modules/seller/seller-identifier.entity.js';
-import { bulkInsert } from './bulk-insert.js';
-import { CaseCounts, insertCases, planCases } from './cases.js';
+import { BulkLoad } from './bulk-load.js';
+import { CaseCounts, insertCases, Marketplace, planCases } from './cases.js';
+import { copyRows, reserveIds } from './copy.js';
 import { FeatureCounts, seedCaseFeatures } from './features.js';
 import { Random } from './random.js';
 
@@ -59,6 +60,22 @@ export const AGENCIES = [
 
 const DAY = 86_400_000;
 
+/**
+ * The tables the seed fills in bulk (by COPY, and seller_strike by seller_strike_carry_over): their foreign
+ * keys and secondary indexes wait for the end of the load.
+ */
+export const LOADED_TABLES = [
+  'brand', 'trademark', 'agency', 'seller', 'seller_identifier', 'listing', 'seller_strike',
+  'investigation', 'lead', 'lead_brand', 'lead_seller', 'lead_listing', 'finding', 'evidence', 'custody_transfer',
+  'referral', 'referral_evidence', 'enforcement_outcome', 'referral_change',
+];
+
+/**
+ * Writes the dataset in one transaction: the marketplace and the planned cases by COPY, generated row by row
+ * as PostgreSQL takes them (bounded memory: what stays in memory is a few numbers per listing, for the case
+ * planner, and the case plan), then the strikes, the indexes and foreign keys, the case features and the
+ * derived tables (bulk-load.ts, derived.ts).
+ */
 export async function seedDataset(dataSource: DataSource, options: SeedOptions): Promise<SeedCounts> {
   const random = new Random(options.seed ?? 20261123);
   const scale = options.scale;
@@ -76,97 +93,27 @@ export async function seedDataset(dataSource: DataSource, options: SeedOptions):
   const tick = (stage: string) => (n: number) => bar?.increment(n, { stage });
 
   return dataSource.transaction(async (db) => {
-    const brandRows = Array.from({ length: counts.brands }, (_, i) => {
-      const name = `${cap(random.pick(SYLLABLES))}${random.pick(SYLLABLES)}${i < SYLLABLES.length ? '' : ` ${i}`}`;
-      return [new Date(now - random.int(400, 1500) * DAY), name, `${slug(name)}-${i + 1}`, random.chance(0.97) ? 'ACTIVE' : 'SUSPENDED'];
-    });
-    const brandIds = await bulkInsert(db, 'brand', { created_at: 'timestamptz', name: 'text', slug: 'text', status: 'text' }, brandRows, 5000, tick('brands'));
+    const load = await BulkLoad.begin(db, LOADED_TABLES);
+    const market = await loadMarketplace(db, random, counts, now, options.identifierHashKey, tick);
 
-    const trademarkRows = brandIds.flatMap((brandId, i) =>
-      Array.from({ length: random.int(1, 3) }, (_, k) => [
-        brandId, `${brandRows[i][1]}${k ? ` ${['Sport', 'Kids', 'Luxe'][k - 1]}` : ''}`, `TM-${i + 1}-${k + 1}`,
-        random.pick(['CN', 'EU', 'US', 'WIPO']), [random.int(1, 45), random.int(1, 45)].sort((a, b) => a - b),
-      ]),
-    );
-    await bulkInsert(db, 'trademark', { brand_id: 'bigint', mark: 'text', registration_number: 'text', jurisdiction: 'text', nice_classes: 'int[]' }, trademarkRows, 5000, tick('trademarks'));
+    // The case lifecycle, from its own random stream so that the marketplace above stays as it was.
+    const plan = planCases(new Random((options.seed ?? 20261123) ^ 0x5eed), market, scale, now);
+    bar?.setTotal(market.rows + plan.rows);
+    const cases = await insertCases(db, plan, market, tick);
 
-    const agencyIds = await bulkInsert(db, 'agency', { code: 'text', name: 'text', kind: 'text', jurisdiction: 'text' }, AGENCIES.map((a) => [a.code, a.name, a.kind, a.jurisdiction]));
-
-    const sellerRows = Array.from({ length: counts.sellers }, (_, i) => {
-      const strikes = random.chance(0.7) ? 0 : random.int(1, 6);
-      const status = strikes >= 5 ? random.pick(['SUSPENDED', 'CLOSED']) : strikes >= 3 ? 'RESTRICTED' : strikes >= 1 ? 'WARNED' : 'ACTIVE';
-      return [new Date(now - random.int(30, 1200) * DAY), random.pick(PLATFORMS), `shop-${i + 1}`,
-        `${cap(random.pick(SYLLABLES))}${random.pick(SYLLABLES)} ${random.pick(SHOP_WORDS)}`, random.pick(REGIONS), status, strikes];
-    });
-    const sellerIds = await bulkInsert(db, 'seller',
-      { created_at: 'timestamptz', platform: 'text', external_id: 'text', display_name: 'text', region: 'text', status: 'text', strike_count: 'int' },
-      sellerRows, 5000, tick('sellers'));
-
-    // Networks: about a fifth of the sellers are run in groups of 2-8 that share a payment account,
-    // a phone or a business licence, as counterfeit operations spread over many shops do.
-    // Each identifier as its keyed hash and its raw value encrypted (revealable for a stated purpose).
-    const encryption = featureSettings().identifierEncryption;
-    const identifierRow = (sellerId: string, kind: IdentifierKind, raw: string) => {
-      const valueHash = identifierHash(options.identifierHashKey, kind, raw);
-      const { valueEncrypted, keyId } = encryptIdentifier(encryption, identifierAssociatedData(sellerId, kind, valueHash), raw);
-      return [sellerId, kind, valueHash, valueEncrypted, keyId];
-    };
-    const identifierRows: unknown[][] = [];
-    let networkNumber = 0;
-    for (let i = 0; i < sellerIds.length; ) {
-      if (random.chance(0.2 / 4)) {
-        const size = random.int(2, 8);
-        const shared = random.pick([IdentifierKind.PAYMENT_ACCOUNT, IdentifierKind.PHONE, IdentifierKind.BUSINESS_LICENSE, IdentifierKind.DEVICE]);
-        networkNumber += 1;
-        for (let k = 0; k < size && i < sellerIds.length; k += 1, i += 1) {
-          identifierRows.push(identifierRow(sellerIds[i], shared, `network-${networkNumber}-${shared}`));
-          identifierRows.push(identifierRow(sellerIds[i], IdentifierKind.EMAIL, `shop${i}@example.com`));
-        }
-      } else {
-        identifierRows.push(identifierRow(sellerIds[i], IdentifierKind.PAYMENT_ACCOUNT, `acct-${i}`));
-        if (random.chance(0.6)) identifierRows.push(identifierRow(sellerIds[i], IdentifierKind.PHONE, `+86 13${String(i).padStart(9, '0')}`));
-        i += 1;
-      }
-    }
-    await bulkInsert(db, 'seller_identifier',
-      { seller_id: 'bigint', kind: 'text', value_hash: 'text', value_encrypted: 'text', encryption_key_id: 'text' }, identifierRows, 10_000, tick('identifiers'));
-
-    const listingRows = Array.from({ length: counts.listings }, (_, i) => {
-      const brand = random.skewed(brandIds.length);
-      const seller = random.int(0, sellerIds.length - 1);
-      const createdAt = now - random.int(1, 730) * DAY - random.int(0, DAY - 1);
-      const roll = random.next();
-      const status = roll < 0.3 ? 'TAKEN_DOWN' : roll < 0.32 ? 'REINSTATED' : 'LIVE';
-      const product = random.pick(PRODUCTS);
-      return [new Date(createdAt), sellerIds[seller], brandIds[brand], `${brandRows[brand][1]} ${product} ${random.pick(['2026 new', 'original', 'top quality', 'factory price', 'AAA'])}`,
-        `https://${String(sellerRows[seller][1]).toLowerCase()}.example/item/${i + 1}`, random.int(500, 250_000), random.chance(0.85) ? 'CNY' : 'USD', status,
-        status === 'LIVE' ? null : new Date(createdAt + random.int(1, 60) * DAY)];
-    });
-    const listingIds = await bulkInsert(db, 'listing',
-      { created_at: 'timestamptz', seller_id: 'bigint', brand_id: 'bigint', title: 'text', url: 'text', price_amount: 'bigint', price_currency: 'text', status: 'text', taken_down_at: 'timestamptz' },
-      listingRows, 5000, tick('listings'));
     // Each seller's strikes as rows, as the enforcement policy keeps them: as many active strikes as its
     // strike count, on its latest takedowns (migration 1764001300000-EnforcementPolicy, seller_strike_carry_over).
     await db.query(`SELECT seller_strike_carry_over($1, make_interval(days => $2), 'seeded history')`, [new Date(now), featureSettings().strikes.expiryDays]);
-
-    // The case lifecycle, from its own random stream so that the marketplace above stays as it was.
-    const sellerIndex = new Map(sellerIds.map((id, i) => [id, i]));
-    const brandIndex = new Map(brandIds.map((id, i) => [id, i]));
-    const market = {
-      brandIds, brandNames: brandRows.map((row) => String(row[1])), sellerIds, listingIds,
-      listingBrand: listingRows.map((row) => brandIndex.get(row[2] as string)!),
-      listingSeller: listingRows.map((row) => sellerIndex.get(row[1] as string)!),
-      listingCreatedAt: listingRows.map((row) => (row[0] as Date).getTime()),
-      agencies: AGENCIES, agencyIds, products: PRODUCTS,
-    };
-    const plan = planCases(new Random((options.seed ?? 20261123) ^ 0x5eed), market, scale, now);
-    bar?.setTotal(brandIds.length + trademarkRows.length + sellerIds.length + identifierRows.length + listingRows.length + plan.rows);
-    const cases = await insertCases(db, plan, market, tick);
+    bar?.update({ stage: 'indexes and keys' });
+    await load.restoreIndexesAndKeys();
+    bar?.update({ stage: 'case features' });
     const features = await seedCaseFeatures(db, now);
+    bar?.update({ stage: 'derived tables' });
+    await load.rebuildDerived();
     bar?.stop();
     return {
-      brands: brandIds.length, trademarks: trademarkRows.length, agencies: AGENCIES.length,
-      sellers: sellerIds.length, identifiers: identifierRows.length, listings: listingRows.length,
+      brands: market.brandIds.length, trademarks: market.trademarks, agencies: AGENCIES.length,
+      sellers: market.sellerCount, identifiers: market.identifiers, listings: market.listingCount,
       ...cases,
       ...features,
       // The leads raised by repeat-offender matches, each naming two sellers.
@@ -174,6 +121,116 @@ export async function seedDataset(dataSource: DataSource, options: SeedOptions):
       leadSellers: cases.leadSellers + 2 * features.repeatOffenderMatches,
     };
   });
+}
+
+interface MarketplaceCounts { brands: number; sellers: number; listings: number }
+
+/**
+ * Brands, trademarks, agencies, sellers with their identifiers, and listings, each table generated row by
+ * row into its COPY, from one random stream in this order (so that a seed gives the same marketplace as
+ * before). Ids are taken from each table's sequence beforehand. Keeps what the case planner needs.
+ */
+async function loadMarketplace(
+  db: EntityManager, random: Random, counts: MarketplaceCounts, now: number, identifierHashKey: string,
+  tick: (stage: string) => (n: number) => void,
+): Promise<Marketplace & { trademarks: number; identifiers: number; rows: number }> {
+  const firstBrandId = await reserveIds(db, 'brand', counts.brands);
+  const brandIds = Array.from({ length: counts.brands }, (_, i) => firstBrandId + i);
+  const brandNames: string[] = [];
+  await copyRows(db, 'brand', ['id', 'created_at', 'name', 'slug', 'status'], (function* () {
+    for (let i = 0; i < counts.brands; i += 1) {
+      const name = `${cap(random.pick(SYLLABLES))}${random.pick(SYLLABLES)}${i < SYLLABLES.length ? '' : ` ${i}`}`;
+      brandNames.push(name);
+      yield [brandIds[i], new Date(now - random.int(400, 1500) * DAY), name, `${slug(name)}-${i + 1}`, random.chance(0.97) ? 'ACTIVE' : 'SUSPENDED'];
+    }
+  })(), tick('brands'));
+
+  const trademarks = await copyRows(db, 'trademark', ['brand_id', 'mark', 'registration_number', 'jurisdiction', 'nice_classes'], (function* () {
+    for (let i = 0; i < counts.brands; i += 1) {
+      const marks = random.int(1, 3);
+      for (let k = 0; k < marks; k += 1) {
+        yield [brandIds[i], `${brandNames[i]}${k ? ` ${['Sport', 'Kids', 'Luxe'][k - 1]}` : ''}`, `TM-${i + 1}-${k + 1}`,
+          random.pick(['CN', 'EU', 'US', 'WIPO']), [random.int(1, 45), random.int(1, 45)].sort((a, b) => a - b)];
+      }
+    }
+  })(), tick('trademarks'));
+
+  const firstAgencyId = await reserveIds(db, 'agency', AGENCIES.length);
+  const agencyIds = AGENCIES.map((_, i) => firstAgencyId + i);
+  await copyRows(db, 'agency', ['id', 'code', 'name', 'kind', 'jurisdiction'], AGENCIES.map((a, i) => [agencyIds[i], a.code, a.name, a.kind, a.jurisdiction]));
+
+  // Each seller's platform (an index into PLATFORMS), for its listings' addresses.
+  const firstSellerId = await reserveIds(db, 'seller', counts.sellers);
+  const sellerPlatform = new Uint8Array(counts.sellers);
+  await copyRows(db, 'seller', ['id', 'created_at', 'platform', 'external_id', 'display_name', 'region', 'status', 'strike_count'], (function* () {
+    for (let i = 0; i < counts.sellers; i += 1) {
+      const strikes = random.chance(0.7) ? 0 : random.int(1, 6);
+      const status = strikes >= 5 ? random.pick(['SUSPENDED', 'CLOSED']) : strikes >= 3 ? 'RESTRICTED' : strikes >= 1 ? 'WARNED' : 'ACTIVE';
+      const createdAt = new Date(now - random.int(30, 1200) * DAY);
+      sellerPlatform[i] = Math.floor(random.next() * PLATFORMS.length);
+      yield [firstSellerId + i, createdAt, PLATFORMS[sellerPlatform[i]], `shop-${i + 1}`,
+        `${cap(random.pick(SYLLABLES))}${random.pick(SYLLABLES)} ${random.pick(SHOP_WORDS)}`, random.pick(REGIONS), status, strikes];
+    }
+  })(), tick('sellers'));
+
+  // Networks: about a fifth of the sellers are run in groups of 2-8 that share a payment account,
+  // a phone or a business licence, as counterfeit operations spread over many shops do.
+  // Each identifier as its keyed hash and its raw value encrypted (revealable for a stated purpose).
+  const encryption = featureSettings().identifierEncryption;
+  const identifierRow = (seller: number, kind: IdentifierKind, raw: string) => {
+    const sellerId = String(firstSellerId + seller);
+    const valueHash = identifierHash(identifierHashKey, kind, raw);
+    const { valueEncrypted, keyId } = encryptIdentifier(encryption, identifierAssociatedData(sellerId, kind, valueHash), raw);
+    return [sellerId, kind, valueHash, valueEncrypted, keyId];
+  };
+  const identifiers = await copyRows(db, 'seller_identifier', ['seller_id', 'kind', 'value_hash', 'value_encrypted', 'encryption_key_id'], (function* () {
+    let networkNumber = 0;
+    for (let i = 0; i < counts.sellers; ) {
+      if (random.chance(0.2 / 4)) {
+        const size = random.int(2, 8);
+        const shared = random.pick([IdentifierKind.PAYMENT_ACCOUNT, IdentifierKind.PHONE, IdentifierKind.BUSINESS_LICENSE, IdentifierKind.DEVICE]);
+        networkNumber += 1;
+        for (let k = 0; k < size && i < counts.sellers; k += 1, i += 1) {
+          yield identifierRow(i, shared, `network-${networkNumber}-${shared}`);
+          yield identifierRow(i, IdentifierKind.EMAIL, `shop${i}@example.com`);
+        }
+      } else {
+        yield identifierRow(i, IdentifierKind.PAYMENT_ACCOUNT, `acct-${i}`);
+        if (random.chance(0.6)) yield identifierRow(i, IdentifierKind.PHONE, `+86 13${String(i).padStart(9, '0')}`);
+        i += 1;
+      }
+    }
+  })(), tick('identifiers'));
+
+  // For the case planner: each listing's brand, seller and creation time (16 bytes a listing).
+  const firstListingId = await reserveIds(db, 'listing', counts.listings);
+  const listingBrand = new Int32Array(counts.listings);
+  const listingSeller = new Int32Array(counts.listings);
+  const listingCreatedAt = new Float64Array(counts.listings);
+  await copyRows(db, 'listing',
+    ['id', 'created_at', 'seller_id', 'brand_id', 'title', 'url', 'price_amount', 'price_currency', 'status', 'taken_down_at'], (function* () {
+      for (let i = 0; i < counts.listings; i += 1) {
+        const brand = random.skewed(counts.brands);
+        const seller = random.int(0, counts.sellers - 1);
+        const createdAt = now - random.int(1, 730) * DAY - random.int(0, DAY - 1);
+        const roll = random.next();
+        const status = roll < 0.3 ? 'TAKEN_DOWN' : roll < 0.32 ? 'REINSTATED' : 'LIVE';
+        const product = random.pick(PRODUCTS);
+        listingBrand[i] = brand;
+        listingSeller[i] = seller;
+        listingCreatedAt[i] = createdAt;
+        yield [firstListingId + i, new Date(createdAt), firstSellerId + seller, brandIds[brand],
+          `${brandNames[brand]} ${product} ${random.pick(['2026 new', 'original', 'top quality', 'factory price', 'AAA'])}`,
+          `https://${PLATFORMS[sellerPlatform[seller]].toLowerCase()}.example/item/${i + 1}`, random.int(500, 250_000), random.chance(0.85) ? 'CNY' : 'USD', status,
+          status === 'LIVE' ? null : new Date(createdAt + random.int(1, 60) * DAY)];
+      }
+    })(), tick('listings'));
+
+  return {
+    brandIds, brandNames, sellerCount: counts.sellers, firstSellerId, listingCount: counts.listings, firstListingId,
+    listingBrand, listingSeller, listingCreatedAt, agencies: AGENCIES, agencyIds, products: PRODUCTS,
+    trademarks, identifiers, rows: counts.brands + trademarks + AGENCIES.length + counts.sellers + identifiers + counts.listings,
+  };
 }
 
 function cap(word: string): string {

@@ -1,0 +1,70 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { PoolClient } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { EntityManager } from 'typeorm';
+
+/**
+ * COPY ... FROM STDIN of rows produced one at a time: the rows are encoded in COPY's text format and sent
+ * in chunks of about 64 KB as PostgreSQL takes them (stream back-pressure), so that a table of millions of
+ * rows is never held in memory, on either side. Runs on the connection of `db`'s transaction.
+ * Values: null/undefined (NULL), strings, numbers, booleans, Dates (timestamptz) and arrays of numbers.
+ */
+export async function copyRows(
+  db: EntityManager,
+  table: string,
+  columns: readonly string[],
+  rows: Iterable<readonly unknown[]>,
+  onProgress?: (copied: number) => void,
+): Promise<number> {
+  let copied = 0;
+  function* chunks(): Generator<string> {
+    let chunk = '';
+    let inChunk = 0;
+    for (const row of rows) {
+      chunk += `${row.map(field).join('\t')}\n`;
+      inChunk += 1;
+      if (chunk.length >= 65_536) {
+        yield chunk;
+        copied += inChunk;
+        onProgress?.(inChunk);
+        chunk = '';
+        inChunk = 0;
+      }
+    }
+    if (inChunk > 0) {
+      yield chunk;
+      copied += inChunk;
+      onProgress?.(inChunk);
+    }
+  }
+  const client = (await db.queryRunner!.connect()) as PoolClient;
+  await pipeline(Readable.from(chunks(), { objectMode: false }), client.query(copyFrom(`COPY ${table} (${columns.join(', ')}) FROM STDIN`)));
+  return copied;
+}
+
+/**
+ * Takes `count` consecutive values of the identity sequence of `table`.id and answers the first: the rows
+ * are then copied with their ids, known beforehand, as they would have been numbered one by one.
+ */
+export async function reserveIds(db: EntityManager, table: string, count: number): Promise<number> {
+  if (count === 0) return 0;
+  const [{ first }] = await db.query(
+    `SELECT nextval(pg_get_serial_sequence($1, 'id'))::float8 AS first`,
+    [table],
+  );
+  if (count > 1) await db.query(`SELECT setval(pg_get_serial_sequence($1, 'id'), $2::bigint)`, [table, first + count - 1]);
+  return first;
+}
+
+// COPY's text format: backslash, tab, newline and carriage return escaped; \N is NULL.
+const SPECIAL = /[\\\t\n\r]/;
+const ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
+
+function field(value: unknown): string {
+  if (value === null || value === undefined) return '\\N';
+  if (typeof value === 'string') return SPECIAL.test(value) ? value.replace(/[\\\t\n\r]/g, (c) => ESCAPES[c]) : value;
+  if (value instanceof Date) return value.toISOString();
+  if (Array.isArray(value)) return `{${value.join(',')}}`;
+  return String(value);
+}
