@@ -133,13 +133,25 @@ function columnSql(type: string, ref: string): string | null {
 
 const columnTypeName = (type: unknown) => (typeof type === 'function' ? type.name : String(type).toLowerCase());
 
-/** Fields computed by a resolver, or guarded by roles or middlewares: the compiler does not answer them. */
-function isPlainField(entity: Function, name: string): string | null {
-  const storage = getMetadataStorage();
-  if (storage.fieldResolvers.some((r) => r.schemaName === name && (r.getObjectType?.() === entity))) return null;
-  const field = storage.fields.find((f) => f.schemaName === name && (f.target === entity || entity.prototype instanceof f.target));
-  if (!field || field.roles?.length || field.middlewares?.length) return null;
-  return field.name;
+const plainFields = new Map<Function, Map<string, string | null>>();
+
+/**
+ * The entity property behind a GraphQL field answered as stored, or null for a field computed by a resolver
+ * or guarded by roles or middlewares (the compiler does not answer those). Read from type-graphql's
+ * metadata once per field.
+ */
+function plainFieldOf(entity: Function, name: string): string | null {
+  let fields = plainFields.get(entity);
+  if (!fields) plainFields.set(entity, (fields = new Map()));
+  let property = fields.get(name);
+  if (property === undefined) {
+    const storage = getMetadataStorage();
+    const field = storage.fields.find((f) => f.schemaName === name && (f.target === entity || entity.prototype instanceof f.target));
+    const computed = storage.fieldResolvers.some((r) => r.schemaName === name && r.getObjectType?.() === entity);
+    property = !field || computed || field.roles?.length || field.middlewares?.length ? null : field.name;
+    fields.set(name, property);
+  }
+  return property;
 }
 
 /** Where a child row of alias `a` points at its parent row of alias `parent`: FROM/WHERE fragments. */
@@ -193,7 +205,7 @@ class Planner {
         parts.push((a) => `${literal(key)}, translate(encode(convert_to(${literal(`${type.name}:`)} || ${a}.id, 'UTF8'), 'base64'), E'+/=\\n', '-_')`);
         continue;
       }
-      const property = isPlainField(entity, name) ?? decline(`field ${type.name}.${name} has a resolver or a rule`);
+      const property = plainFieldOf(entity, name) ?? decline(`field ${type.name}.${name} has a resolver or a rule`);
       const column = metadata.findColumnWithPropertyName(property) ?? decline(`field ${type.name}.${name} is not a column`);
       const sql = columnSql(columnTypeName(column.type), `__a.${column.databaseName}`) ?? decline(`column type of ${type.name}.${name}`);
       parts.push((a) => `${literal(key)}, ${sql.replace(/__a\./g, `${a}.`)}`);
