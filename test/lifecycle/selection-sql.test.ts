@@ -123,6 +123,8 @@ describe('a compiled selection answers what the resolvers answer', () => {
     await both(world.keys.brandA, PAGED, { first: 2, after: 'not-a-cursor' });
     await both(world.keys.brandA, PAGED, { first: 500 });
     await both(world.keys.brandA, NODE, { id: 'garbage' });
+    // A nested list's bad size fails that field alone, as with the resolvers.
+    await both(world.keys.agencyX, '{ referrals(first: 3) { nodes { reference investigation { leads(first: 500) { nodes { reference } } } } } }', {});
   });
 
   it('declines what it cannot express and the resolvers answer it (masked and role-dependent fields)', async () => {

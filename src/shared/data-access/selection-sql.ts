@@ -4,7 +4,7 @@ import {
 import { getMetadataStorage } from 'type-graphql';
 import { EntityMetadata, ObjectLiteral, SelectQueryBuilder } from 'typeorm';
 import { RequestContext } from '../context.js';
-import { ConnectionArgs, Ordering, OrderDirection, Page, paginate, PRIMARY_KEY } from '../relay/connection.js';
+import { ConnectionArgs, MAX_PAGE_SIZE, Ordering, OrderDirection, Page, paginate, PRIMARY_KEY } from '../relay/connection.js';
 import { applyKeyset, listCursors, ListCursors, pageBounds, pageRequest } from '../relay/connection.js';
 import { COMPILED, COMPILED_TYPE } from './compiled-object.js';
 import { ParentLink } from './scoped-query.js';
@@ -259,6 +259,8 @@ class Planner {
     if (Object.values(rest).some((value) => value !== undefined && value !== null)) decline('nested list arguments');
     const ordering = relation.ordering({ orderBy }) ?? decline('ordering');
     if ((ordering.source ?? 't') !== 't') decline('ordering source');
+    // A size out of range is the nested field's own error (the resolvers answer it, the rest of the page with it).
+    if (first !== undefined && first !== null && !(Number.isInteger(first) && first >= 1 && first <= MAX_PAGE_SIZE)) decline('page size');
     const size = pageRequest({ first } as ConnectionArgs).size;
     const connection = this.connection(relation.entity, named as GraphQLObjectType, nodes, false);
     const direction = ordering.direction === OrderDirection.ASC ? 'ASC' : 'DESC';
