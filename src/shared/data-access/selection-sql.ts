@@ -8,7 +8,7 @@ import { ConnectionArgs, MAX_PAGE_SIZE, Ordering, OrderDirection, Page, paginate
 import { applyKeyset, listCursors, ListCursors, pageBounds, pageRequest } from '../relay/connection.js';
 import { COMPILED, COMPILED_TYPE } from './compiled-object.js';
 import { ParentLink } from './scoped-query.js';
-import { scopeParameters, visibilityPredicate } from './visibility.js';
+import { inlineScope, scopeParameters, visibilityPredicate } from './visibility.js';
 
 /*
  * A read's selection compiled into ONE SQL statement per root field: PostgreSQL builds each node's JSON
@@ -350,6 +350,13 @@ function compiled(object: Raw): Raw {
   return object;
 }
 
+/** Runs a compiled statement: the scope written in (inlineScope), other values bound; a values array always, so that it is prepared. */
+function run(ctx: RequestContext, sql: string, params: Params): Promise<Raw[]> {
+  const [inlined, rest] = inlineScope(sql, params, ctx.scope, ctx.principal.rowId);
+  const [text, values] = ctx.dataSource.driver.escapeQueryWithParameters(inlined, rest);
+  return ctx.db.query(text, values);
+}
+
 /** Plans with `work`, or null when the selection holds something the compiler declines. */
 function plan<T>(ctx: RequestContext, info: GraphQLResolveInfo | undefined, work: (planner: Planner) => T): T | null {
   if (!info || !ctx.config.compileSelections) return null;
@@ -384,8 +391,7 @@ export async function paginateSelection<T extends ObjectLiteral>(
   const source = ordering.source ?? 't';
   applyKeyset(qb, ordering, bounds, request).select(row, 'j');
   if (connection.wantsCursor) qb.addSelect(`${source}.${ordering.column}`, 'cursor_value').addSelect(`${source}.${(ordering.tieBreaker ?? PRIMARY_KEY).column}`, 'cursor_id');
-  qb.setParameters({ ...qb.getParameters(), ...params });
-  const read: Raw[] = await qb.getRawMany();
+  const read: Raw[] = await run(ctx, qb.getQuery(), { ...qb.getParameters(), ...params });
   const more = read.length > request.size;
   const rows = (request.backward ? read.slice(0, request.size).reverse() : read.slice(0, request.size)).map((r) => {
     let cursor: string | undefined;
@@ -410,7 +416,6 @@ export async function loadSelection(ctx: RequestContext, info: GraphQLResolveInf
     return { object, text: `SELECT ${object.sql('t', params)} AS j FROM ${table} t WHERE t.id = :compiledRowId${where === null ? '' : ` AND (${where})`}` };
   });
   if (!sql) return undefined;
-  const [text, values] = ctx.dataSource.driver.escapeQueryWithParameters(sql.text, params);
-  const rows: { j: Raw }[] = await ctx.db.query(text, values);
+  const rows = (await run(ctx, sql.text, params)) as { j: Raw }[];
   return rows.length ? sql.object.build(rows[0].j) : null;
 }
