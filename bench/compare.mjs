@@ -7,7 +7,10 @@
 //
 // Operations: reportLead by a brand partner (the write path), wholeCase (report -> triage -> investigation
 // -> evidence -> ready -> referral -> sent -> acknowledged -> outcome, nine mutations, one case per
-// iteration of a client), caseList (a read, the brand portal's first page). Prints a markdown table;
+// iteration of a client), caseList (a read, the brand portal's first page), and the canonical reads of
+// bench/ops.mjs as the side-by-side bench sends them: op1CaseList (first 50, nested to outcomes), agencySync
+// (first 100, by an agency), node (a lead by global id). Server CPU per request (/proc) is printed for each run.
+// Prints a markdown table;
 // --out FILE writes the figures as JSON; --tag T names the databases (eca_T_before/after) so two runs can coexist. Uses the machine's PostgreSQL (--pg, default 127.0.0.1:5432).
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -16,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import pg from 'pg';
+import { OPS } from './ops.mjs';
 
 const BENCH = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(BENCH, '..');
@@ -69,6 +73,9 @@ async function prepare(side) {
   const brand = await one(`SELECT b.id, b.slug FROM lead_brand lb JOIN brand b ON b.id = lb.brand_id GROUP BY b.id ORDER BY count(*) DESC, b.id LIMIT 1`);
   const seller = await one(`SELECT seller_id AS id FROM listing WHERE brand_id = ${brand.id} ORDER BY id LIMIT 1`);
   const agency = await one(`SELECT id, code FROM agency ORDER BY id LIMIT 1`);
+  // The canonical reads' callers: the agency with most sent referrals, and a lead of the brand (node lookup).
+  const syncAgency = await one(`SELECT a.id, a.code FROM referral r JOIN agency a ON a.id = r.agency_id WHERE r.status <> 'DRAFT' GROUP BY a.id ORDER BY count(*) DESC, a.id LIMIT 1`);
+  const lead = await one(`SELECT lead_id AS id FROM lead_brand WHERE brand_id = ${brand.id} ORDER BY lead_id LIMIT 1`);
   await client.end();
   const token = (...argv) => cli(side, db, 'apikey', 'create', ...argv).split('\n').find((line) => line.startsWith('eca_'));
   const gid = (type, id) => Buffer.from(`${type}:${id}`).toString('base64url');
@@ -78,7 +85,9 @@ async function prepare(side) {
       brand: token('--role', 'BRAND_PARTNER', '--name', 'compare-brand', '--brand', brand.slug),
       investigator: token('--role', 'INVESTIGATOR', '--name', 'compare-investigator'),
       agency: token('--role', 'AGENCY_LIAISON', '--name', 'compare-agency', '--agency', agency.code),
+      syncAgency: token('--role', 'AGENCY_LIAISON', '--name', 'compare-sync-agency', '--agency', syncAgency.code),
     },
+    ids: { ours: { lead: gid('Lead', lead.id) } },
     sellerId: gid('Seller', seller.id),
     agencyId: gid('Agency', agency.id),
   };
@@ -126,6 +135,19 @@ async function wholeCase(server, ctx, n) {
 const REPORT = 'mutation($input: ReportLeadInput!) { reportLead(input: $input) { lead { id reference } userErrors { code } } }';
 const CASE_LIST = '{ leads(first: 50) { nodes { id reference status sellers { displayName } investigation { reference status } } } }';
 
+/** The canonical reads of bench/ops.mjs (by their key there) and whose token sends them. */
+const CANONICAL_READS = { op1CaseList: { key: 'caseList', caller: 'brand' }, agencySync: { key: 'agencySync', caller: 'syncAgency' }, node: { key: 'node', caller: 'brand' } };
+
+/** CPU time (user + system, ms) of a process so far, from /proc (Linux; 100 ticks a second). */
+const cpuMs = (pid) => {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return NaN;
+  }
+};
+
 async function drive(side, server, ctx, op, connections, seconds) {
   if (op === 'wholeCase') {
     // `connections` clients, each building cases one after the other.
@@ -145,7 +167,10 @@ async function drive(side, server, ctx, op, connections, seconds) {
     }));
     return { perSec: done / seconds, mutationsPerSec: (done * 9) / seconds, errors };
   }
-  const [token, body] = op === 'reportLead'
+  const canonical = CANONICAL_READS[op] && OPS.find((o) => o.key === CANONICAL_READS[op].key);
+  const [token, body] = canonical
+    ? [ctx.tokens[CANONICAL_READS[op].caller], canonical.ours(ctx).body]
+    : op === 'reportLead'
     ? [ctx.tokens.brand, JSON.stringify({ query: REPORT, variables: { input: { description: 'compare report', sellerIds: [ctx.sellerId] } } })]
     : [ctx.tokens.brand, JSON.stringify({ query: CASE_LIST })];
   let graphqlErrors = 0;
@@ -176,14 +201,16 @@ try {
       for (let round = 0; round < Number(args.rounds); round += 1) {
         const order = round % 2 === 0 ? ['before', 'after'] : ['after', 'before'];
         for (const side of order) {
+          const cpuBefore = cpuMs(servers[side].child.pid);
           const r = await drive(side, servers[side], contexts[side], op, connections, seconds);
+          r.cpuMsPerRequest = (cpuMs(servers[side].child.pid) - cpuBefore) / (r.perSec * seconds);
           results.push({ op, connections, round, side, ...r });
-          log(`${op.padEnd(10)} c${String(connections).padEnd(3)} round ${round} ${side.padEnd(6)} ${r.perSec.toFixed(1).padStart(7)}/s${r.mutationsPerSec ? ` (${r.mutationsPerSec.toFixed(1)} mutations/s)` : ''}${r.p50 !== undefined ? ` p50 ${r.p50} p99 ${r.p99} ms` : ''} errors ${r.errors}`);
+          log(`${op.padEnd(10)} c${String(connections).padEnd(3)} round ${round} ${side.padEnd(6)} ${r.perSec.toFixed(1).padStart(7)}/s${r.mutationsPerSec ? ` (${r.mutationsPerSec.toFixed(1)} mutations/s)` : ''}${r.p50 !== undefined ? ` p50 ${r.p50} p99 ${r.p99} ms` : ''} errors ${r.errors} cpu ${r.cpuMsPerRequest.toFixed(2)} ms/req`);
         }
       }
     }
   }
-  log('\n| operation | connections | before /s | after /s | after ÷ before | errors before / after |\n| --- | --- | --- | --- | --- | --- |');
+  log('\n| operation | connections | before /s | after /s | after ÷ before | errors before / after | CPU ms/req before / after |\n| --- | --- | --- | --- | --- | --- | --- |');
   for (const op of args.ops.split(',')) {
     for (const connections of args.connections.split(',').map(Number)) {
       const mean = (side, key) => {
@@ -191,7 +218,7 @@ try {
         return rows.reduce((sum, r) => sum + (r[key] ?? 0), 0) / rows.length;
       };
       const [before, after] = [mean('before', 'perSec'), mean('after', 'perSec')];
-      log(`| ${op} | ${connections} | ${before.toFixed(1)} | ${after.toFixed(1)} | ${(after / before).toFixed(2)}x | ${mean('before', 'errors').toFixed(0)} / ${mean('after', 'errors').toFixed(0)} |`);
+      log(`| ${op} | ${connections} | ${before.toFixed(1)} | ${after.toFixed(1)} | ${(after / before).toFixed(2)}x | ${mean('before', 'errors').toFixed(0)} / ${mean('after', 'errors').toFixed(0)} | ${mean('before', 'cpuMsPerRequest').toFixed(2)} / ${mean('after', 'cpuMsPerRequest').toFixed(2)} |`);
     }
   }
   if (args.out) fs.writeFileSync(args.out, JSON.stringify({ at: new Date().toISOString(), args, results }, null, 2));

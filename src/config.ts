@@ -31,6 +31,8 @@ export interface Config {
   /** Retired cursor keys, still accepted for decoding, so that a rotation does not break the cursors clients keep. */
   cursorOldKeys: Buffer[];
   introspection: boolean;
+  /** Whether a read's selection is compiled into one SQL statement per root field (src/shared/data-access/selection-sql.ts). */
+  compileSelections: boolean;
   /** Whether the browser pages are served: the GraphQL IDE (GET /graphql from a browser) and the analytics dashboard. */
   graphqlIde: boolean;
   /** Bearer token that `GET /metrics` requires; unset: /metrics is served without one in development only, not at all otherwise. */
@@ -116,6 +118,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const queryTimeoutMs = integer(get('DATABASE_QUERY_TIMEOUT_MS') ?? String(statementTimeoutMs > 0 ? statementTimeoutMs + 2000 : 30_000), 'DATABASE_QUERY_TIMEOUT_MS', 100, 3_600_000, problems);
   const shutdownGraceMs = integer(get('SHUTDOWN_GRACE_MS') ?? '10000', 'SHUTDOWN_GRACE_MS', 0, 600_000, problems);
   const logLevel = oneOf(get('LOG_LEVEL') ?? 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'LOG_LEVEL', problems);
+  const compileSelections = boolean(get('GRAPHQL_COMPILE_SELECTIONS') ?? 'true', 'GRAPHQL_COMPILE_SELECTIONS', problems);
   const introspection = boolean(get('GRAPHQL_INTROSPECTION') ?? (production ? 'false' : 'true'), 'GRAPHQL_INTROSPECTION', problems);
   const graphqlIde = boolean(get('GRAPHQL_IDE') ?? (production ? 'false' : 'true'), 'GRAPHQL_IDE', problems);
   const metricsToken = get('METRICS_TOKEN');
@@ -209,6 +212,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     cursorKey,
     cursorOldKeys,
     introspection,
+    compileSelections,
     graphqlIde,
     metricsToken,
     logLevel,

@@ -5,6 +5,7 @@ import { ArgumentValidationError, AuthCheckerFn, buildSchema, getMetadataStorage
 import { RequestContext } from './shared/context.js';
 import { forbidden } from './shared/errors.js';
 import { featureSettings } from './shared/settings.js';
+import { serveCompiled } from './shared/data-access/selection-sql.js';
 import { AgencyResolver } from './modules/agency/agency.resolver.js';
 import { analyticsResolvers } from './modules/analytics/analytics.resolver.js';
 import { AuditLogResolver } from './modules/audit/audit-log.resolver.js';
@@ -146,7 +147,8 @@ export function buildAppSchema(): Promise<GraphQLSchema> {
     });
     assertEveryRootFieldAuthorized();
     describeRootTypes(built);
-    return built;
+    // Objects a compiled selection built answer their fields themselves (src/shared/data-access/selection-sql.ts).
+    return serveCompiled(built);
   })();
   return schema;
 }

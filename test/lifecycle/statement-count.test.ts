@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import { StatementCounter } from '../../src/database/statement-counter';
 import { createTestDatabase, TestDatabase } from '../support/database';
 import { createWorld, World } from '../support/fixtures';
@@ -13,12 +14,19 @@ let server: TestServer;
 let world: World;
 /** The counter's logQuery, watched: its calls carry each statement's SQL, shown when a count is wrong. */
 let sent: jest.SpyInstance;
+/**
+ * Every query a pg client sends, watched at the driver: one call is one round trip (a simple-protocol text of
+ * several statements, or a prepared statement's parse, bind and execute, goes and comes back once). Installed
+ * before the server's pool opens its connections, which bind it.
+ */
+let queries: jest.SpyInstance;
 /** Sellers of region CN-ZJ, each with one listing of brand A, added to the world (global ids). */
 const extra = { sellers: [] as string[], listings: [] as string[] };
 
 beforeAll(async () => {
   db = await createTestDatabase();
   world = await createWorld(db.dataSource);
+  queries = jest.spyOn(Client.prototype, 'query');
   server = await startTestServer(db);
   sent = jest.spyOn(counter(), 'logQuery');
   // Twelve cases of brand A, each referred to agency X and actioned, so that every nested list has rows.
@@ -104,9 +112,10 @@ describe('SQL statements per request', () => {
     expect(small.data.leads.edges).toHaveLength(5);
     expect(large.data.leads.edges).toHaveLength(12);
     expect(large.data.leads.edges[0].node.investigation.referrals[0].outcomes).toEqual([{ kind: 'RAID', arrests: 1 }]);
-    // the page of leads; their sellers; investigations; referrals; agencies; outcomes
-    expectDataStatements(small, 6);
-    expectDataStatements(large, 6);
+    // the page of leads with their sellers, investigations, referrals, agencies and outcomes: the selection
+    // compiled into one statement (src/shared/data-access/selection-sql.ts)
+    expectDataStatements(small, 1);
+    expectDataStatements(large, 1);
   });
 
   it('an agency sync page of referrals with evidence, sellers and leads does not grow with the page', async () => {
@@ -116,6 +125,7 @@ describe('SQL statements per request', () => {
     const large = await dataStatementsOf(world.keys.agencyX, SYNC, { first: 12 });
     expect(small.data.referrals.nodes).toHaveLength(2);
     expect(large.data.referrals.nodes).toHaveLength(12);
+    // Custody transfers and listings are links the compiler does not follow (it declines), so the resolvers read:
     // the page of referrals; their disclosed evidence; investigations; custody transfers of the evidence;
     // the first 10 leads per investigation (one LATERAL query); their sellers; the first 5 listings per lead (LATERAL)
     expectDataStatements(small, 7);
@@ -196,5 +206,70 @@ describe('SQL statements per request', () => {
     // transaction opened (one round trip)
     expectDataStatements(one, 13);
     expectDataStatements(five, 13);
+  });
+});
+
+/**
+ * The round trips of one request to PostgreSQL on its connection (the client whose first query opens the
+ * transaction), after a warm-up request with the same key (authentication cached). Queries of other clients
+ * in the meantime (the pool opening a connection) are not the request's.
+ */
+async function roundTripsOf(token: string, query: string, variables: Record<string, unknown> = {}) {
+  dataOf(await server.gql(token, VIEWER));
+  const before = queries.mock.calls.length;
+  const data = dataOf(await server.gql(token, query, variables));
+  const sent = queries.mock.calls.slice(before).map((call, i) => {
+    const text = typeof call[0] === 'string' ? call[0] : (call[0] as { text: string }).text;
+    return { client: queries.mock.contexts[before + i], text: String(text).replace(/\s+/g, ' ').trim().slice(0, 160) };
+  });
+  const request = sent.find((call) => call.text.startsWith('START TRANSACTION'))?.client;
+  const calls = sent.filter((call) => call.client === request).map((call) => call.text);
+  return { roundTrips: calls.length, calls, data };
+}
+
+function expectRoundTrips(measured: Awaited<ReturnType<typeof roundTripsOf>>, expected: number) {
+  if (measured.roundTrips !== expected) console.error(`${measured.roundTrips} round trips (expected ${expected}):\n${measured.calls.join('\n')}`);
+  expect(measured.roundTrips).toBe(expected);
+}
+
+// The canonical reads of the benchmark (bench/ops.mjs), as sent there. Each costs three round trips whatever
+// the depth of its selection: the transaction opened with the caller's scope and the key's check, the data
+// (the selection compiled into one statement, src/shared/data-access/selection-sql.ts), COMMIT.
+const BENCH_CASE_LIST = `query CaseList($first: Int!) { leads(first: $first) { pageInfo { hasNextPage } nodes { id reference status riskScore createdAt
+  sellers { displayName region status } investigation { reference status referrals { reference status sentAt agency { code name } outcomes { kind occurredAt arrests } } } } } }`;
+const BENCH_AGENCY_SYNC = `query AgencySync($first: Int!) { referrals(first: $first) { pageInfo { hasNextPage } nodes { id reference status sentAt
+  disclosedEvidence { kind sha256 custodian } investigation { reference status leads(first: 10) { nodes { reference status sellers { displayName region } } } } } } }`;
+const BENCH_NODE = 'query Node($id: ID!) { node(id: $id) { id ... on Lead { reference status riskScore createdAt } } }';
+
+describe('round trips per canonical read', () => {
+  it('the brand portal case list (op 1): three round trips, one statement of data, for 1 or 50 leads', async () => {
+    for (const first of [1, 50]) {
+      const measured = await roundTripsOf(world.keys.brandA, BENCH_CASE_LIST, { first });
+      expect(measured.data.leads.nodes.length).toBeGreaterThanOrEqual(1);
+      expectRoundTrips(measured, 3);
+      expectDataStatements(await dataStatementsOf(world.keys.brandA, BENCH_CASE_LIST, { first }), 1);
+    }
+    // Deeper (edges, cursors, the investigation's leads and their sellers): still three.
+    const deeper = `query { leads(first: 20) { edges { cursor node { reference sellers { displayName } investigation { leads(first: 5) { nodes { reference sellers { region } } } referrals { agency { name } outcomes { kind } } } } } pageInfo { endCursor } } }`;
+    expectRoundTrips(await roundTripsOf(world.keys.brandA, deeper), 3);
+    expectRoundTrips(await roundTripsOf(world.keys.investigator, deeper), 3);
+  });
+
+  it('the agency sync (op 2): three round trips, one statement of data', async () => {
+    for (const first of [2, 100]) {
+      const measured = await roundTripsOf(world.keys.agencyX, BENCH_AGENCY_SYNC, { first });
+      expect(measured.data.referrals.nodes.length).toBeGreaterThanOrEqual(2);
+      expect(measured.data.referrals.nodes[0].investigation.leads.nodes[0].sellers.length).toBeGreaterThanOrEqual(1);
+      expectRoundTrips(measured, 3);
+      expectDataStatements(await dataStatementsOf(world.keys.agencyX, BENCH_AGENCY_SYNC, { first }), 1);
+    }
+  });
+
+  it('a node lookup (op 3): three round trips, one statement of data', async () => {
+    const { leads } = dataOf(await server.gql(world.keys.brandA, '{ leads(first: 1) { nodes { id } } }'));
+    const measured = await roundTripsOf(world.keys.brandA, BENCH_NODE, { id: leads.nodes[0].id });
+    expect(measured.data.node.reference).toMatch(/^LD-/);
+    expectRoundTrips(measured, 3);
+    expectDataStatements(await dataStatementsOf(world.keys.brandA, BENCH_NODE, { id: leads.nodes[0].id }), 1);
   });
 });

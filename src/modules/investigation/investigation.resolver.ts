@@ -2,11 +2,13 @@ import { Arg, Args, Authorized, Ctx, FieldResolver, Mutation, Query, Resolver, R
 import { ALL_ROLES, CASE_WRITERS, isInternal } from '../../shared/auth/role.js';
 import type { RequestContext } from '../../shared/context.js';
 import { loadById, loadChildren } from '../../shared/data-access/scoped-query.js';
+import { compilable } from '../../shared/data-access/selection-sql.js';
+import { toOrdering } from '../../shared/relay/ordering.js';
 import { Connection, ConnectionArgs, Page } from '../../shared/relay/connection.js';
 import { MutationPayload, Payload, payload } from '../../shared/user-error.js';
 import { Evidence } from '../evidence/evidence.entity.js';
 import { Lead } from '../lead/lead.entity.js';
-import { LeadFilter, LeadOrder } from '../lead/lead.inputs.js';
+import { LEAD_DEFAULT_ORDER, LeadFilter, LeadOrder, leadSortColumns } from '../lead/lead.inputs.js';
 import { leadsOf } from '../lead/lead.service.js';
 import { Principal } from '../principal/principal.entity.js';
 import { Referral } from '../referral/referral.entity.js';
@@ -29,6 +31,14 @@ const OpenInvestigationPayload = Payload('OpenInvestigationPayload', 'investigat
 const MarkInvestigationReadyPayload = Payload('MarkInvestigationReadyPayload', 'investigation', Investigation);
 const CloseInvestigationPayload = Payload('CloseInvestigationPayload', 'investigation', Investigation);
 const RecordFindingPayload = Payload('RecordFindingPayload', 'finding', Finding);
+
+// The links of the field resolvers below, for a selection compiled into one statement (src/shared/data-access/selection-sql.ts).
+compilable(Investigation, {
+  leads: { kind: 'page', entity: Lead, link: { column: 'investigation_id' }, ordering: (args) => toOrdering(leadSortColumns, args.orderBy as LeadOrder | undefined, LEAD_DEFAULT_ORDER) },
+  evidence: { kind: 'many', entity: Evidence, link: { column: 'investigation_id' } },
+  findings: { kind: 'many', entity: Finding, link: { column: 'investigation_id' } },
+  referrals: { kind: 'many', entity: Referral, link: { column: 'investigation_id' } },
+});
 
 @Resolver(() => Investigation)
 export class InvestigationResolver {

@@ -1,7 +1,9 @@
-import { Arg, Args, Authorized, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Args, Authorized, Ctx, FieldResolver, Info, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { ALL_ROLES, CASE_WRITERS, isInternal, Role } from '../../shared/auth/role.js';
 import type { RequestContext } from '../../shared/context.js';
-import { loadById, loadChildren } from '../../shared/data-access/scoped-query.js';
+import { loadById, loadChildren, ParentLink } from '../../shared/data-access/scoped-query.js';
+import { compilable } from '../../shared/data-access/selection-sql.js';
 import { Connection, ConnectionArgs, Page } from '../../shared/relay/connection.js';
 import { MutationPayload, Payload, payload } from '../../shared/user-error.js';
 import { Brand } from '../brand/brand.entity.js';
@@ -21,6 +23,15 @@ const ReportLeadPayload = Payload('ReportLeadPayload', 'lead', Lead);
 const TriageLeadPayload = Payload('TriageLeadPayload', 'lead', Lead);
 const CloseLeadPayload = Payload('CloseLeadPayload', 'lead', Lead);
 
+const LEAD_BRANDS: ParentLink = { through: 'lead_brand', childColumn: 'brand_id', parentColumn: 'lead_id' };
+const LEAD_SELLERS: ParentLink = { through: 'lead_seller', childColumn: 'seller_id', parentColumn: 'lead_id' };
+// The links below, for a selection compiled into one statement (src/shared/data-access/selection-sql.ts).
+compilable(Lead, {
+  brands: { kind: 'many', entity: Brand, link: LEAD_BRANDS },
+  sellers: { kind: 'many', entity: Seller, link: LEAD_SELLERS },
+  investigation: { kind: 'one', entity: Investigation, property: 'investigationId' },
+});
+
 @Resolver(() => Lead)
 export class LeadResolver {
   @Authorized(...ALL_ROLES)
@@ -30,8 +41,9 @@ export class LeadResolver {
     @Arg('filter', () => LeadFilter, { nullable: true, description: 'Only the leads matching every field given.' }) filter: LeadFilter | undefined,
     @Arg('orderBy', () => LeadOrder, { nullable: true, description: 'How to sort (the default is stated on the order input type).' }) orderBy: LeadOrder | undefined,
     @Ctx() ctx: RequestContext,
+    @Info() info: GraphQLResolveInfo,
   ): Promise<Page<Lead>> {
-    return listLeads(ctx, filter, orderBy, args);
+    return listLeads(ctx, filter, orderBy, args, info);
   }
 
   @Authorized(Role.ADMIN, Role.INVESTIGATOR, Role.BRAND_PARTNER)
@@ -54,12 +66,12 @@ export class LeadResolver {
 
   @FieldResolver(() => [Brand], { description: 'Brands the lead names (a brand partner sees only its own). A reported lead names at most 100 (reportLead takes at most 100 brandIds); a lead raised by a repeat-offender match names every brand of the cases against the prior seller.' })
   brands(@Root() lead: Lead, @Ctx() ctx: RequestContext): Promise<Brand[]> {
-    return loadChildren(ctx, Brand, { through: 'lead_brand', childColumn: 'brand_id', parentColumn: 'lead_id' }, lead.rowId);
+    return loadChildren(ctx, Brand, LEAD_BRANDS, lead.rowId);
   }
 
   @FieldResolver(() => [Seller], { description: 'Sellers behind the counterfeits that you may see. At most 100: reportLead, which names them, takes at most 100 sellerIds.' })
   sellers(@Root() lead: Lead, @Ctx() ctx: RequestContext): Promise<Seller[]> {
-    return loadChildren(ctx, Seller, { through: 'lead_seller', childColumn: 'seller_id', parentColumn: 'lead_id' }, lead.rowId);
+    return loadChildren(ctx, Seller, LEAD_SELLERS, lead.rowId);
   }
 
   @FieldResolver(() => ListingConnection, { description: 'Listings the lead names.' })

@@ -1,8 +1,10 @@
+import type { GraphQLResolveInfo } from 'graphql';
 import { SelectQueryBuilder } from 'typeorm';
 import { auditChange } from '../../shared/audit/audit.service.js';
 import { RequestContext, inTransaction } from '../../shared/context.js';
 import { whereDateRange, whereIn } from '../../shared/data-access/filters.js';
 import { requireAllVisible } from '../../shared/data-access/lookup.js';
+import { paginateSelection } from '../../shared/data-access/selection-sql.js';
 import { lockForChange, ParentLink, scopedBrandLeads, scopedQuery, updateVersioned, whereExists } from '../../shared/data-access/scoped-query.js';
 import { once, onceForKey } from '../../shared/idempotency.js';
 import { nextReference } from '../../shared/reference.js';
@@ -145,15 +147,16 @@ function applyLeadFilter(ctx: RequestContext, qb: SelectQueryBuilder<Lead>, filt
   return qb;
 }
 
-export function listLeads(ctx: RequestContext, filter: LeadFilter | undefined, orderBy: LeadOrder | undefined, args: ConnectionArgs) {
+/** The leads the caller may see; with `info`, the selection is read in one statement when it can be (selection-sql.ts). */
+export function listLeads(ctx: RequestContext, filter: LeadFilter | undefined, orderBy: LeadOrder | undefined, args: ConnectionArgs, info?: GraphQLResolveInfo) {
   const ordering = toOrdering(leadSortColumns, orderBy, LEAD_DEFAULT_ORDER);
   if (ctx.scope.kind === 'BRAND' && ordering.key === LeadOrderField.CREATED_AT) {
     // A brand partner's case list by date walks the brand's own index (lead_brand_recent_idx: its rows copy
     // their lead's created_at) and stops after one page, instead of sorting every lead of the brand.
     const qb = applyLeadFilter(ctx, scopedBrandLeads(ctx, Lead, 'recent'), filter);
-    return paginate(ctx, 'leads', qb, { ...ordering, source: 'recent', column: 'lead_created_at', tieBreaker: { column: 'lead_id', property: 'rowId' } }, args);
+    return paginateSelection(ctx, info, 'leads', qb, { ...ordering, source: 'recent', column: 'lead_created_at', tieBreaker: { column: 'lead_id', property: 'rowId' } }, args);
   }
-  return paginate(ctx, 'leads', applyLeadFilter(ctx, scopedQuery(ctx, Lead), filter), ordering, args);
+  return paginateSelection(ctx, info, 'leads', applyLeadFilter(ctx, scopedQuery(ctx, Lead), filter), ordering, args);
 }
 
 /** The leads of one parent (a seller, a brand, an investigation), batched across parents. */

@@ -1,4 +1,5 @@
-import { Arg, Authorized, Ctx, ID, Query, Resolver } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Authorized, Ctx, ID, Info, Query, Resolver } from 'type-graphql';
 import { ALL_ROLES } from '../../shared/auth/role.js';
 import type { RequestContext } from '../../shared/context.js';
 import { badInput } from '../../shared/errors.js';
@@ -11,8 +12,8 @@ const MAX_NODES = 100;
 export class NodeResolver {
   @Authorized(...ALL_ROLES)
   @Query(() => Node, { nullable: true, description: 'Any object by its global id; null if it does not exist or is out of your scope.' })
-  node(@Arg('id', () => ID, { description: 'A global id, as returned in `id`.' }) id: string, @Ctx() ctx: RequestContext): Promise<Node | null> {
-    return loadNode(ctx, id, 'id');
+  node(@Arg('id', () => ID, { description: 'A global id, as returned in `id`.' }) id: string, @Ctx() ctx: RequestContext, @Info() info: GraphQLResolveInfo): Promise<Node | null> {
+    return loadNode(ctx, id, 'id', info);
   }
 
   @Authorized(...ALL_ROLES)

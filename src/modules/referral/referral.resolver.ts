@@ -1,8 +1,10 @@
-import { Arg, Args, Authorized, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Args, Authorized, Ctx, FieldResolver, Info, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { ALL_ROLES, CASE_WRITERS, Role } from '../../shared/auth/role.js';
 import { Principal } from '../principal/principal.entity.js';
 import type { RequestContext } from '../../shared/context.js';
-import { loadById, loadChildren } from '../../shared/data-access/scoped-query.js';
+import { loadById, loadChildren, ParentLink } from '../../shared/data-access/scoped-query.js';
+import { compilable } from '../../shared/data-access/selection-sql.js';
 import { Connection, ConnectionArgs, Page } from '../../shared/relay/connection.js';
 import { MutationPayload, Payload, payload } from '../../shared/user-error.js';
 import { Agency } from '../agency/agency.entity.js';
@@ -37,6 +39,17 @@ const EscalateReferralPayload = Payload('EscalateReferralPayload', 'escalation',
 const AddReferralFeedbackPayload = Payload('AddReferralFeedbackPayload', 'feedback', ReferralFeedback);
 const AGENCY_ACTORS = [...CASE_WRITERS, Role.AGENCY_LIAISON];
 
+const DISCLOSED_EVIDENCE: ParentLink = { through: 'referral_evidence', childColumn: 'evidence_id', parentColumn: 'referral_id' };
+// The links of the field resolvers below, for a selection compiled into one statement (src/shared/data-access/selection-sql.ts).
+compilable(Referral, {
+  investigation: { kind: 'one', entity: Investigation, property: 'investigationId' },
+  agency: { kind: 'one', entity: Agency, property: 'agencyId' },
+  disclosedEvidence: { kind: 'many', entity: Evidence, link: DISCLOSED_EVIDENCE },
+  outcomes: { kind: 'many', entity: EnforcementOutcome, link: { column: 'referral_id' } },
+  escalations: { kind: 'many', entity: ReferralEscalation, link: { column: 'referral_id' } },
+  feedback: { kind: 'many', entity: ReferralFeedback, link: { column: 'referral_id' } },
+});
+
 @Resolver(() => Referral)
 export class ReferralResolver {
   @Authorized(...ALL_ROLES)
@@ -46,8 +59,9 @@ export class ReferralResolver {
     @Arg('filter', () => ReferralFilter, { nullable: true, description: 'Only the referrals matching every field given.' }) filter: ReferralFilter | undefined,
     @Arg('orderBy', () => ReferralOrder, { nullable: true, description: 'How to sort (the default is stated on the order input type).' }) orderBy: ReferralOrder | undefined,
     @Ctx() ctx: RequestContext,
+    @Info() info: GraphQLResolveInfo,
   ): Promise<Page<Referral>> {
-    return listReferrals(ctx, filter, orderBy, args);
+    return listReferrals(ctx, filter, orderBy, args, info);
   }
 
   @Authorized(...ALL_ROLES)
@@ -141,7 +155,7 @@ export class ReferralResolver {
 
   @FieldResolver(() => [Evidence], { description: 'The evidence disclosed to the agency (internal roles and that agency). At most 100: createReferral takes at most 100 evidenceIds.' })
   disclosedEvidence(@Root() referral: Referral, @Ctx() ctx: RequestContext): Promise<Evidence[]> {
-    return loadChildren(ctx, Evidence, { through: 'referral_evidence', childColumn: 'evidence_id', parentColumn: 'referral_id' }, referral.rowId);
+    return loadChildren(ctx, Evidence, DISCLOSED_EVIDENCE, referral.rowId);
   }
 
   @FieldResolver(() => [EnforcementOutcome], { description: `What the agency reported back, oldest first. At most ${MAX_OUTCOMES_PER_REFERRAL}: recordEnforcementOutcome refuses more.` })

@@ -1,3 +1,5 @@
+import type { GraphQLResolveInfo } from 'graphql';
+import { paginateSelection } from '../../shared/data-access/selection-sql.js';
 import { afterAuditAppend, auditChange } from '../../shared/audit/audit.service.js';
 import { inTransaction, RequestContext } from '../../shared/context.js';
 import { whereDateRange, whereIdIn, whereIn } from '../../shared/data-access/filters.js';
@@ -254,7 +256,8 @@ function checkSeizedGoods(kind: OutcomeKind, goods: SeizedGoodsInput[]): SeizedG
   });
 }
 
-export function listReferrals(ctx: RequestContext, filter: ReferralFilter | undefined, orderBy: ReferralOrder | undefined, args: ConnectionArgs) {
+/** The referrals the caller may see; with `info`, the selection is read in one statement when it can be (selection-sql.ts). */
+export function listReferrals(ctx: RequestContext, filter: ReferralFilter | undefined, orderBy: ReferralOrder | undefined, args: ConnectionArgs, info?: GraphQLResolveInfo) {
   const qb = scopedQuery(ctx, Referral);
   whereIn(qb, 'status', filter?.status);
   whereIdIn(qb, 'agency_id', 'Agency', filter?.agencyIds, 'filter.agencyIds');
@@ -263,7 +266,7 @@ export function listReferrals(ctx: RequestContext, filter: ReferralFilter | unde
   whereDateRange(qb, 'sent_at', filter?.sentAt);
   if (filter?.overdue === true) qb.andWhere(overdueSql('t'));
   if (filter?.overdue === false) qb.andWhere(`NOT ${overdueSql('t')}`);
-  return paginate(ctx, 'referrals', qb, toOrdering(referralSortColumns, orderBy, REFERRAL_DEFAULT_ORDER), args);
+  return paginateSelection(ctx, info, 'referrals', qb, toOrdering(referralSortColumns, orderBy, REFERRAL_DEFAULT_ORDER), args);
 }
 
 const FEED_ORDERING = { key: 'SEQ', column: 'seq', property: 'seq', direction: OrderDirection.ASC, tieBreaker: { column: 'seq', property: 'seq' } };

@@ -126,3 +126,21 @@ export function scopeParameters(scope: Scope, principalId: string): Record<strin
     ...(scope.kind === 'AGENCY' ? { scopeAgencyId: scope.agencyId } : {}),
   };
 }
+
+/**
+ * `sql` with the scope's named parameters (scopeParameters) written in as literals, and the parameters left.
+ * The scope's values are the server's own ids, never a client's input. A statement without parameters is
+ * planned once per connection (prepared-statements.ts) where one with parameters is planned at every
+ * execution (force_custom_plan): for a statement as large as a compiled selection (selection-sql.ts) that
+ * planning cost more than its execution. Its text is then one per tenant.
+ */
+export function inlineScope(sql: string, parameters: Record<string, unknown>, scope: Scope, principalId: string): [string, Record<string, unknown>] {
+  const values = scopeParameters(scope, principalId);
+  const rest = Object.fromEntries(Object.entries(parameters).filter(([name]) => !(name in values)));
+  const text = sql.replace(/:(scopePrincipalId|scopeBrandId|scopeAgencyId)(?![A-Za-z0-9_])/g, (_, name: keyof typeof values) => {
+    const value = values[name];
+    if (value === undefined || !/^[0-9]+$/.test(value)) throw new Error(`No literal for ${name}`);
+    return `'${value}'`;
+  });
+  return [text, rest];
+}

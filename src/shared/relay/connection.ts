@@ -70,7 +70,7 @@ export interface Ordering {
   tieBreaker?: { column: string; property: string };
 }
 
-const PRIMARY_KEY = { column: 'id', property: 'rowId' };
+export const PRIMARY_KEY = { column: 'id', property: 'rowId' };
 
 export interface Edge<T> {
   cursor: string;
@@ -139,7 +139,7 @@ export function pageSize(first: number | null | undefined, argument: 'first' | '
 }
 
 /** How one page is asked for: its size, and whether it is read backward (`last`) from its end. */
-interface PageRequest {
+export interface PageRequest {
   size: number;
   backward: boolean;
 }
@@ -148,7 +148,7 @@ interface PageRequest {
  * The page `args` ask for (Relay's cursor connections): `first` (default 20) pages forward, `last` backward;
  * both at once are refused, as GitHub does, before any SQL runs.
  */
-function pageRequest(args: ConnectionArgs): PageRequest {
+export function pageRequest(args: ConnectionArgs): PageRequest {
   const hasFirst = args.first !== null && args.first !== undefined;
   const hasLast = args.last !== null && args.last !== undefined;
   if (hasFirst && hasLast) throw badInput('Pass "first" to page forward or "last" to page backward, not both.', 'last');
@@ -156,12 +156,12 @@ function pageRequest(args: ConnectionArgs): PageRequest {
 }
 
 /** The positions a page is bounded by: `after` and `before`, decoded (and so checked) before any SQL runs. */
-interface PageBounds {
+export interface PageBounds {
   after: CursorPosition | null;
   before: CursorPosition | null;
 }
 
-function pageBounds(cursors: ListCursors, args: ConnectionArgs): PageBounds {
+export function pageBounds(cursors: ListCursors, args: ConnectionArgs): PageBounds {
   return {
     after: args.after ? cursors.decode(args.after, 'after') : null,
     before: args.before ? cursors.decode(args.before, 'before') : null,
@@ -217,12 +217,12 @@ const COLUMN_KINDS: Record<string, CursorValueKind> = {
 };
 
 /** How one list reads and writes its cursors: bound to the list, the ordering and the caller, typed by the columns. */
-interface ListCursors {
+export interface ListCursors {
   decode(cursor: string, argument: 'after' | 'before'): CursorPosition;
   encode(position: CursorPosition): string;
 }
 
-function listCursors(ctx: RequestContext, list: string, metadata: EntityMetadata, ordering: Ordering): ListCursors {
+export function listCursors(ctx: RequestContext, list: string, metadata: EntityMetadata, ordering: Ordering): ListCursors {
   const keys = cursorKeysOf(ctx);
   const binding: CursorBinding = { list, ordering: ordering.key, direction: ordering.direction, caller: cursorCallerOf(ctx) };
   const kinds = { value: cursorKindOf(metadata, ordering.property), rowId: cursorKindOf(metadata, (ordering.tieBreaker ?? PRIMARY_KEY).property) };
@@ -237,7 +237,7 @@ function listCursors(ctx: RequestContext, list: string, metadata: EntityMetadata
  * `size` + 1 in that order; backward, the last `size` + 1, read in the reverse order (so that the index
  * serves them from the end and the LIMIT stops early), and turned back into the list's order by toPage.
  */
-function applyKeyset<T extends ObjectLiteral>(qb: SelectQueryBuilder<T>, ordering: Ordering, bounds: PageBounds, request: PageRequest) {
+export function applyKeyset<T extends ObjectLiteral>(qb: SelectQueryBuilder<T>, ordering: Ordering, bounds: PageBounds, request: PageRequest) {
   const source = ordering.source ?? 't';
   const column = `${source}.${ordering.column}`;
   const tie = `${source}.${(ordering.tieBreaker ?? PRIMARY_KEY).column}`;

@@ -1,5 +1,6 @@
 import { Field, ID, InterfaceType } from 'type-graphql';
 import { CreateDateColumn, PrimaryGeneratedColumn } from 'typeorm';
+import { compiledTypeOf } from '../data-access/compiled-object.js';
 import { toGlobalId } from './global-id.js';
 
 /**
@@ -8,7 +9,7 @@ import { toGlobalId } from './global-id.js';
  */
 @InterfaceType({
   description: 'An object with an opaque global id, resolvable through `node(id:)`.',
-  resolveType: (value: object) => value.constructor.name,
+  resolveType: (value: object) => compiledTypeOf(value) ?? value.constructor.name,
 })
 export abstract class Node {
   @PrimaryGeneratedColumn('identity', { name: 'id', type: 'bigint', generatedIdentity: 'ALWAYS' })

@@ -1,0 +1,421 @@
+import {
+  defaultFieldResolver, FieldNode, getArgumentValues, getNamedType, GraphQLField, GraphQLObjectType, GraphQLResolveInfo, GraphQLSchema, isObjectType, SelectionSetNode,
+} from 'graphql';
+import { getMetadataStorage } from 'type-graphql';
+import { EntityMetadata, ObjectLiteral, SelectQueryBuilder } from 'typeorm';
+import { RequestContext } from '../context.js';
+import { ConnectionArgs, MAX_PAGE_SIZE, Ordering, OrderDirection, Page, paginate, PRIMARY_KEY } from '../relay/connection.js';
+import { applyKeyset, listCursors, ListCursors, pageBounds, pageRequest } from '../relay/connection.js';
+import { COMPILED, COMPILED_TYPE } from './compiled-object.js';
+import { ParentLink } from './scoped-query.js';
+import { inlineScope, scopeParameters, visibilityPredicate } from './visibility.js';
+
+/*
+ * A read's selection compiled into ONE SQL statement per root field: PostgreSQL builds each node's JSON
+ * (json_build_object, json_agg in correlated subqueries), so that a case list of leads, their sellers,
+ * investigation, referrals, agencies and outcomes is one round trip instead of one per DataLoader batch.
+ *
+ * The single sources stay single: columns come from the TypeORM entity metadata, field names and
+ * arguments from the GraphQL schema, the rows each table shows from visibility.ts (every table the
+ * statement reads carries its predicate, and the row-level security policies apply as for any statement),
+ * and the links between records from the same descriptors the resolvers load them with (`compilable`,
+ * registered next to each resolver). A cursor is made by the relay code (the same AES-GCM format).
+ *
+ * The compiler declines (the resolvers run, as before) as soon as the selection holds anything it cannot
+ * express exactly: a field computed by a resolver (role-dependent masks such as internal notes, money,
+ * deadlines), a field with roles or middlewares, a directive, an unknown link, a nested list's cursors,
+ * `after`/`before`/`last` or filter on a nested list, `totalCount`. Declining costs nothing: it is decided
+ * from the query document before any SQL runs.
+ */
+
+type EntityClass = { new (): ObjectLiteral; name: string };
+
+/** How a field of an entity reads other records: the descriptors its resolver loads them with. */
+export type Relation =
+  /** loadById(entity, parent[property]): one record or null. */
+  | { kind: 'one'; entity: EntityClass; property: string }
+  /** loadChildren(entity, link, parent.rowId): every visible child, in id order. */
+  | { kind: 'many'; entity: EntityClass; link: ParentLink }
+  /** loadChildPage(entity, link, ...): a connection, whose ordering the field's arguments give (null: decline). */
+  | { kind: 'page'; entity: EntityClass; link: ParentLink; ordering: (args: Record<string, unknown>) => Ordering | null };
+
+const relations = new Map<Function, Map<string, Relation>>();
+
+/** Declares the links of an entity's fields that the compiler may follow (next to the resolvers that load them). */
+export function compilable(entity: Function, fields: Record<string, Relation>): void {
+  const known = relations.get(entity) ?? new Map<string, Relation>();
+  for (const [name, relation] of Object.entries(fields)) known.set(name, relation);
+  relations.set(entity, known);
+}
+
+
+/**
+ * Makes every field of the schema answer a compiled object's value by its response key, without its
+ * resolver (which would read again what the statement already read). Other values go to the resolver.
+ */
+export function serveCompiled(schema: GraphQLSchema): GraphQLSchema {
+  for (const type of Object.values(schema.getTypeMap())) {
+    if (!isObjectType(type) || type.name.startsWith('__')) continue;
+    for (const field of Object.values(type.getFields())) {
+      const resolve = field.resolve;
+      field.resolve = (source, args, context, info) =>
+        source !== null && typeof source === 'object' && (source as Record<symbol, unknown>)[COMPILED]
+          ? (source as Record<string, unknown>)[info.path.key as string]
+          : (resolve ?? defaultFieldResolver)(source, args, context, info);
+    }
+  }
+  return schema;
+}
+
+type Raw = Record<string, unknown>;
+type Params = Record<string, unknown>;
+
+/** A compiled object selection: its SQL over a row alias, and how its JSON becomes the answer's object. */
+interface ObjectPlan {
+  sql(alias: string, params: Params): string;
+  build(raw: Raw): Raw;
+}
+
+/** Thrown while planning when the selection holds what the compiler does not express; caught by `plan`. */
+class Decline extends Error {}
+const decline = (why: string): never => {
+  throw new Decline(why);
+};
+
+/** Distinct aliases within one statement (s1, s2, ...), so that visibility's inner aliases never collide. */
+class Aliases {
+  private next = 0;
+  take(): string {
+    this.next += 1;
+    return `s${this.next}`;
+  }
+}
+
+/** The fields of `selections` that apply to `type`, by response key (fragments expanded, same keys merged). */
+function collectFields(info: GraphQLResolveInfo, type: GraphQLObjectType, selectionSets: readonly SelectionSetNode[], into = new Map<string, FieldNode[]>()) {
+  for (const set of selectionSets) {
+    for (const selection of set.selections) {
+      if (selection.directives?.length) decline('directive');
+      if (selection.kind === 'Field') {
+        const key = selection.alias?.value ?? selection.name.value;
+        into.set(key, [...(into.get(key) ?? []), selection]);
+      } else {
+        const fragment = selection.kind === 'InlineFragment' ? selection : info.fragments[selection.name.value];
+        if (!fragment) decline('unknown fragment');
+        if (fragment.kind === 'FragmentDefinition' && fragment.directives?.length) decline('directive');
+        const condition = fragment.typeCondition?.name.value;
+        if (condition && condition !== type.name && !type.getInterfaces().some((i) => i.name === condition)) continue;
+        collectFields(info, type, [fragment.selectionSet], into);
+      }
+    }
+  }
+  return into;
+}
+
+const subSelections = (nodes: FieldNode[]) => nodes.map((node) => node.selectionSet).filter((set): set is SelectionSetNode => Boolean(set));
+
+const literal = (text: string) => `'${text.replace(/'/g, "''")}'`;
+
+/** Column types whose JSON PostgreSQL writes exactly as the API answers them; others decline. */
+function columnSql(type: string, ref: string): string | null {
+  switch (type) {
+    case 'text': case 'varchar': case 'character varying': case 'String':
+    case 'int': case 'integer': case 'int4': case 'smallint': case 'Number':
+    case 'boolean': case 'bool': case 'Boolean':
+      return ref;
+    // As the DateTimeISO scalar writes a Date: milliseconds (pg reads microseconds and drops the rest), UTC.
+    case 'timestamptz': case 'timestamp with time zone': case 'Date':
+      return `to_char(${ref} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+    default:
+      return null;
+  }
+}
+
+const columnTypeName = (type: unknown) => (typeof type === 'function' ? type.name : String(type).toLowerCase());
+
+const plainFields = new Map<Function, Map<string, string | null>>();
+
+/**
+ * The entity property behind a GraphQL field answered as stored, or null for a field computed by a resolver
+ * or guarded by roles or middlewares (the compiler does not answer those). Read from type-graphql's
+ * metadata once per field.
+ */
+function plainFieldOf(entity: Function, name: string): string | null {
+  let fields = plainFields.get(entity);
+  if (!fields) plainFields.set(entity, (fields = new Map()));
+  let property = fields.get(name);
+  if (property === undefined) {
+    const storage = getMetadataStorage();
+    const field = storage.fields.find((f) => f.schemaName === name && (f.target === entity || entity.prototype instanceof f.target));
+    const computed = storage.fieldResolvers.some((r) => r.schemaName === name && r.getObjectType?.() === entity);
+    property = !field || computed || field.roles?.length || field.middlewares?.length ? null : field.name;
+    fields.set(name, property);
+  }
+  return property;
+}
+
+/** Where a child row of alias `a` points at its parent row of alias `parent`: FROM/WHERE fragments. */
+function linkSql(link: ParentLink, a: string, parent: string): { join: string; where: string } {
+  return 'column' in link
+    ? { join: '', where: `${a}.${link.column} = ${parent}.id` }
+    : { join: ` JOIN ${link.through} ${a}_j ON ${a}_j.${link.childColumn} = ${a}.id`, where: `${a}_j.${link.parentColumn} = ${parent}.id` };
+}
+
+class Planner {
+  private readonly aliases = new Aliases();
+
+  constructor(private readonly ctx: RequestContext, private readonly info: GraphQLResolveInfo) {}
+
+  private metadata(entity: EntityClass): EntityMetadata {
+    return this.ctx.dataSource.getMetadata(entity);
+  }
+
+  /** The rows of `entity` (alias `a`) the caller may see: visibility.ts's predicate, or nothing to add. */
+  private visible(entity: EntityClass, a: string, params: Params): string {
+    const predicate = visibilityPredicate(this.metadata(entity).tableName, this.ctx.scope, a);
+    if (predicate === null) return 'TRUE';
+    Object.assign(params, scopeParameters(this.ctx.scope, this.ctx.principal.rowId));
+    return `(${predicate})`;
+  }
+
+  /** An object of `entity` (GraphQL type `type`) with the fields selected under `nodes`. */
+  object(entity: EntityClass, type: GraphQLObjectType, selectionSets: readonly SelectionSetNode[]): ObjectPlan {
+    const metadata = this.metadata(entity);
+    const fields = collectFields(this.info, type, selectionSets);
+    const parts: ((a: string, params: Params) => string)[] = [];
+    const builders: [string, (raw: unknown) => unknown][] = [];
+    for (const [key, nodes] of fields) {
+      const name = nodes[0].name.value;
+      const definition = type.getFields()[name];
+      if (name === '__typename') {
+        parts.push(() => `${literal(key)}, ${literal(type.name)}`);
+        continue;
+      }
+      if (!definition) decline(`unknown field ${name}`);
+      const relation = relations.get(entity)?.get(name);
+      if (relation) {
+        const plan = this.relation(metadata, relation, definition, nodes);
+        parts.push((a, params) => `${literal(key)}, ${plan.sql(a, params)}`);
+        builders.push([key, plan.build]);
+        continue;
+      }
+      if (nodes[0].arguments?.length || nodes[0].selectionSet) decline(`field ${name} with arguments or a selection`);
+      if (name === 'id' && type.getInterfaces().some((i) => i.name === 'Node')) {
+        // toGlobalId: base64url of "Type:rowId".
+        parts.push((a) => `${literal(key)}, translate(encode(convert_to(${literal(`${type.name}:`)} || ${a}.id, 'UTF8'), 'base64'), E'+/=\\n', '-_')`);
+        continue;
+      }
+      const property = plainFieldOf(entity, name) ?? decline(`field ${type.name}.${name} has a resolver or a rule`);
+      const column = metadata.findColumnWithPropertyName(property) ?? decline(`field ${type.name}.${name} is not a column`);
+      const sql = columnSql(columnTypeName(column.type), `__a.${column.databaseName}`) ?? decline(`column type of ${type.name}.${name}`);
+      parts.push((a) => `${literal(key)}, ${sql.replace(/__a\./g, `${a}.`)}`);
+    }
+    // json_build_object takes at most 100 arguments.
+    if (parts.length > 50) decline('more than 50 fields');
+    const typeName = type.name;
+    return {
+      sql: (a, params) => `json_build_object(${parts.map((part) => part(a, params)).join(', ')})`,
+      build: (raw) => {
+        const object = raw as Record<string | symbol, unknown>;
+        object[COMPILED] = true;
+        object[COMPILED_TYPE] = typeName;
+        for (const [key, build] of builders) object[key] = build(object[key]);
+        return object as Raw;
+      },
+    };
+  }
+
+  private relation(parentMetadata: EntityMetadata, relation: Relation, definition: GraphQLField<unknown, unknown>, nodes: FieldNode[]): { sql(parent: string, params: Params): string; build(raw: unknown): unknown } {
+    const named = getNamedType(definition.type);
+    if (!isObjectType(named)) decline('abstract relation');
+    const args = getArgumentValues(definition, nodes[0], this.info.variableValues);
+    const table = this.metadata(relation.entity).tableName;
+    const a = this.aliases.take();
+    if (relation.kind === 'one') {
+      if (Object.keys(args).length) decline('arguments');
+      const item = this.object(relation.entity, named as GraphQLObjectType, subSelections(nodes));
+      // The parent's column named by the relation's property (e.g. Lead.investigationId -> investigation_id).
+      const parentColumn = parentMetadata.findColumnWithPropertyName(relation.property)?.databaseName ?? decline(`unknown property ${relation.property}`);
+      return {
+        sql: (parent, params) => {
+          return `(SELECT ${item.sql(a, params)} FROM ${table} ${a} WHERE ${a}.id = ${parent}.${parentColumn} AND ${this.visible(relation.entity, a, params)})`;
+        },
+        build: (raw) => (raw === null ? null : item.build(raw as Raw)),
+      };
+    }
+    if (relation.kind === 'many') {
+      if (Object.keys(args).length) decline('arguments');
+      const item = this.object(relation.entity, named as GraphQLObjectType, subSelections(nodes));
+      return {
+        sql: (parent, params) => {
+          const link = linkSql(relation.link, a, parent);
+          return `COALESCE((SELECT json_agg(${item.sql(a, params)} ORDER BY ${a}.id) FROM ${table} ${a}${link.join} WHERE ${link.where} AND ${this.visible(relation.entity, a, params)}), '[]'::json)`;
+        },
+        build: (raw) => (raw as Raw[]).map((row) => item.build(row)),
+      };
+    }
+    // A nested connection: its first page only (`first`, `orderBy`), without cursors or a count.
+    const { first, orderBy, ...rest } = args as { first?: number | null; orderBy?: unknown };
+    if (Object.values(rest).some((value) => value !== undefined && value !== null)) decline('nested list arguments');
+    const ordering = relation.ordering({ orderBy }) ?? decline('ordering');
+    if ((ordering.source ?? 't') !== 't') decline('ordering source');
+    // A size out of range is the nested field's own error (the resolvers answer it, the rest of the page with it).
+    if (first !== undefined && first !== null && !(Number.isInteger(first) && first >= 1 && first <= MAX_PAGE_SIZE)) decline('page size');
+    const size = pageRequest({ first } as ConnectionArgs).size;
+    const connection = this.connection(relation.entity, named as GraphQLObjectType, nodes, false);
+    const direction = ordering.direction === OrderDirection.ASC ? 'ASC' : 'DESC';
+    const tie = (ordering.tieBreaker ?? PRIMARY_KEY).column;
+    const order = `${a}.${ordering.column} ${direction}, ${a}.${tie} ${direction}`;
+    return {
+      sql: (parent, params) => {
+        const link = linkSql(relation.link, a, parent);
+        return `(SELECT json_build_object('rows', COALESCE(json_agg(${a}_p.j ORDER BY ${a}_p.o) FILTER (WHERE ${a}_p.o <= ${size}), '[]'::json), 'more', count(*) > ${size})
+          FROM (SELECT ${connection.row(a, params)} AS j, row_number() OVER (ORDER BY ${order}) AS o FROM ${table} ${a}${link.join}
+                WHERE ${link.where} AND ${this.visible(relation.entity, a, params)} ORDER BY ${order} LIMIT ${size + 1}) ${a}_p)`;
+      },
+      build: (raw) => {
+        const { rows, more } = raw as { rows: Raw[]; more: boolean };
+        return connection.build(rows.map((row) => ({ row })), { hasNextPage: more, hasPreviousPage: false });
+      },
+    };
+  }
+
+  /**
+   * A connection (`XConnection`) over `entity`: each row's JSON holds one object per distinct node selection
+   * (`edges.node`, `nodes`), keyed n0, n1; build assembles edges, nodes and pageInfo. Cursors only at the root.
+   */
+  connection(entity: EntityClass, connectionType: GraphQLObjectType, nodes: FieldNode[], root: boolean) {
+    const itemType = getNamedType(connectionType.getFields().nodes?.type);
+    if (!isObjectType(itemType)) return decline('not a connection');
+    const items: ObjectPlan[] = [];
+    type Shape = (page: { rows: { row: Raw; cursor?: () => string }[]; pageInfo: Record<string, boolean> }) => unknown;
+    const shape: [string, Shape][] = [];
+    const wantsCursor = { any: false };
+    const itemOf = (sets: readonly SelectionSetNode[]) => {
+      items.push(this.object(entity, itemType, sets));
+      return `n${items.length - 1}`;
+    };
+    const fields = collectFields(this.info, connectionType, subSelections(nodes));
+    for (const [key, fieldNodes] of fields) {
+      const name = fieldNodes[0].name.value;
+      if (name === '__typename') {
+        shape.push([key, () => connectionType.name]);
+      } else if (name === 'nodes') {
+        const n = itemOf(subSelections(fieldNodes));
+        shape.push([key, ({ rows }) => rows.map(({ row }) => row[n])]);
+      } else if (name === 'edges') {
+        const edgeType = getNamedType(connectionType.getFields().edges.type) as GraphQLObjectType;
+        const edgeFields = collectFields(this.info, edgeType, subSelections(fieldNodes));
+        const edgeShape: [string, (row: { row: Raw; cursor?: () => string }) => unknown][] = [];
+        for (const [edgeKey, edgeNodes] of edgeFields) {
+          const edgeName = edgeNodes[0].name.value;
+          if (edgeName === '__typename') edgeShape.push([edgeKey, () => edgeType.name]);
+          else if (edgeName === 'node') {
+            const n = itemOf(subSelections(edgeNodes));
+            edgeShape.push([edgeKey, ({ row }) => row[n]]);
+          } else if (edgeName === 'cursor' && root) {
+            wantsCursor.any = true;
+            edgeShape.push([edgeKey, ({ cursor }) => cursor!()]);
+          } else decline(`edge field ${edgeName}`);
+        }
+        shape.push([key, ({ rows }) => rows.map((row) => compiled(Object.fromEntries(edgeShape.map(([k, get]) => [k, get(row)]))))]);
+      } else if (name === 'pageInfo') {
+        const infoFields = collectFields(this.info, getNamedType(connectionType.getFields().pageInfo.type) as GraphQLObjectType, subSelections(fieldNodes));
+        const infoShape: [string, Shape][] = [];
+        for (const [infoKey, infoNodes] of infoFields) {
+          const infoName = infoNodes[0].name.value;
+          if (infoName === '__typename') infoShape.push([infoKey, () => 'PageInfo']);
+          else if (infoName === 'hasNextPage' || infoName === 'hasPreviousPage') infoShape.push([infoKey, ({ pageInfo }) => pageInfo[infoName]]);
+          else if ((infoName === 'startCursor' || infoName === 'endCursor') && root) {
+            wantsCursor.any = true;
+            infoShape.push([infoKey, ({ rows }) => (infoName === 'startCursor' ? rows[0] : rows.at(-1))?.cursor!() ?? null]);
+          } else decline(`pageInfo field ${infoName}`);
+        }
+        shape.push([key, (page) => compiled(Object.fromEntries(infoShape.map(([k, get]) => [k, get(page)])))]);
+      } else decline(`connection field ${name}`);
+    }
+    return {
+      wantsCursor: wantsCursor.any,
+      row: (a: string, params: Params) => `json_build_object(${items.map((item, i) => `'n${i}', ${item.sql(a, params)}`).join(', ') || "'n', NULL"})`,
+      build: (rows: { row: Raw; cursor?: () => string }[], pageInfo: Record<string, boolean>) => {
+        for (const { row } of rows) items.forEach((item, i) => item.build(row[`n${i}`] as Raw));
+        return compiled(Object.fromEntries(shape.map(([key, get]) => [key, get({ rows, pageInfo })])));
+      },
+    };
+  }
+}
+
+function compiled(object: Raw): Raw {
+  (object as Record<symbol, unknown>)[COMPILED] = true;
+  return object;
+}
+
+/** Runs a compiled statement: the scope written in (inlineScope), other values bound; a values array always, so that it is prepared. */
+function run(ctx: RequestContext, sql: string, params: Params): Promise<Raw[]> {
+  const [inlined, rest] = inlineScope(sql, params, ctx.scope, ctx.principal.rowId);
+  const [text, values] = ctx.dataSource.driver.escapeQueryWithParameters(inlined, rest);
+  return ctx.db.query(text, values);
+}
+
+/** Plans with `work`, or null when the selection holds something the compiler declines. */
+function plan<T>(ctx: RequestContext, info: GraphQLResolveInfo | undefined, work: (planner: Planner) => T): T | null {
+  if (!info || !ctx.config.compileSelections) return null;
+  try {
+    return work(new Planner(ctx, info));
+  } catch (error) {
+    if (error instanceof Decline) return null;
+    throw error;
+  }
+}
+
+/**
+ * A root list's page (as `paginate`), compiled into one statement when the selection allows it: the
+ * root's own scoped, filtered query (`qb`, alias `t`) with its keyset, selecting each row's JSON.
+ */
+export async function paginateSelection<T extends ObjectLiteral>(
+  ctx: RequestContext,
+  info: GraphQLResolveInfo | undefined,
+  list: string,
+  qb: SelectQueryBuilder<T>,
+  ordering: Ordering,
+  args: ConnectionArgs,
+): Promise<Page<T>> {
+  const entity = qb.expressionMap.mainAlias!.metadata.target as EntityClass;
+  const connection = plan(ctx, info, (planner) => planner.connection(entity, getNamedType(info!.returnType) as GraphQLObjectType, [...info!.fieldNodes], true));
+  if (!connection) return paginate(ctx, list, qb, ordering, args);
+  const request = pageRequest(args);
+  const cursors: ListCursors = listCursors(ctx, list, qb.expressionMap.mainAlias!.metadata, ordering);
+  const bounds = pageBounds(cursors, args);
+  const params: Params = {};
+  const row = connection.row('t', params);
+  const source = ordering.source ?? 't';
+  applyKeyset(qb, ordering, bounds, request).select(row, 'j');
+  if (connection.wantsCursor) qb.addSelect(`${source}.${ordering.column}`, 'cursor_value').addSelect(`${source}.${(ordering.tieBreaker ?? PRIMARY_KEY).column}`, 'cursor_id');
+  const read: Raw[] = await run(ctx, qb.getQuery(), { ...qb.getParameters(), ...params });
+  const more = read.length > request.size;
+  const rows = (request.backward ? read.slice(0, request.size).reverse() : read.slice(0, request.size)).map((r) => {
+    let cursor: string | undefined;
+    return { row: r.j as Raw, cursor: () => (cursor ??= cursors.encode({ value: r.cursor_value as Date, rowId: String(r.cursor_id) })) };
+  });
+  return connection.build(rows, {
+    hasNextPage: request.backward ? Boolean(args.before) : more,
+    hasPreviousPage: request.backward ? more : Boolean(args.after),
+  }) as unknown as Page<T>;
+}
+
+/** One record by row id through the caller's scope (as loadById), compiled when the selection allows it. */
+export async function loadSelection(ctx: RequestContext, info: GraphQLResolveInfo | undefined, entity: EntityClass, rowId: string): Promise<Raw | null | undefined> {
+  const type = info?.schema.getType(entity.name);
+  if (!type || !isObjectType(type)) return undefined;
+  const params: Params = { compiledRowId: rowId };
+  const sql = plan(ctx, info, (planner) => {
+    const object = planner.object(entity, type, subSelections([...info!.fieldNodes]));
+    const table = ctx.dataSource.getMetadata(entity).tableName;
+    const where = visibilityPredicate(table, ctx.scope, 't');
+    if (where !== null) Object.assign(params, scopeParameters(ctx.scope, ctx.principal.rowId));
+    return { object, text: `SELECT ${object.sql('t', params)} AS j FROM ${table} t WHERE t.id = :compiledRowId${where === null ? '' : ` AND (${where})`}` };
+  });
+  if (!sql) return undefined;
+  const rows = (await run(ctx, sql.text, params)) as { j: Raw }[];
+  return rows.length ? sql.object.build(rows[0].j) : null;
+}
