@@ -25,6 +25,7 @@ import { EnforcementPolicy1764001300000 } from './1764001300000-EnforcementPolic
 import { ApiLogin1764001700000 } from './1764001700000-ApiLogin.js';
 import { DefinerSearchPath1764002000000 } from './1764002000000-DefinerSearchPath.js';
 import { ScopedOffenceRollups1764200000000 } from './1764200000000-ScopedOffenceRollups.js';
+import { LeadRegionRollup1764200100000 } from './1764200100000-LeadRegionRollup.js';
 
 export const migrations = [
   Foundation1763900000000, CaseLifecycle1763900100000, RowLevelSecurity1763900200000, Analytics1763900300000, ReferralDeadlines1763900400000,
@@ -39,4 +40,5 @@ export const migrations = [
   ApiLogin1764001700000,
   DefinerSearchPath1764002000000,
   ScopedOffenceRollups1764200000000,
+  LeadRegionRollup1764200100000,
 ];
