@@ -229,7 +229,6 @@ const cellText = (c) => (c.times.length ? `${median(c.times).toFixed(0)} / ${Mat
 const under = (c) => c.times.length > 0 && c.errors.length === 0 && median(c.times) < LIMIT_MS;
 const header = ['figure', 'caller', ...builds.map((b) => `${b.label}: p50 / max ms`), `${last} < ${LIMIT_MS} ms`, ...(builds.length > 1 ? ['same answer'] : [])];
 const lines = [`| ${header.join(' | ')} |`, `| ${header.map((_, i) => (i < 2 ? '---' : '---:')).join(' | ')} |`];
-let met = 0;
 let total = 0;
 const counts = Object.fromEntries(builds.map((b) => [b.label, 0]));
 for (const field of fields) {
@@ -237,7 +236,6 @@ for (const field of fields) {
     const cells = builds.map((b) => results[field][role][b.label]);
     total += 1;
     builds.forEach((b, i) => { if (under(cells[i])) counts[b.label] += 1; });
-    if (under(cells[cells.length - 1])) met += 1;
     const hashes = cells.map((c) => [...c.hashes].join('+'));
     const same = builds.length > 1 ? [hashes.every((h) => h && h === hashes[0]) ? 'yes' : (hashes.some((h) => !h) ? 'n/a' : 'differs')] : [];
     lines.push(`| ${field} | ${role} | ${cells.map(cellText).join(' | ')} | ${under(cells[cells.length - 1]) ? 'yes' : '**no**'} | ${same.join('')}`.trimEnd() + (same.length ? ' |' : ''));
