@@ -7,6 +7,7 @@ import { DEMO_KEYS_FILE, ensureDemoKeys, seedDemoIfEmpty } from './demo.js';
 import { EnvFileError, loadEnvFile } from './env-file.js';
 import { createApp } from './http/app.js';
 import { createLogger } from './logger.js';
+import { startRollupRefreshes } from './modules/analytics/rollup-refresh.js';
 import { startRepeatOffenderSweeps } from './modules/repeat-offender/repeat-offender-sweep.js';
 import { repeatOffenderSettings } from './modules/repeat-offender/repeat-offender.settings.js';
 import { featureSettings, SettingsError } from './shared/settings.js';
@@ -44,6 +45,7 @@ async function main(): Promise<void> {
   const { dataSource } = database;
   const { app, apollo, beginDraining } = await createApp(dataSource, config, logger);
   const sweeps = startRepeatOffenderSweeps(dataSource, config, logger);
+  const rollupRefreshes = startRollupRefreshes(dataSource, logger);
   const server = http.createServer(app);
   server.listen(config.port, () => {
     const { port } = server.address() as { port: number };
@@ -83,6 +85,7 @@ async function main(): Promise<void> {
     clearTimeout(grace);
     await apollo.stop();
     await sweeps.stop();
+    await rollupRefreshes.stop();
     await database.close();
     logger.info({ requestsCut: cut }, 'stopped');
     process.exit(0);

@@ -1,3 +1,4 @@
+import { ObjectLiteral, SelectQueryBuilder } from 'typeorm';
 import { RequestContext } from '../../shared/context.js';
 import { badInput } from '../../shared/errors.js';
 import { Money } from '../../shared/money/money.js';
@@ -122,6 +123,12 @@ function filteredOutcomes(s: Statement, { money = true }: { money?: boolean } = 
       `${o}.convictions AS convictions`, `${o}.seized_value_amount AS own_seized_amount`, `${o}.seized_value_currency AS own_seized_currency`,
       `${o}.fine_amount AS fine_amount`, `${o}.fine_currency AS fine_currency`, `${r}.investigation_id AS investigation_id`, `${o}.occurred_at AS occurred_at`])
     .andWhere([...inPeriod(s, `${o}.occurred_at`), referralConditions(s, r)].join(' AND ') || 'TRUE');
+  // A brand sees the outcomes of investigations of its own leads only (visibility.ts): reached from those
+  // investigations, the policies are checked on its outcomes only, not on every outcome (1 s at scale 10).
+  if (s.ctx.scope.kind === 'BRAND') {
+    const brandLeads = s.scoped(Lead, 'obl').select('obl.investigation_id').andWhere('obl.investigation_id IS NOT NULL');
+    qb.andWhere(`${r}.investigation_id IN ${s.derived(brandLeads)}`);
+  }
   if (!money) return s.derived(qb);
   return `(WITH fo AS ${s.derived(qb)}
      SELECT fo.*,
@@ -186,36 +193,52 @@ const toStats = (row: Record<string, unknown> | undefined, name: string): Durati
   p90Days: days(row?.[`${name}_p90`]),
 });
 
+/**
+ * The creation time of the investigation `investigationId` of each row of `qb`. For a brand or an agency, read
+ * by its key (a subquery per row): joined as a table, the planner scanned every investigation through its
+ * policy (a function call per row for a brand: 15 s at scale 10). Internal callers, who read most rows and
+ * whose policy is a constant, keep the join (a hash join is cheaper than 25,000 lookups). The investigation of
+ * a visible lead or referral is visible (visibility.ts), as the join required.
+ */
+function investigationCreatedAt(s: Statement, qb: SelectQueryBuilder<ObjectLiteral>, investigationId: string, alias: string): string {
+  if (!s.internal) return `(SELECT ${alias}.created_at FROM investigation ${alias} WHERE ${alias}.id = ${investigationId})`;
+  qb.innerJoin('investigation', alias, `${alias}.id = ${investigationId}`);
+  return `${alias}.created_at`;
+}
+
 export async function timeToAction(ctx: RequestContext, filter: ResolvedFilter): Promise<TimeToAction> {
   // Leads -> their investigation: one row per lead.
   const leadsStatement = new Statement(ctx, filter);
-  const leads = leadsStatement.scoped(Lead, 'l')
-    .innerJoin('investigation', 'l_inv', 'l_inv.id = l.investigation_id')
-    .select(EPOCH_DAYS('l_inv.created_at', 'l.created_at'), 'wait')
-    .andWhere(leadConditions(leadsStatement, 'l', { period: true }));
+  const leads = leadsStatement.scoped(Lead, 'l');
+  leads.select(EPOCH_DAYS(investigationCreatedAt(leadsStatement, leads, 'l.investigation_id', 'l_inv'), 'l.created_at'), 'wait')
+    .andWhere(`l.investigation_id IS NOT NULL AND ${leadConditions(leadsStatement, 'l', { period: true })}`);
   const [leadRow] = await leadsStatement.rows<Record<string, unknown>>(
-    `SELECT ${stats('lead_to_investigation', 'x.wait', 'TRUE')} FROM ${leadsStatement.derived(leads)} x`,
+    `SELECT ${stats('lead_to_investigation', 'x.wait', 'TRUE')} FROM (SELECT * FROM ${leadsStatement.derived(leads)} w OFFSET 0) x`, // OFFSET 0: each row's values computed once, not per aggregate
   );
 
-  // Sent referrals of those leads' investigations: one row per referral.
+  // Sent referrals of those leads' investigations: one row per referral. The investigations of the cohort's
+  // leads are collected first (MATERIALIZED) and the referrals reached from them, rather than an EXISTS over
+  // the leads per referral, which the planner ran under the policies' estimates for minutes for a brand.
   const s = new Statement(ctx, filter);
   const r = 'r';
-  const referrals = s.scoped(Referral, r)
-    .innerJoin('investigation', 'r_inv', `r_inv.id = ${r}.investigation_id`)
-    .select(EPOCH_DAYS(`${r}.sent_at`, 'r_inv.created_at'), 'to_referral')
+  const cohort = s.scoped(Lead, 'rl').select('rl.investigation_id', 'investigation_id').distinct(true)
+    .andWhere(`rl.investigation_id IS NOT NULL AND ${leadConditions(s, 'rl', { period: true, agencies: false })}`);
+  const referrals = s.scoped(Referral, r);
+  referrals.select(EPOCH_DAYS(`${r}.sent_at`, investigationCreatedAt(s, referrals, `${r}.investigation_id`, 'r_inv')), 'to_referral')
     .addSelect(EPOCH_DAYS(`${r}.acknowledged_at`, `${r}.sent_at`), 'to_acknowledgement')
     .addSelect(EPOCH_DAYS(`${r}.first_action_at`, `${r}.sent_at`), 'to_first_action')
     // concluded_at is also set by an acquittal or a decline: a conviction is a CONVICTION outcome.
     .addSelect(`CASE WHEN ${r}.concluded_at IS NOT NULL AND ${s.exists(EnforcementOutcome, 'co', (sub, o) => sub.andWhere(`${o}.referral_id = ${r}.id AND ${o}.kind = 'CONVICTION'`))}
                 THEN ${EPOCH_DAYS(`${r}.concluded_at`, `${r}.sent_at`)} END`, 'to_conviction')
     .andWhere(`${r}.sent_at IS NOT NULL AND ${referralConditions(s, r)}`)
-    .andWhere(s.exists(Lead, 'rl', (sub, l) => sub.andWhere(`${l}.investigation_id = ${r}.investigation_id AND ${leadConditions(s, l, { period: true, agencies: false })}`)));
-  const [row] = await s.rows<Record<string, unknown>>(`SELECT
+    .andWhere(`${r}.investigation_id IN (SELECT ci.investigation_id FROM ci)`);
+  const cohortSql = s.derived(cohort);
+  const [row] = await s.rows<Record<string, unknown>>(`WITH ci AS MATERIALIZED ${cohortSql} SELECT
       ${stats('investigation_to_referral', 'x.to_referral', 'TRUE')},
       ${stats('referral_to_acknowledgement', 'x.to_acknowledgement', 'x.to_acknowledgement IS NOT NULL')},
       ${stats('referral_to_first_action', 'x.to_first_action', 'x.to_first_action IS NOT NULL')},
       ${stats('referral_to_conviction', 'x.to_conviction', 'x.to_conviction IS NOT NULL')}
-    FROM ${s.derived(referrals)} x`);
+    FROM (SELECT * FROM ${s.derived(referrals)} w OFFSET 0) x`);
   return {
     leadToInvestigation: toStats(leadRow, 'lead_to_investigation'),
     investigationToReferral: toStats(row, 'investigation_to_referral'),
@@ -376,13 +399,14 @@ export async function outcomeSeries(ctx: RequestContext, filter: ResolvedFilter,
 const onlyRegions = (s: Statement, column: string) => (s.filter.regions ? (s.filter.regions.length ? `${column} IN (${s.bind(s.filter.regions)})` : 'FALSE') : 'TRUE');
 
 export async function regionBreakdown(ctx: RequestContext, filter: ResolvedFilter): Promise<RegionFigures[]> {
-  // The region of a lead is the region of each of its sellers (a lead without sellers has none).
+  // The region of a lead is the region of each of its sellers (a lead without sellers has none): one row per
+  // lead and region in lead_region, kept by triggers in the writes' transactions (migration 1764200100000),
+  // instead of each lead-seller link's seller read through the seller policy.
   const funnel = new Statement(ctx, filter);
   const funnelRows = await funnel.rows<Record<string, unknown>>(`
     SELECT f.region, ${funnelColumns('f.')}
-    FROM (SELECT DISTINCT l.*, v.region FROM ${leadStages(funnel)} l
-          JOIN lead_seller ls ON ls.lead_id = l.id JOIN seller v ON v.id = ls.seller_id
-          WHERE ${onlyRegions(funnel, 'v.region')}) f
+    FROM (SELECT l.*, lr.region FROM ${leadStages(funnel)} l JOIN lead_region lr ON lr.lead_id = l.id
+          WHERE ${onlyRegions(funnel, 'lr.region')}) f
     GROUP BY f.region`);
 
   // An outcome counts in each region of the leads (of the filter, visible) behind its referral; its money
@@ -391,8 +415,8 @@ export async function regionBreakdown(ctx: RequestContext, filter: ResolvedFilte
   // The split is over all of the case's regions, whatever the regions filter lists.
   const outcomes = new Statement(ctx, filter);
   const regionsOfInvestigations = outcomes.scoped(Lead, 'rl')
-    .innerJoin('lead_seller', 'rl_ls', 'rl_ls.lead_id = rl.id').innerJoin('seller', 'rl_v', 'rl_v.id = rl_ls.seller_id')
-    .select('rl.investigation_id', 'investigation_id').addSelect('rl_v.region', 'region').distinct(true)
+    .innerJoin('lead_region', 'rl_r', 'rl_r.lead_id = rl.id')
+    .select('rl.investigation_id', 'investigation_id').addSelect('rl_r.region', 'region').distinct(true)
     .andWhere(`rl.investigation_id IS NOT NULL AND ${leadConditions(outcomes, 'rl', { period: false, agencies: false, regions: false })}`);
   const part = (amount: string) => `(${amount} / ir.regions + CASE WHEN ir.region_rank <= ${amount} % ir.regions THEN 1 ELSE 0 END)`;
   const outcomeRows = await outcomes.rows<OutcomeRow>(`

@@ -241,17 +241,17 @@ export class RepeatOffenders {
   @Field(() => [OffendingNetwork], { description: 'Networks (2 or more linked sellers) with at least one lead or takedown in the filter.' }) networks!: OffendingNetwork[];
   @Field(() => Date, {
     nullable: true,
-    description: 'For internal roles without a filter, `sellers` come from a rollup computed at this time (refreshed every 15 minutes, on demand); null when computed live.',
+    description: 'Without a filter, `sellers` come from a rollup of your scope computed at this time (refreshed by the servers every ANALYTICS_ROLLUP_REFRESH_SECONDS, default 15 minutes; never on read): changes since then show after the next refresh. Null when computed live (with a filter).',
   })
   sellersAsOf!: Date | null;
 
-  @Field({ description: 'When the network rollup was computed: links added since then show after the next refresh (every 15 minutes, on demand).' })
+  @Field({ description: 'When the networks were computed: without a filter, the ranking of your scope\'s networks; with one, the networks\' members (shared identifiers) that the live ranking groups. Changes since then show after the next refresh (every ANALYTICS_ROLLUP_REFRESH_SECONDS, default 15 minutes).' })
   networksAsOf!: Date;
 }
 
 @ObjectType({ description: 'Enforcement analytics over the cases you may see: a brand partner its brand\'s, an agency its own referrals\'.' })
 export class Analytics {
-  @Field({ description: 'When these figures were computed. They are live (read at this moment), except `repeatOffenders.networks` (see its `networksAsOf`).' })
+  @Field({ description: 'When these figures were computed. They are live (read at this moment), except `repeatOffenders` (see its `sellersAsOf` and `networksAsOf`).' })
   asOf!: Date;
 }
 

@@ -9,6 +9,7 @@ import { Listing } from '../listing/listing.entity.js';
 import { Referral } from '../referral/referral.entity.js';
 import { IdentifierKind } from '../seller/seller-identifier.entity.js';
 import { Seller } from '../seller/seller.entity.js';
+import { refreshRollupsIfOlderThan } from './rollup-refresh.js';
 import { inPeriod, leadConditions, listingConditions, ResolvedFilter, Statement } from './analytics.sql.js';
 import {
   NETWORK_MAX_DEPTH, NETWORK_MAX_LINKS, NETWORK_MAX_SELLERS, NetworkLink, OffendingNetwork, OffendingSeller, RepeatOffenderOrder, RepeatOffenders, SellerNetwork,
@@ -16,9 +17,8 @@ import {
 
 /** Rows of the traversal read at most: bounds the work on a dense graph (a hub identifier shared by thousands). */
 export const NETWORK_MAX_TRAVERSAL_ROWS = 5000;
-/** How old the network rollup may get before a read starts a refresh in the background. */
-export const NETWORK_ROLLUP_MAX_AGE_MS = 15 * 60_000;
 const MAX_RANKED = 100;
+const NO_FILTER: ResolvedFilter = { from: null, to: null, brandIds: null, regions: null, platforms: null, agencyIds: null, leadSources: null };
 
 async function loadSellers(ctx: RequestContext, ids: string[]): Promise<Seller[]> {
   const sellers = await Promise.all(ids.map((id) => loadById(ctx, Seller, String(id))));
@@ -26,37 +26,22 @@ async function loadSellers(ctx: RequestContext, ids: string[]): Promise<Seller[]
 }
 
 // ---------------------------------------------------------------------------------------------------
-// The network rollup (components of the identifier graph), for ranking networks.
+// The refreshed rollups (network components, offences per scope): see docs/analytics.md, "Rollups".
 
-type Rollup = 'seller_network' | 'seller_offence';
-const REFRESH: Record<Rollup, string> = { seller_network: 'SELECT refresh_seller_network()', seller_offence: 'SELECT refresh_seller_offence()' };
-const refreshing = new WeakMap<DataSource, Set<Rollup>>();
-
-/** Recomputes the analytics rollups now (one refresh of each at a time; a concurrent call returns at once). */
-export async function refreshAnalyticsRollups(dataSource: DataSource): Promise<void> {
-  for (const rollup of Object.keys(REFRESH) as Rollup[]) await dataSource.query(REFRESH[rollup]);
-}
+type Rollup = 'seller_network' | 'seller_offence' | 'scoped_seller_offence' | 'network_offence';
 
 /**
- * When a rollup was computed. A missing rollup is computed at once; one older than the maximum age is
- * refreshed in the background, on a connection of its own, while this read uses the current one.
+ * Recomputes every refreshed analytics rollup from the base tables now, unless the oldest is younger than
+ * `maxAgeMs`; one refresh at a time across every server (a call that finds one running returns at once).
  */
-export async function rollupAsOf(ctx: RequestContext, rollup: Rollup, now = Date.now()): Promise<Date> {
-  const read = async () => (await ctx.db.query('SELECT refreshed_at FROM analytics_rollup WHERE name = $1', [rollup]))[0]?.refreshed_at as Date | undefined;
-  let asOf = await read();
-  if (!asOf) {
-    await ctx.db.query(REFRESH[rollup]);
-    asOf = (await read()) ?? new Date(now);
-  } else if (now - asOf.getTime() > NETWORK_ROLLUP_MAX_AGE_MS) {
-    const running = refreshing.get(ctx.dataSource) ?? new Set<Rollup>();
-    refreshing.set(ctx.dataSource, running);
-    if (!running.has(rollup)) {
-      running.add(rollup);
-      // A failed refresh is retried by the next read after it; the figures keep their (older) asOf meanwhile.
-      void ctx.dataSource.query(REFRESH[rollup]).catch(() => undefined).finally(() => running.delete(rollup));
-    }
-  }
-  return asOf;
+export async function refreshAnalyticsRollups(dataSource: DataSource, maxAgeMs = 0): Promise<void> {
+  await refreshRollupsIfOlderThan(dataSource, maxAgeMs);
+}
+
+/** When a rollup was last refreshed (by the schedule, the seed or the migration that created it): never on read. */
+async function rollupAsOf(ctx: RequestContext, rollup: Rollup): Promise<Date | null> {
+  const [row] = await ctx.db.query('SELECT refreshed_at FROM analytics_rollup WHERE name = $1', [rollup]);
+  return (row?.refreshed_at as Date | undefined) ?? null;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -89,44 +74,34 @@ function sellerPlace(s: Statement, v: string): string {
   return conditions.join(' AND ');
 }
 
-/** Sellers ranked live, over the filter and the caller's scope. */
-function liveOffenders(s: Statement, first: number, order: RepeatOffenderOrder) {
+type SellerRow = { id: string; strikes: number; leads: string; takedowns: string };
+type NetworkRow = { members: string[]; strikes: string; leads: string; takedowns: string; size: string };
+
+/**
+ * Sellers ranked live, over the filter and the caller's scope. The offences are counted first and kept
+ * (MATERIALIZED), then each offending seller is read by its key with one visibility check (never a pass over
+ * every seller, which the planner chose from the policies' row estimates: 15 s for a brand at scale 10).
+ */
+function liveOffenders(s: Statement, first: number, order: RepeatOffenderOrder): Promise<SellerRow[]> {
   const counts = offenceCounts(s);
   const visibleSeller = (column: string) => s.exists(Seller, 'sv', (sub, v) => sub.andWhere(`${v}.id = ${column}`));
-  return s.rows<{ id: string; strikes: number; leads: string; takedowns: string }>(`
+  return s.rows<SellerRow>(`
     WITH lead_counts AS (SELECT seller_id, count(*) AS leads FROM ${counts.leads} x GROUP BY seller_id),
          takedown_counts AS (SELECT seller_id, count(*) AS takedowns FROM ${counts.takedowns} x GROUP BY seller_id),
-         offences AS (SELECT seller_id, coalesce(lc.leads, 0) AS leads, coalesce(tc.takedowns, 0) AS takedowns
-                      FROM lead_counts lc FULL JOIN takedown_counts tc USING (seller_id))
+         offences AS MATERIALIZED (SELECT seller_id, coalesce(lc.leads, 0) AS leads, coalesce(tc.takedowns, 0) AS takedowns
+                                   FROM lead_counts lc FULL JOIN takedown_counts tc USING (seller_id))
     SELECT v.id::text AS id, v.strike_count AS strikes, o.leads, o.takedowns
-    FROM offences o JOIN seller v ON v.id = o.seller_id
-    WHERE ${sellerPlace(s, 'v')} AND ${visibleSeller('o.seller_id')}
+    FROM offences o JOIN LATERAL (SELECT v.id, v.strike_count FROM seller v
+                                  WHERE v.id = o.seller_id AND ${sellerPlace(s, 'v')} AND ${visibleSeller('v.id')} OFFSET 0) v ON TRUE
     ORDER BY ${orderBy(order)}, v.id
     LIMIT ${s.bind(first)}`);
 }
 
-export async function repeatOffenders(ctx: RequestContext, filter: ResolvedFilter, first: number, order: RepeatOffenderOrder): Promise<RepeatOffenders> {
-  if (!Number.isInteger(first) || first < 1 || first > MAX_RANKED) throw badInput(`"first" must be between 1 and ${MAX_RANKED}, got ${first}.`, 'first');
-  const networksAsOf = await rollupAsOf(ctx, 'seller_network');
-
-  // Sellers: the offences are counted first (over your leads and listings), then kept to the sellers you
-  // may see with one visibility check per offending seller (never a pass over every seller).
-  // Internal roles, no filter: the whole marketplace, from the seller_offence rollup (see docs/analytics.md).
-  const whole = ctx.scope.kind === 'ALL' && Object.values(filter).every((value) => value === null);
-  const sellersAsOf = whole ? await rollupAsOf(ctx, 'seller_offence') : null;
-  const s = new Statement(ctx, filter);
-  const sellerRows = whole
-    ? await s.rows<{ id: string; strikes: number; leads: string; takedowns: string }>(`
-        SELECT o.seller_id::text AS id, o.strikes, o.leads, o.takedowns
-        FROM seller_offence o WHERE ${s.exists(Seller, 'sv', (sub, v) => sub.andWhere(`${v}.id = o.seller_id`))}
-        ORDER BY ${orderBy(order, 'o.')}, o.seller_id LIMIT ${s.bind(first)}`)
-    : await liveOffenders(s, first, order);
-
-  // Networks: the rollup's components, each counted over the members you may see (at least two).
-  const n = new Statement(ctx, filter);
+/** Networks ranked live: the rollup's components, each counted over the filter and the members you may see (at least two). */
+function liveNetworks(n: Statement, first: number, order: RepeatOffenderOrder): Promise<NetworkRow[]> {
   const networkCounts = offenceCounts(n);
   const visibleMember = n.exists(Seller, 'mv', (sub, v) => sub.andWhere(`${v}.id = sn.seller_id`));
-  const networkRows = await n.rows<{ members: string[]; strikes: string; leads: string; takedowns: string; size: string }>(`
+  return n.rows<NetworkRow>(`
     WITH offending AS (
            SELECT sn.network_id, count(DISTINCT x.lead_id) AS leads, 0 AS takedowns FROM ${networkCounts.leads} x
              JOIN seller_network sn ON sn.seller_id = x.seller_id GROUP BY sn.network_id
@@ -144,6 +119,44 @@ export async function repeatOffenders(ctx: RequestContext, filter: ResolvedFilte
     GROUP BY sn.network_id HAVING count(*) >= 2
     ORDER BY ${orderBy(order)}, sn.network_id
     LIMIT ${n.bind(first)}`);
+}
+
+/**
+ * The unfiltered rankings, from the rollups of your scope (refreshed on a schedule): internal roles'
+ * sellers from `seller_offence`, a brand's or an agency's from its rows of `scoped_seller_offence`, the
+ * networks from its rows of `network_offence` (whose row-level security admits a tenant's rows to it only).
+ * Each seller is still checked against your scope (visibility.ts), and the members are loaded through it.
+ */
+async function rankedFromRollups(ctx: RequestContext, first: number, order: RepeatOffenderOrder) {
+  const s = new Statement(ctx, NO_FILTER);
+  const scope = ctx.scope;
+  const scopeId = scope.kind === 'BRAND' ? scope.brandId : scope.kind === 'AGENCY' ? scope.agencyId : '0';
+  const key = (alias: string) => `${alias}.scope = ${s.bind(scope.kind)} AND ${alias}.scope_id = ${s.bind(scopeId)}`;
+  const visible = s.exists(Seller, 'sv', (sub, v) => sub.andWhere(`${v}.id = o.seller_id`));
+  const sellerRows = await s.rows<SellerRow>(`
+    SELECT o.seller_id::text AS id, o.strikes, o.leads, o.takedowns
+    FROM ${scope.kind === 'ALL' ? 'seller_offence o WHERE TRUE' : `scoped_seller_offence o WHERE ${key('o')}`} AND ${visible}
+    ORDER BY ${orderBy(order, 'o.')}, o.seller_id LIMIT ${s.bind(first)}`);
+  const networkRows = await s.rows<NetworkRow>(`
+    SELECT n.network_id, n.leads, n.takedowns, n.seller_count AS size, n.strikes, n.members::text[] AS members
+    FROM network_offence n WHERE ${key('n')}
+    ORDER BY ${orderBy(order, 'n.')}, n.network_id LIMIT ${s.bind(first)}`);
+  return { sellerRows, networkRows };
+}
+
+export async function repeatOffenders(ctx: RequestContext, filter: ResolvedFilter, first: number, order: RepeatOffenderOrder): Promise<RepeatOffenders> {
+  if (!Number.isInteger(first) || first < 1 || first > MAX_RANKED) throw badInput(`"first" must be between 1 and ${MAX_RANKED}, got ${first}.`, 'first');
+  // A database whose rollups were never computed (none is after its migrations) computes them once, now.
+  if (!(await rollupAsOf(ctx, 'network_offence'))) await refreshAnalyticsRollups(ctx.dataSource);
+
+  // Without a filter, from the rollups of your scope; with one, live over the filter and your scope (the
+  // networks' components still from the seller_network rollup).
+  const unfiltered = Object.values(filter).every((value) => value === null);
+  const { sellerRows, networkRows } = unfiltered
+    ? await rankedFromRollups(ctx, first, order)
+    : { sellerRows: await liveOffenders(new Statement(ctx, filter), first, order), networkRows: await liveNetworks(new Statement(ctx, filter), first, order) };
+  const sellersAsOf = unfiltered ? await rollupAsOf(ctx, ctx.scope.kind === 'ALL' ? 'seller_offence' : 'scoped_seller_offence') : null;
+  const networksAsOf = (await rollupAsOf(ctx, unfiltered ? 'network_offence' : 'seller_network'))!;
 
   const offenders = await Promise.all(sellerRows.map(async (row) => {
     const [seller] = await loadSellers(ctx, [row.id]);
@@ -167,7 +180,6 @@ export async function repeatOffenders(ctx: RequestContext, filter: ResolvedFilte
 // ---------------------------------------------------------------------------------------------------
 // One seller's network.
 
-const NO_FILTER: ResolvedFilter = { from: null, to: null, brandIds: null, regions: null, platforms: null, agencyIds: null, leadSources: null };
 
 /**
  * The sellers linked to one seller through shared identifiers, breadth first up to `maxDepth` links and
