@@ -46,5 +46,13 @@ export const DERIVED: DerivedData[] = [
                        count(*) FILTER (WHERE eca_report_decision(l.status, l.close_reason) = 'REJECTED')
                 FROM lead_brand lb JOIN lead l ON l.id = lb.lead_id WHERE l.source = 'BRAND_REPORT' GROUP BY 1, 2`,
   },
-  // The analytics rollups (issue 15) go here: { name, triggerFunctions: [...], rebuild: 'SELECT refresh_...()' }.
+  {
+    // migrations/1764200100000-LeadRegionRollup.ts and 1764200000000-ScopedOffenceRollups.ts: the regions of
+    // each lead's sellers (kept by triggers) and the scheduled repeat-offender rollups, refreshed now so that
+    // a seeded database answers its rankings before the servers' first scheduled refresh. Last: it reads
+    // what the entries above rebuild.
+    name: 'lead_region',
+    triggerFunctions: ['lead_region_lead_seller', 'lead_region_seller'],
+    rebuild: 'SELECT rebuild_analytics_rollups()',
+  },
 ];
