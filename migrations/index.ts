@@ -24,6 +24,8 @@ import { AuditMerkleLog1764000950000 } from './1764000950000-AuditMerkleLog.js';
 import { EnforcementPolicy1764001300000 } from './1764001300000-EnforcementPolicy.js';
 import { ApiLogin1764001700000 } from './1764001700000-ApiLogin.js';
 import { DefinerSearchPath1764002000000 } from './1764002000000-DefinerSearchPath.js';
+import { ReportStatsWithoutWaits1764100000000 } from './1764100000000-ReportStatsWithoutWaits.js';
+import { AuditAppendHead1764100100000 } from './1764100100000-AuditAppendHead.js';
 
 export const migrations = [
   Foundation1763900000000, CaseLifecycle1763900100000, RowLevelSecurity1763900200000, Analytics1763900300000, ReferralDeadlines1763900400000,
@@ -37,4 +39,6 @@ export const migrations = [
   EnforcementPolicy1764001300000,
   ApiLogin1764001700000,
   DefinerSearchPath1764002000000,
+  ReportStatsWithoutWaits1764100000000,
+  AuditAppendHead1764100100000,
 ];

@@ -97,18 +97,19 @@ class RequestConnection implements ChangeConnection {
     return (results[1] as QueryResult<{ key_valid: boolean }>).rows[0].key_valid;
   }
 
-  commit(): Promise<void> {
+  commit(statements: readonly string[] = []): Promise<void> {
     return this.enqueue(async () => {
       let results: QueryResult[];
       try {
-        results = await this.send(`COMMIT; START TRANSACTION; ${this.scopeSql}`);
+        results = await this.send(`${statements.map((statement) => `${statement};\n`).join('')}COMMIT; START TRANSACTION; ${this.scopeSql}`);
       } catch (error) {
         if (provesNotCommitted(error)) throw new NotKeptError('PostgreSQL refused to commit the change', error);
         this.discard(error);
         throw new OutcomeUnknownError(error);
       }
       // node-postgres does not throw for the COMMIT of a failed transaction: PostgreSQL answers ROLLBACK.
-      if (results[0].command !== 'COMMIT') throw new NotKeptError(`PostgreSQL answered ${results[0].command} to COMMIT`);
+      const answer = results[results.length - 3].command; // the COMMIT's: START TRANSACTION and the scope follow it
+      if (answer !== 'COMMIT') throw new NotKeptError(`PostgreSQL answered ${answer} to COMMIT`);
     });
   }
 

@@ -71,7 +71,9 @@ async function expectStatsMatchLeads() {
       count(*) FILTER (WHERE l.close_reason IN ('RESOLVED_BY_TAKEDOWN', 'CASE_CONCLUDED') OR (l.close_reason IS NULL AND l.status = 'REFERRED'))::int AS confirmed,
       count(*) FILTER (WHERE l.close_reason IN ('NOT_COUNTERFEIT', 'INSUFFICIENT_EVIDENCE'))::int AS rejected
     FROM lead l JOIN lead_brand lb ON lb.lead_id = l.id WHERE l.source = 'BRAND_REPORT' GROUP BY 1, 2 ORDER BY 1, 2`);
-  const kept = await sql(`SELECT brand_id::text, to_char(day, 'YYYY-MM-DD') AS day, reported, confirmed, rejected FROM brand_report_stats ORDER BY 1, 2`);
+  // A (brand, day) may have several rows (concurrent writers never wait for each other's row): their sum counts.
+  const kept = await sql(`SELECT brand_id::text, to_char(day, 'YYYY-MM-DD') AS day, sum(reported)::int AS reported, sum(confirmed)::int AS confirmed, sum(rejected)::int AS rejected
+    FROM brand_report_stats GROUP BY 1, 2 HAVING sum(reported) <> 0 OR sum(confirmed) <> 0 OR sum(rejected) <> 0 ORDER BY 1, 2`);
   expect(kept).toEqual(independent);
 }
 
@@ -134,6 +136,21 @@ describe('reporter accuracy and the fast track (rule 6)', () => {
     await sql(`UPDATE lead SET created_at = now() - interval '20 days', closed_at = now() - interval '10 days' WHERE id = ANY($1::bigint[])`, [old]);
     expect((await report(inv(), byInvestigator)).fastTrack).toBe(true);
     await expectStatsMatchLeads();
+  });
+
+  it('counts exactly while reports and decisions of one brand commit concurrently (no writer waits for another\'s counter row)', async () => {
+    const earlier = [];
+    for (let i = 0; i < 8; i += 1) earlier.push((await report(world.keys.brandA, { description: `to decide ${i}` })).id);
+    // 24 reports of brand A and 8 decisions of its reports, all at once, on the same day's counters.
+    await Promise.all([
+      ...Array.from({ length: 24 }, (_, i) => report(world.keys.brandA, { description: `concurrent report ${i}` })),
+      ...earlier.map((leadId, i) => mutate(server, inv(), 'closeLead', { leadId, reason: i % 2 ? 'NOT_COUNTERFEIT' : 'RESOLVED_BY_TAKEDOWN' }, 'lead { id }')),
+    ]);
+    await expectStatsMatchLeads();
+    // The sum over the window (what the fast track reads) equals a direct count of the brand's reports.
+    const [direct] = await sql(`SELECT count(*)::int AS reported FROM lead l JOIN lead_brand lb ON lb.lead_id = l.id WHERE lb.brand_id = $1 AND l.source = 'BRAND_REPORT'`, [world.ids.brandA]);
+    const [kept] = await sql(`SELECT sum(reported)::int AS reported FROM brand_report_stats WHERE brand_id = $1`, [world.ids.brandA]);
+    expect(kept).toEqual(direct);
   });
 
   it('never lets a brand set the triage risk score: its riskScore is kept as reporterPriority', async () => {
