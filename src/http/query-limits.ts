@@ -9,6 +9,7 @@ import { ComplexityEstimator, fieldExtensionsEstimator, getComplexity } from 'gr
 import type { QueryLimits } from '../config.js';
 import { MAX_BUCKETS } from '../modules/analytics/analytics.service.js';
 import { FunnelStageName, NETWORK_MAX_LINKS, NETWORK_MAX_SELLERS } from '../modules/analytics/analytics.types.js';
+import { MAX_TAKEDOWN_LISTINGS } from '../modules/listing/listing.inputs.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../shared/relay/connection.js';
 
 /**
@@ -124,7 +125,7 @@ export const LIST_BOUNDS: Readonly<Record<string, ListBound>> = {
   'Lead.brands': { max: 100, why: 'reportLead, the only writer of lead_brand, takes at most 100 brandIds (requireAllVisible)' },
   'Lead.sellers': { max: 100, why: 'reportLead, the only writer of lead_seller, takes at most 100 sellerIds (requireAllVisible)' },
   'Referral.disclosedEvidence': { max: 100, why: 'createReferral, the only writer of referral_evidence, takes at most 100 evidenceIds (requireAllVisible)' },
-  'TakeDownListingsPayload.listings': { max: 100, why: 'takeDownListings takes 1 to 100 listing ids' },
+  'TakeDownListingsPayload.listings': { max: MAX_TAKEDOWN_LISTINGS, why: `takeDownListings takes 1 to ${MAX_TAKEDOWN_LISTINGS} listing ids, the marketplace's batch size (listing.service.ts)` },
   'EnforcementFunnel.stages': { max: Object.keys(FunnelStageName).length, why: 'one per FunnelStageName' },
   'TakedownSeries.buckets': { max: MAX_BUCKETS + 1, why: 'a series spans at most MAX_BUCKETS bucket lengths (analytics.service.ts); aligned to the start of its first bucket, one more' },
   'OutcomeSeries.buckets': { max: MAX_BUCKETS + 1, why: 'as TakedownSeries.buckets' },

@@ -189,6 +189,29 @@ describe('strikes (rule 7)', () => {
     expect(event.after.listingIds).toHaveLength(5);
   });
 
+  it('takes down a batch of 300 listings (the marketplace\'s batch size) in one call, and refuses 301 naming the problem, changing nothing', async () => {
+    const sellers = [await newSeller(), await newSeller(), await newSeller()];
+    const listings = (await Promise.all(sellers.map((seller) => newListings(seller, 101)))).flat();
+    const tooMany = await server.gql(inv(), `mutation($input: TakeDownListingsInput!) { takeDownListings(input: $input) { listings { id } userErrors { code } } }`,
+      { input: { listingIds: listings.slice(0, 301), reason: 'counterfeit' } });
+    expect(tooMany.status).toBe(200);
+    expect(tooMany.body.data.takeDownListings).toBeNull();
+    expect(tooMany.body.errors?.map((e: any) => [e.extensions.code, e.message])).toEqual([['BAD_USER_INPUT', expect.stringContaining('listingIds takes 1 to 300 listing ids (the marketplace\'s batch size); 301 given: split the batch.')]]);
+    const ids = listings.map(rowId);
+    const [untouched] = await sql(`SELECT count(*) FILTER (WHERE status = 'LIVE')::int AS live, (SELECT count(*)::int FROM seller_strike WHERE listing_id = ANY($1::bigint[])) AS strikes FROM listing WHERE id = ANY($1::bigint[])`, [ids]);
+    expect(untouched).toEqual({ live: 303, strikes: 0 });
+
+    const batch = listings.slice(0, 300);
+    const { listings: taken } = await takeDown(batch);
+    expect(taken).toHaveLength(300);
+    expect(new Set(taken.map((l: { status: string }) => l.status))).toEqual(new Set(['TAKEN_DOWN']));
+    const rows = await sql(`SELECT status, version, count(*)::int AS n FROM listing WHERE id = ANY($1::bigint[]) GROUP BY 1, 2 ORDER BY 1`, [ids]);
+    expect(rows).toEqual([{ status: 'LIVE', version: 1, n: 3 }, { status: 'TAKEN_DOWN', version: 2, n: 300 }]);
+    const [{ events }] = await sql(`SELECT count(*)::int AS events FROM audit_event WHERE action = 'listing.takenDown' AND entity_id = ANY($1::bigint[])`, [batch.map(rowId)]);
+    expect(events).toBe(300);
+    for (const seller of sellers) expect(await activeStrikeRows(seller)).toBe(seller === sellers[2] ? 98 : 101);
+  });
+
   it('counts the same listing taken down twice within the window once, and again after it', async () => {
     const seller = await newSeller();
     const [listing] = await newListings(seller, 1);

@@ -36,9 +36,12 @@ export const LISTING_DEFAULT_ORDER = { field: ListingOrderField.CREATED_AT, dire
 export const ListingOrder = OrderByInput('ListingOrder', ListingOrderField, LISTING_DEFAULT_ORDER.field);
 export type ListingOrder = InstanceType<typeof ListingOrder>;
 
+/** Listings one takedown may name: the marketplace's batch size. */
+export const MAX_TAKEDOWN_LISTINGS = 300;
+
 @InputType()
 export class TakeDownListingsInput extends IdempotentInput {
-  @Field(() => [ID], { description: 'Listings to take down (1-100): all or none.' })
+  @Field(() => [ID], { description: `Listings to take down (1-${MAX_TAKEDOWN_LISTINGS}, the marketplace's batch size): all or none.` })
   listingIds!: string[];
 
   @Field()
