@@ -363,7 +363,8 @@ async function sequentialLatency(ctx, servers, sys, op, n, variables) {
 
 /**
  * The live listings the takedown sequence takes down, `op.batches` batches of 300 (the marketplace's batch
- * size) of the bench brand, ten per seller over thirty sellers; made once per run copy, when the operation
+ * size) of the bench brand, ten per seller over thirty sellers of their own (batches share no seller while the
+ * dataset has sellers enough: concurrent takedowns lock their sellers); made once per run copy, when the operation
  * first runs (after the reads, so that their tables are the seed's).
  */
 async function ensureTakedownBatches(ctx, op) {
@@ -372,10 +373,10 @@ async function ensureTakedownBatches(ctx, op) {
   await db.connect();
   try {
     const { rows } = await db.query(
-      `WITH sellers AS (SELECT id, row_number() OVER (ORDER BY id) - 1 AS k FROM (SELECT id FROM seller ORDER BY id LIMIT 30) s)
+      `WITH sellers AS (SELECT id, row_number() OVER (ORDER BY id) - 1 AS k, count(*) OVER () AS n FROM seller)
        INSERT INTO listing (seller_id, brand_id, title, url, price_amount, price_currency, status)
        SELECT s.id, $1, 'bench takedown ' || b || '/' || i, 'https://bench.example/takedown/' || b || '/' || i, 1000, 'CNY', 'LIVE'
-       FROM generate_series(0, $2 - 1) b, generate_series(0, 299) i JOIN sellers s ON s.k = i % 30
+       FROM generate_series(0, $2 - 1) b CROSS JOIN generate_series(0, 299) i JOIN sellers s ON s.k = (b * 30 + i % 30) % s.n
        ORDER BY b, i RETURNING id, split_part(title, ' ', 3) AS slot`, [ctx.brand.id, op.batches]);
     await db.query('ANALYZE listing');
     const gid = (id) => Buffer.from(`Listing:${id}`).toString('base64url');
