@@ -7,11 +7,14 @@
 //
 // Operations: reportLead by a brand partner (the write path), wholeCase (report -> triage -> investigation
 // -> evidence -> ready -> referral -> sent -> acknowledged -> outcome, nine mutations, one case per
-// iteration of a client), caseList (a read, the brand portal's first page), and the canonical reads of
-// bench/ops.mjs as the side-by-side bench sends them: op1CaseList (first 50, nested to outcomes), agencySync
-// (first 100, by an agency), node (a lead by global id). Server CPU per request (/proc) is printed for each run.
-// Prints a markdown table;
-// --out FILE writes the figures as JSON; --tag T names the databases (eca_T_before/after) so two runs can coexist. Uses the machine's PostgreSQL (--pg, default 127.0.0.1:5432).
+// iteration of a client; cases/s is the mutations answered within the run, per second, divided by nine),
+// caseList (a read, the brand portal's first page), and the canonical reads of bench/ops.mjs as the
+// side-by-side bench sends them: op1CaseList (first 50, nested to outcomes), agencySync (first 100, by an
+// agency), node (a lead by global id). Server CPU per request (/proc) is printed for each run.
+// Prints a markdown table; --out FILE writes the figures as JSON; --tag T names the databases (eca_T_before/after)
+// so two runs can coexist; --waits samples pg_stat_activity of the side's database every 20 ms during each run
+// and prints, per run, what its backends were doing (wait event, or CPU / client round trip, and the statement).
+// Uses the machine's PostgreSQL (--pg, default 127.0.0.1:5432).
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -34,6 +37,7 @@ const { values: args } = parseArgs({
     pg: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432' },
     out: { type: 'string' },
     tag: { type: 'string', default: 'compare' }, // database names eca_<tag>_before/after: two runs side by side
+    waits: { type: 'boolean', default: false }, // sample pg_stat_activity during each run and print what the backends wait on
   },
 });
 if (!args.before) throw new Error('--before DIR: a built checkout of the earlier version');
@@ -117,9 +121,13 @@ const gql = async (server, token, query, variables) => {
   return field;
 };
 
-/** One case, report to outcome: nine mutations, each answered before the next. */
-async function wholeCase(server, ctx, n) {
-  const m = (token, name, input, selection) => gql(server, token, `mutation($input: ${name[0].toUpperCase()}${name.slice(1)}Input!) { ${name}(input: $input) { ${selection} userErrors { code } } }`, { input });
+/** One case, report to outcome: nine mutations, each answered before the next; `answered()` is called after each. */
+async function wholeCase(server, ctx, n, answered = () => {}) {
+  const m = async (token, name, input, selection) => {
+    const field = await gql(server, token, `mutation($input: ${name[0].toUpperCase()}${name.slice(1)}Input!) { ${name}(input: $input) { ${selection} userErrors { code } } }`, { input });
+    answered();
+    return field;
+  };
   const { lead } = await m(ctx.tokens.brand, 'reportLead', { description: `compare case ${n}`, sellerIds: [ctx.sellerId] }, 'lead { id }');
   await m(ctx.tokens.investigator, 'triageLead', { leadId: lead.id, riskScore: 80 }, 'lead { id }');
   const { investigation } = await m(ctx.tokens.investigator, 'openInvestigation', { leadIds: [lead.id], summary: 'compare' }, 'investigation { id }');
@@ -150,22 +158,22 @@ const cpuMs = (pid) => {
 
 async function drive(side, server, ctx, op, connections, seconds) {
   if (op === 'wholeCase') {
-    // `connections` clients, each building cases one after the other.
+    // `connections` clients, each building cases one after the other. Only the mutations answered within the
+    // run count (a case takes seconds under load: counting whole cases would count those finished after it).
     const deadline = Date.now() + seconds * 1000;
-    let done = 0;
+    let mutations = 0;
     let errors = 0;
     let n = Math.floor(Math.random() * 1e9);
     await Promise.all(Array.from({ length: connections }, async () => {
       while (Date.now() < deadline) {
         try {
-          await wholeCase(server, ctx, (n += 1));
-          done += 1;
+          await wholeCase(server, ctx, (n += 1), () => { if (Date.now() <= deadline) mutations += 1; });
         } catch {
           errors += 1;
         }
       }
     }));
-    return { perSec: done / seconds, mutationsPerSec: (done * 9) / seconds, errors };
+    return { perSec: mutations / 9 / seconds, mutationsPerSec: mutations / seconds, errors };
   }
   const canonical = CANONICAL_READS[op] && OPS.find((o) => o.key === CANONICAL_READS[op].key);
   const [token, body] = canonical
@@ -185,6 +193,38 @@ async function drive(side, server, ctx, op, connections, seconds) {
   return { perSec: result['2xx'] / seconds, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.timeouts + result.non2xx + graphqlErrors };
 }
 
+/**
+ * Samples what the backends of `db` are doing, every 20 ms, until stop(): per sample, each backend that is in a
+ * transaction or running a statement counts once under its wait event (or 'CPU' when active without one,
+ * 'client' when idle in transaction: the server's turn) and the first words of its statement.
+ */
+function sampleWaits(db) {
+  const counts = new Map();
+  let samples = 0;
+  let running = true;
+  const done = (async () => {
+    while (running) {
+      const { rows } = await admin.query(
+        `SELECT CASE WHEN state = 'idle in transaction' THEN 'client (idle in transaction)' WHEN wait_event IS NULL THEN 'CPU' ELSE wait_event_type || ':' || wait_event END AS what,
+                left(regexp_replace(query, '\\s+', ' ', 'g'), 70) AS query
+         FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid() AND state NOT IN ('idle') AND backend_type = 'client backend'`, [db]);
+      samples += 1;
+      for (const row of rows) {
+        const key = `${row.what} | ${row.query}`;
+        counts.set(key, (counts.get(key) ?? 0) + 1);
+      }
+      await sleep(20);
+    }
+  })();
+  return { stop: async () => { running = false; await done; return { samples, counts }; } };
+}
+
+function printWaits(label, { samples, counts }) {
+  const rows = [...counts].sort((a, b) => b[1] - a[1]).slice(0, 12);
+  log(`  backends of ${label}, mean over ${samples} samples:`);
+  for (const [key, n] of rows) log(`    ${(n / samples).toFixed(2).padStart(6)}  ${key}`);
+}
+
 const contexts = {};
 const servers = {};
 let port = 4700;
@@ -201,9 +241,11 @@ try {
       for (let round = 0; round < Number(args.rounds); round += 1) {
         const order = round % 2 === 0 ? ['before', 'after'] : ['after', 'before'];
         for (const side of order) {
+          const sampler = args.waits ? sampleWaits(contexts[side].db) : undefined;
           const cpuBefore = cpuMs(servers[side].child.pid);
           const r = await drive(side, servers[side], contexts[side], op, connections, seconds);
           r.cpuMsPerRequest = (cpuMs(servers[side].child.pid) - cpuBefore) / (r.perSec * seconds);
+          if (sampler) printWaits(`${op} c${connections} round ${round} ${side}`, await sampler.stop());
           results.push({ op, connections, round, side, ...r });
           log(`${op.padEnd(10)} c${String(connections).padEnd(3)} round ${round} ${side.padEnd(6)} ${r.perSec.toFixed(1).padStart(7)}/s${r.mutationsPerSec ? ` (${r.mutationsPerSec.toFixed(1)} mutations/s)` : ''}${r.p50 !== undefined ? ` p50 ${r.p50} p99 ${r.p99} ms` : ''} errors ${r.errors} cpu ${r.cpuMsPerRequest.toFixed(2)} ms/req`);
         }

@@ -101,6 +101,52 @@ export const OPS = [
     comparable: (d) => ({ ...d, reportLead: { ...d.reportLead, lead: d.reportLead.lead && { ...d.reportLead.lead, reference: /^LD-\d{4}-\d{6}$/.test(d.reportLead.lead.reference) } } }),
     depth: 2,
   },
+  // Two sequences of this API only (`only`): PostGraphile and the bare server would each need the whole service
+  // layer rewritten as SQL functions (lifecycle checks, idempotency, cascades, audit events, the sync feed,
+  // strikes and sellers' escalation) to do the same work: that is a second implementation, not a comparison of
+  // servers (docs/benchmarks.md, "Write path"). Each iteration of a client runs `run(call, ctx, n)` with its own n;
+  // `call(caller, document, variables)` answers the mutation's field and throws on an error or a user error.
+  {
+    key: 'wholeCase',
+    title: '(7) whole case, report -> outcome (nine mutations; req/s = mutations answered per second)',
+    caller: 'brand',
+    mutation: true,
+    only: ['ours'],
+    requestsPerIteration: 9,
+    run: async (call, ctx, n) => {
+      const m = (caller, name, input, selection) => call(caller, `mutation($input: ${name[0].toUpperCase()}${name.slice(1)}Input!) { ${name}(input: $input) { ${selection} userErrors { code message } } }`, { input });
+      const { lead } = await m('brand', 'reportLead', { description: `bench case ${n}`, sellerIds: [ctx.ids.ours.seller] }, 'lead { id }');
+      await m('investigator', 'triageLead', { leadId: lead.id, riskScore: 80 }, 'lead { id }');
+      const { investigation } = await m('investigator', 'openInvestigation', { leadIds: [lead.id], summary: 'bench' }, 'investigation { id }');
+      const { evidence } = await m('investigator', 'addEvidence', { investigationId: investigation.id, kind: 'TEST_PURCHASE', description: 'bought', sha256: String(n).padStart(64, 'b'),
+        storageKey: `s3://bench/${n}`, collectedBy: 'bench', collectedAt: '2026-01-01T00:00:00Z' }, 'evidence { id }');
+      await m('investigator', 'markInvestigationReady', { investigationId: investigation.id }, 'investigation { id }');
+      const { referral } = await m('investigator', 'createReferral', { investigationId: investigation.id, agencyId: ctx.ids.ours.agency, evidenceIds: [evidence.id], summary: 'bench' }, 'referral { id }');
+      await m('investigator', 'sendReferral', { referralId: referral.id }, 'referral { id }');
+      await m('agency', 'acknowledgeReferral', { referralId: referral.id }, 'referral { id }');
+      await m('agency', 'recordEnforcementOutcome', { referralId: referral.id, kind: 'RAID', occurredAt: new Date().toISOString(), arrests: 1 }, 'outcome { id }');
+    },
+    depth: 2,
+  },
+  {
+    key: 'takedown300',
+    title: '(8) takeDownListings of 300 listings (req/s = takedowns of 300 per second)',
+    caller: 'investigator',
+    mutation: true,
+    only: ['ours'],
+    requestsPerIteration: 1,
+    // Each takedown needs 300 listings still live: batches made for the run (bench/run.mjs, takedownBatches).
+    batches: 200,
+    run: async (call, ctx, n) => {
+      const listingIds = ctx.takedownBatches[n];
+      if (!listingIds) return false; // every batch taken down: the run ends early
+      const { listings } = await call('investigator', 'mutation($input: TakeDownListingsInput!) { takeDownListings(input: $input) { listings { id status } userErrors { code message } } }',
+        { input: { listingIds, reason: `bench takedown ${n}` } });
+      if (listings.length !== listingIds.length || listings.some((l) => l.status !== 'TAKEN_DOWN')) throw new Error(`takedown ${n}: not every listing taken down`);
+      return true;
+    },
+    depth: 2,
+  },
 ];
 
 function funnel() {

@@ -12,7 +12,8 @@
 //   --duration S         seconds per measured run (default 8)
 //   --connections LIST   fixed-connection runs (default 10,32,50)
 //   --pool N             database pool size of every server (default 10)
-//   --ops LIST           canonical operations to run (default all: caseList,agencySync,node,funnelBrand,funnelAll,takedowns,reportLead)
+//   --ops LIST           canonical operations to run (default all: caseList,agencySync,node,funnelBrand,funnelAll,takedowns,reportLead,wholeCase,takedown300;
+//                        the last two are sequences of this API only, see bench/ops.mjs)
 //   --systems LIST       ours,postgraphile,bare (default all)
 //   --pg-port N          port of the bench's private PostgreSQL cluster (default 5499)
 //   --port N             first of the three HTTP ports (default 4711)
@@ -144,6 +145,8 @@ async function prepareRun(s) {
     brand: cli(name, 'apikey', 'create', '--role', 'BRAND_PARTNER', '--name', 'bench-brand', '--brand', brand.slug).split('\n').find((l) => l.startsWith('eca_')),
     agency: cli(name, 'apikey', 'create', '--role', 'AGENCY_LIAISON', '--name', 'bench-agency', '--agency', agency.code).split('\n').find((l) => l.startsWith('eca_')),
     analyst: cli(name, 'apikey', 'create', '--role', 'ANALYST', '--name', 'bench-analyst').split('\n').find((l) => l.startsWith('eca_')),
+    // Our sequences only (wholeCase, takedown300): an investigator moves the cases and takes listings down.
+    investigator: cli(name, 'apikey', 'create', '--role', 'INVESTIGATOR', '--name', 'bench-investigator').split('\n').find((l) => l.startsWith('eca_')),
   };
   const principal = async (n) => String((await one(`SELECT id FROM principal WHERE name = $1`, [n])).id);
   const principals = {
@@ -162,7 +165,8 @@ async function prepareRun(s) {
     tokens: { ours: tokens, postgraphile: { brand: 'bench-brand', agency: 'bench-agency', analyst: 'bench-analyst' }, bare: { brand: 'bench-brand', agency: 'bench-agency', analyst: 'bench-analyst' } },
     principals,
     rows: { lead: String(lead.id), seller: String(listing.seller_id), listing: String(listing.id) },
-    ids: { ours: { lead: gid('Lead', lead.id), seller: gid('Seller', listing.seller_id), listing: gid('Listing', listing.id) }, postgraphile: {} },
+    ids: { ours: { lead: gid('Lead', lead.id), seller: gid('Seller', listing.seller_id), listing: gid('Listing', listing.id), agency: gid('Agency', agency.id) }, postgraphile: {} },
+    next: {},
     period: { from: from.toISOString(), to: to.toISOString(), regions: ['CN-GD'] },
   };
 }
@@ -391,6 +395,94 @@ async function sequentialLatency(ctx, servers, sys, op, n, variables) {
   return { n: times.length, errors, p50: percentile(times, 50), p99: percentile(times, 99), max: times[times.length - 1] };
 }
 
+/**
+ * The live listings the takedown sequence takes down, `op.batches` batches of 300 (the marketplace's batch
+ * size) of the bench brand, ten per seller over thirty sellers of their own (batches share no seller while the
+ * dataset has sellers enough: concurrent takedowns lock their sellers); made once per run copy, when the operation
+ * first runs (after the reads, so that their tables are the seed's).
+ */
+async function ensureTakedownBatches(ctx, op) {
+  if (!op.batches || ctx.takedownBatches) return;
+  const db = new pg.Client({ connectionString: urlOf(ctx.db) });
+  await db.connect();
+  try {
+    const { rows } = await db.query(
+      `WITH sellers AS (SELECT id, row_number() OVER (ORDER BY id) - 1 AS k, count(*) OVER () AS n FROM seller)
+       INSERT INTO listing (seller_id, brand_id, title, url, price_amount, price_currency, status)
+       SELECT s.id, $1, 'bench takedown ' || b || '/' || i, 'https://bench.example/takedown/' || b || '/' || i, 1000, 'CNY', 'LIVE'
+       FROM generate_series(0, $2 - 1) b CROSS JOIN generate_series(0, 299) i JOIN sellers s ON s.k = (b * 30 + i % 30) % s.n
+       ORDER BY b, i RETURNING id, split_part(title, ' ', 3) AS slot`, [ctx.brand.id, op.batches]);
+    await db.query('ANALYZE listing');
+    const gid = (id) => Buffer.from(`Listing:${id}`).toString('base64url');
+    ctx.takedownBatches = [];
+    for (const row of rows) (ctx.takedownBatches[Number(row.slot.split('/')[0])] ??= []).push(gid(row.id));
+    log(`  ${op.key}: ${rows.length} live listings made, ${ctx.takedownBatches.length} batches of 300`);
+  } finally {
+    await db.end();
+  }
+}
+
+let failures = 0;
+let lastFailure = null;
+
+/**
+ * A sequence operation (`op.run`, our API only): `connections` clients each run iterations one after the other
+ * until the time is up; every request answered counts (those in flight at the end too, over the time they took).
+ */
+async function driveSequence(ctx, servers, sys, op, { connections, seconds, measure = true, once = false }) {
+  await ensureTakedownBatches(ctx, op);
+  const pid = servers[sys].pid;
+  if (measure) await resetStatements();
+  const cpu0 = cpuSeconds(pid);
+  const started = Date.now();
+  const deadline = started + seconds * 1000;
+  const latencies = [];
+  let errors = 0;
+  let exhausted = false;
+  const call = async (caller, query, variables) => {
+    const t = process.hrtime.bigint();
+    const response = await fetch(`${servers[sys].url}/graphql`, {
+      method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${ctx.tokens[sys][caller]}` },
+      body: JSON.stringify({ query, variables }), signal: AbortSignal.timeout(60_000),
+    });
+    const json = await response.json();
+    const field = json.data && Object.values(json.data)[0];
+    if (response.status !== 200 || json.errors || !field || field.userErrors?.length) throw new Error(`HTTP ${response.status}: ${JSON.stringify(json).slice(0, 300)}`);
+    latencies.push(Number(process.hrtime.bigint() - t) / 1e6);
+    return field;
+  };
+  await Promise.all(Array.from({ length: connections }, async () => {
+    for (let runs = 0; (once ? runs < 1 : Date.now() < deadline) && !exhausted; runs += 1) {
+      const n = (ctx.next[op.key] = (ctx.next[op.key] ?? 0) + 1) - 1;
+      try {
+        if ((await op.run(call, ctx, n)) === false) exhausted = true;
+      } catch (error) {
+        errors += 1;
+        failures += 1;
+        lastFailure = error.message.slice(0, 300);
+        if (errors === 1) log(`  ${sys} ${op.key}: ${lastFailure}`);
+      }
+    }
+  }));
+  const elapsed = (Date.now() - started) / 1000;
+  const cpu = cpuSeconds(pid) - cpu0;
+  if (exhausted) log(`  ${op.key}: every prepared batch was used before the run's end`);
+  if (!measure) return null;
+  const db = await statementTotals(ctx.db);
+  latencies.sort((a, b) => a - b);
+  const ok = latencies.length;
+  return {
+    sys, op: op.key, connections, rate: null,
+    reqPerSec: ok / elapsed,
+    p50: percentile(latencies, 50), p95: percentile(latencies, 95), p99: percentile(latencies, 99),
+    errors,
+    statementsPerReq: db.calls / Math.max(1, ok),
+    dbMsPerReq: db.ms / Math.max(1, ok),
+    cpuMsPerReq: (cpu * 1000) / Math.max(1, ok),
+    ...memory(pid),
+  };
+}
+
 // ---------------------------------------------------------------------------------------------------
 // The run.
 
@@ -414,6 +506,17 @@ function machine() {
 
 async function checkAnswers(ctx, servers) {
   for (const op of ops) {
+    if (op.run) {
+      // A sequence of our API only: one iteration must complete (nothing to compare with).
+      for (const sys of systems.filter((x) => op.only.includes(x))) {
+        const errorsBefore = failures;
+        await driveSequence(ctx, servers, sys, op, { connections: 1, seconds: 60, measure: false, once: true });
+        const r = failures > errorsBefore ? lastFailure : null;
+        report.checks.push({ scale: ctx.scale, op: op.key, pair: `${sys} only`, ok: !r, diff: r });
+        log(`  check ${op.key.padEnd(12)} ${sys} only: ${r ? `FAILED ${r}` : 'answered'}`);
+      }
+      continue;
+    }
     const answers = {};
     try {
       for (const sys of systems) answers[sys] = canonical(op, sys, await request(ctx, sys, servers, op));
@@ -494,6 +597,18 @@ async function scaleOut(ctx, servers) {
 
 async function runOp(ctx, servers, op, i) {
   log(`${op.title}`);
+  if (op.run) {
+    const mine = systems.filter((x) => op.only.includes(x));
+    for (const sys of mine) await driveSequence(ctx, servers, sys, op, { connections: 10, seconds: 2, measure: false }); // warm-up
+    for (const connections of connectionLevels) {
+      for (const sys of mine) {
+        const r = await driveSequence(ctx, servers, sys, op, { connections, seconds: duration });
+        report.runs.push(r);
+        printRun(r);
+      }
+    }
+    return;
+  }
   const order = systems.map((_, k) => systems[(k + i) % systems.length]); // who goes first rotates per operation
   for (const sys of order) await drive(ctx, servers, sys, op, { connections: 10, seconds: 2, measure: false }); // warm-up
   const c10 = {};

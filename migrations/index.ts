@@ -24,6 +24,8 @@ import { AuditMerkleLog1764000950000 } from './1764000950000-AuditMerkleLog.js';
 import { EnforcementPolicy1764001300000 } from './1764001300000-EnforcementPolicy.js';
 import { ApiLogin1764001700000 } from './1764001700000-ApiLogin.js';
 import { DefinerSearchPath1764002000000 } from './1764002000000-DefinerSearchPath.js';
+import { ReportStatsWithoutWaits1764100000000 } from './1764100000000-ReportStatsWithoutWaits.js';
+import { AuditAppendHead1764100100000 } from './1764100100000-AuditAppendHead.js';
 import { ScopedOffenceRollups1764200000000 } from './1764200000000-ScopedOffenceRollups.js';
 import { LeadRegionRollup1764200100000 } from './1764200100000-LeadRegionRollup.js';
 
@@ -39,6 +41,8 @@ export const migrations = [
   EnforcementPolicy1764001300000,
   ApiLogin1764001700000,
   DefinerSearchPath1764002000000,
+  ReportStatsWithoutWaits1764100000000,
+  AuditAppendHead1764100100000,
   ScopedOffenceRollups1764200000000,
   LeadRegionRollup1764200100000,
 ];

@@ -85,8 +85,8 @@ $$;
 
 -- reportLead of a brand partner (src/modules/lead/lead.service.ts reportLead, without an idempotency key):
 -- the sellers and listings must be visible, the next LD reference, the lead and its links, and one
--- hash-chained audit event under the audit chain's advisory lock (src/shared/audit/audit.service.ts),
--- so that `npm run cli -- audit verify` accepts the chain afterwards. plpgsql, so that each statement
+-- hash-chained audit event under the audit chain's advisory lock (src/shared/audit/audit.service.ts), with
+-- its leaf index in the Merkle log (the chain verifies; the event is not signed: see the INSERT). plpgsql, so that each statement
 -- sees what the previous audit writer committed once the lock is ours.
 CREATE FUNCTION bench.report_lead(description text, risk_score int, seller_ids bigint[], listing_ids bigint[])
   RETURNS lead LANGUAGE plpgsql VOLATILE AS $fn$
@@ -96,6 +96,7 @@ DECLARE
   counter int;
   new_lead lead;
   prev text;
+  next_leaf bigint;
   next_seq bigint;
   event_at timestamptz := date_trunc('milliseconds', clock_timestamp());
   after_text text;
@@ -110,15 +111,16 @@ BEGIN
   END IF;
   SELECT * INTO principal_row FROM principal WHERE id = eca_principal();
   counter := nextval('reference_ld_seq');
-  INSERT INTO lead (reference, source, description, risk_score, status, reported_by_id)
-    VALUES ('LD-' || extract(year FROM now() AT TIME ZONE 'UTC')::int || '-' || lpad(counter::text, 6, '0'), 'BRAND_REPORT', description, coalesce(risk_score, 50), 'NEW', principal_row.id)
+  -- A brand partner's riskScore is its reporter priority; the triage risk score starts at 50 (enforcement policy).
+  INSERT INTO lead (reference, source, description, risk_score, reporter_priority, status, reported_by_id)
+    VALUES ('LD-' || extract(year FROM now() AT TIME ZONE 'UTC')::int || '-' || lpad(counter::text, 6, '0'), 'BRAND_REPORT', description, 50, risk_score, 'NEW', principal_row.id)
     RETURNING * INTO new_lead;
   INSERT INTO lead_brand (lead_id, brand_id) VALUES (new_lead.id, brand);
   INSERT INTO lead_seller (lead_id, seller_id) SELECT new_lead.id, unnest(seller_ids);
   INSERT INTO lead_listing (lead_id, listing_id) SELECT new_lead.id, unnest(listing_ids);
 
   PERFORM pg_advisory_xact_lock(72100001);
-  SELECT hash INTO prev FROM audit_event ORDER BY seq DESC LIMIT 1;
+  SELECT hash, leaf_index + 1 INTO prev, next_leaf FROM audit_event ORDER BY leaf_index DESC LIMIT 1;
   prev := coalesce(prev, repeat('0', 64));
   next_seq := nextval(pg_get_serial_sequence('audit_event', 'seq'));
   after_text := '{"brandIds":' || bench.json_ids(ARRAY[brand]) || ',"closeNote":null,"closeReason":null,"investigationId":null'
@@ -131,8 +133,10 @@ BEGIN
     || ',"at":' || bench.json_text(to_char(event_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
     || ',"before":null,"entityId":' || bench.json_text(new_lead.id::text) || ',"entityType":"Lead","requestId":null'
     || ',"seq":' || bench.json_text(next_seq::text) || '}';
-  INSERT INTO audit_event (seq, at, actor_id, actor_label, action, entity_type, entity_id, before, after, request_id, prev_hash, hash)
+  -- The leaf of the audit log's Merkle tree (dense, under the lock); unsigned: the log's Ed25519 key is the
+  -- server's, outside the database, so `audit verify` names these events UNSIGNED (the chain itself holds).
+  INSERT INTO audit_event (seq, at, actor_id, actor_label, action, entity_type, entity_id, before, after, request_id, prev_hash, hash, leaf_index)
     VALUES (next_seq, event_at, principal_row.id, principal_row.name || ' (' || principal_row.role || ')', 'lead.reported', 'Lead', new_lead.id,
-            NULL, after_text::jsonb, NULL, prev, encode(sha256(convert_to(prev || E'\n' || content, 'UTF8')), 'hex'));
+            NULL, after_text::jsonb, NULL, prev, encode(sha256(convert_to(prev || E'\n' || content, 'UTF8')), 'hex'), coalesce(next_leaf, 0));
   RETURN new_lead;
 END $fn$;

@@ -13,6 +13,7 @@ import {
   MAX_CUSTODY_TRANSFERS_PER_EVIDENCE, MAX_ESCALATIONS_PER_REFERRAL, MAX_EVIDENCE_PER_INVESTIGATION, MAX_FEEDBACK_PER_REFERRAL, MAX_FINDINGS_PER_INVESTIGATION,
   MAX_IDENTIFIERS_PER_SELLER, MAX_OUTCOMES_PER_JOINT_OPERATION, MAX_OUTCOMES_PER_REFERRAL, MAX_REFERRALS_PER_INVESTIGATION,
 } from '../shared/list-bounds.js';
+import { MAX_TAKEDOWN_LISTINGS } from '../modules/listing/listing.inputs.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../shared/relay/connection.js';
 
 /**
@@ -127,7 +128,7 @@ export const LIST_BOUNDS: Readonly<Record<string, ListBound>> = {
   '*.userErrors': { max: 1, why: 'a payload answers at most one user error: the first refusal ends the change (user-error.ts, asPayload)' },
   'Lead.sellers': { max: 100, why: 'reportLead, the only writer of lead_seller, takes at most 100 sellerIds (requireAllVisible)' },
   'Referral.disclosedEvidence': { max: 100, why: 'createReferral, the only writer of referral_evidence, takes at most 100 evidenceIds (requireAllVisible)' },
-  'TakeDownListingsPayload.listings': { max: 100, why: 'takeDownListings takes 1 to 100 listing ids' },
+  'TakeDownListingsPayload.listings': { max: MAX_TAKEDOWN_LISTINGS, why: `takeDownListings takes 1 to ${MAX_TAKEDOWN_LISTINGS} listing ids, the marketplace's batch size (listing.service.ts)` },
   'EnforcementFunnel.stages': { max: Object.keys(FunnelStageName).length, why: 'one per FunnelStageName' },
   'TakedownSeries.buckets': { max: MAX_BUCKETS + 1, why: 'a series spans at most MAX_BUCKETS bucket lengths (analytics.service.ts); aligned to the start of its first bucket, one more' },
   'OutcomeSeries.buckets': { max: MAX_BUCKETS + 1, why: 'as TakedownSeries.buckets' },

@@ -97,19 +97,33 @@ class RequestConnection implements ChangeConnection {
     return (results[1] as QueryResult<{ key_valid: boolean }>).rows[0].key_valid;
   }
 
-  commit(): Promise<void> {
+  commit(statements: readonly string[] = []): Promise<void> {
     return this.enqueue(async () => {
       let results: QueryResult[];
       try {
-        results = await this.send(`COMMIT; START TRANSACTION; ${this.scopeSql}`);
+        results = await this.send(`${statements.map((statement) => `${statement};\n`).join('')}COMMIT; START TRANSACTION; ${this.scopeSql}`);
       } catch (error) {
+        // A statement sent before the COMMIT failed: PostgreSQL stopped the query there, the change's transaction
+        // is open and aborted, nothing was committed. The change failed as at any of its statements.
+        if (statements.length && this.failedBeforeCommit(error)) throw error;
         if (provesNotCommitted(error)) throw new NotKeptError('PostgreSQL refused to commit the change', error);
         this.discard(error);
         throw new OutcomeUnknownError(error);
       }
       // node-postgres does not throw for the COMMIT of a failed transaction: PostgreSQL answers ROLLBACK.
-      if (results[0].command !== 'COMMIT') throw new NotKeptError(`PostgreSQL answered ${results[0].command} to COMMIT`);
+      const answer = results[results.length - 3].command; // the COMMIT's: START TRANSACTION and the scope follow it
+      if (answer !== 'COMMIT') throw new NotKeptError(`PostgreSQL answered ${answer} to COMMIT`);
     });
+  }
+
+  /**
+   * Whether PostgreSQL answered `error` with the change's transaction still open and aborted ('E'): to a statement
+   * before the COMMIT. What follows the COMMIT (START TRANSACTION, the scope settings) fails only when interrupted
+   * (class 57: a cancel may be reported there for the COMMIT before it), which is left unknown.
+   */
+  private failedBeforeCommit(error: unknown): boolean {
+    const state = sqlStateOf(error);
+    return !this.runner.isReleased && state !== undefined && !state.startsWith('57') && this.client.getTransactionStatus() === 'E';
   }
 
   rollback(): Promise<void> {

@@ -50,12 +50,12 @@ export async function inTransaction<T>(ctx: RequestContext, work: (tx: RequestCo
 }
 
 async function changeOnRequestConnection<T>(ctx: RequestContext, connection: ChangeConnection, work: (tx: RequestContext) => Promise<T>): Promise<T> {
-  const change: PendingChange = { beforeCommit: [] };
+  const change: PendingChange = { beforeCommit: [], withCommit: [] };
   connection.changing = true;
   try {
     const result = await work({ ...ctx, loaders: new LoaderRegistry(), change });
     for (const step of change.beforeCommit) await step();
-    await connection.commit();
+    await connection.commit(change.withCommit);
     return result;
   } catch (error) {
     // After an unknown outcome the connection is gone; otherwise nothing of the change may stay open.
@@ -69,9 +69,10 @@ async function changeOnRequestConnection<T>(ctx: RequestContext, connection: Cha
 /** The server's own work (command line, seed, demo): a transaction on a pooled connection. */
 async function changeOnOwnConnection<T>(ctx: RequestContext, work: (tx: RequestContext) => Promise<T>): Promise<T> {
   return ctx.db.transaction(async (manager) => {
-    const change: PendingChange = { beforeCommit: [] };
+    const change: PendingChange = { beforeCommit: [], withCommit: [] };
     const result = await work({ ...ctx, db: manager, loaders: new LoaderRegistry(), change });
     for (const step of change.beforeCommit) await step();
+    if (change.withCommit.length) await manager.query(change.withCommit.join(';\n'));
     return result;
   });
 }

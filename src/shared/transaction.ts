@@ -11,17 +11,24 @@ export interface ChangeConnection {
   /**
    * COMMIT, checked: resolves only when PostgreSQL answered COMMIT. Throws NotKeptError when it answered
    * ROLLBACK or refused the commit, and OutcomeUnknownError when no answer came (the connection broke).
-   * Opens the request's next transaction in the same round trip.
+   * `statements` (PendingChange.withCommit) are sent just before it, and the request's next transaction
+   * opened just after it, all in the same round trip.
    */
-  commit(): Promise<void>;
+  commit(statements?: readonly string[]): Promise<void>;
   /** ROLLBACK, and the request's next transaction opened in the same round trip. */
   rollback(): Promise<void>;
 }
 
 /** What a change writes last: its audit events and what must follow them under the chain's lock. */
 export interface PendingChange {
-  /** Work queued for just before COMMIT, in order (audit events first; see audit.service.ts). */
+  /** Work queued for just before COMMIT, in order (the audit chain's lock and head; see audit.service.ts). */
   beforeCommit: (() => Promise<void>)[];
+  /**
+   * Statements sent in the COMMIT's own round trip, just before it, in order: SQL text without parameters
+   * (values quoted), what must be written while the audit chain's lock is held (its events, the sync feed),
+   * so that the lock is held for as few round trips as possible.
+   */
+  withCommit: string[];
 }
 
 /** The change was not committed, and PostgreSQL said so: nothing of it was kept. */

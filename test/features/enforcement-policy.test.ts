@@ -71,7 +71,9 @@ async function expectStatsMatchLeads() {
       count(*) FILTER (WHERE l.close_reason IN ('RESOLVED_BY_TAKEDOWN', 'CASE_CONCLUDED') OR (l.close_reason IS NULL AND l.status = 'REFERRED'))::int AS confirmed,
       count(*) FILTER (WHERE l.close_reason IN ('NOT_COUNTERFEIT', 'INSUFFICIENT_EVIDENCE'))::int AS rejected
     FROM lead l JOIN lead_brand lb ON lb.lead_id = l.id WHERE l.source = 'BRAND_REPORT' GROUP BY 1, 2 ORDER BY 1, 2`);
-  const kept = await sql(`SELECT brand_id::text, to_char(day, 'YYYY-MM-DD') AS day, reported, confirmed, rejected FROM brand_report_stats ORDER BY 1, 2`);
+  // A (brand, day) may have several rows (concurrent writers never wait for each other's row): their sum counts.
+  const kept = await sql(`SELECT brand_id::text, to_char(day, 'YYYY-MM-DD') AS day, sum(reported)::int AS reported, sum(confirmed)::int AS confirmed, sum(rejected)::int AS rejected
+    FROM brand_report_stats GROUP BY 1, 2 HAVING sum(reported) <> 0 OR sum(confirmed) <> 0 OR sum(rejected) <> 0 ORDER BY 1, 2`);
   expect(kept).toEqual(independent);
 }
 
@@ -136,6 +138,21 @@ describe('reporter accuracy and the fast track (rule 6)', () => {
     await expectStatsMatchLeads();
   });
 
+  it('counts exactly while reports and decisions of one brand commit concurrently (no writer waits for another\'s counter row)', async () => {
+    const earlier = [];
+    for (let i = 0; i < 8; i += 1) earlier.push((await report(world.keys.brandA, { description: `to decide ${i}` })).id);
+    // 24 reports of brand A and 8 decisions of its reports, all at once, on the same day's counters.
+    await Promise.all([
+      ...Array.from({ length: 24 }, (_, i) => report(world.keys.brandA, { description: `concurrent report ${i}` })),
+      ...earlier.map((leadId, i) => mutate(server, inv(), 'closeLead', { leadId, reason: i % 2 ? 'NOT_COUNTERFEIT' : 'RESOLVED_BY_TAKEDOWN' }, 'lead { id }')),
+    ]);
+    await expectStatsMatchLeads();
+    // The sum over the window (what the fast track reads) equals a direct count of the brand's reports.
+    const [direct] = await sql(`SELECT count(*)::int AS reported FROM lead l JOIN lead_brand lb ON lb.lead_id = l.id WHERE lb.brand_id = $1 AND l.source = 'BRAND_REPORT'`, [world.ids.brandA]);
+    const [kept] = await sql(`SELECT sum(reported)::int AS reported FROM brand_report_stats WHERE brand_id = $1`, [world.ids.brandA]);
+    expect(kept).toEqual(direct);
+  });
+
   it('never lets a brand set the triage risk score: its riskScore is kept as reporterPriority', async () => {
     const fromBrand = await report(world.keys.brandA, { description: 'urgent!!', riskScore: 100 });
     expect(fromBrand).toMatchObject({ riskScore: 50, reporterPriority: 100, fastTrack: false });
@@ -170,6 +187,29 @@ describe('strikes (rule 7)', () => {
     expect(event.before).toMatchObject({ status: 'ACTIVE', strikeCount: 0 });
     expect(event.after).toMatchObject({ status: 'SUSPENDED', strikeCount: 5, strikes: 5, rule: 'strikes>=5 -> SUSPENDED' });
     expect(event.after.listingIds).toHaveLength(5);
+  });
+
+  it('takes down a batch of 300 listings (the marketplace\'s batch size) in one call, and refuses 301 naming the problem, changing nothing', async () => {
+    const sellers = [await newSeller(), await newSeller(), await newSeller()];
+    const listings = (await Promise.all(sellers.map((seller) => newListings(seller, 101)))).flat();
+    const tooMany = await server.gql(inv(), `mutation($input: TakeDownListingsInput!) { takeDownListings(input: $input) { listings { id } userErrors { code } } }`,
+      { input: { listingIds: listings.slice(0, 301), reason: 'counterfeit' } });
+    expect(tooMany.status).toBe(200);
+    expect(tooMany.body.data.takeDownListings).toBeNull();
+    expect(tooMany.body.errors?.map((e: any) => [e.extensions.code, e.message])).toEqual([['BAD_USER_INPUT', expect.stringContaining('listingIds takes 1 to 300 listing ids (the marketplace\'s batch size); 301 given: split the batch.')]]);
+    const ids = listings.map(rowId);
+    const [untouched] = await sql(`SELECT count(*) FILTER (WHERE status = 'LIVE')::int AS live, (SELECT count(*)::int FROM seller_strike WHERE listing_id = ANY($1::bigint[])) AS strikes FROM listing WHERE id = ANY($1::bigint[])`, [ids]);
+    expect(untouched).toEqual({ live: 303, strikes: 0 });
+
+    const batch = listings.slice(0, 300);
+    const { listings: taken } = await takeDown(batch);
+    expect(taken).toHaveLength(300);
+    expect(new Set(taken.map((l: { status: string }) => l.status))).toEqual(new Set(['TAKEN_DOWN']));
+    const rows = await sql(`SELECT status, version, count(*)::int AS n FROM listing WHERE id = ANY($1::bigint[]) GROUP BY 1, 2 ORDER BY 1`, [ids]);
+    expect(rows).toEqual([{ status: 'LIVE', version: 1, n: 3 }, { status: 'TAKEN_DOWN', version: 2, n: 300 }]);
+    const [{ events }] = await sql(`SELECT count(*)::int AS events FROM audit_event WHERE action = 'listing.takenDown' AND entity_id = ANY($1::bigint[])`, [batch.map(rowId)]);
+    expect(events).toBe(300);
+    for (const seller of sellers) expect(await activeStrikeRows(seller)).toBe(seller === sellers[2] ? 98 : 101);
   });
 
   it('counts the same listing taken down twice within the window once, and again after it', async () => {

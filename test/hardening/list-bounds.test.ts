@@ -61,6 +61,12 @@ describe('every list field has a bound', () => {
 });
 
 describe('what a list costs', () => {
+  it('prices a takedown at its largest batch, 300 listings (the marketplace\'s batch size)', () => {
+    const takedown = 'mutation { takeDownListings(input: { listingIds: ["x"], reason: "r" }) { listings { id status } userErrors { code } } }';
+    // the mutation 10 (its payload included), 300 listings of 1, one user error of 1
+    expect(cost(takedown, {})).toBe(10 + 300 + 1);
+  });
+
   it('multiplies the items of a plain list by its bound', () => {
     const lead = 'query($id: ID!) { node(id: $id) { ... on Lead { sellers { id } } } }';
     expect(cost(lead, { id: 'x' })).toBe(1 + 100 * 1);

@@ -143,7 +143,7 @@ it('leaves nothing half-written when the database goes away in the middle of a m
   const input = { name: 'interrupted key', principal: { name: 'Interrupted principal', role: 'INVESTIGATOR' } };
   const pending = post(world.keys.admin, mutation, { input });
   await until(async () => {
-    const [{ n }] = await owner.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event = 'advisory' AND query LIKE '%pg_advisory_xact_lock%'`);
+    const [{ n }] = await owner.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event = 'advisory' AND query LIKE '%audit_chain_lock_head%'`);
     return n === 1;
   });
   // By then the waiting transaction has written its principal row (it holds a write lock on the table).

@@ -40,9 +40,12 @@ export const LISTING_DEFAULT_ORDER = { field: ListingOrderField.CREATED_AT, dire
 export const ListingOrder = OrderByInput('ListingOrder', ListingOrderField, LISTING_DEFAULT_ORDER.field);
 export type ListingOrder = InstanceType<typeof ListingOrder>;
 
+/** Listings one takedown may name: the marketplace's batch size. */
+export const MAX_TAKEDOWN_LISTINGS = 300;
+
 @InputType({ description: 'Take listings down on the marketplace (takeDownListings).' })
 export class TakeDownListingsInput extends IdempotentInput {
-  @Field(() => [ID], { description: 'Listings to take down (1-100): all or none.' })
+  @Field(() => [ID], { description: `Listings to take down (1-${MAX_TAKEDOWN_LISTINGS}, the marketplace's batch size): all or none.` })
   listingIds!: string[];
 
   @Field({ description: 'Why they are taken down (1 to 2,000 characters), recorded in the audit trail and on the sellers\' strikes.' })

@@ -6,7 +6,7 @@ import { Connection, ConnectionArgs, Page } from '../../shared/relay/connection.
 import { Brand } from '../brand/brand.entity.js';
 import { Seller } from '../seller/seller.entity.js';
 import { Listing } from './listing.entity.js';
-import { ListingFilter, ListingOrder, ReinstateListingInput, TakeDownListingsInput } from './listing.inputs.js';
+import { ListingFilter, ListingOrder, MAX_TAKEDOWN_LISTINGS, ReinstateListingInput, TakeDownListingsInput } from './listing.inputs.js';
 import { listListings, reinstateListing, takeDownListings } from './listing.service.js';
 import { MutationPayload, Payload, payload, UserError } from '../../shared/user-error.js';
 
@@ -36,7 +36,7 @@ export class ListingResolver {
   }
 
   @Authorized(...CASE_WRITERS)
-  @Mutation(() => TakeDownListingsPayload, { nullable: true, description: 'LIVE | REINSTATED -> TAKEN_DOWN for up to 100 listings, all or none; one strike per listing (the same listing again within the policy window counts once), sellers escalated by their active strikes (docs/enforcement-policy.md).' })
+  @Mutation(() => TakeDownListingsPayload, { nullable: true, description: `LIVE | REINSTATED -> TAKEN_DOWN for up to ${MAX_TAKEDOWN_LISTINGS} listings (the marketplace's batch size), all or none; one strike per listing (the same listing again within the policy window counts once), sellers escalated by their active strikes (docs/enforcement-policy.md).` })
   async takeDownListings(@Arg('input', { description: 'The arguments of `takeDownListings` in one object (TakeDownListingsInput).' }) input: TakeDownListingsInput, @Ctx() ctx: RequestContext): Promise<TakeDownListingsPayload> {
     const { result, userErrors } = await payload(() => takeDownListings(ctx, input));
     return { listings: result, userErrors };

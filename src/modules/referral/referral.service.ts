@@ -1,6 +1,6 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { paginateSelection } from '../../shared/data-access/selection-sql.js';
-import { afterAuditAppend, auditChange } from '../../shared/audit/audit.service.js';
+import { afterAuditAppend, auditChange, insertRowsStatement } from '../../shared/audit/audit.service.js';
 import { inTransaction, RequestContext } from '../../shared/context.js';
 import { whereDateRange, whereIdIn, whereIn } from '../../shared/data-access/filters.js';
 import { requireAllVisible, requireVisible } from '../../shared/data-access/lookup.js';
@@ -52,10 +52,9 @@ async function moveReferral(ctx: RequestContext, referral: Referral, status: Ref
  * that the feed's sequence follows commit order.
  */
 function recordReferralChange(ctx: RequestContext, referral: Referral, kind: ReferralChangeKind, outcomeId: string | null = null): void {
-  const change = { referralId: referral.rowId, agencyId: referral.agencyId, kind, status: referral.status, outcomeId, at: new Date() };
-  afterAuditAppend(ctx, async () => {
-    await ctx.db.insert(ReferralChange, change);
-  });
+  afterAuditAppend(ctx, insertRowsStatement('referral_change', [
+    { referral_id: referral.rowId, agency_id: referral.agencyId, kind, status: referral.status, outcome_id: outcomeId, at: new Date() },
+  ]));
 }
 
 export async function createReferral(ctx: RequestContext, input: CreateReferralInput): Promise<Referral> {

@@ -1,8 +1,8 @@
+import { escapeIdentifier, escapeLiteral } from 'pg';
 import { EntityManager } from 'typeorm';
 import { AuditConfig, loadConfig } from '../../config.js';
 import type { RequestContext } from '../context.js';
 import type { PendingChange } from '../transaction.js';
-import { AuditEvent } from './audit-event.entity.js';
 import { chainHash, ChainedContent, GENESIS_HASH } from './audit-chain.js';
 import { signLeaf, SignedCheckpoint } from './audit-signing.js';
 import { ChainVerification, verifyAuditLog } from './audit-verify.js';
@@ -11,7 +11,9 @@ import { leafOfEvent } from './audit-tree.js';
 // One advisory lock serialises audit writers from their append to their COMMIT: the chain cannot fork,
 // and `seq` order is commit order (which the agencies' sync feed relies on). A change takes it last, just
 // before its COMMIT (the lock order in README, "API conventions"), so that it is never held while a
-// change waits for a row lock, and a change never waits for a row while holding it.
+// change waits for a row lock, and a change never waits for a row while holding it. It is held for two
+// round trips: the lock with the chain's head (one statement), then the events' INSERT sent with the
+// COMMIT (PendingChange.withCommit). The number is also written in migration 1764100100000-AuditAppendHead.
 const AUDIT_CHAIN_LOCK = 72_100_001;
 
 export interface AuditEntry {
@@ -24,14 +26,18 @@ export interface AuditEntry {
 
 type ActedEntry = AuditEntry & { actorId: string | null; actorLabel: string; requestId: string | null };
 
-/** What a change appends to the chain when it commits: its events, then what must follow them. */
+/** What a change appends to the chain when it commits: its events, then the statements that must follow them. */
 interface ChainAppend {
   entries: ActedEntry[];
-  after: (() => Promise<void>)[];
+  after: string[];
 }
 const appends = new WeakMap<PendingChange, ChainAppend>();
 
-/** The chain append of the current change, queued as its last work before COMMIT on first use. */
+/**
+ * The chain append of the current change, queued on first use as its last work before COMMIT: the chain's
+ * lock and head (one round trip), then the signed events and what follows them, written in the COMMIT's
+ * own round trip.
+ */
 function appendOf(ctx: RequestContext): ChainAppend {
   const change = ctx.change;
   if (!change) throw new Error('audit events are recorded inside the change they record (inTransaction)');
@@ -40,9 +46,10 @@ function appendOf(ctx: RequestContext): ChainAppend {
     const queued: ChainAppend = { entries: [], after: [] };
     const { db, config } = ctx;
     change.beforeCommit.push(async () => {
-      await lockAuditChain(db);
-      if (queued.entries.length) await appendEvents(db, queued.entries, config.audit);
-      for (const step of queued.after) await step();
+      const head = await lockChainHead(db, queued.entries.length);
+      if (queued.entries.length) change.withCommit.push(insertRowsStatement('audit_event', chainEvents(head, queued.entries, config.audit)));
+      change.withCommit.push(...queued.after);
+      if (queued.entries.length) for (const listener of growthListeners) listener(head.size, head.size + queued.entries.length);
     });
     appends.set(change, queued);
     append = queued;
@@ -70,11 +77,12 @@ export function auditChange(
 }
 
 /**
- * Work of the current change that must be written in commit order, as the audit events are (the
- * agencies' sync feed): run after the change's events are appended, under the chain's lock.
+ * A statement of the current change that must be written in commit order, as the audit events are (the
+ * agencies' sync feed): sent after the change's events, under the chain's lock, in the COMMIT's round trip.
+ * Plain SQL text without parameters (insertRowsStatement quotes the values).
  */
-export function afterAuditAppend(ctx: RequestContext, step: () => Promise<void>): void {
-  appendOf(ctx).after.push(step);
+export function afterAuditAppend(ctx: RequestContext, statement: string): void {
+  appendOf(ctx).after.push(statement);
 }
 
 /** Joins the single writer order of the audit chain (re-entrant within one transaction). */
@@ -82,26 +90,34 @@ export async function lockAuditChain(db: EntityManager): Promise<void> {
   await db.query('SELECT pg_advisory_xact_lock($1)', [AUDIT_CHAIN_LOCK]);
 }
 
+interface ChainHead {
+  /** Hash of the last event, GENESIS_HASH for an empty log. */
+  head: string;
+  /** Events in the log: the leaf index of the next one. */
+  size: number;
+  /** The next seqs, one per event to append, taken under the lock (seq order is commit order). */
+  seqs: string[];
+}
+
 /**
- * Appends events to the chain. The caller holds the chain's lock (lockAuditChain) until its COMMIT.
- *
- * Each event is also the next leaf of the log's Merkle tree (leaf_index, dense, from the head read under
- * the lock) and is signed with the log's key (about 70 µs an event; README, "Verifying the audit log"), so
- * that an event written without the key is told apart. Two statements, as before: the head and the next
- * seqs, then the INSERT.
+ * Takes the chain's lock and reads its head and the next `events` seqs, in one statement: a VOLATILE
+ * function (migration 1764100100000-AuditAppendHead) whose query after the lock takes a snapshot of its
+ * own, so that under READ COMMITTED it sees the head committed by the last holder.
  */
-export async function appendEvents(db: EntityManager, entries: ActedEntry[], audit: AuditConfig): Promise<AuditEvent[]> {
-  // A statement of its own after the lock: under READ COMMITTED it sees the head committed by the last holder.
-  const [{ head, size, seqs }] = await db.query(
-    `SELECT (SELECT hash FROM audit_event ORDER BY leaf_index DESC LIMIT 1) AS head,
-            (SELECT leaf_index + 1 FROM audit_event ORDER BY leaf_index DESC LIMIT 1)::text AS size,
-            ARRAY(SELECT nextval(pg_get_serial_sequence('audit_event', 'seq'))::text FROM generate_series(1, $1)) AS seqs`,
-    [entries.length],
-  );
-  let prevHash: string = head ?? GENESIS_HASH;
-  const firstLeaf = Number(size ?? 0);
+async function lockChainHead(db: EntityManager, events: number): Promise<ChainHead> {
+  const [row] = await db.query('SELECT head, size::text, seqs::text[] FROM audit_chain_lock_head($1)', [events]);
+  return { head: row.head ?? GENESIS_HASH, size: Number(row.size ?? 0), seqs: row.seqs };
+}
+
+/**
+ * The rows of the events, chained after `head`. Each event is also the next leaf of the log's Merkle tree
+ * (leaf_index, dense) and is signed with the log's key (about 70 µs an event; README, "Verifying the audit
+ * log"), so that an event written without the key is told apart.
+ */
+function chainEvents({ head, size, seqs }: ChainHead, entries: ActedEntry[], audit: AuditConfig): Record<string, unknown>[] {
+  let prevHash = head;
   const at = new Date();
-  const events = entries.map((entry, index) => {
+  return entries.map((entry, index) => {
     const content: ChainedContent = {
       seq: seqs[index],
       at,
@@ -115,16 +131,24 @@ export async function appendEvents(db: EntityManager, entries: ActedEntry[], aud
       requestId: entry.requestId,
     };
     const hash = chainHash(prevHash, content);
-    const event = db.create(AuditEvent, {
-      ...content, before: content.before as never, after: content.after as never, prevHash, hash,
-      leafIndex: String(firstLeaf + index), signature: signLeaf(audit, leafOfEvent(hash)), keyId: audit.keyId,
-    });
+    const row = {
+      seq: content.seq, at: at.toISOString(), actor_id: content.actorId, actor_label: content.actorLabel, action: content.action,
+      entity_type: content.entityType, entity_id: content.entityId, before: content.before, after: content.after, request_id: content.requestId,
+      prev_hash: prevHash, hash, leaf_index: String(size + index), signature: `\\x${signLeaf(audit, leafOfEvent(hash)).toString('hex')}`, key_id: audit.keyId,
+    };
     prevHash = hash;
-    return event;
+    return row;
   });
-  await db.insert(AuditEvent, events as never);
-  for (const listener of growthListeners) listener(firstLeaf, firstLeaf + events.length);
-  return events;
+}
+
+/**
+ * One INSERT of `rows` (objects keyed by column name, of JSON values) into `table`, as SQL text without
+ * parameters, to be sent in a simple query with others (the COMMIT's round trip): the rows travel as one
+ * quoted JSON literal, read with jsonb_populate_recordset (a value is read as its column's type reads text).
+ */
+export function insertRowsStatement(table: string, rows: Record<string, unknown>[]): string {
+  const columns = Object.keys(rows[0]).map((column) => escapeIdentifier(column)).join(', ');
+  return `INSERT INTO ${escapeIdentifier(table)} (${columns}) SELECT ${columns} FROM jsonb_populate_recordset(NULL::${escapeIdentifier(table)}, ${escapeLiteral(JSON.stringify(rows))})`;
 }
 
 type GrowthListener = (from: number, to: number) => void;

@@ -3,7 +3,8 @@ import net from 'node:net';
 /**
  * A TCP proxy in front of PostgreSQL that injects network faults at exact points of the wire protocol:
  * it reads the client's messages (a startup packet, then type byte + length + body), so it can act on the
- * simple query that starts with a given text (a change's `COMMIT; START TRANSACTION ...`).
+ * simple query that contains a given text (a change's `COMMIT; START TRANSACTION ...`, which may follow the
+ * change's last statements in the same query).
  *
  * - `dropAfter(text)`: forward that query, wait for PostgreSQL's reply, and close the client's socket
  *   without relaying it (the commit happened; the client cannot know).
@@ -57,7 +58,7 @@ export async function startTcpProxy(target: URL): Promise<TcpProxy> {
         buffer = buffer.subarray(length);
         if (!started) {
           started = message.readInt32BE(4) !== 80877103; // not an SSLRequest: the startup packet
-        } else if (trap && message[0] === 0x51 && message.subarray(5).toString('utf8').startsWith(trap.prefix)) {
+        } else if (trap && message[0] === 0x51 && message.subarray(5).toString('utf8').includes(trap.prefix)) {
           const sprung = trap;
           trap = null;
           sprung.sprung();
