@@ -15,6 +15,7 @@ import { buildCase, CaseIds, mutate, refused, sha } from '../support/cases';
 import { createTestDatabase, TestDatabase } from '../support/database';
 import { createWorld, World } from '../support/fixtures';
 import { startTestServer, TestServer } from '../support/server';
+import { MAX_TAKEDOWN_LISTINGS } from '../../src/modules/listing/listing.inputs';
 
 let db: TestDatabase;
 let server: TestServer;
@@ -180,7 +181,7 @@ describe('the bounds are stated where clients read them', () => {
     'SellerIdentifierDisclosure.identifiers': MAX_IDENTIFIERS_PER_SELLER,
     'JointOperation.outcomes': MAX_OUTCOMES_PER_JOINT_OPERATION,
     'Lead.sellers': 100,
-    'TakeDownListingsPayload.listings': 100,
+    'TakeDownListingsPayload.listings': MAX_TAKEDOWN_LISTINGS,
     'OffendingNetwork.sellers': 20,
   };
 

@@ -15,7 +15,7 @@ const ReinstateListingPayload = Payload('ReinstateListingPayload', 'listing', Li
 
 @ObjectType({ description: 'What `takeDownListings` answers: the listings taken down, or the user error that refused them all.' })
 class TakeDownListingsPayload {
-  @Field(() => [Listing], { nullable: true, description: 'The listings taken down (1 to 100: the input takes at most 100 ids); null when refused.' })
+  @Field(() => [Listing], { nullable: true, description: `The listings taken down (at most ${MAX_TAKEDOWN_LISTINGS}: the input takes at most ${MAX_TAKEDOWN_LISTINGS} ids, the marketplace's batch size); null when refused.` })
   listings!: Listing[] | null;
 
   @Field(() => [UserError], { description: 'Why the mutation was refused; empty on success.' })
