@@ -59,9 +59,13 @@ async function runWithCheckpoints(writers: number, perChange: number): Promise<{
   await checkpointer.start();
   const before = (await db.dataSource.query('SELECT count(*)::int AS n FROM audit_checkpoint'))[0].n;
   const rate = await run(writers, perChange);
+  // A fast run can end before the checkpoint it triggered starts (50 ms after the append, cancelled by stop):
+  // give the checkpointer its schedule (every second) to sign what was appended, then stop it.
+  const count = async () => (await db.dataSource.query('SELECT count(*)::int AS n FROM audit_checkpoint'))[0].n as number;
+  for (let waited = 0; waited < 3000 && (await count()) === before; waited += 100) await new Promise((resolve) => setTimeout(resolve, 100));
   stop();
   await checkpointer.stop();
-  return { rate, made: (await db.dataSource.query('SELECT count(*)::int AS n FROM audit_checkpoint'))[0].n - before };
+  return { rate, made: (await count()) - before };
 }
 
 /** Each variant three times, interleaved (the machine is shared: its load moves), and the medians. */

@@ -73,14 +73,6 @@
     });
   }
 
-  function fact(list, term, value) {
-    const dt = document.createElement('dt');
-    dt.textContent = term;
-    const dd = document.createElement('dd');
-    dd.textContent = value;
-    list.append(dt, dd);
-  }
-
   /** One case: its facts and referrals, then the outcomes by referral, then the first page of its timeline. */
   async function openCase(id) {
     const view = $('case-view');
@@ -94,12 +86,12 @@
       portal.caseShown = lead;
       $('case-title').textContent = `Case ${lead.reference}`;
       const facts = $('case-facts');
-      fact(facts, 'Status', label(lead.status) + (lead.closeReason ? ` (${label(lead.closeReason)})` : ''));
-      fact(facts, 'Reported', day(lead.createdAt));
-      fact(facts, 'Description', lead.description);
-      fact(facts, 'Sellers', lead.sellers.map((s) => `${s.displayName} (${s.platform}, ${s.region})`).join('; ') || 'none you may see');
+      portal.fact(facts, 'Status', label(lead.status) + (lead.closeReason ? ` (${label(lead.closeReason)})` : ''));
+      portal.fact(facts, 'Reported', day(lead.createdAt));
+      portal.fact(facts, 'Description', lead.description);
+      portal.fact(facts, 'Sellers', lead.sellers.map((s) => `${s.displayName} (${s.platform}, ${s.region})`).join('; ') || 'none you may see');
       const investigation = lead.investigation;
-      fact(facts, 'Investigation', investigation ? `${investigation.reference}, ${label(investigation.status)}, opened ${day(investigation.createdAt)}: ${investigation.summary}` : 'not opened yet');
+      portal.fact(facts, 'Investigation', investigation ? `${investigation.reference}, ${label(investigation.status)}, opened ${day(investigation.createdAt)}: ${investigation.summary}` : 'not opened yet');
       const referrals = investigation ? investigation.referrals : [];
       const outcomes = referrals.length ? (await portal.graphql(OUTCOMES, { ids: referrals.map((r) => r.id) })).nodes.filter(Boolean) : [];
       const outcomesOf = new Map(outcomes.map((r) => [r.id, r.outcomes]));

@@ -61,14 +61,6 @@
     return Promise.all([overdue.reload({ filter: { ...filter, overdue: true } }), current.reload({ filter: { ...filter, overdue: false } })]);
   }
 
-  function fact(list, term, value) {
-    const dt = document.createElement('dt');
-    dt.textContent = term;
-    const dd = document.createElement('dd');
-    dd.textContent = value;
-    list.append(dt, dd);
-  }
-
   async function openReferral(id) {
     const view = $('referral-view');
     view.dataset.state = 'loading';
@@ -81,15 +73,15 @@
       portal.referralShown = r;
       $('referral-title').textContent = `Referral ${r.reference}`;
       const facts = $('referral-facts');
-      fact(facts, 'Status', label(r.status) + (r.overdue ? ` · overdue (${MISSED[r.missedDeadline].toLowerCase()})` : ''));
-      if (r.agency) fact(facts, 'Agency', `${r.agency.name} (${r.agency.code})`);
-      fact(facts, 'Case', r.investigation ? r.investigation.reference : '');
-      fact(facts, 'Summary', r.summary);
-      fact(facts, 'Sent', day(r.sentAt));
-      fact(facts, 'Acknowledge by', `${day(r.acknowledgeBy)}${r.acknowledgedAt ? ` (acknowledged ${day(r.acknowledgedAt)})` : ''}`);
-      fact(facts, 'Act by', `${day(r.actionBy)}${r.firstActionAt ? ` (first action ${day(r.firstActionAt)})` : ''}`);
-      if (r.agencyCaseReference) fact(facts, 'Agency case', r.agencyCaseReference);
-      if (r.declineReason) fact(facts, 'Declined', r.declineReason);
+      portal.fact(facts, 'Status', label(r.status) + (r.overdue ? ` · overdue (${MISSED[r.missedDeadline].toLowerCase()})` : ''));
+      if (r.agency) portal.fact(facts, 'Agency', `${r.agency.name} (${r.agency.code})`);
+      portal.fact(facts, 'Case', r.investigation ? r.investigation.reference : '');
+      portal.fact(facts, 'Summary', r.summary);
+      portal.fact(facts, 'Sent', day(r.sentAt));
+      portal.fact(facts, 'Acknowledge by', `${day(r.acknowledgeBy)}${r.acknowledgedAt ? ` (acknowledged ${day(r.acknowledgedAt)})` : ''}`);
+      portal.fact(facts, 'Act by', `${day(r.actionBy)}${r.firstActionAt ? ` (first action ${day(r.firstActionAt)})` : ''}`);
+      if (r.agencyCaseReference) portal.fact(facts, 'Agency case', r.agencyCaseReference);
+      if (r.declineReason) portal.fact(facts, 'Declined', r.declineReason);
       portal.fillTable($('referral-evidence'), r.disclosedEvidence, (e) => [
         label(e.kind), e.description, day(e.collectedAt), e.collectedBy, e.custodian, { content: e.sha256, testId: `sha-${e.id}` },
       ], 'No evidence disclosed.');

@@ -68,6 +68,15 @@
   };
 
   /** Fills a table's body: `cells` gives each row's texts (or nodes), `testIds` optional per cell. */
+  /** A term and its value, added to a description list (a record's facts). */
+  portal.fact = function fact(list, term, value) {
+    const dt = document.createElement('dt');
+    dt.textContent = term;
+    const dd = document.createElement('dd');
+    dd.textContent = value;
+    list.append(dt, dd);
+  };
+
   portal.fillTable = function fillTable(table, rows, cells, emptyText) {
     const body = table.tBodies[0];
     body.replaceChildren();
