@@ -23,7 +23,7 @@ CREATE FUNCTION bench.enforcement_funnel() RETURNS bench.funnel LANGUAGE sql STA
   ),
   stages AS (
     SELECT r.investigation_id, bool_or(o.kind IN ('RAID', 'SEIZURE', 'FINE')) AS actioned, bool_or(o.kind = 'CONVICTION') AS convicted
-    FROM referral r LEFT JOIN enforcement_outcome o ON o.referral_id = r.id AND o.kind IN ('RAID', 'SEIZURE', 'CONVICTION')
+    FROM referral r LEFT JOIN enforcement_outcome o ON o.referral_id = r.id AND o.kind IN ('RAID', 'SEIZURE', 'FINE', 'CONVICTION')
     WHERE r.sent_at IS NOT NULL AND r.investigation_id IN (SELECT investigation_id FROM visible_leads)
     GROUP BY r.investigation_id
   )
