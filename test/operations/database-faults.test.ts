@@ -154,22 +154,34 @@ it('leaves nothing half-written when the database goes away in the middle of a m
 
   await pg.stop();
   const interrupted = await pending;
-  expect({ status: interrupted.status, codes: codes(interrupted) }).toEqual({ status: 503, codes: ['SERVICE_UNAVAILABLE'] });
   expect(unexpectedErrors).toEqual([]);
   await pg.start();
   await holder.end().catch(() => undefined);
   await until(async () => (await readiness()) === 200);
 
-  // Neither the principal nor the key was written, and the audit chain is intact and unchanged.
+  // A fast shutdown terminates every session at once: usually the mutation's, waiting for the lock, which
+  // then answers SERVICE_UNAVAILABLE (nothing kept). On a loaded machine the holder's session may end first;
+  // the mutation is granted the lock and reaches its COMMIT as the server goes: OUTCOME_UNKNOWN (the answer to
+  // its COMMIT was lost), or, rarely, committed and answered. Whatever it was told, the database agrees, and
+  // it is all or nothing: the principal, its key and their two audit events together, or none of them.
+  const told = isOk(interrupted) ? 'kept' : codes(interrupted).join();
+  expect([200, 503]).toContain(interrupted.status);
+  expect(['kept', 'SERVICE_UNAVAILABLE', 'OUTCOME_UNKNOWN']).toContain(told);
   const [{ principals }] = await owner.query(`SELECT count(*)::int AS principals FROM principal WHERE name = 'Interrupted principal'`);
-  expect(principals).toBe(0);
   const [{ keys }] = await owner.query('SELECT count(*)::int AS keys FROM api_key');
-  expect(keys).toBe(keysBefore);
-  expect(await verifyAuditChain(owner.manager)).toEqual(before);
+  const chain = await verifyAuditChain(owner.manager);
+  const kept = principals === 1;
+  expect({ principals, keys, chainOk: chain.ok, events: chain.eventsChecked }).toEqual(kept
+    ? { principals: 1, keys: keysBefore + 1, chainOk: true, events: before.eventsChecked + 2 }
+    : { principals: 0, keys: keysBefore, chainOk: true, events: before.eventsChecked });
+  if (told === 'kept') expect(kept).toBe(true);
+  if (told === 'SERVICE_UNAVAILABLE') expect(kept).toBe(false);
+  if (!kept) expect(chain).toEqual(before);
+  const afterInterruption = chain.eventsChecked;
 
   // The same mutation now goes through, and the chain grows by its two events.
   const retried = await post(world.keys.admin, mutation, { input });
   expect(isOk(retried)).toBe(true);
   expect(retried.body.data.createApiKey.token).toEqual(expect.any(String));
-  expect(await verifyAuditChain(owner.manager)).toMatchObject({ ok: true, eventsChecked: before.eventsChecked + 2 });
+  expect(await verifyAuditChain(owner.manager)).toMatchObject({ ok: true, eventsChecked: afterInterruption + 2 });
 });
