@@ -181,7 +181,9 @@ const GID = /^[A-Za-z0-9_-]{6,200}$/;
 export function checkStrings(ctx: CheckContext, value: unknown, at: string, requestIds: Set<string>, inErrors = false) {
   if (typeof value === 'string') {
     ctx.stats.strings += 1;
-    const hit = ctx.forbidden?.exec(value);
+    // A cursor is AES-GCM ciphertext (src/shared/relay/cursor.ts): its text is random, and a short foreign
+    // value ("1000") turns up in it by chance now and then. What it is bound to is tested in cursors.test.ts.
+    const hit = /[cC]ursor$/.test(at) ? null : ctx.forbidden?.exec(value);
     if (hit) finding(ctx, { at, path: at.replace(/\[\d+\]/g, ''), kind: 'string', detail: `holds "${hit[0]}", which belongs only to records out of scope (in "${value.slice(0, 160)}")` });
     if (GID.test(value)) {
       // A global id anywhere (an id field, a JSON scalar, a message) names a record: it must be in scope.
