@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { PoolClient } from 'pg';
 import { DataSource } from 'typeorm';
+import { startPeriodic } from '../../shared/periodic.js';
 import { SettingsError } from '../../shared/settings.js';
 
 /**
@@ -45,25 +46,13 @@ export async function refreshRollupsIfOlderThan(dataSource: DataSource, maxAgeMs
 /** A server's refreshes: one check every interval (none when 0), never two at once. `stop` waits for one under way. */
 export function startRollupRefreshes(dataSource: DataSource, logger: Logger): { stop(): Promise<void> } {
   const intervalMs = rollupRefreshIntervalMs();
-  if (!intervalMs) return { stop: async () => undefined };
-  let running: Promise<void> | null = null;
-  const timer = setInterval(() => {
-    if (running) return;
-    // Slightly younger than the interval counts as fresh: the servers' timers drift, one refresh per interval.
-    running = refreshRollupsIfOlderThan(dataSource, intervalMs * 0.9)
-      .then((refreshed) => {
-        if (refreshed > 0) logger.info({ networkRows: refreshed }, 'analytics rollups refreshed');
-      })
-      .catch((error) => logger.error({ err: error }, 'analytics rollup refresh failed; the next one tries again'))
-      .finally(() => {
-        running = null;
-      });
-  }, intervalMs);
-  timer.unref();
-  return {
-    async stop() {
-      clearInterval(timer);
-      await running;
+  return startPeriodic(
+    intervalMs,
+    async () => {
+      // Slightly younger than the interval counts as fresh: the servers' timers drift, one refresh per interval.
+      const refreshed = await refreshRollupsIfOlderThan(dataSource, intervalMs * 0.9);
+      if (refreshed > 0) logger.info({ networkRows: refreshed }, 'analytics rollups refreshed');
     },
-  };
+    (error) => logger.error({ err: error }, 'analytics rollup refresh failed; the next one tries again'),
+  );
 }

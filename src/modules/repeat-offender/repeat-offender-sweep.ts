@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { Config } from '../../config.js';
 import { inTransaction, RequestContext, systemContext } from '../../shared/context.js';
+import { startPeriodic } from '../../shared/periodic.js';
 import { sweepOnce } from './repeat-offender-match.service.js';
 import { repeatOffenderSettings } from './repeat-offender.settings.js';
 
@@ -54,25 +55,12 @@ async function internalScope(ctx: RequestContext): Promise<void> {
  * first one interval after start. `stop` ends the timer and waits for a sweep under way.
  */
 export function startRepeatOffenderSweeps(dataSource: DataSource, config: Config, logger: Logger): { stop(): Promise<void> } {
-  const { sweepIntervalMs } = repeatOffenderSettings();
-  if (!sweepIntervalMs) return { stop: async () => undefined };
-  let running: Promise<void> | null = null;
-  const timer = setInterval(() => {
-    if (running) return;
-    running = sweepRepeatOffenders(dataSource, config)
-      .then(({ raised, complete }) => {
-        if (raised) logger.info({ raised, complete }, 'repeat-offender sweep raised matches');
-      })
-      .catch((error) => logger.error({ err: error }, 'repeat-offender sweep failed; the next one tries again'))
-      .finally(() => {
-        running = null;
-      });
-  }, sweepIntervalMs);
-  timer.unref();
-  return {
-    async stop() {
-      clearInterval(timer);
-      await running;
+  return startPeriodic(
+    repeatOffenderSettings().sweepIntervalMs,
+    async () => {
+      const { raised, complete } = await sweepRepeatOffenders(dataSource, config);
+      if (raised) logger.info({ raised, complete }, 'repeat-offender sweep raised matches');
     },
-  };
+    (error) => logger.error({ err: error }, 'repeat-offender sweep failed; the next one tries again'),
+  );
 }
