@@ -105,7 +105,7 @@ class RequestConnection implements ChangeConnection {
       } catch (error) {
         // A statement sent before the COMMIT failed: PostgreSQL stopped the query there, the change's transaction
         // is open and aborted, nothing was committed. The change failed as at any of its statements.
-        if (statements.length && this.failedBeforeCommit(error)) throw error;
+        if (statements.length && (await this.failedBeforeCommit(error))) throw error;
         if (provesNotCommitted(error)) throw new NotKeptError('PostgreSQL refused to commit the change', error);
         this.discard(error);
         throw new OutcomeUnknownError(error);
@@ -120,10 +120,19 @@ class RequestConnection implements ChangeConnection {
    * Whether PostgreSQL answered `error` with the change's transaction still open and aborted ('E'): to a statement
    * before the COMMIT. What follows the COMMIT (START TRANSACTION, the scope settings) fails only when interrupted
    * (class 57: a cancel may be reported there for the COMMIT before it), which is left unknown.
+   * pg rejects the query at PostgreSQL's ErrorResponse, before the ReadyForQuery that carries the transaction
+   * status (it may come in a later packet): an empty query, which PostgreSQL answers even in an aborted
+   * transaction, waits for it.
    */
-  private failedBeforeCommit(error: unknown): boolean {
+  private async failedBeforeCommit(error: unknown): Promise<boolean> {
     const state = sqlStateOf(error);
-    return !this.runner.isReleased && state !== undefined && !state.startsWith('57') && this.client.getTransactionStatus() === 'E';
+    if (this.runner.isReleased || state === undefined || state.startsWith('57')) return false;
+    try {
+      await this.client.query('');
+    } catch {
+      return false;
+    }
+    return this.client.getTransactionStatus() === 'E';
   }
 
   rollback(): Promise<void> {

@@ -2,7 +2,7 @@ import http from 'node:http';
 import { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { DataSource } from 'typeorm';
-import { createDataSource } from '../../src/database/data-source';
+import { APP_ROLE, createDataSource } from '../../src/database/data-source';
 import { App, createApp } from '../../src/http/app';
 import { decodeGlobalId, toGlobalId } from '../../src/shared/relay/global-id';
 import { createTestDatabase, TestDatabase } from '../support/database';
@@ -121,6 +121,28 @@ describe('the connection lost at COMMIT', () => {
     const retry = await post(world.keys.investigator, TRIAGE, { input });
     expect(retry.body.data.triageLead).toEqual({ lead: { id: expect.any(String), status: 'TRIAGED', version: 2 }, userErrors: [] });
     expect(await db.dataSource.query(`SELECT status, version FROM lead WHERE id = $1`, [id])).toEqual([{ status: 'TRIAGED', version: 2 }]);
+  });
+});
+
+describe('a statement refused in the COMMIT\'s own round trip', () => {
+  it('fails the change as that statement, not OUTCOME_UNKNOWN, however late the transaction status arrives', async () => {
+    // The audit events are sent with the COMMIT; refusing them aborts the change before its COMMIT runs.
+    proxy.pauseAfterErrors(50);
+    await db.dataSource.query(`REVOKE INSERT ON audit_event FROM ${APP_ROLE}`);
+    let answer: Answer;
+    try {
+      answer = await post(world.keys.brandA, REPORT, { input: { description: 'audit refused', idempotencyKey: 'audit-refused' } });
+    } finally {
+      await db.dataSource.query(`GRANT INSERT ON audit_event TO ${APP_ROLE}`);
+      proxy.pauseAfterErrors(0);
+    }
+    expect(answer.body.errors.map((e: any) => e.extensions.code)).toEqual(['INTERNAL_SERVER_ERROR']);
+    expect(answer.body.data.reportLead).toBeNull();
+    expect(await leadsDescribed('audit refused')).toEqual([]);
+    // The request's connection was not given up: the next change on the pool goes through.
+    const after = await post(world.keys.brandA, REPORT, { input: { description: 'audit refused', idempotencyKey: 'audit-refused' } });
+    expect(after.body.data.reportLead.userErrors).toEqual([]);
+    expect(await leadsDescribed('audit refused')).toHaveLength(1);
   });
 });
 

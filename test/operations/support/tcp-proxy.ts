@@ -10,6 +10,8 @@ import net from 'node:net';
  *   without relaying it (the commit happened; the client cannot know).
  * - `dropBefore(text)`: close both sockets instead of forwarding it (the commit never reached PostgreSQL).
  * - `freeze()` / `thaw()`: hold every byte in both directions, like a database process stopped by SIGSTOP.
+ * - `pauseAfterErrors(ms)`: relay what follows each ErrorResponse of PostgreSQL `ms` later, as a busy network
+ *   may (PostgreSQL flushes an error on its own, so its ReadyForQuery can reach the client in a later read).
  */
 export interface TcpProxy {
   url: string;
@@ -17,6 +19,7 @@ export interface TcpProxy {
   dropBefore(queryPrefix: string): Promise<void>;
   freeze(): void;
   thaw(): void;
+  pauseAfterErrors(ms: number): void;
   close(): Promise<void>;
 }
 
@@ -25,6 +28,7 @@ type Trap = { mode: 'after' | 'before'; prefix: string; sprung: () => void };
 export async function startTcpProxy(target: URL): Promise<TcpProxy> {
   let trap: Trap | null = null;
   let frozen = false;
+  let errorPauseMs = 0;
   const held: (() => void)[] = [];
   const sockets = new Set<net.Socket>();
   const whenThawed = (work: () => void) => (frozen ? held.push(work) : work());
@@ -39,9 +43,23 @@ export async function startTcpProxy(target: URL): Promise<TcpProxy> {
     client.on('error', end).on('close', end);
     upstream.on('error', end).on('close', end);
     let dropReply = false;
+    // PostgreSQL's messages after the client's startup: type byte + length. (No SSL: pg is not asked for it here.)
+    let reply = Buffer.alloc(0);
+    let relayed = Promise.resolve();
+    const relay = (chunk: Buffer) => {
+      reply = Buffer.concat([reply, chunk]);
+      while (reply.length >= 5 && reply.length >= reply.readInt32BE(1) + 1) {
+        const message = reply.subarray(0, reply.readInt32BE(1) + 1);
+        reply = reply.subarray(message.length);
+        relayed = relayed.then(() => {
+          client.write(message);
+          if (message[0] === 0x45 && errorPauseMs) return new Promise((resolve) => setTimeout(resolve, errorPauseMs));
+        });
+      }
+    };
     upstream.on('data', (chunk) => whenThawed(() => {
       if (dropReply) return end();
-      client.write(chunk);
+      relay(chunk);
     }));
 
     let buffer = Buffer.alloc(0);
@@ -88,6 +106,9 @@ export async function startTcpProxy(target: URL): Promise<TcpProxy> {
     thaw() {
       frozen = false;
       held.splice(0).forEach((work) => work());
+    },
+    pauseAfterErrors(ms) {
+      errorPauseMs = ms;
     },
     async close() {
       for (const socket of sockets) socket.destroy();
