@@ -2,6 +2,7 @@ import { Writable } from 'node:stream';
 import { DataSource } from 'typeorm';
 import { Config } from '../config.js';
 import { Role } from '../shared/auth/role.js';
+import { applyScope } from '../shared/auth/scope.js';
 import { RequestContext, systemContext } from '../shared/context.js';
 import { LoaderRegistry } from '../shared/data-access/loader-registry.js';
 import { Brand } from '../modules/brand/brand.entity.js';
@@ -68,7 +69,7 @@ const REFERRAL_COLUMNS: Column[] = [
   { name: 'concluded_at', type: 'date' }, { name: 'closed_at', type: 'date' }, { name: 'agency_case_reference' }, { name: 'decline_reason' },
   { name: 'raids', type: 'number' }, { name: 'seizures', type: 'number' }, { name: 'arrests', type: 'number' }, { name: 'dens_destroyed', type: 'number' },
   { name: 'convictions', type: 'number' }, { name: 'fines', type: 'number' }, { name: 'seized_value', type: 'money' }, { name: 'fined', type: 'money' },
-  { name: 'summary' }, { name: 'seized_goods', type: 'list' },
+  { name: 'summary' }, { name: 'seized_goods', type: 'list' }, { name: 'seized_value_attributed', type: 'money' },
 ];
 
 const LEAD_COLUMNS: Column[] = [
@@ -93,12 +94,32 @@ function referralBatch(ctx: RequestContext, afterId: string, limit: number): Pro
       `count(*) FILTER (WHERE o.kind = 'FINE') AS fines`])
     .andWhere('o.referral_id = r.id');
   const investigation = s.derived(s.scoped(Investigation, 'i').select('i.reference').andWhere('i.id = r.investigation_id'));
+  const jointOutcomes = s.scoped(EnforcementOutcome, 'jo').select('jo.id', 'id').andWhere('jo.operation_id IS NOT NULL AND jo.referral_id IN (SELECT b.id FROM batch b)');
   return s.rows(`
+    WITH batch AS ${s.derived(referrals)},
+         shares AS (SELECT * FROM eca_joint_operation_shares(ARRAY(SELECT jo.id FROM ${s.derived(jointOutcomes)} jo)))
     SELECT r.*, ${investigation} AS investigation, oc.*,
            ${moneyOf(s, 'seized_value_amount', 'seized_value_currency')} AS seized_value, ${moneyOf(s, 'fine_amount', 'fine_currency')} AS fined,
-           ${seizedGoodsOf(s)} AS seized_goods
-    FROM ${s.derived(referrals)} r LEFT JOIN LATERAL ${s.derived(outcomes)} oc ON TRUE
+           ${seizedGoodsOf(s)} AS seized_goods, ${attributedSeizedValueOf(s)} AS seized_value_attributed
+    FROM batch r LEFT JOIN LATERAL ${s.derived(outcomes)} oc ON TRUE
     ORDER BY r.id`);
+}
+
+/**
+ * The seized value of referral `r` as the analytics count it (docs/analytics.md, "Joint operations"): an outcome's
+ * own figure, or for an outcome of a joint operation its agency's share of the agreed value (from `shares`), so
+ * that the column adds up over referrals to each operation's value once; `seized_value` is what the agency reported.
+ */
+function attributedSeizedValueOf(s: Statement): string {
+  const outcomes = s.scoped(EnforcementOutcome, 'ao')
+    .select(['ao.id AS id', 'ao.operation_id AS operation_id', 'ao.seized_value_amount AS amount', 'ao.seized_value_currency AS currency'])
+    .andWhere('ao.referral_id = r.id');
+  return `(SELECT coalesce(jsonb_agg(jsonb_build_object('amount', t.amount, 'currency', trim(t.currency)) ORDER BY t.currency), '[]') FROM (
+            SELECT x.currency, sum(x.amount) AS amount FROM (
+              SELECT CASE WHEN ao.operation_id IS NULL THEN ao.amount ELSE sh.amount END AS amount,
+                     CASE WHEN ao.operation_id IS NULL THEN ao.currency ELSE sh.currency END AS currency
+              FROM ${s.derived(outcomes)} ao LEFT JOIN shares sh ON sh.outcome_id = ao.id) x
+            WHERE x.amount IS NOT NULL GROUP BY x.currency) t)`;
 }
 
 /** Per-currency totals of a money column of the (scoped) outcomes of referral `r`, as a JSON list. */
@@ -250,6 +271,8 @@ export async function exportRows(dataSource: DataSource, config: Config, options
   try {
     await runner.startTransaction('REPEATABLE READ');
     await runner.query('SET TRANSACTION READ ONLY');
+    // The definer functions (a joint operation's shares) answer by the scope the policies read.
+    await applyScope(runner, base.scope);
     const ctx: RequestContext = { ...base, db: runner.manager, loaders: new LoaderRegistry() };
     if (options.bom) await output.write('\uFEFF');
     if (options.format === 'csv') await output.write(`${columns.map((c) => c.name).join(',')}\r\n`);

@@ -47,10 +47,10 @@ describe('export', () => {
     const lines = text.trimEnd().split('\r\n');
     expect(count).toBe(2);
     expect(lines[0]).toBe('reference,status,agency,investigation,created_at,sent_at,acknowledged_at,first_action_at,concluded_at,closed_at,'
-      + 'agency_case_reference,decline_reason,raids,seizures,arrests,dens_destroyed,convictions,fines,seized_value,fined,summary,seized_goods');
+      + 'agency_case_reference,decline_reason,raids,seizures,arrests,dens_destroyed,convictions,fines,seized_value,fined,summary,seized_goods,seized_value_attributed');
     expect(lines).toHaveLength(3);
-    expect(lines[1]).toMatch(/^REF-T-\d+,CONVICTED,AG-X,INV-T-\d+,2026-01-04T00:00:00.000Z,2026-01-05T00:00:00.000Z,2026-01-06T00:00:00.000Z,2026-01-08T00:00:00.000Z,2026-01-20T00:00:00.000Z,,,,1,1,3,1,2,0,1000 CNY; 500 USD,,L1,$/);
-    expect(lines[2]).toMatch(/,ACTION_TAKEN,AG-X,.*,1,0,5,2,0,0,3000 CNY,,L3,$/);
+    expect(lines[1]).toMatch(/^REF-T-\d+,CONVICTED,AG-X,INV-T-\d+,2026-01-04T00:00:00.000Z,2026-01-05T00:00:00.000Z,2026-01-06T00:00:00.000Z,2026-01-08T00:00:00.000Z,2026-01-20T00:00:00.000Z,,,,1,1,3,1,2,0,1000 CNY; 500 USD,,L1,,1000 CNY; 500 USD$/);
+    expect(lines[2]).toMatch(/,ACTION_TAKEN,AG-X,.*,1,0,5,2,0,0,3000 CNY,,L3,,3000 CNY$/);
   });
 
   it('writes JSON lines, every referral for an administrator (drafts included)', async () => {
@@ -71,6 +71,37 @@ describe('export', () => {
     const all = await run({ kind: 'leads', format: 'csv' });
     expect(all.count).toBe(7);
     expect(all.text.split('\r\n')[5]).toMatch(/^LD-T-\d+,2026-02-10T00:00:00.000Z,BRAND_REPORT,NEW,50,,,,alpha; beta,TAOBAO\/sa; TMALL\/sb,,0,L5$/);
+  });
+
+  it('attributes a joint operation\'s agreed value once: each agency\'s share on its first outcome, the reported figures kept', async () => {
+    // AG-X's raids on L1 (01-08, 1000 CNY) and L3 (02-10, 3000 CNY) and AG-Y's fine on L2 (01-30), one operation worth 4001 CNY.
+    const [{ id: operationId }] = await db.dataSource.query(
+      `INSERT INTO joint_operation (reference, name, seized_value_amount, seized_value_currency, valuation_method) VALUES ('JO-T-1', 'Yiwu sweep', 4001, 'CNY', 'MARKET_PRICE') RETURNING id`);
+    await db.dataSource.query(`UPDATE enforcement_outcome SET operation_id = $1 WHERE (kind = 'RAID' AND seized_value_amount IN (1000, 3000)) OR kind = 'FINE'`, [operationId]);
+    try {
+      const all = (await run({ kind: 'referrals', format: 'jsonl' })).text.trimEnd().split('\n').map((line) => JSON.parse(line));
+      const byRef = all.map((r) => [r.agency, r.status, r.seized_value, r.seized_value_attributed]);
+      expect(byRef).toEqual([
+        // Two agencies: 2000 each, the minor unit left over to the agency whose first outcome came first (AG-X).
+        ['AG-X', 'CONVICTED', [{ amount: 1000, currency: 'CNY' }, { amount: 500, currency: 'USD' }], [{ amount: 2001, currency: 'CNY' }, { amount: 500, currency: 'USD' }]],
+        ['AG-Y', 'ACTION_TAKEN', [], [{ amount: 2000, currency: 'CNY' }]],
+        ['AG-X', 'DRAFT', [], []],
+        // AG-X's later outcome in the operation carries none of it: AG-X's share is on its first.
+        ['AG-X', 'ACTION_TAKEN', [{ amount: 3000, currency: 'CNY' }], []],
+      ]);
+      // What the analytics count: the same attribution, from the database's own rule.
+      const [{ total }] = await db.dataSource.transaction(async (owner) => {
+        await owner.query(`SELECT set_config('eca.scope', 'ALL', true)`);
+        return owner.query(`SELECT sum(amount)::int AS total FROM eca_joint_operation_shares(ARRAY(SELECT id FROM enforcement_outcome WHERE operation_id = $1))`, [operationId]);
+      });
+      expect(total).toBe(4001);
+      // An agency's own export shows its share, never the other agency's.
+      const x = (await run({ kind: 'referrals', format: 'jsonl', agencyCode: 'AG-X' })).text.trimEnd().split('\n').map((line) => JSON.parse(line));
+      expect(x.map((r) => r.seized_value_attributed)).toEqual([[{ amount: 2001, currency: 'CNY' }, { amount: 500, currency: 'USD' }], []]);
+    } finally {
+      await db.dataSource.query(`UPDATE enforcement_outcome SET operation_id = NULL WHERE operation_id = $1`, [operationId]);
+      await db.dataSource.query(`DELETE FROM joint_operation WHERE id = $1`, [operationId]);
+    }
   });
 
   it('refuses an unknown agency or brand', async () => {

@@ -1,5 +1,6 @@
 import { auditChange } from '../../shared/audit/audit.service.js';
 import { Role } from '../../shared/auth/role.js';
+import { applyScope } from '../../shared/auth/scope.js';
 import { inTransaction, RequestContext, systemContext } from '../../shared/context.js';
 import { whereIn } from '../../shared/data-access/filters.js';
 import { lockForChange, scopedQuery, updateVersioned } from '../../shared/data-access/scoped-query.js';
@@ -51,13 +52,10 @@ const INTERNAL_SCOPE = { kind: 'ALL', role: Role.ADMIN, maskSensitive: false } a
 async function asSystem<T>(ctx: RequestContext, work: (system: RequestContext) => Promise<T>): Promise<T> {
   if (ctx.scope.kind === 'ALL') return work(ctx);
   const { principal } = systemContext(ctx.dataSource, ctx.config, 'repeat-offender sweep');
-  const scopeSql = 'SELECT set_config(\'eca.scope\', $1, true), set_config(\'eca.brand_id\', $2, true), set_config(\'eca.agency_id\', $3, true), set_config(\'eca.principal_id\', $4, true)';
-  await ctx.db.query(scopeSql, ['ALL', '', '', '']);
+  await applyScope(ctx.db, INTERNAL_SCOPE);
   const result = await work({ ...ctx, principal, scope: INTERNAL_SCOPE });
   // If `work` failed, the change is rolled back and the request's next transaction sets the caller's scope again.
-  await ctx.db.query(scopeSql, [
-    ctx.scope.kind, ctx.scope.kind === 'BRAND' ? ctx.scope.brandId : '', ctx.scope.kind === 'AGENCY' ? ctx.scope.agencyId : '', ctx.principal.rowId ?? '',
-  ]);
+  await applyScope(ctx.db, ctx.scope, ctx.principal.rowId);
   return result;
 }
 

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { Config } from '../../config.js';
+import { applyScope } from '../../shared/auth/scope.js';
 import { inTransaction, RequestContext, systemContext } from '../../shared/context.js';
 import { startPeriodic } from '../../shared/periodic.js';
 import { sweepOnce } from './repeat-offender-match.service.js';
@@ -47,7 +48,7 @@ export async function sweepRepeatOffenders(dataSource: DataSource, config: Confi
 
 /** The server's connections are subject to row-level security: the sweep reads and writes as the internal scope. */
 async function internalScope(ctx: RequestContext): Promise<void> {
-  await ctx.db.query(`SELECT set_config('eca.scope', 'ALL', true), set_config('eca.brand_id', '', true), set_config('eca.agency_id', '', true), set_config('eca.principal_id', '', true)`);
+  await applyScope(ctx.db, ctx.scope);
 }
 
 /**
