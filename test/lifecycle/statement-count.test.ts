@@ -203,13 +203,14 @@ describe('SQL statements per change', () => {
     // The named sellers, checked visible (one query for all); the named listings (likewise); the brand's
     // decided reports of the fast-track window (brand_report_stats: one index range of per-day counters, kept
     // by triggers on lead_brand and lead, which add no statement; it read the brand's whole report history);
-    // the reference sequence; INSERT lead; INSERT lead_brand, lead_seller,
-    // lead_listing (each one INSERT ... SELECT unnest); the lead read back; then, last, the audit chain's
+    // the reference sequence; INSERT lead (without RETURNING: a brand may read it only once it names the
+    // brand); its id with INSERT lead_brand, lead_seller and lead_listing (one statement of INSERT ... SELECT
+    // unnest); the new lead read (version, created_at); the lead read back; then, last, the audit chain's
     // advisory lock with its head and the next seqs (one statement, audit_chain_lock_head); the signed
     // INSERT audit_event, COMMIT and the next transaction opened (one round trip). The chain's lock is held
     // for the last two round trips only.
-    expectDataStatements(one, 11);
-    expectDataStatements(five, 11);
+    expectDataStatements(one, 10);
+    expectDataStatements(five, 10);
     // The last two round trips of the change (the request's final COMMIT follows them).
     const [lock, commit] = one.sql.slice(-3, -1);
     expect(lock).toMatch(/^SELECT head, size::text, seqs::text\[\] FROM audit_chain_lock_head/);

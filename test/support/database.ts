@@ -57,6 +57,24 @@ export async function ensureTestLogins(adminUrl: string): Promise<void> {
   }
 }
 
+/**
+ * The same database as a login with eca_app's privileges and BYPASSRLS (created where missing; the tests'
+ * server login is a superuser): the API's reads with the row-level security policies out of the way, so
+ * that visibility.ts alone is tested (test/isolation/generated-isolation.test.ts). Never the API's login.
+ */
+export async function asBypassLogin(url: string): Promise<string> {
+  await admin(async (client) => {
+    const password = client.escapeLiteral(apiPassword());
+    await client.query(`DO $$ BEGIN
+      CREATE ROLE eca_api_bypass_rls LOGIN BYPASSRLS PASSWORD ${password} IN ROLE eca_app;
+    EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$`);
+  });
+  const login = new URL(url);
+  login.username = 'eca_api_bypass_rls';
+  login.password = apiPassword();
+  return login.toString();
+}
+
 async function admin<T>(work: (client: Client) => Promise<T>): Promise<T> {
   const client = new Client({ connectionString: serverUrl() });
   await client.connect();

@@ -37,10 +37,11 @@ export const testConfig = (overrides: Record<string, string> = {}): Config =>
   loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ...overrides });
 
 /** The real HTTP server on an ephemeral port over a test database. */
-export async function startTestServer(db: TestDatabase, env: Record<string, string> = {}): Promise<TestServer> {
+export async function startTestServer(db: TestDatabase, env: Record<string, string> = {}, { loginUrl }: { loginUrl?: string } = {}): Promise<TestServer> {
   const config = testConfig(env);
-  const dataSource = await createDataSource({ url: db.apiUrl, api: true, poolSize: 10, applicationName: 'eca-test-server' }).initialize();
-  await assertApiLogin(dataSource);
+  const dataSource = await createDataSource({ url: loginUrl ?? db.apiUrl, api: true, poolSize: 10, applicationName: 'eca-test-server' }).initialize();
+  // Another login (asBypassLogin) only where a test asks for it by name.
+  if (!loginUrl) await assertApiLogin(dataSource);
   const { app, apollo } = await createApp(dataSource, config, pino({ level: 'silent' }));
   const server = http.createServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

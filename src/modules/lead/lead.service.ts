@@ -57,7 +57,7 @@ export async function createLead(
   fields: { source: LeadSource; description: string; riskScore: number; reporterPriority?: number | null; fastTrack?: boolean },
   links: { brandIds: string[]; sellerIds: string[]; listingIds: string[] },
 ): Promise<Lead> {
-  const lead = ctx.db.create(Lead, {
+  const values = ctx.db.create(Lead, {
     reference: await nextReference(ctx, 'LD'),
     fastTrack: false,
     reporterPriority: null,
@@ -71,16 +71,19 @@ export async function createLead(
     triagedAt: null,
     closedAt: null,
   });
-  await ctx.db.save(lead);
-  await link(ctx, 'lead_brand', 'brand_id', lead.rowId, links.brandIds);
-  await link(ctx, 'lead_seller', 'seller_id', lead.rowId, links.sellerIds);
-  await link(ctx, 'lead_listing', 'listing_id', lead.rowId, links.listingIds);
+  // Written without RETURNING and read back once it names its brands: a brand may read only the leads that
+  // name it (row-level security, src/shared/data-access/policies.sql.ts), which a new lead does not yet.
+  await ctx.db.createQueryBuilder().insert().into(Lead).values(values).updateEntity(false).execute();
+  // Its id (the identity's value in this session) and its links, in one statement.
+  const [{ id }] = await ctx.db.query(`
+    WITH lead_id AS (SELECT currval(pg_get_serial_sequence('lead', 'id')) AS id),
+      b AS (INSERT INTO lead_brand (lead_id, brand_id) SELECT id, unnest($1::bigint[]) FROM lead_id),
+      s AS (INSERT INTO lead_seller (lead_id, seller_id) SELECT id, unnest($2::bigint[]) FROM lead_id),
+      l AS (INSERT INTO lead_listing (lead_id, listing_id) SELECT id, unnest($3::bigint[]) FROM lead_id)
+    SELECT id::text FROM lead_id`, [links.brandIds, links.sellerIds, links.listingIds]);
+  const lead = await ctx.db.findOneByOrFail(Lead, { rowId: id });
   await auditChange(ctx, 'lead.reported', lead, null, { ...leadSnapshot(lead), source: lead.source, fastTrack: lead.fastTrack, ...links });
   return lead;
-}
-
-async function link(ctx: RequestContext, table: string, column: string, leadId: string, ids: string[]) {
-  if (ids.length) await ctx.db.query(`INSERT INTO ${table} (lead_id, ${column}) SELECT $1, unnest($2::bigint[])`, [leadId, ids]);
 }
 
 export async function triageLead(ctx: RequestContext, input: TriageLeadInput): Promise<Lead> {
