@@ -48,9 +48,9 @@ export const DERIVED: DerivedData[] = [
   },
   {
     // migrations/1764200100000-LeadRegionRollup.ts and 1764200000000-ScopedOffenceRollups.ts: the regions of
-    // each lead's sellers (kept by triggers) and the scheduled repeat-offender rollups, refreshed now so that
-    // a seeded database answers its rankings before the servers' first scheduled refresh. Last: it reads
-    // what the entries above rebuild.
+    // each lead's sellers (kept by triggers) and the scheduled rollups (repeat offenders; reporter accuracy,
+    // 1764300100000), refreshed now so that a seeded database answers from them before the servers' first
+    // scheduled refresh. Last: it reads what the entries above rebuild.
     name: 'lead_region',
     triggerFunctions: ['lead_region_lead_seller', 'lead_region_seller'],
     rebuild: 'SELECT rebuild_analytics_rollups()',
