@@ -29,6 +29,7 @@ import { AuditAppendHead1764100100000 } from './1764100100000-AuditAppendHead.js
 import { ScopedOffenceRollups1764200000000 } from './1764200000000-ScopedOffenceRollups.js';
 import { LeadRegionRollup1764200100000 } from './1764200100000-LeadRegionRollup.js';
 import { ReporterAccuracyRollup1764300100000 } from './1764300100000-ReporterAccuracyRollup.js';
+import { InvestigationCreatedAtCopies1764300200000 } from './1764300200000-InvestigationCreatedAtCopies.js';
 
 export const migrations = [
   Foundation1763900000000, CaseLifecycle1763900100000, RowLevelSecurity1763900200000, Analytics1763900300000, ReferralDeadlines1763900400000,
@@ -47,4 +48,5 @@ export const migrations = [
   ScopedOffenceRollups1764200000000,
   LeadRegionRollup1764200100000,
   ReporterAccuracyRollup1764300100000,
+  InvestigationCreatedAtCopies1764300200000,
 ];
