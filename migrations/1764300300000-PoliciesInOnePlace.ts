@@ -6,7 +6,7 @@ const TABLES = [
   'brand', 'trademark', 'seller', 'seller_identifier', 'seller_strike', 'listing', 'lead', 'investigation', 'finding', 'evidence',
   'custody_transfer', 'premises', 'referral', 'referral_change', 'referral_escalation', 'referral_feedback', 'enforcement_outcome',
   'joint_operation', 'repeat_offender_match', 'idempotency_key', 'brand_report_stats', 'listing_takedown_day', 'lead_region',
-  'scoped_seller_offence', 'network_offence', 'principal', 'api_key',
+  'scoped_seller_offence', 'network_offence', 'principal', 'api_key', 'reporter_accuracy_day',
 ];
 
 /**
@@ -151,4 +151,5 @@ END) WITH CHECK (true);
 CREATE POLICY scope ON seller_identifier AS PERMISSIVE FOR ALL TO public USING ((eca_scope() = 'ALL'::text)) WITH CHECK (true);
 CREATE POLICY scope ON seller_strike AS PERMISSIVE FOR ALL TO public USING ((eca_scope() = 'ALL'::text)) WITH CHECK (true);
 CREATE POLICY scope ON trademark AS PERMISSIVE FOR ALL TO public USING (((eca_scope() = 'ALL'::text) OR eca_brand_visible(brand_id))) WITH CHECK (true);
+CREATE POLICY scope ON reporter_accuracy_day USING (((eca_scope() = 'ALL'::text) OR ((eca_scope() = 'BRAND'::text) AND (scope = 'ALL'::text) AND (brand_id = eca_brand())) OR ((eca_scope() = 'AGENCY'::text) AND (scope = 'AGENCY'::text) AND (scope_id = eca_agency()))));
 `;

@@ -28,6 +28,8 @@ import { ReportStatsWithoutWaits1764100000000 } from './1764100000000-ReportStat
 import { AuditAppendHead1764100100000 } from './1764100100000-AuditAppendHead.js';
 import { ScopedOffenceRollups1764200000000 } from './1764200000000-ScopedOffenceRollups.js';
 import { LeadRegionRollup1764200100000 } from './1764200100000-LeadRegionRollup.js';
+import { ReporterAccuracyRollup1764300100000 } from './1764300100000-ReporterAccuracyRollup.js';
+import { InvestigationCreatedAtCopies1764300200000 } from './1764300200000-InvestigationCreatedAtCopies.js';
 import { PoliciesInOnePlace1764300300000 } from './1764300300000-PoliciesInOnePlace.js';
 
 export const migrations = [
@@ -46,5 +48,7 @@ export const migrations = [
   AuditAppendHead1764100100000,
   ScopedOffenceRollups1764200000000,
   LeadRegionRollup1764200100000,
+  ReporterAccuracyRollup1764300100000,
+  InvestigationCreatedAtCopies1764300200000,
   PoliciesInOnePlace1764300300000,
 ];

@@ -77,7 +77,9 @@ class RequestConnection implements ChangeConnection {
     const { scope, principal } = ctx;
     const literal = (value: string | null | undefined) => client.escapeLiteral(value ?? '');
     // Simple-protocol text (several statements, no parameters): the values are the server's own ids, quoted by pg.
-    this.scopeSql = `SELECT set_config('eca.scope', ${literal(scope.kind)}, true),
+    // jit off: the policies' cost estimates put analytics statements over jit_above_cost, and compiling their
+    // expressions took 70-200 ms of statements that run in 50-500 ms (docs/benchmarks.md, analytics).
+    this.scopeSql = `SELECT set_config('eca.scope', ${literal(scope.kind)}, true), set_config('jit', 'off', true),
            set_config('eca.brand_id', ${literal(scope.kind === 'BRAND' ? scope.brandId : '')}, true),
            set_config('eca.agency_id', ${literal(scope.kind === 'AGENCY' ? scope.agencyId : '')}, true),
            set_config('eca.principal_id', ${literal(principal.rowId)}, true)`;

@@ -27,6 +27,19 @@ export const DERIVED: DerivedData[] = [
               WHERE l.id = lb.lead_id AND lb.lead_created_at IS DISTINCT FROM l.created_at`,
   },
   {
+    // migrations/1764300200000-InvestigationCreatedAtCopies.ts: the investigation's created_at on its leads and referrals.
+    name: 'lead.investigation_created_at',
+    triggerFunctions: ['eca_copy_investigation_created_at', 'eca_recopy_investigation_created_at'],
+    rebuild: `UPDATE lead l SET investigation_created_at = i.created_at FROM investigation i
+              WHERE i.id = l.investigation_id AND l.investigation_created_at IS DISTINCT FROM i.created_at`,
+  },
+  {
+    name: 'referral.investigation_created_at',
+    triggerFunctions: ['eca_copy_investigation_created_at', 'eca_recopy_investigation_created_at'],
+    rebuild: `UPDATE referral r SET investigation_created_at = i.created_at FROM investigation i
+              WHERE i.id = r.investigation_id AND r.investigation_created_at IS DISTINCT FROM i.created_at`,
+  },
+  {
     // migrations/1763911000000-TakedownRollup.ts: takedowns per seller region and UTC day.
     name: 'listing_takedown_day',
     triggerFunctions: ['listing_takedown_day_listing', 'listing_takedown_day_seller'],
@@ -48,9 +61,9 @@ export const DERIVED: DerivedData[] = [
   },
   {
     // migrations/1764200100000-LeadRegionRollup.ts and 1764200000000-ScopedOffenceRollups.ts: the regions of
-    // each lead's sellers (kept by triggers) and the scheduled repeat-offender rollups, refreshed now so that
-    // a seeded database answers its rankings before the servers' first scheduled refresh. Last: it reads
-    // what the entries above rebuild.
+    // each lead's sellers (kept by triggers) and the scheduled rollups (repeat offenders; reporter accuracy,
+    // 1764300100000), refreshed now so that a seeded database answers from them before the servers' first
+    // scheduled refresh. Last: it reads what the entries above rebuild.
     name: 'lead_region',
     triggerFunctions: ['lead_region_lead_seller', 'lead_region_seller'],
     rebuild: 'SELECT rebuild_analytics_rollups()',

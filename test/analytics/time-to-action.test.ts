@@ -66,6 +66,11 @@ async function expectFiguresMatchTheTables() {
     { token: world.keys.agencyY, scope: { agency: world.ids.agencyY } },
   ];
   for (const { token, scope } of callers) expect(dataOf(await server.gql(token, FIGURES)).analytics).toEqual(await expected(scope));
+  // timeToAction reads the investigation's created_at copied onto leads and referrals (migration 1764300200000).
+  const [copies] = await db.dataSource.query(`
+    SELECT (SELECT count(*) FROM lead l LEFT JOIN investigation i ON i.id = l.investigation_id WHERE l.investigation_created_at IS DISTINCT FROM i.created_at)::int AS leads,
+           (SELECT count(*) FROM referral r LEFT JOIN investigation i ON i.id = r.investigation_id WHERE r.investigation_created_at IS DISTINCT FROM i.created_at)::int AS referrals`);
+  expect(copies).toEqual({ leads: 0, referrals: 0 });
 }
 
 describe('time to action and outcome totals', () => {
@@ -84,6 +89,12 @@ describe('time to action and outcome totals', () => {
     await mutate(world.keys.investigator, 'triageLead', { leadId: lead.id, riskScore: 80 }, 'lead { id }');
     await mutate(world.keys.investigator, 'openInvestigation', { leadIds: [lead.id], summary: 'a new case' }, 'investigation { id }');
     expect(dataOf(await server.gql(world.keys.brandA, FIGURES)).analytics.timeToAction.leadToInvestigation.count).toBe(before + 1);
+    await expectFiguresMatchTheTables();
+  });
+
+  it('follow a correction of an investigation\'s creation time (the copies on its leads and referrals are kept)', async () => {
+    const [investigation] = await db.dataSource.query(`SELECT i.id FROM investigation i WHERE EXISTS (SELECT 1 FROM referral r WHERE r.investigation_id = i.id AND r.sent_at IS NOT NULL) ORDER BY i.id LIMIT 1`);
+    await db.dataSource.query(`UPDATE investigation SET created_at = created_at - interval '2 days' WHERE id = $1`, [investigation.id]);
     await expectFiguresMatchTheTables();
   });
 });

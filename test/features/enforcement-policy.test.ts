@@ -3,6 +3,7 @@
 // are removed and lifted. Every check reads the database back through the owner connection, or compares
 // with a figure computed independently in SQL. Default settings: fast track at 0.9 over 10 decided reports
 // of the last 365 days; strikes 1/3/5, the same listing within 30 days counting once, expiring after 365 days.
+import { refreshAnalyticsRollups } from '../../src/modules/analytics/seller-network.service';
 import { decodeIdOf, toGlobalId } from '../../src/shared/relay/global-id';
 import { mutate, refused } from '../support/cases';
 import { createTestDatabase, TestDatabase } from '../support/database';
@@ -91,6 +92,8 @@ describe('reporter accuracy and the fast track (rule 6)', () => {
     expect(row.fast_track).toBe(false);
     const [stats] = await sql(`SELECT sum(reported)::int AS reported, sum(confirmed)::int AS confirmed, sum(rejected)::int AS rejected FROM brand_report_stats WHERE brand_id = $1`, [world.ids.brandA]);
     expect(stats).toEqual({ reported: 11, confirmed: 0, rejected: 10 });
+    // allTime (no period) is read from the scheduled rollup: refreshed here as the servers' schedule would.
+    await refreshAnalyticsRollups(db.dataSource);
     const accuracy = dataOf(await server.gql(world.keys.brandA, `{ analytics { reporterAccuracy { fastTrack fastTrackWindow { days reportsConfirmed reportsRejected accuracy rule }
       allTime { leadsReported leadsConfirmed leadsRejected accuracy } } } }`)).analytics.reporterAccuracy;
     expect(accuracy).toEqual([{

@@ -2,6 +2,7 @@
 // time, for the brand and analysts; a brand above the configured accuracy has its reports triaged first.
 // What counts as confirmed and rejected is the enforcement policy's (issue 14; test/policy for its rules).
 import { loadFeatureSettings } from '../../src/shared/settings';
+import { refreshAnalyticsRollups } from '../../src/modules/analytics/seller-network.service';
 import { mutate } from '../support/cases';
 import { createTestDatabase, TestDatabase } from '../support/database';
 import { createWorld, World } from '../support/fixtures';
@@ -51,6 +52,9 @@ describe('reporter accuracy', () => {
     // Brand B: 2 reports, both rejected.
     for (const lead of [await report(world.keys.brandB, 'Beta report 1'), await report(world.keys.brandB, 'Beta report 2')]) await close(lead.id, 'INSUFFICIENT_EVIDENCE');
 
+    // Without a period the figures come from the scheduled rollup: none before its refresh.
+    expect(await accuracyAs(world.keys.analyst)).toEqual([]);
+    await refreshAnalyticsRollups(db.dataSource);
     const all = await accuracyAs(world.keys.analyst);
     expect(all.map((b: any) => b.brand.name)).toEqual(['Alpha', 'Beta']);
     expect(all[0]).toMatchObject({
@@ -93,5 +97,52 @@ describe('reporter accuracy', () => {
   it('takes its threshold from the settings', () => {
     expect(loadFeatureSettings({}).fastTrack).toEqual({ accuracy: 0.9, minDecided: 10, windowDays: 365 });
     expect(() => loadFeatureSettings({ FAST_TRACK_ACCURACY: '90%', FAST_TRACK_MIN_DECIDED: '0' })).toThrow(/FAST_TRACK_ACCURACY must be a share[\s\S]*FAST_TRACK_MIN_DECIDED must be a whole number/);
+  });
+});
+
+describe('reporter accuracy from the scheduled rollup', () => {
+  const FIGURES = 'leadsReported leadsConfirmed leadsRejected listingsReported listingsConfirmed listingsRejected accuracy';
+  const QUERY = `query($filter: AnalyticsFilter) { analytics(filter: $filter) { reporterAccuracy(granularity: MONTH) {
+    brand { name } asOf allTime { ${FIGURES} } period { ${FIGURES} } series { start ${FIGURES} } } } }`;
+  const ask = async (token: string, filter: Record<string, unknown> | null = null) => dataOf(await server.gql(token, QUERY, { filter })).analytics.reporterAccuracy;
+  const refreshedAt = async () => (await db.dataSource.query(`SELECT refreshed_at FROM analytics_rollup WHERE name = 'reporter_accuracy_day'`))[0].refreshed_at as Date;
+
+  it('holds the live figures and a direct count (owner connection) after a refresh, and says when it was counted', async () => {
+    // A listing named on two reports of brand A counts once, at the first.
+    await report(world.keys.brandA, 'Alpha report naming listing A2', { listingIds: [world.gid.listingA2] });
+    await report(world.keys.brandA, 'Alpha report naming listing A2 again', { listingIds: [world.gid.listingA2] });
+    await refreshAnalyticsRollups(db.dataSource);
+    const asOf = (await refreshedAt()).toISOString();
+
+    for (const token of [world.keys.analyst, world.keys.brandA, world.keys.brandB, world.keys.agencyX]) {
+      const fromRollup = await ask(token);
+      for (const brand of fromRollup) expect(brand.asOf).toBe(asOf);
+      // Live: a period from the first bucket to now covers every report and the same buckets.
+      const start = fromRollup[0]?.series[0].start ?? '2026-01-01T00:00:00.000Z';
+      const live = await ask(token, { from: start, to: new Date(Date.now() + 60_000).toISOString() });
+      const strip = (list: any[]) => list.map(({ brand, allTime, series }) => ({ brand, allTime, series }));
+      expect(strip(fromRollup)).toEqual(strip(live));
+      for (const brand of live) expect(new Date(brand.asOf).getTime()).toBeGreaterThan(new Date(asOf).getTime());
+    }
+
+    // Direct count of every brand's reports and the listings of its own named on them.
+    const direct = await db.dataSource.query(`
+      SELECT b.name, count(DISTINCT l.id)::int AS leads, count(DISTINCT x.id)::int AS listings
+      FROM brand b JOIN lead_brand lb ON lb.brand_id = b.id JOIN lead l ON l.id = lb.lead_id AND l.source = 'BRAND_REPORT'
+      LEFT JOIN lead_listing ll ON ll.lead_id = l.id LEFT JOIN listing x ON x.id = ll.listing_id AND x.brand_id = b.id
+      GROUP BY b.name ORDER BY b.name`);
+    const all = await ask(world.keys.analyst);
+    expect(all.map((b: any) => ({ name: b.brand.name, leads: b.allTime.leadsReported, listings: b.allTime.listingsReported })).sort((x: any, y: any) => x.name.localeCompare(y.name)))
+      .toEqual(direct);
+    expect(all[0].allTime.listingsReported).toBe(2); // listings A1 and A2, A2 once
+
+    // A report after the refresh: not in the rollup's figures (same asOf) until the next refresh; live at once.
+    await report(world.keys.brandB, 'Beta report after the refresh');
+    const stale = (await ask(world.keys.brandB))[0];
+    const beta = direct.find((row: any) => row.name === 'Beta');
+    expect(stale).toMatchObject({ asOf, allTime: { leadsReported: beta.leads } });
+    expect((await ask(world.keys.brandB, { from: '2026-01-01T00:00:00Z' }))[0].allTime.leadsReported).toBe(beta.leads + 1);
+    await refreshAnalyticsRollups(db.dataSource);
+    expect((await ask(world.keys.brandB))[0].allTime.leadsReported).toBe(beta.leads + 1);
   });
 });

@@ -23,6 +23,10 @@ const SCHEMA = `
 const RECOMPUTED: Record<string, string> = {
   'lead_brand.lead_created_at': `
     SELECT count(*)::int AS n FROM lead_brand lb JOIN lead l ON l.id = lb.lead_id WHERE lb.lead_created_at IS DISTINCT FROM l.created_at`,
+  'lead.investigation_created_at': `
+    SELECT count(*)::int AS n FROM lead l LEFT JOIN investigation i ON i.id = l.investigation_id WHERE l.investigation_created_at IS DISTINCT FROM i.created_at`,
+  'referral.investigation_created_at': `
+    SELECT count(*)::int AS n FROM referral r LEFT JOIN investigation i ON i.id = r.investigation_id WHERE r.investigation_created_at IS DISTINCT FROM i.created_at`,
   listing_takedown_day: `
     WITH expected AS (
       SELECT v.region, (x.taken_down_at AT TIME ZONE 'UTC')::date AS day, count(*)::int AS listings

@@ -195,16 +195,16 @@ export async function sellerNetwork(ctx: RequestContext, sellerGlobalId: string,
   if (!start) return null;
 
   const s = new Statement(ctx, NO_FILTER);
-  const visible = s.exists(Seller, 'nv', (sub, v) => sub.andWhere(`${v}.id = n.seller_id`));
-  const reached = await s.rows<{ seller_id: string; depth: number; reached: string; rows_read: number; visible: boolean }>(`
+  const reached = await s.rows<{ seller_id: string; depth: number; reached: string; rows_read: number }>(`
     WITH reach AS (SELECT * FROM seller_network_reach(${s.bind(start.rowId)}, ${s.bind(maxDepth)}, ${s.bind(NETWORK_MAX_TRAVERSAL_ROWS)})),
          nearest AS (SELECT seller_id, depth FROM reach ORDER BY depth, seller_id LIMIT ${s.bind(NETWORK_MAX_SELLERS + 1)})
-    SELECT n.seller_id::text AS seller_id, n.depth, (SELECT count(*) FROM reach) AS reached, (SELECT max(rows_read) FROM reach) AS rows_read, ${visible} AS visible
+    SELECT n.seller_id::text AS seller_id, n.depth, (SELECT count(*) FROM reach) AS reached, (SELECT max(rows_read) FROM reach) AS rows_read
     FROM nearest n ORDER BY n.depth, n.seller_id`);
   const truncated = reached.length > NETWORK_MAX_SELLERS || Number(reached[0]?.rows_read ?? 0) >= NETWORK_MAX_TRAVERSAL_ROWS;
-  const shown = reached.slice(0, NETWORK_MAX_SELLERS).filter((row) => row.visible);
-  const ids = shown.map((row) => row.seller_id);
-  const sellers = new Map((await loadSellers(ctx, ids)).map((seller) => [seller.rowId, seller]));
+  // The sellers the caller may see, read by key through its scope. (A visibility test in the statement above
+  // was planned as the set of every seller an agency may see, 3,500 through the seller policy: 0.25 s.)
+  const shown = reached.slice(0, NETWORK_MAX_SELLERS);
+  const sellers = new Map((await loadSellers(ctx, shown.map((row) => row.seller_id))).map((seller) => [seller.rowId, seller]));
   const members = shown.filter((row) => sellers.has(row.seller_id)).map((row) => ({ seller: sellers.get(row.seller_id)!, depth: row.depth }));
 
   const internal = isInternal(ctx.principal.role);

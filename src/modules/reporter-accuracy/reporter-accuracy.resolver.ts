@@ -6,14 +6,14 @@ import { Analytics, Granularity } from '../analytics/analytics.types.js';
 import { Brand } from '../brand/brand.entity.js';
 import { featureSettings } from '../../shared/settings.js';
 import { fastTrackVerdict, ReportCounts } from '../enforcement-policy/enforcement-policy.js';
-import { accuracyOf, AccuracyCounts, bucketStarts, countsPerBrand, seriesCounts, windowCounts } from './reporter-accuracy.service.js';
+import { accuracyOf, AccuracyCounts, bucketStarts, countsPerBrand, rollupAsOf, seriesCounts, windowCounts } from './reporter-accuracy.service.js';
 
 @ObjectType({ description: "Reports of a brand and how they were decided (docs/enforcement-policy.md): a report (lead) is confirmed when closed as resolved by takedown or case concluded, or referred to an agency; rejected when closed as not counterfeit or insufficient evidence; otherwise undecided. Listings named on the reports are shown (taken down, reinstated) but do not count for accuracy." })
 export class ReportAccuracyFigures {
   @Field(() => Int, { description: 'Leads it reported (source BRAND_REPORT).' }) leadsReported!: number;
   @Field(() => Int, { description: 'Reports (leads) that proved right: resolved by takedown, case concluded, or referred to an agency.' }) leadsConfirmed!: number;
   @Field(() => Int, { description: 'Reports (leads) that proved wrong: closed as not counterfeit or for insufficient evidence.' }) leadsRejected!: number;
-  @Field(() => Int, { description: 'Listings of its own named on those leads.' }) listingsReported!: number;
+  @Field(() => Int, { description: 'Listings of its own named on those leads, each counted once, at its first report (in the period or bucket of that report).' }) listingsReported!: number;
   @Field(() => Int, { description: 'Listings named on those reports that are taken down (never counted in accuracy).' }) listingsConfirmed!: number;
   @Field(() => Int, { description: 'Listings named on those reports that were reinstated (never counted in accuracy).' }) listingsRejected!: number;
   @Field(() => Float, { nullable: true, description: 'Confirmed / (confirmed + rejected) reports (leads; listings do not count); null when none is decided yet.' })
@@ -43,6 +43,12 @@ export class BrandReporterAccuracy {
   fastTrack!: boolean;
   @Field(() => FastTrackWindow, { description: 'What the fast track is decided on.' }) fastTrackWindow!: FastTrackWindow;
   @Field(() => [ReportAccuracyBucket], { description: 'Per bucket of the period (default: the last 30 days, 26 weeks or 12 months).' }) series!: ReportAccuracyBucket[];
+  @Field({
+    description: 'When `period`, `allTime` and `series` were counted. Without a period in the filter, from a rollup refreshed on a schedule '
+      + '(ANALYTICS_ROLLUP_REFRESH_SECONDS, default every 15 minutes): the time of its last refresh, and reports since then are not in them yet. '
+      + 'With a period, counted live: the time of this request. `fastTrack` and `fastTrackWindow` are always current.',
+  })
+  asOf!: Date;
 }
 
 const figures = (c: AccuracyCounts): ReportAccuracyFigures => ({ ...c, accuracy: accuracyOf(c) });
@@ -67,11 +73,15 @@ export class ReporterAccuracyResolver {
     @Arg('granularity', () => Granularity, { defaultValue: Granularity.MONTH, description: 'Bucket size of each brand\'s `series` (buckets in UTC).' }) granularity: Granularity,
     @Ctx() ctx: RequestContext,
   ): Promise<BrandReporterAccuracy[]> {
-    const to = root.resolved.to ?? new Date();
+    const now = new Date();
+    const to = root.resolved.to ?? now;
     const starts = bucketStarts(granularity, root.resolved.from, to);
-    const allTime = await countsPerBrand(ctx, root.resolved, false);
+    // Without a period, every figure is read from the scheduled rollup (null: never filled, counted live).
+    const rollupTime = await rollupAsOf(ctx, root.resolved);
+    const fromRollup = rollupTime !== null;
+    const allTime = await countsPerBrand(ctx, root.resolved, false, fromRollup);
     const inPeriod = root.resolved.from || root.resolved.to ? await countsPerBrand(ctx, root.resolved, true) : allTime;
-    const series = await seriesCounts(ctx, root.resolved, granularity, starts, to);
+    const series = await seriesCounts(ctx, root.resolved, granularity, starts, to, fromRollup);
     const brandIds = [...allTime.keys()];
     const brands = await Promise.all(brandIds.map((id) => loadById(ctx, Brand, id)));
     const recent = await windowCounts(ctx, brandIds.filter((_, i) => brands[i]), new Date());
@@ -87,6 +97,7 @@ export class ReporterAccuracyResolver {
         allTime: figures(allTime.get(id)!),
         ...fastTrackOf(recent.get(id)!, windowDays),
         series: starts.map((start) => ({ start, ...figures(buckets.get(start.getTime()) ?? EMPTY) })),
+        asOf: rollupTime ?? now,
       }];
     }).sort((a, b) => b.allTime.leadsReported - a.allTime.leadsReported || Number(a.brand.rowId) - Number(b.brand.rowId));
   }

@@ -24,7 +24,11 @@ import { Listing } from '../listing/listing.entity.js';
 const LEAD_CONFIRMED = (l: string) => `(${reportDecisionSql(l)} = 'CONFIRMED')`;
 const LEAD_REJECTED = (l: string) => `(${reportDecisionSql(l)} = 'REJECTED')`;
 
-/** One row per (brand, report): `brand_id`, `kind` (LEAD | LISTING), `at` (when reported), `confirmed`, `rejected`. */
+/**
+ * One row per (brand, report): `brand_id`, `kind` (LEAD | LISTING), `at` (when reported), `confirmed`, `rejected`.
+ * A listing named on several of a brand's reports counts once, at its first report (as in the rollup,
+ * migration 1764300100000): with a period, the listings first reported in it.
+ */
 function reportsSql(s: Statement, period: boolean): string {
   const brands = s.scoped(Brand, 'ab').select('ab.id');
   if (s.filter.brandIds) brands.andWhere(s.filter.brandIds.length ? `ab.id IN (${s.bind(s.filter.brandIds)})` : 'FALSE');
@@ -33,16 +37,41 @@ function reportsSql(s: Statement, period: boolean): string {
     .select('al.id', 'lead_id').addSelect('alb.brand_id', 'brand_id').addSelect('al.created_at', 'at')
     .addSelect(LEAD_CONFIRMED('al'), 'confirmed').addSelect(LEAD_REJECTED('al'), 'rejected')
     .andWhere(`al.source = 'BRAND_REPORT' AND alb.brand_id IN (${s.derived(brands).slice(1, -1)})`);
-  if (period && s.filter.from) leads.andWhere(`al.created_at >= ${s.bind(s.filter.from)}`);
-  if (period && s.filter.to) leads.andWhere(`al.created_at < ${s.bind(s.filter.to)}`);
+  const within = (column: string) => [
+    ...(period && s.filter.from ? [`${column} >= ${s.bind(s.filter.from)}`] : []),
+    ...(period && s.filter.to ? [`${column} < ${s.bind(s.filter.to)}`] : []),
+  ].join(' AND ') || 'TRUE';
   const listings = s.scoped(Listing, 'ax').select('ax.id', 'id').addSelect('ax.brand_id', 'brand_id').addSelect('ax.status', 'status');
   return `(
     WITH reported AS ${s.derived(leads)}
-    SELECT r.brand_id, 'LEAD' AS kind, r.at, r.confirmed, r.rejected FROM reported r
+    SELECT r.brand_id, 'LEAD' AS kind, r.at, r.confirmed, r.rejected FROM reported r WHERE ${within('r.at')}
     UNION ALL
-    SELECT DISTINCT ON (r.brand_id, x.id) r.brand_id, 'LISTING', r.at, x.status = 'TAKEN_DOWN', x.status = 'REINSTATED'
-    FROM reported r JOIN lead_listing ll ON ll.lead_id = r.lead_id JOIN ${s.derived(listings)} x ON x.id = ll.listing_id AND x.brand_id = r.brand_id
+    SELECT f.brand_id, f.kind, f.at, f.confirmed, f.rejected FROM (
+      SELECT DISTINCT ON (r.brand_id, x.id) r.brand_id, 'LISTING' AS kind, r.at, x.status = 'TAKEN_DOWN' AS confirmed, x.status = 'REINSTATED' AS rejected
+      FROM reported r JOIN lead_listing ll ON ll.lead_id = r.lead_id JOIN ${s.derived(listings)} x ON x.id = ll.listing_id AND x.brand_id = r.brand_id
+      ORDER BY r.brand_id, x.id, r.at) f
+    WHERE ${within('f.at')}
   )`;
+}
+
+/**
+ * Without a period, the counts come from `reporter_accuracy_day` (migration 1764300100000), refreshed on the
+ * servers' schedule: the time of its last refresh, or null when it was never filled (then counted live).
+ * An agency reads its own rows; a brand partner (its brand's) and internal roles the rows of scope ALL.
+ */
+export async function rollupAsOf(ctx: RequestContext, filter: ResolvedFilter): Promise<Date | null> {
+  if (filter.from || filter.to) return null;
+  const [row] = await ctx.db.query(`SELECT refreshed_at FROM analytics_rollup WHERE name = 'reporter_accuracy_day'`);
+  return row ? new Date(row.refreshed_at) : null;
+}
+
+function rollupRows(s: Statement, columns: string, where: string): string {
+  const scope = s.ctx.scope.kind === 'AGENCY' ? 'AGENCY' : 'ALL';
+  const brands = s.filter.brandIds ? ` AND d.brand_id IN (${s.filter.brandIds.length ? s.bind(s.filter.brandIds) : 'NULL'})` : '';
+  return `SELECT d.brand_id::text, ${columns ? `${columns}, ` : ''}
+      sum(d.leads_reported) AS leads_reported, sum(d.leads_confirmed) AS leads_confirmed, sum(d.leads_rejected) AS leads_rejected,
+      sum(d.listings_reported) AS listings_reported, sum(d.listings_confirmed) AS listings_confirmed, sum(d.listings_rejected) AS listings_rejected
+    FROM reporter_accuracy_day d WHERE d.scope = '${scope}'${brands} AND ${where}`;
 }
 
 export interface AccuracyCounts {
@@ -77,9 +106,11 @@ export function accuracyOf(c: AccuracyCounts): number | null {
 }
 
 /** Counts per brand (of the filter's brands, within scope): of reports made in the filter's period, or all time. */
-export async function countsPerBrand(ctx: RequestContext, filter: ResolvedFilter, period: boolean): Promise<Map<string, AccuracyCounts>> {
+export async function countsPerBrand(ctx: RequestContext, filter: ResolvedFilter, period: boolean, fromRollup = false): Promise<Map<string, AccuracyCounts>> {
   const s = new Statement(ctx, filter);
-  const rows = await s.rows<Record<string, unknown>>(`SELECT r.brand_id::text, ${COUNT_COLUMNS} FROM ${reportsSql(s, period)} r GROUP BY r.brand_id`);
+  const rows = await s.rows<Record<string, unknown>>(fromRollup
+    ? `${rollupRows(s, '', 'TRUE')} GROUP BY d.brand_id`
+    : `SELECT r.brand_id::text, ${COUNT_COLUMNS} FROM ${reportsSql(s, period)} r GROUP BY r.brand_id`);
   return new Map(rows.map((row) => [String(row.brand_id), toCounts(row)]));
 }
 
@@ -135,12 +166,14 @@ export function bucketStarts(granularity: Granularity, from: Date | null, to: Da
 }
 
 /** Counts per brand and bucket of the series (reports made in each bucket, as decided now). */
-export async function seriesCounts(ctx: RequestContext, filter: ResolvedFilter, granularity: Granularity, starts: Date[], to: Date) {
+export async function seriesCounts(ctx: RequestContext, filter: ResolvedFilter, granularity: Granularity, starts: Date[], to: Date, fromRollup = false) {
   const s = new Statement(ctx, { ...filter, from: starts[0] ?? filter.from, to });
   const unit = s.bind(STEP[granularity].unit);
-  const rows = await s.rows<Record<string, unknown>>(`
-    SELECT r.brand_id::text, date_trunc(${unit}, r.at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS bucket, ${COUNT_COLUMNS}
-    FROM ${reportsSql(s, true)} r GROUP BY 1, 2`);
+  // From the rollup: its whole UTC days from the first bucket on (up to its refresh).
+  const rows = await s.rows<Record<string, unknown>>(fromRollup
+    ? `${rollupRows(s, `date_trunc(${unit}, d.day::timestamp) AT TIME ZONE 'UTC' AS bucket`, `d.day >= (${s.bind(s.filter.from)}::timestamptz AT TIME ZONE 'UTC')::date`)} GROUP BY 1, 2`
+    : `SELECT r.brand_id::text, date_trunc(${unit}, r.at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS bucket, ${COUNT_COLUMNS}
+       FROM ${reportsSql(s, true)} r GROUP BY 1, 2`);
   const byBrand = new Map<string, Map<number, AccuracyCounts>>();
   for (const row of rows) {
     const brand = String(row.brand_id);

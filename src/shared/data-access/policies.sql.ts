@@ -86,6 +86,11 @@ export const POLICIES: Record<string, Policy[]> = {
   brand_report_stats: [readOnly(`${ALL} OR eca_brand_visible(brand_id)`)],
   listing_takedown_day: [readOnly(ALL)],
   lead_region: [readOnly(`${ALL} OR EXISTS (SELECT 1 FROM lead l WHERE l.id = lead_region.lead_id)`)],
+  // Reporter accuracy per brand and day (docs/analytics.md): a brand partner reads its brand's rows of the internal
+  // scope (its own figures), an agency the rows of its own scope.
+  reporter_accuracy_day: [readOnly(`${ALL}
+      OR (eca_scope() = 'BRAND' AND scope = 'ALL' AND brand_id = eca_brand())
+      OR (eca_scope() = 'AGENCY' AND scope = 'AGENCY' AND scope_id = eca_agency())`)],
   scoped_seller_offence: [tenantRows],
   network_offence: [tenantRows],
   // Principals and API keys (visibility.ts): internal roles see every principal, partners themselves; an
