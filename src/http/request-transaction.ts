@@ -9,7 +9,6 @@ import { ChangeConnection, NotKeptError, OutcomeUnknownError, provesNotCommitted
 import { isDatabaseUnavailable } from './format-error.js';
 
 // pg's own conversion of a bound value to its text (what a prepared statement is sent), for `EXECUTE name('...')`.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { prepareValue } = require('pg/lib/utils') as { prepareValue(value: unknown): string | Buffer | null };
 
 /**
