@@ -10,7 +10,9 @@
 // iteration of a client; cases/s is the mutations answered within the run, per second, divided by nine),
 // caseList (a read, the brand portal's first page), and the canonical reads of bench/ops.mjs as the
 // side-by-side bench sends them: op1CaseList (first 50, nested to outcomes), agencySync (first 100, by an
-// agency), node (a lead by global id). Server CPU per request (/proc) is printed for each run.
+// agency), node (a lead by global id). Server CPU per request (/proc) is printed for each run, and that of the
+// PostgreSQL backends of the side's database (this machine's PostgreSQL). Each side is driven --warmup seconds
+// (default 2) per operation before the timed runs.
 // Prints a markdown table; --out FILE writes the figures as JSON; --tag T names the databases (eca_T_before/after)
 // so two runs can coexist; --waits samples pg_stat_activity of the side's database every 20 ms during each run
 // and prints, per run, what its backends were doing (wait event, or CPU / client round trip, and the statement).
@@ -33,6 +35,7 @@ const { values: args } = parseArgs({
     connections: { type: 'string', default: '10,50' },
     duration: { type: 'string', default: '8' },
     rounds: { type: 'string', default: '2' },
+    warmup: { type: 'string', default: '2' }, // seconds of untimed load per side and operation first (the JIT, the pools, the caches)
     ops: { type: 'string', default: 'reportLead,wholeCase,caseList' },
     pg: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432' },
     out: { type: 'string' },
@@ -156,6 +159,13 @@ const cpuMs = (pid) => {
   }
 };
 
+/** CPU time (ms) of each client backend of database `db`, by pid (the server's pool; PostgreSQL on this machine). */
+async function backendCpu(db) {
+  const { rows } = await admin.query(`SELECT pid FROM pg_stat_activity WHERE datname = $1 AND backend_type = 'client backend' AND pid <> pg_backend_pid()`, [db]);
+  return new Map(rows.map(({ pid }) => [pid, cpuMs(pid)]).filter(([, ms]) => !Number.isNaN(ms)));
+}
+const backendCpuSince = (before, after) => [...after].reduce((sum, [pid, ms]) => sum + ms - (before.get(pid) ?? 0), 0);
+
 async function drive(side, server, ctx, op, connections, seconds) {
   if (op === 'wholeCase') {
     // `connections` clients, each building cases one after the other. Only the mutations answered within the
@@ -237,22 +247,25 @@ try {
   const results = [];
   const seconds = Number(args.duration);
   for (const op of args.ops.split(',')) {
+    if (Number(args.warmup) > 0) for (const side of Object.keys(SIDES)) await drive(side, servers[side], contexts[side], op, 10, Number(args.warmup));
     for (const connections of args.connections.split(',').map(Number)) {
       for (let round = 0; round < Number(args.rounds); round += 1) {
         const order = round % 2 === 0 ? ['before', 'after'] : ['after', 'before'];
         for (const side of order) {
           const sampler = args.waits ? sampleWaits(contexts[side].db) : undefined;
           const cpuBefore = cpuMs(servers[side].child.pid);
+          const pgBefore = await backendCpu(contexts[side].db);
           const r = await drive(side, servers[side], contexts[side], op, connections, seconds);
           r.cpuMsPerRequest = (cpuMs(servers[side].child.pid) - cpuBefore) / (r.perSec * seconds);
+          r.pgCpuMsPerRequest = backendCpuSince(pgBefore, await backendCpu(contexts[side].db)) / (r.perSec * seconds);
           if (sampler) printWaits(`${op} c${connections} round ${round} ${side}`, await sampler.stop());
           results.push({ op, connections, round, side, ...r });
-          log(`${op.padEnd(10)} c${String(connections).padEnd(3)} round ${round} ${side.padEnd(6)} ${r.perSec.toFixed(1).padStart(7)}/s${r.mutationsPerSec ? ` (${r.mutationsPerSec.toFixed(1)} mutations/s)` : ''}${r.p50 !== undefined ? ` p50 ${r.p50} p99 ${r.p99} ms` : ''} errors ${r.errors} cpu ${r.cpuMsPerRequest.toFixed(2)} ms/req`);
+          log(`${op.padEnd(10)} c${String(connections).padEnd(3)} round ${round} ${side.padEnd(6)} ${r.perSec.toFixed(1).padStart(7)}/s${r.mutationsPerSec ? ` (${r.mutationsPerSec.toFixed(1)} mutations/s)` : ''}${r.p50 !== undefined ? ` p50 ${r.p50} p99 ${r.p99} ms` : ''} errors ${r.errors} cpu ${r.cpuMsPerRequest.toFixed(2)} ms/req, PostgreSQL ${r.pgCpuMsPerRequest.toFixed(2)} ms/req`);
         }
       }
     }
   }
-  log('\n| operation | connections | before /s | after /s | after ÷ before | errors before / after | CPU ms/req before / after |\n| --- | --- | --- | --- | --- | --- | --- |');
+  log('\n| operation | connections | before /s | after /s | after ÷ before | errors before / after | CPU ms/req before / after | PostgreSQL CPU ms/req before / after |\n| --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const op of args.ops.split(',')) {
     for (const connections of args.connections.split(',').map(Number)) {
       const mean = (side, key) => {
@@ -260,7 +273,7 @@ try {
         return rows.reduce((sum, r) => sum + (r[key] ?? 0), 0) / rows.length;
       };
       const [before, after] = [mean('before', 'perSec'), mean('after', 'perSec')];
-      log(`| ${op} | ${connections} | ${before.toFixed(1)} | ${after.toFixed(1)} | ${(after / before).toFixed(2)}x | ${mean('before', 'errors').toFixed(0)} / ${mean('after', 'errors').toFixed(0)} | ${mean('before', 'cpuMsPerRequest').toFixed(2)} / ${mean('after', 'cpuMsPerRequest').toFixed(2)} |`);
+      log(`| ${op} | ${connections} | ${before.toFixed(1)} | ${after.toFixed(1)} | ${(after / before).toFixed(2)}x | ${mean('before', 'errors').toFixed(0)} / ${mean('after', 'errors').toFixed(0)} | ${mean('before', 'cpuMsPerRequest').toFixed(2)} / ${mean('after', 'cpuMsPerRequest').toFixed(2)} | ${mean('before', 'pgCpuMsPerRequest').toFixed(2)} / ${mean('after', 'pgCpuMsPerRequest').toFixed(2)} |`);
     }
   }
   if (args.out) fs.writeFileSync(args.out, JSON.stringify({ at: new Date().toISOString(), args, results }, null, 2));

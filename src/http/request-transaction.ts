@@ -1,11 +1,15 @@
 import { ApolloServerPlugin } from '@apollo/server';
 import type { PoolClient, QueryResult } from 'pg';
-import { QueryRunner } from 'typeorm';
+import { QueryFailedError, QueryRunner } from 'typeorm';
 import { Authenticator } from '../modules/principal/principal.service.js';
 import { RequestContext } from '../shared/context.js';
 import { REVOKED_OR_UNKNOWN, serviceUnavailable, unauthenticated } from '../shared/errors.js';
+import { executeBySql } from '../database/prepared-statements.js';
 import { ChangeConnection, NotKeptError, OutcomeUnknownError, provesNotCommitted, sqlStateOf } from '../shared/transaction.js';
 import { isDatabaseUnavailable } from './format-error.js';
+
+// pg's own conversion of a bound value to its text (what a prepared statement is sent), for `EXECUTE name('...')`.
+const { prepareValue } = require('pg/lib/utils') as { prepareValue(value: unknown): string | Buffer | null };
 
 /**
  * Runs each GraphQL operation on one database connection, in transactions with the caller's scope set
@@ -25,12 +29,14 @@ export function requestTransactionPlugin(authenticator: Authenticator): ApolloSe
       let connection: RequestConnection | undefined;
       return {
         // After parsing and validation (a malformed request never takes a connection), before execution.
-        async didResolveOperation({ contextValue: ctx }) {
+        async didResolveOperation({ contextValue: ctx, operation }) {
           let runner: QueryRunner | undefined;
           try {
             runner = ctx.dataSource.createQueryRunner();
             const client = (await runner.connect()) as PoolClient;
-            connection = new RequestConnection(runner, client, ctx);
+            // A query of one root field: the statement that answers that field whole may end the read transaction.
+            const soleRootField = operation?.operation === 'query' && operation.selectionSet.selections.length === 1 && operation.selectionSet.selections[0].kind === 'Field';
+            connection = new RequestConnection(runner, client, ctx, soleRootField);
           } catch (error) {
             await runner?.release().catch(() => undefined);
             throw isDatabaseUnavailable(error) ? serviceUnavailable() : error;
@@ -72,8 +78,10 @@ class RequestConnection implements ChangeConnection {
   changing = false;
   private last: Promise<unknown> = Promise.resolve();
   private readonly scopeSql: string;
+  /** Whether a transaction is open: false after `finalRead` committed the read one, until a statement needs one. */
+  private open = true;
 
-  constructor(readonly runner: QueryRunner, private readonly client: PoolClient, private readonly ctx: RequestContext) {
+  constructor(readonly runner: QueryRunner, private readonly client: PoolClient, private readonly ctx: RequestContext, private soleRootField: boolean) {
     const { scope, principal } = ctx;
     const literal = (value: string | null | undefined) => client.escapeLiteral(value ?? '');
     // Simple-protocol text (several statements, no parameters): the values are the server's own ids, quoted by pg.
@@ -84,7 +92,45 @@ class RequestConnection implements ChangeConnection {
            set_config('eca.agency_id', ${literal(scope.kind === 'AGENCY' ? scope.agencyId : '')}, true),
            set_config('eca.principal_id', ${literal(principal.rowId)}, true)`;
     const send = runner.query.bind(runner);
-    runner.query = ((...args: Parameters<QueryRunner['query']>) => this.enqueue(() => this.read(() => send(...args)))) as QueryRunner['query'];
+    runner.query = ((...args: Parameters<QueryRunner['query']>) => this.enqueue(() => this.read(async () => {
+      if (!this.open) await this.reopen();
+      return send(...args);
+    }))) as QueryRunner['query'];
+  }
+
+  /**
+   * The statement that answers the operation's only root field whole (a compiled selection, selection-sql.ts): sent
+   * with the read transaction's COMMIT in one simple query, `EXECUTE name(values); COMMIT` of the statement this
+   * connection prepares for that text (PREPARE'd first on its first use), so that the request ends a round trip
+   * sooner, and may use a generic plan (below). Any other read is an ordinary one. A statement sent after it (none is expected) opens the next
+   * transaction first, with the caller's scope.
+   */
+  async finalRead(text: string, values: unknown[]): Promise<Record<string, unknown>[]> {
+    const literals = this.soleRootField && !this.changing ? values.map((value) => prepareValue(value)) : undefined;
+    const execute = literals?.every((value) => !Buffer.isBuffer(value))
+      ? executeBySql(this.client, text, literals.map((value) => (value === null ? 'NULL' : this.client.escapeLiteral(value as string))))
+      : undefined;
+    if (!execute) return this.runner.query(text, values);
+    this.soleRootField = false;
+    return this.enqueue(() => this.read(async () => {
+      if (!this.open) await this.reopen();
+      try {
+        // Its scope is written in as literals (visibility.ts, inlineScope), so a generic plan is not blind to it:
+        // PostgreSQL may keep one (plan_cache_mode auto) instead of planning every execution (the connections' default).
+        const results = await this.send(`SET LOCAL plan_cache_mode = auto;\n${execute.sql};\nCOMMIT`);
+        execute.settle(true);
+        this.open = false;
+        return results[results.length - 2].rows;
+      } catch (error) {
+        // Whether the PREPARE ran before the failure, asked once the aborted transaction is replaced.
+        if (execute.prepares && !this.runner.isReleased) {
+          const check = await this.send(`ROLLBACK; START TRANSACTION; ${this.scopeSql}; SELECT EXISTS (SELECT 1 FROM pg_prepared_statements WHERE name = '${execute.name}') AS prepared`).catch(() => undefined);
+          if (check) execute.settle(Boolean(check[check.length - 1].rows[0].prepared));
+        }
+        // As TypeORM's query runner reports a failed statement.
+        throw new QueryFailedError(text, values, error as Error);
+      }
+    }));
   }
 
   /**
@@ -143,7 +189,7 @@ class RequestConnection implements ChangeConnection {
 
   /** Ends the request: its last transaction (reads only) committed, the connection given back. */
   async end(): Promise<void> {
-    await this.enqueue(() => this.send('COMMIT')).catch(() => undefined);
+    await this.enqueue(async () => this.open && this.send('COMMIT')).catch(() => undefined);
     await this.runner.release().catch(() => undefined);
   }
 
@@ -180,7 +226,13 @@ class RequestConnection implements ChangeConnection {
   }
 
   private async restart(): Promise<void> {
-    await this.send(`ROLLBACK; START TRANSACTION; ${this.scopeSql}`);
+    await this.send(`${this.open ? 'ROLLBACK; ' : ''}START TRANSACTION; ${this.scopeSql}`);
+    this.open = true;
+  }
+
+  private async reopen(): Promise<void> {
+    await this.send(`START TRANSACTION; ${this.scopeSql}`);
+    this.open = true;
   }
 
   /**

@@ -17,6 +17,11 @@ export interface ChangeConnection {
   commit(statements?: readonly string[]): Promise<void>;
   /** ROLLBACK, and the request's next transaction opened in the same round trip. */
   rollback(): Promise<void>;
+  /**
+   * A read that answers a root field whole (its selection compiled into this one statement): when that field is
+   * the operation's only one, the request's read transaction may be committed in the same round trip.
+   */
+  finalRead?(text: string, values: unknown[]): Promise<Record<string, unknown>[]>;
 }
 
 /** What a change writes last: its audit events and what must follow them under the chain's lock. */

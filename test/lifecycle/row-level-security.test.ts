@@ -70,6 +70,31 @@ describe('row-level security in PostgreSQL (defence in depth)', () => {
     expect(after).toEqual([{ scope: '', leads: 0 }]);
   });
 
+  it('ends a read whose one statement carries its COMMIT outside any transaction: the server\'s pooled connections keep no scope', async () => {
+    const { data } = (await server.gql(world.keys.brandA, '{ leads(first: 5) { nodes { id reference } } }')).body as any;
+    expect(data.leads.nodes).toHaveLength(1);
+    const lookup = (await server.gql(world.keys.brandA, 'query($id: ID!) { node(id: $id) { id ... on Lead { reference } } }', { id: data.leads.nodes[0].id })).body as any;
+    expect(lookup.data.node.reference).toBe(data.leads.nodes[0].reference);
+    // What the owner sees of the server's backends: none left in a transaction once the answers are sent.
+    const backends = await db.dataSource.query(`SELECT state FROM pg_stat_activity WHERE application_name = 'eca-test-server' AND datname = current_database()`);
+    expect(backends.length).toBeGreaterThan(0);
+    expect(backends.filter((b: { state: string }) => b.state !== 'idle')).toEqual([]);
+    // Every connection of the server's pool, used bare: no scope, nothing visible.
+    const runners = await Promise.all(Array.from({ length: 10 }, async () => {
+      const runner = server.dataSource.createQueryRunner();
+      await runner.connect();
+      return runner;
+    }));
+    try {
+      for (const runner of runners) {
+        // '' on a connection a request used (the setting ended with its transaction), NULL on one never used.
+        expect(await runner.query(`SELECT coalesce(current_setting('eca.scope', true), '') AS scope, (SELECT count(*) FROM lead)::int AS leads`)).toEqual([{ scope: '', leads: 0 }]);
+      }
+    } finally {
+      await Promise.all(runners.map((runner) => runner.release()));
+    }
+  });
+
   it('does not let the API role rewrite or erase the audit trail', async () => {
     await expect(app.query(`UPDATE audit_event SET action = 'x'`)).rejects.toThrow(/permission denied/);
     await expect(app.query(`DELETE FROM audit_event`)).rejects.toThrow(/permission denied/);

@@ -350,10 +350,14 @@ function compiled(object: Raw): Raw {
   return object;
 }
 
-/** Runs a compiled statement: the scope written in (inlineScope), other values bound; a values array always, so that it is prepared. */
-function run(ctx: RequestContext, sql: string, params: Params): Promise<Raw[]> {
+/**
+ * Runs a compiled statement: the scope written in (inlineScope), other values bound; a values array always, so
+ * that it is prepared. A root field's statement is the last of a query of that field alone (finalRead).
+ */
+function run(ctx: RequestContext, info: GraphQLResolveInfo, sql: string, params: Params): Promise<Raw[]> {
   const [inlined, rest] = inlineScope(sql, params, ctx.scope, ctx.principal.rowId);
   const [text, values] = ctx.dataSource.driver.escapeQueryWithParameters(inlined, rest);
+  if (info.path.prev === undefined && ctx.connection?.finalRead) return ctx.connection.finalRead(text, values);
   return ctx.db.query(text, values);
 }
 
@@ -391,7 +395,7 @@ export async function paginateSelection<T extends ObjectLiteral>(
   const source = ordering.source ?? 't';
   applyKeyset(qb, ordering, bounds, request).select(row, 'j');
   if (connection.wantsCursor) qb.addSelect(`${source}.${ordering.column}`, 'cursor_value').addSelect(`${source}.${(ordering.tieBreaker ?? PRIMARY_KEY).column}`, 'cursor_id');
-  const read: Raw[] = await run(ctx, qb.getQuery(), { ...qb.getParameters(), ...params });
+  const read: Raw[] = await run(ctx, info!, qb.getQuery(), { ...qb.getParameters(), ...params });
   const more = read.length > request.size;
   const rows = (request.backward ? read.slice(0, request.size).reverse() : read.slice(0, request.size)).map((r) => {
     let cursor: string | undefined;
@@ -416,6 +420,6 @@ export async function loadSelection(ctx: RequestContext, info: GraphQLResolveInf
     return { object, text: `SELECT ${object.sql('t', params)} AS j FROM ${table} t WHERE t.id = :compiledRowId${where === null ? '' : ` AND (${where})`}` };
   });
   if (!sql) return undefined;
-  const rows = (await run(ctx, sql.text, params)) as { j: Raw }[];
+  const rows = (await run(ctx, info!, sql.text, params)) as { j: Raw }[];
   return rows.length ? sql.object.build(rows[0].j) : null;
 }
