@@ -2,7 +2,8 @@ import type { ClientBase, Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import { Config } from '../config.js';
 import { API_LOGIN, createDataSource, migrateExclusively, pendingMigrations } from './data-source.js';
-import { EmbeddedDatabase, embeddedApiUrl, startEmbeddedPostgres } from './embedded.js';
+import { embeddedApiUrl } from './embedded-api-login.js';
+import { EmbeddedDatabase, startEmbeddedPostgres } from './embedded.js';
 import { apiLoginRefusal, apiLoginProblems, describeLogin, isOwnerLogin } from './logins.js';
 
 /**

@@ -1,8 +1,7 @@
-import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { Client } from 'pg';
+import { isAlive, isPostgres, readPostmasterPid, readState, repairInterruptedInit, State, usablePort, writeState } from './embedded-folder.js';
 
 /**
  * The embedded PostgreSQL of `npm start` and the command line, one cluster per data folder (DATA_DIR).
@@ -54,22 +53,8 @@ const USER = 'postgres';
 /** The demo password, refused in production (src/config.ts); the cluster listens on the loopback only. */
 const PASSWORD = 'postgres';
 export const EMBEDDED_DATABASE = 'enforcement';
-export const STATE_FILE = 'embedded-postgres.json';
-/** The API login's password, generated at the first start of the server (mode 0600). */
-export const API_LOGIN_FILE = 'api-login.json';
-/** Ports are picked from here up (not from the ephemeral range, where outgoing connections take theirs). */
-const PORT_BASE = 54329;
-const PORT_SPAN = 600;
 /** Advisory lock held shared, on a connection of its own, by every process using the cluster. */
 const PRESENCE_LOCK = 0x65636170;
-
-interface State {
-  port: number;
-  /** False from just before initdb until it has finished: a false one found later is an interrupted initdb. */
-  initialised: boolean;
-  /** The process running initdb, while `initialised` is false: another process waits for it. */
-  initialisingPid?: number;
-}
 
 export async function startEmbeddedPostgres(dataDir: string, options: EmbeddedOptions = {}): Promise<EmbeddedDatabase> {
   const notice = options.onNotice ?? ((message: string) => process.stderr.write(`[embedded-postgres] ${message}\n`));
@@ -144,65 +129,7 @@ function urlOf(port: number, database = EMBEDDED_DATABASE): string {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// The state file: the data folder's port, and whether its initialisation finished.
-
-function readState(root: string): State | null {
-  const file = path.join(root, STATE_FILE);
-  if (!fs.existsSync(file)) return null;
-  try {
-    const state = JSON.parse(fs.readFileSync(file, 'utf8'));
-    if (Number.isInteger(state.port) && state.port > 0 && state.port < 65536) {
-      return { port: state.port, initialised: state.initialised !== false, initialisingPid: Number.isInteger(state.initialisingPid) ? state.initialisingPid : undefined };
-    }
-  } catch {
-    // Unreadable: treated as absent, and rewritten below.
-  }
-  return null;
-}
-
-/** Written whole and renamed into place: a reader never sees half a file. */
-function writeState(root: string, state: State): void {
-  const file = path.join(root, STATE_FILE);
-  const text = `${JSON.stringify({ ...state, note: 'port of the embedded PostgreSQL of this data folder (src/database/embedded.ts)' }, null, 2)}\n`;
-  fs.writeFileSync(`${file}.${process.pid}`, text);
-  fs.renameSync(`${file}.${process.pid}`, file);
-}
-
-// ---------------------------------------------------------------------------------------------------
 // Is the cluster of this data folder running already?
-
-/** PostgreSQL's lock file: line 1 the postmaster's PID, line 4 its port, line 8 its status. */
-function readPostmasterPid(databaseDir: string): { pid: number; port: number; status: string } | null {
-  let text: string;
-  try {
-    text = fs.readFileSync(path.join(databaseDir, 'postmaster.pid'), 'utf8');
-  } catch {
-    return null;
-  }
-  const lines = text.split('\n');
-  const pid = Number(lines[0]);
-  const port = Number(lines[3]);
-  if (!Number.isInteger(pid) || pid <= 0 || !Number.isInteger(port)) return null;
-  return { pid, port, status: (lines[7] ?? '').trim() };
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** On Linux, whether that PID is a postgres process at all (after a container restart, PIDs are reused). */
-function isPostgres(pid: number): boolean {
-  try {
-    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('postgres');
-  } catch {
-    return !fs.existsSync('/proc/self'); // no /proc: cannot tell, trust the PID
-  }
-}
 
 async function runningCluster(root: string, databaseDir: string): Promise<{ pid: number; port: number } | null> {
   const lock = readPostmasterPid(databaseDir);
@@ -234,22 +161,6 @@ async function runningCluster(root: string, databaseDir: string): Promise<{ pid:
 // Repairs.
 
 /**
- * An initialisation that never finished (initdb killed, or a first start that failed before the state
- * file said "initialised") left a folder PostgreSQL cannot start from and holding no data: it is removed so
- * that initdb runs again. A folder from before the state file existed counts as initialised when it has
- * PostgreSQL's control file. Answers whether the cluster is initialised.
- */
-function repairInterruptedInit(databaseDir: string, kept: State | null, notice: (message: string) => void): boolean {
-  const hasControlFile = fs.existsSync(path.join(databaseDir, 'global', 'pg_control')) && fs.existsSync(path.join(databaseDir, 'PG_VERSION'));
-  if (hasControlFile && (kept ? kept.initialised : true)) return true;
-  if (fs.existsSync(databaseDir) && fs.readdirSync(databaseDir).length > 0) {
-    notice(`${databaseDir} holds an initialisation that did not finish (no data in it): initialising it again`);
-    fs.rmSync(databaseDir, { recursive: true, force: true });
-  }
-  return false;
-}
-
-/**
  * Creates the application's database when missing: a first start that failed after initdb left none. In a
  * cluster another process runs (`graceMs`), that process may be creating it this very moment: wait a little.
  */
@@ -278,47 +189,6 @@ async function createDatabase(client: Client, root: string, notice?: (message: s
     // Created by another process meanwhile: as it exists already (42P04), or at the same moment (23505).
     if (!['42P04', '23505'].includes((error as { code?: string }).code ?? '')) throw error;
   }
-}
-
-// ---------------------------------------------------------------------------------------------------
-// Ports.
-
-/** The data folder's port if it is free, otherwise a free one (written to the state file either way). */
-async function usablePort(root: string, kept: State | null, initialised: boolean, notice: (message: string) => void): Promise<number> {
-  if (kept && (await isPortFree(kept.port))) {
-    if (kept.initialised !== initialised) writeState(root, { port: kept.port, initialised });
-    return kept.port;
-  }
-  const port = await freePort(root);
-  if (kept) notice(`port ${kept.port} of the embedded PostgreSQL of ${root} is taken by another program: it moves to port ${port}`);
-  writeState(root, { port, initialised });
-  return port;
-}
-
-function isPortFree(port: number): Promise<boolean> {
-  // A PostgreSQL of another data folder on that port also holds a Unix socket lock in /tmp.
-  if (fs.existsSync(`/tmp/.s.PGSQL.${port}.lock`)) return Promise.resolve(false);
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
-
-/** A free port from a start that depends on the folder (two checkouts start apart), or any free port. */
-async function freePort(root: string): Promise<number> {
-  const offset = createHash('sha256').update(root).digest().readUInt32BE(0) % PORT_SPAN;
-  for (let i = 0; i < PORT_SPAN; i += 1) {
-    const port = PORT_BASE + ((offset + i) % PORT_SPAN);
-    if (await isPortFree(port)) return port;
-  }
-  return new Promise((resolve, reject) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -457,7 +327,7 @@ function lastWords(log: string[]): string | null {
   return serious.length ? serious.slice(-4).join(' ').replace(/\s+/g, ' ') : null;
 }
 
-async function withClient<T>(port: number, database: string, work: (client: Client) => Promise<T>): Promise<T> {
+export async function withClient<T>(port: number, database: string, work: (client: Client) => Promise<T>): Promise<T> {
   const client = new Client({ connectionString: urlOf(port, database), connectionTimeoutMillis: 3000 });
   client.on('error', () => undefined);
   await client.connect();
@@ -468,80 +338,10 @@ async function withClient<T>(port: number, database: string, work: (client: Clie
   }
 }
 
-function messageOf(error: unknown): string {
+export function messageOf(error: unknown): string {
   if (error instanceof Error) return error.message || error.name;
   return error === undefined ? 'no reason given' : String(error);
 }
 
 // ---------------------------------------------------------------------------------------------------
 // The API's login.
-
-/**
- * The URL of the API's login on this cluster: `login` (eca_api, which the migrations create: call this after
- * migrating) with a password of its own. The password is generated at the first start and kept in
- * `<DATA_DIR>/api-login.json` (mode 0600); the role gets it as the superuser sets it. Later starts reuse it,
- * and set it again only when the cluster refuses it (a cluster initialised again, a file restored from
- * elsewhere). Two servers starting at once on one data folder agree on the first file written.
- */
-export async function embeddedApiUrl(embedded: Pick<EmbeddedDatabase, 'port' | 'dataDir'>, login: string): Promise<string> {
-  const file = path.join(embedded.dataDir, API_LOGIN_FILE);
-  const password = readApiPassword(file) ?? writeApiPassword(file, login);
-  const url = `postgres://${encodeURIComponent(login)}:${encodeURIComponent(password)}@127.0.0.1:${embedded.port}/${EMBEDDED_DATABASE}`;
-  const refused = await new Promise<unknown>((resolve) => {
-    const client = new Client({ connectionString: url, connectionTimeoutMillis: 3000 });
-    client.on('error', () => undefined);
-    client.connect().then(() => client.end().then(() => resolve(null), () => resolve(null)), resolve);
-  });
-  if (!refused) return url;
-  await withClient(embedded.port, EMBEDDED_DATABASE, async (client) => {
-    const [role] = (await client.query('SELECT rolcanlogin FROM pg_roles WHERE rolname = $1', [login])).rows;
-    if (!role) {
-      throw new EmbeddedPostgresError(`the embedded PostgreSQL of ${embedded.dataDir} has no role ${login}, the API's login, which the migrations create: `
-        + 'run `npm run --silent cli -- migrate`, then start again.');
-    }
-    for (let attempt = 0; ; attempt += 1) {
-      try {
-        await client.query(`ALTER ROLE ${client.escapeIdentifier(login)} WITH LOGIN PASSWORD ${client.escapeLiteral(password)}`);
-        return;
-      } catch (error) {
-        // Another server of this data folder setting the same password at the same moment.
-        if (attempt >= 3 || !/tuple concurrently updated/.test(messageOf(error))) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-    }
-  });
-  return url;
-}
-
-function readApiPassword(file: string): string | null {
-  try {
-    const { password } = JSON.parse(fs.readFileSync(file, 'utf8'));
-    if (typeof password === 'string' && password.length >= 16) {
-      if ((fs.statSync(file).mode & 0o077) !== 0) fs.chmodSync(file, 0o600);
-      return password;
-    }
-  } catch {
-    // Missing or unreadable: a new password is made.
-  }
-  return null;
-}
-
-function writeApiPassword(file: string, login: string): string {
-  const password = randomBytes(24).toString('base64url');
-  const text = `${JSON.stringify({ login, password, note: 'password of the API\'s login on the embedded PostgreSQL of this data folder (src/database/embedded.ts); the owner is postgres' }, null, 2)}\n`;
-  try {
-    // Created, never overwritten: a server starting at the same moment may have written its own first.
-    fs.writeFileSync(file, text, { mode: 0o600, flag: 'wx' });
-    return password;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
-      throw new EmbeddedPostgresError(`cannot write ${file}, the API login's password: ${messageOf(error)}. Check that DATA_DIR is writable.`);
-    }
-    const theirs = readApiPassword(file);
-    if (theirs) return theirs;
-    // A file that holds no password (damaged): replaced.
-    fs.writeFileSync(file, text, { mode: 0o600 });
-    fs.chmodSync(file, 0o600);
-    return password;
-  }
-}
