@@ -55,7 +55,13 @@ async function changeOnRequestConnection<T>(ctx: RequestContext, connection: Cha
   try {
     const result = await work({ ...ctx, loaders: new LoaderRegistry(), change });
     for (const step of change.beforeCommit) await step();
-    await connection.commit(change.withCommit);
+    try {
+      await connection.commit(change.withCommit);
+    } catch (error) {
+      const instead = await change.onCommitError?.(error);
+      if (!instead) throw error;
+      await connection.commit(instead);
+    }
     return result;
   } catch (error) {
     // After an unknown outcome the connection is gone; otherwise nothing of the change may stay open.
