@@ -204,16 +204,15 @@ describe('SQL statements per change', () => {
     // decided reports of the fast-track window (brand_report_stats: one index range of per-day counters, kept
     // by triggers on lead_brand and lead, which add no statement; it read the brand's whole report history);
     // the reference sequence; INSERT lead; INSERT lead_brand, lead_seller,
-    // lead_listing (each one INSERT ... SELECT unnest); the lead read back; then, last, the audit chain's
-    // advisory lock with its head and the next seqs (one statement, audit_chain_lock_head); the signed
-    // INSERT audit_event, COMMIT and the next transaction opened (one round trip). The chain's lock is held
-    // for the last two round trips only.
-    expectDataStatements(one, 11);
-    expectDataStatements(five, 11);
-    // The last two round trips of the change (the request's final COMMIT follows them).
-    const [lock, commit] = one.sql.slice(-3, -1);
-    expect(lock).toMatch(/^SELECT head, size::text, seqs::text\[\] FROM audit_chain_lock_head/);
-    expect(commit).toMatch(/^INSERT INTO "audit_event"/);
+    // lead_listing (each one INSERT ... SELECT unnest); the lead read back; then, last, the signed events
+    // chained on the tail this server predicts (its own last append, made by the requests before), appended
+    // by audit_chain_append with the COMMIT and the next transaction opened (one round trip, in which the
+    // chain's lock is taken and released: no round trip is made while it is held).
+    expectDataStatements(one, 10);
+    expectDataStatements(five, 10);
+    // The last round trip of the change (the request's final COMMIT follows it).
+    const [append] = one.sql.slice(-2, -1);
+    expect(append).toMatch(/^SAVEPOINT audit_append; SELECT audit_chain_append\(/);
   });
 });
 
