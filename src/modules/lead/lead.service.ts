@@ -31,7 +31,8 @@ export async function reportLead(ctx: RequestContext, input: ReportLeadInput): P
   // The risk score is triage's; a brand partner's own view is kept apart as its priority (enforcement policy).
   const scores = reportedScores(ctx.principal.role, input);
   return inTransaction(ctx, async (tx) => {
-    const { id } = await onceForKey(tx, 'reportLead', input.idempotencyKey, input, async () => {
+    // A new lead is answered as its INSERT returned it; a retry with the key reads the first one.
+    return once(tx, 'reportLead', input, Lead, async () => {
       // A brand partner sees only its own brand, so naming another one reads as "no such brand".
       const brands = input.brandIds?.length ? await requireAllVisible(tx, Brand, input.brandIds, ['input', 'brandIds']) : [{ rowId: brandIds[0] }];
       const sellers = await requireAllVisible(tx, Seller, input.sellerIds, ['input', 'sellerIds']);
@@ -39,11 +40,9 @@ export async function reportLead(ctx: RequestContext, input: ReportLeadInput): P
       const source = input.source ?? (brandPartner ? LeadSource.BRAND_REPORT : LeadSource.PLATFORM_DETECTION);
       // A brand's report is fast-tracked when the brand's recent reports have proven accurate (enforcement policy).
       const fastTrack = source === LeadSource.BRAND_REPORT && await isFastTrackReporter(tx, brands.map((b) => b.rowId), new Date());
-      const lead = await createLead(tx, { source, description: input.description, ...scores, fastTrack },
+      return createLead(tx, { source, description: input.description, ...scores, fastTrack },
         { brandIds: brands.map((b) => b.rowId), sellerIds: sellers.map((s) => s.rowId), listingIds: listings.map((l) => l.rowId) });
-      return lead.rowId;
     });
-    return (await tx.db.findOneByOrFail(Lead, { rowId: id }));
   });
 }
 
@@ -72,15 +71,15 @@ export async function createLead(
     closedAt: null,
   });
   await ctx.db.save(lead);
-  await link(ctx, 'lead_brand', 'brand_id', lead.rowId, links.brandIds);
-  await link(ctx, 'lead_seller', 'seller_id', lead.rowId, links.sellerIds);
-  await link(ctx, 'lead_listing', 'listing_id', lead.rowId, links.listingIds);
+  // The three links in one statement (one round trip); the lead is already written, for the link tables' triggers.
+  await ctx.db.query(
+    `WITH brands AS (INSERT INTO lead_brand (lead_id, brand_id) SELECT $1, unnest($2::bigint[])),
+          sellers AS (INSERT INTO lead_seller (lead_id, seller_id) SELECT $1, unnest($3::bigint[]))
+     INSERT INTO lead_listing (lead_id, listing_id) SELECT $1, unnest($4::bigint[])`,
+    [lead.rowId, links.brandIds, links.sellerIds, links.listingIds],
+  );
   await auditChange(ctx, 'lead.reported', lead, null, { ...leadSnapshot(lead), source: lead.source, fastTrack: lead.fastTrack, ...links });
   return lead;
-}
-
-async function link(ctx: RequestContext, table: string, column: string, leadId: string, ids: string[]) {
-  if (ids.length) await ctx.db.query(`INSERT INTO ${table} (lead_id, ${column}) SELECT $1, unnest($2::bigint[])`, [leadId, ids]);
 }
 
 export async function triageLead(ctx: RequestContext, input: TriageLeadInput): Promise<Lead> {
