@@ -6,7 +6,7 @@ import { whereDateRange, whereIn } from '../../shared/data-access/filters.js';
 import { requireAllVisible } from '../../shared/data-access/lookup.js';
 import { paginateSelection } from '../../shared/data-access/selection-sql.js';
 import { lockForChange, ParentLink, scopedBrandLeads, scopedQuery, updateVersioned, whereExists } from '../../shared/data-access/scoped-query.js';
-import { once, onceForKey } from '../../shared/idempotency.js';
+import { once } from '../../shared/idempotency.js';
 import { nextReference } from '../../shared/reference.js';
 import { ConnectionArgs, loadChildPage, paginate } from '../../shared/relay/connection.js';
 import { decodeIdOf } from '../../shared/relay/global-id.js';
