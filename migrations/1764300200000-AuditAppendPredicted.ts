@@ -14,7 +14,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * held, the function waits for its holder (taking it in a subtransaction that it then undoes, which releases
  * it, so that it never holds the lock while waiting for a predecessor that needs it); when the lock is free
  * the predecessor has not reached it yet, and it sleeps a millisecond. After 50 such free milliseconds the
- * predecessor is taken as lost (it failed).
+ * predecessor is taken as lost (it failed). The statement timeout bounds the whole wait, as it bounds the wait
+ * for the lock in the two-round-trip append.
  *
  * Refused with SQLSTATE EC001 (nothing inserted) when the head is not the prediction: another process
  * appended, a predecessor failed, or a seq was taken by another writer. The server sends the call after a

@@ -60,7 +60,12 @@ async function changeOnRequestConnection<T>(ctx: RequestContext, connection: Cha
     } catch (error) {
       const instead = await change.onCommitError?.(error);
       if (!instead) throw error;
-      await connection.commit(instead);
+      try {
+        await connection.commit(instead);
+      } catch (again) {
+        await change.onCommitError?.(again);
+        throw again;
+      }
     }
     return result;
   } catch (error) {

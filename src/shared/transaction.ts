@@ -32,7 +32,7 @@ export interface PendingChange {
   /**
    * Called when the COMMIT's round trip failed (on the request's connection): the statements to commit
    * instead, once, after it undid what needed undoing (the audit append's refused prediction), or
-   * undefined to report the failure.
+   * undefined to report the failure. Called again (its answer unused) when that second COMMIT fails too.
    */
   onCommitError?: (error: unknown) => Promise<string[] | undefined>;
 }

@@ -70,11 +70,12 @@ function appendOf(ctx: RequestContext): ChainAppend {
       announce(head.size, rows.length);
       return [insertRowsStatement('audit_event', rows), ...queued.after];
     };
+    const forgetTail = async () => void predictedTails.delete(dataSource);
     change.beforeCommit.push(async () => {
       const tail = predictedTails.get(dataSource);
       if (!tail || !ctx.connection || !queued.entries.length) {
         change.withCommit.push(...(await appendLocked()));
-        if (ctx.connection) change.onCommitError = async () => void predictedTails.delete(dataSource);
+        if (ctx.connection) change.onCommitError = forgetTail;
         return;
       }
       const head: ChainHead = { head: tail.head, size: tail.size, seqs: queued.entries.map((_, i) => String(BigInt(tail.seq) + BigInt(i + 1))) };
@@ -91,6 +92,7 @@ function appendOf(ctx: RequestContext): ChainAppend {
         predictedTails.delete(dataSource);
         if (sqlStateOf(error) !== PREDICTION_REFUSED) return undefined;
         await db.query('ROLLBACK TO SAVEPOINT audit_append');
+        change.onCommitError = forgetTail; // the append made again is not retried: its failure only forgets the tail
         return appendLocked();
       };
     });
