@@ -28,7 +28,6 @@ import { ReportStatsWithoutWaits1764100000000 } from './1764100000000-ReportStat
 import { AuditAppendHead1764100100000 } from './1764100100000-AuditAppendHead.js';
 import { ScopedOffenceRollups1764200000000 } from './1764200000000-ScopedOffenceRollups.js';
 import { LeadRegionRollup1764200100000 } from './1764200100000-LeadRegionRollup.js';
-import { AuditAppendPredicted1764300200000 } from './1764300200000-AuditAppendPredicted.js';
 
 export const migrations = [
   Foundation1763900000000, CaseLifecycle1763900100000, RowLevelSecurity1763900200000, Analytics1763900300000, ReferralDeadlines1763900400000,
@@ -46,5 +45,4 @@ export const migrations = [
   AuditAppendHead1764100100000,
   ScopedOffenceRollups1764200000000,
   LeadRegionRollup1764200100000,
-  AuditAppendPredicted1764300200000,
 ];

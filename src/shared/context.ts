@@ -55,18 +55,7 @@ async function changeOnRequestConnection<T>(ctx: RequestContext, connection: Cha
   try {
     const result = await work({ ...ctx, loaders: new LoaderRegistry(), change });
     for (const step of change.beforeCommit) await step();
-    try {
-      await connection.commit(change.withCommit);
-    } catch (error) {
-      const instead = await change.onCommitError?.(error);
-      if (!instead) throw error;
-      try {
-        await connection.commit(instead);
-      } catch (again) {
-        await change.onCommitError?.(again);
-        throw again;
-      }
-    }
+    await connection.commit(change.withCommit);
     return result;
   } catch (error) {
     // After an unknown outcome the connection is gone; otherwise nothing of the change may stay open.

@@ -29,12 +29,6 @@ export interface PendingChange {
    * so that the lock is held for as few round trips as possible.
    */
   withCommit: string[];
-  /**
-   * Called when the COMMIT's round trip failed (on the request's connection): the statements to commit
-   * instead, once, after it undid what needed undoing (the audit append's refused prediction), or
-   * undefined to report the failure. Called again (its answer unused) when that second COMMIT fails too.
-   */
-  onCommitError?: (error: unknown) => Promise<string[] | undefined>;
 }
 
 /** The change was not committed, and PostgreSQL said so: nothing of it was kept. */

@@ -205,15 +205,17 @@ describe('SQL statements per change', () => {
     // by triggers on lead_brand and lead, which add no statement; it read the brand's whole report history);
     // the reference sequence; INSERT lead (returning what PostgreSQL set: the lead is answered as written, not
     // read back); INSERT lead_brand, lead_seller and lead_listing in one statement (each an INSERT ... SELECT
-    // unnest); then, last, the signed events chained on the tail this server predicts (its own last append,
-    // made by the requests before), appended by audit_chain_append with the COMMIT (one round trip, in which
-    // the chain's lock is taken and released: no round trip is made while it is held). Nothing is read after it (the payload is the lead as written), so no transaction is opened
-    // again and the request ends there: 8 round trips in all, counted here as 6 beyond the 2 of a read.
-    expectDataStatements(one, 6);
-    expectDataStatements(five, 6);
-    // The last round trip of the change, and of the request.
-    const [append] = one.sql.slice(-1);
-    expect(append).toMatch(/^SAVEPOINT audit_append; SELECT audit_chain_append\(/);
+    // unnest); then, last, the audit chain's advisory lock with its head and the next seqs (one statement,
+    // audit_chain_lock_head); the signed INSERT audit_event with the COMMIT (one round trip). The chain's lock
+    // is held for these last two round trips only. Nothing is read after it (the payload is the lead as
+    // written), so no transaction is opened again and the request ends there: 9 round trips in all, counted
+    // here as 7 beyond the 2 of a read.
+    expectDataStatements(one, 7);
+    expectDataStatements(five, 7);
+    // The last two round trips of the change, and of the request.
+    const [lock, commit] = one.sql.slice(-2);
+    expect(lock).toMatch(/^SELECT head, size::text, seqs::text\[\] FROM audit_chain_lock_head/);
+    expect(commit).toMatch(/^INSERT INTO "audit_event"/);
   });
 });
 

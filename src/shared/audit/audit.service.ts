@@ -1,8 +1,8 @@
 import { escapeIdentifier, escapeLiteral } from 'pg';
-import { DataSource, EntityManager } from 'typeorm';
+import { EntityManager } from 'typeorm';
 import { AuditConfig, loadConfig } from '../../config.js';
 import type { RequestContext } from '../context.js';
-import { sqlStateOf, type PendingChange } from '../transaction.js';
+import type { PendingChange } from '../transaction.js';
 import { chainHash, ChainedContent, GENESIS_HASH } from './audit-chain.js';
 import { signLeaf, SignedCheckpoint } from './audit-signing.js';
 import { ChainVerification, verifyAuditLog } from './audit-verify.js';
@@ -11,18 +11,10 @@ import { leafOfEvent } from './audit-tree.js';
 // One advisory lock serialises audit writers from their append to their COMMIT: the chain cannot fork,
 // and `seq` order is commit order (which the agencies' sync feed relies on). A change takes it last, just
 // before its COMMIT (the lock order in README, "API conventions"), so that it is never held while a
-// change waits for a row lock, and a change never waits for a row while holding it.
-//
-// A change of a request appends in its COMMIT's own round trip: its events are chained and signed on the
-// tail this process predicts (that of its own last append, committed or still in flight), and
-// audit_chain_append (migration 1764300200000) waits in PostgreSQL until the head is that tail, takes the
-// lock and inserts them, so that no client round trip happens while the lock is held and the appends of
-// one process follow each other without waiting for their answers. When the prediction is wrong (another
-// process appended, a predecessor failed) it refuses (EC001): the change rolls back to the savepoint before
-// the call and appends the two-round-trip way, the lock with the chain's head (one statement), then the
-// events' INSERT sent with the COMMIT. The number is also written in migration 1764100100000-AuditAppendHead.
+// change waits for a row lock, and a change never waits for a row while holding it. It is held for two
+// round trips: the lock with the chain's head (one statement), then the events' INSERT sent with the
+// COMMIT (PendingChange.withCommit). The number is also written in migration 1764100100000-AuditAppendHead.
 const AUDIT_CHAIN_LOCK = 72_100_001;
-const PREDICTION_REFUSED = 'EC001';
 
 export interface AuditEntry {
   action: string;
@@ -41,17 +33,10 @@ interface ChainAppend {
 }
 const appends = new WeakMap<PendingChange, ChainAppend>();
 
-/** The chain's tail after this process's last append (committed or in flight), per database; absent when unknown. */
-interface ChainTail {
-  head: string;
-  size: number;
-  seq: string;
-}
-const predictedTails = new WeakMap<DataSource, ChainTail>();
-
 /**
- * The chain append of the current change, queued on first use as its last work before COMMIT (see above):
- * on the predicted tail when this process knows it, else under the chain's lock with its head read first.
+ * The chain append of the current change, queued on first use as its last work before COMMIT: the chain's
+ * lock and head (one round trip), then the signed events and what follows them, written in the COMMIT's
+ * own round trip.
  */
 function appendOf(ctx: RequestContext): ChainAppend {
   const change = ctx.change;
@@ -59,56 +44,17 @@ function appendOf(ctx: RequestContext): ChainAppend {
   let append = appends.get(change);
   if (!append) {
     const queued: ChainAppend = { entries: [], after: [] };
-    const { db, config, dataSource } = ctx;
-    /** The two-round-trip append: the lock and the chain's head, then what is sent with the COMMIT. */
-    const appendLocked = async (): Promise<string[]> => {
-      const head = await lockChainHead(db, queued.entries.length);
-      if (!queued.entries.length) return queued.after;
-      const rows = chainEvents(head, queued.entries, config.audit);
-      if (ctx.connection) predictedTails.set(dataSource, tailOf(rows));
-      else predictedTails.delete(dataSource); // not followed to its COMMIT here: the next append reads the head
-      announce(head.size, rows.length);
-      return [insertRowsStatement('audit_event', rows), ...queued.after];
-    };
-    const forgetTail = async () => void predictedTails.delete(dataSource);
+    const { db, config } = ctx;
     change.beforeCommit.push(async () => {
-      const tail = predictedTails.get(dataSource);
-      if (!tail || !ctx.connection || !queued.entries.length) {
-        change.withCommit.push(...(await appendLocked()));
-        if (ctx.connection) change.onCommitError = forgetTail;
-        return;
-      }
-      const head: ChainHead = { head: tail.head, size: tail.size, seqs: queued.entries.map((_, i) => String(BigInt(tail.seq) + BigInt(i + 1))) };
-      const rows = chainEvents(head, queued.entries, config.audit);
-      predictedTails.set(dataSource, tailOf(rows));
-      announce(head.size, rows.length);
-      change.withCommit.push(
-        'SAVEPOINT audit_append',
-        `SELECT audit_chain_append(${escapeLiteral(head.head)}, ${head.size}, ${escapeLiteral(JSON.stringify(rows))})`,
-        ...queued.after,
-      );
-      change.onCommitError = async (error) => {
-        // Whatever failed, the tail is no longer known: the appends predicted after this one are refused too.
-        predictedTails.delete(dataSource);
-        if (sqlStateOf(error) !== PREDICTION_REFUSED) return undefined;
-        await db.query('ROLLBACK TO SAVEPOINT audit_append');
-        change.onCommitError = forgetTail; // the append made again is not retried: its failure only forgets the tail
-        return appendLocked();
-      };
+      const head = await lockChainHead(db, queued.entries.length);
+      if (queued.entries.length) change.withCommit.push(insertRowsStatement('audit_event', chainEvents(head, queued.entries, config.audit)));
+      change.withCommit.push(...queued.after);
+      if (queued.entries.length) for (const listener of growthListeners) listener(head.size, head.size + queued.entries.length);
     });
     appends.set(change, queued);
     append = queued;
   }
   return append;
-}
-
-function tailOf(rows: Record<string, unknown>[]): ChainTail {
-  const last = rows[rows.length - 1];
-  return { head: String(last.hash), size: Number(last.leaf_index) + 1, seq: String(last.seq) };
-}
-
-function announce(size: number, events: number): void {
-  for (const listener of growthListeners) listener(size, size + events);
 }
 
 /** Records events of the current change: appended to the chain, under its lock, just before COMMIT. */
