@@ -41,6 +41,7 @@ const { values: args } = parseArgs({
     out: { type: 'string' },
     tag: { type: 'string', default: 'compare' }, // database names eca_<tag>_before/after: two runs side by side
     waits: { type: 'boolean', default: false }, // sample pg_stat_activity during each run and print what the backends wait on
+    port: { type: 'string' }, // the two servers listen on port+1 and port+2 (default: from --tag, so that two runs never share them)
   },
 });
 if (!args.before) throw new Error('--before DIR: a built checkout of the earlier version');
@@ -108,8 +109,10 @@ function startServer(side, ctx, port) {
 
 async function ready(server) {
   for (let i = 0; i < 120; i += 1) {
+    // A server that exited (its port taken) must not be mistaken for whatever answers there.
+    if (server.child.exitCode !== null) throw new Error(`the server for ${server.url} exited (${server.child.exitCode})`);
     try {
-      if ((await fetch(`${server.url}/readyz`)).ok) return;
+      if ((await fetch(`${server.url}/readyz`)).ok && server.child.exitCode === null) return;
     } catch { /* not yet */ }
     await sleep(500);
   }
@@ -237,7 +240,8 @@ function printWaits(label, { samples, counts }) {
 
 const contexts = {};
 const servers = {};
-let port = 4700;
+// Two runs with different tags listen on different ports (a server that cannot listen would leave the load to the other run's).
+let port = args.port ? Number(args.port) : 4700 + 2 * ([...args.tag].reduce((h, c) => (h * 31 + c.charCodeAt(0)) % 9973, 7) % 400);
 for (const side of Object.keys(SIDES)) {
   contexts[side] = await prepare(side);
   servers[side] = startServer(side, contexts[side], (port += 1));

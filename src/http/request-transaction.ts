@@ -19,9 +19,10 @@ const { prepareValue } = require('pg/lib/utils') as { prepareValue(value: unknow
  *
  * The contract (README, "API conventions"): reads run in the request's transaction; each change (a
  * top-level mutation, shared/context.ts inTransaction) commits that transaction, checked, before its
- * payload is read, and the next one opens in the same round trip. So nothing read or run after a change
- * can undo it, and a statement that fails in a read fails that field alone: the transaction it aborted
- * is replaced before the next statement.
+ * payload is read, and the next one opens in the round trip of the next statement, if any (a payload
+ * answered from what the change wrote reads nothing, and the request then ends without another round trip).
+ * So nothing read or run after a change can undo it, and a statement that fails in a read fails that field
+ * alone: the transaction it aborted is ended before the next statement.
  */
 export function requestTransactionPlugin(authenticator: Authenticator): ApolloServerPlugin<RequestContext> {
   return {
@@ -76,10 +77,10 @@ export function requestTransactionPlugin(authenticator: Authenticator): ApolloSe
  */
 class RequestConnection implements ChangeConnection {
   changing = false;
+  /** Whether a transaction is open: after a COMMIT (a change's, or `finalRead`'s) or a ROLLBACK, the next statement opens one first. */
+  private open = false;
   private last: Promise<unknown> = Promise.resolve();
   private readonly scopeSql: string;
-  /** Whether a transaction is open: false after `finalRead` committed the read one, until a statement needs one. */
-  private open = true;
 
   constructor(readonly runner: QueryRunner, private readonly client: PoolClient, private readonly ctx: RequestContext, private soleRootField: boolean) {
     const { scope, principal } = ctx;
@@ -92,10 +93,10 @@ class RequestConnection implements ChangeConnection {
            set_config('eca.agency_id', ${literal(scope.kind === 'AGENCY' ? scope.agencyId : '')}, true),
            set_config('eca.principal_id', ${literal(principal.rowId)}, true)`;
     const send = runner.query.bind(runner);
-    runner.query = ((...args: Parameters<QueryRunner['query']>) => this.enqueue(() => this.read(async () => {
+    runner.query = ((...args: Parameters<QueryRunner['query']>) => this.enqueue(async () => {
       if (!this.open) await this.reopen();
-      return send(...args);
-    }))) as QueryRunner['query'];
+      return this.read(() => send(...args));
+    })) as QueryRunner['query'];
   }
 
   /**
@@ -112,25 +113,30 @@ class RequestConnection implements ChangeConnection {
       : undefined;
     if (!execute) return this.runner.query(text, values);
     this.soleRootField = false;
-    return this.enqueue(() => this.read(async () => {
+    return this.enqueue(async () => {
       if (!this.open) await this.reopen();
-      try {
-        // Its scope is written in as literals (visibility.ts, inlineScope), so a generic plan is not blind to it:
-        // PostgreSQL may keep one (plan_cache_mode auto) instead of planning every execution (the connections' default).
-        const results = await this.send(`SET LOCAL plan_cache_mode = auto;\n${execute.sql};\nCOMMIT`);
-        execute.settle(true);
-        this.open = false;
-        return results[results.length - 2].rows;
-      } catch (error) {
-        // Whether the PREPARE ran before the failure, asked once the aborted transaction is replaced.
-        if (execute.prepares && !this.runner.isReleased) {
-          const check = await this.send(`ROLLBACK; START TRANSACTION; ${this.scopeSql}; SELECT EXISTS (SELECT 1 FROM pg_prepared_statements WHERE name = '${execute.name}') AS prepared`).catch(() => undefined);
-          if (check) execute.settle(Boolean(check[check.length - 1].rows[0].prepared));
+      return this.read(async () => {
+        try {
+          // Its scope is written in as literals (visibility.ts, inlineScope), so a generic plan is not blind to it:
+          // PostgreSQL may keep one (plan_cache_mode auto) instead of planning every execution (the connections' default).
+          const results = await this.send(`SET LOCAL plan_cache_mode = auto;\n${execute.sql};\nCOMMIT`);
+          execute.settle(true);
+          this.open = false;
+          return results[results.length - 2].rows;
+        } catch (error) {
+          // Whether the PREPARE ran before the failure, asked once the aborted transaction is ended.
+          if (execute.prepares && !this.runner.isReleased) {
+            const check = await this.send(`ROLLBACK; SELECT EXISTS (SELECT 1 FROM pg_prepared_statements WHERE name = '${execute.name}') AS prepared`).catch(() => undefined);
+            if (check) {
+              this.open = false;
+              execute.settle(Boolean(check[check.length - 1].rows[0].prepared));
+            }
+          }
+          // As TypeORM's query runner reports a failed statement.
+          throw new QueryFailedError(text, values, error as Error);
         }
-        // As TypeORM's query runner reports a failed statement.
-        throw new QueryFailedError(text, values, error as Error);
-      }
-    }));
+      });
+    });
   }
 
   /**
@@ -141,6 +147,7 @@ class RequestConnection implements ChangeConnection {
     const keyHash = this.ctx.apiKeyHash;
     const keyValid = keyHash === null ? 'true' : `EXISTS (SELECT 1 FROM api_key WHERE token_hash = ${this.client.escapeLiteral(keyHash)} AND revoked_at IS NULL)`;
     const results = await this.enqueue(() => this.send(`START TRANSACTION; ${this.scopeSql}, ${keyValid} AS key_valid`));
+    this.open = true;
     Object.assign(this.runner, { isTransactionActive: true, transactionDepth: 1 });
     return (results[1] as QueryResult<{ key_valid: boolean }>).rows[0].key_valid;
   }
@@ -149,7 +156,8 @@ class RequestConnection implements ChangeConnection {
     return this.enqueue(async () => {
       let results: QueryResult[];
       try {
-        results = await this.send(`${statements.map((statement) => `${statement};\n`).join('')}COMMIT; START TRANSACTION; ${this.scopeSql}`);
+        results = await this.send(`${statements.map((statement) => `${statement};\n`).join('')}COMMIT`);
+        this.open = false;
       } catch (error) {
         // A statement sent before the COMMIT failed: PostgreSQL stopped the query there, the change's transaction
         // is open and aborted, nothing was committed. The change failed as at any of its statements.
@@ -159,15 +167,15 @@ class RequestConnection implements ChangeConnection {
         throw new OutcomeUnknownError(error);
       }
       // node-postgres does not throw for the COMMIT of a failed transaction: PostgreSQL answers ROLLBACK.
-      const answer = results[results.length - 3].command; // the COMMIT's: START TRANSACTION and the scope follow it
+      const answer = results[results.length - 1].command;
       if (answer !== 'COMMIT') throw new NotKeptError(`PostgreSQL answered ${answer} to COMMIT`);
     });
   }
 
   /**
    * Whether PostgreSQL answered `error` with the change's transaction still open and aborted ('E'): to a statement
-   * before the COMMIT. What follows the COMMIT (START TRANSACTION, the scope settings) fails only when interrupted
-   * (class 57: a cancel may be reported there for the COMMIT before it), which is left unknown.
+   * before the COMMIT. An interruption (class 57: a cancel, a shutdown) may be reported for the COMMIT itself,
+   * which is left unknown.
    * pg rejects the query at PostgreSQL's ErrorResponse, before the ReadyForQuery that carries the transaction
    * status (it may come in a later packet): an empty query, which PostgreSQL answers even in an aborted
    * transaction, waits for it.
@@ -187,9 +195,11 @@ class RequestConnection implements ChangeConnection {
     return this.enqueue(() => this.restart());
   }
 
-  /** Ends the request: its last transaction (reads only) committed, the connection given back. */
+  /** Ends the request: its last transaction (reads only), if one is open, committed, the connection given back. */
   async end(): Promise<void> {
-    await this.enqueue(async () => this.open && this.send('COMMIT')).catch(() => undefined);
+    await this.enqueue(async () => {
+      if (this.open) await this.send('COMMIT');
+    }).catch(() => undefined);
     await this.runner.release().catch(() => undefined);
   }
 
@@ -213,8 +223,8 @@ class RequestConnection implements ChangeConnection {
   }
 
   /**
-   * A read statement. When it fails in PostgreSQL, its transaction is aborted: outside a change, the next
-   * transaction is opened before any other statement is sent, so that the failure stays this field's.
+   * A read statement. When it fails in PostgreSQL, its transaction is aborted: outside a change, it is rolled
+   * back at once and the next statement opens another, so that the failure stays this field's.
    */
   private async read<T>(query: () => Promise<T>): Promise<T> {
     try {
@@ -225,11 +235,14 @@ class RequestConnection implements ChangeConnection {
     }
   }
 
+  /** Ends the current transaction, if one is open; the next statement opens another. */
   private async restart(): Promise<void> {
-    await this.send(`${this.open ? 'ROLLBACK; ' : ''}START TRANSACTION; ${this.scopeSql}`);
-    this.open = true;
+    if (!this.open) return;
+    await this.send('ROLLBACK');
+    this.open = false;
   }
 
+  /** Opens the request's next transaction with the caller's scope (the next statement's first round trip). */
   private async reopen(): Promise<void> {
     await this.send(`START TRANSACTION; ${this.scopeSql}`);
     this.open = true;

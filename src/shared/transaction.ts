@@ -11,11 +11,11 @@ export interface ChangeConnection {
   /**
    * COMMIT, checked: resolves only when PostgreSQL answered COMMIT. Throws NotKeptError when it answered
    * ROLLBACK or refused the commit, and OutcomeUnknownError when no answer came (the connection broke).
-   * `statements` (PendingChange.withCommit) are sent just before it, and the request's next transaction
-   * opened just after it, all in the same round trip.
+   * `statements` (PendingChange.withCommit) are sent just before it, in the same round trip; the request's
+   * next transaction is opened by its next statement.
    */
   commit(statements?: readonly string[]): Promise<void>;
-  /** ROLLBACK, and the request's next transaction opened in the same round trip. */
+  /** ROLLBACK; the request's next transaction is opened by its next statement. */
   rollback(): Promise<void>;
   /**
    * A read that answers a root field whole (its selection compiled into this one statement): when that field is

@@ -6,7 +6,7 @@ import { whereDateRange, whereIn } from '../../shared/data-access/filters.js';
 import { requireAllVisible } from '../../shared/data-access/lookup.js';
 import { paginateSelection } from '../../shared/data-access/selection-sql.js';
 import { lockForChange, ParentLink, scopedBrandLeads, scopedQuery, updateVersioned, whereExists } from '../../shared/data-access/scoped-query.js';
-import { once, onceForKey } from '../../shared/idempotency.js';
+import { once } from '../../shared/idempotency.js';
 import { nextReference } from '../../shared/reference.js';
 import { ConnectionArgs, loadChildPage, paginate } from '../../shared/relay/connection.js';
 import { decodeIdOf } from '../../shared/relay/global-id.js';
@@ -31,7 +31,8 @@ export async function reportLead(ctx: RequestContext, input: ReportLeadInput): P
   // The risk score is triage's; a brand partner's own view is kept apart as its priority (enforcement policy).
   const scores = reportedScores(ctx.principal.role, input);
   return inTransaction(ctx, async (tx) => {
-    const { id } = await onceForKey(tx, 'reportLead', input.idempotencyKey, input, async () => {
+    // A new lead is answered as its INSERT returned it; a retry with the key reads the first one.
+    return once(tx, 'reportLead', input, Lead, async () => {
       // A brand partner sees only its own brand, so naming another one reads as "no such brand".
       const brands = input.brandIds?.length ? await requireAllVisible(tx, Brand, input.brandIds, ['input', 'brandIds']) : [{ rowId: brandIds[0] }];
       const sellers = await requireAllVisible(tx, Seller, input.sellerIds, ['input', 'sellerIds']);
@@ -39,11 +40,9 @@ export async function reportLead(ctx: RequestContext, input: ReportLeadInput): P
       const source = input.source ?? (brandPartner ? LeadSource.BRAND_REPORT : LeadSource.PLATFORM_DETECTION);
       // A brand's report is fast-tracked when the brand's recent reports have proven accurate (enforcement policy).
       const fastTrack = source === LeadSource.BRAND_REPORT && await isFastTrackReporter(tx, brands.map((b) => b.rowId), new Date());
-      const lead = await createLead(tx, { source, description: input.description, ...scores, fastTrack },
+      return createLead(tx, { source, description: input.description, ...scores, fastTrack },
         { brandIds: brands.map((b) => b.rowId), sellerIds: sellers.map((s) => s.rowId), listingIds: listings.map((l) => l.rowId) });
-      return lead.rowId;
     });
-    return (await tx.db.findOneByOrFail(Lead, { rowId: id }));
   });
 }
 

@@ -3,7 +3,7 @@ import net from 'node:net';
 /**
  * A TCP proxy in front of PostgreSQL that injects network faults at exact points of the wire protocol:
  * it reads the client's messages (a startup packet, then type byte + length + body), so it can act on the
- * simple query that contains a given text (a change's `COMMIT; START TRANSACTION ...`, which may follow the
+ * simple query that contains a given text (a change's `;\nCOMMIT`, which follows the
  * change's last statements in the same query).
  *
  * - `dropAfter(text)`: forward that query, wait for PostgreSQL's reply, and close the client's socket
