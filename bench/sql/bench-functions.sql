@@ -112,12 +112,15 @@ BEGIN
   SELECT * INTO principal_row FROM principal WHERE id = eca_principal();
   counter := nextval('reference_ld_seq');
   -- A brand partner's riskScore is its reporter priority; the triage risk score starts at 50 (enforcement policy).
+  -- Without RETURNING, then read back once it names the brand: a brand may read only the leads that name it
+  -- (the lead policy, as the API's createLead does).
   INSERT INTO lead (reference, source, description, risk_score, reporter_priority, status, reported_by_id)
-    VALUES ('LD-' || extract(year FROM now() AT TIME ZONE 'UTC')::int || '-' || lpad(counter::text, 6, '0'), 'BRAND_REPORT', description, 50, risk_score, 'NEW', principal_row.id)
-    RETURNING * INTO new_lead;
+    VALUES ('LD-' || extract(year FROM now() AT TIME ZONE 'UTC')::int || '-' || lpad(counter::text, 6, '0'), 'BRAND_REPORT', description, 50, risk_score, 'NEW', principal_row.id);
+  new_lead.id := currval(pg_get_serial_sequence('lead', 'id'));
   INSERT INTO lead_brand (lead_id, brand_id) VALUES (new_lead.id, brand);
   INSERT INTO lead_seller (lead_id, seller_id) SELECT new_lead.id, unnest(seller_ids);
   INSERT INTO lead_listing (lead_id, listing_id) SELECT new_lead.id, unnest(listing_ids);
+  SELECT * INTO new_lead FROM lead WHERE id = new_lead.id;
 
   PERFORM pg_advisory_xact_lock(72100001);
   SELECT hash, leaf_index + 1 INTO prev, next_leaf FROM audit_event ORDER BY leaf_index DESC LIMIT 1;
