@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Every analytics figure, one request at a time, for three callers (issue 15, "Analytics"): each field of
+// Every analytics figure, one request at a time, for three callers: each field of
 // `analytics` and `sellerNetwork` asked alone, N times, by an administrator, the brand with most leads and the
 // agency with most referrals, against one or two builds of this API (e.g. before and after a change), each on
 // its own copy of one seeded database. The builds are interleaved request by request (A B, B A, ...), so that

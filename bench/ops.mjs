@@ -1,4 +1,4 @@
-// The canonical operations of issue 6, as each system is asked for them, and how each answer is reduced
+// The canonical operations, as each system is asked for them, and how each answer is reduced
 // to one comparable form (ids differ by design: each system has its own global ids; nested lists whose
 // order no system promises are sorted; timestamps are compared as instants).
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Benchmark harness of issue 6: this API side by side with PostGraphile 5 and a bare node:http + pg
+// Benchmark harness: this API side by side with PostGraphile 5 and a bare node:http + pg
 // server (the ceiling), on the same seeded database, interleaved run by run.
 //
 //   npm --prefix bench install          # once: PostGraphile 5, Node 22 (npm package node@22), autocannon, pg

@@ -3,7 +3,7 @@ import { featureSettings } from '../shared/settings.js';
 import { nextReference, ReferencePrefix } from '../shared/reference.js';
 
 /**
- * The case features of issue 8 over the seeded history, in SQL, deterministic from the rows already
+ * The closing-the-loop case features over the seeded history, in SQL, deterministic from the rows already
  * written: the deadlines of sent referrals (from the settings of each agency's kind), escalations of
  * some of the overdue ones and the agencies' feedback on some of the acted-on ones.
  */

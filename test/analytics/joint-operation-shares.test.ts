@@ -1,4 +1,4 @@
-// Issue 14, point 1: a joint operation's agreed seized value is attributed once. Shared equally by the
+// A joint operation's agreed seized value is attributed once. Shared equally by the
 // agencies that took part, each agency's share counted with its first outcome in the operation: months,
 // agencies, brands and regions add up to the agreed value exactly once, in every caller's view.
 //

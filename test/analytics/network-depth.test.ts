@@ -1,4 +1,4 @@
-// Issue 14, point 5: `NetworkMember.depth` is the hop count from the start seller (the fewest links
+// `NetworkMember.depth` is the hop count from the start seller (the fewest links
 // followed), not the number of identifiers a member shares with it, which the description said. Compared
 // with a breadth-first search written here in SQL over seller_identifier through the owner connection.
 import { createTestDatabase, TestDatabase } from '../support/database';

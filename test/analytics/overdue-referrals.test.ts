@@ -1,4 +1,4 @@
-// Issue 14, point 3: `overdueReferrals.longestOverdueDays` is the longest lateness over both deadlines. A
+// `overdueReferrals.longestOverdueDays` is the longest lateness over both deadlines. A
 // referral still SENT 40 days after its acknowledgement deadline and 10 after its action deadline is 40
 // days late (it reported 10: the action deadline was read first). Compared with the lateness computed here
 // in SQL through the owner connection, from the rule of referral.deadlines.ts: the acknowledgement deadline

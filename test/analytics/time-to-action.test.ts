@@ -4,7 +4,7 @@ import { dataOf, startTestServer, TestServer } from '../support/server';
 import { insertHistory } from './fixture';
 
 // timeToAction reads each investigation by its key from the cohort's leads and referrals, and a brand's
-// outcome totals are reached from its leads' investigations (issue 15): both checked here against the same
+// outcome totals are reached from its leads' investigations: both checked here against the same
 // figures computed independently from the base tables through the owner's connection, before and after writes
 // through the API, for an administrator, each brand and each agency.
 

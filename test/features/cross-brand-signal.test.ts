@@ -1,4 +1,4 @@
-// Cross-brand signal without disclosure (issue 8, point 4): `otherBrandCaseCount` on leads and sellers,
+// Cross-brand signal without disclosure: `otherBrandCaseCount` on leads and sellers,
 // the one intentional cross-tenant figure: how many other brands have cases against the same seller or its
 // network (sellers sharing an identifier), a count only, never which brands.
 import { createDataSource } from '../../src/database/data-source';

@@ -1,4 +1,4 @@
-// The enforcement policy through the API (issue 14, points 6 and 7; docs/enforcement-policy.md): who is
+// The enforcement policy through the API (docs/enforcement-policy.md): who is
 // fast-tracked as an accurate reporter, who sets the risk score, and how strikes are given, counted, expire,
 // are removed and lifted. Every check reads the database back through the owner connection, or compares
 // with a figure computed independently in SQL. Default settings: fast track at 0.9 over 10 decided reports

@@ -1,4 +1,4 @@
-// Purpose-bound disclosure of personal data (issue 8, point 5): seller identifiers kept as a keyed hash
+// Purpose-bound disclosure of personal data: seller identifiers kept as a keyed hash
 // and an encrypted raw value; the raw value revealed only to investigators and admins, and to an agency
 // liaison on a referral sent to it that names the seller, each reveal in the audit trail.
 import { createDataSource } from '../../src/database/data-source';

@@ -1,4 +1,4 @@
-// Issue 14, point 8: spellings of one phone or one mailbox are one identifier. Phones are read as E.164
+// Spellings of one phone or one mailbox are one identifier. Phones are read as E.164
 // (libphonenumber-js) in the seller's country; emails as the provider's canonical mailbox (Gmail ignores dots
 // and +tags, documented subaddressing drops the +tag, other domains only lower-case). The stored identifiers
 // are re-keyed to these rules by a migration that decrypts each value with the configured keys; identifiers

@@ -1,4 +1,4 @@
-// Seized-value ledger (issue 8, point 7): the outcomes several agencies report of one joint operation are
+// Seized-value ledger: the outcomes several agencies report of one joint operation are
 // grouped, and analytics count the operation's agreed seized value once, with its valuation method.
 import { buildCase, CaseIds, mutate, refused } from '../support/cases';
 import { createTestDatabase, TestDatabase } from '../support/database';
@@ -60,7 +60,7 @@ describe('joint operations', () => {
     expect(operation).toMatchObject({ reference: expect.stringMatching(/^OP-\d{4}-\d{6}$/), valuationMethod: 'MARKET_PRICE', version: 1, seizedValue: { amount: 1_200_000 } });
     expect(operation.outcomes.map((o: any) => o.id).sort()).toEqual([seizureX, seizureY].sort());
     // 1.2 million for the operation, once, and the standalone seizure. Each agency counts its share of the
-    // operation (600,000 each; issue 14: the agencies' figures add up to the operation once).
+    // operation (600,000 each: the agencies' figures add up to the operation once).
     expect(await seizedAs(world.keys.analyst)).toEqual({ seizures: 3, seizedValue: [{ amount: 1_400_000, currency: 'CNY' }] });
     expect(await seizedAs(world.keys.agencyX)).toEqual({ seizures: 2, seizedValue: [{ amount: 800_000, currency: 'CNY' }] });
     expect(await seizedAs(world.keys.agencyY)).toEqual({ seizures: 1, seizedValue: [{ amount: 600_000, currency: 'CNY' }] });

@@ -1,4 +1,4 @@
-// Bounded lists of entities (issue 16, point 4): each plain list of entities has a bound that the service
+// Bounded lists of entities: each plain list of entities has a bound that the service
 // writing it enforces (src/shared/list-bounds.ts). A write beyond the bound is refused with a user error
 // naming it, and nothing is stored (checked through the owner's connection); the field's description
 // states the bound. The lists are filled to their bound through the owner's connection (copies of a row

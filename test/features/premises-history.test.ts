@@ -1,4 +1,4 @@
-// A place's history is a connection (issue 16, point 4): the raids, outcomes and findings of one premises
+// A place's history is a connection: the raids, outcomes and findings of one premises
 // grow over the years with no natural bound, so they page (`raidsConnection`, `outcomesConnection`,
 // `findingsConnection`, forward and backward); the former plain lists stay, deprecated. Every page is
 // compared with the rows read through the owner's connection.

@@ -1,4 +1,4 @@
-// Places (issue 8, point 2): premises linked to findings and to outcomes, with their raid history; visible
+// Places: premises linked to findings and to outcomes, with their raid history; visible
 // to internal roles and to the agencies whose referrals name them; brand partners see only the region.
 import { buildCase, CaseIds, mutate, refused } from '../support/cases';
 import { createTestDatabase, TestDatabase } from '../support/database';

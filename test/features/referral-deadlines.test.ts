@@ -1,4 +1,4 @@
-// Agency deadlines and escalation (issue 8, point 1): deadlines fixed when a referral is sent, from the
+// Agency deadlines and escalation: deadlines fixed when a referral is sent, from the
 // settings of the agency's kind; `overdue` as a field, a WHERE filter and an analytics figure; escalations
 // and the agency's feedback, recorded with audit events and shown in the investigation's history.
 import { loadFeatureSettings } from '../../src/shared/settings';

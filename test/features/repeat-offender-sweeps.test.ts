@@ -1,4 +1,4 @@
-// Issue 14, point 8: a repeat offender is caught whichever comes first, the shared identifier or the offence.
+// A repeat offender is caught whichever comes first, the shared identifier or the offence.
 // A conviction matches the sellers already sharing an identifier with the convicted case's sellers, in the
 // recording transaction; the sweep (server timer, `eca repeat-offenders sweep`) matches those of any offender,
 // a closed seller included, never twice for a pair. Confirming a match applies REPEAT_OFFENDER_SANCTION

@@ -1,7 +1,7 @@
-// Repeat offenders across identities (issue 8, point 3): an identifier recorded for a seller that matches
+// Repeat offenders across identities: an identifier recorded for a seller that matches
 // one of a closed or convicted seller opens a lead (REPEAT_OFFENDER_MATCH) naming both, with the shared
 // identifier kinds, in the same transaction; an investigator confirms or rejects the match, and a rejected
-// pair is not raised again. Issue 14, point 8 (sweeps, sanctions, brands, normalisation):
+// pair is not raised again. Then the sweeps, sanctions, brands and normalisation:
 // test/features/repeat-offender-sweeps.test.ts and identifier-normalisation.test.ts.
 import { buildCase, mutate, refused } from '../support/cases';
 import { createTestDatabase, TestDatabase } from '../support/database';

@@ -1,6 +1,6 @@
-// Reporter accuracy (issue 8, point 6): the share of a brand's reports confirmed versus rejected, over
+// Reporter accuracy: the share of a brand's reports confirmed versus rejected, over
 // time, for the brand and analysts; a brand above the configured accuracy has its reports triaged first.
-// What counts as confirmed and rejected is the enforcement policy's (issue 14; test/policy for its rules).
+// What counts as confirmed and rejected is the enforcement policy's (test/policy for its rules).
 import { loadFeatureSettings } from '../../src/shared/settings';
 import { refreshAnalyticsRollups } from '../../src/modules/analytics/seller-network.service';
 import { mutate } from '../support/cases';

@@ -1,4 +1,4 @@
-// Defence in depth for the tables of issue 8: PostgreSQL's own policies hide escalations, feedback,
+// Defence in depth for the tables of the closing-the-loop features: PostgreSQL's own policies hide escalations, feedback,
 // premises and repeat-offender matches outside the caller's scope, even from a query the application
 // forgot to scope (the API role, eca_app, with a request's scope settings).
 import { DataSource } from 'typeorm';
@@ -52,7 +52,7 @@ async function unscoped(scope: string, brandId: string, agencyId: string) {
   });
 }
 
-describe('row-level security of the issue 8 tables', () => {
+describe('row-level security of the closing-the-loop tables', () => {
   it('shows internal roles everything', async () => {
     expect(await unscoped('ALL', '', '')).toMatchObject({ escalations: 2, feedback: 2, premises: 3, matches: 1 });
   });

@@ -1,4 +1,4 @@
-// The seeded dataset carries the data of the issue 8 features: deadlines of sent referrals, escalations and
+// The seeded dataset carries the data of the closing-the-loop features: deadlines of sent referrals, escalations and
 // feedback, premises with their findings and raids, identifiers encrypted as well as hashed.
 import { decryptIdentifier, identifierAssociatedData } from '../../src/modules/seller/identifier-cipher';
 import { identifierHash } from '../../src/modules/seller/identifier-hash';

@@ -1,4 +1,4 @@
-// Row-level security in one place (issue 17): the live policies of a migrated database are exactly those of
+// Row-level security in one place: the live policies of a migrated database are exactly those of
 // src/shared/data-access/policies.sql.ts, and every table of tenant data the API's role can read has row-level
 // security enabled and forced, or is on the short list below with its reason.
 import { Client } from 'pg';

@@ -3,7 +3,7 @@ import { LIST_BOUNDS, listBound, needsListBound, operationCost } from '../../src
 import { buildAppSchema } from '../../src/schema';
 
 /**
- * Every list of the schema is priced by a declared bound (issue 13, point 5): a list field of objects
+ * Every list of the schema is priced by a declared bound: a list field of objects
  * that is not a connection has its entry in LIST_BOUNDS (src/http/query-limits.ts), and the cost
  * multiplies its items by it. A list field added without one fails here; so does an entry left behind.
  * The bounds themselves are checked on data by list-cost.test.ts.
@@ -81,7 +81,7 @@ describe('what a list costs', () => {
     expect(cost('{ listings(first: 10) { edges { cursor node { id seller { id } } } } }')).toBe(2 + 10 * 2);
   });
 
-  it('prices the documents of issue 13 at least at the objects they can return, over the default limit', () => {
+  it('prices the documents of the query-cost review at least at the objects they can return, over the default limit', () => {
     // The attack's baseline, refused before: 100 sellers with 100 listings and 100 leads each.
     const baseline = cost('{ sellers(first: 100) { nodes { listings(first: 100) { nodes { id } } leads(first: 100) { nodes { id } } } } }');
     // The same objects through repeatOffenders (priced 208 before): 100 x (offender, seller, 2 x (1 + 100)).

@@ -12,7 +12,7 @@ import { buildDataset, Dataset } from '../isolation/dataset';
 import { render, SchemaWalker, Sel } from '../isolation/schema-walk';
 
 /**
- * The price of a query is an upper bound of the objects in its answer (issue 13, point 5), proven by
+ * The price of a query is an upper bound of the objects in its answer, proven by
  * generation: the schema is walked (test/isolation/schema-walk.ts) and, for every root query field, the
  * worst-case document is built: every field down to MAX_DEPTH levels of records (ids one level below),
  * every connection at `first: 100` with `edges { node }`, `nodes`, `pageInfo` and `totalCount`, every

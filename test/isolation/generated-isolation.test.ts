@@ -13,7 +13,7 @@ import { CallerReport, escapeRegExp, guessType, pool, sender } from './walk-supp
 import { collectPaths, connectionNodeType, countSelections, Expect, isConnectionType, render, SchemaWalker, Sel, sizeOf, split } from './schema-walk';
 
 /**
- * Tenant isolation proven by generation (issue 4, point 1). The schema is read by introspection and
+ * Tenant isolation proven by generation. The schema is read by introspection and
  * walked: for each scoped caller (two brands, two agencies) every root query field and every nested path
  * down to MAX_DEPTH records (connections with edges/node, nodes, totalCount and pageInfo; lists; single
  * objects; one level of id stubs below), `node(id:)` and `nodes(ids:)` with the global id of every row
@@ -30,7 +30,7 @@ import { collectPaths, connectionNodeType, countSelections, Expect, isConnection
  *
  * A field added to the schema later is walked, checked and counted without editing this file.
  *
- * One layer at a time (issue 17): the server logs in with eca_app's privileges and BYPASSRLS, so that
+ * One layer at a time: the server logs in with eca_app's privileges and BYPASSRLS, so that
  * visibility.ts alone keeps each caller to its scope (the policies alone: policies-layer.test.ts).
  */
 

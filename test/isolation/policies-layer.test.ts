@@ -1,4 +1,4 @@
-// Tenant isolation, the policies' layer by itself (issue 17): every table of the isolation dataset read with
+// Tenant isolation, the policies' layer by itself: every table of the isolation dataset read with
 // raw statements as the API's login (eca_api, a member of eca_app), with each scoped caller's settings and no
 // predicate of visibility.ts, holds exactly the rows the oracle (oracle.ts) says the caller may see. The
 // other layer, visibility.ts by itself with the policies bypassed, is the generated walk

@@ -1,4 +1,4 @@
-// Issue 14, points 4 and 9: how a case ends. An outcome dated before its referral was sent is refused (the
+// How a case ends. An outcome dated before its referral was sent is refused (the
 // agency's time to first action was negative). Closing a referral after its verdict closes the investigation
 // and its leads, with the verdict as reason, unless another referral of the investigation is under way. A FINE
 // counts as action taken in the funnel. A seizure records what was seized (goods, quantity, unit), not only

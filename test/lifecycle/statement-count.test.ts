@@ -6,7 +6,7 @@ import { dataOf, startTestServer, TestServer } from '../support/server';
 import { buildCase, mutate } from '../support/cases';
 import { toGlobalId } from '../../src/shared/relay/global-id';
 
-// The canonical operations of the benchmark (issue 6), each costing a number of SQL statements that
+// The canonical operations of the benchmark (bench/ops.mjs), each costing a number of SQL statements that
 // grows with the nesting of the query, never with the page size or the amount of data.
 
 let db: TestDatabase;
@@ -187,7 +187,7 @@ describe('SQL statements per request', () => {
   });
 });
 
-// The write operations' round trips (issue 15, "Writes"): what runs under the audit chain's lock is counted.
+// The write operations' round trips: what runs under the audit chain's lock is counted.
 describe('SQL statements per change', () => {
   it('reportLead costs the same statements for one seller and listing as for five', async () => {
     const REPORT = `mutation($input: ReportLeadInput!) { reportLead(input: $input) { lead { id reference } userErrors { code message field } } }`;

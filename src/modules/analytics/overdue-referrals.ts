@@ -7,7 +7,7 @@ import { Referral } from '../referral/referral.entity.js';
 import { inPeriod, referralConditions, ResolvedFilter, Statement } from './analytics.sql.js';
 import { Analytics } from './analytics.types.js';
 
-/** The deadlines of one agency's open referrals (issue 8, point 1). */
+/** The deadlines of one agency's open referrals. */
 @ObjectType({ description: "One agency's referrals that still wait for it (SENT or ACKNOWLEDGED), and how many of them are past a deadline." })
 export class AgencyDeadlineFigures {
   @Field(() => Agency, { description: 'The agency these figures are for.' })

@@ -4,7 +4,7 @@ import { Lead } from '../lead/lead.entity.js';
 import { Seller } from '../seller/seller.entity.js';
 
 /**
- * Cross-brand signal without disclosure (issue 8, point 4): how many other brands have cases against the
+ * Cross-brand signal without disclosure: how many other brands have cases against the
  * same seller or its network (sellers sharing an identifier with it). THIS IS THE ONE INTENTIONAL
  * CROSS-TENANT FIGURE: for a brand partner it counts cases of brands it may not see, deliberately outside
  * visibility.ts, in the database function eca_other_brand_case_counts (migrations/1763900700000-

@@ -8,7 +8,7 @@ import { Lead } from '../lead/lead.entity.js';
 import { Listing } from '../listing/listing.entity.js';
 
 /**
- * Reporter accuracy (issue 8, point 6; issue 14, point 6). A brand's reports are the leads with source
+ * Reporter accuracy. A brand's reports are the leads with source
  * BRAND_REPORT that name it. The enforcement policy (src/modules/enforcement-policy) decides what each
  * proved: its close reason decides (confirmed: resolved by takedown, case concluded; rejected: not
  * counterfeit, insufficient evidence), an open lead referred to an agency is confirmed, anything else is
