@@ -92,7 +92,9 @@ const admin = new pg.Client({ connectionString: urlOf('postgres') });
 await admin.connect();
 await admin.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
 
-const productEnv = (db) => ({ ...process.env, DATABASE_URL: urlOf(db), MIGRATION_DATABASE_URL: urlOf(db), IDENTIFIER_HASH_KEY: HASH_KEY, IDENTIFIER_ENCRYPTION_KEY: ENCRYPTION_KEY, NODE_ENV: 'test', LOG_LEVEL: 'warn' });
+const productEnv = (db) => ({ ...process.env, DATABASE_URL: urlOf(db), MIGRATION_DATABASE_URL: urlOf(db), IDENTIFIER_HASH_KEY: HASH_KEY, IDENTIFIER_ENCRYPTION_KEY: ENCRYPTION_KEY,
+  // The server's signing key: the events the command line writes (API keys made for a run) are signed as the server signs.
+  AUDIT_SIGNING_KEY, NODE_ENV: 'test', LOG_LEVEL: 'warn' });
 const cli = (db, ...argv) => execFileSync(NODE22, ['dist/src/cli.js', ...argv], { cwd: ROOT, env: productEnv(db), encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 
 if (!args['no-build']) {
