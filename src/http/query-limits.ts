@@ -7,7 +7,7 @@ import {
 } from 'graphql';
 import { ComplexityEstimator, fieldExtensionsEstimator, getComplexity } from 'graphql-query-complexity';
 import type { QueryLimits } from '../config.js';
-import { MAX_BUCKETS } from '../modules/analytics/analytics.service.js';
+import { MAX_BUCKETS } from '../modules/analytics/analytics-series.js';
 import { FunnelStageName, NETWORK_MAX_LINKS, NETWORK_MAX_SELLERS } from '../modules/analytics/analytics.types.js';
 import {
   MAX_CUSTODY_TRANSFERS_PER_EVIDENCE, MAX_ESCALATIONS_PER_REFERRAL, MAX_EVIDENCE_PER_INVESTIGATION, MAX_FEEDBACK_PER_REFERRAL, MAX_FINDINGS_PER_INVESTIGATION,

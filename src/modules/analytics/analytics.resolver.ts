@@ -2,9 +2,8 @@ import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } f
 import { ALL_ROLES } from '../../shared/auth/role.js';
 import type { RequestContext } from '../../shared/context.js';
 import { ResolvedFilter, resolveFilter } from './analytics.sql.js';
-import {
-  enforcementFunnel, outcomeSeries, outcomeTotals, regionBreakdown, takedownSeries, timeToAction,
-} from './analytics.service.js';
+import { outcomeSeries, takedownSeries } from './analytics-series.js';
+import { enforcementFunnel, outcomeTotals, regionBreakdown, timeToAction } from './analytics.service.js';
 import {
   Analytics, AnalyticsFilter, EnforcementFunnel, Granularity, OutcomeSeries, OutcomeTotals, RegionFigures, RepeatOffenderOrder, RepeatOffenders,
   SellerNetwork, TakedownSeries, TimeToAction,
