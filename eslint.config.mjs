@@ -1,6 +1,7 @@
-// ESLint flat config, one block per kind of file. Today: the GraphQL schema (schema.graphql, printed from
-// the type-graphql decorators by `npm run schema`). A block for src/**/*.ts can be added beside it.
+// ESLint flat config, one block per kind of file: the GraphQL schema (schema.graphql, printed from the
+// type-graphql decorators by `npm run schema`) and the TypeScript of src/ (type-aware rules).
 import graphql from '@graphql-eslint/eslint-plugin';
+import tseslint from 'typescript-eslint';
 
 const schemaBlock = {
   files: ['schema.graphql'],
@@ -37,4 +38,21 @@ const schemaBlock = {
   },
 };
 
-export default [schemaBlock];
+// The server's code: a promise nobody awaits loses its error (an unhandled rejection ends the process), a
+// promise where a callback's result is ignored (an Express handler, an event listener) likewise, and `any`
+// switches the type checker off.
+const sourceBlock = {
+  files: ['src/**/*.ts'],
+  languageOptions: {
+    parser: tseslint.parser,
+    parserOptions: { project: './tsconfig.json', tsconfigRootDir: import.meta.dirname },
+  },
+  plugins: { '@typescript-eslint': tseslint.plugin },
+  rules: {
+    '@typescript-eslint/no-floating-promises': 'error',
+    '@typescript-eslint/no-misused-promises': 'error',
+    '@typescript-eslint/no-explicit-any': 'error',
+  },
+};
+
+export default [schemaBlock, sourceBlock];

@@ -13,5 +13,8 @@ if (require.main === module) {
     const target = path.resolve(__dirname, '../../schema.graphql');
     fs.writeFileSync(target, sdl);
     process.stdout.write(`wrote ${target}\n`);
+  }).catch((error: unknown) => {
+    process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
+    process.exitCode = 1;
   });
 }

@@ -57,19 +57,23 @@ function readCheckpointFile(file: string): SignedCheckpoint {
   } catch (error) {
     throw new CliError(`cannot read the checkpoint file ${file}: ${(error as Error).message}`);
   }
-  let value: any;
+  type Json = { [key: string]: unknown } | null | undefined;
+  let value: Json;
   try {
-    value = JSON.parse(text);
+    value = JSON.parse(text) as Json;
   } catch {
     throw new CliError(`${file} is not JSON: it should hold a checkpoint as \`audit checkpoint\` prints it`);
   }
-  const checkpoint = value?.data?.auditCheckpoint ?? value?.auditCheckpoint ?? value;
+  // The file `audit checkpoint` writes, or an API answer holding one (`{ data: { auditCheckpoint } }`).
+  const inner = (json: Json, key: string): Json => (json && typeof json[key] === 'object' ? (json[key] as Json) : undefined);
+  const checkpoint = inner(inner(value, 'data'), 'auditCheckpoint') ?? inner(value, 'auditCheckpoint') ?? value;
   const fields = ['origin', 'treeSize', 'rootHash', 'timestamp', 'keyId', 'signature', 'note'];
   const missing = fields.filter((f) => checkpoint?.[f] === undefined || checkpoint?.[f] === null);
-  if (missing.length || typeof checkpoint.treeSize !== 'number') {
+  if (!checkpoint || missing.length || typeof checkpoint.treeSize !== 'number') {
     throw new CliError(`${file} is not a checkpoint: ${missing.length ? `${missing.join(', ')} missing` : 'treeSize is not a number'} (expected the JSON \`audit checkpoint\` prints)`);
   }
-  return { ...checkpoint, timestamp: new Date(checkpoint.timestamp).toISOString() };
+  // The fields' types are not checked here: one of a wrong type fails the verification of the checkpoint.
+  return { ...checkpoint, timestamp: new Date(String(checkpoint.timestamp)).toISOString() } as unknown as SignedCheckpoint;
 }
 
 /** The verdict for a person or a script: the first line says intact or not, then one problem a line. */

@@ -2,7 +2,7 @@ import DataLoader from 'dataloader';
 
 /** Per-request cache of DataLoaders, keyed by what they load (e.g. "Seller.byId"). */
 export class LoaderRegistry {
-  private readonly loaders = new Map<string, DataLoader<any, any>>();
+  private readonly loaders = new Map<string, DataLoader<unknown, unknown>>();
 
   get<K, V>(key: string, batch: (keys: readonly K[]) => Promise<ArrayLike<V | Error>>): DataLoader<K, V> {
     let loader = this.loaders.get(key);

@@ -123,7 +123,7 @@ export function createPolicySql(table: string, p: Policy, owner: string): string
 }
 
 interface Runner {
-  query(sql: string, parameters?: unknown[]): Promise<any>;
+  query(sql: string, parameters?: unknown[]): Promise<unknown>;
 }
 
 /**
@@ -132,9 +132,9 @@ interface Runner {
  */
 export async function applyPolicies(q: Runner, tables: string[] = Object.keys(POLICIES)): Promise<void> {
   for (const table of tables) {
-    const existing: { policyname: string }[] = await q.query(`SELECT policyname FROM pg_policies WHERE schemaname = current_schema() AND tablename = $1`, [table]);
+    const existing = (await q.query(`SELECT policyname FROM pg_policies WHERE schemaname = current_schema() AND tablename = $1`, [table])) as { policyname: string }[];
     for (const { policyname } of existing) await q.query(`DROP POLICY ${ident(policyname)} ON ${ident(table)}`);
-    const [{ owner }] = await q.query(`SELECT pg_get_userbyid(relowner) AS owner FROM pg_class WHERE oid = $1::regclass`, [table]);
+    const [{ owner }] = (await q.query(`SELECT pg_get_userbyid(relowner) AS owner FROM pg_class WHERE oid = $1::regclass`, [table])) as { owner: string }[];
     await q.query(`ALTER TABLE ${ident(table)} ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY`);
     for (const p of policiesOf(table)) await q.query(createPolicySql(table, p, owner));
   }
