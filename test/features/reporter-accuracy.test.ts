@@ -2,6 +2,12 @@
 // time, for the brand and analysts; a brand above the configured accuracy has its reports triaged first.
 // What counts as confirmed and rejected is the enforcement policy's (test/policy for its rules).
 import { loadFeatureSettings } from '../../src/shared/settings';
+import { resolveFilter } from '../../src/modules/analytics/analytics.sql';
+import { countsPerBrand } from '../../src/modules/reporter-accuracy/reporter-accuracy.service';
+import { Role } from '../../src/shared/auth/role';
+import type { Scope } from '../../src/shared/auth/scope';
+import { systemContext } from '../../src/shared/context';
+import { testConfig } from '../support/server';
 import { refreshAnalyticsRollups } from '../../src/modules/analytics/seller-network.service';
 import { mutate } from '../support/cases';
 import { createTestDatabase, TestDatabase } from '../support/database';
@@ -144,5 +150,28 @@ describe('reporter accuracy from the scheduled rollup', () => {
     expect((await ask(world.keys.brandB, { from: '2026-01-01T00:00:00Z' }))[0].allTime.leadsReported).toBe(beta.leads + 1);
     await refreshAnalyticsRollups(db.dataSource);
     expect((await ask(world.keys.brandB))[0].allTime.leadsReported).toBe(beta.leads + 1);
+  });
+
+  it('keeps to the caller\'s rows by its own predicate, the table\'s policy aside (read as the owner, which it does not bind)', async () => {
+    await refreshAnalyticsRollups(db.dataSource);
+    // Rows the callers below must leave out: every brand's (scope ALL) and another agency's.
+    await db.dataSource.query(`INSERT INTO reporter_accuracy_day (scope, scope_id, brand_id, day, leads_reported, leads_confirmed, leads_rejected,
+      listings_reported, listings_confirmed, listings_rejected) VALUES ('AGENCY', $1, $2, current_date, 5, 5, 0, 0, 0, 0)`, [world.ids.agencyY, world.ids.brandA]);
+    const filter = resolveFilter(null);
+    const callers: Scope[] = [
+      { kind: 'BRAND', role: Role.BRAND_PARTNER, brandId: world.ids.brandA },
+      { kind: 'BRAND', role: Role.BRAND_PARTNER, brandId: world.ids.brandB },
+      { kind: 'AGENCY', role: Role.AGENCY_LIAISON, agencyId: world.ids.agencyX },
+    ];
+    for (const scope of callers) {
+      // The owner's connection: no policy applies, so only the statements' own predicates keep to the scope.
+      const ctx = { ...systemContext(db.dataSource, testConfig()), scope };
+      const fromRollup = await countsPerBrand(ctx, filter, false, true);
+      const live = await countsPerBrand(ctx, filter, false, false);
+      expect(Object.fromEntries(fromRollup)).toEqual(Object.fromEntries(live));
+      expect([...fromRollup.keys()].every((brandId) => scope.kind !== 'BRAND' || brandId === scope.brandId)).toBe(true);
+    }
+    expect((await countsPerBrand({ ...systemContext(db.dataSource, testConfig()), scope: callers[2] }, filter, false, true)).size).toBe(0);
+    await refreshAnalyticsRollups(db.dataSource);
   });
 });

@@ -66,12 +66,15 @@ export async function rollupAsOf(ctx: RequestContext, filter: ResolvedFilter): P
 }
 
 function rollupRows(s: Statement, columns: string, where: string): string {
-  const scope = s.ctx.scope.kind === 'AGENCY' ? 'AGENCY' : 'ALL';
+  // The caller's rows, written out as the live path's scoped queries are (the table's policy says the same).
+  const { scope } = s.ctx;
+  const own = scope.kind === 'AGENCY' ? `d.scope = 'AGENCY' AND d.scope_id = ${s.bind(scope.agencyId)}`
+    : scope.kind === 'BRAND' ? `d.scope = 'ALL' AND d.brand_id = ${s.bind(scope.brandId)}` : `d.scope = 'ALL'`;
   const brands = s.filter.brandIds ? ` AND d.brand_id IN (${s.filter.brandIds.length ? s.bind(s.filter.brandIds) : 'NULL'})` : '';
   return `SELECT d.brand_id::text, ${columns ? `${columns}, ` : ''}
       sum(d.leads_reported) AS leads_reported, sum(d.leads_confirmed) AS leads_confirmed, sum(d.leads_rejected) AS leads_rejected,
       sum(d.listings_reported) AS listings_reported, sum(d.listings_confirmed) AS listings_confirmed, sum(d.listings_rejected) AS listings_rejected
-    FROM reporter_accuracy_day d WHERE d.scope = '${scope}'${brands} AND ${where}`;
+    FROM reporter_accuracy_day d WHERE ${own}${brands} AND ${where}`;
 }
 
 export interface AccuracyCounts {
