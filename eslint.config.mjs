@@ -15,10 +15,17 @@ const schemaBlock = {
     ...graphql.configs['flat/schema-recommended'].rules,
     // A description on everything a client developer reads: types, enums and their values, inputs and
     // their fields, fields, arguments, and each query and mutation.
-    '@graphql-eslint/require-description': ['error', {
-      types: true, rootField: true, DirectiveDefinition: true,
-      FieldDefinition: true, InputValueDefinition: true, EnumValueDefinition: true,
-    }],
+    '@graphql-eslint/require-description': [
+      'error',
+      {
+        types: true,
+        rootField: true,
+        DirectiveDefinition: true,
+        FieldDefinition: true,
+        InputValueDefinition: true,
+        EnumValueDefinition: true,
+      },
+    ],
     // Off: it asks every object type for an `id: ID!`, but payloads, figures (analytics, audit proofs) and
     // values (Money, GeoPoint, PageInfo) are not entities; every entity implements Node and has its id.
     '@graphql-eslint/strict-id-in-types': 'off',

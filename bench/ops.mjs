@@ -9,23 +9,47 @@ export const OPS = [
     key: 'caseList',
     title: '(1) brand portal case list, first 50',
     caller: 'brand',
-    ours: (ctx, v = { first: 50 }) => gql('/graphql', `query CaseList($first: Int!) { leads(first: $first) { pageInfo { hasNextPage } nodes { id reference status riskScore createdAt
-      sellers { displayName region status } investigation { reference status referrals { reference status sentAt agency { code name } outcomes { kind occurredAt arrests } } } } } }`, v),
-    postgraphile: (ctx, v = { first: 50 }) => gql('/graphql', `query CaseList($first: Int!) { allLeads(first: $first, orderBy: [CREATED_AT_DESC, ROW_ID_DESC]) { pageInfo { hasNextPage }
+    ours: (ctx, v = { first: 50 }) =>
+      gql(
+        '/graphql',
+        `query CaseList($first: Int!) { leads(first: $first) { pageInfo { hasNextPage } nodes { id reference status riskScore createdAt
+      sellers { displayName region status } investigation { reference status referrals { reference status sentAt agency { code name } outcomes { kind occurredAt arrests } } } } } }`,
+        v,
+      ),
+    postgraphile: (ctx, v = { first: 50 }) =>
+      gql(
+        '/graphql',
+        `query CaseList($first: Int!) { allLeads(first: $first, orderBy: [CREATED_AT_DESC, ROW_ID_DESC]) { pageInfo { hasNextPage }
       nodes { id reference status riskScore createdAt leadSellersByLeadId { nodes { sellerBySellerId { displayName region status } } }
         investigationByInvestigationId { reference status referralsByInvestigationId { nodes { reference status sentAt agencyByAgencyId { code name }
-          enforcementOutcomesByReferralId { nodes { kind occurredAt arrests } } } } } } } }`, v),
+          enforcementOutcomesByReferralId { nodes { kind occurredAt arrests } } } } } } } }`,
+        v,
+      ),
     bare: (ctx, v = { first: 50 }) => ({ path: '/op/caseList', body: JSON.stringify(v) }),
-    fromPostgraphile: (d) => ({ leads: { pageInfo: d.allLeads.pageInfo, nodes: d.allLeads.nodes.map((l) => ({
-      id: l.id, reference: l.reference, status: l.status, riskScore: l.riskScore, createdAt: l.createdAt,
-      sellers: l.leadSellersByLeadId.nodes.map((n) => n.sellerBySellerId),
-      investigation: l.investigationByInvestigationId && {
-        reference: l.investigationByInvestigationId.reference, status: l.investigationByInvestigationId.status,
-        referrals: l.investigationByInvestigationId.referralsByInvestigationId.nodes.map((r) => ({
-          reference: r.reference, status: r.status, sentAt: r.sentAt, agency: r.agencyByAgencyId, outcomes: r.enforcementOutcomesByReferralId.nodes,
+    fromPostgraphile: (d) => ({
+      leads: {
+        pageInfo: d.allLeads.pageInfo,
+        nodes: d.allLeads.nodes.map((l) => ({
+          id: l.id,
+          reference: l.reference,
+          status: l.status,
+          riskScore: l.riskScore,
+          createdAt: l.createdAt,
+          sellers: l.leadSellersByLeadId.nodes.map((n) => n.sellerBySellerId),
+          investigation: l.investigationByInvestigationId && {
+            reference: l.investigationByInvestigationId.reference,
+            status: l.investigationByInvestigationId.status,
+            referrals: l.investigationByInvestigationId.referralsByInvestigationId.nodes.map((r) => ({
+              reference: r.reference,
+              status: r.status,
+              sentAt: r.sentAt,
+              agency: r.agencyByAgencyId,
+              outcomes: r.enforcementOutcomesByReferralId.nodes,
+            })),
+          },
         })),
       },
-    })) } }),
+    }),
     // Nesting depth of the selection (lists and objects below the root field): leads > investigation > referrals > agency/outcomes.
     depth: 4,
   },
@@ -33,31 +57,64 @@ export const OPS = [
     key: 'agencySync',
     title: '(2) agency sync, 100 referrals',
     caller: 'agency',
-    ours: (ctx, v = { first: 100 }) => gql('/graphql', `query AgencySync($first: Int!) { referrals(first: $first) { pageInfo { hasNextPage } nodes { id reference status sentAt
-      disclosedEvidence { kind sha256 custodian } investigation { reference status leads(first: 10) { nodes { reference status sellers { displayName region } } } } } } }`, v),
-    postgraphile: (ctx, v = { first: 100 }) => gql('/graphql', `query AgencySync($first: Int!) { allReferrals(first: $first, orderBy: [CREATED_AT_DESC, ROW_ID_DESC]) { pageInfo { hasNextPage }
+    ours: (ctx, v = { first: 100 }) =>
+      gql(
+        '/graphql',
+        `query AgencySync($first: Int!) { referrals(first: $first) { pageInfo { hasNextPage } nodes { id reference status sentAt
+      disclosedEvidence { kind sha256 custodian } investigation { reference status leads(first: 10) { nodes { reference status sellers { displayName region } } } } } } }`,
+        v,
+      ),
+    postgraphile: (ctx, v = { first: 100 }) =>
+      gql(
+        '/graphql',
+        `query AgencySync($first: Int!) { allReferrals(first: $first, orderBy: [CREATED_AT_DESC, ROW_ID_DESC]) { pageInfo { hasNextPage }
       nodes { id reference status sentAt referralEvidencesByReferralId { nodes { evidenceByEvidenceId { kind sha256 custodian } } }
         investigationByInvestigationId { reference status leadsByInvestigationId(first: 10, orderBy: [CREATED_AT_DESC, ROW_ID_DESC]) {
-          nodes { reference status leadSellersByLeadId { nodes { sellerBySellerId { displayName region } } } } } } } } }`, v),
+          nodes { reference status leadSellersByLeadId { nodes { sellerBySellerId { displayName region } } } } } } } } }`,
+        v,
+      ),
     bare: (ctx, v = { first: 100 }) => ({ path: '/op/agencySync', body: JSON.stringify(v) }),
-    fromPostgraphile: (d) => ({ referrals: { pageInfo: d.allReferrals.pageInfo, nodes: d.allReferrals.nodes.map((r) => ({
-      id: r.id, reference: r.reference, status: r.status, sentAt: r.sentAt,
-      disclosedEvidence: r.referralEvidencesByReferralId.nodes.map((n) => n.evidenceByEvidenceId),
-      investigation: r.investigationByInvestigationId && {
-        reference: r.investigationByInvestigationId.reference, status: r.investigationByInvestigationId.status,
-        leads: { nodes: r.investigationByInvestigationId.leadsByInvestigationId.nodes.map((l) => ({
-          reference: l.reference, status: l.status, sellers: l.leadSellersByLeadId.nodes.map((n) => n.sellerBySellerId),
-        })) },
+    fromPostgraphile: (d) => ({
+      referrals: {
+        pageInfo: d.allReferrals.pageInfo,
+        nodes: d.allReferrals.nodes.map((r) => ({
+          id: r.id,
+          reference: r.reference,
+          status: r.status,
+          sentAt: r.sentAt,
+          disclosedEvidence: r.referralEvidencesByReferralId.nodes.map((n) => n.evidenceByEvidenceId),
+          investigation: r.investigationByInvestigationId && {
+            reference: r.investigationByInvestigationId.reference,
+            status: r.investigationByInvestigationId.status,
+            leads: {
+              nodes: r.investigationByInvestigationId.leadsByInvestigationId.nodes.map((l) => ({
+                reference: l.reference,
+                status: l.status,
+                sellers: l.leadSellersByLeadId.nodes.map((n) => n.sellerBySellerId),
+              })),
+            },
+          },
+        })),
       },
-    })) } }),
+    }),
     depth: 5,
   },
   {
     key: 'node',
     title: '(3) node(id:) of a lead',
     caller: 'brand',
-    ours: (ctx) => gql('/graphql', 'query Node($id: ID!) { node(id: $id) { id ... on Lead { reference status riskScore createdAt } } }', { id: ctx.ids.ours.lead }),
-    postgraphile: (ctx) => gql('/graphql', 'query Node($id: ID!) { node(id: $id) { id ... on Lead { reference status riskScore createdAt } } }', { id: ctx.ids.postgraphile.lead }),
+    ours: (ctx) =>
+      gql(
+        '/graphql',
+        'query Node($id: ID!) { node(id: $id) { id ... on Lead { reference status riskScore createdAt } } }',
+        { id: ctx.ids.ours.lead },
+      ),
+    postgraphile: (ctx) =>
+      gql(
+        '/graphql',
+        'query Node($id: ID!) { node(id: $id) { id ... on Lead { reference status riskScore createdAt } } }',
+        { id: ctx.ids.postgraphile.lead },
+      ),
     bare: (ctx) => ({ path: '/op/node', body: JSON.stringify({ id: ctx.ids.ours.lead }) }),
     fromPostgraphile: (d) => d,
     depth: 1,
@@ -78,10 +135,20 @@ export const OPS = [
     key: 'takedowns',
     title: '(5) monthly takedowns of a region, 12 months',
     caller: 'analyst',
-    ours: (ctx) => gql('/graphql', `query Takedowns($from: DateTimeISO!, $to: DateTimeISO!, $regions: [String!]!) { analytics(filter: { from: $from, to: $to, regions: $regions }) {
-      takedownSeries(granularity: MONTH) { buckets { start listingsTakenDown listingsReinstated sellersRestricted sellersSuspended sellersClosed } } } }`, ctx.period),
-    postgraphile: (ctx) => gql('/graphql', `query Takedowns($from: Datetime!, $to: Datetime!, $regions: [String]!) { benchTakedownSeries(fromAt: $from, toAt: $to, regions: $regions) {
-      nodes { start listingsTakenDown listingsReinstated sellersRestricted sellersSuspended sellersClosed } } }`, ctx.period),
+    ours: (ctx) =>
+      gql(
+        '/graphql',
+        `query Takedowns($from: DateTimeISO!, $to: DateTimeISO!, $regions: [String!]!) { analytics(filter: { from: $from, to: $to, regions: $regions }) {
+      takedownSeries(granularity: MONTH) { buckets { start listingsTakenDown listingsReinstated sellersRestricted sellersSuspended sellersClosed } } } }`,
+        ctx.period,
+      ),
+    postgraphile: (ctx) =>
+      gql(
+        '/graphql',
+        `query Takedowns($from: Datetime!, $to: Datetime!, $regions: [String]!) { benchTakedownSeries(fromAt: $from, toAt: $to, regions: $regions) {
+      nodes { start listingsTakenDown listingsReinstated sellersRestricted sellersSuspended sellersClosed } } }`,
+        ctx.period,
+      ),
     bare: (ctx) => ({ path: '/op/takedowns', body: JSON.stringify(ctx.period) }),
     fromPostgraphile: (d) => ({ analytics: { takedownSeries: { buckets: d.benchTakedownSeries.nodes } } }),
     depth: 2,
@@ -91,14 +158,53 @@ export const OPS = [
     title: '(6) reportLead (mutation)',
     caller: 'brand',
     mutation: true,
-    ours: (ctx) => gql('/graphql', `mutation Report($input: ReportLeadInput!) { reportLead(input: $input) { lead { id reference status riskScore description } userErrors { code message } } }`,
-      { input: { description: 'bench: counterfeit handbags', riskScore: 60, sellerIds: [ctx.ids.ours.seller], listingIds: [ctx.ids.ours.listing] } }),
-    postgraphile: (ctx) => gql('/graphql', `mutation Report($input: BenchReportLeadInput!) { benchReportLead(input: $input) { result { id reference status riskScore description } } }`,
-      { input: { description: 'bench: counterfeit handbags', riskScore: 60, sellerIds: [ctx.rows.seller], listingIds: [ctx.rows.listing] } }),
-    bare: (ctx) => ({ path: '/op/reportLead', body: JSON.stringify({ description: 'bench: counterfeit handbags', riskScore: 60, sellerIds: [ctx.rows.seller], listingIds: [ctx.rows.listing] }) }),
+    ours: (ctx) =>
+      gql(
+        '/graphql',
+        `mutation Report($input: ReportLeadInput!) { reportLead(input: $input) { lead { id reference status riskScore description } userErrors { code message } } }`,
+        {
+          input: {
+            description: 'bench: counterfeit handbags',
+            riskScore: 60,
+            sellerIds: [ctx.ids.ours.seller],
+            listingIds: [ctx.ids.ours.listing],
+          },
+        },
+      ),
+    postgraphile: (ctx) =>
+      gql(
+        '/graphql',
+        `mutation Report($input: BenchReportLeadInput!) { benchReportLead(input: $input) { result { id reference status riskScore description } } }`,
+        {
+          input: {
+            description: 'bench: counterfeit handbags',
+            riskScore: 60,
+            sellerIds: [ctx.rows.seller],
+            listingIds: [ctx.rows.listing],
+          },
+        },
+      ),
+    bare: (ctx) => ({
+      path: '/op/reportLead',
+      body: JSON.stringify({
+        description: 'bench: counterfeit handbags',
+        riskScore: 60,
+        sellerIds: [ctx.rows.seller],
+        listingIds: [ctx.rows.listing],
+      }),
+    }),
     fromPostgraphile: (d) => ({ reportLead: { lead: d.benchReportLead.result, userErrors: [] } }),
     // A new lead each time: its reference differs, the rest must agree.
-    comparable: (d) => ({ ...d, reportLead: { ...d.reportLead, lead: d.reportLead.lead && { ...d.reportLead.lead, reference: /^LD-\d{4}-\d{6}$/.test(d.reportLead.lead.reference) } } }),
+    comparable: (d) => ({
+      ...d,
+      reportLead: {
+        ...d.reportLead,
+        lead: d.reportLead.lead && {
+          ...d.reportLead.lead,
+          reference: /^LD-\d{4}-\d{6}$/.test(d.reportLead.lead.reference),
+        },
+      },
+    }),
     depth: 2,
   },
   // Two sequences of this API only (`only`): PostGraphile and the bare server would each need the whole service
@@ -114,17 +220,59 @@ export const OPS = [
     only: ['ours'],
     requestsPerIteration: 9,
     run: async (call, ctx, n) => {
-      const m = (caller, name, input, selection) => call(caller, `mutation($input: ${name[0].toUpperCase()}${name.slice(1)}Input!) { ${name}(input: $input) { ${selection} userErrors { code message } } }`, { input });
-      const { lead } = await m('brand', 'reportLead', { description: `bench case ${n}`, sellerIds: [ctx.ids.ours.seller] }, 'lead { id }');
+      const m = (caller, name, input, selection) =>
+        call(
+          caller,
+          `mutation($input: ${name[0].toUpperCase()}${name.slice(1)}Input!) { ${name}(input: $input) { ${selection} userErrors { code message } } }`,
+          { input },
+        );
+      const { lead } = await m(
+        'brand',
+        'reportLead',
+        { description: `bench case ${n}`, sellerIds: [ctx.ids.ours.seller] },
+        'lead { id }',
+      );
       await m('investigator', 'triageLead', { leadId: lead.id, riskScore: 80 }, 'lead { id }');
-      const { investigation } = await m('investigator', 'openInvestigation', { leadIds: [lead.id], summary: 'bench' }, 'investigation { id }');
-      const { evidence } = await m('investigator', 'addEvidence', { investigationId: investigation.id, kind: 'TEST_PURCHASE', description: 'bought', sha256: String(n).padStart(64, 'b'),
-        storageKey: `s3://bench/${n}`, collectedBy: 'bench', collectedAt: '2026-01-01T00:00:00Z' }, 'evidence { id }');
+      const { investigation } = await m(
+        'investigator',
+        'openInvestigation',
+        { leadIds: [lead.id], summary: 'bench' },
+        'investigation { id }',
+      );
+      const { evidence } = await m(
+        'investigator',
+        'addEvidence',
+        {
+          investigationId: investigation.id,
+          kind: 'TEST_PURCHASE',
+          description: 'bought',
+          sha256: String(n).padStart(64, 'b'),
+          storageKey: `s3://bench/${n}`,
+          collectedBy: 'bench',
+          collectedAt: '2026-01-01T00:00:00Z',
+        },
+        'evidence { id }',
+      );
       await m('investigator', 'markInvestigationReady', { investigationId: investigation.id }, 'investigation { id }');
-      const { referral } = await m('investigator', 'createReferral', { investigationId: investigation.id, agencyId: ctx.ids.ours.agency, evidenceIds: [evidence.id], summary: 'bench' }, 'referral { id }');
+      const { referral } = await m(
+        'investigator',
+        'createReferral',
+        {
+          investigationId: investigation.id,
+          agencyId: ctx.ids.ours.agency,
+          evidenceIds: [evidence.id],
+          summary: 'bench',
+        },
+        'referral { id }',
+      );
       await m('investigator', 'sendReferral', { referralId: referral.id }, 'referral { id }');
       await m('agency', 'acknowledgeReferral', { referralId: referral.id }, 'referral { id }');
-      await m('agency', 'recordEnforcementOutcome', { referralId: referral.id, kind: 'RAID', occurredAt: new Date().toISOString(), arrests: 1 }, 'outcome { id }');
+      await m(
+        'agency',
+        'recordEnforcementOutcome',
+        { referralId: referral.id, kind: 'RAID', occurredAt: new Date().toISOString(), arrests: 1 },
+        'outcome { id }',
+      );
     },
     depth: 2,
   },
@@ -141,9 +289,13 @@ export const OPS = [
     run: async (call, ctx, n) => {
       const listingIds = ctx.takedownBatches[n];
       if (!listingIds) return false; // every batch taken down: the run ends early
-      const { listings } = await call('investigator', 'mutation($input: TakeDownListingsInput!) { takeDownListings(input: $input) { listings { id status } userErrors { code message } } }',
-        { input: { listingIds, reason: `bench takedown ${n}` } });
-      if (listings.length !== listingIds.length || listings.some((l) => l.status !== 'TAKEN_DOWN')) throw new Error(`takedown ${n}: not every listing taken down`);
+      const { listings } = await call(
+        'investigator',
+        'mutation($input: TakeDownListingsInput!) { takeDownListings(input: $input) { listings { id status } userErrors { code message } } }',
+        { input: { listingIds, reason: `bench takedown ${n}` } },
+      );
+      if (listings.length !== listingIds.length || listings.some((l) => l.status !== 'TAKEN_DOWN'))
+        throw new Error(`takedown ${n}: not every listing taken down`);
       return true;
     },
     depth: 2,
@@ -152,8 +304,18 @@ export const OPS = [
 
 function funnel() {
   return {
-    ours: () => gql('/graphql', 'query Funnel { analytics { enforcementFunnel { leads triaged investigated referred actioned convicted } } }', {}),
-    postgraphile: () => gql('/graphql', 'query Funnel { benchEnforcementFunnel { leads triaged investigated referred actioned convicted } }', {}),
+    ours: () =>
+      gql(
+        '/graphql',
+        'query Funnel { analytics { enforcementFunnel { leads triaged investigated referred actioned convicted } } }',
+        {},
+      ),
+    postgraphile: () =>
+      gql(
+        '/graphql',
+        'query Funnel { benchEnforcementFunnel { leads triaged investigated referred actioned convicted } }',
+        {},
+      ),
     bare: () => ({ path: '/op/funnel', body: '{}' }),
     fromPostgraphile: (d) => ({ analytics: { enforcementFunnel: d.benchEnforcementFunnel } }),
     depth: 2,
@@ -173,7 +335,12 @@ export function canonical(op, system, data) {
       return depth <= 3 ? items : items.sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
     }
     if (value && typeof value === 'object') {
-      return Object.fromEntries(Object.entries(value).filter(([k]) => k !== 'id').sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => [k, walk(v, depth + 1)]));
+      return Object.fromEntries(
+        Object.entries(value)
+          .filter(([k]) => k !== 'id')
+          .sort(([a], [b]) => (a < b ? -1 : 1))
+          .map(([k, v]) => [k, walk(v, depth + 1)]),
+      );
     }
     if (typeof value === 'string' && ISO.test(value)) return new Date(value).toISOString();
     return value;

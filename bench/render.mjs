@@ -10,6 +10,11 @@ const BENCH = path.dirname(fileURLToPath(import.meta.url));
 const file = process.argv[2] ?? path.join(BENCH, 'results/report-s1.json');
 const out = process.argv[3] ?? path.join(BENCH, '../docs/benchmarks.md');
 const report = JSON.parse(fs.readFileSync(file, 'utf8'));
-const options = report.options ?? { systems: ['ours', 'postgraphile', 'bare'], duration: 8, poolSize: 10, connectionLevels: [10, 32, 50] };
+const options = report.options ?? {
+  systems: ['ours', 'postgraphile', 'bare'],
+  duration: 8,
+  poolSize: 10,
+  connectionLevels: [10, 32, 50],
+};
 writeReport(report, out, options);
 console.log(`wrote ${out}`);

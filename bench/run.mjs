@@ -92,10 +92,24 @@ const admin = new pg.Client({ connectionString: urlOf('postgres') });
 await admin.connect();
 await admin.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
 
-const productEnv = (db) => ({ ...process.env, DATABASE_URL: urlOf(db), MIGRATION_DATABASE_URL: urlOf(db), IDENTIFIER_HASH_KEY: HASH_KEY, IDENTIFIER_ENCRYPTION_KEY: ENCRYPTION_KEY,
+const productEnv = (db) => ({
+  ...process.env,
+  DATABASE_URL: urlOf(db),
+  MIGRATION_DATABASE_URL: urlOf(db),
+  IDENTIFIER_HASH_KEY: HASH_KEY,
+  IDENTIFIER_ENCRYPTION_KEY: ENCRYPTION_KEY,
   // The server's signing key: the events the command line writes (API keys made for a run) are signed as the server signs.
-  AUDIT_SIGNING_KEY, NODE_ENV: 'test', LOG_LEVEL: 'warn' });
-const cli = (db, ...argv) => execFileSync(NODE22, ['dist/src/cli.js', ...argv], { cwd: ROOT, env: productEnv(db), encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  AUDIT_SIGNING_KEY,
+  NODE_ENV: 'test',
+  LOG_LEVEL: 'warn',
+});
+const cli = (db, ...argv) =>
+  execFileSync(NODE22, ['dist/src/cli.js', ...argv], {
+    cwd: ROOT,
+    env: productEnv(db),
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 
 if (!args['no-build']) {
   log('building the API (npm run build)');
@@ -103,7 +117,10 @@ if (!args['no-build']) {
 }
 
 async function seeded(s) {
-  const { rows } = await admin.query(`SELECT shobj_description(oid, 'pg_database') AS note FROM pg_database WHERE datname = $1`, [dbName('seed', s)]);
+  const { rows } = await admin.query(
+    `SELECT shobj_description(oid, 'pg_database') AS note FROM pg_database WHERE datname = $1`,
+    [dbName('seed', s)],
+  );
   return rows[0]?.note?.startsWith('bench seed') ? rows[0].note : null;
 }
 
@@ -116,7 +133,11 @@ async function ensureSeed(s) {
   await admin.query(`CREATE DATABASE ${name}`);
   log(`seeding scale ${s} into ${name} (npm run cli -- seed --scale ${s})`);
   const started = Date.now();
-  const r = spawnSync(NODE22, ['dist/src/cli.js', 'seed', '--scale', String(s)], { cwd: ROOT, env: productEnv(name), stdio: ['ignore', 'inherit', 'inherit'] });
+  const r = spawnSync(NODE22, ['dist/src/cli.js', 'seed', '--scale', String(s)], {
+    cwd: ROOT,
+    env: productEnv(name),
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
   if (r.status !== 0) throw new Error(`seeding scale ${s} failed`);
   const db = new pg.Client({ connectionString: urlOf(name) });
   await db.connect();
@@ -139,16 +160,31 @@ async function prepareRun(s) {
   await db.query(fs.readFileSync(path.join(BENCH, 'sql/bench-functions.sql'), 'utf8'));
   const one = async (sql, params) => (await db.query(sql, params)).rows[0];
   // The brand with most cases, the agency with most referrals (the portal and the sync client that matter).
-  const brand = await one(`SELECT b.id, b.slug, count(*)::int AS leads FROM lead_brand lb JOIN brand b ON b.id = lb.brand_id GROUP BY b.id ORDER BY count(*) DESC, b.id LIMIT 1`);
-  const agency = await one(`SELECT a.id, a.code, count(*)::int AS referrals FROM referral r JOIN agency a ON a.id = r.agency_id WHERE r.status <> 'DRAFT' GROUP BY a.id ORDER BY count(*) DESC, a.id LIMIT 1`);
-  const lead = await one(`SELECT l.id FROM lead_brand lb JOIN lead l ON l.id = lb.lead_id WHERE lb.brand_id = $1 AND l.investigation_id IS NOT NULL ORDER BY l.id LIMIT 1`, [brand.id]);
+  const brand = await one(
+    `SELECT b.id, b.slug, count(*)::int AS leads FROM lead_brand lb JOIN brand b ON b.id = lb.brand_id GROUP BY b.id ORDER BY count(*) DESC, b.id LIMIT 1`,
+  );
+  const agency = await one(
+    `SELECT a.id, a.code, count(*)::int AS referrals FROM referral r JOIN agency a ON a.id = r.agency_id WHERE r.status <> 'DRAFT' GROUP BY a.id ORDER BY count(*) DESC, a.id LIMIT 1`,
+  );
+  const lead = await one(
+    `SELECT l.id FROM lead_brand lb JOIN lead l ON l.id = lb.lead_id WHERE lb.brand_id = $1 AND l.investigation_id IS NOT NULL ORDER BY l.id LIMIT 1`,
+    [brand.id],
+  );
   const listing = await one(`SELECT id, seller_id FROM listing WHERE brand_id = $1 ORDER BY id LIMIT 1`, [brand.id]);
   const tokens = {
-    brand: cli(name, 'apikey', 'create', '--role', 'BRAND_PARTNER', '--name', 'bench-brand', '--brand', brand.slug).split('\n').find((l) => l.startsWith('eca_')),
-    agency: cli(name, 'apikey', 'create', '--role', 'AGENCY_LIAISON', '--name', 'bench-agency', '--agency', agency.code).split('\n').find((l) => l.startsWith('eca_')),
-    analyst: cli(name, 'apikey', 'create', '--role', 'ANALYST', '--name', 'bench-analyst').split('\n').find((l) => l.startsWith('eca_')),
+    brand: cli(name, 'apikey', 'create', '--role', 'BRAND_PARTNER', '--name', 'bench-brand', '--brand', brand.slug)
+      .split('\n')
+      .find((l) => l.startsWith('eca_')),
+    agency: cli(name, 'apikey', 'create', '--role', 'AGENCY_LIAISON', '--name', 'bench-agency', '--agency', agency.code)
+      .split('\n')
+      .find((l) => l.startsWith('eca_')),
+    analyst: cli(name, 'apikey', 'create', '--role', 'ANALYST', '--name', 'bench-analyst')
+      .split('\n')
+      .find((l) => l.startsWith('eca_')),
     // Our sequences only (wholeCase, takedown300): an investigator moves the cases and takes listings down.
-    investigator: cli(name, 'apikey', 'create', '--role', 'INVESTIGATOR', '--name', 'bench-investigator').split('\n').find((l) => l.startsWith('eca_')),
+    investigator: cli(name, 'apikey', 'create', '--role', 'INVESTIGATOR', '--name', 'bench-investigator')
+      .split('\n')
+      .find((l) => l.startsWith('eca_')),
   };
   const principal = async (n) => String((await one(`SELECT id FROM principal WHERE name = $1`, [n])).id);
   const principals = {
@@ -156,18 +192,36 @@ async function prepareRun(s) {
     'bench-agency': { scope: 'AGENCY', agencyId: String(agency.id), principalId: await principal('bench-agency') },
     'bench-analyst': { scope: 'ALL', principalId: await principal('bench-analyst') },
   };
-  const counts = await one(`SELECT (SELECT count(*) FROM lead)::int AS leads, (SELECT count(*) FROM listing)::int AS listings, (SELECT count(*) FROM seller)::int AS sellers,
+  const counts =
+    await one(`SELECT (SELECT count(*) FROM lead)::int AS leads, (SELECT count(*) FROM listing)::int AS listings, (SELECT count(*) FROM seller)::int AS sellers,
     (SELECT count(*) FROM referral)::int AS referrals, pg_size_pretty(pg_database_size(current_database())) AS size`);
   await db.end();
   const gid = (type, id) => Buffer.from(`${type}:${id}`).toString('base64url');
   const to = new Date(Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth() + 1, 1));
   const from = new Date(Date.UTC(to.getUTCFullYear() - 1, to.getUTCMonth(), 1));
   return {
-    scale: s, db: name, copySeconds: (Date.now() - copyStarted) / 1000, brand, agency, counts,
-    tokens: { ours: tokens, postgraphile: { brand: 'bench-brand', agency: 'bench-agency', analyst: 'bench-analyst' }, bare: { brand: 'bench-brand', agency: 'bench-agency', analyst: 'bench-analyst' } },
+    scale: s,
+    db: name,
+    copySeconds: (Date.now() - copyStarted) / 1000,
+    brand,
+    agency,
+    counts,
+    tokens: {
+      ours: tokens,
+      postgraphile: { brand: 'bench-brand', agency: 'bench-agency', analyst: 'bench-analyst' },
+      bare: { brand: 'bench-brand', agency: 'bench-agency', analyst: 'bench-analyst' },
+    },
     principals,
     rows: { lead: String(lead.id), seller: String(listing.seller_id), listing: String(listing.id) },
-    ids: { ours: { lead: gid('Lead', lead.id), seller: gid('Seller', listing.seller_id), listing: gid('Listing', listing.id), agency: gid('Agency', agency.id) }, postgraphile: {} },
+    ids: {
+      ours: {
+        lead: gid('Lead', lead.id),
+        seller: gid('Seller', listing.seller_id),
+        listing: gid('Listing', listing.id),
+        agency: gid('Agency', agency.id),
+      },
+      postgraphile: {},
+    },
     next: {},
     period: { from: from.toISOString(), to: to.toISOString(), regions: ['CN-GD'] },
   };
@@ -185,7 +239,11 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
 }
 
 function startServers(ctx) {
-  const common = { DATABASE_URL: urlOf(ctx.db), DATABASE_POOL_SIZE: String(poolSize), BENCH_PRINCIPALS: JSON.stringify(ctx.principals) };
+  const common = {
+    DATABASE_URL: urlOf(ctx.db),
+    DATABASE_POOL_SIZE: String(poolSize),
+    BENCH_PRINCIPALS: JSON.stringify(ctx.principals),
+  };
   // Our server logs in as the API's own login (eca_api, trust auth on the private cluster), as in production.
   const apiLogin = urlOf(ctx.db).replace('postgres://postgres@', 'postgres://eca_api@');
   const specs = {
@@ -196,11 +254,23 @@ function startServers(ctx) {
       argv: ['dist/src/main.js'],
       cwd: ROOT,
       env: {
-        NODE_ENV: 'production', IDENTIFIER_HASH_KEY: HASH_KEY, IDENTIFIER_ENCRYPTION_KEY: ENCRYPTION_KEY, CURSOR_KEY, AUDIT_SIGNING_KEY, DATABASE_URL: apiLogin, LOG_LEVEL: 'warn',
-        RATE_LIMIT_MAXIMUM_AVAILABLE: '1000000000', RATE_LIMIT_RESTORE_RATE: '1000000000', GRAPHQL_MAX_COST: '100000000',
+        NODE_ENV: 'production',
+        IDENTIFIER_HASH_KEY: HASH_KEY,
+        IDENTIFIER_ENCRYPTION_KEY: ENCRYPTION_KEY,
+        CURSOR_KEY,
+        AUDIT_SIGNING_KEY,
+        DATABASE_URL: apiLogin,
+        LOG_LEVEL: 'warn',
+        RATE_LIMIT_MAXIMUM_AVAILABLE: '1000000000',
+        RATE_LIMIT_RESTORE_RATE: '1000000000',
+        GRAPHQL_MAX_COST: '100000000',
       },
     },
-    postgraphile: { argv: [path.join(BENCH, 'servers/postgraphile.mjs')], cwd: BENCH, env: { NODE_ENV: 'production', GRAPHILE_ENV: 'production' } },
+    postgraphile: {
+      argv: [path.join(BENCH, 'servers/postgraphile.mjs')],
+      cwd: BENCH,
+      env: { NODE_ENV: 'production', GRAPHILE_ENV: 'production' },
+    },
     bare: { argv: [path.join(BENCH, 'servers/bare.mjs')], cwd: BENCH, env: { NODE_ENV: 'production' } },
   };
   const servers = {};
@@ -236,12 +306,20 @@ function startServers(ctx) {
 
 async function stopServers(servers) {
   const processes = Object.values(servers).flatMap((server) => [server, ...(server.extra ?? [])]);
-  await Promise.all(processes.map(({ child }) => new Promise((resolve) => {
-    if (child.exitCode !== null) return resolve();
-    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-    child.once('exit', () => { clearTimeout(timer); resolve(); });
-    child.kill('SIGTERM');
-  })));
+  await Promise.all(
+    processes.map(
+      ({ child }) =>
+        new Promise((resolve) => {
+          if (child.exitCode !== null) return resolve();
+          const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+          child.once('exit', () => {
+            clearTimeout(timer);
+            resolve();
+          });
+          child.kill('SIGTERM');
+        }),
+    ),
+  );
 }
 
 async function request(ctx, sys, servers, op, variables) {
@@ -254,8 +332,13 @@ async function request(ctx, sys, servers, op, variables) {
   });
   const text = await response.text();
   let json;
-  try { json = JSON.parse(text); } catch { throw new Error(`${sys} ${op.key}: HTTP ${response.status}: ${text.slice(0, 300)}`); }
-  if (response.status !== 200 || json.errors || !json.data) throw new Error(`${sys} ${op.key}: HTTP ${response.status}: ${text.slice(0, 500)}`);
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new Error(`${sys} ${op.key}: HTTP ${response.status}: ${text.slice(0, 300)}`);
+  }
+  if (response.status !== 200 || json.errors || !json.data)
+    throw new Error(`${sys} ${op.key}: HTTP ${response.status}: ${text.slice(0, 500)}`);
   return json.data;
 }
 
@@ -263,26 +346,40 @@ async function waitReady(ctx, servers) {
   const deadline = Date.now() + 90_000;
   for (const sys of systems) {
     for (;;) {
-      if (servers[sys].child.exitCode !== null) throw new Error(`${sys} exited; see bench/results/${sys}-s${ctx.scale}.log`);
+      if (servers[sys].child.exitCode !== null)
+        throw new Error(`${sys} exited; see bench/results/${sys}-s${ctx.scale}.log`);
       try {
         if (sys === 'postgraphile') {
-          const r = await fetch(`${servers[sys].url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{__typename}"}' });
+          const r = await fetch(`${servers[sys].url}/graphql`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: '{"query":"{__typename}"}',
+          });
           if (r.ok) break;
         } else if ((await fetch(`${servers[sys].url}/healthz`)).ok) break;
-      } catch { /* not listening yet */ }
+      } catch {
+        /* not listening yet */
+      }
       if (Date.now() > deadline) throw new Error(`${sys} did not start; see bench/results/${sys}-s${ctx.scale}.log`);
       await sleep(250);
     }
   }
   for (const extra of servers.ours?.extra ?? []) {
-    while (!(await fetch(`${extra.url}/healthz`).then((r) => r.ok, () => false))) {
-      if (extra.child.exitCode !== null || Date.now() > deadline) throw new Error(`a further process of this API did not start; see bench/results/ours-*-s${ctx.scale}.log`);
+    while (
+      !(await fetch(`${extra.url}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      ))
+    ) {
+      if (extra.child.exitCode !== null || Date.now() > deadline)
+        throw new Error(`a further process of this API did not start; see bench/results/ours-*-s${ctx.scale}.log`);
       await sleep(250);
     }
   }
   if (servers.postgraphile) {
     const r = await fetch(`${servers.postgraphile.url}/graphql`, {
-      method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer bench-brand' },
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer bench-brand' },
       body: JSON.stringify({ query: `{ leadByRowId(rowId: "${ctx.rows.lead}") { id } }` }),
     });
     ctx.ids.postgraphile.lead = (await r.json()).data.leadByRowId.id;
@@ -308,7 +405,9 @@ async function resetStatements() {
 async function statementTotals(db) {
   const { rows } = await admin.query(
     `SELECT coalesce(sum(calls), 0)::float8 AS calls, coalesce(sum(total_exec_time + total_plan_time), 0)::float8 AS ms
-     FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = $1)`, [db]);
+     FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = $1)`,
+    [db],
+  );
   return rows[0];
 }
 
@@ -324,24 +423,33 @@ function percentile(sorted, p) {
 async function drive(ctx, servers, sys, op, { connections, rate, seconds, variables, measure = true, processes = 1 }) {
   const req = op[sys](ctx, variables);
   const targets = [servers[sys], ...(servers[sys].extra ?? [])].slice(0, processes);
-  if (targets.length < processes) throw new Error(`${processes} processes of ${sys} asked for, ${targets.length} running`);
+  if (targets.length < processes)
+    throw new Error(`${processes} processes of ${sys} asked for, ${targets.length} running`);
   if (measure) await resetStatements();
   const cpu0 = targets.map(({ pid }) => cpuSeconds(pid));
   const latencies = [];
-  const results = await Promise.all(targets.map((target, k) => new Promise((resolve, reject) => {
-    const share = Math.floor(connections / processes) + (k < connections % processes ? 1 : 0);
-    const instance = autocannon({
-      url: target.url + req.path,
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${ctx.tokens[sys][op.caller]}` },
-      body: req.body,
-      connections: share,
-      duration: seconds,
-      ...(rate ? { overallRate: rate / processes } : {}),
-      timeout: 30,
-    }, (error, r) => (error ? reject(error) : resolve(r)));
-    instance.on('response', (_client, _status, _bytes, responseTime) => latencies.push(responseTime));
-  })));
+  const results = await Promise.all(
+    targets.map(
+      (target, k) =>
+        new Promise((resolve, reject) => {
+          const share = Math.floor(connections / processes) + (k < connections % processes ? 1 : 0);
+          const instance = autocannon(
+            {
+              url: target.url + req.path,
+              method: 'POST',
+              headers: { 'content-type': 'application/json', authorization: `Bearer ${ctx.tokens[sys][op.caller]}` },
+              body: req.body,
+              connections: share,
+              duration: seconds,
+              ...(rate ? { overallRate: rate / processes } : {}),
+              timeout: 30,
+            },
+            (error, r) => (error ? reject(error) : resolve(r)),
+          );
+          instance.on('response', (_client, _status, _bytes, responseTime) => latencies.push(responseTime));
+        }),
+    ),
+  );
   const cpu = targets.reduce((sum, { pid }, k) => sum + cpuSeconds(pid) - cpu0[k], 0);
   const total = (key) => results.reduce((sum, r) => sum + r[key], 0);
   const result = { '2xx': total('2xx'), errors: total('errors'), timeouts: total('timeouts'), non2xx: total('non2xx') };
@@ -351,9 +459,15 @@ async function drive(ctx, servers, sys, op, { connections, rate, seconds, variab
   latencies.sort((a, b) => a - b);
   const ok = result['2xx'];
   return {
-    sys, op: op.key, connections, rate: rate ?? null, processes,
+    sys,
+    op: op.key,
+    connections,
+    rate: rate ?? null,
+    processes,
     reqPerSec: ok / seconds,
-    p50: percentile(latencies, 50), p95: percentile(latencies, 95), p99: percentile(latencies, 99),
+    p50: percentile(latencies, 50),
+    p95: percentile(latencies, 95),
+    p99: percentile(latencies, 99),
     errors: result.errors + result.timeouts + result.non2xx,
     statementsPerReq: db.calls / Math.max(1, ok),
     dbMsPerReq: db.ms / Math.max(1, ok),
@@ -369,7 +483,10 @@ async function countStatements(ctx, servers, sys, op, variables, n = 10) {
     await resetStatements();
     const started = Date.now();
     let done = 0;
-    while (done < n && (done < 2 || Date.now() - started < 30_000)) { await request(ctx, sys, servers, op, variables); done += 1; }
+    while (done < n && (done < 2 || Date.now() - started < 30_000)) {
+      await request(ctx, sys, servers, op, variables);
+      done += 1;
+    }
     const { calls, ms } = await statementTotals(ctx.db);
     return { statements: calls / done, dbMs: ms / done, n: done };
   } catch (error) {
@@ -394,7 +511,13 @@ async function sequentialLatency(ctx, servers, sys, op, n, variables) {
     }
   }
   times.sort((a, b) => a - b);
-  return { n: times.length, errors, p50: percentile(times, 50), p99: percentile(times, 99), max: times[times.length - 1] };
+  return {
+    n: times.length,
+    errors,
+    p50: percentile(times, 50),
+    p99: percentile(times, 99),
+    max: times[times.length - 1],
+  };
 }
 
 /**
@@ -415,7 +538,9 @@ async function ensureTakedownBatches(ctx, op) {
        INSERT INTO listing (seller_id, brand_id, title, url, price_amount, price_currency, status)
        SELECT s.id, $1, 'bench takedown ' || b || '/' || i, 'https://bench.example/takedown/' || b || '/' || i, 1000, 'CNY', 'LIVE'
        FROM generate_series(0, $2 - 1) b CROSS JOIN generate_series(0, 299) i CROSS JOIN n JOIN sellers s ON s.k = (b * 30 + i % 30) % n.n
-       ORDER BY b, i RETURNING id, split_part(title, ' ', 3) AS slot`, [ctx.brand.id, op.batches]);
+       ORDER BY b, i RETURNING id, split_part(title, ' ', 3) AS slot`,
+      [ctx.brand.id, op.batches],
+    );
     await db.query('ANALYZE listing');
     const gid = (id) => Buffer.from(`Listing:${id}`).toString('base64url');
     ctx.takedownBatches = [];
@@ -446,28 +571,33 @@ async function driveSequence(ctx, servers, sys, op, { connections, seconds, meas
   const call = async (caller, query, variables) => {
     const t = process.hrtime.bigint();
     const response = await fetch(`${servers[sys].url}/graphql`, {
-      method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${ctx.tokens[sys][caller]}` },
-      body: JSON.stringify({ query, variables }), signal: AbortSignal.timeout(60_000),
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${ctx.tokens[sys][caller]}` },
+      body: JSON.stringify({ query, variables }),
+      signal: AbortSignal.timeout(60_000),
     });
     const json = await response.json();
     const field = json.data && Object.values(json.data)[0];
-    if (response.status !== 200 || json.errors || !field || field.userErrors?.length) throw new Error(`HTTP ${response.status}: ${JSON.stringify(json).slice(0, 300)}`);
+    if (response.status !== 200 || json.errors || !field || field.userErrors?.length)
+      throw new Error(`HTTP ${response.status}: ${JSON.stringify(json).slice(0, 300)}`);
     latencies.push(Number(process.hrtime.bigint() - t) / 1e6);
     return field;
   };
-  await Promise.all(Array.from({ length: connections }, async () => {
-    for (let runs = 0; (once ? runs < 1 : Date.now() < deadline) && !exhausted; runs += 1) {
-      const n = (ctx.next[op.key] = (ctx.next[op.key] ?? 0) + 1) - 1;
-      try {
-        if ((await op.run(call, ctx, n)) === false) exhausted = true;
-      } catch (error) {
-        errors += 1;
-        failures += 1;
-        lastFailure = error.message.slice(0, 300);
-        if (errors === 1) log(`  ${sys} ${op.key}: ${lastFailure}`);
+  await Promise.all(
+    Array.from({ length: connections }, async () => {
+      for (let runs = 0; (once ? runs < 1 : Date.now() < deadline) && !exhausted; runs += 1) {
+        const n = (ctx.next[op.key] = (ctx.next[op.key] ?? 0) + 1) - 1;
+        try {
+          if ((await op.run(call, ctx, n)) === false) exhausted = true;
+        } catch (error) {
+          errors += 1;
+          failures += 1;
+          lastFailure = error.message.slice(0, 300);
+          if (errors === 1) log(`  ${sys} ${op.key}: ${lastFailure}`);
+        }
       }
-    }
-  }));
+    }),
+  );
   const elapsed = (Date.now() - started) / 1000;
   const cpu = cpuSeconds(pid) - cpu0;
   if (exhausted) log(`  ${op.key}: every prepared batch was used before the run's end`);
@@ -476,9 +606,14 @@ async function driveSequence(ctx, servers, sys, op, { connections, seconds, meas
   latencies.sort((a, b) => a - b);
   const ok = latencies.length;
   return {
-    sys, op: op.key, connections, rate: null,
+    sys,
+    op: op.key,
+    connections,
+    rate: null,
     reqPerSec: ok / elapsed,
-    p50: percentile(latencies, 50), p95: percentile(latencies, 95), p99: percentile(latencies, 99),
+    p50: percentile(latencies, 50),
+    p95: percentile(latencies, 95),
+    p99: percentile(latencies, 99),
     errors,
     statementsPerReq: db.calls / Math.max(1, ok),
     dbMsPerReq: db.ms / Math.max(1, ok),
@@ -491,7 +626,17 @@ async function driveSequence(ctx, servers, sys, op, { connections, seconds, meas
 // The run.
 
 const fmt = (v, d = 1) => (v === null || v === undefined || Number.isNaN(v) ? 'n/a' : Number(v).toFixed(d));
-const report = { started: new Date(), runs: [], checks: [], counts: [], firstSweep: [], scales: [], analytics: [], scaleOut: [], memory: {} };
+const report = {
+  started: new Date(),
+  runs: [],
+  checks: [],
+  counts: [],
+  firstSweep: [],
+  scales: [],
+  analytics: [],
+  scaleOut: [],
+  memory: {},
+};
 
 function machine() {
   const cpuinfo = fs.readFileSync('/proc/cpuinfo', 'utf8');
@@ -501,10 +646,15 @@ function machine() {
     cpu: /model name\s*:\s*(.+)/.exec(cpuinfo)?.[1] ?? 'unknown',
     node: execFileSync(NODE22, ['--version'], { encoding: 'utf8' }).trim(),
     postgres: cluster.version,
-    postgraphile: JSON.parse(fs.readFileSync(path.join(BENCH, 'node_modules/postgraphile/package.json'), 'utf8')).version,
+    postgraphile: JSON.parse(fs.readFileSync(path.join(BENCH, 'node_modules/postgraphile/package.json'), 'utf8'))
+      .version,
     loadBefore: fs.readFileSync('/proc/loadavg', 'utf8').trim(),
     commit: spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).stdout.trim(),
-    dirty: spawnSync('git', ['status', '--porcelain', '--', 'src', 'migrations'], { cwd: ROOT, encoding: 'utf8' }).stdout.trim() !== '',
+    dirty:
+      spawnSync('git', ['status', '--porcelain', '--', 'src', 'migrations'], {
+        cwd: ROOT,
+        encoding: 'utf8',
+      }).stdout.trim() !== '',
   };
 }
 
@@ -542,21 +692,27 @@ async function countAll(ctx, servers, scaleLabel) {
   const variants = [];
   for (const op of ops) {
     if (op.mutation) continue;
-    if (op.key === 'caseList') for (const first of [10, 50, 100]) variants.push({ op, label: `${op.key} first ${first}`, variables: { first } });
-    else if (op.key === 'agencySync') for (const first of [10, 100]) variants.push({ op, label: `${op.key} first ${first}`, variables: { first } });
+    if (op.key === 'caseList')
+      for (const first of [10, 50, 100]) variants.push({ op, label: `${op.key} first ${first}`, variables: { first } });
+    else if (op.key === 'agencySync')
+      for (const first of [10, 100]) variants.push({ op, label: `${op.key} first ${first}`, variables: { first } });
     else variants.push({ op, label: op.key });
   }
   for (const { op, label, variables } of variants) {
     const row = { scale: scaleLabel, label, op: op.key, depth: op.depth };
     for (const sys of systems) row[sys] = await countStatements(ctx, servers, sys, op, variables);
     report.counts.push(row);
-    log(`  statements ${label.padEnd(22)} ${systems.map((s) => `${s} ${fmt(row[s].statements, 1)} (${fmt(row[s].dbMs, 2)} ms db)`).join('  ')}`);
+    log(
+      `  statements ${label.padEnd(22)} ${systems.map((s) => `${s} ${fmt(row[s].statements, 1)} (${fmt(row[s].dbMs, 2)} ms db)`).join('  ')}`,
+    );
   }
 }
 
 function printRun(r) {
-  log(`  ${r.op.padEnd(12)} ${(r.rate ? `rate ${r.rate}/s c${r.connections}` : `c${r.connections}`).padEnd(14)} ${LABEL[r.sys].padEnd(15)} ${fmt(r.reqPerSec, 0).padStart(6)} req/s  p50 ${fmt(r.p50)} p95 ${fmt(r.p95)} p99 ${fmt(r.p99)} ms  `
-    + `${fmt(r.statementsPerReq, 1)} stmt  ${fmt(r.dbMsPerReq, 2)} ms db  ${fmt(r.cpuMsPerReq, 2)} ms cpu  rss ${fmt(r.rssMb, 0)} MB${r.errors ? `  ERRORS ${r.errors}` : ''}`);
+  log(
+    `  ${r.op.padEnd(12)} ${(r.rate ? `rate ${r.rate}/s c${r.connections}` : `c${r.connections}`).padEnd(14)} ${LABEL[r.sys].padEnd(15)} ${fmt(r.reqPerSec, 0).padStart(6)} req/s  p50 ${fmt(r.p50)} p95 ${fmt(r.p95)} p99 ${fmt(r.p99)} ms  ` +
+      `${fmt(r.statementsPerReq, 1)} stmt  ${fmt(r.dbMsPerReq, 2)} ms db  ${fmt(r.cpuMsPerReq, 2)} ms cpu  rss ${fmt(r.rssMb, 0)} MB${r.errors ? `  ERRORS ${r.errors}` : ''}`,
+  );
 }
 
 async function sideBySide(ctx, servers) {
@@ -570,7 +726,11 @@ async function sideBySide(ctx, servers) {
     log('operation 1 by page size (10 connections)');
     for (const first of [10, 50, 100]) {
       for (const sys of systems) {
-        const r = await drive(ctx, servers, sys, caseList, { connections: 10, seconds: Math.min(duration, 5), variables: { first } });
+        const r = await drive(ctx, servers, sys, caseList, {
+          connections: 10,
+          seconds: Math.min(duration, 5),
+          variables: { first },
+        });
         report.firstSweep.push({ ...r, first });
         printRun({ ...r, op: `first ${first}` });
       }
@@ -653,7 +813,9 @@ async function probeScale(ctx, servers) {
       await sequentialLatency(ctx, servers, sys, op, 2);
       const r = await sequentialLatency(ctx, servers, sys, op, 20);
       report.analytics.push({ scale: ctx.scale, op: key, sys, ...r });
-      log(`  ${key.padEnd(12)} s${ctx.scale} ${LABEL[sys].padEnd(15)} one at a time (${r.n} requests${r.errors ? `, ${r.errors} failed` : ''}): p50 ${fmt(r.p50)} p99 ${fmt(r.p99)} max ${fmt(r.max)} ms`);
+      log(
+        `  ${key.padEnd(12)} s${ctx.scale} ${LABEL[sys].padEnd(15)} one at a time (${r.n} requests${r.errors ? `, ${r.errors} failed` : ''}): p50 ${fmt(r.p50)} p99 ${fmt(r.p99)} max ${fmt(r.max)} ms`,
+      );
     }
   }
 }
@@ -662,8 +824,10 @@ async function withDataset(s, work) {
   const note = await ensureSeed(s);
   const ctx = await prepareRun(s);
   ctx.seedNote = note;
-  log(`scale ${s}: ${ctx.db} (${ctx.counts.leads} leads, ${ctx.counts.listings} listings, ${ctx.counts.size}; copied in ${fmt(ctx.copySeconds)} s; ${note});`
-    + ` brand ${ctx.brand.slug} (${ctx.brand.leads} leads), agency ${ctx.agency.code} (${ctx.agency.referrals} referrals)`);
+  log(
+    `scale ${s}: ${ctx.db} (${ctx.counts.leads} leads, ${ctx.counts.listings} listings, ${ctx.counts.size}; copied in ${fmt(ctx.copySeconds)} s; ${note});` +
+      ` brand ${ctx.brand.slug} (${ctx.brand.leads} leads), agency ${ctx.agency.code} (${ctx.agency.referrals} referrals)`,
+  );
   const servers = startServers(ctx);
   try {
     await waitReady(ctx, servers);
@@ -677,7 +841,9 @@ async function withDataset(s, work) {
 }
 
 report.machine = machine();
-log(`machine: ${report.machine.nproc} cpus (${report.machine.cpu}), ${report.machine.memory}; Node ${report.machine.node}; ${report.machine.postgres}; load ${report.machine.loadBefore}`);
+log(
+  `machine: ${report.machine.nproc} cpus (${report.machine.cpu}), ${report.machine.memory}; Node ${report.machine.node}; ${report.machine.postgres}; load ${report.machine.loadBefore}`,
+);
 const defaultScales = [0.1, 1, ...((await seeded(10)) ? [10] : [])];
 const scales = (args.scales ? args.scales.split(',').map(Number) : defaultScales).filter((s) => s !== scale);
 report.scaleOrder = [scale, ...scales];
@@ -702,7 +868,10 @@ try {
   save();
   if (!args['check-only']) {
     for (const s of scales) {
-      if (s > 1 && !args['seed-missing'] && !(await seeded(s))) { log(`scale ${s}: not seeded, skipped (--seed-missing seeds it)`); continue; }
+      if (s > 1 && !args['seed-missing'] && !(await seeded(s))) {
+        log(`scale ${s}: not seeded, skipped (--seed-missing seeds it)`);
+        continue;
+      }
       await withDataset(s, async (ctx, servers) => {
         await checkAnswers(ctx, servers);
         await probeScale(ctx, servers);

@@ -10,9 +10,13 @@ const cursorFile = process.env.CURSOR_FILE ?? '.agency-sync-cursor';
 let after = fs.existsSync(cursorFile) ? fs.readFileSync(cursorFile, 'utf8').trim() || null : null;
 const toAcknowledge = new Set();
 for (;;) {
-  const { referralChanges: page } = await gql(liaison, `query($after: String) {
+  const { referralChanges: page } = await gql(
+    liaison,
+    `query($after: String) {
     referralChanges(first: 100, after: $after) { pageInfo { hasNextPage endCursor }
-      nodes { seq at kind status referral { id reference status } } } }`, { after });
+      nodes { seq at kind status referral { id reference status } } } }`,
+    { after },
+  );
   for (const change of page.nodes) {
     console.log(`#${change.seq} ${change.at} ${change.referral.reference} ${change.kind} -> ${change.status}`);
     if (change.referral.status === 'SENT') toAcknowledge.add(change.referral.id);
@@ -24,19 +28,40 @@ if (after) fs.writeFileSync(cursorFile, after);
 
 // 2. Acknowledge the new referrals, reading what was disclosed on each.
 for (const referralId of toAcknowledge) {
-  const { node } = await gql(liaison, `query($id: ID!) { node(id: $id) { ... on Referral { reference summary
+  const { node } = await gql(
+    liaison,
+    `query($id: ID!) { node(id: $id) { ... on Referral { reference summary
     disclosedEvidence { kind sha256 storageKey custodian custodyTransfers { toCustodian purpose transferredAt } }
-    investigation { findings { kind region address } leads(first: 10) { nodes { reference sellers { displayName region } } } } } } }`, { id: referralId });
-  console.log(`${node.reference}: ${node.disclosedEvidence.length} evidence item(s), ${node.investigation.findings.length} place(s)`);
-  await mutate(liaison, 'acknowledgeReferral', { referralId, agencyCaseReference: `CASE-${node.reference}` }, 'referral { status }');
+    investigation { findings { kind region address } leads(first: 10) { nodes { reference sellers { displayName region } } } } } } }`,
+    { id: referralId },
+  );
+  console.log(
+    `${node.reference}: ${node.disclosedEvidence.length} evidence item(s), ${node.investigation.findings.length} place(s)`,
+  );
+  await mutate(
+    liaison,
+    'acknowledgeReferral',
+    { referralId, agencyCaseReference: `CASE-${node.reference}` },
+    'referral { status }',
+  );
 }
 
 // 3. Report the result of a raid on the first one.
 const [first] = toAcknowledge;
 if (first) {
-  const { outcome } = await mutate(liaison, 'recordEnforcementOutcome', {
-    referralId: first, kind: 'RAID', occurredAt: new Date().toISOString(), arrests: 3, densDestroyed: 1,
-    seizedValue: { amount: 2_500_000_00, currency: 'CNY' }, idempotencyKey: `raid-${first}`,
-  }, 'outcome { kind arrests referral { reference status } }');
+  const { outcome } = await mutate(
+    liaison,
+    'recordEnforcementOutcome',
+    {
+      referralId: first,
+      kind: 'RAID',
+      occurredAt: new Date().toISOString(),
+      arrests: 3,
+      densDestroyed: 1,
+      seizedValue: { amount: 2_500_000_00, currency: 'CNY' },
+      idempotencyKey: `raid-${first}`,
+    },
+    'outcome { kind arrests referral { reference status } }',
+  );
   console.log(`reported ${outcome.kind} on ${outcome.referral.reference}: now ${outcome.referral.status}`);
 }

@@ -30,7 +30,10 @@ const fail = (line) => {
 function apiKey() {
   const key = process.env.API_KEY ?? process.env.BRAND_PARTNER_KEY;
   if (key) return key;
-  const line = fs.readFileSync(process.env.DEMO_KEYS_FILE ?? '.demo-keys.txt', 'utf8').split('\n').find((l) => l.startsWith('BRAND_PARTNER '));
+  const line = fs
+    .readFileSync(process.env.DEMO_KEYS_FILE ?? '.demo-keys.txt', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('BRAND_PARTNER '));
   if (!line) throw new Error('no API key: set API_KEY');
   return line.split(/\s+/)[1];
 }
@@ -47,7 +50,12 @@ async function gql(query, variables = {}) {
 }
 
 // RFC 9162 section 2.1: node hash = SHA-256(0x01 || left || right).
-const nodeHash = (left, right) => createHash('sha256').update(Buffer.from([1])).update(left).update(right).digest();
+const nodeHash = (left, right) =>
+  createHash('sha256')
+    .update(Buffer.from([1]))
+    .update(left)
+    .update(right)
+    .digest();
 const isPowerOfTwo = (n) => n > 0 && 2 ** Math.round(Math.log2(n)) === n;
 
 // RFC 9162 section 2.1.4.2: verify that the tree of `second` leaves extends the tree of `first` leaves.
@@ -90,8 +98,12 @@ function checkCheckpoint(label, checkpoint, keys) {
     return false;
   }
   const [origin, size, root, timestamp, end] = checkpoint.note.split('\n');
-  const agrees = origin === checkpoint.origin && Number(size) === checkpoint.treeSize && root === checkpoint.rootHash
-    && new Date(timestamp).getTime() === new Date(checkpoint.timestamp).getTime() && end === '';
+  const agrees =
+    origin === checkpoint.origin &&
+    Number(size) === checkpoint.treeSize &&
+    root === checkpoint.rootHash &&
+    new Date(timestamp).getTime() === new Date(checkpoint.timestamp).getTime() &&
+    end === '';
   let signed = false;
   try {
     signed = verify(null, Buffer.from(checkpoint.note, 'utf8'), key, Buffer.from(checkpoint.signature, 'base64'));
@@ -99,10 +111,14 @@ function checkCheckpoint(label, checkpoint, keys) {
     signed = false;
   }
   if (!signed || !agrees) {
-    fail(`${label}: ${signed ? 'its fields differ from the signed note' : 'bad signature: not signed with the log\'s key, or changed since'}`);
+    fail(
+      `${label}: ${signed ? 'its fields differ from the signed note' : "bad signature: not signed with the log's key, or changed since"}`,
+    );
     return false;
   }
-  report(`${label}: ${checkpoint.treeSize} events, signed ${checkpoint.timestamp} with key ${checkpoint.keyId}: signature OK`);
+  report(
+    `${label}: ${checkpoint.treeSize} events, signed ${checkpoint.timestamp} with key ${checkpoint.keyId}: signature OK`,
+  );
   return true;
 }
 
@@ -120,17 +136,25 @@ try {
     }
     if (!pins[keyId]) report(`key ${keyId}: first seen, pinned in ${pinFile}`);
     pins[keyId] = publicKey;
-    keys.set(keyId, createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(publicKey, 'base64').toString('base64url') }, format: 'jwk' }));
+    keys.set(
+      keyId,
+      createPublicKey({
+        key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(publicKey, 'base64').toString('base64url') },
+        format: 'jwk',
+      }),
+    );
   }
 
   // 2. The latest checkpoint, and the one kept (the current one on first use).
   const { auditCheckpoint: latest } = await gql(CHECKPOINT);
   if (!latest) throw new Error('the log has no signed checkpoint yet');
   const firstUse = !fs.existsSync(file);
-  const stored = firstUse ? latest : (() => {
-    const value = JSON.parse(fs.readFileSync(file, 'utf8'));
-    return value?.data?.auditCheckpoint ?? value?.auditCheckpoint ?? value;
-  })();
+  const stored = firstUse
+    ? latest
+    : (() => {
+        const value = JSON.parse(fs.readFileSync(file, 'utf8'));
+        return value?.data?.auditCheckpoint ?? value?.auditCheckpoint ?? value;
+      })();
   if (firstUse) report(`no checkpoint in ${file} yet: the current one is trusted on first use`);
   const storedOk = checkCheckpoint(`kept checkpoint (${file})`, stored, keys);
   const latestOk = checkCheckpoint('latest checkpoint', latest, keys);
@@ -140,15 +164,29 @@ try {
   // 3. The latest must extend the kept one: never smaller, and a consistency proof between them.
   if (storedOk && latestOk) {
     if (latest.treeSize < stored.treeSize) {
-      fail(`the log now holds ${latest.treeSize} events, fewer than the ${stored.treeSize} of the kept checkpoint: events were removed (truncated)`);
+      fail(
+        `the log now holds ${latest.treeSize} events, fewer than the ${stored.treeSize} of the kept checkpoint: events were removed (truncated)`,
+      );
     } else {
       const { auditConsistencyProof: proof } = await gql(
         'query($from: Int!, $to: Int!) { auditConsistencyProof(fromSize: $from, toSize: $to) }',
         { from: stored.treeSize, to: latest.treeSize },
       );
-      const ok = verifyConsistency(stored.treeSize, latest.treeSize, Buffer.from(stored.rootHash, 'base64'), Buffer.from(latest.rootHash, 'base64'), proof.map((h) => Buffer.from(h, 'base64')));
-      if (ok) report(`consistency proof ${stored.treeSize} -> ${latest.treeSize} events (${proof.length} hashes): OK, the log only grew`);
-      else fail(`consistency proof ${stored.treeSize} -> ${latest.treeSize} events does not verify: the log is not the one of the kept checkpoint (rewritten)`);
+      const ok = verifyConsistency(
+        stored.treeSize,
+        latest.treeSize,
+        Buffer.from(stored.rootHash, 'base64'),
+        Buffer.from(latest.rootHash, 'base64'),
+        proof.map((h) => Buffer.from(h, 'base64')),
+      );
+      if (ok)
+        report(
+          `consistency proof ${stored.treeSize} -> ${latest.treeSize} events (${proof.length} hashes): OK, the log only grew`,
+        );
+      else
+        fail(
+          `consistency proof ${stored.treeSize} -> ${latest.treeSize} events does not verify: the log is not the one of the kept checkpoint (rewritten)`,
+        );
     }
   }
 
@@ -163,7 +201,9 @@ try {
   fail(`the check could not be made: ${error.message}`);
 }
 
-console.log(failures.length === 0
-  ? 'RESULT: the audit log is consistent with the kept checkpoint'
-  : `RESULT: NOT consistent (${failures.length} problem(s))`);
+console.log(
+  failures.length === 0
+    ? 'RESULT: the audit log is consistent with the kept checkpoint'
+    : `RESULT: NOT consistent (${failures.length} problem(s))`,
+);
 process.exitCode = failures.length === 0 ? 0 : 1;

@@ -92,12 +92,16 @@ export const DEMO_IDENTIFIER_HASH_KEY = 'demo-identifier-hash-key-do-not-use-in-
  * Not a secret: the cursor key outside production, derived from a fixed text so that every development or
  * test instance, and the same one after a restart, reads the cursors of the others (refused in production).
  */
-export const DEMO_CURSOR_KEY = createHash('sha256').update('eca demo cursor key: do not use in production').digest('hex');
+export const DEMO_CURSOR_KEY = createHash('sha256')
+  .update('eca demo cursor key: do not use in production')
+  .digest('hex');
 /**
  * Not a secret: the seed of the audit log's Ed25519 signing key outside production, derived from a fixed text
  * so that every development or test instance signs with the same key (refused in production).
  */
-export const DEMO_AUDIT_SIGNING_SEED = createHash('sha256').update('eca demo audit signing key: do not use in production').digest('base64');
+export const DEMO_AUDIT_SIGNING_SEED = createHash('sha256')
+  .update('eca demo audit signing key: do not use in production')
+  .digest('base64');
 /** The password of the embedded demo PostgreSQL (src/database/embedded.ts): never a production secret. */
 const DEMO_DATABASE_PASSWORD = 'postgres';
 
@@ -108,27 +112,77 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // An empty variable (`PORT=` in an env file) means "unset", as if it were absent.
   const get = (name: string): string | undefined => (env[name] === '' ? undefined : env[name]);
 
-  const nodeEnv = oneOf(get('NODE_ENV') ?? 'development', ['development', 'production', 'test'] as const, 'NODE_ENV', problems);
+  const nodeEnv = oneOf(
+    get('NODE_ENV') ?? 'development',
+    ['development', 'production', 'test'] as const,
+    'NODE_ENV',
+    problems,
+  );
   const production = nodeEnv === 'production';
   const port = integer(get('PORT') ?? '4000', 'PORT', 0, 65535, problems);
   const poolSize = integer(get('DATABASE_POOL_SIZE') ?? '10', 'DATABASE_POOL_SIZE', 1, 500, problems);
-  const databaseConnectTimeoutMs = integer(get('DATABASE_CONNECT_TIMEOUT_MS') ?? '5000', 'DATABASE_CONNECT_TIMEOUT_MS', 100, 60_000, problems);
-  const statementTimeoutMs = integer(get('DATABASE_STATEMENT_TIMEOUT_MS') ?? '15000', 'DATABASE_STATEMENT_TIMEOUT_MS', 0, 3_600_000, problems);
+  const databaseConnectTimeoutMs = integer(
+    get('DATABASE_CONNECT_TIMEOUT_MS') ?? '5000',
+    'DATABASE_CONNECT_TIMEOUT_MS',
+    100,
+    60_000,
+    problems,
+  );
+  const statementTimeoutMs = integer(
+    get('DATABASE_STATEMENT_TIMEOUT_MS') ?? '15000',
+    'DATABASE_STATEMENT_TIMEOUT_MS',
+    0,
+    3_600_000,
+    problems,
+  );
   // Past the statement timeout (PostgreSQL cancels first when it can answer at all), so that it fires only for a hung database.
-  const queryTimeoutMs = integer(get('DATABASE_QUERY_TIMEOUT_MS') ?? String(statementTimeoutMs > 0 ? statementTimeoutMs + 2000 : 30_000), 'DATABASE_QUERY_TIMEOUT_MS', 100, 3_600_000, problems);
+  const queryTimeoutMs = integer(
+    get('DATABASE_QUERY_TIMEOUT_MS') ?? String(statementTimeoutMs > 0 ? statementTimeoutMs + 2000 : 30_000),
+    'DATABASE_QUERY_TIMEOUT_MS',
+    100,
+    3_600_000,
+    problems,
+  );
   const shutdownGraceMs = integer(get('SHUTDOWN_GRACE_MS') ?? '10000', 'SHUTDOWN_GRACE_MS', 0, 600_000, problems);
-  const logLevel = oneOf(get('LOG_LEVEL') ?? 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'LOG_LEVEL', problems);
-  const compileSelections = boolean(get('GRAPHQL_COMPILE_SELECTIONS') ?? 'true', 'GRAPHQL_COMPILE_SELECTIONS', problems);
-  const introspection = boolean(get('GRAPHQL_INTROSPECTION') ?? (production ? 'false' : 'true'), 'GRAPHQL_INTROSPECTION', problems);
+  const logLevel = oneOf(
+    get('LOG_LEVEL') ?? 'info',
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const,
+    'LOG_LEVEL',
+    problems,
+  );
+  const compileSelections = boolean(
+    get('GRAPHQL_COMPILE_SELECTIONS') ?? 'true',
+    'GRAPHQL_COMPILE_SELECTIONS',
+    problems,
+  );
+  const introspection = boolean(
+    get('GRAPHQL_INTROSPECTION') ?? (production ? 'false' : 'true'),
+    'GRAPHQL_INTROSPECTION',
+    problems,
+  );
   const graphqlIde = boolean(get('GRAPHQL_IDE') ?? (production ? 'false' : 'true'), 'GRAPHQL_IDE', problems);
   const metricsToken = get('METRICS_TOKEN');
   if (metricsToken !== undefined && !/^[\x21-\x7e]{32,}$/.test(metricsToken)) {
-    problems.push(`METRICS_TOKEN must be at least 32 printable characters without spaces (e.g. \`openssl rand -hex 32\`), got ${metricsToken.length} characters`);
+    problems.push(
+      `METRICS_TOKEN must be at least 32 printable characters without spaces (e.g. \`openssl rand -hex 32\`), got ${metricsToken.length} characters`,
+    );
   }
   // Per-document limits; `off` turns one off (for trusted batch tools and test harnesses, not for a public API).
   const queryLimits: QueryLimits = {
-    maxBodyBytes: integer(get('GRAPHQL_MAX_BODY_BYTES') ?? '1000000', 'GRAPHQL_MAX_BODY_BYTES', 1_000, 100_000_000, problems),
-    maxQueryChars: limitOrOff(get('GRAPHQL_MAX_QUERY_CHARS') ?? '10000', 'GRAPHQL_MAX_QUERY_CHARS', 100, 10_000_000, problems),
+    maxBodyBytes: integer(
+      get('GRAPHQL_MAX_BODY_BYTES') ?? '1000000',
+      'GRAPHQL_MAX_BODY_BYTES',
+      1_000,
+      100_000_000,
+      problems,
+    ),
+    maxQueryChars: limitOrOff(
+      get('GRAPHQL_MAX_QUERY_CHARS') ?? '10000',
+      'GRAPHQL_MAX_QUERY_CHARS',
+      100,
+      10_000_000,
+      problems,
+    ),
     maxTokens: limitOrOff(get('GRAPHQL_MAX_TOKENS') ?? '2000', 'GRAPHQL_MAX_TOKENS', 50, 1_000_000, problems),
     maxDepth: limitOrOff(get('GRAPHQL_MAX_DEPTH') ?? '8', 'GRAPHQL_MAX_DEPTH', 2, 1_000, problems),
     maxAliases: limitOrOff(get('GRAPHQL_MAX_ALIASES') ?? '15', 'GRAPHQL_MAX_ALIASES', 0, 100_000, problems),
@@ -136,19 +190,39 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxCost: limitOrOff(get('GRAPHQL_MAX_COST') ?? '150000', 'GRAPHQL_MAX_COST', 1, 100_000_000, problems),
   };
   const rateLimit: RateLimitConfig = {
-    maximumAvailable: limitOrOff(get('RATE_LIMIT_MAXIMUM_AVAILABLE') ?? '600000', 'RATE_LIMIT_MAXIMUM_AVAILABLE', 1, 1_000_000_000, problems),
-    restoreRate: integer(get('RATE_LIMIT_RESTORE_RATE') ?? '30000', 'RATE_LIMIT_RESTORE_RATE', 1, 1_000_000_000, problems),
+    maximumAvailable: limitOrOff(
+      get('RATE_LIMIT_MAXIMUM_AVAILABLE') ?? '600000',
+      'RATE_LIMIT_MAXIMUM_AVAILABLE',
+      1,
+      1_000_000_000,
+      problems,
+    ),
+    restoreRate: integer(
+      get('RATE_LIMIT_RESTORE_RATE') ?? '30000',
+      'RATE_LIMIT_RESTORE_RATE',
+      1,
+      1_000_000_000,
+      problems,
+    ),
     redisUrl: get('REDIS_URL'),
     redisKeyPrefix: get('REDIS_KEY_PREFIX') ?? 'eca:cost:',
   };
-  if (rateLimit.maximumAvailable !== null && (queryLimits.maxCost === null || rateLimit.maximumAvailable < queryLimits.maxCost)) {
-    problems.push(`RATE_LIMIT_MAXIMUM_AVAILABLE (${rateLimit.maximumAvailable}) must be at least GRAPHQL_MAX_COST (${queryLimits.maxCost ?? 'off'}): a query over the bucket could never run`);
+  if (
+    rateLimit.maximumAvailable !== null &&
+    (queryLimits.maxCost === null || rateLimit.maximumAvailable < queryLimits.maxCost)
+  ) {
+    problems.push(
+      `RATE_LIMIT_MAXIMUM_AVAILABLE (${rateLimit.maximumAvailable}) must be at least GRAPHQL_MAX_COST (${queryLimits.maxCost ?? 'off'}): a query over the bucket could never run`,
+    );
   }
 
   // Values of secrets are never repeated in messages: they end up in terminals and log collectors.
   const databaseUrl = get('DATABASE_URL');
   const migrationDatabaseUrl = get('MIGRATION_DATABASE_URL');
-  for (const [name, value] of [['DATABASE_URL', databaseUrl], ['MIGRATION_DATABASE_URL', migrationDatabaseUrl]] as const) {
+  for (const [name, value] of [
+    ['DATABASE_URL', databaseUrl],
+    ['MIGRATION_DATABASE_URL', migrationDatabaseUrl],
+  ] as const) {
     if (!value) continue;
     const url = parseUrl(value);
     if (!url || !['postgres:', 'postgresql:'].includes(url.protocol) || !url.hostname) {
@@ -176,16 +250,31 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     problems.push('CURSOR_KEY is required in production (32 random bytes, hex or base64, e.g. `openssl rand -hex 32`)');
   } else {
     const key = decodeKey(rawCursorKey);
-    if (!key) problems.push(`CURSOR_KEY must be 32 bytes written as hex (64 characters) or base64 (44 characters), got ${rawCursorKey.length} characters`);
-    else if (production && key.equals(demoCursorKey)) problems.push('CURSOR_KEY must be a secret of your own in production (the demo key is refused)');
+    if (!key)
+      problems.push(
+        `CURSOR_KEY must be 32 bytes written as hex (64 characters) or base64 (44 characters), got ${rawCursorKey.length} characters`,
+      );
+    else if (production && key.equals(demoCursorKey))
+      problems.push('CURSOR_KEY must be a secret of your own in production (the demo key is refused)');
     else cursorKey = key;
   }
   const cursorOldKeys: Buffer[] = [];
-  for (const [i, raw] of (get('CURSOR_OLD_KEYS') ?? '').split(',').map((s) => s.trim()).filter(Boolean).entries()) {
+  for (const [i, raw] of (get('CURSOR_OLD_KEYS') ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .entries()) {
     const key = decodeKey(raw);
-    if (!key) problems.push(`CURSOR_OLD_KEYS must be a comma-separated list of keys of 32 bytes, each hex (64 characters) or base64 (44 characters); key ${i + 1} has ${raw.length} characters`);
-    else if (production && key.equals(demoCursorKey)) problems.push('CURSOR_OLD_KEYS holds the demo cursor key: refused in production (anyone could make cursors with it)');
-    else if (key.equals(cursorKey) || cursorOldKeys.some((old) => old.equals(key))) problems.push(`CURSOR_OLD_KEYS key ${i + 1} is the current CURSOR_KEY or another old key again`);
+    if (!key)
+      problems.push(
+        `CURSOR_OLD_KEYS must be a comma-separated list of keys of 32 bytes, each hex (64 characters) or base64 (44 characters); key ${i + 1} has ${raw.length} characters`,
+      );
+    else if (production && key.equals(demoCursorKey))
+      problems.push(
+        'CURSOR_OLD_KEYS holds the demo cursor key: refused in production (anyone could make cursors with it)',
+      );
+    else if (key.equals(cursorKey) || cursorOldKeys.some((old) => old.equals(key)))
+      problems.push(`CURSOR_OLD_KEYS key ${i + 1} is the current CURSOR_KEY or another old key again`);
     else cursorOldKeys.push(key);
   }
 
@@ -193,7 +282,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 
   if (rateLimit.redisUrl) {
     const url = parseUrl(rateLimit.redisUrl);
-    if (!url || !['redis:', 'rediss:'].includes(url.protocol) || !url.hostname) problems.push('REDIS_URL must be a URL such as redis://host:6379 or rediss://user:password@host:6380/0');
+    if (!url || !['redis:', 'rediss:'].includes(url.protocol) || !url.hostname)
+      problems.push('REDIS_URL must be a URL such as redis://host:6379 or rediss://user:password@host:6380/0');
   }
 
   if (problems.length) throw new ConfigError(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
@@ -254,33 +344,61 @@ function auditConfig(get: (name: string) => string | undefined, production: bool
   const raw = get('AUDIT_SIGNING_KEY') ?? (production ? undefined : DEMO_AUDIT_SIGNING_SEED);
   let signingKey = demoKey;
   if (raw === undefined) {
-    problems.push('AUDIT_SIGNING_KEY is required in production: an Ed25519 private key, PKCS#8 PEM (`openssl genpkey -algorithm ed25519`) or a 32-byte seed in base64 or hex (docs/operations.md, "The audit signing key")');
+    problems.push(
+      'AUDIT_SIGNING_KEY is required in production: an Ed25519 private key, PKCS#8 PEM (`openssl genpkey -algorithm ed25519`) or a 32-byte seed in base64 or hex (docs/operations.md, "The audit signing key")',
+    );
   } else {
     const key = parseSigningKey(raw);
-    if (!key) problems.push('AUDIT_SIGNING_KEY must be an Ed25519 private key: PKCS#8 PEM (-----BEGIN PRIVATE KEY-----, newlines may be written \\n) or a 32-byte seed in base64 (44 characters) or hex (64 characters)');
-    else if (production && rawPublicKey(key).equals(demoPublic)) problems.push('AUDIT_SIGNING_KEY must be a key of your own in production (the demo key is refused)');
+    if (!key)
+      problems.push(
+        'AUDIT_SIGNING_KEY must be an Ed25519 private key: PKCS#8 PEM (-----BEGIN PRIVATE KEY-----, newlines may be written \\n) or a 32-byte seed in base64 (44 characters) or hex (64 characters)',
+      );
+    else if (production && rawPublicKey(key).equals(demoPublic))
+      problems.push('AUDIT_SIGNING_KEY must be a key of your own in production (the demo key is refused)');
     else signingKey = key;
   }
   const currentPublic = rawPublicKey(signingKey);
   const keyId = get('AUDIT_SIGNING_KEY_ID') ?? createHash('sha256').update(currentPublic).digest('hex').slice(0, 16);
   if (!AUDIT_KEY_ID.test(keyId)) problems.push('AUDIT_SIGNING_KEY_ID must be 1 to 64 letters, digits, ".", "-" or "_"');
   const publicKeys = new Map<string, KeyObject>([[keyId, createPublicKey(signingKey)]]);
-  for (const [i, entry] of (get('AUDIT_OLD_PUBLIC_KEYS') ?? '').split(',').map((s) => s.trim()).filter(Boolean).entries()) {
+  for (const [i, entry] of (get('AUDIT_OLD_PUBLIC_KEYS') ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .entries()) {
     const separator = entry.indexOf(':');
     const id = entry.slice(0, Math.max(separator, 0));
     const key = separator > 0 ? decodeKey(entry.slice(separator + 1)) : null;
-    if (!AUDIT_KEY_ID.test(id) || !key) problems.push(`AUDIT_OLD_PUBLIC_KEYS must be a comma-separated list of id:key, each key the 32 bytes of an Ed25519 public key in base64 or hex (as GET /audit/keys shows it); entry ${i + 1} is not`);
-    else if (publicKeys.has(id)) problems.push(`AUDIT_OLD_PUBLIC_KEYS names the key id "${id}" twice (or the current AUDIT_SIGNING_KEY_ID)`);
-    else if (key.equals(currentPublic)) problems.push(`AUDIT_OLD_PUBLIC_KEYS entry "${id}" is the public key of the current AUDIT_SIGNING_KEY`);
-    else if (production && key.equals(demoPublic)) problems.push('AUDIT_OLD_PUBLIC_KEYS holds the demo public key: refused in production (anyone can sign with it)');
+    if (!AUDIT_KEY_ID.test(id) || !key)
+      problems.push(
+        `AUDIT_OLD_PUBLIC_KEYS must be a comma-separated list of id:key, each key the 32 bytes of an Ed25519 public key in base64 or hex (as GET /audit/keys shows it); entry ${i + 1} is not`,
+      );
+    else if (publicKeys.has(id))
+      problems.push(`AUDIT_OLD_PUBLIC_KEYS names the key id "${id}" twice (or the current AUDIT_SIGNING_KEY_ID)`);
+    else if (key.equals(currentPublic))
+      problems.push(`AUDIT_OLD_PUBLIC_KEYS entry "${id}" is the public key of the current AUDIT_SIGNING_KEY`);
+    else if (production && key.equals(demoPublic))
+      problems.push('AUDIT_OLD_PUBLIC_KEYS holds the demo public key: refused in production (anyone can sign with it)');
     else publicKeys.set(id, ed25519PublicKey(key));
   }
   return {
     signingKey,
     keyId,
     publicKeys,
-    checkpointEvery: integer(get('AUDIT_CHECKPOINT_EVERY') ?? '1000', 'AUDIT_CHECKPOINT_EVERY', 1, 10_000_000, problems),
-    checkpointSeconds: integer(get('AUDIT_CHECKPOINT_SECONDS') ?? '60', 'AUDIT_CHECKPOINT_SECONDS', 1, 86_400, problems),
+    checkpointEvery: integer(
+      get('AUDIT_CHECKPOINT_EVERY') ?? '1000',
+      'AUDIT_CHECKPOINT_EVERY',
+      1,
+      10_000_000,
+      problems,
+    ),
+    checkpointSeconds: integer(
+      get('AUDIT_CHECKPOINT_SECONDS') ?? '60',
+      'AUDIT_CHECKPOINT_SECONDS',
+      1,
+      86_400,
+      problems,
+    ),
   };
 }
 
@@ -299,7 +417,8 @@ function parseSigningKey(raw: string): KeyObject | null {
 
 function integer(raw: string, name: string, min: number, max: number, problems: string[]): number {
   const value = Number(raw);
-  if (!/^\d+$/.test(raw) || value < min || value > max) problems.push(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
+  if (!/^\d+$/.test(raw) || value < min || value > max)
+    problems.push(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
   return value;
 }
 
@@ -307,7 +426,8 @@ function integer(raw: string, name: string, min: number, max: number, problems: 
 function limitOrOff(raw: string, name: string, min: number, max: number, problems: string[]): number | null {
   if (raw === 'off') return null;
   const value = Number(raw);
-  if (!/^\d+$/.test(raw) || value < min || value > max) problems.push(`${name} must be a whole number from ${min} to ${max}, or off, got "${raw}"`);
+  if (!/^\d+$/.test(raw) || value < min || value > max)
+    problems.push(`${name} must be a whole number from ${min} to ${max}, or off, got "${raw}"`);
   return value;
 }
 

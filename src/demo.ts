@@ -15,7 +15,11 @@ export const DEMO_KEYS_FILE = '.demo-keys.txt';
 export async function seedDemoIfEmpty(dataSource: DataSource, config: Config): Promise<boolean> {
   const [{ count }] = await dataSource.query('SELECT count(*)::int AS count FROM brand');
   if (count > 0) return false;
-  await seedDataset(dataSource, { scale: DEMO_SCALE, identifierHashKey: config.identifierHashKey, showProgress: false });
+  await seedDataset(dataSource, {
+    scale: DEMO_SCALE,
+    identifierHashKey: config.identifierHashKey,
+    showProgress: false,
+  });
   return true;
 }
 
@@ -28,10 +32,15 @@ export async function ensureDemoKeys(dataSource: DataSource, config: Config, fil
   if (fs.existsSync(file)) {
     const text = fs.readFileSync(file, 'utf8');
     const tokens = [...text.matchAll(/\b(eca_[A-Za-z0-9_-]{43})\b/g)].map((m) => m[1]);
-    const [{ valid }] = await dataSource.query(`SELECT count(*)::int AS valid FROM api_key WHERE token_hash = ANY($1) AND revoked_at IS NULL`, [tokens.map(hashToken)]);
+    const [{ valid }] = await dataSource.query(
+      `SELECT count(*)::int AS valid FROM api_key WHERE token_hash = ANY($1) AND revoked_at IS NULL`,
+      [tokens.map(hashToken)],
+    );
     if (tokens.length === 5 && valid === tokens.length) return text;
   }
-  const [brand] = await dataSource.query(`SELECT b.id, b.name FROM brand b JOIN listing l ON l.brand_id = b.id GROUP BY b.id ORDER BY count(*) DESC, b.id LIMIT 1`);
+  const [brand] = await dataSource.query(
+    `SELECT b.id, b.name FROM brand b JOIN listing l ON l.brand_id = b.id GROUP BY b.id ORDER BY count(*) DESC, b.id LIMIT 1`,
+  );
   const [agency] = await dataSource.query(`SELECT id, name FROM agency ORDER BY code = 'PSB-ZJ-YW' DESC, id LIMIT 1`);
   const ctx = systemContext(dataSource, config, 'demo-setup');
   const wanted = [
@@ -39,7 +48,11 @@ export async function ensureDemoKeys(dataSource: DataSource, config: Config, fil
     { role: Role.INVESTIGATOR, name: 'Demo investigator' },
     { role: Role.ANALYST, name: 'Demo analyst' },
     { role: Role.BRAND_PARTNER, name: `Demo brand portal (${brand.name})`, brandId: toGlobalId('Brand', brand.id) },
-    { role: Role.AGENCY_LIAISON, name: `Demo liaison tool (${agency.name})`, agencyId: toGlobalId('Agency', agency.id) },
+    {
+      role: Role.AGENCY_LIAISON,
+      name: `Demo liaison tool (${agency.name})`,
+      agencyId: toGlobalId('Agency', agency.id),
+    },
   ];
   const lines = ['# Demo API keys, one per role. Use as: Authorization: Bearer <token>'];
   for (const principal of wanted) {

@@ -12,7 +12,9 @@ export function loadEnvFile(file = '.env'): string | null {
   try {
     process.loadEnvFile(file);
   } catch (error) {
-    throw new EnvFileError(`cannot read ${path.resolve(file)}: ${(error as Error).message}. Fix the file (lines NAME=value, # comments) or remove it.`);
+    throw new EnvFileError(
+      `cannot read ${path.resolve(file)}: ${(error as Error).message}. Fix the file (lines NAME=value, # comments) or remove it.`,
+    );
   }
   return path.resolve(file);
 }

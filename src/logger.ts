@@ -30,7 +30,10 @@ export function createLogger(config: Pick<Config, 'logLevel'>, destination?: Des
       // Messages written by libraries (Apollo's "Unexpected error processing request: <error>") may quote an error.
       hooks: {
         logMethod(args, method) {
-          method.apply(this, args.map((arg) => (typeof arg === 'string' ? redactDatabaseText(arg) : arg)) as Parameters<typeof method>);
+          method.apply(
+            this,
+            args.map((arg) => (typeof arg === 'string' ? redactDatabaseText(arg) : arg)) as Parameters<typeof method>,
+          );
         },
       },
       redact: { paths: REDACTED_PATHS, censor: REDACTED },
@@ -44,7 +47,8 @@ export function createLogger(config: Pick<Config, 'logLevel'>, destination?: Des
  * Words after which PostgreSQL quotes the name of a database object, which is kept. Every other quoted
  * text is taken for a value and redacted; over-redacting a name is the safe mistake.
  */
-const OBJECT_NAME_BEFORE = /\b(?:relation|column|constraint|table|index|type|function|schema|sequence|view|trigger|policy|role|database|encoding|operator|extension|domain|collation|cursor|savepoint|tablespace|aggregate|procedure|routine|channel|parameter)\s$/i;
+const OBJECT_NAME_BEFORE =
+  /\b(?:relation|column|constraint|table|index|type|function|schema|sequence|view|trigger|policy|role|database|encoding|operator|extension|domain|collation|cursor|savepoint|tablespace|aggregate|procedure|routine|channel|parameter)\s$/i;
 
 /**
  * PostgreSQL's messages quote the values they could not take, and those values are the caller's: a date
@@ -87,9 +91,24 @@ function redactQuoted(text: string, quote: string): string {
 }
 
 type ErrorLike = Error & { cause?: unknown; errors?: unknown[] } & Record<string, unknown>;
-const isErrorLike = (value: unknown): value is ErrorLike => typeof value === 'object' && value !== null && typeof (value as Error).message === 'string';
+const isErrorLike = (value: unknown): value is ErrorLike =>
+  typeof value === 'object' && value !== null && typeof (value as Error).message === 'string';
 /** Properties of a logged error kept as they are: PostgreSQL's names, codes and positions. */
-const KEPT_AS_IS = new Set(['code', 'severity', 'schema', 'table', 'column', 'dataType', 'constraint', 'file', 'line', 'routine', 'position', 'name', 'type']);
+const KEPT_AS_IS = new Set([
+  'code',
+  'severity',
+  'schema',
+  'table',
+  'column',
+  'dataType',
+  'constraint',
+  'file',
+  'line',
+  'routine',
+  'position',
+  'name',
+  'type',
+]);
 const NEVER_LOGGED = new Set(['parameters', 'raw']);
 /** SQL text: kept, but for its string literals (the API's values are parameters; a literal could still be one). */
 const SQL_TEXT = new Set(['query', 'internalQuery']);
@@ -107,7 +126,8 @@ export function serializeError(error: unknown): unknown {
 function serializeErrorLike(error: ErrorLike, seen: Set<unknown>): Record<string, unknown> {
   seen.add(error);
   const chain: ErrorLike[] = [error];
-  for (let cause = error.cause; isErrorLike(cause) && !chain.includes(cause) && chain.length < 5; cause = cause.cause) chain.push(cause);
+  for (let cause = error.cause; isErrorLike(cause) && !chain.includes(cause) && chain.length < 5; cause = cause.cause)
+    chain.push(cause);
   const result: Record<string, unknown> = {
     type: error.constructor?.name ?? error.name,
     message: chain.map((e) => redactDatabaseText(e.message)).join(': '),
@@ -137,7 +157,9 @@ function cleanValue(value: unknown, seen: Set<unknown>, depth: number): unknown 
   if (isErrorLike(value)) return serializeErrorLike(value, seen);
   seen.add(value);
   if (Array.isArray(value)) return value.map((item) => cleanValue(item, seen, depth + 1));
-  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, cleanProperty(key, item, seen, depth + 1)]));
+  return Object.fromEntries(
+    Object.entries(value).map(([key, item]) => [key, cleanProperty(key, item, seen, depth + 1)]),
+  );
 }
 
 function cleanProperty(key: string, value: unknown, seen: Set<unknown>, depth: number): unknown {

@@ -33,13 +33,14 @@ async function main(): Promise<void> {
   const database = await connectApi(config, {
     requestLimits: true,
     // Demo data and keys in development only: never in production, and not in test runs of the server.
-    prepare: config.nodeEnv === 'development'
-      ? async (owner) => {
-        if (await seedDemoIfEmpty(owner, config)) logger.info('seeded the demo dataset');
-        const keys = await ensureDemoKeys(owner, config);
-        process.stdout.write(`\n${keys}(also in ${DEMO_KEYS_FILE})\n\n`);
-      }
-      : undefined,
+    prepare:
+      config.nodeEnv === 'development'
+        ? async (owner) => {
+            if (await seedDemoIfEmpty(owner, config)) logger.info('seeded the demo dataset');
+            const keys = await ensureDemoKeys(owner, config);
+            process.stdout.write(`\n${keys}(also in ${DEMO_KEYS_FILE})\n\n`);
+          }
+        : undefined,
     onNotice: (message) => logger.warn(message),
   });
   const { dataSource } = database;
@@ -50,13 +51,18 @@ async function main(): Promise<void> {
   server.listen(config.port, () => {
     const { port } = server.address() as { port: number };
     const { embedded } = database;
-    logger.info({ port, embeddedDatabase: Boolean(embedded), nodeEnv: config.nodeEnv }, `serving http://localhost:${port}/graphql`);
+    logger.info(
+      { port, embeddedDatabase: Boolean(embedded), nodeEnv: config.nodeEnv },
+      `serving http://localhost:${port}/graphql`,
+    );
     // Where the embedded PostgreSQL is, and whether this server started it or found it running (the command
     // line's). Whoever uses it last stops it.
     if (embedded) {
       logger.info(
         { embeddedDatabasePort: embedded.port, dataDir: embedded.dataDir, postmasterPid: embedded.pid },
-        embedded.owned ? 'embedded PostgreSQL started' : 'embedded PostgreSQL already running (started by another process) used',
+        embedded.owned
+          ? 'embedded PostgreSQL started'
+          : 'embedded PostgreSQL already running (started by another process) used',
       );
     }
   });
@@ -65,7 +71,10 @@ async function main(): Promise<void> {
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal, graceMs: config.shutdownGraceMs }, 'shutting down: no new connections, finishing requests in flight');
+    logger.info(
+      { signal, graceMs: config.shutdownGraceMs },
+      'shutting down: no new connections, finishing requests in flight',
+    );
     // If closing the pool or the embedded database hangs, the process still ends.
     setTimeout(() => {
       logger.error('shutdown did not complete in time; exiting');
@@ -78,7 +87,10 @@ async function main(): Promise<void> {
     let cut = false;
     const grace = setTimeout(() => {
       cut = true;
-      logger.warn({ graceMs: config.shutdownGraceMs }, 'requests still in flight after the grace period: closing their connections');
+      logger.warn(
+        { graceMs: config.shutdownGraceMs },
+        'requests still in flight after the grace period: closing their connections',
+      );
       server.closeAllConnections();
     }, config.shutdownGraceMs);
     await closed;
@@ -96,8 +108,12 @@ async function main(): Promise<void> {
 
 main().catch((error) => {
   // Errors worded for the person at the terminal: their message alone, without a stack.
-  const invalid = error instanceof ConfigError || error instanceof SettingsError || error instanceof EmbeddedPostgresError || error instanceof EnvFileError
-    || error instanceof DatabaseLoginError;
+  const invalid =
+    error instanceof ConfigError ||
+    error instanceof SettingsError ||
+    error instanceof EmbeddedPostgresError ||
+    error instanceof EnvFileError ||
+    error instanceof DatabaseLoginError;
   process.stderr.write(invalid ? `${error.message}\n` : `Failed to start: ${error?.stack ?? error}\n`);
   process.exit(1);
 });

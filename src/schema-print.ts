@@ -9,12 +9,14 @@ export async function printAppSchema(): Promise<string> {
 }
 
 if (require.main === module) {
-  printAppSchema().then((sdl) => {
-    const target = path.resolve(__dirname, '../../schema.graphql');
-    fs.writeFileSync(target, sdl);
-    process.stdout.write(`wrote ${target}\n`);
-  }).catch((error: unknown) => {
-    process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
-    process.exitCode = 1;
-  });
+  printAppSchema()
+    .then((sdl) => {
+      const target = path.resolve(__dirname, '../../schema.graphql');
+      fs.writeFileSync(target, sdl);
+      process.stdout.write(`wrote ${target}\n`);
+    })
+    .catch((error: unknown) => {
+      process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
+      process.exitCode = 1;
+    });
 }

@@ -1,7 +1,19 @@
 import 'reflect-metadata';
 import { GraphQLSchema } from 'graphql';
-import { getMetadataStorage as getValidationMetadata, validateOrReject, ValidationError, ValidatorOptions } from 'class-validator';
-import { ArgumentValidationError, AuthCheckerFn, buildSchema, getMetadataStorage, NonEmptyArray, ValidatorFn } from 'type-graphql';
+import {
+  getMetadataStorage as getValidationMetadata,
+  validateOrReject,
+  ValidationError,
+  ValidatorOptions,
+} from 'class-validator';
+import {
+  ArgumentValidationError,
+  AuthCheckerFn,
+  buildSchema,
+  getMetadataStorage,
+  NonEmptyArray,
+  ValidatorFn,
+} from 'type-graphql';
 import { RequestContext } from './shared/context.js';
 import { forbidden } from './shared/errors.js';
 import { featureSettings } from './shared/settings.js';
@@ -14,17 +26,34 @@ import { EvidenceResolver } from './modules/evidence/evidence.resolver.js';
 import { InvestigationResolver } from './modules/investigation/investigation.resolver.js';
 import { LeadResolver } from './modules/lead/lead.resolver.js';
 import {
-  EnforcementOutcomeResolver, ReferralChangeResolver, ReferralEscalationResolver, ReferralFeedbackResolver, ReferralResolver,
+  EnforcementOutcomeResolver,
+  ReferralChangeResolver,
+  ReferralEscalationResolver,
+  ReferralFeedbackResolver,
+  ReferralResolver,
 } from './modules/referral/referral.resolver.js';
 import { BrandResolver } from './modules/brand/brand.resolver.js';
 import { ListingResolver } from './modules/listing/listing.resolver.js';
 import { NodeResolver } from './modules/node/node.resolver.js';
 import { ApiKeyResolver, PrincipalResolver } from './modules/principal/principal.resolver.js';
-import { LeadOtherBrandCaseCountResolver, SellerOtherBrandCaseCountResolver } from './modules/cross-brand-signal/other-brand-case-count.js';
-import { FindingPremisesResolver, OutcomePremisesResolver, PremisesResolver } from './modules/premises/premises.resolver.js';
-import { JointOperationResolver, OutcomeJointOperationResolver } from './modules/joint-operation/joint-operation.resolver.js';
+import {
+  LeadOtherBrandCaseCountResolver,
+  SellerOtherBrandCaseCountResolver,
+} from './modules/cross-brand-signal/other-brand-case-count.js';
+import {
+  FindingPremisesResolver,
+  OutcomePremisesResolver,
+  PremisesResolver,
+} from './modules/premises/premises.resolver.js';
+import {
+  JointOperationResolver,
+  OutcomeJointOperationResolver,
+} from './modules/joint-operation/joint-operation.resolver.js';
 import { ReporterAccuracyResolver } from './modules/reporter-accuracy/reporter-accuracy.resolver.js';
-import { LeadRepeatOffenderMatchResolver, RepeatOffenderMatchResolver } from './modules/repeat-offender/repeat-offender-match.resolver.js';
+import {
+  LeadRepeatOffenderMatchResolver,
+  RepeatOffenderMatchResolver,
+} from './modules/repeat-offender/repeat-offender-match.resolver.js';
 import { SellerIdentifierResolver, SellerResolver } from './modules/seller/seller.resolver.js';
 
 const resolvers: NonEmptyArray<Function> = [
@@ -73,7 +102,9 @@ function assertEveryRootFieldAuthorized(): void {
   const open = [...storage.queries, ...storage.mutations].filter(
     (handler) =>
       resolvers.includes(handler.target) &&
-      !storage.authorizedFields.some((auth) => auth.target === handler.target && auth.fieldName === handler.methodName) &&
+      !storage.authorizedFields.some(
+        (auth) => auth.target === handler.target && auth.fieldName === handler.methodName,
+      ) &&
       !storage.authorizedResolver.some((auth) => auth.target === handler.target),
   );
   if (open.length) throw new Error(`Root fields without @Authorized: ${open.map((h) => h.schemaName).join(', ')}`);
@@ -108,7 +139,8 @@ const declaresRulesOf = (type: Function): boolean => {
  */
 async function validateInput(value: unknown, path: string): Promise<ValidationError[]> {
   if (value === null || typeof value !== 'object' || value instanceof Date) return [];
-  if (Array.isArray(value)) return (await Promise.all(value.map((item, i) => validateInput(item, `${path}[${i}]`)))).flat();
+  if (Array.isArray(value))
+    return (await Promise.all(value.map((item, i) => validateInput(item, `${path}[${i}]`)))).flat();
   const type = value.constructor;
   if (type === Object) return [];
   const errors: ValidationError[] = [];
@@ -116,11 +148,13 @@ async function validateInput(value: unknown, path: string): Promise<ValidationEr
     try {
       await validateOrReject(value, VALIDATION);
     } catch (failures) {
-      for (const failure of failures as ValidationError[]) errors.push(Object.assign(failure, { property: path ? `${path}.${failure.property}` : failure.property }));
+      for (const failure of failures as ValidationError[])
+        errors.push(Object.assign(failure, { property: path ? `${path}.${failure.property}` : failure.property }));
     }
   }
   for (const [key, nested] of Object.entries(value)) {
-    if (nested !== null && typeof nested === 'object') errors.push(...(await validateInput(nested, path ? `${path}.${key}` : key)));
+    if (nested !== null && typeof nested === 'object')
+      errors.push(...(await validateInput(nested, path ? `${path}.${key}` : key)));
   }
   return errors;
 }
@@ -131,8 +165,12 @@ let schema: Promise<GraphQLSchema> | undefined;
 function describeRootTypes(built: GraphQLSchema): void {
   const query = built.getQueryType();
   const mutation = built.getMutationType();
-  if (query) query.description = 'What you may read. Every answer is limited to what your key may see: a record out of your scope answers as if it did not exist.';
-  if (mutation) mutation.description = 'What you may change. Each mutation takes one `input` and answers a payload: the record changed, or `userErrors` saying why nothing was changed.';
+  if (query)
+    query.description =
+      'What you may read. Every answer is limited to what your key may see: a record out of your scope answers as if it did not exist.';
+  if (mutation)
+    mutation.description =
+      'What you may change. Each mutation takes one `input` and answers a payload: the record changed, or `userErrors` saying why nothing was changed.';
 }
 
 export function buildAppSchema(): Promise<GraphQLSchema> {

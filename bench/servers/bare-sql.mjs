@@ -6,7 +6,8 @@
 // eca_agency()) are there for the planner (start from the right index); the policies still apply.
 
 /** Global id as this API writes it: base64url of "Type:id", no padding. */
-const gid = (type, column) => `rtrim(translate(encode(convert_to('${type}:' || ${column}, 'UTF8'), 'base64'), '+/', '-_'), '=')`;
+const gid = (type, column) =>
+  `rtrim(translate(encode(convert_to('${type}:' || ${column}, 'UTF8'), 'base64'), '+/', '-_'), '=')`;
 
 export const SQL = {
   // (1) Brand portal case list: $1 = first.

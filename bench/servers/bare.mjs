@@ -18,9 +18,26 @@ function poolOf(token) {
   const p = principals[token];
   if (!p) return null;
   if (!pools.has(token)) {
-    const settings = { role: 'eca_app', 'eca.scope': p.scope, 'eca.brand_id': p.brandId ?? '', 'eca.agency_id': p.agencyId ?? '', 'eca.principal_id': p.principalId ?? '' };
-    const options = Object.entries(settings).filter(([, v]) => v !== '').map(([k, v]) => `-c ${k}=${v}`).join(' ');
-    pools.set(token, new pg.Pool({ connectionString: process.env.DATABASE_URL, max: poolSize, options, application_name: 'bench-bare' }));
+    const settings = {
+      role: 'eca_app',
+      'eca.scope': p.scope,
+      'eca.brand_id': p.brandId ?? '',
+      'eca.agency_id': p.agencyId ?? '',
+      'eca.principal_id': p.principalId ?? '',
+    };
+    const options = Object.entries(settings)
+      .filter(([, v]) => v !== '')
+      .map(([k, v]) => `-c ${k}=${v}`)
+      .join(' ');
+    pools.set(
+      token,
+      new pg.Pool({
+        connectionString: process.env.DATABASE_URL,
+        max: poolSize,
+        options,
+        application_name: 'bench-bare',
+      }),
+    );
   }
   return pools.get(token);
 }
@@ -62,5 +79,10 @@ const server = http.createServer((req, res) => {
     }
   });
 });
-server.listen(Number(process.env.PORT ?? 4300), '127.0.0.1', () => process.stdout.write(`bare server on ${server.address().port}\n`));
-process.on('SIGTERM', () => { server.close(); Promise.all([...pools.values()].map((p) => p.end())).finally(() => process.exit(0)); });
+server.listen(Number(process.env.PORT ?? 4300), '127.0.0.1', () =>
+  process.stdout.write(`bare server on ${server.address().port}\n`),
+);
+process.on('SIGTERM', () => {
+  server.close();
+  Promise.all([...pools.values()].map((p) => p.end())).finally(() => process.exit(0));
+});

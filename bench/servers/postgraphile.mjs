@@ -24,7 +24,13 @@ const pool = new pg.Pool({
 const preset = {
   extends: [PostGraphileAmberPreset],
   pgServices: [makePgService({ pool, schemas: ['public', 'bench'] })],
-  grafserv: { port: Number(process.env.PORT ?? 4200), graphqlPath: '/graphql', graphiql: false, watch: false, maxRequestLength: 1_000_000 },
+  grafserv: {
+    port: Number(process.env.PORT ?? 4200),
+    graphqlPath: '/graphql',
+    graphiql: false,
+    watch: false,
+    maxRequestLength: 1_000_000,
+  },
   grafast: {
     explain: false,
     context(requestContext) {
@@ -47,6 +53,17 @@ const preset = {
 const pgl = postgraphile(preset);
 const serv = pgl.createServ(grafserv);
 const server = createServer();
-serv.addTo(server).catch((e) => { console.error(e); process.exit(1); });
-server.listen(preset.grafserv.port, '127.0.0.1', () => process.stdout.write(`postgraphile on ${server.address().port}\n`));
-process.on('SIGTERM', () => { server.close(); pgl.release().finally(() => pool.end()).finally(() => process.exit(0)); });
+serv.addTo(server).catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
+server.listen(preset.grafserv.port, '127.0.0.1', () =>
+  process.stdout.write(`postgraphile on ${server.address().port}\n`),
+);
+process.on('SIGTERM', () => {
+  server.close();
+  pgl
+    .release()
+    .finally(() => pool.end())
+    .finally(() => process.exit(0));
+});

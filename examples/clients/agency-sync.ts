@@ -19,13 +19,26 @@ import {
   type ReferralChangesQuery,
   type ReferralStateFragment,
 } from '../generated/graphql.js';
-import { accepted, commandLineSettings, createApiClient, paginate, present, UserErrorsError, type ApiClient, type ApiClientOptions } from './api-client.js';
+import {
+  accepted,
+  commandLineSettings,
+  createApiClient,
+  paginate,
+  present,
+  UserErrorsError,
+  type ApiClient,
+  type ApiClientOptions,
+} from './api-client.js';
 
 export type ReferralChange = NonNullable<ReferralChangesQuery['referralChanges']>['nodes'][number];
-export type RecordedOutcome = NonNullable<NonNullable<RecordEnforcementOutcomeMutation['recordEnforcementOutcome']>['outcome']>;
+export type RecordedOutcome = NonNullable<
+  NonNullable<RecordEnforcementOutcomeMutation['recordEnforcementOutcome']>['outcome']
+>;
 
 /** An outcome to report on a referral: the outcome, and the key kept for reporting it once. */
-export type OutcomeReport = Omit<RecordEnforcementOutcomeInput, 'expectedVersion' | 'idempotencyKey'> & { idempotencyKey: string };
+export type OutcomeReport = Omit<RecordEnforcementOutcomeInput, 'expectedVersion' | 'idempotencyKey'> & {
+  idempotencyKey: string;
+};
 
 export interface AgencySyncOptions extends ApiClientOptions {
   /** The `endCursor` stored by the previous run; null or absent: from the first change. */
@@ -61,7 +74,14 @@ export async function runAgencySync(options: AgencySyncOptions): Promise<AgencyS
   const refused: AgencySyncResult['refused'] = [];
 
   // 1. The feed from the stored cursor, following endCursor until hasNextPage is false.
-  const feed = await paginate(async (after) => present((await api.query(ReferralChangesDocument, { first: options.pageSize ?? 100, after })).referralChanges, 'referralChanges'), options.cursor ?? null);
+  const feed = await paginate(
+    async (after) =>
+      present(
+        (await api.query(ReferralChangesDocument, { first: options.pageSize ?? 100, after })).referralChanges,
+        'referralChanges',
+      ),
+    options.cursor ?? null,
+  );
 
   // 2. Acknowledge the referrals that are (still) SENT, at the version just read.
   const sent = [...new Set(feed.nodes.filter((c) => c.referral?.status === 'SENT').map((c) => c.referral!.id))];
@@ -77,13 +97,21 @@ export async function runAgencySync(options: AgencySyncOptions): Promise<AgencyS
       idempotencyKey: `acknowledge-${referralId}-v${referral.version}`,
     };
     try {
-      const payload = accepted('acknowledgeReferral', (await api.mutate(AcknowledgeReferralDocument, { input })).acknowledgeReferral);
+      const payload = accepted(
+        'acknowledgeReferral',
+        (await api.mutate(AcknowledgeReferralDocument, { input })).acknowledgeReferral,
+      );
       const state = present(payload.referral, 'acknowledgeReferral.referral');
       acknowledged.push(state);
       versions.set(referralId, state.version);
     } catch (error) {
       if (!(error instanceof UserErrorsError)) throw error;
-      refused.push({ referralId, operation: error.operation, codes: error.userErrors.map((e) => e.code), messages: error.userErrors.map((e) => e.message) });
+      refused.push({
+        referralId,
+        operation: error.operation,
+        codes: error.userErrors.map((e) => e.code),
+        messages: error.userErrors.map((e) => e.message),
+      });
     }
   }
 
@@ -95,13 +123,21 @@ export async function runAgencySync(options: AgencySyncOptions): Promise<AgencyS
     const expectedVersion = versions.get(referralId) ?? (await readReferral(api, referralId)).version;
     const input: RecordEnforcementOutcomeInput = { ...report, expectedVersion };
     try {
-      const payload = accepted('recordEnforcementOutcome', (await api.mutate(RecordEnforcementOutcomeDocument, { input })).recordEnforcementOutcome);
+      const payload = accepted(
+        'recordEnforcementOutcome',
+        (await api.mutate(RecordEnforcementOutcomeDocument, { input })).recordEnforcementOutcome,
+      );
       const outcome = present(payload.outcome, 'recordEnforcementOutcome.outcome');
       recorded.push(outcome);
       if (outcome.referral) versions.set(referralId, outcome.referral.version);
     } catch (error) {
       if (!(error instanceof UserErrorsError)) throw error;
-      refused.push({ referralId, operation: error.operation, codes: error.userErrors.map((e) => e.code), messages: error.userErrors.map((e) => e.message) });
+      refused.push({
+        referralId,
+        operation: error.operation,
+        codes: error.userErrors.map((e) => e.code),
+        messages: error.userErrors.map((e) => e.message),
+      });
     }
   }
   return { changes: feed.nodes, pages: feed.pages, cursor: feed.endCursor, acknowledged, recorded, refused };
@@ -113,20 +149,35 @@ if (require.main === module) {
   const cursor = fs.existsSync(cursorFile) ? fs.readFileSync(cursorFile, 'utf8').trim() || null : null;
   (async () => {
     // With --raid: a raid on the first referral acknowledged now, reported once however often it is retried.
-    const raidOnFirst = (acknowledged: ReferralStateFragment[]): OutcomeReport[] => acknowledged.slice(0, 1).map((referral) => ({
-      referralId: referral.id, kind: 'RAID', occurredAt: new Date().toISOString(), arrests: 3, densDestroyed: 1,
-      seizedValue: { amount: 2_500_000_00, currency: 'CNY' }, idempotencyKey: `raid-${referral.id}`,
-    }));
+    const raidOnFirst = (acknowledged: ReferralStateFragment[]): OutcomeReport[] =>
+      acknowledged.slice(0, 1).map((referral) => ({
+        referralId: referral.id,
+        kind: 'RAID',
+        occurredAt: new Date().toISOString(),
+        arrests: 3,
+        densDestroyed: 1,
+        seizedValue: { amount: 2_500_000_00, currency: 'CNY' },
+        idempotencyKey: `raid-${referral.id}`,
+      }));
     const result = await runAgencySync({
       ...commandLineSettings('AGENCY_LIAISON'),
       cursor,
       outcomes: values.raid ? raidOnFirst : [],
-      onRetry: ({ operation, attempt, reason, delayMs }) => console.error(`${operation}: ${reason}; attempt ${attempt + 1} in ${delayMs} ms`),
+      onRetry: ({ operation, attempt, reason, delayMs }) =>
+        console.error(`${operation}: ${reason}; attempt ${attempt + 1} in ${delayMs} ms`),
     });
-    for (const change of result.changes) console.log(`#${change.seq} ${change.at} ${change.referral?.reference ?? '?'} ${change.kind} -> ${change.status}`);
-    for (const referral of result.acknowledged) console.log(`acknowledged ${referral.reference} as ${referral.agencyCaseReference} (version ${referral.version})`);
-    for (const outcome of result.recorded) console.log(`reported ${outcome.kind} on ${outcome.referral?.reference}: now ${outcome.referral?.status}`);
-    for (const { referralId, operation, codes, messages } of result.refused) console.log(`${operation} on ${referralId} refused: ${codes.join(', ')} (${messages.join('; ')})`);
+    for (const change of result.changes)
+      console.log(
+        `#${change.seq} ${change.at} ${change.referral?.reference ?? '?'} ${change.kind} -> ${change.status}`,
+      );
+    for (const referral of result.acknowledged)
+      console.log(
+        `acknowledged ${referral.reference} as ${referral.agencyCaseReference} (version ${referral.version})`,
+      );
+    for (const outcome of result.recorded)
+      console.log(`reported ${outcome.kind} on ${outcome.referral?.reference}: now ${outcome.referral?.status}`);
+    for (const { referralId, operation, codes, messages } of result.refused)
+      console.log(`${operation} on ${referralId} refused: ${codes.join(', ')} (${messages.join('; ')})`);
     // The acknowledgements and outcomes made now come in the next run's feed, after the stored cursor.
     if (result.cursor) fs.writeFileSync(cursorFile, result.cursor);
   })().catch((error: unknown) => {

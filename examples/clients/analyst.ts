@@ -1,7 +1,13 @@
 // The analyst, typed: the enforcement funnel, the repeat offenders and the referrals past a deadline.
 //
 //   npm run codegen && npx tsc -p examples/clients && node dist/examples/clients/analyst.js
-import { AnalystOverviewDocument, OverdueReferralsDocument, type AnalystOverviewQuery, type AnalyticsFilter, type OverdueReferralsQuery } from '../generated/graphql.js';
+import {
+  AnalystOverviewDocument,
+  OverdueReferralsDocument,
+  type AnalystOverviewQuery,
+  type AnalyticsFilter,
+  type OverdueReferralsQuery,
+} from '../generated/graphql.js';
 import { commandLineSettings, createApiClient, paginate, present, type ApiClientOptions } from './api-client.js';
 
 export interface AnalystOptions extends ApiClientOptions {
@@ -21,10 +27,17 @@ export interface AnalystResult {
 
 export async function runAnalyst(options: AnalystOptions): Promise<AnalystResult> {
   const api = createApiClient(options);
-  const analytics = present((await api.query(AnalystOverviewDocument, { filter: options.filter ?? null, offenders: options.offenders ?? 10 })).analytics, 'analytics');
+  const analytics = present(
+    (await api.query(AnalystOverviewDocument, { filter: options.filter ?? null, offenders: options.offenders ?? 10 }))
+      .analytics,
+    'analytics',
+  );
   let overdueTotal = 0;
   const { nodes: overdue, pages } = await paginate(async (after) => {
-    const referrals = present((await api.query(OverdueReferralsDocument, { first: options.pageSize ?? 100, after })).referrals, 'referrals');
+    const referrals = present(
+      (await api.query(OverdueReferralsDocument, { first: options.pageSize ?? 100, after })).referrals,
+      'referrals',
+    );
     overdueTotal = referrals.totalCount;
     return referrals;
   });
@@ -32,17 +45,26 @@ export async function runAnalyst(options: AnalystOptions): Promise<AnalystResult
 }
 
 if (require.main === module) {
-  runAnalyst(commandLineSettings('ANALYST')).then(({ analytics, overdue }) => {
-    console.log(`as of ${analytics.asOf}`);
-    for (const stage of analytics.enforcementFunnel.stages) {
-      const rate = stage.conversionFromPrevious === null ? '' : ` (${(stage.conversionFromPrevious * 100).toFixed(1)}%)`;
-      console.log(`${stage.stage.padEnd(13)} ${String(stage.count).padStart(6)}${rate}`);
-    }
-    for (const o of analytics.repeatOffenders.sellers) console.log(`repeat offender ${o.seller.displayName} (${o.seller.region}): ${o.strikes} strike(s), ${o.leads} lead(s)`);
-    for (const a of analytics.overdueReferrals) console.log(`${a.agency.code}: ${a.overdue} of ${a.waiting} waiting referral(s) overdue`);
-    for (const r of overdue) console.log(`overdue ${r.reference} ${r.status} at ${r.agency?.code ?? '?'}: missed ${r.missedDeadline}`);
-  }, (error: unknown) => {
-    console.error(error instanceof Error ? error.message : error);
-    process.exitCode = 1;
-  });
+  runAnalyst(commandLineSettings('ANALYST')).then(
+    ({ analytics, overdue }) => {
+      console.log(`as of ${analytics.asOf}`);
+      for (const stage of analytics.enforcementFunnel.stages) {
+        const rate =
+          stage.conversionFromPrevious === null ? '' : ` (${(stage.conversionFromPrevious * 100).toFixed(1)}%)`;
+        console.log(`${stage.stage.padEnd(13)} ${String(stage.count).padStart(6)}${rate}`);
+      }
+      for (const o of analytics.repeatOffenders.sellers)
+        console.log(
+          `repeat offender ${o.seller.displayName} (${o.seller.region}): ${o.strikes} strike(s), ${o.leads} lead(s)`,
+        );
+      for (const a of analytics.overdueReferrals)
+        console.log(`${a.agency.code}: ${a.overdue} of ${a.waiting} waiting referral(s) overdue`);
+      for (const r of overdue)
+        console.log(`overdue ${r.reference} ${r.status} at ${r.agency?.code ?? '?'}: missed ${r.missedDeadline}`);
+    },
+    (error: unknown) => {
+      console.error(error instanceof Error ? error.message : error);
+      process.exitCode = 1;
+    },
+  );
 }

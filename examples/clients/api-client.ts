@@ -1,7 +1,14 @@
 // The transport shared by the typed example clients: @urql/core over fetch (no cache, no React), typed by
 // the documents that `npm run codegen` generates into examples/generated/, with the API's retry rules.
 import fs from 'node:fs';
-import { Client, fetchExchange, type AnyVariables, type CombinedError, type OperationResult, type TypedDocumentNode } from '@urql/core';
+import {
+  Client,
+  fetchExchange,
+  type AnyVariables,
+  type CombinedError,
+  type OperationResult,
+  type TypedDocumentNode,
+} from '@urql/core';
 
 export interface ApiClientOptions {
   /** The GraphQL endpoint, e.g. http://localhost:4000/graphql. */
@@ -75,13 +82,19 @@ function hasIdempotencyKey(variables: unknown): boolean {
 
 export interface ApiClient {
   /** Runs a query; retries what the API says may be retried; throws ApiError on any other error. */
-  query<Data, Variables extends AnyVariables>(document: TypedDocumentNode<Data, Variables>, variables: Variables): Promise<Data>;
+  query<Data, Variables extends AnyVariables>(
+    document: TypedDocumentNode<Data, Variables>,
+    variables: Variables,
+  ): Promise<Data>;
   /**
    * Runs a mutation. With an `input.idempotencyKey`, an answer whose outcome is unknown (HTTP 503
    * OUTCOME_UNKNOWN, or no answer at all) is retried with the same variables, hence the same key: the
    * API answers the first result instead of doing the change twice. Without a key it is not retried.
    */
-  mutate<Data, Variables extends AnyVariables>(document: TypedDocumentNode<Data, Variables>, variables: Variables): Promise<Data>;
+  mutate<Data, Variables extends AnyVariables>(
+    document: TypedDocumentNode<Data, Variables>,
+    variables: Variables,
+  ): Promise<Data>;
 }
 
 export function createApiClient(options: ApiClientOptions): ApiClient {
@@ -107,7 +120,9 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     const keyed = kind === 'query' || hasIdempotencyKey(variables);
     for (let attempt = 1; ; attempt++) {
       const result: OperationResult<Data, Variables> =
-        kind === 'query' ? await client.query(document, variables).toPromise() : await client.mutation(document, variables).toPromise();
+        kind === 'query'
+          ? await client.query(document, variables).toPromise()
+          : await client.mutation(document, variables).toPromise();
       const error = result.error;
       if (!error) return result.data as Data;
 
@@ -123,10 +138,18 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
         reason = codes.join(', ');
       }
       if (!reason || attempt >= maxAttempts) {
-        const unknown = kind === 'mutation' && !keyed && (codes.includes(OUTCOME_UNKNOWN) || (error.networkError && !error.graphQLErrors.length));
-        throw new ApiError(name, codes, status, unknown
-          ? `${error.message} (sent without an idempotencyKey: read the record to learn whether the change was kept)`
-          : error.message);
+        const unknown =
+          kind === 'mutation' &&
+          !keyed &&
+          (codes.includes(OUTCOME_UNKNOWN) || (error.networkError && !error.graphQLErrors.length));
+        throw new ApiError(
+          name,
+          codes,
+          status,
+          unknown
+            ? `${error.message} (sent without an idempotencyKey: read the record to learn whether the change was kept)`
+            : error.message,
+        );
       }
       const backoff = Math.min(200 * 2 ** (attempt - 1), 5_000);
       const delayMs = Math.min(retryAfterMs(error) ?? backoff, maxDelayMs);
@@ -186,12 +209,20 @@ export function accepted<Payload extends { userErrors: { field: string[] | null;
 }
 
 /** Where the command-line clients find the API and their key: API_URL, $<ROLE>_KEY or the demo keys. */
-export function commandLineSettings(role: 'BRAND_PARTNER' | 'AGENCY_LIAISON' | 'ANALYST'): { url: string; token: string } {
+export function commandLineSettings(role: 'BRAND_PARTNER' | 'AGENCY_LIAISON' | 'ANALYST'): {
+  url: string;
+  token: string;
+} {
   const url = process.env.API_URL ?? 'http://localhost:4000/graphql';
   const fromEnv = process.env[`${role}_KEY`];
   if (fromEnv) return { url, token: fromEnv };
   const file = process.env.DEMO_KEYS_FILE ?? '.demo-keys.txt';
-  const line = fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').find((l) => l.startsWith(`${role} `)) : undefined;
+  const line = fs.existsSync(file)
+    ? fs
+        .readFileSync(file, 'utf8')
+        .split('\n')
+        .find((l) => l.startsWith(`${role} `))
+    : undefined;
   if (!line) throw new Error(`no ${role} key: set ${role}_KEY, or start the demo with npm start (it writes ${file})`);
   return { url, token: line.split(/\s+/)[1] };
 }

@@ -20,12 +20,21 @@ import {
   type ReportLeadMutation,
   type ViewerQuery,
 } from '../generated/graphql.js';
-import { accepted, commandLineSettings, createApiClient, paginate, present, type ApiClientOptions } from './api-client.js';
+import {
+  accepted,
+  commandLineSettings,
+  createApiClient,
+  paginate,
+  present,
+  type ApiClientOptions,
+} from './api-client.js';
 
 /** A case as CaseDetail answers it (the node is a Lead). */
 export type CaseDetail = Extract<NonNullable<CaseDetailQuery['node']>, { reference: string }>;
 /** A referral of the case, with what the agency reported on it. */
-export type CaseReferral = NonNullable<CaseDetail['investigation']>['referrals'][number] & { outcomes: OutcomeFieldsFragment[] };
+export type CaseReferral = NonNullable<CaseDetail['investigation']>['referrals'][number] & {
+  outcomes: OutcomeFieldsFragment[];
+};
 
 export interface BrandPortalOptions extends ApiClientOptions {
   /**
@@ -60,7 +69,10 @@ export async function runBrandPortal(options: BrandPortalOptions): Promise<Brand
   // A lost answer (HTTP 503 OUTCOME_UNKNOWN, or none at all) is retried by the client with the same key.
   let reported: BrandPortalResult['reported'] = null;
   if (options.report) {
-    const payload = accepted('reportLead', (await api.mutate(ReportLeadDocument, { input: options.report })).reportLead);
+    const payload = accepted(
+      'reportLead',
+      (await api.mutate(ReportLeadDocument, { input: options.report })).reportLead,
+    );
     reported = payload.lead;
   }
 
@@ -74,7 +86,10 @@ export async function runBrandPortal(options: BrandPortalOptions): Promise<Brand
 
   const details: BrandPortalResult['details'] = [];
   for (const summary of cases.slice(0, options.openCases ?? cases.length)) {
-    const node = present((await api.query(CaseDetailDocument, { id: summary.id, historyFirst: historyPageSize })).node, `case ${summary.reference}`);
+    const node = present(
+      (await api.query(CaseDetailDocument, { id: summary.id, historyFirst: historyPageSize })).node,
+      `case ${summary.reference}`,
+    );
     if (!('reference' in node)) throw new Error(`${summary.id} is not a lead`);
     const detail = node as CaseDetail;
     const investigation = detail.investigation;
@@ -93,7 +108,11 @@ export async function runBrandPortal(options: BrandPortalOptions): Promise<Brand
     const first = investigation.history;
     const rest = first.pageInfo.hasNextPage
       ? await paginate(async (after) => {
-          const next = present((await api.query(InvestigationHistoryDocument, { id: investigation.id, first: historyPageSize, after })).node, `history of ${investigation.reference}`);
+          const next = present(
+            (await api.query(InvestigationHistoryDocument, { id: investigation.id, first: historyPageSize, after }))
+              .node,
+            `history of ${investigation.reference}`,
+          );
           if (!('history' in next)) throw new Error(`${investigation.id} is not an investigation`);
           return next.history;
         }, first.pageInfo.endCursor)
@@ -104,24 +123,43 @@ export async function runBrandPortal(options: BrandPortalOptions): Promise<Brand
 }
 
 function print(result: BrandPortalResult): void {
-  console.log(`${result.viewer.brand?.name ?? result.viewer.name}: ${result.totalCount} case(s) in ${result.pages} page(s)`);
+  console.log(
+    `${result.viewer.brand?.name ?? result.viewer.name}: ${result.totalCount} case(s) in ${result.pages} page(s)`,
+  );
   if (result.reported) console.log(`reported ${result.reported.reference} (${result.reported.status})`);
   for (const { case: c, referrals, history } of result.details) {
     const outcomes = referrals.flatMap((r) => r.outcomes.map((o) => o.kind)).join(', ') || 'no outcome yet';
-    console.log(`${c.reference} ${c.status.padEnd(13)} ${c.sellers.map((s) => s.displayName).join('; ')} | ${referrals.map((r) => `${r.reference} ${r.status} (${r.agency?.name ?? '?'})`).join('; ') || '-'} | ${outcomes} | ${history.length} event(s)`);
+    console.log(
+      `${c.reference} ${c.status.padEnd(13)} ${c.sellers.map((s) => s.displayName).join('; ')} | ${referrals.map((r) => `${r.reference} ${r.status} (${r.agency?.name ?? '?'})`).join('; ') || '-'} | ${outcomes} | ${history.length} event(s)`,
+    );
   }
   const unopened = result.cases.length - result.details.length;
   if (unopened > 0) console.log(`... and ${unopened} older case(s): --open ${result.cases.length} opens them all`);
 }
 
 if (require.main === module) {
-  const { values } = parseArgs({ options: { report: { type: 'string' }, seller: { type: 'string', multiple: true }, listing: { type: 'string', multiple: true }, open: { type: 'string' } } });
-  const report = values.report ? { description: values.report, sellerIds: values.seller ?? [], listingIds: values.listing ?? [], idempotencyKey: randomUUID() } : undefined;
+  const { values } = parseArgs({
+    options: {
+      report: { type: 'string' },
+      seller: { type: 'string', multiple: true },
+      listing: { type: 'string', multiple: true },
+      open: { type: 'string' },
+    },
+  });
+  const report = values.report
+    ? {
+        description: values.report,
+        sellerIds: values.seller ?? [],
+        listingIds: values.listing ?? [],
+        idempotencyKey: randomUUID(),
+      }
+    : undefined;
   runBrandPortal({
     ...commandLineSettings('BRAND_PARTNER'),
     report,
     openCases: values.open ? Number(values.open) : 20,
-    onRetry: ({ operation, attempt, reason, delayMs }) => console.error(`${operation}: ${reason}; attempt ${attempt + 1} in ${delayMs} ms`),
+    onRetry: ({ operation, attempt, reason, delayMs }) =>
+      console.error(`${operation}: ${reason}; attempt ${attempt + 1} in ${delayMs} ms`),
   }).then(print, (error: unknown) => {
     console.error(error instanceof Error ? error.message : error);
     process.exitCode = 1;

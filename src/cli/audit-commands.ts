@@ -6,15 +6,28 @@ import { CliError, print, say } from './output.js';
 
 /** `audit verify [--checkpoint FILE]`, `audit checkpoint`. */
 export function addAuditCommands(program: Command): void {
-  const audit = program.command('audit').description('check and anchor the audit log (README, "Verifying the audit log")');
+  const audit = program
+    .command('audit')
+    .description('check and anchor the audit log (README, "Verifying the audit log")');
 
   audit
     .command('verify')
-    .description('check the whole audit log: its hash chain, its Merkle tree against the latest signed checkpoint (and --checkpoint FILE), the signatures of the events no checkpoint covers; exits 1 and names what is wrong (truncated, removed, altered, reordered, unsigned events, bad checkpoint signatures)')
-    .option('--checkpoint <file>', 'a checkpoint kept earlier, as JSON (printed by `audit checkpoint`, or the auditCheckpoint query\'s answer): the log must still hold it')
-    .addHelpText('after', '\nPrints the verdict on stdout, one problem a line. Exit status: 0 intact, 1 not (or the file is unreadable).')
+    .description(
+      'check the whole audit log: its hash chain, its Merkle tree against the latest signed checkpoint (and --checkpoint FILE), the signatures of the events no checkpoint covers; exits 1 and names what is wrong (truncated, removed, altered, reordered, unsigned events, bad checkpoint signatures)',
+    )
+    .option(
+      '--checkpoint <file>',
+      "a checkpoint kept earlier, as JSON (printed by `audit checkpoint`, or the auditCheckpoint query's answer): the log must still hold it",
+    )
+    .addHelpText(
+      'after',
+      '\nPrints the verdict on stdout, one problem a line. Exit status: 0 intact, 1 not (or the file is unreadable).',
+    )
     .action(async (options: { checkpoint?: string }) => {
-      const [{ withDatabase }, { verifyAuditChain }] = await Promise.all([import('./session.js'), import('../shared/audit/audit.service.js')]);
+      const [{ withDatabase }, { verifyAuditChain }] = await Promise.all([
+        import('./session.js'),
+        import('../shared/audit/audit.service.js'),
+      ]);
       const checkpoint = options.checkpoint ? readCheckpointFile(options.checkpoint) : undefined;
       await withDatabase(async ({ config, dataSource }) => {
         const result = await verifyAuditChain(dataSource.manager, { audit: config.audit, checkpoint });
@@ -25,10 +38,13 @@ export function addAuditCommands(program: Command): void {
 
   audit
     .command('checkpoint')
-    .description('sign a checkpoint of the audit log as it stands (unless the latest one covers it already) and print it as JSON: a partner keeps this file and later runs `audit verify --checkpoint FILE` or examples/verify-checkpoint.mjs')
+    .description(
+      'sign a checkpoint of the audit log as it stands (unless the latest one covers it already) and print it as JSON: a partner keeps this file and later runs `audit verify --checkpoint FILE` or examples/verify-checkpoint.mjs',
+    )
     .action(async () => {
       const [{ withDatabase }, { checkpointJson, makeCheckpoint }] = await Promise.all([
-        import('./session.js'), import('../shared/audit/audit-checkpoint.js'),
+        import('./session.js'),
+        import('../shared/audit/audit-checkpoint.js'),
       ]);
       await withDatabase(async ({ config, dataSource }) => {
         const outcome = await makeCheckpoint(dataSource, config.audit, { wait: true });
@@ -42,9 +58,11 @@ export function addAuditCommands(program: Command): void {
           return;
         }
         print(JSON.stringify(checkpointJson(outcome.checkpoint), null, 2));
-        say(outcome.made
-          ? `signed a checkpoint of ${outcome.checkpoint.treeSize} events (key ${outcome.checkpoint.keyId})`
-          : `the log has not grown since the checkpoint of ${outcome.checkpoint.treeSize} events (${outcome.checkpoint.timestamp}): that one is printed`);
+        say(
+          outcome.made
+            ? `signed a checkpoint of ${outcome.checkpoint.treeSize} events (key ${outcome.checkpoint.keyId})`
+            : `the log has not grown since the checkpoint of ${outcome.checkpoint.treeSize} events (${outcome.checkpoint.timestamp}): that one is printed`,
+        );
       });
     });
 }
@@ -65,15 +83,21 @@ function readCheckpointFile(file: string): SignedCheckpoint {
     throw new CliError(`${file} is not JSON: it should hold a checkpoint as \`audit checkpoint\` prints it`);
   }
   // The file `audit checkpoint` writes, or an API answer holding one (`{ data: { auditCheckpoint } }`).
-  const inner = (json: Json, key: string): Json => (json && typeof json[key] === 'object' ? (json[key] as Json) : undefined);
+  const inner = (json: Json, key: string): Json =>
+    json && typeof json[key] === 'object' ? (json[key] as Json) : undefined;
   const checkpoint = inner(inner(value, 'data'), 'auditCheckpoint') ?? inner(value, 'auditCheckpoint') ?? value;
   const fields = ['origin', 'treeSize', 'rootHash', 'timestamp', 'keyId', 'signature', 'note'];
   const missing = fields.filter((f) => checkpoint?.[f] === undefined || checkpoint?.[f] === null);
   if (!checkpoint || missing.length || typeof checkpoint.treeSize !== 'number') {
-    throw new CliError(`${file} is not a checkpoint: ${missing.length ? `${missing.join(', ')} missing` : 'treeSize is not a number'} (expected the JSON \`audit checkpoint\` prints)`);
+    throw new CliError(
+      `${file} is not a checkpoint: ${missing.length ? `${missing.join(', ')} missing` : 'treeSize is not a number'} (expected the JSON \`audit checkpoint\` prints)`,
+    );
   }
   // The fields' types are not checked here: one of a wrong type fails the verification of the checkpoint.
-  return { ...checkpoint, timestamp: new Date(String(checkpoint.timestamp)).toISOString() } as unknown as SignedCheckpoint;
+  return {
+    ...checkpoint,
+    timestamp: new Date(String(checkpoint.timestamp)).toISOString(),
+  } as unknown as SignedCheckpoint;
 }
 
 /** The verdict for a person or a script: the first line says intact or not, then one problem a line. */

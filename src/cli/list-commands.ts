@@ -2,7 +2,10 @@ import { Command, Option } from 'commander';
 import { printRows } from './output.js';
 
 type Format = 'table' | 'jsonl';
-const formatOption = () => new Option('--format <format>', 'aligned columns for reading, or one JSON object per line for scripts').choices(['table', 'jsonl']).default('table');
+const formatOption = () =>
+  new Option('--format <format>', 'aligned columns for reading, or one JSON object per line for scripts')
+    .choices(['table', 'jsonl'])
+    .default('table');
 
 /** `list brands|agencies|keys`: the slugs, codes and ids that other commands take. */
 export function addListCommands(program: Command): void {
@@ -36,11 +39,16 @@ export function addListCommands(program: Command): void {
 
   list
     .command('keys')
-    .description('every API key: its id (for apikey revoke), principal, role, brand or agency, created and revoked; never the token')
+    .description(
+      'every API key: its id (for apikey revoke), principal, role, brand or agency, created and revoked; never the token',
+    )
     .addOption(formatOption())
     .option('--active', 'only the keys not revoked')
     .action(async (options: { format: Format; active?: boolean }) => {
-      const [{ withDatabase }, { toGlobalId }] = await Promise.all([import('./session.js'), import('../shared/relay/global-id.js')]);
+      const [{ withDatabase }, { toGlobalId }] = await Promise.all([
+        import('./session.js'),
+        import('../shared/relay/global-id.js'),
+      ]);
       await withDatabase(async ({ dataSource }) => {
         const rows: Record<string, unknown>[] = await dataSource.query(`
           SELECT k.id, k.token_prefix AS prefix, p.name AS principal, p.role, b.slug AS brand, a.code AS agency,
@@ -55,7 +63,11 @@ export function addListCommands(program: Command): void {
           created: (row.created as Date).toISOString(),
           revoked: row.revoked ? (row.revoked as Date).toISOString() : null,
         }));
-        printRows(shown, ['id', 'prefix', 'principal', 'role', 'brand', 'agency', 'created', 'revoked'], options.format);
+        printRows(
+          shown,
+          ['id', 'prefix', 'principal', 'role', 'brand', 'agency', 'created', 'revoked'],
+          options.format,
+        );
       });
     });
 }

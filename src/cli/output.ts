@@ -8,7 +8,10 @@
 /** A failure the command explains itself: its message is printed as it is. */
 export class CliError extends Error {
   override name = 'CliError';
-  constructor(message: string, readonly exitCode = 1) {
+  constructor(
+    message: string,
+    readonly exitCode = 1,
+  ) {
     super(message);
   }
 }
@@ -26,11 +29,14 @@ export function print(text: string): void {
 /** Rows as aligned columns with a header, or as JSON lines. */
 export function printRows(rows: Record<string, unknown>[], columns: string[], format: 'table' | 'jsonl'): void {
   if (format === 'jsonl') {
-    if (rows.length) print(rows.map((row) => JSON.stringify(Object.fromEntries(columns.map((c) => [c, row[c] ?? null])))).join('\n'));
+    if (rows.length)
+      print(rows.map((row) => JSON.stringify(Object.fromEntries(columns.map((c) => [c, row[c] ?? null])))).join('\n'));
     return;
   }
-  const cell = (value: unknown) => (value === null || value === undefined ? '-' : value instanceof Date ? value.toISOString() : String(value));
+  const cell = (value: unknown) =>
+    value === null || value === undefined ? '-' : value instanceof Date ? value.toISOString() : String(value);
   const widths = columns.map((c) => Math.max(c.length, ...rows.map((row) => cell(row[c]).length)));
-  const line = (values: string[]) => values.map((v, i) => (i === values.length - 1 ? v : v.padEnd(widths[i]))).join('  ');
+  const line = (values: string[]) =>
+    values.map((v, i) => (i === values.length - 1 ? v : v.padEnd(widths[i]))).join('  ');
   print([line(columns), ...rows.map((row) => line(columns.map((c) => cell(row[c]))))].join('\n'));
 }

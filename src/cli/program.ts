@@ -22,7 +22,9 @@ export function buildProgram(): Command {
     .option('--debug', 'on an unexpected failure, print where it happened (the stack)')
     .showSuggestionAfterError(true)
     .showHelpAfterError('(add --help to see the commands and their options)')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Run as: npm run --silent cli -- <command>   (--silent: only the command's output on stdout)
     or: npx eca <command>                    (after npm run build)
 
@@ -30,7 +32,8 @@ Database, as its owner: MIGRATION_DATABASE_URL (else DATABASE_URL, with a note),
 PostgreSQL under DATA_DIR (default .data): the one \`npm start\` runs if it is running, else one started
 for the command. A .env file in the current folder is read.
 stdout carries only data (a token, a list, an export); messages go to stderr.
-Exit status: 0 done, 1 failed, 2 wrong usage.`);
+Exit status: 0 done, 1 failed, 2 wrong usage.`,
+    );
 
   addDatabaseCommands(program);
   addListCommands(program);
@@ -42,7 +45,10 @@ Exit status: 0 done, 1 failed, 2 wrong usage.`);
   // Every command, groups included, exits through runCli instead of process.exit, and writes to stderr.
   const configure = (command: Command) => {
     if (command !== program) command.helpOption('-h, --help', 'show this help');
-    command.exitOverride().configureOutput({ writeOut: (text) => process.stdout.write(text), writeErr: (text) => process.stderr.write(text) });
+    command.exitOverride().configureOutput({
+      writeOut: (text) => process.stdout.write(text),
+      writeErr: (text) => process.stderr.write(text),
+    });
     command.commands.forEach(configure);
   };
   configure(program);

@@ -44,13 +44,20 @@ let lastConfig: Config | null = null;
  * command), applies pending migrations unless told not to, runs `work`, and closes everything, also when
  * `work` fails.
  */
-export async function withDatabase<T>(work: (session: Session) => Promise<T>, { runMigrations = true } = {}): Promise<T> {
+export async function withDatabase<T>(
+  work: (session: Session) => Promise<T>,
+  { runMigrations = true } = {},
+): Promise<T> {
   const config = loadConfig();
   lastConfig = config;
   const database: Database = await connectOwner(config, { onNotice: say });
   try {
     if (runMigrations) await migrateExclusively(database.dataSource);
-    return await work({ config, dataSource: database.dataSource, ctx: systemContext(database.dataSource, config, 'cli') });
+    return await work({
+      config,
+      dataSource: database.dataSource,
+      ctx: systemContext(database.dataSource, config, 'cli'),
+    });
   } finally {
     await database.close();
   }
@@ -79,27 +86,35 @@ function causeOf(error: unknown): PostgresLike | null {
     if (typeof candidate.code === 'string') return candidate;
     // Node's "connect" to a name with several addresses (localhost: ::1 and 127.0.0.1) fails with an
     // AggregateError whose own message is empty.
-    current = candidate.driverError ?? candidate.cause ?? (Array.isArray(candidate.errors) ? candidate.errors[0] : undefined);
+    current =
+      candidate.driverError ?? candidate.cause ?? (Array.isArray(candidate.errors) ? candidate.errors[0] : undefined);
   }
   return null;
 }
 
 const ADVICE: Record<string, (where: string, cause: PostgresLike, variable: string) => string> = {
-  ECONNREFUSED: (where, _c, v) => `cannot reach ${where}: nothing answers there. Start that PostgreSQL, or correct ${v} (unset it to use the embedded one).`,
+  ECONNREFUSED: (where, _c, v) =>
+    `cannot reach ${where}: nothing answers there. Start that PostgreSQL, or correct ${v} (unset it to use the embedded one).`,
   ENOTFOUND: (where, _c, v) => `cannot reach ${where}: the host name is unknown. Correct ${v}.`,
-  EAI_AGAIN: (where, _c, v) => `cannot reach ${where}: the host name could not be looked up now. Check the network and ${v}.`,
-  ETIMEDOUT: (where, _c, v) => `cannot reach ${where}: the connection timed out. Check the host, port and firewall in ${v}.`,
+  EAI_AGAIN: (where, _c, v) =>
+    `cannot reach ${where}: the host name could not be looked up now. Check the network and ${v}.`,
+  ETIMEDOUT: (where, _c, v) =>
+    `cannot reach ${where}: the connection timed out. Check the host, port and firewall in ${v}.`,
   EHOSTUNREACH: (where, _c, v) => `cannot reach ${where}: no route to the host. Check the network and ${v}.`,
   '28P01': (where, _c, v) => `${where} refused the user name or password. Correct them in ${v}.`,
-  '28000': (where, c, v) => `${where} refused the login: ${c.message}. Correct the user in ${v}, or allow it in pg_hba.conf.`,
-  '3D000': (where, c, v) => `${where}: ${c.message}. Create it first (createdb, or CREATE DATABASE ... OWNER <login>), or correct the database name in ${v}.`,
-  '53300': (where) => `${where} has no free connection left (too many clients). Close other clients or raise max_connections.`,
+  '28000': (where, c, v) =>
+    `${where} refused the login: ${c.message}. Correct the user in ${v}, or allow it in pg_hba.conf.`,
+  '3D000': (where, c, v) =>
+    `${where}: ${c.message}. Create it first (createdb, or CREATE DATABASE ... OWNER <login>), or correct the database name in ${v}.`,
+  '53300': (where) =>
+    `${where} has no free connection left (too many clients). Close other clients or raise max_connections.`,
   '57P03': (where) => `${where} is starting up or shutting down. Try again in a moment.`,
-  '42501': (where, c, v) => /role/i.test(c.message ?? '')
-    ? `${where}: ${c.message}. The migrations create the roles eca_app and eca_api where they are missing: the login in ${v} needs `
-      + 'CREATEROLE for that, or an administrator creates both roles beforehand (then the owner needs no CREATEROLE). '
-      + 'README, "On a hosted PostgreSQL".'
-    : `${where}: ${c.message}. The login in ${v} lacks a privilege: it should own the database (README, "On a hosted PostgreSQL").`,
+  '42501': (where, c, v) =>
+    /role/i.test(c.message ?? '')
+      ? `${where}: ${c.message}. The migrations create the roles eca_app and eca_api where they are missing: the login in ${v} needs ` +
+        'CREATEROLE for that, or an administrator creates both roles beforehand (then the owner needs no CREATEROLE). ' +
+        'README, "On a hosted PostgreSQL".'
+      : `${where}: ${c.message}. The login in ${v} lacks a privilege: it should own the database (README, "On a hosted PostgreSQL").`,
   '40001': (where, c) => `${where}: ${c.message}. Another session changed the same rows; run the command again.`,
   '40P01': (where, c) => `${where}: ${c.message}. Run the command again.`,
   '57014': (where, c) => `${where}: ${c.message} (a statement timeout or a cancel).`,
@@ -108,9 +123,16 @@ const ADVICE: Record<string, (where: string, cause: PostgresLike, variable: stri
 /** One or two lines for stderr; `debug` adds the stack of an error nobody expected. */
 export function describeError(error: unknown, debug = false): string {
   if (error instanceof UserErrorException) return error.userError.message;
-  if (error instanceof CliError || error instanceof ConfigError || error instanceof SettingsError
-    || error instanceof EmbeddedPostgresError || error instanceof EnvFileError || error instanceof ExportError
-    || error instanceof DatabaseLoginError) return error.message;
+  if (
+    error instanceof CliError ||
+    error instanceof ConfigError ||
+    error instanceof SettingsError ||
+    error instanceof EmbeddedPostgresError ||
+    error instanceof EnvFileError ||
+    error instanceof ExportError ||
+    error instanceof DatabaseLoginError
+  )
+    return error.message;
   const cause = causeOf(error);
   if (cause?.code) {
     const where = databaseLabel(lastConfig);
@@ -124,7 +146,9 @@ export function describeError(error: unknown, debug = false): string {
   if (error instanceof Error) {
     const message = error.message || (cause?.message ?? '') || '(no message)';
     const text = `unexpected ${error.name}: ${message}${cause?.code ? ` (${cause.code})` : ''}`;
-    return debug && error.stack ? `${text}\n${error.stack}` : `${text}\n(run again with --debug to see where it happened)`;
+    return debug && error.stack
+      ? `${text}\n${error.stack}`
+      : `${text}\n(run again with --debug to see where it happened)`;
   }
   return `unexpected failure, not an Error: ${error === undefined ? 'undefined (no reason given)' : inspect(error, { depth: 2 })}`;
 }

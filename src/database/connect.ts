@@ -50,15 +50,15 @@ export async function connectApi(
 ): Promise<Database> {
   if (config.migrationDatabaseUrl && config.nodeEnv === 'production') {
     throw new DatabaseLoginError(
-      'MIGRATION_DATABASE_URL is set for the server: in production the server holds no owner credential and does not migrate. '
-      + 'Run the migrations as a step of their own before the new version starts (`npx eca migrate`, or `node dist/src/cli.js migrate`, '
-      + 'with MIGRATION_DATABASE_URL), and give the server DATABASE_URL alone (the API\'s login). README, "Operating it".',
+      'MIGRATION_DATABASE_URL is set for the server: in production the server holds no owner credential and does not migrate. ' +
+        'Run the migrations as a step of their own before the new version starts (`npx eca migrate`, or `node dist/src/cli.js migrate`, ' +
+        'with MIGRATION_DATABASE_URL), and give the server DATABASE_URL alone (the API\'s login). README, "Operating it".',
     );
   }
   if (config.migrationDatabaseUrl && !config.databaseUrl) {
     throw new DatabaseLoginError(
-      'MIGRATION_DATABASE_URL is set but DATABASE_URL is not: the server logs in with DATABASE_URL (the API\'s login, e.g. eca_api) and '
-      + 'migrates with MIGRATION_DATABASE_URL (the owner\'s). Set both, or neither for the embedded PostgreSQL under DATA_DIR.',
+      "MIGRATION_DATABASE_URL is set but DATABASE_URL is not: the server logs in with DATABASE_URL (the API's login, e.g. eca_api) and " +
+        "migrates with MIGRATION_DATABASE_URL (the owner's). Set both, or neither for the embedded PostgreSQL under DATA_DIR.",
     );
   }
   const embedded = config.databaseUrl ? null : await startEmbeddedPostgres(config.dataDir);
@@ -83,11 +83,16 @@ export async function connectApi(
     if (!ownerUrl) {
       const pending = await pendingMigrations(dataSource);
       if (pending.length) {
-        onNotice(`${pending.length} migration${pending.length === 1 ? ' is' : 's are'} pending (${pending.slice(0, 3).join(', ')}${pending.length > 3 ? ', ...' : ''}): `
-          + 'the server migrates only with MIGRATION_DATABASE_URL (outside production). Run `npx eca migrate` with the owner\'s login in '
-          + 'MIGRATION_DATABASE_URL; /readyz answers 503 until then.');
+        onNotice(
+          `${pending.length} migration${pending.length === 1 ? ' is' : 's are'} pending (${pending.slice(0, 3).join(', ')}${pending.length > 3 ? ', ...' : ''}): ` +
+            "the server migrates only with MIGRATION_DATABASE_URL (outside production). Run `npx eca migrate` with the owner's login in " +
+            'MIGRATION_DATABASE_URL; /readyz answers 503 until then.',
+        );
       }
-      if (prepare) onNotice('no demo data or demo keys: they are made with the owner\'s login (MIGRATION_DATABASE_URL), which is not set');
+      if (prepare)
+        onNotice(
+          "no demo data or demo keys: they are made with the owner's login (MIGRATION_DATABASE_URL), which is not set",
+        );
     }
   } catch (error) {
     if (dataSource?.isInitialized) await dataSource.destroy().catch(() => undefined);
@@ -102,11 +107,16 @@ export async function connectApi(
  * through `onNotice`), which must then be an owner's login; otherwise the embedded PostgreSQL's superuser.
  * A login that owns nothing (the API's) is refused: row-level security would hide every row from it.
  */
-export async function connectOwner(config: Config, { onNotice = () => undefined }: { onNotice?: (message: string) => void } = {}): Promise<Database> {
+export async function connectOwner(
+  config: Config,
+  { onNotice = () => undefined }: { onNotice?: (message: string) => void } = {},
+): Promise<Database> {
   const variable = ownerVariable(config);
   if (variable === 'DATABASE_URL') {
-    onNotice('note: MIGRATION_DATABASE_URL is unset: the command line logs in with DATABASE_URL, which must then be the owner\'s login '
-      + '(README, "Configuration")');
+    onNotice(
+      "note: MIGRATION_DATABASE_URL is unset: the command line logs in with DATABASE_URL, which must then be the owner's login " +
+        '(README, "Configuration")',
+    );
   }
   const embedded = variable ? null : await startEmbeddedPostgres(config.dataDir);
   const url = embedded?.url ?? config.migrationDatabaseUrl ?? config.databaseUrl!;
@@ -119,9 +129,9 @@ export async function connectOwner(config: Config, { onNotice = () => undefined 
     const login = await describeLogin(dataSource);
     if (!isOwnerLogin(login)) {
       throw new DatabaseLoginError(
-        `${variable} logs in as ${login.login}, which owns neither this database nor its tables${login.appPrivileges ? ' (it is the API\'s login)' : ''}: `
-        + 'the command line, migrations and seeding need the owner\'s login, to which row-level security does not apply. '
-        + 'Set MIGRATION_DATABASE_URL to it (README, "Configuration").',
+        `${variable} logs in as ${login.login}, which owns neither this database nor its tables${login.appPrivileges ? " (it is the API's login)" : ''}: ` +
+          "the command line, migrations and seeding need the owner's login, to which row-level security does not apply. " +
+          'Set MIGRATION_DATABASE_URL to it (README, "Configuration").',
       );
     }
   } catch (error) {
@@ -133,7 +143,9 @@ export async function connectOwner(config: Config, { onNotice = () => undefined 
 }
 
 /** The variable the command line takes its login from; null for the embedded PostgreSQL. */
-export function ownerVariable(config: Pick<Config, 'databaseUrl' | 'migrationDatabaseUrl'>): 'MIGRATION_DATABASE_URL' | 'DATABASE_URL' | null {
+export function ownerVariable(
+  config: Pick<Config, 'databaseUrl' | 'migrationDatabaseUrl'>,
+): 'MIGRATION_DATABASE_URL' | 'DATABASE_URL' | null {
   if (config.migrationDatabaseUrl) return 'MIGRATION_DATABASE_URL';
   return config.databaseUrl ? 'DATABASE_URL' : null;
 }
@@ -160,7 +172,10 @@ function applyConnectionLimits(dataSource: DataSource, config: Config, requestLi
       keepAlive: true,
       keepAliveInitialDelayMillis: 10_000,
       ...(requestLimits && config.statementTimeoutMs > 0
-        ? { statement_timeout: config.statementTimeoutMs, idle_in_transaction_session_timeout: config.statementTimeoutMs }
+        ? {
+            statement_timeout: config.statementTimeoutMs,
+            idle_in_transaction_session_timeout: config.statementTimeoutMs,
+          }
         : {}),
       // Client side: a database that stops answering (frozen, or its host gone) fails the statement after this.
       ...(requestLimits ? { query_timeout: config.queryTimeoutMs } : {}),

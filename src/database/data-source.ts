@@ -27,7 +27,12 @@ export const APP_ROLE = 'eca_app';
 export const API_LOGIN = 'eca_api';
 
 // Never `synchronize`: the schema is whatever migrations/ says, reviewed by hand.
-export function createDataSource({ url, poolSize = 10, applicationName = 'enforcement-api', api = false }: DataSourceOptions): DataSource {
+export function createDataSource({
+  url,
+  poolSize = 10,
+  applicationName = 'enforcement-api',
+  api = false,
+}: DataSourceOptions): DataSource {
   return new DataSource({
     type: 'postgres',
     url,
@@ -82,6 +87,8 @@ export async function migrateExclusively(dataSource: DataSource): Promise<string
 export async function pendingMigrations(dataSource: DataSource): Promise<string[]> {
   const table = dataSource.options.migrationsTableName ?? 'migrations';
   const [{ exists }] = await dataSource.query(`SELECT to_regclass($1) IS NOT NULL AS exists`, [table]);
-  const applied = new Set<string>(exists ? (await dataSource.query(`SELECT name FROM ${table}`)).map((row: { name: string }) => row.name) : []);
+  const applied = new Set<string>(
+    exists ? (await dataSource.query(`SELECT name FROM ${table}`)).map((row: { name: string }) => row.name) : [],
+  );
   return dataSource.migrations.map((m) => m.name ?? m.constructor.name).filter((name) => !applied.has(name));
 }

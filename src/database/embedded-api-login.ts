@@ -14,25 +14,39 @@ export const API_LOGIN_FILE = 'api-login.json';
  * and set it again only when the cluster refuses it (a cluster initialised again, a file restored from
  * elsewhere). Two servers starting at once on one data folder agree on the first file written.
  */
-export async function embeddedApiUrl(embedded: Pick<EmbeddedDatabase, 'port' | 'dataDir'>, login: string): Promise<string> {
+export async function embeddedApiUrl(
+  embedded: Pick<EmbeddedDatabase, 'port' | 'dataDir'>,
+  login: string,
+): Promise<string> {
   const file = path.join(embedded.dataDir, API_LOGIN_FILE);
   const password = readApiPassword(file) ?? writeApiPassword(file, login);
   const url = `postgres://${encodeURIComponent(login)}:${encodeURIComponent(password)}@127.0.0.1:${embedded.port}/${EMBEDDED_DATABASE}`;
   const refused = await new Promise<unknown>((resolve) => {
     const client = new Client({ connectionString: url, connectionTimeoutMillis: 3000 });
     client.on('error', () => undefined);
-    client.connect().then(() => client.end().then(() => resolve(null), () => resolve(null)), resolve);
+    client.connect().then(
+      () =>
+        client.end().then(
+          () => resolve(null),
+          () => resolve(null),
+        ),
+      resolve,
+    );
   });
   if (!refused) return url;
   await withClient(embedded.port, EMBEDDED_DATABASE, async (client) => {
     const [role] = (await client.query('SELECT rolcanlogin FROM pg_roles WHERE rolname = $1', [login])).rows;
     if (!role) {
-      throw new EmbeddedPostgresError(`the embedded PostgreSQL of ${embedded.dataDir} has no role ${login}, the API's login, which the migrations create: `
-        + 'run `npm run --silent cli -- migrate`, then start again.');
+      throw new EmbeddedPostgresError(
+        `the embedded PostgreSQL of ${embedded.dataDir} has no role ${login}, the API's login, which the migrations create: ` +
+          'run `npm run --silent cli -- migrate`, then start again.',
+      );
     }
     for (let attempt = 0; ; attempt += 1) {
       try {
-        await client.query(`ALTER ROLE ${client.escapeIdentifier(login)} WITH LOGIN PASSWORD ${client.escapeLiteral(password)}`);
+        await client.query(
+          `ALTER ROLE ${client.escapeIdentifier(login)} WITH LOGIN PASSWORD ${client.escapeLiteral(password)}`,
+        );
         return;
       } catch (error) {
         // Another server of this data folder setting the same password at the same moment.
@@ -59,14 +73,16 @@ function readApiPassword(file: string): string | null {
 
 function writeApiPassword(file: string, login: string): string {
   const password = randomBytes(24).toString('base64url');
-  const text = `${JSON.stringify({ login, password, note: 'password of the API\'s login on the embedded PostgreSQL of this data folder (src/database/embedded.ts); the owner is postgres' }, null, 2)}\n`;
+  const text = `${JSON.stringify({ login, password, note: "password of the API's login on the embedded PostgreSQL of this data folder (src/database/embedded.ts); the owner is postgres" }, null, 2)}\n`;
   try {
     // Created, never overwritten: a server starting at the same moment may have written its own first.
     fs.writeFileSync(file, text, { mode: 0o600, flag: 'wx' });
     return password;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
-      throw new EmbeddedPostgresError(`cannot write ${file}, the API login's password: ${messageOf(error)}. Check that DATA_DIR is writable.`);
+      throw new EmbeddedPostgresError(
+        `cannot write ${file}, the API login's password: ${messageOf(error)}. Check that DATA_DIR is writable.`,
+      );
     }
     const theirs = readApiPassword(file);
     if (theirs) return theirs;

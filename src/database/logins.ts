@@ -27,11 +27,18 @@ export interface LoginFacts {
 }
 
 /** Predefined roles that bypass privileges on tables or reach the server's files. */
-const POWERFUL_PREDEFINED = ['pg_read_all_data', 'pg_write_all_data', 'pg_execute_server_program', 'pg_read_server_files', 'pg_write_server_files'];
+const POWERFUL_PREDEFINED = [
+  'pg_read_all_data',
+  'pg_write_all_data',
+  'pg_execute_server_program',
+  'pg_read_server_files',
+  'pg_write_server_files',
+];
 
 /** What PostgreSQL says of the session's login (not of a role it switched to). */
 export async function describeLogin(dataSource: DataSource): Promise<LoginFacts> {
-  const [row] = await dataSource.query(`
+  const [row] = await dataSource.query(
+    `
     WITH me AS (SELECT * FROM pg_roles WHERE rolname = session_user),
          reach AS (SELECT r.* FROM pg_roles r, me WHERE pg_has_role(me.oid, r.oid, 'MEMBER'))
     SELECT me.rolname AS login, me.rolsuper AS superuser, me.rolbypassrls AS bypass_rls, me.rolcreaterole AS create_role,
@@ -45,7 +52,9 @@ export async function describeLogin(dataSource: DataSource): Promise<LoginFacts>
                     OR EXISTS (SELECT 1 FROM pg_class c WHERE c.relnamespace = to_regnamespace(current_schema()) AND c.relowner = r.oid)
                  ORDER BY 1) AS owners,
            EXISTS (SELECT 1 FROM pg_roles a WHERE a.rolname = $2 AND pg_has_role(me.oid, a.oid, 'USAGE')) AS app_privileges
-    FROM me`, [POWERFUL_PREDEFINED, APP_ROLE]);
+    FROM me`,
+    [POWERFUL_PREDEFINED, APP_ROLE],
+  );
   return {
     login: row.login,
     superuser: row.superuser,
@@ -65,23 +74,31 @@ export function apiLoginProblems(facts: LoginFacts): string[] {
   if (facts.bypassRls) problems.push('it has BYPASSRLS (row-level security would not apply to it)');
   if (facts.createRole) problems.push('it has CREATEROLE (it could create roles and grant itself theirs)');
   if (facts.replication) problems.push('it has REPLICATION');
-  if (facts.powerfulRoles.length) problems.push(`it is a member of ${names(facts.powerfulRoles)} (SET ROLE reaches their powers)`);
+  if (facts.powerfulRoles.length)
+    problems.push(`it is a member of ${names(facts.powerfulRoles)} (SET ROLE reaches their powers)`);
   if (facts.owners.length) {
-    problems.push(facts.owners.includes(facts.login)
-      ? 'it owns this database, its schema or its tables (an owner passes row-level security by and may change the audit trail)'
-      : `it is a member of ${names(facts.owners)}, which owns this database, its schema or its tables (SET ROLE leads to the owner)`);
+    problems.push(
+      facts.owners.includes(facts.login)
+        ? 'it owns this database, its schema or its tables (an owner passes row-level security by and may change the audit trail)'
+        : `it is a member of ${names(facts.owners)}, which owns this database, its schema or its tables (SET ROLE leads to the owner)`,
+    );
   }
-  if (!facts.appPrivileges) problems.push(`it lacks ${APP_ROLE}'s privileges: an administrator runs GRANT ${APP_ROLE} TO ${quoteIdent(facts.login)} (and the login must INHERIT)`);
+  if (!facts.appPrivileges)
+    problems.push(
+      `it lacks ${APP_ROLE}'s privileges: an administrator runs GRANT ${APP_ROLE} TO ${quoteIdent(facts.login)} (and the login must INHERIT)`,
+    );
   return problems;
 }
 
 /** The refusal of a login as the API's, worded for whoever set DATABASE_URL. */
 export function apiLoginRefusal(facts: LoginFacts, variable = 'DATABASE_URL'): string {
-  return `${variable} logs in as ${quoteIdent(facts.login)}, which the API may not use:\n  - ${apiLoginProblems(facts).join('\n  - ')}\n`
-    + `The API needs a login of its own, a member of ${APP_ROLE} with nothing more: ${API_LOGIN}, which the migrations create where the `
-    + `owner may create roles (an administrator gives it a password: ALTER ROLE ${API_LOGIN} PASSWORD '...'), or one an administrator `
-    + `creates. Put that login in ${variable}, and the owner's in MIGRATION_DATABASE_URL for migrations, seeding and the command line `
-    + '(README, "Configuration" and "On a hosted PostgreSQL").';
+  return (
+    `${variable} logs in as ${quoteIdent(facts.login)}, which the API may not use:\n  - ${apiLoginProblems(facts).join('\n  - ')}\n` +
+    `The API needs a login of its own, a member of ${APP_ROLE} with nothing more: ${API_LOGIN}, which the migrations create where the ` +
+    `owner may create roles (an administrator gives it a password: ALTER ROLE ${API_LOGIN} PASSWORD '...'), or one an administrator ` +
+    `creates. Put that login in ${variable}, and the owner's in MIGRATION_DATABASE_URL for migrations, seeding and the command line ` +
+    '(README, "Configuration" and "On a hosted PostgreSQL").'
+  );
 }
 
 /** Whether this login may migrate and sees every row: a superuser, or the owner (or a member of it) of the database or its tables. */

@@ -21,7 +21,8 @@ import { RowLevelSecurity1763900200000 } from '../../migrations/1763900200000-Ro
  * Everything else runs as written, and the migration keeps its name, so its row in the migrations table is
  * the same either way. With CREATEROLE on a new cluster nothing is left out.
  */
-export const CREATE_APP_ROLE = /DO \$\$ BEGIN\s+CREATE ROLE eca_app NOLOGIN NOBYPASSRLS;\s+EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;[^\n]*\n\s*END \$\$;/;
+export const CREATE_APP_ROLE =
+  /DO \$\$ BEGIN\s+CREATE ROLE eca_app NOLOGIN NOBYPASSRLS;\s+EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;[^\n]*\n\s*END \$\$;/;
 export const GRANT_APP_ROLE_TO_OWNER = /GRANT eca_app TO CURRENT_USER;/;
 
 class RowLevelSecurityWithPreCreatedRoles extends RowLevelSecurity1763900200000 {
@@ -55,7 +56,8 @@ export function leavingOut(q: QueryRunner, statements: RegExp[]): QueryRunner {
         let sent = text;
         for (const statement of statements) {
           if (!statement.test(sent)) continue;
-          if (found.has(statement)) throw new Error(`the statement ${statement} occurs twice in the migration: leaving it out is not safe`);
+          if (found.has(statement))
+            throw new Error(`the statement ${statement} occurs twice in the migration: leaving it out is not safe`);
           found.add(statement);
           sent = sent.replace(statement, '-- (left out: src/database/pre-created-roles.ts)');
         }
@@ -67,5 +69,7 @@ export function leavingOut(q: QueryRunner, statements: RegExp[]): QueryRunner {
 
 /** The migrations, with RowLevelSecurity run as described above. */
 export function withPreCreatedRoles(migrations: (new () => MigrationInterface)[]): (new () => MigrationInterface)[] {
-  return migrations.map((migration) => (migration === RowLevelSecurity1763900200000 ? RowLevelSecurityWithPreCreatedRoles : migration));
+  return migrations.map((migration) =>
+    migration === RowLevelSecurity1763900200000 ? RowLevelSecurityWithPreCreatedRoles : migration,
+  );
 }

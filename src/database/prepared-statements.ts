@@ -39,7 +39,8 @@ export function prepareParameterisedStatements(client: ClientBase): void {
 const preparedNames = new WeakMap<ClientBase, Set<string>>();
 
 /** What pg knows of the statements PostgreSQL has prepared on a connection (pg skips their Parse). */
-const parsedStatements = (client: ClientBase) => (client as unknown as { connection: { parsedStatements: Record<string, string> } }).connection.parsedStatements;
+const parsedStatements = (client: ClientBase) =>
+  (client as unknown as { connection: { parsedStatements: Record<string, string> } }).connection.parsedStatements;
 
 /**
  * `text` as SQL that runs it with `args` (SQL literals) inside a simple query of several statements: `EXECUTE`
@@ -48,7 +49,11 @@ const parsedStatements = (client: ClientBase) => (client as unknown as { connect
  * PostgreSQL now holds it: true once the query succeeded; after a failure, what pg_prepared_statements says
  * (PREPARE outlives a rolled-back transaction). Undefined when the connection prepares no more statements.
  */
-export function executeBySql(client: ClientBase, text: string, args: readonly string[]): { name: string; prepares: boolean; sql: string; settle(prepared: boolean): void } | undefined {
+export function executeBySql(
+  client: ClientBase,
+  text: string,
+  args: readonly string[],
+): { name: string; prepares: boolean; sql: string; settle(prepared: boolean): void } | undefined {
   const names = preparedNames.get(client);
   const name = statementName(text);
   const prepares = parsedStatements(client)[name] !== text;

@@ -1,5 +1,8 @@
 import { ApolloServer, ApolloServerPlugin } from '@apollo/server';
-import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
 import type { Logger } from 'pino';
@@ -33,7 +36,13 @@ export interface App {
 }
 
 /** An error answered by the HTTP layer itself (before or outside GraphQL), in the shape GraphQL clients read. */
-function answerError(res: express.Response, status: number, code: string, message: string, extensions: Record<string, unknown> = {}): void {
+function answerError(
+  res: express.Response,
+  status: number,
+  code: string,
+  message: string,
+  extensions: Record<string, unknown> = {},
+): void {
   const record = recordOf(res);
   record.errorCodes.push(code);
   res.status(status).json({ errors: [{ message, extensions: { code, ...extensions, requestId: record.requestId } }] });
@@ -76,7 +85,9 @@ export async function createApp(dataSource: DataSource, config: Config, logger: 
     maxRecursiveSelections: limits.maxTokens === null ? false : Math.max(10_000, 5 * limits.maxTokens),
     // The cost is priced and charged before the transaction plugin takes a database connection.
     plugins: [
-      operationPlugin(metrics), withoutCostWhenUnauthenticated(cost.plugin), afterGate(cost.admit, requestTransactionPlugin(authenticator)),
+      operationPlugin(metrics),
+      withoutCostWhenUnauthenticated(cost.plugin),
+      afterGate(cost.admit, requestTransactionPlugin(authenticator)),
       { serverWillStart: async () => ({ serverWillStop: () => authenticator.close() }) },
       // The audit log's signed checkpoints, for as long as the server runs (README, "Verifying the audit log").
       auditCheckpointPlugin(dataSource, config.audit, logger, isDatabaseUnavailable),
@@ -160,17 +171,29 @@ export async function createApp(dataSource: DataSource, config: Config, logger: 
     }),
   );
   // Malformed JSON and oversized bodies are answered here, as GraphQL-shaped errors without detail.
-  app.use((error: { type?: string; status?: number }, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
-    const status = error.status && error.status >= 400 && error.status < 500 ? error.status : 500;
-    const message =
-      error.type === 'entity.too.large' ? `The request body is larger than ${limits.maxBodyBytes} bytes.` :
-      error.type === 'entity.parse.failed' ? 'The request body is not valid JSON.' :
-      error.type === 'encoding.unsupported' || error.type === 'charset.unsupported' ? 'The request body must be UTF-8 JSON.' :
-      status < 500 ? 'The request could not be read.' : 'Internal error.';
-    const code = status < 500 ? 'BAD_REQUEST' : 'INTERNAL_SERVER_ERROR';
-    if (status === 500) logger.error({ err: error, requestId: recordOf(res).requestId }, 'unhandled HTTP error');
-    answerError(res, status, code, message);
-  });
+  app.use(
+    (
+      error: { type?: string; status?: number },
+      _req: express.Request,
+      res: express.Response,
+      _next: express.NextFunction,
+    ) => {
+      const status = error.status && error.status >= 400 && error.status < 500 ? error.status : 500;
+      const message =
+        error.type === 'entity.too.large'
+          ? `The request body is larger than ${limits.maxBodyBytes} bytes.`
+          : error.type === 'entity.parse.failed'
+            ? 'The request body is not valid JSON.'
+            : error.type === 'encoding.unsupported' || error.type === 'charset.unsupported'
+              ? 'The request body must be UTF-8 JSON.'
+              : status < 500
+                ? 'The request could not be read.'
+                : 'Internal error.';
+      const code = status < 500 ? 'BAD_REQUEST' : 'INTERNAL_SERVER_ERROR';
+      if (status === 500) logger.error({ err: error, requestId: recordOf(res).requestId }, 'unhandled HTTP error');
+      answerError(res, status, code, message);
+    },
+  );
   return {
     app,
     apollo,
@@ -187,7 +210,9 @@ export async function createApp(dataSource: DataSource, config: Config, logger: 
  * opens (a revocation not yet heard, request-transaction.ts), the cost plugin has already priced the
  * operation; the 401 answer reports no cost, and the log line none.
  */
-function withoutCostWhenUnauthenticated(plugin: ApolloServerPlugin<RequestContext>): ApolloServerPlugin<RequestContext> {
+function withoutCostWhenUnauthenticated(
+  plugin: ApolloServerPlugin<RequestContext>,
+): ApolloServerPlugin<RequestContext> {
   return {
     ...plugin,
     async requestDidStart(requestContext) {
@@ -197,7 +222,11 @@ function withoutCostWhenUnauthenticated(plugin: ApolloServerPlugin<RequestContex
         async willSendResponse(context) {
           await listener?.willSendResponse?.(context);
           const { body } = context.response;
-          if (body.kind !== 'single' || !body.singleResult.errors?.some((e) => e.extensions?.code === 'UNAUTHENTICATED')) return;
+          if (
+            body.kind !== 'single' ||
+            !body.singleResult.errors?.some((e) => e.extensions?.code === 'UNAUTHENTICATED')
+          )
+            return;
           const { cost: _cost, ...extensions } = body.singleResult.extensions ?? {};
           body.singleResult.extensions = Object.keys(extensions).length ? extensions : undefined;
           const record = currentRequest();
@@ -220,7 +249,14 @@ function refuseUnreadableRequests(maxQueryChars: number | null, logger: Logger):
     }
     const query = req.method === 'POST' ? (req.body as { query?: unknown } | undefined)?.query : req.query.query;
     if (maxQueryChars !== null && typeof query === 'string' && query.length > maxQueryChars) {
-      logger.info({ requestId: recordOf(res).requestId, limit: 'characters', detail: `${query.length} characters, limit ${maxQueryChars}` }, 'query refused by a limit');
+      logger.info(
+        {
+          requestId: recordOf(res).requestId,
+          limit: 'characters',
+          detail: `${query.length} characters, limit ${maxQueryChars}`,
+        },
+        'query refused by a limit',
+      );
       answerError(res, 400, QUERY_LIMIT_EXCEEDED, limitMessage('characters'), { limit: 'characters' });
       return;
     }

@@ -25,9 +25,16 @@ export const bindBucketKey = (context: RequestContext, key: string): void => {
 };
 
 export const rateLimited = (retryAfterSeconds: number) =>
-  new GraphQLError(`This API key has used its query cost budget; retry in ${retryAfterSeconds} s (see extensions.cost).`, {
-    extensions: { code: 'RATE_LIMITED', retryAfter: retryAfterSeconds, http: { status: 429, headers: new HeaderMap([['retry-after', String(retryAfterSeconds)]]) } },
-  });
+  new GraphQLError(
+    `This API key has used its query cost budget; retry in ${retryAfterSeconds} s (see extensions.cost).`,
+    {
+      extensions: {
+        code: 'RATE_LIMITED',
+        retryAfter: retryAfterSeconds,
+        http: { status: 429, headers: new HeaderMap([['retry-after', String(retryAfterSeconds)]]) },
+      },
+    },
+  );
 
 /**
  * Prices every operation before it runs and charges it to the caller's API key: refuses an operation
@@ -40,12 +47,21 @@ export const rateLimited = (retryAfterSeconds: number) =>
  */
 export function costPlugin(schema: GraphQLSchema, maxCost: number | null, buckets: CostBuckets | null) {
   const costs = new WeakMap<object, CostExtension>();
-  const report = (requestContext: object, requestedQueryCost: number, actualQueryCost: number | null, currentlyAvailable: number) => {
+  const report = (
+    requestContext: object,
+    requestedQueryCost: number,
+    actualQueryCost: number | null,
+    currentlyAvailable: number,
+  ) => {
     if (!buckets) return;
     costs.set(requestContext, {
       requestedQueryCost,
       actualQueryCost,
-      throttleStatus: { maximumAvailable: buckets.maximumAvailable, currentlyAvailable: Math.floor(currentlyAvailable), restoreRate: buckets.restoreRate },
+      throttleStatus: {
+        maximumAvailable: buckets.maximumAvailable,
+        currentlyAvailable: Math.floor(currentlyAvailable),
+        restoreRate: buckets.restoreRate,
+      },
     });
   };
 

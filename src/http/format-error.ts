@@ -9,26 +9,41 @@ import { currentRequest, RequestRecord } from './request-log.js';
 import { isTransientConflict, NotKeptError, OutcomeUnknownError, sqlStateOf } from '../shared/transaction.js';
 
 const CLIENT_CODES = new Set([
-  'UNAUTHENTICATED', 'FORBIDDEN', 'BAD_USER_INPUT', 'SERVICE_UNAVAILABLE',
-  'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_REQUEST', 'PERSISTED_QUERY_NOT_FOUND',
-  'OPERATION_RESOLUTION_FAILURE', 'QUERY_LIMIT_EXCEEDED', 'RATE_LIMITED', 'OUTCOME_UNKNOWN',
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'BAD_USER_INPUT',
+  'SERVICE_UNAVAILABLE',
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_REQUEST',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'OPERATION_RESOLUTION_FAILURE',
+  'QUERY_LIMIT_EXCEEDED',
+  'RATE_LIMITED',
+  'OUTCOME_UNKNOWN',
 ]);
 
 /** PostgreSQL and driver errors that mean "the database is not reachable right now". */
 export function isDatabaseUnavailable(error: unknown): boolean {
   // Follow wrappers: Apollo wraps errors thrown while building the context, TypeORM wraps driver errors,
   // graphql-js wraps values that fail its `instanceof Error` (as errors of Node's realm do under Jest).
-  type Wrapped = { code?: string; message?: string; originalError?: unknown; driverError?: unknown; thrownValue?: unknown };
+  type Wrapped = {
+    code?: string;
+    message?: string;
+    originalError?: unknown;
+    driverError?: unknown;
+    thrownValue?: unknown;
+  };
   for (let e = error as Wrapped | null, depth = 0; e && depth < 5; depth += 1) {
     if (UNAVAILABLE_CODES.has(e.code ?? '') || UNAVAILABLE_MESSAGE.test(e.message ?? '')) return true;
     // TypeORM releases a query runner whose connection broke; the runner's next query fails with this.
     // (QueryRunnerProviderAlreadyReleasedError when the query goes through the runner's entity manager).
-    if (['QueryRunnerAlreadyReleasedError', 'QueryRunnerProviderAlreadyReleasedError'].includes((e as Error).name)) return true;
+    if (['QueryRunnerAlreadyReleasedError', 'QueryRunnerProviderAlreadyReleasedError'].includes((e as Error).name))
+      return true;
     e = (e.originalError ?? e.driverError ?? e.thrownValue ?? null) as Wrapped | null;
   }
   return false;
 }
-
 
 // SQLSTATE of a statement cancelled by statement_timeout (or by an operator).
 const QUERY_CANCELED = '57014';
@@ -45,9 +60,13 @@ export const TOO_SLOW_MESSAGE =
  */
 function unreadableValue(error: unknown): string | null {
   switch (sqlStateOf(error)) {
-    case '22021': case '22P05':
+    case '22021':
+    case '22P05':
       return 'A text value holds a character that cannot be stored (such as U+0000).';
-    case '22P02': case '22007': case '22008': case '22003':
+    case '22P02':
+    case '22007':
+    case '22008':
+    case '22003':
       return 'A value in the request (an argument, a filter or a cursor) could not be read as its type or is out of range.';
     default:
       return null;
@@ -56,11 +75,26 @@ function unreadableValue(error: unknown): string | null {
 
 // Connection refused or reset, the server shutting down or starting up (57P0x), connection failures (08xxx).
 const UNAVAILABLE_CODES = new Set([
-  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN',
-  '57P01', '57P02', '57P03', '08000', '08001', '08003', '08004', '08006',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  '57P01',
+  '57P02',
+  '57P03',
+  '08000',
+  '08001',
+  '08003',
+  '08004',
+  '08006',
 ]);
 // pg reports a dropped connection or a pool wait that timed out with messages only, no code.
-const UNAVAILABLE_MESSAGE = /Connection terminated|Query read timeout|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|Client was closed and is not queryable|Connection is not established/i;
+const UNAVAILABLE_MESSAGE =
+  /Connection terminated|Query read timeout|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|Client was closed and is not queryable|Connection is not established/i;
 
 /**
  * The one boundary where errors leave the server. Errors the API raises on purpose pass with their
@@ -104,12 +138,19 @@ function limitErrorOf(raw: unknown, code: string | undefined): { limit: LimitNam
   const message = (raw as Error)?.message ?? '';
   if (code === 'GRAPHQL_PARSE_FAILED' && TOKEN_LIMIT_MESSAGE.test(message)) return { limit: 'tokens', detail: message };
   // Apollo's maxRecursiveSelections (fragment bombs); graphql-js's metering of field comparisons (floods of duplicate fields).
-  if (code === 'GRAPHQL_VALIDATION_FAILED' && /recursively requests too many selections/.test(message)) return { limit: 'selections', detail: message };
-  if (code === 'GRAPHQL_VALIDATION_FAILED' && message === 'Validation aborted.') return { limit: 'selections', detail: 'field comparison budget of OverlappingFieldsCanBeMerged spent' };
+  if (code === 'GRAPHQL_VALIDATION_FAILED' && /recursively requests too many selections/.test(message))
+    return { limit: 'selections', detail: message };
+  if (code === 'GRAPHQL_VALIDATION_FAILED' && message === 'Validation aborted.')
+    return { limit: 'selections', detail: 'field comparison budget of OverlappingFieldsCanBeMerged spent' };
   return null;
 }
 
-function format(logger: Logger, formatted: GraphQLFormattedError, raw: unknown, requestId: string | undefined): GraphQLFormattedError {
+function format(
+  logger: Logger,
+  formatted: GraphQLFormattedError,
+  raw: unknown,
+  requestId: string | undefined,
+): GraphQLFormattedError {
   const original = unwrapResolverError(raw);
   const code = formatted.extensions?.code as string | undefined;
   const limit = limitErrorOf(raw, code);
@@ -120,9 +161,15 @@ function format(logger: Logger, formatted: GraphQLFormattedError, raw: unknown, 
   }
   // type-graphql's argument validation (class-validator) is a client error with useful detail.
   if (original instanceof ArgumentValidationError) {
-    const failures = ((original as { extensions?: { validationErrors?: { property: string; constraints?: Record<string, string> }[] } }).extensions?.validationErrors ?? [])
-      .map((v) => ({ property: v.property, problems: Object.values(v.constraints ?? {}) }));
-    return { message: 'Invalid input: ' + failures.map((f) => `${f.property} (${f.problems.join('; ')})`).join(', '), path: formatted.path, extensions: { code: 'BAD_USER_INPUT', validation: failures } };
+    const failures = (
+      (original as { extensions?: { validationErrors?: { property: string; constraints?: Record<string, string> }[] } })
+        .extensions?.validationErrors ?? []
+    ).map((v) => ({ property: v.property, problems: Object.values(v.constraints ?? {}) }));
+    return {
+      message: 'Invalid input: ' + failures.map((f) => `${f.property} (${f.problems.join('; ')})`).join(', '),
+      path: formatted.path,
+      extensions: { code: 'BAD_USER_INPUT', validation: failures },
+    };
   }
   if (original instanceof GraphQLError && code && CLIENT_CODES.has(code)) {
     const { stacktrace: _stack, exception: _exception, ...extensions } = formatted.extensions ?? {};
@@ -145,15 +192,26 @@ function format(logger: Logger, formatted: GraphQLFormattedError, raw: unknown, 
     return { message: unreadable, path: formatted.path, extensions: { code: 'BAD_USER_INPUT' } };
   }
   if (isDatabaseUnavailable(original)) {
-    return { message: 'The database is unavailable; retry shortly.', path: formatted.path, extensions: { code: 'SERVICE_UNAVAILABLE' } };
+    return {
+      message: 'The database is unavailable; retry shortly.',
+      path: formatted.path,
+      extensions: { code: 'SERVICE_UNAVAILABLE' },
+    };
   }
   if (sqlStateOf(original) === QUERY_CANCELED) {
     // DATABASE_STATEMENT_TIMEOUT_MS stopped a statement: the request asked for more than the server answers
     // in time, not a fault; logged so that the slow statement can be looked at.
-    logger.warn({ requestId, err: original, path: formatted.path }, 'a statement was cancelled by the statement timeout');
+    logger.warn(
+      { requestId, err: original, path: formatted.path },
+      'a statement was cancelled by the statement timeout',
+    );
     return { message: TOO_SLOW_MESSAGE, path: formatted.path, extensions: { code: 'SERVICE_UNAVAILABLE' } };
   }
   const errorId = randomUUID();
   logger.error({ errorId, requestId, err: original, path: formatted.path }, 'unexpected error');
-  return { message: `Internal error (id ${errorId}).`, path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR', errorId } };
+  return {
+    message: `Internal error (id ${errorId}).`,
+    path: formatted.path,
+    extensions: { code: 'INTERNAL_SERVER_ERROR', errorId },
+  };
 }

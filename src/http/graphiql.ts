@@ -11,7 +11,8 @@ const assets: Record<string, string> = {
 };
 
 // GraphiQL's fonts are data: URLs inside graphiql.min.css, hence font-src data:.
-const CSP = "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; form-action 'none'; frame-ancestors 'none'";
+const CSP =
+  "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; form-action 'none'; frame-ancestors 'none'";
 
 const page = `<!doctype html>
 <html lang="en">
@@ -176,7 +177,8 @@ export function graphiqlRouter(): Router {
   }
   // Browsers asking for HTML get the IDE; GraphQL clients using GET fall through to the API.
   router.get('/graphql', (req, res, next) => {
-    if (req.accepts(['application/json', 'application/graphql-response+json', 'text/html']) !== 'text/html') return next();
+    if (req.accepts(['application/json', 'application/graphql-response+json', 'text/html']) !== 'text/html')
+      return next();
     res.type('html').set('Content-Security-Policy', CSP).send(page);
   });
   return router;

@@ -18,13 +18,26 @@ export const OTHER_OPERATION = 'other';
  * client (and is an unbounded label set), so every other name counts as `other`.
  */
 export const CANONICAL_OPERATION_NAMES = [
-  'PortalListings', 'PortalLeads', 'AgencySync', 'AgencyReferrals', 'TopSellers', 'ReferralFunnel', 'SellersById',
-  'Queue', 'CaseList', 'Node', 'Takedowns', 'Funnel', 'Report',
+  'PortalListings',
+  'PortalLeads',
+  'AgencySync',
+  'AgencyReferrals',
+  'TopSellers',
+  'ReferralFunnel',
+  'SellersById',
+  'Queue',
+  'CaseList',
+  'Node',
+  'Takedowns',
+  'Funnel',
+  'Report',
 ];
 
 /** The operation names used as labels: the canonical ones, and `ReportLead` for the root field `reportLead`, and so on. */
 export function knownOperationNames(schema: GraphQLSchema): Set<string> {
-  const rootFields = [schema.getQueryType(), schema.getMutationType()].flatMap((type) => Object.keys(type?.getFields() ?? {}));
+  const rootFields = [schema.getQueryType(), schema.getMutationType()].flatMap((type) =>
+    Object.keys(type?.getFields() ?? {}),
+  );
   return new Set([...CANONICAL_OPERATION_NAMES, ...rootFields.map((name) => name[0].toUpperCase() + name.slice(1))]);
 }
 
@@ -72,10 +85,14 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  constructor(dataSource: DataSource, private readonly operationNames: ReadonlySet<string> = new Set(CANONICAL_OPERATION_NAMES)) {
+  constructor(
+    dataSource: DataSource,
+    private readonly operationNames: ReadonlySet<string> = new Set(CANONICAL_OPERATION_NAMES),
+  ) {
     // Process metrics: CPU, resident memory, heap, GC, handles, and event loop lag (nodejs_eventloop_lag_*).
     collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 10 });
-    const pool = () => (dataSource.isInitialized ? (dataSource.driver as unknown as { master?: Pool }).master : undefined);
+    const pool = () =>
+      dataSource.isInitialized ? (dataSource.driver as unknown as { master?: Pool }).master : undefined;
     new Gauge({
       name: 'db_pool_connections',
       help: 'Connections of the database pool: total, idle, and in use by a request.',
@@ -127,7 +144,10 @@ export class Metrics {
  * 401 otherwise; without one, only in development (the demo, `npm run load`), and not at all (404) in
  * production and test. Prometheus: `authorization: { credentials_file: ... }` in the scrape config.
  */
-export function metricsEndpoint(metrics: Metrics, { metricsToken, nodeEnv }: { metricsToken?: string; nodeEnv: string }): RequestHandler {
+export function metricsEndpoint(
+  metrics: Metrics,
+  { metricsToken, nodeEnv }: { metricsToken?: string; nodeEnv: string },
+): RequestHandler {
   const digest = (text: string) => createHash('sha256').update(text).digest();
   const expected = metricsToken === undefined ? null : digest(metricsToken);
   return async (req, res, next) => {
@@ -137,7 +157,11 @@ export function metricsEndpoint(metrics: Metrics, { metricsToken, nodeEnv }: { m
       const presented = /^Bearer (\S+)$/i.exec(req.get('authorization') ?? '')?.[1];
       // Compared as digests, in constant time: the token's length and content are not timed.
       if (!presented || !timingSafeEqual(digest(presented), expected)) {
-        res.status(401).set('www-authenticate', 'Bearer realm="metrics"').type('text/plain').send('A bearer token is required (METRICS_TOKEN).\n');
+        res
+          .status(401)
+          .set('www-authenticate', 'Bearer realm="metrics"')
+          .type('text/plain')
+          .send('A bearer token is required (METRICS_TOKEN).\n');
         return;
       }
     }

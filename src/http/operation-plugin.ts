@@ -29,7 +29,10 @@ export function operationPlugin(metrics: Metrics): ApolloServerPlugin<RequestCon
             response.http.status = 503;
             response.http.headers.set('retry-after', '1');
           }
-          const labels = { operation: metrics.operationLabel(operationName, Boolean(operation)), type: operation?.operation ?? UNKNOWN_OPERATION };
+          const labels = {
+            operation: metrics.operationLabel(operationName, Boolean(operation)),
+            type: operation?.operation ?? UNKNOWN_OPERATION,
+          };
           metrics.operations.inc({ ...labels, outcome: codes.length ? 'error' : 'ok' });
           metrics.operationDuration.observe(labels, Number(process.hrtime.bigint() - startedAt) / 1e9);
         },

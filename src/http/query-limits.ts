@@ -2,16 +2,34 @@ import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
 import {
-  DocumentNode, getNamedType, GraphQLError, GraphQLField, GraphQLNamedType, GraphQLOutputType, GraphQLSchema, isLeafType, isListType,
-  isNonNullType, isObjectType, ValidationContext, ValidationRule,
+  DocumentNode,
+  getNamedType,
+  GraphQLError,
+  GraphQLField,
+  GraphQLNamedType,
+  GraphQLOutputType,
+  GraphQLSchema,
+  isLeafType,
+  isListType,
+  isNonNullType,
+  isObjectType,
+  ValidationContext,
+  ValidationRule,
 } from 'graphql';
 import { ComplexityEstimator, fieldExtensionsEstimator, getComplexity } from 'graphql-query-complexity';
 import type { QueryLimits } from '../config.js';
 import { MAX_BUCKETS } from '../modules/analytics/analytics-series.js';
 import { FunnelStageName, NETWORK_MAX_LINKS, NETWORK_MAX_SELLERS } from '../modules/analytics/analytics.types.js';
 import {
-  MAX_CUSTODY_TRANSFERS_PER_EVIDENCE, MAX_ESCALATIONS_PER_REFERRAL, MAX_EVIDENCE_PER_INVESTIGATION, MAX_FEEDBACK_PER_REFERRAL, MAX_FINDINGS_PER_INVESTIGATION,
-  MAX_IDENTIFIERS_PER_SELLER, MAX_OUTCOMES_PER_JOINT_OPERATION, MAX_OUTCOMES_PER_REFERRAL, MAX_REFERRALS_PER_INVESTIGATION,
+  MAX_CUSTODY_TRANSFERS_PER_EVIDENCE,
+  MAX_ESCALATIONS_PER_REFERRAL,
+  MAX_EVIDENCE_PER_INVESTIGATION,
+  MAX_FEEDBACK_PER_REFERRAL,
+  MAX_FINDINGS_PER_INVESTIGATION,
+  MAX_IDENTIFIERS_PER_SELLER,
+  MAX_OUTCOMES_PER_JOINT_OPERATION,
+  MAX_OUTCOMES_PER_REFERRAL,
+  MAX_REFERRALS_PER_INVESTIGATION,
 } from '../shared/list-bounds.js';
 import { MAX_TAKEDOWN_LISTINGS } from '../modules/listing/listing.inputs.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../shared/relay/connection.js';
@@ -46,7 +64,10 @@ export const limitMessage = (limit: LimitName): string => MESSAGES[limit];
 
 /** A document refused by a limit; `detail` (what was counted, the limit) is for the server log only. */
 export class QueryLimitError extends GraphQLError {
-  constructor(readonly limit: LimitName, readonly detail: string) {
+  constructor(
+    readonly limit: LimitName,
+    readonly detail: string,
+  ) {
     super(MESSAGES[limit], { extensions: { code: QUERY_LIMIT_EXCEEDED, limit, http: { status: 400 } } });
     this.name = 'QueryLimitError';
   }
@@ -58,16 +79,28 @@ export const TOKEN_LIMIT_MESSAGE = /Document contains more th(?:an|at) \d+ token
 /** graphql-armor's rules, reporting a QueryLimitError instead of their own message (which names the limit). */
 export function limitRules(limits: QueryLimits): ValidationRule[] {
   const reject = (limit: LimitName) => [
-    (context: ValidationContext | null, error: GraphQLError) => context?.reportError(new QueryLimitError(limit, error.message)),
+    (context: ValidationContext | null, error: GraphQLError) =>
+      context?.reportError(new QueryLimitError(limit, error.message)),
   ];
   // exposeLimits: the armor message (with the numbers) is kept only as the logged detail.
   const common = { exposeLimits: true, propagateOnRejection: false };
   const rules: ValidationRule[] = [noNulInStrings];
   // Fragments count as the fields they contain (flattenFragments), not as a level of their own.
-  if (limits.maxDepth !== null) rules.push(maxDepthRule({ ...common, n: limits.maxDepth, flattenFragments: true, ignoreIntrospection: true, onReject: reject('depth') }));
+  if (limits.maxDepth !== null)
+    rules.push(
+      maxDepthRule({
+        ...common,
+        n: limits.maxDepth,
+        flattenFragments: true,
+        ignoreIntrospection: true,
+        onReject: reject('depth'),
+      }),
+    );
   // `__typename` is counted too: the default allow list would let `a1: __typename ... a9999: __typename` through.
-  if (limits.maxAliases !== null) rules.push(maxAliasesRule({ ...common, n: limits.maxAliases, allowList: [], onReject: reject('aliases') }));
-  if (limits.maxDirectives !== null) rules.push(maxDirectivesRule({ ...common, n: limits.maxDirectives, onReject: reject('directives') }));
+  if (limits.maxAliases !== null)
+    rules.push(maxAliasesRule({ ...common, n: limits.maxAliases, allowList: [], onReject: reject('aliases') }));
+  if (limits.maxDirectives !== null)
+    rules.push(maxDirectivesRule({ ...common, n: limits.maxDirectives, onReject: reject('directives') }));
   return rules;
 }
 
@@ -80,7 +113,12 @@ export function isConnectionType(t: GraphQLNamedType): boolean {
   let known = connections.get(t);
   if (known === undefined) {
     const fields = isObjectType(t) ? t.getFields() : undefined;
-    known = Boolean(fields?.edges && fields.pageInfo && isObjectType(getNamedType(fields.edges.type)) && (getNamedType(fields.edges.type) as { getFields(): Record<string, unknown> }).getFields().node);
+    known = Boolean(
+      fields?.edges &&
+      fields.pageInfo &&
+      isObjectType(getNamedType(fields.edges.type)) &&
+      (getNamedType(fields.edges.type) as { getFields(): Record<string, unknown> }).getFields().node,
+    );
     connections.set(t, known);
   }
   return known;
@@ -124,50 +162,139 @@ export interface ListBound {
  */
 export const LIST_BOUNDS: Readonly<Record<string, ListBound>> = {
   // Bounded by the code that writes or reads them.
-  'Query.nodes': { max: MAX_NODE_IDS, why: '`nodes(ids:)` takes at most 100 ids (node.resolver.ts); priced per id given' },
-  '*.userErrors': { max: 1, why: 'a payload answers at most one user error: the first refusal ends the change (user-error.ts, asPayload)' },
-  'Lead.sellers': { max: 100, why: 'reportLead, the only writer of lead_seller, takes at most 100 sellerIds (requireAllVisible)' },
-  'Referral.disclosedEvidence': { max: 100, why: 'createReferral, the only writer of referral_evidence, takes at most 100 evidenceIds (requireAllVisible)' },
-  'TakeDownListingsPayload.listings': { max: MAX_TAKEDOWN_LISTINGS, why: `takeDownListings takes 1 to ${MAX_TAKEDOWN_LISTINGS} listing ids, the marketplace's batch size (listing.service.ts)` },
+  'Query.nodes': {
+    max: MAX_NODE_IDS,
+    why: '`nodes(ids:)` takes at most 100 ids (node.resolver.ts); priced per id given',
+  },
+  '*.userErrors': {
+    max: 1,
+    why: 'a payload answers at most one user error: the first refusal ends the change (user-error.ts, asPayload)',
+  },
+  'Lead.sellers': {
+    max: 100,
+    why: 'reportLead, the only writer of lead_seller, takes at most 100 sellerIds (requireAllVisible)',
+  },
+  'Referral.disclosedEvidence': {
+    max: 100,
+    why: 'createReferral, the only writer of referral_evidence, takes at most 100 evidenceIds (requireAllVisible)',
+  },
+  'TakeDownListingsPayload.listings': {
+    max: MAX_TAKEDOWN_LISTINGS,
+    why: `takeDownListings takes 1 to ${MAX_TAKEDOWN_LISTINGS} listing ids, the marketplace's batch size (listing.service.ts)`,
+  },
   'EnforcementFunnel.stages': { max: Object.keys(FunnelStageName).length, why: 'one per FunnelStageName' },
-  'TakedownSeries.buckets': { max: MAX_BUCKETS + 1, why: 'a series spans at most MAX_BUCKETS bucket lengths (analytics.service.ts); aligned to the start of its first bucket, one more' },
+  'TakedownSeries.buckets': {
+    max: MAX_BUCKETS + 1,
+    why: 'a series spans at most MAX_BUCKETS bucket lengths (analytics.service.ts); aligned to the start of its first bucket, one more',
+  },
   'OutcomeSeries.buckets': { max: MAX_BUCKETS + 1, why: 'as TakedownSeries.buckets' },
-  'BrandReporterAccuracy.series': { max: 1000, why: 'reporter-accuracy.service.ts refuses a series of more than 1000 buckets' },
+  'BrandReporterAccuracy.series': {
+    max: 1000,
+    why: 'reporter-accuracy.service.ts refuses a series of more than 1000 buckets',
+  },
   'RepeatOffenders.sellers': {
-    max: MAX_PAGE_SIZE, why: 'at most `first` (1-100) of Analytics.repeatOffenders (SQL LIMIT)', perArgumentOf: { field: 'Analytics.repeatOffenders', argument: 'first' },
+    max: MAX_PAGE_SIZE,
+    why: 'at most `first` (1-100) of Analytics.repeatOffenders (SQL LIMIT)',
+    perArgumentOf: { field: 'Analytics.repeatOffenders', argument: 'first' },
   },
   'RepeatOffenders.networks': {
-    max: MAX_PAGE_SIZE, why: 'at most `first` (1-100) of Analytics.repeatOffenders (SQL LIMIT)', perArgumentOf: { field: 'Analytics.repeatOffenders', argument: 'first' },
+    max: MAX_PAGE_SIZE,
+    why: 'at most `first` (1-100) of Analytics.repeatOffenders (SQL LIMIT)',
+    perArgumentOf: { field: 'Analytics.repeatOffenders', argument: 'first' },
   },
-  'OffendingNetwork.sellers': { max: 20, why: 'the network query keeps the first 20 members (seller-network.service.ts, `[1:20]`)' },
-  'SellerNetwork.members': { max: NETWORK_MAX_SELLERS, why: 'the traversal keeps the nearest NETWORK_MAX_SELLERS sellers' },
+  'OffendingNetwork.sellers': {
+    max: 20,
+    why: 'the network query keeps the first 20 members (seller-network.service.ts, `[1:20]`)',
+  },
+  'SellerNetwork.members': {
+    max: NETWORK_MAX_SELLERS,
+    why: 'the traversal keeps the nearest NETWORK_MAX_SELLERS sellers',
+  },
   'SellerNetwork.links': { max: NETWORK_MAX_LINKS, why: 'the links query has LIMIT NETWORK_MAX_LINKS' },
-  'EnforcementOutcome.seizedGoods': { max: 50, why: 'recordEnforcementOutcome, its only writer, takes at most 50 kinds of goods (referral.service.ts, MAX_SEIZED_GOODS)' },
-  'AuditChainVerification.problems': { max: 20, why: 'the verification keeps the first 20 problems (audit-verify.ts, MAX_PROBLEMS)' },
+  'EnforcementOutcome.seizedGoods': {
+    max: 50,
+    why: 'recordEnforcementOutcome, its only writer, takes at most 50 kinds of goods (referral.service.ts, MAX_SEIZED_GOODS)',
+  },
+  'AuditChainVerification.problems': {
+    max: 20,
+    why: 'the verification keeps the first 20 problems (audit-verify.ts, MAX_PROBLEMS)',
+  },
 
   // Capped by the service that writes them (src/shared/list-bounds.ts): a write beyond is refused.
-  'Seller.identifiers': { max: MAX_IDENTIFIERS_PER_SELLER, why: 'createSeller takes at most 20; addSellerIdentifier refuses more than MAX_IDENTIFIERS_PER_SELLER' },
-  'SellerIdentifierDisclosure.identifiers': { max: MAX_IDENTIFIERS_PER_SELLER, why: 'the identifiers of one seller, as Seller.identifiers' },
+  'Seller.identifiers': {
+    max: MAX_IDENTIFIERS_PER_SELLER,
+    why: 'createSeller takes at most 20; addSellerIdentifier refuses more than MAX_IDENTIFIERS_PER_SELLER',
+  },
+  'SellerIdentifierDisclosure.identifiers': {
+    max: MAX_IDENTIFIERS_PER_SELLER,
+    why: 'the identifiers of one seller, as Seller.identifiers',
+  },
   'Investigation.evidence': { max: MAX_EVIDENCE_PER_INVESTIGATION, why: 'addEvidence refuses more per investigation' },
-  'Investigation.findings': { max: MAX_FINDINGS_PER_INVESTIGATION, why: 'recordFinding refuses more per investigation' },
-  'Investigation.referrals': { max: MAX_REFERRALS_PER_INVESTIGATION, why: 'createReferral refuses more per investigation' },
-  'Investigation.feedback': { max: MAX_REFERRALS_PER_INVESTIGATION * MAX_FEEDBACK_PER_REFERRAL, why: 'the feedback on all its referrals, each capped by addReferralFeedback' },
-  'Investigation.escalations': { max: MAX_REFERRALS_PER_INVESTIGATION * MAX_ESCALATIONS_PER_REFERRAL, why: 'the escalations of all its referrals, each capped by escalateReferral' },
+  'Investigation.findings': {
+    max: MAX_FINDINGS_PER_INVESTIGATION,
+    why: 'recordFinding refuses more per investigation',
+  },
+  'Investigation.referrals': {
+    max: MAX_REFERRALS_PER_INVESTIGATION,
+    why: 'createReferral refuses more per investigation',
+  },
+  'Investigation.feedback': {
+    max: MAX_REFERRALS_PER_INVESTIGATION * MAX_FEEDBACK_PER_REFERRAL,
+    why: 'the feedback on all its referrals, each capped by addReferralFeedback',
+  },
+  'Investigation.escalations': {
+    max: MAX_REFERRALS_PER_INVESTIGATION * MAX_ESCALATIONS_PER_REFERRAL,
+    why: 'the escalations of all its referrals, each capped by escalateReferral',
+  },
   'Referral.outcomes': { max: MAX_OUTCOMES_PER_REFERRAL, why: 'recordEnforcementOutcome refuses more per referral' },
   'Referral.feedback': { max: MAX_FEEDBACK_PER_REFERRAL, why: 'addReferralFeedback refuses more per referral' },
   'Referral.escalations': { max: MAX_ESCALATIONS_PER_REFERRAL, why: 'escalateReferral refuses more per referral' },
-  'Evidence.custodyTransfers': { max: MAX_CUSTODY_TRANSFERS_PER_EVIDENCE, why: 'hand-overs of one item (collector, lab, store, court...); recordCustodyTransfer refuses more' },
-  'JointOperation.outcomes': { max: MAX_OUTCOMES_PER_JOINT_OPERATION, why: 'createJointOperation and addOutcomesToJointOperation refuse to group more' },
+  'Evidence.custodyTransfers': {
+    max: MAX_CUSTODY_TRANSFERS_PER_EVIDENCE,
+    why: 'hand-overs of one item (collector, lab, store, court...); recordCustodyTransfer refuses more',
+  },
+  'JointOperation.outcomes': {
+    max: MAX_OUTCOMES_PER_JOINT_OPERATION,
+    why: 'createJointOperation and addOutcomesToJointOperation refuse to group more',
+  },
 
   // Not capped by any code: bounds assumed for the domain (see ListBound.assumed).
-  'Lead.brands': { max: 100, assumed: true, why: 'reportLead takes at most 100 brandIds; a repeat-offender match lead names every brand of the cases against the prior seller, uncapped' },
+  'Lead.brands': {
+    max: 100,
+    assumed: true,
+    why: 'reportLead takes at most 100 brandIds; a repeat-offender match lead names every brand of the cases against the prior seller, uncapped',
+  },
   'Brand.trademarks': { max: 100, assumed: true, why: 'trademarks are loaded by administrators (no API writes them)' },
-  'Premises.raids': { max: 100, assumed: true, why: 'outcomes at one place: no cap (deprecated for Premises.raidsConnection)' },
-  'Premises.outcomes': { max: 100, assumed: true, why: 'outcomes at one place: no cap (deprecated for Premises.outcomesConnection)' },
-  'Premises.findings': { max: 100, assumed: true, why: 'findings of one place: no cap (deprecated for Premises.findingsConnection)' },
-  'Analytics.overdueReferrals': { max: 200, assumed: true, why: 'one per agency with referrals waiting; agencies are loaded by administrators' },
-  'Analytics.regionBreakdown': { max: 500, assumed: true, why: "one per region of the leads' sellers (ISO 3166-2 codes, not capped)" },
-  'Analytics.reporterAccuracy': { max: 100, assumed: true, why: 'one per brand you may see with reports (a brand partner: 1); brands are loaded by administrators' },
+  'Premises.raids': {
+    max: 100,
+    assumed: true,
+    why: 'outcomes at one place: no cap (deprecated for Premises.raidsConnection)',
+  },
+  'Premises.outcomes': {
+    max: 100,
+    assumed: true,
+    why: 'outcomes at one place: no cap (deprecated for Premises.outcomesConnection)',
+  },
+  'Premises.findings': {
+    max: 100,
+    assumed: true,
+    why: 'findings of one place: no cap (deprecated for Premises.findingsConnection)',
+  },
+  'Analytics.overdueReferrals': {
+    max: 200,
+    assumed: true,
+    why: 'one per agency with referrals waiting; agencies are loaded by administrators',
+  },
+  'Analytics.regionBreakdown': {
+    max: 500,
+    assumed: true,
+    why: "one per region of the leads' sellers (ISO 3166-2 codes, not capped)",
+  },
+  'Analytics.reporterAccuracy': {
+    max: 100,
+    assumed: true,
+    why: 'one per brand you may see with reports (a brand partner: 1); brands are loaded by administrators',
+  },
   'OutcomeTotals.seizedValue': { max: 20, assumed: true, why: 'one per currency of the outcomes (any ISO 4217 code)' },
   'FineTotals.amounts': { max: 20, assumed: true, why: 'one per currency of the fines (any ISO 4217 code)' },
 };
@@ -178,7 +305,11 @@ export function listBound(typeName: string, fieldName: string): ListBound | unde
 }
 
 /** Fields whose argument bounds the lists of the object they return (`repeatOffenders(first:)`). */
-const ARGUMENT_BOUNDED = new Map(Object.values(LIST_BOUNDS).flatMap((b) => (b.perArgumentOf ? [[b.perArgumentOf.field, { argument: b.perArgumentOf.argument, max: b.max }] as const] : [])));
+const ARGUMENT_BOUNDED = new Map(
+  Object.values(LIST_BOUNDS).flatMap((b) =>
+    b.perArgumentOf ? [[b.perArgumentOf.field, { argument: b.perArgumentOf.argument, max: b.max }] as const] : [],
+  ),
+);
 
 const isListOutput = (type: GraphQLOutputType): boolean => isListType(isNonNullType(type) ? type.ofType : type);
 
@@ -219,7 +350,10 @@ const relayEstimator: ComplexityEstimator = ({ type, field, args, childComplexit
   if (scale) {
     // Its lists were priced at their largest (`max` items): scaled to the argument asked for.
     const asked = args[scale.argument];
-    const n = typeof asked === 'number' && Number.isFinite(asked) ? Math.min(Math.max(Math.trunc(asked), 1), scale.max) : scale.max;
+    const n =
+      typeof asked === 'number' && Number.isFinite(asked)
+        ? Math.min(Math.max(Math.trunc(asked), 1), scale.max)
+        : scale.max;
     return 1 + Math.ceil((childComplexity * n) / scale.max);
   }
   if (isListOutput(field.type)) {
@@ -235,12 +369,25 @@ const estimators = [fieldExtensionsEstimator(), relayEstimator];
  * The calculated cost of the operation `operationName` of `document` with these variables. Throws a
  * QueryLimitError when the document expands (through fragments) into more selections than are counted.
  */
-export function operationCost(schema: GraphQLSchema, document: DocumentNode, operationName: string | undefined, variables: Record<string, unknown> | undefined): number {
+export function operationCost(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operationName: string | undefined,
+  variables: Record<string, unknown> | undefined,
+): number {
   try {
-    return getComplexity({ schema, query: document, operationName, variables: variables ?? {}, estimators, maxQueryNodes: 20_000 });
+    return getComplexity({
+      schema,
+      query: document,
+      operationName,
+      variables: variables ?? {},
+      estimators,
+      maxQueryNodes: 20_000,
+    });
   } catch (error) {
     if (!(error instanceof GraphQLError)) throw error;
-    if (/maximum allowed number of nodes/.test(error.message)) throw new QueryLimitError('selections', 'more than 20000 selections to cost');
+    if (/maximum allowed number of nodes/.test(error.message))
+      throw new QueryLimitError('selections', 'more than 20000 selections to cost');
     // The cost needs the variables' values, so it coerces them first: a variable of the wrong type is the
     // caller's error, answered as Apollo answers it when it coerces them itself (400 BAD_USER_INPUT).
     throw new GraphQLError(error.message, { extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } });
@@ -256,7 +403,10 @@ export function containsNul(value: unknown, depth = 0): boolean {
   return Object.entries(value).some(([k, v]) => k.includes('\u0000') || containsNul(v, depth + 1));
 }
 
-export const nulInVariables = () => new GraphQLError(`${NUL_MESSAGE} (in the variables)`, { extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } });
+export const nulInVariables = () =>
+  new GraphQLError(`${NUL_MESSAGE} (in the variables)`, {
+    extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } },
+  });
 
 /** Refuses string literals with a NUL character in the document: PostgreSQL would refuse them mid-transaction. */
 export const noNulInStrings: ValidationRule = (context) => ({

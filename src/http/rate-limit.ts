@@ -52,7 +52,9 @@ export class MemoryCostBuckets implements CostBuckets {
   takeNow(key: string, cost: number): Throttle {
     const now = this.now();
     const bucket = this.buckets.get(key);
-    let available = bucket ? Math.min(this.maximumAvailable, bucket.available + (now - bucket.at) * this.restoreRate) : this.maximumAvailable;
+    let available = bucket
+      ? Math.min(this.maximumAvailable, bucket.available + (now - bucket.at) * this.restoreRate)
+      : this.maximumAvailable;
     const allowed = cost <= available;
     if (allowed) available -= cost;
     if (available >= this.maximumAvailable) this.buckets.delete(key);
@@ -60,7 +62,11 @@ export class MemoryCostBuckets implements CostBuckets {
       if (this.buckets.size >= 100_000 && !bucket) this.sweep(now);
       this.buckets.set(key, { available, at: now });
     }
-    return { allowed, currentlyAvailable: available, retryAfterSeconds: allowed ? 0 : retryAfter(cost - available, this.restoreRate) };
+    return {
+      allowed,
+      currentlyAvailable: available,
+      retryAfterSeconds: allowed ? 0 : retryAfter(cost - available, this.restoreRate),
+    };
   }
 
   /** Forgets buckets that have filled up again (a full bucket is the same as no bucket). */
@@ -103,7 +109,9 @@ end
 return { allowed, tostring(available) }
 `;
 
-type RedisWithTake = Redis & { ecaTakeCost(key: string, max: number, rate: number, cost: number): Promise<[number, string]> };
+type RedisWithTake = Redis & {
+  ecaTakeCost(key: string, max: number, rate: number, cost: number): Promise<[number, string]>;
+};
 
 export class RedisCostBuckets implements CostBuckets {
   readonly maximumAvailable: number;
@@ -113,7 +121,10 @@ export class RedisCostBuckets implements CostBuckets {
   private readonly prefix: string;
   private degraded = false;
 
-  constructor(config: RateLimitConfig & { redisUrl: string; maximumAvailable: number }, private readonly logger: Logger) {
+  constructor(
+    config: RateLimitConfig & { redisUrl: string; maximumAvailable: number },
+    private readonly logger: Logger,
+  ) {
     this.maximumAvailable = config.maximumAvailable;
     this.restoreRate = config.restoreRate;
     this.fallback = new MemoryCostBuckets(config.maximumAvailable, config.restoreRate);
@@ -154,9 +165,18 @@ export class RedisCostBuckets implements CostBuckets {
 
   async take(key: string, cost: number): Promise<Throttle> {
     try {
-      const [allowed, available] = await this.redis.ecaTakeCost(this.prefix + key, this.maximumAvailable, this.restoreRate, cost);
+      const [allowed, available] = await this.redis.ecaTakeCost(
+        this.prefix + key,
+        this.maximumAvailable,
+        this.restoreRate,
+        cost,
+      );
       const currentlyAvailable = Number(available);
-      return { allowed: allowed === 1, currentlyAvailable, retryAfterSeconds: allowed === 1 ? 0 : retryAfter(cost - currentlyAvailable, this.restoreRate) };
+      return {
+        allowed: allowed === 1,
+        currentlyAvailable,
+        retryAfterSeconds: allowed === 1 ? 0 : retryAfter(cost - currentlyAvailable, this.restoreRate),
+      };
     } catch (error) {
       this.degrade(error as Error);
       return this.fallback.takeNow(key, cost);
@@ -166,7 +186,10 @@ export class RedisCostBuckets implements CostBuckets {
   private degrade(error: Error): void {
     if (this.degraded) return;
     this.degraded = true;
-    this.logger.warn({ err: { message: error.message, code: (error as { code?: string }).code } }, 'Redis unreachable: rate limit buckets kept in this instance\'s memory until it is back');
+    this.logger.warn(
+      { err: { message: error.message, code: (error as { code?: string }).code } },
+      "Redis unreachable: rate limit buckets kept in this instance's memory until it is back",
+    );
   }
 
   async close(): Promise<void> {

@@ -67,7 +67,8 @@ export function observeRequests(logger: Logger, metrics: Metrics) {
         errorCodes: record.errorCodes.length ? [...new Set(record.errorCodes)] : undefined,
       };
       // Probes and scrapes at debug, but not a refused one (a /metrics request without its token).
-      const level = !finished || res.statusCode >= 500 ? 'warn' : QUIET_PATHS.has(path) && res.statusCode < 400 ? 'debug' : 'info';
+      const level =
+        !finished || res.statusCode >= 500 ? 'warn' : QUIET_PATHS.has(path) && res.statusCode < 400 ? 'debug' : 'info';
       logger[level](line, 'request');
     });
     next();

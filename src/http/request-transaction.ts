@@ -5,7 +5,13 @@ import { Authenticator } from '../modules/principal/principal.service.js';
 import { RequestContext } from '../shared/context.js';
 import { REVOKED_OR_UNKNOWN, serviceUnavailable, unauthenticated } from '../shared/errors.js';
 import { executeBySql } from '../database/prepared-statements.js';
-import { ChangeConnection, NotKeptError, OutcomeUnknownError, provesNotCommitted, sqlStateOf } from '../shared/transaction.js';
+import {
+  ChangeConnection,
+  NotKeptError,
+  OutcomeUnknownError,
+  provesNotCommitted,
+  sqlStateOf,
+} from '../shared/transaction.js';
 import { isDatabaseUnavailable } from './format-error.js';
 
 // pg's own conversion of a bound value to its text (what a prepared statement is sent), for `EXECUTE name('...')`.
@@ -36,7 +42,10 @@ export function requestTransactionPlugin(authenticator: Authenticator): ApolloSe
             runner = ctx.dataSource.createQueryRunner();
             const client = (await runner.connect()) as PoolClient;
             // A query of one root field: the statement that answers that field whole may end the read transaction.
-            const soleRootField = operation?.operation === 'query' && operation.selectionSet.selections.length === 1 && operation.selectionSet.selections[0].kind === 'Field';
+            const soleRootField =
+              operation?.operation === 'query' &&
+              operation.selectionSet.selections.length === 1 &&
+              operation.selectionSet.selections[0].kind === 'Field';
             connection = new RequestConnection(runner, client, ctx, soleRootField);
           } catch (error) {
             await runner?.release().catch(() => undefined);
@@ -82,7 +91,12 @@ class RequestConnection implements ChangeConnection {
   private last: Promise<unknown> = Promise.resolve();
   private readonly scopeSql: string;
 
-  constructor(readonly runner: QueryRunner, private readonly client: PoolClient, private readonly ctx: RequestContext, private soleRootField: boolean) {
+  constructor(
+    readonly runner: QueryRunner,
+    private readonly client: PoolClient,
+    private readonly ctx: RequestContext,
+    private soleRootField: boolean,
+  ) {
     const { scope, principal } = ctx;
     const literal = (value: string | null | undefined) => client.escapeLiteral(value ?? '');
     // Simple-protocol text (several statements, no parameters): the values are the server's own ids, quoted by pg.
@@ -93,10 +107,11 @@ class RequestConnection implements ChangeConnection {
            set_config('eca.agency_id', ${literal(scope.kind === 'AGENCY' ? scope.agencyId : '')}, true),
            set_config('eca.principal_id', ${literal(principal.rowId)}, true)`;
     const send = runner.query.bind(runner);
-    runner.query = ((...args: Parameters<QueryRunner['query']>) => this.enqueue(async () => {
-      if (!this.open) await this.reopen();
-      return this.read(() => send(...args));
-    })) as QueryRunner['query'];
+    runner.query = ((...args: Parameters<QueryRunner['query']>) =>
+      this.enqueue(async () => {
+        if (!this.open) await this.reopen();
+        return this.read(() => send(...args));
+      })) as QueryRunner['query'];
   }
 
   /**
@@ -109,7 +124,11 @@ class RequestConnection implements ChangeConnection {
   async finalRead(text: string, values: unknown[]): Promise<Record<string, unknown>[]> {
     const literals = this.soleRootField && !this.changing ? values.map((value) => prepareValue(value)) : undefined;
     const execute = literals?.every((value) => !Buffer.isBuffer(value))
-      ? executeBySql(this.client, text, literals.map((value) => (value === null ? 'NULL' : this.client.escapeLiteral(value as string))))
+      ? executeBySql(
+          this.client,
+          text,
+          literals.map((value) => (value === null ? 'NULL' : this.client.escapeLiteral(value as string))),
+        )
       : undefined;
     if (!execute) return this.runner.query(text, values);
     this.soleRootField = false;
@@ -126,7 +145,9 @@ class RequestConnection implements ChangeConnection {
         } catch (error) {
           // Whether the PREPARE ran before the failure, asked once the aborted transaction is ended.
           if (execute.prepares && !this.runner.isReleased) {
-            const check = await this.send(`ROLLBACK; SELECT EXISTS (SELECT 1 FROM pg_prepared_statements WHERE name = '${execute.name}') AS prepared`).catch(() => undefined);
+            const check = await this.send(
+              `ROLLBACK; SELECT EXISTS (SELECT 1 FROM pg_prepared_statements WHERE name = '${execute.name}') AS prepared`,
+            ).catch(() => undefined);
             if (check) {
               this.open = false;
               execute.settle(Boolean(check[check.length - 1].rows[0].prepared));
@@ -145,8 +166,13 @@ class RequestConnection implements ChangeConnection {
    */
   async begin(): Promise<boolean> {
     const keyHash = this.ctx.apiKeyHash;
-    const keyValid = keyHash === null ? 'true' : `EXISTS (SELECT 1 FROM api_key WHERE token_hash = ${this.client.escapeLiteral(keyHash)} AND revoked_at IS NULL)`;
-    const results = await this.enqueue(() => this.send(`START TRANSACTION; ${this.scopeSql}, ${keyValid} AS key_valid`));
+    const keyValid =
+      keyHash === null
+        ? 'true'
+        : `EXISTS (SELECT 1 FROM api_key WHERE token_hash = ${this.client.escapeLiteral(keyHash)} AND revoked_at IS NULL)`;
+    const results = await this.enqueue(() =>
+      this.send(`START TRANSACTION; ${this.scopeSql}, ${keyValid} AS key_valid`),
+    );
     this.open = true;
     Object.assign(this.runner, { isTransactionActive: true, transactionDepth: 1 });
     return (results[1] as QueryResult<{ key_valid: boolean }>).rows[0].key_valid;
@@ -261,6 +287,8 @@ class RequestConnection implements ChangeConnection {
 
   private discard(error: unknown): void {
     if (this.runner.isReleased) return;
-    void (this.runner as unknown as { releasePostgresConnection(error: unknown): Promise<void> }).releasePostgresConnection(error ?? new Error('discarded'));
+    void (
+      this.runner as unknown as { releasePostgresConnection(error: unknown): Promise<void> }
+    ).releasePostgresConnection(error ?? new Error('discarded'));
   }
 }

@@ -48,7 +48,8 @@ export class BulkLoad {
        ORDER BY 1, 2`,
       [DERIVED.flatMap((d) => d.triggerFunctions)],
     );
-    for (const constraint of constraints) await db.query(`ALTER TABLE ${constraint.table} DROP CONSTRAINT ${constraint.name}`);
+    for (const constraint of constraints)
+      await db.query(`ALTER TABLE ${constraint.table} DROP CONSTRAINT ${constraint.name}`);
     if (indexes.length) await db.query(`DROP INDEX ${indexes.map((index) => index.name).join(', ')}`);
     for (const trigger of triggers) await db.query(`ALTER TABLE ${trigger.table} DISABLE TRIGGER ${trigger.name}`);
     return new BulkLoad(db, tables, constraints, indexes, triggers);
@@ -68,6 +69,7 @@ export class BulkLoad {
     for (const derived of DERIVED) await this.db.query(derived.rebuild);
     // Each as it was: O (ENABLE), A (ENABLE ALWAYS) or R (ENABLE REPLICA).
     const how: Record<string, string> = { O: 'ENABLE', A: 'ENABLE ALWAYS', R: 'ENABLE REPLICA' };
-    for (const trigger of this.triggers) await this.db.query(`ALTER TABLE ${trigger.table} ${how[trigger.enabled]} TRIGGER ${trigger.name}`);
+    for (const trigger of this.triggers)
+      await this.db.query(`ALTER TABLE ${trigger.table} ${how[trigger.enabled]} TRIGGER ${trigger.name}`);
   }
 }

@@ -44,9 +44,14 @@ export async function copyRows(
   // transaction, and put back (src/shared/data-access/policies.sql.ts).
   const [{ lift }] = await db.query(
     `SELECT c.relforcerowsecurity AND NOT r.rolsuper AND NOT r.rolbypassrls AS lift FROM pg_class c, pg_roles r
-     WHERE c.oid = $1::regclass AND r.rolname = current_user`, [table]);
+     WHERE c.oid = $1::regclass AND r.rolname = current_user`,
+    [table],
+  );
   if (lift) await db.query(`ALTER TABLE ${table} NO FORCE ROW LEVEL SECURITY`);
-  await pipeline(Readable.from(chunks(), { objectMode: false }), client.query(copyFrom(`COPY ${table} (${columns.join(', ')}) FROM STDIN`)));
+  await pipeline(
+    Readable.from(chunks(), { objectMode: false }),
+    client.query(copyFrom(`COPY ${table} (${columns.join(', ')}) FROM STDIN`)),
+  );
   if (lift) await db.query(`ALTER TABLE ${table} FORCE ROW LEVEL SECURITY`);
   return copied;
 }
@@ -57,11 +62,9 @@ export async function copyRows(
  */
 export async function reserveIds(db: EntityManager, table: string, count: number): Promise<number> {
   if (count === 0) return 0;
-  const [{ first }] = await db.query(
-    `SELECT nextval(pg_get_serial_sequence($1, 'id'))::float8 AS first`,
-    [table],
-  );
-  if (count > 1) await db.query(`SELECT setval(pg_get_serial_sequence($1, 'id'), $2::bigint)`, [table, first + count - 1]);
+  const [{ first }] = await db.query(`SELECT nextval(pg_get_serial_sequence($1, 'id'))::float8 AS first`, [table]);
+  if (count > 1)
+    await db.query(`SELECT setval(pg_get_serial_sequence($1, 'id'), $2::bigint)`, [table, first + count - 1]);
   return first;
 }
 

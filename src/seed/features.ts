@@ -24,7 +24,11 @@ export async function seedCaseFeatures(db: EntityManager, now: number): Promise<
     `UPDATE referral r SET acknowledge_by = r.sent_at + make_interval(days => d.ack), action_by = r.sent_at + make_interval(days => d.act)
      FROM agency a JOIN unnest($1::text[], $2::int[], $3::int[]) AS d(kind, ack, act) ON d.kind = a.kind
      WHERE a.id = r.agency_id AND r.sent_at IS NOT NULL`,
-    [kinds, kinds.map((k) => acknowledgeDays[k as keyof typeof acknowledgeDays]), kinds.map((k) => actionDays[k as keyof typeof actionDays])],
+    [
+      kinds,
+      kinds.map((k) => acknowledgeDays[k as keyof typeof acknowledgeDays]),
+      kinds.map((k) => actionDays[k as keyof typeof actionDays]),
+    ],
   );
   // Every other referral past a deadline (as of `now`) was escalated a week after the deadline it missed.
   const escalations: unknown[] = await db.query(
@@ -65,7 +69,9 @@ export async function seedCaseFeatures(db: EntityManager, now: number): Promise<
     INSERT INTO premises (created_at, kind, region, address)
     SELECT DISTINCT ON (region, ${NORMALISED('address')}) created_at, kind, region, address FROM finding ORDER BY region, ${NORMALISED('address')}, id
     RETURNING id`);
-  await db.query(`UPDATE finding f SET premises_id = p.id FROM premises p WHERE p.region = f.region AND ${NORMALISED('p.address')} = ${NORMALISED('f.address')}`);
+  await db.query(
+    `UPDATE finding f SET premises_id = p.id FROM premises p WHERE p.region = f.region AND ${NORMALISED('p.address')} = ${NORMALISED('f.address')}`,
+  );
   await db.query(`
     UPDATE enforcement_outcome o SET premises_id = first.premises_id, region = first.region
     FROM referral r,
@@ -73,7 +79,13 @@ export async function seedCaseFeatures(db: EntityManager, now: number): Promise<
     WHERE r.id = o.referral_id AND first.investigation_id = r.investigation_id AND o.kind IN ('RAID', 'SEIZURE', 'ARREST')`);
   const jointOperations = await seedJointOperations(db);
   const repeatOffenderMatches = await seedRepeatOffenderMatches(db, now);
-  return { escalations: escalations.length, feedback: feedback.length, premises: premises.length, jointOperations, repeatOffenderMatches };
+  return {
+    escalations: escalations.length,
+    feedback: feedback.length,
+    premises: premises.length,
+    jointOperations,
+    repeatOffenderMatches,
+  };
 }
 
 /** The next reference of a prefix, through the sequence the API uses (reference.ts). */
@@ -100,7 +112,13 @@ async function seedJointOperations(db: EntityManager): Promise<number> {
     const [{ id }] = await db.query(
       `INSERT INTO joint_operation (created_at, reference, name, seized_value_amount, seized_value_currency, valuation_method, valuation_note)
        VALUES ($1, $2, $3, $4, $5, 'MARKET_PRICE', 'Agreed between the agencies: the larger of their two figures') RETURNING id`,
-      [pair.at, await reference(db, 'OP', pair.at), `Joint operation ${pair.region} ${pair.at.toISOString().slice(0, 10)}`, pair.amount, pair.currency],
+      [
+        pair.at,
+        await reference(db, 'OP', pair.at),
+        `Joint operation ${pair.region} ${pair.at.toISOString().slice(0, 10)}`,
+        pair.amount,
+        pair.currency,
+      ],
     );
     await db.query(`UPDATE enforcement_outcome SET operation_id = $1 WHERE id IN ($2, $3)`, [id, pair.a, pair.b]);
   }
@@ -127,13 +145,24 @@ async function seedRepeatOffenderMatches(db: EntityManager, now: number): Promis
   let raised = 0;
   for (const pair of pairs) {
     // The pair in the other order was raised already (both active and closed sides can meet twice).
-    const [exists] = await db.query(`SELECT 1 FROM repeat_offender_match WHERE LEAST(seller_id, prior_seller_id) = LEAST($1::bigint, $2::bigint) AND GREATEST(seller_id, prior_seller_id) = GREATEST($1::bigint, $2::bigint)`, [pair.seller, pair.prior]);
+    const [exists] = await db.query(
+      `SELECT 1 FROM repeat_offender_match WHERE LEAST(seller_id, prior_seller_id) = LEAST($1::bigint, $2::bigint) AND GREATEST(seller_id, prior_seller_id) = GREATEST($1::bigint, $2::bigint)`,
+      [pair.seller, pair.prior],
+    );
     if (exists) continue;
     const [{ id: leadId }] = await db.query(
       `INSERT INTO lead (created_at, reference, source, description, risk_score, status) VALUES ($1, $2, 'REPEAT_OFFENDER_MATCH', $3, 80, 'NEW') RETURNING id`,
-      [at, await reference(db, 'LD', at), `Repeat offender: ${pair.name} shares ${pair.kinds.join(', ')} with ${pair.prior_name}, closed.`],
+      [
+        at,
+        await reference(db, 'LD', at),
+        `Repeat offender: ${pair.name} shares ${pair.kinds.join(', ')} with ${pair.prior_name}, closed.`,
+      ],
     );
-    await db.query(`INSERT INTO lead_seller (lead_id, seller_id) VALUES ($1, $2), ($1, $3)`, [leadId, pair.seller, pair.prior]);
+    await db.query(`INSERT INTO lead_seller (lead_id, seller_id) VALUES ($1, $2), ($1, $3)`, [
+      leadId,
+      pair.seller,
+      pair.prior,
+    ]);
     await db.query(
       `INSERT INTO repeat_offender_match (created_at, seller_id, prior_seller_id, lead_id, identifier_kinds, prior_offences, status)
        VALUES ($1, $2, $3, $4, $5, ARRAY['SELLER_CLOSED'], 'PENDING')`,
@@ -143,4 +172,3 @@ async function seedRepeatOffenderMatches(db: EntityManager, now: number): Promis
   }
   return raised;
 }
-

@@ -35,10 +35,64 @@ export interface SeedCounts extends CaseCounts, FeatureCounts {
 }
 
 // Where counterfeit sellers are registered: mostly Chinese manufacturing provinces, then elsewhere.
-const REGIONS = ['CN-GD', 'CN-GD', 'CN-GD', 'CN-ZJ', 'CN-ZJ', 'CN-ZJ', 'CN-FJ', 'CN-FJ', 'CN-JS', 'CN-SH', 'CN-SD', 'CN-HE', 'CN-HA', 'CN-SC', 'CN-BJ', 'CN-HB', 'VN', 'TH', 'TR', 'MY', 'ID', 'US', 'IN'];
+const REGIONS = [
+  'CN-GD',
+  'CN-GD',
+  'CN-GD',
+  'CN-ZJ',
+  'CN-ZJ',
+  'CN-ZJ',
+  'CN-FJ',
+  'CN-FJ',
+  'CN-JS',
+  'CN-SH',
+  'CN-SD',
+  'CN-HE',
+  'CN-HA',
+  'CN-SC',
+  'CN-BJ',
+  'CN-HB',
+  'VN',
+  'TH',
+  'TR',
+  'MY',
+  'ID',
+  'US',
+  'IN',
+];
 const PLATFORMS = ['TAOBAO', 'TAOBAO', 'TMALL', '1688', 'ALIEXPRESS'];
-const SYLLABLES = ['ka', 'lo', 'mi', 'ra', 'ven', 'tor', 'sel', 'dia', 'nor', 'pex', 'lux', 'ari', 'zen', 'oma', 'qui', 'bel'];
-const PRODUCTS = ['handbag', 'sneakers', 'watch', 'sunglasses', 'perfume', 'belt', 'wallet', 'headphones', 'phone case', 'jacket', 'scarf', 'cosmetics set'];
+const SYLLABLES = [
+  'ka',
+  'lo',
+  'mi',
+  'ra',
+  'ven',
+  'tor',
+  'sel',
+  'dia',
+  'nor',
+  'pex',
+  'lux',
+  'ari',
+  'zen',
+  'oma',
+  'qui',
+  'bel',
+];
+const PRODUCTS = [
+  'handbag',
+  'sneakers',
+  'watch',
+  'sunglasses',
+  'perfume',
+  'belt',
+  'wallet',
+  'headphones',
+  'phone case',
+  'jacket',
+  'scarf',
+  'cosmetics set',
+];
 const SHOP_WORDS = ['Trading', 'Outlet', 'Boutique', 'Store', 'Factory Direct', 'Supply', 'Fashion', 'Select'];
 
 export const AGENCIES = [
@@ -46,9 +100,24 @@ export const AGENCIES = [
   { code: 'PSB-GD-GZ', name: 'Guangzhou Public Security Bureau', kind: 'PUBLIC_SECURITY', jurisdiction: 'CN-GD' },
   { code: 'PSB-GD-SZ', name: 'Shenzhen Public Security Bureau', kind: 'PUBLIC_SECURITY', jurisdiction: 'CN-GD' },
   { code: 'PSB-FJ-PT', name: 'Putian Public Security Bureau', kind: 'PUBLIC_SECURITY', jurisdiction: 'CN-FJ' },
-  { code: 'AMR-ZJ', name: 'Zhejiang Administration for Market Regulation', kind: 'MARKET_REGULATION', jurisdiction: 'CN-ZJ' },
-  { code: 'AMR-GD', name: 'Guangdong Administration for Market Regulation', kind: 'MARKET_REGULATION', jurisdiction: 'CN-GD' },
-  { code: 'AMR-JS', name: 'Jiangsu Administration for Market Regulation', kind: 'MARKET_REGULATION', jurisdiction: 'CN-JS' },
+  {
+    code: 'AMR-ZJ',
+    name: 'Zhejiang Administration for Market Regulation',
+    kind: 'MARKET_REGULATION',
+    jurisdiction: 'CN-ZJ',
+  },
+  {
+    code: 'AMR-GD',
+    name: 'Guangdong Administration for Market Regulation',
+    kind: 'MARKET_REGULATION',
+    jurisdiction: 'CN-GD',
+  },
+  {
+    code: 'AMR-JS',
+    name: 'Jiangsu Administration for Market Regulation',
+    kind: 'MARKET_REGULATION',
+    jurisdiction: 'CN-JS',
+  },
   { code: 'GACC-SH', name: 'Shanghai Customs District', kind: 'CUSTOMS', jurisdiction: 'CN-SH' },
   { code: 'GACC-GD', name: 'Guangzhou Customs District', kind: 'CUSTOMS', jurisdiction: 'CN-GD' },
   { code: 'CNIPA', name: 'China National Intellectual Property Administration', kind: 'IP_OFFICE', jurisdiction: 'CN' },
@@ -65,9 +134,25 @@ const DAY = 86_400_000;
  * keys and secondary indexes wait for the end of the load.
  */
 export const LOADED_TABLES = [
-  'brand', 'trademark', 'agency', 'seller', 'seller_identifier', 'listing', 'seller_strike',
-  'investigation', 'lead', 'lead_brand', 'lead_seller', 'lead_listing', 'finding', 'evidence', 'custody_transfer',
-  'referral', 'referral_evidence', 'enforcement_outcome', 'referral_change',
+  'brand',
+  'trademark',
+  'agency',
+  'seller',
+  'seller_identifier',
+  'listing',
+  'seller_strike',
+  'investigation',
+  'lead',
+  'lead_brand',
+  'lead_seller',
+  'lead_listing',
+  'finding',
+  'evidence',
+  'custody_transfer',
+  'referral',
+  'referral_evidence',
+  'enforcement_outcome',
+  'referral_change',
 ];
 
 /**
@@ -85,7 +170,9 @@ export async function seedDataset(dataSource: DataSource, options: SeedOptions):
     listings: Math.max(60, Math.round(200_000 * scale)),
   };
   const now = options.now?.getTime() ?? Date.now();
-  const bar = options.showProgress ? new SingleBar({ format: 'seed {bar} {percentage}% | {value}/{total} rows | {stage}' }, Presets.shades_classic) : null;
+  const bar = options.showProgress
+    ? new SingleBar({ format: 'seed {bar} {percentage}% | {value}/{total} rows | {stage}' }, Presets.shades_classic)
+    : null;
   // Marketplace rows, then roughly 9 case rows per lead; the exact total is known once the cases are planned.
   const marketRows = counts.brands * 3 + counts.sellers * 3 + counts.listings;
   const estimatedRows = marketRows + Math.round(9000 * scale) * 9;
@@ -103,7 +190,10 @@ export async function seedDataset(dataSource: DataSource, options: SeedOptions):
 
     // Each seller's strikes as rows, as the enforcement policy keeps them: as many active strikes as its
     // strike count, on its latest takedowns (migration 1764001300000-EnforcementPolicy, seller_strike_carry_over).
-    await db.query(`SELECT seller_strike_carry_over($1, make_interval(days => $2), 'seeded history')`, [new Date(now), featureSettings().strikes.expiryDays]);
+    await db.query(`SELECT seller_strike_carry_over($1, make_interval(days => $2), 'seeded history')`, [
+      new Date(now),
+      featureSettings().strikes.expiryDays,
+    ]);
     bar?.update({ stage: 'indexes and keys' });
     await load.restoreIndexesAndKeys();
     bar?.update({ stage: 'case features' });
@@ -112,8 +202,12 @@ export async function seedDataset(dataSource: DataSource, options: SeedOptions):
     await load.rebuildDerived();
     bar?.stop();
     return {
-      brands: market.brandIds.length, trademarks: market.trademarks, agencies: AGENCIES.length,
-      sellers: market.sellerCount, identifiers: market.identifiers, listings: market.listingCount,
+      brands: market.brandIds.length,
+      trademarks: market.trademarks,
+      agencies: AGENCIES.length,
+      sellers: market.sellerCount,
+      identifiers: market.identifiers,
+      listings: market.listingCount,
       ...cases,
       ...features,
       // The leads raised by repeat-offender matches, each naming two sellers.
@@ -123,7 +217,11 @@ export async function seedDataset(dataSource: DataSource, options: SeedOptions):
   });
 }
 
-interface MarketplaceCounts { brands: number; sellers: number; listings: number }
+interface MarketplaceCounts {
+  brands: number;
+  sellers: number;
+  listings: number;
+}
 
 /**
  * Brands, trademarks, agencies, sellers with their identifiers, and listings, each table generated row by
@@ -131,47 +229,100 @@ interface MarketplaceCounts { brands: number; sellers: number; listings: number 
  * before). Ids are taken from each table's sequence beforehand. Keeps what the case planner needs.
  */
 async function loadMarketplace(
-  db: EntityManager, random: Random, counts: MarketplaceCounts, now: number, identifierHashKey: string,
+  db: EntityManager,
+  random: Random,
+  counts: MarketplaceCounts,
+  now: number,
+  identifierHashKey: string,
   tick: (stage: string) => (n: number) => void,
 ): Promise<Marketplace & { trademarks: number; identifiers: number; rows: number }> {
   const firstBrandId = await reserveIds(db, 'brand', counts.brands);
   const brandIds = Array.from({ length: counts.brands }, (_, i) => firstBrandId + i);
   const brandNames: string[] = [];
-  await copyRows(db, 'brand', ['id', 'created_at', 'name', 'slug', 'status'], (function* () {
-    for (let i = 0; i < counts.brands; i += 1) {
-      const name = `${cap(random.pick(SYLLABLES))}${random.pick(SYLLABLES)}${i < SYLLABLES.length ? '' : ` ${i}`}`;
-      brandNames.push(name);
-      yield [brandIds[i], new Date(now - random.int(400, 1500) * DAY), name, `${slug(name)}-${i + 1}`, random.chance(0.97) ? 'ACTIVE' : 'SUSPENDED'];
-    }
-  })(), tick('brands'));
-
-  const trademarks = await copyRows(db, 'trademark', ['brand_id', 'mark', 'registration_number', 'jurisdiction', 'nice_classes'], (function* () {
-    for (let i = 0; i < counts.brands; i += 1) {
-      const marks = random.int(1, 3);
-      for (let k = 0; k < marks; k += 1) {
-        yield [brandIds[i], `${brandNames[i]}${k ? ` ${['Sport', 'Kids', 'Luxe'][k - 1]}` : ''}`, `TM-${i + 1}-${k + 1}`,
-          random.pick(['CN', 'EU', 'US', 'WIPO']), [random.int(1, 45), random.int(1, 45)].sort((a, b) => a - b)];
+  await copyRows(
+    db,
+    'brand',
+    ['id', 'created_at', 'name', 'slug', 'status'],
+    (function* () {
+      for (let i = 0; i < counts.brands; i += 1) {
+        const name = `${cap(random.pick(SYLLABLES))}${random.pick(SYLLABLES)}${i < SYLLABLES.length ? '' : ` ${i}`}`;
+        brandNames.push(name);
+        yield [
+          brandIds[i],
+          new Date(now - random.int(400, 1500) * DAY),
+          name,
+          `${slug(name)}-${i + 1}`,
+          random.chance(0.97) ? 'ACTIVE' : 'SUSPENDED',
+        ];
       }
-    }
-  })(), tick('trademarks'));
+    })(),
+    tick('brands'),
+  );
+
+  const trademarks = await copyRows(
+    db,
+    'trademark',
+    ['brand_id', 'mark', 'registration_number', 'jurisdiction', 'nice_classes'],
+    (function* () {
+      for (let i = 0; i < counts.brands; i += 1) {
+        const marks = random.int(1, 3);
+        for (let k = 0; k < marks; k += 1) {
+          yield [
+            brandIds[i],
+            `${brandNames[i]}${k ? ` ${['Sport', 'Kids', 'Luxe'][k - 1]}` : ''}`,
+            `TM-${i + 1}-${k + 1}`,
+            random.pick(['CN', 'EU', 'US', 'WIPO']),
+            [random.int(1, 45), random.int(1, 45)].sort((a, b) => a - b),
+          ];
+        }
+      }
+    })(),
+    tick('trademarks'),
+  );
 
   const firstAgencyId = await reserveIds(db, 'agency', AGENCIES.length);
   const agencyIds = AGENCIES.map((_, i) => firstAgencyId + i);
-  await copyRows(db, 'agency', ['id', 'code', 'name', 'kind', 'jurisdiction'], AGENCIES.map((a, i) => [agencyIds[i], a.code, a.name, a.kind, a.jurisdiction]));
+  await copyRows(
+    db,
+    'agency',
+    ['id', 'code', 'name', 'kind', 'jurisdiction'],
+    AGENCIES.map((a, i) => [agencyIds[i], a.code, a.name, a.kind, a.jurisdiction]),
+  );
 
   // Each seller's platform (an index into PLATFORMS), for its listings' addresses.
   const firstSellerId = await reserveIds(db, 'seller', counts.sellers);
   const sellerPlatform = new Uint8Array(counts.sellers);
-  await copyRows(db, 'seller', ['id', 'created_at', 'platform', 'external_id', 'display_name', 'region', 'status', 'strike_count'], (function* () {
-    for (let i = 0; i < counts.sellers; i += 1) {
-      const strikes = random.chance(0.7) ? 0 : random.int(1, 6);
-      const status = strikes >= 5 ? random.pick(['SUSPENDED', 'CLOSED']) : strikes >= 3 ? 'RESTRICTED' : strikes >= 1 ? 'WARNED' : 'ACTIVE';
-      const createdAt = new Date(now - random.int(30, 1200) * DAY);
-      sellerPlatform[i] = Math.floor(random.next() * PLATFORMS.length);
-      yield [firstSellerId + i, createdAt, PLATFORMS[sellerPlatform[i]], `shop-${i + 1}`,
-        `${cap(random.pick(SYLLABLES))}${random.pick(SYLLABLES)} ${random.pick(SHOP_WORDS)}`, random.pick(REGIONS), status, strikes];
-    }
-  })(), tick('sellers'));
+  await copyRows(
+    db,
+    'seller',
+    ['id', 'created_at', 'platform', 'external_id', 'display_name', 'region', 'status', 'strike_count'],
+    (function* () {
+      for (let i = 0; i < counts.sellers; i += 1) {
+        const strikes = random.chance(0.7) ? 0 : random.int(1, 6);
+        const status =
+          strikes >= 5
+            ? random.pick(['SUSPENDED', 'CLOSED'])
+            : strikes >= 3
+              ? 'RESTRICTED'
+              : strikes >= 1
+                ? 'WARNED'
+                : 'ACTIVE';
+        const createdAt = new Date(now - random.int(30, 1200) * DAY);
+        sellerPlatform[i] = Math.floor(random.next() * PLATFORMS.length);
+        yield [
+          firstSellerId + i,
+          createdAt,
+          PLATFORMS[sellerPlatform[i]],
+          `shop-${i + 1}`,
+          `${cap(random.pick(SYLLABLES))}${random.pick(SYLLABLES)} ${random.pick(SHOP_WORDS)}`,
+          random.pick(REGIONS),
+          status,
+          strikes,
+        ];
+      }
+    })(),
+    tick('sellers'),
+  );
 
   // Networks: about a fifth of the sellers are run in groups of 2-8 that share a payment account,
   // a phone or a business licence, as counterfeit operations spread over many shops do.
@@ -180,35 +331,64 @@ async function loadMarketplace(
   const identifierRow = (seller: number, kind: IdentifierKind, raw: string) => {
     const sellerId = String(firstSellerId + seller);
     const valueHash = identifierHash(identifierHashKey, kind, raw);
-    const { valueEncrypted, keyId } = encryptIdentifier(encryption, identifierAssociatedData(sellerId, kind, valueHash), raw);
+    const { valueEncrypted, keyId } = encryptIdentifier(
+      encryption,
+      identifierAssociatedData(sellerId, kind, valueHash),
+      raw,
+    );
     return [sellerId, kind, valueHash, valueEncrypted, keyId];
   };
-  const identifiers = await copyRows(db, 'seller_identifier', ['seller_id', 'kind', 'value_hash', 'value_encrypted', 'encryption_key_id'], (function* () {
-    let networkNumber = 0;
-    for (let i = 0; i < counts.sellers; ) {
-      if (random.chance(0.2 / 4)) {
-        const size = random.int(2, 8);
-        const shared = random.pick([IdentifierKind.PAYMENT_ACCOUNT, IdentifierKind.PHONE, IdentifierKind.BUSINESS_LICENSE, IdentifierKind.DEVICE]);
-        networkNumber += 1;
-        for (let k = 0; k < size && i < counts.sellers; k += 1, i += 1) {
-          yield identifierRow(i, shared, `network-${networkNumber}-${shared}`);
-          yield identifierRow(i, IdentifierKind.EMAIL, `shop${i}@example.com`);
+  const identifiers = await copyRows(
+    db,
+    'seller_identifier',
+    ['seller_id', 'kind', 'value_hash', 'value_encrypted', 'encryption_key_id'],
+    (function* () {
+      let networkNumber = 0;
+      for (let i = 0; i < counts.sellers;) {
+        if (random.chance(0.2 / 4)) {
+          const size = random.int(2, 8);
+          const shared = random.pick([
+            IdentifierKind.PAYMENT_ACCOUNT,
+            IdentifierKind.PHONE,
+            IdentifierKind.BUSINESS_LICENSE,
+            IdentifierKind.DEVICE,
+          ]);
+          networkNumber += 1;
+          for (let k = 0; k < size && i < counts.sellers; k += 1, i += 1) {
+            yield identifierRow(i, shared, `network-${networkNumber}-${shared}`);
+            yield identifierRow(i, IdentifierKind.EMAIL, `shop${i}@example.com`);
+          }
+        } else {
+          yield identifierRow(i, IdentifierKind.PAYMENT_ACCOUNT, `acct-${i}`);
+          if (random.chance(0.6)) yield identifierRow(i, IdentifierKind.PHONE, `+86 13${String(i).padStart(9, '0')}`);
+          i += 1;
         }
-      } else {
-        yield identifierRow(i, IdentifierKind.PAYMENT_ACCOUNT, `acct-${i}`);
-        if (random.chance(0.6)) yield identifierRow(i, IdentifierKind.PHONE, `+86 13${String(i).padStart(9, '0')}`);
-        i += 1;
       }
-    }
-  })(), tick('identifiers'));
+    })(),
+    tick('identifiers'),
+  );
 
   // For the case planner: each listing's brand, seller and creation time (16 bytes a listing).
   const firstListingId = await reserveIds(db, 'listing', counts.listings);
   const listingBrand = new Int32Array(counts.listings);
   const listingSeller = new Int32Array(counts.listings);
   const listingCreatedAt = new Float64Array(counts.listings);
-  await copyRows(db, 'listing',
-    ['id', 'created_at', 'seller_id', 'brand_id', 'title', 'url', 'price_amount', 'price_currency', 'status', 'taken_down_at'], (function* () {
+  await copyRows(
+    db,
+    'listing',
+    [
+      'id',
+      'created_at',
+      'seller_id',
+      'brand_id',
+      'title',
+      'url',
+      'price_amount',
+      'price_currency',
+      'status',
+      'taken_down_at',
+    ],
+    (function* () {
       for (let i = 0; i < counts.listings; i += 1) {
         const brand = random.skewed(counts.brands);
         const seller = random.int(0, counts.sellers - 1);
@@ -219,17 +399,39 @@ async function loadMarketplace(
         listingBrand[i] = brand;
         listingSeller[i] = seller;
         listingCreatedAt[i] = createdAt;
-        yield [firstListingId + i, new Date(createdAt), firstSellerId + seller, brandIds[brand],
+        yield [
+          firstListingId + i,
+          new Date(createdAt),
+          firstSellerId + seller,
+          brandIds[brand],
           `${brandNames[brand]} ${product} ${random.pick(['2026 new', 'original', 'top quality', 'factory price', 'AAA'])}`,
-          `https://${PLATFORMS[sellerPlatform[seller]].toLowerCase()}.example/item/${i + 1}`, random.int(500, 250_000), random.chance(0.85) ? 'CNY' : 'USD', status,
-          status === 'LIVE' ? null : new Date(createdAt + random.int(1, 60) * DAY)];
+          `https://${PLATFORMS[sellerPlatform[seller]].toLowerCase()}.example/item/${i + 1}`,
+          random.int(500, 250_000),
+          random.chance(0.85) ? 'CNY' : 'USD',
+          status,
+          status === 'LIVE' ? null : new Date(createdAt + random.int(1, 60) * DAY),
+        ];
       }
-    })(), tick('listings'));
+    })(),
+    tick('listings'),
+  );
 
   return {
-    brandIds, brandNames, sellerCount: counts.sellers, firstSellerId, listingCount: counts.listings, firstListingId,
-    listingBrand, listingSeller, listingCreatedAt, agencies: AGENCIES, agencyIds, products: PRODUCTS,
-    trademarks, identifiers, rows: counts.brands + trademarks + AGENCIES.length + counts.sellers + identifiers + counts.listings,
+    brandIds,
+    brandNames,
+    sellerCount: counts.sellers,
+    firstSellerId,
+    listingCount: counts.listings,
+    firstListingId,
+    listingBrand,
+    listingSeller,
+    listingCreatedAt,
+    agencies: AGENCIES,
+    agencyIds,
+    products: PRODUCTS,
+    trademarks,
+    identifiers,
+    rows: counts.brands + trademarks + AGENCIES.length + counts.sellers + identifiers + counts.listings,
   };
 }
 
@@ -238,5 +440,8 @@ function cap(word: string): string {
 }
 
 function slug(name: string): string {
-  return name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+  return name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '');
 }

@@ -4,7 +4,15 @@ import { Scope } from './auth/scope.js';
 import { LoaderRegistry } from './data-access/loader-registry.js';
 import { Principal as PrincipalClass, type Principal } from '../modules/principal/principal.entity.js';
 import { Role } from './auth/role.js';
-import { backoff, CHANGE_ATTEMPTS, ChangeConnection, isTransientConflict, NotKeptError, OutcomeUnknownError, PendingChange } from './transaction.js';
+import {
+  backoff,
+  CHANGE_ATTEMPTS,
+  ChangeConnection,
+  isTransientConflict,
+  NotKeptError,
+  OutcomeUnknownError,
+  PendingChange,
+} from './transaction.js';
 
 /** Everything a resolver or service needs about the current request. Services take it first. */
 export interface RequestContext {
@@ -38,18 +46,25 @@ export async function inTransaction<T>(ctx: RequestContext, work: (tx: RequestCo
   if (ctx.change) return work(ctx);
   for (let attempt = 1; ; attempt += 1) {
     try {
-      const result = ctx.connection ? await changeOnRequestConnection(ctx, ctx.connection, work) : await changeOnOwnConnection(ctx, work);
+      const result = ctx.connection
+        ? await changeOnRequestConnection(ctx, ctx.connection, work)
+        : await changeOnOwnConnection(ctx, work);
       ctx.loaders.clearAll();
       return result;
     } catch (error) {
       if (!isTransientConflict(error)) throw error;
-      if (attempt === CHANGE_ATTEMPTS) throw new NotKeptError(`The change collided with concurrent changes ${CHANGE_ATTEMPTS} times`, error);
+      if (attempt === CHANGE_ATTEMPTS)
+        throw new NotKeptError(`The change collided with concurrent changes ${CHANGE_ATTEMPTS} times`, error);
       await backoff(attempt);
     }
   }
 }
 
-async function changeOnRequestConnection<T>(ctx: RequestContext, connection: ChangeConnection, work: (tx: RequestContext) => Promise<T>): Promise<T> {
+async function changeOnRequestConnection<T>(
+  ctx: RequestContext,
+  connection: ChangeConnection,
+  work: (tx: RequestContext) => Promise<T>,
+): Promise<T> {
   const change: PendingChange = { beforeCommit: [], withCommit: [] };
   connection.changing = true;
   try {
@@ -79,7 +94,13 @@ async function changeOnOwnConnection<T>(ctx: RequestContext, work: (tx: RequestC
 
 /** The context of work done by the server itself (seeding, CLI): an administrator with no principal row. */
 export function systemContext(dataSource: DataSource, config: Config, label = 'system'): RequestContext {
-  const principal = Object.assign(Object.create(PrincipalClass.prototype), { rowId: null, name: label, role: Role.ADMIN, brandId: null, agencyId: null });
+  const principal = Object.assign(Object.create(PrincipalClass.prototype), {
+    rowId: null,
+    name: label,
+    role: Role.ADMIN,
+    brandId: null,
+    agencyId: null,
+  });
   return {
     requestId: `${label}-${Date.now()}`,
     principal,

@@ -22,7 +22,10 @@ export async function onceForKey(
 ): Promise<{ id: string; replayed: boolean }> {
   if (!key) return { id: await create(), replayed: false };
   if (key.length > MAX_IDEMPOTENCY_KEY_LENGTH) {
-    refuse(UserErrorCode.INVALID, `idempotencyKey must be at most ${MAX_IDEMPOTENCY_KEY_LENGTH} characters.`, ['input', 'idempotencyKey']);
+    refuse(UserErrorCode.INVALID, `idempotencyKey must be at most ${MAX_IDEMPOTENCY_KEY_LENGTH} characters.`, [
+      'input',
+      'idempotencyKey',
+    ]);
   }
   const { idempotencyKey: _key, ...request } = input as Record<string, unknown>;
   const requestHash = createHash('sha256').update(canonicalJson(request)).digest('hex');
@@ -32,14 +35,25 @@ export async function onceForKey(
     [ctx.principal.rowId, key, operation, requestHash],
   );
   if (inserted.length === 0) {
-    const [first] = await ctx.db.query(`SELECT operation, request_hash, result_id FROM idempotency_key WHERE principal_id = $1 AND key = $2`, [ctx.principal.rowId, key]);
+    const [first] = await ctx.db.query(
+      `SELECT operation, request_hash, result_id FROM idempotency_key WHERE principal_id = $1 AND key = $2`,
+      [ctx.principal.rowId, key],
+    );
     if (first.operation !== operation || first.request_hash !== requestHash) {
-      refuse(UserErrorCode.IDEMPOTENCY_CONFLICT, `This idempotencyKey was already used for a different request (${first.operation}); use a new key for a new request.`, ['input', 'idempotencyKey']);
+      refuse(
+        UserErrorCode.IDEMPOTENCY_CONFLICT,
+        `This idempotencyKey was already used for a different request (${first.operation}); use a new key for a new request.`,
+        ['input', 'idempotencyKey'],
+      );
     }
     return { id: String(first.result_id), replayed: true };
   }
   const id = await create();
-  await ctx.db.query(`UPDATE idempotency_key SET result_id = $3 WHERE principal_id = $1 AND key = $2`, [ctx.principal.rowId, key, id]);
+  await ctx.db.query(`UPDATE idempotency_key SET result_id = $3 WHERE principal_id = $1 AND key = $2`, [
+    ctx.principal.rowId,
+    key,
+    id,
+  ]);
   return { id, replayed: false };
 }
 
@@ -56,7 +70,13 @@ export async function once<T extends { rowId: string }>(
   work: () => Promise<T>,
 ): Promise<T> {
   let done: T | undefined;
-  const { id, replayed } = await onceForKey(ctx, operation, input.idempotencyKey, input, async () => (done = await work()).rowId);
+  const { id, replayed } = await onceForKey(
+    ctx,
+    operation,
+    input.idempotencyKey,
+    input,
+    async () => (done = await work()).rowId,
+  );
   return replayed || !done ? ctx.db.findOneByOrFail(entity, { rowId: id } as never) : done;
 }
 

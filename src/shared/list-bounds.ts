@@ -23,14 +23,26 @@ export const MAX_OUTCOMES_PER_JOINT_OPERATION = 200;
  * asked for. The message names the parent (`subject`), the bound and the items, e.g.
  * "Investigation INV-2026-000001 holds at most 20 referrals: it has 20 already."
  */
-export function refuseBeyondBound(subject: string, items: string, held: number, adding: number, max: number, field: string[]): void {
+export function refuseBeyondBound(
+  subject: string,
+  items: string,
+  held: number,
+  adding: number,
+  max: number,
+  field: string[],
+): void {
   if (held + adding <= max) return;
   const asked = adding > 1 ? `, and ${adding} more were given` : '';
   refuse(UserErrorCode.INVALID, `${subject} holds at most ${max} ${items}: it has ${held} already${asked}.`, field);
 }
 
 /** How many rows of `table` belong to one parent, as the caller sees them (every writer of these lists sees them all). */
-export async function countChildren(db: EntityManager, table: string, parentColumn: string, parentId: string): Promise<number> {
+export async function countChildren(
+  db: EntityManager,
+  table: string,
+  parentColumn: string,
+  parentId: string,
+): Promise<number> {
   const [row] = await db.query(`SELECT count(*)::int AS n FROM ${table} WHERE ${parentColumn} = $1`, [parentId]);
   return row.n;
 }

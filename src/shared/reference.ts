@@ -14,7 +14,11 @@ export const formatReference = (prefix: ReferencePrefix, year: number, value: nu
  * prefix's sequence. A sequence takes no lock that lasts to COMMIT, so concurrent creations do not wait
  * for each other; a rolled-back creation leaves a gap, and a number is never given twice.
  */
-export async function nextReference(ctx: RequestContext | { db: EntityManager }, prefix: ReferencePrefix, at = new Date()): Promise<string> {
+export async function nextReference(
+  ctx: RequestContext | { db: EntityManager },
+  prefix: ReferencePrefix,
+  at = new Date(),
+): Promise<string> {
   const [{ value }] = await ctx.db.query(`SELECT nextval('${referenceSequence(prefix)}') AS value`);
   return formatReference(prefix, at.getUTCFullYear(), value);
 }

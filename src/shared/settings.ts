@@ -67,7 +67,9 @@ export interface FeatureSettings {
 export class SettingsError extends Error {}
 
 /** Not a secret: the key the demo and the tests encrypt with outside production (refused in production). */
-export const DEMO_IDENTIFIER_ENCRYPTION_KEY = Buffer.from('demo-identifier-encryption-key!!', 'utf8').toString('base64');
+export const DEMO_IDENTIFIER_ENCRYPTION_KEY = Buffer.from('demo-identifier-encryption-key!!', 'utf8').toString(
+  'base64',
+);
 const KEY_ID = /^[A-Za-z0-9_-]{1,32}$/;
 const MAX_DAYS = 3650;
 
@@ -94,13 +96,16 @@ export function loadFeatureSettings(env: NodeJS.ProcessEnv = process.env): Featu
     acknowledgeDays[kind] = days(`DEADLINE_ACK_DAYS_${kind}`, acknowledgeDefault);
     actionDays[kind] = days(`DEADLINE_ACTION_DAYS_${kind}`, actionDefault);
     if (actionDays[kind] < acknowledgeDays[kind]) {
-      problems.push(`the action deadline of ${kind} agencies (${actionDays[kind]} days) is shorter than their acknowledgement deadline (${acknowledgeDays[kind]} days)`);
+      problems.push(
+        `the action deadline of ${kind} agencies (${actionDays[kind]} days) is shorter than their acknowledgement deadline (${acknowledgeDays[kind]} days)`,
+      );
     }
   }
 
   const keys = new Map<string, Buffer>();
   const currentKeyId = get('IDENTIFIER_ENCRYPTION_KEY_ID') ?? 'k1';
-  if (!KEY_ID.test(currentKeyId)) problems.push('IDENTIFIER_ENCRYPTION_KEY_ID must be 1 to 32 letters, digits, "-" or "_"');
+  if (!KEY_ID.test(currentKeyId))
+    problems.push('IDENTIFIER_ENCRYPTION_KEY_ID must be 1 to 32 letters, digits, "-" or "_"');
   const rawKey = get('IDENTIFIER_ENCRYPTION_KEY') ?? (production ? undefined : DEMO_IDENTIFIER_ENCRYPTION_KEY);
   if (rawKey === undefined) {
     problems.push('IDENTIFIER_ENCRYPTION_KEY is required in production (32 random bytes, base64 or hex)');
@@ -108,24 +113,36 @@ export function loadFeatureSettings(env: NodeJS.ProcessEnv = process.env): Featu
     problems.push('IDENTIFIER_ENCRYPTION_KEY must be a secret of your own in production (the demo key is refused)');
   } else {
     const key = decodeKey(rawKey);
-    if (!key) problems.push('IDENTIFIER_ENCRYPTION_KEY must be 32 bytes written as base64 (44 characters) or hex (64 characters)');
+    if (!key)
+      problems.push(
+        'IDENTIFIER_ENCRYPTION_KEY must be 32 bytes written as base64 (44 characters) or hex (64 characters)',
+      );
     else keys.set(currentKeyId, key);
   }
-  for (const entry of (get('IDENTIFIER_ENCRYPTION_OLD_KEYS') ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const entry of (get('IDENTIFIER_ENCRYPTION_OLD_KEYS') ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const separator = entry.indexOf(':');
     const id = entry.slice(0, Math.max(separator, 0));
     const key = separator > 0 ? decodeKey(entry.slice(separator + 1)) : null;
-    if (!KEY_ID.test(id) || !key) problems.push('IDENTIFIER_ENCRYPTION_OLD_KEYS must be a comma-separated list of id:key (each key 32 bytes, base64 or hex)');
-    else if (keys.has(id)) problems.push(`IDENTIFIER_ENCRYPTION_OLD_KEYS names the key id "${id}" twice (or the current key id)`);
+    if (!KEY_ID.test(id) || !key)
+      problems.push(
+        'IDENTIFIER_ENCRYPTION_OLD_KEYS must be a comma-separated list of id:key (each key 32 bytes, base64 or hex)',
+      );
+    else if (keys.has(id))
+      problems.push(`IDENTIFIER_ENCRYPTION_OLD_KEYS names the key id "${id}" twice (or the current key id)`);
     else keys.set(id, key);
   }
 
   const accuracyRaw = get('FAST_TRACK_ACCURACY') ?? '0.9';
   const accuracy = Number(accuracyRaw);
-  if (!/^(0(\.\d+)?|1(\.0+)?)$/.test(accuracyRaw)) problems.push(`FAST_TRACK_ACCURACY must be a share from 0 to 1 (e.g. 0.9), got "${accuracyRaw}"`);
+  if (!/^(0(\.\d+)?|1(\.0+)?)$/.test(accuracyRaw))
+    problems.push(`FAST_TRACK_ACCURACY must be a share from 0 to 1 (e.g. 0.9), got "${accuracyRaw}"`);
   const minDecidedRaw = get('FAST_TRACK_MIN_DECIDED') ?? '10';
   const minDecided = Number(minDecidedRaw);
-  if (!/^\d+$/.test(minDecidedRaw) || minDecided < 1 || minDecided > 1_000_000) problems.push(`FAST_TRACK_MIN_DECIDED must be a whole number from 1 to 1000000, got "${minDecidedRaw}"`);
+  if (!/^\d+$/.test(minDecidedRaw) || minDecided < 1 || minDecided > 1_000_000)
+    problems.push(`FAST_TRACK_MIN_DECIDED must be a whole number from 1 to 1000000, got "${minDecidedRaw}"`);
   const windowDays = days('FAST_TRACK_WINDOW_DAYS', 365);
 
   const count = (name: string, fallback: number): number => {
@@ -146,14 +163,23 @@ export function loadFeatureSettings(env: NodeJS.ProcessEnv = process.env): Featu
     expiryDays: days('STRIKE_EXPIRY_DAYS', 365),
   };
   if (!(strikes.toWarn <= strikes.toRestrict && strikes.toRestrict <= strikes.toSuspend)) {
-    problems.push(`the strike thresholds must not decrease: STRIKES_TO_WARN (${strikes.toWarn}) <= STRIKES_TO_RESTRICT (${strikes.toRestrict}) <= STRIKES_TO_SUSPEND (${strikes.toSuspend})`);
+    problems.push(
+      `the strike thresholds must not decrease: STRIKES_TO_WARN (${strikes.toWarn}) <= STRIKES_TO_RESTRICT (${strikes.toRestrict}) <= STRIKES_TO_SUSPEND (${strikes.toSuspend})`,
+    );
   }
   if (strikes.sameListingWindowDays > strikes.expiryDays) {
-    problems.push(`STRIKE_SAME_LISTING_WINDOW_DAYS (${strikes.sameListingWindowDays}) must not exceed STRIKE_EXPIRY_DAYS (${strikes.expiryDays}): a listing's strike would expire while it still stops a new one`);
+    problems.push(
+      `STRIKE_SAME_LISTING_WINDOW_DAYS (${strikes.sameListingWindowDays}) must not exceed STRIKE_EXPIRY_DAYS (${strikes.expiryDays}): a listing's strike would expire while it still stops a new one`,
+    );
   }
 
   if (problems.length) throw new SettingsError(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
-  return { deadlines: { acknowledgeDays, actionDays }, identifierEncryption: { currentKeyId, keys }, fastTrack: { accuracy, minDecided, windowDays }, strikes };
+  return {
+    deadlines: { acknowledgeDays, actionDays },
+    identifierEncryption: { currentKeyId, keys },
+    fastTrack: { accuracy, minDecided, windowDays },
+    strikes,
+  };
 }
 
 function decodeKey(raw: string): Buffer | null {

@@ -109,7 +109,9 @@ const seller: Lifecycle<SellerStatus> = {
 const lifecycles = [lead, investigation, referral, listing, seller] as Lifecycle<string>[];
 
 function pairs<S extends string>(life: Lifecycle<S>): { from: S; to: S; allowed: boolean }[] {
-  return life.states.flatMap((from) => life.states.map((to) => ({ from, to, allowed: life.allowed[from].includes(to) })));
+  return life.states.flatMap((from) =>
+    life.states.map((to) => ({ from, to, allowed: life.allowed[from].includes(to) })),
+  );
 }
 
 function caught(work: () => void): unknown {
@@ -160,7 +162,9 @@ describe.each(lifecycles.map((life) => [life.name, life] as const))('%s', (_name
 
 describe('StateMachine.assert', () => {
   it('puts the user error on the field it is given', () => {
-    const error = caught(() => sellerLifecycle.assert(SellerStatus.CLOSED, SellerStatus.ACTIVE, 'TAOBAO/s1', ['input', 'status'])) as UserErrorException;
+    const error = caught(() =>
+      sellerLifecycle.assert(SellerStatus.CLOSED, SellerStatus.ACTIVE, 'TAOBAO/s1', ['input', 'status']),
+    ) as UserErrorException;
     expect(error).toBeInstanceOf(UserErrorException);
     expect(error.userError).toEqual({
       code: UserErrorCode.INVALID_TRANSITION,
@@ -170,8 +174,12 @@ describe('StateMachine.assert', () => {
   });
 
   it('says what is allowed instead, in table order', () => {
-    const error = caught(() => leadLifecycle.assert(LeadStatus.NEW, LeadStatus.REFERRED, 'LD-2026-000001')) as UserErrorException;
-    expect(error.userError.message).toBe('Cannot move lead LD-2026-000001 from NEW to REFERRED: from NEW it can only move to TRIAGED, CLOSED.');
+    const error = caught(() =>
+      leadLifecycle.assert(LeadStatus.NEW, LeadStatus.REFERRED, 'LD-2026-000001'),
+    ) as UserErrorException;
+    expect(error.userError.message).toBe(
+      'Cannot move lead LD-2026-000001 from NEW to REFERRED: from NEW it can only move to TRIAGED, CLOSED.',
+    );
   });
 
   it('refuses staying in place (a move to the same state is not a transition)', () => {
@@ -188,10 +196,18 @@ describe('statusForStrikes', () => {
   const { ACTIVE, WARNED, RESTRICTED, SUSPENDED, CLOSED } = SellerStatus;
   const order = [ACTIVE, WARNED, RESTRICTED, SUSPENDED, CLOSED];
   // What the strikes alone call for: 1 WARNED, 3 RESTRICTED, 5 SUSPENDED.
-  const byStrikes = (strikes: number) => (strikes >= 5 ? SUSPENDED : strikes >= 3 ? RESTRICTED : strikes >= 1 ? WARNED : ACTIVE);
+  const byStrikes = (strikes: number) =>
+    strikes >= 5 ? SUSPENDED : strikes >= 3 ? RESTRICTED : strikes >= 1 ? WARNED : ACTIVE;
 
   it.each([
-    [0, ACTIVE], [1, WARNED], [2, WARNED], [3, RESTRICTED], [4, RESTRICTED], [5, SUSPENDED], [6, SUSPENDED], [50, SUSPENDED],
+    [0, ACTIVE],
+    [1, WARNED],
+    [2, WARNED],
+    [3, RESTRICTED],
+    [4, RESTRICTED],
+    [5, SUSPENDED],
+    [6, SUSPENDED],
+    [50, SUSPENDED],
   ])('an ACTIVE seller with %i strikes becomes %s', (strikes, status) => {
     expect(statusForStrikes(ACTIVE, strikes)).toBe(status);
   });
@@ -213,7 +229,8 @@ describe('statusForStrikes', () => {
     for (const current of order) {
       for (let strikes = 0; strikes <= 8; strikes += 1) {
         const next = statusForStrikes(current, strikes);
-        if (next !== current) expect([current, next, sellerLifecycle.can(current, next)]).toEqual([current, next, true]);
+        if (next !== current)
+          expect([current, next, sellerLifecycle.can(current, next)]).toEqual([current, next, true]);
       }
     }
   });

@@ -38,7 +38,10 @@ export interface PendingChange {
 
 /** The change was not committed, and PostgreSQL said so: nothing of it was kept. */
 export class NotKeptError extends Error {
-  constructor(message: string, readonly cause?: unknown) {
+  constructor(
+    message: string,
+    readonly cause?: unknown,
+  ) {
     super(message);
   }
 }

@@ -8,19 +8,25 @@ export enum UserErrorCode {
   INVALID_TRANSITION = 'INVALID_TRANSITION',
   IDEMPOTENCY_CONFLICT = 'IDEMPOTENCY_CONFLICT',
 }
-registerEnumType(UserErrorCode, { name: 'UserErrorCode', description: 'Why a mutation was refused. Nothing was changed.',
+registerEnumType(UserErrorCode, {
+  name: 'UserErrorCode',
+  description: 'Why a mutation was refused. Nothing was changed.',
   valuesConfig: {
     DUPLICATE: { description: 'The record exists already.' },
     IDEMPOTENCY_CONFLICT: { description: 'The idempotency key was used before with a different input.' },
     INVALID: { description: 'The input breaks a rule: the message says which.' },
-    INVALID_TRANSITION: { description: 'The record\'s status does not allow this change.' },
+    INVALID_TRANSITION: { description: "The record's status does not allow this change." },
     NOT_FOUND: { description: 'No such record that you may see.' },
     STALE_VERSION: { description: 'The record changed since `expectedVersion`: reload and retry.' },
-  } });
+  },
+});
 
 @ObjectType({ description: 'An expected failure of a mutation. When any is returned, nothing was changed.' })
 export class UserError {
-  @Field(() => [String], { nullable: true, description: 'Path of the input field at fault, e.g. ["input", "brandId"].' })
+  @Field(() => [String], {
+    nullable: true,
+    description: 'Path of the input field at fault, e.g. ["input", "brandId"].',
+  })
   field!: string[] | null;
 
   @Field({ description: 'What is wrong and what to do, in words.' })
@@ -54,7 +60,8 @@ export async function asPayload<T extends object>(work: () => Promise<T>): Promi
   try {
     return { ...(await work()), userErrors: [] };
   } catch (error) {
-    if (error instanceof UserErrorException) return { userErrors: [error.userError] } as unknown as T & { userErrors: UserError[] };
+    if (error instanceof UserErrorException)
+      return { userErrors: [error.userError] } as unknown as T & { userErrors: UserError[] };
     throw error;
   }
 }
@@ -65,13 +72,19 @@ const payloadTypes = new Map<string, ClassType>();
  * The payload of a mutation that changes or creates one thing: `{ <field>: Item, userErrors }`.
  * Services return the item; `payload` wraps it, or the user error that refused the change.
  */
-export function Payload<T extends object>(name: string, field: string, Item: ClassType<T>): ClassType<MutationPayload<T>> {
+export function Payload<T extends object>(
+  name: string,
+  field: string,
+  Item: ClassType<T>,
+): ClassType<MutationPayload<T>> {
   const existing = payloadTypes.get(name);
   if (existing) return existing as ClassType<MutationPayload<T>>;
 
   // `ReportLeadPayload` answers `reportLead`.
   const mutation = name.charAt(0).toLowerCase() + name.slice(1).replace(/Payload$/, '');
-  @ObjectType(name, { description: `What \`${mutation}\` answers: the ${field} changed or created, or the user error that refused the change (then nothing was changed).` })
+  @ObjectType(name, {
+    description: `What \`${mutation}\` answers: the ${field} changed or created, or the user error that refused the change (then nothing was changed).`,
+  })
   class PayloadType {
     @Field(() => Item, { name: field, nullable: true, description: 'Null when the mutation was refused.' })
     result!: T | null;

@@ -1,7 +1,18 @@
 import type { Browser } from 'playwright-core';
 import { createTestDatabase, TestDatabase } from '../support/database';
 import { dataOf, startTestServer, testConfig, TestServer } from '../support/server';
-import { day, describeInChromium, expectCsvOfTable, label, launchChromium, ready, screenshot, signIn, tableText, watchedPage } from '../support/browser';
+import {
+  day,
+  describeInChromium,
+  expectCsvOfTable,
+  label,
+  launchChromium,
+  ready,
+  screenshot,
+  signIn,
+  tableText,
+  watchedPage,
+} from '../support/browser';
 import { Role } from '../../src/shared/auth/role';
 import { systemContext } from '../../src/shared/context';
 import { createApiKey } from '../../src/modules/principal/principal.service';
@@ -28,7 +39,10 @@ const QUERY = `query($filter: AnalyticsFilter, $granularity: Granularity!) { ana
 
 /** A few cases of the last months on top of the generated ones, so that every chart has something to show. */
 async function addRecentCases(db: TestDatabase) {
-  const pick = async (table: string, n: number) => (await db.dataSource.query(`SELECT id::text AS id FROM ${table} ORDER BY id LIMIT ${n}`)).map((r: { id: string }) => r.id);
+  const pick = async (table: string, n: number) =>
+    (await db.dataSource.query(`SELECT id::text AS id FROM ${table} ORDER BY id LIMIT ${n}`)).map(
+      (r: { id: string }) => r.id,
+    );
   const [brand] = await pick('brand', 1);
   const [sellerA, sellerB] = await pick('seller', 2);
   const [agency] = await pick('agency', 1);
@@ -36,13 +50,27 @@ async function addRecentCases(db: TestDatabase) {
   const daysAgo = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString();
   for (const [i, seller] of [sellerA, sellerB, sellerA].entries()) {
     await insertLead(db.dataSource, world, {
-      name: `recent ${i}`, brands: ['brand'], sellers: [seller === sellerA ? 'sellerA' : 'sellerB'], source: 'BRAND_REPORT', status: 'REFERRED',
-      createdAt: daysAgo(90 - i * 20), triagedAt: daysAgo(89 - i * 20),
+      name: `recent ${i}`,
+      brands: ['brand'],
+      sellers: [seller === sellerA ? 'sellerA' : 'sellerB'],
+      source: 'BRAND_REPORT',
+      status: 'REFERRED',
+      createdAt: daysAgo(90 - i * 20),
+      triagedAt: daysAgo(89 - i * 20),
       investigation: {
-        createdAt: daysAgo(85 - i * 20), status: 'REFERRED', referrals: [{
-          agency: 'agency', status: 'ACTION_TAKEN', createdAt: daysAgo(80 - i * 20), sentAt: daysAgo(80 - i * 20), acknowledgedAt: daysAgo(78 - i * 20),
-          firstActionAt: daysAgo(70 - i * 20), outcomes: [{ kind: 'RAID', at: daysAgo(70 - i * 20), arrests: 2 + i, dens: 1, seized: [1_000_000, 'CNY'] }],
-        }],
+        createdAt: daysAgo(85 - i * 20),
+        status: 'REFERRED',
+        referrals: [
+          {
+            agency: 'agency',
+            status: 'ACTION_TAKEN',
+            createdAt: daysAgo(80 - i * 20),
+            sentAt: daysAgo(80 - i * 20),
+            acknowledgedAt: daysAgo(78 - i * 20),
+            firstActionAt: daysAgo(70 - i * 20),
+            outcomes: [{ kind: 'RAID', at: daysAgo(70 - i * 20), arrests: 2 + i, dens: 1, seized: [1_000_000, 'CNY'] }],
+          },
+        ],
       },
     });
   }
@@ -74,7 +102,8 @@ describeInChromium('the portal of internal roles: figures, cases and referrals',
     await addRecentCases(db);
     await refreshAnalyticsRollups(db.dataSource);
     const ctx = systemContext(db.dataSource, config);
-    analystKey = (await createApiKey(ctx, { name: 'analyst', principal: { name: 'Analyst Wu', role: Role.ANALYST } })).token;
+    analystKey = (await createApiKey(ctx, { name: 'analyst', principal: { name: 'Analyst Wu', role: Role.ANALYST } }))
+      .token;
     adminKey = (await createApiKey(ctx, { name: 'admin', principal: { name: 'Admin Chen', role: Role.ADMIN } })).token;
     server = await startTestServer(db);
     browser = await launchChromium();
@@ -86,7 +115,8 @@ describeInChromium('the portal of internal roles: figures, cases and referrals',
   });
 
   const numbers = (texts: string[]) => texts.map((text) => Number(text.replace(/[^0-9]/g, '')));
-  const gql = async (key: string, query: string, variables?: Record<string, unknown>) => dataOf(await server.gql(key, query, variables));
+  const gql = async (key: string, query: string, variables?: Record<string, unknown>) =>
+    dataOf(await server.gql(key, query, variables));
 
   it('charts and tabulates the same numbers the API returns, offline, and filters them', async () => {
     const { page, outside, problems } = await watchedPage(browser, server.url, { width: 1400, height: 1800 });
@@ -104,13 +134,25 @@ describeInChromium('the portal of internal roles: figures, cases and referrals',
     // Funnel: the chart's data and the table's text.
     const funnelChart = await page.evaluate(() => window.Chart.getChart('funnel-chart').data.datasets[0].data);
     expect(funnelChart).toEqual(api.enforcementFunnel.stages.map((s: any) => s.count));
-    const funnelCells = await Promise.all(api.enforcementFunnel.stages.map((s: any) => page.getByTestId(`funnel-${s.stage}`).innerText()));
+    const funnelCells = await Promise.all(
+      api.enforcementFunnel.stages.map((s: any) => page.getByTestId(`funnel-${s.stage}`).innerText()),
+    );
     expect(numbers(funnelCells)).toEqual(api.enforcementFunnel.stages.map((s: any) => s.count));
 
     // Outcomes: totals as tiles, and over time.
-    expect(numbers([await page.getByTestId('total-raids').innerText(), await page.getByTestId('total-arrests').innerText(),
-      await page.getByTestId('total-dens').innerText(), await page.getByTestId('total-convictions').innerText()]))
-      .toEqual([api.outcomeTotals.raids, api.outcomeTotals.arrests, api.outcomeTotals.densDestroyed, api.outcomeTotals.convictions]);
+    expect(
+      numbers([
+        await page.getByTestId('total-raids').innerText(),
+        await page.getByTestId('total-arrests').innerText(),
+        await page.getByTestId('total-dens').innerText(),
+        await page.getByTestId('total-convictions').innerText(),
+      ]),
+    ).toEqual([
+      api.outcomeTotals.raids,
+      api.outcomeTotals.arrests,
+      api.outcomeTotals.densDestroyed,
+      api.outcomeTotals.convictions,
+    ]);
     const outcomeChart = await page.evaluate(() => window.Chart.getChart('outcome-chart').data);
     expect(outcomeChart.labels).toEqual(api.outcomeSeries.buckets.map((b: any) => b.start.slice(0, 10)));
     expect(outcomeChart.datasets[0].data).toEqual(api.outcomeSeries.buckets.map((b: any) => b.raids));
@@ -124,12 +166,21 @@ describeInChromium('the portal of internal roles: figures, cases and referrals',
 
     // Regions: every region's leads, actioned and raids in the table, which stays within its panel.
     for (const region of api.regionBreakdown) {
-      expect(numbers([await page.getByTestId(`region-${region.region}-leads`).innerText(), await page.getByTestId(`region-${region.region}-actioned`).innerText(),
-        await page.getByTestId(`region-${region.region}-raids`).innerText()])).toEqual([region.funnel.leads, region.funnel.actioned, region.outcomes.raids]);
+      expect(
+        numbers([
+          await page.getByTestId(`region-${region.region}-leads`).innerText(),
+          await page.getByTestId(`region-${region.region}-actioned`).innerText(),
+          await page.getByTestId(`region-${region.region}-raids`).innerText(),
+        ]),
+      ).toEqual([region.funnel.leads, region.funnel.actioned, region.outcomes.raids]);
     }
     const regionPanel = await page.locator('#region-table').evaluate((table: any) => {
       const panel = table.closest('.panel');
-      return { panel: panel.getBoundingClientRect().right, table: table.closest('.table-wrap').getBoundingClientRect().right, overflow: panel.scrollWidth - panel.clientWidth };
+      return {
+        panel: panel.getBoundingClientRect().right,
+        table: table.closest('.table-wrap').getBoundingClientRect().right,
+        overflow: panel.scrollWidth - panel.clientWidth,
+      };
     });
     expect(regionPanel.overflow).toBeLessThanOrEqual(0);
     expect(regionPanel.table).toBeLessThanOrEqual(regionPanel.panel);
@@ -138,27 +189,67 @@ describeInChromium('the portal of internal roles: figures, cases and referrals',
     // The panels added for the portal: time to action, overdue referrals, reporter accuracy, repeat offenders.
     const more = (await gql(analystKey, FIGURES, asked)).analytics;
     const time = more.timeToAction;
-    expect((await tableText(page, '#time-table')).rows).toEqual([
-      ['Lead → investigation opened', time.leadToInvestigation], ['Investigation → referral sent', time.investigationToReferral],
-      ['Referral sent → acknowledged', time.referralToAcknowledgement], ['Referral sent → first action', time.referralToFirstAction],
-      ['Referral sent → conviction', time.referralToConviction],
-    ].map(([text, stats]: any[]) => [text, n(stats.count), days(stats.medianDays), days(stats.p90Days)]));
+    expect((await tableText(page, '#time-table')).rows).toEqual(
+      [
+        ['Lead → investigation opened', time.leadToInvestigation],
+        ['Investigation → referral sent', time.investigationToReferral],
+        ['Referral sent → acknowledged', time.referralToAcknowledgement],
+        ['Referral sent → first action', time.referralToFirstAction],
+        ['Referral sent → conviction', time.referralToConviction],
+      ].map(([text, stats]: any[]) => [text, n(stats.count), days(stats.medianDays), days(stats.p90Days)]),
+    );
     expect(time.referralToFirstAction.count).toBeGreaterThan(0);
     const overdue = await tableText(page, '#overdue-table');
-    expect(overdue.rows).toEqual(more.overdueReferrals.map((a: any) => [`${a.agency.name} (${a.agency.code})`, n(a.waiting), n(a.overdue), n(a.acknowledgementOverdue), n(a.actionOverdue), days(a.longestOverdueDays)]));
+    expect(overdue.rows).toEqual(
+      more.overdueReferrals.map((a: any) => [
+        `${a.agency.name} (${a.agency.code})`,
+        n(a.waiting),
+        n(a.overdue),
+        n(a.acknowledgementOverdue),
+        n(a.actionOverdue),
+        days(a.longestOverdueDays),
+      ]),
+    );
     // The database: referrals sent in the period and waiting for the agency, per agency.
     const waiting = await db.dataSource.query(
       `SELECT a.code, count(*)::int AS waiting FROM referral r JOIN agency a ON a.id = r.agency_id
-        WHERE r.status IN ('SENT', 'ACKNOWLEDGED') AND r.sent_at >= $1 AND r.sent_at < $2 GROUP BY a.code ORDER BY a.code`, [asked.filter.from, asked.filter.to]);
+        WHERE r.status IN ('SENT', 'ACKNOWLEDGED') AND r.sent_at >= $1 AND r.sent_at < $2 GROUP BY a.code ORDER BY a.code`,
+      [asked.filter.from, asked.filter.to],
+    );
     expect(waiting.length).toBeGreaterThan(0);
-    expect(overdue.rows.map((row) => [row[0].replace(/.*\((.*)\)$/, '$1'), Number(row[1])]).sort()).toEqual(waiting.map((r: any) => [r.code, r.waiting]).sort());
-    expect((await tableText(page, '#accuracy-table')).rows).toEqual(more.reporterAccuracy.map((b: any) => [
-      b.brand.name, n(b.period.leadsReported), n(b.period.leadsConfirmed), n(b.period.leadsRejected), percent(b.period.accuracy), b.fastTrack ? 'yes' : 'no']));
-    expect((await tableText(page, '#offenders-table')).rows).toEqual(more.repeatOffenders.sellers.map((s: any) => [
-      s.seller.displayName, s.seller.platform, s.seller.region, n(s.strikes), n(s.leads), n(s.takedowns)]));
+    expect(overdue.rows.map((row) => [row[0].replace(/.*\((.*)\)$/, '$1'), Number(row[1])]).sort()).toEqual(
+      waiting.map((r: any) => [r.code, r.waiting]).sort(),
+    );
+    expect((await tableText(page, '#accuracy-table')).rows).toEqual(
+      more.reporterAccuracy.map((b: any) => [
+        b.brand.name,
+        n(b.period.leadsReported),
+        n(b.period.leadsConfirmed),
+        n(b.period.leadsRejected),
+        percent(b.period.accuracy),
+        b.fastTrack ? 'yes' : 'no',
+      ]),
+    );
+    expect((await tableText(page, '#offenders-table')).rows).toEqual(
+      more.repeatOffenders.sellers.map((s: any) => [
+        s.seller.displayName,
+        s.seller.platform,
+        s.seller.region,
+        n(s.strikes),
+        n(s.leads),
+        n(s.takedowns),
+      ]),
+    );
     expect(more.repeatOffenders.sellers.length).toBeGreaterThan(0);
-    expect((await tableText(page, '#networks-table')).rows).toEqual(more.repeatOffenders.networks.map((w: any) => [
-      w.representative.displayName, n(w.sellerCount), n(w.strikes), n(w.leads), n(w.takedowns)]));
+    expect((await tableText(page, '#networks-table')).rows).toEqual(
+      more.repeatOffenders.networks.map((w: any) => [
+        w.representative.displayName,
+        n(w.sellerCount),
+        n(w.strikes),
+        n(w.leads),
+        n(w.takedowns),
+      ]),
+    );
     await expectCsvOfTable(page, 'csv-overdue-referrals', '#overdue-table');
     await expectCsvOfTable(page, 'csv-repeat-offender-sellers', '#offenders-table');
     await screenshot(page, 'analyst-figures');
@@ -168,12 +259,15 @@ describeInChromium('the portal of internal roles: figures, cases and referrals',
     await page.locator('#filter-region').fill(region);
     await page.locator('#filter-granularity').selectOption('WEEK');
     await page.getByRole('button', { name: 'Apply' }).click();
-    await page.waitForFunction(() => window.portal.figures.filter?.granularity === 'WEEK' && document.body.dataset.state === 'ready');
+    await page.waitForFunction(
+      () => window.portal.figures.filter?.granularity === 'WEEK' && document.body.dataset.state === 'ready',
+    );
     const filtered = await page.evaluate(() => window.portal.figures.filter);
     expect(filtered.filter.regions).toEqual([region]);
     const apiFiltered = dataOf(await server.gql(analystKey, QUERY, filtered)).analytics;
-    expect(await page.evaluate(() => window.Chart.getChart('funnel-chart').data.datasets[0].data))
-      .toEqual(apiFiltered.enforcementFunnel.stages.map((s: any) => s.count));
+    expect(await page.evaluate(() => window.Chart.getChart('funnel-chart').data.datasets[0].data)).toEqual(
+      apiFiltered.enforcementFunnel.stages.map((s: any) => s.count),
+    );
     expect(apiFiltered.enforcementFunnel.stages[0].count).toBeLessThanOrEqual(api.enforcementFunnel.stages[0].count);
     expect(await page.evaluate(() => window.Chart.getChart('region-chart').data.labels)).toEqual([region]);
 
@@ -182,7 +276,7 @@ describeInChromium('the portal of internal roles: figures, cases and referrals',
     await page.close();
   });
 
-  it('shows an administrator every tenant\'s cases and referrals, with a case\'s drill-down, on a narrow screen too', async () => {
+  it("shows an administrator every tenant's cases and referrals, with a case's drill-down, on a narrow screen too", async () => {
     const { page, problems } = await watchedPage(browser, server.url);
     await signIn(page, server.url, adminKey);
     await ready(page, '#figures-view');
@@ -191,9 +285,24 @@ describeInChromium('the portal of internal roles: figures, cases and referrals',
     await page.getByRole('button', { name: 'Cases', exact: true }).click();
     await ready(page, '#cases-list');
     const asked = await page.evaluate(() => window.portal.tables.cases.asked);
-    const cases = (await gql(adminKey, `query($filter: LeadFilter, $first: Int) { leads(filter: $filter, first: $first) {
-      totalCount nodes { reference createdAt status description investigation { reference status } } } }`, asked)).leads;
-    expect((await tableText(page, '#cases-table')).rows).toEqual(cases.nodes.map((l: any) => [l.reference, day(l.createdAt), label(l.status), l.description, l.investigation?.reference ?? '', label(l.investigation?.status)]));
+    const cases = (
+      await gql(
+        adminKey,
+        `query($filter: LeadFilter, $first: Int) { leads(filter: $filter, first: $first) {
+      totalCount nodes { reference createdAt status description investigation { reference status } } } }`,
+        asked,
+      )
+    ).leads;
+    expect((await tableText(page, '#cases-table')).rows).toEqual(
+      cases.nodes.map((l: any) => [
+        l.reference,
+        day(l.createdAt),
+        label(l.status),
+        l.description,
+        l.investigation?.reference ?? '',
+        label(l.investigation?.status),
+      ]),
+    );
     const [{ count }] = await db.dataSource.query('SELECT count(*)::int AS count FROM lead');
     expect(cases.totalCount).toBe(count);
     expect(await page.locator('#cases-list .pager span').innerText()).toBe(`1–20 of ${n(count)}`);
@@ -203,10 +312,19 @@ describeInChromium('the portal of internal roles: figures, cases and referrals',
     await page.locator('#case-status').selectOption('REFERRED');
     await page.getByRole('button', { name: 'Apply' }).click();
     await ready(page, '#cases-list');
-    const referred = (await gql(adminKey, `query($filter: LeadFilter, $first: Int) { leads(filter: $filter, first: $first) { totalCount nodes { reference investigation { id } } } }`,
-      await page.evaluate(() => window.portal.tables.cases.asked))).leads;
-    expect((await tableText(page, '#cases-table')).rows.map((row) => row[0])).toEqual(referred.nodes.map((l: any) => l.reference));
-    const [{ referredInDb }] = await db.dataSource.query(`SELECT count(*)::int AS "referredInDb" FROM lead WHERE status = 'REFERRED'`);
+    const referred = (
+      await gql(
+        adminKey,
+        `query($filter: LeadFilter, $first: Int) { leads(filter: $filter, first: $first) { totalCount nodes { reference investigation { id } } } }`,
+        await page.evaluate(() => window.portal.tables.cases.asked),
+      )
+    ).leads;
+    expect((await tableText(page, '#cases-table')).rows.map((row) => row[0])).toEqual(
+      referred.nodes.map((l: any) => l.reference),
+    );
+    const [{ referredInDb }] = await db.dataSource.query(
+      `SELECT count(*)::int AS "referredInDb" FROM lead WHERE status = 'REFERRED'`,
+    );
     expect(referred.totalCount).toBe(referredInDb);
     const withInvestigation = referred.nodes[0];
     await page.getByRole('button', { name: withInvestigation.reference, exact: true }).click();
@@ -217,9 +335,16 @@ describeInChromium('the portal of internal roles: figures, cases and referrals',
     await page.getByRole('button', { name: 'Referrals', exact: true }).click();
     await ready(page, '#inbox-overdue');
     await ready(page, '#inbox-current');
-    const overdue = (await gql(adminKey, `query($filter: ReferralFilter, $first: Int) { referrals(filter: $filter, first: $first) { totalCount nodes { reference } } }`,
-      await page.evaluate(() => window.portal.tables['inbox-overdue'].asked))).referrals;
-    expect((await tableText(page, '#inbox-overdue-table')).rows.map((row) => row[0])).toEqual(overdue.nodes.map((r: any) => r.reference));
+    const overdue = (
+      await gql(
+        adminKey,
+        `query($filter: ReferralFilter, $first: Int) { referrals(filter: $filter, first: $first) { totalCount nodes { reference } } }`,
+        await page.evaluate(() => window.portal.tables['inbox-overdue'].asked),
+      )
+    ).referrals;
+    expect((await tableText(page, '#inbox-overdue-table')).rows.map((row) => row[0])).toEqual(
+      overdue.nodes.map((r: any) => r.reference),
+    );
     await screenshot(page, 'admin-referrals');
 
     await page.setViewportSize({ width: 390, height: 844 });

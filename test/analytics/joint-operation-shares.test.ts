@@ -17,7 +17,10 @@ let world: World;
 
 type View = 'analyst' | 'brandA' | 'brandB' | 'agencyX' | 'agencyY';
 const VIEWS: View[] = ['analyst', 'brandA', 'brandB', 'agencyX', 'agencyY'];
-interface Money { amount: number; currency: string }
+interface Money {
+  amount: number;
+  currency: string;
+}
 
 // Odd on purpose: two agencies, one minor unit left over, which goes to agency X (its first outcome is the earlier).
 const AGREED = 800_001;
@@ -35,11 +38,27 @@ beforeAll(async () => {
   world = await createWorld(db.dataSource);
   // One investigation with one referral, sent, acknowledged and actioned, and its outcomes.
   const actioned = (agency: string, sentAt: string, outcomes: OutcomeSpec[]) => ({
-    createdAt: '2026-01-02T00:00:00Z', status: 'REFERRED',
-    referrals: [{ agency, status: 'ACTION_TAKEN', createdAt: sentAt, sentAt, acknowledgedAt: sentAt, firstActionAt: outcomes[0].at, outcomes }],
+    createdAt: '2026-01-02T00:00:00Z',
+    status: 'REFERRED',
+    referrals: [
+      {
+        agency,
+        status: 'ACTION_TAKEN',
+        createdAt: sentAt,
+        sentAt,
+        acknowledgedAt: sentAt,
+        firstActionAt: outcomes[0].at,
+        outcomes,
+      },
+    ],
   });
   const j1 = await insertLead(db.dataSource, world, {
-    name: 'J1', brands: ['brandA'], sellers: ['sellerA', 'sellerAB'], source: 'BRAND_REPORT', status: 'REFERRED', createdAt: '2026-01-01T00:00:00Z',
+    name: 'J1',
+    brands: ['brandA'],
+    sellers: ['sellerA', 'sellerAB'],
+    source: 'BRAND_REPORT',
+    status: 'REFERRED',
+    createdAt: '2026-01-01T00:00:00Z',
     investigation: actioned('agencyX', '2026-01-05T00:00:00Z', [
       { kind: 'SEIZURE', at: '2026-01-20T08:00:00Z', seized: [1_000_000, 'CNY'] },
       { kind: 'RAID', at: '2026-01-25T08:00:00Z', arrests: 2 },
@@ -47,20 +66,56 @@ beforeAll(async () => {
     ]),
   });
   const j2 = await insertLead(db.dataSource, world, {
-    name: 'J2', brands: ['brandB'], sellers: ['sellerB'], source: 'BRAND_REPORT', status: 'REFERRED', createdAt: '2026-01-03T00:00:00Z',
-    investigation: actioned('agencyY', '2026-02-01T00:00:00Z', [{ kind: 'SEIZURE', at: '2026-02-10T08:00:00Z', seized: [700_000, 'CNY'] }]),
+    name: 'J2',
+    brands: ['brandB'],
+    sellers: ['sellerB'],
+    source: 'BRAND_REPORT',
+    status: 'REFERRED',
+    createdAt: '2026-01-03T00:00:00Z',
+    investigation: actioned('agencyY', '2026-02-01T00:00:00Z', [
+      { kind: 'SEIZURE', at: '2026-02-10T08:00:00Z', seized: [700_000, 'CNY'] },
+    ]),
   });
   await insertLead(db.dataSource, world, {
-    name: 'J3', brands: ['brandA'], sellers: ['sellerA'], source: 'TIP', status: 'REFERRED', createdAt: '2026-01-04T00:00:00Z',
-    investigation: actioned('agencyX', '2026-02-02T00:00:00Z', [{ kind: 'SEIZURE', at: '2026-02-15T08:00:00Z', seized: [300, 'USD'] }]),
+    name: 'J3',
+    brands: ['brandA'],
+    sellers: ['sellerA'],
+    source: 'TIP',
+    status: 'REFERRED',
+    createdAt: '2026-01-04T00:00:00Z',
+    investigation: actioned('agencyX', '2026-02-02T00:00:00Z', [
+      { kind: 'SEIZURE', at: '2026-02-15T08:00:00Z', seized: [300, 'USD'] },
+    ]),
   });
   server = await startTestServer(db);
   const outcome = async (referralId: string, kind: string) =>
-    toGlobalId('EnforcementOutcome', String((await db.dataSource.query('SELECT id FROM enforcement_outcome WHERE referral_id = $1 AND kind = $2', [referralId, kind]))[0].id));
-  await mutate(server, world.keys.investigator, 'createJointOperation', {
-    name: 'Operation Two Months', valuationMethod: 'MARKET_PRICE', seizedValue: { amount: AGREED, currency: 'CNY' },
-    outcomeIds: [await outcome(j1.referral0, 'SEIZURE'), await outcome(j1.referral0, 'RAID'), await outcome(j2.referral0, 'SEIZURE')],
-  }, 'operation { id }');
+    toGlobalId(
+      'EnforcementOutcome',
+      String(
+        (
+          await db.dataSource.query('SELECT id FROM enforcement_outcome WHERE referral_id = $1 AND kind = $2', [
+            referralId,
+            kind,
+          ])
+        )[0].id,
+      ),
+    );
+  await mutate(
+    server,
+    world.keys.investigator,
+    'createJointOperation',
+    {
+      name: 'Operation Two Months',
+      valuationMethod: 'MARKET_PRICE',
+      seizedValue: { amount: AGREED, currency: 'CNY' },
+      outcomeIds: [
+        await outcome(j1.referral0, 'SEIZURE'),
+        await outcome(j1.referral0, 'RAID'),
+        await outcome(j2.referral0, 'SEIZURE'),
+      ],
+    },
+    'operation { id }',
+  );
 });
 afterAll(async () => {
   await server?.close();
@@ -70,20 +125,42 @@ afterAll(async () => {
 // ---------------------------------------------------------------------------------------------------
 // The figures through the API.
 
-interface Filter { from?: string; to?: string; agencyIds?: string[]; brandIds?: string[]; regions?: string[] }
+interface Filter {
+  from?: string;
+  to?: string;
+  agencyIds?: string[];
+  brandIds?: string[];
+  regions?: string[];
+}
 const MONEY = '{ amount currency }';
 
 async function seized(view: View, filter: Filter = {}): Promise<Money[]> {
-  const response = await server.gql(world.keys[view], `query($filter: AnalyticsFilter) { analytics(filter: $filter) { outcomeTotals { seizedValue ${MONEY} } } }`, { filter });
+  const response = await server.gql(
+    world.keys[view],
+    `query($filter: AnalyticsFilter) { analytics(filter: $filter) { outcomeTotals { seizedValue ${MONEY} } } }`,
+    { filter },
+  );
   return dataOf(response).analytics.outcomeTotals.seizedValue;
 }
 
 /** The money of each region with any. */
-async function perRegion(view: View, filter: Filter = {}): Promise<{ region: string; seizedValue: Money[]; fines: Money[] }[]> {
-  const response = await server.gql(world.keys[view], `query($filter: AnalyticsFilter) { analytics(filter: $filter) {
-    regionBreakdown { region outcomes { seizedValue ${MONEY} fines { amounts ${MONEY} } } } } }`, { filter });
+async function perRegion(
+  view: View,
+  filter: Filter = {},
+): Promise<{ region: string; seizedValue: Money[]; fines: Money[] }[]> {
+  const response = await server.gql(
+    world.keys[view],
+    `query($filter: AnalyticsFilter) { analytics(filter: $filter) {
+    regionBreakdown { region outcomes { seizedValue ${MONEY} fines { amounts ${MONEY} } } } } }`,
+    { filter },
+  );
   // Regions whose leads of the period have no outcome are listed for their funnel: left out here.
-  return dataOf(response).analytics.regionBreakdown.map((r: any) => ({ region: r.region, seizedValue: r.outcomes.seizedValue, fines: r.outcomes.fines.amounts }))
+  return dataOf(response)
+    .analytics.regionBreakdown.map((r: any) => ({
+      region: r.region,
+      seizedValue: r.outcomes.seizedValue,
+      fines: r.outcomes.fines.amounts,
+    }))
     .filter((r: { seizedValue: Money[]; fines: Money[] }) => r.seizedValue.length || r.fines.length);
 }
 
@@ -91,11 +168,15 @@ async function perRegion(view: View, filter: Filter = {}): Promise<{ region: str
 function add(...lists: Money[][]): Money[] {
   const totals = new Map<string, number>();
   for (const money of lists.flat()) totals.set(money.currency, (totals.get(money.currency) ?? 0) + money.amount);
-  return [...totals].filter(([, amount]) => amount !== 0).map(([currency, amount]) => ({ amount, currency })).sort((a, b) => a.currency.localeCompare(b.currency));
+  return [...totals]
+    .filter(([, amount]) => amount !== 0)
+    .map(([currency, amount]) => ({ amount, currency }))
+    .sort((a, b) => a.currency.localeCompare(b.currency));
 }
 
 const MONTHS = Array.from({ length: 12 }, (_, i) => ({
-  from: new Date(Date.UTC(2026, i, 1)).toISOString(), to: new Date(Date.UTC(2026, i + 1, 1)).toISOString(),
+  from: new Date(Date.UTC(2026, i, 1)).toISOString(),
+  to: new Date(Date.UTC(2026, i + 1, 1)).toISOString(),
 }));
 const YEAR = { from: '2026-01-01T00:00:00.000Z', to: '2027-01-01T00:00:00.000Z' };
 
@@ -156,14 +237,22 @@ const idsOf = (gids: string[] | undefined, names: string[]) =>
 
 function parameters(view: View, filter: Filter) {
   const scope = scopeOf(view);
-  return [scope.brand, scope.agency, filter.from ?? null, filter.to ?? null,
-    idsOf(filter.agencyIds, ['agencyX', 'agencyY']), idsOf(filter.brandIds, ['brandA', 'brandB'])];
+  return [
+    scope.brand,
+    scope.agency,
+    filter.from ?? null,
+    filter.to ?? null,
+    idsOf(filter.agencyIds, ['agencyX', 'agencyY']),
+    idsOf(filter.brandIds, ['brandA', 'brandB']),
+  ];
 }
 
 async function expectedSeized(view: View, filter: Filter = {}): Promise<Money[]> {
-  const rows: { amount: string; currency: string }[] = await db.dataSource.query(`${COUNTED}
+  const rows: { amount: string; currency: string }[] = await db.dataSource.query(
+    `${COUNTED}
     SELECT c.currency, sum(c.amount) AS amount FROM counted c WHERE c.amount IS NOT NULL AND ${KEPT} GROUP BY c.currency ORDER BY c.currency`,
-  parameters(view, filter));
+    parameters(view, filter),
+  );
   return rows.map((row) => ({ amount: Number(row.amount), currency: row.currency }));
 }
 
@@ -171,8 +260,12 @@ async function expectedSeized(view: View, filter: Filter = {}): Promise<Money[]>
  * Per region: an outcome's money split equally between the regions of the (visible) leads' sellers of its
  * investigation, units left over to the regions in alphabetical order.
  */
-async function expectedPerRegion(view: View, filter: Filter = {}): Promise<{ region: string; seizedValue: Money[]; fines: Money[] }[]> {
-  const rows: { region: string; kind: string; amount: string; currency: string }[] = await db.dataSource.query(`${COUNTED},
+async function expectedPerRegion(
+  view: View,
+  filter: Filter = {},
+): Promise<{ region: string; seizedValue: Money[]; fines: Money[] }[]> {
+  const rows: { region: string; kind: string; amount: string; currency: string }[] = await db.dataSource.query(
+    `${COUNTED},
     regions AS (
       SELECT DISTINCT l.investigation_id, v.region FROM lead l JOIN lead_seller ls ON ls.lead_id = l.id JOIN seller v ON v.id = ls.seller_id
       WHERE l.investigation_id IS NOT NULL AND ($1::bigint IS NULL OR EXISTS (SELECT 1 FROM lead_brand lb WHERE lb.lead_id = l.id AND lb.brand_id = $1))
@@ -188,10 +281,13 @@ async function expectedPerRegion(view: View, filter: Filter = {}): Promise<{ reg
       FROM counted c JOIN numbered_regions g ON g.investigation_id = c.investigation_id WHERE c.fine_amount IS NOT NULL AND ${KEPT}
     )
     SELECT region, kind, currency, sum(amount) AS amount FROM parts GROUP BY region, kind, currency ORDER BY region, currency`,
-  parameters(view, filter));
+    parameters(view, filter),
+  );
   const regions = [...new Set(rows.map((row) => row.region))].sort();
-  const money = (region: string, kind: string) => rows.filter((row) => row.region === region && row.kind === kind)
-    .map((row) => ({ amount: Number(row.amount), currency: row.currency }));
+  const money = (region: string, kind: string) =>
+    rows
+      .filter((row) => row.region === region && row.kind === kind)
+      .map((row) => ({ amount: Number(row.amount), currency: row.currency }));
   return regions.map((region) => ({ region, seizedValue: money(region, 'seized'), fines: money(region, 'fine') }));
 }
 
@@ -204,7 +300,11 @@ describe("a joint operation's agreed seized value, counted once", () => {
   it('is shared by the two agencies, each share with its first outcome: the figures of every view, as computed in SQL', async () => {
     // Hand-counted: X's share 400,001 (its seizure of 01-20), Y's 400,000 (02-10); J3's 300 USD is X's and brand A's.
     const totals: Record<View, Money[]> = {
-      analyst: [cny(AGREED), usd(300)], brandA: [cny(400_001), usd(300)], brandB: [cny(400_000)], agencyX: [cny(400_001), usd(300)], agencyY: [cny(400_000)],
+      analyst: [cny(AGREED), usd(300)],
+      brandA: [cny(400_001), usd(300)],
+      brandB: [cny(400_000)],
+      agencyX: [cny(400_001), usd(300)],
+      agencyY: [cny(400_000)],
     };
     for (const view of VIEWS) {
       expect({ view, figure: await seized(view) }).toEqual({ view, figure: totals[view] });
@@ -215,14 +315,18 @@ describe("a joint operation's agreed seized value, counted once", () => {
     expect(add(await seized('agencyX'), await seized('agencyY'))).toEqual(await seized('analyst'));
   });
 
-  it('adds up over the months: January holds X\'s share, February Y\'s, the year both, in every view', async () => {
+  it("adds up over the months: January holds X's share, February Y's, the year both, in every view", async () => {
     expect(await seized('analyst', MONTHS[0])).toEqual([cny(400_001)]);
     expect(await seized('analyst', MONTHS[1])).toEqual([cny(400_000), usd(300)]);
     for (const view of VIEWS) {
       const months: Money[][] = [];
       for (const month of MONTHS) {
         const figure = await seized(view, month);
-        expect({ view, month: month.from, figure }).toEqual({ view, month: month.from, figure: await expectedSeized(view, month) });
+        expect({ view, month: month.from, figure }).toEqual({
+          view,
+          month: month.from,
+          figure: await expectedSeized(view, month),
+        });
         months.push(figure);
       }
       const year = await seized(view, YEAR);
@@ -238,14 +342,24 @@ describe("a joint operation's agreed seized value, counted once", () => {
       const byAgency: Money[][] = [];
       for (const agencyIds of [[world.gid.agencyX], [world.gid.agencyY]]) {
         const figure = await seized(view, { agencyIds });
-        expect({ view, agencyIds, figure }).toEqual({ view, agencyIds, figure: await expectedSeized(view, { agencyIds }) });
+        expect({ view, agencyIds, figure }).toEqual({
+          view,
+          agencyIds,
+          figure: await expectedSeized(view, { agencyIds }),
+        });
         byAgency.push(figure);
       }
       expect({ view, sumOfAgencies: add(...byAgency) }).toEqual({ view, sumOfAgencies: await seized(view) });
       // Agencies within a month too: February is Y's share (and J3, X's).
-      const february = [await seized(view, { ...MONTHS[1], agencyIds: [world.gid.agencyX] }), await seized(view, { ...MONTHS[1], agencyIds: [world.gid.agencyY] })];
+      const february = [
+        await seized(view, { ...MONTHS[1], agencyIds: [world.gid.agencyX] }),
+        await seized(view, { ...MONTHS[1], agencyIds: [world.gid.agencyY] }),
+      ];
       expect({ view, february: add(...february) }).toEqual({ view, february: await seized(view, MONTHS[1]) });
-      const byBrand = [await seized(view, { brandIds: [world.gid.brandA] }), await seized(view, { brandIds: [world.gid.brandB] })];
+      const byBrand = [
+        await seized(view, { brandIds: [world.gid.brandA] }),
+        await seized(view, { brandIds: [world.gid.brandB] }),
+      ];
       expect({ view, byBrand: add(...byBrand) }).toEqual({ view, byBrand: await seized(view) });
     }
   });
@@ -260,13 +374,20 @@ describe("a joint operation's agreed seized value, counted once", () => {
     for (const view of VIEWS) {
       const regions = await perRegion(view);
       expect({ view, regions }).toEqual({ view, regions: await expectedPerRegion(view) });
-      expect({ view, sumOfRegions: add(...regions.map((r) => r.seizedValue)) }).toEqual({ view, sumOfRegions: await seized(view) });
+      expect({ view, sumOfRegions: add(...regions.map((r) => r.seizedValue)) }).toEqual({
+        view,
+        sumOfRegions: await seized(view),
+      });
       // A regions filter lists those regions with the same figures (the split is over all of a case's regions).
       const zj = (await perRegion(view, { regions: ['CN-ZJ'] })).map((r) => r.seizedValue);
       expect({ view, zj }).toEqual({ view, zj: regions.filter((r) => r.region === 'CN-ZJ').map((r) => r.seizedValue) });
       for (const month of MONTHS.slice(0, 2)) {
         const inMonth = await perRegion(view, month);
-        expect({ view, month: month.from, inMonth }).toEqual({ view, month: month.from, inMonth: await expectedPerRegion(view, month) });
+        expect({ view, month: month.from, inMonth }).toEqual({
+          view,
+          month: month.from,
+          inMonth: await expectedPerRegion(view, month),
+        });
       }
     }
   });
@@ -275,12 +396,28 @@ describe("a joint operation's agreed seized value, counted once", () => {
     const [{ id: opId }] = await db.dataSource.query('SELECT id FROM joint_operation');
     const operationId = toGlobalId('JointOperation', String(opId));
     // Agency Y reports an earlier seizure of the same action, added to the operation: Y's first outcome is now in January.
-    const [{ id: referralY }] = await db.dataSource.query('SELECT referral_id AS id FROM enforcement_outcome WHERE kind = $1 AND seized_value_amount = 700000', ['SEIZURE']);
+    const [{ id: referralY }] = await db.dataSource.query(
+      'SELECT referral_id AS id FROM enforcement_outcome WHERE kind = $1 AND seized_value_amount = 700000',
+      ['SEIZURE'],
+    );
     const [{ id: earlier }] = await db.dataSource.query(
       `INSERT INTO enforcement_outcome (referral_id, kind, occurred_at, seized_value_amount, seized_value_currency) VALUES ($1, 'SEIZURE', '2026-01-10T08:00:00Z', 5, 'CNY') RETURNING id`,
-      [referralY]);
-    await mutate(server, world.keys.investigator, 'addOutcomesToJointOperation', { operationId, outcomeIds: [toGlobalId('EnforcementOutcome', String(earlier))] }, 'operation { id }');
-    await mutate(server, world.keys.investigator, 'revalueJointOperation', { operationId, seizedValue: { amount: 900_001, currency: 'CNY' }, valuationMethod: 'MARKET_PRICE' }, 'operation { id }');
+      [referralY],
+    );
+    await mutate(
+      server,
+      world.keys.investigator,
+      'addOutcomesToJointOperation',
+      { operationId, outcomeIds: [toGlobalId('EnforcementOutcome', String(earlier))] },
+      'operation { id }',
+    );
+    await mutate(
+      server,
+      world.keys.investigator,
+      'revalueJointOperation',
+      { operationId, seizedValue: { amount: 900_001, currency: 'CNY' }, valuationMethod: 'MARKET_PRICE' },
+      'operation { id }',
+    );
     // Y's first outcome (01-10) is now the earlier: Y carries 450,001 and X 450,000, both in January; February none of it.
     expect(await seized('agencyY')).toEqual([cny(450_001)]);
     expect(await seized('agencyX')).toEqual([cny(450_000), usd(300)]);
@@ -288,7 +425,11 @@ describe("a joint operation's agreed seized value, counted once", () => {
     expect(await seized('analyst', MONTHS[1])).toEqual([usd(300)]);
     for (const view of VIEWS) {
       expect({ view, figure: await seized(view) }).toEqual({ view, figure: await expectedSeized(view) });
-      for (const month of MONTHS.slice(0, 2)) expect({ view, figure: await seized(view, month) }).toEqual({ view, figure: await expectedSeized(view, month) });
+      for (const month of MONTHS.slice(0, 2))
+        expect({ view, figure: await seized(view, month) }).toEqual({
+          view,
+          figure: await expectedSeized(view, month),
+        });
     }
     expect(add(await seized('agencyX'), await seized('agencyY'))).toEqual([cny(900_001), usd(300)]);
   });

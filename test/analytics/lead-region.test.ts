@@ -22,23 +22,33 @@ afterAll(async () => {
   await db.drop();
 });
 
-const REGIONS = '{ analytics { regionBreakdown { region funnel { leads triaged investigated referred } outcomes { raids arrests } } } }';
+const REGIONS =
+  '{ analytics { regionBreakdown { region funnel { leads triaged investigated referred } outcomes { raids arrests } } } }';
 
 /** Per region, the caller's leads with a seller there (and how many of them were investigated), from the base tables. */
 async function expected(scope: { brand?: string; agency?: string }) {
-  const leads = scope.brand ? 'SELECT lead_id FROM lead_brand WHERE brand_id = $1'
-    : scope.agency ? `SELECT l.id FROM lead l JOIN referral r ON r.investigation_id = l.investigation_id WHERE r.agency_id = $1 AND r.status <> 'DRAFT'`
-    : 'SELECT id FROM lead WHERE $1::bigint IS NULL';
-  const rows: { region: string; leads: string; investigated: string }[] = await db.dataSource.query(`
+  const leads = scope.brand
+    ? 'SELECT lead_id FROM lead_brand WHERE brand_id = $1'
+    : scope.agency
+      ? `SELECT l.id FROM lead l JOIN referral r ON r.investigation_id = l.investigation_id WHERE r.agency_id = $1 AND r.status <> 'DRAFT'`
+      : 'SELECT id FROM lead WHERE $1::bigint IS NULL';
+  const rows: { region: string; leads: string; investigated: string }[] = await db.dataSource.query(
+    `
     SELECT v.region, count(DISTINCT l.id) AS leads, count(DISTINCT l.id) FILTER (WHERE l.investigation_id IS NOT NULL) AS investigated
     FROM lead l JOIN lead_seller ls ON ls.lead_id = l.id JOIN seller v ON v.id = ls.seller_id
-    WHERE l.id IN (${leads}) GROUP BY v.region ORDER BY v.region`, [scope.brand ?? scope.agency ?? null]);
+    WHERE l.id IN (${leads}) GROUP BY v.region ORDER BY v.region`,
+    [scope.brand ?? scope.agency ?? null],
+  );
   return rows.map((row) => ({ region: row.region, leads: Number(row.leads), investigated: Number(row.investigated) }));
 }
 
 async function breakdown(token: string) {
   const rows = dataOf(await server.gql(token, REGIONS)).analytics.regionBreakdown;
-  return rows.map((row: any) => ({ region: row.region, leads: row.funnel.leads, investigated: row.funnel.investigated }));
+  return rows.map((row: any) => ({
+    region: row.region,
+    leads: row.funnel.leads,
+    investigated: row.funnel.investigated,
+  }));
 }
 
 /** lead_region as its definition computes it from lead_seller and seller. */
@@ -64,16 +74,33 @@ describe('lead_region', () => {
   });
 
   it('follows leads reported and sellers created through the API, and a seller moving region, in the same transaction', async () => {
-    const created = dataOf(await server.gql(world.keys.investigator, `mutation($input: CreateSellerInput!) { createSeller(input: $input) { seller { id } userErrors { code } } }`,
-      { input: { platform: 'TAOBAO', externalId: 'new-shop', displayName: 'New shop', region: 'CN-SH' } })).createSeller;
+    const created = dataOf(
+      await server.gql(
+        world.keys.investigator,
+        `mutation($input: CreateSellerInput!) { createSeller(input: $input) { seller { id } userErrors { code } } }`,
+        { input: { platform: 'TAOBAO', externalId: 'new-shop', displayName: 'New shop', region: 'CN-SH' } },
+      ),
+    ).createSeller;
     expect(created.userErrors).toEqual([]);
     const before = await breakdown(world.keys.brandA);
     // An investigator reports it for brand A (a brand partner may name only the sellers it already sees).
-    const reported = dataOf(await server.gql(world.keys.investigator, `mutation($input: ReportLeadInput!) { reportLead(input: $input) { lead { id } userErrors { code } } }`,
-      { input: { description: 'two shops', brandIds: [world.gid.brandA], sellerIds: [created.seller.id, world.gid.sellerB] } })).reportLead;
+    const reported = dataOf(
+      await server.gql(
+        world.keys.investigator,
+        `mutation($input: ReportLeadInput!) { reportLead(input: $input) { lead { id } userErrors { code } } }`,
+        {
+          input: {
+            description: 'two shops',
+            brandIds: [world.gid.brandA],
+            sellerIds: [created.seller.id, world.gid.sellerB],
+          },
+        },
+      ),
+    ).reportLead;
     expect(reported.userErrors).toEqual([]);
     const after = await breakdown(world.keys.brandA);
-    const leadsIn = (rows: { region: string; leads: number }[], region: string) => rows.find((row) => row.region === region)?.leads ?? 0;
+    const leadsIn = (rows: { region: string; leads: number }[], region: string) =>
+      rows.find((row) => row.region === region)?.leads ?? 0;
     expect(leadsIn(after, 'CN-SH')).toBe(1);
     expect(leadsIn(after, 'CN-GD')).toBe(leadsIn(before, 'CN-GD') + 1);
     // Brand B does not see brand A's new lead, nor the new shop's region.
@@ -90,7 +117,9 @@ describe('lead_region', () => {
 
   it('is rebuilt from the base tables by rebuild_analytics_rollups (for data loaded around the triggers)', async () => {
     await db.dataSource.query('ALTER TABLE lead_seller DISABLE TRIGGER lead_region_delete');
-    const [{ lead_id: leadId, seller_id: sellerId }] = await db.dataSource.query('SELECT lead_id, seller_id FROM lead_seller ORDER BY lead_id DESC LIMIT 1');
+    const [{ lead_id: leadId, seller_id: sellerId }] = await db.dataSource.query(
+      'SELECT lead_id, seller_id FROM lead_seller ORDER BY lead_id DESC LIMIT 1',
+    );
     await db.dataSource.query('DELETE FROM lead_seller WHERE lead_id = $1 AND seller_id = $2', [leadId, sellerId]);
     await db.dataSource.query('ALTER TABLE lead_seller ENABLE TRIGGER lead_region_delete');
     await db.dataSource.query('SELECT rebuild_analytics_rollups()');

@@ -32,10 +32,18 @@ beforeAll(async () => {
   world = await createWorld(db.dataSource);
   for (const r of REFERRALS) {
     const ids = await insertLead(db.dataSource, world, {
-      name: r.name, brands: [r.brand], sellers: [r.brand === 'brandA' ? 'sellerA' : 'sellerB'], source: 'BRAND_REPORT', status: 'REFERRED',
-      createdAt: '2026-01-01T00:00:00Z', investigation: {
-        createdAt: '2026-01-02T00:00:00Z', status: 'REFERRED',
-        referrals: [{ agency: r.agency, status: r.status, createdAt: '2026-01-03T00:00:00Z', sentAt: '2026-01-04T00:00:00Z' }],
+      name: r.name,
+      brands: [r.brand],
+      sellers: [r.brand === 'brandA' ? 'sellerA' : 'sellerB'],
+      source: 'BRAND_REPORT',
+      status: 'REFERRED',
+      createdAt: '2026-01-01T00:00:00Z',
+      investigation: {
+        createdAt: '2026-01-02T00:00:00Z',
+        status: 'REFERRED',
+        referrals: [
+          { agency: r.agency, status: r.status, createdAt: '2026-01-03T00:00:00Z', sentAt: '2026-01-04T00:00:00Z' },
+        ],
       },
     });
     await db.dataSource.query(
@@ -50,10 +58,20 @@ afterAll(async () => {
   await db?.drop();
 });
 
-interface Figures { agency: { code: string }; waiting: number; overdue: number; acknowledgementOverdue: number; actionOverdue: number; longestOverdueDays: number | null }
+interface Figures {
+  agency: { code: string };
+  waiting: number;
+  overdue: number;
+  acknowledgementOverdue: number;
+  actionOverdue: number;
+  longestOverdueDays: number | null;
+}
 
 async function figures(view: View): Promise<Figures[]> {
-  const response = await server.gql(world.keys[view], '{ analytics { overdueReferrals { agency { code } waiting overdue acknowledgementOverdue actionOverdue longestOverdueDays } } }');
+  const response = await server.gql(
+    world.keys[view],
+    '{ analytics { overdueReferrals { agency { code } waiting overdue acknowledgementOverdue actionOverdue longestOverdueDays } } }',
+  );
   return dataOf(response).analytics.overdueReferrals;
 }
 
@@ -64,7 +82,8 @@ async function figures(view: View): Promise<Figures[]> {
 async function expected(view: View): Promise<Map<string, number | null>> {
   const brand = view === 'brandA' || view === 'brandB' ? world.ids[view] : null;
   const agency = view === 'agencyX' || view === 'agencyY' ? world.ids[view] : null;
-  const rows: { code: string; days: string | null }[] = await db.dataSource.query(`
+  const rows: { code: string; days: string | null }[] = await db.dataSource.query(
+    `
     SELECT a.code,
            extract(epoch FROM max(greatest(CASE WHEN r.status = 'SENT' AND r.acknowledge_by < now() THEN now() - r.acknowledge_by END,
                                            CASE WHEN r.status IN ('SENT', 'ACKNOWLEDGED') AND r.action_by < now() THEN now() - r.action_by END))) / 86400 AS days
@@ -72,7 +91,9 @@ async function expected(view: View): Promise<Map<string, number | null>> {
     WHERE r.status IN ('SENT', 'ACKNOWLEDGED')
       AND ($1::bigint IS NULL OR EXISTS (SELECT 1 FROM lead l JOIN lead_brand lb ON lb.lead_id = l.id WHERE l.investigation_id = r.investigation_id AND lb.brand_id = $1))
       AND ($2::bigint IS NULL OR r.agency_id = $2)
-    GROUP BY a.code`, [brand, agency]);
+    GROUP BY a.code`,
+    [brand, agency],
+  );
   return new Map(rows.map((row) => [row.code, row.days === null ? null : Number(row.days)]));
 }
 
@@ -93,15 +114,25 @@ describe('overdue referrals per agency', () => {
     for (const view of ['analyst', 'brandA', 'brandB', 'agencyX', 'agencyY'] as View[]) {
       const answer = await figures(view);
       const sql = await expected(view);
-      expect({ view, agencies: answer.map((row) => row.agency.code).sort() }).toEqual({ view, agencies: [...sql.keys()].sort() });
+      expect({ view, agencies: answer.map((row) => row.agency.code).sort() }).toEqual({
+        view,
+        agencies: [...sql.keys()].sort(),
+      });
       for (const row of answer) {
         const days = sql.get(row.agency.code);
-        if (days === null || days === undefined) expect({ view, code: row.agency.code, days: row.longestOverdueDays }).toEqual({ view, code: row.agency.code, days: null });
+        if (days === null || days === undefined)
+          expect({ view, code: row.agency.code, days: row.longestOverdueDays }).toEqual({
+            view,
+            code: row.agency.code,
+            days: null,
+          });
         else expect(row.longestOverdueDays).toBeCloseTo(days, 2);
       }
     }
     // Brand A sees R1 (X) and R3 (Y): 40 and 3 days.
-    const brandA = Object.fromEntries((await figures('brandA')).map((row) => [row.agency.code, row.longestOverdueDays]));
+    const brandA = Object.fromEntries(
+      (await figures('brandA')).map((row) => [row.agency.code, row.longestOverdueDays]),
+    );
     expect(brandA['AG-X']).toBeCloseTo(40, 2);
     expect(brandA['AG-Y']).toBeCloseTo(3, 2);
   });

@@ -14,17 +14,25 @@ const hash = (n: number) => n.toString(16).padStart(64, '0');
 
 async function seller(name: string, region = 'CN-ZJ'): Promise<string> {
   const [row] = await db.dataSource.query(
-    `INSERT INTO seller (platform, external_id, display_name, region, status, strike_count) VALUES ('TAOBAO', $1, $1, $2, 'ACTIVE', 0) RETURNING id`, [name, region]);
+    `INSERT INTO seller (platform, external_id, display_name, region, status, strike_count) VALUES ('TAOBAO', $1, $1, $2, 'ACTIVE', 0) RETURNING id`,
+    [name, region],
+  );
   ids[name] = String(row.id);
   return ids[name];
 }
 async function share(kind: string, value: number, ...names: string[]) {
-  for (const name of names) await db.dataSource.query('INSERT INTO seller_identifier (seller_id, kind, value_hash) VALUES ($1, $2, $3)', [ids[name], kind, hash(value)]);
+  for (const name of names)
+    await db.dataSource.query('INSERT INTO seller_identifier (seller_id, kind, value_hash) VALUES ($1, $2, $3)', [
+      ids[name],
+      kind,
+      hash(value),
+    ]);
 }
 async function listing(name: string, brand: string, takenDown = false) {
   await db.dataSource.query(
     `INSERT INTO listing (seller_id, brand_id, title, url, price_amount, price_currency, status, taken_down_at) VALUES ($1, $2, 't', 'https://x', 100, 'CNY', $3, $4)`,
-    [ids[name], world.ids[brand], takenDown ? 'TAKEN_DOWN' : 'LIVE', takenDown ? '2026-02-01T00:00:00Z' : null]);
+    [ids[name], world.ids[brand], takenDown ? 'TAKEN_DOWN' : 'LIVE', takenDown ? '2026-02-01T00:00:00Z' : null],
+  );
 }
 
 beforeAll(async () => {
@@ -44,7 +52,10 @@ beforeAll(async () => {
   await seller('hub');
   const spokes: string[] = [];
   for (let i = 1; i <= 250; i += 1) spokes.push(await seller(`spoke${i}`));
-  await db.dataSource.query(`INSERT INTO seller_identifier (seller_id, kind, value_hash) SELECT unnest($1::bigint[]), 'DEVICE', $2`, [[ids.hub, ...spokes], hash(300)]);
+  await db.dataSource.query(
+    `INSERT INTO seller_identifier (seller_id, kind, value_hash) SELECT unnest($1::bigint[]), 'DEVICE', $2`,
+    [[ids.hub, ...spokes], hash(300)],
+  );
   // Brand A's cases reach s2 and s4 (listings), s3 on a lead naming brand B only; agency X's case names s2.
   await listing('s2', 'brandA', true);
   await listing('s4', 'brandA');
@@ -52,10 +63,29 @@ beforeAll(async () => {
   world.ids.s2 = ids.s2;
   world.ids.s3 = ids.s3;
   await insertLead(db.dataSource, world, {
-    name: 'N1', brands: ['brandA'], sellers: ['s2'], source: 'BRAND_REPORT', status: 'REFERRED', createdAt: '2026-01-01T00:00:00Z', triagedAt: '2026-01-02T00:00:00Z',
-    investigation: { createdAt: '2026-01-03T00:00:00Z', status: 'REFERRED', referrals: [{ agency: 'agencyX', status: 'SENT', createdAt: '2026-01-04T00:00:00Z', sentAt: '2026-01-05T00:00:00Z' }] },
+    name: 'N1',
+    brands: ['brandA'],
+    sellers: ['s2'],
+    source: 'BRAND_REPORT',
+    status: 'REFERRED',
+    createdAt: '2026-01-01T00:00:00Z',
+    triagedAt: '2026-01-02T00:00:00Z',
+    investigation: {
+      createdAt: '2026-01-03T00:00:00Z',
+      status: 'REFERRED',
+      referrals: [
+        { agency: 'agencyX', status: 'SENT', createdAt: '2026-01-04T00:00:00Z', sentAt: '2026-01-05T00:00:00Z' },
+      ],
+    },
   });
-  await insertLead(db.dataSource, world, { name: 'N2', brands: ['brandB'], sellers: ['s3'], source: 'BRAND_REPORT', status: 'NEW', createdAt: '2026-01-06T00:00:00Z' });
+  await insertLead(db.dataSource, world, {
+    name: 'N2',
+    brands: ['brandB'],
+    sellers: ['s3'],
+    source: 'BRAND_REPORT',
+    status: 'NEW',
+    createdAt: '2026-01-06T00:00:00Z',
+  });
   server = await startTestServer(db);
 });
 afterAll(async () => {
@@ -80,7 +110,11 @@ describe('sellerNetwork', () => {
     expect(members(deepest)).toEqual(['s1@0', 's2@1', 's3@2', 's4@3', 's5@4']);
     expect(deepest.truncated).toBe(false);
     expect(deepest.links.map((l: any) => `${l.from.displayName}-${l.to.displayName}:${l.kind}`)).toEqual([
-      's1-s2:PAYMENT_ACCOUNT', 's2-s3:PHONE', 's3-s4:ADDRESS', 's4-s5:DEVICE']);
+      's1-s2:PAYMENT_ACCOUNT',
+      's2-s3:PHONE',
+      's3-s4:ADDRESS',
+      's4-s5:DEVICE',
+    ]);
   });
 
   it('refuses a depth beyond 4 or below 1', async () => {
@@ -94,7 +128,11 @@ describe('sellerNetwork', () => {
     const cycle = await network(world.keys.investigator, gid('c1'), 4);
     expect(members(cycle)).toEqual(['c1@0', 'c2@1', 'c3@1']);
     expect(cycle.links.map((l: any) => `${l.from.displayName}-${l.to.displayName}:${l.kind}`).sort()).toEqual([
-      'c1-c2:EMAIL', 'c1-c2:PHONE', 'c1-c3:PHONE', 'c2-c3:PHONE']);
+      'c1-c2:EMAIL',
+      'c1-c2:PHONE',
+      'c1-c3:PHONE',
+      'c2-c3:PHONE',
+    ]);
     expect(cycle.totals).toEqual({ sellers: 3, leads: 0, takedowns: 0, referrals: 0 });
   });
 
@@ -111,9 +149,13 @@ describe('sellerNetwork', () => {
 
   it('shows identifier hashes to administrators and investigators only, kinds to internal roles only', async () => {
     const admin = await network(world.keys.admin, gid('s1'), 1);
-    expect(admin.links).toEqual([{ from: { displayName: 's1' }, to: { displayName: 's2' }, kind: 'PAYMENT_ACCOUNT', valueHash: hash(101) }]);
+    expect(admin.links).toEqual([
+      { from: { displayName: 's1' }, to: { displayName: 's2' }, kind: 'PAYMENT_ACCOUNT', valueHash: hash(101) },
+    ]);
     const analyst = await network(world.keys.analyst, gid('s1'), 1);
-    expect(analyst.links).toEqual([{ from: { displayName: 's1' }, to: { displayName: 's2' }, kind: 'PAYMENT_ACCOUNT', valueHash: null }]);
+    expect(analyst.links).toEqual([
+      { from: { displayName: 's1' }, to: { displayName: 's2' }, kind: 'PAYMENT_ACCOUNT', valueHash: null },
+    ]);
   });
 
   it('shows a brand partner only the sellers of its own cases, with no identifier data', async () => {
@@ -133,7 +175,10 @@ describe('sellerNetwork', () => {
 
   it('shows a partner the links between two of its sellers, without what they share', async () => {
     // Make s3 visible to brand A too: then s2 - s3 - s4 are linked directly.
-    await db.dataSource.query(`INSERT INTO listing (seller_id, brand_id, title, url, price_amount, price_currency, status) VALUES ($1, $2, 't', 'https://x', 1, 'CNY', 'LIVE')`, [ids.s3, world.ids.brandA]);
+    await db.dataSource.query(
+      `INSERT INTO listing (seller_id, brand_id, title, url, price_amount, price_currency, status) VALUES ($1, $2, 't', 'https://x', 1, 'CNY', 'LIVE')`,
+      [ids.s3, world.ids.brandA],
+    );
     try {
       const brandA = await network(world.keys.brandA, gid('s2'), 2);
       expect(members(brandA)).toEqual(['s2@0', 's3@1', 's4@2']);
@@ -142,7 +187,10 @@ describe('sellerNetwork', () => {
         { from: { displayName: 's3' }, to: { displayName: 's4' }, kind: null, valueHash: null },
       ]);
     } finally {
-      await db.dataSource.query(`DELETE FROM listing WHERE seller_id = $1 AND brand_id = $2`, [ids.s3, world.ids.brandA]);
+      await db.dataSource.query(`DELETE FROM listing WHERE seller_id = $1 AND brand_id = $2`, [
+        ids.s3,
+        world.ids.brandA,
+      ]);
     }
   });
 

@@ -14,16 +14,61 @@ beforeAll(async () => {
   world = await createWorld(db.dataSource);
   server = await startTestServer(db);
   // Seeded history (no audit event): listing B2 taken down long ago.
-  await db.dataSource.query(`UPDATE listing SET status = 'TAKEN_DOWN', taken_down_at = '2026-02-03T00:00:00Z' WHERE id = $1`, [world.ids.listingB2]);
+  await db.dataSource.query(
+    `UPDATE listing SET status = 'TAKEN_DOWN', taken_down_at = '2026-02-03T00:00:00Z' WHERE id = $1`,
+    [world.ids.listingB2],
+  );
   await buildCase(server, world, { referTo: world.gid.agencyX });
   const inv = world.keys.investigator;
-  await mutate(server, inv, 'takeDownListings', { listingIds: [world.gid.listingA1], reason: 'counterfeit' }, 'listings { id }');
-  await mutate(server, inv, 'reinstateListing', { listingId: world.gid.listingA1, reason: 'counter-notice' }, 'listing { id }');
-  await mutate(server, inv, 'takeDownListings', { listingIds: [world.gid.listingA1], reason: 'counterfeit again' }, 'listings { id }');
-  await mutate(server, inv, 'updateSellerStatus', { sellerId: world.gid.sellerA, status: 'RESTRICTED', reason: 'repeat' }, 'seller { id }');
-  await mutate(server, inv, 'updateSellerStatus', { sellerId: world.gid.sellerB, status: 'RESTRICTED', reason: 'repeat' }, 'seller { id }');
-  await mutate(server, inv, 'updateSellerStatus', { sellerId: world.gid.sellerB, status: 'SUSPENDED', reason: 'repeat' }, 'seller { id }');
-  await mutate(server, inv, 'updateSellerStatus', { sellerId: world.gid.sellerAB, status: 'CLOSED', reason: 'fraud' }, 'seller { id }');
+  await mutate(
+    server,
+    inv,
+    'takeDownListings',
+    { listingIds: [world.gid.listingA1], reason: 'counterfeit' },
+    'listings { id }',
+  );
+  await mutate(
+    server,
+    inv,
+    'reinstateListing',
+    { listingId: world.gid.listingA1, reason: 'counter-notice' },
+    'listing { id }',
+  );
+  await mutate(
+    server,
+    inv,
+    'takeDownListings',
+    { listingIds: [world.gid.listingA1], reason: 'counterfeit again' },
+    'listings { id }',
+  );
+  await mutate(
+    server,
+    inv,
+    'updateSellerStatus',
+    { sellerId: world.gid.sellerA, status: 'RESTRICTED', reason: 'repeat' },
+    'seller { id }',
+  );
+  await mutate(
+    server,
+    inv,
+    'updateSellerStatus',
+    { sellerId: world.gid.sellerB, status: 'RESTRICTED', reason: 'repeat' },
+    'seller { id }',
+  );
+  await mutate(
+    server,
+    inv,
+    'updateSellerStatus',
+    { sellerId: world.gid.sellerB, status: 'SUSPENDED', reason: 'repeat' },
+    'seller { id }',
+  );
+  await mutate(
+    server,
+    inv,
+    'updateSellerStatus',
+    { sellerId: world.gid.sellerAB, status: 'CLOSED', reason: 'fraud' },
+    'seller { id }',
+  );
 });
 afterAll(async () => {
   await server.close();
@@ -37,10 +82,17 @@ const SERIES = `query($filter: AnalyticsFilter) { analytics(filter: $filter) { t
 async function totals(token: string, filter: Record<string, unknown> = {}) {
   const to = new Date(Date.now() + 86_400_000);
   const from = new Date(Date.now() - 2 * 86_400_000);
-  const { buckets } = dataOf(await server.gql(token, SERIES, { filter: { from, to, ...filter } })).analytics.takedownSeries;
+  const { buckets } = dataOf(await server.gql(token, SERIES, { filter: { from, to, ...filter } })).analytics
+    .takedownSeries;
   expect(buckets).toHaveLength(4);
   const sum = (key: string) => buckets.reduce((total: number, bucket: any) => total + bucket[key], 0);
-  return [sum('listingsTakenDown'), sum('listingsReinstated'), sum('sellersRestricted'), sum('sellersSuspended'), sum('sellersClosed')];
+  return [
+    sum('listingsTakenDown'),
+    sum('listingsReinstated'),
+    sum('sellersRestricted'),
+    sum('sellersSuspended'),
+    sum('sellersClosed'),
+  ];
 }
 
 describe('the takedown series', () => {
@@ -50,7 +102,7 @@ describe('the takedown series', () => {
     expect(await totals(world.keys.analyst)).toEqual([2, 1, 2, 1, 1]);
   });
 
-  it('counts only the listings and sellers of the caller\'s cases', async () => {
+  it("counts only the listings and sellers of the caller's cases", async () => {
     // Brand A: listing A1; sellers A (A1) and AB (A2). Brand B: sellers B (B1) and AB (B2).
     expect(await totals(world.keys.brandA)).toEqual([2, 1, 1, 0, 1]);
     expect(await totals(world.keys.brandB)).toEqual([0, 0, 1, 1, 1]);
@@ -68,8 +120,16 @@ describe('the takedown series', () => {
   });
 
   it('keeps seeded takedowns, which have no audit event, by their taken_down_at', async () => {
-    const { buckets } = dataOf(await server.gql(world.keys.brandB, `{ analytics(filter: { from: "2026-01-01T00:00:00Z", to: "2026-03-01T00:00:00Z" }) {
-      takedownSeries(granularity: MONTH) { buckets { start listingsTakenDown } } } }`)).analytics.takedownSeries;
-    expect(buckets).toEqual([{ start: '2026-01-01T00:00:00.000Z', listingsTakenDown: 0 }, { start: '2026-02-01T00:00:00.000Z', listingsTakenDown: 1 }]);
+    const { buckets } = dataOf(
+      await server.gql(
+        world.keys.brandB,
+        `{ analytics(filter: { from: "2026-01-01T00:00:00Z", to: "2026-03-01T00:00:00Z" }) {
+      takedownSeries(granularity: MONTH) { buckets { start listingsTakenDown } } } }`,
+      ),
+    ).analytics.takedownSeries;
+    expect(buckets).toEqual([
+      { start: '2026-01-01T00:00:00.000Z', listingsTakenDown: 0 },
+      { start: '2026-02-01T00:00:00.000Z', listingsTakenDown: 1 },
+    ]);
   });
 });

@@ -25,7 +25,9 @@ async function connect(): Promise<Client> {
 
 it('reads the head that the previous holder committed while this statement waited for the lock', async () => {
   const config = testConfig();
-  await inTransaction(systemContext(db.dataSource, config), (tx) => recordAudit(tx, { action: 'test.first', entityType: 'Brand', entityId: '1' }));
+  await inTransaction(systemContext(db.dataSource, config), (tx) =>
+    recordAudit(tx, { action: 'test.first', entityType: 'Brand', entityId: '1' }),
+  );
   const [{ hash: first }] = await db.dataSource.query('SELECT hash FROM audit_event ORDER BY leaf_index DESC LIMIT 1');
 
   const holder = await connect();
@@ -38,7 +40,9 @@ it('reads the head that the previous holder committed while this statement waite
     await waiter.query('BEGIN');
     const waiting = waiter.query('SELECT head, size::int, seqs::text[] FROM audit_chain_lock_head(1)');
     for (let i = 0; i < 200; i += 1) {
-      const [{ n }] = await db.dataSource.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event = 'advisory' AND query LIKE '%audit_chain_lock_head%'`);
+      const [{ n }] = await db.dataSource.query(
+        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event = 'advisory' AND query LIKE '%audit_chain_lock_head%'`,
+      );
       if (n === 1) break;
       await new Promise((resolve) => setTimeout(resolve, 20));
     }

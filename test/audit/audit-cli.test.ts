@@ -28,7 +28,10 @@ afterAll(async () => {
 
 function eca(...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, ...args], { cwd, env: { PATH: process.env.PATH ?? '', DATABASE_URL: db.url, NODE_ENV: 'test' } });
+    const child = spawn(process.execPath, [cli, ...args], {
+      cwd,
+      env: { PATH: process.env.PATH ?? '', DATABASE_URL: db.url, NODE_ENV: 'test' },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => void (stdout += chunk));
@@ -38,8 +41,13 @@ function eca(...args: string[]): Promise<{ status: number | null; stdout: string
   });
 }
 
-const appendEvents = (n: number) => inTransaction(systemContext(db.dataSource, testConfig(), 'cli-test'), (tx) =>
-  recordAudit(tx, ...Array.from({ length: n }, (_, i) => ({ action: 'cli.test', entityType: 'Brand', entityId: String(i + 1) }))));
+const appendEvents = (n: number) =>
+  inTransaction(systemContext(db.dataSource, testConfig(), 'cli-test'), (tx) =>
+    recordAudit(
+      tx,
+      ...Array.from({ length: n }, (_, i) => ({ action: 'cli.test', entityType: 'Brand', entityId: String(i + 1) })),
+    ),
+  );
 
 describe('eca audit', () => {
   it('checkpoint prints a signed checkpoint as JSON on stdout, for a partner to keep; verify --checkpoint checks the log against it', async () => {
@@ -47,8 +55,14 @@ describe('eca audit', () => {
     expect(made.status).toBe(0);
     const checkpoint = JSON.parse(made.stdout);
     const [{ events }] = await db.dataSource.query('SELECT count(*)::int AS events FROM audit_event');
-    expect(checkpoint).toMatchObject({ origin: 'eca-audit-log', treeSize: events, note: expect.stringContaining(`\n${events}\n`) });
-    expect(made.stderr).toMatch(new RegExp(`(^|\\n)signed a checkpoint of ${events} events \\(key ${checkpoint.keyId}\\)\\n$`));
+    expect(checkpoint).toMatchObject({
+      origin: 'eca-audit-log',
+      treeSize: events,
+      note: expect.stringContaining(`\n${events}\n`),
+    });
+    expect(made.stderr).toMatch(
+      new RegExp(`(^|\\n)signed a checkpoint of ${events} events \\(key ${checkpoint.keyId}\\)\\n$`),
+    );
     const again = await eca('audit', 'checkpoint');
     expect(JSON.parse(again.stdout)).toEqual(checkpoint);
     expect(again.stderr).toMatch(/has not grown since the checkpoint/);
@@ -57,7 +71,11 @@ describe('eca audit', () => {
     await appendEvents(3);
     const verified = await eca('audit', 'verify', '--checkpoint', 'kept.json');
     expect(verified.status).toBe(0);
-    expect(verified.stdout).toMatch(new RegExp(`^audit log intact: ${events + 3} events, root \\S+; the first ${events} covered by a signed checkpoint \\(the given one: ${events} events, .*\\); the events after it are signed\\n$`));
+    expect(verified.stdout).toMatch(
+      new RegExp(
+        `^audit log intact: ${events + 3} events, root \\S+; the first ${events} covered by a signed checkpoint \\(the given one: ${events} events, .*\\); the events after it are signed\\n$`,
+      ),
+    );
   });
 
   it('verify exits 1 and names the truncation when the owner deletes the last event, with or without the kept checkpoint', async () => {
@@ -69,7 +87,9 @@ describe('eca audit', () => {
       const result = await eca('audit', 'verify', ...args);
       expect(result.status).toBe(1);
       expect(result.stdout).toMatch(/^audit log NOT intact \(\d+ problem\(s\)\)/);
-      expect(result.stdout).toMatch(/\nTRUNCATED: the log holds \d+ events but .* covers \d+: the last 1 were removed \(truncated\)/);
+      expect(result.stdout).toMatch(
+        /\nTRUNCATED: the log holds \d+ events but .* covers \d+: the last 1 were removed \(truncated\)/,
+      );
     }
   });
 
@@ -79,7 +99,10 @@ describe('eca audit', () => {
     expect(notJson).toMatchObject({ status: 1, stdout: '' });
     expect(notJson.stderr).toMatch(/not-json.json is not JSON/);
     const kept = JSON.parse((await eca('audit', 'checkpoint')).stdout);
-    fs.writeFileSync(path.join(cwd, 'bad.json'), JSON.stringify({ ...kept, signature: Buffer.alloc(64).toString('base64') }));
+    fs.writeFileSync(
+      path.join(cwd, 'bad.json'),
+      JSON.stringify({ ...kept, signature: Buffer.alloc(64).toString('base64') }),
+    );
     const bad = await eca('audit', 'verify', '--checkpoint', 'bad.json');
     expect(bad.status).toBe(1);
     expect(bad.stdout).toMatch(/\nBAD_CHECKPOINT: the checkpoint of \d+ events signed .* has a bad signature/);

@@ -5,7 +5,14 @@ import { chainHash, GENESIS_HASH } from '../../src/shared/audit/audit-chain';
 import { makeCheckpoint } from '../../src/shared/audit/audit-checkpoint';
 import { AuditTree, leafOfEvent } from '../../src/shared/audit/audit-tree';
 import { recordAudit, verifyAuditChain } from '../../src/shared/audit/audit.service';
-import { consistencyProofRanges, Hash, inclusionProofRanges, rootOf, verifyConsistency, verifyInclusion } from '../../src/shared/audit/merkle';
+import {
+  consistencyProofRanges,
+  Hash,
+  inclusionProofRanges,
+  rootOf,
+  verifyConsistency,
+  verifyInclusion,
+} from '../../src/shared/audit/merkle';
 import { inTransaction, systemContext } from '../../src/shared/context';
 import { createTestDatabase, TestDatabase } from '../support/database';
 import { testConfig } from '../support/server';
@@ -25,9 +32,17 @@ async function append(db: TestDatabase, count: number, perChange = 25): Promise<
   const ctx = systemContext(db.dataSource, config, 'tree-test');
   for (let done = 0; done < count; done += perChange) {
     const n = Math.min(perChange, count - done);
-    await inTransaction(ctx, (tx) => recordAudit(tx, ...Array.from({ length: n }, (_, i) => ({
-      action: 'test.appended', entityType: 'Brand', entityId: String(done + i + 1), after: { n: done + i },
-    }))));
+    await inTransaction(ctx, (tx) =>
+      recordAudit(
+        tx,
+        ...Array.from({ length: n }, (_, i) => ({
+          action: 'test.appended',
+          entityType: 'Brand',
+          entityId: String(done + i + 1),
+          after: { n: done + i },
+        })),
+      ),
+    );
   }
 }
 
@@ -51,10 +66,15 @@ describe('the stored tree of a log of 1,100 events', () => {
   }, 120_000);
   afterAll(() => db.drop());
 
-  it('keeps complete subtrees of 16 and 256 leaves, and each checkpoint\'s root is the naive root of its events', async () => {
+  it("keeps complete subtrees of 16 and 256 leaves, and each checkpoint's root is the naive root of its events", async () => {
     expect(sizes).toEqual([100, 255, 512, 812, 1100]);
-    const levels = await db.dataSource.query('SELECT level, count(*)::int AS n FROM audit_tree_node GROUP BY level ORDER BY level');
-    expect(levels).toEqual([{ level: 4, n: 68 }, { level: 8, n: 4 }]);
+    const levels = await db.dataSource.query(
+      'SELECT level, count(*)::int AS n FROM audit_tree_node GROUP BY level ORDER BY level',
+    );
+    expect(levels).toEqual([
+      { level: 4, n: 68 },
+      { level: 8, n: 4 },
+    ]);
     const leaves = await allLeaves(db);
     const tree = new AuditTree(db.dataSource.manager);
     for (const size of sizes) {
@@ -84,7 +104,10 @@ describe('the stored tree of a log of 1,100 events', () => {
       }
     }
     // Several proofs with one round of reads.
-    const batch = await tree.inclusionProofs([{ index: 3, size: 1100 }, { index: 700, size: 812 }]);
+    const batch = await tree.inclusionProofs([
+      { index: 3, size: 1100 },
+      { index: 700, size: 812 },
+    ]);
     expect(batch).toEqual([naive(inclusionProofRanges(3, 1100)), naive(inclusionProofRanges(700, 812))]);
   });
 
@@ -93,27 +116,40 @@ describe('the stored tree of a log of 1,100 events', () => {
     const tree = new AuditTree(db.dataSource.manager);
     const [saved] = await db.dataSource.query('SELECT hash FROM audit_tree_node WHERE level = 8 AND idx = 1');
     await db.dataSource.query('DELETE FROM audit_tree_node WHERE (level = 8 AND idx = 1) OR (level = 4 AND idx = 20)');
-    expect(await tree.inclusionProof(700, 1100)).toEqual(inclusionProofRanges(700, 1100).map((r) => rootOf(leaves, r.start, r.end)));
+    expect(await tree.inclusionProof(700, 1100)).toEqual(
+      inclusionProofRanges(700, 1100).map((r) => rootOf(leaves, r.start, r.end)),
+    );
     expect(await tree.root(1100)).toEqual(rootOf(leaves));
     expect((await verifyAuditChain(db.dataSource.manager, { audit })).ok).toBe(true);
 
-    await db.dataSource.query(`INSERT INTO audit_tree_node (level, idx, hash) VALUES (8, 1, $1)`, [Buffer.alloc(32, 1)]);
+    await db.dataSource.query(`INSERT INTO audit_tree_node (level, idx, hash) VALUES (8, 1, $1)`, [
+      Buffer.alloc(32, 1),
+    ]);
     const result = await verifyAuditChain(db.dataSource.manager, { audit });
     expect(result.ok).toBe(false);
-    expect(result.problems).toEqual([expect.objectContaining({ kind: 'ALTERED', message: expect.stringMatching(/audit_tree_node holds a hash at level 8, index 1 that the events do not give/) })]);
+    expect(result.problems).toEqual([
+      expect.objectContaining({
+        kind: 'ALTERED',
+        message: expect.stringMatching(/audit_tree_node holds a hash at level 8, index 1 that the events do not give/),
+      }),
+    ]);
     await db.dataSource.query('UPDATE audit_tree_node SET hash = $1 WHERE level = 8 AND idx = 1', [saved.hash]);
     expect((await verifyAuditChain(db.dataSource.manager, { audit })).ok).toBe(true);
   });
 
   it('refuses to extend a checkpoint whose root the stored tree no longer gives', async () => {
     // The last checkpoint (1,100 = 1024 + 64 + 8 + 4) reads its 64 from four stored subtrees of 16.
-    await db.dataSource.query('UPDATE audit_tree_node SET hash = $1 WHERE level = 4 AND idx = 64', [Buffer.alloc(32, 2)]);
+    await db.dataSource.query('UPDATE audit_tree_node SET hash = $1 WHERE level = 4 AND idx = 64', [
+      Buffer.alloc(32, 2),
+    ]);
     await append(db, 3);
     const outcome = await makeCheckpoint(db.dataSource, audit);
     expect(outcome.made).toBe(false);
     expect(outcome.problem).toMatch(/no longer gives the root of the checkpoint of 1100 events/);
     const leaves = await allLeaves(db);
-    await db.dataSource.query('UPDATE audit_tree_node SET hash = $1 WHERE level = 4 AND idx = 64', [rootOf(leaves, 1024, 1040)]);
+    await db.dataSource.query('UPDATE audit_tree_node SET hash = $1 WHERE level = 4 AND idx = 64', [
+      rootOf(leaves, 1024, 1040),
+    ]);
     expect(await makeCheckpoint(db.dataSource, audit)).toMatchObject({ made: true, checkpoint: { treeSize: 1103 } });
   });
 });
@@ -128,12 +164,26 @@ describe('a log written before signing began (the migration)', () => {
   it('gets dense leaves in seq order; the first checkpoint covers its unsigned events (trust on first use), none after', async () => {
     // The schema before this migration, with events written as the old code did, seq with a gap.
     const before = migrations.slice(0, migrations.indexOf(AuditMerkleLog1764000950000));
-    const earlier = await new DataSource({ ...db.dataSource.options, migrations: before } as DataSourceOptions).initialize();
+    const earlier = await new DataSource({
+      ...db.dataSource.options,
+      migrations: before,
+    } as DataSourceOptions).initialize();
     await earlier.runMigrations({ transaction: 'each' });
     await earlier.destroy();
     let prev = GENESIS_HASH;
     for (const seq of [1, 2, 3, 5, 6, 7, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20]) {
-      const content = { seq: String(seq), at: new Date(`2026-01-01T00:00:${String(seq).padStart(2, '0')}.000Z`), actorId: null, actorLabel: 'system', action: 'old.event', entityType: 'Brand', entityId: String(seq), before: null, after: { seq }, requestId: null };
+      const content = {
+        seq: String(seq),
+        at: new Date(`2026-01-01T00:00:${String(seq).padStart(2, '0')}.000Z`),
+        actorId: null,
+        actorLabel: 'system',
+        action: 'old.event',
+        entityType: 'Brand',
+        entityId: String(seq),
+        before: null,
+        after: { seq },
+        requestId: null,
+      };
       const hash = chainHash(prev, content);
       await db.dataSource.query(
         `INSERT INTO audit_event (seq, at, actor_id, actor_label, action, entity_type, entity_id, before, after, request_id, prev_hash, hash)
@@ -145,23 +195,45 @@ describe('a log written before signing began (the migration)', () => {
     await db.dataSource.query(`SELECT setval(pg_get_serial_sequence('audit_event', 'seq'), 20)`);
     await db.dataSource.runMigrations();
 
-    const rows = await db.dataSource.query('SELECT seq::int AS seq, leaf_index::int AS leaf FROM audit_event ORDER BY seq');
+    const rows = await db.dataSource.query(
+      'SELECT seq::int AS seq, leaf_index::int AS leaf FROM audit_event ORDER BY seq',
+    );
     expect(rows.map((r: any) => r.leaf)).toEqual(rows.map((_: unknown, i: number) => i));
     expect(await db.dataSource.query('SELECT tree_size::int AS n FROM audit_unsigned_prefix')).toEqual([{ n: 18 }]);
     // Before any checkpoint: intact, the old events trusted until the first one.
-    expect(await verifyAuditChain(db.dataSource.manager, { audit })).toMatchObject({ ok: true, checkpointTreeSize: 0, unsignedUncovered: 18, treeSize: 18 });
+    expect(await verifyAuditChain(db.dataSource.manager, { audit })).toMatchObject({
+      ok: true,
+      checkpointTreeSize: 0,
+      unsignedUncovered: 18,
+      treeSize: 18,
+    });
 
     // New events are signed; one added without the key after the migration is not covered by the first checkpoint.
     await append(db, 2);
     const [head] = await db.dataSource.query('SELECT hash FROM audit_event ORDER BY leaf_index DESC LIMIT 1');
-    const content = { seq: '100', at: new Date('2026-02-01T00:00:00.000Z'), actorId: null, actorLabel: 'system', action: 'forged', entityType: 'Brand', entityId: '1', before: null, after: null, requestId: null };
+    const content = {
+      seq: '100',
+      at: new Date('2026-02-01T00:00:00.000Z'),
+      actorId: null,
+      actorLabel: 'system',
+      action: 'forged',
+      entityType: 'Brand',
+      entityId: '1',
+      before: null,
+      after: null,
+      requestId: null,
+    };
     await db.dataSource.query(
       `INSERT INTO audit_event (seq, at, actor_id, actor_label, action, entity_type, entity_id, before, after, request_id, prev_hash, hash, leaf_index)
        OVERRIDING SYSTEM VALUE VALUES (100, $1, NULL, 'system', 'forged', 'Brand', 1, NULL, NULL, NULL, $2, $3, 20)`,
       [content.at, head.hash, chainHash(head.hash, content)],
     );
     const first = await makeCheckpoint(db.dataSource, audit);
-    expect(first).toMatchObject({ made: true, checkpoint: { treeSize: 20 }, problem: expect.stringMatching(/event seq 100 \(leaf 20\) has no valid signature/) });
+    expect(first).toMatchObject({
+      made: true,
+      checkpoint: { treeSize: 20 },
+      problem: expect.stringMatching(/event seq 100 \(leaf 20\) has no valid signature/),
+    });
     const result = await verifyAuditChain(db.dataSource.manager, { audit });
     expect(result).toMatchObject({ ok: false, checkpointTreeSize: 20, unsignedUncovered: 0 });
     expect(result.problems).toEqual([expect.objectContaining({ kind: 'UNSIGNED', seq: '100' })]);

@@ -10,7 +10,12 @@ import { startTestServer, testConfig } from '../support/server';
 
 /** The signing key's settings, the server's checkpoints (timer, count, start), instances racing, key rotation. */
 
-const PRODUCTION = { NODE_ENV: 'production', DATABASE_URL: 'postgres://api:s3cret@db.internal:5432/enforcement', IDENTIFIER_HASH_KEY: 'a-production-secret-of-at-least-32-characters', CURSOR_KEY: 'c0'.repeat(32) };
+const PRODUCTION = {
+  NODE_ENV: 'production',
+  DATABASE_URL: 'postgres://api:s3cret@db.internal:5432/enforcement',
+  IDENTIFIER_HASH_KEY: 'a-production-secret-of-at-least-32-characters',
+  CURSOR_KEY: 'c0'.repeat(32),
+};
 
 function problemsOf(env: Record<string, string>): string {
   try {
@@ -42,22 +47,36 @@ describe('AUDIT_SIGNING_KEY and friends', () => {
 
   it('are required in production, where the demo key is refused, also among the old keys', () => {
     expect(problemsOf(PRODUCTION)).toContain('AUDIT_SIGNING_KEY is required in production');
-    expect(problemsOf({ ...PRODUCTION, AUDIT_SIGNING_KEY: DEMO_AUDIT_SIGNING_SEED })).toContain('AUDIT_SIGNING_KEY must be a key of your own in production (the demo key is refused)');
+    expect(problemsOf({ ...PRODUCTION, AUDIT_SIGNING_KEY: DEMO_AUDIT_SIGNING_SEED })).toContain(
+      'AUDIT_SIGNING_KEY must be a key of your own in production (the demo key is refused)',
+    );
     const demoPublic = rawPublicKey(loadConfig({}).audit.signingKey).toString('base64');
     const own = seedOf(newKey().privateKey.export({ format: 'pem', type: 'pkcs8' }).toString()).toString('base64');
-    expect(problemsOf({ ...PRODUCTION, AUDIT_SIGNING_KEY: own, AUDIT_OLD_PUBLIC_KEYS: `demo:${demoPublic}` })).toContain('AUDIT_OLD_PUBLIC_KEYS holds the demo public key');
+    expect(
+      problemsOf({ ...PRODUCTION, AUDIT_SIGNING_KEY: own, AUDIT_OLD_PUBLIC_KEYS: `demo:${demoPublic}` }),
+    ).toContain('AUDIT_OLD_PUBLIC_KEYS holds the demo public key');
     expect(loadConfig({ ...PRODUCTION, AUDIT_SIGNING_KEY: own }).audit.publicKeys.size).toBe(1);
   });
 
   it('name every bad value without repeating a secret', () => {
     const current = newKey();
     const seed = seedOf(current.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString()).toString('base64');
-    const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 })
+      .privateKey.export({ format: 'pem', type: 'pkcs8' })
+      .toString();
     expect(problemsOf({ AUDIT_SIGNING_KEY: 'short' })).toContain('AUDIT_SIGNING_KEY must be an Ed25519 private key');
     expect(problemsOf({ AUDIT_SIGNING_KEY: rsa })).toContain('AUDIT_SIGNING_KEY must be an Ed25519 private key');
     expect(problemsOf({ AUDIT_SIGNING_KEY_ID: 'has space' })).toContain('AUDIT_SIGNING_KEY_ID must be 1 to 64 letters');
-    expect(problemsOf({ AUDIT_OLD_PUBLIC_KEYS: 'nokey' })).toContain('AUDIT_OLD_PUBLIC_KEYS must be a comma-separated list of id:key');
-    const message = problemsOf({ AUDIT_SIGNING_KEY: seed, AUDIT_SIGNING_KEY_ID: 'k2', AUDIT_OLD_PUBLIC_KEYS: `k2:${rawPublicKey(newKey().publicKey).toString('base64')},k1:${rawPublicKey(current.publicKey).toString('hex')}`, AUDIT_CHECKPOINT_EVERY: '0', AUDIT_CHECKPOINT_SECONDS: 'often' });
+    expect(problemsOf({ AUDIT_OLD_PUBLIC_KEYS: 'nokey' })).toContain(
+      'AUDIT_OLD_PUBLIC_KEYS must be a comma-separated list of id:key',
+    );
+    const message = problemsOf({
+      AUDIT_SIGNING_KEY: seed,
+      AUDIT_SIGNING_KEY_ID: 'k2',
+      AUDIT_OLD_PUBLIC_KEYS: `k2:${rawPublicKey(newKey().publicKey).toString('base64')},k1:${rawPublicKey(current.publicKey).toString('hex')}`,
+      AUDIT_CHECKPOINT_EVERY: '0',
+      AUDIT_CHECKPOINT_SECONDS: 'often',
+    });
     expect(message).toContain('names the key id "k2" twice');
     expect(message).toContain('entry "k1" is the public key of the current AUDIT_SIGNING_KEY');
     expect(message).toContain('AUDIT_CHECKPOINT_EVERY must be a whole number from 1 to 10000000, got "0"');
@@ -66,14 +85,17 @@ describe('AUDIT_SIGNING_KEY and friends', () => {
   });
 });
 
-describe('the server\'s checkpoints', () => {
+describe("the server's checkpoints", () => {
   let db: TestDatabase;
   beforeEach(async () => {
     db = await createTestDatabase();
   });
   afterEach(() => db.drop());
 
-  const checkpoints = async () => (await db.dataSource.query('SELECT tree_size::int AS n FROM audit_checkpoint ORDER BY tree_size')).map((r: any) => r.n);
+  const checkpoints = async () =>
+    (await db.dataSource.query('SELECT tree_size::int AS n FROM audit_checkpoint ORDER BY tree_size')).map(
+      (r: any) => r.n,
+    );
   const events = async () => (await db.dataSource.query('SELECT count(*)::int AS n FROM audit_event'))[0].n;
   async function until(check: () => Promise<boolean>, ms = 5000): Promise<void> {
     const deadline = Date.now() + ms;
@@ -100,7 +122,9 @@ describe('the server\'s checkpoints', () => {
     // Stopped with it: a later event is not checkpointed.
     const before = await checkpoints();
     const config = testConfig();
-    await inTransaction(systemContext(db.dataSource, config, 'after'), (tx) => recordAudit(tx, { action: 'after.stop', entityType: 'Brand', entityId: '1' }));
+    await inTransaction(systemContext(db.dataSource, config, 'after'), (tx) =>
+      recordAudit(tx, { action: 'after.stop', entityType: 'Brand', entityId: '1' }),
+    );
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(await checkpoints()).toEqual(before);
   });
@@ -127,7 +151,9 @@ describe('the server\'s checkpoints', () => {
     const config = testConfig();
     const ctx = systemContext(db.dataSource, config, 'race');
     for (let round = 0; round < 5; round += 1) {
-      await inTransaction(ctx, (tx) => recordAudit(tx, { action: 'race', entityType: 'Brand', entityId: String(round + 1) }));
+      await inTransaction(ctx, (tx) =>
+        recordAudit(tx, { action: 'race', entityType: 'Brand', entityId: String(round + 1) }),
+      );
       const outcomes = await Promise.all([
         makeCheckpoint(db.dataSource, config.audit, { wait: false }),
         makeCheckpoint(db.dataSource, config.audit, { wait: false }),
@@ -139,23 +165,41 @@ describe('the server\'s checkpoints', () => {
     expect(await checkpoints()).toEqual([1, 2, 3, 4, 5]);
   });
 
-  it('survives a key rotation: the old key\'s events and checkpoints verify while its public key is listed', async () => {
+  it("survives a key rotation: the old key's events and checkpoints verify while its public key is listed", async () => {
     const ctxOf = (env: Record<string, string>) => {
       const config = testConfig(env);
       return { config, ctx: systemContext(db.dataSource, config, 'rotation') };
     };
-    const key = (_name: string) => seedOf(newKey().privateKey.export({ format: 'pem', type: 'pkcs8' }).toString()).toString('base64');
+    const key = (_name: string) =>
+      seedOf(newKey().privateKey.export({ format: 'pem', type: 'pkcs8' }).toString()).toString('base64');
     const oldSeed = key('old');
     const old = ctxOf({ AUDIT_SIGNING_KEY: oldSeed, AUDIT_SIGNING_KEY_ID: 'old' });
-    const append = (c: typeof old, n: number) => inTransaction(c.ctx, (tx) => recordAudit(tx, ...Array.from({ length: n }, (_, i) => ({ action: 'rotation', entityType: 'Brand', entityId: String(i + 1) }))));
+    const append = (c: typeof old, n: number) =>
+      inTransaction(c.ctx, (tx) =>
+        recordAudit(
+          tx,
+          ...Array.from({ length: n }, (_, i) => ({
+            action: 'rotation',
+            entityType: 'Brand',
+            entityId: String(i + 1),
+          })),
+        ),
+      );
     await append(old, 3);
     expect((await makeCheckpoint(db.dataSource, old.config.audit)).checkpoint!.keyId).toBe('old');
     await append(old, 2); // signed with the old key, not yet in a checkpoint
 
     const oldPublic = rawPublicKey(old.config.audit.signingKey).toString('base64');
-    const rotated = ctxOf({ AUDIT_SIGNING_KEY: key('new'), AUDIT_SIGNING_KEY_ID: 'new', AUDIT_OLD_PUBLIC_KEYS: `old:${oldPublic}` });
+    const rotated = ctxOf({
+      AUDIT_SIGNING_KEY: key('new'),
+      AUDIT_SIGNING_KEY_ID: 'new',
+      AUDIT_OLD_PUBLIC_KEYS: `old:${oldPublic}`,
+    });
     await append(rotated, 2);
-    expect(await verifyAuditChain(db.dataSource.manager, { audit: rotated.config.audit })).toMatchObject({ ok: true, checkpointTreeSize: 3 });
+    expect(await verifyAuditChain(db.dataSource.manager, { audit: rotated.config.audit })).toMatchObject({
+      ok: true,
+      checkpointTreeSize: 3,
+    });
     const outcome = await makeCheckpoint(db.dataSource, rotated.config.audit);
     expect(outcome).toMatchObject({ made: true, checkpoint: { treeSize: 7, keyId: 'new' } });
 

@@ -33,10 +33,14 @@ afterAll(async () => {
 
 async function script(...args: string[]): Promise<{ code: number; stdout: string }> {
   try {
-    const { stdout } = await run(process.execPath, [path.resolve(__dirname, '../../examples/verify-checkpoint.mjs'), ...args], {
-      cwd: workDir,
-      env: { PATH: process.env.PATH ?? '', API_URL: `${server.url}/graphql`, API_KEY: world.keys.agencyY },
-    });
+    const { stdout } = await run(
+      process.execPath,
+      [path.resolve(__dirname, '../../examples/verify-checkpoint.mjs'), ...args],
+      {
+        cwd: workDir,
+        env: { PATH: process.env.PATH ?? '', API_URL: `${server.url}/graphql`, API_KEY: world.keys.agencyY },
+      },
+    );
     return { code: 0, stdout };
   } catch (error) {
     const failed = error as { code: number; stdout: string };
@@ -44,8 +48,10 @@ async function script(...args: string[]): Promise<{ code: number; stdout: string
   }
 }
 
-const keep = (name: string, value: unknown) => fs.writeFileSync(path.join(workDir, name), JSON.stringify(value, null, 2));
-const checkpointNow = async () => checkpointJson((await makeCheckpoint(db.dataSource, server.config.audit)).checkpoint!);
+const keep = (name: string, value: unknown) =>
+  fs.writeFileSync(path.join(workDir, name), JSON.stringify(value, null, 2));
+const checkpointNow = async () =>
+  checkpointJson((await makeCheckpoint(db.dataSource, server.config.audit)).checkpoint!);
 
 describe('examples/verify-checkpoint.mjs', () => {
   it('keeps the first checkpoint it sees, then verifies that the log only grew since the one it keeps', async () => {
@@ -59,8 +65,14 @@ describe('examples/verify-checkpoint.mjs', () => {
     const latest = await checkpointNow();
     const second = await script('partner.json', '--save');
     expect(second.code).toBe(0);
-    expect(second.stdout).toContain(`kept checkpoint (partner.json): ${kept.treeSize} events, signed ${kept.timestamp} with key ${kept.keyId}: signature OK`);
-    expect(second.stdout).toMatch(new RegExp(`consistency proof ${kept.treeSize} -> ${latest.treeSize} events \\(\\d+ hashes\\): OK, the log only grew`));
+    expect(second.stdout).toContain(
+      `kept checkpoint (partner.json): ${kept.treeSize} events, signed ${kept.timestamp} with key ${kept.keyId}: signature OK`,
+    );
+    expect(second.stdout).toMatch(
+      new RegExp(
+        `consistency proof ${kept.treeSize} -> ${latest.treeSize} events \\(\\d+ hashes\\): OK, the log only grew`,
+      ),
+    );
     expect(JSON.parse(fs.readFileSync(path.join(workDir, 'partner.json'), 'utf8')).treeSize).toBe(latest.treeSize);
   });
 
@@ -78,7 +90,9 @@ describe('examples/verify-checkpoint.mjs', () => {
     keep('tampered.json', { ...good, rootHash: Buffer.alloc(32, 5).toString('base64') });
     const result = await script('tampered.json');
     expect(result.code).toBe(1);
-    expect(result.stdout).toMatch(/FAILED: kept checkpoint \(tampered.json\): its fields differ from the signed note|FAILED: kept checkpoint \(tampered.json\): bad signature/);
+    expect(result.stdout).toMatch(
+      /FAILED: kept checkpoint \(tampered.json\): its fields differ from the signed note|FAILED: kept checkpoint \(tampered.json\): bad signature/,
+    );
     expect(result.stdout).toMatch(/RESULT: NOT consistent/);
     keep('resigned.json', { ...good, signature: Buffer.alloc(64, 1).toString('base64') });
     expect((await script('resigned.json')).stdout).toMatch(/FAILED: kept checkpoint \(resigned.json\): bad signature/);
@@ -92,13 +106,17 @@ describe('examples/verify-checkpoint.mjs', () => {
     await checkpointNow();
     const result = await script('forked.json');
     expect(result.code).toBe(1);
-    expect(result.stdout).toMatch(/FAILED: consistency proof \d+ -> \d+ events does not verify: the log is not the one of the kept checkpoint/);
+    expect(result.stdout).toMatch(
+      /FAILED: consistency proof \d+ -> \d+ events does not verify: the log is not the one of the kept checkpoint/,
+    );
   });
 
   it('fails when the log shrank below the kept checkpoint, and when a pinned key changes', async () => {
     const good = await checkpointNow();
     keep('ahead.json', signCheckpoint(server.config.audit, good.treeSize + 50, Buffer.alloc(32, 3)));
-    expect((await script('ahead.json')).stdout).toMatch(/FAILED: the log now holds \d+ events, fewer than the \d+ of the kept checkpoint: events were removed \(truncated\)/);
+    expect((await script('ahead.json')).stdout).toMatch(
+      /FAILED: the log now holds \d+ events, fewer than the \d+ of the kept checkpoint: events were removed \(truncated\)/,
+    );
 
     keep('pinned.json', good);
     keep('pinned.json.keys.json', { [good.keyId]: Buffer.alloc(32, 9).toString('base64') });

@@ -84,7 +84,11 @@ describe('the command line beside a running server (one data folder)', () => {
 
     const agencies = await runCli(['list', 'agencies', '--format', 'jsonl']);
     expect(agencies.status).toBe(0);
-    const codes = agencies.stdout.toString('utf8').trimEnd().split('\n').map((line) => JSON.parse(line).code);
+    const codes = agencies.stdout
+      .toString('utf8')
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line).code);
     expect(codes).toContain('PSB-ZJ-YW');
 
     // The command line left the server's cluster running.
@@ -102,9 +106,15 @@ describe('the command line beside a running server (one data folder)', () => {
     const client = new Client({ connectionString: `postgres://postgres:postgres@127.0.0.1:${port}/enforcement` });
     await client.connect();
     try {
-      const { rows } = await client.query(`SELECT DISTINCT usename AS login FROM pg_stat_activity WHERE application_name = 'enforcement-api'`);
+      const { rows } = await client.query(
+        `SELECT DISTINCT usename AS login FROM pg_stat_activity WHERE application_name = 'enforcement-api'`,
+      );
       expect(rows).toEqual([{ login: 'eca_api' }]);
-      const { rows: [role] } = await client.query(`SELECT rolsuper, rolcreaterole, rolbypassrls, pg_has_role('eca_api', 'eca_app', 'USAGE') AS app FROM pg_roles WHERE rolname = 'eca_api'`);
+      const {
+        rows: [role],
+      } = await client.query(
+        `SELECT rolsuper, rolcreaterole, rolbypassrls, pg_has_role('eca_api', 'eca_app', 'USAGE') AS app FROM pg_roles WHERE rolname = 'eca_api'`,
+      );
       expect(role).toEqual({ rolsuper: false, rolcreaterole: false, rolbypassrls: false, app: true });
     } finally {
       await client.end();
@@ -112,7 +122,16 @@ describe('the command line beside a running server (one data folder)', () => {
   });
 
   it('apikey create prints the token alone on stdout: one line; list keys shows the key but never the token', async () => {
-    const created = await runCli(['apikey', 'create', '--role', 'AGENCY_LIAISON', '--name', 'CLI test', '--agency', 'PSB-ZJ-YW']);
+    const created = await runCli([
+      'apikey',
+      'create',
+      '--role',
+      'AGENCY_LIAISON',
+      '--name',
+      'CLI test',
+      '--agency',
+      'PSB-ZJ-YW',
+    ]);
     expect(created.status).toBe(0);
     const stdout = created.stdout.toString('utf8');
     expect(stdout).toMatch(/^eca_[A-Za-z0-9_-]{43}\n$/);
@@ -132,14 +151,29 @@ describe('the command line beside a running server (one data folder)', () => {
     expect(keys.status).toBe(0);
     const text = keys.stdout.toString('utf8');
     expect(text).not.toContain(token);
-    const rows = text.trimEnd().split('\n').map((line) => JSON.parse(line));
+    const rows = text
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     const mine = rows.find((row) => row.principal === 'CLI test');
-    expect(mine).toMatchObject({ role: 'AGENCY_LIAISON', agency: 'PSB-ZJ-YW', brand: null, revoked: null, prefix: token.slice(0, 10) });
+    expect(mine).toMatchObject({
+      role: 'AGENCY_LIAISON',
+      agency: 'PSB-ZJ-YW',
+      brand: null,
+      revoked: null,
+      prefix: token.slice(0, 10),
+    });
 
     const revoked = await runCli(['apikey', 'revoke', '--id', mine.id]);
     expect(revoked.status).toBe(0);
     expect(revoked.stdout.length).toBe(0);
-    const after = JSON.parse((await runCli(['list', 'keys', '--format', 'jsonl'])).stdout.toString('utf8').trimEnd().split('\n').find((line) => line.includes('"CLI test"'))!);
+    const after = JSON.parse(
+      (await runCli(['list', 'keys', '--format', 'jsonl'])).stdout
+        .toString('utf8')
+        .trimEnd()
+        .split('\n')
+        .find((line) => line.includes('"CLI test"'))!,
+    );
     expect(after.revoked).toMatch(/^\d{4}-\d\d-\d\dT/);
   });
 
@@ -166,7 +200,9 @@ describe('the command line beside a running server (one data folder)', () => {
 
     const seed = await runCli(['seed', '--scale', '0.001']);
     expect(seed.status).toBe(1);
-    expect(seed.stderr).toMatch(/^error: the database already holds data \(14 agencies, \d+ brands, \d+ sellers, \d+ leads\)/);
+    expect(seed.stderr).toMatch(
+      /^error: the database already holds data \(14 agencies, \d+ brands, \d+ sellers, \d+ leads\)/,
+    );
     expect(seed.stderr).toContain('--reset');
     expect(seed.stderr).not.toMatch(/duplicate key|undefined/);
 
@@ -176,29 +212,48 @@ describe('the command line beside a running server (one data folder)', () => {
     expect(reset.status).toBe(0);
     const brands = await runCli(['list', 'brands', '--format', 'jsonl']);
     expect(brands.stdout.toString('utf8').trimEnd().split('\n')).toHaveLength(50);
-    expect((await runCli(['list', 'keys'])).stdout.toString('utf8')).toMatch(/^id\s+prefix\s+principal\s+role\s+brand\s+agency\s+created\s+revoked\n$/);
+    expect((await runCli(['list', 'keys'])).stdout.toString('utf8')).toMatch(
+      /^id\s+prefix\s+principal\s+role\s+brand\s+agency\s+created\s+revoked\n$/,
+    );
     // The migrations history stayed.
     expect((await runCli(['migrate'])).stderr).toMatch(/^no pending migrations/);
   }, 60_000);
 
   it('export into a pipe whose reader stops early (| head) ends quietly with exit status 0', async () => {
-    const closedAfter = (args: string[], firstChunk: boolean) => new Promise<{ code: number | null; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, [cli, ...args], { cwd, env: { PATH: process.env.PATH ?? '', DATA_DIR: dataDir }, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stderr = '';
-      child.stderr.on('data', (chunk: Buffer) => void (stderr += chunk.toString('utf8')));
-      if (firstChunk) child.stdout.once('data', () => child.stdout.destroy());
-      else child.stdout.destroy();
-      child.on('close', (code) => resolve({ code, stderr }));
-    });
+    const closedAfter = (args: string[], firstChunk: boolean) =>
+      new Promise<{ code: number | null; stderr: string }>((resolve) => {
+        const child = spawn(process.execPath, [cli, ...args], {
+          cwd,
+          env: { PATH: process.env.PATH ?? '', DATA_DIR: dataDir },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let stderr = '';
+        child.stderr.on('data', (chunk: Buffer) => void (stderr += chunk.toString('utf8')));
+        if (firstChunk) child.stdout.once('data', () => child.stdout.destroy());
+        else child.stdout.destroy();
+        child.on('close', (code) => resolve({ code, stderr }));
+      });
     // The reader goes away after the first bytes of an export larger than the pipe's buffer, as `head -3` does.
     expect(await closedAfter(['export', 'leads', '--format', 'jsonl'], true)).toEqual({ code: 0, stderr: '' });
     // Or before the first byte.
     expect(await closedAfter(['export', 'referrals', '--format', 'csv'], false)).toEqual({ code: 0, stderr: '' });
 
     // And through a shell, as a newcomer types it.
-    const shell = spawnSync('bash', ['--norc', '--noprofile', '-c', `"${process.execPath}" "${cli}" export leads --format csv | head -3; echo "status \${PIPESTATUS[0]}" >&2`], {
-      cwd, encoding: 'utf8', env: { PATH: process.env.PATH ?? '', DATA_DIR: dataDir }, stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const shell = spawnSync(
+      'bash',
+      [
+        '--norc',
+        '--noprofile',
+        '-c',
+        `"${process.execPath}" "${cli}" export leads --format csv | head -3; echo "status \${PIPESTATUS[0]}" >&2`,
+      ],
+      {
+        cwd,
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH ?? '', DATA_DIR: dataDir },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     expect(shell.stdout.split('\n')).toHaveLength(4); // three lines, the last one ended
     expect(shell.stdout).toMatch(/^reference,created_at,/);
     expect(shell.stderr).toBe('status 0\n');
@@ -213,21 +268,38 @@ describe('help', () => {
     [['list'], ['brands', 'agencies', 'keys']],
     [['list', 'brands'], ['--format']],
     [['list', 'agencies'], ['--format']],
-    [['list', 'keys'], ['--format', '--active']],
+    [
+      ['list', 'keys'],
+      ['--format', '--active'],
+    ],
     [['apikey'], ['create', 'revoke']],
-    [['apikey', 'create'], ['--role', '--name', '--brand', '--agency', 'BRAND_PARTNER']],
+    [
+      ['apikey', 'create'],
+      ['--role', '--name', '--brand', '--agency', 'BRAND_PARTNER'],
+    ],
     [['apikey', 'revoke'], ['--id']],
     [['audit'], ['verify']],
-    [['audit', 'verify'], ['audit log', '--checkpoint']],
+    [
+      ['audit', 'verify'],
+      ['audit log', '--checkpoint'],
+    ],
     [['export'], ['referrals', 'leads']],
-    [['export', 'referrals'], ['--agency', '--format', '--bom']],
-    [['export', 'leads'], ['--brand', '--format', '--bom']],
+    [
+      ['export', 'referrals'],
+      ['--agency', '--format', '--bom'],
+    ],
+    [
+      ['export', 'leads'],
+      ['--brand', '--format', '--bom'],
+    ],
   ];
 
   it.each(commands)('%j --help exits 0 and names its options', (command, names) => {
     // No database: help never connects (DATABASE_URL points nowhere).
     const run = spawnSync(process.execPath, [cli, ...command, '--help'], {
-      cwd, encoding: 'utf8', env: { PATH: process.env.PATH ?? '', DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' },
+      cwd,
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH ?? '', DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' },
     });
     expect(run.status).toBe(0);
     expect(run.stderr).toBe('');
@@ -242,13 +314,21 @@ describe('help', () => {
     expect(typo.stderr).toContain('Did you mean migrate?');
     const unreachable = spawnSync(process.execPath, [cli, 'list', 'brands'], { cwd, encoding: 'utf8', env });
     expect(unreachable.status).toBe(1);
-    expect(unreachable.stderr).toBe('note: MIGRATION_DATABASE_URL is unset: the command line logs in with DATABASE_URL, which must then be the owner\'s login '
-      + '(README, "Configuration")\n'
-      + 'error: cannot reach PostgreSQL at 127.0.0.1:1/none (DATABASE_URL): nothing answers there. '
-      + 'Start that PostgreSQL, or correct DATABASE_URL (unset it to use the embedded one).\n');
-    const owner = spawnSync(process.execPath, [cli, 'list', 'brands'], { cwd, encoding: 'utf8', env: { ...env, MIGRATION_DATABASE_URL: 'postgres://owner@127.0.0.1:1/none' } });
-    expect(owner.stderr).toBe('error: cannot reach PostgreSQL at 127.0.0.1:1/none (MIGRATION_DATABASE_URL): nothing answers there. '
-      + 'Start that PostgreSQL, or correct MIGRATION_DATABASE_URL (unset it to use the embedded one).\n');
+    expect(unreachable.stderr).toBe(
+      "note: MIGRATION_DATABASE_URL is unset: the command line logs in with DATABASE_URL, which must then be the owner's login " +
+        '(README, "Configuration")\n' +
+        'error: cannot reach PostgreSQL at 127.0.0.1:1/none (DATABASE_URL): nothing answers there. ' +
+        'Start that PostgreSQL, or correct DATABASE_URL (unset it to use the embedded one).\n',
+    );
+    const owner = spawnSync(process.execPath, [cli, 'list', 'brands'], {
+      cwd,
+      encoding: 'utf8',
+      env: { ...env, MIGRATION_DATABASE_URL: 'postgres://owner@127.0.0.1:1/none' },
+    });
+    expect(owner.stderr).toBe(
+      'error: cannot reach PostgreSQL at 127.0.0.1:1/none (MIGRATION_DATABASE_URL): nothing answers there. ' +
+        'Start that PostgreSQL, or correct MIGRATION_DATABASE_URL (unset it to use the embedded one).\n',
+    );
   });
 });
 
@@ -278,7 +358,11 @@ describe('a data folder whose first start broke', () => {
   it('a cluster without its database gets it created', async () => {
     // What a first start that stopped after initdb left: the cluster, without the "enforcement" database.
     const embedded = path.join(path.dirname(main), 'database', 'embedded.js');
-    const dropped = spawnSync(process.execPath, ['-e', `
+    const dropped = spawnSync(
+      process.execPath,
+      [
+        '-e',
+        `
       const { startEmbeddedPostgres } = require(${JSON.stringify(embedded)});
       const { Client } = require('pg');
       startEmbeddedPostgres(process.argv[1]).then(async (db) => {
@@ -287,12 +371,18 @@ describe('a data folder whose first start broke', () => {
         await client.query('DROP DATABASE enforcement');
         await client.end();
         await db.stop();
-      }).catch((error) => { console.error(error); process.exit(1); });`, brokenDir], { cwd: path.dirname(main), encoding: 'utf8' });
+      }).catch((error) => { console.error(error); process.exit(1); });`,
+        brokenDir,
+      ],
+      { cwd: path.dirname(main), encoding: 'utf8' },
+    );
     expect(dropped.stderr).toBe('');
     expect(dropped.status).toBe(0);
 
     const run = await inBroken(['list', 'agencies']);
-    expect(run.stderr).toContain('had no database "enforcement" (an earlier first start stopped half-way): creating it');
+    expect(run.stderr).toContain(
+      'had no database "enforcement" (an earlier first start stopped half-way): creating it',
+    );
     expect(run.status).toBe(0);
     expect(run.stdout.toString('utf8')).toMatch(/^code\s+kind\s+jurisdiction\s+name\n$/);
   }, 60_000);
@@ -311,7 +401,9 @@ describe('a data folder whose first start broke', () => {
     const taken = state().port;
     try {
       const run = await inBroken(['audit', 'verify']);
-      expect(run.stderr).toMatch(new RegExp(`port ${taken} of the embedded PostgreSQL of .* is taken by another program: it moves to port \\d+`));
+      expect(run.stderr).toMatch(
+        new RegExp(`port ${taken} of the embedded PostgreSQL of .* is taken by another program: it moves to port \\d+`),
+      );
       expect(run.stdout.toString('utf8')).toMatch(/^audit log intact: 0 events/);
       expect(run.status).toBe(0);
       expect(state().port).not.toBe(taken);

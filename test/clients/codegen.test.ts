@@ -24,12 +24,18 @@ afterAll(() => {
 
 describe('the typed documents of the example clients', () => {
   it('are up to date with schema.graphql and examples/operations (run `npm run codegen` when this fails)', async () => {
-    await run(bin('graphql-codegen'), ['--config', 'codegen.ts'], { cwd: root, env: { ...process.env, CODEGEN_OUT: out } });
+    await run(bin('graphql-codegen'), ['--config', 'codegen.ts'], {
+      cwd: root,
+      env: { ...process.env, CODEGEN_OUT: out },
+    });
     const generated = fs.readdirSync(out).sort();
     expect(fs.readdirSync(path.join(root, 'examples/generated')).sort()).toEqual(generated);
     for (const file of generated) {
       const checkedIn = fs.readFileSync(path.join(root, 'examples/generated', file), 'utf8');
-      expect({ file, upToDate: checkedIn === fs.readFileSync(path.join(out, file), 'utf8') }).toEqual({ file, upToDate: true });
+      expect({ file, upToDate: checkedIn === fs.readFileSync(path.join(out, file), 'utf8') }).toEqual({
+        file,
+        upToDate: true,
+      });
     }
   });
 

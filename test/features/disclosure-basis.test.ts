@@ -17,7 +17,13 @@ beforeAll(async () => {
   db = await createTestDatabase();
   world = await createWorld(db.dataSource);
   server = await startTestServer(db);
-  await mutate(server, world.keys.investigator, 'addSellerIdentifier', { sellerId: world.gid.sellerA, kind: 'PHONE', value: '+86 139 5555 0001' }, 'identifier { id }');
+  await mutate(
+    server,
+    world.keys.investigator,
+    'addSellerIdentifier',
+    { sellerId: world.gid.sellerA, kind: 'PHONE', value: '+86 139 5555 0001' },
+    'identifier { id }',
+  );
 });
 afterAll(async () => {
   await server.close();
@@ -28,11 +34,19 @@ const rowId = (gid: string) => decodeGlobalId(gid).rowId;
 
 /** The service's answer: the values revealed to agency X on this referral, or the refusal's code. */
 async function serviceReveals(referralId: string): Promise<string> {
-  const response = await server.gql(world.keys.agencyX, `mutation($input: RevealSellerIdentifiersInput!) {
+  const response = await server.gql(
+    world.keys.agencyX,
+    `mutation($input: RevealSellerIdentifiersInput!) {
     revealSellerIdentifiers(input: $input) { disclosure { identifiers { value } } userErrors { code } } }`,
-  { input: { sellerId: world.gid.sellerA, referralId, purpose: 'raid planning' } });
+    { input: { sellerId: world.gid.sellerA, referralId, purpose: 'raid planning' } },
+  );
   const payload = response.body.data.revealSellerIdentifiers;
-  return payload.userErrors.length ? payload.userErrors[0].code : payload.disclosure.identifiers.map((i: any) => i.value).filter(Boolean).join();
+  return payload.userErrors.length
+    ? payload.userErrors[0].code
+    : payload.disclosure.identifiers
+        .map((i: any) => i.value)
+        .filter(Boolean)
+        .join();
 }
 
 /** The database function's answer alone, as the API's login with agency X's scope. */
@@ -41,8 +55,13 @@ async function functionReveals(referralId: string): Promise<number> {
   await client.connect();
   try {
     await client.query('BEGIN');
-    await client.query(`SELECT set_config('eca.scope', 'AGENCY', true), set_config('eca.agency_id', $1, true)`, [world.ids.agencyX]);
-    const { rows } = await client.query('SELECT count(value_encrypted)::int AS n FROM eca_disclosable_identifiers($1, $2)', [world.ids.sellerA, rowId(referralId)]);
+    await client.query(`SELECT set_config('eca.scope', 'AGENCY', true), set_config('eca.agency_id', $1, true)`, [
+      world.ids.agencyX,
+    ]);
+    const { rows } = await client.query(
+      'SELECT count(value_encrypted)::int AS n FROM eca_disclosable_identifiers($1, $2)',
+      [world.ids.sellerA, rowId(referralId)],
+    );
     return rows[0].n;
   } finally {
     await client.query('ROLLBACK');
@@ -62,8 +81,16 @@ const close: Step = ['closeReferral', {}];
 
 // Each path from SENT, with whether the referral is a basis at every status it passes.
 const PATHS: { name: string; steps: Step[]; basis: boolean }[] = [
-  { name: 'SENT -> ACKNOWLEDGED -> ACTION_TAKEN -> PROSECUTION -> CONVICTED -> CLOSED', steps: [ack, action, prosecution, conviction, close], basis: true },
-  { name: 'SENT -> ACKNOWLEDGED -> ACTION_TAKEN -> PROSECUTION -> ACQUITTED -> CLOSED', steps: [ack, action, prosecution, acquittal, close], basis: true },
+  {
+    name: 'SENT -> ACKNOWLEDGED -> ACTION_TAKEN -> PROSECUTION -> CONVICTED -> CLOSED',
+    steps: [ack, action, prosecution, conviction, close],
+    basis: true,
+  },
+  {
+    name: 'SENT -> ACKNOWLEDGED -> ACTION_TAKEN -> PROSECUTION -> ACQUITTED -> CLOSED',
+    steps: [ack, action, prosecution, acquittal, close],
+    basis: true,
+  },
   { name: 'SENT -> DECLINED -> CLOSED', steps: [decline, close], basis: false },
   { name: 'SENT -> ACKNOWLEDGED -> DECLINED -> CLOSED', steps: [ack, decline, close], basis: false },
 ];
@@ -86,10 +113,18 @@ describe('disclosure basis along every status path of a referral', () => {
       const occurred = mutation === 'recordEnforcementOutcome' ? { occurredAt: new Date().toISOString() } : {};
       await mutate(server, token, mutation, { referralId: c.referralId, ...input, ...occurred }, '__typename');
       declined ||= mutation === 'declineReferral';
-      const [{ status }] = await db.dataSource.query(`SELECT status FROM referral WHERE id = $1`, [rowId(c.referralId!)]);
+      const [{ status }] = await db.dataSource.query(`SELECT status FROM referral WHERE id = $1`, [
+        rowId(c.referralId!),
+      ]);
       const expected = !declined;
-      expect({ status, service: await serviceReveals(c.referralId!) }).toEqual({ status, service: expected ? '+86 139 5555 0001' : 'INVALID' });
-      expect({ status, function: await functionReveals(c.referralId!) }).toEqual({ status, function: expected ? 1 : 0 });
+      expect({ status, service: await serviceReveals(c.referralId!) }).toEqual({
+        status,
+        service: expected ? '+86 139 5555 0001' : 'INVALID',
+      });
+      expect({ status, function: await functionReveals(c.referralId!) }).toEqual({
+        status,
+        function: expected ? 1 : 0,
+      });
     }
     expect(!declined).toBe(basis);
   });

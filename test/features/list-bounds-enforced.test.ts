@@ -6,8 +6,14 @@
 import { GraphQLObjectType } from 'graphql';
 import { buildAppSchema } from '../../src/schema';
 import {
-  MAX_CUSTODY_TRANSFERS_PER_EVIDENCE, MAX_ESCALATIONS_PER_REFERRAL, MAX_EVIDENCE_PER_INVESTIGATION, MAX_FEEDBACK_PER_REFERRAL,
-  MAX_FINDINGS_PER_INVESTIGATION, MAX_IDENTIFIERS_PER_SELLER, MAX_OUTCOMES_PER_JOINT_OPERATION, MAX_OUTCOMES_PER_REFERRAL,
+  MAX_CUSTODY_TRANSFERS_PER_EVIDENCE,
+  MAX_ESCALATIONS_PER_REFERRAL,
+  MAX_EVIDENCE_PER_INVESTIGATION,
+  MAX_FEEDBACK_PER_REFERRAL,
+  MAX_FINDINGS_PER_INVESTIGATION,
+  MAX_IDENTIFIERS_PER_SELLER,
+  MAX_OUTCOMES_PER_JOINT_OPERATION,
+  MAX_OUTCOMES_PER_REFERRAL,
   MAX_REFERRALS_PER_INVESTIGATION,
 } from '../../src/shared/list-bounds';
 import { LIST_BOUNDS } from '../../src/http/query-limits';
@@ -45,12 +51,21 @@ async function count(table: string, column: string, parent: string): Promise<num
  * Copies row `sampleId` of `table` until `column = parent` holds `max` rows (owner's connection); `unique`
  * gives an SQL expression of `g` (1, 2, ...) for each column that must differ between copies.
  */
-async function fillTo(table: string, sampleId: string, column: string, parent: string, max: number, unique: Record<string, string> = {}): Promise<void> {
-  const columns: string[] = (await db.dataSource.query(
-    `SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' AND table_name = $1 AND column_name <> 'id'
+async function fillTo(
+  table: string,
+  sampleId: string,
+  column: string,
+  parent: string,
+  max: number,
+  unique: Record<string, string> = {},
+): Promise<void> {
+  const columns: string[] = (
+    await db.dataSource.query(
+      `SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' AND table_name = $1 AND column_name <> 'id'
        AND is_generated = 'NEVER' AND column_default IS DISTINCT FROM 'nextval' AND identity_generation IS NULL`,
-    [table],
-  )).map((c: { column_name: string }) => c.column_name);
+      [table],
+    )
+  ).map((c: { column_name: string }) => c.column_name);
   const values = columns.map((c) => unique[c] ?? (c === column ? `$2::bigint` : `s.${c}`));
   const missing = max - (await count(table, column, parent));
   await db.dataSource.query(
@@ -71,9 +86,14 @@ describe('a write beyond the bound of a list is refused and stores nothing', () 
   it('referrals of an investigation', async () => {
     const investigation = rowId(kase.investigationId);
     const [sample] = await db.dataSource.query('SELECT id FROM referral WHERE investigation_id = $1', [investigation]);
-    await fillTo('referral', sample.id, 'investigation_id', investigation, MAX_REFERRALS_PER_INVESTIGATION, { reference: `s.reference || '-' || g` });
+    await fillTo('referral', sample.id, 'investigation_id', investigation, MAX_REFERRALS_PER_INVESTIGATION, {
+      reference: `s.reference || '-' || g`,
+    });
     const errors = await refused(server, world.keys.investigator, 'createReferral', {
-      investigationId: kase.investigationId, agencyId: world.gid.agencyY, evidenceIds: [kase.evidenceId], summary: 'one too many',
+      investigationId: kase.investigationId,
+      agencyId: world.gid.agencyY,
+      evidenceIds: [kase.evidenceId],
+      summary: 'one too many',
     });
     expectBoundRefusal(errors, MAX_REFERRALS_PER_INVESTIGATION, 'referrals');
     expect(await count('referral', 'investigation_id', investigation)).toBe(MAX_REFERRALS_PER_INVESTIGATION);
@@ -81,10 +101,22 @@ describe('a write beyond the bound of a list is refused and stores nothing', () 
 
   it('evidence items of an investigation', async () => {
     const investigation = rowId(kase.investigationId);
-    await fillTo('evidence', rowId(kase.evidenceId), 'investigation_id', investigation, MAX_EVIDENCE_PER_INVESTIGATION, { sha256: `md5(g::text) || md5(s.sha256)` });
+    await fillTo(
+      'evidence',
+      rowId(kase.evidenceId),
+      'investigation_id',
+      investigation,
+      MAX_EVIDENCE_PER_INVESTIGATION,
+      { sha256: `md5(g::text) || md5(s.sha256)` },
+    );
     const errors = await refused(server, world.keys.investigator, 'addEvidence', {
-      investigationId: kase.investigationId, kind: 'PHOTO', description: 'one too many', sha256: sha(424242),
-      storageKey: 's3://evidence/extra', collectedBy: 'Investigator Li', collectedAt: '2026-03-02T10:00:00Z',
+      investigationId: kase.investigationId,
+      kind: 'PHOTO',
+      description: 'one too many',
+      sha256: sha(424242),
+      storageKey: 's3://evidence/extra',
+      collectedBy: 'Investigator Li',
+      collectedAt: '2026-03-02T10:00:00Z',
     });
     expectBoundRefusal(errors, MAX_EVIDENCE_PER_INVESTIGATION, 'evidence items');
     expect(await count('evidence', 'investigation_id', investigation)).toBe(MAX_EVIDENCE_PER_INVESTIGATION);
@@ -92,10 +124,19 @@ describe('a write beyond the bound of a list is refused and stores nothing', () 
 
   it('findings of an investigation', async () => {
     const investigation = rowId(kase.investigationId);
-    const input = { investigationId: kase.investigationId, kind: 'WAREHOUSE', region: 'CN-ZJ', address: 'Yiwu, lane 3' };
+    const input = {
+      investigationId: kase.investigationId,
+      kind: 'WAREHOUSE',
+      region: 'CN-ZJ',
+      address: 'Yiwu, lane 3',
+    };
     const { finding } = await mutate(server, world.keys.investigator, 'recordFinding', input, 'finding { id }');
     await fillTo('finding', rowId(finding.id), 'investigation_id', investigation, MAX_FINDINGS_PER_INVESTIGATION);
-    expectBoundRefusal(await refused(server, world.keys.investigator, 'recordFinding', input), MAX_FINDINGS_PER_INVESTIGATION, 'findings');
+    expectBoundRefusal(
+      await refused(server, world.keys.investigator, 'recordFinding', input),
+      MAX_FINDINGS_PER_INVESTIGATION,
+      'findings',
+    );
     expect(await count('finding', 'investigation_id', investigation)).toBe(MAX_FINDINGS_PER_INVESTIGATION);
   });
 
@@ -105,50 +146,121 @@ describe('a write beyond the bound of a list is refused and stores nothing', () 
     const raid = { referralId: kase.referralId, kind: 'RAID', occurredAt: new Date().toISOString() };
     const { outcome } = await mutate(server, world.keys.agencyX, 'recordEnforcementOutcome', raid, 'outcome { id }');
     await fillTo('enforcement_outcome', rowId(outcome.id), 'referral_id', referral, MAX_OUTCOMES_PER_REFERRAL);
-    expectBoundRefusal(await refused(server, world.keys.agencyX, 'recordEnforcementOutcome', raid), MAX_OUTCOMES_PER_REFERRAL, 'outcomes');
+    expectBoundRefusal(
+      await refused(server, world.keys.agencyX, 'recordEnforcementOutcome', raid),
+      MAX_OUTCOMES_PER_REFERRAL,
+      'outcomes',
+    );
     expect(await count('enforcement_outcome', 'referral_id', referral)).toBe(MAX_OUTCOMES_PER_REFERRAL);
 
     // A joint operation: filled to its bound with outcomes of another case, then one more is refused.
     const other = await buildCase(server, world, { referTo: world.gid.agencyX, tag: 'operation' });
-    await mutate(server, world.keys.agencyX, 'acknowledgeReferral', { referralId: other.referralId }, 'referral { id }');
-    const { outcome: first } = await mutate(server, world.keys.agencyX, 'recordEnforcementOutcome', { ...raid, occurredAt: new Date().toISOString(), referralId: other.referralId }, 'outcome { id }');
-    const { outcome: second } = await mutate(server, world.keys.agencyX, 'recordEnforcementOutcome', { ...raid, occurredAt: new Date().toISOString(), referralId: other.referralId }, 'outcome { id }');
-    const { operation } = await mutate(server, world.keys.investigator, 'createJointOperation', {
-      name: 'Operation Bound', outcomeIds: [first.id], valuationMethod: 'MARKET_PRICE',
-    }, 'operation { id version }');
+    await mutate(
+      server,
+      world.keys.agencyX,
+      'acknowledgeReferral',
+      { referralId: other.referralId },
+      'referral { id }',
+    );
+    const { outcome: first } = await mutate(
+      server,
+      world.keys.agencyX,
+      'recordEnforcementOutcome',
+      { ...raid, occurredAt: new Date().toISOString(), referralId: other.referralId },
+      'outcome { id }',
+    );
+    const { outcome: second } = await mutate(
+      server,
+      world.keys.agencyX,
+      'recordEnforcementOutcome',
+      { ...raid, occurredAt: new Date().toISOString(), referralId: other.referralId },
+      'outcome { id }',
+    );
+    const { operation } = await mutate(
+      server,
+      world.keys.investigator,
+      'createJointOperation',
+      {
+        name: 'Operation Bound',
+        outcomeIds: [first.id],
+        valuationMethod: 'MARKET_PRICE',
+      },
+      'operation { id version }',
+    );
     const operationId = rowId(operation.id);
     await fillTo('enforcement_outcome', rowId(first.id), 'operation_id', operationId, MAX_OUTCOMES_PER_JOINT_OPERATION);
-    const errors = await refused(server, world.keys.investigator, 'addOutcomesToJointOperation', { operationId: operation.id, outcomeIds: [second.id] });
+    const errors = await refused(server, world.keys.investigator, 'addOutcomesToJointOperation', {
+      operationId: operation.id,
+      outcomeIds: [second.id],
+    });
     expectBoundRefusal(errors, MAX_OUTCOMES_PER_JOINT_OPERATION, 'outcomes');
     expect(await count('enforcement_outcome', 'operation_id', operationId)).toBe(MAX_OUTCOMES_PER_JOINT_OPERATION);
-    const [left] = await db.dataSource.query('SELECT operation_id FROM enforcement_outcome WHERE id = $1', [rowId(second.id)]);
+    const [left] = await db.dataSource.query('SELECT operation_id FROM enforcement_outcome WHERE id = $1', [
+      rowId(second.id),
+    ]);
     expect(left.operation_id).toBeNull();
   });
 
   it('feedback and escalations of a referral', async () => {
     const referral = rowId(kase.referralId!);
     const feedback = { referralId: kase.referralId, message: 'raid planned' };
-    const { feedback: written } = await mutate(server, world.keys.agencyX, 'addReferralFeedback', feedback, 'feedback { id }');
+    const { feedback: written } = await mutate(
+      server,
+      world.keys.agencyX,
+      'addReferralFeedback',
+      feedback,
+      'feedback { id }',
+    );
     await fillTo('referral_feedback', rowId(written.id), 'referral_id', referral, MAX_FEEDBACK_PER_REFERRAL);
-    expectBoundRefusal(await refused(server, world.keys.agencyX, 'addReferralFeedback', feedback), MAX_FEEDBACK_PER_REFERRAL, 'feedback messages');
+    expectBoundRefusal(
+      await refused(server, world.keys.agencyX, 'addReferralFeedback', feedback),
+      MAX_FEEDBACK_PER_REFERRAL,
+      'feedback messages',
+    );
     expect(await count('referral_feedback', 'referral_id', referral)).toBe(MAX_FEEDBACK_PER_REFERRAL);
 
     const escalation = { referralId: kase.referralId, escalatedTo: 'Bureau chief', reason: 'no news' };
-    const { escalation: raised } = await mutate(server, world.keys.investigator, 'escalateReferral', escalation, 'escalation { id }');
+    const { escalation: raised } = await mutate(
+      server,
+      world.keys.investigator,
+      'escalateReferral',
+      escalation,
+      'escalation { id }',
+    );
     await fillTo('referral_escalation', rowId(raised.id), 'referral_id', referral, MAX_ESCALATIONS_PER_REFERRAL);
-    expectBoundRefusal(await refused(server, world.keys.investigator, 'escalateReferral', escalation), MAX_ESCALATIONS_PER_REFERRAL, 'escalations');
+    expectBoundRefusal(
+      await refused(server, world.keys.investigator, 'escalateReferral', escalation),
+      MAX_ESCALATIONS_PER_REFERRAL,
+      'escalations',
+    );
     expect(await count('referral_escalation', 'referral_id', referral)).toBe(MAX_ESCALATIONS_PER_REFERRAL);
   });
 
   it('custody transfers of an evidence item', async () => {
     const evidence = rowId(kase.evidenceId);
-    const { evidence: moved } = await mutate(server, world.keys.investigator, 'recordCustodyTransfer', {
-      evidenceId: kase.evidenceId, toCustodian: 'Lab Wu', purpose: 'testing',
-    }, 'evidence { id version }');
-    await fillTo('custody_transfer', (await db.dataSource.query('SELECT id FROM custody_transfer WHERE evidence_id = $1', [evidence]))[0].id,
-      'evidence_id', evidence, MAX_CUSTODY_TRANSFERS_PER_EVIDENCE);
+    const { evidence: moved } = await mutate(
+      server,
+      world.keys.investigator,
+      'recordCustodyTransfer',
+      {
+        evidenceId: kase.evidenceId,
+        toCustodian: 'Lab Wu',
+        purpose: 'testing',
+      },
+      'evidence { id version }',
+    );
+    await fillTo(
+      'custody_transfer',
+      (await db.dataSource.query('SELECT id FROM custody_transfer WHERE evidence_id = $1', [evidence]))[0].id,
+      'evidence_id',
+      evidence,
+      MAX_CUSTODY_TRANSFERS_PER_EVIDENCE,
+    );
     const errors = await refused(server, world.keys.investigator, 'recordCustodyTransfer', {
-      evidenceId: kase.evidenceId, toCustodian: 'Store Zhao', purpose: 'storage', expectedVersion: moved.version,
+      evidenceId: kase.evidenceId,
+      toCustodian: 'Store Zhao',
+      purpose: 'storage',
+      expectedVersion: moved.version,
     });
     expectBoundRefusal(errors, MAX_CUSTODY_TRANSFERS_PER_EVIDENCE, 'custody transfers');
     expect(await count('custody_transfer', 'evidence_id', evidence)).toBe(MAX_CUSTODY_TRANSFERS_PER_EVIDENCE);
@@ -158,8 +270,14 @@ describe('a write beyond the bound of a list is refused and stores nothing', () 
 
   it('identifiers of a seller', async () => {
     const seller = world.ids.sellerA;
-    await fillTo('seller_identifier', world.ids.identifierA, 'seller_id', seller, MAX_IDENTIFIERS_PER_SELLER, { value_hash: `md5(g::text) || md5(s.value_hash)` });
-    const errors = await refused(server, world.keys.investigator, 'addSellerIdentifier', { sellerId: world.gid.sellerA, kind: 'EMAIL', value: 'one.too@many.example' });
+    await fillTo('seller_identifier', world.ids.identifierA, 'seller_id', seller, MAX_IDENTIFIERS_PER_SELLER, {
+      value_hash: `md5(g::text) || md5(s.value_hash)`,
+    });
+    const errors = await refused(server, world.keys.investigator, 'addSellerIdentifier', {
+      sellerId: world.gid.sellerA,
+      kind: 'EMAIL',
+      value: 'one.too@many.example',
+    });
     expectBoundRefusal(errors, MAX_IDENTIFIERS_PER_SELLER, 'identifiers');
     expect(await count('seller_identifier', 'seller_id', seller)).toBe(MAX_IDENTIFIERS_PER_SELLER);
   });
@@ -191,7 +309,11 @@ describe('the bounds are stated where clients read them', () => {
       const [type, field] = key.split('.');
       const description = (schema.getType(type) as GraphQLObjectType).getFields()[field].description ?? '';
       expect({ key, states: description.toLowerCase().includes(`at most ${max}`) }).toEqual({ key, states: true });
-      expect({ key, priced: LIST_BOUNDS[key]?.max, assumed: LIST_BOUNDS[key]?.assumed }).toEqual({ key, priced: max, assumed: undefined });
+      expect({ key, priced: LIST_BOUNDS[key]?.max, assumed: LIST_BOUNDS[key]?.assumed }).toEqual({
+        key,
+        priced: max,
+        assumed: undefined,
+      });
     }
   });
 });

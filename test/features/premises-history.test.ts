@@ -22,19 +22,44 @@ beforeAll(async () => {
   world = await createWorld(db.dataSource);
   server = await startTestServer(db);
   kase = await buildCase(server, world, { referTo: world.gid.agencyX, tag: 'premises history' });
-  ({ premises: { id: premisesId } } = await mutate(server, world.keys.investigator, 'registerPremises', {
-    kind: 'WAREHOUSE', region: 'CN-ZJ', address: 'No. 8 Gongye Rd, Yiwu',
-  }, 'premises { id }'));
+  ({
+    premises: { id: premisesId },
+  } = await mutate(
+    server,
+    world.keys.investigator,
+    'registerPremises',
+    {
+      kind: 'WAREHOUSE',
+      region: 'CN-ZJ',
+      address: 'No. 8 Gongye Rd, Yiwu',
+    },
+    'premises { id }',
+  ));
   // Findings of the case referred to agency X locate the place first: the agency may then name it in its outcomes.
   for (const address of ['No. 8 Gongye Rd', 'No. 8 Gongye Road, back door', 'Gongye Rd 8, yard']) {
-    await mutate(server, world.keys.investigator, 'recordFinding', { investigationId: kase.investigationId, kind: 'WAREHOUSE', region: 'CN-ZJ', address, premisesId }, 'finding { id }');
+    await mutate(
+      server,
+      world.keys.investigator,
+      'recordFinding',
+      { investigationId: kase.investigationId, kind: 'WAREHOUSE', region: 'CN-ZJ', address, premisesId },
+      'finding { id }',
+    );
   }
   await mutate(server, world.keys.agencyX, 'acknowledgeReferral', { referralId: kase.referralId }, 'referral { id }');
   // Three raids and a seizure at the place (each dated now: after the referral was sent).
   for (const kind of ['RAID', 'RAID', 'SEIZURE', 'RAID']) {
-    await mutate(server, world.keys.agencyX, 'recordEnforcementOutcome', {
-      referralId: kase.referralId, kind, occurredAt: new Date().toISOString(), premisesId,
-    }, 'outcome { id }');
+    await mutate(
+      server,
+      world.keys.agencyX,
+      'recordEnforcementOutcome',
+      {
+        referralId: kase.referralId,
+        kind,
+        occurredAt: new Date().toISOString(),
+        premisesId,
+      },
+      'outcome { id }',
+    );
   }
 });
 afterAll(async () => {
@@ -46,8 +71,10 @@ afterAll(async () => {
 async function stored(sql: string): Promise<string[]> {
   return (await db.dataSource.query(sql, [rowId(premisesId)])).map((r: { id: string }) => String(r.id));
 }
-const raidsStored = () => stored(`SELECT id FROM enforcement_outcome WHERE premises_id = $1 AND kind = 'RAID' ORDER BY occurred_at, id`);
-const outcomesStored = () => stored('SELECT id FROM enforcement_outcome WHERE premises_id = $1 ORDER BY occurred_at, id');
+const raidsStored = () =>
+  stored(`SELECT id FROM enforcement_outcome WHERE premises_id = $1 AND kind = 'RAID' ORDER BY occurred_at, id`);
+const outcomesStored = () =>
+  stored('SELECT id FROM enforcement_outcome WHERE premises_id = $1 ORDER BY occurred_at, id');
 const findingsStored = () => stored('SELECT id FROM finding WHERE premises_id = $1 ORDER BY created_at, id');
 
 interface PageAnswer {
@@ -57,15 +84,26 @@ interface PageAnswer {
 }
 
 /** Every item of one connection field of the premises, a page of `size` at a time, forward or backward. */
-async function walk(token: string, field: string, size: number, backward = false): Promise<{ ids: string[]; totalCount: number; pages: number }> {
+async function walk(
+  token: string,
+  field: string,
+  size: number,
+  backward = false,
+): Promise<{ ids: string[]; totalCount: number; pages: number }> {
   const ids: string[] = [];
   let cursor: string | null = null;
   let totalCount = 0;
   let pages = 0;
   for (;;) {
     const args = backward ? `last: ${size}, before: $cursor` : `first: ${size}, after: $cursor`;
-    const data = dataOf<{ node: Record<string, PageAnswer> }>(await server.gql(token, `query($id: ID!, $cursor: String) { node(id: $id) { ... on Premises {
-      ${field}(${args}) { totalCount edges { node { id } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } } } }`, { id: premisesId, cursor }));
+    const data = dataOf<{ node: Record<string, PageAnswer> }>(
+      await server.gql(
+        token,
+        `query($id: ID!, $cursor: String) { node(id: $id) { ... on Premises {
+      ${field}(${args}) { totalCount edges { node { id } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } } } }`,
+        { id: premisesId, cursor },
+      ),
+    );
     const page: PageAnswer = data.node[field];
     pages += 1;
     totalCount = page.totalCount;
@@ -83,23 +121,51 @@ describe('the history of premises pages as connections', () => {
     const raids = await raidsStored();
     expect(raids).toHaveLength(3);
     expect(await walk(world.keys.investigator, 'raidsConnection', 2)).toEqual({ ids: raids, totalCount: 3, pages: 2 });
-    expect(await walk(world.keys.investigator, 'raidsConnection', 2, true)).toEqual({ ids: raids, totalCount: 3, pages: 2 });
+    expect(await walk(world.keys.investigator, 'raidsConnection', 2, true)).toEqual({
+      ids: raids,
+      totalCount: 3,
+      pages: 2,
+    });
     const outcomes = await outcomesStored();
     expect(outcomes).toHaveLength(4);
-    expect(await walk(world.keys.investigator, 'outcomesConnection', 3)).toEqual({ ids: outcomes, totalCount: 4, pages: 2 });
+    expect(await walk(world.keys.investigator, 'outcomesConnection', 3)).toEqual({
+      ids: outcomes,
+      totalCount: 4,
+      pages: 2,
+    });
     const findings = await findingsStored();
     expect(findings).toHaveLength(3);
-    expect(await walk(world.keys.investigator, 'findingsConnection', 1, true)).toEqual({ ids: findings, totalCount: 3, pages: 3 });
+    expect(await walk(world.keys.investigator, 'findingsConnection', 1, true)).toEqual({
+      ids: findings,
+      totalCount: 3,
+      pages: 3,
+    });
   });
 
-  it('refuse a cursor of another of the place\'s lists', async () => {
-    const first = async (field: string) => dataOf<{ node: Record<string, PageAnswer> }>(await server.gql(world.keys.investigator,
-      `query($id: ID!) { node(id: $id) { ... on Premises { ${field}(first: 1) { totalCount edges { node { id } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } } } }`,
-      { id: premisesId })).node[field].pageInfo.endCursor;
-    for (const [from, to] of [['raidsConnection', 'outcomesConnection'], ['outcomesConnection', 'raidsConnection']]) {
+  it("refuse a cursor of another of the place's lists", async () => {
+    const first = async (field: string) =>
+      dataOf<{ node: Record<string, PageAnswer> }>(
+        await server.gql(
+          world.keys.investigator,
+          `query($id: ID!) { node(id: $id) { ... on Premises { ${field}(first: 1) { totalCount edges { node { id } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } } } }`,
+          { id: premisesId },
+        ),
+      ).node[field].pageInfo.endCursor;
+    for (const [from, to] of [
+      ['raidsConnection', 'outcomesConnection'],
+      ['outcomesConnection', 'raidsConnection'],
+    ]) {
       const cursor = await first(from);
-      const response = await server.gql(world.keys.investigator, `query($id: ID!, $cursor: String) { node(id: $id) { ... on Premises { ${to}(first: 1, after: $cursor) { edges { node { id } } } } } }`, { id: premisesId, cursor });
-      expect({ from, to, code: response.body.errors?.[0]?.extensions?.code }).toEqual({ from, to, code: 'BAD_USER_INPUT' });
+      const response = await server.gql(
+        world.keys.investigator,
+        `query($id: ID!, $cursor: String) { node(id: $id) { ... on Premises { ${to}(first: 1, after: $cursor) { edges { node { id } } } } } }`,
+        { id: premisesId, cursor },
+      );
+      expect({ from, to, code: response.body.errors?.[0]?.extensions?.code }).toEqual({
+        from,
+        to,
+        code: 'BAD_USER_INPUT',
+      });
     }
   });
 
@@ -118,9 +184,16 @@ describe('the history of premises pages as connections', () => {
 
   it('keep the former plain lists, deprecated for the connections', async () => {
     const fields = (await buildAppSchema()).getType('Premises') as GraphQLObjectType;
-    for (const [list, connection] of [['raids', 'raidsConnection'], ['outcomes', 'outcomesConnection'], ['findings', 'findingsConnection']]) {
+    for (const [list, connection] of [
+      ['raids', 'raidsConnection'],
+      ['outcomes', 'outcomesConnection'],
+      ['findings', 'findingsConnection'],
+    ]) {
       const field = fields.getFields()[list];
-      expect({ list, deprecated: field.deprecationReason?.includes(`\`${connection}\``) }).toEqual({ list, deprecated: true });
+      expect({ list, deprecated: field.deprecationReason?.includes(`\`${connection}\``) }).toEqual({
+        list,
+        deprecated: true,
+      });
       expect(fields.getFields()[connection].deprecationReason).toBeUndefined();
     }
   });

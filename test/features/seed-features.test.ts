@@ -11,7 +11,11 @@ it('seeds deadlines, escalations, feedback, premises and encrypted identifiers',
   const db = await createTestDatabase();
   try {
     const now = new Date();
-    const counts = await seedDataset(db.dataSource, { scale: 0.01, identifierHashKey: testConfig().identifierHashKey, now });
+    const counts = await seedDataset(db.dataSource, {
+      scale: 0.01,
+      identifierHashKey: testConfig().identifierHashKey,
+      now,
+    });
     const [shape] = await db.dataSource.query(`SELECT
       (SELECT count(*)::int FROM referral WHERE sent_at IS NOT NULL AND (acknowledge_by IS NULL OR action_by IS NULL)) AS "sentWithoutDeadlines",
       (SELECT count(*)::int FROM referral WHERE sent_at IS NULL AND acknowledge_by IS NOT NULL) AS "draftsWithDeadlines",
@@ -26,7 +30,15 @@ it('seeds deadlines, escalations, feedback, premises and encrypted identifiers',
       (SELECT count(*)::int FROM joint_operation j WHERE (SELECT count(DISTINCT r.agency_id) FROM enforcement_outcome o JOIN referral r ON r.id = o.referral_id WHERE o.operation_id = j.id) <> 2) AS "operationsNotOfTwoAgencies",
       (SELECT count(*)::int FROM repeat_offender_match) AS matches,
       (SELECT count(*)::int FROM repeat_offender_match m JOIN lead l ON l.id = m.lead_id WHERE l.source <> 'REPEAT_OFFENDER_MATCH') AS "matchLeadsOfOtherSource"`);
-    expect(shape).toMatchObject({ sentWithoutDeadlines: 0, draftsWithDeadlines: 0, unlinkedFindings: 0, regionMismatch: 0, unencrypted: 0, operationsNotOfTwoAgencies: 0, matchLeadsOfOtherSource: 0 });
+    expect(shape).toMatchObject({
+      sentWithoutDeadlines: 0,
+      draftsWithDeadlines: 0,
+      unlinkedFindings: 0,
+      regionMismatch: 0,
+      unencrypted: 0,
+      operationsNotOfTwoAgencies: 0,
+      matchLeadsOfOtherSource: 0,
+    });
     expect(shape.operations).toBe(counts.jointOperations);
     expect(shape.matches).toBe(counts.repeatOffenderMatches);
     expect(shape.matches).toBeGreaterThan(0);
@@ -36,9 +48,14 @@ it('seeds deadlines, escalations, feedback, premises and encrypted identifiers',
     expect(shape.escalations).toBeGreaterThan(0);
     expect(shape.feedback).toBeGreaterThan(0);
     expect(shape.raidedTwice).toBeGreaterThan(0);
-    const [identifier] = await db.dataSource.query(`SELECT seller_id::text, kind, value_hash, value_encrypted, encryption_key_id FROM seller_identifier ORDER BY id LIMIT 1`);
-    const raw = decryptIdentifier(featureSettings().identifierEncryption, identifierAssociatedData(identifier.seller_id, identifier.kind, identifier.value_hash),
-      { valueEncrypted: identifier.value_encrypted, keyId: identifier.encryption_key_id });
+    const [identifier] = await db.dataSource.query(
+      `SELECT seller_id::text, kind, value_hash, value_encrypted, encryption_key_id FROM seller_identifier ORDER BY id LIMIT 1`,
+    );
+    const raw = decryptIdentifier(
+      featureSettings().identifierEncryption,
+      identifierAssociatedData(identifier.seller_id, identifier.kind, identifier.value_hash),
+      { valueEncrypted: identifier.value_encrypted, keyId: identifier.encryption_key_id },
+    );
     expect(identifierHash(testConfig().identifierHashKey, identifier.kind, raw)).toBe(identifier.value_hash);
   } finally {
     await db.drop();

@@ -45,18 +45,30 @@ async function outcome(client: Client, sql: string): Promise<string> {
 }
 
 describe('the API login', () => {
-  it('is what the server pool logs in as: eca_api, not a superuser, no BYPASSRLS or CREATEROLE, owning nothing, with eca_app\'s privileges', async () => {
+  it("is what the server pool logs in as: eca_api, not a superuser, no BYPASSRLS or CREATEROLE, owning nothing, with eca_app's privileges", async () => {
     const [who] = await server.dataSource.query('SELECT session_user AS login, current_user AS role');
     expect(who).toEqual({ login: API_LOGIN, role: API_LOGIN });
     const facts = await describeLogin(server.dataSource);
-    expect(facts).toMatchObject({ login: API_LOGIN, superuser: false, bypassRls: false, createRole: false, powerfulRoles: [], owners: [], appPrivileges: true });
+    expect(facts).toMatchObject({
+      login: API_LOGIN,
+      superuser: false,
+      bypassRls: false,
+      createRole: false,
+      powerfulRoles: [],
+      owners: [],
+      appPrivileges: true,
+    });
     expect(apiLoginProblems(facts)).toEqual([]);
     // And the API works through it.
-    expect(dataOf(await server.gql(world.keys.brandA, '{ viewer { role } listings(first: 5) { totalCount } }'))).toEqual({ viewer: { role: 'BRAND_PARTNER' }, listings: { totalCount: 2 } });
+    expect(
+      dataOf(await server.gql(world.keys.brandA, '{ viewer { role } listings(first: 5) { totalCount } }')),
+    ).toEqual({ viewer: { role: 'BRAND_PARTNER' }, listings: { totalCount: 2 } });
   });
 
-  it('RESET ROLE, SET ROLE and SET SESSION AUTHORIZATION lead nowhere: every write or change beyond eca_app\'s rights is permission denied', async () => {
-    const [{ owner }] = await db.dataSource.query(`SELECT tableowner AS owner FROM pg_tables WHERE tablename = 'audit_event'`);
+  it("RESET ROLE, SET ROLE and SET SESSION AUTHORIZATION lead nowhere: every write or change beyond eca_app's rights is permission denied", async () => {
+    const [{ owner }] = await db.dataSource.query(
+      `SELECT tableowner AS owner FROM pg_tables WHERE tablename = 'audit_event'`,
+    );
     const client = await apiConnection();
     try {
       for (const reset of ['RESET ROLE', 'SET ROLE NONE', 'RESET SESSION AUTHORIZATION', 'SET ROLE eca_app']) {
@@ -89,7 +101,9 @@ describe('the API login', () => {
       await client.end();
     }
     // Nothing changed.
-    const [{ forged }] = await db.dataSource.query(`SELECT count(*)::int AS forged FROM audit_event WHERE actor_label = 'forged'`);
+    const [{ forged }] = await db.dataSource.query(
+      `SELECT count(*)::int AS forged FROM audit_event WHERE actor_label = 'forged'`,
+    );
     expect(forged).toBe(0);
     expect(await db.dataSource.query(`SELECT name FROM migrations WHERE name = 'Forged1'`)).toEqual([]);
   });
@@ -115,24 +129,37 @@ describe('the API login', () => {
 });
 
 describe('the server and the command line choose their logins', () => {
-  it('the server refuses the owner\'s (here a superuser) login in DATABASE_URL, saying what to do', async () => {
+  it("the server refuses the owner's (here a superuser) login in DATABASE_URL, saying what to do", async () => {
     const refusal = connectApi(testConfig({ DATABASE_URL: db.url }), { runMigrations: false });
     await expect(refusal).rejects.toBeInstanceOf(DatabaseLoginError);
-    await expect(refusal).rejects.toThrow(/DATABASE_URL logs in as postgres, which the API may not use:\n {2}- it is a superuser[^]*MIGRATION_DATABASE_URL/);
+    await expect(refusal).rejects.toThrow(
+      /DATABASE_URL logs in as postgres, which the API may not use:\n {2}- it is a superuser[^]*MIGRATION_DATABASE_URL/,
+    );
   });
 
   it('the server refuses MIGRATION_DATABASE_URL in production: migrations are a step of their own there', async () => {
-    const config = { ...testConfig({ DATABASE_URL: db.apiUrl, MIGRATION_DATABASE_URL: db.url }), nodeEnv: 'production' as const };
-    await expect(connectApi(config)).rejects.toThrow(/MIGRATION_DATABASE_URL is set for the server: in production the server holds no owner credential/);
+    const config = {
+      ...testConfig({ DATABASE_URL: db.apiUrl, MIGRATION_DATABASE_URL: db.url }),
+      nodeEnv: 'production' as const,
+    };
+    await expect(connectApi(config)).rejects.toThrow(
+      /MIGRATION_DATABASE_URL is set for the server: in production the server holds no owner credential/,
+    );
   });
 
   it('the server migrates with MIGRATION_DATABASE_URL and serves with DATABASE_URL; without it, it says which migrations are pending', async () => {
     const fresh = await createTestDatabase({ migrated: false });
     try {
       const notices: string[] = [];
-      const unmigrated = await connectApi(testConfig({ DATABASE_URL: fresh.apiUrl }), { onNotice: (message) => notices.push(message) });
+      const unmigrated = await connectApi(testConfig({ DATABASE_URL: fresh.apiUrl }), {
+        onNotice: (message) => notices.push(message),
+      });
       await unmigrated.close();
-      expect(notices).toEqual([expect.stringMatching(/^\d+ migrations are pending \(Foundation1763900000000, [^]*Run `npx eca migrate` with the owner's login in MIGRATION_DATABASE_URL/)]);
+      expect(notices).toEqual([
+        expect.stringMatching(
+          /^\d+ migrations are pending \(Foundation1763900000000, [^]*Run `npx eca migrate` with the owner's login in MIGRATION_DATABASE_URL/,
+        ),
+      ]);
 
       const database = await connectApi(testConfig({ DATABASE_URL: fresh.apiUrl, MIGRATION_DATABASE_URL: fresh.url }));
       try {
@@ -146,15 +173,19 @@ describe('the server and the command line choose their logins', () => {
     }
   });
 
-  it('the command line refuses the API\'s login: row-level security would show it empty lists', async () => {
+  it("the command line refuses the API's login: row-level security would show it empty lists", async () => {
     await expect(connectOwner(testConfig({ MIGRATION_DATABASE_URL: db.apiUrl }))).rejects.toThrow(
       /^MIGRATION_DATABASE_URL logs in as eca_api, which owns neither this database nor its tables \(it is the API's login\)/,
     );
     const notices: string[] = [];
-    const owner = await connectOwner(testConfig({ DATABASE_URL: db.url }), { onNotice: (message) => notices.push(message) });
+    const owner = await connectOwner(testConfig({ DATABASE_URL: db.url }), {
+      onNotice: (message) => notices.push(message),
+    });
     try {
       expect(isOwnerLogin(await describeLogin(owner.dataSource))).toBe(true);
-      expect(notices).toEqual([expect.stringMatching(/^note: MIGRATION_DATABASE_URL is unset: the command line logs in with DATABASE_URL/)]);
+      expect(notices).toEqual([
+        expect.stringMatching(/^note: MIGRATION_DATABASE_URL is unset: the command line logs in with DATABASE_URL/),
+      ]);
     } finally {
       await owner.close();
     }
@@ -172,8 +203,11 @@ describe('RowLevelSecurity under roles an administrator created', () => {
     expect(all.match(/-- \(left out: src\/database\/pre-created-roles\.ts\)/g)).toHaveLength(2);
     // Everything else is sent as written.
     const original: string[] = [];
-    await new RowLevelSecurity1763900200000().up({ query: async (text: string) => void original.push(text) } as unknown as QueryRunner);
-    expect(original.join('\n').replace(CREATE_APP_ROLE, '').replace(GRANT_APP_ROLE_TO_OWNER, '').replace(/\s+/g, ' '))
-      .toBe(all.replace(/-- \(left out: src\/database\/pre-created-roles\.ts\)/g, '').replace(/\s+/g, ' '));
+    await new RowLevelSecurity1763900200000().up({
+      query: async (text: string) => void original.push(text),
+    } as unknown as QueryRunner);
+    expect(
+      original.join('\n').replace(CREATE_APP_ROLE, '').replace(GRANT_APP_ROLE_TO_OWNER, '').replace(/\s+/g, ' '),
+    ).toBe(all.replace(/-- \(left out: src\/database\/pre-created-roles\.ts\)/g, '').replace(/\s+/g, ' '));
   });
 });

@@ -16,7 +16,9 @@ describe('SECURITY DEFINER functions', () => {
        WHERE n.nspname = 'public' AND p.prosecdef ORDER BY 1`,
     );
     expect(functions.length).toBeGreaterThan(10);
-    const unsafe = functions.filter((f) => !(f.config ?? []).includes('search_path=public, pg_temp')).map((f) => `${f.name}: ${JSON.stringify(f.config)}`);
+    const unsafe = functions
+      .filter((f) => !(f.config ?? []).includes('search_path=public, pg_temp'))
+      .map((f) => `${f.name}: ${JSON.stringify(f.config)}`);
     expect(unsafe).toEqual([]);
   });
 });

@@ -31,7 +31,9 @@ describe('authentication', () => {
   });
 
   it('tells each caller who it is', async () => {
-    const brand = dataOf(await server.gql(world.keys.brandA, '{ viewer { id name role brand { name } agency { name } } }'));
+    const brand = dataOf(
+      await server.gql(world.keys.brandA, '{ viewer { id name role brand { name } agency { name } } }'),
+    );
     expect(brand.viewer).toMatchObject({ role: 'BRAND_PARTNER', brand: { name: 'Alpha' }, agency: null });
     const agency = dataOf(await server.gql(world.keys.agencyX, '{ viewer { role agency { code } } }'));
     expect(agency.viewer).toEqual({ role: 'AGENCY_LIAISON', agency: { code: 'AG-X' } });
@@ -42,7 +44,11 @@ describe('HTTP contract', () => {
   it('returns a request id header, echoing a well-formed incoming one', async () => {
     const response = await fetch(`${server.url}/graphql`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${world.keys.admin}`, 'x-request-id': 'client-abc-1' },
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${world.keys.admin}`,
+        'x-request-id': 'client-abc-1',
+      },
       body: JSON.stringify({ query: '{ viewer { id } }' }),
     });
     expect(response.headers.get('x-request-id')).toBe('client-abc-1');

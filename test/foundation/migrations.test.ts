@@ -8,7 +8,9 @@ describe('migrations', () => {
       expect(applied.length).toBe(db.dataSource.migrations.length);
       expect(await db.dataSource.showMigrations()).toBe(false);
       for (let i = 0; i < applied.length; i += 1) await db.dataSource.undoLastMigration();
-      const tables = await db.dataSource.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_name <> 'migrations'`);
+      const tables = await db.dataSource.query(
+        `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_name <> 'migrations'`,
+      );
       expect(tables).toEqual([]);
       await db.dataSource.runMigrations();
     } finally {

@@ -16,7 +16,8 @@ const WITHOUT_RLS: Record<string, string> = {
   analytics_rollup: 'when each analytics rollup was refreshed: no tenant data',
   // Link tables: ids only. Every policy and every rule of visibility.ts joins them, so a policy of their own
   // would run inside each of those subqueries; their rows reach a caller only through the records they link.
-  lead_brand: 'link table (ids only), read inside the policies and rules of lead, seller, brand, investigation and referral',
+  lead_brand:
+    'link table (ids only), read inside the policies and rules of lead, seller, brand, investigation and referral',
   lead_seller: 'link table (ids only), read inside the policies and rules of seller and listing',
   lead_listing: 'link table (ids only), read inside the policies and rules of listing',
   referral_evidence: 'link table (ids only), read inside the policies and rules of evidence and custody_transfer',
@@ -27,7 +28,7 @@ const WITHOUT_RLS: Record<string, string> = {
   // GAP: the audit trail (values of every record). Its reads are scoped by the record each event is about
   // (src/modules/audit/); the API's role may only append to it.
   audit_event: 'GAP: audit trail, scoped through the record each event is about (src/modules/audit)',
-  audit_tree_node: 'audit log\'s Merkle tree: hashes only, the proofs every caller may read',
+  audit_tree_node: "audit log's Merkle tree: hashes only, the proofs every caller may read",
   audit_checkpoint: 'signed roots of the audit log: hashes only, every caller may read them',
   audit_unsigned_prefix: 'position of the audit log not yet signed: no tenant data',
 };
@@ -62,7 +63,9 @@ describe('the live policies are those of policies.sql.ts', () => {
     const live = await livePolicies(owner);
     await owner.query('BEGIN');
     try {
-      await applyPolicies({ query: async (sql: string, parameters?: unknown[]) => (await owner.query(sql, parameters)).rows });
+      await applyPolicies({
+        query: async (sql: string, parameters?: unknown[]) => (await owner.query(sql, parameters)).rows,
+      });
       const fromFile = await livePolicies(owner);
       // PostgreSQL deparses both the same way: any policy changed outside the file differs here.
       expect(live).toEqual(fromFile);
@@ -105,15 +108,27 @@ describe('tenant data the API may read has row-level security', () => {
     expect(rows.map((r) => r.attname)).toEqual(['revoked_at']);
   });
 
-  it('as the API\'s login, only an administrator\'s scope creates principals and keys and revokes keys; others read their own', async () => {
-    const { rows: [admin] } = await owner.query(`INSERT INTO principal (name, role) VALUES ('Policy admin', 'ADMIN') RETURNING id::text`);
-    const { rows: [investigator] } = await owner.query(`INSERT INTO principal (name, role) VALUES ('Policy investigator', 'INVESTIGATOR') RETURNING id::text`);
-    const { rows: [key] } = await owner.query(
-      `INSERT INTO api_key (principal_id, name, token_prefix, token_hash) VALUES ($1, 'k', 'eca_pol', 'policy-test-hash') RETURNING id::text`, [admin.id]);
+  it("as the API's login, only an administrator's scope creates principals and keys and revokes keys; others read their own", async () => {
+    const {
+      rows: [admin],
+    } = await owner.query(`INSERT INTO principal (name, role) VALUES ('Policy admin', 'ADMIN') RETURNING id::text`);
+    const {
+      rows: [investigator],
+    } = await owner.query(
+      `INSERT INTO principal (name, role) VALUES ('Policy investigator', 'INVESTIGATOR') RETURNING id::text`,
+    );
+    const {
+      rows: [key],
+    } = await owner.query(
+      `INSERT INTO api_key (principal_id, name, token_prefix, token_hash) VALUES ($1, 'k', 'eca_pol', 'policy-test-hash') RETURNING id::text`,
+      [admin.id],
+    );
     const api = new Client({ connectionString: db.apiUrl });
     await api.connect();
     const as = async (principal: string, sql: string, parameters: unknown[] = []) => {
-      await api.query(`BEGIN; SELECT set_config('eca.scope', 'ALL', true), set_config('eca.principal_id', '${principal}', true)`);
+      await api.query(
+        `BEGIN; SELECT set_config('eca.scope', 'ALL', true), set_config('eca.principal_id', '${principal}', true)`,
+      );
       try {
         return await api.query(sql, parameters);
       } finally {
@@ -122,20 +137,35 @@ describe('tenant data the API may read has row-level security', () => {
     };
     try {
       // Authentication reads a key by its hash before a scope exists.
-      expect((await api.query(`SELECT principal_id::text FROM api_key WHERE token_hash = 'policy-test-hash'`)).rows).toEqual([{ principal_id: admin.id }]);
-      await expect(as(investigator.id, `INSERT INTO principal (name, role) VALUES ('x', 'ANALYST')`)).rejects.toThrow(/row-level security/);
-      await expect(as(investigator.id, `INSERT INTO api_key (principal_id, name, token_prefix, token_hash) VALUES ($1, 'x', 'x', 'x')`, [investigator.id]))
-        .rejects.toThrow(/row-level security/);
-      expect((await as(investigator.id, `UPDATE api_key SET revoked_at = now() WHERE id = $1`, [key.id])).rowCount).toBe(0);
+      expect(
+        (await api.query(`SELECT principal_id::text FROM api_key WHERE token_hash = 'policy-test-hash'`)).rows,
+      ).toEqual([{ principal_id: admin.id }]);
+      await expect(as(investigator.id, `INSERT INTO principal (name, role) VALUES ('x', 'ANALYST')`)).rejects.toThrow(
+        /row-level security/,
+      );
+      await expect(
+        as(
+          investigator.id,
+          `INSERT INTO api_key (principal_id, name, token_prefix, token_hash) VALUES ($1, 'x', 'x', 'x')`,
+          [investigator.id],
+        ),
+      ).rejects.toThrow(/row-level security/);
+      expect(
+        (await as(investigator.id, `UPDATE api_key SET revoked_at = now() WHERE id = $1`, [key.id])).rowCount,
+      ).toBe(0);
       expect((await as(investigator.id, `SELECT id FROM api_key WHERE id = $1`, [key.id])).rows).toEqual([]);
       expect((await as(admin.id, `UPDATE api_key SET revoked_at = now() WHERE id = $1`, [key.id])).rowCount).toBe(1);
       expect((await as(admin.id, `INSERT INTO principal (name, role) VALUES ('x', 'ANALYST')`)).rowCount).toBe(1);
-      await expect(as(admin.id, `UPDATE api_key SET name = 'renamed' WHERE id = $1`, [key.id])).rejects.toThrow(/permission denied/);
+      await expect(as(admin.id, `UPDATE api_key SET name = 'renamed' WHERE id = $1`, [key.id])).rejects.toThrow(
+        /permission denied/,
+      );
     } finally {
       await api.end();
     }
     // Nothing of the above was kept (each ran in a rolled-back transaction).
-    expect((await owner.query(`SELECT revoked_at FROM api_key WHERE id = $1`, [key.id])).rows).toEqual([{ revoked_at: null }]);
+    expect((await owner.query(`SELECT revoked_at FROM api_key WHERE id = $1`, [key.id])).rows).toEqual([
+      { revoked_at: null },
+    ]);
     expect((await owner.query(`SELECT count(*)::int AS n FROM principal WHERE name = 'x'`)).rows).toEqual([{ n: 0 }]);
   });
 });

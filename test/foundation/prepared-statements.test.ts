@@ -14,7 +14,9 @@ afterAll(async () => {
 });
 
 const preparedNames = async () =>
-  (await client.query(`SELECT name FROM pg_prepared_statements WHERE name LIKE 'eca_%' ORDER BY name`)).rows.map((r) => r.name as string);
+  (await client.query(`SELECT name FROM pg_prepared_statements WHERE name LIKE 'eca_%' ORDER BY name`)).rows.map(
+    (r) => r.name as string,
+  );
 
 describe('prepared statements of the API connections', () => {
   it('prepares a parameterised statement once and reuses it, whatever the length of a bound list', async () => {
@@ -41,7 +43,10 @@ describe('prepared statements of the API connections', () => {
     // No parameter: the generic plan, kept, even where plan_cache_mode forces custom plans for the others.
     await client.query('SET plan_cache_mode = force_custom_plan');
     await client.query(sql, []);
-    const { rows } = await client.query(`SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE name = ANY($1)`, [after.filter((n) => !before.includes(n))]);
+    const { rows } = await client.query(
+      `SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE name = ANY($1)`,
+      [after.filter((n) => !before.includes(n))],
+    );
     expect(rows[0]).toEqual({ generic_plans: '3', custom_plans: '0' });
   });
 

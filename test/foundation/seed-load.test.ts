@@ -66,7 +66,8 @@ async function derivedDifferences(db: DataSource): Promise<Record<string, number
       await runner.query(`CREATE TEMP TABLE kept ON COMMIT DROP AS SELECT * FROM ${table}`);
       await runner.query(derived.rebuild);
       [{ n: differences[derived.name] }] = await runner.query(
-        `SELECT count(*)::int AS n FROM ((TABLE kept EXCEPT ALL TABLE ${table}) UNION ALL (TABLE ${table} EXCEPT ALL TABLE kept)) d`);
+        `SELECT count(*)::int AS n FROM ((TABLE kept EXCEPT ALL TABLE ${table}) UNION ALL (TABLE ${table} EXCEPT ALL TABLE kept)) d`,
+      );
     } finally {
       await runner.rollbackTransaction();
       await runner.release();
@@ -107,10 +108,14 @@ describe('seed: bulk load', () => {
 
     // The triggers are on again and carry on from the rebuilt state: a takedown, a brand's report decided,
     // a lead's creation time moved.
-    await db.query(`UPDATE listing SET taken_down_at = now(), status = 'TAKEN_DOWN' WHERE id = (SELECT min(id) FROM listing WHERE taken_down_at IS NULL)`);
+    await db.query(
+      `UPDATE listing SET taken_down_at = now(), status = 'TAKEN_DOWN' WHERE id = (SELECT min(id) FROM listing WHERE taken_down_at IS NULL)`,
+    );
     await db.query(`UPDATE lead SET status = 'CLOSED', close_reason = 'NOT_COUNTERFEIT', closed_at = now(), triaged_at = coalesce(triaged_at, created_at)
       WHERE id = (SELECT min(l.id) FROM lead l JOIN lead_brand lb ON lb.lead_id = l.id WHERE l.source = 'BRAND_REPORT' AND l.status = 'TRIAGED')`);
-    await db.query(`UPDATE lead SET created_at = created_at - interval '1 day' WHERE id = (SELECT min(lead_id) FROM lead_brand)`);
+    await db.query(
+      `UPDATE lead SET created_at = created_at - interval '1 day' WHERE id = (SELECT min(lead_id) FROM lead_brand)`,
+    );
     expect(await derivedDifferences(db)).toEqual(Object.fromEntries(DERIVED.map((d) => [d.name, 0])));
   });
 
@@ -121,7 +126,9 @@ describe('seed: bulk load', () => {
       (SELECT count(*)::int FROM seller_strike) AS strikes, (SELECT count(*)::int FROM listing_takedown_day) AS takedown_days`;
     const [before] = await db.query(rows);
     // The second dataset's agency codes (and slugs) collide with the first's when its unique constraints come back.
-    await expect(seedDataset(db, { scale: 0.02, identifierHashKey: testConfig().identifierHashKey })).rejects.toThrow(/could not create unique index|duplicate key/);
+    await expect(seedDataset(db, { scale: 0.02, identifierHashKey: testConfig().identifierHashKey })).rejects.toThrow(
+      /could not create unique index|duplicate key/,
+    );
     expect(await db.query(rows)).toEqual([before]);
     expect((await db.query(SCHEMA)).map((row: { item: string }) => row.item)).toEqual(schemaBefore);
   });

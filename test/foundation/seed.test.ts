@@ -51,7 +51,7 @@ const VIOLATIONS: Record<string, string> = {
        OR (i.status = 'REFERRED' AND NOT EXISTS (SELECT 1 FROM referral r WHERE r.investigation_id = i.id AND r.sent_at IS NOT NULL))
        OR ((i.status = 'CLOSED') <> (i.closed_at IS NOT NULL AND i.close_reason IS NOT NULL))
        OR i.closed_at < i.created_at`,
-  'evidence, findings or custody outside the investigation\'s life': `
+  "evidence, findings or custody outside the investigation's life": `
     SELECT (SELECT count(*) FROM evidence e JOIN investigation i ON i.id = e.investigation_id
             WHERE e.collected_at < i.created_at OR e.created_at < e.collected_at OR e.created_at > coalesce(i.closed_at, now()))
          + (SELECT count(*) FROM finding f JOIN investigation i ON i.id = f.investigation_id
@@ -96,7 +96,7 @@ const VIOLATIONS: Record<string, string> = {
          + (SELECT count(*) FROM referral r WHERE r.sent_at IS NOT NULL
               AND (SELECT count(*) FROM referral_change c WHERE c.referral_id = r.id AND c.kind = 'SENT' AND c.at = r.sent_at AND c.status = 'SENT') <> 1)
          + (SELECT count(*) FROM enforcement_outcome o WHERE (SELECT count(*) FROM referral_change c WHERE c.outcome_id = o.id) <> 1)`,
-  'referral_change feed out of time order, or its last status not the referral\'s': `
+  "referral_change feed out of time order, or its last status not the referral's": `
     SELECT (SELECT count(*) FROM (SELECT at < lag(at) OVER (ORDER BY seq) AS back FROM referral_change) f WHERE back)
          + (SELECT count(*) FROM referral r
             WHERE r.sent_at IS NOT NULL AND r.status <> (SELECT c.status FROM referral_change c WHERE c.referral_id = r.id ORDER BY c.seq DESC LIMIT 1))`,

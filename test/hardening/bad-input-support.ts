@@ -31,9 +31,19 @@ export function useBadInputServer(): void {
   });
 }
 
-export const CLIENT_CODES = new Set(['BAD_REQUEST', 'BAD_USER_INPUT', 'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'OPERATION_RESOLUTION_FAILURE', 'QUERY_LIMIT_EXCEEDED', 'UNAUTHENTICATED', 'FORBIDDEN']);
+export const CLIENT_CODES = new Set([
+  'BAD_REQUEST',
+  'BAD_USER_INPUT',
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'OPERATION_RESOLUTION_FAILURE',
+  'QUERY_LIMIT_EXCEEDED',
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+]);
 /** What must never reach a client: SQL, PostgreSQL's words, stack frames, source paths. */
-export const LEAK = /\b(SELECT|INSERT|UPDATE|DELETE)\b.*\b(FROM|INTO|SET)\b|syntax error at or near|violates|relation "|column "|permission denied|QueryFailedError|\bat .+\.(ts|js):\d+|node_modules|\/src\//;
+export const LEAK =
+  /\b(SELECT|INSERT|UPDATE|DELETE)\b.*\b(FROM|INTO|SET)\b|syntax error at or near|violates|relation "|column "|permission denied|QueryFailedError|\bat .+\.(ts|js):\d+|node_modules|\/src\//;
 
 interface Expectation {
   /** Expected HTTP status (exact), or a range check by default: < 500. */
@@ -53,7 +63,8 @@ export function expectRefusal(response: RawResponse, expected: Expectation): voi
   expect(errors.length).toBeGreaterThan(0);
   for (const error of errors) {
     expect(error.message.length).toBeGreaterThan(10);
-    if (!CLIENT_CODES.has(String(error.extensions?.code))) throw new Error(`not a client error: ${JSON.stringify(error)}`);
+    if (!CLIENT_CODES.has(String(error.extensions?.code)))
+      throw new Error(`not a client error: ${JSON.stringify(error)}`);
     if (expected.codes) expect(expected.codes).toContain(error.extensions?.code);
     expect(error.extensions?.stacktrace).toBeUndefined();
   }
@@ -71,7 +82,8 @@ export function expectHarmless(response: RawResponse, echoes: string[] = []): vo
   expect(response.status).toBeLessThan(500);
   expect(response.body).toBeDefined();
   for (const error of response.body.errors ?? []) {
-    if (!CLIENT_CODES.has(String(error.extensions?.code))) throw new Error(`not a client error: ${JSON.stringify(error)}`);
+    if (!CLIENT_CODES.has(String(error.extensions?.code)))
+      throw new Error(`not a client error: ${JSON.stringify(error)}`);
     let message: string = error.message;
     for (const echo of echoes) message = message.split(JSON.stringify(echo)).join('').split(echo).join('');
     expect(message).not.toMatch(LEAK);
@@ -93,4 +105,3 @@ export function harmless(name: string, run: () => Promise<void>): void {
 
 export const gql = (body: unknown, token: string | null = world.keys.brandA, headers?: Record<string, string>) =>
   post(server.url, { token, body, headers });
-

@@ -35,11 +35,15 @@ beforeAll(async () => {
   const audits = serverAudits({ url: `${server.url}/graphql`, fetchFn: withKey });
   results = [];
   for (const audit of audits) results.push(await audit.fn());
-  const count = (prefix: string, status?: string) => results.filter((r) => r.name.startsWith(prefix) && (!status || r.status === status)).length;
+  const count = (prefix: string, status?: string) =>
+    results.filter((r) => r.name.startsWith(prefix) && (!status || r.status === status)).length;
   console.log(
     `graphql-http serverAudits: ${results.length} audits; ` +
       `MUST ${count('MUST', 'ok')}/${count('MUST')} ok; SHOULD ${count('SHOULD', 'ok')}/${count('SHOULD')} ok; MAY ${count('MAY', 'ok')}/${count('MAY')} ok\n` +
-      results.filter((r) => r.status !== 'ok').map((r) => `  ${r.status}: ${r.name}${'reason' in r ? ` (${r.reason})` : ''}`).join('\n'),
+      results
+        .filter((r) => r.status !== 'ok')
+        .map((r) => `  ${r.status}: ${r.name}${'reason' in r ? ` (${r.reason})` : ''}`)
+        .join('\n'),
   );
 });
 afterAll(async () => {
@@ -53,12 +57,17 @@ describe('GraphQL over HTTP conformance (graphql-http serverAudits)', () => {
   });
 
   it('passes every MUST', () => {
-    const failed = results.filter((r) => r.name.startsWith('MUST') && r.status !== 'ok').map((r) => `${r.name}: ${'reason' in r ? r.reason : ''}`);
+    const failed = results
+      .filter((r) => r.name.startsWith('MUST') && r.status !== 'ok')
+      .map((r) => `${r.name}: ${'reason' in r ? r.reason : ''}`);
     expect(failed).toEqual([]);
   });
 
   it('fails only the SHOULDs listed in the README', () => {
-    const failed = results.filter((r) => r.name.startsWith('SHOULD') && r.status !== 'ok').map((r) => r.name).sort();
+    const failed = results
+      .filter((r) => r.name.startsWith('SHOULD') && r.status !== 'ok')
+      .map((r) => r.name)
+      .sort();
     expect(failed).toEqual([...KNOWN_SHOULD_WARNINGS].sort());
   });
 });

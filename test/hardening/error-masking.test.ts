@@ -35,7 +35,8 @@ async function without<T>(privilege: string, table: string, work: () => Promise<
 }
 
 // Words of the database and of the code that must never reach a client.
-const NEVER_SENT = /permission denied|SELECT|INSERT|FROM|WHERE|"agency"|agency\b|\blead\b|eca_app|QueryFailedError|42501|stack|\.ts\b|\.js\b|node_modules|\bat \w/;
+const NEVER_SENT =
+  /permission denied|SELECT|INSERT|FROM|WHERE|"agency"|agency\b|\blead\b|eca_app|QueryFailedError|42501|stack|\.ts\b|\.js\b|node_modules|\bat \w/;
 
 function expectMasked(response: { status: number; text: string; body: any }): { errorId: string; requestId: string } {
   expect(response.status).toBeLessThan(600);
@@ -43,7 +44,11 @@ function expectMasked(response: { status: number; text: string; body: any }): { 
   expect(errors).toHaveLength(1);
   const [error] = errors;
   expect(error.message).toMatch(/^Internal error \(id [0-9a-f-]{36}\)\.$/);
-  expect(error.extensions).toEqual({ code: 'INTERNAL_SERVER_ERROR', errorId: expect.stringMatching(/^[0-9a-f-]{36}$/), requestId: expect.any(String) });
+  expect(error.extensions).toEqual({
+    code: 'INTERNAL_SERVER_ERROR',
+    errorId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+    requestId: expect.any(String),
+  });
   expect(error.message).toContain(error.extensions.errorId);
   // Nothing of the fault: neither in the error nor anywhere else in the body.
   const { path: _path, ...rest } = error;
@@ -61,7 +66,8 @@ function logLineOf(errorId: string): Record<string, any> {
 describe('unexpected errors', () => {
   it('are masked for the client, with an errorId that the log has with the full detail', async () => {
     const response = await without('SELECT', 'agency', () =>
-      post(server.url, { token: world.keys.brandA, body: { query: '{ agencies(first: 5) { nodes { code name } } }' } }));
+      post(server.url, { token: world.keys.brandA, body: { query: '{ agencies(first: 5) { nodes { code name } } }' } }),
+    );
     expect(response.status).toBe(200);
     expect(response.body.data).toEqual({ agencies: null });
     const { errorId, requestId } = expectMasked(response);
@@ -72,18 +78,33 @@ describe('unexpected errors', () => {
     expect(line.err.query).toMatch(/FROM "agency"/);
     expect(line.err.stack).toMatch(/QueryFailedError/);
     // The request's own log line counts it as an error of that code.
-    expect(server.logs.find((l) => l.msg === 'request' && l.requestId === requestId)).toMatchObject({ outcome: 'error', errorCodes: ['INTERNAL_SERVER_ERROR'] });
+    expect(server.logs.find((l) => l.msg === 'request' && l.requestId === requestId)).toMatchObject({
+      outcome: 'error',
+      errorCodes: ['INTERNAL_SERVER_ERROR'],
+    });
   });
 
   it('in a mutation, roll back everything it wrote', async () => {
     const before = await snapshot(db.dataSource);
     const response = await without('INSERT', 'audit_event', () =>
-      post(server.url, { token: world.keys.brandA, body: { query: 'mutation { reportLead(input: { description: "lost to a fault" }) { lead { id } userErrors { code } } }' } }));
+      post(server.url, {
+        token: world.keys.brandA,
+        body: {
+          query:
+            'mutation { reportLead(input: { description: "lost to a fault" }) { lead { id } userErrors { code } } }',
+        },
+      }),
+    );
     const { errorId } = expectMasked(response);
     expect(logLineOf(errorId).err.message).toBe('permission denied for table audit_event');
     expect(await snapshot(db.dataSource)).toEqual(before);
     // The same mutation goes through once the privilege is back.
-    const retried = await post(server.url, { token: world.keys.brandA, body: { query: 'mutation { reportLead(input: { description: "after the fault" }) { lead { id } userErrors { code } } }' } });
+    const retried = await post(server.url, {
+      token: world.keys.brandA,
+      body: {
+        query: 'mutation { reportLead(input: { description: "after the fault" }) { lead { id } userErrors { code } } }',
+      },
+    });
     expect(retried.body.data.reportLead.lead.id).toEqual(expect.any(String));
   });
 

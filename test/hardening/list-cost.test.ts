@@ -1,5 +1,14 @@
 import {
-  getNamedType, GraphQLField, GraphQLNamedType, GraphQLObjectType, GraphQLSchema, isAbstractType, isLeafType, isListType, isNonNullType, isObjectType,
+  getNamedType,
+  GraphQLField,
+  GraphQLNamedType,
+  GraphQLObjectType,
+  GraphQLSchema,
+  isAbstractType,
+  isLeafType,
+  isListType,
+  isNonNullType,
+  isObjectType,
 } from 'graphql';
 import { isConnectionType, listBound } from '../../src/http/query-limits';
 import { refreshAnalyticsRollups } from '../../src/modules/analytics/seller-network.service';
@@ -42,10 +51,16 @@ const WORST_CASE_ARGUMENTS: Record<string, string> = { maxDepth: '4', granularit
 const REFUSED = new Set(['FORBIDDEN']);
 
 const SERVER_ENV: Record<string, string> = {
-  GRAPHQL_MAX_QUERY_CHARS: 'off', GRAPHQL_MAX_TOKENS: 'off', GRAPHQL_MAX_DEPTH: 'off', GRAPHQL_MAX_ALIASES: 'off', GRAPHQL_MAX_DIRECTIVES: 'off',
-  GRAPHQL_MAX_COST: '100000000', GRAPHQL_MAX_BODY_BYTES: '10000000',
+  GRAPHQL_MAX_QUERY_CHARS: 'off',
+  GRAPHQL_MAX_TOKENS: 'off',
+  GRAPHQL_MAX_DEPTH: 'off',
+  GRAPHQL_MAX_ALIASES: 'off',
+  GRAPHQL_MAX_DIRECTIVES: 'off',
+  GRAPHQL_MAX_COST: '100000000',
+  GRAPHQL_MAX_BODY_BYTES: '10000000',
   // The rate limit on (extensions.cost is reported with it), with a budget no walk exhausts.
-  RATE_LIMIT_MAXIMUM_AVAILABLE: '1000000000', RATE_LIMIT_RESTORE_RATE: '1000000000',
+  RATE_LIMIT_MAXIMUM_AVAILABLE: '1000000000',
+  RATE_LIMIT_RESTORE_RATE: '1000000000',
 };
 
 let db: TestDatabase;
@@ -66,7 +81,9 @@ const rowOf = (gid: string) => decodeGlobalId(gid).rowId;
 async function insert(table: string, values: Record<string, unknown>): Promise<string> {
   const columns = Object.keys(values);
   const [row] = await db.dataSource.query(
-    `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map((_, i) => `$${i + 1}`).join(', ')}) RETURNING id`, Object.values(values));
+    `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map((_, i) => `$${i + 1}`).join(', ')}) RETURNING id`,
+    Object.values(values),
+  );
   return String(row.id);
 }
 
@@ -80,9 +97,22 @@ const hash = (n: number) => n.toString(16).padStart(64, 'c');
 async function fillLists(ds: Dataset): Promise<Fill> {
   const { world } = ds;
   const seller = async (name: string, region: string) => {
-    const id = await insert('seller', { platform: 'TAOBAO', external_id: `fill-${name}`, display_name: `Filler ${name}`, region, status: 'ACTIVE', strike_count: 1 });
+    const id = await insert('seller', {
+      platform: 'TAOBAO',
+      external_id: `fill-${name}`,
+      display_name: `Filler ${name}`,
+      region,
+      status: 'ACTIVE',
+      strike_count: 1,
+    });
     await insert('listing', {
-      seller_id: id, brand_id: world.ids.brandA, title: `Filler listing ${name}`, url: `https://x/fill/${name}`, price_amount: 100, price_currency: 'CNY', status: 'LIVE',
+      seller_id: id,
+      brand_id: world.ids.brandA,
+      title: `Filler listing ${name}`,
+      url: `https://x/fill/${name}`,
+      price_amount: 100,
+      price_currency: 'CNY',
+      status: 'LIVE',
     });
     return id;
   };
@@ -92,7 +122,8 @@ async function fillLists(ds: Dataset): Promise<Fill> {
   for (let i = 0; i < 100; i += 1) {
     const offender = await seller(`o${i}`, regions[i % regions.length]);
     const partner = await seller(`p${i}`, regions[i % regions.length]);
-    for (const id of [offender, partner]) await insert('seller_identifier', { seller_id: id, kind: 'DEVICE', value_hash: hash(1000 + i) });
+    for (const id of [offender, partner])
+      await insert('seller_identifier', { seller_id: id, kind: 'DEVICE', value_hash: hash(1000 + i) });
     offenders.push(offender);
   }
   // One network of 210 sellers sharing a phone: more than NETWORK_MAX_SELLERS members, more than NETWORK_MAX_LINKS links.
@@ -103,50 +134,100 @@ async function fillLists(ds: Dataset): Promise<Fill> {
     network.push(id);
   }
   // One of them known by 40 identifiers.
-  for (let i = 0; i < 40; i += 1) await insert('seller_identifier', { seller_id: network[0], kind: 'EMAIL', value_hash: hash(5000 + i) });
+  for (let i = 0; i < 40; i += 1)
+    await insert('seller_identifier', { seller_id: network[0], kind: 'EMAIL', value_hash: hash(5000 + i) });
   // 98 more brands: 100 in all.
   const brands = [world.ids.brandA, world.ids.brandB];
-  for (let i = 0; i < 98; i += 1) brands.push(await insert('brand', { name: `Filler brand ${i}`, slug: `filler-${i}`, status: 'ACTIVE' }));
+  for (let i = 0; i < 98; i += 1)
+    brands.push(await insert('brand', { name: `Filler brand ${i}`, slug: `filler-${i}`, status: 'ACTIVE' }));
 
   const investigation = rowOf(ds.caseA.investigationId);
   const referral = rowOf(ds.caseA.referralId!);
   const lead = await insert('lead', {
-    reference: 'LD-FILL-000001', source: 'BRAND_REPORT', description: 'A lead naming 100 sellers and 100 brands', status: 'INVESTIGATING', investigation_id: investigation,
+    reference: 'LD-FILL-000001',
+    source: 'BRAND_REPORT',
+    description: 'A lead naming 100 sellers and 100 brands',
+    status: 'INVESTIGATING',
+    investigation_id: investigation,
   });
-  for (const id of brands) await db.dataSource.query('INSERT INTO lead_brand (lead_id, brand_id) VALUES ($1, $2)', [lead, id]);
-  for (const id of offenders) await db.dataSource.query('INSERT INTO lead_seller (lead_id, seller_id) VALUES ($1, $2)', [lead, id]);
+  for (const id of brands)
+    await db.dataSource.query('INSERT INTO lead_brand (lead_id, brand_id) VALUES ($1, $2)', [lead, id]);
+  for (const id of offenders)
+    await db.dataSource.query('INSERT INTO lead_seller (lead_id, seller_id) VALUES ($1, $2)', [lead, id]);
   // The network offends through a second lead of brand A naming five of its sellers.
-  const networkLead = await insert('lead', { reference: 'LD-FILL-000002', source: 'BRAND_REPORT', description: 'A lead on the network', status: 'NEW' });
-  await db.dataSource.query('INSERT INTO lead_brand (lead_id, brand_id) VALUES ($1, $2)', [networkLead, world.ids.brandA]);
-  for (const id of network.slice(0, 5)) await db.dataSource.query('INSERT INTO lead_seller (lead_id, seller_id) VALUES ($1, $2)', [networkLead, id]);
+  const networkLead = await insert('lead', {
+    reference: 'LD-FILL-000002',
+    source: 'BRAND_REPORT',
+    description: 'A lead on the network',
+    status: 'NEW',
+  });
+  await db.dataSource.query('INSERT INTO lead_brand (lead_id, brand_id) VALUES ($1, $2)', [
+    networkLead,
+    world.ids.brandA,
+  ]);
+  for (const id of network.slice(0, 5))
+    await db.dataSource.query('INSERT INTO lead_seller (lead_id, seller_id) VALUES ($1, $2)', [networkLead, id]);
 
   // Brand A's main referral (to agency X) discloses 99 more evidence items (100); one has 15 custody transfers.
   const evidence: string[] = [];
   for (let i = 0; i < 99; i += 1) {
     const id = await insert('evidence', {
-      investigation_id: investigation, kind: 'PHOTO', description: `Filler evidence ${i}`, sha256: hash(20_000 + i), storage_key: `s3://fill/${i}`,
-      collected_by: 'Filler', collected_at: '2026-03-01T00:00:00Z', custodian: 'Filler lab',
+      investigation_id: investigation,
+      kind: 'PHOTO',
+      description: `Filler evidence ${i}`,
+      sha256: hash(20_000 + i),
+      storage_key: `s3://fill/${i}`,
+      collected_by: 'Filler',
+      collected_at: '2026-03-01T00:00:00Z',
+      custodian: 'Filler lab',
     });
-    await db.dataSource.query('INSERT INTO referral_evidence (referral_id, evidence_id) VALUES ($1, $2)', [referral, id]);
+    await db.dataSource.query('INSERT INTO referral_evidence (referral_id, evidence_id) VALUES ($1, $2)', [
+      referral,
+      id,
+    ]);
     evidence.push(id);
   }
   for (let i = 0; i < 15; i += 1) {
-    await insert('custody_transfer', { evidence_id: evidence[0], from_custodian: `Lab ${i}`, to_custodian: `Lab ${i + 1}`, transferred_at: '2026-03-02T00:00:00Z', purpose: 'Filler transfer' });
+    await insert('custody_transfer', {
+      evidence_id: evidence[0],
+      from_custodian: `Lab ${i}`,
+      to_custodian: `Lab ${i + 1}`,
+      transferred_at: '2026-03-02T00:00:00Z',
+      purpose: 'Filler transfer',
+    });
   }
   // 30 outcomes on it, seized values in 15 currencies; the first seized 50 kinds of goods.
-  const goods = JSON.stringify(Array.from({ length: 50 }, (_, i) => ({ description: `Filler goods ${i}`, quantity: i + 1, unit: 'PIECE' })));
+  const goods = JSON.stringify(
+    Array.from({ length: 50 }, (_, i) => ({ description: `Filler goods ${i}`, quantity: i + 1, unit: 'PIECE' })),
+  );
   for (let i = 0; i < 30; i += 1) {
     const currency = `X${String.fromCharCode(65 + (i % 15))}A`;
     await insert('enforcement_outcome', {
-      referral_id: referral, kind: 'SEIZURE', occurred_at: '2026-04-05T00:00:00Z', seized_value_amount: 100 + i, seized_value_currency: currency, seized_goods: i === 0 ? goods : null,
+      referral_id: referral,
+      kind: 'SEIZURE',
+      occurred_at: '2026-04-05T00:00:00Z',
+      seized_value_amount: 100 + i,
+      seized_value_currency: currency,
+      seized_goods: i === 0 ? goods : null,
     });
   }
   await refreshAnalyticsRollups(db.dataSource);
 
   // The lead naming 100 sellers and 100 brands first.
   const nodeIds = [
-    toGlobalId('Lead', lead), ds.caseA.referralId!, ds.caseA.investigationId, toGlobalId('Evidence', evidence[0]), toGlobalId('Seller', network[0]),
-    ds.richA.leadId, ds.richA.investigationId, ds.richA.referralId!, ds.richB.referralId!, ds.caseB.referralId!, ds.leadAB, world.gid.brandA, world.gid.brandB,
+    toGlobalId('Lead', lead),
+    ds.caseA.referralId!,
+    ds.caseA.investigationId,
+    toGlobalId('Evidence', evidence[0]),
+    toGlobalId('Seller', network[0]),
+    ds.richA.leadId,
+    ds.richA.investigationId,
+    ds.richA.referralId!,
+    ds.richB.referralId!,
+    ds.caseB.referralId!,
+    ds.leadAB,
+    world.gid.brandA,
+    world.gid.brandB,
     ...offenders.map((id) => toGlobalId('Seller', id)),
   ].slice(0, 100);
   return { networkSeller: toGlobalId('Seller', network[0]), nodeIds };
@@ -168,7 +249,11 @@ afterAll(async () => {
 /** The isolation walk's generator, with the arguments that make lists longest. */
 class WorstCaseWalker extends SchemaWalker {
   defaultArgs(field: GraphQLField<unknown, unknown>, extra: Record<string, string> = {}): string | null {
-    const worst = Object.fromEntries(field.args.filter((a) => WORST_CASE_ARGUMENTS[a.name] !== undefined).map((a) => [a.name, WORST_CASE_ARGUMENTS[a.name]]));
+    const worst = Object.fromEntries(
+      field.args
+        .filter((a) => WORST_CASE_ARGUMENTS[a.name] !== undefined)
+        .map((a) => [a.name, WORST_CASE_ARGUMENTS[a.name]]),
+    );
     return super.defaultArgs(field, { ...worst, ...extra });
   }
 }
@@ -195,11 +280,20 @@ interface Doc {
 
 /** The page size of a path priced over the highest limit even alone. */
 const SMALL_PAGE = 10;
-const smallPages = (sel: Sel): Sel => ({ ...sel, text: sel.text.replace(`first: ${PAGE}`, `first: ${SMALL_PAGE}`), children: sel.children?.map(smallPages) });
+const smallPages = (sel: Sel): Sel => ({
+  ...sel,
+  text: sel.text.replace(`first: ${PAGE}`, `first: ${SMALL_PAGE}`),
+  children: sel.children?.map(smallPages),
+});
 
 function documents(): Doc[] {
   const walker = new WorstCaseWalker(schema, {
-    maxDepth: MAX_DEPTH, otherTenantIds: () => [], allIds: () => [], forbiddenStrings: () => [], nonexistentIds: () => [], fullNestedNodes: false,
+    maxDepth: MAX_DEPTH,
+    otherTenantIds: () => [],
+    allIds: () => [],
+    forbiddenStrings: () => [],
+    nonexistentIds: () => [],
+    fullNestedNodes: false,
   });
   const query = schema.getQueryType()!;
   const docs: Doc[] = [];
@@ -207,7 +301,10 @@ function documents(): Doc[] {
     node: fill.nodeIds.slice(0, 13).map((id) => ({ id: JSON.stringify(id) })),
     nodes: [{ ids: JSON.stringify(fill.nodeIds) }],
     auditTrail: [{ entityId: JSON.stringify(dataset.caseA.referralId) }],
-    sellerNetwork: [{ sellerId: JSON.stringify(fill.networkSeller) }, { sellerId: JSON.stringify(dataset.world.gid.sellerA) }],
+    sellerNetwork: [
+      { sellerId: JSON.stringify(fill.networkSeller) },
+      { sellerId: JSON.stringify(dataset.world.gid.sellerA) },
+    ],
     analytics: [
       { filter: `{ from: ${JSON.stringify(longPeriod().from)}, to: ${JSON.stringify(longPeriod().to)} }` },
       { filter: `{ from: ${JSON.stringify(accuracyPeriod().from)}, to: ${JSON.stringify(accuracyPeriod().to)} }` },
@@ -218,14 +315,25 @@ function documents(): Doc[] {
     if (isLeafType(getNamedType(field.type))) continue;
     for (const [i, extra] of (extraArgs[field.name] ?? [{}]).entries()) {
       const args = walker.defaultArgs(field, extra);
-      if (args === null) throw new Error(`Query.${field.name} needs an argument this test does not give: add it to extraArgs`);
+      if (args === null)
+        throw new Error(`Query.${field.name} needs an argument this test does not give: add it to extraArgs`);
       const type = getNamedType(field.type);
       let children = walker.selection(type, 1);
       // A root connection's items once, through `edges { node }` (its `nodes` with their leaves): as nested ones.
-      if (isConnectionType(type)) children = children!.map((c) => (c.field === 'nodes' ? { ...c, children: c.children!.filter((n) => !n.children || n.atomic) } : c));
+      if (isConnectionType(type))
+        children = children!.map((c) =>
+          c.field === 'nodes' ? { ...c, children: c.children!.filter((n) => !n.children || n.atomic) } : c,
+        );
       // The 1,001 daily buckets of the series: longer than reporterAccuracy takes (its 1,000 are in the next one).
       if (field.name === 'analytics' && i === 0) children = children!.filter((c) => c.field !== 'reporterAccuracy');
-      const sel: Sel = { key: field.name, text: `${field.name}${args}`, field: field.name, typeName: type.name, seg: field.name, children };
+      const sel: Sel = {
+        key: field.name,
+        text: `${field.name}${args}`,
+        field: field.name,
+        typeName: type.name,
+        seg: field.name,
+        children,
+      };
       docs.push({ name: `${field.name}${i ? `#${i}` : ''}`, query: `{ ${render([sel])} }`, sels: [sel] });
     }
   }
@@ -240,13 +348,21 @@ interface Count {
   violations: string[];
 }
 
-const isList = (field: GraphQLField<unknown, unknown>) => isListType(isNonNullType(field.type) ? field.type.ofType : field.type);
+const isList = (field: GraphQLField<unknown, unknown>) =>
+  isListType(isNonNullType(field.type) ? field.type.ofType : field.type);
 
 /**
  * Counts the objects of an answer as the cost model does and checks each list against its bound. `first`
  * is the page size of the connection `parent` is, when it is one.
  */
-function count(sels: Sel[], value: Record<string, unknown>, parent: GraphQLNamedType, into: Count, path: string, first?: number) {
+function count(
+  sels: Sel[],
+  value: Record<string, unknown>,
+  parent: GraphQLNamedType,
+  into: Count,
+  path: string,
+  first?: number,
+) {
   for (const sel of sels) {
     if (sel.on) {
       if (value.__typename === sel.on) count(sel.children ?? [], value, schema.getType(sel.on)!, into, path, first);
@@ -273,7 +389,7 @@ function count(sels: Sel[], value: Record<string, unknown>, parent: GraphQLNamed
       if (isConnectionType(parent)) bound = first!;
       else {
         const declared = listBound(parent.name, field.name);
-        bound = declared?.perArgumentOf ? PAGE : declared?.max ?? 0;
+        bound = declared?.perArgumentOf ? PAGE : (declared?.max ?? 0);
       }
       if (items.length > bound) into.violations.push(`${here}: ${items.length} items, bound ${bound} (${key})`);
       for (const item of items) if (item !== null) visit(item);
@@ -294,9 +410,13 @@ function splitSelection(sel: Sel): Sel[] {
   const composite = (sel.children ?? []).filter((c) => c.children && !c.atomic);
   const leaves = (sel.children ?? []).filter((c) => !c.children || c.atomic);
   if (composite.length === 0) return [sel];
-  if (composite.length === 1) return splitSelection(composite[0]).map((part) => ({ ...sel, children: [...leaves, part] }));
+  if (composite.length === 1)
+    return splitSelection(composite[0]).map((part) => ({ ...sel, children: [...leaves, part] }));
   const half = Math.ceil(composite.length / 2);
-  return [composite.slice(0, half), composite.slice(half)].map((share) => ({ ...sel, children: [...leaves, ...share] }));
+  return [composite.slice(0, half), composite.slice(half)].map((share) => ({
+    ...sel,
+    children: [...leaves, ...share],
+  }));
 }
 
 interface RoleFigures {
@@ -318,67 +438,106 @@ const figures = new Map<string, RoleFigures>();
 const longest = new Map<string, number>();
 
 describe('the price of every worst-case document bounds the objects of its answer', () => {
-  it.each(ROLES)('%s', async (role) => {
-    const token = dataset.world.keys[role];
-    const docs = documents();
-    const f: RoleFigures = { documents: 0, split: 0, refused: 0, answered: 0, objects: 0, price: 0, maxRatio: 0, maxRatioDoc: '', overDefault: 0, largest: { doc: '', objects: 0, price: 0 } };
-    const problems: string[] = [];
-    const queue = [...docs];
-    while (queue.length) {
-      const doc = queue.shift()!;
-      const response = await server.gql(token, doc.query);
-      if (response.body.errors?.[0]?.extensions?.limit === 'cost') {
-        // Priced over even the highest limit the server takes: measured in parts.
-        const parts = splitSelection(doc.sels[0]);
-        if (parts.length < 2) {
-          // One path priced over the highest limit (100 brands x 100 leads x 100 sellers x ...): refused for its
-          // cost, as it must be; measured again with smaller pages.
-          f.refused += 1;
-          if (!doc.smallPages) queue.unshift({ ...doc, name: `${doc.name}(first: ${SMALL_PAGE})`, query: `{ ${render(doc.sels.map(smallPages))} }`, sels: doc.sels.map(smallPages), smallPages: true });
+  it.each(ROLES)(
+    '%s',
+    async (role) => {
+      const token = dataset.world.keys[role];
+      const docs = documents();
+      const f: RoleFigures = {
+        documents: 0,
+        split: 0,
+        refused: 0,
+        answered: 0,
+        objects: 0,
+        price: 0,
+        maxRatio: 0,
+        maxRatioDoc: '',
+        overDefault: 0,
+        largest: { doc: '', objects: 0, price: 0 },
+      };
+      const problems: string[] = [];
+      const queue = [...docs];
+      while (queue.length) {
+        const doc = queue.shift()!;
+        const response = await server.gql(token, doc.query);
+        if (response.body.errors?.[0]?.extensions?.limit === 'cost') {
+          // Priced over even the highest limit the server takes: measured in parts.
+          const parts = splitSelection(doc.sels[0]);
+          if (parts.length < 2) {
+            // One path priced over the highest limit (100 brands x 100 leads x 100 sellers x ...): refused for its
+            // cost, as it must be; measured again with smaller pages.
+            f.refused += 1;
+            if (!doc.smallPages)
+              queue.unshift({
+                ...doc,
+                name: `${doc.name}(first: ${SMALL_PAGE})`,
+                query: `{ ${render(doc.sels.map(smallPages))} }`,
+                sels: doc.sels.map(smallPages),
+                smallPages: true,
+              });
+            continue;
+          }
+          queue.unshift(
+            ...parts.map((sel, i) => ({
+              ...doc,
+              name: `${doc.name}/${i + 1}`,
+              query: `{ ${render([sel])} }`,
+              sels: [sel],
+            })),
+          );
+          f.split += 1;
           continue;
         }
-        queue.unshift(...parts.map((sel, i) => ({ ...doc, name: `${doc.name}/${i + 1}`, query: `{ ${render([sel])} }`, sels: [sel] })));
-        f.split += 1;
-        continue;
+        if (response.status !== 200) {
+          problems.push(`${doc.name}: HTTP ${response.status} ${JSON.stringify(response.body.errors)}`);
+          continue;
+        }
+        f.documents += 1;
+        const errors = (response.body.errors ?? []).filter((e) => {
+          const code = e.extensions?.code;
+          return !REFUSED.has(code);
+        });
+        if (errors.length)
+          problems.push(
+            `${doc.name}: ${errors.map((e) => `${e.extensions?.code} ${e.message} at ${(e.path ?? []).join('.')}`).join('; ')}`,
+          );
+        const price = response.body.extensions?.cost?.requestedQueryCost as number;
+        expect(typeof price).toBe('number');
+        const c: Count = { objects: 0, longest, violations: [] };
+        count(doc.sels, (response.body.data ?? {}) as Record<string, unknown>, schema.getQueryType()!, c, '');
+        problems.push(...c.violations.map((v) => `${doc.name}: ${v}`));
+        if (c.objects > price) problems.push(`${doc.name}: ${c.objects} objects for a price of ${price}`);
+        if (response.body.data && Object.values(response.body.data).some((v) => v !== null)) f.answered += 1;
+        f.objects += c.objects;
+        f.price += price;
+        if (price > DEFAULT_MAX_COST) f.overDefault += 1;
+        // The highest share of its price an answer fills, among answers of 100 objects or more.
+        const ratio = price && c.objects >= 100 ? c.objects / price : 0;
+        if (ratio > f.maxRatio)
+          Object.assign(f, { maxRatio: ratio, maxRatioDoc: `${doc.name} (${c.objects}/${price})` });
+        if (c.objects > f.largest.objects) f.largest = { doc: doc.name, objects: c.objects, price };
       }
-      if (response.status !== 200) {
-        problems.push(`${doc.name}: HTTP ${response.status} ${JSON.stringify(response.body.errors)}`);
-        continue;
-      }
-      f.documents += 1;
-      const errors = (response.body.errors ?? []).filter((e) => {
-        const code = e.extensions?.code;
-        return !REFUSED.has(code);
-      });
-      if (errors.length) problems.push(`${doc.name}: ${errors.map((e) => `${e.extensions?.code} ${e.message} at ${(e.path ?? []).join('.')}`).join('; ')}`);
-      const price = response.body.extensions?.cost?.requestedQueryCost as number;
-      expect(typeof price).toBe('number');
-      const c: Count = { objects: 0, longest, violations: [] };
-      count(doc.sels, (response.body.data ?? {}) as Record<string, unknown>, schema.getQueryType()!, c, '');
-      problems.push(...c.violations.map((v) => `${doc.name}: ${v}`));
-      if (c.objects > price) problems.push(`${doc.name}: ${c.objects} objects for a price of ${price}`);
-      if (response.body.data && Object.values(response.body.data).some((v) => v !== null)) f.answered += 1;
-      f.objects += c.objects;
-      f.price += price;
-      if (price > DEFAULT_MAX_COST) f.overDefault += 1;
-      // The highest share of its price an answer fills, among answers of 100 objects or more.
-      const ratio = price && c.objects >= 100 ? c.objects / price : 0;
-      if (ratio > f.maxRatio) Object.assign(f, { maxRatio: ratio, maxRatioDoc: `${doc.name} (${c.objects}/${price})` });
-      if (c.objects > f.largest.objects) f.largest = { doc: doc.name, objects: c.objects, price };
-    }
-    figures.set(role, f);
-    expect(problems).toEqual([]);
-  }, 600_000);
+      figures.set(role, f);
+      expect(problems).toEqual([]);
+    },
+    600_000,
+  );
 
   afterAll(() => {
-    const lines = [...figures].map(([role, f]) =>
-      `${role.padEnd(13)} ${String(f.answered).padStart(3)}/${f.documents} answered (${f.split} split, ${f.refused} paths refused at any limit), ${String(f.objects).padStart(7)} objects for ${String(f.price).padStart(12)}; `
-      + `highest objects/price of an answer of 100+ objects ${f.maxRatio.toFixed(3)} (${f.maxRatioDoc}); largest answer ${f.largest.objects} objects (${f.largest.doc}, price ${f.largest.price}); `
-      + `${f.overDefault} over the default limit`);
-    const bounds = [...longest].filter(([key]) => !key.includes('Connection.')).sort()
+    const lines = [...figures].map(
+      ([role, f]) =>
+        `${role.padEnd(13)} ${String(f.answered).padStart(3)}/${f.documents} answered (${f.split} split, ${f.refused} paths refused at any limit), ${String(f.objects).padStart(7)} objects for ${String(f.price).padStart(12)}; ` +
+        `highest objects/price of an answer of 100+ objects ${f.maxRatio.toFixed(3)} (${f.maxRatioDoc}); largest answer ${f.largest.objects} objects (${f.largest.doc}, price ${f.largest.price}); ` +
+        `${f.overDefault} over the default limit`,
+    );
+    const bounds = [...longest]
+      .filter(([key]) => !key.includes('Connection.'))
+      .sort()
       .map(([key, n]) => `${key} ${n}/${listBound(key.split('.')[0], key.split('.')[1])?.max ?? '-'}`);
     // eslint-disable-next-line no-console
-    console.log(`list cost walk (depth ${MAX_DEPTH}, first: ${PAGE}):\n${lines.join('\n')}\nlongest plain list seen / bound:\n${bounds.join(', ')}`);
+    console.log(
+      `list cost walk (depth ${MAX_DEPTH}, first: ${PAGE}):\n${lines.join('\n')}\nlongest plain list seen / bound:\n${bounds.join(', ')}`,
+    );
   });
 });
 

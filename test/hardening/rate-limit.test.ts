@@ -27,7 +27,9 @@ async function redisReachable(): Promise<string | null> {
     socket.setTimeout(1000, () => done(`no answer from ${url.host} within 1 s`));
     socket.once('error', (error) => done(`${url.host}: ${error.message}`));
     socket.once('connect', () => socket.write('PING\r\n'));
-    socket.once('data', (data) => done(String(data).startsWith('+PONG') ? null : `unexpected answer from ${url.host}: ${String(data).trim()}`));
+    socket.once('data', (data) =>
+      done(String(data).startsWith('+PONG') ? null : `unexpected answer from ${url.host}: ${String(data).trim()}`),
+    );
   });
 }
 
@@ -42,7 +44,8 @@ afterAll(async () => {
   await db?.drop();
 });
 
-const gql = (url: string, token: string, query: string, variables?: Record<string, unknown>) => post(url, { token, body: { query, variables } });
+const gql = (url: string, token: string, query: string, variables?: Record<string, unknown>) =>
+  post(url, { token, body: { query, variables } });
 
 describe('memory buckets', () => {
   it('refill at the restore rate up to the maximum, and refuse without taking', async () => {
@@ -65,7 +68,11 @@ describe('cost budget of an API key', () => {
   let server: TestServer;
   beforeAll(async () => {
     // A small bucket that refills slowly, so that a test can drain it.
-    server = await startTestServer(db, { RATE_LIMIT_MAXIMUM_AVAILABLE: '300', RATE_LIMIT_RESTORE_RATE: '50', GRAPHQL_MAX_COST: '300' });
+    server = await startTestServer(db, {
+      RATE_LIMIT_MAXIMUM_AVAILABLE: '300',
+      RATE_LIMIT_RESTORE_RATE: '50',
+      GRAPHQL_MAX_COST: '300',
+    });
   });
   afterAll(async () => {
     await server?.close();
@@ -79,7 +86,11 @@ describe('cost budget of an API key', () => {
       throttleStatus: { maximumAvailable: 300, currentlyAvailable: expect.any(Number), restoreRate: 50 },
     });
     expect(query.body.extensions.cost.throttleStatus.currentlyAvailable).toBeLessThanOrEqual(300 - 12);
-    const mutation = await gql(server.url, world.keys.analyst, 'mutation { reportLead(input: { description: "x" }) { lead { id } userErrors { code } } }');
+    const mutation = await gql(
+      server.url,
+      world.keys.analyst,
+      'mutation { reportLead(input: { description: "x" }) { lead { id } userErrors { code } } }',
+    );
     // A mutation costs 10, plus its payload: the lead (an object, 1) and the user errors (a list, 1).
     expect(mutation.body.extensions.cost.requestedQueryCost).toBe(10 + 2);
     // A resolver's refusal is still an operation that ran: it is charged.
@@ -101,16 +112,26 @@ describe('cost budget of an API key', () => {
     expect(retryAfter).toBeGreaterThanOrEqual(1);
     expect(retryAfter).toBeLessThanOrEqual(5);
     expect(drained.body.data).toBeUndefined();
-    expect(drained.body.errors).toEqual([{
-      message: expect.stringMatching(/query cost budget; retry in \d+ s/),
-      extensions: { code: 'RATE_LIMITED', retryAfter, requestId: expect.any(String) },
-    }]);
-    expect(drained.body.extensions.cost).toMatchObject({ requestedQueryCost: 202, actualQueryCost: null, throttleStatus: { maximumAvailable: 300, restoreRate: 50 } });
+    expect(drained.body.errors).toEqual([
+      {
+        message: expect.stringMatching(/query cost budget; retry in \d+ s/),
+        extensions: { code: 'RATE_LIMITED', retryAfter, requestId: expect.any(String) },
+      },
+    ]);
+    expect(drained.body.extensions.cost).toMatchObject({
+      requestedQueryCost: 202,
+      actualQueryCost: null,
+      throttleStatus: { maximumAvailable: 300, restoreRate: 50 },
+    });
     // A cheap operation still fits; a mutation beyond what is left is refused and writes nothing.
     expect((await gql(server.url, world.keys.brandB, '{ viewer { id } }')).status).toBe(200);
-    for (let i = 0; i < 20; i += 1) await gql(server.url, world.keys.brandB, '{ listings(first: 30) { nodes { id } } }');
+    for (let i = 0; i < 20; i += 1)
+      await gql(server.url, world.keys.brandB, '{ listings(first: 30) { nodes { id } } }');
     // 14 mutations in one operation: 14 x (10 + 1) = 154 points, more than is left.
-    const mutations = Array.from({ length: 14 }, (_, i) => `m${i}: reportLead(input: { description: "over budget ${i}" }) { lead { id } }`).join(' ');
+    const mutations = Array.from(
+      { length: 14 },
+      (_, i) => `m${i}: reportLead(input: { description: "over budget ${i}" }) { lead { id } }`,
+    ).join(' ');
     const refusedMutation = await gql(server.url, world.keys.brandB, `mutation { ${mutations} }`);
     expect(refusedMutation.status).toBe(429);
     expect(await snapshot(db.dataSource)).toEqual(before);
@@ -134,10 +155,18 @@ describe('a budget shared by two server instances through Redis', () => {
   beforeAll(async () => {
     unreachable = await redisReachable();
     if (unreachable) {
-      console.log(`Skipping the shared (Redis) budget tests: no Redis at ${REDIS_URL} (${unreachable}). Set TEST_REDIS_URL to run them.`);
+      console.log(
+        `Skipping the shared (Redis) budget tests: no Redis at ${REDIS_URL} (${unreachable}). Set TEST_REDIS_URL to run them.`,
+      );
       return;
     }
-    const env = { REDIS_URL, REDIS_KEY_PREFIX: prefix, RATE_LIMIT_MAXIMUM_AVAILABLE: '500', RATE_LIMIT_RESTORE_RATE: '1', GRAPHQL_MAX_COST: '500' };
+    const env = {
+      REDIS_URL,
+      REDIS_KEY_PREFIX: prefix,
+      RATE_LIMIT_MAXIMUM_AVAILABLE: '500',
+      RATE_LIMIT_RESTORE_RATE: '1',
+      GRAPHQL_MAX_COST: '500',
+    };
     a = await startTestServer(db, env);
     b = await startTestServer(db, env);
   });
@@ -163,7 +192,9 @@ describe('a budget shared by two server instances through Redis', () => {
     expect(refusedOnB.status).toBe(429);
     expect(refusedOnB.body.errors[0].extensions.code).toBe('RATE_LIMITED');
     // Another key is untouched on both.
-    expect((await gql(b!.url, world.keys.agencyY, query)).body.extensions.cost.throttleStatus.currentlyAvailable).toBeGreaterThanOrEqual(398);
+    expect(
+      (await gql(b!.url, world.keys.agencyY, query)).body.extensions.cost.throttleStatus.currentlyAvailable,
+    ).toBeGreaterThanOrEqual(398);
   });
 
   it('is atomic: concurrent takes from two clients never overspend', async () => {
@@ -189,12 +220,19 @@ describe('a budget shared by two server instances through Redis', () => {
 });
 
 describe('Redis out of reach', () => {
-  it('keeps serving, with the budget in the instance\'s memory', async () => {
-    const server = await startTestServer(db, { REDIS_URL: 'redis://127.0.0.1:1', RATE_LIMIT_MAXIMUM_AVAILABLE: '500', GRAPHQL_MAX_COST: '500' });
+  it("keeps serving, with the budget in the instance's memory", async () => {
+    const server = await startTestServer(db, {
+      REDIS_URL: 'redis://127.0.0.1:1',
+      RATE_LIMIT_MAXIMUM_AVAILABLE: '500',
+      GRAPHQL_MAX_COST: '500',
+    });
     try {
       const response = await gql(server.url, world.keys.brandA, '{ listings(first: 10) { nodes { id } } }');
       expect(response.status).toBe(200);
-      expect(response.body.extensions.cost).toMatchObject({ requestedQueryCost: 12, throttleStatus: { maximumAvailable: 500, currentlyAvailable: 488 } });
+      expect(response.body.extensions.cost).toMatchObject({
+        requestedQueryCost: 12,
+        throttleStatus: { maximumAvailable: 500, currentlyAvailable: 488 },
+      });
     } finally {
       await server.close();
     }

@@ -15,8 +15,14 @@ describe('a statement cancelled by the statement timeout', () => {
       originalError: new QueryFailedError('SELECT ... FROM seller_offence', [], driverError),
     });
     const formatted = errorFormatter(logger)(raw.toJSON(), raw);
-    expect(formatted).toMatchObject({ message: TOO_SLOW_MESSAGE, path: ['analytics', 'repeatOffenders'], extensions: { code: 'SERVICE_UNAVAILABLE' } });
+    expect(formatted).toMatchObject({
+      message: TOO_SLOW_MESSAGE,
+      path: ['analytics', 'repeatOffenders'],
+      extensions: { code: 'SERVICE_UNAVAILABLE' },
+    });
     expect(JSON.stringify(formatted)).not.toMatch(/SELECT|seller_offence|canceling|57014/);
-    expect(lines).toContainEqual(expect.objectContaining({ msg: 'a statement was cancelled by the statement timeout' }));
+    expect(lines).toContainEqual(
+      expect.objectContaining({ msg: 'a statement was cancelled by the statement timeout' }),
+    );
   });
 });

@@ -17,8 +17,14 @@ export interface RawResponse {
 }
 
 /** POST /graphql with any body (a string or bytes are sent as they are) and headers. */
-export async function post(url: string, options: { token?: string | null; body: unknown; headers?: Record<string, string> }): Promise<RawResponse> {
-  const raw = typeof options.body === 'string' || options.body instanceof Uint8Array ? options.body : JSON.stringify(options.body);
+export async function post(
+  url: string,
+  options: { token?: string | null; body: unknown; headers?: Record<string, string> },
+): Promise<RawResponse> {
+  const raw =
+    typeof options.body === 'string' || options.body instanceof Uint8Array
+      ? options.body
+      : JSON.stringify(options.body);
   const response = await fetch(`${url}/graphql`, {
     method: 'POST',
     headers: {
@@ -57,7 +63,12 @@ export async function startLoggedServer(db: TestDatabase, env: Record<string, st
     },
   });
   const logger = pino({ level: 'debug' }, sink);
-  const dataSource = await createDataSource({ url: db.apiUrl, api: true, poolSize: 5, applicationName: 'eca-hardening' }).initialize();
+  const dataSource = await createDataSource({
+    url: db.apiUrl,
+    api: true,
+    poolSize: 5,
+    applicationName: 'eca-hardening',
+  }).initialize();
   const { app, apollo } = await createApp(dataSource, config, logger);
   const server = http.createServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -87,7 +98,10 @@ export async function snapshot(owner: DataSource): Promise<Record<string, string
   );
   const parts = tables
     .filter(({ name }) => !DERIVED_TABLES.has(name))
-    .map(({ name }) => `SELECT '${name}' AS name, count(*)::int || ':' || md5(coalesce(string_agg(t::text, ',' ORDER BY t::text), '')) AS digest FROM "${name}" t`);
+    .map(
+      ({ name }) =>
+        `SELECT '${name}' AS name, count(*)::int || ':' || md5(coalesce(string_agg(t::text, ',' ORDER BY t::text), '')) AS digest FROM "${name}" t`,
+    );
   const rows: { name: string; digest: string }[] = await owner.query(parts.join(' UNION ALL '));
   return Object.fromEntries(rows.map((r) => [r.name, r.digest]));
 }

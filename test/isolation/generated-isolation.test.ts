@@ -1,6 +1,18 @@
 import {
-  buildClientSchema, getIntrospectionQuery, getNamedType, GraphQLField, GraphQLNamedType, GraphQLSchema, IntrospectionQuery,
-  isAbstractType, isEnumType, isInputObjectType, isLeafType, isListType, isNonNullType, isObjectType,
+  buildClientSchema,
+  getIntrospectionQuery,
+  getNamedType,
+  GraphQLField,
+  GraphQLNamedType,
+  GraphQLSchema,
+  IntrospectionQuery,
+  isAbstractType,
+  isEnumType,
+  isInputObjectType,
+  isLeafType,
+  isListType,
+  isNonNullType,
+  isObjectType,
 } from 'graphql';
 import { asBypassLogin, createTestDatabase, TestDatabase } from '../support/database';
 import { createWorld } from '../support/fixtures';
@@ -10,7 +22,18 @@ import { buildDataset, Dataset } from './dataset';
 import { CallerName, CALLERS, callerScope, CallerScope, forbiddenStrings, Inventory, readInventory } from './oracle';
 import { checkSameFigures, checkSels, checkStrings, CheckContext, Finding, newStats } from './response-check';
 import { CallerReport, escapeRegExp, guessType, pool, sender } from './walk-support';
-import { collectPaths, connectionNodeType, countSelections, Expect, isConnectionType, render, SchemaWalker, Sel, sizeOf, split } from './schema-walk';
+import {
+  collectPaths,
+  connectionNodeType,
+  countSelections,
+  Expect,
+  isConnectionType,
+  render,
+  SchemaWalker,
+  Sel,
+  sizeOf,
+  split,
+} from './schema-walk';
 
 /**
  * Tenant isolation proven by generation. The schema is read by introspection and
@@ -53,8 +76,13 @@ const CONCURRENCY = 4;
  */
 const SERVER_ENV: Record<string, string> = {
   GRAPHQL_INTROSPECTION: 'true',
-  GRAPHQL_MAX_QUERY_CHARS: 'off', GRAPHQL_MAX_TOKENS: 'off', GRAPHQL_MAX_DEPTH: 'off', GRAPHQL_MAX_ALIASES: 'off',
-  GRAPHQL_MAX_DIRECTIVES: 'off', GRAPHQL_MAX_COST: 'off', RATE_LIMIT_MAXIMUM_AVAILABLE: 'off',
+  GRAPHQL_MAX_QUERY_CHARS: 'off',
+  GRAPHQL_MAX_TOKENS: 'off',
+  GRAPHQL_MAX_DEPTH: 'off',
+  GRAPHQL_MAX_ALIASES: 'off',
+  GRAPHQL_MAX_DIRECTIVES: 'off',
+  GRAPHQL_MAX_COST: 'off',
+  RATE_LIMIT_MAXIMUM_AVAILABLE: 'off',
 };
 /** Errors a scoped caller may get without it being a finding: a refused root field reveals nothing. */
 const REFUSAL_CODES = new Set(['FORBIDDEN']);
@@ -103,9 +131,11 @@ function phase(name: string) {
 }
 
 const typeOfGid = (gid: string) => inventory.byGid.get(gid)?.typeName;
-const requiredArgs = (f: GraphQLField<unknown, unknown>) => f.args.filter((a) => isNonNullType(a.type) && a.defaultValue === undefined);
+const requiredArgs = (f: GraphQLField<unknown, unknown>) =>
+  f.args.filter((a) => isNonNullType(a.type) && a.defaultValue === undefined);
 const isIdArg = (f: GraphQLField<unknown, unknown>['args'][number]) => getNamedType(f.type).name === 'ID';
-const isIdListArg = (a: GraphQLField<unknown, unknown>['args'][number]) => isIdArg(a) && isListType(isNonNullType(a.type) ? a.type.ofType : a.type);
+const isIdListArg = (a: GraphQLField<unknown, unknown>['args'][number]) =>
+  isIdArg(a) && isListType(isNonNullType(a.type) ? a.type.ofType : a.type);
 
 /** Whether the schema shows records of this type with an `id` (a Node). */
 function hasIdField(typeName: string | undefined): boolean {
@@ -124,13 +154,20 @@ function returnsRecordOf(t: GraphQLNamedType, gid: string): boolean {
  * root field ends the whole document, so the probes cannot share one). With a guess from the argument's
  * name (`sellerIds` -> Seller): if the guess is taken and another type refused, the guess is the answer.
  */
-async function acceptedTypes(q: GraphQLField<unknown, unknown>, argsFor: (gid: string) => string | null, guess?: string): Promise<string[]> {
+async function acceptedTypes(
+  q: GraphQLField<unknown, unknown>,
+  argsFor: (gid: string) => string | null,
+  guess?: string,
+): Promise<string[]> {
   const types = [...new Set(inventory.records.map((r) => r.typeName))].sort();
   const takes = async (type: string) => {
     const args = argsFor(inventory.records.find((r) => r.typeName === type)!.gid);
     if (args === null) return false;
     probeRequests += 1;
-    const response = await send(dataset.world.keys.admin, `{ ${q.name}${args}${isLeafType(getNamedType(q.type)) ? '' : ' { __typename }'} }`);
+    const response = await send(
+      dataset.world.keys.admin,
+      `{ ${q.name}${args}${isLeafType(getNamedType(q.type)) ? '' : ' { __typename }'} }`,
+    );
     return !(response.body.errors ?? []).some((e) => e.extensions?.code === 'BAD_USER_INPUT');
   };
   if (guess && types.includes(guess)) {
@@ -153,25 +190,41 @@ async function probeFilterTypes(): Promise<Map<string, string[]>> {
       for (const field of Object.values(input.getFields())) {
         const inner = isNonNullType(field.type) ? field.type.ofType : field.type;
         const key = `${input.name}.${field.name}`;
-        if (isListType(inner) && getNamedType(inner).name === 'ID' && !questions.has(key)) questions.set(key, { q, arg: arg.name, field: field.name });
+        if (isListType(inner) && getNamedType(inner).name === 'ID' && !questions.has(key))
+          questions.set(key, { q, arg: arg.name, field: field.name });
       }
     }
   }
-  const answers = await Promise.all([...questions.values()].map(({ q, arg, field }) =>
-    acceptedTypes(q, (gid) => walker.defaultArgs(q, { ...idArgsOf(q, gid), [arg]: `{ ${field}: [${JSON.stringify(gid)}] }` }), guessType(field))));
+  const answers = await Promise.all(
+    [...questions.values()].map(({ q, arg, field }) =>
+      acceptedTypes(
+        q,
+        (gid) => walker.defaultArgs(q, { ...idArgsOf(q, gid), [arg]: `{ ${field}: [${JSON.stringify(gid)}] }` }),
+        guessType(field),
+      ),
+    ),
+  );
   return new Map([...questions.keys()].map((key, i) => [key, answers[i]]));
 }
 
 /** Required id arguments of a root field, all given `gid` (a list of one for a list). */
 function idArgsOf(q: GraphQLField<unknown, unknown>, gid: string): Record<string, string> {
   const extra: Record<string, string> = {};
-  for (const a of requiredArgs(q)) if (isIdArg(a)) extra[a.name] = isIdListArg(a) ? `[${JSON.stringify(gid)}]` : JSON.stringify(gid);
+  for (const a of requiredArgs(q))
+    if (isIdArg(a)) extra[a.name] = isIdListArg(a) ? `[${JSON.stringify(gid)}]` : JSON.stringify(gid);
   return extra;
 }
 
 /** A walker for probes: default arguments only. */
 const probeWalker = () =>
-  new SchemaWalker(schema, { maxDepth: 1, otherTenantIds: () => [], allIds: () => [], forbiddenStrings: () => [], nonexistentIds: () => [], fullNestedNodes: false });
+  new SchemaWalker(schema, {
+    maxDepth: 1,
+    otherTenantIds: () => [],
+    allIds: () => [],
+    forbiddenStrings: () => [],
+    nonexistentIds: () => [],
+    fullNestedNodes: false,
+  });
 
 /** The types an [ID!] filter field takes (probed; else guessed from its name). */
 function idTypesOf(inputType: string, inputField: string): string[] {
@@ -191,11 +244,13 @@ function walkerFor(scope: CallerScope, maxDepth: number, forbidden: string[]): S
       const types = idTypesOf(inputType, inputField);
       const out = idsOf(types).filter((gid) => !scope.allowed.has(gid));
       // The other tenant itself, even where it is public (agencies): a filter on it must find nothing of ours.
-      if (types.includes(typeOfGid(scope.otherTenantGid)!) && !out.includes(scope.otherTenantGid)) out.unshift(scope.otherTenantGid);
+      if (types.includes(typeOfGid(scope.otherTenantGid)!) && !out.includes(scope.otherTenantGid))
+        out.unshift(scope.otherTenantGid);
       return out;
     },
     allIds: (inputType, inputField) => idsOf(idTypesOf(inputType, inputField)),
-    nonexistentIds: (inputType, inputField) => idTypesOf(inputType, inputField).map((type) => toGlobalId(type, NONEXISTENT_ROW_ID)),
+    nonexistentIds: (inputType, inputField) =>
+      idTypesOf(inputType, inputField).map((type) => toGlobalId(type, NONEXISTENT_ROW_ID)),
     forbiddenStrings: () => forbidden.filter((s) => !/^[A-Za-z0-9_-]{40,}$/.test(s)),
   });
 }
@@ -205,7 +260,8 @@ function operations(scope: CallerScope, forbidden: string[], refused: Set<string
   const full = walkerFor(scope, MAX_DEPTH, forbidden);
   const shallow = walkerFor(scope, VARIANT_DEPTH, forbidden);
   const ops: Operation[] = [];
-  const countOf = (nodeType: string) => (inventory.tables.has(nodeType) ? scope.allowedCount.get(nodeType) ?? 0 : undefined);
+  const countOf = (nodeType: string) =>
+    inventory.tables.has(nodeType) ? (scope.allowedCount.get(nodeType) ?? 0) : undefined;
 
   for (const q of Object.values(schema.getQueryType()!.getFields()).sort((a, b) => a.name.localeCompare(b.name))) {
     if (refused.has(q.name)) continue;
@@ -217,30 +273,78 @@ function operations(scope: CallerScope, forbidden: string[], refused: Set<string
       const args = full.defaultArgs(q)!;
       const nodeType = isConnectionType(t) ? connectionNodeType(t).name : undefined;
       const count = nodeType ? countOf(nodeType) : undefined;
-      const expectAll = count === undefined ? undefined : { totalCount: count, reason: `all ${nodeType} records in scope` };
-      ops.push({ sels: [{ key: `${q.name}_0`, text: `${q.name}_0: ${q.name}${args}`, field: q.name, typeName: t.name, nodeType, seg: q.name, children: selectionFor(full), expect: expectAll }] });
+      const expectAll =
+        count === undefined ? undefined : { totalCount: count, reason: `all ${nodeType} records in scope` };
+      ops.push({
+        sels: [
+          {
+            key: `${q.name}_0`,
+            text: `${q.name}_0: ${q.name}${args}`,
+            field: q.name,
+            typeName: t.name,
+            nodeType,
+            seg: q.name,
+            children: selectionFor(full),
+            expect: expectAll,
+          },
+        ],
+      });
       if (isLeafType(t)) continue;
       // The same field again under an alias, in the same document.
-      ops.push({ sels: [{ key: `${q.name}_again`, text: `${q.name}_again: ${q.name}${args}`, field: q.name, typeName: t.name, nodeType, seg: q.name, children: selectionFor(shallow), expect: expectAll }] });
+      ops.push({
+        sels: [
+          {
+            key: `${q.name}_again`,
+            text: `${q.name}_again: ${q.name}${args}`,
+            field: q.name,
+            typeName: t.name,
+            nodeType,
+            seg: q.name,
+            children: selectionFor(shallow),
+            expect: expectAll,
+          },
+        ],
+      });
       // Filters: naming the other tenant (the same answer as naming records that do not exist, next to it
       // in the same document), all ids (only records in scope), all enum values (all records in scope).
-      full.filterVariants(q, ['otherTenantIds', 'allIds', 'allEnumValues', 'forbiddenStrings']).forEach(({ arg, variant }, i) => {
-        const alias = `${q.name}_f${i}`;
-        const tolerate = variant.kind === 'forbiddenStrings' ? ['BAD_USER_INPUT'] : undefined;
-        const sel = (key: string, literal: string, expect?: Expect): Sel => ({
-          key, text: `${key}: ${q.name}${full.defaultArgs(q, { [arg]: literal })}`, field: q.name, typeName: t.name, nodeType, seg: q.name,
-          children: selectionFor(shallow), expect: expect && { ...expect, tolerate },
-        });
-        if (variant.nonexistentLiteral) {
-          const twin = `${alias}_none`;
-          ops.push({
-            sels: [sel(alias, variant.literal, { sameFiguresAs: twin, reason: variant.label }), sel(twin, variant.nonexistentLiteral, { tolerate })],
-            isolated: variant.kind === 'forbiddenStrings',
+      full
+        .filterVariants(q, ['otherTenantIds', 'allIds', 'allEnumValues', 'forbiddenStrings'])
+        .forEach(({ arg, variant }, i) => {
+          const alias = `${q.name}_f${i}`;
+          const tolerate = variant.kind === 'forbiddenStrings' ? ['BAD_USER_INPUT'] : undefined;
+          const sel = (key: string, literal: string, expect?: Expect): Sel => ({
+            key,
+            text: `${key}: ${q.name}${full.defaultArgs(q, { [arg]: literal })}`,
+            field: q.name,
+            typeName: t.name,
+            nodeType,
+            seg: q.name,
+            children: selectionFor(shallow),
+            expect: expect && { ...expect, tolerate },
           });
-        } else {
-          ops.push({ sels: [sel(alias, variant.literal, variant.kind === 'allEnumValues' && expectAll ? { ...expectAll, reason: `${variant.label} restricts nothing` } : undefined)] });
-        }
-      });
+          if (variant.nonexistentLiteral) {
+            const twin = `${alias}_none`;
+            ops.push({
+              sels: [
+                sel(alias, variant.literal, { sameFiguresAs: twin, reason: variant.label }),
+                sel(twin, variant.nonexistentLiteral, { tolerate }),
+              ],
+              isolated: variant.kind === 'forbiddenStrings',
+            });
+          } else {
+            ops.push({
+              sels: [
+                sel(
+                  alias,
+                  variant.literal,
+                  variant.kind === 'allEnumValues' && expectAll
+                    ? { ...expectAll, reason: `${variant.label} restricts nothing` }
+                    : undefined,
+                ),
+              ],
+            });
+          }
+        });
       continue;
     }
 
@@ -250,7 +354,9 @@ function operations(scope: CallerScope, forbidden: string[], refused: Set<string
       const accepted = rootIdTypes.get(q.name) ?? [];
       // Records the field can return first, by type (so that `nodes` chunks need few fragments).
       const rank = (gid: string) => `${returnsRecordOf(t, gid) ? 0 : 1}${typeOfGid(gid)}`;
-      const gids = inventory.records.filter((r) => accepted.includes(r.typeName)).map((r) => r.gid)
+      const gids = inventory.records
+        .filter((r) => accepted.includes(r.typeName))
+        .map((r) => r.gid)
         .sort((a, b) => rank(a).localeCompare(rank(b)));
       if (isIdListArg(arg)) {
         // nodes(ids:): every id of the dataset, 100 at a time (grouped by type, each chunk with the
@@ -259,11 +365,24 @@ function operations(scope: CallerScope, forbidden: string[], refused: Set<string
           const chunk = gids.slice(i, i + 100);
           const chunkTypes = new Set(chunk.map(typeOfGid));
           const alias = `${q.name}_${i / 100}`;
-          ops.push({ sels: [{
-            key: alias, text: `${alias}: ${q.name}${full.defaultArgs(q, { [arg.name]: JSON.stringify(chunk) })}`, field: q.name, typeName: t.name, seg: q.name,
-            children: isAbstractType(t) ? full.selection(t, 1).filter((s) => !s.on || chunkTypes.has(s.on)) : selectionFor(full),
-            expect: { entriesNullUnlessAllowed: chunk, entriesPresentIfAllowed: chunk.map((gid) => returnsRecordOf(t, gid)) },
-          }] });
+          ops.push({
+            sels: [
+              {
+                key: alias,
+                text: `${alias}: ${q.name}${full.defaultArgs(q, { [arg.name]: JSON.stringify(chunk) })}`,
+                field: q.name,
+                typeName: t.name,
+                seg: q.name,
+                children: isAbstractType(t)
+                  ? full.selection(t, 1).filter((s) => !s.on || chunkTypes.has(s.on))
+                  : selectionFor(full),
+                expect: {
+                  entriesNullUnlessAllowed: chunk,
+                  entriesPresentIfAllowed: chunk.map((gid) => returnsRecordOf(t, gid)),
+                },
+              },
+            ],
+          });
         }
       } else {
         // node(id:), auditTrail(entityId:), …: every id of the dataset; null unless the record is in scope.
@@ -280,13 +399,24 @@ function operations(scope: CallerScope, forbidden: string[], refused: Set<string
           const nodeType = isConnectionType(t) ? connectionNodeType(t).name : undefined;
           // An audit trail of a record in scope (of a type with an id) holds all of that record's audit events.
           const auditTrail = nodeType === 'AuditEvent' && hasIdField(gidType);
-          ops.push({ sels: [{
-            key: alias, text: `${alias}: ${q.name}${full.defaultArgs(q, { [arg.name]: JSON.stringify(gid) })}`, field: q.name, typeName: t.name, nodeType, seg: q.name, children,
-            expect: {
-              nullUnlessAllowed: gid, presentIfAllowed: returnsRecordOf(t, gid) || auditTrail,
-              totalCountIfAllowed: auditTrail ? scope.auditCount.get(gid) ?? 0 : undefined,
-            },
-          }] });
+          ops.push({
+            sels: [
+              {
+                key: alias,
+                text: `${alias}: ${q.name}${full.defaultArgs(q, { [arg.name]: JSON.stringify(gid) })}`,
+                field: q.name,
+                typeName: t.name,
+                nodeType,
+                seg: q.name,
+                children,
+                expect: {
+                  nullUnlessAllowed: gid,
+                  presentIfAllowed: returnsRecordOf(t, gid) || auditTrail,
+                  totalCountIfAllowed: auditTrail ? (scope.auditCount.get(gid) ?? 0) : undefined,
+                },
+              },
+            ],
+          });
         });
       }
       continue;
@@ -325,21 +455,36 @@ function documents(ops: Operation[]): Sel[][] {
 }
 
 /** Root fields the caller may not call at all (FORBIDDEN): refused outright, which reveals nothing. */
-async function refusedRootFields(scope: CallerScope, ctx: CheckContext): Promise<{ refused: Set<string>; requests: number }> {
+async function refusedRootFields(
+  scope: CallerScope,
+  ctx: CheckContext,
+): Promise<{ refused: Set<string>; requests: number }> {
   const walker = walkerFor(scope, 1, []);
   const refused = new Set<string>();
   const fields = Object.values(schema.getQueryType()!.getFields());
   await pool(fields, CONCURRENCY, async (q) => {
     const accepted = rootIdTypes.get(q.name);
-    const gid = (accepted?.length ? inventory.records.find((r) => accepted.includes(r.typeName)) : inventory.records[0])!.gid;
+    const gid = (
+      accepted?.length ? inventory.records.find((r) => accepted.includes(r.typeName)) : inventory.records[0]
+    )!.gid;
     const args = walker.defaultArgs(q, idArgsOf(q, gid));
     if (args === null) return;
     // One request per field: an error of a non-null root field would hide the others' errors.
-    const response = await send(scope.token, `{ ${q.name}${args}${isLeafType(getNamedType(q.type)) ? '' : ' { __typename }'} }`);
+    const response = await send(
+      scope.token,
+      `{ ${q.name}${args}${isLeafType(getNamedType(q.type)) ? '' : ' { __typename }'} }`,
+    );
     checkStrings(ctx, response.body.errors ?? [], `errors(${q.name})`, new Set([gid]), true);
     for (const e of response.body.errors ?? []) {
       if (REFUSAL_CODES.has(String(e.extensions?.code))) refused.add(q.name);
-      else ctx.findings.push({ caller: scope.name, at: String(e.path?.join('.')), path: q.name, kind: 'error', detail: `${e.extensions?.code}: ${e.message}` });
+      else
+        ctx.findings.push({
+          caller: scope.name,
+          at: String(e.path?.join('.')),
+          path: q.name,
+          kind: 'error',
+          detail: `${e.extensions?.code}: ${e.message}`,
+        });
     }
   });
   return { refused, requests: fields.length };
@@ -347,7 +492,11 @@ async function refusedRootFields(scope: CallerScope, ctx: CheckContext): Promise
 
 async function runCaller(name: CallerName): Promise<CallerReport> {
   const scope = await callerScope(db.dataSource, name, dataset.world.keys[name], dataset.world.ids);
-  const enumValues = new Set(Object.values(schema.getTypeMap()).filter(isEnumType).flatMap((e) => e.getValues().map((v) => v.name)));
+  const enumValues = new Set(
+    Object.values(schema.getTypeMap())
+      .filter(isEnumType)
+      .flatMap((e) => e.getValues().map((v) => v.name)),
+  );
   const forbidden = forbiddenStrings(inventory, scope, enumValues);
   const possibleTypes = new Map<string, Set<string>>();
   for (const t of Object.values(schema.getTypeMap()) as GraphQLNamedType[]) {
@@ -355,7 +504,14 @@ async function runCaller(name: CallerName): Promise<CallerReport> {
   }
   const ctx: CheckContext = {
     scope,
-    forbidden: forbidden.length ? new RegExp([...forbidden].sort((a, b) => b.length - a.length).map(escapeRegExp).join('|')) : null,
+    forbidden: forbidden.length
+      ? new RegExp(
+          [...forbidden]
+            .sort((a, b) => b.length - a.length)
+            .map(escapeRegExp)
+            .join('|'),
+        )
+      : null,
     gidType: new Map(inventory.records.map((r) => [r.gid, r.typeName])),
     gidTypeNames: new Set(inventory.records.map((r) => r.typeName)),
     possibleTypes,
@@ -376,37 +532,68 @@ async function runCaller(name: CallerName): Promise<CallerReport> {
     const query = `{ ${render(sels)} }`;
     const t0 = Date.now();
     const response = await send(scope.token, query).catch((error: Error) => {
-      ctx.findings.push({ caller: name, at: '(request)', path: sels.map((s) => s.key).join(','), kind: 'error', detail: `${error.message} (${(error.cause as Error)?.message}) after ${Date.now() - t0} ms, ${query.length} characters` });
+      ctx.findings.push({
+        caller: name,
+        at: '(request)',
+        path: sels.map((s) => s.key).join(','),
+        kind: 'error',
+        detail: `${error.message} (${(error.cause as Error)?.message}) after ${Date.now() - t0} ms, ${query.length} characters`,
+      });
       return null;
     });
     if (!response) return;
     const requestIds = new Set(query.match(/"[A-Za-z0-9_-]{6,200}"/g)?.map((s) => s.slice(1, -1)) ?? []);
     if (response.status !== 200 && !response.body.errors) {
-      ctx.findings.push({ caller: name, at: '(request)', path: '(request)', kind: 'error', detail: `HTTP ${response.status}` });
+      ctx.findings.push({
+        caller: name,
+        at: '(request)',
+        path: '(request)',
+        kind: 'error',
+        detail: `HTTP ${response.status}`,
+      });
       return;
     }
     for (const e of response.body.errors ?? []) {
       const root = sels.find((s) => s.key === e.path?.[0]);
       const code = String(e.extensions?.code);
       if (root?.expect?.tolerate?.includes(code)) ctx.stats.toleratedErrors += 1;
-      else ctx.findings.push({ caller: name, at: String(e.path?.join('.') ?? '(document)'), path: root?.seg ?? '(document)', kind: 'error', detail: `${code}: ${e.message}` });
+      else
+        ctx.findings.push({
+          caller: name,
+          at: String(e.path?.join('.') ?? '(document)'),
+          path: root?.seg ?? '(document)',
+          kind: 'error',
+          detail: `${code}: ${e.message}`,
+        });
     }
     checkStrings(ctx, response.body.errors ?? [], 'errors', requestIds, true);
     checkStrings(ctx, response.body.data ?? {}, '', requestIds);
     if (response.body.data) {
-      const answered = sels.filter((s) => !(response.body.errors ?? []).some((e) => e.path?.[0] === s.key && s.expect?.tolerate));
+      const answered = sels.filter(
+        (s) => !(response.body.errors ?? []).some((e) => e.path?.[0] === s.key && s.expect?.tolerate),
+      );
       checkSels(ctx, answered, response.body.data, '');
       for (const sel of answered) {
         const twin = sel.expect?.sameFiguresAs;
-        if (twin && answered.some((s) => s.key === twin)) checkSameFigures(ctx, sel, response.body.data[sel.key], response.body.data[twin]);
+        if (twin && answered.some((s) => s.key === twin))
+          checkSameFigures(ctx, sel, response.body.data[sel.key], response.body.data[twin]);
       }
     }
   });
 
   return {
-    caller: name, requests: docs.length + probes, paths: paths.size, selections, rootFields: Object.keys(schema.getQueryType()!.getFields()).length,
-    refusedRootFields: [...refused], stats: ctx.stats, findings: ctx.findings,
-    allowed: scope.allowed, inScope: scope.allowed.size, outOfScope: inventory.records.filter((r) => !scope.allowed.has(r.gid)).length, forbiddenStrings: forbidden.length,
+    caller: name,
+    requests: docs.length + probes,
+    paths: paths.size,
+    selections,
+    rootFields: Object.keys(schema.getQueryType()!.getFields()).length,
+    refusedRootFields: [...refused],
+    stats: ctx.stats,
+    findings: ctx.findings,
+    allowed: scope.allowed,
+    inScope: scope.allowed.size,
+    outOfScope: inventory.records.filter((r) => !scope.allowed.has(r.gid)).length,
+    forbiddenStrings: forbidden.length,
   };
 }
 
@@ -425,8 +612,21 @@ beforeAll(async () => {
   filterTypes = await probeFilterTypes();
   const walker = probeWalker();
   const idFields = Object.values(schema.getQueryType()!.getFields()).filter((q) => requiredArgs(q).some(isIdArg));
-  rootIdTypes = new Map(await Promise.all(idFields.map(async (q) =>
-    [q.name, await acceptedTypes(q, (gid) => walker.defaultArgs(q, idArgsOf(q, gid)), guessType(requiredArgs(q).find(isIdArg)!.name))] as const)));
+  rootIdTypes = new Map(
+    await Promise.all(
+      idFields.map(
+        async (q) =>
+          [
+            q.name,
+            await acceptedTypes(
+              q,
+              (gid) => walker.defaultArgs(q, idArgsOf(q, gid)),
+              guessType(requiredArgs(q).find(isIdArg)!.name),
+            ),
+          ] as const,
+      ),
+    ),
+  );
   phase('probes');
   // The callers run side by side: each request waits on the database much of the time.
   await Promise.all(CALLERS.map(async (name) => reports.set(name, await runCaller(name))));
@@ -435,26 +635,37 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (reports.size) {
-    const lines = CALLERS.filter((c) => reports.has(c)).map((c) => reports.get(c)!).map((r) =>
-      `${r.caller}: ${r.paths} paths, ${r.selections} field selections, ${r.requests} requests; ` +
-      `${r.stats.records} records checked (${r.stats.distinctRecords.size} distinct; ${r.inScope} in scope, ${r.outOfScope} out of scope), ` +
-      `${r.stats.totalCounts} totalCounts, ${r.stats.nullChecks} id lookups, ${r.stats.strings} strings against ${r.forbiddenStrings} foreign values; ` +
-      `refused root fields: ${r.refusedRootFields.join(', ') || 'none'}; findings: ${r.findings.length} (${r.findings.filter(isKnown).length} known leaks)`);
+    const lines = CALLERS.filter((c) => reports.has(c))
+      .map((c) => reports.get(c)!)
+      .map(
+        (r) =>
+          `${r.caller}: ${r.paths} paths, ${r.selections} field selections, ${r.requests} requests; ` +
+          `${r.stats.records} records checked (${r.stats.distinctRecords.size} distinct; ${r.inScope} in scope, ${r.outOfScope} out of scope), ` +
+          `${r.stats.totalCounts} totalCounts, ${r.stats.nullChecks} id lookups, ${r.stats.strings} strings against ${r.forbiddenStrings} foreign values; ` +
+          `refused root fields: ${r.refusedRootFields.join(', ') || 'none'}; findings: ${r.findings.length} (${r.findings.filter(isKnown).length} known leaks)`,
+      );
     const known = [...reports.values()].flatMap((r) => r.findings.filter(isKnown));
-    console.log([
-      `Generated isolation walk (depth ${MAX_DEPTH}, ${inventory.records.length} records in the dataset, ${((Date.now() - started) / 1000).toFixed(1)} s, ` +
-        `${probeRequests} admin requests to learn which record types each id argument takes):`,
-      ...lines,
-      `Time: ${phases.join(', ')}`,
-      `Root fields not walked (required arguments the walk cannot fill): ${[...skippedRootFields].join(', ') || 'none'}`,
-      `Nested fields not walked (same reason): ${[...skippedFields].join(', ') || 'none'}`,
-      ...(known.length ? ['KNOWN LEAKS still present:', ...KNOWN_LEAKS.map((k) => {
-        const hits = known.filter((f) => k.matches(f));
-        const callers = [...new Set(hits.map((f) => f.caller))].join(', ');
-        const paths = [...new Set(hits.map((f) => f.path.replace(/_(\d+|again|f\d+)(?=\.|$)/, '')))];
-        return `  ${k.id}: ${k.description}\n    ${hits.length} findings (${callers}) on ${paths.length} paths, e.g. ${paths.slice(0, 4).join(' | ')}\n    e.g. ${hits[0]?.at}: ${hits[0]?.detail}`;
-      })] : []),
-    ].join('\n'));
+    console.log(
+      [
+        `Generated isolation walk (depth ${MAX_DEPTH}, ${inventory.records.length} records in the dataset, ${((Date.now() - started) / 1000).toFixed(1)} s, ` +
+          `${probeRequests} admin requests to learn which record types each id argument takes):`,
+        ...lines,
+        `Time: ${phases.join(', ')}`,
+        `Root fields not walked (required arguments the walk cannot fill): ${[...skippedRootFields].join(', ') || 'none'}`,
+        `Nested fields not walked (same reason): ${[...skippedFields].join(', ') || 'none'}`,
+        ...(known.length
+          ? [
+              'KNOWN LEAKS still present:',
+              ...KNOWN_LEAKS.map((k) => {
+                const hits = known.filter((f) => k.matches(f));
+                const callers = [...new Set(hits.map((f) => f.caller))].join(', ');
+                const paths = [...new Set(hits.map((f) => f.path.replace(/_(\d+|again|f\d+)(?=\.|$)/, '')))];
+                return `  ${k.id}: ${k.description}\n    ${hits.length} findings (${callers}) on ${paths.length} paths, e.g. ${paths.slice(0, 4).join(' | ')}\n    e.g. ${hits[0]?.at}: ${hits[0]?.detail}`;
+              }),
+            ]
+          : []),
+      ].join('\n'),
+    );
   }
   await server?.close();
   await db?.drop();
@@ -463,7 +674,9 @@ afterAll(async () => {
 describe('tenant isolation on every generated path', () => {
   it('walks the whole schema: every root query field, nested paths to depth 4, and every record of the dataset', async () => {
     // With the policies out of the way: the server's login passes row-level security by.
-    expect(await server.dataSource.query(`SELECT rolbypassrls AS bypass FROM pg_roles WHERE rolname = current_user`)).toEqual([{ bypass: true }]);
+    expect(
+      await server.dataSource.query(`SELECT rolbypassrls AS bypass FROM pg_roles WHERE rolname = current_user`),
+    ).toEqual([{ bypass: true }]);
     for (const r of reports.values()) {
       expect(r.rootFields).toBe(Object.keys(schema.getQueryType()!.getFields()).length);
       expect(r.paths).toBeGreaterThan(1000);
@@ -473,11 +686,16 @@ describe('tenant isolation on every generated path', () => {
     // until test/isolation/dataset.ts creates some of it and oracle.ts says who may see it.
     const types = new Set(inventory.records.map((r) => r.typeName));
     const empty = [...inventory.tables.keys()].filter((t) => !types.has(t));
-    expect({ entitiesWithoutRowsInTheIsolationDataset: empty }).toEqual({ entitiesWithoutRowsInTheIsolationDataset: [] });
+    expect({ entitiesWithoutRowsInTheIsolationDataset: empty }).toEqual({
+      entitiesWithoutRowsInTheIsolationDataset: [],
+    });
     // The walk reached every record each caller may see (of the types that show an id).
     for (const r of reports.values()) {
       const addressable = [...r.allowed].filter((gid) => hasIdField(typeOfGid(gid)));
-      expect({ caller: r.caller, unreached: addressable.filter((gid) => !r.stats.distinctRecords.has(gid)) }).toEqual({ caller: r.caller, unreached: [] });
+      expect({ caller: r.caller, unreached: addressable.filter((gid) => !r.stats.distinctRecords.has(gid)) }).toEqual({
+        caller: r.caller,
+        unreached: [],
+      });
     }
   });
 

@@ -35,7 +35,9 @@ export async function readInventory(db: DataSource): Promise<Inventory> {
     const typeName = entity.name;
     const pk = metadata.primaryColumns[0].databaseName;
     tables.set(typeName, metadata.tableName);
-    const rows: Record<string, unknown>[] = await db.query(`SELECT *, ${pk}::text AS "__pk" FROM ${metadata.tableName} ORDER BY ${pk}`);
+    const rows: Record<string, unknown>[] = await db.query(
+      `SELECT *, ${pk}::text AS "__pk" FROM ${metadata.tableName} ORDER BY ${pk}`,
+    );
     for (const { __pk, ...row } of rows) {
       const rowId = String(__pk);
       records.push({ gid: toGlobalId(typeName, rowId), typeName, table: metadata.tableName, rowId, row });
@@ -119,15 +121,25 @@ UNION ALL SELECT 'Agency', id::text FROM agency
 UNION ALL SELECT 'Principal', id::text FROM principal WHERE id = $1
 UNION ALL SELECT 'ApiKey', id::text FROM api_key WHERE principal_id = $1`;
 
-export async function callerScope(db: DataSource, name: CallerName, token: string, ids: Record<string, string>): Promise<CallerScope> {
+export async function callerScope(
+  db: DataSource,
+  name: CallerName,
+  token: string,
+  ids: Record<string, string>,
+): Promise<CallerScope> {
   const kind = name.startsWith('brand') ? 'BRAND' : 'AGENCY';
   const tenantId = ids[name];
   const otherName = { brandA: 'brandB', brandB: 'brandA', agencyX: 'agencyY', agencyY: 'agencyX' }[name];
   const [principal] = await db.query(
-    kind === 'BRAND' ? `SELECT id::text FROM principal WHERE role = 'BRAND_PARTNER' AND brand_id = $1` : `SELECT id::text FROM principal WHERE role = 'AGENCY_LIAISON' AND agency_id = $1`,
+    kind === 'BRAND'
+      ? `SELECT id::text FROM principal WHERE role = 'BRAND_PARTNER' AND brand_id = $1`
+      : `SELECT id::text FROM principal WHERE role = 'AGENCY_LIAISON' AND agency_id = $1`,
     [tenantId],
   );
-  const rows: { type: string; id: string }[] = await db.query(kind === 'BRAND' ? BRAND_SQL : AGENCY_SQL, [principal.id, tenantId]);
+  const rows: { type: string; id: string }[] = await db.query(kind === 'BRAND' ? BRAND_SQL : AGENCY_SQL, [
+    principal.id,
+    tenantId,
+  ]);
   const allowed = new Set<string>();
   const allowedCount = new Map<string, number>();
   for (const { type, id } of rows) {
@@ -137,7 +149,9 @@ export async function callerScope(db: DataSource, name: CallerName, token: strin
     allowedCount.set(type, (allowedCount.get(type) ?? 0) + 1);
   }
   // Audit events are in scope where the record they are about is (the audit trail of that record).
-  const audit: { entity_type: string; entity_id: string; seq: string }[] = await db.query(`SELECT entity_type, entity_id::text, seq::text FROM audit_event`);
+  const audit: { entity_type: string; entity_id: string; seq: string }[] = await db.query(
+    `SELECT entity_type, entity_id::text, seq::text FROM audit_event`,
+  );
   const auditCount = new Map<string, number>();
   for (const a of audit) {
     const entity = toGlobalId(a.entity_type, a.entity_id);
@@ -147,9 +161,15 @@ export async function callerScope(db: DataSource, name: CallerName, token: strin
     allowedCount.set('AuditEvent', (allowedCount.get('AuditEvent') ?? 0) + 1);
   }
   return {
-    name, kind, token, principalId: principal.id, tenantId,
+    name,
+    kind,
+    token,
+    principalId: principal.id,
+    tenantId,
     otherTenantGid: toGlobalId(kind === 'BRAND' ? 'Brand' : 'Agency', ids[otherName]),
-    allowed, allowedCount, auditCount,
+    allowed,
+    allowedCount,
+    auditCount,
   };
 }
 
@@ -166,8 +186,11 @@ export function forbiddenStrings(inventory: Inventory, scope: CallerScope, enumV
   const allowedTexts = inventory.records.filter(inScope).flatMap(texts);
   const allowedSet = new Set(allowedTexts);
   const candidates = new Set(inventory.records.filter((r) => !inScope(r)).flatMap(texts));
-  const values = [...candidates].filter((s) =>
-    s.trim().length >= 4 && !allowedSet.has(s) && !enumValues.has(s) && !allowedTexts.some((a) => a.includes(s)));
-  const auditHashes = inventory.records.filter((r) => r.typeName === 'AuditEvent' && !inScope(r)).map((r) => String(r.row.hash));
+  const values = [...candidates].filter(
+    (s) => s.trim().length >= 4 && !allowedSet.has(s) && !enumValues.has(s) && !allowedTexts.some((a) => a.includes(s)),
+  );
+  const auditHashes = inventory.records
+    .filter((r) => r.typeName === 'AuditEvent' && !inScope(r))
+    .map((r) => String(r.row.hash));
   return [...new Set([...values, ...auditHashes])];
 }

@@ -44,9 +44,16 @@ async function readAsCaller(scope: CallerScope, typeName: string, table: string)
   const pk = db.dataSource.getMetadata(table).primaryColumns[0].databaseName;
   await api.query('BEGIN');
   try {
-    await api.query(`SELECT set_config('eca.scope', $1, true), set_config('eca.brand_id', $2, true),
+    await api.query(
+      `SELECT set_config('eca.scope', $1, true), set_config('eca.brand_id', $2, true),
                             set_config('eca.agency_id', $3, true), set_config('eca.principal_id', $4, true)`,
-    [scope.kind, scope.kind === 'BRAND' ? scope.tenantId : '', scope.kind === 'AGENCY' ? scope.tenantId : '', scope.principalId]);
+      [
+        scope.kind,
+        scope.kind === 'BRAND' ? scope.tenantId : '',
+        scope.kind === 'AGENCY' ? scope.tenantId : '',
+        scope.principalId,
+      ],
+    );
     const { rows } = await api.query(`SELECT ${pk}::text AS id FROM ${table}`);
     return rows.map((r) => toGlobalId(typeName, r.id));
   } finally {
@@ -56,9 +63,14 @@ async function readAsCaller(scope: CallerScope, typeName: string, table: string)
 
 describe('row-level security alone holds every tenant to the oracle', () => {
   it('checks every entity table with row-level security, and names the others', async () => {
-    const rows: { relname: string }[] = await db.dataSource.query(`SELECT relname FROM pg_class WHERE relrowsecurity AND relforcerowsecurity`);
+    const rows: { relname: string }[] = await db.dataSource.query(
+      `SELECT relname FROM pg_class WHERE relrowsecurity AND relforcerowsecurity`,
+    );
     const protectedTables = new Set(rows.map((r) => r.relname));
-    const unchecked = [...inventory.tables].filter(([, table]) => !protectedTables.has(table)).map(([type]) => type).sort();
+    const unchecked = [...inventory.tables]
+      .filter(([, table]) => !protectedTables.has(table))
+      .map(([type]) => type)
+      .sort();
     expect(unchecked).toEqual(Object.keys(NOT_CHECKED).sort());
   });
 

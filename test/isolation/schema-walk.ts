@@ -1,7 +1,23 @@
 import {
-  getNamedType, GraphQLField, GraphQLInputObjectType, GraphQLInterfaceType, GraphQLNamedType, GraphQLObjectType, GraphQLSchema,
-  isAbstractType, isEnumType, isInputObjectType, isInterfaceType, isLeafType, isListType, isNonNullType, isObjectType,
-  GraphQLInputType, GraphQLUnionType, GraphQLLeafType, GraphQLAbstractType,
+  getNamedType,
+  GraphQLField,
+  GraphQLInputObjectType,
+  GraphQLInterfaceType,
+  GraphQLNamedType,
+  GraphQLObjectType,
+  GraphQLSchema,
+  isAbstractType,
+  isEnumType,
+  isInputObjectType,
+  isInterfaceType,
+  isLeafType,
+  isListType,
+  isNonNullType,
+  isObjectType,
+  GraphQLInputType,
+  GraphQLUnionType,
+  GraphQLLeafType,
+  GraphQLAbstractType,
 } from 'graphql';
 
 /**
@@ -60,7 +76,8 @@ export interface Sel {
 }
 
 /** The schema path of a selection below `prefix`, e.g. `leads.edges.node.investigation`, `node<Lead>.brands`. */
-export const pathOf = (prefix: string, sel: Sel): string => (sel.on || !prefix ? `${prefix}${sel.seg}` : `${prefix}.${sel.seg}`);
+export const pathOf = (prefix: string, sel: Sel): string =>
+  sel.on || !prefix ? `${prefix}${sel.seg}` : `${prefix}.${sel.seg}`;
 
 export const render = (sels: Sel[]): string => sels.map(renderSel).join(' ');
 export const renderSel = (s: Sel): string => (s.children ? `${s.text} { ${render(s.children)} }` : s.text);
@@ -104,11 +121,16 @@ function isConnection(t: GraphQLNamedType): boolean {
   return isObjectType(edge) && !!edge.getFields().node;
 }
 
-export const connectionNodeType = memo((t) => named((named((t as GraphQLObjectType).getFields().edges.type) as GraphQLObjectType).getFields().node.type)) as (t: GraphQLObjectType) => GraphQLNamedType;
+export const connectionNodeType = memo((t) =>
+  named((named((t as GraphQLObjectType).getFields().edges.type) as GraphQLObjectType).getFields().node.type),
+) as (t: GraphQLObjectType) => GraphQLNamedType;
 
 /** An object of leaves only (money, page info): selected whole, does not count as a level. */
-export const isValueType = memo((t) =>
-  isObjectType(t) && Object.values(t.getFields()).every((f) => isLeaf(named(f.type)) && f.args.every((a) => !isNonNullType(a.type)))) as (t: GraphQLNamedType) => t is GraphQLObjectType;
+export const isValueType = memo(
+  (t) =>
+    isObjectType(t) &&
+    Object.values(t.getFields()).every((f) => isLeaf(named(f.type)) && f.args.every((a) => !isNonNullType(a.type))),
+) as (t: GraphQLNamedType) => t is GraphQLObjectType;
 const isLeaf = memo((t) => isLeafType(t)) as (t: GraphQLNamedType) => t is GraphQLLeafType;
 const isAbstract = memo((t) => isAbstractType(t)) as (t: GraphQLNamedType) => t is GraphQLAbstractType;
 const isObject = memo((t) => isObjectType(t)) as (t: GraphQLNamedType) => t is GraphQLObjectType;
@@ -163,10 +185,16 @@ export class SchemaWalker {
   /** Fields left out because they need arguments the walk cannot fill. */
   readonly skipped = new Set<string>();
 
-  constructor(readonly schema: GraphQLSchema, readonly options: WalkerOptions) {}
+  constructor(
+    readonly schema: GraphQLSchema,
+    readonly options: WalkerOptions,
+  ) {}
 
   /** Variants of a `filter`-like input argument naming the other tenant, all ids, all enum values, foreign strings. */
-  filterVariants(field: GraphQLField<unknown, unknown>, kinds: FilterVariant['kind'][]): { arg: string; variant: FilterVariant }[] {
+  filterVariants(
+    field: GraphQLField<unknown, unknown>,
+    kinds: FilterVariant['kind'][],
+  ): { arg: string; variant: FilterVariant }[] {
     const out: { arg: string; variant: FilterVariant }[] = [];
     for (const arg of field.args) {
       const input = named(arg.type);
@@ -174,20 +202,36 @@ export class SchemaWalker {
       for (const f of Object.values((input as GraphQLInputObjectType).getFields()).sort(byName)) {
         const add = (kind: FilterVariant['kind'], values: string, nonexistent?: string) => {
           if (!kinds.includes(kind)) return;
-          out.push({ arg: arg.name, variant: {
-            kind, inputField: f.name, label: `${arg.name}.${f.name}:${kind}`, literal: `{ ${f.name}: ${values} }`,
-            nonexistentLiteral: nonexistent && `{ ${f.name}: ${nonexistent} }`,
-          } });
+          out.push({
+            arg: arg.name,
+            variant: {
+              kind,
+              inputField: f.name,
+              label: `${arg.name}.${f.name}:${kind}`,
+              literal: `{ ${f.name}: ${values} }`,
+              nonexistentLiteral: nonexistent && `{ ${f.name}: ${nonexistent} }`,
+            },
+          });
         };
         if (isIdList(f.type)) {
           const other = this.options.otherTenantIds(input.name, f.name).slice(0, 100);
-          if (other.length) add('otherTenantIds', literal(other), literal(this.options.nonexistentIds(input.name, f.name)));
+          if (other.length)
+            add('otherTenantIds', literal(other), literal(this.options.nonexistentIds(input.name, f.name)));
           const all = this.options.allIds(input.name, f.name).slice(0, 100);
           if (all.length) add('allIds', literal(all));
         } else if (isEnumList(f.type)) {
-          add('allEnumValues', `[${(named(f.type) as any).getValues().map((v: { name: string }) => v.name).join(', ')}]`);
+          add(
+            'allEnumValues',
+            `[${(named(f.type) as any)
+              .getValues()
+              .map((v: { name: string }) => v.name)
+              .join(', ')}]`,
+          );
         } else if (isStringList(f.type)) {
-          const strings = this.options.forbiddenStrings().filter((s) => s.length <= 200).slice(0, 100);
+          const strings = this.options
+            .forbiddenStrings()
+            .filter((s) => s.length <= 200)
+            .slice(0, 100);
           if (strings.length) add('forbiddenStrings', literal(strings), literal(['zz-isolation-test-no-such-value']));
         }
       }
@@ -208,7 +252,9 @@ export class SchemaWalker {
 
   leafFields(type: GraphQLObjectType | GraphQLInterfaceType): Sel[] {
     return sortedFields(type)
-      .filter((f) => isLeaf(named(f.type)) && f.args.every((a) => !isNonNullType(a.type) || a.defaultValue !== undefined))
+      .filter(
+        (f) => isLeaf(named(f.type)) && f.args.every((a) => !isNonNullType(a.type) || a.defaultValue !== undefined),
+      )
       .map((f) => leaf(f.name, named(f.type).name));
   }
 
@@ -242,11 +288,18 @@ export class SchemaWalker {
     // alias per type (e.g. `kind__Evidence`, `leads__Seller`). `id` keeps its name (checked by name).
     const signatures = new Map<string, Set<string>>();
     for (const t of possible) {
-      for (const f of Object.values(t.getFields())) signatures.set(f.name, (signatures.get(f.name) ?? new Set()).add(String(f.type)));
+      for (const f of Object.values(t.getFields()))
+        signatures.set(f.name, (signatures.get(f.name) ?? new Set()).add(String(f.type)));
     }
     for (const t of possible) {
       const children = this.objectSelection(t, level).map((s) => {
-        if (!s.field || s.field === 'id' || s.field === '__typename' || (!s.children && (signatures.get(s.field)?.size ?? 0) < 2)) return s;
+        if (
+          !s.field ||
+          s.field === 'id' ||
+          s.field === '__typename' ||
+          (!s.children && (signatures.get(s.field)?.size ?? 0) < 2)
+        )
+          return s;
         const key = `${s.key}__${t.name}`;
         return { ...s, key, text: `${key}: ${s.text.replace(/^[A-Za-z0-9_]+: /, '')}` };
       });
@@ -260,7 +313,12 @@ export class SchemaWalker {
     if (isConnectionType(type)) {
       const node = connectionNodeType(type);
       const inner = this.stub(node);
-      return [leaf('totalCount', 'Int'), ...(inner ? [{ key: 'nodes', text: 'nodes', field: 'nodes', typeName: node.name, seg: 'nodes', children: inner }] : [])];
+      return [
+        leaf('totalCount', 'Int'),
+        ...(inner
+          ? [{ key: 'nodes', text: 'nodes', field: 'nodes', typeName: node.name, seg: 'nodes', children: inner }]
+          : []),
+      ];
     }
     if (isAbstract(type)) {
       const hasId = isInterface(type) && !!type.getFields().id;
@@ -288,7 +346,12 @@ export class SchemaWalker {
         else if (isValueType(t)) sels.push({ ...base, atomic: true, children: this.leafFields(t) });
         else if (level + 1 > this.options.maxDepth) {
           const stub = this.stub(t);
-          if (stub) sels.push({ ...base, children: stub, nodeType: isConnectionType(t) ? connectionNodeType(t).name : undefined });
+          if (stub)
+            sels.push({
+              ...base,
+              children: stub,
+              nodeType: isConnectionType(t) ? connectionNodeType(t).name : undefined,
+            });
         } else if (isConnectionType(t)) {
           const nodeType = connectionNodeType(t).name;
           sels.push({ ...base, nodeType, children: this.connection(t, level + 1, this.options.fullNestedNodes) });
@@ -297,8 +360,14 @@ export class SchemaWalker {
             const alias = `${f.name}__${variant.inputField}__other`;
             const variantArgs = this.defaultArgs(f, { [arg]: variant.literal });
             sels.push({
-              key: alias, text: `${alias}: ${f.name}${variantArgs}`, field: f.name, typeName: t.name, nodeType, seg: f.name,
-              children: this.stub(t)!, expect: { nothing: true, reason: `nested ${variant.label} names only records out of scope` },
+              key: alias,
+              text: `${alias}: ${f.name}${variantArgs}`,
+              field: f.name,
+              typeName: t.name,
+              nodeType,
+              seg: f.name,
+              children: this.stub(t)!,
+              expect: { nothing: true, reason: `nested ${variant.label} names only records out of scope` },
             });
           }
         } else {
@@ -324,11 +393,22 @@ export class SchemaWalker {
           for (const ef of sortedFields(t)) {
             const et = named(ef.type);
             if (isLeaf(et)) edgeSels.push(leaf(ef.name, et.name));
-            else edgeSels.push({ key: ef.name, text: ef.name, field: ef.name, typeName: et.name, seg: ef.name, children: this.selection(et, level) });
+            else
+              edgeSels.push({
+                key: ef.name,
+                text: ef.name,
+                field: ef.name,
+                typeName: et.name,
+                seg: ef.name,
+                children: this.selection(et, level),
+              });
           }
           sels.push({ ...base, children: edgeSels });
         } else if (t === node && !fullNodes) {
-          sels.push({ ...base, children: isObject(t) ? [leaf('__typename', 'String'), ...this.leafFields(t)] : this.stub(t)! });
+          sels.push({
+            ...base,
+            children: isObject(t) ? [leaf('__typename', 'String'), ...this.leafFields(t)] : this.stub(t)!,
+          });
         } else {
           sels.push({ ...base, children: this.selection(t, level) });
         }

@@ -23,12 +23,14 @@ export interface CallerReport {
 export async function pool<T, R>(items: T[], size: number, work: (item: T) => Promise<R>): Promise<R[]> {
   const results: R[] = new Array(items.length);
   let next = 0;
-  await Promise.all(Array.from({ length: Math.min(size, items.length) }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await work(items[i]);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: Math.min(size, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        results[i] = await work(items[i]);
+      }
+    }),
+  );
   return results;
 }
 
@@ -48,11 +50,15 @@ export function sender(server: () => TestServer) {
     inFlight += 1;
     try {
       for (let attempt = 1; ; attempt += 1) {
-        const response = await server().gql(token, query).catch((error) => {
-          if (attempt >= 3) throw error;
-          return null;
-        });
-        const unavailable = response && (response.status === 503 || response.body.errors?.some((e) => e.extensions?.code === 'SERVICE_UNAVAILABLE'));
+        const response = await server()
+          .gql(token, query)
+          .catch((error) => {
+            if (attempt >= 3) throw error;
+            return null;
+          });
+        const unavailable =
+          response &&
+          (response.status === 503 || response.body.errors?.some((e) => e.extensions?.code === 'SERVICE_UNAVAILABLE'));
         if (response && (!unavailable || attempt >= 3)) return response;
         await new Promise((resolve) => setTimeout(resolve, 300 * attempt));
       }

@@ -14,13 +14,33 @@ beforeAll(async () => {
   world = await createWorld(db.dataSource);
   server = await startTestServer(db);
   for (let i = 0; i < 9; i += 1) {
-    await mutate(server, world.keys.brandA, 'reportLead', { description: `alpha ${i}`, sellerIds: [world.gid.sellerA] }, 'lead { id }');
-    await mutate(server, world.keys.brandB, 'reportLead', { description: `beta ${i}`, sellerIds: [world.gid.sellerB] }, 'lead { id }');
+    await mutate(
+      server,
+      world.keys.brandA,
+      'reportLead',
+      { description: `alpha ${i}`, sellerIds: [world.gid.sellerA] },
+      'lead { id }',
+    );
+    await mutate(
+      server,
+      world.keys.brandB,
+      'reportLead',
+      { description: `beta ${i}`, sellerIds: [world.gid.sellerB] },
+      'lead { id }',
+    );
   }
   // Both brands named by one lead (the investigators' report), and ties on created_at (a correction by hand:
   // the copies in lead_brand must follow it) so that the id breaks them.
-  await mutate(server, world.keys.investigator, 'reportLead', { description: 'both', brandIds: [world.gid.brandA, world.gid.brandB], source: 'TIP' }, 'lead { id }');
-  await db.dataSource.query(`UPDATE lead SET created_at = '2026-02-01T00:00:00Z' WHERE description IN ('alpha 2', 'alpha 3', 'alpha 4', 'beta 2')`);
+  await mutate(
+    server,
+    world.keys.investigator,
+    'reportLead',
+    { description: 'both', brandIds: [world.gid.brandA, world.gid.brandB], source: 'TIP' },
+    'lead { id }',
+  );
+  await db.dataSource.query(
+    `UPDATE lead SET created_at = '2026-02-01T00:00:00Z' WHERE description IN ('alpha 2', 'alpha 3', 'alpha 4', 'beta 2')`,
+  );
 });
 afterAll(async () => {
   await server.close();
@@ -30,7 +50,10 @@ afterAll(async () => {
 const LEADS = `query($first: Int, $after: String, $filter: LeadFilter) {
   leads(first: $first, after: $after, filter: $filter) { totalCount nodes { description } pageInfo { hasNextPage endCursor } } }`;
 
-async function pageThrough(token: string, filter?: Record<string, unknown>): Promise<{ seen: string[]; totalCount: number }> {
+async function pageThrough(
+  token: string,
+  filter?: Record<string, unknown>,
+): Promise<{ seen: string[]; totalCount: number }> {
   const seen: string[] = [];
   let after: string | null = null;
   let totalCount = 0;
@@ -73,8 +96,10 @@ describe("a brand partner's case list by date", () => {
     expect(seen).toHaveLength(3);
   });
 
-  it('keeps the copied created_at equal to the lead\'s', async () => {
-    const [{ stale }] = await db.dataSource.query(`SELECT count(*)::int AS stale FROM lead_brand lb JOIN lead l ON l.id = lb.lead_id WHERE lb.lead_created_at <> l.created_at`);
+  it("keeps the copied created_at equal to the lead's", async () => {
+    const [{ stale }] = await db.dataSource.query(
+      `SELECT count(*)::int AS stale FROM lead_brand lb JOIN lead l ON l.id = lb.lead_id WHERE lb.lead_created_at <> l.created_at`,
+    );
     expect(stale).toBe(0);
   });
 });

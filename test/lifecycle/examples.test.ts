@@ -29,8 +29,12 @@ const example = (name: string) =>
   run(process.execPath, [path.resolve(__dirname, '../../examples', name)], {
     cwd: workDir,
     env: {
-      ...process.env, API_URL: `${server.url}/graphql`, AGENCY_CODE: 'AG-X',
-      BRAND_PARTNER_KEY: world.keys.brandA, INVESTIGATOR_KEY: world.keys.investigator, AGENCY_LIAISON_KEY: world.keys.agencyX,
+      ...process.env,
+      API_URL: `${server.url}/graphql`,
+      AGENCY_CODE: 'AG-X',
+      BRAND_PARTNER_KEY: world.keys.brandA,
+      INVESTIGATOR_KEY: world.keys.investigator,
+      AGENCY_LIAISON_KEY: world.keys.agencyX,
     },
   });
 

@@ -32,8 +32,9 @@ afterAll(async () => {
 
 /** The server's backends, as the owner sees them (outside the lock's transaction, whose view of them would stay as first read). */
 const backends = async () =>
-  (await db.dataSource.query(`SELECT pid, state, wait_event_type, query FROM pg_stat_activity WHERE application_name = 'eca-test-server' AND datname = current_database()`)) as
-    { pid: number; state: string; wait_event_type: string | null; query: string }[];
+  (await db.dataSource.query(
+    `SELECT pid, state, wait_event_type, query FROM pg_stat_activity WHERE application_name = 'eca-test-server' AND datname = current_database()`,
+  )) as { pid: number; state: string; wait_event_type: string | null; query: string }[];
 
 describe('a read whose statement carries its COMMIT', () => {
   it('fails as that statement fails, PREPARE included, and its connection then answers the same read, preparing it again only if PostgreSQL lost it', async () => {
@@ -50,14 +51,20 @@ describe('a read whose statement carries its COMMIT', () => {
     }
     expect(waiting).toBeDefined();
     // Its first use on this connection: prepared, executed and committed in one query.
-    expect(waiting!.query).toMatch(/^SET LOCAL plan_cache_mode = auto;\s+PREPARE "eca_[A-Za-z0-9_-]+" AS SELECT [\s\S]+;\s+EXECUTE "eca_[A-Za-z0-9_-]+"\('\d+'\);\s+COMMIT$/);
+    expect(waiting!.query).toMatch(
+      /^SET LOCAL plan_cache_mode = auto;\s+PREPARE "eca_[A-Za-z0-9_-]+" AS SELECT [\s\S]+;\s+EXECUTE "eca_[A-Za-z0-9_-]+"\('\d+'\);\s+COMMIT$/,
+    );
     await owner.query('SELECT pg_cancel_backend($1)', [waiting!.pid]);
     await owner.query('ROLLBACK');
     const failed = (await answer).body as any;
     // As any cancelled statement is answered (format-error.ts): the field null, SERVICE_UNAVAILABLE.
     expect(failed.data).toEqual({ node: null });
     expect(failed.errors).toHaveLength(1);
-    expect(failed.errors[0]).toMatchObject({ message: TOO_SLOW_MESSAGE, path: ['node'], extensions: { code: 'SERVICE_UNAVAILABLE' } });
+    expect(failed.errors[0]).toMatchObject({
+      message: TOO_SLOW_MESSAGE,
+      path: ['node'],
+      extensions: { code: 'SERVICE_UNAVAILABLE' },
+    });
     // Nothing left open: every backend of the server idle, outside a transaction.
     expect((await backends()).filter((b) => b.state !== 'idle')).toEqual([]);
 
@@ -69,7 +76,11 @@ describe('a read whose statement carries its COMMIT', () => {
       expect(again.node).toEqual({ id: lead.id, reference: lead.reference, status: expect.any(String) });
       const same = (await backends()).find((b) => b.pid === waiting!.pid);
       expect(same?.state).toBe('idle');
-      expect(same?.query).toMatch(new RegExp(`^SET LOCAL plan_cache_mode = auto;\\s+${prepared.source}EXECUTE "eca_[A-Za-z0-9_-]+"\\('\\d+'\\);\\s+COMMIT$`));
+      expect(same?.query).toMatch(
+        new RegExp(
+          `^SET LOCAL plan_cache_mode = auto;\\s+${prepared.source}EXECUTE "eca_[A-Za-z0-9_-]+"\\('\\d+'\\);\\s+COMMIT$`,
+        ),
+      );
     }
     expect((await backends()).filter((b) => b.state !== 'idle')).toEqual([]);
   });
@@ -77,7 +88,11 @@ describe('a read whose statement carries its COMMIT', () => {
   it('is an ordinary read when the operation has a second root field: the request commits at its end', async () => {
     const { leads } = dataOf(await server.gql(world.keys.brandA, '{ leads(first: 1) { nodes { id } } }'));
     const before = new Map((await backends()).map((b) => [b.pid, b.query]));
-    const both = dataOf(await server.gql(world.keys.brandA, `query($id: ID!) { viewer { id } node(id: $id) { id } }`, { id: leads.nodes[0].id }));
+    const both = dataOf(
+      await server.gql(world.keys.brandA, `query($id: ID!) { viewer { id } node(id: $id) { id } }`, {
+        id: leads.nodes[0].id,
+      }),
+    );
     expect(both.node.id).toBe(leads.nodes[0].id);
     // The request's connection: its last statement the request's own COMMIT (the lookup was an ordinary read before it).
     const used = (await backends()).filter((b) => before.get(b.pid) !== b.query);

@@ -28,14 +28,32 @@ beforeAll(async () => {
     const c = await buildCase(compiled, world, { referTo: world.gid.agencyX, tag: `compiled ${i}` });
     cases.push(c as never);
     if (i % 2 === 0) {
-      await mutate(compiled, world.keys.agencyX, 'acknowledgeReferral', { referralId: c.referralId }, 'referral { id }');
+      await mutate(
+        compiled,
+        world.keys.agencyX,
+        'acknowledgeReferral',
+        { referralId: c.referralId },
+        'referral { id }',
+      );
       occurredAt = new Date().toISOString();
-      await mutate(compiled, world.keys.agencyX, 'recordEnforcementOutcome', { referralId: c.referralId, kind: 'RAID', occurredAt, arrests: i }, 'outcome { id }');
+      await mutate(
+        compiled,
+        world.keys.agencyX,
+        'recordEnforcementOutcome',
+        { referralId: c.referralId, kind: 'RAID', occurredAt, arrests: i },
+        'outcome { id }',
+      );
     }
   }
   cases.push((await buildCase(compiled, world, { referTo: world.gid.agencyY, brand: 'B', tag: 'brand B' })) as never);
   cases.push((await buildCase(compiled, world, { referTo: world.gid.agencyX, send: false, tag: 'draft' })) as never);
-  await mutate(compiled, world.keys.brandA, 'reportLead', { description: 'never investigated', sellerIds: [world.gid.sellerA] }, 'lead { id }');
+  await mutate(
+    compiled,
+    world.keys.brandA,
+    'reportLead',
+    { description: 'never investigated', sellerIds: [world.gid.sellerA] },
+    'lead { id }',
+  );
 }, 120_000);
 afterAll(async () => {
   await compiled.close();
@@ -60,7 +78,9 @@ const roles = ['brandA', 'brandB', 'agencyX', 'agencyY', 'investigator', 'analys
 
 /** The whole body but its extensions (the rate limit's bucket is each server's own), cursors and request ids replaced. */
 const text = ({ extensions: _, ...body }: Record<string, unknown>) =>
-  JSON.stringify(body, (key, value) => ((/cursor$/i.test(key) || key === 'requestId') && typeof value === 'string' ? '<varies>' : value));
+  JSON.stringify(body, (key, value) =>
+    (/cursor$/i.test(key) || key === 'requestId') && typeof value === 'string' ? '<varies>' : value,
+  );
 
 /** Both servers' bodies for one request; cursors replaced (compared by paging on with them). */
 async function both(token: string, query: string, variables: Record<string, unknown>) {
@@ -75,10 +95,12 @@ describe('a compiled selection answers what the resolvers answer', () => {
     for (const first of [50, 3, 1]) await both(world.keys[role], CASE_LIST, { first });
   });
 
-  it('the case list matches the database (owner connection): the brand\'s leads, newest first', async () => {
+  it("the case list matches the database (owner connection): the brand's leads, newest first", async () => {
     const { compiled: answer } = await both(world.keys.brandA, CASE_LIST, { first: 50 });
     const rows: { reference: string }[] = await db.dataSource.query(
-      `SELECT l.reference FROM lead l JOIN lead_brand lb ON lb.lead_id = l.id WHERE lb.brand_id = $1 ORDER BY l.created_at DESC, l.id DESC`, [world.ids.brandA]);
+      `SELECT l.reference FROM lead l JOIN lead_brand lb ON lb.lead_id = l.id WHERE lb.brand_id = $1 ORDER BY l.created_at DESC, l.id DESC`,
+      [world.ids.brandA],
+    );
     const leads = (answer as any).data.leads.nodes;
     expect(leads.map((l: any) => l.reference)).toEqual(rows.map((r) => r.reference));
     expect(leads.some((l: any) => l.investigation === null)).toBe(true);
@@ -94,29 +116,36 @@ describe('a compiled selection answers what the resolvers answer', () => {
     for (const c of cases) {
       for (const id of [c.leadId, c.investigationId, c.referralId].filter(Boolean)) {
         await both(world.keys[role], NODE, { id });
-        await both(world.keys[role], 'query($id: ID!) { node(id: $id) { __typename id ... on Referral { reference status sentAt agency { code } } ... on Investigation { reference referrals { reference } } } }', { id });
+        await both(
+          world.keys[role],
+          'query($id: ID!) { node(id: $id) { __typename id ... on Referral { reference status sentAt agency { code } } ... on Investigation { reference referrals { reference } } } }',
+          { id },
+        );
       }
     }
   });
 
-  it.each(['brandA', 'agencyX', 'investigator'] as const)('pages forward and backward with cursors that each path accepts from the other, for %s', async (role) => {
-    const token = world.keys[role];
-    const first = await both(token, PAGED, { first: 2 });
-    const last = await both(token, PAGED, { last: 2 });
-    expect((first.compiled as any).data.page.edges).toHaveLength(2);
-    for (const page of [first, last]) {
-      const mine = (page.compiled as any).data.page;
-      const theirs = (page.resolvers as any).data.page;
-      expect(mine.pageInfo.endCursor).toBe(mine.edges.at(-1).cursor);
-      // A compiled cursor read by the resolvers, and the other way round: the same next and previous pages.
-      const next = await both(token, PAGED, { first: 2, after: mine.pageInfo.endCursor });
-      const nextOther = await both(token, PAGED, { first: 2, after: theirs.pageInfo.endCursor });
-      expect(text(next.resolvers)).toBe(text(nextOther.compiled));
-      const back = await both(token, PAGED, { last: 1, before: theirs.pageInfo.startCursor });
-      const backOther = await both(token, PAGED, { last: 1, before: mine.pageInfo.startCursor });
-      expect(text(back.compiled)).toBe(text(backOther.resolvers));
-    }
-  });
+  it.each(['brandA', 'agencyX', 'investigator'] as const)(
+    'pages forward and backward with cursors that each path accepts from the other, for %s',
+    async (role) => {
+      const token = world.keys[role];
+      const first = await both(token, PAGED, { first: 2 });
+      const last = await both(token, PAGED, { last: 2 });
+      expect((first.compiled as any).data.page.edges).toHaveLength(2);
+      for (const page of [first, last]) {
+        const mine = (page.compiled as any).data.page;
+        const theirs = (page.resolvers as any).data.page;
+        expect(mine.pageInfo.endCursor).toBe(mine.edges.at(-1).cursor);
+        // A compiled cursor read by the resolvers, and the other way round: the same next and previous pages.
+        const next = await both(token, PAGED, { first: 2, after: mine.pageInfo.endCursor });
+        const nextOther = await both(token, PAGED, { first: 2, after: theirs.pageInfo.endCursor });
+        expect(text(next.resolvers)).toBe(text(nextOther.compiled));
+        const back = await both(token, PAGED, { last: 1, before: theirs.pageInfo.startCursor });
+        const backOther = await both(token, PAGED, { last: 1, before: mine.pageInfo.startCursor });
+        expect(text(back.compiled)).toBe(text(backOther.resolvers));
+      }
+    },
+  );
 
   it('refuses the same bad input the same way', async () => {
     await both(world.keys.brandA, PAGED, { first: 2, last: 2 });
@@ -124,11 +153,16 @@ describe('a compiled selection answers what the resolvers answer', () => {
     await both(world.keys.brandA, PAGED, { first: 500 });
     await both(world.keys.brandA, NODE, { id: 'garbage' });
     // A nested list's bad size fails that field alone, as with the resolvers.
-    await both(world.keys.agencyX, '{ referrals(first: 3) { nodes { reference investigation { leads(first: 500) { nodes { reference } } } } } }', {});
+    await both(
+      world.keys.agencyX,
+      '{ referrals(first: 3) { nodes { reference investigation { leads(first: 500) { nodes { reference } } } } } }',
+      {},
+    );
   });
 
   it('declines what it cannot express and the resolvers answer it (masked and role-dependent fields)', async () => {
-    const query = '{ leads(first: 5) { nodes { reference internalNotes investigation { internalNotes assignee { id } } } } }';
+    const query =
+      '{ leads(first: 5) { nodes { reference internalNotes investigation { internalNotes assignee { id } } } } }';
     for (const role of ['brandA', 'investigator', 'analyst'] as const) {
       const { compiled: answer } = await both(world.keys[role], query, {});
       const notes = (answer as any).data.leads.nodes.map((l: any) => l.internalNotes);

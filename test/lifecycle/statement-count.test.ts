@@ -33,7 +33,13 @@ beforeAll(async () => {
   for (let i = 0; i < 12; i += 1) {
     const c = await buildCase(server, world, { referTo: world.gid.agencyX, tag: `count ${i}` });
     await mutate(server, world.keys.agencyX, 'acknowledgeReferral', { referralId: c.referralId }, 'referral { id }');
-    await mutate(server, world.keys.agencyX, 'recordEnforcementOutcome', { referralId: c.referralId, kind: 'RAID', occurredAt: new Date().toISOString(), arrests: 1 }, 'outcome { id }');
+    await mutate(
+      server,
+      world.keys.agencyX,
+      'recordEnforcementOutcome',
+      { referralId: c.referralId, kind: 'RAID', occurredAt: new Date().toISOString(), arrests: 1 },
+      'outcome { id }',
+    );
   }
   // Four more sellers in CN-ZJ with a live listing of brand A each: reportLead's five-listing input and
   // the takedown series' growing data.
@@ -61,7 +67,12 @@ async function count(token: string, query: string, variables: Record<string, unk
   const before = counter().statements;
   const calls = sent.mock.calls.length;
   const data = dataOf(await server.gql(token, query, variables));
-  const sql = sent.mock.calls.slice(calls).map((call) => String((call as unknown[])[0]).replace(/\s+/g, ' ').trim().slice(0, 120));
+  const sql = sent.mock.calls.slice(calls).map((call) =>
+    String((call as unknown[])[0])
+      .replace(/\s+/g, ' ')
+      .trim()
+      .slice(0, 120),
+  );
   return { statements: counter().statements - before, sql, data };
 }
 
@@ -86,7 +97,12 @@ async function dataStatementsOf(token: string, query: string, variables: Record<
   // and the key's re-check in one simple query) and COMMIT.
   expect(fixed.statements).toBe(2);
   const measured = await count(token, query, variables);
-  return { overhead: fixed.statements, statements: measured.statements - fixed.statements, sql: measured.sql, data: measured.data };
+  return {
+    overhead: fixed.statements,
+    statements: measured.statements - fixed.statements,
+    sql: measured.sql,
+    data: measured.data,
+  };
 }
 
 type Measured = Awaited<ReturnType<typeof dataStatementsOf>>;
@@ -94,7 +110,9 @@ type Measured = Awaited<ReturnType<typeof dataStatementsOf>>;
 /** Asserts the data statements of a request; when wrong, prints the SQL the request sent. */
 function expectDataStatements(measured: Measured, expected: number) {
   if (measured.statements !== expected) {
-    console.error(`${measured.statements} data statements (expected ${expected}) beyond ${measured.overhead} fixed ones:\n${measured.sql.join('\n')}`);
+    console.error(
+      `${measured.statements} data statements (expected ${expected}) beyond ${measured.overhead} fixed ones:\n${measured.sql.join('\n')}`,
+    );
   }
   expect(measured.statements).toBe(expected);
 }
@@ -133,9 +151,13 @@ describe('SQL statements per request', () => {
     expectDataStatements(large, 7);
   });
 
-  it('a node lookup costs no statement beyond the request\'s fixed ones (its one statement carries the COMMIT)', async () => {
+  it("a node lookup costs no statement beyond the request's fixed ones (its one statement carries the COMMIT)", async () => {
     const { leads } = dataOf(await server.gql(world.keys.brandA, '{ leads(first: 1) { nodes { id } } }'));
-    const lookup = await dataStatementsOf(world.keys.brandA, 'query($id: ID!) { node(id: $id) { id ... on Lead { reference status } } }', { id: leads.nodes[0].id });
+    const lookup = await dataStatementsOf(
+      world.keys.brandA,
+      'query($id: ID!) { node(id: $id) { id ... on Lead { reference status } } }',
+      { id: leads.nodes[0].id },
+    );
     expect(lookup.data.node.reference).toMatch(/^LD-/);
     // the lead, in the round trip of the request's COMMIT (the operation's only root field)
     expectDataStatements(lookup, 0);
@@ -147,14 +169,28 @@ describe('SQL statements per request', () => {
     const allBefore = await dataStatementsOf(world.keys.analyst, FUNNEL);
     // Four more cases, two of each brand, referred and actioned.
     for (let i = 0; i < 4; i += 1) {
-      const c = await buildCase(server, world, { referTo: world.gid.agencyX, tag: `funnel ${i}`, brand: i % 2 ? 'B' : 'A' });
+      const c = await buildCase(server, world, {
+        referTo: world.gid.agencyX,
+        tag: `funnel ${i}`,
+        brand: i % 2 ? 'B' : 'A',
+      });
       await mutate(server, world.keys.agencyX, 'acknowledgeReferral', { referralId: c.referralId }, 'referral { id }');
-      await mutate(server, world.keys.agencyX, 'recordEnforcementOutcome', { referralId: c.referralId, kind: 'RAID', occurredAt: new Date().toISOString(), arrests: 1 }, 'outcome { id }');
+      await mutate(
+        server,
+        world.keys.agencyX,
+        'recordEnforcementOutcome',
+        { referralId: c.referralId, kind: 'RAID', occurredAt: new Date().toISOString(), arrests: 1 },
+        'outcome { id }',
+      );
     }
     const brandAfter = await dataStatementsOf(world.keys.brandA, FUNNEL);
     const allAfter = await dataStatementsOf(world.keys.analyst, FUNNEL);
-    expect(brandAfter.data.analytics.enforcementFunnel.actioned).toBe(brandBefore.data.analytics.enforcementFunnel.actioned + 2);
-    expect(allAfter.data.analytics.enforcementFunnel.actioned).toBe(allBefore.data.analytics.enforcementFunnel.actioned + 4);
+    expect(brandAfter.data.analytics.enforcementFunnel.actioned).toBe(
+      brandBefore.data.analytics.enforcementFunnel.actioned + 2,
+    );
+    expect(allAfter.data.analytics.enforcementFunnel.actioned).toBe(
+      allBefore.data.analytics.enforcementFunnel.actioned + 4,
+    );
     // one aggregate over the scoped leads, joined to their sent referrals and outcomes per investigation
     for (const measured of [brandBefore, allBefore, brandAfter, allAfter]) expectDataStatements(measured, 1);
   });
@@ -171,10 +207,34 @@ describe('SQL statements per request', () => {
     const before = await dataStatementsOf(world.keys.analyst, SERIES, { filter });
     // Listings of CN-ZJ sellers taken down (one of them twice, reinstated between) and a seller restricted.
     const inv = world.keys.investigator;
-    await mutate(server, inv, 'takeDownListings', { listingIds: [world.gid.listingA1, ...extra.listings], reason: 'counterfeit' }, 'listings { id }');
-    await mutate(server, inv, 'reinstateListing', { listingId: extra.listings[0], reason: 'counter-notice' }, 'listing { id }');
-    await mutate(server, inv, 'takeDownListings', { listingIds: [extra.listings[0]], reason: 'counterfeit again' }, 'listings { id }');
-    await mutate(server, inv, 'updateSellerStatus', { sellerId: extra.sellers[1], status: 'RESTRICTED', reason: 'repeat' }, 'seller { id }');
+    await mutate(
+      server,
+      inv,
+      'takeDownListings',
+      { listingIds: [world.gid.listingA1, ...extra.listings], reason: 'counterfeit' },
+      'listings { id }',
+    );
+    await mutate(
+      server,
+      inv,
+      'reinstateListing',
+      { listingId: extra.listings[0], reason: 'counter-notice' },
+      'listing { id }',
+    );
+    await mutate(
+      server,
+      inv,
+      'takeDownListings',
+      { listingIds: [extra.listings[0]], reason: 'counterfeit again' },
+      'listings { id }',
+    );
+    await mutate(
+      server,
+      inv,
+      'updateSellerStatus',
+      { sellerId: extra.sellers[1], status: 'RESTRICTED', reason: 'repeat' },
+      'seller { id }',
+    );
     const after = await dataStatementsOf(world.keys.analyst, SERIES, { filter });
     expect(after.data.analytics.takedownSeries.buckets).toHaveLength(12);
     expect(total(before, 'listingsTakenDown')).toBe(0);
@@ -191,14 +251,25 @@ describe('SQL statements per request', () => {
 describe('SQL statements per change', () => {
   it('reportLead costs the same statements for one seller and listing as for five', async () => {
     const REPORT = `mutation($input: ReportLeadInput!) { reportLead(input: $input) { lead { id reference } userErrors { code message field } } }`;
-    const one = await dataStatementsOf(world.keys.brandA, REPORT, { input: { description: 'one of each', sellerIds: [world.gid.sellerA], listingIds: [world.gid.listingA1] } });
+    const one = await dataStatementsOf(world.keys.brandA, REPORT, {
+      input: { description: 'one of each', sellerIds: [world.gid.sellerA], listingIds: [world.gid.listingA1] },
+    });
     const five = await dataStatementsOf(world.keys.brandA, REPORT, {
-      input: { description: 'five of each', sellerIds: [world.gid.sellerA, ...extra.sellers], listingIds: [world.gid.listingA1, ...extra.listings] },
+      input: {
+        description: 'five of each',
+        sellerIds: [world.gid.sellerA, ...extra.sellers],
+        listingIds: [world.gid.listingA1, ...extra.listings],
+      },
     });
     expect(one.data.reportLead.userErrors).toEqual([]);
     expect(five.data.reportLead.userErrors).toEqual([]);
-    const { node } = dataOf(await server.gql(world.keys.brandA, 'query($id: ID!) { node(id: $id) { ... on Lead { sellers { id } listings(first: 10) { nodes { id } } } } }',
-      { id: five.data.reportLead.lead.id }));
+    const { node } = dataOf(
+      await server.gql(
+        world.keys.brandA,
+        'query($id: ID!) { node(id: $id) { ... on Lead { sellers { id } listings(first: 10) { nodes { id } } } } }',
+        { id: five.data.reportLead.lead.id },
+      ),
+    );
     expect(node.sellers).toHaveLength(5);
     expect(node.listings.nodes).toHaveLength(5);
     // The named sellers, checked visible (one query for all); the named listings (likewise); the brand's
@@ -239,7 +310,8 @@ async function roundTripsOf(token: string, query: string, variables: Record<stri
 }
 
 function expectRoundTrips(measured: Awaited<ReturnType<typeof roundTripsOf>>, expected: number) {
-  if (measured.roundTrips !== expected) console.error(`${measured.roundTrips} round trips (expected ${expected}):\n${measured.calls.join('\n')}`);
+  if (measured.roundTrips !== expected)
+    console.error(`${measured.roundTrips} round trips (expected ${expected}):\n${measured.calls.join('\n')}`);
   expect(measured.roundTrips).toBe(expected);
 }
 
@@ -268,7 +340,10 @@ describe('round trips per canonical read', () => {
     expectRoundTrips(await roundTripsOf(world.keys.brandA, deeper), 2);
     expectRoundTrips(await roundTripsOf(world.keys.investigator, deeper), 2);
     // With a second root field, the data statements are ordinary reads and COMMIT ends the request: one more.
-    expectRoundTrips(await roundTripsOf(world.keys.brandA, `query { viewer { id } ${deeper.slice('query {'.length)}`), 3);
+    expectRoundTrips(
+      await roundTripsOf(world.keys.brandA, `query { viewer { id } ${deeper.slice('query {'.length)}`),
+      3,
+    );
   });
 
   it('the agency sync (op 2): two round trips, the statement of data with COMMIT', async () => {

@@ -19,15 +19,32 @@ export let world: World;
 // ---------------------------------------------------------------------------------------------------
 
 const CASE_TABLES = [
-  'lead', 'lead_brand', 'lead_seller', 'lead_listing', 'investigation', 'finding', 'evidence', 'custody_transfer', 'referral',
-  'referral_evidence', 'enforcement_outcome', 'referral_change', 'listing', 'seller', 'idempotency_key',
+  'lead',
+  'lead_brand',
+  'lead_seller',
+  'lead_listing',
+  'investigation',
+  'finding',
+  'evidence',
+  'custody_transfer',
+  'referral',
+  'referral_evidence',
+  'enforcement_outcome',
+  'referral_change',
+  'listing',
+  'seller',
+  'idempotency_key',
 ];
 
 export type Snapshot = Record<string, string | number>;
 
 export async function snapshot(): Promise<Snapshot> {
-  const parts = CASE_TABLES.map((table) => `(SELECT md5(coalesce(string_agg(x::text, ',' ORDER BY x::text), '')) FROM ${table} x) AS ${table}`);
-  const [row] = await db.dataSource.query(`SELECT ${parts.join(', ')}, (SELECT count(*)::int FROM audit_event) AS audit_events`);
+  const parts = CASE_TABLES.map(
+    (table) => `(SELECT md5(coalesce(string_agg(x::text, ',' ORDER BY x::text), '')) FROM ${table} x) AS ${table}`,
+  );
+  const [row] = await db.dataSource.query(
+    `SELECT ${parts.join(', ')}, (SELECT count(*)::int FROM audit_event) AS audit_events`,
+  );
   return row;
 }
 
@@ -57,7 +74,13 @@ export async function unchanged<T>(attempt: () => Promise<T>): Promise<T> {
 export type Code = 'INVALID_TRANSITION' | 'INVALID' | 'NOT_FOUND' | 'STALE_VERSION' | 'DUPLICATE';
 
 /** The mutation is refused with exactly one user error of `code` whose message contains every fragment, and nothing changed. */
-export async function expectRefused(token: string, name: string, input: Record<string, unknown>, code: Code, ...fragments: string[]) {
+export async function expectRefused(
+  token: string,
+  name: string,
+  input: Record<string, unknown>,
+  code: Code,
+  ...fragments: string[]
+) {
   const errors = await unchanged(() => refused(server, token, name, input));
   expect(errors).toHaveLength(1);
   expect(errors[0].code).toBe(code);
@@ -68,7 +91,9 @@ export async function expectRefused(token: string, name: string, input: Record<s
 /** The mutation fails as a GraphQL error with `code` (authorisation), and nothing changed. */
 export async function expectGraphQLError(token: string, name: string, input: Record<string, unknown>, code: string) {
   const inputType = `${name[0].toUpperCase()}${name.slice(1)}Input`;
-  const response = await unchanged(() => server.gql(token, `mutation($input: ${inputType}!) { ${name}(input: $input) { userErrors { code } } }`, { input }));
+  const response = await unchanged(() =>
+    server.gql(token, `mutation($input: ${inputType}!) { ${name}(input: $input) { userErrors { code } } }`, { input }),
+  );
   expect(response.body.errors?.map((e) => e.extensions?.code)).toEqual([code]);
   expect(response.body.data?.[name] ?? null).toBeNull();
 }
@@ -81,7 +106,13 @@ export const inv = () => world.keys.investigator;
 let evidenceCounter = 1000;
 
 export async function reportLead(tag: string, sellerIds = [world.gid.sellerA]): Promise<string> {
-  const { lead } = await mutate(server, inv(), 'reportLead', { description: `lead ${tag}`, brandIds: [world.gid.brandA], sellerIds }, 'lead { id }');
+  const { lead } = await mutate(
+    server,
+    inv(),
+    'reportLead',
+    { description: `lead ${tag}`, brandIds: [world.gid.brandA], sellerIds },
+    'lead { id }',
+  );
   return lead.id;
 }
 export async function triage(leadId: string) {
@@ -93,24 +124,57 @@ export async function triagedLead(tag: string) {
   return id;
 }
 export async function openInvestigation(leadIds: string[]): Promise<string> {
-  const { investigation } = await mutate(server, inv(), 'openInvestigation', { leadIds, summary: 'work' }, 'investigation { id }');
+  const { investigation } = await mutate(
+    server,
+    inv(),
+    'openInvestigation',
+    { leadIds, summary: 'work' },
+    'investigation { id }',
+  );
   return investigation.id;
 }
 export async function addEvidence(investigationId: string): Promise<string> {
   evidenceCounter += 1;
-  const { evidence } = await mutate(server, inv(), 'addEvidence', {
-    investigationId, kind: 'PHOTO', description: 'photo', sha256: sha(evidenceCounter), storageKey: `s3://e/${evidenceCounter}`,
-    collectedBy: 'Investigator Li', collectedAt: '2026-03-01T10:00:00Z',
-  }, 'evidence { id }');
+  const { evidence } = await mutate(
+    server,
+    inv(),
+    'addEvidence',
+    {
+      investigationId,
+      kind: 'PHOTO',
+      description: 'photo',
+      sha256: sha(evidenceCounter),
+      storageKey: `s3://e/${evidenceCounter}`,
+      collectedBy: 'Investigator Li',
+      collectedAt: '2026-03-01T10:00:00Z',
+    },
+    'evidence { id }',
+  );
   return evidence.id;
 }
-export async function createReferral(investigationId: string, agencyId: string, evidenceIds: string[]): Promise<string> {
-  const { referral } = await mutate(server, inv(), 'createReferral', { investigationId, agencyId, evidenceIds, summary: 'please act' }, 'referral { id }');
+export async function createReferral(
+  investigationId: string,
+  agencyId: string,
+  evidenceIds: string[],
+): Promise<string> {
+  const { referral } = await mutate(
+    server,
+    inv(),
+    'createReferral',
+    { investigationId, agencyId, evidenceIds, summary: 'please act' },
+    'referral { id }',
+  );
   return referral.id;
 }
 export const send = (referralId: string) => mutate(server, inv(), 'sendReferral', { referralId }, 'referral { id }');
 export const outcome = (referralId: string, kind: string, extra: Record<string, unknown> = {}) =>
-  mutate(server, world.keys.agencyX, 'recordEnforcementOutcome', { referralId, kind, occurredAt: new Date().toISOString(), ...extra }, 'outcome { id }');
+  mutate(
+    server,
+    world.keys.agencyX,
+    'recordEnforcementOutcome',
+    { referralId, kind, occurredAt: new Date().toISOString(), ...extra },
+    'outcome { id }',
+  );
 
 export async function insertRow(table: string, values: Record<string, unknown>): Promise<string> {
   lastKnown = null;
@@ -125,13 +189,26 @@ let externalCounter = 0;
 export async function newSeller(status = 'ACTIVE', strikeCount = 0): Promise<{ id: string; label: string }> {
   externalCounter += 1;
   const externalId = `t-${externalCounter}`;
-  const rowId = await insertRow('seller', { platform: 'TAOBAO', external_id: externalId, display_name: `Shop ${externalId}`, region: 'CN-ZJ', status, strike_count: strikeCount });
+  const rowId = await insertRow('seller', {
+    platform: 'TAOBAO',
+    external_id: externalId,
+    display_name: `Shop ${externalId}`,
+    region: 'CN-ZJ',
+    status,
+    strike_count: strikeCount,
+  });
   return { id: toGlobalId('Seller', rowId), label: `TAOBAO/${externalId}` };
 }
 export async function newListing(sellerGid: string, status = 'LIVE'): Promise<string> {
   const sellerRowId = Buffer.from(sellerGid, 'base64url').toString().split(':')[1];
   const rowId = await insertRow('listing', {
-    seller_id: sellerRowId, brand_id: world.ids.brandA, title: 'Alpha copy', url: 'https://x/t', price_amount: 100, price_currency: 'CNY', status,
+    seller_id: sellerRowId,
+    brand_id: world.ids.brandA,
+    title: 'Alpha copy',
+    url: 'https://x/t',
+    price_amount: 100,
+    price_currency: 'CNY',
+    status,
     taken_down_at: status === 'LIVE' ? null : '2026-02-01T00:00:00Z',
   });
   return toGlobalId('Listing', rowId);
@@ -147,12 +224,24 @@ const SELECTIONS: Record<string, string> = {
 };
 export async function read(id: string): Promise<any> {
   const type = Buffer.from(id, 'base64url').toString().split(':')[0];
-  return dataOf(await server.gql(inv(), `query($id: ID!) { node(id: $id) { ... on ${type} { ${SELECTIONS[type]} } } }`, { id })).node;
+  return dataOf(
+    await server.gql(inv(), `query($id: ID!) { node(id: $id) { ... on ${type} { ${SELECTIONS[type]} } } }`, { id }),
+  ).node;
 }
 
 export const LEAD_STATES = ['NEW', 'TRIAGED', 'INVESTIGATING', 'REFERRED', 'CLOSED'] as const;
 export const INVESTIGATION_STATES = ['OPEN', 'EVIDENCE_GATHERING', 'READY_FOR_REFERRAL', 'REFERRED', 'CLOSED'] as const;
-export const REFERRAL_STATES = ['DRAFT', 'SENT', 'ACKNOWLEDGED', 'ACTION_TAKEN', 'PROSECUTION', 'CONVICTED', 'ACQUITTED', 'DECLINED', 'CLOSED'] as const;
+export const REFERRAL_STATES = [
+  'DRAFT',
+  'SENT',
+  'ACKNOWLEDGED',
+  'ACTION_TAKEN',
+  'PROSECUTION',
+  'CONVICTED',
+  'ACQUITTED',
+  'DECLINED',
+  'CLOSED',
+] as const;
 export const SELLER_STATES = ['ACTIVE', 'WARNED', 'RESTRICTED', 'SUSPENDED', 'CLOSED'] as const;
 
 export const leads: Record<string, string> = {};
@@ -195,11 +284,23 @@ export function useTransitionFixtures(): void {
     evidenceOf.REFERRED = referred.evidenceId;
     investigations.CLOSED = await openInvestigation([await triagedLead('closed-inv')]);
     evidenceOf.CLOSED = await addEvidence(investigations.CLOSED);
-    await mutate(server, inv(), 'closeInvestigation', { investigationId: investigations.CLOSED, reason: 'no case' }, 'investigation { id }');
+    await mutate(
+      server,
+      inv(),
+      'closeInvestigation',
+      { investigationId: investigations.CLOSED, reason: 'no case' },
+      'investigation { id }',
+    );
 
     // A draft whose investigation was closed before it was sent.
     const abandoned = await buildCase(server, world, { referTo: world.gid.agencyX, send: false, tag: 'abandoned' });
-    await mutate(server, inv(), 'closeInvestigation', { investigationId: abandoned.investigationId, reason: 'suspect died' }, 'investigation { id }');
+    await mutate(
+      server,
+      inv(),
+      'closeInvestigation',
+      { investigationId: abandoned.investigationId, reason: 'suspect died' },
+      'investigation { id }',
+    );
     draftOnClosed = { referralId: abandoned.referralId!, investigationId: abandoned.investigationId };
 
     // Referrals in every state, all to agency X, on the referred investigation.
@@ -230,9 +331,21 @@ export function useTransitionFixtures(): void {
     referrals.ACQUITTED = await prosecuted();
     await outcome(referrals.ACQUITTED, 'ACQUITTAL');
     referrals.DECLINED = await fresh();
-    await mutate(server, world.keys.agencyX, 'declineReferral', { referralId: referrals.DECLINED, reason: 'out of our area' }, 'referral { id }');
+    await mutate(
+      server,
+      world.keys.agencyX,
+      'declineReferral',
+      { referralId: referrals.DECLINED, reason: 'out of our area' },
+      'referral { id }',
+    );
     referrals.CLOSED = await fresh();
-    await mutate(server, world.keys.agencyX, 'declineReferral', { referralId: referrals.CLOSED, reason: 'out of our area' }, 'referral { id }');
+    await mutate(
+      server,
+      world.keys.agencyX,
+      'declineReferral',
+      { referralId: referrals.CLOSED, reason: 'out of our area' },
+      'referral { id }',
+    );
     await mutate(server, inv(), 'closeReferral', { referralId: referrals.CLOSED }, 'referral { id }');
     referralToY = await createReferral(referred.investigationId, world.gid.agencyY, [referred.evidenceId]);
     await send(referralToY);
@@ -245,8 +358,18 @@ export function useTransitionFixtures(): void {
     listings.REINSTATED = await newListing(shop.id, 'REINSTATED');
 
     // Human-readable references, for the messages; and a check that the fixtures really are in the states their names say.
-    const named = [...Object.values(leads), ...Object.values(investigations), ...Object.values(referrals), draftOnClosed.investigationId, draftOnClosed.referralId];
-    await Promise.all(named.map(async (id) => { refs[id] = (await read(id)).reference; }));
+    const named = [
+      ...Object.values(leads),
+      ...Object.values(investigations),
+      ...Object.values(referrals),
+      draftOnClosed.investigationId,
+      draftOnClosed.referralId,
+    ];
+    await Promise.all(
+      named.map(async (id) => {
+        refs[id] = (await read(id)).reference;
+      }),
+    );
     const fixtures = [leads, investigations, referrals, listings].flatMap((byStatus) => Object.entries(byStatus));
     const states = await Promise.all(fixtures.map(async ([status, id]) => [status, (await read(id)).status]));
     expect(states.filter(([expected, actual]) => expected !== actual)).toEqual([]);
@@ -257,4 +380,5 @@ export function useTransitionFixtures(): void {
   });
 }
 
-export const except = <S extends string>(states: readonly S[], ...allowed: S[]) => states.filter((s) => !allowed.includes(s));
+export const except = <S extends string>(states: readonly S[], ...allowed: S[]) =>
+  states.filter((s) => !allowed.includes(s));

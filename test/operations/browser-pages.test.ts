@@ -19,7 +19,14 @@ const PRODUCTION = {
   AUDIT_SIGNING_KEY: generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
   LOG_LEVEL: 'silent',
 };
-const PAGES = ['/graphql', '/graphql/ide/start.js', '/graphql/ide/graphiql.js', '/graphql/ide/graphiql.css', '/dashboard', '/dashboard/assets/chart.js'];
+const PAGES = [
+  '/graphql',
+  '/graphql/ide/start.js',
+  '/graphql/ide/graphiql.js',
+  '/graphql/ide/graphiql.css',
+  '/dashboard',
+  '/dashboard/assets/chart.js',
+];
 
 let db: TestDatabase;
 /** The apps' pool, as the API's login. */
@@ -63,7 +70,11 @@ describe('the browser pages', () => {
   });
 
   it('are served in production with GRAPHQL_IDE=true, and by default elsewhere', async () => {
-    for (const env of [{ ...PRODUCTION, GRAPHQL_IDE: 'true' }, { NODE_ENV: 'development', LOG_LEVEL: 'silent' }, { NODE_ENV: 'test', LOG_LEVEL: 'silent' }]) {
+    for (const env of [
+      { ...PRODUCTION, GRAPHQL_IDE: 'true' },
+      { NODE_ENV: 'development', LOG_LEVEL: 'silent' },
+      { NODE_ENV: 'test', LOG_LEVEL: 'silent' },
+    ]) {
       const pages = await pagesOf(env);
       for (const path of PAGES) expect([env.NODE_ENV, path, pages[path].status]).toEqual([env.NODE_ENV, path, 200]);
       expect(pages['/graphql'].body).toContain('/graphql/ide/graphiql.js');
@@ -91,7 +102,10 @@ describe('configuration of the pages and of /metrics', () => {
     expect(loadConfig(PRODUCTION)).toMatchObject({ graphqlIde: false, metricsToken: undefined });
     expect(loadConfig({}).graphqlIde).toBe(true);
     const token = 'f'.repeat(64);
-    expect(loadConfig({ ...PRODUCTION, GRAPHQL_IDE: 'true', METRICS_TOKEN: token })).toMatchObject({ graphqlIde: true, metricsToken: token });
+    expect(loadConfig({ ...PRODUCTION, GRAPHQL_IDE: 'true', METRICS_TOKEN: token })).toMatchObject({
+      graphqlIde: true,
+      metricsToken: token,
+    });
   });
 
   it('refuses a GRAPHQL_IDE that is not true or false, and a short METRICS_TOKEN without repeating it', () => {

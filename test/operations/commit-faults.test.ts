@@ -27,10 +27,19 @@ beforeAll(async () => {
   db = await createTestDatabase();
   world = await createWorld(db.dataSource);
   proxy = await startTcpProxy(new URL(db.apiUrl));
-  const config = testConfig({ DATABASE_CONNECT_TIMEOUT_MS: String(CONNECT_TIMEOUT_MS), DATABASE_QUERY_TIMEOUT_MS: String(QUERY_TIMEOUT_MS) });
+  const config = testConfig({
+    DATABASE_CONNECT_TIMEOUT_MS: String(CONNECT_TIMEOUT_MS),
+    DATABASE_QUERY_TIMEOUT_MS: String(QUERY_TIMEOUT_MS),
+  });
   // The server's pool reaches PostgreSQL through the proxy, as the API's login, with the API's request limits.
   pool = createDataSource({ url: proxy.url, api: true, poolSize: 5, applicationName: 'eca-commit-faults' });
-  pool.setOptions({ extra: { ...(pool.options.extra as object), connectionTimeoutMillis: CONNECT_TIMEOUT_MS, query_timeout: QUERY_TIMEOUT_MS } });
+  pool.setOptions({
+    extra: {
+      ...(pool.options.extra as object),
+      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+      query_timeout: QUERY_TIMEOUT_MS,
+    },
+  });
   await pool.initialize();
   app = await createApp(pool, config, pino({ level: 'silent' }));
   server = http.createServer(app.app);
@@ -61,13 +70,19 @@ async function post(token: string, query: string, variables?: object): Promise<A
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
     body: JSON.stringify({ query, variables }),
   });
-  return { status: response.status, retryAfter: response.headers.get('retry-after'), body: await response.json(), ms: Date.now() - started };
+  return {
+    status: response.status,
+    retryAfter: response.headers.get('retry-after'),
+    body: await response.json(),
+    ms: Date.now() - started,
+  };
 }
 
 const REPORT = `mutation($input: ReportLeadInput!) { reportLead(input: $input) { lead { id reference } userErrors { code } } }`;
 // A change's COMMIT follows its audit events in the same simple query; the request's last COMMIT is sent alone.
 const CHANGE_COMMIT = ';\nCOMMIT';
-const leadsDescribed = (description: string) => db.dataSource.query(`SELECT id::text, reference FROM lead WHERE description = $1`, [description]);
+const leadsDescribed = (description: string) =>
+  db.dataSource.query(`SELECT id::text, reference FROM lead WHERE description = $1`, [description]);
 
 describe('the connection lost at COMMIT', () => {
   it('after PostgreSQL committed: OUTCOME_UNKNOWN, and the retry with the same key answers the kept lead', async () => {
@@ -111,7 +126,9 @@ describe('the connection lost at COMMIT', () => {
   });
 
   it('a transition: OUTCOME_UNKNOWN, then its retry answers the kept move instead of STALE_VERSION', async () => {
-    const [{ id }] = await db.dataSource.query(`INSERT INTO lead (reference, source, description, risk_score, status, fast_track) VALUES ('LD-2026-900001', 'BRAND_REPORT', 'to triage', 50, 'NEW', false) RETURNING id::text`);
+    const [{ id }] = await db.dataSource.query(
+      `INSERT INTO lead (reference, source, description, risk_score, status, fast_track) VALUES ('LD-2026-900001', 'BRAND_REPORT', 'to triage', 50, 'NEW', false) RETURNING id::text`,
+    );
     const leadId = toGlobalId('Lead', id);
     const input = { leadId, expectedVersion: 1, riskScore: 70, idempotencyKey: 'triage-reply-lost' };
     const TRIAGE = `mutation($input: TriageLeadInput!) { triageLead(input: $input) { lead { id status version } userErrors { code } } }`;
@@ -120,19 +137,26 @@ describe('the connection lost at COMMIT', () => {
     await sprung;
     expect(first.body.errors?.map((e: any) => e.extensions.code)).toEqual(['OUTCOME_UNKNOWN']);
     const retry = await post(world.keys.investigator, TRIAGE, { input });
-    expect(retry.body.data.triageLead).toEqual({ lead: { id: expect.any(String), status: 'TRIAGED', version: 2 }, userErrors: [] });
-    expect(await db.dataSource.query(`SELECT status, version FROM lead WHERE id = $1`, [id])).toEqual([{ status: 'TRIAGED', version: 2 }]);
+    expect(retry.body.data.triageLead).toEqual({
+      lead: { id: expect.any(String), status: 'TRIAGED', version: 2 },
+      userErrors: [],
+    });
+    expect(await db.dataSource.query(`SELECT status, version FROM lead WHERE id = $1`, [id])).toEqual([
+      { status: 'TRIAGED', version: 2 },
+    ]);
   });
 });
 
-describe('a statement refused in the COMMIT\'s own round trip', () => {
+describe("a statement refused in the COMMIT's own round trip", () => {
   it('fails the change as that statement, not OUTCOME_UNKNOWN, however late the transaction status arrives', async () => {
     // The audit events are sent with the COMMIT; refusing them aborts the change before its COMMIT runs.
     proxy.pauseAfterErrors(50);
     await db.dataSource.query(`REVOKE INSERT ON audit_event FROM ${APP_ROLE}`);
     let answer: Answer;
     try {
-      answer = await post(world.keys.brandA, REPORT, { input: { description: 'audit refused', idempotencyKey: 'audit-refused' } });
+      answer = await post(world.keys.brandA, REPORT, {
+        input: { description: 'audit refused', idempotencyKey: 'audit-refused' },
+      });
     } finally {
       await db.dataSource.query(`GRANT INSERT ON audit_event TO ${APP_ROLE}`);
       proxy.pauseAfterErrors(0);
@@ -141,7 +165,9 @@ describe('a statement refused in the COMMIT\'s own round trip', () => {
     expect(answer.body.data.reportLead).toBeNull();
     expect(await leadsDescribed('audit refused')).toEqual([]);
     // The request's connection was not given up: the next change on the pool goes through.
-    const after = await post(world.keys.brandA, REPORT, { input: { description: 'audit refused', idempotencyKey: 'audit-refused' } });
+    const after = await post(world.keys.brandA, REPORT, {
+      input: { description: 'audit refused', idempotencyKey: 'audit-refused' },
+    });
     expect(after.body.data.reportLead.userErrors).toEqual([]);
     expect(await leadsDescribed('audit refused')).toHaveLength(1);
   });
@@ -155,7 +181,9 @@ describe('a database that stops answering', () => {
     try {
       const answers = await Promise.all([
         post(world.keys.investigator, '{ leads(first: 5) { nodes { id } } }'),
-        post(world.keys.brandA, REPORT, { input: { description: 'during the freeze', sellerIds: [world.gid.sellerA] } }),
+        post(world.keys.brandA, REPORT, {
+          input: { description: 'during the freeze', sellerIds: [world.gid.sellerA] },
+        }),
         post(world.keys.agencyX, '{ referrals(first: 5) { nodes { id } } }'),
         post(world.keys.analyst, '{ sellers(first: 5) { nodes { id } } }'),
       ]);
@@ -164,7 +192,9 @@ describe('a database that stops answering', () => {
         expect(answer.status).toBe(503);
         expect(answer.retryAfter).toBe('1');
         expect(answer.ms).toBeLessThan(bound);
-        expect(answer.body.errors.map((e: any) => e.extensions.code)).toEqual([expect.stringMatching(/^(SERVICE_UNAVAILABLE|OUTCOME_UNKNOWN)$/)]);
+        expect(answer.body.errors.map((e: any) => e.extensions.code)).toEqual([
+          expect.stringMatching(/^(SERVICE_UNAVAILABLE|OUTCOME_UNKNOWN)$/),
+        ]);
       }
     } finally {
       proxy.thaw();

@@ -1,7 +1,13 @@
 import { ConfigError, DEMO_IDENTIFIER_HASH_KEY, loadConfig } from '../../src/config';
 
 const SECRET = 'a-production-secret-of-at-least-32-characters';
-const PRODUCTION = { NODE_ENV: 'production', DATABASE_URL: 'postgres://api:s3cret@db.internal:5432/enforcement', IDENTIFIER_HASH_KEY: SECRET, CURSOR_KEY: 'c0'.repeat(32), AUDIT_SIGNING_KEY: 'a5'.repeat(32) };
+const PRODUCTION = {
+  NODE_ENV: 'production',
+  DATABASE_URL: 'postgres://api:s3cret@db.internal:5432/enforcement',
+  IDENTIFIER_HASH_KEY: SECRET,
+  CURSOR_KEY: 'c0'.repeat(32),
+  AUDIT_SIGNING_KEY: 'a5'.repeat(32),
+};
 
 function problemsOf(env: Record<string, string>): string {
   try {
@@ -62,7 +68,11 @@ describe('loadConfig', () => {
   });
 
   it('treats an empty variable as unset', () => {
-    expect(loadConfig({ PORT: '', LOG_LEVEL: '', DATABASE_URL: '' })).toMatchObject({ port: 4000, logLevel: 'info', databaseUrl: undefined });
+    expect(loadConfig({ PORT: '', LOG_LEVEL: '', DATABASE_URL: '' })).toMatchObject({
+      port: 4000,
+      logLevel: 'info',
+      databaseUrl: undefined,
+    });
   });
 
   it('names every bad variable at once, with what was expected', () => {
@@ -91,14 +101,19 @@ describe('loadConfig', () => {
   });
 
   it('never repeats a secret in its messages', () => {
-    const message = problemsOf({ DATABASE_URL: 'postgres//user:hunter2-password@db/x', IDENTIFIER_HASH_KEY: 'tooshort-secret-value' });
+    const message = problemsOf({
+      DATABASE_URL: 'postgres//user:hunter2-password@db/x',
+      IDENTIFIER_HASH_KEY: 'tooshort-secret-value',
+    });
     expect(message).not.toContain('hunter2');
     expect(message).not.toContain('tooshort-secret-value');
   });
 
   describe('in production', () => {
     it('refuses the demo identifier key, or none', () => {
-      expect(problemsOf({ ...PRODUCTION, IDENTIFIER_HASH_KEY: DEMO_IDENTIFIER_HASH_KEY })).toContain('IDENTIFIER_HASH_KEY must be set to a secret of your own in production');
+      expect(problemsOf({ ...PRODUCTION, IDENTIFIER_HASH_KEY: DEMO_IDENTIFIER_HASH_KEY })).toContain(
+        'IDENTIFIER_HASH_KEY must be set to a secret of your own in production',
+      );
       const { IDENTIFIER_HASH_KEY: _key, ...withoutKey } = PRODUCTION;
       expect(problemsOf(withoutKey)).toContain('IDENTIFIER_HASH_KEY must be set to a secret of your own in production');
     });
@@ -106,11 +121,15 @@ describe('loadConfig', () => {
     it('refuses the embedded demo database and its password', () => {
       const { DATABASE_URL: _url, ...withoutUrl } = PRODUCTION;
       expect(problemsOf(withoutUrl)).toContain('DATABASE_URL is required in production');
-      expect(problemsOf({ ...PRODUCTION, DATABASE_URL: 'postgres://postgres:postgres@db:5432/enforcement' })).toContain('DATABASE_URL uses the demo password');
+      expect(problemsOf({ ...PRODUCTION, DATABASE_URL: 'postgres://postgres:postgres@db:5432/enforcement' })).toContain(
+        'DATABASE_URL uses the demo password',
+      );
     });
 
     it('accepts the demo password outside production', () => {
-      expect(loadConfig({ DATABASE_URL: 'postgres://postgres:postgres@127.0.0.1:5432/x' }).databaseUrl).toBe('postgres://postgres:postgres@127.0.0.1:5432/x');
+      expect(loadConfig({ DATABASE_URL: 'postgres://postgres:postgres@127.0.0.1:5432/x' }).databaseUrl).toBe(
+        'postgres://postgres:postgres@127.0.0.1:5432/x',
+      );
     });
   });
 });

@@ -29,7 +29,10 @@ beforeAll(async () => {
   // As deployed: the server's pool logs in as the API's login, and migrates with the owner's.
   await ensureTestLogins(pg.url);
   const config = testConfig({
-    DATABASE_URL: asApiLogin(pg.url), MIGRATION_DATABASE_URL: pg.url, DATABASE_POOL_SIZE: '5', DATABASE_CONNECT_TIMEOUT_MS: String(CONNECT_TIMEOUT_MS),
+    DATABASE_URL: asApiLogin(pg.url),
+    MIGRATION_DATABASE_URL: pg.url,
+    DATABASE_POOL_SIZE: '5',
+    DATABASE_CONNECT_TIMEOUT_MS: String(CONNECT_TIMEOUT_MS),
   });
   database = await connectApi(config, { requestLimits: true });
   owner = await createDataSource({ url: pg.url, poolSize: 3, applicationName: 'eca-test-owner' }).initialize();
@@ -64,13 +67,22 @@ async function post(token: string, query: string, variables?: object): Promise<A
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
     body: JSON.stringify({ query, variables }),
   });
-  return { status: response.status, body: await response.json(), retryAfter: response.headers.get('retry-after'), ms: Date.now() - started };
+  return {
+    status: response.status,
+    body: await response.json(),
+    retryAfter: response.headers.get('retry-after'),
+    ms: Date.now() - started,
+  };
 }
 
 const readiness = async () => (await fetch(`${url}/readyz`)).status;
 const codes = (answer: Answer) => (answer.body.errors ?? []).map((e: any) => e.extensions.code);
 const isOk = (answer: Answer) => answer.status === 200 && !answer.body.errors && Boolean(answer.body.data);
-const isUnavailable = (answer: Answer) => answer.status === 503 && answer.retryAfter === '1' && codes(answer).length > 0 && codes(answer).every((c: string) => c === 'SERVICE_UNAVAILABLE');
+const isUnavailable = (answer: Answer) =>
+  answer.status === 503 &&
+  answer.retryAfter === '1' &&
+  codes(answer).length > 0 &&
+  codes(answer).every((c: string) => c === 'SERVICE_UNAVAILABLE');
 
 async function until(check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -84,12 +96,23 @@ it('fails fast with SERVICE_UNAVAILABLE while PostgreSQL is down, turns /readyz 
   // A steady mixed load from four clients. Each answer is filed under the phase its request ran in,
   // or under "transition" when the phase changed while it ran.
   let phase: 'up' | 'stopping' | 'down' | 'starting' | 'recovered' = 'up';
-  const answers: Record<string, Answer[]> = { up: [], stopping: [], down: [], starting: [], recovered: [], transition: [] };
+  const answers: Record<string, Answer[]> = {
+    up: [],
+    stopping: [],
+    down: [],
+    starting: [],
+    recovered: [],
+    transition: [],
+  };
   let running = true;
   const workload = [
     { token: world.keys.brandA, query: '{ listings(first: 10) { totalCount nodes { id seller { displayName } } } }' },
     { token: world.keys.agencyX, query: '{ viewer { agency { code } } agencies(first: 10) { nodes { code } } }' },
-    { token: world.keys.analyst, query: '{ sellers(first: 10, orderBy: { field: STRIKE_COUNT, direction: DESC }) { nodes { strikeCount identifiers { valueHash } } } }' },
+    {
+      token: world.keys.analyst,
+      query:
+        '{ sellers(first: 10, orderBy: { field: STRIKE_COUNT, direction: DESC }) { nodes { strikeCount identifiers { valueHash } } } }',
+    },
     { token: world.keys.investigator, query: '{ brands(first: 10) { nodes { name trademarks { mark } } } }' },
   ];
   const clients = workload.map(async ({ token, query }) => {
@@ -118,7 +141,8 @@ it('fails fast with SERVICE_UNAVAILABLE while PostgreSQL is down, turns /readyz 
   await Promise.all(clients);
 
   // Every answer is a full success or a clear, retryable SERVICE_UNAVAILABLE; never an internal error.
-  for (const answer of Object.values(answers).flat()) expect(isOk(answer) || isUnavailable(answer) ? 'ok' : { answer, unexpectedErrors }).toBe('ok');
+  for (const answer of Object.values(answers).flat())
+    expect(isOk(answer) || isUnavailable(answer) ? 'ok' : { answer, unexpectedErrors }).toBe('ok');
   expect(unexpectedErrors).toEqual([]);
   expect(answers.up.every(isOk)).toBe(true);
   // While down, every request failed, and fast: no request waited beyond the connect timeout.
@@ -139,11 +163,14 @@ it('leaves nothing half-written when the database goes away in the middle of a m
   holder.on('error', () => undefined); // it is terminated by the stop, on purpose
   await holder.connect();
   await holder.query('SELECT pg_advisory_lock(72100001)');
-  const mutation = 'mutation Interrupted($input: CreateApiKeyInput!) { createApiKey(input: $input) { token userErrors { code } } }';
+  const mutation =
+    'mutation Interrupted($input: CreateApiKeyInput!) { createApiKey(input: $input) { token userErrors { code } } }';
   const input = { name: 'interrupted key', principal: { name: 'Interrupted principal', role: 'INVESTIGATOR' } };
   const pending = post(world.keys.admin, mutation, { input });
   await until(async () => {
-    const [{ n }] = await owner.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event = 'advisory' AND query LIKE '%audit_chain_lock_head%'`);
+    const [{ n }] = await owner.query(
+      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event = 'advisory' AND query LIKE '%audit_chain_lock_head%'`,
+    );
     return n === 1;
   });
   // By then the waiting transaction has written its principal row (it holds a write lock on the table).
@@ -167,13 +194,17 @@ it('leaves nothing half-written when the database goes away in the middle of a m
   const told = isOk(interrupted) ? 'kept' : codes(interrupted).join();
   expect([200, 503]).toContain(interrupted.status);
   expect(['kept', 'SERVICE_UNAVAILABLE', 'OUTCOME_UNKNOWN']).toContain(told);
-  const [{ principals }] = await owner.query(`SELECT count(*)::int AS principals FROM principal WHERE name = 'Interrupted principal'`);
+  const [{ principals }] = await owner.query(
+    `SELECT count(*)::int AS principals FROM principal WHERE name = 'Interrupted principal'`,
+  );
   const [{ keys }] = await owner.query('SELECT count(*)::int AS keys FROM api_key');
   const chain = await verifyAuditChain(owner.manager);
   const kept = principals === 1;
-  expect({ principals, keys, chainOk: chain.ok, events: chain.eventsChecked }).toEqual(kept
-    ? { principals: 1, keys: keysBefore + 1, chainOk: true, events: before.eventsChecked + 2 }
-    : { principals: 0, keys: keysBefore, chainOk: true, events: before.eventsChecked });
+  expect({ principals, keys, chainOk: chain.ok, events: chain.eventsChecked }).toEqual(
+    kept
+      ? { principals: 1, keys: keysBefore + 1, chainOk: true, events: before.eventsChecked + 2 }
+      : { principals: 0, keys: keysBefore, chainOk: true, events: before.eventsChecked },
+  );
   if (told === 'kept') expect(kept).toBe(true);
   if (told === 'SERVICE_UNAVAILABLE') expect(kept).toBe(false);
   if (!kept) expect(chain).toEqual(before);

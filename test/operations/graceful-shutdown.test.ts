@@ -22,7 +22,8 @@ afterAll(async () => {
 const BURST = 20;
 const QUERY = 'query Burst { viewer { id role } listings(first: 5) { totalCount nodes { id title } } }';
 
-type Outcome = { kind: 'answered'; status: number; body: any; connection: string | null } | { kind: 'refused'; code: string };
+type Outcome =
+  { kind: 'answered'; status: number; body: any; connection: string | null } | { kind: 'refused'; code: string };
 
 async function send(server: ServerProcess, token: string, requestId: string): Promise<Outcome> {
   try {
@@ -32,7 +33,12 @@ async function send(server: ServerProcess, token: string, requestId: string): Pr
       body: JSON.stringify({ query: QUERY }),
     });
     // A cut connection would fail here, while reading the body.
-    return { kind: 'answered', status: response.status, body: await response.json(), connection: response.headers.get('connection') };
+    return {
+      kind: 'answered',
+      status: response.status,
+      body: await response.json(),
+      connection: response.headers.get('connection'),
+    };
   } catch (error) {
     return { kind: 'refused', code: String((error as { cause?: { code?: string } }).cause?.code ?? error) };
   }
@@ -58,7 +64,9 @@ it('on SIGTERM, finishes the requests in flight, refuses new ones, closes the po
     const burst = Array.from({ length: BURST }, (_, i) => send(server, world.keys.admin, `burst-${i}`));
     // (Watched from another connection: inside a transaction, pg_stat_activity is a frozen snapshot.)
     await waitFor(async () => {
-      const [{ n }] = await db.dataSource.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'enforcement-api' AND wait_event_type = 'Lock'`);
+      const [{ n }] = await db.dataSource.query(
+        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'enforcement-api' AND wait_event_type = 'Lock'`,
+      );
       return n === BURST;
     });
 
@@ -84,10 +92,14 @@ it('on SIGTERM, finishes the requests in flight, refuses new ones, closes the po
   }
 
   const logs = server.logs();
-  expect(logs.filter((line) => line.msg === 'request' && /^burst-/.test(line.requestId) && line.status === 200)).toHaveLength(BURST);
+  expect(
+    logs.filter((line) => line.msg === 'request' && /^burst-/.test(line.requestId) && line.status === 200),
+  ).toHaveLength(BURST);
   expect(logs.at(-1)).toMatchObject({ msg: 'stopped', requestsCut: false });
   // The pool was closed: no connection of the server is left.
-  const [{ n }] = await db.dataSource.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'enforcement-api'`);
+  const [{ n }] = await db.dataSource.query(
+    `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'enforcement-api'`,
+  );
   expect(n).toBe(0);
 });
 

@@ -79,7 +79,8 @@ beforeAll(async () => {
         await client.query(statement);
       } catch (error) {
         // eca_app and eca_api are cluster-wide: the tests' set-up (or an earlier run) made them already.
-        const existing = (error as { code?: string }).code === '42710' && /^CREATE ROLE eca_(app|api)\b/.test(statement);
+        const existing =
+          (error as { code?: string }).code === '42710' && /^CREATE ROLE eca_(app|api)\b/.test(statement);
         if (!existing) throw error;
       }
     }
@@ -97,25 +98,45 @@ afterAll(async () => {
   });
 });
 
-it('the README\'s administrator statements, an owner without CREATEROLE: migrate as the owner, serve as eca_api, read and write', async () => {
-  const [ownerRole] = await asAdministrator(async (client) => (await client.query(
-    `SELECT rolcreaterole, rolsuper, pg_has_role(oid, 'eca_app', 'MEMBER') AS member FROM pg_roles WHERE rolname = $1`, [owner])).rows);
+it("the README's administrator statements, an owner without CREATEROLE: migrate as the owner, serve as eca_api, read and write", async () => {
+  const [ownerRole] = await asAdministrator(
+    async (client) =>
+      (
+        await client.query(
+          `SELECT rolcreaterole, rolsuper, pg_has_role(oid, 'eca_app', 'MEMBER') AS member FROM pg_roles WHERE rolname = $1`,
+          [owner],
+        )
+      ).rows,
+  );
   expect(ownerRole).toEqual({ rolcreaterole: false, rolsuper: false, member: false });
 
   // The migrations, as their own step, as the owner.
   const migrated = cli(['migrate']);
-  expect({ status: migrated.status, stderr: migrated.stderr }).toEqual({ status: 0, stderr: expect.stringMatching(/^applied \d+ migrations/) });
+  expect({ status: migrated.status, stderr: migrated.stderr }).toEqual({
+    status: 0,
+    stderr: expect.stringMatching(/^applied \d+ migrations/),
+  });
   await asOwner(async (client) => {
-    const { rows } = await client.query(`SELECT tableowner FROM pg_tables WHERE schemaname = 'public' GROUP BY tableowner`);
+    const { rows } = await client.query(
+      `SELECT tableowner FROM pg_tables WHERE schemaname = 'public' GROUP BY tableowner`,
+    );
     expect(rows).toEqual([{ tableowner: owner }]);
   });
-  await asOwner((client) => client.query(`INSERT INTO agency (name, code, kind, jurisdiction) VALUES ('Agency H', 'AG-H', 'PUBLIC_SECURITY', 'CN-ZJ')`));
+  await asOwner((client) =>
+    client.query(
+      `INSERT INTO agency (name, code, kind, jurisdiction) VALUES ('Agency H', 'AG-H', 'PUBLIC_SECURITY', 'CN-ZJ')`,
+    ),
+  );
   const admin = cli(['apikey', 'create', '--role', 'ADMIN', '--name', 'hosted admin']);
   expect(admin.status).toBe(0);
   const token = admin.stdout.trim();
 
   // The server: the API's login only, no owner credential in its environment.
-  server = await startServerProcess(main, { NODE_ENV: 'test', LOG_LEVEL: 'info', DATABASE_URL: asApiLogin(databaseUrl(database)) });
+  server = await startServerProcess(main, {
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'info',
+    DATABASE_URL: asApiLogin(databaseUrl(database)),
+  });
   expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
   const gql = async (query: string, variables?: object) => {
     const response = await fetch(`${server!.url}/graphql`, {
@@ -129,7 +150,9 @@ it('the README\'s administrator statements, an owner without CREATEROLE: migrate
   expect(read.errors).toBeUndefined();
   expect(read.data).toEqual({ viewer: { role: 'ADMIN' }, agencies: { nodes: [{ code: 'AG-H' }] } });
 
-  const eventsBefore = await asOwner(async (client) => (await client.query('SELECT count(*)::int AS n FROM audit_event')).rows[0].n);
+  const eventsBefore = await asOwner(
+    async (client) => (await client.query('SELECT count(*)::int AS n FROM audit_event')).rows[0].n,
+  );
   const written = await gql(
     'mutation Hosted($input: CreateApiKeyInput!) { createApiKey(input: $input) { token userErrors { code } } }',
     { input: { name: 'written by eca_api', principal: { name: 'Hosted principal', role: 'ANALYST' } } },
@@ -139,23 +162,43 @@ it('the README\'s administrator statements, an owner without CREATEROLE: migrate
 
   // What the owner sees: the principal, its key, two more audit events; and the server's connections were eca_api's.
   await asOwner(async (client) => {
-    const { rows: [principal] } = await client.query(`SELECT p.role, count(k.*)::int AS keys FROM principal p JOIN api_key k ON k.principal_id = p.id WHERE p.name = 'Hosted principal' GROUP BY p.role`);
+    const {
+      rows: [principal],
+    } = await client.query(
+      `SELECT p.role, count(k.*)::int AS keys FROM principal p JOIN api_key k ON k.principal_id = p.id WHERE p.name = 'Hosted principal' GROUP BY p.role`,
+    );
     expect(principal).toEqual({ role: 'ANALYST', keys: 1 });
-    const { rows: [{ n }] } = await client.query('SELECT count(*)::int AS n FROM audit_event');
+    const {
+      rows: [{ n }],
+    } = await client.query('SELECT count(*)::int AS n FROM audit_event');
     expect(n).toBe(eventsBefore + 2);
   });
-  const logins = await asAdministrator(async (client) => (await client.query(
-    `SELECT DISTINCT usename AS login FROM pg_stat_activity WHERE datname = $1 AND application_name = 'enforcement-api'`, [database])).rows);
+  const logins = await asAdministrator(
+    async (client) =>
+      (
+        await client.query(
+          `SELECT DISTINCT usename AS login FROM pg_stat_activity WHERE datname = $1 AND application_name = 'enforcement-api'`,
+          [database],
+        )
+      ).rows,
+  );
   expect(logins).toEqual([{ login: 'eca_api' }]);
 }, 120_000);
 
 it('the owner seeds with COPY although row-level security is forced on its tables (it is lifted for each COPY, then put back)', async () => {
   const seeded = cli(['seed', '--reset']);
-  expect({ status: seeded.status, stderr: seeded.status === 0 ? '' : seeded.stderr }).toEqual({ status: 0, stderr: '' });
+  expect({ status: seeded.status, stderr: seeded.status === 0 ? '' : seeded.stderr }).toEqual({
+    status: 0,
+    stderr: '',
+  });
   await asOwner(async (client) => {
-    const { rows } = await client.query(`SELECT relname FROM pg_class WHERE relrowsecurity AND NOT relforcerowsecurity`);
+    const { rows } = await client.query(
+      `SELECT relname FROM pg_class WHERE relrowsecurity AND NOT relforcerowsecurity`,
+    );
     expect(rows).toEqual([]);
-    const { rows: [{ leads }] } = await client.query(`SELECT count(*)::int AS leads FROM lead`);
+    const {
+      rows: [{ leads }],
+    } = await client.query(`SELECT count(*)::int AS leads FROM lead`);
     expect(leads).toBeGreaterThan(0);
   });
 }, 120_000);

@@ -4,7 +4,12 @@ import { DataSource } from 'typeorm';
 import { createDataSource, migrate } from '../../src/database/data-source';
 import { App, createApp } from '../../src/http/app';
 import { createLogger } from '../../src/logger';
-import { API_KEY_REVOKED_CHANNEL, Authenticator, createApiKey, revokeApiKey } from '../../src/modules/principal/principal.service';
+import {
+  API_KEY_REVOKED_CHANNEL,
+  Authenticator,
+  createApiKey,
+  revokeApiKey,
+} from '../../src/modules/principal/principal.service';
 import { Role } from '../../src/shared/auth/role';
 import { hashToken } from '../../src/shared/auth/api-key-token';
 import { systemContext } from '../../src/shared/context';
@@ -31,12 +36,23 @@ let b: Instance;
 
 async function startInstance(name: string): Promise<Instance> {
   let logText = '';
-  const dataSource = await createDataSource({ url: db.apiUrl, api: true, poolSize: 5, applicationName: `eca-test-${name}` }).initialize();
+  const dataSource = await createDataSource({
+    url: db.apiUrl,
+    api: true,
+    poolSize: 5,
+    applicationName: `eca-test-${name}`,
+  }).initialize();
   const logger = createLogger({ logLevel: 'info' }, { write: (line: string) => void (logText += line) });
   const app = await createApp(dataSource, testConfig(), logger);
   const server = http.createServer(app.app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { app, dataSource, server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, logText: () => logText };
+  return {
+    app,
+    dataSource,
+    server,
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    logText: () => logText,
+  };
 }
 
 async function stopInstance(instance: Instance | undefined): Promise<void> {
@@ -65,7 +81,12 @@ async function post(instance: Instance, token: string, query: string, variables?
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
     body: JSON.stringify({ query, variables }),
   });
-  return { status: response.status, requestId: response.headers.get('x-request-id')!, body: (await response.json()) as any, text: '' };
+  return {
+    status: response.status,
+    requestId: response.headers.get('x-request-id')!,
+    body: (await response.json()) as any,
+    text: '',
+  };
 }
 
 const VALID = 'query Viewer { viewer { id role } }';
@@ -73,9 +94,14 @@ const VALID = 'query Viewer { viewer { id role } }';
 const INVALID = '{ viewr { id } }';
 
 async function newInvestigatorKey(name: string): Promise<{ token: string; apiKeyId: string }> {
-  const response = await post(a, world.keys.admin, 'mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { token apiKey { id } userErrors { code } } }', {
-    input: { name, principal: { name, role: 'INVESTIGATOR' } },
-  });
+  const response = await post(
+    a,
+    world.keys.admin,
+    'mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { token apiKey { id } userErrors { code } } }',
+    {
+      input: { name, principal: { name, role: 'INVESTIGATOR' } },
+    },
+  );
   const { token, apiKey } = response.body.data.createApiKey;
   return { token, apiKeyId: apiKey.id };
 }
@@ -86,7 +112,8 @@ async function untilRefused(instance: Instance, token: string, query: string, wi
   for (;;) {
     const answer = await post(instance, token, query);
     if (answer.status === 401) return { answer, ms: Date.now() - started };
-    if (Date.now() - started > withinMs) throw new Error(`still answered ${answer.status} after ${withinMs} ms: ${JSON.stringify(answer.body)}`);
+    if (Date.now() - started > withinMs)
+      throw new Error(`still answered ${answer.status} after ${withinMs} ms: ${JSON.stringify(answer.body)}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
@@ -98,7 +125,12 @@ function expectRefusedWithoutHintsOrCost(answer: { status: number; requestId: st
   expect(JSON.stringify(answer.body)).not.toMatch(/Did you mean|viewer/);
   expect(answer.body.extensions?.cost).toBeUndefined();
   expect(answer.body.data).toBeUndefined();
-  const line = instance.logText().trim().split('\n').map((l) => JSON.parse(l)).find((l) => l.msg === 'request' && l.requestId === answer.requestId);
+  const line = instance
+    .logText()
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l))
+    .find((l) => l.msg === 'request' && l.requestId === answer.requestId);
   expect(line).toMatchObject({ status: 401, errorCodes: ['UNAUTHENTICATED'] });
   expect(line.cost).toBeUndefined();
   expect(line.principal).toBeUndefined();
@@ -115,7 +147,12 @@ describe('a key revoked on one instance', () => {
     expect(hinted.status).toBe(400);
     expect(hinted.body.errors[0].message).toMatch(/Did you mean "viewer"\?/);
 
-    const revoked = await post(a, world.keys.admin, 'mutation($id: ID!) { revokeApiKey(input: { apiKeyId: $id }) { apiKey { revokedAt } userErrors { code } } }', { id: apiKeyId });
+    const revoked = await post(
+      a,
+      world.keys.admin,
+      'mutation($id: ID!) { revokeApiKey(input: { apiKeyId: $id }) { apiKey { revokedAt } userErrors { code } } }',
+      { id: apiKeyId },
+    );
     expect(revoked.body.data.revokeApiKey.userErrors).toEqual([]);
 
     // An invalid document never reaches the statement that re-checks the key: only the notification can refuse it.
@@ -183,12 +220,25 @@ describe('the Authenticator', () => {
   });
 
   it('forgets a key when its revocation is announced, stops remembering when its connection is lost, and listens again', async () => {
-    const dataSource = await createDataSource({ url: db.apiUrl, api: true, poolSize: 2, applicationName: 'eca-test-authenticator' }).initialize();
-    const authenticator = new Authenticator(dataSource, undefined, { heartbeatMs: 200, heartbeatTimeoutMs: 500, maxBackoffMs: 200 });
+    const dataSource = await createDataSource({
+      url: db.apiUrl,
+      api: true,
+      poolSize: 2,
+      applicationName: 'eca-test-authenticator',
+    }).initialize();
+    const authenticator = new Authenticator(dataSource, undefined, {
+      heartbeatMs: 200,
+      heartbeatTimeoutMs: 500,
+      maxBackoffMs: 200,
+    });
     try {
       expect(await authenticator.listen()).toBe(true);
       const listenerPid = async () =>
-        (await db.dataSource.query(`SELECT pid FROM pg_stat_activity WHERE application_name = 'eca-test-authenticator revocations' AND datname = current_database()`))[0]?.pid;
+        (
+          await db.dataSource.query(
+            `SELECT pid FROM pg_stat_activity WHERE application_name = 'eca-test-authenticator revocations' AND datname = current_database()`,
+          )
+        )[0]?.pid;
       expect(await listenerPid()).toEqual(expect.any(Number));
 
       // Remembered while listening: a revocation made without its announcement is not seen (the README says to announce it).
@@ -200,7 +250,9 @@ describe('the Authenticator', () => {
       const announced = await newKey();
       expect(await authenticator.authenticate(announced.token)).not.toBeNull();
       await revokeByHand(announced.hash, true);
-      expect(await until(async () => (await authenticator.authenticate(announced.token)) === null, 1000)).toBeLessThan(1000);
+      expect(await until(async () => (await authenticator.authenticate(announced.token)) === null, 1000)).toBeLessThan(
+        1000,
+      );
 
       // The database ends the listener's session (as a restart does): nothing remembered is trusted any more.
       const pid = await listenerPid();
@@ -212,11 +264,16 @@ describe('the Authenticator', () => {
       await until(noticed, 2000);
       expect(await authenticator.authenticate(quiet.token)).toBeNull();
       // It reconnects by itself, and revocations are heard again.
-      await until(async () => authenticator.listening && (await listenerPid()) !== undefined && (await listenerPid()) !== pid, 5000);
+      await until(
+        async () => authenticator.listening && (await listenerPid()) !== undefined && (await listenerPid()) !== pid,
+        5000,
+      );
       const later = await newKey();
       expect(await authenticator.authenticate(later.token)).not.toBeNull();
       await revokeByHand(later.hash, true);
-      expect(await until(async () => (await authenticator.authenticate(later.token)) === null, 1000)).toBeLessThan(1000);
+      expect(await until(async () => (await authenticator.authenticate(later.token)) === null, 1000)).toBeLessThan(
+        1000,
+      );
     } finally {
       await authenticator.close();
       await dataSource.destroy();
@@ -241,9 +298,14 @@ describe('the Authenticator when PostgreSQL restarts', () => {
   });
 
   it('looks every key up while the database is away, and listens again, with backoff, when it is back', async () => {
-    const authenticator = new Authenticator(dataSource, undefined, { heartbeatMs: 200, heartbeatTimeoutMs: 500, maxBackoffMs: 300 });
+    const authenticator = new Authenticator(dataSource, undefined, {
+      heartbeatMs: 200,
+      heartbeatTimeoutMs: 500,
+      maxBackoffMs: 300,
+    });
     const ctx = systemContext(dataSource, testConfig(), 'test-restart');
-    const key = async (name: string) => (await createApiKey(ctx, { name, principal: { name, role: Role.ANALYST } })).token;
+    const key = async (name: string) =>
+      (await createApiKey(ctx, { name, principal: { name, role: Role.ANALYST } })).token;
     try {
       expect(await authenticator.listen()).toBe(true);
       const before = await key('before the restart');

@@ -49,10 +49,18 @@ async function post(token: string | null, query: string, variables?: object, req
     },
     body: JSON.stringify({ query, variables }),
   });
-  return { status: response.status, requestId: response.headers.get('x-request-id')!, body: (await response.json()) as any };
+  return {
+    status: response.status,
+    requestId: response.headers.get('x-request-id')!,
+    body: (await response.json()) as any,
+  };
 }
 
-const logLines = (): any[] => logText.trim().split('\n').map((line) => JSON.parse(line));
+const logLines = (): any[] =>
+  logText
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line));
 const requestLine = (requestId: string) => {
   const lines = logLines().filter((line) => line.msg === 'request' && line.requestId === requestId);
   expect(lines).toHaveLength(1);
@@ -74,7 +82,12 @@ function sample(text: string, series: string): number {
 
 describe('request logs', () => {
   it('writes one JSON line per request: id, operation, duration, principal, outcome', async () => {
-    const response = await post(world.keys.brandA, 'query PortalListings { listings(first: 2) { nodes { id title } } }', undefined, 'ops-log-1');
+    const response = await post(
+      world.keys.brandA,
+      'query PortalListings { listings(first: 2) { nodes { id title } } }',
+      undefined,
+      'ops-log-1',
+    );
     expect(response.status).toBe(200);
     expect(response.requestId).toBe('ops-log-1');
     const line = requestLine('ops-log-1');
@@ -97,22 +110,46 @@ describe('request logs', () => {
   it('logs the error codes of a failed request, and returns the request id in every error', async () => {
     const unauthenticated = await post(null, '{ viewer { id } }');
     expect(unauthenticated.status).toBe(401);
-    expect(unauthenticated.body.errors[0].extensions).toEqual({ code: 'UNAUTHENTICATED', requestId: unauthenticated.requestId });
-    expect(requestLine(unauthenticated.requestId)).toMatchObject({ status: 401, outcome: 'error', errorCodes: ['UNAUTHENTICATED'] });
+    expect(unauthenticated.body.errors[0].extensions).toEqual({
+      code: 'UNAUTHENTICATED',
+      requestId: unauthenticated.requestId,
+    });
+    expect(requestLine(unauthenticated.requestId)).toMatchObject({
+      status: 401,
+      outcome: 'error',
+      errorCodes: ['UNAUTHENTICATED'],
+    });
 
-    const forbidden = await post(world.keys.analyst, 'mutation Sneaky { createApiKey(input: { name: "x", principal: { name: "x", role: ADMIN } }) { token } }');
+    const forbidden = await post(
+      world.keys.analyst,
+      'mutation Sneaky { createApiKey(input: { name: "x", principal: { name: "x", role: ADMIN } }) { token } }',
+    );
     expect(forbidden.body.errors[0].extensions).toMatchObject({ code: 'FORBIDDEN', requestId: forbidden.requestId });
     expect(requestLine(forbidden.requestId)).toMatchObject({
-      operation: 'Sneaky', operationType: 'mutation', principal: { role: 'ANALYST' }, outcome: 'error', errorCodes: ['FORBIDDEN'],
+      operation: 'Sneaky',
+      operationType: 'mutation',
+      principal: { role: 'ANALYST' },
+      outcome: 'error',
+      errorCodes: ['FORBIDDEN'],
     });
 
     const invalid = await post(world.keys.admin, '{ viewer { password } }');
     expect(invalid.status).toBe(400);
-    expect(invalid.body.errors[0].extensions).toMatchObject({ code: 'GRAPHQL_VALIDATION_FAILED', requestId: invalid.requestId });
+    expect(invalid.body.errors[0].extensions).toMatchObject({
+      code: 'GRAPHQL_VALIDATION_FAILED',
+      requestId: invalid.requestId,
+    });
 
-    const malformed = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query": ' });
+    const malformed = await fetch(`${url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"query": ',
+    });
     const malformedBody: any = await malformed.json();
-    expect(malformedBody.errors[0].extensions).toEqual({ code: 'BAD_REQUEST', requestId: malformed.headers.get('x-request-id') });
+    expect(malformedBody.errors[0].extensions).toEqual({
+      code: 'BAD_REQUEST',
+      requestId: malformed.headers.get('x-request-id'),
+    });
   });
 
   it('never logs tokens, variables or personal data', async () => {
@@ -123,7 +160,11 @@ describe('request logs', () => {
     );
     const newToken = created.body.data.createApiKey.token;
     expect(newToken).toEqual(expect.any(String));
-    await post(world.keys.analyst, 'query ByRegion($r: String!) { sellers(first: 1, filter: { region: [$r] }) { totalCount } }', { r: '+86 139 1234 5678' });
+    await post(
+      world.keys.analyst,
+      'query ByRegion($r: String!) { sellers(first: 1, filter: { region: [$r] }) { totalCount } }',
+      { r: '+86 139 1234 5678' },
+    );
     await post('eca_made-up-token-that-must-not-be-logged', '{ viewer { id } }');
 
     const everything = logText;
@@ -133,7 +174,11 @@ describe('request logs', () => {
     expect(everything).not.toMatch(/bearer/i);
     expect(everything).not.toContain('Jane Roe');
     expect(everything).not.toContain('139 1234 5678');
-    expect(requestLine(created.requestId)).toMatchObject({ operation: 'NewKey', principal: { role: 'ADMIN' }, outcome: 'ok' });
+    expect(requestLine(created.requestId)).toMatchObject({
+      operation: 'NewKey',
+      principal: { role: 'ADMIN' },
+      outcome: 'ok',
+    });
   });
 
   it('logs probes at debug level', async () => {
@@ -145,40 +190,69 @@ describe('request logs', () => {
 
 describe('/metrics', () => {
   it('answers only with the METRICS_TOKEN', async () => {
-    for (const authorization of [undefined, 'Bearer wrong-token-of-at-least-thirty-two-characters', `Basic ${METRICS_TOKEN}`, `Bearer ${METRICS_TOKEN}x`]) {
-      const response = await fetch(`${url}/metrics`, { headers: { 'x-request-id': 'scrape-refused', ...(authorization ? { authorization } : {}) } });
+    for (const authorization of [
+      undefined,
+      'Bearer wrong-token-of-at-least-thirty-two-characters',
+      `Basic ${METRICS_TOKEN}`,
+      `Bearer ${METRICS_TOKEN}x`,
+    ]) {
+      const response = await fetch(`${url}/metrics`, {
+        headers: { 'x-request-id': 'scrape-refused', ...(authorization ? { authorization } : {}) },
+      });
       expect(response.status).toBe(401);
       expect(response.headers.get('www-authenticate')).toMatch(/^Bearer/);
       expect(await response.text()).not.toContain('graphql_operations_total');
     }
     // A refused scrape is logged at info (successful ones at debug, like the probes).
-    expect(logLines().filter((line) => line.requestId === 'scrape-refused').every((line) => line.level === 'info' && line.status === 401)).toBe(true);
+    expect(
+      logLines()
+        .filter((line) => line.requestId === 'scrape-refused')
+        .every((line) => line.level === 'info' && line.status === 401),
+    ).toBe(true);
     expect(await metricsText()).toContain('graphql_operations_total');
   });
 
   it('counts requests and latency per known operation name, and errors per code', async () => {
     const before = await metricsText();
     const series = 'graphql_operations_total{operation="AgencyReferrals",type="query",outcome="ok"}';
-    for (let i = 0; i < 3; i += 1) await post(world.keys.agencyX, 'query AgencyReferrals { referrals(first: 5) { nodes { id } } }');
+    for (let i = 0; i < 3; i += 1)
+      await post(world.keys.agencyX, 'query AgencyReferrals { referrals(first: 5) { nodes { id } } }');
     await post(world.keys.brandA, '{ viewer { id } }');
     await post(world.keys.brandA, '{ viewer { id }');
     await post(world.keys.analyst, 'mutation Nope { revokeApiKey(input: { apiKeyId: "x" }) { userErrors { code } } }');
-    await post(world.keys.brandA, 'mutation RevokeApiKey { revokeApiKey(input: { apiKeyId: "x" }) { userErrors { code } } }');
+    await post(
+      world.keys.brandA,
+      'mutation RevokeApiKey { revokeApiKey(input: { apiKeyId: "x" }) { userErrors { code } } }',
+    );
     await post(null, '{ viewer { id } }');
 
     const after = await metricsText();
     expect(sample(after, series) - sample(before, series)).toBe(3);
-    expect(sample(after, 'graphql_operation_duration_seconds_count{operation="AgencyReferrals",type="query"}') - sample(before, 'graphql_operation_duration_seconds_count{operation="AgencyReferrals",type="query"}')).toBe(3);
-    expect(after).toContain('graphql_operation_duration_seconds_bucket{le="0.1",operation="AgencyReferrals",type="query"}');
+    expect(
+      sample(after, 'graphql_operation_duration_seconds_count{operation="AgencyReferrals",type="query"}') -
+        sample(before, 'graphql_operation_duration_seconds_count{operation="AgencyReferrals",type="query"}'),
+    ).toBe(3);
+    expect(after).toContain(
+      'graphql_operation_duration_seconds_bucket{le="0.1",operation="AgencyReferrals",type="query"}',
+    );
     // Anonymous operations and unparsable documents collapse into one label each.
-    expect(sample(after, 'graphql_operations_total{operation="anonymous",type="query",outcome="ok"}')).toBeGreaterThanOrEqual(1);
-    expect(sample(after, 'graphql_operations_total{operation="unknown",type="unknown",outcome="error"}')).toBeGreaterThanOrEqual(1);
+    expect(
+      sample(after, 'graphql_operations_total{operation="anonymous",type="query",outcome="ok"}'),
+    ).toBeGreaterThanOrEqual(1);
+    expect(
+      sample(after, 'graphql_operations_total{operation="unknown",type="unknown",outcome="error"}'),
+    ).toBeGreaterThanOrEqual(1);
     // A root field's name is a known operation name; a name the client chose is not a label.
     expect(sample(after, 'graphql_operations_total{operation="RevokeApiKey",type="mutation",outcome="error"}')).toBe(1);
-    expect(sample(after, 'graphql_operations_total{operation="other",type="mutation",outcome="error"}') - sample(before, 'graphql_operations_total{operation="other",type="mutation",outcome="error"}')).toBe(1);
+    expect(
+      sample(after, 'graphql_operations_total{operation="other",type="mutation",outcome="error"}') -
+        sample(before, 'graphql_operations_total{operation="other",type="mutation",outcome="error"}'),
+    ).toBe(1);
     expect(after).not.toContain('Nope');
     for (const code of ['FORBIDDEN', 'GRAPHQL_PARSE_FAILED', 'UNAUTHENTICATED']) {
-      expect(sample(after, `graphql_errors_total{code="${code}"}`)).toBeGreaterThan(sample(before, `graphql_errors_total{code="${code}"}`));
+      expect(sample(after, `graphql_errors_total{code="${code}"}`)).toBeGreaterThan(
+        sample(before, `graphql_errors_total{code="${code}"}`),
+      );
     }
     expect(sample(after, 'http_requests_total{route="/graphql",method="POST",status="401"}')).toBeGreaterThanOrEqual(1);
   });
@@ -192,7 +266,8 @@ describe('/metrics', () => {
     const known = knownOperationNames(await buildAppSchema());
     const labels = [...text.matchAll(/operation="([^"]*)"/g)].map((m) => m[1]);
     expect(labels.length).toBeGreaterThan(0);
-    for (const label of labels) expect(known.has(label) || ['other', 'anonymous', 'unknown'].includes(label)).toBe(true);
+    for (const label of labels)
+      expect(known.has(label) || ['other', 'anonymous', 'unknown'].includes(label)).toBe(true);
   });
 
   it('reports the database pool, the event loop lag and the process', async () => {
@@ -210,7 +285,15 @@ describe('/metrics', () => {
 
   it('labels an operation by a fixed set of names: canonical ones and root fields, the rest as other', async () => {
     const metrics = new Metrics(db.dataSource, knownOperationNames(await buildAppSchema()));
-    for (const name of ['PortalListings', 'AgencySync', 'TopSellers', 'ReportLead', 'SendReferral', 'Listings', 'ReferralChanges']) {
+    for (const name of [
+      'PortalListings',
+      'AgencySync',
+      'TopSellers',
+      'ReportLead',
+      'SendReferral',
+      'Listings',
+      'ReferralChanges',
+    ]) {
       expect(metrics.operationLabel(name, true)).toBe(name);
     }
     expect(metrics.operationLabel('MyBrandsSecretSync', true)).toBe(OTHER_OPERATION);
@@ -227,7 +310,9 @@ describe('/metrics without METRICS_TOKEN', () => {
     const otherServer = http.createServer(other.app);
     await new Promise<void>((resolve) => otherServer.listen(0, '127.0.0.1', resolve));
     try {
-      const response = await fetch(`http://127.0.0.1:${(otherServer.address() as AddressInfo).port}/metrics`, { headers });
+      const response = await fetch(`http://127.0.0.1:${(otherServer.address() as AddressInfo).port}/metrics`, {
+        headers,
+      });
       await response.text();
       return response.status;
     } finally {

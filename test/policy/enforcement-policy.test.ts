@@ -7,8 +7,18 @@ import { LeadCloseReason, LeadStatus } from '../../src/modules/lead/lead.states'
 import { ReinstatementBasis } from '../../src/modules/listing/listing.states';
 import { SellerStatus } from '../../src/modules/seller/seller.entity';
 import {
-  activeStrikeSql, directActionRule, fastTrackVerdict, fastTrackWindowStart, isActiveStrike, reportDecision, reportedScores, reversesTakedown,
-  statusAfterStrikeRemoved, statusAfterStrikes, statusCalledFor, strikeTerms,
+  activeStrikeSql,
+  directActionRule,
+  fastTrackVerdict,
+  fastTrackWindowStart,
+  isActiveStrike,
+  reportDecision,
+  reportedScores,
+  reversesTakedown,
+  statusAfterStrikeRemoved,
+  statusAfterStrikes,
+  statusCalledFor,
+  strikeTerms,
 } from '../../src/modules/enforcement-policy/enforcement-policy';
 import { sellerLifecycle } from '../../src/modules/seller/seller.states';
 import { createTestDatabase, TestDatabase } from '../support/database';
@@ -39,12 +49,16 @@ describe('report decision', () => {
     });
 
     it('eca_report_decision agrees with reportDecision on every status and close reason', async () => {
-      const pairs = Object.values(LeadStatus).flatMap((status) => [null, ...Object.values(LeadCloseReason)].map((reason) => [status, reason] as const));
+      const pairs = Object.values(LeadStatus).flatMap((status) =>
+        [null, ...Object.values(LeadCloseReason)].map((reason) => [status, reason] as const),
+      );
       const rows: { status: string; reason: string | null; decision: string }[] = await db.dataSource.query(
         `SELECT p.status, p.reason, eca_report_decision(p.status, p.reason) AS decision FROM unnest($1::text[], $2::text[]) AS p(status, reason)`,
         [pairs.map((p) => p[0]), pairs.map((p) => p[1])],
       );
-      expect(rows.map((r) => [r.status, r.reason, r.decision])).toEqual(pairs.map(([status, reason]) => [status, reason, reportDecision(status, reason)]));
+      expect(rows.map((r) => [r.status, r.reason, r.decision])).toEqual(
+        pairs.map(([status, reason]) => [status, reason, reportDecision(status, reason)]),
+      );
     });
 
     it("the report counters are the triggers' alone: the API's role may neither write them nor call their writer", async () => {
@@ -58,7 +72,10 @@ describe('report decision', () => {
         ]) {
           await runner.startTransaction();
           await runner.query('SET LOCAL ROLE eca_app');
-          const code = await runner.query(statement).then(() => 'ok', (error: { code?: string }) => error.code);
+          const code = await runner.query(statement).then(
+            () => 'ok',
+            (error: { code?: string }) => error.code,
+          );
           await runner.rollbackTransaction();
           expect([statement, code]).toEqual([statement, '42501']);
         }
@@ -87,9 +104,20 @@ describe('report decision', () => {
 describe('fast track', () => {
   const settings = { accuracy: 0.9, minDecided: 10, windowDays: 365 };
   it('needs enough decided reports, then the accuracy', () => {
-    expect(fastTrackVerdict({ confirmed: 9, rejected: 0 }, settings)).toMatchObject({ fastTrack: false, accuracy: 1, rule: 'decided reports < 10 (reports of the last 365 days) -> not fast-tracked' });
-    expect(fastTrackVerdict({ confirmed: 9, rejected: 1 }, settings)).toMatchObject({ fastTrack: true, accuracy: 0.9, rule: 'accuracy >= 0.9 (reports of the last 365 days) -> fast-tracked' });
-    expect(fastTrackVerdict({ confirmed: 17, rejected: 3 }, settings)).toMatchObject({ fastTrack: false, accuracy: 0.85 });
+    expect(fastTrackVerdict({ confirmed: 9, rejected: 0 }, settings)).toMatchObject({
+      fastTrack: false,
+      accuracy: 1,
+      rule: 'decided reports < 10 (reports of the last 365 days) -> not fast-tracked',
+    });
+    expect(fastTrackVerdict({ confirmed: 9, rejected: 1 }, settings)).toMatchObject({
+      fastTrack: true,
+      accuracy: 0.9,
+      rule: 'accuracy >= 0.9 (reports of the last 365 days) -> fast-tracked',
+    });
+    expect(fastTrackVerdict({ confirmed: 17, rejected: 3 }, settings)).toMatchObject({
+      fastTrack: false,
+      accuracy: 0.85,
+    });
     expect(fastTrackVerdict({ confirmed: 0, rejected: 10 }, settings)).toMatchObject({ fastTrack: false, accuracy: 0 });
   });
 
@@ -102,32 +130,48 @@ describe('fast track', () => {
 describe('risk score and reporter priority', () => {
   it("keeps a brand partner's riskScore as its priority and the risk score at 50; investigators set the risk score", () => {
     expect(reportedScores(Role.BRAND_PARTNER, { riskScore: 100 })).toEqual({ riskScore: 50, reporterPriority: 100 });
-    expect(reportedScores(Role.BRAND_PARTNER, { reporterPriority: 70, riskScore: 70 })).toEqual({ riskScore: 50, reporterPriority: 70 });
+    expect(reportedScores(Role.BRAND_PARTNER, { reporterPriority: 70, riskScore: 70 })).toEqual({
+      riskScore: 50,
+      reporterPriority: 70,
+    });
     expect(reportedScores(Role.BRAND_PARTNER, {})).toEqual({ riskScore: 50, reporterPriority: null });
-    expect(reportedScores(Role.INVESTIGATOR, { riskScore: 95, reporterPriority: 10 })).toEqual({ riskScore: 95, reporterPriority: 10 });
+    expect(reportedScores(Role.INVESTIGATOR, { riskScore: 95, reporterPriority: 10 })).toEqual({
+      riskScore: 95,
+      reporterPriority: 10,
+    });
     expect(reportedScores(Role.ADMIN, {})).toEqual({ riskScore: 50, reporterPriority: null });
-    expect(() => reportedScores(Role.BRAND_PARTNER, { riskScore: 100, reporterPriority: 10 })).toThrow(UserErrorException);
+    expect(() => reportedScores(Role.BRAND_PARTNER, { riskScore: 100, reporterPriority: 10 })).toThrow(
+      UserErrorException,
+    );
   });
 });
 
 describe('strike thresholds', () => {
   it('calls for a status by active strikes, naming the rule', () => {
     expect([0, 1, 2, 3, 4, 5, 9].map((n) => statusCalledFor(n, DEFAULTS))).toEqual([
-      { status: ACTIVE, rule: 'strikes<1 -> ACTIVE' }, { status: WARNED, rule: 'strikes>=1 -> WARNED' }, { status: WARNED, rule: 'strikes>=1 -> WARNED' },
-      { status: RESTRICTED, rule: 'strikes>=3 -> RESTRICTED' }, { status: RESTRICTED, rule: 'strikes>=3 -> RESTRICTED' },
-      { status: SUSPENDED, rule: 'strikes>=5 -> SUSPENDED' }, { status: SUSPENDED, rule: 'strikes>=5 -> SUSPENDED' },
+      { status: ACTIVE, rule: 'strikes<1 -> ACTIVE' },
+      { status: WARNED, rule: 'strikes>=1 -> WARNED' },
+      { status: WARNED, rule: 'strikes>=1 -> WARNED' },
+      { status: RESTRICTED, rule: 'strikes>=3 -> RESTRICTED' },
+      { status: RESTRICTED, rule: 'strikes>=3 -> RESTRICTED' },
+      { status: SUSPENDED, rule: 'strikes>=5 -> SUSPENDED' },
+      { status: SUSPENDED, rule: 'strikes>=5 -> SUSPENDED' },
     ]);
     const strict = { ...DEFAULTS, toWarn: 2, toRestrict: 2, toSuspend: 4 };
     expect([1, 2, 4].map((n) => statusCalledFor(n, strict).status)).toEqual([ACTIVE, RESTRICTED, SUSPENDED]);
   });
 
   it('never lowers a status when strikes are added, and only asks for moves the lifecycle allows', () => {
-    expect(statusAfterStrikes(SUSPENDED, 1, DEFAULTS)).toEqual({ status: SUSPENDED, rule: 'strikes>=1 -> WARNED; a strike never lowers SUSPENDED' });
+    expect(statusAfterStrikes(SUSPENDED, 1, DEFAULTS)).toEqual({
+      status: SUSPENDED,
+      rule: 'strikes>=1 -> WARNED; a strike never lowers SUSPENDED',
+    });
     expect(statusAfterStrikes(CLOSED, 9, DEFAULTS).status).toBe(CLOSED);
     for (const current of Object.values(SellerStatus)) {
       for (let n = 0; n <= 8; n += 1) {
         const next = statusAfterStrikes(current, n, DEFAULTS).status;
-        if (next !== current) expect([current, next, sellerLifecycle.can(current, next)]).toEqual([current, next, true]);
+        if (next !== current)
+          expect([current, next, sellerLifecycle.can(current, next)]).toEqual([current, next, true]);
       }
     }
   });
@@ -143,25 +187,45 @@ describe('strike thresholds', () => {
     for (const current of Object.values(SellerStatus)) {
       for (let n = 1; n <= 8; n += 1) {
         const next = statusAfterStrikeRemoved(current, n, n - 1, DEFAULTS).status;
-        if (next !== current) expect([current, next, sellerLifecycle.can(current, next)]).toEqual([current, next, true]);
+        if (next !== current)
+          expect([current, next, sellerLifecycle.can(current, next)]).toEqual([current, next, true]);
       }
     }
   });
 
   it('dates a strike: expiry and the same-listing window', () => {
     const now = new Date('2026-06-01T00:00:00Z');
-    expect(strikeTerms(now, DEFAULTS)).toMatchObject({ expiresAt: new Date('2027-06-01T00:00:00Z'), sameListingSince: new Date('2026-05-02T00:00:00Z') });
+    expect(strikeTerms(now, DEFAULTS)).toMatchObject({
+      expiresAt: new Date('2027-06-01T00:00:00Z'),
+      sameListingSince: new Date('2026-05-02T00:00:00Z'),
+    });
   });
 
   it('reverses a takedown for a counter-notice or an error, not for a corrected listing', () => {
     expect(Object.values(ReinstatementBasis).map((b) => [b, reversesTakedown(b)])).toEqual([
-      ['COUNTER_NOTICE_UPHELD', true], ['TAKEDOWN_IN_ERROR', true], ['LISTING_CORRECTED', false]]);
+      ['COUNTER_NOTICE_UPHELD', true],
+      ['TAKEDOWN_IN_ERROR', true],
+      ['LISTING_CORRECTED', false],
+    ]);
   });
 
-  it('names an investigator\'s direct move a lift or a sanction; partial lifts are allowed', () => {
-    expect(directActionRule(RESTRICTED, WARNED)).toEqual({ kind: 'lift', rule: 'investigator lift RESTRICTED -> WARNED' });
-    expect(directActionRule(WARNED, SUSPENDED)).toEqual({ kind: 'sanction', rule: 'investigator sanction WARNED -> SUSPENDED' });
-    expect([[RESTRICTED, WARNED], [SUSPENDED, RESTRICTED], [SUSPENDED, WARNED], [SUSPENDED, ACTIVE]].every(([from, to]) => sellerLifecycle.can(from, to))).toBe(true);
+  it("names an investigator's direct move a lift or a sanction; partial lifts are allowed", () => {
+    expect(directActionRule(RESTRICTED, WARNED)).toEqual({
+      kind: 'lift',
+      rule: 'investigator lift RESTRICTED -> WARNED',
+    });
+    expect(directActionRule(WARNED, SUSPENDED)).toEqual({
+      kind: 'sanction',
+      rule: 'investigator sanction WARNED -> SUSPENDED',
+    });
+    expect(
+      [
+        [RESTRICTED, WARNED],
+        [SUSPENDED, RESTRICTED],
+        [SUSPENDED, WARNED],
+        [SUSPENDED, ACTIVE],
+      ].every(([from, to]) => sellerLifecycle.can(from, to)),
+    ).toBe(true);
     expect(sellerLifecycle.can(CLOSED, SUSPENDED)).toBe(false);
   });
 });
@@ -174,11 +238,28 @@ describe('settings', () => {
   });
 
   it('reads them from the environment and refuses values that make no sense', () => {
-    expect(loadFeatureSettings({ STRIKES_TO_WARN: '2', STRIKES_TO_RESTRICT: '4', STRIKES_TO_SUSPEND: '6', STRIKE_EXPIRY_DAYS: '90', STRIKE_SAME_LISTING_WINDOW_DAYS: '7', FAST_TRACK_WINDOW_DAYS: '180' }))
-      .toMatchObject({ strikes: { toWarn: 2, toRestrict: 4, toSuspend: 6, expiryDays: 90, sameListingWindowDays: 7 }, fastTrack: { windowDays: 180 } });
+    expect(
+      loadFeatureSettings({
+        STRIKES_TO_WARN: '2',
+        STRIKES_TO_RESTRICT: '4',
+        STRIKES_TO_SUSPEND: '6',
+        STRIKE_EXPIRY_DAYS: '90',
+        STRIKE_SAME_LISTING_WINDOW_DAYS: '7',
+        FAST_TRACK_WINDOW_DAYS: '180',
+      }),
+    ).toMatchObject({
+      strikes: { toWarn: 2, toRestrict: 4, toSuspend: 6, expiryDays: 90, sameListingWindowDays: 7 },
+      fastTrack: { windowDays: 180 },
+    });
     expect(() => loadFeatureSettings({ STRIKES_TO_RESTRICT: '6' })).toThrow(/strike thresholds must not decrease/);
-    expect(() => loadFeatureSettings({ STRIKES_TO_WARN: '0' })).toThrow(/STRIKES_TO_WARN must be a whole number of strikes from 1 to 1000/);
-    expect(() => loadFeatureSettings({ STRIKE_EXPIRY_DAYS: '20' })).toThrow(/STRIKE_SAME_LISTING_WINDOW_DAYS \(30\) must not exceed STRIKE_EXPIRY_DAYS \(20\)/);
-    expect(() => loadFeatureSettings({ FAST_TRACK_WINDOW_DAYS: 'a year' })).toThrow(/FAST_TRACK_WINDOW_DAYS must be a whole number of days/);
+    expect(() => loadFeatureSettings({ STRIKES_TO_WARN: '0' })).toThrow(
+      /STRIKES_TO_WARN must be a whole number of strikes from 1 to 1000/,
+    );
+    expect(() => loadFeatureSettings({ STRIKE_EXPIRY_DAYS: '20' })).toThrow(
+      /STRIKE_SAME_LISTING_WINDOW_DAYS \(30\) must not exceed STRIKE_EXPIRY_DAYS \(20\)/,
+    );
+    expect(() => loadFeatureSettings({ FAST_TRACK_WINDOW_DAYS: 'a year' })).toThrow(
+      /FAST_TRACK_WINDOW_DAYS must be a whole number of days/,
+    );
   });
 });

@@ -1,7 +1,18 @@
 import type { Browser } from 'playwright-core';
 import { createTestDatabase, TestDatabase } from '../support/database';
 import { dataOf, startTestServer, testConfig, TestServer } from '../support/server';
-import { day, describeInChromium, expectCsvOfTable, label, launchChromium, ready, screenshot, signIn, tableText, watchedPage } from '../support/browser';
+import {
+  day,
+  describeInChromium,
+  expectCsvOfTable,
+  label,
+  launchChromium,
+  ready,
+  screenshot,
+  signIn,
+  tableText,
+  watchedPage,
+} from '../support/browser';
 import { createApiKey, revokeApiKey } from '../../src/modules/principal/principal.service';
 import { Role } from '../../src/shared/auth/role';
 import { systemContext } from '../../src/shared/context';
@@ -15,7 +26,16 @@ const INBOX = `query($filter: ReferralFilter, $first: Int, $after: String, $last
   referrals(filter: $filter, first: $first, after: $after, last: $last, before: $before) {
     totalCount nodes { reference status sentAt acknowledgeBy actionBy missedDeadline agencyCaseReference agency { code } } } }`;
 const MISSED: Record<string, string> = { ACKNOWLEDGEMENT: 'Acknowledgement', ACTION: 'Action' };
-const inboxRow = (r: any) => [r.reference, r.agency.code, label(r.status), day(r.sentAt), day(r.acknowledgeBy), day(r.actionBy), r.missedDeadline ? MISSED[r.missedDeadline] : '', r.agencyCaseReference ?? ''];
+const inboxRow = (r: any) => [
+  r.reference,
+  r.agency.code,
+  label(r.status),
+  day(r.sentAt),
+  day(r.acknowledgeBy),
+  day(r.actionBy),
+  r.missedDeadline ? MISSED[r.missedDeadline] : '',
+  r.agencyCaseReference ?? '',
+];
 
 describeInChromium('the portal of an agency, and keys it refuses', () => {
   let db: TestDatabase;
@@ -35,9 +55,10 @@ describeInChromium('the portal of an agency, and keys it refuses', () => {
     await db?.drop();
   });
 
-  const gql = async (query: string, variables?: Record<string, unknown>) => dataOf(await server.gql(w.world.keys.agencyX, query, variables));
+  const gql = async (query: string, variables?: Record<string, unknown>) =>
+    dataOf(await server.gql(w.world.keys.agencyX, query, variables));
 
-  it('lists the agency\'s referrals, overdue first, with their deadlines, as the API and the database have them', async () => {
+  it("lists the agency's referrals, overdue first, with their deadlines, as the API and the database have them", async () => {
     const { page, outside, problems } = await watchedPage(browser, server.url);
     await signIn(page, server.url, w.world.keys.agencyX);
     await ready(page, '#inbox-overdue');
@@ -46,8 +67,20 @@ describeInChromium('the portal of an agency, and keys it refuses', () => {
     expect(await page.locator('#tabs button').allInnerTexts()).toEqual(['Referral inbox', 'Figures']);
     expect(await page.locator('#inbox-title').innerText()).toBe('Referral inbox');
 
-    const header = ['Referral', 'Agency', 'Status', 'Sent', 'Acknowledge by', 'Act by', 'Missed deadline', 'Agency case'];
-    const tables = await page.evaluate(() => ({ overdue: (globalThis as any).portal.tables['inbox-overdue'].asked, current: (globalThis as any).portal.tables['inbox-current'].asked }));
+    const header = [
+      'Referral',
+      'Agency',
+      'Status',
+      'Sent',
+      'Acknowledge by',
+      'Act by',
+      'Missed deadline',
+      'Agency case',
+    ];
+    const tables = await page.evaluate(() => ({
+      overdue: (globalThis as any).portal.tables['inbox-overdue'].asked,
+      current: (globalThis as any).portal.tables['inbox-current'].asked,
+    }));
     expect(tables.overdue).toEqual({ filter: { overdue: true }, first: 20 });
     const overdue = (await gql(INBOX, tables.overdue)).referrals;
     const current = (await gql(INBOX, tables.current)).referrals;
@@ -61,9 +94,15 @@ describeInChromium('the portal of an agency, and keys it refuses', () => {
     // The database: agency X's referrals (never drafts), overdue ones those past a deadline.
     const inDb = await db.dataSource.query(
       `SELECT r.reference, (r.status = 'SENT' AND r.acknowledge_by < now()) OR (r.status IN ('SENT', 'ACKNOWLEDGED') AND r.action_by < now()) AS overdue
-         FROM referral r WHERE r.agency_id = $1 AND r.status <> 'DRAFT' ORDER BY r.created_at DESC, r.id DESC`, [w.world.ids.agencyX]);
-    expect(shownOverdue.rows.map((row) => row[0])).toEqual(inDb.filter((r: any) => r.overdue).map((r: any) => r.reference));
-    expect(shownCurrent.rows.map((row) => row[0])).toEqual(inDb.filter((r: any) => !r.overdue).map((r: any) => r.reference));
+         FROM referral r WHERE r.agency_id = $1 AND r.status <> 'DRAFT' ORDER BY r.created_at DESC, r.id DESC`,
+      [w.world.ids.agencyX],
+    );
+    expect(shownOverdue.rows.map((row) => row[0])).toEqual(
+      inDb.filter((r: any) => r.overdue).map((r: any) => r.reference),
+    );
+    expect(shownCurrent.rows.map((row) => row[0])).toEqual(
+      inDb.filter((r: any) => !r.overdue).map((r: any) => r.reference),
+    );
     expect(inDb).toHaveLength(w.agencyXReferrals.length);
     await screenshot(page, 'agency-inbox');
     await expectCsvOfTable(page, 'csv-inbox-overdue', '#inbox-overdue-table');
@@ -73,7 +112,9 @@ describeInChromium('the portal of an agency, and keys it refuses', () => {
     await page.getByRole('button', { name: 'Apply' }).click();
     await ready(page, '#inbox-current');
     await ready(page, '#inbox-overdue');
-    const acknowledged = (await gql(INBOX, await page.evaluate(() => (globalThis as any).portal.tables['inbox-current'].asked))).referrals;
+    const acknowledged = (
+      await gql(INBOX, await page.evaluate(() => (globalThis as any).portal.tables['inbox-current'].asked))
+    ).referrals;
     expect((await tableText(page, '#inbox-current-table')).rows).toEqual(acknowledged.nodes.map(inboxRow));
     expect(acknowledged.nodes.map((r: any) => r.agencyCaseReference)).toEqual(['YW-2026-0042']);
     expect((await tableText(page, '#inbox-overdue-table')).rows).toEqual([]);
@@ -87,17 +128,35 @@ describeInChromium('the portal of an agency, and keys it refuses', () => {
     const { page, problems } = await watchedPage(browser, server.url);
     await signIn(page, server.url, w.world.keys.agencyX);
     await ready(page, '#inbox-overdue');
-    const [overdueOne] = await db.dataSource.query(`SELECT reference FROM referral WHERE id = $1`, [rowId(w.agencyXReferrals[0])]);
+    const [overdueOne] = await db.dataSource.query(`SELECT reference FROM referral WHERE id = $1`, [
+      rowId(w.agencyXReferrals[0]),
+    ]);
     await page.getByRole('button', { name: overdueOne.reference, exact: true }).click();
     await ready(page, '#referral-view');
     expect(await page.getByTestId('referral-title').innerText()).toBe(`Referral ${overdueOne.reference}`);
     expect(await page.locator('#referral-facts').innerText()).toContain('overdue (acknowledgement)');
 
-    const api = (await gql(`query($id: ID!) { node(id: $id) { ... on Referral { disclosedEvidence { kind description collectedAt collectedBy custodian sha256 } } } }`, { id: w.agencyXReferrals[0] })).node;
+    const api = (
+      await gql(
+        `query($id: ID!) { node(id: $id) { ... on Referral { disclosedEvidence { kind description collectedAt collectedBy custodian sha256 } } } }`,
+        { id: w.agencyXReferrals[0] },
+      )
+    ).node;
     const evidence = await tableText(page, '#referral-evidence');
-    expect(evidence.rows).toEqual(api.disclosedEvidence.map((e: any) => [label(e.kind), e.description, day(e.collectedAt), e.collectedBy, e.custodian, e.sha256]));
+    expect(evidence.rows).toEqual(
+      api.disclosedEvidence.map((e: any) => [
+        label(e.kind),
+        e.description,
+        day(e.collectedAt),
+        e.collectedBy,
+        e.custodian,
+        e.sha256,
+      ]),
+    );
     const inDb = await db.dataSource.query(
-      `SELECT e.kind, e.sha256 FROM referral_evidence re JOIN evidence e ON e.id = re.evidence_id WHERE re.referral_id = $1 ORDER BY e.id`, [rowId(w.agencyXReferrals[0])]);
+      `SELECT e.kind, e.sha256 FROM referral_evidence re JOIN evidence e ON e.id = re.evidence_id WHERE re.referral_id = $1 ORDER BY e.id`,
+      [rowId(w.agencyXReferrals[0])],
+    );
     expect(inDb.length).toBeGreaterThan(0);
     expect(evidence.rows.map((row) => [row[0], row[5]])).toEqual(inDb.map((e: any) => [label(e.kind), e.sha256]));
     await screenshot(page, 'agency-referral');
@@ -106,27 +165,52 @@ describeInChromium('the portal of an agency, and keys it refuses', () => {
     // The acknowledged referral: the raid the agency reported.
     await page.getByRole('button', { name: '← All referrals' }).click();
     await ready(page, '#inbox-current');
-    const [acted] = await db.dataSource.query(`SELECT reference FROM referral WHERE id = $1`, [rowId(w.fullCase.referralId)]);
+    const [acted] = await db.dataSource.query(`SELECT reference FROM referral WHERE id = $1`, [
+      rowId(w.fullCase.referralId),
+    ]);
     await page.getByRole('button', { name: acted.reference, exact: true }).click();
     await ready(page, '#referral-view');
     const outcomes = await tableText(page, '#referral-outcomes');
-    const [raid] = await db.dataSource.query(`SELECT occurred_at FROM enforcement_outcome WHERE referral_id = $1`, [rowId(w.fullCase.referralId)]);
-    expect(outcomes.rows).toEqual([['Raid', day((raid.occurred_at as Date).toISOString()), '3', '1', '0', '123,456 CNY', '']]);
+    const [raid] = await db.dataSource.query(`SELECT occurred_at FROM enforcement_outcome WHERE referral_id = $1`, [
+      rowId(w.fullCase.referralId),
+    ]);
+    expect(outcomes.rows).toEqual([
+      ['Raid', day((raid.occurred_at as Date).toISOString()), '3', '1', '0', '123,456 CNY', ''],
+    ]);
 
     // Its figures: over its own referrals only.
     await page.getByRole('button', { name: 'Figures' }).click();
     await ready(page, '#figures-view');
     const asked = await page.evaluate(() => (globalThis as any).portal.figures.filter);
-    const figures = (await gql(`query($filter: AnalyticsFilter) { analytics(filter: $filter) { outcomeTotals { raids arrests }
-      overdueReferrals { agency { name code } waiting overdue acknowledgementOverdue actionOverdue } } }`, { filter: asked.filter })).analytics;
+    const figures = (
+      await gql(
+        `query($filter: AnalyticsFilter) { analytics(filter: $filter) { outcomeTotals { raids arrests }
+      overdueReferrals { agency { name code } waiting overdue acknowledgementOverdue actionOverdue } } }`,
+        { filter: asked.filter },
+      )
+    ).analytics;
     expect(await page.getByTestId('total-arrests').innerText()).toBe(String(figures.outcomeTotals.arrests));
     expect(figures.outcomeTotals.arrests).toBe(3);
     const overdue = await tableText(page, '#overdue-table');
-    expect(overdue.rows.map((row) => row.slice(0, 5))).toEqual(figures.overdueReferrals.map((a: any) =>
-      [`${a.agency.name} (${a.agency.code})`, String(a.waiting), String(a.overdue), String(a.acknowledgementOverdue), String(a.actionOverdue)]));
-    const [waiting] = await db.dataSource.query(`SELECT count(*)::int AS n FROM referral WHERE agency_id = $1 AND status IN ('SENT', 'ACKNOWLEDGED')`, [w.world.ids.agencyX]);
+    expect(overdue.rows.map((row) => row.slice(0, 5))).toEqual(
+      figures.overdueReferrals.map((a: any) => [
+        `${a.agency.name} (${a.agency.code})`,
+        String(a.waiting),
+        String(a.overdue),
+        String(a.acknowledgementOverdue),
+        String(a.actionOverdue),
+      ]),
+    );
+    const [waiting] = await db.dataSource.query(
+      `SELECT count(*)::int AS n FROM referral WHERE agency_id = $1 AND status IN ('SENT', 'ACKNOWLEDGED')`,
+      [w.world.ids.agencyX],
+    );
     expect(overdue.rows).toHaveLength(1);
-    expect([overdue.rows[0][0], Number(overdue.rows[0][1]), Number(overdue.rows[0][2])]).toEqual(['Agency X (AG-X)', waiting.n, 2]);
+    expect([overdue.rows[0][0], Number(overdue.rows[0][1]), Number(overdue.rows[0][2])]).toEqual([
+      'Agency X (AG-X)',
+      waiting.n,
+      2,
+    ]);
     await screenshot(page, 'agency-figures');
     expect(problems).toEqual([]);
     await page.close();
@@ -143,8 +227,13 @@ describeInChromium('the portal of an agency, and keys it refuses', () => {
     await screenshot(page, 'bad-key');
 
     const ctx = systemContext(db.dataSource, testConfig());
-    const created = await createApiKey(ctx, { name: 'to revoke', principalId: toGlobalId('Principal', (await db.dataSource.query(
-      `SELECT p.id FROM principal p WHERE p.name = 'agency X tool'`))[0].id) });
+    const created = await createApiKey(ctx, {
+      name: 'to revoke',
+      principalId: toGlobalId(
+        'Principal',
+        (await db.dataSource.query(`SELECT p.id FROM principal p WHERE p.name = 'agency X tool'`))[0].id,
+      ),
+    });
     await revokeApiKey(ctx, toGlobalId('ApiKey', created.apiKey.rowId));
     await signIn(page, server.url, created.token);
     await page.getByTestId('sign-in-message').getByText('not accepted').waitFor();
@@ -156,7 +245,9 @@ describeInChromium('the portal of an agency, and keys it refuses', () => {
     await signIn(page, server.url, live.token);
     await ready(page, '#inbox-overdue');
     await revokeApiKey(ctx, toGlobalId('ApiKey', live.apiKey.rowId));
-    const [revokedInDb] = await db.dataSource.query(`SELECT revoked_at FROM api_key WHERE id = $1`, [live.apiKey.rowId]);
+    const [revokedInDb] = await db.dataSource.query(`SELECT revoked_at FROM api_key WHERE id = $1`, [
+      live.apiKey.rowId,
+    ]);
     expect(revokedInDb.revoked_at).not.toBeNull();
     await page.getByRole('button', { name: 'Figures' }).click();
     await page.getByTestId('sign-in-message').getByText('not accepted').waitFor({ timeout: 15_000 });

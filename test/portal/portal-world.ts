@@ -33,20 +33,44 @@ export async function buildPortalWorld(db: TestDatabase, server: TestServer): Pr
     if (referTo === world.gid.agencyX) agencyXReferrals.push(ids.referralId!);
     if (i === 3) fullCase = { leadId: ids.leadId, investigationId: ids.investigationId, referralId: ids.referralId! };
   }
-  const { lead } = await mutate(server, world.keys.brandA, 'reportLead', { description: 'Sac Alpha, juste signalé', sellerIds: [world.gid.sellerA] }, 'lead { id }');
+  const { lead } = await mutate(
+    server,
+    world.keys.brandA,
+    'reportLead',
+    { description: 'Sac Alpha, juste signalé', sellerIds: [world.gid.sellerA] },
+    'lead { id }',
+  );
   brandALeads.push(lead.id);
   for (let i = 0; i < 2; i += 1) {
     const ids = await buildCase(server, world, { brand: 'B', referTo: world.gid.agencyX, tag: `Beta ${i}` });
     agencyXReferrals.push(ids.referralId!);
   }
-  const { referral } = await mutate(server, world.keys.agencyX, 'acknowledgeReferral', { referralId: fullCase!.referralId, agencyCaseReference: 'YW-2026-0042' }, 'referral { id }');
-  await mutate(server, world.keys.agencyX, 'recordEnforcementOutcome', {
-    referralId: referral.id, kind: 'RAID', occurredAt: new Date(Date.now() - 50).toISOString(), arrests: 3, densDestroyed: 1,
-    seizedValue: { amount: 12_345_600, currency: 'CNY' },
-  }, 'outcome { id }');
+  const { referral } = await mutate(
+    server,
+    world.keys.agencyX,
+    'acknowledgeReferral',
+    { referralId: fullCase!.referralId, agencyCaseReference: 'YW-2026-0042' },
+    'referral { id }',
+  );
+  await mutate(
+    server,
+    world.keys.agencyX,
+    'recordEnforcementOutcome',
+    {
+      referralId: referral.id,
+      kind: 'RAID',
+      occurredAt: new Date(Date.now() - 50).toISOString(),
+      arrests: 3,
+      densDestroyed: 1,
+      seizedValue: { amount: 12_345_600, currency: 'CNY' },
+    },
+    'outcome { id }',
+  );
   // Two referrals past their acknowledgement deadline (the owner moves the deadline back, as time would).
-  await db.dataSource.query(`UPDATE referral SET acknowledge_by = now() - interval '2 days' WHERE status = 'SENT' AND id = ANY($1::bigint[])`,
-    [agencyXReferrals.slice(0, 2).map(rowId)]);
+  await db.dataSource.query(
+    `UPDATE referral SET acknowledge_by = now() - interval '2 days' WHERE status = 'SENT' AND id = ANY($1::bigint[])`,
+    [agencyXReferrals.slice(0, 2).map(rowId)],
+  );
   return { world, brandALeads, agencyXReferrals, fullCase: fullCase! };
 }
 

@@ -26,7 +26,9 @@ export async function installFaults(owner: DataSource, tables: string[]): Promis
     END $$;`);
   for (const table of tables) {
     await owner.query(`DROP POLICY IF EXISTS test_fault ON ${table}`);
-    await owner.query(`CREATE POLICY test_fault ON ${table} AS RESTRICTIVE FOR SELECT TO eca_app USING (test_fault_check('${table}', id))`);
+    await owner.query(
+      `CREATE POLICY test_fault ON ${table} AS RESTRICTIVE FOR SELECT TO eca_app USING (test_fault_check('${table}', id))`,
+    );
   }
 }
 
@@ -38,7 +40,13 @@ const SQLSTATE: Record<FaultKind, string> = { timeout: '57014', deadlock: '40P01
  * condition, e.g. that a change is visible), only once that condition holds: a fault that should hit
  * what follows a change, not the change itself (any scan of the table reads the row, whatever its query).
  */
-export async function injectFault(owner: DataSource, table: string, rowId: string, kind: FaultKind | { sleepMs: number }, armedWhen?: string): Promise<void> {
+export async function injectFault(
+  owner: DataSource,
+  table: string,
+  rowId: string,
+  kind: FaultKind | { sleepMs: number },
+  armedWhen?: string,
+): Promise<void> {
   const [sqlstate, sleepMs] = typeof kind === 'string' ? [SQLSTATE[kind], 0] : [null, kind.sleepMs];
   await owner.query(
     `INSERT INTO test_fault (table_name, row_id, sqlstate, sleep_ms, armed_when) VALUES ($1, $2, $3, $4, $5)

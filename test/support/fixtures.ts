@@ -32,20 +32,107 @@ export async function createWorld(db: DataSource): Promise<World> {
   const ids: Record<string, string> = {};
   ids.brandA = await insert(db, 'brand', { name: 'Alpha', slug: 'alpha', status: 'ACTIVE' });
   ids.brandB = await insert(db, 'brand', { name: 'Beta', slug: 'beta', status: 'ACTIVE' });
-  ids.trademarkA = await insert(db, 'trademark', { brand_id: ids.brandA, mark: 'ALPHA', registration_number: 'CN-1', jurisdiction: 'CN', nice_classes: [18, 25] });
-  ids.trademarkB = await insert(db, 'trademark', { brand_id: ids.brandB, mark: 'BETA', registration_number: 'CN-2', jurisdiction: 'CN', nice_classes: [14] });
-  ids.agencyX = await insert(db, 'agency', { name: 'Agency X', code: 'AG-X', kind: 'PUBLIC_SECURITY', jurisdiction: 'CN-ZJ' });
-  ids.agencyY = await insert(db, 'agency', { name: 'Agency Y', code: 'AG-Y', kind: 'MARKET_REGULATION', jurisdiction: 'CN-GD' });
-  ids.sellerA = await insert(db, 'seller', { platform: 'TAOBAO', external_id: 'sa', display_name: 'Seller of Alpha', region: 'CN-ZJ', status: 'ACTIVE', strike_count: 0 });
-  ids.sellerB = await insert(db, 'seller', { platform: 'TMALL', external_id: 'sb', display_name: 'Seller of Beta', region: 'CN-GD', status: 'WARNED', strike_count: 1 });
-  ids.sellerAB = await insert(db, 'seller', { platform: 'TAOBAO', external_id: 'sab', display_name: 'Seller of both', region: 'CN-FJ', status: 'ACTIVE', strike_count: 0 });
+  ids.trademarkA = await insert(db, 'trademark', {
+    brand_id: ids.brandA,
+    mark: 'ALPHA',
+    registration_number: 'CN-1',
+    jurisdiction: 'CN',
+    nice_classes: [18, 25],
+  });
+  ids.trademarkB = await insert(db, 'trademark', {
+    brand_id: ids.brandB,
+    mark: 'BETA',
+    registration_number: 'CN-2',
+    jurisdiction: 'CN',
+    nice_classes: [14],
+  });
+  ids.agencyX = await insert(db, 'agency', {
+    name: 'Agency X',
+    code: 'AG-X',
+    kind: 'PUBLIC_SECURITY',
+    jurisdiction: 'CN-ZJ',
+  });
+  ids.agencyY = await insert(db, 'agency', {
+    name: 'Agency Y',
+    code: 'AG-Y',
+    kind: 'MARKET_REGULATION',
+    jurisdiction: 'CN-GD',
+  });
+  ids.sellerA = await insert(db, 'seller', {
+    platform: 'TAOBAO',
+    external_id: 'sa',
+    display_name: 'Seller of Alpha',
+    region: 'CN-ZJ',
+    status: 'ACTIVE',
+    strike_count: 0,
+  });
+  ids.sellerB = await insert(db, 'seller', {
+    platform: 'TMALL',
+    external_id: 'sb',
+    display_name: 'Seller of Beta',
+    region: 'CN-GD',
+    status: 'WARNED',
+    strike_count: 1,
+  });
+  ids.sellerAB = await insert(db, 'seller', {
+    platform: 'TAOBAO',
+    external_id: 'sab',
+    display_name: 'Seller of both',
+    region: 'CN-FJ',
+    status: 'ACTIVE',
+    strike_count: 0,
+  });
   const shared = identifierHash(config.identifierHashKey, IdentifierKind.PHONE, '+86 138 0000 0001');
-  ids.identifierA = await insert(db, 'seller_identifier', { seller_id: ids.sellerA, kind: 'PHONE', value_hash: shared });
-  ids.identifierB = await insert(db, 'seller_identifier', { seller_id: ids.sellerB, kind: 'PHONE', value_hash: shared });
-  ids.listingA1 = await insert(db, 'listing', { seller_id: ids.sellerA, brand_id: ids.brandA, title: 'Alpha bag', url: 'https://x/1', price_amount: 1000, price_currency: 'CNY', status: 'LIVE', created_at: '2026-01-01T00:00:00Z' });
-  ids.listingA2 = await insert(db, 'listing', { seller_id: ids.sellerAB, brand_id: ids.brandA, title: 'Alpha shoe', url: 'https://x/2', price_amount: 2000, price_currency: 'CNY', status: 'TAKEN_DOWN', created_at: '2026-01-02T00:00:00Z' });
-  ids.listingB1 = await insert(db, 'listing', { seller_id: ids.sellerB, brand_id: ids.brandB, title: 'Beta watch', url: 'https://x/3', price_amount: 3000, price_currency: 'USD', status: 'LIVE', created_at: '2026-01-03T00:00:00Z' });
-  ids.listingB2 = await insert(db, 'listing', { seller_id: ids.sellerAB, brand_id: ids.brandB, title: 'Beta belt', url: 'https://x/4', price_amount: 4000, price_currency: 'CNY', status: 'LIVE', created_at: '2026-01-04T00:00:00Z' });
+  ids.identifierA = await insert(db, 'seller_identifier', {
+    seller_id: ids.sellerA,
+    kind: 'PHONE',
+    value_hash: shared,
+  });
+  ids.identifierB = await insert(db, 'seller_identifier', {
+    seller_id: ids.sellerB,
+    kind: 'PHONE',
+    value_hash: shared,
+  });
+  ids.listingA1 = await insert(db, 'listing', {
+    seller_id: ids.sellerA,
+    brand_id: ids.brandA,
+    title: 'Alpha bag',
+    url: 'https://x/1',
+    price_amount: 1000,
+    price_currency: 'CNY',
+    status: 'LIVE',
+    created_at: '2026-01-01T00:00:00Z',
+  });
+  ids.listingA2 = await insert(db, 'listing', {
+    seller_id: ids.sellerAB,
+    brand_id: ids.brandA,
+    title: 'Alpha shoe',
+    url: 'https://x/2',
+    price_amount: 2000,
+    price_currency: 'CNY',
+    status: 'TAKEN_DOWN',
+    created_at: '2026-01-02T00:00:00Z',
+  });
+  ids.listingB1 = await insert(db, 'listing', {
+    seller_id: ids.sellerB,
+    brand_id: ids.brandB,
+    title: 'Beta watch',
+    url: 'https://x/3',
+    price_amount: 3000,
+    price_currency: 'USD',
+    status: 'LIVE',
+    created_at: '2026-01-03T00:00:00Z',
+  });
+  ids.listingB2 = await insert(db, 'listing', {
+    seller_id: ids.sellerAB,
+    brand_id: ids.brandB,
+    title: 'Beta belt',
+    url: 'https://x/4',
+    price_amount: 4000,
+    price_currency: 'CNY',
+    status: 'LIVE',
+    created_at: '2026-01-04T00:00:00Z',
+  });
 
   const gid = Object.fromEntries(
     Object.entries(ids).map(([name, id]) => {

@@ -31,7 +31,16 @@ async function startEmbedded() {
     persistent: false,
     createPostgresUser: process.getuid?.() === 0,
     onLog: () => undefined,
-    postgresFlags: ['-c', 'max_connections=300', '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'],
+    postgresFlags: [
+      '-c',
+      'max_connections=300',
+      '-c',
+      'fsync=off',
+      '-c',
+      'synchronous_commit=off',
+      '-c',
+      'full_page_writes=off',
+    ],
   });
   await embedded.initialise();
   await embedded.start();
@@ -55,7 +64,10 @@ async function ensureTestLogins(adminUrl, password) {
     api.username = 'eca_api';
     api.password = password;
     const probe = new pg.Client({ connectionString: api.toString() });
-    const refused = await probe.connect().then(() => probe.end().then(() => null), (error) => error);
+    const refused = await probe.connect().then(
+      () => probe.end().then(() => null),
+      (error) => error,
+    );
     if (refused) await admin.query(`ALTER ROLE eca_api WITH LOGIN PASSWORD ${admin.escapeLiteral(password)}`);
   } finally {
     await admin.end();

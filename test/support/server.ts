@@ -11,7 +11,11 @@ import { TestDatabase } from './database';
 export interface GraphQLResponse<T = any> {
   status: number;
   headers: Headers;
-  body: { data?: T; errors?: { message: string; path?: string[]; extensions?: Record<string, any> }[]; extensions?: Record<string, any> };
+  body: {
+    data?: T;
+    errors?: { message: string; path?: string[]; extensions?: Record<string, any> }[];
+    extensions?: Record<string, any>;
+  };
 }
 
 export interface TestServer {
@@ -29,17 +33,32 @@ export interface TestServer {
  * limit off. Not for tests of ordinary client behaviour, which run with the defaults.
  */
 export const NO_QUERY_LIMITS: Record<string, string> = {
-  GRAPHQL_MAX_QUERY_CHARS: 'off', GRAPHQL_MAX_TOKENS: 'off', GRAPHQL_MAX_DEPTH: 'off', GRAPHQL_MAX_ALIASES: 'off',
-  GRAPHQL_MAX_DIRECTIVES: 'off', GRAPHQL_MAX_COST: 'off', RATE_LIMIT_MAXIMUM_AVAILABLE: 'off', GRAPHQL_MAX_BODY_BYTES: '10000000',
+  GRAPHQL_MAX_QUERY_CHARS: 'off',
+  GRAPHQL_MAX_TOKENS: 'off',
+  GRAPHQL_MAX_DEPTH: 'off',
+  GRAPHQL_MAX_ALIASES: 'off',
+  GRAPHQL_MAX_DIRECTIVES: 'off',
+  GRAPHQL_MAX_COST: 'off',
+  RATE_LIMIT_MAXIMUM_AVAILABLE: 'off',
+  GRAPHQL_MAX_BODY_BYTES: '10000000',
 };
 
 export const testConfig = (overrides: Record<string, string> = {}): Config =>
   loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ...overrides });
 
 /** The real HTTP server on an ephemeral port over a test database. */
-export async function startTestServer(db: TestDatabase, env: Record<string, string> = {}, { loginUrl }: { loginUrl?: string } = {}): Promise<TestServer> {
+export async function startTestServer(
+  db: TestDatabase,
+  env: Record<string, string> = {},
+  { loginUrl }: { loginUrl?: string } = {},
+): Promise<TestServer> {
   const config = testConfig(env);
-  const dataSource = await createDataSource({ url: loginUrl ?? db.apiUrl, api: true, poolSize: 10, applicationName: 'eca-test-server' }).initialize();
+  const dataSource = await createDataSource({
+    url: loginUrl ?? db.apiUrl,
+    api: true,
+    poolSize: 10,
+    applicationName: 'eca-test-server',
+  }).initialize();
   // Another login (asBypassLogin) only where a test asks for it by name.
   if (!loginUrl) await assertApiLogin(dataSource);
   const { app, apollo } = await createApp(dataSource, config, pino({ level: 'silent' }));
@@ -56,7 +75,11 @@ export async function startTestServer(db: TestDatabase, env: Record<string, stri
         headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
         body: JSON.stringify({ query, variables }),
       });
-      return { status: response.status, headers: response.headers, body: (await response.json()) as GraphQLResponse<any>["body"] };
+      return {
+        status: response.status,
+        headers: response.headers,
+        body: (await response.json()) as GraphQLResponse<any>['body'],
+      };
     },
     async close() {
       server.closeAllConnections();
@@ -72,7 +95,7 @@ export async function assertApiLogin(dataSource: DataSource): Promise<void> {
   const login = await describeLogin(dataSource);
   if (apiLoginProblems(login).length) {
     await dataSource.destroy();
-    throw new Error(apiLoginRefusal(login, 'the test server\'s URL'));
+    throw new Error(apiLoginRefusal(login, "the test server's URL"));
   }
 }
 

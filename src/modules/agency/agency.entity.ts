@@ -10,20 +10,23 @@ export enum AgencyKind {
   PROSECUTOR = 'PROSECUTOR',
   OTHER = 'OTHER',
 }
-registerEnumType(AgencyKind, { name: 'AgencyKind',
+registerEnumType(AgencyKind, {
+  name: 'AgencyKind',
   valuesConfig: {
     CUSTOMS: { description: 'Customs: goods crossing the border.' },
     IP_OFFICE: { description: 'An intellectual-property office.' },
     MARKET_REGULATION: { description: 'Market regulation (administration for market supervision).' },
     OTHER: { description: 'Any other agency.' },
-    PROSECUTOR: { description: 'A public prosecutor\'s office.' },
+    PROSECUTOR: { description: "A public prosecutor's office." },
     PUBLIC_SECURITY: { description: 'Police (public security bureau).' },
-  }, description: 'What kind of government agency it is.' });
+  },
+  description: 'What kind of government agency it is.',
+});
 
 @ObjectType({ implements: Node, description: 'A law-enforcement or regulatory body that receives referrals.' })
 @Entity('agency')
 export class Agency extends Node {
-  @Field({ description: 'The agency\'s official name.' })
+  @Field({ description: "The agency's official name." })
   @Column({ type: 'text' })
   name!: string;
 

@@ -20,17 +20,25 @@ export enum AgencyOrderField {
   NAME = 'NAME',
   CREATED_AT = 'CREATED_AT',
 }
-registerEnumType(AgencyOrderField, { name: 'AgencyOrderField',
+registerEnumType(AgencyOrderField, {
+  name: 'AgencyOrderField',
   valuesConfig: {
     CREATED_AT: { description: 'When the agency was recorded.' },
-    NAME: { description: 'The agency\'s name.' },
-  }, description: 'What a list of agencies is sorted by.' });
+    NAME: { description: "The agency's name." },
+  },
+  description: 'What a list of agencies is sorted by.',
+});
 const agencySortColumns: Record<AgencyOrderField, SortColumn> = {
   NAME: { column: 'name', property: 'name' },
   CREATED_AT: { column: 'created_at', property: 'createdAt' },
 };
 const AGENCY_DEFAULT_ORDER = { field: AgencyOrderField.NAME, direction: OrderDirection.ASC };
-const AgencyOrder = OrderByInput('AgencyOrder', AgencyOrderField, AGENCY_DEFAULT_ORDER.field, AGENCY_DEFAULT_ORDER.direction);
+const AgencyOrder = OrderByInput(
+  'AgencyOrder',
+  AgencyOrderField,
+  AGENCY_DEFAULT_ORDER.field,
+  AGENCY_DEFAULT_ORDER.direction,
+);
 type AgencyOrder = InstanceType<typeof AgencyOrder>;
 
 const AgencyConnection = Connection(Agency);
@@ -38,11 +46,19 @@ const AgencyConnection = Connection(Agency);
 @Resolver(() => Agency)
 export class AgencyResolver {
   @Authorized(...ALL_ROLES)
-  @Query(() => AgencyConnection, { nullable: true, description: 'Agencies that receive referrals (public bodies: visible to every caller).' })
+  @Query(() => AgencyConnection, {
+    nullable: true,
+    description: 'Agencies that receive referrals (public bodies: visible to every caller).',
+  })
   agencies(
     @Args() args: ConnectionArgs,
-    @Arg('filter', () => AgencyFilter, { nullable: true, description: 'Only the agencies matching every field given.' }) filter: AgencyFilter | undefined,
-    @Arg('orderBy', () => AgencyOrder, { nullable: true, description: 'How to sort (the default is stated on the order input type).' }) orderBy: AgencyOrder | undefined,
+    @Arg('filter', () => AgencyFilter, { nullable: true, description: 'Only the agencies matching every field given.' })
+    filter: AgencyFilter | undefined,
+    @Arg('orderBy', () => AgencyOrder, {
+      nullable: true,
+      description: 'How to sort (the default is stated on the order input type).',
+    })
+    orderBy: AgencyOrder | undefined,
     @Ctx() ctx: RequestContext,
   ): Promise<Page<Agency>> {
     const qb = scopedQuery(ctx, Agency);

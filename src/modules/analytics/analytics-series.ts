@@ -15,7 +15,12 @@ const STEP: Record<Granularity, { unit: string; interval: string; defaultBuckets
 };
 export const MAX_BUCKETS = 1000;
 
-interface SeriesRange { unit: string; interval: string; from: Date; to: Date }
+interface SeriesRange {
+  unit: string;
+  interval: string;
+  from: Date;
+  to: Date;
+}
 
 /**
  * The buckets of a series: the filter's period, or the last 30 days, 26 weeks or 12 months up to now.
@@ -32,7 +37,10 @@ function seriesRange(filter: ResolvedFilter, granularity: Granularity, now = new
   }
   const approximateDays = { DAY: 1, WEEK: 7, MONTH: 28 }[granularity];
   if ((to.getTime() - from.getTime()) / 86_400_000 / approximateDays > MAX_BUCKETS) {
-    throw badInput(`A series has at most ${MAX_BUCKETS} buckets: choose a shorter period or a larger granularity.`, 'granularity');
+    throw badInput(
+      `A series has at most ${MAX_BUCKETS} buckets: choose a shorter period or a larger granularity.`,
+      'granularity',
+    );
   }
   return { unit: step.unit, interval: step.interval, from, to };
 }
@@ -52,15 +60,22 @@ function buckets(s: Statement, range: SeriesRange) {
 
 const toDate = (value: unknown) => (value instanceof Date ? value : new Date(String(value)));
 
-export async function takedownSeries(ctx: RequestContext, filter: ResolvedFilter, granularity: Granularity): Promise<TakedownSeries> {
+export async function takedownSeries(
+  ctx: RequestContext,
+  filter: ResolvedFilter,
+  granularity: Granularity,
+): Promise<TakedownSeries> {
   const range = seriesRange(filter, granularity);
   const s = new Statement(ctx, filter);
   const b = buckets(s, range);
   const within = (column: string) => `${column} >= ${b.first} AND ${column} < ${b.to}`;
 
   // A listing's last takedown is its taken_down_at (seeded history included)...
-  const lastTakedowns = s.scoped(Listing, 'x1')
-    .select(`'TAKEN_DOWN'`, 'kind').addSelect('x1.taken_down_at', 'at').addSelect('1', 'n')
+  const lastTakedowns = s
+    .scoped(Listing, 'x1')
+    .select(`'TAKEN_DOWN'`, 'kind')
+    .addSelect('x1.taken_down_at', 'at')
+    .addSelect('1', 'n')
     .andWhere(`x1.taken_down_at IS NOT NULL AND ${within('x1.taken_down_at')} AND ${listingConditions(s, 'x1')}`);
   let takedowns: string;
   if (s.internal && !filter.brandIds && !filter.platforms && !filter.leadSources && !filter.agencyIds) {
@@ -76,23 +91,47 @@ export async function takedownSeries(ctx: RequestContext, filter: ResolvedFilter
     takedowns = s.derived(lastTakedowns);
   }
   // ...and its earlier takedowns (taken down, reinstated, taken down again) are in the audit trail.
-  const earlierTakedowns = s.scoped(Listing, 'x2')
-    .innerJoin('audit_event', 'e2', `e2.entity_type = 'Listing' AND e2.entity_id = x2.id AND e2.action = 'listing.takenDown'`)
-    .select(`'TAKEN_DOWN'`, 'kind').addSelect('e2.at', 'at')
-    .andWhere(`(e2.after ->> 'takenDownAt')::timestamptz < x2.taken_down_at AND ${within('e2.at')} AND ${listingConditions(s, 'x2')}`);
-  const reinstatements = s.scoped(Listing, 'x3')
-    .innerJoin('audit_event', 'e3', `e3.entity_type = 'Listing' AND e3.entity_id = x3.id AND e3.action = 'listing.reinstated'`)
-    .select(`'REINSTATED'`, 'kind').addSelect('e3.at', 'at')
+  const earlierTakedowns = s
+    .scoped(Listing, 'x2')
+    .innerJoin(
+      'audit_event',
+      'e2',
+      `e2.entity_type = 'Listing' AND e2.entity_id = x2.id AND e2.action = 'listing.takenDown'`,
+    )
+    .select(`'TAKEN_DOWN'`, 'kind')
+    .addSelect('e2.at', 'at')
+    .andWhere(
+      `(e2.after ->> 'takenDownAt')::timestamptz < x2.taken_down_at AND ${within('e2.at')} AND ${listingConditions(s, 'x2')}`,
+    );
+  const reinstatements = s
+    .scoped(Listing, 'x3')
+    .innerJoin(
+      'audit_event',
+      'e3',
+      `e3.entity_type = 'Listing' AND e3.entity_id = x3.id AND e3.action = 'listing.reinstated'`,
+    )
+    .select(`'REINSTATED'`, 'kind')
+    .addSelect('e3.at', 'at')
     .andWhere(`${within('e3.at')} AND ${listingConditions(s, 'x3')}`);
   // Seller sanctions: a status change (by an investigator, or escalated by a strike) to the status.
-  const sanctions = s.scoped(Seller, 'v4')
-    .innerJoin('audit_event', 'e4', `e4.entity_type = 'Seller' AND e4.entity_id = v4.id AND e4.action IN ('seller.statusChanged', 'seller.struck')`)
-    .select(`e4.after ->> 'status'`, 'kind').addSelect('e4.at', 'at')
-    .andWhere(`e4.after ->> 'status' IN ('RESTRICTED', 'SUSPENDED', 'CLOSED') AND (e4.before ->> 'status') IS DISTINCT FROM (e4.after ->> 'status')`)
+  const sanctions = s
+    .scoped(Seller, 'v4')
+    .innerJoin(
+      'audit_event',
+      'e4',
+      `e4.entity_type = 'Seller' AND e4.entity_id = v4.id AND e4.action IN ('seller.statusChanged', 'seller.struck')`,
+    )
+    .select(`e4.after ->> 'status'`, 'kind')
+    .addSelect('e4.at', 'at')
+    .andWhere(
+      `e4.after ->> 'status' IN ('RESTRICTED', 'SUSPENDED', 'CLOSED') AND (e4.before ->> 'status') IS DISTINCT FROM (e4.after ->> 'status')`,
+    )
     .andWhere(`${within('e4.at')} AND ${sellerConditions(s, 'v4')}`);
   // (TypeORM may order the selected columns its own way: each part is read by name.)
   const parts: string[] = [takedowns, s.derived(earlierTakedowns), s.derived(reinstatements), s.derived(sanctions)];
-  const events = parts.map((sql, i) => `SELECT p${i}.kind, p${i}.at, ${i === 0 ? `p${i}.n` : '1'} AS n FROM ${sql} p${i}`).join(' UNION ALL ');
+  const events = parts
+    .map((sql, i) => `SELECT p${i}.kind, p${i}.at, ${i === 0 ? `p${i}.n` : '1'} AS n FROM ${sql} p${i}`)
+    .join(' UNION ALL ');
 
   // Events are counted per bucket and kind first, then joined to the buckets (12 rows for a year by month).
   const rows = await s.rows<Record<string, unknown>>(`
@@ -120,7 +159,11 @@ export async function takedownSeries(ctx: RequestContext, filter: ResolvedFilter
   };
 }
 
-export async function outcomeSeries(ctx: RequestContext, filter: ResolvedFilter, granularity: Granularity): Promise<OutcomeSeries> {
+export async function outcomeSeries(
+  ctx: RequestContext,
+  filter: ResolvedFilter,
+  granularity: Granularity,
+): Promise<OutcomeSeries> {
   const range = seriesRange(filter, granularity);
   // The period of the series is its own: outcomes of every bucket, including a first bucket that starts before `from`.
   const s = new Statement(ctx, { ...filter, from: null, to: null });

@@ -4,7 +4,14 @@ import { Lead } from '../lead/lead.entity.js';
 import { EnforcementOutcome } from '../referral/enforcement-outcome.entity.js';
 import { Referral } from '../referral/referral.entity.js';
 import { inPeriod, leadConditions, referralConditions, ResolvedFilter, Statement } from './analytics.sql.js';
-import { DurationStats, EnforcementFunnel, FunnelStageName, OutcomeTotals, RegionFigures, TimeToAction } from './analytics.types.js';
+import {
+  DurationStats,
+  EnforcementFunnel,
+  FunnelStageName,
+  OutcomeTotals,
+  RegionFigures,
+  TimeToAction,
+} from './analytics.types.js';
 
 /*
  * Every figure is one or a few aggregate statements computed by PostgreSQL; Node only reshapes the
@@ -13,16 +20,27 @@ import { DurationStats, EnforcementFunnel, FunnelStageName, OutcomeTotals, Regio
  */
 
 export const count = (value: unknown) => Number(value ?? 0);
-export const days = (value: unknown) => (value === null || value === undefined ? null : Math.round(Number(value) * 1000) / 1000);
+export const days = (value: unknown) =>
+  value === null || value === undefined ? null : Math.round(Number(value) * 1000) / 1000;
 
 // ---------------------------------------------------------------------------------------------------
 // The funnel, over the leads created in the period.
 
 const STAGES: FunnelStageName[] = [
-  FunnelStageName.LEADS, FunnelStageName.TRIAGED, FunnelStageName.INVESTIGATED, FunnelStageName.REFERRED, FunnelStageName.ACTIONED, FunnelStageName.CONVICTED,
+  FunnelStageName.LEADS,
+  FunnelStageName.TRIAGED,
+  FunnelStageName.INVESTIGATED,
+  FunnelStageName.REFERRED,
+  FunnelStageName.ACTIONED,
+  FunnelStageName.CONVICTED,
 ];
 const FLAG: Record<FunnelStageName, string> = {
-  LEADS: '', TRIAGED: 'triaged', INVESTIGATED: 'investigated', REFERRED: 'referred', ACTIONED: 'actioned', CONVICTED: 'convicted',
+  LEADS: '',
+  TRIAGED: 'triaged',
+  INVESTIGATED: 'investigated',
+  REFERRED: 'referred',
+  ACTIONED: 'actioned',
+  CONVICTED: 'convicted',
 };
 
 /**
@@ -38,20 +56,35 @@ const FLAG: Record<FunnelStageName, string> = {
  */
 function leadStages(s: Statement): string {
   const l = 'l';
-  const leads = s.scoped(Lead, l)
+  const leads = s
+    .scoped(Lead, l)
     .select(`${l}.id`, 'id')
     .addSelect(`${l}.investigation_id`, 'investigation_id')
     // Triaged: triage recorded, or moved on along the lifecycle (a lead closed straight from NEW was not).
-    .addSelect(`(${l}.triaged_at IS NOT NULL OR ${l}.status IN ('TRIAGED', 'INVESTIGATING', 'REFERRED') OR ${l}.investigation_id IS NOT NULL)`, 'triaged')
+    .addSelect(
+      `(${l}.triaged_at IS NOT NULL OR ${l}.status IN ('TRIAGED', 'INVESTIGATING', 'REFERRED') OR ${l}.investigation_id IS NOT NULL)`,
+      'triaged',
+    )
     .addSelect(`(${l}.investigation_id IS NOT NULL)`, 'investigated')
     .andWhere(leadConditions(s, l, { period: true }));
-  const referrals = s.scoped(Referral, 'sr').select('sr.id', 'id').addSelect('sr.investigation_id', 'investigation_id')
-    .andWhere(`sr.sent_at IS NOT NULL${s.filter.agencyIds ? ` AND sr.agency_id IN (${s.filter.agencyIds.length ? s.bind(s.filter.agencyIds) : 'NULL'})` : ''}`);
+  const referrals = s
+    .scoped(Referral, 'sr')
+    .select('sr.id', 'id')
+    .addSelect('sr.investigation_id', 'investigation_id')
+    .andWhere(
+      `sr.sent_at IS NOT NULL${s.filter.agencyIds ? ` AND sr.agency_id IN (${s.filter.agencyIds.length ? s.bind(s.filter.agencyIds) : 'NULL'})` : ''}`,
+    );
   // A brand's or an agency's referrals are reached from its leads' investigations (the referral policy is
   // then checked on those only); an internal caller's are all read at once (a probe per investigation, 23,000
   // at scale 10, costs more than reading the 9,000 referrals).
-  if (!s.internal) referrals.andWhere('sr.investigation_id IN (SELECT fl.investigation_id FROM fl WHERE fl.investigation_id IS NOT NULL)');
-  const outcomes = s.scoped(EnforcementOutcome, 'so').select('so.referral_id', 'referral_id').addSelect('so.kind', 'kind')
+  if (!s.internal)
+    referrals.andWhere(
+      'sr.investigation_id IN (SELECT fl.investigation_id FROM fl WHERE fl.investigation_id IS NOT NULL)',
+    );
+  const outcomes = s
+    .scoped(EnforcementOutcome, 'so')
+    .select('so.referral_id', 'referral_id')
+    .addSelect('so.kind', 'kind')
     .andWhere(`so.kind IN ('RAID', 'SEIZURE', 'FINE', 'CONVICTION')`);
   // fl: inlined when read once (internal callers), materialized when the referrals read it too.
   return `(WITH fl AS ${s.derived(leads)},
@@ -70,7 +103,8 @@ function funnelColumns(prefix = ''): string {
   const flag = (stage: FunnelStageName) => (stage === FunnelStageName.LEADS ? 'TRUE' : `${prefix}${FLAG[stage]}`);
   return STAGES.flatMap((stage, i) => {
     const columns = [`count(*) FILTER (WHERE ${flag(stage)}) AS "${stage}"`];
-    if (i > 0) columns.push(`count(*) FILTER (WHERE ${flag(STAGES[i - 1])} AND ${flag(stage)}) AS "${stage}_from_previous"`);
+    if (i > 0)
+      columns.push(`count(*) FILTER (WHERE ${flag(STAGES[i - 1])} AND ${flag(stage)}) AS "${stage}_from_previous"`);
     return columns;
   }).join(', ');
 }
@@ -81,11 +115,22 @@ function toFunnel(row: Record<string, unknown> | undefined): EnforcementFunnel {
     return {
       stage,
       count: count(row?.[stage]),
-      conversionFromPrevious: i === 0 || previous === 0 ? null : Math.round((count(row?.[`${stage}_from_previous`]) / previous) * 10_000) / 10_000,
+      conversionFromPrevious:
+        i === 0 || previous === 0
+          ? null
+          : Math.round((count(row?.[`${stage}_from_previous`]) / previous) * 10_000) / 10_000,
     };
   });
   const [leads, triaged, investigated, referred, actioned, convicted] = stages.map((stage) => stage.count);
-  return Object.assign(new EnforcementFunnel(), { leads, triaged, investigated, referred, actioned, convicted, stages });
+  return Object.assign(new EnforcementFunnel(), {
+    leads,
+    triaged,
+    investigated,
+    referred,
+    actioned,
+    convicted,
+    stages,
+  });
 }
 
 export async function enforcementFunnel(ctx: RequestContext, filter: ResolvedFilter): Promise<EnforcementFunnel> {
@@ -111,11 +156,23 @@ export async function enforcementFunnel(ctx: RequestContext, filter: ResolvedFil
 export function filteredOutcomes(s: Statement, { money = true }: { money?: boolean } = {}): string {
   const o = 'o';
   const r = 'o_referral';
-  const qb = s.scoped(EnforcementOutcome, o)
+  const qb = s
+    .scoped(EnforcementOutcome, o)
     .innerJoin('referral', r, `${r}.id = ${o}.referral_id`)
-    .select([`${o}.id AS id`, `${o}.operation_id AS operation_id`, `${o}.kind AS kind`, `${o}.arrests AS arrests`, `${o}.dens_destroyed AS dens_destroyed`,
-      `${o}.convictions AS convictions`, `${o}.seized_value_amount AS own_seized_amount`, `${o}.seized_value_currency AS own_seized_currency`,
-      `${o}.fine_amount AS fine_amount`, `${o}.fine_currency AS fine_currency`, `${r}.investigation_id AS investigation_id`, `${o}.occurred_at AS occurred_at`])
+    .select([
+      `${o}.id AS id`,
+      `${o}.operation_id AS operation_id`,
+      `${o}.kind AS kind`,
+      `${o}.arrests AS arrests`,
+      `${o}.dens_destroyed AS dens_destroyed`,
+      `${o}.convictions AS convictions`,
+      `${o}.seized_value_amount AS own_seized_amount`,
+      `${o}.seized_value_currency AS own_seized_currency`,
+      `${o}.fine_amount AS fine_amount`,
+      `${o}.fine_currency AS fine_currency`,
+      `${r}.investigation_id AS investigation_id`,
+      `${o}.occurred_at AS occurred_at`,
+    ])
     .andWhere([...inPeriod(s, `${o}.occurred_at`), referralConditions(s, r)].join(' AND ') || 'TRUE');
   // A brand sees the outcomes of investigations of its own leads only (visibility.ts): reached from those
   // investigations, the policies are checked on its outcomes only, not on every outcome (1 s at scale 10).
@@ -123,7 +180,10 @@ export function filteredOutcomes(s: Statement, { money = true }: { money?: boole
   // referral_investigation_idx, their outcomes by key; as an IN the planner scanned both tables through
   // their policies (a function call per row: 0.5 s for the largest brand, 35 ms this way).
   if (s.ctx.scope.kind === 'BRAND') {
-    const brandLeads = s.scoped(Lead, 'obl').select('obl.investigation_id').andWhere('obl.investigation_id IS NOT NULL');
+    const brandLeads = s
+      .scoped(Lead, 'obl')
+      .select('obl.investigation_id')
+      .andWhere('obl.investigation_id IS NOT NULL');
     qb.andWhere(`${r}.investigation_id = ANY(ARRAY${s.derived(brandLeads)})`);
   }
   if (!money) return s.derived(qb);
@@ -138,7 +198,9 @@ export function filteredOutcomes(s: Statement, { money = true }: { money?: boole
  * Totals per grouping set: () the counts, (seized currency), (fine currency): one statement. The money
  * columns are expressions over `o` (the region breakdown passes each region's part of them).
  */
-const outcomeColumns = ({ seized, fine }: { seized: string; fine: string } = { seized: 'o.seized_amount', fine: 'o.fine_amount' }) => `
+const outcomeColumns = (
+  { seized, fine }: { seized: string; fine: string } = { seized: 'o.seized_amount', fine: 'o.fine_amount' },
+) => `
   count(*) FILTER (WHERE o.kind = 'RAID') AS raids, count(*) FILTER (WHERE o.kind = 'SEIZURE') AS seizures,
   coalesce(sum(o.dens_destroyed), 0) AS dens_destroyed, coalesce(sum(o.arrests), 0) AS arrests,
   coalesce(sum(o.convictions), 0) AS convictions, count(*) FILTER (WHERE o.kind = 'FINE') AS fines,
@@ -147,8 +209,18 @@ const outcomeColumns = ({ seized, fine }: { seized: string; fine: string } = { s
 
 interface OutcomeRow {
   region?: string;
-  raids: string; seizures: string; dens_destroyed: string; arrests: string; convictions: string; fines: string;
-  seized_amount: string | null; fine_amount: string | null; by_seized: boolean; by_fine: boolean; seized_currency: string | null; fine_currency: string | null;
+  raids: string;
+  seizures: string;
+  dens_destroyed: string;
+  arrests: string;
+  convictions: string;
+  fines: string;
+  seized_amount: string | null;
+  fine_amount: string | null;
+  by_seized: boolean;
+  by_fine: boolean;
+  seized_currency: string | null;
+  fine_currency: string | null;
 }
 
 /** Folds the rows of one group (the totals row and its per-currency rows) into OutcomeTotals. */
@@ -162,17 +234,27 @@ function toOutcomeTotals(rows: OutcomeRow[]): OutcomeTotals {
     densDestroyed: count(totals?.dens_destroyed),
     arrests: count(totals?.arrests),
     convictions: count(totals?.convictions),
-    seizedValue: sorted(rows.filter((row) => row.by_seized && row.seized_currency && row.seized_amount !== null).map((row) => money(row.seized_amount, row.seized_currency))),
+    seizedValue: sorted(
+      rows
+        .filter((row) => row.by_seized && row.seized_currency && row.seized_amount !== null)
+        .map((row) => money(row.seized_amount, row.seized_currency)),
+    ),
     fines: {
       count: count(totals?.fines),
-      amounts: sorted(rows.filter((row) => row.by_fine && row.fine_currency && row.fine_amount !== null).map((row) => money(row.fine_amount, row.fine_currency))),
+      amounts: sorted(
+        rows
+          .filter((row) => row.by_fine && row.fine_currency && row.fine_amount !== null)
+          .map((row) => money(row.fine_amount, row.fine_currency)),
+      ),
     },
   });
 }
 
 export async function outcomeTotals(ctx: RequestContext, filter: ResolvedFilter): Promise<OutcomeTotals> {
   const s = new Statement(ctx, filter);
-  const rows = await s.rows<OutcomeRow>(`SELECT ${outcomeColumns()} FROM ${filteredOutcomes(s)} o GROUP BY GROUPING SETS ((), (o.seized_currency), (o.fine_currency))`);
+  const rows = await s.rows<OutcomeRow>(
+    `SELECT ${outcomeColumns()} FROM ${filteredOutcomes(s)} o GROUP BY GROUPING SETS ((), (o.seized_currency), (o.fine_currency))`,
+  );
   return toOutcomeTotals(rows);
 }
 
@@ -196,7 +278,8 @@ export async function timeToAction(ctx: RequestContext, filter: ResolvedFilter):
   const leads = leadsStatement.scoped(Lead, 'l');
   // The investigation's creation time is copied onto its leads and referrals (migration 1764300200000):
   // read from investigation, its policy was a function call per investigation for a brand (0.2 ms each).
-  leads.select(EPOCH_DAYS('l.investigation_created_at', 'l.created_at'), 'wait')
+  leads
+    .select(EPOCH_DAYS('l.investigation_created_at', 'l.created_at'), 'wait')
     .andWhere(`l.investigation_id IS NOT NULL AND ${leadConditions(leadsStatement, 'l', { period: true })}`);
   const [leadRow] = await leadsStatement.rows<Record<string, unknown>>(
     `SELECT ${stats('lead_to_investigation', 'x.wait', 'TRUE')} FROM (SELECT * FROM ${leadsStatement.derived(leads)} w OFFSET 0) x`, // OFFSET 0: each row's values computed once, not per aggregate
@@ -207,15 +290,22 @@ export async function timeToAction(ctx: RequestContext, filter: ResolvedFilter):
   // the leads per referral, which the planner ran under the policies' estimates for minutes for a brand.
   const s = new Statement(ctx, filter);
   const r = 'r';
-  const cohort = s.scoped(Lead, 'rl').select('rl.investigation_id', 'investigation_id').distinct(true)
+  const cohort = s
+    .scoped(Lead, 'rl')
+    .select('rl.investigation_id', 'investigation_id')
+    .distinct(true)
     .andWhere(`rl.investigation_id IS NOT NULL AND ${leadConditions(s, 'rl', { period: true, agencies: false })}`);
   const referrals = s.scoped(Referral, r);
-  referrals.select(EPOCH_DAYS(`${r}.sent_at`, `${r}.investigation_created_at`), 'to_referral')
+  referrals
+    .select(EPOCH_DAYS(`${r}.sent_at`, `${r}.investigation_created_at`), 'to_referral')
     .addSelect(EPOCH_DAYS(`${r}.acknowledged_at`, `${r}.sent_at`), 'to_acknowledgement')
     .addSelect(EPOCH_DAYS(`${r}.first_action_at`, `${r}.sent_at`), 'to_first_action')
     // concluded_at is also set by an acquittal or a decline: a conviction is a CONVICTION outcome.
-    .addSelect(`CASE WHEN ${r}.concluded_at IS NOT NULL AND ${s.exists(EnforcementOutcome, 'co', (sub, o) => sub.andWhere(`${o}.referral_id = ${r}.id AND ${o}.kind = 'CONVICTION'`))}
-                THEN ${EPOCH_DAYS(`${r}.concluded_at`, `${r}.sent_at`)} END`, 'to_conviction')
+    .addSelect(
+      `CASE WHEN ${r}.concluded_at IS NOT NULL AND ${s.exists(EnforcementOutcome, 'co', (sub, o) => sub.andWhere(`${o}.referral_id = ${r}.id AND ${o}.kind = 'CONVICTION'`))}
+                THEN ${EPOCH_DAYS(`${r}.concluded_at`, `${r}.sent_at`)} END`,
+      'to_conviction',
+    )
     .andWhere(`${r}.sent_at IS NOT NULL AND ${referralConditions(s, r)}`)
     .andWhere(`${r}.investigation_id IN (SELECT ci.investigation_id FROM ci)`);
   const cohortSql = s.derived(cohort);
@@ -238,7 +328,8 @@ export async function timeToAction(ctx: RequestContext, filter: ResolvedFilter):
 // Region breakdown: the funnel and the outcomes per region of the leads' sellers.
 
 /** With a regions filter, the breakdown shows those regions only (a lead's other sellers may be elsewhere). */
-export const onlyRegions = (s: Statement, column: string) => (s.filter.regions ? (s.filter.regions.length ? `${column} IN (${s.bind(s.filter.regions)})` : 'FALSE') : 'TRUE');
+export const onlyRegions = (s: Statement, column: string) =>
+  s.filter.regions ? (s.filter.regions.length ? `${column} IN (${s.bind(s.filter.regions)})` : 'FALSE') : 'TRUE';
 
 export async function regionBreakdown(ctx: RequestContext, filter: ResolvedFilter): Promise<RegionFigures[]> {
   // The region of a lead is the region of each of its sellers (a lead without sellers has none): one row per
@@ -256,11 +347,17 @@ export async function regionBreakdown(ctx: RequestContext, filter: ResolvedFilte
   // going one each to its regions in alphabetical order: the regions' money adds up to the total once.
   // The split is over all of the case's regions, whatever the regions filter lists.
   const outcomes = new Statement(ctx, filter);
-  const regionsOfInvestigations = outcomes.scoped(Lead, 'rl')
+  const regionsOfInvestigations = outcomes
+    .scoped(Lead, 'rl')
     .innerJoin('lead_region', 'rl_r', 'rl_r.lead_id = rl.id')
-    .select('rl.investigation_id', 'investigation_id').addSelect('rl_r.region', 'region').distinct(true)
-    .andWhere(`rl.investigation_id IS NOT NULL AND ${leadConditions(outcomes, 'rl', { period: false, agencies: false, regions: false })}`);
-  const part = (amount: string) => `(${amount} / ir.regions + CASE WHEN ir.region_rank <= ${amount} % ir.regions THEN 1 ELSE 0 END)`;
+    .select('rl.investigation_id', 'investigation_id')
+    .addSelect('rl_r.region', 'region')
+    .distinct(true)
+    .andWhere(
+      `rl.investigation_id IS NOT NULL AND ${leadConditions(outcomes, 'rl', { period: false, agencies: false, regions: false })}`,
+    );
+  const part = (amount: string) =>
+    `(${amount} / ir.regions + CASE WHEN ir.region_rank <= ${amount} % ir.regions THEN 1 ELSE 0 END)`;
   const outcomeRows = await outcomes.rows<OutcomeRow>(`
     SELECT ir.region, ${outcomeColumns({ seized: part('o.seized_amount'), fine: part('o.fine_amount') })}
     FROM ${filteredOutcomes(outcomes)} o
@@ -270,10 +367,14 @@ export async function regionBreakdown(ctx: RequestContext, filter: ResolvedFilte
     WHERE ${onlyRegions(outcomes, 'ir.region')}
     GROUP BY GROUPING SETS ((ir.region), (ir.region, o.seized_currency), (ir.region, o.fine_currency))`);
 
-  const regions = [...new Set([...funnelRows.map((row) => String(row.region)), ...outcomeRows.map((row) => String(row.region))])].sort();
-  return regions.map((region) => Object.assign(new RegionFigures(), {
-    region,
-    funnel: toFunnel(funnelRows.find((row) => row.region === region)),
-    outcomes: toOutcomeTotals(outcomeRows.filter((row) => row.region === region)),
-  }));
+  const regions = [
+    ...new Set([...funnelRows.map((row) => String(row.region)), ...outcomeRows.map((row) => String(row.region))]),
+  ].sort();
+  return regions.map((region) =>
+    Object.assign(new RegionFigures(), {
+      region,
+      funnel: toFunnel(funnelRows.find((row) => row.region === region)),
+      outcomes: toOutcomeTotals(outcomeRows.filter((row) => row.region === region)),
+    }),
+  );
 }

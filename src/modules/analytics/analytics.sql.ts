@@ -21,7 +21,10 @@ export class Statement {
   private counter = 0;
   readonly params: Record<string, unknown> = {};
 
-  constructor(readonly ctx: RequestContext, readonly filter: ResolvedFilter) {}
+  constructor(
+    readonly ctx: RequestContext,
+    readonly filter: ResolvedFilter,
+  ) {}
 
   alias(prefix: string): string {
     this.counter += 1;
@@ -36,7 +39,11 @@ export class Statement {
   }
 
   /** `EXISTS (<scoped subquery over entity>)`; `build` adds its conditions on the alias it gets. */
-  exists<T extends ObjectLiteral>(entity: EntityTarget<T>, prefix: string, build: (sub: SelectQueryBuilder<T>, alias: string) => void): string {
+  exists<T extends ObjectLiteral>(
+    entity: EntityTarget<T>,
+    prefix: string,
+    build: (sub: SelectQueryBuilder<T>, alias: string) => void,
+  ): string {
     const alias = this.alias(prefix);
     const sub = scopedQuery(this.ctx, entity, alias).select('1');
     build(sub, alias);
@@ -51,7 +58,12 @@ export class Statement {
    * (about 0.5% of the real rows, so a nested loop probing an index once per row). Use it where the set is
    * cheap to compute and the rows tested are many (internal callers over the whole marketplace).
    */
-  inSet<T extends ObjectLiteral>(column: string, entity: EntityTarget<T>, prefix: string, build: (sub: SelectQueryBuilder<T>, alias: string) => void): string {
+  inSet<T extends ObjectLiteral>(
+    column: string,
+    entity: EntityTarget<T>,
+    prefix: string,
+    build: (sub: SelectQueryBuilder<T>, alias: string) => void,
+  ): string {
     const alias = this.alias(prefix);
     const sub = scopedQuery(this.ctx, entity, alias).select(`${alias}.id`);
     build(sub, alias);
@@ -102,7 +114,8 @@ const list = <T>(values: T[] | null | undefined, name: string): T[] | null => {
 export function resolveFilter(filter: AnalyticsFilter | null | undefined): ResolvedFilter {
   const from = filter?.from ?? null;
   const to = filter?.to ?? null;
-  if (from && to && from.getTime() >= to.getTime()) throw badInput('filter.from must be before filter.to.', 'filter.from');
+  if (from && to && from.getTime() >= to.getTime())
+    throw badInput('filter.from must be before filter.to.', 'filter.from');
   return {
     from,
     to,
@@ -114,7 +127,8 @@ export function resolveFilter(filter: AnalyticsFilter | null | undefined): Resol
   };
 }
 
-const inList = (s: Statement, column: string, values: readonly unknown[]) => (values.length ? `${column} IN (${s.bind(values)})` : 'FALSE');
+const inList = (s: Statement, column: string, values: readonly unknown[]) =>
+  values.length ? `${column} IN (${s.bind(values)})` : 'FALSE';
 const and = (conditions: string[]) => (conditions.length ? conditions.join(' AND ') : 'TRUE');
 
 /** A time column within the filter's period. */
@@ -138,7 +152,9 @@ export function sentReferralOf(s: Statement, investigationId: string, extra?: (a
 export function outcomeOf(s: Statement, investigationId: string, kinds: string[]): string {
   return s.exists(EnforcementOutcome, 'fo', (sub, o) => {
     const r = `${o}_ref`;
-    sub.innerJoin('referral', r, `${r}.id = ${o}.referral_id`).andWhere(`${r}.investigation_id = ${investigationId} AND ${inList(s, `${o}.kind`, kinds)}`);
+    sub
+      .innerJoin('referral', r, `${r}.id = ${o}.referral_id`)
+      .andWhere(`${r}.investigation_id = ${investigationId} AND ${inList(s, `${o}.kind`, kinds)}`);
     if (s.filter.agencyIds) sub.andWhere(inList(s, `${r}.agency_id`, s.filter.agencyIds));
   });
 }
@@ -146,7 +162,9 @@ export function outcomeOf(s: Statement, investigationId: string, kinds: string[]
 /** The lead `l` names one of the brands, read through the brand's own scope: a brand partner naming another brand finds nothing. */
 function leadNamesBrands(s: Statement, l: string, brandIds: string[]): string {
   return s.exists(Brand, 'fb', (sub, b) => {
-    sub.innerJoin('lead_brand', `${b}_lb`, `${b}_lb.brand_id = ${b}.id`).andWhere(`${b}_lb.lead_id = ${l}.id AND ${inList(s, `${b}.id`, brandIds)}`);
+    sub
+      .innerJoin('lead_brand', `${b}_lb`, `${b}_lb.brand_id = ${b}.id`)
+      .andWhere(`${b}_lb.lead_id = ${l}.id AND ${inList(s, `${b}.id`, brandIds)}`);
   });
 }
 
@@ -156,7 +174,9 @@ function leadNamesBrands(s: Statement, l: string, brandIds: string[]): string {
  * `regions: false` leaves the regions out (the region breakdown lists a case's regions itself).
  */
 export function leadConditions(
-  s: Statement, l: string, { period, agencies = true, regions = true }: { period: boolean; agencies?: boolean; regions?: boolean },
+  s: Statement,
+  l: string,
+  { period, agencies = true, regions = true }: { period: boolean; agencies?: boolean; regions?: boolean },
 ): string {
   const f = s.filter;
   const sellerRegions = regions ? f.regions : null;
@@ -164,17 +184,21 @@ export function leadConditions(
   if (f.leadSources) conditions.push(inList(s, `${l}.source`, f.leadSources));
   if (f.brandIds) conditions.push(leadNamesBrands(s, l, f.brandIds));
   if (sellerRegions || f.platforms) {
-    conditions.push(s.exists(Seller, 'fs', (sub, x) => {
-      sub.innerJoin('lead_seller', `${x}_ls`, `${x}_ls.seller_id = ${x}.id`).andWhere(`${x}_ls.lead_id = ${l}.id`);
-      if (sellerRegions) sub.andWhere(inList(s, `${x}.region`, sellerRegions));
-      if (f.platforms) sub.andWhere(inList(s, `${x}.platform`, f.platforms));
-    }));
+    conditions.push(
+      s.exists(Seller, 'fs', (sub, x) => {
+        sub.innerJoin('lead_seller', `${x}_ls`, `${x}_ls.seller_id = ${x}.id`).andWhere(`${x}_ls.lead_id = ${l}.id`);
+        if (sellerRegions) sub.andWhere(inList(s, `${x}.region`, sellerRegions));
+        if (f.platforms) sub.andWhere(inList(s, `${x}.platform`, f.platforms));
+      }),
+    );
   }
-  if (agencies && f.agencyIds) conditions.push(`${l}.investigation_id IS NOT NULL AND ${sentReferralOf(s, `${l}.investigation_id`)}`);
+  if (agencies && f.agencyIds)
+    conditions.push(`${l}.investigation_id IS NOT NULL AND ${sentReferralOf(s, `${l}.investigation_id`)}`);
   return and(conditions);
 }
 
-const caseFilters = (f: ResolvedFilter) => Boolean(f.brandIds || f.regions || f.platforms || f.leadSources || f.agencyIds);
+const caseFilters = (f: ResolvedFilter) =>
+  Boolean(f.brandIds || f.regions || f.platforms || f.leadSources || f.agencyIds);
 const leadOnlyFilters = (f: ResolvedFilter) => Boolean(f.leadSources || f.agencyIds);
 
 /** Conditions on a referral row `r`: its agency, and the case filters through the leads behind it. */
@@ -182,9 +206,13 @@ export function referralConditions(s: Statement, r: string): string {
   const conditions: string[] = [];
   if (s.filter.agencyIds) conditions.push(inList(s, `${r}.agency_id`, s.filter.agencyIds));
   if (s.filter.brandIds || s.filter.regions || s.filter.platforms || s.filter.leadSources) {
-    conditions.push(s.exists(Lead, 'fl', (sub, l) => {
-      sub.andWhere(`${l}.investigation_id = ${r}.investigation_id AND ${leadConditions(s, l, { period: false, agencies: false })}`);
-    }));
+    conditions.push(
+      s.exists(Lead, 'fl', (sub, l) => {
+        sub.andWhere(
+          `${l}.investigation_id = ${r}.investigation_id AND ${leadConditions(s, l, { period: false, agencies: false })}`,
+        );
+      }),
+    );
   }
   return and(conditions);
 }
@@ -204,18 +232,23 @@ export function listingConditions(s: Statement, x: string): string {
     };
     // An internal caller's listings are many (a region's takedowns of a year: 44,000 at scale 10): the
     // region's sellers are read once and hashed. A brand's or an agency's are few: probed per listing.
-    conditions.push(s.internal
-      ? s.inSet(`${x}.seller_id`, Seller, 'fs', ofSeller)
-      : s.exists(Seller, 'fs', (sub, v) => {
-        sub.andWhere(`${v}.id = ${x}.seller_id`);
-        ofSeller(sub, v);
-      }));
+    conditions.push(
+      s.internal
+        ? s.inSet(`${x}.seller_id`, Seller, 'fs', ofSeller)
+        : s.exists(Seller, 'fs', (sub, v) => {
+            sub.andWhere(`${v}.id = ${x}.seller_id`);
+            ofSeller(sub, v);
+          }),
+    );
   }
   if (leadOnlyFilters(f)) {
-    conditions.push(s.exists(Lead, 'fl', (sub, l) => {
-      sub.innerJoin('lead_listing', `${l}_ll`, `${l}_ll.lead_id = ${l}.id`)
-        .andWhere(`${l}_ll.listing_id = ${x}.id AND ${leadConditions(s, l, { period: false })}`);
-    }));
+    conditions.push(
+      s.exists(Lead, 'fl', (sub, l) => {
+        sub
+          .innerJoin('lead_listing', `${l}_ll`, `${l}_ll.lead_id = ${l}.id`)
+          .andWhere(`${l}_ll.listing_id = ${x}.id AND ${leadConditions(s, l, { period: false })}`);
+      }),
+    );
   }
   return and(conditions);
 }
@@ -231,16 +264,24 @@ export function sellerConditions(s: Statement, v: string): string {
   if (f.platforms) conditions.push(inList(s, `${v}.platform`, f.platforms));
   if (f.brandIds) {
     const brandIds = f.brandIds;
-    const sells = s.exists(Listing, 'fx', (sub, x) => sub.andWhere(`${x}.seller_id = ${v}.id AND ${inList(s, `${x}.brand_id`, brandIds)}`));
+    const sells = s.exists(Listing, 'fx', (sub, x) =>
+      sub.andWhere(`${x}.seller_id = ${v}.id AND ${inList(s, `${x}.brand_id`, brandIds)}`),
+    );
     const named = s.exists(Lead, 'fl', (sub, l) => {
-      sub.innerJoin('lead_seller', `${l}_ls`, `${l}_ls.lead_id = ${l}.id`).andWhere(`${l}_ls.seller_id = ${v}.id AND ${leadNamesBrands(s, l, brandIds)}`);
+      sub
+        .innerJoin('lead_seller', `${l}_ls`, `${l}_ls.lead_id = ${l}.id`)
+        .andWhere(`${l}_ls.seller_id = ${v}.id AND ${leadNamesBrands(s, l, brandIds)}`);
     });
     conditions.push(`(${sells} OR ${named})`);
   }
   if (leadOnlyFilters(f)) {
-    conditions.push(s.exists(Lead, 'fl', (sub, l) => {
-      sub.innerJoin('lead_seller', `${l}_ls`, `${l}_ls.lead_id = ${l}.id`).andWhere(`${l}_ls.seller_id = ${v}.id AND ${leadConditions(s, l, { period: false })}`);
-    }));
+    conditions.push(
+      s.exists(Lead, 'fl', (sub, l) => {
+        sub
+          .innerJoin('lead_seller', `${l}_ls`, `${l}_ls.lead_id = ${l}.id`)
+          .andWhere(`${l}_ls.seller_id = ${v}.id AND ${leadConditions(s, l, { period: false })}`);
+      }),
+    );
   }
   return and(conditions);
 }

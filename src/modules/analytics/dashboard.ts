@@ -29,11 +29,17 @@ const assets: Record<string, { file: string; type: string }> = {
   'chart.js': { file: path.join(chartDist, 'chart.umd.min.js'), type: 'application/javascript' },
   'dashboard.css': { file: path.join(assetDir ?? '', 'dashboard.css'), type: 'text/css' },
   // The page's own scripts, in the order index.html loads them: the core, then one per view.
-  ...Object.fromEntries(['portal.js', 'figures.js', 'cases.js', 'inbox.js'].map((name) => [name, { file: path.join(assetDir ?? '', name), type: 'application/javascript' }])),
+  ...Object.fromEntries(
+    ['portal.js', 'figures.js', 'cases.js', 'inbox.js'].map((name) => [
+      name,
+      { file: path.join(assetDir ?? '', name), type: 'application/javascript' },
+    ]),
+  ),
 };
 
 const SECURITY_HEADERS = {
-  'Content-Security-Policy': "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'",
+  'Content-Security-Policy':
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'",
   'X-Content-Type-Options': 'nosniff',
   'Referrer-Policy': 'no-referrer',
 };
@@ -47,7 +53,10 @@ export function dashboardRouter(): Router {
   });
   for (const [name, asset] of Object.entries(assets)) {
     router.get(`/dashboard/assets/${name}`, (_req, res) => {
-      res.set(SECURITY_HEADERS).type(asset.type).sendFile(asset.file, { maxAge: name === 'chart.js' ? '1d' : 0 });
+      res
+        .set(SECURITY_HEADERS)
+        .type(asset.type)
+        .sendFile(asset.file, { maxAge: name === 'chart.js' ? '1d' : 0 });
     });
   }
   return router;

@@ -8,12 +8,17 @@ import { inPeriod, referralConditions, ResolvedFilter, Statement } from './analy
 import { Analytics } from './analytics.types.js';
 
 /** The deadlines of one agency's open referrals. */
-@ObjectType({ description: "One agency's referrals that still wait for it (SENT or ACKNOWLEDGED), and how many of them are past a deadline." })
+@ObjectType({
+  description:
+    "One agency's referrals that still wait for it (SENT or ACKNOWLEDGED), and how many of them are past a deadline.",
+})
 export class AgencyDeadlineFigures {
   @Field(() => Agency, { description: 'The agency these figures are for.' })
   agency!: Agency;
 
-  @Field(() => Int, { description: 'Referrals waiting for its acknowledgement or first action (SENT or ACKNOWLEDGED).' })
+  @Field(() => Int, {
+    description: 'Referrals waiting for its acknowledgement or first action (SENT or ACKNOWLEDGED).',
+  })
   waiting!: number;
 
   @Field(() => Int, { description: 'Of those, past a deadline (`Referral.overdue`).' })
@@ -27,8 +32,9 @@ export class AgencyDeadlineFigures {
 
   @Field(() => Float, {
     nullable: true,
-    description: 'The longest lateness among them, in days: since the earliest deadline missed, acknowledgement or action (a referral late on both counts '
-      + 'from the earlier of the two); null when none is overdue.',
+    description:
+      'The longest lateness among them, in days: since the earliest deadline missed, acknowledgement or action (a referral late on both counts ' +
+      'from the earlier of the two); null when none is overdue.',
   })
   longestOverdueDays!: number | null;
 }
@@ -49,7 +55,8 @@ interface Row {
 export async function overdueReferrals(ctx: RequestContext, filter: ResolvedFilter): Promise<AgencyDeadlineFigures[]> {
   const s = new Statement(ctx, filter);
   const r = 'r';
-  const referrals = s.scoped(Referral, r)
+  const referrals = s
+    .scoped(Referral, r)
     .select(`${r}.agency_id`, 'agency_id')
     .addSelect(`${r}.status`, 'status')
     .addSelect(`${r}.acknowledge_by`, 'acknowledge_by')
@@ -62,7 +69,8 @@ export async function overdueReferrals(ctx: RequestContext, filter: ResolvedFilt
   // A referral's earliest missed deadline: either may be missed alone, or both (least() skips a NULL).
   // While it is SENT the acknowledgement deadline, usually the earlier, is missed first: 40 days late on
   // it and 10 on the action deadline is 40 days late.
-  const earliestMissed = 'least(CASE WHEN x.acknowledgement_overdue THEN x.acknowledge_by END, CASE WHEN x.action_overdue THEN x.action_by END)';
+  const earliestMissed =
+    'least(CASE WHEN x.acknowledgement_overdue THEN x.acknowledge_by END, CASE WHEN x.action_overdue THEN x.action_by END)';
   const rows = await s.rows<Row>(`
     SELECT x.agency_id::text, count(*) AS waiting, count(*) FILTER (WHERE x.overdue) AS overdue,
            count(*) FILTER (WHERE x.acknowledgement_overdue) AS acknowledgement_overdue, count(*) FILTER (WHERE x.action_overdue) AS action_overdue,
@@ -71,14 +79,20 @@ export async function overdueReferrals(ctx: RequestContext, filter: ResolvedFilt
     GROUP BY x.agency_id
     ORDER BY count(*) FILTER (WHERE x.overdue) DESC, count(*) DESC, x.agency_id`);
   const agencies = await Promise.all(rows.map((row) => loadById(ctx, Agency, row.agency_id)));
-  return rows.flatMap((row, i) => (agencies[i] ? [{
-    agency: agencies[i]!,
-    waiting: Number(row.waiting),
-    overdue: Number(row.overdue),
-    acknowledgementOverdue: Number(row.acknowledgement_overdue),
-    actionOverdue: Number(row.action_overdue),
-    longestOverdueDays: row.longest_days === null ? null : Math.round(Number(row.longest_days) * 1000) / 1000,
-  }] : []));
+  return rows.flatMap((row, i) =>
+    agencies[i]
+      ? [
+          {
+            agency: agencies[i]!,
+            waiting: Number(row.waiting),
+            overdue: Number(row.overdue),
+            acknowledgementOverdue: Number(row.acknowledgement_overdue),
+            actionOverdue: Number(row.action_overdue),
+            longestOverdueDays: row.longest_days === null ? null : Math.round(Number(row.longest_days) * 1000) / 1000,
+          },
+        ]
+      : [],
+  );
 }
 
 type AnalyticsRoot = Analytics & { resolved: ResolvedFilter };
@@ -86,7 +100,8 @@ type AnalyticsRoot = Analytics & { resolved: ResolvedFilter };
 @Resolver(() => Analytics)
 export class OverdueReferralsResolver {
   @FieldResolver(() => [AgencyDeadlineFigures], {
-    description: 'Per agency: referrals waiting for it (sent in the period) and how many are past their acknowledgement or action deadline, most overdue first.',
+    description:
+      'Per agency: referrals waiting for it (sent in the period) and how many are past their acknowledgement or action deadline, most overdue first.',
   })
   overdueReferrals(@Root() root: AnalyticsRoot, @Ctx() ctx: RequestContext): Promise<AgencyDeadlineFigures[]> {
     return overdueReferrals(ctx, root.resolved);

@@ -15,7 +15,9 @@ export function rollupRefreshIntervalMs(env: NodeJS.ProcessEnv = process.env): n
   const raw = env.ANALYTICS_ROLLUP_REFRESH_SECONDS || '900';
   const seconds = Number(raw);
   if (!/^\d+$/.test(raw) || seconds > 86_400) {
-    throw new SettingsError(`Invalid configuration:\n  - ANALYTICS_ROLLUP_REFRESH_SECONDS must be a whole number of seconds from 0 (never) to 86400, got "${raw}"`);
+    throw new SettingsError(
+      `Invalid configuration:\n  - ANALYTICS_ROLLUP_REFRESH_SECONDS must be a whole number of seconds from 0 (never) to 86400, got "${raw}"`,
+    );
   }
   return seconds * 1000;
 }
@@ -32,7 +34,9 @@ export async function refreshRollupsIfOlderThan(dataSource: DataSource, maxAgeMs
   try {
     await query('BEGIN');
     await query('SET LOCAL statement_timeout = 0');
-    const { rows } = await query('SELECT refresh_analytics_rollups(make_interval(secs => $1)) AS refreshed', [maxAgeMs / 1000]);
+    const { rows } = await query('SELECT refresh_analytics_rollups(make_interval(secs => $1)) AS refreshed', [
+      maxAgeMs / 1000,
+    ]);
     await query('COMMIT');
     return Number(rows[0].refreshed);
   } catch (error) {

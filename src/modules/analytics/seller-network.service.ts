@@ -12,13 +12,29 @@ import { Seller } from '../seller/seller.entity.js';
 import { refreshRollupsIfOlderThan } from './rollup-refresh.js';
 import { inPeriod, leadConditions, listingConditions, ResolvedFilter, Statement } from './analytics.sql.js';
 import {
-  NETWORK_MAX_DEPTH, NETWORK_MAX_LINKS, NETWORK_MAX_SELLERS, NetworkLink, OffendingNetwork, OffendingSeller, RepeatOffenderOrder, RepeatOffenders, SellerNetwork,
+  NETWORK_MAX_DEPTH,
+  NETWORK_MAX_LINKS,
+  NETWORK_MAX_SELLERS,
+  NetworkLink,
+  OffendingNetwork,
+  OffendingSeller,
+  RepeatOffenderOrder,
+  RepeatOffenders,
+  SellerNetwork,
 } from './analytics.types.js';
 
 /** Rows of the traversal read at most: bounds the work on a dense graph (a hub identifier shared by thousands). */
 export const NETWORK_MAX_TRAVERSAL_ROWS = 5000;
 const MAX_RANKED = 100;
-const NO_FILTER: ResolvedFilter = { from: null, to: null, brandIds: null, regions: null, platforms: null, agencyIds: null, leadSources: null };
+const NO_FILTER: ResolvedFilter = {
+  from: null,
+  to: null,
+  brandIds: null,
+  regions: null,
+  platforms: null,
+  agencyIds: null,
+  leadSources: null,
+};
 
 async function loadSellers(ctx: RequestContext, ids: string[]): Promise<Seller[]> {
   const sellers = await Promise.all(ids.map((id) => loadById(ctx, Seller, String(id))));
@@ -52,25 +68,34 @@ const RANKING: Record<RepeatOffenderOrder, string[]> = {
   LEADS: ['leads', 'strikes', 'takedowns'],
   TAKEDOWNS: ['takedowns', 'strikes', 'leads'],
 };
-const orderBy = (order: RepeatOffenderOrder, prefix = '') => RANKING[order].map((column) => `${prefix}${column} DESC`).join(', ');
+const orderBy = (order: RepeatOffenderOrder, prefix = '') =>
+  RANKING[order].map((column) => `${prefix}${column} DESC`).join(', ');
 
 /** Leads (created in the period) naming each seller, and its listings taken down in the period: derived tables. */
 function offenceCounts(s: Statement): { leads: string; takedowns: string } {
-  const leads = s.scoped(Lead, 'ol')
+  const leads = s
+    .scoped(Lead, 'ol')
     .innerJoin('lead_seller', 'ol_ls', 'ol_ls.lead_id = ol.id')
-    .select('ol_ls.seller_id', 'seller_id').addSelect('ol.id', 'lead_id')
+    .select('ol_ls.seller_id', 'seller_id')
+    .addSelect('ol.id', 'lead_id')
     .andWhere(leadConditions(s, 'ol', { period: true }));
-  const takedowns = s.scoped(Listing, 'ox')
-    .select('ox.seller_id', 'seller_id').addSelect('ox.id', 'listing_id')
-    .andWhere([`ox.taken_down_at IS NOT NULL`, ...inPeriod(s, 'ox.taken_down_at'), listingConditions(s, 'ox')].join(' AND '));
+  const takedowns = s
+    .scoped(Listing, 'ox')
+    .select('ox.seller_id', 'seller_id')
+    .addSelect('ox.id', 'listing_id')
+    .andWhere(
+      [`ox.taken_down_at IS NOT NULL`, ...inPeriod(s, 'ox.taken_down_at'), listingConditions(s, 'ox')].join(' AND '),
+    );
   return { leads: s.derived(leads), takedowns: s.derived(takedowns) };
 }
 
 /** Conditions on a seller `v` for the filter's regions and platforms (the other filters act on the offences). */
 function sellerPlace(s: Statement, v: string): string {
   const conditions = ['TRUE'];
-  if (s.filter.regions) conditions.push(s.filter.regions.length ? `${v}.region IN (${s.bind(s.filter.regions)})` : 'FALSE');
-  if (s.filter.platforms) conditions.push(s.filter.platforms.length ? `${v}.platform IN (${s.bind(s.filter.platforms)})` : 'FALSE');
+  if (s.filter.regions)
+    conditions.push(s.filter.regions.length ? `${v}.region IN (${s.bind(s.filter.regions)})` : 'FALSE');
+  if (s.filter.platforms)
+    conditions.push(s.filter.platforms.length ? `${v}.platform IN (${s.bind(s.filter.platforms)})` : 'FALSE');
   return conditions.join(' AND ');
 }
 
@@ -144,8 +169,14 @@ async function rankedFromRollups(ctx: RequestContext, first: number, order: Repe
   return { sellerRows, networkRows };
 }
 
-export async function repeatOffenders(ctx: RequestContext, filter: ResolvedFilter, first: number, order: RepeatOffenderOrder): Promise<RepeatOffenders> {
-  if (!Number.isInteger(first) || first < 1 || first > MAX_RANKED) throw badInput(`"first" must be between 1 and ${MAX_RANKED}, got ${first}.`, 'first');
+export async function repeatOffenders(
+  ctx: RequestContext,
+  filter: ResolvedFilter,
+  first: number,
+  order: RepeatOffenderOrder,
+): Promise<RepeatOffenders> {
+  if (!Number.isInteger(first) || first < 1 || first > MAX_RANKED)
+    throw badInput(`"first" must be between 1 and ${MAX_RANKED}, got ${first}.`, 'first');
   // A database whose rollups were never computed (none is after its migrations) computes them once, now.
   if (!(await rollupAsOf(ctx, 'network_offence'))) await refreshAnalyticsRollups(ctx.dataSource);
 
@@ -154,21 +185,45 @@ export async function repeatOffenders(ctx: RequestContext, filter: ResolvedFilte
   const unfiltered = Object.values(filter).every((value) => value === null);
   const { sellerRows, networkRows } = unfiltered
     ? await rankedFromRollups(ctx, first, order)
-    : { sellerRows: await liveOffenders(new Statement(ctx, filter), first, order), networkRows: await liveNetworks(new Statement(ctx, filter), first, order) };
-  const sellersAsOf = unfiltered ? await rollupAsOf(ctx, ctx.scope.kind === 'ALL' ? 'seller_offence' : 'scoped_seller_offence') : null;
+    : {
+        sellerRows: await liveOffenders(new Statement(ctx, filter), first, order),
+        networkRows: await liveNetworks(new Statement(ctx, filter), first, order),
+      };
+  const sellersAsOf = unfiltered
+    ? await rollupAsOf(ctx, ctx.scope.kind === 'ALL' ? 'seller_offence' : 'scoped_seller_offence')
+    : null;
   const networksAsOf = (await rollupAsOf(ctx, unfiltered ? 'network_offence' : 'seller_network'))!;
 
-  const offenders = await Promise.all(sellerRows.map(async (row) => {
-    const [seller] = await loadSellers(ctx, [row.id]);
-    return seller && Object.assign(new OffendingSeller(), { seller, strikes: Number(row.strikes), leads: Number(row.leads), takedowns: Number(row.takedowns) });
-  }));
-  const networks = await Promise.all(networkRows.map(async (row) => {
-    const networkSellers = await loadSellers(ctx, row.members);
-    return networkSellers.length > 0 && Object.assign(new OffendingNetwork(), {
-      representative: networkSellers[0], sellerCount: Number(row.size), sellers: networkSellers,
-      strikes: Number(row.strikes), leads: Number(row.leads), takedowns: Number(row.takedowns),
-    });
-  }));
+  const offenders = await Promise.all(
+    sellerRows.map(async (row) => {
+      const [seller] = await loadSellers(ctx, [row.id]);
+      return (
+        seller &&
+        Object.assign(new OffendingSeller(), {
+          seller,
+          strikes: Number(row.strikes),
+          leads: Number(row.leads),
+          takedowns: Number(row.takedowns),
+        })
+      );
+    }),
+  );
+  const networks = await Promise.all(
+    networkRows.map(async (row) => {
+      const networkSellers = await loadSellers(ctx, row.members);
+      return (
+        networkSellers.length > 0 &&
+        Object.assign(new OffendingNetwork(), {
+          representative: networkSellers[0],
+          sellerCount: Number(row.size),
+          sellers: networkSellers,
+          strikes: Number(row.strikes),
+          leads: Number(row.leads),
+          takedowns: Number(row.takedowns),
+        })
+      );
+    }),
+  );
   return {
     sellers: offenders.filter((o): o is OffendingSeller => Boolean(o)),
     networks: networks.filter((o): o is OffendingNetwork => Boolean(o)),
@@ -180,14 +235,17 @@ export async function repeatOffenders(ctx: RequestContext, filter: ResolvedFilte
 // ---------------------------------------------------------------------------------------------------
 // One seller's network.
 
-
 /**
  * The sellers linked to one seller through shared identifiers, breadth first up to `maxDepth` links and
  * NETWORK_MAX_SELLERS sellers (the nearest). The traversal runs over the whole identifier graph (in
  * seller_network_reach); what is answered is kept to the caller's scope: the sellers it may see, the
  * links between them, and identifier kinds (internal roles) and hashes (administrators, investigators).
  */
-export async function sellerNetwork(ctx: RequestContext, sellerGlobalId: string, maxDepth: number): Promise<SellerNetwork | null> {
+export async function sellerNetwork(
+  ctx: RequestContext,
+  sellerGlobalId: string,
+  maxDepth: number,
+): Promise<SellerNetwork | null> {
   if (!Number.isInteger(maxDepth) || maxDepth < 1 || maxDepth > NETWORK_MAX_DEPTH) {
     throw badInput(`"maxDepth" must be between 1 and ${NETWORK_MAX_DEPTH}, got ${maxDepth}.`, 'maxDepth');
   }
@@ -200,27 +258,40 @@ export async function sellerNetwork(ctx: RequestContext, sellerGlobalId: string,
          nearest AS (SELECT seller_id, depth FROM reach ORDER BY depth, seller_id LIMIT ${s.bind(NETWORK_MAX_SELLERS + 1)})
     SELECT n.seller_id::text AS seller_id, n.depth, (SELECT count(*) FROM reach) AS reached, (SELECT max(rows_read) FROM reach) AS rows_read
     FROM nearest n ORDER BY n.depth, n.seller_id`);
-  const truncated = reached.length > NETWORK_MAX_SELLERS || Number(reached[0]?.rows_read ?? 0) >= NETWORK_MAX_TRAVERSAL_ROWS;
+  const truncated =
+    reached.length > NETWORK_MAX_SELLERS || Number(reached[0]?.rows_read ?? 0) >= NETWORK_MAX_TRAVERSAL_ROWS;
   // The sellers the caller may see, read by key through its scope. (A visibility test in the statement above
   // was planned as the set of every seller an agency may see, 3,500 through the seller policy: 0.25 s.)
   const shown = reached.slice(0, NETWORK_MAX_SELLERS);
-  const sellers = new Map((await loadSellers(ctx, shown.map((row) => row.seller_id))).map((seller) => [seller.rowId, seller]));
-  const members = shown.filter((row) => sellers.has(row.seller_id)).map((row) => ({ seller: sellers.get(row.seller_id)!, depth: row.depth }));
+  const sellers = new Map(
+    (
+      await loadSellers(
+        ctx,
+        shown.map((row) => row.seller_id),
+      )
+    ).map((seller) => [seller.rowId, seller]),
+  );
+  const members = shown
+    .filter((row) => sellers.has(row.seller_id))
+    .map((row) => ({ seller: sellers.get(row.seller_id)!, depth: row.depth }));
 
   const internal = isInternal(ctx.principal.role);
   const showHashes = ctx.scope.kind === 'ALL' && !ctx.scope.maskSensitive;
   const linkRows: { seller_a: string; seller_b: string; kind: string; value_hash: string }[] = await ctx.db.query(
     internal
       ? `SELECT seller_a::text, seller_b::text, kind, value_hash FROM seller_network_links($1::bigint[]) ORDER BY seller_a, seller_b, kind LIMIT $2`
-      // Partners and agencies learn that two of their sellers are linked, not by what.
-      : `SELECT DISTINCT seller_a::text, seller_b::text, NULL AS kind, NULL AS value_hash FROM seller_network_links($1::bigint[]) ORDER BY 1, 2 LIMIT $2`,
+      : // Partners and agencies learn that two of their sellers are linked, not by what.
+        `SELECT DISTINCT seller_a::text, seller_b::text, NULL AS kind, NULL AS value_hash FROM seller_network_links($1::bigint[]) ORDER BY 1, 2 LIMIT $2`,
     [[...sellers.keys()], NETWORK_MAX_LINKS],
   );
-  const links = linkRows.map((row) => Object.assign(new NetworkLink(), {
-    from: sellers.get(row.seller_a)!, to: sellers.get(row.seller_b)!,
-    kind: internal ? (row.kind as IdentifierKind) : null,
-    valueHash: showHashes ? row.value_hash : null,
-  }));
+  const links = linkRows.map((row) =>
+    Object.assign(new NetworkLink(), {
+      from: sellers.get(row.seller_a)!,
+      to: sellers.get(row.seller_b)!,
+      kind: internal ? (row.kind as IdentifierKind) : null,
+      valueHash: showHashes ? row.value_hash : null,
+    }),
+  );
 
   return {
     seller: start,
@@ -236,13 +307,27 @@ export async function sellerNetwork(ctx: RequestContext, sellerGlobalId: string,
 async function networkTotals(ctx: RequestContext, sellerIds: string[]) {
   const s = new Statement(ctx, NO_FILTER);
   const ids = s.bind(sellerIds.length ? sellerIds : ['0']);
-  const leads = s.scoped(Lead, 'tl').innerJoin('lead_seller', 'tl_ls', 'tl_ls.lead_id = tl.id')
-    .select('tl.id', 'id').addSelect('tl.investigation_id', 'investigation_id').andWhere(`tl_ls.seller_id IN (${ids})`);
-  const takedowns = s.scoped(Listing, 'tx').select('count(*)', 'n').andWhere(`tx.seller_id IN (${ids}) AND tx.taken_down_at IS NOT NULL`);
-  const referrals = s.scoped(Referral, 'tr').select('count(*)', 'n')
+  const leads = s
+    .scoped(Lead, 'tl')
+    .innerJoin('lead_seller', 'tl_ls', 'tl_ls.lead_id = tl.id')
+    .select('tl.id', 'id')
+    .addSelect('tl.investigation_id', 'investigation_id')
+    .andWhere(`tl_ls.seller_id IN (${ids})`);
+  const takedowns = s
+    .scoped(Listing, 'tx')
+    .select('count(*)', 'n')
+    .andWhere(`tx.seller_id IN (${ids}) AND tx.taken_down_at IS NOT NULL`);
+  const referrals = s
+    .scoped(Referral, 'tr')
+    .select('count(*)', 'n')
     .andWhere(`tr.sent_at IS NOT NULL AND tr.investigation_id IN (SELECT investigation_id FROM network_leads)`);
   const [row] = await s.rows<{ leads: string; takedowns: string; referrals: string }>(`
     WITH network_leads AS ${s.derived(leads)}
     SELECT (SELECT count(DISTINCT id) FROM network_leads) AS leads, ${s.derived(takedowns)} AS takedowns, ${s.derived(referrals)} AS referrals`);
-  return { sellers: sellerIds.length, leads: Number(row.leads), takedowns: Number(row.takedowns), referrals: Number(row.referrals) };
+  return {
+    sellers: sellerIds.length,
+    leads: Number(row.leads),
+    takedowns: Number(row.takedowns),
+    referrals: Number(row.referrals),
+  };
 }

@@ -26,7 +26,12 @@ export function auditKeysRouter(audit: AuditConfig): Router {
  * log grew and soon after every AUDIT_CHECKPOINT_EVERY events appended by this instance. Stopped, and a
  * checkpoint in progress awaited, when Apollo stops (main.ts does that before closing the pool).
  */
-export function auditCheckpointPlugin(dataSource: DataSource, audit: AuditConfig, logger: Logger, isUnavailable: (error: unknown) => boolean): ApolloServerPlugin<RequestContext> {
+export function auditCheckpointPlugin(
+  dataSource: DataSource,
+  audit: AuditConfig,
+  logger: Logger,
+  isUnavailable: (error: unknown) => boolean,
+): ApolloServerPlugin<RequestContext> {
   return {
     async serverWillStart() {
       const checkpointer = new AuditCheckpointer(dataSource, audit, logger, isUnavailable);

@@ -15,7 +15,10 @@ import { badInput } from '../../shared/errors.js';
  * cannot be named, exactly as one that does not exist.
  */
 
-@ObjectType({ description: 'A signed checkpoint of the audit log: the root hash of its first treeSize events, signed with the log\'s Ed25519 key (GET /audit/keys). Keep one; later, ask for a consistency proof from it.' })
+@ObjectType({
+  description:
+    "A signed checkpoint of the audit log: the root hash of its first treeSize events, signed with the log's Ed25519 key (GET /audit/keys). Keep one; later, ask for a consistency proof from it.",
+})
 export class AuditCheckpoint {
   @Field({ description: 'The log it speaks for (the first line of the note).' })
   origin!: string;
@@ -35,19 +38,25 @@ export class AuditCheckpoint {
   @Field({ description: 'Ed25519 signature of the UTF-8 bytes of note, base64.' })
   signature!: string;
 
-  @Field({ description: 'The signed text: origin, tree size, root hash (base64) and timestamp (ISO 8601), each followed by a newline.' })
+  @Field({
+    description:
+      'The signed text: origin, tree size, root hash (base64) and timestamp (ISO 8601), each followed by a newline.',
+  })
   note!: string;
 }
 
-@ObjectType({ description: 'RFC 9162 inclusion proof of an audit event in the log\'s tree of treeSize events (verify it against the root of the checkpoint of that size).' })
+@ObjectType({
+  description:
+    "RFC 9162 inclusion proof of an audit event in the log's tree of treeSize events (verify it against the root of the checkpoint of that size).",
+})
 export class AuditInclusionProof {
-  @Field(() => Int, { description: 'Position of the event\'s leaf in the tree (0-based, commit order).' })
+  @Field(() => Int, { description: "Position of the event's leaf in the tree (0-based, commit order)." })
   leafIndex!: number;
 
   @Field(() => Int, { description: 'Size of the tree the proof is for (events in the log then).' })
   treeSize!: number;
 
-  @Field({ description: 'The event\'s leaf hash, base64: SHA-256 of 0x00 and the event\'s chain hash (hex-decoded).' })
+  @Field({ description: "The event's leaf hash, base64: SHA-256 of 0x00 and the event's chain hash (hex-decoded)." })
   leafHash!: string;
 
   @Field(() => [String], { description: 'The audit path, base64, nearest the leaf first.' })
@@ -69,7 +78,10 @@ function latestOf(ctx: RequestContext): Promise<StoredCheckpoint | null> {
 
 function sizeArgument(value: number, argument: string, max: number): number {
   if (!Number.isInteger(value) || value < 1 || value > max) {
-    throw badInput(`${argument} must be a tree size from 1 to ${max}, the size of the latest checkpoint (auditCheckpoint.treeSize).`, argument);
+    throw badInput(
+      `${argument} must be a tree size from 1 to ${max}, the size of the latest checkpoint (auditCheckpoint.treeSize).`,
+      argument,
+    );
   }
   return value;
 }
@@ -77,7 +89,10 @@ function sizeArgument(value: number, argument: string, max: number): number {
 @Resolver(() => AuditEvent)
 export class AuditLogResolver {
   @Authorized(...ALL_ROLES)
-  @Query(() => AuditCheckpoint, { nullable: true, description: 'The latest signed checkpoint of the audit log; null before the first.' })
+  @Query(() => AuditCheckpoint, {
+    nullable: true,
+    description: 'The latest signed checkpoint of the audit log; null before the first.',
+  })
   async auditCheckpoint(@Ctx() ctx: RequestContext): Promise<AuditCheckpoint | null> {
     const latest = await latestOf(ctx);
     return latest && asGraphQL(latest);
@@ -86,11 +101,15 @@ export class AuditLogResolver {
   @Authorized(...ALL_ROLES)
   @Query(() => [String], {
     nullable: true,
-    description: 'RFC 9162 consistency proof (base64 hashes) that the log of toSize events extends the one of fromSize: both sizes at most the latest checkpoint\'s. Verify it against the two checkpoints\' root hashes. Null before the first checkpoint.',
+    description:
+      "RFC 9162 consistency proof (base64 hashes) that the log of toSize events extends the one of fromSize: both sizes at most the latest checkpoint's. Verify it against the two checkpoints' root hashes. Null before the first checkpoint.",
   })
   async auditConsistencyProof(
     @Arg('fromSize', () => Int, { description: 'Size of the earlier tree (events then), 1 or more.' }) fromSize: number,
-    @Arg('toSize', () => Int, { description: 'Size of the later tree, at least `fromSize` and at most the log\'s size.' }) toSize: number,
+    @Arg('toSize', () => Int, {
+      description: "Size of the later tree, at least `fromSize` and at most the log's size.",
+    })
+    toSize: number,
     @Ctx() ctx: RequestContext,
   ): Promise<string[] | null> {
     const latest = await latestOf(ctx);
@@ -103,16 +122,21 @@ export class AuditLogResolver {
 
   @FieldResolver(() => AuditInclusionProof, {
     nullable: true,
-    description: 'Proof that this event is in the log\'s tree of treeSize events (default: the latest checkpoint\'s); null while no checkpoint covers it.',
+    description:
+      "Proof that this event is in the log's tree of treeSize events (default: the latest checkpoint's); null while no checkpoint covers it.",
   })
   async inclusionProof(
     @Root() event: AuditEvent,
-    @Arg('treeSize', () => Int, { nullable: true, description: 'A checkpoint\'s tree size, at most the latest\'s.' }) treeSize: number | null | undefined,
+    @Arg('treeSize', () => Int, { nullable: true, description: "A checkpoint's tree size, at most the latest's." })
+    treeSize: number | null | undefined,
     @Ctx() ctx: RequestContext,
   ): Promise<AuditInclusionProof | null> {
     const latest = await latestOf(ctx);
     if (!latest) return null;
-    const size = treeSize === null || treeSize === undefined ? latest.treeSize : sizeArgument(treeSize, 'treeSize', latest.treeSize);
+    const size =
+      treeSize === null || treeSize === undefined
+        ? latest.treeSize
+        : sizeArgument(treeSize, 'treeSize', latest.treeSize);
     // An event read without its leaf (a hand-made selection) has no proof to give.
     if (event.leafIndex === undefined || event.leafIndex === null || !event.hash) return null;
     const index = Number(event.leafIndex);
@@ -124,6 +148,11 @@ export class AuditLogResolver {
         return proofs.map((proof) => proof.map((hash) => hash.toString('base64')));
       })
       .load(`${index}:${size}`);
-    return Object.assign(new AuditInclusionProof(), { leafIndex: index, treeSize: size, leafHash: leafOfEvent(event.hash).toString('base64'), hashes });
+    return Object.assign(new AuditInclusionProof(), {
+      leafIndex: index,
+      treeSize: size,
+      leafHash: leafOfEvent(event.hash).toString('base64'),
+      hashes,
+    });
   }
 }

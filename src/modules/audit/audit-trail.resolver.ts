@@ -1,4 +1,18 @@
-import { Arg, Args, Authorized, Ctx, Field, FieldResolver, ID, Int, ObjectType, Query, Resolver, Root, registerEnumType } from 'type-graphql';
+import {
+  Arg,
+  Args,
+  Authorized,
+  Ctx,
+  Field,
+  FieldResolver,
+  ID,
+  Int,
+  ObjectType,
+  Query,
+  Resolver,
+  Root,
+  registerEnumType,
+} from 'type-graphql';
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { ALL_ROLES, isInternal, Role } from '../../shared/auth/role.js';
 import { AuditEvent } from '../../shared/audit/audit-event.entity.js';
@@ -9,7 +23,13 @@ import { toGlobalId } from '../../shared/relay/global-id.js';
 import { loadNode } from '../node/node.service.js';
 
 const AuditEventConnection = Connection(AuditEvent);
-const TRAIL_ORDERING = { key: 'SEQ', column: 'seq', property: 'seq', direction: OrderDirection.ASC, tieBreaker: { column: 'seq', property: 'seq' } };
+const TRAIL_ORDERING = {
+  key: 'SEQ',
+  column: 'seq',
+  property: 'seq',
+  direction: OrderDirection.ASC,
+  tieBreaker: { column: 'seq', property: 'seq' },
+};
 
 enum AuditLogProblemKind {
   TRUNCATED = 'TRUNCATED',
@@ -23,12 +43,18 @@ registerEnumType(AuditLogProblemKind, {
   name: 'AuditLogProblemKind',
   description: 'What is wrong with the audit log.',
   valuesConfig: {
-    TRUNCATED: { description: 'The log holds fewer events than a signed checkpoint covers: events were removed from its end.' },
+    TRUNCATED: {
+      description: 'The log holds fewer events than a signed checkpoint covers: events were removed from its end.',
+    },
     REMOVED: { description: 'An event is missing from the middle of the log.' },
-    ALTERED: { description: 'An event\'s content does not match its hash, or the events do not give a checkpoint\'s root hash.' },
-    REORDERED: { description: 'Events are out of their chain\'s order.' },
-    UNSIGNED: { description: 'An event no checkpoint covers has no valid signature: added by someone without the signing key.' },
-    BAD_CHECKPOINT: { description: 'A checkpoint\'s signature does not verify with the log\'s keys.' },
+    ALTERED: {
+      description: "An event's content does not match its hash, or the events do not give a checkpoint's root hash.",
+    },
+    REORDERED: { description: "Events are out of their chain's order." },
+    UNSIGNED: {
+      description: 'An event no checkpoint covers has no valid signature: added by someone without the signing key.',
+    },
+    BAD_CHECKPOINT: { description: "A checkpoint's signature does not verify with the log's keys." },
   },
 });
 
@@ -44,7 +70,10 @@ class AuditLogProblem {
   seq!: string | null;
 }
 
-@ObjectType({ description: 'The result of checking the whole audit log: its hash chain, its Merkle tree against the signed checkpoints, and the signatures of the events no checkpoint covers.' })
+@ObjectType({
+  description:
+    'The result of checking the whole audit log: its hash chain, its Merkle tree against the signed checkpoints, and the signatures of the events no checkpoint covers.',
+})
 class AuditChainVerification {
   @Field({ description: 'True when every link, content hash and signature checked is right.' })
   ok!: boolean;
@@ -64,7 +93,10 @@ class AuditChainVerification {
   @Field(() => Int, { description: 'Events in the log: the size of its Merkle tree.' })
   treeSize!: number;
 
-  @Field(() => String, { nullable: true, description: 'Root hash (base64) of the whole log as it stands; null when events are missing from it.' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Root hash (base64) of the whole log as it stands; null when events are missing from it.',
+  })
   rootHash!: string | null;
 
   @Field(() => Int, { description: 'Events covered by the latest signed checkpoint.' })
@@ -77,7 +109,9 @@ const SENSITIVE_VALUES = new Set(['storageKey', 'valueHash']);
 function recordedValues(ctx: RequestContext, values: Record<string, unknown> | null): Record<string, unknown> | null {
   if (!values || !isInternal(ctx.principal.role)) return null;
   if (!(ctx.scope.kind === 'ALL' && ctx.scope.maskSensitive)) return values;
-  return Object.fromEntries(Object.entries(values).map(([key, value]) => [key, SENSITIVE_VALUES.has(key) ? '(masked)' : value]));
+  return Object.fromEntries(
+    Object.entries(values).map(([key, value]) => [key, SENSITIVE_VALUES.has(key) ? '(masked)' : value]),
+  );
 }
 
 @Resolver(() => AuditEvent)
@@ -85,9 +119,14 @@ export class AuditTrailResolver {
   @Authorized(...ALL_ROLES)
   @Query(() => AuditEventConnection, {
     nullable: true,
-    description: 'The recorded history of one record, oldest first; null if the record does not exist or is out of your scope.',
+    description:
+      'The recorded history of one record, oldest first; null if the record does not exist or is out of your scope.',
   })
-  async auditTrail(@Arg('entityId', () => ID, { description: 'Global id of the record whose changes you want.' }) entityId: string, @Args() args: ConnectionArgs, @Ctx() ctx: RequestContext): Promise<Page<AuditEvent> | null> {
+  async auditTrail(
+    @Arg('entityId', () => ID, { description: 'Global id of the record whose changes you want.' }) entityId: string,
+    @Args() args: ConnectionArgs,
+    @Ctx() ctx: RequestContext,
+  ): Promise<Page<AuditEvent> | null> {
     const entity = await loadNode(ctx, entityId, 'entityId');
     if (!entity) return null;
     const qb = ctx.db
@@ -99,7 +138,8 @@ export class AuditTrailResolver {
   @Authorized(Role.ADMIN)
   @Query(() => AuditChainVerification, {
     nullable: true,
-    description: 'Check the whole audit log against the latest signed checkpoint and name what is wrong (truncated, removed, altered, reordered, unsigned events, bad checkpoints), with its head (size and root). Admins only.',
+    description:
+      'Check the whole audit log against the latest signed checkpoint and name what is wrong (truncated, removed, altered, reordered, unsigned events, bad checkpoints), with its head (size and root). Admins only.',
   })
   auditChainVerification(@Ctx() ctx: RequestContext): Promise<AuditChainVerification> {
     return verifyAuditChain(ctx.db, { audit: ctx.config.audit }) as Promise<AuditChainVerification>;
@@ -112,17 +152,26 @@ export class AuditTrailResolver {
 
   // The chain's position and hashes link to the events before and after, usually other tenants': a
   // partner or an agency would learn from them how much others did in between. Internal roles only.
-  @FieldResolver(() => String, { nullable: true, description: 'Position in the whole audit chain, in commit order (internal roles only).' })
+  @FieldResolver(() => String, {
+    nullable: true,
+    description: 'Position in the whole audit chain, in commit order (internal roles only).',
+  })
   seq(@Root() event: AuditEvent, @Ctx() ctx: RequestContext): string | null {
     return isInternal(ctx.principal.role) ? event.seq : null;
   }
 
-  @FieldResolver(() => String, { nullable: true, description: 'Hash of the previous event of the chain (internal roles only).' })
+  @FieldResolver(() => String, {
+    nullable: true,
+    description: 'Hash of the previous event of the chain (internal roles only).',
+  })
   prevHash(@Root() event: AuditEvent, @Ctx() ctx: RequestContext): string | null {
     return isInternal(ctx.principal.role) ? event.prevHash : null;
   }
 
-  @FieldResolver(() => String, { nullable: true, description: 'Hash over this event and the previous hash (internal roles only).' })
+  @FieldResolver(() => String, {
+    nullable: true,
+    description: 'Hash over this event and the previous hash (internal roles only).',
+  })
   hash(@Root() event: AuditEvent, @Ctx() ctx: RequestContext): string | null {
     return isInternal(ctx.principal.role) ? event.hash : null;
   }
@@ -133,12 +182,18 @@ export class AuditTrailResolver {
     return isInternal(ctx.principal.role) ? event.actorLabel : null;
   }
 
-  @FieldResolver(() => GraphQLJSONObject, { nullable: true, description: 'Recorded values before the change (internal roles only; sensitive values masked for analysts).' })
+  @FieldResolver(() => GraphQLJSONObject, {
+    nullable: true,
+    description: 'Recorded values before the change (internal roles only; sensitive values masked for analysts).',
+  })
   before(@Root() event: AuditEvent, @Ctx() ctx: RequestContext): Record<string, unknown> | null {
     return recordedValues(ctx, event.before);
   }
 
-  @FieldResolver(() => GraphQLJSONObject, { nullable: true, description: 'Recorded values after the change (internal roles only; sensitive values masked for analysts).' })
+  @FieldResolver(() => GraphQLJSONObject, {
+    nullable: true,
+    description: 'Recorded values after the change (internal roles only; sensitive values masked for analysts).',
+  })
   after(@Root() event: AuditEvent, @Ctx() ctx: RequestContext): Record<string, unknown> | null {
     return recordedValues(ctx, event.after);
   }

@@ -13,9 +13,19 @@ import { ReferralEscalation } from '../referral/referral-escalation.entity.js';
 import { ReferralFeedback } from '../referral/referral-feedback.entity.js';
 import { Referral } from '../referral/referral.entity.js';
 
-const HISTORY_ORDERING = { key: 'SEQ', column: 'seq', property: 'seq', direction: OrderDirection.ASC, tieBreaker: { column: 'seq', property: 'seq' } };
+const HISTORY_ORDERING = {
+  key: 'SEQ',
+  column: 'seq',
+  property: 'seq',
+  direction: OrderDirection.ASC,
+  tieBreaker: { column: 'seq', property: 'seq' },
+};
 
-type Source = { entity: { new (): ObjectLiteral; name: string }; join?: { table: string; column: string }; column: string };
+type Source = {
+  entity: { new (): ObjectLiteral; name: string };
+  join?: { table: string; column: string };
+  column: string;
+};
 
 /**
  * The records whose audit events make up an investigation's history: itself, its leads, findings,
@@ -42,16 +52,25 @@ const SOURCES: Source[] = [
  * referred and disclosed to it). One statement: (entity_type, entity_id) IN (one scoped list per kind of
  * record), each an index lookup on audit_event (entity_type, entity_id, seq).
  */
-export function investigationHistory(ctx: RequestContext, investigationId: string, args: ConnectionArgs): Promise<Page<AuditEvent>> {
+export function investigationHistory(
+  ctx: RequestContext,
+  investigationId: string,
+  args: ConnectionArgs,
+): Promise<Page<AuditEvent>> {
   const params: Record<string, unknown> = { historyInvestigationId: investigationId };
   const lists = SOURCES.map(({ entity, join, column }, i) => {
     const a = `h${i}`;
     const qb = scopedQuery(ctx, entity, a).select(`'${entity.name}'::text`).addSelect(`${a}.id`);
-    if (join) qb.innerJoin(join.table, `${a}_j`, `${a}_j.id = ${a}.${join.column}`).andWhere(`${a}_j.${column} = :historyInvestigationId`);
+    if (join)
+      qb.innerJoin(join.table, `${a}_j`, `${a}_j.id = ${a}.${join.column}`).andWhere(
+        `${a}_j.${column} = :historyInvestigationId`,
+      );
     else qb.andWhere(`${a}.${column} = :historyInvestigationId`);
     Object.assign(params, qb.getParameters());
     return qb.getQuery();
   });
-  const qb = ctx.db.createQueryBuilder(AuditEvent, 't').where(`(t.entity_type, t.entity_id) IN (${lists.join(' UNION ALL ')})`, params);
+  const qb = ctx.db
+    .createQueryBuilder(AuditEvent, 't')
+    .where(`(t.entity_type, t.entity_id) IN (${lists.join(' UNION ALL ')})`, params);
   return paginate(ctx, `Investigation.history:${investigationId}`, qb, HISTORY_ORDERING, args);
 }

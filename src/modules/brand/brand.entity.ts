@@ -6,16 +6,19 @@ export enum BrandStatus {
   ACTIVE = 'ACTIVE',
   SUSPENDED = 'SUSPENDED',
 }
-registerEnumType(BrandStatus, { name: 'BrandStatus',
+registerEnumType(BrandStatus, {
+  name: 'BrandStatus',
   valuesConfig: {
     ACTIVE: { description: 'A partner in good standing.' },
     SUSPENDED: { description: 'Partnership suspended.' },
-  }, description: 'Whether a brand partner\'s access is in force.' });
+  },
+  description: "Whether a brand partner's access is in force.",
+});
 
 @ObjectType({ implements: Node, description: 'A rights holder that reports counterfeits and follows its cases.' })
 @Entity('brand')
 export class Brand extends Node {
-  @Field({ description: 'The brand\'s name as it trades.' })
+  @Field({ description: "The brand's name as it trades." })
   @Column({ type: 'text' })
   name!: string;
 
@@ -24,7 +27,7 @@ export class Brand extends Node {
   @Column({ type: 'text' })
   slug!: string;
 
-  @Field(() => BrandStatus, { description: 'Whether the brand\'s partnership is in force.' })
+  @Field(() => BrandStatus, { description: "Whether the brand's partnership is in force." })
   @Column({ type: 'text' })
   status!: BrandStatus;
 

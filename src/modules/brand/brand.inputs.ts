@@ -16,16 +16,24 @@ export enum BrandOrderField {
   NAME = 'NAME',
   CREATED_AT = 'CREATED_AT',
 }
-registerEnumType(BrandOrderField, { name: 'BrandOrderField',
+registerEnumType(BrandOrderField, {
+  name: 'BrandOrderField',
   valuesConfig: {
     CREATED_AT: { description: 'When the brand was recorded.' },
-    NAME: { description: 'The brand\'s name.' },
-  }, description: 'What a list of brands is sorted by.' });
+    NAME: { description: "The brand's name." },
+  },
+  description: 'What a list of brands is sorted by.',
+});
 
 export const brandSortColumns: Record<BrandOrderField, SortColumn> = {
   NAME: { column: 'name', property: 'name' },
   CREATED_AT: { column: 'created_at', property: 'createdAt' },
 };
 export const BRAND_DEFAULT_ORDER = { field: BrandOrderField.NAME, direction: OrderDirection.ASC };
-export const BrandOrder = OrderByInput('BrandOrder', BrandOrderField, BRAND_DEFAULT_ORDER.field, BRAND_DEFAULT_ORDER.direction);
+export const BrandOrder = OrderByInput(
+  'BrandOrder',
+  BrandOrderField,
+  BRAND_DEFAULT_ORDER.field,
+  BRAND_DEFAULT_ORDER.direction,
+);
 export type BrandOrder = InstanceType<typeof BrandOrder>;

@@ -24,14 +24,22 @@ export class BrandResolver {
   @Query(() => BrandConnection, { nullable: true, description: 'Brands you may see (a brand partner: its own).' })
   brands(
     @Args() args: ConnectionArgs,
-    @Arg('filter', () => BrandFilter, { nullable: true, description: 'Only the brands matching every field given.' }) filter: BrandFilter | undefined,
-    @Arg('orderBy', () => BrandOrder, { nullable: true, description: 'How to sort (the default is stated on the order input type).' }) orderBy: BrandOrder | undefined,
+    @Arg('filter', () => BrandFilter, { nullable: true, description: 'Only the brands matching every field given.' })
+    filter: BrandFilter | undefined,
+    @Arg('orderBy', () => BrandOrder, {
+      nullable: true,
+      description: 'How to sort (the default is stated on the order input type).',
+    })
+    orderBy: BrandOrder | undefined,
     @Ctx() ctx: RequestContext,
   ): Promise<Page<Brand>> {
     return listBrands(ctx, filter, orderBy, args);
   }
 
-  @FieldResolver(() => [Trademark], { description: 'Its registered trademarks. Loaded by administrators (the API writes none); about 100 at most are expected.' })
+  @FieldResolver(() => [Trademark], {
+    description:
+      'Its registered trademarks. Loaded by administrators (the API writes none); about 100 at most are expected.',
+  })
   trademarks(@Root() brand: Brand, @Ctx() ctx: RequestContext): Promise<Trademark[]> {
     return loadChildren(ctx, Trademark, { column: 'brand_id' }, brand.rowId);
   }
@@ -40,19 +48,39 @@ export class BrandResolver {
   leads(
     @Root() brand: Brand,
     @Args() args: ConnectionArgs,
-    @Arg('filter', () => LeadFilter, { nullable: true, description: 'Only the leads matching every field given.' }) filter: LeadFilter | undefined,
-    @Arg('orderBy', () => LeadOrder, { nullable: true, description: 'How to sort (the default is stated on the order input type).' }) orderBy: LeadOrder | undefined,
+    @Arg('filter', () => LeadFilter, { nullable: true, description: 'Only the leads matching every field given.' })
+    filter: LeadFilter | undefined,
+    @Arg('orderBy', () => LeadOrder, {
+      nullable: true,
+      description: 'How to sort (the default is stated on the order input type).',
+    })
+    orderBy: LeadOrder | undefined,
     @Ctx() ctx: RequestContext,
   ): Promise<Page<Lead>> {
-    return leadsOf(ctx, { through: 'lead_brand', childColumn: 'lead_id', parentColumn: 'brand_id' }, brand.rowId, filter, orderBy, args);
+    return leadsOf(
+      ctx,
+      { through: 'lead_brand', childColumn: 'lead_id', parentColumn: 'brand_id' },
+      brand.rowId,
+      filter,
+      orderBy,
+      args,
+    );
   }
 
   @FieldResolver(() => ListingConnection, { description: 'Listings that claim this brand.' })
   listings(
     @Root() brand: Brand,
     @Args() args: ConnectionArgs,
-    @Arg('filter', () => ListingFilter, { nullable: true, description: 'Only the listings matching every field given.' }) filter: ListingFilter | undefined,
-    @Arg('orderBy', () => ListingOrder, { nullable: true, description: 'How to sort (the default is stated on the order input type).' }) orderBy: ListingOrder | undefined,
+    @Arg('filter', () => ListingFilter, {
+      nullable: true,
+      description: 'Only the listings matching every field given.',
+    })
+    filter: ListingFilter | undefined,
+    @Arg('orderBy', () => ListingOrder, {
+      nullable: true,
+      description: 'How to sort (the default is stated on the order input type).',
+    })
+    orderBy: ListingOrder | undefined,
     @Ctx() ctx: RequestContext,
   ): Promise<Page<Listing>> {
     return listingsOf(ctx, { column: 'brand_id' }, brand.rowId, filter, orderBy, args);

@@ -6,7 +6,12 @@ import { toOrdering } from '../../shared/relay/ordering.js';
 import { Brand } from './brand.entity.js';
 import { BRAND_DEFAULT_ORDER, BrandFilter, BrandOrder, brandSortColumns } from './brand.inputs.js';
 
-export function listBrands(ctx: RequestContext, filter: BrandFilter | undefined, orderBy: BrandOrder | undefined, args: ConnectionArgs) {
+export function listBrands(
+  ctx: RequestContext,
+  filter: BrandFilter | undefined,
+  orderBy: BrandOrder | undefined,
+  args: ConnectionArgs,
+) {
   const qb = scopedQuery(ctx, Brand);
   whereIn(qb, 'status', filter?.status);
   whereIn(qb, 'slug', filter?.slug);

@@ -33,7 +33,9 @@ const DESCRIPTION =
 
 @Resolver(() => Lead)
 export class LeadOtherBrandCaseCountResolver {
-  @FieldResolver(() => Int, { description: `${DESCRIPTION}for others, the brands this lead does not name. Over the sellers the lead names.` })
+  @FieldResolver(() => Int, {
+    description: `${DESCRIPTION}for others, the brands this lead does not name. Over the sellers the lead names.`,
+  })
   otherBrandCaseCount(@Root() lead: Lead, @Ctx() ctx: RequestContext): Promise<number> {
     return otherBrandCaseCount(ctx, 'lead', lead.rowId);
   }

@@ -74,20 +74,35 @@ export function accuracyOf(counts: ReportCounts): number | null {
 }
 
 /** Whether a brand's new reports go to the front of the triage queue, from its reports of the window. */
-export function fastTrackVerdict(counts: ReportCounts, settings: FastTrackSettings = featureSettings().fastTrack): FastTrackVerdict {
+export function fastTrackVerdict(
+  counts: ReportCounts,
+  settings: FastTrackSettings = featureSettings().fastTrack,
+): FastTrackVerdict {
   const decided = counts.confirmed + counts.rejected;
   const accuracy = accuracyOf(counts);
   const window = `reports of the last ${settings.windowDays} days`;
   if (decided < settings.minDecided) {
-    return { fastTrack: false, accuracy, decided, rule: `decided reports < ${settings.minDecided} (${window}) -> not fast-tracked` };
+    return {
+      fastTrack: false,
+      accuracy,
+      decided,
+      rule: `decided reports < ${settings.minDecided} (${window}) -> not fast-tracked`,
+    };
   }
   const fastTrack = accuracy !== null && accuracy >= settings.accuracy;
-  return { fastTrack, accuracy, decided, rule: `accuracy ${fastTrack ? '>=' : '<'} ${settings.accuracy} (${window}) -> ${fastTrack ? 'fast-tracked' : 'not fast-tracked'}` };
+  return {
+    fastTrack,
+    accuracy,
+    decided,
+    rule: `accuracy ${fastTrack ? '>=' : '<'} ${settings.accuracy} (${window}) -> ${fastTrack ? 'fast-tracked' : 'not fast-tracked'}`,
+  };
 }
 
 /** First UTC day whose reports count: the window is the last `windowDays` days, today included. */
 export function fastTrackWindowStart(now: Date, settings: FastTrackSettings = featureSettings().fastTrack): string {
-  const start = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()) - (settings.windowDays - 1) * DAY);
+  const start = new Date(
+    Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()) - (settings.windowDays - 1) * DAY,
+  );
   return start.toISOString().slice(0, 10);
 }
 
@@ -104,11 +119,18 @@ export const UNTRIAGED_RISK_SCORE = 50;
  * never used to order the queue. A brand partner's `riskScore` input is the deprecated spelling of
  * `reporterPriority`: read as such (both given and different: refused).
  */
-export function reportedScores(role: Role, input: { riskScore?: number | null; reporterPriority?: number | null }): { riskScore: number; reporterPriority: number | null } {
+export function reportedScores(
+  role: Role,
+  input: { riskScore?: number | null; reporterPriority?: number | null },
+): { riskScore: number; reporterPriority: number | null } {
   if (role === Role.BRAND_PARTNER) {
     const given = [input.reporterPriority, input.riskScore].filter((v): v is number => v !== null && v !== undefined);
     if (given.length === 2 && given[0] !== given[1]) {
-      refuse(UserErrorCode.INVALID, 'riskScore is the former name of reporterPriority for brand partners (the risk score is set at triage): give reporterPriority alone.', ['input', 'riskScore']);
+      refuse(
+        UserErrorCode.INVALID,
+        'riskScore is the former name of reporterPriority for brand partners (the risk score is set at triage): give reporterPriority alone.',
+        ['input', 'riskScore'],
+      );
     }
     return { riskScore: UNTRIAGED_RISK_SCORE, reporterPriority: given[0] ?? null };
   }
@@ -142,10 +164,12 @@ export function strikeTerms(now: Date, settings: StrikeSettings = featureSetting
 }
 
 /** SQL condition of an active strike (alias of a `seller_strike` row; `$now` the bound time). */
-export const activeStrikeSql = (strike: string, now: string) => `(${strike}.removed_at IS NULL AND ${strike}.expires_at > ${now})`;
+export const activeStrikeSql = (strike: string, now: string) =>
+  `(${strike}.removed_at IS NULL AND ${strike}.expires_at > ${now})`;
 
 /** Whether a strike row is active at `now` (the TypeScript form of activeStrikeSql). */
-export const isActiveStrike = (strike: { removedAt: Date | null; expiresAt: Date }, now: Date) => strike.removedAt === null && strike.expiresAt.getTime() > now.getTime();
+export const isActiveStrike = (strike: { removedAt: Date | null; expiresAt: Date }, now: Date) =>
+  strike.removedAt === null && strike.expiresAt.getTime() > now.getTime();
 
 export interface StatusDecision {
   status: SellerStatus;
@@ -156,7 +180,8 @@ export interface StatusDecision {
 /** The status a number of active strikes calls for, with the threshold rule that says so. */
 export function statusCalledFor(strikes: number, settings: StrikeSettings = featureSettings().strikes): StatusDecision {
   if (strikes >= settings.toSuspend) return { status: SUSPENDED, rule: `strikes>=${settings.toSuspend} -> SUSPENDED` };
-  if (strikes >= settings.toRestrict) return { status: RESTRICTED, rule: `strikes>=${settings.toRestrict} -> RESTRICTED` };
+  if (strikes >= settings.toRestrict)
+    return { status: RESTRICTED, rule: `strikes>=${settings.toRestrict} -> RESTRICTED` };
   if (strikes >= settings.toWarn) return { status: WARNED, rule: `strikes>=${settings.toWarn} -> WARNED` };
   return { status: ACTIVE, rule: `strikes<${settings.toWarn} -> ACTIVE` };
 }
@@ -165,7 +190,11 @@ export function statusCalledFor(strikes: number, settings: StrikeSettings = feat
  * After strikes are added: the status the active strikes call for, never lower than the current one (a
  * sanction set by an investigator stays; CLOSED is final).
  */
-export function statusAfterStrikes(current: SellerStatus, strikes: number, settings: StrikeSettings = featureSettings().strikes): StatusDecision {
+export function statusAfterStrikes(
+  current: SellerStatus,
+  strikes: number,
+  settings: StrikeSettings = featureSettings().strikes,
+): StatusDecision {
   const called = statusCalledFor(strikes, settings);
   if (severity(called.status) > severity(current)) return called;
   return { status: current, rule: `${called.rule}; a strike never lowers ${current}` };
@@ -176,13 +205,21 @@ export function statusAfterStrikes(current: SellerStatus, strikes: number, setti
  * status the active strikes called for just before (it rested on them); a status set above that by an
  * investigator, one lifted below it, and CLOSED stay as they are, for an investigator to decide.
  */
-export function statusAfterStrikeRemoved(current: SellerStatus, strikesBefore: number, strikesAfter: number, settings: StrikeSettings = featureSettings().strikes): StatusDecision {
+export function statusAfterStrikeRemoved(
+  current: SellerStatus,
+  strikesBefore: number,
+  strikesAfter: number,
+  settings: StrikeSettings = featureSettings().strikes,
+): StatusDecision {
   const before = statusCalledFor(strikesBefore, settings);
   const after = statusCalledFor(strikesAfter, settings);
   if (current !== CLOSED && current === before.status && severity(after.status) < severity(current)) {
     return { status: after.status, rule: `strike removed: ${after.rule} (the status rested on the strikes)` };
   }
-  return { status: current, rule: `strike removed: ${after.rule}; ${current} stays (${current === CLOSED ? 'CLOSED is final' : 'not the status the strikes called for'})` };
+  return {
+    status: current,
+    rule: `strike removed: ${after.rule}; ${current} stays (${current === CLOSED ? 'CLOSED is final' : 'not the status the strikes called for'})`,
+  };
 }
 
 /** Whether a reinstatement reverses the takedown, which removes the strike it gave. */

@@ -10,15 +10,18 @@ export enum EvidenceKind {
   PHOTO = 'PHOTO',
   DOCUMENT = 'DOCUMENT',
 }
-registerEnumType(EvidenceKind, { name: 'EvidenceKind',
+registerEnumType(EvidenceKind, {
+  name: 'EvidenceKind',
   valuesConfig: {
     DOCUMENT: { description: 'A document (contract, invoice, registration, ...).' },
-    LAB_REPORT: { description: 'A laboratory\'s report on goods (e.g. authenticity testing).' },
+    LAB_REPORT: { description: "A laboratory's report on goods (e.g. authenticity testing)." },
     PHOTO: { description: 'A photograph (of goods, packaging or premises).' },
     SCREENSHOT: { description: 'A capture of a web page or app screen.' },
     TEST_PURCHASE: { description: 'Goods bought from the seller to examine them.' },
     TRANSACTION_RECORD: { description: 'A record of payments or orders.' },
-  }, description: 'What kind of item an evidence item is.' });
+  },
+  description: 'What kind of item an evidence item is.',
+});
 
 @ObjectType({ implements: Node, description: 'An item that proves something, with its chain of custody.' })
 @Entity('evidence')

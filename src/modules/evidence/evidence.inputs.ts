@@ -33,7 +33,10 @@ export class AddEvidenceInput {
   @Field({ description: 'When the item was collected (UTC); not in the future.' })
   collectedAt!: Date;
 
-  @Field(() => String, { nullable: true, description: 'Retrying with the same key returns the first result instead of a second item.' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Retrying with the same key returns the first result instead of a second item.',
+  })
   idempotencyKey?: string | null;
 }
 
@@ -55,6 +58,9 @@ export class RecordCustodyTransferInput extends IdempotentInput {
   @Field({ nullable: true, description: 'When it changed hands; default now.' })
   transferredAt?: Date;
 
-  @Field(() => Int, { nullable: true, description: 'The version you last saw: an item changed since is refused as STALE_VERSION.' })
+  @Field(() => Int, {
+    nullable: true,
+    description: 'The version you last saw: an item changed since is refused as STALE_VERSION.',
+  })
   expectedVersion?: number | null;
 }

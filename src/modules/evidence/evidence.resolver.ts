@@ -17,13 +17,26 @@ const RecordCustodyTransferPayload = Payload('RecordCustodyTransferPayload', 'ev
 export class EvidenceResolver {
   @Authorized(...CASE_WRITERS)
   @Mutation(() => AddEvidencePayload, { nullable: true, description: 'Add an evidence item to an investigation.' })
-  addEvidence(@Arg('input', { description: 'The arguments of `addEvidence` in one object (AddEvidenceInput).' }) input: AddEvidenceInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<Evidence>> {
+  addEvidence(
+    @Arg('input', { description: 'The arguments of `addEvidence` in one object (AddEvidenceInput).' })
+    input: AddEvidenceInput,
+    @Ctx() ctx: RequestContext,
+  ): Promise<MutationPayload<Evidence>> {
     return payload(() => addEvidence(ctx, input));
   }
 
   @Authorized(...CASE_WRITERS)
-  @Mutation(() => RecordCustodyTransferPayload, { nullable: true, description: 'Record that an evidence item changed hands.' })
-  recordCustodyTransfer(@Arg('input', { description: 'The arguments of `recordCustodyTransfer` in one object (RecordCustodyTransferInput).' }) input: RecordCustodyTransferInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<Evidence>> {
+  @Mutation(() => RecordCustodyTransferPayload, {
+    nullable: true,
+    description: 'Record that an evidence item changed hands.',
+  })
+  recordCustodyTransfer(
+    @Arg('input', {
+      description: 'The arguments of `recordCustodyTransfer` in one object (RecordCustodyTransferInput).',
+    })
+    input: RecordCustodyTransferInput,
+    @Ctx() ctx: RequestContext,
+  ): Promise<MutationPayload<Evidence>> {
     return payload(() => recordCustodyTransfer(ctx, input));
   }
 
@@ -32,12 +45,17 @@ export class EvidenceResolver {
     return ctx.scope.kind === 'ALL' && ctx.scope.maskSensitive ? '(masked)' : evidence.storageKey;
   }
 
-  @FieldResolver(() => [CustodyTransfer], { description: `Every hand-over, oldest first. At most ${MAX_CUSTODY_TRANSFERS_PER_EVIDENCE} per item: recordCustodyTransfer refuses more.` })
+  @FieldResolver(() => [CustodyTransfer], {
+    description: `Every hand-over, oldest first. At most ${MAX_CUSTODY_TRANSFERS_PER_EVIDENCE} per item: recordCustodyTransfer refuses more.`,
+  })
   custodyTransfers(@Root() evidence: Evidence, @Ctx() ctx: RequestContext): Promise<CustodyTransfer[]> {
     return loadChildren(ctx, CustodyTransfer, { column: 'evidence_id' }, evidence.rowId);
   }
 
-  @FieldResolver(() => Investigation, { nullable: true, description: 'The investigation it belongs to (null when you may not see it).' })
+  @FieldResolver(() => Investigation, {
+    nullable: true,
+    description: 'The investigation it belongs to (null when you may not see it).',
+  })
   investigation(@Root() evidence: Evidence, @Ctx() ctx: RequestContext): Promise<Investigation | null> {
     return loadById(ctx, Investigation, evidence.investigationId);
   }

@@ -23,7 +23,10 @@ export class OpenInvestigationInput {
   @MaxLength(10_000)
   internalNotes?: string | null;
 
-  @Field(() => String, { nullable: true, description: 'Retrying with the same key returns the first result instead of a second investigation.' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Retrying with the same key returns the first result instead of a second investigation.',
+  })
   idempotencyKey?: string | null;
 }
 
@@ -47,7 +50,10 @@ export class RecordFindingInput extends IdempotentInput {
   @MaxLength(10_000)
   notes?: string | null;
 
-  @Field(() => ID, { nullable: true, description: 'The registered premises this is (registerPremises); must be in the same region.' })
+  @Field(() => ID, {
+    nullable: true,
+    description: 'The registered premises this is (registerPremises); must be in the same region.',
+  })
   premisesId?: string | null;
 }
 
@@ -56,7 +62,10 @@ export class MarkInvestigationReadyInput extends IdempotentInput {
   @Field(() => ID, { description: 'Global id of the investigation.' })
   investigationId!: string;
 
-  @Field(() => Int, { nullable: true, description: 'The version you last saw: an investigation changed since is refused as STALE_VERSION.' })
+  @Field(() => Int, {
+    nullable: true,
+    description: 'The version you last saw: an investigation changed since is refused as STALE_VERSION.',
+  })
   expectedVersion?: number | null;
 }
 
@@ -70,7 +79,10 @@ export class CloseInvestigationInput extends IdempotentInput {
   @MaxLength(2000)
   reason!: string;
 
-  @Field(() => Int, { nullable: true, description: 'The version you last saw: an investigation changed since is refused as STALE_VERSION.' })
+  @Field(() => Int, {
+    nullable: true,
+    description: 'The version you last saw: an investigation changed since is refused as STALE_VERSION.',
+  })
   expectedVersion?: number | null;
 }
 
@@ -89,14 +101,24 @@ export class InvestigationFilter {
 export enum InvestigationOrderField {
   CREATED_AT = 'CREATED_AT',
 }
-registerEnumType(InvestigationOrderField, { name: 'InvestigationOrderField',
+registerEnumType(InvestigationOrderField, {
+  name: 'InvestigationOrderField',
   valuesConfig: {
     CREATED_AT: { description: 'When the investigation was opened.' },
-  }, description: 'What a list of investigations is sorted by.' });
+  },
+  description: 'What a list of investigations is sorted by.',
+});
 
 export const investigationSortColumns: Record<InvestigationOrderField, SortColumn> = {
   CREATED_AT: { column: 'created_at', property: 'createdAt' },
 };
-export const INVESTIGATION_DEFAULT_ORDER = { field: InvestigationOrderField.CREATED_AT, direction: OrderDirection.DESC };
-export const InvestigationOrder = OrderByInput('InvestigationOrder', InvestigationOrderField, INVESTIGATION_DEFAULT_ORDER.field);
+export const INVESTIGATION_DEFAULT_ORDER = {
+  field: InvestigationOrderField.CREATED_AT,
+  direction: OrderDirection.DESC,
+};
+export const InvestigationOrder = OrderByInput(
+  'InvestigationOrder',
+  InvestigationOrderField,
+  INVESTIGATION_DEFAULT_ORDER.field,
+);
 export type InvestigationOrder = InstanceType<typeof InvestigationOrder>;

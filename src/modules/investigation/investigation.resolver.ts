@@ -19,10 +19,27 @@ import { investigationHistory } from '../audit/case-history.service.js';
 import { Finding } from './finding.entity.js';
 import { Investigation } from './investigation.entity.js';
 import {
-  CloseInvestigationInput, InvestigationFilter, InvestigationOrder, MarkInvestigationReadyInput, OpenInvestigationInput, RecordFindingInput,
+  CloseInvestigationInput,
+  InvestigationFilter,
+  InvestigationOrder,
+  MarkInvestigationReadyInput,
+  OpenInvestigationInput,
+  RecordFindingInput,
 } from './investigation.inputs.js';
-import { closeInvestigation, listInvestigations, markInvestigationReady, openInvestigation, recordFinding } from './investigation.service.js';
-import { MAX_ESCALATIONS_PER_REFERRAL, MAX_EVIDENCE_PER_INVESTIGATION, MAX_FEEDBACK_PER_REFERRAL, MAX_FINDINGS_PER_INVESTIGATION, MAX_REFERRALS_PER_INVESTIGATION } from '../../shared/list-bounds.js';
+import {
+  closeInvestigation,
+  listInvestigations,
+  markInvestigationReady,
+  openInvestigation,
+  recordFinding,
+} from './investigation.service.js';
+import {
+  MAX_ESCALATIONS_PER_REFERRAL,
+  MAX_EVIDENCE_PER_INVESTIGATION,
+  MAX_FEEDBACK_PER_REFERRAL,
+  MAX_FINDINGS_PER_INVESTIGATION,
+  MAX_REFERRALS_PER_INVESTIGATION,
+} from '../../shared/list-bounds.js';
 
 const InvestigationConnection = Connection(Investigation);
 const AuditEventConnection = Connection(AuditEvent);
@@ -34,7 +51,12 @@ const RecordFindingPayload = Payload('RecordFindingPayload', 'finding', Finding)
 
 // The links of the field resolvers below, for a selection compiled into one statement (src/shared/data-access/selection-sql.ts).
 compilable(Investigation, {
-  leads: { kind: 'page', entity: Lead, link: { column: 'investigation_id' }, ordering: (args) => toOrdering(leadSortColumns, args.orderBy as LeadOrder | undefined, LEAD_DEFAULT_ORDER) },
+  leads: {
+    kind: 'page',
+    entity: Lead,
+    link: { column: 'investigation_id' },
+    ordering: (args) => toOrdering(leadSortColumns, args.orderBy as LeadOrder | undefined, LEAD_DEFAULT_ORDER),
+  },
   evidence: { kind: 'many', entity: Evidence, link: { column: 'investigation_id' } },
   findings: { kind: 'many', entity: Finding, link: { column: 'investigation_id' } },
   referrals: { kind: 'many', entity: Referral, link: { column: 'investigation_id' } },
@@ -46,74 +68,127 @@ export class InvestigationResolver {
   @Query(() => InvestigationConnection, { nullable: true, description: 'Investigations you may see.' })
   investigations(
     @Args() args: ConnectionArgs,
-    @Arg('filter', () => InvestigationFilter, { nullable: true, description: 'Only the investigations matching every field given.' }) filter: InvestigationFilter | undefined,
-    @Arg('orderBy', () => InvestigationOrder, { nullable: true, description: 'How to sort (the default is stated on the order input type).' }) orderBy: InvestigationOrder | undefined,
+    @Arg('filter', () => InvestigationFilter, {
+      nullable: true,
+      description: 'Only the investigations matching every field given.',
+    })
+    filter: InvestigationFilter | undefined,
+    @Arg('orderBy', () => InvestigationOrder, {
+      nullable: true,
+      description: 'How to sort (the default is stated on the order input type).',
+    })
+    orderBy: InvestigationOrder | undefined,
     @Ctx() ctx: RequestContext,
   ): Promise<Page<Investigation>> {
     return listInvestigations(ctx, filter, orderBy, args);
   }
 
   @Authorized(...CASE_WRITERS)
-  @Mutation(() => OpenInvestigationPayload, { nullable: true, description: 'Open an investigation on TRIAGED leads; they move to INVESTIGATING.' })
-  openInvestigation(@Arg('input', { description: 'The arguments of `openInvestigation` in one object (OpenInvestigationInput).' }) input: OpenInvestigationInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<Investigation>> {
+  @Mutation(() => OpenInvestigationPayload, {
+    nullable: true,
+    description: 'Open an investigation on TRIAGED leads; they move to INVESTIGATING.',
+  })
+  openInvestigation(
+    @Arg('input', { description: 'The arguments of `openInvestigation` in one object (OpenInvestigationInput).' })
+    input: OpenInvestigationInput,
+    @Ctx() ctx: RequestContext,
+  ): Promise<MutationPayload<Investigation>> {
     return payload(() => openInvestigation(ctx, input));
   }
 
   @Authorized(...CASE_WRITERS)
-  @Mutation(() => RecordFindingPayload, { nullable: true, description: 'Record an offline place (factory, warehouse, …) found by an investigation.' })
-  recordFinding(@Arg('input', { description: 'The arguments of `recordFinding` in one object (RecordFindingInput).' }) input: RecordFindingInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<Finding>> {
+  @Mutation(() => RecordFindingPayload, {
+    nullable: true,
+    description: 'Record an offline place (factory, warehouse, …) found by an investigation.',
+  })
+  recordFinding(
+    @Arg('input', { description: 'The arguments of `recordFinding` in one object (RecordFindingInput).' })
+    input: RecordFindingInput,
+    @Ctx() ctx: RequestContext,
+  ): Promise<MutationPayload<Finding>> {
     return payload(() => recordFinding(ctx, input));
   }
 
   @Authorized(...CASE_WRITERS)
-  @Mutation(() => MarkInvestigationReadyPayload, { nullable: true, description: 'EVIDENCE_GATHERING -> READY_FOR_REFERRAL.' })
-  markInvestigationReady(@Arg('input', { description: 'The arguments of `markInvestigationReady` in one object (MarkInvestigationReadyInput).' }) input: MarkInvestigationReadyInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<Investigation>> {
+  @Mutation(() => MarkInvestigationReadyPayload, {
+    nullable: true,
+    description: 'EVIDENCE_GATHERING -> READY_FOR_REFERRAL.',
+  })
+  markInvestigationReady(
+    @Arg('input', {
+      description: 'The arguments of `markInvestigationReady` in one object (MarkInvestigationReadyInput).',
+    })
+    input: MarkInvestigationReadyInput,
+    @Ctx() ctx: RequestContext,
+  ): Promise<MutationPayload<Investigation>> {
     return payload(() => markInvestigationReady(ctx, input));
   }
 
   @Authorized(...CASE_WRITERS)
-  @Mutation(() => CloseInvestigationPayload, { nullable: true, description: 'Close an investigation; its open leads close with it.' })
-  closeInvestigation(@Arg('input', { description: 'The arguments of `closeInvestigation` in one object (CloseInvestigationInput).' }) input: CloseInvestigationInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<Investigation>> {
+  @Mutation(() => CloseInvestigationPayload, {
+    nullable: true,
+    description: 'Close an investigation; its open leads close with it.',
+  })
+  closeInvestigation(
+    @Arg('input', { description: 'The arguments of `closeInvestigation` in one object (CloseInvestigationInput).' })
+    input: CloseInvestigationInput,
+    @Ctx() ctx: RequestContext,
+  ): Promise<MutationPayload<Investigation>> {
     return payload(() => closeInvestigation(ctx, input));
   }
 
-  @FieldResolver(() => LeadConnection, { description: 'The leads it investigates (a brand partner: those naming its brand).' })
+  @FieldResolver(() => LeadConnection, {
+    description: 'The leads it investigates (a brand partner: those naming its brand).',
+  })
   leads(
     @Root() investigation: Investigation,
     @Args() args: ConnectionArgs,
-    @Arg('filter', () => LeadFilter, { nullable: true, description: 'Only the leads matching every field given.' }) filter: LeadFilter | undefined,
-    @Arg('orderBy', () => LeadOrder, { nullable: true, description: 'How to sort (the default is stated on the order input type).' }) orderBy: LeadOrder | undefined,
+    @Arg('filter', () => LeadFilter, { nullable: true, description: 'Only the leads matching every field given.' })
+    filter: LeadFilter | undefined,
+    @Arg('orderBy', () => LeadOrder, {
+      nullable: true,
+      description: 'How to sort (the default is stated on the order input type).',
+    })
+    orderBy: LeadOrder | undefined,
     @Ctx() ctx: RequestContext,
   ): Promise<Page<Lead>> {
     return leadsOf(ctx, { column: 'investigation_id' }, investigation.rowId, filter, orderBy, args);
   }
 
-  @FieldResolver(() => [Evidence], { description: `Evidence items (an agency: those disclosed to it). At most ${MAX_EVIDENCE_PER_INVESTIGATION}: addEvidence refuses more.` })
+  @FieldResolver(() => [Evidence], {
+    description: `Evidence items (an agency: those disclosed to it). At most ${MAX_EVIDENCE_PER_INVESTIGATION}: addEvidence refuses more.`,
+  })
   evidence(@Root() investigation: Investigation, @Ctx() ctx: RequestContext): Promise<Evidence[]> {
     return loadChildren(ctx, Evidence, { column: 'investigation_id' }, investigation.rowId);
   }
 
-  @FieldResolver(() => [Finding], { description: `Offline places found (internal roles and the agencies it was referred to). At most ${MAX_FINDINGS_PER_INVESTIGATION}: recordFinding refuses more.` })
+  @FieldResolver(() => [Finding], {
+    description: `Offline places found (internal roles and the agencies it was referred to). At most ${MAX_FINDINGS_PER_INVESTIGATION}: recordFinding refuses more.`,
+  })
   findings(@Root() investigation: Investigation, @Ctx() ctx: RequestContext): Promise<Finding[]> {
     return loadChildren(ctx, Finding, { column: 'investigation_id' }, investigation.rowId);
   }
 
-  @FieldResolver(() => [Referral], { description: `Referrals made from it that you may see (never drafts, for partners). At most ${MAX_REFERRALS_PER_INVESTIGATION}: createReferral refuses more.` })
+  @FieldResolver(() => [Referral], {
+    description: `Referrals made from it that you may see (never drafts, for partners). At most ${MAX_REFERRALS_PER_INVESTIGATION}: createReferral refuses more.`,
+  })
   referrals(@Root() investigation: Investigation, @Ctx() ctx: RequestContext): Promise<Referral[]> {
     return loadChildren(ctx, Referral, { column: 'investigation_id' }, investigation.rowId);
   }
 
   @FieldResolver(() => [ReferralFeedback], {
-    description: "The agencies' feedback on its referrals, oldest first (internal roles and the agency of each referral). "
-      + `At most ${MAX_FEEDBACK_PER_REFERRAL} per referral (addReferralFeedback refuses more), so at most ${MAX_REFERRALS_PER_INVESTIGATION * MAX_FEEDBACK_PER_REFERRAL}.`,
+    description:
+      "The agencies' feedback on its referrals, oldest first (internal roles and the agency of each referral). " +
+      `At most ${MAX_FEEDBACK_PER_REFERRAL} per referral (addReferralFeedback refuses more), so at most ${MAX_REFERRALS_PER_INVESTIGATION * MAX_FEEDBACK_PER_REFERRAL}.`,
   })
   feedback(@Root() investigation: Investigation, @Ctx() ctx: RequestContext): Promise<ReferralFeedback[]> {
     return loadChildren(ctx, ReferralFeedback, { column: 'investigation_id' }, investigation.rowId);
   }
 
   @FieldResolver(() => [ReferralEscalation], {
-    description: 'Escalations of its referrals, oldest first (internal roles and the agency of each referral). '
-      + `At most ${MAX_ESCALATIONS_PER_REFERRAL} per referral (escalateReferral refuses more), so at most ${MAX_REFERRALS_PER_INVESTIGATION * MAX_ESCALATIONS_PER_REFERRAL}.`,
+    description:
+      'Escalations of its referrals, oldest first (internal roles and the agency of each referral). ' +
+      `At most ${MAX_ESCALATIONS_PER_REFERRAL} per referral (escalateReferral refuses more), so at most ${MAX_REFERRALS_PER_INVESTIGATION * MAX_ESCALATIONS_PER_REFERRAL}.`,
   })
   escalations(@Root() investigation: Investigation, @Ctx() ctx: RequestContext): Promise<ReferralEscalation[]> {
     return loadChildren(ctx, ReferralEscalation, { column: 'investigation_id' }, investigation.rowId);
@@ -124,13 +199,19 @@ export class InvestigationResolver {
       'The history of the whole case in commit order: the audit events of the investigation and of its leads, findings, evidence, ' +
       "custody, referrals, outcomes, escalations and the agencies' feedback, each as far as you may see that record.",
   })
-  history(@Root() investigation: Investigation, @Args() args: ConnectionArgs, @Ctx() ctx: RequestContext): Promise<Page<AuditEvent>> {
+  history(
+    @Root() investigation: Investigation,
+    @Args() args: ConnectionArgs,
+    @Ctx() ctx: RequestContext,
+  ): Promise<Page<AuditEvent>> {
     return investigationHistory(ctx, investigation.rowId, args);
   }
 
   @FieldResolver(() => Principal, { nullable: true, description: 'Investigator in charge: internal roles only.' })
   assignee(@Root() investigation: Investigation, @Ctx() ctx: RequestContext): Promise<Principal | null> | null {
-    return investigation.assigneeId && isInternal(ctx.principal.role) ? loadById(ctx, Principal, investigation.assigneeId) : null;
+    return investigation.assigneeId && isInternal(ctx.principal.role)
+      ? loadById(ctx, Principal, investigation.assigneeId)
+      : null;
   }
 
   @FieldResolver(() => String, { nullable: true, description: 'Internal notes: null for partners and agencies.' })

@@ -12,7 +12,8 @@ import { ValuationMethod } from '../referral/referral.states.js';
  */
 @ObjectType({
   implements: Node,
-  description: 'A joint operation: outcomes of several agencies of one action, whose agreed seized value analytics count once, shared equally by the agencies.',
+  description:
+    'A joint operation: outcomes of several agencies of one action, whose agreed seized value analytics count once, shared equally by the agencies.',
 })
 @Entity('joint_operation')
 export class JointOperation extends Node {
@@ -47,9 +48,10 @@ export class JointOperation extends Node {
 
   @Field(() => Money, {
     nullable: true,
-    description: 'The value of the goods seized in the whole operation, as agreed: counted once in analytics, in equal shares per agency that took part '
-      + '(the minor units left over one each to the agencies in the order of their first outcome), each share with the agency\'s first outcome in the '
-      + 'operation (its time, agency and cases).',
+    description:
+      'The value of the goods seized in the whole operation, as agreed: counted once in analytics, in equal shares per agency that took part ' +
+      "(the minor units left over one each to the agencies in the order of their first outcome), each share with the agency's first outcome in the " +
+      'operation (its time, agency and cases).',
   })
   get seizedValue(): Money | null {
     return Money.of(this.seizedValueAmount, this.seizedValueCurrency);

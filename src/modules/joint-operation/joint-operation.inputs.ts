@@ -14,17 +14,24 @@ export class CreateJointOperationInput {
   @Field(() => [ID], { description: 'Outcomes the agencies reported of it (1-100), none in another operation yet.' })
   outcomeIds!: string[];
 
-  @Field(() => MoneyInput, { nullable: true, description: 'The value of everything seized in the operation, as agreed; counted once, shared equally by its agencies.' })
+  @Field(() => MoneyInput, {
+    nullable: true,
+    description:
+      'The value of everything seized in the operation, as agreed; counted once, shared equally by its agencies.',
+  })
   seizedValue?: MoneyInput | null;
 
-  @Field(() => ValuationMethod, { description: 'How the operation\'s seized value is arrived at.' })
+  @Field(() => ValuationMethod, { description: "How the operation's seized value is arrived at." })
   valuationMethod!: ValuationMethod;
 
   @Field(() => String, { nullable: true, description: 'How the value was agreed (internal).' })
   @MaxLength(5000)
   valuationNote?: string | null;
 
-  @Field(() => String, { nullable: true, description: 'Retrying with the same key returns the first result instead of a second operation.' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Retrying with the same key returns the first result instead of a second operation.',
+  })
   idempotencyKey?: string | null;
 }
 
@@ -36,7 +43,10 @@ export class AddOutcomesToJointOperationInput extends IdempotentInput {
   @Field(() => [ID], { description: 'Further outcomes of it (1-100), none in another operation yet.' })
   outcomeIds!: string[];
 
-  @Field(() => Int, { nullable: true, description: 'The version you last saw: an operation changed since is refused as STALE_VERSION.' })
+  @Field(() => Int, {
+    nullable: true,
+    description: 'The version you last saw: an operation changed since is refused as STALE_VERSION.',
+  })
   expectedVersion?: number | null;
 }
 
@@ -51,10 +61,17 @@ export class RevalueJointOperationInput extends IdempotentInput {
   @Field(() => ValuationMethod, { description: 'How the new value was arrived at.' })
   valuationMethod!: ValuationMethod;
 
-  @Field(() => String, { nullable: true, description: 'Why the value changed: replaces the operation\'s valuation note (the former one stays in the audit trail).' })
+  @Field(() => String, {
+    nullable: true,
+    description:
+      "Why the value changed: replaces the operation's valuation note (the former one stays in the audit trail).",
+  })
   @MaxLength(5000)
   valuationNote?: string | null;
 
-  @Field(() => Int, { nullable: true, description: 'The version you last saw: an operation changed since is refused as STALE_VERSION.' })
+  @Field(() => Int, {
+    nullable: true,
+    description: 'The version you last saw: an operation changed since is refused as STALE_VERSION.',
+  })
   expectedVersion?: number | null;
 }

@@ -3,7 +3,10 @@ import { Column, Entity, VersionColumn } from 'typeorm';
 import { Node } from '../../shared/relay/node.js';
 import { LeadCloseReason, LeadSource, LeadStatus } from './lead.states.js';
 
-@ObjectType({ implements: Node, description: 'A suspected counterfeit source: brands, sellers and listings that point at it.' })
+@ObjectType({
+  implements: Node,
+  description: 'A suspected counterfeit source: brands, sellers and listings that point at it.',
+})
 @Entity('lead')
 export class Lead extends Node {
   @Field({ description: 'Human-readable reference, e.g. LD-2026-000123. Never reused.' })
@@ -18,11 +21,18 @@ export class Lead extends Node {
   @Column({ type: 'text' })
   description!: string;
 
-  @Field(() => Int, { description: 'How likely and how serious, 0-100: set by investigators (at triage, or reporting a lead themselves); 50 until triaged for a report of a brand partner. Orders the triage queue.' })
+  @Field(() => Int, {
+    description:
+      'How likely and how serious, 0-100: set by investigators (at triage, or reporting a lead themselves); 50 until triaged for a report of a brand partner. Orders the triage queue.',
+  })
   @Column({ name: 'risk_score', type: 'int' })
   riskScore!: number;
 
-  @Field(() => Int, { nullable: true, description: "The reporter's own view of its urgency, 0-100 (a brand partner's `reporterPriority`, or its former `riskScore` input). Shown to investigators; never orders the triage queue." })
+  @Field(() => Int, {
+    nullable: true,
+    description:
+      "The reporter's own view of its urgency, 0-100 (a brand partner's `reporterPriority`, or its former `riskScore` input). Shown to investigators; never orders the triage queue.",
+  })
   @Column({ name: 'reporter_priority', type: 'int', nullable: true })
   reporterPriority!: number | null;
 
@@ -56,7 +66,10 @@ export class Lead extends Node {
   @Column({ name: 'closed_at', type: 'timestamptz', nullable: true })
   closedAt!: Date | null;
 
-  @Field({ description: 'Reported by a brand whose reports have proven accurate (Analytics.reporterAccuracy): it goes to the front of the triage queue.' })
+  @Field({
+    description:
+      'Reported by a brand whose reports have proven accurate (Analytics.reporterAccuracy): it goes to the front of the triage queue.',
+  })
   @Column({ name: 'fast_track', type: 'boolean', default: false })
   fastTrack!: boolean;
 

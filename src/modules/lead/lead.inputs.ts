@@ -8,7 +8,10 @@ import { IdempotentInput } from '../../shared/idempotency.js';
 
 @InputType({ description: 'A suspected counterfeit source to report (reportLead).' })
 export class ReportLeadInput {
-  @Field(() => [ID], { nullable: true, description: 'Brands whose rights are infringed. A brand partner may name only its own (the default).' })
+  @Field(() => [ID], {
+    nullable: true,
+    description: 'Brands whose rights are infringed. A brand partner may name only its own (the default).',
+  })
   brandIds?: string[] | null;
 
   @Field(() => [ID], { nullable: true, description: 'Sellers behind the counterfeits (at most 100).' })
@@ -17,7 +20,10 @@ export class ReportLeadInput {
   @Field(() => [ID], { nullable: true, description: 'Listings offering them (at most 100).' })
   listingIds?: string[] | null;
 
-  @Field(() => LeadSource, { nullable: true, description: 'Where the lead comes from. Brand partners: always BRAND_REPORT.' })
+  @Field(() => LeadSource, {
+    nullable: true,
+    description: 'Where the lead comes from. Brand partners: always BRAND_REPORT.',
+  })
   source?: LeadSource | null;
 
   @Field({ description: 'What was seen and why it looks counterfeit (1 to 10,000 characters).' })
@@ -29,18 +35,25 @@ export class ReportLeadInput {
     nullable: true,
     description:
       'Investigators: the risk score, 0-100 (default 50). Brand partners: deprecated, read as `reporterPriority` (the risk score is set at triage; ' +
-      'a brand\'s report starts at 50); giving both with different values is refused.',
+      "a brand's report starts at 50); giving both with different values is refused.",
   })
   @Min(0)
   @Max(100)
   riskScore?: number | null;
 
-  @Field(() => Int, { nullable: true, description: "The reporter's own priority, 0-100: kept on the lead for investigators to see, never used to order the triage queue." })
+  @Field(() => Int, {
+    nullable: true,
+    description:
+      "The reporter's own priority, 0-100: kept on the lead for investigators to see, never used to order the triage queue.",
+  })
   @Min(0)
   @Max(100)
   reporterPriority?: number | null;
 
-  @Field(() => String, { nullable: true, description: 'Retrying with the same key returns the first result instead of a second lead.' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Retrying with the same key returns the first result instead of a second lead.',
+  })
   idempotencyKey?: string | null;
 }
 
@@ -49,7 +62,10 @@ export class TriageLeadInput extends IdempotentInput {
   @Field(() => ID, { description: 'Global id of the lead (NEW).' })
   leadId!: string;
 
-  @Field(() => Int, { nullable: true, description: 'How likely and how serious, 0-100; orders the triage queue. Unchanged when omitted.' })
+  @Field(() => Int, {
+    nullable: true,
+    description: 'How likely and how serious, 0-100; orders the triage queue. Unchanged when omitted.',
+  })
   @Min(0)
   @Max(100)
   riskScore?: number | null;
@@ -58,7 +74,10 @@ export class TriageLeadInput extends IdempotentInput {
   @MaxLength(10_000)
   internalNotes?: string | null;
 
-  @Field(() => Int, { nullable: true, description: 'Refuse with STALE_VERSION if the lead changed since this version.' })
+  @Field(() => Int, {
+    nullable: true,
+    description: 'Refuse with STALE_VERSION if the lead changed since this version.',
+  })
   expectedVersion?: number | null;
 }
 
@@ -74,7 +93,10 @@ export class CloseLeadInput extends IdempotentInput {
   @MaxLength(10_000)
   note?: string | null;
 
-  @Field(() => Int, { nullable: true, description: 'The version you last saw: a lead changed since is refused as STALE_VERSION.' })
+  @Field(() => Int, {
+    nullable: true,
+    description: 'The version you last saw: a lead changed since is refused as STALE_VERSION.',
+  })
   expectedVersion?: number | null;
 }
 
@@ -110,7 +132,10 @@ registerEnumType(LeadOrderField, {
   valuesConfig: {
     CREATED_AT: { description: 'When the lead was reported.' },
     RISK_SCORE: { description: 'The risk score set by investigators.' },
-    TRIAGE_PRIORITY: { description: 'The triage queue: fast-tracked reports (accurate reporters) first, then by risk score (DESC).' } },
+    TRIAGE_PRIORITY: {
+      description: 'The triage queue: fast-tracked reports (accurate reporters) first, then by risk score (DESC).',
+    },
+  },
 });
 
 export const leadSortColumns: Record<LeadOrderField, SortColumn> = {

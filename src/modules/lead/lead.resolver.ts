@@ -35,11 +35,19 @@ compilable(Lead, {
 @Resolver(() => Lead)
 export class LeadResolver {
   @Authorized(...ALL_ROLES)
-  @Query(() => LeadConnection, { nullable: true, description: 'Leads you may see (a brand partner: those naming its brand).' })
+  @Query(() => LeadConnection, {
+    nullable: true,
+    description: 'Leads you may see (a brand partner: those naming its brand).',
+  })
   leads(
     @Args() args: ConnectionArgs,
-    @Arg('filter', () => LeadFilter, { nullable: true, description: 'Only the leads matching every field given.' }) filter: LeadFilter | undefined,
-    @Arg('orderBy', () => LeadOrder, { nullable: true, description: 'How to sort (the default is stated on the order input type).' }) orderBy: LeadOrder | undefined,
+    @Arg('filter', () => LeadFilter, { nullable: true, description: 'Only the leads matching every field given.' })
+    filter: LeadFilter | undefined,
+    @Arg('orderBy', () => LeadOrder, {
+      nullable: true,
+      description: 'How to sort (the default is stated on the order input type).',
+    })
+    orderBy: LeadOrder | undefined,
     @Ctx() ctx: RequestContext,
     @Info() info: GraphQLResolveInfo,
   ): Promise<Page<Lead>> {
@@ -47,29 +55,50 @@ export class LeadResolver {
   }
 
   @Authorized(Role.ADMIN, Role.INVESTIGATOR, Role.BRAND_PARTNER)
-  @Mutation(() => ReportLeadPayload, { nullable: true, description: 'Report a suspected counterfeit source. Brand partners: for their own brand.' })
-  reportLead(@Arg('input', { description: 'The arguments of `reportLead` in one object (ReportLeadInput).' }) input: ReportLeadInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<Lead>> {
+  @Mutation(() => ReportLeadPayload, {
+    nullable: true,
+    description: 'Report a suspected counterfeit source. Brand partners: for their own brand.',
+  })
+  reportLead(
+    @Arg('input', { description: 'The arguments of `reportLead` in one object (ReportLeadInput).' })
+    input: ReportLeadInput,
+    @Ctx() ctx: RequestContext,
+  ): Promise<MutationPayload<Lead>> {
     return payload(() => reportLead(ctx, input));
   }
 
   @Authorized(...CASE_WRITERS)
   @Mutation(() => TriageLeadPayload, { nullable: true, description: 'NEW -> TRIAGED.' })
-  triageLead(@Arg('input', { description: 'The arguments of `triageLead` in one object (TriageLeadInput).' }) input: TriageLeadInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<Lead>> {
+  triageLead(
+    @Arg('input', { description: 'The arguments of `triageLead` in one object (TriageLeadInput).' })
+    input: TriageLeadInput,
+    @Ctx() ctx: RequestContext,
+  ): Promise<MutationPayload<Lead>> {
     return payload(() => triageLead(ctx, input));
   }
 
   @Authorized(...CASE_WRITERS)
   @Mutation(() => CloseLeadPayload, { nullable: true, description: 'Any open state -> CLOSED, with a reason.' })
-  closeLead(@Arg('input', { description: 'The arguments of `closeLead` in one object (CloseLeadInput).' }) input: CloseLeadInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<Lead>> {
+  closeLead(
+    @Arg('input', { description: 'The arguments of `closeLead` in one object (CloseLeadInput).' })
+    input: CloseLeadInput,
+    @Ctx() ctx: RequestContext,
+  ): Promise<MutationPayload<Lead>> {
     return payload(() => closeLead(ctx, input));
   }
 
-  @FieldResolver(() => [Brand], { description: 'Brands the lead names (a brand partner sees only its own). A reported lead names at most 100 (reportLead takes at most 100 brandIds); a lead raised by a repeat-offender match names every brand of the cases against the prior seller.' })
+  @FieldResolver(() => [Brand], {
+    description:
+      'Brands the lead names (a brand partner sees only its own). A reported lead names at most 100 (reportLead takes at most 100 brandIds); a lead raised by a repeat-offender match names every brand of the cases against the prior seller.',
+  })
   brands(@Root() lead: Lead, @Ctx() ctx: RequestContext): Promise<Brand[]> {
     return loadChildren(ctx, Brand, LEAD_BRANDS, lead.rowId);
   }
 
-  @FieldResolver(() => [Seller], { description: 'Sellers behind the counterfeits that you may see. At most 100: reportLead, which names them, takes at most 100 sellerIds.' })
+  @FieldResolver(() => [Seller], {
+    description:
+      'Sellers behind the counterfeits that you may see. At most 100: reportLead, which names them, takes at most 100 sellerIds.',
+  })
   sellers(@Root() lead: Lead, @Ctx() ctx: RequestContext): Promise<Seller[]> {
     return loadChildren(ctx, Seller, LEAD_SELLERS, lead.rowId);
   }
@@ -78,14 +107,32 @@ export class LeadResolver {
   listings(
     @Root() lead: Lead,
     @Args() args: ConnectionArgs,
-    @Arg('filter', () => ListingFilter, { nullable: true, description: 'Only the listings matching every field given.' }) filter: ListingFilter | undefined,
-    @Arg('orderBy', () => ListingOrder, { nullable: true, description: 'How to sort (the default is stated on the order input type).' }) orderBy: ListingOrder | undefined,
+    @Arg('filter', () => ListingFilter, {
+      nullable: true,
+      description: 'Only the listings matching every field given.',
+    })
+    filter: ListingFilter | undefined,
+    @Arg('orderBy', () => ListingOrder, {
+      nullable: true,
+      description: 'How to sort (the default is stated on the order input type).',
+    })
+    orderBy: ListingOrder | undefined,
     @Ctx() ctx: RequestContext,
   ): Promise<Page<Listing>> {
-    return listingsOf(ctx, { through: 'lead_listing', childColumn: 'listing_id', parentColumn: 'lead_id' }, lead.rowId, filter, orderBy, args);
+    return listingsOf(
+      ctx,
+      { through: 'lead_listing', childColumn: 'listing_id', parentColumn: 'lead_id' },
+      lead.rowId,
+      filter,
+      orderBy,
+      args,
+    );
   }
 
-  @FieldResolver(() => Investigation, { nullable: true, description: 'The investigation it is part of; null before one is opened (or when you may not see it).' })
+  @FieldResolver(() => Investigation, {
+    nullable: true,
+    description: 'The investigation it is part of; null before one is opened (or when you may not see it).',
+  })
   investigation(@Root() lead: Lead, @Ctx() ctx: RequestContext): Promise<Investigation | null> | null {
     return lead.investigationId ? loadById(ctx, Investigation, lead.investigationId) : null;
   }
@@ -95,7 +142,10 @@ export class LeadResolver {
     return isInternal(ctx.principal.role) ? lead.internalNotes : null;
   }
 
-  @FieldResolver(() => Principal, { nullable: true, description: 'Who reported it (internal roles; others see only themselves).' })
+  @FieldResolver(() => Principal, {
+    nullable: true,
+    description: 'Who reported it (internal roles; others see only themselves).',
+  })
   reportedBy(@Root() lead: Lead, @Ctx() ctx: RequestContext): Promise<Principal | null> | null {
     return lead.reportedById ? loadById(ctx, Principal, lead.reportedById) : null;
   }

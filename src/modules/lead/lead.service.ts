@@ -5,7 +5,14 @@ import { RequestContext, inTransaction } from '../../shared/context.js';
 import { whereDateRange, whereIn } from '../../shared/data-access/filters.js';
 import { requireAllVisible } from '../../shared/data-access/lookup.js';
 import { paginateSelection } from '../../shared/data-access/selection-sql.js';
-import { lockForChange, ParentLink, scopedBrandLeads, scopedQuery, updateVersioned, whereExists } from '../../shared/data-access/scoped-query.js';
+import {
+  lockForChange,
+  ParentLink,
+  scopedBrandLeads,
+  scopedQuery,
+  updateVersioned,
+  whereExists,
+} from '../../shared/data-access/scoped-query.js';
 import { once } from '../../shared/idempotency.js';
 import { nextReference } from '../../shared/reference.js';
 import { ConnectionArgs, loadChildPage, paginate } from '../../shared/relay/connection.js';
@@ -18,7 +25,16 @@ import { Seller } from '../seller/seller.entity.js';
 import { isFastTrackReporter } from '../reporter-accuracy/reporter-accuracy.service.js';
 import { reportedScores } from '../enforcement-policy/enforcement-policy.js';
 import { Lead } from './lead.entity.js';
-import { CloseLeadInput, LEAD_DEFAULT_ORDER, LeadFilter, LeadOrder, LeadOrderField, leadSortColumns, ReportLeadInput, TriageLeadInput } from './lead.inputs.js';
+import {
+  CloseLeadInput,
+  LEAD_DEFAULT_ORDER,
+  LeadFilter,
+  LeadOrder,
+  LeadOrderField,
+  leadSortColumns,
+  ReportLeadInput,
+  TriageLeadInput,
+} from './lead.inputs.js';
 import { LeadCloseReason, leadLifecycle, LeadSource, LeadStatus } from './lead.states.js';
 
 export async function reportLead(ctx: RequestContext, input: ReportLeadInput): Promise<Lead> {
@@ -27,21 +43,37 @@ export async function reportLead(ctx: RequestContext, input: ReportLeadInput): P
     refuse(UserErrorCode.INVALID, 'A brand partner reports leads with source BRAND_REPORT only.', ['input', 'source']);
   }
   const brandIds = input.brandIds?.length ? input.brandIds : ctx.scope.kind === 'BRAND' ? [ctx.principal.brandId!] : [];
-  if (brandIds.length === 0) refuse(UserErrorCode.INVALID, 'Name at least one brand whose rights are infringed.', ['input', 'brandIds']);
+  if (brandIds.length === 0)
+    refuse(UserErrorCode.INVALID, 'Name at least one brand whose rights are infringed.', ['input', 'brandIds']);
   // The risk score is triage's; a brand partner's own view is kept apart as its priority (enforcement policy).
   const scores = reportedScores(ctx.principal.role, input);
   return inTransaction(ctx, async (tx) => {
     // A new lead is answered as its INSERT returned it; a retry with the key reads the first one.
     return once(tx, 'reportLead', input, Lead, async () => {
       // A brand partner sees only its own brand, so naming another one reads as "no such brand".
-      const brands = input.brandIds?.length ? await requireAllVisible(tx, Brand, input.brandIds, ['input', 'brandIds']) : [{ rowId: brandIds[0] }];
+      const brands = input.brandIds?.length
+        ? await requireAllVisible(tx, Brand, input.brandIds, ['input', 'brandIds'])
+        : [{ rowId: brandIds[0] }];
       const sellers = await requireAllVisible(tx, Seller, input.sellerIds, ['input', 'sellerIds']);
       const listings = await requireAllVisible(tx, Listing, input.listingIds, ['input', 'listingIds']);
       const source = input.source ?? (brandPartner ? LeadSource.BRAND_REPORT : LeadSource.PLATFORM_DETECTION);
       // A brand's report is fast-tracked when the brand's recent reports have proven accurate (enforcement policy).
-      const fastTrack = source === LeadSource.BRAND_REPORT && await isFastTrackReporter(tx, brands.map((b) => b.rowId), new Date());
-      return createLead(tx, { source, description: input.description, ...scores, fastTrack },
-        { brandIds: brands.map((b) => b.rowId), sellerIds: sellers.map((s) => s.rowId), listingIds: listings.map((l) => l.rowId) });
+      const fastTrack =
+        source === LeadSource.BRAND_REPORT &&
+        (await isFastTrackReporter(
+          tx,
+          brands.map((b) => b.rowId),
+          new Date(),
+        ));
+      return createLead(
+        tx,
+        { source, description: input.description, ...scores, fastTrack },
+        {
+          brandIds: brands.map((b) => b.rowId),
+          sellerIds: sellers.map((s) => s.rowId),
+          listingIds: listings.map((l) => l.rowId),
+        },
+      );
     });
   });
 }
@@ -53,7 +85,13 @@ export async function reportLead(ctx: RequestContext, input: ReportLeadInput): P
  */
 export async function createLead(
   ctx: RequestContext,
-  fields: { source: LeadSource; description: string; riskScore: number; reporterPriority?: number | null; fastTrack?: boolean },
+  fields: {
+    source: LeadSource;
+    description: string;
+    riskScore: number;
+    reporterPriority?: number | null;
+    fastTrack?: boolean;
+  },
   links: { brandIds: string[]; sellerIds: string[]; listingIds: string[] },
 ): Promise<Lead> {
   const values = ctx.db.create(Lead, {
@@ -74,51 +112,84 @@ export async function createLead(
   // name it (row-level security, src/shared/data-access/policies.sql.ts), which a new lead does not yet.
   await ctx.db.createQueryBuilder().insert().into(Lead).values(values).updateEntity(false).execute();
   // Its id (the identity's value in this session) and its links, in one statement.
-  const [{ id }] = await ctx.db.query(`
+  const [{ id }] = await ctx.db.query(
+    `
     WITH lead_id AS (SELECT currval(pg_get_serial_sequence('lead', 'id')) AS id),
       b AS (INSERT INTO lead_brand (lead_id, brand_id) SELECT id, unnest($1::bigint[]) FROM lead_id),
       s AS (INSERT INTO lead_seller (lead_id, seller_id) SELECT id, unnest($2::bigint[]) FROM lead_id),
       l AS (INSERT INTO lead_listing (lead_id, listing_id) SELECT id, unnest($3::bigint[]) FROM lead_id)
-    SELECT id::text FROM lead_id`, [links.brandIds, links.sellerIds, links.listingIds]);
+    SELECT id::text FROM lead_id`,
+    [links.brandIds, links.sellerIds, links.listingIds],
+  );
   const lead = await ctx.db.findOneByOrFail(Lead, { rowId: id });
-  await auditChange(ctx, 'lead.reported', lead, null, { ...leadSnapshot(lead), source: lead.source, fastTrack: lead.fastTrack, ...links });
+  await auditChange(ctx, 'lead.reported', lead, null, {
+    ...leadSnapshot(lead),
+    source: lead.source,
+    fastTrack: lead.fastTrack,
+    ...links,
+  });
   return lead;
 }
 
 export async function triageLead(ctx: RequestContext, input: TriageLeadInput): Promise<Lead> {
-  return inTransaction(ctx, (tx) => once(tx, 'triageLead', input, Lead, async () => {
-    const lead = await lockForChange(tx, Lead, decodeIdOf('Lead', input.leadId, 'leadId'), input.expectedVersion, ['input', 'leadId']);
-    leadLifecycle.assert(lead.status, LeadStatus.TRIAGED, lead.reference);
-    const before = leadSnapshot(lead);
-    await updateVersioned(tx, Lead, lead, {
-      status: LeadStatus.TRIAGED,
-      triagedAt: new Date(),
-      riskScore: input.riskScore ?? lead.riskScore,
-      internalNotes: input.internalNotes ?? lead.internalNotes,
-    });
-    await auditChange(tx, 'lead.triaged', lead, before, leadSnapshot(lead));
-    return lead;
-  }));
+  return inTransaction(ctx, (tx) =>
+    once(tx, 'triageLead', input, Lead, async () => {
+      const lead = await lockForChange(tx, Lead, decodeIdOf('Lead', input.leadId, 'leadId'), input.expectedVersion, [
+        'input',
+        'leadId',
+      ]);
+      leadLifecycle.assert(lead.status, LeadStatus.TRIAGED, lead.reference);
+      const before = leadSnapshot(lead);
+      await updateVersioned(tx, Lead, lead, {
+        status: LeadStatus.TRIAGED,
+        triagedAt: new Date(),
+        riskScore: input.riskScore ?? lead.riskScore,
+        internalNotes: input.internalNotes ?? lead.internalNotes,
+      });
+      await auditChange(tx, 'lead.triaged', lead, before, leadSnapshot(lead));
+      return lead;
+    }),
+  );
 }
 
 export async function closeLead(ctx: RequestContext, input: CloseLeadInput): Promise<Lead> {
-  return inTransaction(ctx, (tx) => once(tx, 'closeLead', input, Lead, async () => {
-    const lead = await lockForChange(tx, Lead, decodeIdOf('Lead', input.leadId, 'leadId'), input.expectedVersion, ['input', 'leadId']);
-    return closeLocked(tx, lead, input.reason, input.note ?? null);
-  }));
+  return inTransaction(ctx, (tx) =>
+    once(tx, 'closeLead', input, Lead, async () => {
+      const lead = await lockForChange(tx, Lead, decodeIdOf('Lead', input.leadId, 'leadId'), input.expectedVersion, [
+        'input',
+        'leadId',
+      ]);
+      return closeLocked(tx, lead, input.reason, input.note ?? null);
+    }),
+  );
 }
 
 /** Closes a lead already locked for change (also the cascade when its investigation closes). */
-export async function closeLocked(ctx: RequestContext, lead: Lead, reason: LeadCloseReason, note: string | null): Promise<Lead> {
+export async function closeLocked(
+  ctx: RequestContext,
+  lead: Lead,
+  reason: LeadCloseReason,
+  note: string | null,
+): Promise<Lead> {
   leadLifecycle.assert(lead.status, LeadStatus.CLOSED, lead.reference);
   const before = leadSnapshot(lead);
-  await updateVersioned(ctx, Lead, lead, { status: LeadStatus.CLOSED, closeReason: reason, closeNote: note, closedAt: new Date() });
+  await updateVersioned(ctx, Lead, lead, {
+    status: LeadStatus.CLOSED,
+    closeReason: reason,
+    closeNote: note,
+    closedAt: new Date(),
+  });
   await auditChange(ctx, 'lead.closed', lead, before, leadSnapshot(lead));
   return lead;
 }
 
 /** Moves leads already locked for change to `status` (cascades of investigations and referrals). */
-export async function moveLeads(ctx: RequestContext, leads: Lead[], status: LeadStatus, changes: Partial<Lead> = {}): Promise<void> {
+export async function moveLeads(
+  ctx: RequestContext,
+  leads: Lead[],
+  status: LeadStatus,
+  changes: Partial<Lead> = {},
+): Promise<void> {
   for (const lead of leads) {
     leadLifecycle.assert(lead.status, status, lead.reference);
     const before = leadSnapshot(lead);
@@ -136,33 +207,73 @@ function applyLeadFilter(ctx: RequestContext, qb: SelectQueryBuilder<Lead>, filt
   whereIn(qb, 'status', filter?.status);
   whereIn(qb, 'source', filter?.source);
   whereDateRange(qb, 'created_at', filter?.createdAt);
-  if (filter?.riskScoreAtLeast !== undefined && filter.riskScoreAtLeast !== null) qb.andWhere('t.risk_score >= :riskMin', { riskMin: filter.riskScoreAtLeast });
+  if (filter?.riskScoreAtLeast !== undefined && filter.riskScoreAtLeast !== null)
+    qb.andWhere('t.risk_score >= :riskMin', { riskMin: filter.riskScoreAtLeast });
   if (filter?.brandIds) {
     const ids = filter.brandIds.map((id) => decodeIdOf('Brand', id, 'filter.brandIds'));
     // Through the brand's own scope: a brand partner filtering on another brand finds nothing.
-    whereExists(ctx, qb, Brand, 'fb', (sub) => whereIn(sub.innerJoin('lead_brand', 'flb', 'flb.brand_id = fb.id').andWhere('flb.lead_id = t.id'), 'id', ids, 'fb'));
+    whereExists(ctx, qb, Brand, 'fb', (sub) =>
+      whereIn(
+        sub.innerJoin('lead_brand', 'flb', 'flb.brand_id = fb.id').andWhere('flb.lead_id = t.id'),
+        'id',
+        ids,
+        'fb',
+      ),
+    );
   }
   if (filter?.sellerIds) {
     const ids = filter.sellerIds.map((id) => decodeIdOf('Seller', id, 'filter.sellerIds'));
-    whereExists(ctx, qb, Seller, 'fs', (sub) => whereIn(sub.innerJoin('lead_seller', 'fls', 'fls.seller_id = fs.id').andWhere('fls.lead_id = t.id'), 'id', ids, 'fs'));
+    whereExists(ctx, qb, Seller, 'fs', (sub) =>
+      whereIn(
+        sub.innerJoin('lead_seller', 'fls', 'fls.seller_id = fs.id').andWhere('fls.lead_id = t.id'),
+        'id',
+        ids,
+        'fs',
+      ),
+    );
   }
   return qb;
 }
 
 /** The leads the caller may see; with `info`, the selection is read in one statement when it can be (selection-sql.ts). */
-export function listLeads(ctx: RequestContext, filter: LeadFilter | undefined, orderBy: LeadOrder | undefined, args: ConnectionArgs, info?: GraphQLResolveInfo) {
+export function listLeads(
+  ctx: RequestContext,
+  filter: LeadFilter | undefined,
+  orderBy: LeadOrder | undefined,
+  args: ConnectionArgs,
+  info?: GraphQLResolveInfo,
+) {
   const ordering = toOrdering(leadSortColumns, orderBy, LEAD_DEFAULT_ORDER);
   if (ctx.scope.kind === 'BRAND' && ordering.key === LeadOrderField.CREATED_AT) {
     // A brand partner's case list by date walks the brand's own index (lead_brand_recent_idx: its rows copy
     // their lead's created_at) and stops after one page, instead of sorting every lead of the brand.
     const qb = applyLeadFilter(ctx, scopedBrandLeads(ctx, Lead, 'recent'), filter);
-    return paginateSelection(ctx, info, 'leads', qb, { ...ordering, source: 'recent', column: 'lead_created_at', tieBreaker: { column: 'lead_id', property: 'rowId' } }, args);
+    return paginateSelection(
+      ctx,
+      info,
+      'leads',
+      qb,
+      {
+        ...ordering,
+        source: 'recent',
+        column: 'lead_created_at',
+        tieBreaker: { column: 'lead_id', property: 'rowId' },
+      },
+      args,
+    );
   }
   return paginateSelection(ctx, info, 'leads', applyLeadFilter(ctx, scopedQuery(ctx, Lead), filter), ordering, args);
 }
 
 /** The leads of one parent (a seller, a brand, an investigation), batched across parents. */
-export function leadsOf(ctx: RequestContext, link: ParentLink, parentId: string, filter: LeadFilter | undefined, orderBy: LeadOrder | undefined, args: ConnectionArgs) {
+export function leadsOf(
+  ctx: RequestContext,
+  link: ParentLink,
+  parentId: string,
+  filter: LeadFilter | undefined,
+  orderBy: LeadOrder | undefined,
+  args: ConnectionArgs,
+) {
   return loadChildPage<Lead>(ctx, {
     entity: Lead,
     link,
@@ -172,4 +283,3 @@ export function leadsOf(ctx: RequestContext, link: ParentLink, parentId: string,
     filter: filter && { key: JSON.stringify(filter), apply: (qb) => applyLeadFilter(ctx, qb, filter) },
   });
 }
-

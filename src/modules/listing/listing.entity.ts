@@ -8,12 +8,15 @@ export enum ListingStatus {
   TAKEN_DOWN = 'TAKEN_DOWN',
   REINSTATED = 'REINSTATED',
 }
-registerEnumType(ListingStatus, { name: 'ListingStatus',
+registerEnumType(ListingStatus, {
+  name: 'ListingStatus',
   valuesConfig: {
     LIVE: { description: 'Up, as found.' },
     REINSTATED: { description: 'Up again after a take-down was reversed.' },
     TAKEN_DOWN: { description: 'Taken down (takeDownListings).' },
-  }, description: 'Whether a listing is up on the marketplace.' });
+  },
+  description: 'Whether a listing is up on the marketplace.',
+});
 
 @ObjectType({ implements: Node, description: 'One product offer on the marketplace.' })
 @Entity('listing')
@@ -25,11 +28,11 @@ export class Listing extends Node {
   @Column({ name: 'brand_id', type: 'bigint' })
   brandId!: string;
 
-  @Field({ description: 'The listing\'s title as found.' })
+  @Field({ description: "The listing's title as found." })
   @Column({ type: 'text' })
   title!: string;
 
-  @Field({ description: 'The listing\'s address on the marketplace.' })
+  @Field({ description: "The listing's address on the marketplace." })
   @Column({ type: 'text' })
   url!: string;
 

@@ -26,11 +26,16 @@ export enum ListingOrderField {
   CREATED_AT = 'CREATED_AT',
   PRICE = 'PRICE',
 }
-registerEnumType(ListingOrderField, { name: 'ListingOrderField', description: 'What a list of listings is sorted by.',
+registerEnumType(ListingOrderField, {
+  name: 'ListingOrderField',
+  description: 'What a list of listings is sorted by.',
   valuesConfig: {
     CREATED_AT: { description: 'When the listing was recorded.' },
-    PRICE: { description: 'The listed price\'s amount, in the minor unit of its own currency (currencies are not converted).' },
-  } });
+    PRICE: {
+      description: "The listed price's amount, in the minor unit of its own currency (currencies are not converted).",
+    },
+  },
+});
 
 export const listingSortColumns: Record<ListingOrderField, SortColumn> = {
   CREATED_AT: { column: 'created_at', property: 'createdAt' },
@@ -45,10 +50,15 @@ export const MAX_TAKEDOWN_LISTINGS = 300;
 
 @InputType({ description: 'Take listings down on the marketplace (takeDownListings).' })
 export class TakeDownListingsInput extends IdempotentInput {
-  @Field(() => [ID], { description: `Listings to take down (1-${MAX_TAKEDOWN_LISTINGS}, the marketplace's batch size): all or none.` })
+  @Field(() => [ID], {
+    description: `Listings to take down (1-${MAX_TAKEDOWN_LISTINGS}, the marketplace's batch size): all or none.`,
+  })
   listingIds!: string[];
 
-  @Field({ description: 'Why they are taken down (1 to 2,000 characters), recorded in the audit trail and on the sellers\' strikes.' })
+  @Field({
+    description:
+      "Why they are taken down (1 to 2,000 characters), recorded in the audit trail and on the sellers' strikes.",
+  })
   @MinLength(1)
   @MaxLength(2000)
   reason!: string;
@@ -66,10 +76,14 @@ export class ReinstateListingInput extends IdempotentInput {
 
   @Field(() => ReinstatementBasis, {
     nullable: true,
-    description: 'Why it goes back up (default COUNTER_NOTICE_UPHELD): a reversed takedown removes the strike it gave; LISTING_CORRECTED keeps it.',
+    description:
+      'Why it goes back up (default COUNTER_NOTICE_UPHELD): a reversed takedown removes the strike it gave; LISTING_CORRECTED keeps it.',
   })
   basis?: ReinstatementBasis | null;
 
-  @Field(() => Int, { nullable: true, description: 'The version you last saw: a listing changed since is refused as STALE_VERSION.' })
+  @Field(() => Int, {
+    nullable: true,
+    description: 'The version you last saw: a listing changed since is refused as STALE_VERSION.',
+  })
   expectedVersion?: number | null;
 }

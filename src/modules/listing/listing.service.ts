@@ -9,13 +9,28 @@ import { removeTakedownStrike, strikeForTakedowns } from '../seller/seller.servi
 import { reversesTakedown } from '../enforcement-policy/enforcement-policy.js';
 import { listingLifecycle, ReinstatementBasis } from './listing.states.js';
 import { whereDateRange, whereIn } from '../../shared/data-access/filters.js';
-import { lockAllForChange, lockForChange, ParentLink, scopedQuery, updateVersioned, whereExists } from '../../shared/data-access/scoped-query.js';
+import {
+  lockAllForChange,
+  lockForChange,
+  ParentLink,
+  scopedQuery,
+  updateVersioned,
+  whereExists,
+} from '../../shared/data-access/scoped-query.js';
 import { refuse, UserErrorCode } from '../../shared/user-error.js';
 import { Brand } from '../brand/brand.entity.js';
 import { ConnectionArgs, loadChildPage, paginate } from '../../shared/relay/connection.js';
 import { toOrdering } from '../../shared/relay/ordering.js';
 import { Listing, ListingStatus } from './listing.entity.js';
-import { LISTING_DEFAULT_ORDER, ListingFilter, ListingOrder, listingSortColumns, MAX_TAKEDOWN_LISTINGS, ReinstateListingInput, TakeDownListingsInput } from './listing.inputs.js';
+import {
+  LISTING_DEFAULT_ORDER,
+  ListingFilter,
+  ListingOrder,
+  listingSortColumns,
+  MAX_TAKEDOWN_LISTINGS,
+  ReinstateListingInput,
+  TakeDownListingsInput,
+} from './listing.inputs.js';
 
 function applyListingFilter(ctx: RequestContext, qb: SelectQueryBuilder<Listing>, filter: ListingFilter | undefined) {
   whereIn(qb, 'status', filter?.status);
@@ -33,8 +48,19 @@ function applyListingFilter(ctx: RequestContext, qb: SelectQueryBuilder<Listing>
   return qb;
 }
 
-export function listListings(ctx: RequestContext, filter: ListingFilter | undefined, orderBy: ListingOrder | undefined, args: ConnectionArgs) {
-  return paginate(ctx, 'listings', applyListingFilter(ctx, scopedQuery(ctx, Listing), filter), toOrdering(listingSortColumns, orderBy, LISTING_DEFAULT_ORDER), args);
+export function listListings(
+  ctx: RequestContext,
+  filter: ListingFilter | undefined,
+  orderBy: ListingOrder | undefined,
+  args: ConnectionArgs,
+) {
+  return paginate(
+    ctx,
+    'listings',
+    applyListingFilter(ctx, scopedQuery(ctx, Listing), filter),
+    toOrdering(listingSortColumns, orderBy, LISTING_DEFAULT_ORDER),
+    args,
+  );
 }
 
 /** The listings of one parent (a brand, a seller, a lead), batched across parents. */
@@ -70,29 +96,47 @@ export function listingSnapshot(listing: Listing) {
 export async function takeDownListings(ctx: RequestContext, input: TakeDownListingsInput): Promise<Listing[]> {
   const given = input.listingIds.length;
   if (given < 1 || given > MAX_TAKEDOWN_LISTINGS) {
-    throw badInput(`listingIds takes 1 to ${MAX_TAKEDOWN_LISTINGS} listing ids (the marketplace's batch size); ${given} given${given ? ': split the batch' : ''}.`, 'listingIds');
+    throw badInput(
+      `listingIds takes 1 to ${MAX_TAKEDOWN_LISTINGS} listing ids (the marketplace's batch size); ${given} given${given ? ': split the batch' : ''}.`,
+      'listingIds',
+    );
   }
-  const ids = [...new Set(input.listingIds.map((id) => decodeIdOf('Listing', id, 'listingIds')))].sort((a, b) => Number(a) - Number(b));
+  const ids = [...new Set(input.listingIds.map((id) => decodeIdOf('Listing', id, 'listingIds')))].sort(
+    (a, b) => Number(a) - Number(b),
+  );
   return inTransaction(ctx, async (tx) => {
     // A retry of a batch already taken down answers its listings as they are now.
     const { replayed } = await onceForKey(tx, 'takeDownListings', input.idempotencyKey, input, async () => ids[0]);
     const listings = await lockAllForChange(tx, Listing, ids, ['input', 'listingIds']);
     if (replayed) return listings;
     const now = new Date();
-    for (const listing of listings) listingLifecycle.assert(listing.status, ListingStatus.TAKEN_DOWN, listing.globalId, ['input', 'listingIds']);
+    for (const listing of listings)
+      listingLifecycle.assert(listing.status, ListingStatus.TAKEN_DOWN, listing.globalId, ['input', 'listingIds']);
     // One UPDATE for the batch (a batch of 300 was 300 round trips): the rows are locked, at the versions read.
     const [, updated]: [unknown[], number] = await tx.db.query(
       `UPDATE listing l SET status = $1, taken_down_at = $2, version = l.version + 1
        FROM unnest($3::bigint[], $4::int[]) AS v(id, version) WHERE l.id = v.id AND l.version = v.version RETURNING l.id`,
       [ListingStatus.TAKEN_DOWN, now, listings.map((l) => l.rowId), listings.map((l) => l.version)],
     );
-    if (updated !== listings.length) refuse(UserErrorCode.STALE_VERSION, 'A Listing was changed by someone else: reload it and try again.', ['input', 'listingIds']);
+    if (updated !== listings.length)
+      refuse(UserErrorCode.STALE_VERSION, 'A Listing was changed by someone else: reload it and try again.', [
+        'input',
+        'listingIds',
+      ]);
     for (const listing of listings) {
       const before = listingSnapshot(listing);
       Object.assign(listing, { status: ListingStatus.TAKEN_DOWN, takenDownAt: now, version: listing.version + 1 });
-      await auditChange(tx, 'listing.takenDown', listing, before, { ...listingSnapshot(listing), reason: input.reason });
+      await auditChange(tx, 'listing.takenDown', listing, before, {
+        ...listingSnapshot(listing),
+        reason: input.reason,
+      });
     }
-    const sellers = await lockAllForChange(tx, Seller, [...new Set(listings.map((l) => l.sellerId))], ['input', 'listingIds']);
+    const sellers = await lockAllForChange(
+      tx,
+      Seller,
+      [...new Set(listings.map((l) => l.sellerId))],
+      ['input', 'listingIds'],
+    );
     await strikeForTakedowns(tx, sellers, listings, now, `takedown: ${input.reason}`);
     return listings;
   });
@@ -104,19 +148,38 @@ export async function takeDownListings(ctx: RequestContext, input: TakeDownListi
  * strikes down (enforcement policy); one after the seller corrected the listing keeps it.
  */
 export async function reinstateListing(ctx: RequestContext, input: ReinstateListingInput): Promise<Listing> {
-  return inTransaction(ctx, (tx) => once(tx, 'reinstateListing', input, Listing, async () => {
-    const listing = await lockForChange(tx, Listing, decodeIdOf('Listing', input.listingId, 'listingId'), input.expectedVersion, ['input', 'listingId']);
-    listingLifecycle.assert(listing.status, ListingStatus.REINSTATED, listing.globalId);
-    const basis = input.basis ?? ReinstatementBasis.COUNTER_NOTICE_UPHELD;
-    const reversed = reversesTakedown(basis);
-    const before = listingSnapshot(listing);
-    const takenDownAt = listing.takenDownAt;
-    await updateVersioned(tx, Listing, listing, { status: ListingStatus.REINSTATED });
-    await auditChange(tx, 'listing.reinstated', listing, before, { ...listingSnapshot(listing), basis, takedownReversed: reversed, reason: input.reason });
-    if (reversed) {
-      const seller = await lockForChange(tx, Seller, listing.sellerId, null, ['input', 'listingId']);
-      await removeTakedownStrike(tx, seller, { rowId: listing.rowId, takenDownAt }, new Date(), `takedown reversed (${basis}): ${input.reason}`);
-    }
-    return listing;
-  }));
+  return inTransaction(ctx, (tx) =>
+    once(tx, 'reinstateListing', input, Listing, async () => {
+      const listing = await lockForChange(
+        tx,
+        Listing,
+        decodeIdOf('Listing', input.listingId, 'listingId'),
+        input.expectedVersion,
+        ['input', 'listingId'],
+      );
+      listingLifecycle.assert(listing.status, ListingStatus.REINSTATED, listing.globalId);
+      const basis = input.basis ?? ReinstatementBasis.COUNTER_NOTICE_UPHELD;
+      const reversed = reversesTakedown(basis);
+      const before = listingSnapshot(listing);
+      const takenDownAt = listing.takenDownAt;
+      await updateVersioned(tx, Listing, listing, { status: ListingStatus.REINSTATED });
+      await auditChange(tx, 'listing.reinstated', listing, before, {
+        ...listingSnapshot(listing),
+        basis,
+        takedownReversed: reversed,
+        reason: input.reason,
+      });
+      if (reversed) {
+        const seller = await lockForChange(tx, Seller, listing.sellerId, null, ['input', 'listingId']);
+        await removeTakedownStrike(
+          tx,
+          seller,
+          { rowId: listing.rowId, takenDownAt },
+          new Date(),
+          `takedown reversed (${basis}): ${input.reason}`,
+        );
+      }
+      return listing;
+    }),
+  );
 }

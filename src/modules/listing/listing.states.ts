@@ -22,8 +22,14 @@ registerEnumType(ReinstatementBasis, {
   name: 'ReinstatementBasis',
   description: 'Why a listing taken down is reinstated (docs/enforcement-policy.md).',
   valuesConfig: {
-    COUNTER_NOTICE_UPHELD: { description: "The seller's counter-notice was upheld: the takedown is reversed and its strike removed." },
-    TAKEDOWN_IN_ERROR: { description: 'The listing was taken down in error: the takedown is reversed and its strike removed.' },
-    LISTING_CORRECTED: { description: 'The seller removed the infringing content: the takedown stands and its strike stays.' },
+    COUNTER_NOTICE_UPHELD: {
+      description: "The seller's counter-notice was upheld: the takedown is reversed and its strike removed.",
+    },
+    TAKEDOWN_IN_ERROR: {
+      description: 'The listing was taken down in error: the takedown is reversed and its strike removed.',
+    },
+    LISTING_CORRECTED: {
+      description: 'The seller removed the infringing content: the takedown stands and its strike stays.',
+    },
   },
 });

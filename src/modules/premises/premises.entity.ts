@@ -35,7 +35,11 @@ export class GeoPoint {
  * outcomes agencies report there, so that its raid history is kept. Internal roles and the agencies whose
  * referrals name it; brand partners never (they see the region of an outcome, `EnforcementOutcome.region`).
  */
-@ObjectType({ implements: Node, description: 'An offline place (factory, warehouse, workshop, shop, address) with its raid history: internal roles and the agencies whose referrals name it.' })
+@ObjectType({
+  implements: Node,
+  description:
+    'An offline place (factory, warehouse, workshop, shop, address) with its raid history: internal roles and the agencies whose referrals name it.',
+})
 @Entity('premises')
 export class Premises extends Node {
   @Field(() => PremisesKind, { description: 'What kind of place it is.' })
@@ -66,6 +70,8 @@ export class Premises extends Node {
 
   @Field(() => GeoPoint, { nullable: true, description: 'Where it is on the map; null when unknown.' })
   get location(): GeoPoint | null {
-    return this.latitude === null || this.longitude === null ? null : { latitude: this.latitude, longitude: this.longitude };
+    return this.latitude === null || this.longitude === null
+      ? null
+      : { latitude: this.latitude, longitude: this.longitude };
   }
 }

@@ -23,7 +23,9 @@ export class RegisterPremisesInput {
   @Field({ description: 'ISO 3166-2 region, e.g. CN-ZJ.' })
   region!: string;
 
-  @Field({ description: 'One premises per region and address (case and spacing aside): a second registration is DUPLICATE.' })
+  @Field({
+    description: 'One premises per region and address (case and spacing aside): a second registration is DUPLICATE.',
+  })
   @MinLength(1)
   @MaxLength(1000)
   address!: string;
@@ -35,7 +37,10 @@ export class RegisterPremisesInput {
   @MaxLength(10_000)
   notes?: string | null;
 
-  @Field(() => String, { nullable: true, description: 'Retrying with the same key returns the first result instead of a second place.' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Retrying with the same key returns the first result instead of a second place.',
+  })
   idempotencyKey?: string | null;
 }
 

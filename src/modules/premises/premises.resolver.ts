@@ -19,18 +19,33 @@ const RegisterPremisesPayload = Payload('RegisterPremisesPayload', 'premises', P
 @Resolver(() => Premises)
 export class PremisesResolver {
   @Authorized(...ALL_ROLES)
-  @Query(() => PremisesConnection, { nullable: true, description: 'Premises you may see (an agency: those its referrals name; brand partners: none), newest first.' })
+  @Query(() => PremisesConnection, {
+    nullable: true,
+    description: 'Premises you may see (an agency: those its referrals name; brand partners: none), newest first.',
+  })
   premises(
     @Args() args: ConnectionArgs,
-    @Arg('filter', () => PremisesFilter, { nullable: true, description: 'Only the premises matching every field given.' }) filter: PremisesFilter | undefined,
+    @Arg('filter', () => PremisesFilter, {
+      nullable: true,
+      description: 'Only the premises matching every field given.',
+    })
+    filter: PremisesFilter | undefined,
     @Ctx() ctx: RequestContext,
   ): Promise<Page<Premises>> {
     return listPremises(ctx, filter, args);
   }
 
   @Authorized(...CASE_WRITERS)
-  @Mutation(() => RegisterPremisesPayload, { nullable: true, description: 'Register an offline place, to link findings (recordFinding) and outcomes (recordEnforcementOutcome) to it.' })
-  registerPremises(@Arg('input', { description: 'The arguments of `registerPremises` in one object (RegisterPremisesInput).' }) input: RegisterPremisesInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<Premises>> {
+  @Mutation(() => RegisterPremisesPayload, {
+    nullable: true,
+    description:
+      'Register an offline place, to link findings (recordFinding) and outcomes (recordEnforcementOutcome) to it.',
+  })
+  registerPremises(
+    @Arg('input', { description: 'The arguments of `registerPremises` in one object (RegisterPremisesInput).' })
+    input: RegisterPremisesInput,
+    @Ctx() ctx: RequestContext,
+  ): Promise<MutationPayload<Premises>> {
     return payload(() => registerPremises(ctx, input));
   }
 
@@ -53,34 +68,59 @@ export class PremisesResolver {
   }
 
   @FieldResolver(() => [EnforcementOutcome], {
-    description: 'Every outcome reported here (raids, seizures, arrests, …), oldest first (that you may see): every one, however many.',
-    deprecationReason: 'Unbounded (outcomes at one place accumulate over the years): use `outcomesConnection`, which pages.',
+    description:
+      'Every outcome reported here (raids, seizures, arrests, …), oldest first (that you may see): every one, however many.',
+    deprecationReason:
+      'Unbounded (outcomes at one place accumulate over the years): use `outcomesConnection`, which pages.',
   })
   async outcomes(@Root() premises: Premises, @Ctx() ctx: RequestContext): Promise<EnforcementOutcome[]> {
     const outcomes = await loadChildren(ctx, EnforcementOutcome, { column: 'premises_id' }, premises.rowId);
-    return [...outcomes].sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime() || Number(a.rowId) - Number(b.rowId));
+    return [...outcomes].sort(
+      (a, b) => a.occurredAt.getTime() - b.occurredAt.getTime() || Number(a.rowId) - Number(b.rowId),
+    );
   }
 
   @FieldResolver(() => [Finding], {
     description: 'Findings of investigations that located these premises (that you may see): every one, however many.',
-    deprecationReason: 'Unbounded (every investigation that finds the place adds one): use `findingsConnection`, which pages.',
+    deprecationReason:
+      'Unbounded (every investigation that finds the place adds one): use `findingsConnection`, which pages.',
   })
   findings(@Root() premises: Premises, @Ctx() ctx: RequestContext): Promise<Finding[]> {
     return loadChildren(ctx, Finding, { column: 'premises_id' }, premises.rowId);
   }
 
-  @FieldResolver(() => EnforcementOutcomeConnection, { description: 'The raids reported here that you may see, oldest first, a page at a time.' })
-  raidsConnection(@Root() premises: Premises, @Args() args: ConnectionArgs, @Ctx() ctx: RequestContext): Promise<Page<EnforcementOutcome>> {
+  @FieldResolver(() => EnforcementOutcomeConnection, {
+    description: 'The raids reported here that you may see, oldest first, a page at a time.',
+  })
+  raidsConnection(
+    @Root() premises: Premises,
+    @Args() args: ConnectionArgs,
+    @Ctx() ctx: RequestContext,
+  ): Promise<Page<EnforcementOutcome>> {
     return outcomesAt(ctx, premises.rowId, args, true);
   }
 
-  @FieldResolver(() => EnforcementOutcomeConnection, { description: 'Every outcome reported here (raids, seizures, arrests, …) that you may see, oldest first, a page at a time.' })
-  outcomesConnection(@Root() premises: Premises, @Args() args: ConnectionArgs, @Ctx() ctx: RequestContext): Promise<Page<EnforcementOutcome>> {
+  @FieldResolver(() => EnforcementOutcomeConnection, {
+    description:
+      'Every outcome reported here (raids, seizures, arrests, …) that you may see, oldest first, a page at a time.',
+  })
+  outcomesConnection(
+    @Root() premises: Premises,
+    @Args() args: ConnectionArgs,
+    @Ctx() ctx: RequestContext,
+  ): Promise<Page<EnforcementOutcome>> {
     return outcomesAt(ctx, premises.rowId, args, false);
   }
 
-  @FieldResolver(() => FindingConnection, { description: 'Findings of investigations that located these premises, that you may see, oldest first, a page at a time.' })
-  findingsConnection(@Root() premises: Premises, @Args() args: ConnectionArgs, @Ctx() ctx: RequestContext): Promise<Page<Finding>> {
+  @FieldResolver(() => FindingConnection, {
+    description:
+      'Findings of investigations that located these premises, that you may see, oldest first, a page at a time.',
+  })
+  findingsConnection(
+    @Root() premises: Premises,
+    @Args() args: ConnectionArgs,
+    @Ctx() ctx: RequestContext,
+  ): Promise<Page<Finding>> {
     return findingsAt(ctx, premises.rowId, args);
   }
 }
@@ -95,12 +135,20 @@ export class FindingPremisesResolver {
 
 @Resolver(() => EnforcementOutcome)
 export class OutcomePremisesResolver {
-  @FieldResolver(() => Premises, { nullable: true, description: 'Where it happened (internal roles and the agencies whose referrals name the premises; brand partners: see `region`).' })
+  @FieldResolver(() => Premises, {
+    nullable: true,
+    description:
+      'Where it happened (internal roles and the agencies whose referrals name the premises; brand partners: see `region`).',
+  })
   premises(@Root() outcome: EnforcementOutcome, @Ctx() ctx: RequestContext): Promise<Premises | null> | null {
     return outcome.premisesId ? loadById(ctx, Premises, outcome.premisesId) : null;
   }
 
-  @FieldResolver(() => Int, { nullable: true, description: 'For a RAID at registered premises: which raid there it was (1 for the first), among those you may see.' })
+  @FieldResolver(() => Int, {
+    nullable: true,
+    description:
+      'For a RAID at registered premises: which raid there it was (1 for the first), among those you may see.',
+  })
   raidNumber(@Root() outcome: EnforcementOutcome, @Ctx() ctx: RequestContext): Promise<number | null> {
     return raidNumber(ctx, outcome);
   }

@@ -21,21 +21,33 @@ export function premisesSnapshot(premises: Premises) {
 
 /** Registers a place; the same region and address (case and spacing aside) is refused as DUPLICATE, naming the one registered. */
 export async function registerPremises(ctx: RequestContext, input: RegisterPremisesInput): Promise<Premises> {
-  if (!REGION.test(input.region)) refuse(UserErrorCode.INVALID, `"${input.region}" is not an ISO 3166-2 region such as CN-ZJ.`, ['input', 'region']);
+  if (!REGION.test(input.region))
+    refuse(UserErrorCode.INVALID, `"${input.region}" is not an ISO 3166-2 region such as CN-ZJ.`, ['input', 'region']);
   if (!input.address.trim()) refuse(UserErrorCode.INVALID, 'The address is empty.', ['input', 'address']);
   return inTransaction(ctx, async (tx) => {
     const { id } = await onceForKey(tx, 'registerPremises', input.idempotencyKey, input, async () => {
       const [row] = await tx.db.query(
         `INSERT INTO premises (kind, region, address, latitude, longitude, notes) VALUES ($1, $2, $3, $4, $5, $6)
          ON CONFLICT DO NOTHING RETURNING id::text`,
-        [input.kind, input.region, input.address.trim(), input.location?.latitude ?? null, input.location?.longitude ?? null, input.notes ?? null],
+        [
+          input.kind,
+          input.region,
+          input.address.trim(),
+          input.location?.latitude ?? null,
+          input.location?.longitude ?? null,
+          input.notes ?? null,
+        ],
       );
       if (!row) {
         const [existing] = await tx.db.query(
           `SELECT id::text FROM premises WHERE region = $1 AND lower(regexp_replace(btrim(address), '\\s+', ' ', 'g')) = lower(regexp_replace(btrim($2), '\\s+', ' ', 'g'))`,
           [input.region, input.address],
         );
-        refuse(UserErrorCode.DUPLICATE, `These premises are registered already: ${existing ? toGlobalId('Premises', existing.id) : 'same region and address'}.`, ['input', 'address']);
+        refuse(
+          UserErrorCode.DUPLICATE,
+          `These premises are registered already: ${existing ? toGlobalId('Premises', existing.id) : 'same region and address'}.`,
+          ['input', 'address'],
+        );
       }
       const premises = await tx.db.findOneByOrFail(Premises, { rowId: row.id });
       await auditChange(tx, 'premises.registered', premises, null, premisesSnapshot(premises));
@@ -45,7 +57,12 @@ export async function registerPremises(ctx: RequestContext, input: RegisterPremi
   });
 }
 
-const PREMISES_ORDERING = { key: 'CREATED_AT', column: 'created_at', property: 'createdAt', direction: OrderDirection.DESC };
+const PREMISES_ORDERING = {
+  key: 'CREATED_AT',
+  column: 'created_at',
+  property: 'createdAt',
+  direction: OrderDirection.DESC,
+};
 
 export function listPremises(ctx: RequestContext, filter: PremisesFilter | undefined, args: ConnectionArgs) {
   const qb = scopedQuery(ctx, Premises);
@@ -54,15 +71,27 @@ export function listPremises(ctx: RequestContext, filter: PremisesFilter | undef
   if (filter?.investigationIds) {
     const ids = filter.investigationIds.map((id) => decodeIdOf('Investigation', id, 'filter.investigationIds'));
     // Through the findings' scope: an agency filtering on an investigation not referred to it finds nothing.
-    whereExists(ctx, qb, Finding, 'ff', (sub) => whereIn(sub.andWhere('ff.premises_id = t.id'), 'investigation_id', ids, 'ff'));
+    whereExists(ctx, qb, Finding, 'ff', (sub) =>
+      whereIn(sub.andWhere('ff.premises_id = t.id'), 'investigation_id', ids, 'ff'),
+    );
   }
   return paginate(ctx, 'premises', qb, PREMISES_ORDERING, args);
 }
 
-const OUTCOMES_AT_ORDERING = { key: 'OCCURRED_AT', column: 'occurred_at', property: 'occurredAt', direction: OrderDirection.ASC };
+const OUTCOMES_AT_ORDERING = {
+  key: 'OCCURRED_AT',
+  column: 'occurred_at',
+  property: 'occurredAt',
+  direction: OrderDirection.ASC,
+};
 // Its own key: a cursor of a premises' raids is refused by its outcomes (the same rows' table and parent), and the reverse.
 const RAIDS_AT_ORDERING = { ...OUTCOMES_AT_ORDERING, key: 'RAIDS_BY_OCCURRED_AT' };
-const FINDINGS_AT_ORDERING = { key: 'CREATED_AT', column: 'created_at', property: 'createdAt', direction: OrderDirection.ASC };
+const FINDINGS_AT_ORDERING = {
+  key: 'CREATED_AT',
+  column: 'created_at',
+  property: 'createdAt',
+  direction: OrderDirection.ASC,
+};
 
 /**
  * The outcomes at one premises that the caller may see (only its raids with `raidsOnly`), oldest first, a page
@@ -75,13 +104,21 @@ export function outcomesAt(ctx: RequestContext, premisesId: string, args: Connec
     parentId: premisesId,
     ordering: raidsOnly ? RAIDS_AT_ORDERING : OUTCOMES_AT_ORDERING,
     args,
-    filter: raidsOnly ? { key: 'RAID', apply: (qb) => qb.andWhere('t.kind = :raidKind', { raidKind: OutcomeKind.RAID }) } : undefined,
+    filter: raidsOnly
+      ? { key: 'RAID', apply: (qb) => qb.andWhere('t.kind = :raidKind', { raidKind: OutcomeKind.RAID }) }
+      : undefined,
   });
 }
 
 /** The findings that located one premises, that the caller may see, oldest first, a page at a time. */
 export function findingsAt(ctx: RequestContext, premisesId: string, args: ConnectionArgs) {
-  return loadChildPage<Finding>(ctx, { entity: Finding, link: { column: 'premises_id' }, parentId: premisesId, ordering: FINDINGS_AT_ORDERING, args });
+  return loadChildPage<Finding>(ctx, {
+    entity: Finding,
+    link: { column: 'premises_id' },
+    parentId: premisesId,
+    ordering: FINDINGS_AT_ORDERING,
+    args,
+  });
 }
 
 /** RAID outcomes at each premises that the caller may see, batched per request. */
@@ -91,7 +128,10 @@ export function raidCount(ctx: RequestContext, premisesId: string): Promise<numb
       const rows: { premises_id: string; n: string }[] = await scopedQuery(ctx, EnforcementOutcome)
         .select('t.premises_id::text', 'premises_id')
         .addSelect('count(*)', 'n')
-        .andWhere('t.premises_id = ANY(:raidPremisesIds) AND t.kind = :raid', { raidPremisesIds: ids, raid: OutcomeKind.RAID })
+        .andWhere('t.premises_id = ANY(:raidPremisesIds) AND t.kind = :raid', {
+          raidPremisesIds: ids,
+          raid: OutcomeKind.RAID,
+        })
         .groupBy('t.premises_id')
         .getRawMany();
       const byId = new Map(rows.map((r) => [r.premises_id, Number(r.n)]));
@@ -108,8 +148,11 @@ export function raidNumber(ctx: RequestContext, outcome: EnforcementOutcome): Pr
   if (outcome.kind !== OutcomeKind.RAID || !outcome.premisesId) return Promise.resolve(null);
   return ctx.loaders
     .get<string, number | null>('EnforcementOutcome.raidNumber', async (ids) => {
-      const earlier = scopedQuery(ctx, EnforcementOutcome, 'e').select('count(*)')
-        .andWhere(`e.premises_id = t.premises_id AND e.kind = 'RAID' AND (e.occurred_at, e.id) <= (t.occurred_at, t.id)`);
+      const earlier = scopedQuery(ctx, EnforcementOutcome, 'e')
+        .select('count(*)')
+        .andWhere(
+          `e.premises_id = t.premises_id AND e.kind = 'RAID' AND (e.occurred_at, e.id) <= (t.occurred_at, t.id)`,
+        );
       const rows: { id: string; n: string }[] = await scopedQuery(ctx, EnforcementOutcome)
         .select('t.id::text', 'id')
         .addSelect(`(${earlier.getQuery()})`, 'n')

@@ -2,7 +2,10 @@ import { Field, ObjectType } from 'type-graphql';
 import { Column, Entity, Index } from 'typeorm';
 import { Node } from '../../shared/relay/node.js';
 
-@ObjectType({ implements: Node, description: 'A bearer token of a principal. The token itself is shown once, at creation.' })
+@ObjectType({
+  implements: Node,
+  description: 'A bearer token of a principal. The token itself is shown once, at creation.',
+})
 @Entity('api_key')
 export class ApiKey extends Node {
   @Column({ name: 'principal_id', type: 'bigint' })

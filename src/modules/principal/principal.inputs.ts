@@ -30,14 +30,22 @@ export class CreateApiKeyInput {
   @MaxLength(200)
   name!: string;
 
-  @Field(() => ID, { nullable: true, description: 'Global id of an existing principal the key acts as; give this or `principal`, not both.' })
+  @Field(() => ID, {
+    nullable: true,
+    description: 'Global id of an existing principal the key acts as; give this or `principal`, not both.',
+  })
   principalId?: string | null;
 
-  @Field(() => NewPrincipalInput, { nullable: true, description: 'A new principal to create for the key; give this or `principalId`, not both.' })
+  @Field(() => NewPrincipalInput, {
+    nullable: true,
+    description: 'A new principal to create for the key; give this or `principalId`, not both.',
+  })
   principal?: NewPrincipalInput | null;
 }
 
-@ObjectType({ description: 'What `createApiKey` answers: the key with its token (shown once), or the user error that refused it.' })
+@ObjectType({
+  description: 'What `createApiKey` answers: the key with its token (shown once), or the user error that refused it.',
+})
 export class CreateApiKeyPayload {
   @Field(() => ApiKey, { nullable: true, description: 'The key created; null when refused.' })
   apiKey?: ApiKey | null;

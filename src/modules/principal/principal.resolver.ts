@@ -29,14 +29,25 @@ export class PrincipalResolver {
   }
 
   @Authorized(Role.ADMIN)
-  @Mutation(() => CreateApiKeyPayload, { nullable: true, description: 'Create an API key, for a new principal or an existing one. Admins only.' })
-  createApiKey(@Arg('input', { description: 'The arguments of `createApiKey` in one object (CreateApiKeyInput).' }) input: CreateApiKeyInput, @Ctx() ctx: RequestContext): Promise<CreateApiKeyPayload> {
+  @Mutation(() => CreateApiKeyPayload, {
+    nullable: true,
+    description: 'Create an API key, for a new principal or an existing one. Admins only.',
+  })
+  createApiKey(
+    @Arg('input', { description: 'The arguments of `createApiKey` in one object (CreateApiKeyInput).' })
+    input: CreateApiKeyInput,
+    @Ctx() ctx: RequestContext,
+  ): Promise<CreateApiKeyPayload> {
     return asPayload(() => createApiKey(ctx, input));
   }
 
   @Authorized(Role.ADMIN)
   @Mutation(() => RevokeApiKeyPayload, { nullable: true, description: 'Revoke an API key at once. Admins only.' })
-  revokeApiKey(@Arg('input', { description: 'The arguments of `revokeApiKey` in one object (RevokeApiKeyInput).' }) input: RevokeApiKeyInput, @Ctx() ctx: RequestContext): Promise<RevokeApiKeyPayload> {
+  revokeApiKey(
+    @Arg('input', { description: 'The arguments of `revokeApiKey` in one object (RevokeApiKeyInput).' })
+    input: RevokeApiKeyInput,
+    @Ctx() ctx: RequestContext,
+  ): Promise<RevokeApiKeyPayload> {
     return asPayload(() => revokeApiKey(ctx, input.apiKeyId, input.idempotencyKey));
   }
 }

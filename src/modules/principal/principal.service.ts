@@ -103,7 +103,9 @@ export class Authenticator {
   }
 
   private async connect(): Promise<boolean> {
-    const pool = (this.dataSource.driver as unknown as { master?: { options: ClientConfig & { application_name?: string } } }).master;
+    const pool = (
+      this.dataSource.driver as unknown as { master?: { options: ClientConfig & { application_name?: string } } }
+    ).master;
     if (!pool || this.closed) return false;
     const client = new Client({
       ...pool.options,
@@ -125,7 +127,11 @@ export class Authenticator {
       client.removeAllListeners('end');
       client.on('error', () => undefined);
       await client.end().catch(() => undefined);
-      if (this.failures === 0) this.logger?.warn({ err: error }, 'not listening for API key revocations: keys are looked up on every request until it is');
+      if (this.failures === 0)
+        this.logger?.warn(
+          { err: error },
+          'not listening for API key revocations: keys are looked up on every request until it is',
+        );
       this.retry();
       return false;
     }
@@ -155,7 +161,10 @@ export class Authenticator {
     client.removeAllListeners('end');
     client.on('error', () => undefined);
     if (!this.closed) {
-      this.logger?.warn({ err: error }, 'lost the connection listening for API key revocations: keys are looked up on every request until it is back');
+      this.logger?.warn(
+        { err: error },
+        'lost the connection listening for API key revocations: keys are looked up on every request until it is back',
+      );
       this.retry();
     }
     await client.end().catch(() => undefined);
@@ -178,16 +187,31 @@ export interface CreatedApiKey {
 
 export async function createApiKey(ctx: RequestContext, input: CreateApiKeyInput): Promise<CreatedApiKey> {
   if (Boolean(input.principalId) === Boolean(input.principal)) {
-    refuse(UserErrorCode.INVALID, 'Give exactly one of principalId (a further key for an existing principal) or principal (a new one).', ['input']);
+    refuse(
+      UserErrorCode.INVALID,
+      'Give exactly one of principalId (a further key for an existing principal) or principal (a new one).',
+      ['input'],
+    );
   }
   return inTransaction(ctx, async (tx) => {
     const principal = input.principal
       ? await createPrincipal(tx, input.principal)
       : await existingPrincipal(tx, input.principalId!);
     const token = newToken();
-    const apiKey = tx.db.create(ApiKey, { principalId: principal.rowId, name: input.name, tokenPrefix: tokenPrefix(token), tokenHash: hashToken(token), revokedAt: null });
+    const apiKey = tx.db.create(ApiKey, {
+      principalId: principal.rowId,
+      name: input.name,
+      tokenPrefix: tokenPrefix(token),
+      tokenHash: hashToken(token),
+      revokedAt: null,
+    });
     await tx.db.save(apiKey);
-    await recordAudit(tx, { action: 'apiKey.created', entityType: 'ApiKey', entityId: apiKey.rowId, after: { name: apiKey.name, principalId: principal.rowId, tokenPrefix: apiKey.tokenPrefix } });
+    await recordAudit(tx, {
+      action: 'apiKey.created',
+      entityType: 'ApiKey',
+      entityId: apiKey.rowId,
+      after: { name: apiKey.name, principalId: principal.rowId, tokenPrefix: apiKey.tokenPrefix },
+    });
     return { apiKey, principal, token };
   });
 }
@@ -201,33 +225,66 @@ async function createPrincipal(ctx: RequestContext, input: NewPrincipalInput): P
   const needsBrand = input.role === Role.BRAND_PARTNER;
   const needsAgency = input.role === Role.AGENCY_LIAISON;
   if (needsBrand !== Boolean(input.brandId)) {
-    refuse(UserErrorCode.INVALID, needsBrand ? 'A BRAND_PARTNER needs a brandId.' : `A ${input.role} has no brand.`, ['input', 'principal', 'brandId']);
+    refuse(UserErrorCode.INVALID, needsBrand ? 'A BRAND_PARTNER needs a brandId.' : `A ${input.role} has no brand.`, [
+      'input',
+      'principal',
+      'brandId',
+    ]);
   }
   if (needsAgency !== Boolean(input.agencyId)) {
-    refuse(UserErrorCode.INVALID, needsAgency ? 'An AGENCY_LIAISON needs an agencyId.' : `A ${input.role} has no agency.`, ['input', 'principal', 'agencyId']);
+    refuse(
+      UserErrorCode.INVALID,
+      needsAgency ? 'An AGENCY_LIAISON needs an agencyId.' : `A ${input.role} has no agency.`,
+      ['input', 'principal', 'agencyId'],
+    );
   }
   const brand = input.brandId ? await loadById(ctx, Brand, decodeIdOf('Brand', input.brandId, 'brandId')) : null;
-  if (input.brandId && !brand) refuse(UserErrorCode.NOT_FOUND, 'No brand has this id.', ['input', 'principal', 'brandId']);
+  if (input.brandId && !brand)
+    refuse(UserErrorCode.NOT_FOUND, 'No brand has this id.', ['input', 'principal', 'brandId']);
   const agency = input.agencyId ? await loadById(ctx, Agency, decodeIdOf('Agency', input.agencyId, 'agencyId')) : null;
-  if (input.agencyId && !agency) refuse(UserErrorCode.NOT_FOUND, 'No agency has this id.', ['input', 'principal', 'agencyId']);
-  const principal = ctx.db.create(Principal, { name: input.name, role: input.role, brandId: brand?.rowId ?? null, agencyId: agency?.rowId ?? null });
+  if (input.agencyId && !agency)
+    refuse(UserErrorCode.NOT_FOUND, 'No agency has this id.', ['input', 'principal', 'agencyId']);
+  const principal = ctx.db.create(Principal, {
+    name: input.name,
+    role: input.role,
+    brandId: brand?.rowId ?? null,
+    agencyId: agency?.rowId ?? null,
+  });
   await ctx.db.save(principal);
-  await recordAudit(ctx, { action: 'principal.created', entityType: 'Principal', entityId: principal.rowId, after: { name: principal.name, role: principal.role, brandId: principal.brandId, agencyId: principal.agencyId } });
+  await recordAudit(ctx, {
+    action: 'principal.created',
+    entityType: 'Principal',
+    entityId: principal.rowId,
+    after: { name: principal.name, role: principal.role, brandId: principal.brandId, agencyId: principal.agencyId },
+  });
   return principal;
 }
 
-export async function revokeApiKey(ctx: RequestContext, apiKeyGlobalId: string, idempotencyKey?: string | null): Promise<{ apiKey: ApiKey }> {
+export async function revokeApiKey(
+  ctx: RequestContext,
+  apiKeyGlobalId: string,
+  idempotencyKey?: string | null,
+): Promise<{ apiKey: ApiKey }> {
   const rowId = decodeIdOf('ApiKey', apiKeyGlobalId, 'apiKeyId');
   const input = { apiKeyId: apiKeyGlobalId, idempotencyKey };
   return inTransaction(ctx, async (tx) => ({
     apiKey: await once(tx, 'revokeApiKey', input, ApiKey, async () => {
-      const apiKey = await tx.db.getRepository(ApiKey).findOne({ where: { rowId }, lock: { mode: 'pessimistic_write' } });
+      const apiKey = await tx.db
+        .getRepository(ApiKey)
+        .findOne({ where: { rowId }, lock: { mode: 'pessimistic_write' } });
       if (!apiKey) refuse(UserErrorCode.NOT_FOUND, 'No API key has this id.', ['input', 'apiKeyId']);
-      if (apiKey.revokedAt) refuse(UserErrorCode.INVALID_TRANSITION, 'This API key is already revoked.', ['input', 'apiKeyId']);
+      if (apiKey.revokedAt)
+        refuse(UserErrorCode.INVALID_TRANSITION, 'This API key is already revoked.', ['input', 'apiKeyId']);
       apiKey.revokedAt = new Date();
       await tx.db.update(ApiKey, { rowId }, { revokedAt: apiKey.revokedAt });
       await Authenticator.announceRevocation(tx.db, apiKey.tokenHash);
-      await recordAudit(tx, { action: 'apiKey.revoked', entityType: 'ApiKey', entityId: rowId, before: { revokedAt: null }, after: { revokedAt: apiKey.revokedAt } });
+      await recordAudit(tx, {
+        action: 'apiKey.revoked',
+        entityType: 'ApiKey',
+        entityId: rowId,
+        before: { revokedAt: null },
+        after: { revokedAt: apiKey.revokedAt },
+      });
       return apiKey;
     }),
   }));

@@ -19,7 +19,8 @@ export enum GoodsUnit {
 }
 registerEnumType(GoodsUnit, {
   name: 'GoodsUnit',
-  description: 'The unit of a seized quantity: counted units take whole numbers, KILOGRAM, LITRE and METRE up to three decimals.',
+  description:
+    'The unit of a seized quantity: counted units take whole numbers, KILOGRAM, LITRE and METRE up to three decimals.',
   valuesConfig: {
     PIECE: { description: 'Single items (bags, watches, phone cases).' },
     PAIR: { description: 'Pairs (shoes, earrings).' },
@@ -35,7 +36,15 @@ registerEnumType(GoodsUnit, {
 });
 
 /** Units counted in whole numbers; the others are measured. */
-export const COUNTED_UNITS: readonly GoodsUnit[] = [GoodsUnit.PIECE, GoodsUnit.PAIR, GoodsUnit.SET, GoodsUnit.BOTTLE, GoodsUnit.BOX, GoodsUnit.CARTON, GoodsUnit.ROLL];
+export const COUNTED_UNITS: readonly GoodsUnit[] = [
+  GoodsUnit.PIECE,
+  GoodsUnit.PAIR,
+  GoodsUnit.SET,
+  GoodsUnit.BOTTLE,
+  GoodsUnit.BOX,
+  GoodsUnit.CARTON,
+  GoodsUnit.ROLL,
+];
 
 @ObjectType({ description: 'One kind of goods seized, as the agency counted it.' })
 export class SeizedGoods {
@@ -105,11 +114,19 @@ export class EnforcementOutcome extends Node {
   @Column({ name: 'valuation_method', type: 'text', nullable: true })
   valuationMethod!: ValuationMethod | null;
 
-  @Field(() => [SeizedGoods], { nullable: true, description: 'What was seized (SEIZURE outcomes): each kind of goods with its quantity and unit; null when not reported.' })
+  @Field(() => [SeizedGoods], {
+    nullable: true,
+    description:
+      'What was seized (SEIZURE outcomes): each kind of goods with its quantity and unit; null when not reported.',
+  })
   @Column({ name: 'seized_goods', type: 'jsonb', nullable: true })
   seizedGoods!: SeizedGoods[] | null;
 
-  @Field(() => String, { nullable: true, description: 'ISO 3166-2 region of the premises where it happened: the only detail of the place shown to brand partners.' })
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'ISO 3166-2 region of the premises where it happened: the only detail of the place shown to brand partners.',
+  })
   @Column({ type: 'text', nullable: true })
   region!: string | null;
 

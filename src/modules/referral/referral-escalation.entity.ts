@@ -4,7 +4,11 @@ import { Node } from '../../shared/relay/node.js';
 import { ReferralDeadline } from './referral.deadlines.js';
 
 /** An escalation of a referral the agency is late on (or stuck with): who escalated it to whom, and why. */
-@ObjectType({ implements: Node, description: 'A referral escalated to someone above or beside the agency contact (internal roles and the agency of the referral).' })
+@ObjectType({
+  implements: Node,
+  description:
+    'A referral escalated to someone above or beside the agency contact (internal roles and the agency of the referral).',
+})
 @Entity('referral_escalation')
 export class ReferralEscalation extends Node {
   @Column({ name: 'referral_id', type: 'bigint' })
@@ -13,7 +17,9 @@ export class ReferralEscalation extends Node {
   @Column({ name: 'investigation_id', type: 'bigint' })
   investigationId!: string;
 
-  @Field({ description: 'Whom it was escalated to: free text, e.g. "Director, Yiwu PSB economic crimes unit, +86 579 ...".' })
+  @Field({
+    description: 'Whom it was escalated to: free text, e.g. "Director, Yiwu PSB economic crimes unit, +86 579 ...".',
+  })
   @Column({ name: 'escalated_to', type: 'text' })
   escalatedTo!: string;
 
@@ -21,7 +27,10 @@ export class ReferralEscalation extends Node {
   @Column({ type: 'text' })
   reason!: string;
 
-  @Field(() => ReferralDeadline, { nullable: true, description: 'The deadline the referral had missed when it was escalated, if any.' })
+  @Field(() => ReferralDeadline, {
+    nullable: true,
+    description: 'The deadline the referral had missed when it was escalated, if any.',
+  })
   @Column({ name: 'missed_deadline', type: 'text', nullable: true })
   missedDeadline!: ReferralDeadline | null;
 

@@ -3,7 +3,10 @@ import { Column, Entity } from 'typeorm';
 import { Node } from '../../shared/relay/node.js';
 
 /** What the agency wrote back on a referral; part of the investigation's history. */
-@ObjectType({ implements: Node, description: "The agency's feedback on a referral (internal roles and the agency of the referral)." })
+@ObjectType({
+  implements: Node,
+  description: "The agency's feedback on a referral (internal roles and the agency of the referral).",
+})
 @Entity('referral_feedback')
 export class ReferralFeedback extends Node {
   @Column({ name: 'referral_id', type: 'bigint' })

@@ -12,7 +12,9 @@ registerEnumType(ReferralDeadline, {
   description: 'The two deadlines of a sent referral.',
   valuesConfig: {
     ACKNOWLEDGEMENT: { description: 'The agency acknowledges the referral (`acknowledgeBy`).' },
-    ACTION: { description: 'The agency reports a first action: raid, arrest, seizure or fine (`actionBy`), or declines.' },
+    ACTION: {
+      description: 'The agency reports a first action: raid, arrest, seizure or fine (`actionBy`), or declines.',
+    },
   },
 });
 
@@ -21,7 +23,10 @@ const DAY = 86_400_000;
 /** The deadlines of a referral sent at `sentAt` to an agency of `kind`, from the settings of that kind. */
 export function deadlinesFor(kind: AgencyKind, sentAt: Date): { acknowledgeBy: Date; actionBy: Date } {
   const { acknowledgeDays, actionDays } = featureSettings().deadlines;
-  return { acknowledgeBy: new Date(sentAt.getTime() + acknowledgeDays[kind] * DAY), actionBy: new Date(sentAt.getTime() + actionDays[kind] * DAY) };
+  return {
+    acknowledgeBy: new Date(sentAt.getTime() + acknowledgeDays[kind] * DAY),
+    actionBy: new Date(sentAt.getTime() + actionDays[kind] * DAY),
+  };
 }
 
 /**
@@ -34,7 +39,11 @@ export function missedDeadline(
   now = new Date(),
 ): ReferralDeadline | null {
   const past = (deadline: Date | null) => deadline !== null && deadline.getTime() < now.getTime();
-  if ((referral.status === ReferralStatus.SENT || referral.status === ReferralStatus.ACKNOWLEDGED) && past(referral.actionBy)) return ReferralDeadline.ACTION;
+  if (
+    (referral.status === ReferralStatus.SENT || referral.status === ReferralStatus.ACKNOWLEDGED) &&
+    past(referral.actionBy)
+  )
+    return ReferralDeadline.ACTION;
   if (referral.status === ReferralStatus.SENT && past(referral.acknowledgeBy)) return ReferralDeadline.ACKNOWLEDGEMENT;
   return null;
 }

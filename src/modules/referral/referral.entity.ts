@@ -28,7 +28,10 @@ export class Referral extends Node {
   @Column({ name: 'agency_case_reference', type: 'text', nullable: true })
   agencyCaseReference!: string | null;
 
-  @Field(() => String, { nullable: true, description: 'Why the agency declined it; null unless DECLINED (or closed after).' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Why the agency declined it; null unless DECLINED (or closed after).',
+  })
   @Column({ name: 'decline_reason', type: 'text', nullable: true })
   declineReason!: string | null;
 
@@ -40,15 +43,24 @@ export class Referral extends Node {
   @Column({ name: 'acknowledged_at', type: 'timestamptz', nullable: true })
   acknowledgedAt!: Date | null;
 
-  @Field(() => Date, { nullable: true, description: "Deadline of the agency's acknowledgement: set when sent, from the deadlines of the agency's kind." })
+  @Field(() => Date, {
+    nullable: true,
+    description: "Deadline of the agency's acknowledgement: set when sent, from the deadlines of the agency's kind.",
+  })
   @Column({ name: 'acknowledge_by', type: 'timestamptz', nullable: true })
   acknowledgeBy!: Date | null;
 
-  @Field(() => Date, { nullable: true, description: "Deadline of the agency's first action (raid, arrest, seizure, fine) or decline: set when sent." })
+  @Field(() => Date, {
+    nullable: true,
+    description: "Deadline of the agency's first action (raid, arrest, seizure, fine) or decline: set when sent.",
+  })
   @Column({ name: 'action_by', type: 'timestamptz', nullable: true })
   actionBy!: Date | null;
 
-  @Field(() => Date, { nullable: true, description: 'When the agency first reported action (raid, seizure, arrest, fine).' })
+  @Field(() => Date, {
+    nullable: true,
+    description: 'When the agency first reported action (raid, seizure, arrest, fine).',
+  })
   @Column({ name: 'first_action_at', type: 'timestamptz', nullable: true })
   firstActionAt!: Date | null;
 

@@ -16,7 +16,7 @@ export class CreateReferralInput {
   @Field(() => ID, { description: 'Global id of the agency the case is referred to.' })
   agencyId!: string;
 
-  @Field(() => [ID], { description: "Evidence of the investigation to disclose to the agency (at least one)." })
+  @Field(() => [ID], { description: 'Evidence of the investigation to disclose to the agency (at least one).' })
   evidenceIds!: string[];
 
   @Field({ description: 'The case as the agency will read it.' })
@@ -24,7 +24,10 @@ export class CreateReferralInput {
   @MaxLength(20_000)
   summary!: string;
 
-  @Field(() => String, { nullable: true, description: 'Retrying with the same key returns the first result instead of a second referral.' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Retrying with the same key returns the first result instead of a second referral.',
+  })
   idempotencyKey?: string | null;
 }
 
@@ -34,7 +37,10 @@ export abstract class ReferralVersionInput extends IdempotentInput {
   @Field(() => ID, { description: 'Global id of the referral (an agency: one sent to it).' })
   referralId!: string;
 
-  @Field(() => Int, { nullable: true, description: 'The version you last saw: a referral changed since is refused as STALE_VERSION.' })
+  @Field(() => Int, {
+    nullable: true,
+    description: 'The version you last saw: a referral changed since is refused as STALE_VERSION.',
+  })
   expectedVersion?: number | null;
 }
 
@@ -64,7 +70,10 @@ export class SeizedGoodsInput {
   @Field({ description: 'What the goods are (1 to 500 characters), e.g. "handbags bearing the ALPHA mark".' })
   description!: string;
 
-  @Field(() => Float, { description: 'More than 0: a whole number for counted units (PIECE, PAIR, ...), up to three decimals for KILOGRAM, LITRE, METRE.' })
+  @Field(() => Float, {
+    description:
+      'More than 0: a whole number for counted units (PIECE, PAIR, ...), up to three decimals for KILOGRAM, LITRE, METRE.',
+  })
   quantity!: number;
 
   @Field(() => GoodsUnit, { description: 'The unit of `quantity`.' })
@@ -73,7 +82,7 @@ export class SeizedGoodsInput {
 
 @InputType({ description: 'What an agency did on a referral (recordEnforcementOutcome): it moves the referral on.' })
 export class RecordEnforcementOutcomeInput extends ReferralVersionInput {
-  @Field(() => OutcomeKind, { description: 'What happened; it decides the referral\'s next status.' })
+  @Field(() => OutcomeKind, { description: "What happened; it decides the referral's next status." })
   kind!: OutcomeKind;
 
   @Field({ description: 'When it happened: not before the referral was sent, not in the future.' })
@@ -94,23 +103,35 @@ export class RecordEnforcementOutcomeInput extends ReferralVersionInput {
   @Max(100_000)
   convictions!: number;
 
-  @Field(() => MoneyInput, { nullable: true, description: 'Value of the goods seized; give `valuationMethod` with it.' })
+  @Field(() => MoneyInput, {
+    nullable: true,
+    description: 'Value of the goods seized; give `valuationMethod` with it.',
+  })
   seizedValue?: MoneyInput | null;
 
-  @Field(() => ValuationMethod, { nullable: true, description: 'How the seized value was arrived at (with `seizedValue` only).' })
+  @Field(() => ValuationMethod, {
+    nullable: true,
+    description: 'How the seized value was arrived at (with `seizedValue` only).',
+  })
   valuationMethod?: ValuationMethod | null;
 
   @Field(() => MoneyInput, { nullable: true, description: 'The fine imposed; required for FINE.' })
   fine?: MoneyInput | null;
 
-  @Field(() => [SeizedGoodsInput], { nullable: true, description: 'SEIZURE outcomes: what was seized (1 to 50 kinds of goods), besides its value.' })
+  @Field(() => [SeizedGoodsInput], {
+    nullable: true,
+    description: 'SEIZURE outcomes: what was seized (1 to 50 kinds of goods), besides its value.',
+  })
   seizedGoods?: SeizedGoodsInput[] | null;
 
   @Field(() => String, { nullable: true, description: 'Free text from the agency.' })
   @MaxLength(20_000)
   notes?: string | null;
 
-  @Field(() => ID, { nullable: true, description: 'Where it happened: registered premises you may see (for an agency, premises named by its referrals).' })
+  @Field(() => ID, {
+    nullable: true,
+    description: 'Where it happened: registered premises you may see (for an agency, premises named by its referrals).',
+  })
   premisesId?: string | null;
 }
 
@@ -131,13 +152,18 @@ export class ReferralFilter {
   @Field(() => DateRangeInput, { nullable: true, description: 'Referrals sent in this range (drafts never match).' })
   sentAt?: DateRangeInput;
 
-  @Field(() => Boolean, { nullable: true, description: 'true: referrals past a deadline (see `Referral.overdue`); false: the others.' })
+  @Field(() => Boolean, {
+    nullable: true,
+    description: 'true: referrals past a deadline (see `Referral.overdue`); false: the others.',
+  })
   overdue?: boolean | null;
 }
 
 @InputType({ description: 'Escalate a referral the agency is late on (escalateReferral).' })
 export class EscalateReferralInput {
-  @Field(() => ID, { description: 'A sent referral that is not concluded (SENT, ACKNOWLEDGED, ACTION_TAKEN or PROSECUTION).' })
+  @Field(() => ID, {
+    description: 'A sent referral that is not concluded (SENT, ACKNOWLEDGED, ACTION_TAKEN or PROSECUTION).',
+  })
   referralId!: string;
 
   @Field({ description: 'Whom it is escalated to: name, position, body and contact, as free text.' })
@@ -150,7 +176,10 @@ export class EscalateReferralInput {
   @MaxLength(5000)
   reason!: string;
 
-  @Field(() => String, { nullable: true, description: 'Retrying with the same key returns the first result instead of a second escalation.' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Retrying with the same key returns the first result instead of a second escalation.',
+  })
   idempotencyKey?: string | null;
 }
 
@@ -164,17 +193,23 @@ export class AddReferralFeedbackInput {
   @MaxLength(20_000)
   message!: string;
 
-  @Field(() => String, { nullable: true, description: 'Retrying with the same key returns the first result instead of a second message.' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Retrying with the same key returns the first result instead of a second message.',
+  })
   idempotencyKey?: string | null;
 }
 
 export enum ReferralOrderField {
   CREATED_AT = 'CREATED_AT',
 }
-registerEnumType(ReferralOrderField, { name: 'ReferralOrderField', description: 'What a list of referrals is sorted by.',
+registerEnumType(ReferralOrderField, {
+  name: 'ReferralOrderField',
+  description: 'What a list of referrals is sorted by.',
   valuesConfig: {
     CREATED_AT: { description: 'When the referral was drafted.' },
-  } });
+  },
+});
 
 export const referralSortColumns: Record<ReferralOrderField, SortColumn> = {
   CREATED_AT: { column: 'created_at', property: 'createdAt' },

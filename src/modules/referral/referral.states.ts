@@ -12,7 +12,8 @@ export enum ReferralStatus {
   DECLINED = 'DECLINED',
   CLOSED = 'CLOSED',
 }
-registerEnumType(ReferralStatus, { name: 'ReferralStatus',
+registerEnumType(ReferralStatus, {
+  name: 'ReferralStatus',
   valuesConfig: {
     ACKNOWLEDGED: { description: 'The agency confirmed receipt; a first action is due.' },
     ACQUITTED: { description: 'Ended in acquittal.' },
@@ -22,8 +23,11 @@ registerEnumType(ReferralStatus, { name: 'ReferralStatus',
     DECLINED: { description: 'The agency declined it (see `declineReason`).' },
     DRAFT: { description: 'Being prepared; not visible to the agency.' },
     PROSECUTION: { description: 'Charges brought.' },
-    SENT: { description: 'Sent; awaiting the agency\'s acknowledgement.' },
-  }, description: 'Where a referral stands: DRAFT -> SENT -> ACKNOWLEDGED -> ACTION_TAKEN -> PROSECUTION -> CONVICTED or ACQUITTED -> CLOSED; SENT or ACKNOWLEDGED -> DECLINED -> CLOSED.' });
+    SENT: { description: "Sent; awaiting the agency's acknowledgement." },
+  },
+  description:
+    'Where a referral stands: DRAFT -> SENT -> ACKNOWLEDGED -> ACTION_TAKEN -> PROSECUTION -> CONVICTED or ACQUITTED -> CLOSED; SENT or ACKNOWLEDGED -> DECLINED -> CLOSED.',
+});
 
 /**
  * DRAFT -> SENT -> ACKNOWLEDGED -> ACTION_TAKEN -> PROSECUTION -> CONVICTED | ACQUITTED;
@@ -50,7 +54,8 @@ export enum OutcomeKind {
   ACQUITTAL = 'ACQUITTAL',
   FINE = 'FINE',
 }
-registerEnumType(OutcomeKind, { name: 'OutcomeKind',
+registerEnumType(OutcomeKind, {
+  name: 'OutcomeKind',
   valuesConfig: {
     ACQUITTAL: { description: 'Acquitted in court: the referral becomes ACQUITTED.' },
     ARREST: { description: 'People arrested: action taken.' },
@@ -59,7 +64,9 @@ registerEnumType(OutcomeKind, { name: 'OutcomeKind',
     PROSECUTION: { description: 'Charges brought: the referral becomes PROSECUTION.' },
     RAID: { description: 'Premises raided: action taken.' },
     SEIZURE: { description: 'Goods seized (with `seizedGoods`, `seizedValue`): action taken.' },
-  }, description: 'What an agency did on a referral; each kind moves the referral to a status.' });
+  },
+  description: 'What an agency did on a referral; each kind moves the referral to a status.',
+});
 
 /** The referral status an outcome implies: a raid means action was taken, a conviction ends the case. */
 export const statusAfterOutcome: Record<OutcomeKind, ReferralStatus> = {
@@ -79,14 +86,17 @@ export enum ReferralChangeKind {
   OUTCOME_RECORDED = 'OUTCOME_RECORDED',
   CLOSED = 'CLOSED',
 }
-registerEnumType(ReferralChangeKind, { name: 'ReferralChangeKind',
+registerEnumType(ReferralChangeKind, {
+  name: 'ReferralChangeKind',
   valuesConfig: {
     ACKNOWLEDGED: { description: 'The agency acknowledged it.' },
     CLOSED: { description: 'It was closed.' },
     DECLINED: { description: 'The agency declined it.' },
     OUTCOME_RECORDED: { description: 'An outcome was recorded (see `outcome`).' },
     SENT: { description: 'It was sent to the agency.' },
-  }, description: 'What happened to a referral in the change feed.' });
+  },
+  description: 'What happened to a referral in the change feed.',
+});
 
 export enum ValuationMethod {
   MARKET_PRICE = 'MARKET_PRICE',

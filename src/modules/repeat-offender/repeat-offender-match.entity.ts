@@ -11,7 +11,11 @@ import { PriorOffence, RepeatOffenderMatchStatus } from './repeat-offender-match
  * becomes an offender (a conviction), or by the sweep. Internal only: it is derived from identifiers, which
  * link sellers into networks; its lead is seen by the brands of the earlier seller's cases.
  */
-@ObjectType({ implements: Node, description: 'A seller sharing identifiers with an earlier offender, raised automatically with a lead (internal roles only).' })
+@ObjectType({
+  implements: Node,
+  description:
+    'A seller sharing identifiers with an earlier offender, raised automatically with a lead (internal roles only).',
+})
 @Entity('repeat_offender_match')
 export class RepeatOffenderMatch extends Node {
   @Column({ name: 'seller_id', type: 'bigint' })
@@ -27,7 +31,9 @@ export class RepeatOffenderMatch extends Node {
   @Column({ name: 'identifier_kinds', type: 'text', array: true })
   identifierKinds!: IdentifierKind[];
 
-  @Field(() => [PriorOffence], { description: 'Why the earlier seller counts as an offender (when the match was raised).' })
+  @Field(() => [PriorOffence], {
+    description: 'Why the earlier seller counts as an offender (when the match was raised).',
+  })
   @Column({ name: 'prior_offences', type: 'text', array: true })
   priorOffences!: PriorOffence[];
 
@@ -37,7 +43,8 @@ export class RepeatOffenderMatch extends Node {
 
   @Field(() => SellerStatus, {
     nullable: true,
-    description: 'The status confirming the match set the seller to (REPEAT_OFFENDER_SANCTION); null while pending, or when it set none.',
+    description:
+      'The status confirming the match set the seller to (REPEAT_OFFENDER_SANCTION); null while pending, or when it set none.',
   })
   @Column({ name: 'sanction_applied', type: 'text', nullable: true })
   sanctionApplied!: SellerStatus | null;
@@ -46,7 +53,10 @@ export class RepeatOffenderMatch extends Node {
   @Column({ name: 'decision_note', type: 'text', nullable: true })
   decisionNote!: string | null;
 
-  @Field(() => Date, { nullable: true, description: 'When an investigator confirmed or rejected it (UTC); null while PENDING.' })
+  @Field(() => Date, {
+    nullable: true,
+    description: 'When an investigator confirmed or rejected it (UTC); null while PENDING.',
+  })
   @Column({ name: 'decided_at', type: 'timestamptz', nullable: true })
   decidedAt!: Date | null;
 

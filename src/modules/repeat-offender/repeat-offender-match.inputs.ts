@@ -12,7 +12,10 @@ export class ConfirmRepeatOffenderMatchInput extends IdempotentInput {
   @MaxLength(5000)
   note?: string | null;
 
-  @Field(() => Int, { nullable: true, description: 'The version you last saw: a match changed since is refused as STALE_VERSION.' })
+  @Field(() => Int, {
+    nullable: true,
+    description: 'The version you last saw: a match changed since is refused as STALE_VERSION.',
+  })
   expectedVersion?: number | null;
 }
 
@@ -26,7 +29,10 @@ export class RejectRepeatOffenderMatchInput extends IdempotentInput {
   @MaxLength(5000)
   note!: string;
 
-  @Field(() => Int, { nullable: true, description: 'The version you last saw: a match changed since is refused as STALE_VERSION.' })
+  @Field(() => Int, {
+    nullable: true,
+    description: 'The version you last saw: a match changed since is refused as STALE_VERSION.',
+  })
   expectedVersion?: number | null;
 }
 

@@ -8,8 +8,16 @@ import { Lead } from '../lead/lead.entity.js';
 import { Principal } from '../principal/principal.entity.js';
 import { Seller } from '../seller/seller.entity.js';
 import { RepeatOffenderMatch } from './repeat-offender-match.entity.js';
-import { ConfirmRepeatOffenderMatchInput, RejectRepeatOffenderMatchInput, RepeatOffenderMatchFilter } from './repeat-offender-match.inputs.js';
-import { confirmRepeatOffenderMatch, listRepeatOffenderMatches, rejectRepeatOffenderMatch } from './repeat-offender-match.service.js';
+import {
+  ConfirmRepeatOffenderMatchInput,
+  RejectRepeatOffenderMatchInput,
+  RepeatOffenderMatchFilter,
+} from './repeat-offender-match.inputs.js';
+import {
+  confirmRepeatOffenderMatch,
+  listRepeatOffenderMatches,
+  rejectRepeatOffenderMatch,
+} from './repeat-offender-match.service.js';
 
 const RepeatOffenderMatchConnection = Connection(RepeatOffenderMatch);
 const ConfirmRepeatOffenderMatchPayload = Payload('ConfirmRepeatOffenderMatchPayload', 'match', RepeatOffenderMatch);
@@ -18,24 +26,51 @@ const RejectRepeatOffenderMatchPayload = Payload('RejectRepeatOffenderMatchPaylo
 @Resolver(() => RepeatOffenderMatch)
 export class RepeatOffenderMatchResolver {
   @Authorized(...ALL_ROLES)
-  @Query(() => RepeatOffenderMatchConnection, { nullable: true, description: 'Sellers matched with earlier offenders through shared identifiers, newest first (internal roles; empty for others).' })
+  @Query(() => RepeatOffenderMatchConnection, {
+    nullable: true,
+    description:
+      'Sellers matched with earlier offenders through shared identifiers, newest first (internal roles; empty for others).',
+  })
   repeatOffenderMatches(
     @Args() args: ConnectionArgs,
-    @Arg('filter', () => RepeatOffenderMatchFilter, { nullable: true, description: 'Only the matches matching every field given.' }) filter: RepeatOffenderMatchFilter | undefined,
+    @Arg('filter', () => RepeatOffenderMatchFilter, {
+      nullable: true,
+      description: 'Only the matches matching every field given.',
+    })
+    filter: RepeatOffenderMatchFilter | undefined,
     @Ctx() ctx: RequestContext,
   ): Promise<Page<RepeatOffenderMatch>> {
     return listRepeatOffenderMatches(ctx, filter, args);
   }
 
   @Authorized(...CASE_WRITERS)
-  @Mutation(() => ConfirmRepeatOffenderMatchPayload, { nullable: true, description: 'PENDING -> CONFIRMED: the same operator behind both sellers.' })
-  confirmRepeatOffenderMatch(@Arg('input', { description: 'The arguments of `confirmRepeatOffenderMatch` in one object (ConfirmRepeatOffenderMatchInput).' }) input: ConfirmRepeatOffenderMatchInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<RepeatOffenderMatch>> {
+  @Mutation(() => ConfirmRepeatOffenderMatchPayload, {
+    nullable: true,
+    description: 'PENDING -> CONFIRMED: the same operator behind both sellers.',
+  })
+  confirmRepeatOffenderMatch(
+    @Arg('input', {
+      description: 'The arguments of `confirmRepeatOffenderMatch` in one object (ConfirmRepeatOffenderMatchInput).',
+    })
+    input: ConfirmRepeatOffenderMatchInput,
+    @Ctx() ctx: RequestContext,
+  ): Promise<MutationPayload<RepeatOffenderMatch>> {
     return payload(() => confirmRepeatOffenderMatch(ctx, input));
   }
 
   @Authorized(...CASE_WRITERS)
-  @Mutation(() => RejectRepeatOffenderMatchPayload, { nullable: true, description: 'PENDING | CONFIRMED -> REJECTED: the pair is never raised again; its lead closes if nobody took it further.' })
-  rejectRepeatOffenderMatch(@Arg('input', { description: 'The arguments of `rejectRepeatOffenderMatch` in one object (RejectRepeatOffenderMatchInput).' }) input: RejectRepeatOffenderMatchInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<RepeatOffenderMatch>> {
+  @Mutation(() => RejectRepeatOffenderMatchPayload, {
+    nullable: true,
+    description:
+      'PENDING | CONFIRMED -> REJECTED: the pair is never raised again; its lead closes if nobody took it further.',
+  })
+  rejectRepeatOffenderMatch(
+    @Arg('input', {
+      description: 'The arguments of `rejectRepeatOffenderMatch` in one object (RejectRepeatOffenderMatchInput).',
+    })
+    input: RejectRepeatOffenderMatchInput,
+    @Ctx() ctx: RequestContext,
+  ): Promise<MutationPayload<RepeatOffenderMatch>> {
     return payload(() => rejectRepeatOffenderMatch(ctx, input));
   }
 
@@ -62,7 +97,10 @@ export class RepeatOffenderMatchResolver {
 
 @Resolver(() => Lead)
 export class LeadRepeatOffenderMatchResolver {
-  @FieldResolver(() => RepeatOffenderMatch, { nullable: true, description: 'For a lead raised by a repeat-offender match: the match (internal roles only).' })
+  @FieldResolver(() => RepeatOffenderMatch, {
+    nullable: true,
+    description: 'For a lead raised by a repeat-offender match: the match (internal roles only).',
+  })
   async repeatOffenderMatch(@Root() lead: Lead, @Ctx() ctx: RequestContext): Promise<RepeatOffenderMatch | null> {
     const [match] = await loadChildren(ctx, RepeatOffenderMatch, { column: 'lead_id' }, lead.rowId);
     return match ?? null;

@@ -13,8 +13,16 @@ import { IdentifierKind, SellerIdentifier } from '../seller/seller-identifier.en
 import { Seller, SellerStatus } from '../seller/seller.entity.js';
 import { updateSellerStatus } from '../seller/seller.service.js';
 import { RepeatOffenderMatch } from './repeat-offender-match.entity.js';
-import { ConfirmRepeatOffenderMatchInput, RejectRepeatOffenderMatchInput, RepeatOffenderMatchFilter } from './repeat-offender-match.inputs.js';
-import { PriorOffence, repeatOffenderMatchLifecycle, RepeatOffenderMatchStatus } from './repeat-offender-match.states.js';
+import {
+  ConfirmRepeatOffenderMatchInput,
+  RejectRepeatOffenderMatchInput,
+  RepeatOffenderMatchFilter,
+} from './repeat-offender-match.inputs.js';
+import {
+  PriorOffence,
+  repeatOffenderMatchLifecycle,
+  RepeatOffenderMatchStatus,
+} from './repeat-offender-match.states.js';
 import { once } from '../../shared/idempotency.js';
 import { RepeatOffenderSanction, repeatOffenderSettings } from './repeat-offender.settings.js';
 
@@ -36,8 +44,28 @@ const neverRaisedSql = (a: string, b: string) => `NOT EXISTS (
   WHERE LEAST(pm.seller_id, pm.prior_seller_id) = LEAST(${a}, ${b}) AND GREATEST(pm.seller_id, pm.prior_seller_id) = GREATEST(${a}, ${b}))`;
 
 export function matchSnapshot(match: RepeatOffenderMatch) {
-  const { sellerId, priorSellerId, leadId, identifierKinds, priorOffences, status, decisionNote, sanctionApplied, version } = match;
-  return { sellerId, priorSellerId, leadId, identifierKinds, priorOffences, status, decisionNote, sanctionApplied, version };
+  const {
+    sellerId,
+    priorSellerId,
+    leadId,
+    identifierKinds,
+    priorOffences,
+    status,
+    decisionNote,
+    sanctionApplied,
+    version,
+  } = match;
+  return {
+    sellerId,
+    priorSellerId,
+    leadId,
+    identifierKinds,
+    priorOffences,
+    status,
+    decisionNote,
+    sanctionApplied,
+    version,
+  };
 }
 
 const INTERNAL_SCOPE = { kind: 'ALL', role: Role.ADMIN, maskSensitive: false } as const;
@@ -59,10 +87,16 @@ async function asSystem<T>(ctx: RequestContext, work: (system: RequestContext) =
   return result;
 }
 
-interface PriorRow { prior_id: string; closed: boolean; convicted: boolean }
+interface PriorRow {
+  prior_id: string;
+  closed: boolean;
+  convicted: boolean;
+}
 
-const offencesOf = (prior: PriorRow): PriorOffence[] =>
-  [...(prior.closed ? [PriorOffence.SELLER_CLOSED] : []), ...(prior.convicted ? [PriorOffence.CONVICTION] : [])];
+const offencesOf = (prior: PriorRow): PriorOffence[] => [
+  ...(prior.closed ? [PriorOffence.SELLER_CLOSED] : []),
+  ...(prior.convicted ? [PriorOffence.CONVICTION] : []),
+];
 
 /**
  * Called in the transaction that recorded `added` identifiers of `seller` (createSeller, addSellerIdentifier):
@@ -71,7 +105,11 @@ const offencesOf = (prior: PriorRow): PriorOffence[] =>
  * A pair already raised gets the newly shared kinds; a rejected pair is never raised again. Identifiers
  * are internal data: only internal callers record them, and the reads below see every seller.
  */
-export async function raiseRepeatOffenderMatches(ctx: RequestContext, seller: Seller, added: SellerIdentifier[]): Promise<RepeatOffenderMatch[]> {
+export async function raiseRepeatOffenderMatches(
+  ctx: RequestContext,
+  seller: Seller,
+  added: SellerIdentifier[],
+): Promise<RepeatOffenderMatch[]> {
   if (!added.length || ctx.scope.kind !== 'ALL') return [];
   const priors: PriorRow[] = await scopedQuery(ctx, SellerIdentifier, 'o')
     .innerJoin('seller', 'ps', 'ps.id = o.seller_id')
@@ -79,9 +117,13 @@ export async function raiseRepeatOffenderMatches(ctx: RequestContext, seller: Se
     .addSelect(`bool_or(ps.status = '${SellerStatus.CLOSED}')`, 'closed')
     .addSelect(`bool_or(${convictedSql('o.seller_id')})`, 'convicted')
     .andWhere('o.seller_id <> :matchSellerId', { matchSellerId: seller.rowId })
-    .andWhere('(o.kind, o.value_hash) IN (SELECT * FROM unnest(CAST(:matchKinds AS text[]), CAST(:matchHashes AS text[])))', {
-      matchKinds: added.map((i) => i.kind), matchHashes: added.map((i) => i.valueHash),
-    })
+    .andWhere(
+      '(o.kind, o.value_hash) IN (SELECT * FROM unnest(CAST(:matchKinds AS text[]), CAST(:matchHashes AS text[])))',
+      {
+        matchKinds: added.map((i) => i.kind),
+        matchHashes: added.map((i) => i.valueHash),
+      },
+    )
     .groupBy('o.seller_id')
     .orderBy('o.seller_id')
     .getRawMany();
@@ -99,7 +141,10 @@ export async function raiseRepeatOffenderMatches(ctx: RequestContext, seller: Se
  * itself CLOSED, and never matched with it before (a rejected pair included), is matched with it, with a lead.
  * Runs as the system whoever the caller (asSystem).
  */
-export async function raiseMatchesForOffenders(ctx: RequestContext, offenderIds: string[]): Promise<RepeatOffenderMatch[]> {
+export async function raiseMatchesForOffenders(
+  ctx: RequestContext,
+  offenderIds: string[],
+): Promise<RepeatOffenderMatch[]> {
   if (!offenderIds.length) return [];
   return asSystem(ctx, async (system) => {
     const pairs: { prior_id: string; seller_id: string }[] = await system.db.query(
@@ -117,13 +162,19 @@ export async function raiseMatchesForOffenders(ctx: RequestContext, offenderIds:
 }
 
 /** The sellers named by the leads of an investigation whose referral just ended in a conviction: offenders now. */
-export async function raiseMatchesForConviction(ctx: RequestContext, investigationId: string): Promise<RepeatOffenderMatch[]> {
+export async function raiseMatchesForConviction(
+  ctx: RequestContext,
+  investigationId: string,
+): Promise<RepeatOffenderMatch[]> {
   return asSystem(ctx, async (system) => {
     const sellers: { id: string }[] = await system.db.query(
       `SELECT DISTINCT ls.seller_id::text AS id FROM lead l JOIN lead_seller ls ON ls.lead_id = l.id WHERE l.investigation_id = $1 ORDER BY 1`,
       [investigationId],
     );
-    return raiseMatchesForOffenders(system, sellers.map((s) => s.id));
+    return raiseMatchesForOffenders(
+      system,
+      sellers.map((s) => s.id),
+    );
   });
 }
 
@@ -155,7 +206,10 @@ export async function sweepOnce(ctx: RequestContext, limit: number): Promise<Rep
   });
 }
 
-async function raisePairs(ctx: RequestContext, pairs: { prior_id: string; seller_id: string }[]): Promise<RepeatOffenderMatch[]> {
+async function raisePairs(
+  ctx: RequestContext,
+  pairs: { prior_id: string; seller_id: string }[],
+): Promise<RepeatOffenderMatch[]> {
   const raised: RepeatOffenderMatch[] = [];
   const offences = new Map<string, PriorOffence[]>();
   for (const { prior_id: priorId, seller_id: sellerId } of pairs) {
@@ -179,12 +233,23 @@ async function raisePairs(ctx: RequestContext, pairs: { prior_id: string; seller
  * both sellers and the brands of the earlier seller's cases; a pair already raised gets newly shared kinds;
  * a rejected pair is left alone. Null when nothing was raised or changed.
  */
-async function raisePair(ctx: RequestContext, sellerId: string, priorId: string, offences: PriorOffence[]): Promise<RepeatOffenderMatch | null> {
-  await ctx.db.query(`SELECT pg_advisory_xact_lock($1, hashtext(LEAST($2::bigint, $3::bigint) || ':' || GREATEST($2::bigint, $3::bigint)))`, [PAIR_LOCK, sellerId, priorId]);
+async function raisePair(
+  ctx: RequestContext,
+  sellerId: string,
+  priorId: string,
+  offences: PriorOffence[],
+): Promise<RepeatOffenderMatch | null> {
+  await ctx.db.query(
+    `SELECT pg_advisory_xact_lock($1, hashtext(LEAST($2::bigint, $3::bigint) || ':' || GREATEST($2::bigint, $3::bigint)))`,
+    [PAIR_LOCK, sellerId, priorId],
+  );
   const kinds = await sharedKinds(ctx, sellerId, priorId);
   if (!kinds.length) return null;
   const existing = await scopedQuery(ctx, RepeatOffenderMatch)
-    .andWhere('LEAST(t.seller_id, t.prior_seller_id) = LEAST(CAST(:a AS bigint), CAST(:b AS bigint)) AND GREATEST(t.seller_id, t.prior_seller_id) = GREATEST(CAST(:a AS bigint), CAST(:b AS bigint))', { a: sellerId, b: priorId })
+    .andWhere(
+      'LEAST(t.seller_id, t.prior_seller_id) = LEAST(CAST(:a AS bigint), CAST(:b AS bigint)) AND GREATEST(t.seller_id, t.prior_seller_id) = GREATEST(CAST(:a AS bigint), CAST(:b AS bigint))',
+      { a: sellerId, b: priorId },
+    )
     .setLock('pessimistic_write', undefined, ['t'])
     .getOne();
   if (existing) {
@@ -199,15 +264,32 @@ async function raisePair(ctx: RequestContext, sellerId: string, priorId: string,
   const seller = await ctx.db.findOneByOrFail(Seller, { rowId: sellerId });
   const priorSeller = await ctx.db.findOneByOrFail(Seller, { rowId: priorId });
   // Named by the sellers' platform ids and the kinds they share: never an identifier's value (brands read it).
-  const lead = await createLead(ctx, {
-    source: LeadSource.REPEAT_OFFENDER_MATCH,
-    description: `Repeat offender: ${seller.platform}/${seller.externalId} (${seller.displayName}) shares ${kinds.join(', ')} with `
-      + `${priorSeller.platform}/${priorSeller.externalId} (${priorSeller.displayName}), ${offences.map((o) => (o === PriorOffence.CONVICTION ? 'convicted' : 'closed')).join(' and ')}.`,
-    riskScore: MATCH_RISK_SCORE,
-  }, { brandIds: await brandsOfCasesAgainst(ctx, priorSeller.rowId), sellerIds: [seller.rowId, priorSeller.rowId], listingIds: [] });
+  const lead = await createLead(
+    ctx,
+    {
+      source: LeadSource.REPEAT_OFFENDER_MATCH,
+      description:
+        `Repeat offender: ${seller.platform}/${seller.externalId} (${seller.displayName}) shares ${kinds.join(', ')} with ` +
+        `${priorSeller.platform}/${priorSeller.externalId} (${priorSeller.displayName}), ${offences.map((o) => (o === PriorOffence.CONVICTION ? 'convicted' : 'closed')).join(' and ')}.`,
+      riskScore: MATCH_RISK_SCORE,
+    },
+    {
+      brandIds: await brandsOfCasesAgainst(ctx, priorSeller.rowId),
+      sellerIds: [seller.rowId, priorSeller.rowId],
+      listingIds: [],
+    },
+  );
   const match = ctx.db.create(RepeatOffenderMatch, {
-    sellerId: seller.rowId, priorSellerId: priorSeller.rowId, leadId: lead.rowId, identifierKinds: kinds, priorOffences: offences,
-    status: RepeatOffenderMatchStatus.PENDING, decisionNote: null, decidedAt: null, decidedById: null, sanctionApplied: null,
+    sellerId: seller.rowId,
+    priorSellerId: priorSeller.rowId,
+    leadId: lead.rowId,
+    identifierKinds: kinds,
+    priorOffences: offences,
+    status: RepeatOffenderMatchStatus.PENDING,
+    decisionNote: null,
+    decidedAt: null,
+    decidedById: null,
+    sanctionApplied: null,
   });
   await ctx.db.save(match);
   await auditChange(ctx, 'repeatOffenderMatch.raised', match, null, matchSnapshot(match));
@@ -241,51 +323,86 @@ async function sharedKinds(ctx: RequestContext, a: string, b: string): Promise<I
   return rows.map((r) => r.kind);
 }
 
-const SEVERITY = [SellerStatus.ACTIVE, SellerStatus.WARNED, SellerStatus.RESTRICTED, SellerStatus.SUSPENDED, SellerStatus.CLOSED];
+const SEVERITY = [
+  SellerStatus.ACTIVE,
+  SellerStatus.WARNED,
+  SellerStatus.RESTRICTED,
+  SellerStatus.SUSPENDED,
+  SellerStatus.CLOSED,
+];
 
 /**
  * The status confirming a match sets the new seller to, or null for none: under `inherit`, the earlier
  * seller's status, at least SUSPENDED (so CLOSED for a closed seller); under `suspend`, SUSPENDED; under
  * `none`, nothing. Never a lower status than the seller has.
  */
-export function sanctionFor(setting: RepeatOffenderSanction, prior: SellerStatus, current: SellerStatus): SellerStatus | null {
+export function sanctionFor(
+  setting: RepeatOffenderSanction,
+  prior: SellerStatus,
+  current: SellerStatus,
+): SellerStatus | null {
   if (setting === RepeatOffenderSanction.NONE) return null;
   const floor = SEVERITY.indexOf(SellerStatus.SUSPENDED);
-  const target = setting === RepeatOffenderSanction.INHERIT ? SEVERITY[Math.max(SEVERITY.indexOf(prior), floor)] : SellerStatus.SUSPENDED;
+  const target =
+    setting === RepeatOffenderSanction.INHERIT
+      ? SEVERITY[Math.max(SEVERITY.indexOf(prior), floor)]
+      : SellerStatus.SUSPENDED;
   return SEVERITY.indexOf(target) > SEVERITY.indexOf(current) ? target : null;
 }
 
 type Decision = ConfirmRepeatOffenderMatchInput | RejectRepeatOffenderMatchInput;
 
 async function decide(ctx: RequestContext, input: Decision, status: RepeatOffenderMatchStatus, note: string | null) {
-  return inTransaction(ctx, (tx) => once(tx, `${status.toLowerCase()}RepeatOffenderMatch`, input, RepeatOffenderMatch, async () => {
-    const match = await lockForChange(tx, RepeatOffenderMatch, decodeIdOf('RepeatOffenderMatch', input.matchId, 'matchId'), input.expectedVersion, ['input', 'matchId']);
-    repeatOffenderMatchLifecycle.assert(match.status, status, match.globalId);
-    // Lock order: the match, its lead, then the seller (README, "Concurrency").
-    const lead = await lockForChange(tx, Lead, match.leadId, null, ['input', 'matchId']);
-    const sanction = status === RepeatOffenderMatchStatus.CONFIRMED ? await applySanction(tx, match, note) : null;
-    const before = matchSnapshot(match);
-    await updateVersioned(tx, RepeatOffenderMatch, match, { status, decisionNote: note, decidedAt: new Date(), decidedById: tx.principal.rowId, ...(sanction ? { sanctionApplied: sanction.status } : {}) });
-    await auditChange(tx, `repeatOffenderMatch.${status.toLowerCase()}`, match, before, matchSnapshot(match));
-    if (status === RepeatOffenderMatchStatus.CONFIRMED && lead.status === LeadStatus.NEW) {
-      // The lead moves on to triage with the match noted; a lead someone already took further is left as it is.
-      const noted = `Repeat-offender match confirmed by ${tx.principal.name}: the operator of ${sanction?.priorName} again; `
-        + `${sanction?.status ? `seller set to ${sanction.status}` : 'no sanction applied'}.${note ? ` Note: ${note}` : ''}`;
-      await moveLeads(tx, [lead], LeadStatus.TRIAGED, { triagedAt: new Date(), internalNotes: lead.internalNotes ? `${lead.internalNotes}\n${noted}` : noted });
-    }
-    if (status === RepeatOffenderMatchStatus.REJECTED) {
-      // The lead it raised goes with it, unless someone already took it into an investigation. A sanction
-      // applied when it was confirmed stays: lifting it is an investigator's decision (updateSellerStatus).
-      if (lead.status === LeadStatus.NEW || lead.status === LeadStatus.TRIAGED) {
-        await closeLocked(tx, lead, LeadCloseReason.OTHER, `Repeat-offender match rejected: ${note}`);
+  return inTransaction(ctx, (tx) =>
+    once(tx, `${status.toLowerCase()}RepeatOffenderMatch`, input, RepeatOffenderMatch, async () => {
+      const match = await lockForChange(
+        tx,
+        RepeatOffenderMatch,
+        decodeIdOf('RepeatOffenderMatch', input.matchId, 'matchId'),
+        input.expectedVersion,
+        ['input', 'matchId'],
+      );
+      repeatOffenderMatchLifecycle.assert(match.status, status, match.globalId);
+      // Lock order: the match, its lead, then the seller (README, "Concurrency").
+      const lead = await lockForChange(tx, Lead, match.leadId, null, ['input', 'matchId']);
+      const sanction = status === RepeatOffenderMatchStatus.CONFIRMED ? await applySanction(tx, match, note) : null;
+      const before = matchSnapshot(match);
+      await updateVersioned(tx, RepeatOffenderMatch, match, {
+        status,
+        decisionNote: note,
+        decidedAt: new Date(),
+        decidedById: tx.principal.rowId,
+        ...(sanction ? { sanctionApplied: sanction.status } : {}),
+      });
+      await auditChange(tx, `repeatOffenderMatch.${status.toLowerCase()}`, match, before, matchSnapshot(match));
+      if (status === RepeatOffenderMatchStatus.CONFIRMED && lead.status === LeadStatus.NEW) {
+        // The lead moves on to triage with the match noted; a lead someone already took further is left as it is.
+        const noted =
+          `Repeat-offender match confirmed by ${tx.principal.name}: the operator of ${sanction?.priorName} again; ` +
+          `${sanction?.status ? `seller set to ${sanction.status}` : 'no sanction applied'}.${note ? ` Note: ${note}` : ''}`;
+        await moveLeads(tx, [lead], LeadStatus.TRIAGED, {
+          triagedAt: new Date(),
+          internalNotes: lead.internalNotes ? `${lead.internalNotes}\n${noted}` : noted,
+        });
       }
-    }
-    return match;
-  }));
+      if (status === RepeatOffenderMatchStatus.REJECTED) {
+        // The lead it raised goes with it, unless someone already took it into an investigation. A sanction
+        // applied when it was confirmed stays: lifting it is an investigator's decision (updateSellerStatus).
+        if (lead.status === LeadStatus.NEW || lead.status === LeadStatus.TRIAGED) {
+          await closeLocked(tx, lead, LeadCloseReason.OTHER, `Repeat-offender match rejected: ${note}`);
+        }
+      }
+      return match;
+    }),
+  );
 }
 
 /** Applies REPEAT_OFFENDER_SANCTION to the match's seller, as an investigator's direct action with its reason. */
-async function applySanction(ctx: RequestContext, match: RepeatOffenderMatch, note: string | null): Promise<{ status: SellerStatus | null; priorName: string }> {
+async function applySanction(
+  ctx: RequestContext,
+  match: RepeatOffenderMatch,
+  note: string | null,
+): Promise<{ status: SellerStatus | null; priorName: string }> {
   const seller = await ctx.db.findOneByOrFail(Seller, { rowId: match.sellerId });
   const prior = await ctx.db.findOneByOrFail(Seller, { rowId: match.priorSellerId });
   const priorName = `${prior.platform}/${prior.externalId} (${prior.status})`;
@@ -294,7 +411,11 @@ async function applySanction(ctx: RequestContext, match: RepeatOffenderMatch, no
   await updateSellerStatus(ctx, {
     sellerId: seller.globalId,
     status: target,
-    reason: `Repeat offender: confirmed match ${match.globalId} with ${priorName} (REPEAT_OFFENDER_SANCTION=${repeatOffenderSettings().sanction})${note ? `: ${note}` : ''}`.slice(0, 2000),
+    reason:
+      `Repeat offender: confirmed match ${match.globalId} with ${priorName} (REPEAT_OFFENDER_SANCTION=${repeatOffenderSettings().sanction})${note ? `: ${note}` : ''}`.slice(
+        0,
+        2000,
+      ),
   });
   return { status: target, priorName };
 }
@@ -305,9 +426,18 @@ export const confirmRepeatOffenderMatch = (ctx: RequestContext, input: ConfirmRe
 export const rejectRepeatOffenderMatch = (ctx: RequestContext, input: RejectRepeatOffenderMatchInput) =>
   decide(ctx, input, RepeatOffenderMatchStatus.REJECTED, input.note);
 
-const MATCH_ORDERING = { key: 'CREATED_AT', column: 'created_at', property: 'createdAt', direction: OrderDirection.DESC };
+const MATCH_ORDERING = {
+  key: 'CREATED_AT',
+  column: 'created_at',
+  property: 'createdAt',
+  direction: OrderDirection.DESC,
+};
 
-export function listRepeatOffenderMatches(ctx: RequestContext, filter: RepeatOffenderMatchFilter | undefined, args: ConnectionArgs) {
+export function listRepeatOffenderMatches(
+  ctx: RequestContext,
+  filter: RepeatOffenderMatchFilter | undefined,
+  args: ConnectionArgs,
+) {
   const qb = scopedQuery(ctx, RepeatOffenderMatch);
   whereIn(qb, 'status', filter?.status);
   if (filter?.sellerIds) {
@@ -315,7 +445,10 @@ export function listRepeatOffenderMatches(ctx: RequestContext, filter: RepeatOff
     // Through the sellers' scope, like every filter naming another table's records.
     const sub = scopedQuery(ctx, Seller, 'fs').select('fs.id');
     whereIn(sub, 'id', ids, 'fs');
-    qb.andWhere(`(t.seller_id IN (${sub.getQuery()}) OR t.prior_seller_id IN (${sub.getQuery()}))`, sub.getParameters());
+    qb.andWhere(
+      `(t.seller_id IN (${sub.getQuery()}) OR t.prior_seller_id IN (${sub.getQuery()}))`,
+      sub.getParameters(),
+    );
   }
   return paginate(ctx, 'repeatOffenderMatches', qb, MATCH_ORDERING, args);
 }

@@ -12,7 +12,8 @@ registerEnumType(RepeatOffenderMatchStatus, {
     PENDING: { description: 'Raised automatically; an investigator has not decided yet.' },
     CONFIRMED: { description: 'The same operator behind both sellers.' },
     REJECTED: { description: 'Not the same operator: the pair is never raised again.' },
-  }, description: 'Whether an investigator has decided a repeat-offender match.',
+  },
+  description: 'Whether an investigator has decided a repeat-offender match.',
 });
 
 export enum PriorOffence {

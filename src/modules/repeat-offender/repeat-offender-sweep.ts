@@ -29,7 +29,11 @@ export interface SweepResult {
  * closed (the seller service does not sweep), identifiers linked by the re-keying of version 2, data loaded
  * by `seed`.
  */
-export async function sweepRepeatOffenders(dataSource: DataSource, config: Config, options: SweepOptions = {}): Promise<SweepResult> {
+export async function sweepRepeatOffenders(
+  dataSource: DataSource,
+  config: Config,
+  options: SweepOptions = {},
+): Promise<SweepResult> {
   const maxMatches = options.maxMatches ?? 1000;
   const perTransaction = options.perTransaction ?? 50;
   const ctx = systemContext(dataSource, config, 'repeat-offender sweep');
@@ -55,7 +59,11 @@ async function internalScope(ctx: RequestContext): Promise<void> {
  * A server's sweeps: one every REPEAT_OFFENDER_SWEEP_INTERVAL_SECONDS (none when 0), never two at once, the
  * first one interval after start. `stop` ends the timer and waits for a sweep under way.
  */
-export function startRepeatOffenderSweeps(dataSource: DataSource, config: Config, logger: Logger): { stop(): Promise<void> } {
+export function startRepeatOffenderSweeps(
+  dataSource: DataSource,
+  config: Config,
+  logger: Logger,
+): { stop(): Promise<void> } {
   return startPeriodic(
     repeatOffenderSettings().sweepIntervalMs,
     async () => {

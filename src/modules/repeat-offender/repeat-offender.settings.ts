@@ -28,11 +28,14 @@ export function loadRepeatOffenderSettings(env: NodeJS.ProcessEnv = process.env)
   const get = (name: string): string | undefined => (env[name] === '' ? undefined : env[name]);
   const sanctionRaw = get('REPEAT_OFFENDER_SANCTION') ?? RepeatOffenderSanction.INHERIT;
   const sanctions = Object.values(RepeatOffenderSanction) as string[];
-  if (!sanctions.includes(sanctionRaw)) problems.push(`REPEAT_OFFENDER_SANCTION must be one of ${sanctions.join(', ')}, got "${sanctionRaw}"`);
+  if (!sanctions.includes(sanctionRaw))
+    problems.push(`REPEAT_OFFENDER_SANCTION must be one of ${sanctions.join(', ')}, got "${sanctionRaw}"`);
   const intervalRaw = get('REPEAT_OFFENDER_SWEEP_INTERVAL_SECONDS') ?? '300';
   const interval = Number(intervalRaw);
   if (!/^\d+$/.test(intervalRaw) || interval > MAX_INTERVAL_SECONDS) {
-    problems.push(`REPEAT_OFFENDER_SWEEP_INTERVAL_SECONDS must be a whole number of seconds from 0 (no sweeps) to ${MAX_INTERVAL_SECONDS}, got "${intervalRaw}"`);
+    problems.push(
+      `REPEAT_OFFENDER_SWEEP_INTERVAL_SECONDS must be a whole number of seconds from 0 (no sweeps) to ${MAX_INTERVAL_SECONDS}, got "${intervalRaw}"`,
+    );
   }
   if (problems.length) throw new SettingsError(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
   return { sanction: sanctionRaw as RepeatOffenderSanction, sweepIntervalMs: interval * 1000 };

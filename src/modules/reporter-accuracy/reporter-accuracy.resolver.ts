@@ -6,30 +6,71 @@ import { Analytics, Granularity } from '../analytics/analytics.types.js';
 import { Brand } from '../brand/brand.entity.js';
 import { featureSettings } from '../../shared/settings.js';
 import { fastTrackVerdict, ReportCounts } from '../enforcement-policy/enforcement-policy.js';
-import { accuracyOf, AccuracyCounts, bucketStarts, countsPerBrand, rollupAsOf, seriesCounts, windowCounts } from './reporter-accuracy.service.js';
+import {
+  accuracyOf,
+  AccuracyCounts,
+  bucketStarts,
+  countsPerBrand,
+  rollupAsOf,
+  seriesCounts,
+  windowCounts,
+} from './reporter-accuracy.service.js';
 
-@ObjectType({ description: "Reports of a brand and how they were decided (docs/enforcement-policy.md): a report (lead) is confirmed when closed as resolved by takedown or case concluded, or referred to an agency; rejected when closed as not counterfeit or insufficient evidence; otherwise undecided. Listings named on the reports are shown (taken down, reinstated) but do not count for accuracy." })
+@ObjectType({
+  description:
+    'Reports of a brand and how they were decided (docs/enforcement-policy.md): a report (lead) is confirmed when closed as resolved by takedown or case concluded, or referred to an agency; rejected when closed as not counterfeit or insufficient evidence; otherwise undecided. Listings named on the reports are shown (taken down, reinstated) but do not count for accuracy.',
+})
 export class ReportAccuracyFigures {
   @Field(() => Int, { description: 'Leads it reported (source BRAND_REPORT).' }) leadsReported!: number;
-  @Field(() => Int, { description: 'Reports (leads) that proved right: resolved by takedown, case concluded, or referred to an agency.' }) leadsConfirmed!: number;
-  @Field(() => Int, { description: 'Reports (leads) that proved wrong: closed as not counterfeit or for insufficient evidence.' }) leadsRejected!: number;
-  @Field(() => Int, { description: 'Listings of its own named on those leads, each counted once, at its first report (in the period or bucket of that report).' }) listingsReported!: number;
-  @Field(() => Int, { description: 'Listings named on those reports that are taken down (never counted in accuracy).' }) listingsConfirmed!: number;
-  @Field(() => Int, { description: 'Listings named on those reports that were reinstated (never counted in accuracy).' }) listingsRejected!: number;
-  @Field(() => Float, { nullable: true, description: 'Confirmed / (confirmed + rejected) reports (leads; listings do not count); null when none is decided yet.' })
+  @Field(() => Int, {
+    description: 'Reports (leads) that proved right: resolved by takedown, case concluded, or referred to an agency.',
+  })
+  leadsConfirmed!: number;
+  @Field(() => Int, {
+    description: 'Reports (leads) that proved wrong: closed as not counterfeit or for insufficient evidence.',
+  })
+  leadsRejected!: number;
+  @Field(() => Int, {
+    description:
+      'Listings of its own named on those leads, each counted once, at its first report (in the period or bucket of that report).',
+  })
+  listingsReported!: number;
+  @Field(() => Int, { description: 'Listings named on those reports that are taken down (never counted in accuracy).' })
+  listingsConfirmed!: number;
+  @Field(() => Int, {
+    description: 'Listings named on those reports that were reinstated (never counted in accuracy).',
+  })
+  listingsRejected!: number;
+  @Field(() => Float, {
+    nullable: true,
+    description:
+      'Confirmed / (confirmed + rejected) reports (leads; listings do not count); null when none is decided yet.',
+  })
   accuracy!: number | null;
 }
 
-@ObjectType({ description: "A brand's reports over the fast track's rolling window, as the enforcement policy counts them." })
+@ObjectType({
+  description: "A brand's reports over the fast track's rolling window, as the enforcement policy counts them.",
+})
 export class FastTrackWindow {
-  @Field(() => Int, { description: 'Length of the window (FAST_TRACK_WINDOW_DAYS): reports made in the last this many days.' }) days!: number;
+  @Field(() => Int, {
+    description: 'Length of the window (FAST_TRACK_WINDOW_DAYS): reports made in the last this many days.',
+  })
+  days!: number;
   @Field(() => Int, { description: 'Its reports in the window that were confirmed.' }) reportsConfirmed!: number;
   @Field(() => Int, { description: 'Its reports in the window that were rejected.' }) reportsRejected!: number;
-  @Field(() => Float, { nullable: true, description: 'Confirmed / (confirmed + rejected) in the window; null when none is decided.' }) accuracy!: number | null;
-  @Field({ description: 'The rule that decided, e.g. "accuracy >= 0.9 (reports of the last 365 days) -> fast-tracked".' }) rule!: string;
+  @Field(() => Float, {
+    nullable: true,
+    description: 'Confirmed / (confirmed + rejected) in the window; null when none is decided.',
+  })
+  accuracy!: number | null;
+  @Field({
+    description: 'The rule that decided, e.g. "accuracy >= 0.9 (reports of the last 365 days) -> fast-tracked".',
+  })
+  rule!: string;
 }
 
-@ObjectType({ description: 'A brand\'s report accuracy over one bucket of time.' })
+@ObjectType({ description: "A brand's report accuracy over one bucket of time." })
 export class ReportAccuracyBucket extends ReportAccuracyFigures {
   @Field({ description: 'Start of the bucket (UTC): reports made in it, as decided now.' }) start!: Date;
 }
@@ -37,16 +78,25 @@ export class ReportAccuracyBucket extends ReportAccuracyFigures {
 @ObjectType({ description: "One brand's accuracy as a reporter." })
 export class BrandReporterAccuracy {
   @Field(() => Brand, { description: 'The brand these figures are for.' }) brand!: Brand;
-  @Field(() => ReportAccuracyFigures, { description: 'Reports made in the period (all time without one).' }) period!: ReportAccuracyFigures;
+  @Field(() => ReportAccuracyFigures, { description: 'Reports made in the period (all time without one).' })
+  period!: ReportAccuracyFigures;
   @Field(() => ReportAccuracyFigures, { description: 'All its reports.' }) allTime!: ReportAccuracyFigures;
-  @Field({ description: 'Whether its new reports are fast-tracked: over its reports of the last FAST_TRACK_WINDOW_DAYS days, at least FAST_TRACK_MIN_DECIDED decided and an accuracy of at least FAST_TRACK_ACCURACY.' })
-  fastTrack!: boolean;
-  @Field(() => FastTrackWindow, { description: 'What the fast track is decided on.' }) fastTrackWindow!: FastTrackWindow;
-  @Field(() => [ReportAccuracyBucket], { description: 'Per bucket of the period (default: the last 30 days, 26 weeks or 12 months).' }) series!: ReportAccuracyBucket[];
   @Field({
-    description: 'When `period`, `allTime` and `series` were counted. Without a period in the filter, from a rollup refreshed on a schedule '
-      + '(ANALYTICS_ROLLUP_REFRESH_SECONDS, default every 15 minutes): the time of its last refresh, and reports since then are not in them yet. '
-      + 'With a period, counted live: the time of this request. `fastTrack` and `fastTrackWindow` are always current.',
+    description:
+      'Whether its new reports are fast-tracked: over its reports of the last FAST_TRACK_WINDOW_DAYS days, at least FAST_TRACK_MIN_DECIDED decided and an accuracy of at least FAST_TRACK_ACCURACY.',
+  })
+  fastTrack!: boolean;
+  @Field(() => FastTrackWindow, { description: 'What the fast track is decided on.' })
+  fastTrackWindow!: FastTrackWindow;
+  @Field(() => [ReportAccuracyBucket], {
+    description: 'Per bucket of the period (default: the last 30 days, 26 weeks or 12 months).',
+  })
+  series!: ReportAccuracyBucket[];
+  @Field({
+    description:
+      'When `period`, `allTime` and `series` were counted. Without a period in the filter, from a rollup refreshed on a schedule ' +
+      '(ANALYTICS_ROLLUP_REFRESH_SECONDS, default every 15 minutes): the time of its last refresh, and reports since then are not in them yet. ' +
+      'With a period, counted live: the time of this request. `fastTrack` and `fastTrackWindow` are always current.',
   })
   asOf!: Date;
 }
@@ -56,21 +106,39 @@ const fastTrackOf = (counts: ReportCounts, days: number) => {
   const verdict = fastTrackVerdict(counts);
   return {
     fastTrack: verdict.fastTrack,
-    fastTrackWindow: { days, reportsConfirmed: counts.confirmed, reportsRejected: counts.rejected, accuracy: verdict.accuracy, rule: verdict.rule },
+    fastTrackWindow: {
+      days,
+      reportsConfirmed: counts.confirmed,
+      reportsRejected: counts.rejected,
+      accuracy: verdict.accuracy,
+      rule: verdict.rule,
+    },
   };
 };
-const EMPTY: AccuracyCounts = { leadsReported: 0, leadsConfirmed: 0, leadsRejected: 0, listingsReported: 0, listingsConfirmed: 0, listingsRejected: 0 };
+const EMPTY: AccuracyCounts = {
+  leadsReported: 0,
+  leadsConfirmed: 0,
+  leadsRejected: 0,
+  listingsReported: 0,
+  listingsConfirmed: 0,
+  listingsRejected: 0,
+};
 
 type AnalyticsRoot = Analytics & { resolved: ResolvedFilter };
 
 @Resolver(() => Analytics)
 export class ReporterAccuracyResolver {
   @FieldResolver(() => [BrandReporterAccuracy], {
-    description: 'Per brand you may see (a brand partner: its own), the share of its reports confirmed versus rejected, over time; brands with reports only, most reports first.',
+    description:
+      'Per brand you may see (a brand partner: its own), the share of its reports confirmed versus rejected, over time; brands with reports only, most reports first.',
   })
   async reporterAccuracy(
     @Root() root: AnalyticsRoot,
-    @Arg('granularity', () => Granularity, { defaultValue: Granularity.MONTH, description: 'Bucket size of each brand\'s `series` (buckets in UTC).' }) granularity: Granularity,
+    @Arg('granularity', () => Granularity, {
+      defaultValue: Granularity.MONTH,
+      description: "Bucket size of each brand's `series` (buckets in UTC).",
+    })
+    granularity: Granularity,
     @Ctx() ctx: RequestContext,
   ): Promise<BrandReporterAccuracy[]> {
     const now = new Date();
@@ -84,21 +152,31 @@ export class ReporterAccuracyResolver {
     const series = await seriesCounts(ctx, root.resolved, granularity, starts, to, fromRollup);
     const brandIds = [...allTime.keys()];
     const brands = await Promise.all(brandIds.map((id) => loadById(ctx, Brand, id)));
-    const recent = await windowCounts(ctx, brandIds.filter((_, i) => brands[i]), new Date());
+    const recent = await windowCounts(
+      ctx,
+      brandIds.filter((_, i) => brands[i]),
+      new Date(),
+    );
     const { windowDays } = featureSettings().fastTrack;
-    return brandIds.flatMap((id, i) => {
-      const brand = brands[i];
-      if (!brand) return [];
-      const buckets = series.get(id) ?? new Map<number, AccuracyCounts>();
-      const periodCounts = inPeriod.get(id) ?? EMPTY;
-      return [{
-        brand,
-        period: figures(periodCounts),
-        allTime: figures(allTime.get(id)!),
-        ...fastTrackOf(recent.get(id)!, windowDays),
-        series: starts.map((start) => ({ start, ...figures(buckets.get(start.getTime()) ?? EMPTY) })),
-        asOf: rollupTime ?? now,
-      }];
-    }).sort((a, b) => b.allTime.leadsReported - a.allTime.leadsReported || Number(a.brand.rowId) - Number(b.brand.rowId));
+    return brandIds
+      .flatMap((id, i) => {
+        const brand = brands[i];
+        if (!brand) return [];
+        const buckets = series.get(id) ?? new Map<number, AccuracyCounts>();
+        const periodCounts = inPeriod.get(id) ?? EMPTY;
+        return [
+          {
+            brand,
+            period: figures(periodCounts),
+            allTime: figures(allTime.get(id)!),
+            ...fastTrackOf(recent.get(id)!, windowDays),
+            series: starts.map((start) => ({ start, ...figures(buckets.get(start.getTime()) ?? EMPTY) })),
+            asOf: rollupTime ?? now,
+          },
+        ];
+      })
+      .sort(
+        (a, b) => b.allTime.leadsReported - a.allTime.leadsReported || Number(a.brand.rowId) - Number(b.brand.rowId),
+      );
   }
 }

@@ -1,6 +1,12 @@
 import { RequestContext } from '../../shared/context.js';
 import { badInput } from '../../shared/errors.js';
-import { accuracyOf as policyAccuracyOf, fastTrackVerdict, fastTrackWindowStart, ReportCounts, reportDecisionSql } from '../enforcement-policy/enforcement-policy.js';
+import {
+  accuracyOf as policyAccuracyOf,
+  fastTrackVerdict,
+  fastTrackWindowStart,
+  ReportCounts,
+  reportDecisionSql,
+} from '../enforcement-policy/enforcement-policy.js';
 import { ResolvedFilter, Statement } from '../analytics/analytics.sql.js';
 import { Granularity } from '../analytics/analytics.types.js';
 import { Brand } from '../brand/brand.entity.js';
@@ -31,17 +37,27 @@ const LEAD_REJECTED = (l: string) => `(${reportDecisionSql(l)} = 'REJECTED')`;
  */
 function reportsSql(s: Statement, period: boolean): string {
   const brands = s.scoped(Brand, 'ab').select('ab.id');
-  if (s.filter.brandIds) brands.andWhere(s.filter.brandIds.length ? `ab.id IN (${s.bind(s.filter.brandIds)})` : 'FALSE');
-  const leads = s.scoped(Lead, 'al')
+  if (s.filter.brandIds)
+    brands.andWhere(s.filter.brandIds.length ? `ab.id IN (${s.bind(s.filter.brandIds)})` : 'FALSE');
+  const leads = s
+    .scoped(Lead, 'al')
     .innerJoin('lead_brand', 'alb', 'alb.lead_id = al.id')
-    .select('al.id', 'lead_id').addSelect('alb.brand_id', 'brand_id').addSelect('al.created_at', 'at')
-    .addSelect(LEAD_CONFIRMED('al'), 'confirmed').addSelect(LEAD_REJECTED('al'), 'rejected')
+    .select('al.id', 'lead_id')
+    .addSelect('alb.brand_id', 'brand_id')
+    .addSelect('al.created_at', 'at')
+    .addSelect(LEAD_CONFIRMED('al'), 'confirmed')
+    .addSelect(LEAD_REJECTED('al'), 'rejected')
     .andWhere(`al.source = 'BRAND_REPORT' AND alb.brand_id IN (${s.derived(brands).slice(1, -1)})`);
-  const within = (column: string) => [
-    ...(period && s.filter.from ? [`${column} >= ${s.bind(s.filter.from)}`] : []),
-    ...(period && s.filter.to ? [`${column} < ${s.bind(s.filter.to)}`] : []),
-  ].join(' AND ') || 'TRUE';
-  const listings = s.scoped(Listing, 'ax').select('ax.id', 'id').addSelect('ax.brand_id', 'brand_id').addSelect('ax.status', 'status');
+  const within = (column: string) =>
+    [
+      ...(period && s.filter.from ? [`${column} >= ${s.bind(s.filter.from)}`] : []),
+      ...(period && s.filter.to ? [`${column} < ${s.bind(s.filter.to)}`] : []),
+    ].join(' AND ') || 'TRUE';
+  const listings = s
+    .scoped(Listing, 'ax')
+    .select('ax.id', 'id')
+    .addSelect('ax.brand_id', 'brand_id')
+    .addSelect('ax.status', 'status');
   return `(
     WITH reported AS ${s.derived(leads)}
     SELECT r.brand_id, 'LEAD' AS kind, r.at, r.confirmed, r.rejected FROM reported r WHERE ${within('r.at')}
@@ -68,9 +84,15 @@ export async function rollupAsOf(ctx: RequestContext, filter: ResolvedFilter): P
 function rollupRows(s: Statement, columns: string, where: string): string {
   // The caller's rows, written out as the live path's scoped queries are (the table's policy says the same).
   const { scope } = s.ctx;
-  const own = scope.kind === 'AGENCY' ? `d.scope = 'AGENCY' AND d.scope_id = ${s.bind(scope.agencyId)}`
-    : scope.kind === 'BRAND' ? `d.scope = 'ALL' AND d.brand_id = ${s.bind(scope.brandId)}` : `d.scope = 'ALL'`;
-  const brands = s.filter.brandIds ? ` AND d.brand_id IN (${s.filter.brandIds.length ? s.bind(s.filter.brandIds) : 'NULL'})` : '';
+  const own =
+    scope.kind === 'AGENCY'
+      ? `d.scope = 'AGENCY' AND d.scope_id = ${s.bind(scope.agencyId)}`
+      : scope.kind === 'BRAND'
+        ? `d.scope = 'ALL' AND d.brand_id = ${s.bind(scope.brandId)}`
+        : `d.scope = 'ALL'`;
+  const brands = s.filter.brandIds
+    ? ` AND d.brand_id IN (${s.filter.brandIds.length ? s.bind(s.filter.brandIds) : 'NULL'})`
+    : '';
   return `SELECT d.brand_id::text, ${columns ? `${columns}, ` : ''}
       sum(d.leads_reported) AS leads_reported, sum(d.leads_confirmed) AS leads_confirmed, sum(d.leads_rejected) AS leads_rejected,
       sum(d.listings_reported) AS listings_reported, sum(d.listings_confirmed) AS listings_confirmed, sum(d.listings_rejected) AS listings_rejected
@@ -109,11 +131,18 @@ export function accuracyOf(c: AccuracyCounts): number | null {
 }
 
 /** Counts per brand (of the filter's brands, within scope): of reports made in the filter's period, or all time. */
-export async function countsPerBrand(ctx: RequestContext, filter: ResolvedFilter, period: boolean, fromRollup = false): Promise<Map<string, AccuracyCounts>> {
+export async function countsPerBrand(
+  ctx: RequestContext,
+  filter: ResolvedFilter,
+  period: boolean,
+  fromRollup = false,
+): Promise<Map<string, AccuracyCounts>> {
   const s = new Statement(ctx, filter);
-  const rows = await s.rows<Record<string, unknown>>(fromRollup
-    ? `${rollupRows(s, '', 'TRUE')} GROUP BY d.brand_id`
-    : `SELECT r.brand_id::text, ${COUNT_COLUMNS} FROM ${reportsSql(s, period)} r GROUP BY r.brand_id`);
+  const rows = await s.rows<Record<string, unknown>>(
+    fromRollup
+      ? `${rollupRows(s, '', 'TRUE')} GROUP BY d.brand_id`
+      : `SELECT r.brand_id::text, ${COUNT_COLUMNS} FROM ${reportsSql(s, period)} r GROUP BY r.brand_id`,
+  );
   return new Map(rows.map((row) => [String(row.brand_id), toCounts(row)]));
 }
 
@@ -121,7 +150,11 @@ export async function countsPerBrand(ctx: RequestContext, filter: ResolvedFilter
  * The decided reports of each brand (ids the caller may see) within the fast track's rolling window, from
  * the per-brand counters: one statement, an index range of at most one row per day of the window per brand.
  */
-export async function windowCounts(ctx: RequestContext, brandIds: string[], now: Date): Promise<Map<string, ReportCounts>> {
+export async function windowCounts(
+  ctx: RequestContext,
+  brandIds: string[],
+  now: Date,
+): Promise<Map<string, ReportCounts>> {
   const counts = new Map<string, ReportCounts>(brandIds.map((id) => [id, { confirmed: 0, rejected: 0 }]));
   if (!brandIds.length) return counts;
   const rows: { brand_id: string; confirmed: number; rejected: number }[] = await ctx.db.query(
@@ -159,29 +192,52 @@ export function bucketStarts(granularity: Granularity, from: Date | null, to: Da
     return t;
   };
   let start = from ? truncate(from) : truncate(to);
-  if (!from) for (let i = 1; i < buckets; i += 1) start = unit === 'month' ? new Date(Date.UTC(start.getUTCFullYear(), start.getUTCMonth() - 1, 1)) : new Date(start.getTime() - (unit === 'week' ? 7 : 1) * 86_400_000);
+  if (!from)
+    for (let i = 1; i < buckets; i += 1)
+      start =
+        unit === 'month'
+          ? new Date(Date.UTC(start.getUTCFullYear(), start.getUTCMonth() - 1, 1))
+          : new Date(start.getTime() - (unit === 'week' ? 7 : 1) * 86_400_000);
   const starts: Date[] = [];
   for (let b = start; b.getTime() < to.getTime(); b = next(b)) {
     starts.push(b);
-    if (starts.length > 1000) throw badInput('A series has at most 1000 buckets: choose a shorter period or a larger granularity.', 'granularity');
+    if (starts.length > 1000)
+      throw badInput(
+        'A series has at most 1000 buckets: choose a shorter period or a larger granularity.',
+        'granularity',
+      );
   }
   return starts;
 }
 
 /** Counts per brand and bucket of the series (reports made in each bucket, as decided now). */
-export async function seriesCounts(ctx: RequestContext, filter: ResolvedFilter, granularity: Granularity, starts: Date[], to: Date, fromRollup = false) {
+export async function seriesCounts(
+  ctx: RequestContext,
+  filter: ResolvedFilter,
+  granularity: Granularity,
+  starts: Date[],
+  to: Date,
+  fromRollup = false,
+) {
   const s = new Statement(ctx, { ...filter, from: starts[0] ?? filter.from, to });
   const unit = s.bind(STEP[granularity].unit);
   // From the rollup: its whole UTC days from the first bucket on (up to its refresh).
-  const rows = await s.rows<Record<string, unknown>>(fromRollup
-    ? `${rollupRows(s, `date_trunc(${unit}, d.day::timestamp) AT TIME ZONE 'UTC' AS bucket`, `d.day >= (${s.bind(s.filter.from)}::timestamptz AT TIME ZONE 'UTC')::date`)} GROUP BY 1, 2`
-    : `SELECT r.brand_id::text, date_trunc(${unit}, r.at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS bucket, ${COUNT_COLUMNS}
-       FROM ${reportsSql(s, true)} r GROUP BY 1, 2`);
+  const rows = await s.rows<Record<string, unknown>>(
+    fromRollup
+      ? `${rollupRows(s, `date_trunc(${unit}, d.day::timestamp) AT TIME ZONE 'UTC' AS bucket`, `d.day >= (${s.bind(s.filter.from)}::timestamptz AT TIME ZONE 'UTC')::date`)} GROUP BY 1, 2`
+      : `SELECT r.brand_id::text, date_trunc(${unit}, r.at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS bucket, ${COUNT_COLUMNS}
+       FROM ${reportsSql(s, true)} r GROUP BY 1, 2`,
+  );
   const byBrand = new Map<string, Map<number, AccuracyCounts>>();
   for (const row of rows) {
     const brand = String(row.brand_id);
     if (!byBrand.has(brand)) byBrand.set(brand, new Map());
-    byBrand.get(brand)!.set(new Date(String(row.bucket instanceof Date ? row.bucket.toISOString() : row.bucket)).getTime(), toCounts(row));
+    byBrand
+      .get(brand)!
+      .set(
+        new Date(String(row.bucket instanceof Date ? row.bucket.toISOString() : row.bucket)).getTime(),
+        toCounts(row),
+      );
   }
   return byBrand;
 }

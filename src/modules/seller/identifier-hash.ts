@@ -36,9 +36,21 @@ export interface IdentifierContext {
  * (`name-keyword` addresses are separate disposable addresses, not subaddresses), QQ, 163.com, 126.com,
  * sina.com (no subaddressing), iCloud (not documented by Apple for every account).
  */
-export const EMAIL_PROVIDERS: readonly { name: string; domains: readonly string[]; canonicalDomain?: string; ignoresDots: boolean; plusTags: boolean }[] = [
+export const EMAIL_PROVIDERS: readonly {
+  name: string;
+  domains: readonly string[];
+  canonicalDomain?: string;
+  ignoresDots: boolean;
+  plusTags: boolean;
+}[] = [
   // Google: "dots don't matter in Gmail addresses", "name+anything@gmail.com"; googlemail.com is the same mailbox.
-  { name: 'Gmail', domains: ['gmail.com', 'googlemail.com'], canonicalDomain: 'gmail.com', ignoresDots: true, plusTags: true },
+  {
+    name: 'Gmail',
+    domains: ['gmail.com', 'googlemail.com'],
+    canonicalDomain: 'gmail.com',
+    ignoresDots: true,
+    plusTags: true,
+  },
   // Microsoft: plus addressing on Outlook.com (Hotmail, Live) and Exchange Online.
   { name: 'Outlook.com', domains: ['outlook.com', 'hotmail.com', 'live.com'], ignoresDots: false, plusTags: true },
   // Fastmail: "plus addressing" on its own domains.
@@ -46,7 +58,9 @@ export const EMAIL_PROVIDERS: readonly { name: string; domains: readonly string[
   // Proton: "+aliases" (plus addressing); each Proton domain stays a mailbox of its own.
   { name: 'Proton Mail', domains: ['proton.me', 'protonmail.com', 'pm.me'], ignoresDots: false, plusTags: true },
 ];
-const PROVIDER_BY_DOMAIN = new Map(EMAIL_PROVIDERS.flatMap((provider) => provider.domains.map((domain) => [domain, provider] as const)));
+const PROVIDER_BY_DOMAIN = new Map(
+  EMAIL_PROVIDERS.flatMap((provider) => provider.domains.map((domain) => [domain, provider] as const)),
+);
 
 const basic = (raw: string) => raw.normalize('NFKC').trim().toLowerCase().replace(/\s+/g, ' ');
 const digitsOnly = (value: string) => value.replace(/[^\d+]/g, '');
@@ -59,7 +73,10 @@ export function phoneCountryOf(region: string | null | undefined): CountryCode |
 
 /** E.164 of a phone number, or null when the text is not a possible phone number. */
 export function phoneE164(raw: string, defaultCountry?: CountryCode): string | null {
-  const phone = parsePhoneNumberFromString(raw.normalize('NFKC').trim(), defaultCountry ? { defaultCountry } : undefined);
+  const phone = parsePhoneNumberFromString(
+    raw.normalize('NFKC').trim(),
+    defaultCountry ? { defaultCountry } : undefined,
+  );
   return phone && phone.isPossible() ? phone.number : null;
 }
 
@@ -79,7 +96,12 @@ export function canonicalEmail(address: string): string {
 }
 
 /** The value an identifier's hash is made of, under the rules of `version` (default: the current ones). */
-export function normaliseIdentifier(kind: IdentifierKind, raw: string, context: IdentifierContext = {}, version: IdentifierHashVersion = IDENTIFIER_HASH_VERSION): string {
+export function normaliseIdentifier(
+  kind: IdentifierKind,
+  raw: string,
+  context: IdentifierContext = {},
+  version: IdentifierHashVersion = IDENTIFIER_HASH_VERSION,
+): string {
   const value = basic(raw);
   switch (kind) {
     case IdentifierKind.PHONE:
@@ -96,6 +118,14 @@ export function normaliseIdentifier(kind: IdentifierKind, raw: string, context: 
 }
 
 /** Keyed hash (HMAC-SHA256) of the normalised value: links sellers without storing personal data. */
-export function identifierHash(key: string, kind: IdentifierKind, raw: string, context: IdentifierContext = {}, version: IdentifierHashVersion = IDENTIFIER_HASH_VERSION): string {
-  return createHmac('sha256', key).update(`${kind}:${normaliseIdentifier(kind, raw, context, version)}`).digest('hex');
+export function identifierHash(
+  key: string,
+  kind: IdentifierKind,
+  raw: string,
+  context: IdentifierContext = {},
+  version: IdentifierHashVersion = IDENTIFIER_HASH_VERSION,
+): string {
+  return createHmac('sha256', key)
+    .update(`${kind}:${normaliseIdentifier(kind, raw, context, version)}`)
+    .digest('hex');
 }

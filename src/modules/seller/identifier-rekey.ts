@@ -3,7 +3,12 @@ import { chainHash, ChainedContent, GENESIS_HASH } from '../../shared/audit/audi
 import { lockAuditChain } from '../../shared/audit/audit.service.js';
 import type { RequestContext } from '../../shared/context.js';
 import type { IdentifierEncryptionSettings } from '../../shared/settings.js';
-import { decryptIdentifier, encryptIdentifier, identifierAssociatedData, IdentifierDecryptionError } from './identifier-cipher.js';
+import {
+  decryptIdentifier,
+  encryptIdentifier,
+  identifierAssociatedData,
+  IdentifierDecryptionError,
+} from './identifier-cipher.js';
 import { IDENTIFIER_HASH_VERSION, identifierHash } from './identifier-hash.js';
 import { IdentifierKind } from './seller-identifier.entity.js';
 
@@ -71,13 +76,17 @@ const UNIQUE = 'seller_identifier_seller_id_kind_value_hash_key';
 
 /** Counts what the re-keying will read; 0 means there is nothing to do (and no key is needed). */
 export async function identifiersToRekey(db: EntityManager): Promise<number> {
-  const [{ n }] = await db.query(`SELECT count(*)::int AS n FROM seller_identifier WHERE hash_version < $1`, [IDENTIFIER_HASH_VERSION]);
+  const [{ n }] = await db.query(`SELECT count(*)::int AS n FROM seller_identifier WHERE hash_version < $1`, [
+    IDENTIFIER_HASH_VERSION,
+  ]);
   return n;
 }
 
 export async function rekeyIdentifiers(ctx: RequestContext, keys: RekeyKeys, batchSize = 2000): Promise<RekeySummary> {
   const summary: RekeySummary = { checked: 0, rekeyed: 0, merged: 0, hashOnly: 0 };
-  await ctx.db.query(`CREATE TEMPORARY TABLE identifier_rekey (id bigint PRIMARY KEY, value_hash text, value_encrypted text, encryption_key_id text, merged_into bigint) ON COMMIT DROP`);
+  await ctx.db.query(
+    `CREATE TEMPORARY TABLE identifier_rekey (id bigint PRIMARY KEY, value_hash text, value_encrypted text, encryption_key_id text, merged_into bigint) ON COMMIT DROP`,
+  );
   let afterSeller = '0';
   for (;;) {
     // Whole sellers per batch: duplicates are found among one seller's identifiers.
@@ -92,11 +101,13 @@ export async function rekeyIdentifiers(ctx: RequestContext, keys: RekeyKeys, bat
     const lastSeller = rows[rows.length - 1].seller_id;
     if (full) {
       const cut = rows.filter((row) => row.seller_id !== lastSeller);
-      rows = cut.length ? cut : await ctx.db.query(
-        `SELECT si.id::text, si.seller_id::text, si.kind, si.value_hash, si.value_encrypted, si.encryption_key_id, s.region
+      rows = cut.length
+        ? cut
+        : await ctx.db.query(
+            `SELECT si.id::text, si.seller_id::text, si.kind, si.value_hash, si.value_encrypted, si.encryption_key_id, s.region
          FROM seller_identifier si JOIN seller s ON s.id = si.seller_id WHERE si.seller_id = $1 AND si.hash_version < $2 ORDER BY si.id`,
-        [lastSeller, IDENTIFIER_HASH_VERSION],
-      );
+            [lastSeller, IDENTIFIER_HASH_VERSION],
+          );
     }
     afterSeller = rows[rows.length - 1].seller_id;
     await rekeyBatch(ctx, keys, rows, summary);
@@ -105,14 +116,19 @@ export async function rekeyIdentifiers(ctx: RequestContext, keys: RekeyKeys, bat
   if (changed > 0) {
     // Hashes move between rows of one seller; the uniqueness is checked again once all have moved.
     await ctx.db.query(`ALTER TABLE seller_identifier DROP CONSTRAINT ${UNIQUE}`);
-    await ctx.db.query(`DELETE FROM seller_identifier si USING identifier_rekey r WHERE r.id = si.id AND r.merged_into IS NOT NULL`);
+    await ctx.db.query(
+      `DELETE FROM seller_identifier si USING identifier_rekey r WHERE r.id = si.id AND r.merged_into IS NOT NULL`,
+    );
     await ctx.db.query(
       `UPDATE seller_identifier si SET value_hash = r.value_hash, value_encrypted = r.value_encrypted, encryption_key_id = r.encryption_key_id
        FROM identifier_rekey r WHERE r.id = si.id AND r.merged_into IS NULL`,
     );
     await ctx.db.query(`ALTER TABLE seller_identifier ADD CONSTRAINT ${UNIQUE} UNIQUE (seller_id, kind, value_hash)`);
   }
-  await ctx.db.query(`UPDATE seller_identifier SET hash_version = $1 WHERE value_encrypted IS NOT NULL AND hash_version < $1`, [IDENTIFIER_HASH_VERSION]);
+  await ctx.db.query(
+    `UPDATE seller_identifier SET hash_version = $1 WHERE value_encrypted IS NOT NULL AND hash_version < $1`,
+    [IDENTIFIER_HASH_VERSION],
+  );
   await ctx.db.query(`DROP TABLE identifier_rekey`);
   return summary;
 }
@@ -126,20 +142,31 @@ async function rekeyBatch(ctx: RequestContext, keys: RekeyKeys, rows: Row[], sum
     summary.checked += 1;
     let raw: string;
     try {
-      raw = decryptIdentifier(keys.encryption, identifierAssociatedData(row.seller_id, row.kind, row.value_hash), { valueEncrypted: row.value_encrypted, keyId: row.encryption_key_id! });
+      raw = decryptIdentifier(keys.encryption, identifierAssociatedData(row.seller_id, row.kind, row.value_hash), {
+        valueEncrypted: row.value_encrypted,
+        keyId: row.encryption_key_id!,
+      });
     } catch (error) {
       if (!(error instanceof IdentifierDecryptionError)) throw error;
-      throw new IdentifierRekeyError(`seller_identifier ${row.id}: ${error.message}. Configure the key it was encrypted with `
-        + '(IDENTIFIER_ENCRYPTION_OLD_KEYS), or keep it as a hash only (value_encrypted and encryption_key_id set to NULL), and migrate again.');
+      throw new IdentifierRekeyError(
+        `seller_identifier ${row.id}: ${error.message}. Configure the key it was encrypted with ` +
+          '(IDENTIFIER_ENCRYPTION_OLD_KEYS), or keep it as a hash only (value_encrypted and encryption_key_id set to NULL), and migrate again.',
+      );
     }
     if (identifierHash(keys.hashKey, row.kind, raw, {}, 1) !== row.value_hash) {
-      throw new IdentifierRekeyError(`seller_identifier ${row.id}: its stored hash was not made with the configured IDENTIFIER_HASH_KEY. `
-        + 'Migrate with the key the identifiers were written with.');
+      throw new IdentifierRekeyError(
+        `seller_identifier ${row.id}: its stored hash was not made with the configured IDENTIFIER_HASH_KEY. ` +
+          'Migrate with the key the identifiers were written with.',
+      );
     }
     const hash = identifierHash(keys.hashKey, row.kind, raw, { region: row.region }, IDENTIFIER_HASH_VERSION);
     if (hash === row.value_hash) return { row, hash };
     summary.rekeyed += 1;
-    return { row, hash, encrypted: encryptIdentifier(keys.encryption, identifierAssociatedData(row.seller_id, row.kind, hash), raw) };
+    return {
+      row,
+      hash,
+      encrypted: encryptIdentifier(keys.encryption, identifierAssociatedData(row.seller_id, row.kind, hash), raw),
+    };
   });
 
   // Per seller, kind and new hash: one identifier stays, the oldest with a value (else the oldest).
@@ -169,17 +196,32 @@ async function rekeyBatch(ctx: RequestContext, keys: RekeyKeys, rows: Row[], sum
   );
   summary.merged += written.filter((o) => o.mergedInto).length;
   // The hashes before and after (masked for analysts in the audit trail), never a raw value; one INSERT per batch.
-  await appendRekeyEvents(ctx, written.map((o) => (o.mergedInto
-    ? {
-      action: 'sellerIdentifier.merged', entityType: 'SellerIdentifier', entityId: o.row.id,
-      before: { sellerId: o.row.seller_id, kind: o.row.kind, valueHash: o.row.value_hash },
-      after: { mergedIntoId: o.mergedInto, valueHash: o.hash, hashVersion: IDENTIFIER_HASH_VERSION },
-    }
-    : {
-      action: 'sellerIdentifier.rekeyed', entityType: 'SellerIdentifier', entityId: o.row.id,
-      before: { sellerId: o.row.seller_id, kind: o.row.kind, valueHash: o.row.value_hash, hashVersion: 1 },
-      after: { sellerId: o.row.seller_id, kind: o.row.kind, valueHash: o.hash, hashVersion: IDENTIFIER_HASH_VERSION, encryptionKeyId: o.encrypted!.keyId },
-    })));
+  await appendRekeyEvents(
+    ctx,
+    written.map((o) =>
+      o.mergedInto
+        ? {
+            action: 'sellerIdentifier.merged',
+            entityType: 'SellerIdentifier',
+            entityId: o.row.id,
+            before: { sellerId: o.row.seller_id, kind: o.row.kind, valueHash: o.row.value_hash },
+            after: { mergedIntoId: o.mergedInto, valueHash: o.hash, hashVersion: IDENTIFIER_HASH_VERSION },
+          }
+        : {
+            action: 'sellerIdentifier.rekeyed',
+            entityType: 'SellerIdentifier',
+            entityId: o.row.id,
+            before: { sellerId: o.row.seller_id, kind: o.row.kind, valueHash: o.row.value_hash, hashVersion: 1 },
+            after: {
+              sellerId: o.row.seller_id,
+              kind: o.row.kind,
+              valueHash: o.hash,
+              hashVersion: IDENTIFIER_HASH_VERSION,
+              encryptionKeyId: o.encrypted!.keyId,
+            },
+          },
+    ),
+  );
 }
 
 type RekeyEvent = Pick<ChainedContent, 'action' | 'entityType' | 'entityId'> & { before: object; after: object };
@@ -203,9 +245,16 @@ async function appendRekeyEvents(ctx: RequestContext, events: RekeyEvent[]): Pro
   const at = new Date();
   const rows = events.map((event, index) => {
     const content: ChainedContent = {
-      seq: seqs[index], at, actorId: null, actorLabel: `${ctx.principal.name} (${ctx.principal.role})`,
-      action: event.action, entityType: event.entityType, entityId: event.entityId,
-      before: JSON.parse(JSON.stringify(event.before)), after: JSON.parse(JSON.stringify(event.after)), requestId: ctx.requestId,
+      seq: seqs[index],
+      at,
+      actorId: null,
+      actorLabel: `${ctx.principal.name} (${ctx.principal.role})`,
+      action: event.action,
+      entityType: event.entityType,
+      entityId: event.entityId,
+      before: JSON.parse(JSON.stringify(event.before)),
+      after: JSON.parse(JSON.stringify(event.after)),
+      requestId: ctx.requestId,
     };
     const hash = chainHash(prevHash, content);
     const row = { ...content, prevHash, hash };
@@ -216,9 +265,18 @@ async function appendRekeyEvents(ctx: RequestContext, events: RekeyEvent[]): Pro
     `INSERT INTO audit_event (seq, at, actor_id, actor_label, action, entity_type, entity_id, before, after, request_id, prev_hash, hash)
      SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::jsonb[], $9::jsonb[], $10::text[], $11::text[], $12::text[])`,
     [
-      rows.map((r) => r.seq), rows.map((r) => r.at), rows.map((r) => r.actorId), rows.map((r) => r.actorLabel), rows.map((r) => r.action),
-      rows.map((r) => r.entityType), rows.map((r) => r.entityId), rows.map((r) => JSON.stringify(r.before)), rows.map((r) => JSON.stringify(r.after)),
-      rows.map((r) => r.requestId), rows.map((r) => r.prevHash), rows.map((r) => r.hash),
+      rows.map((r) => r.seq),
+      rows.map((r) => r.at),
+      rows.map((r) => r.actorId),
+      rows.map((r) => r.actorLabel),
+      rows.map((r) => r.action),
+      rows.map((r) => r.entityType),
+      rows.map((r) => r.entityId),
+      rows.map((r) => JSON.stringify(r.before)),
+      rows.map((r) => JSON.stringify(r.after)),
+      rows.map((r) => r.requestId),
+      rows.map((r) => r.prevHash),
+      rows.map((r) => r.hash),
     ],
   );
 }

@@ -11,7 +11,8 @@ export enum IdentifierKind {
   BUSINESS_LICENSE = 'BUSINESS_LICENSE',
   BANK_ACCOUNT = 'BANK_ACCOUNT',
 }
-registerEnumType(IdentifierKind, { name: 'IdentifierKind',
+registerEnumType(IdentifierKind, {
+  name: 'IdentifierKind',
   valuesConfig: {
     ADDRESS: { description: 'A postal, registered or shipping address.' },
     BANK_ACCOUNT: { description: 'A bank account number.' },
@@ -20,14 +21,20 @@ registerEnumType(IdentifierKind, { name: 'IdentifierKind',
     EMAIL: { description: 'An e-mail address.' },
     PAYMENT_ACCOUNT: { description: 'An account with a payment service (e.g. Alipay).' },
     PHONE: { description: 'A phone number (normalised to E.164 before hashing).' },
-  }, description: 'What kind of value a seller identifier is.' });
+  },
+  description: 'What kind of value a seller identifier is.',
+});
 
 /**
  * Something a seller is known by: a keyed hash of the normalised value, enough to link sellers that share
  * it and useless to anyone without the key, and the raw value encrypted (identifier-cipher.ts), revealed
  * only for a stated purpose (revealSellerIdentifiers) and never exposed as a field.
  */
-@ObjectType({ implements: Node, description: 'Something a seller is known by, kept as a keyed hash (for linking) and an encrypted value (revealed only for a stated purpose).' })
+@ObjectType({
+  implements: Node,
+  description:
+    'Something a seller is known by, kept as a keyed hash (for linking) and an encrypted value (revealed only for a stated purpose).',
+})
 @Entity('seller_identifier')
 export class SellerIdentifier extends Node {
   @Column({ name: 'seller_id', type: 'bigint' })

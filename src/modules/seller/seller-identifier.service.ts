@@ -15,7 +15,12 @@ import { IDENTIFIER_HASH_VERSION, identifierHash, normaliseIdentifier } from './
 import { SellerIdentifierDisclosure } from './seller-identifier-disclosure.types.js';
 import { IdentifierKind, SellerIdentifier } from './seller-identifier.entity.js';
 import { Seller, SellerStatus } from './seller.entity.js';
-import { AddSellerIdentifierInput, CreateSellerInput, RevealSellerIdentifiersInput, SellerIdentifierValueInput } from './seller.inputs.js';
+import {
+  AddSellerIdentifierInput,
+  CreateSellerInput,
+  RevealSellerIdentifiersInput,
+  SellerIdentifierValueInput,
+} from './seller.inputs.js';
 import { countChildren, MAX_IDENTIFIERS_PER_SELLER, refuseBeyondBound } from '../../shared/list-bounds.js';
 
 const REGION = /^[A-Z]{2}(-[A-Z0-9]{1,3})?$/;
@@ -24,42 +29,74 @@ const REGION = /^[A-Z]{2}(-[A-Z0-9]{1,3})?$/;
  * Writes identifiers of a seller: the keyed hash of the normalised value and the raw value encrypted,
  * skipping any (kind, hash) the seller already has. Returns the identifiers written now.
  */
-export async function writeIdentifiers(ctx: RequestContext, seller: Seller, values: SellerIdentifierValueInput[], field: string[]): Promise<SellerIdentifier[]> {
+export async function writeIdentifiers(
+  ctx: RequestContext,
+  seller: Seller,
+  values: SellerIdentifierValueInput[],
+  field: string[],
+): Promise<SellerIdentifier[]> {
   const encryption = featureSettings().identifierEncryption;
   const written: SellerIdentifier[] = [];
   const seen = new Set<string>();
   // A phone number written without its country code is read in the seller's country (identifier-hash.ts).
   const context = { region: seller.region };
   for (const [index, { kind, value }] of values.entries()) {
-    if (!normaliseIdentifier(kind, value, context)) refuse(UserErrorCode.INVALID, `The ${kind} value is empty once normalised.`, [...field, String(index), 'value']);
+    if (!normaliseIdentifier(kind, value, context))
+      refuse(UserErrorCode.INVALID, `The ${kind} value is empty once normalised.`, [...field, String(index), 'value']);
     const valueHash = identifierHash(ctx.config.identifierHashKey, kind, value, context);
     if (seen.has(`${kind}:${valueHash}`)) continue;
     seen.add(`${kind}:${valueHash}`);
     const raw = value.normalize('NFKC').trim();
-    const { valueEncrypted, keyId } = encryptIdentifier(encryption, identifierAssociatedData(seller.rowId, kind, valueHash), raw);
+    const { valueEncrypted, keyId } = encryptIdentifier(
+      encryption,
+      identifierAssociatedData(seller.rowId, kind, valueHash),
+      raw,
+    );
     const [row] = await ctx.db.query(
       `INSERT INTO seller_identifier (seller_id, kind, value_hash, value_encrypted, encryption_key_id, hash_version) VALUES ($1, $2, $3, $4, $5, $6)
        ON CONFLICT (seller_id, kind, value_hash) DO NOTHING RETURNING id::text`,
       [seller.rowId, kind, valueHash, valueEncrypted, keyId, IDENTIFIER_HASH_VERSION],
     );
     if (!row) continue;
-    const identifier = Object.assign(new SellerIdentifier(), { rowId: row.id, sellerId: seller.rowId, kind, valueHash, valueEncrypted, encryptionKeyId: keyId });
+    const identifier = Object.assign(new SellerIdentifier(), {
+      rowId: row.id,
+      sellerId: seller.rowId,
+      kind,
+      valueHash,
+      valueEncrypted,
+      encryptionKeyId: keyId,
+    });
     // The hash (masked for analysts in the audit trail), never the raw value.
-    await auditChange(ctx, 'sellerIdentifier.added', identifier, null, { sellerId: seller.rowId, kind, valueHash, encryptionKeyId: keyId });
+    await auditChange(ctx, 'sellerIdentifier.added', identifier, null, {
+      sellerId: seller.rowId,
+      kind,
+      valueHash,
+      encryptionKeyId: keyId,
+    });
     written.push(identifier);
   }
   return written;
 }
 
-export async function addSellerIdentifier(ctx: RequestContext, input: AddSellerIdentifierInput): Promise<SellerIdentifier> {
+export async function addSellerIdentifier(
+  ctx: RequestContext,
+  input: AddSellerIdentifierInput,
+): Promise<SellerIdentifier> {
   return inTransaction(ctx, async (tx) => {
     const { id } = await onceForKey(tx, 'addSellerIdentifier', input.idempotencyKey, input, async () => {
       // Locked: identifiers of one seller are added one after the other.
-      const seller = await lockForChange(tx, Seller, decodeIdOf('Seller', input.sellerId, 'sellerId'), null, ['input', 'sellerId']);
+      const seller = await lockForChange(tx, Seller, decodeIdOf('Seller', input.sellerId, 'sellerId'), null, [
+        'input',
+        'sellerId',
+      ]);
       const identifiers = await countChildren(tx.db, 'seller_identifier', 'seller_id', seller.rowId);
-      refuseBeyondBound(`Seller ${seller.globalId}`, 'identifiers', identifiers, 1, MAX_IDENTIFIERS_PER_SELLER, ['input', 'sellerId']);
+      refuseBeyondBound(`Seller ${seller.globalId}`, 'identifiers', identifiers, 1, MAX_IDENTIFIERS_PER_SELLER, [
+        'input',
+        'sellerId',
+      ]);
       const [identifier] = await writeIdentifiers(tx, seller, [input], ['input']);
-      if (!identifier) refuse(UserErrorCode.DUPLICATE, `This seller already has this ${input.kind}.`, ['input', 'value']);
+      if (!identifier)
+        refuse(UserErrorCode.DUPLICATE, `This seller already has this ${input.kind}.`, ['input', 'value']);
       await raiseRepeatOffenderMatches(tx, seller, [identifier]);
       return identifier.rowId;
     });
@@ -68,7 +105,8 @@ export async function addSellerIdentifier(ctx: RequestContext, input: AddSellerI
 }
 
 export async function createSeller(ctx: RequestContext, input: CreateSellerInput): Promise<Seller> {
-  if (!REGION.test(input.region)) refuse(UserErrorCode.INVALID, `"${input.region}" is not an ISO 3166-2 region such as CN-ZJ.`, ['input', 'region']);
+  if (!REGION.test(input.region))
+    refuse(UserErrorCode.INVALID, `"${input.region}" is not an ISO 3166-2 region such as CN-ZJ.`, ['input', 'region']);
   return inTransaction(ctx, async (tx) => {
     const { id } = await onceForKey(tx, 'createSeller', input.idempotencyKey, input, async () => {
       const [row] = await tx.db.query(
@@ -76,12 +114,24 @@ export async function createSeller(ctx: RequestContext, input: CreateSellerInput
          ON CONFLICT (platform, external_id) DO NOTHING RETURNING id::text`,
         [input.platform, input.externalId, input.displayName, input.region, SellerStatus.ACTIVE],
       );
-      if (!row) refuse(UserErrorCode.DUPLICATE, `A seller ${input.platform}/${input.externalId} already exists.`, ['input', 'externalId']);
+      if (!row)
+        refuse(UserErrorCode.DUPLICATE, `A seller ${input.platform}/${input.externalId} already exists.`, [
+          'input',
+          'externalId',
+        ]);
       const seller = await tx.db.findOneByOrFail(Seller, { rowId: row.id });
       await auditChange(tx, 'seller.created', seller, null, {
-        platform: seller.platform, externalId: seller.externalId, displayName: seller.displayName, region: seller.region, status: seller.status,
+        platform: seller.platform,
+        externalId: seller.externalId,
+        displayName: seller.displayName,
+        region: seller.region,
+        status: seller.status,
       });
-      await raiseRepeatOffenderMatches(tx, seller, await writeIdentifiers(tx, seller, input.identifiers ?? [], ['input', 'identifiers']));
+      await raiseRepeatOffenderMatches(
+        tx,
+        seller,
+        await writeIdentifiers(tx, seller, input.identifiers ?? [], ['input', 'identifiers']),
+      );
       return seller.rowId;
     });
     return tx.db.findOneByOrFail(Seller, { rowId: id });
@@ -109,47 +159,95 @@ async function isDisclosureBasis(ctx: RequestContext, referral: Referral): Promi
   return history.sent === true && history.declined !== true;
 }
 
-export async function revealSellerIdentifiers(ctx: RequestContext, input: RevealSellerIdentifiersInput): Promise<SellerIdentifierDisclosure> {
+export async function revealSellerIdentifiers(
+  ctx: RequestContext,
+  input: RevealSellerIdentifiersInput,
+): Promise<SellerIdentifierDisclosure> {
   const agency = ctx.scope.kind === 'AGENCY';
   if (agency && !input.referralId) {
-    refuse(UserErrorCode.INVALID, 'State the legal basis: the referral sent to your agency that names this seller (referralId).', ['input', 'referralId']);
+    refuse(
+      UserErrorCode.INVALID,
+      'State the legal basis: the referral sent to your agency that names this seller (referralId).',
+      ['input', 'referralId'],
+    );
   }
   return inTransaction(ctx, async (tx) => {
     const seller = await requireVisible(tx, Seller, input.sellerId, ['input', 'sellerId']);
-    const referral = input.referralId ? await requireVisible(tx, Referral, input.referralId, ['input', 'referralId']) : null;
+    const referral = input.referralId
+      ? await requireVisible(tx, Referral, input.referralId, ['input', 'referralId'])
+      : null;
     if (referral) {
       if (agency && !(await isDisclosureBasis(tx, referral))) {
-        refuse(UserErrorCode.INVALID, `Referral ${referral.reference} was declined: it is no longer a basis for disclosure.`, ['input', 'referralId']);
+        refuse(
+          UserErrorCode.INVALID,
+          `Referral ${referral.reference} was declined: it is no longer a basis for disclosure.`,
+          ['input', 'referralId'],
+        );
       }
       const names = await scopedQuery(tx, Lead)
         .innerJoin('lead_seller', 'ls', 'ls.lead_id = t.id')
-        .andWhere('t.investigation_id = :investigationId AND ls.seller_id = :sellerId', { investigationId: referral.investigationId, sellerId: seller.rowId })
+        .andWhere('t.investigation_id = :investigationId AND ls.seller_id = :sellerId', {
+          investigationId: referral.investigationId,
+          sellerId: seller.rowId,
+        })
         .getExists();
-      if (!names) refuse(UserErrorCode.INVALID, `Referral ${referral.reference} does not name this seller: it is no basis for disclosing its identifiers.`, ['input', 'referralId']);
+      if (!names)
+        refuse(
+          UserErrorCode.INVALID,
+          `Referral ${referral.reference} does not name this seller: it is no basis for disclosing its identifiers.`,
+          ['input', 'referralId'],
+        );
     }
-    const rows: { id: string; kind: IdentifierKind; value_hash: string; value_encrypted: string | null; encryption_key_id: string | null }[] =
-      await tx.db.query(`SELECT id::text, kind, value_hash, value_encrypted, encryption_key_id FROM eca_disclosable_identifiers($1, $2)`, [seller.rowId, referral?.rowId ?? null]);
+    const rows: {
+      id: string;
+      kind: IdentifierKind;
+      value_hash: string;
+      value_encrypted: string | null;
+      encryption_key_id: string | null;
+    }[] = await tx.db.query(
+      `SELECT id::text, kind, value_hash, value_encrypted, encryption_key_id FROM eca_disclosable_identifiers($1, $2)`,
+      [seller.rowId, referral?.rowId ?? null],
+    );
     const chosen = rows.filter((row) => !input.kinds || input.kinds.includes(row.kind));
     const encryption = featureSettings().identifierEncryption;
     const revealedAt = new Date();
     const identifiers = chosen.map((row) => ({
       identifierId: agency ? null : toGlobalId('SellerIdentifier', row.id),
       kind: row.kind,
-      value: row.value_encrypted === null ? null : decryptIdentifier(encryption, identifierAssociatedData(seller.rowId, row.kind, row.value_hash), {
-        valueEncrypted: row.value_encrypted, keyId: row.encryption_key_id!,
-      }),
+      value:
+        row.value_encrypted === null
+          ? null
+          : decryptIdentifier(encryption, identifierAssociatedData(seller.rowId, row.kind, row.value_hash), {
+              valueEncrypted: row.value_encrypted,
+              keyId: row.encryption_key_id!,
+            }),
     }));
     // One event per value disclosed (identifiers kept as a hash only disclose nothing).
     const disclosed = chosen.filter((_, i) => identifiers[i].value !== null);
     if (disclosed.length) {
-      await recordAudit(tx, ...disclosed.map((row) => ({
-        action: 'sellerIdentifier.revealed',
-        entityType: 'SellerIdentifier',
-        entityId: row.id,
-        before: null,
-        after: { sellerId: seller.rowId, kind: row.kind, purpose: input.purpose, referralId: referral?.rowId ?? null, legalBasis: referral ? 'REFERRAL' : 'INTERNAL' },
-      })));
+      await recordAudit(
+        tx,
+        ...disclosed.map((row) => ({
+          action: 'sellerIdentifier.revealed',
+          entityType: 'SellerIdentifier',
+          entityId: row.id,
+          before: null,
+          after: {
+            sellerId: seller.rowId,
+            kind: row.kind,
+            purpose: input.purpose,
+            referralId: referral?.rowId ?? null,
+            legalBasis: referral ? 'REFERRAL' : 'INTERNAL',
+          },
+        })),
+      );
     }
-    return { sellerId: seller.globalId, referralId: referral?.globalId ?? null, purpose: input.purpose, revealedAt, identifiers };
+    return {
+      sellerId: seller.globalId,
+      referralId: referral?.globalId ?? null,
+      purpose: input.purpose,
+      revealedAt,
+      identifiers,
+    };
   });
 }

@@ -9,14 +9,17 @@ export enum SellerStatus {
   SUSPENDED = 'SUSPENDED',
   CLOSED = 'CLOSED',
 }
-registerEnumType(SellerStatus, { name: 'SellerStatus',
+registerEnumType(SellerStatus, {
+  name: 'SellerStatus',
   valuesConfig: {
     ACTIVE: { description: 'Trading normally.' },
     CLOSED: { description: 'Shop closed for good.' },
     RESTRICTED: { description: 'Trading limited by the marketplace.' },
     SUSPENDED: { description: 'Trading stopped for now.' },
     WARNED: { description: 'Warned; still trading.' },
-  }, description: 'What the marketplace has done to a seller, from ACTIVE to CLOSED.' });
+  },
+  description: 'What the marketplace has done to a seller, from ACTIVE to CLOSED.',
+});
 
 @ObjectType({ implements: Node, description: 'A shop on the marketplace.' })
 @Entity('seller')
@@ -30,7 +33,7 @@ export class Seller extends Node {
   @Column({ name: 'external_id', type: 'text' })
   externalId!: string;
 
-  @Field({ description: 'The shop\'s name as shown on the platform.' })
+  @Field({ description: "The shop's name as shown on the platform." })
   @Column({ name: 'display_name', type: 'text' })
   displayName!: string;
 

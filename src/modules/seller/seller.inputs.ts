@@ -30,12 +30,15 @@ export enum SellerOrderField {
   STRIKE_COUNT = 'STRIKE_COUNT',
   DISPLAY_NAME = 'DISPLAY_NAME',
 }
-registerEnumType(SellerOrderField, { name: 'SellerOrderField',
+registerEnumType(SellerOrderField, {
+  name: 'SellerOrderField',
   valuesConfig: {
     CREATED_AT: { description: 'When the seller was recorded.' },
-    DISPLAY_NAME: { description: 'The shop\'s name.' },
+    DISPLAY_NAME: { description: "The shop's name." },
     STRIKE_COUNT: { description: 'Its strikes.' },
-  }, description: 'What a list of sellers is sorted by.' });
+  },
+  description: 'What a list of sellers is sorted by.',
+});
 
 export const sellerSortColumns: Record<SellerOrderField, SortColumn> = {
   CREATED_AT: { column: 'created_at', property: 'createdAt' },
@@ -46,24 +49,34 @@ export const SELLER_DEFAULT_ORDER = { field: SellerOrderField.CREATED_AT, direct
 export const SellerOrder = OrderByInput('SellerOrder', SellerOrderField, SELLER_DEFAULT_ORDER.field);
 export type SellerOrder = InstanceType<typeof SellerOrder>;
 
-@InputType({ description: 'Change a seller\'s status (updateSellerStatus).' })
+@InputType({ description: "Change a seller's status (updateSellerStatus)." })
 export class UpdateSellerStatusInput extends IdempotentInput {
   @Field(() => ID, { description: 'Global id of the seller.' })
   sellerId!: string;
 
-  @Field(() => SellerStatus, { description: 'A sanction (up, steps may be skipped) or a lift (down by one step or more, e.g. RESTRICTED -> WARNED). CLOSED is final.' })
+  @Field(() => SellerStatus, {
+    description:
+      'A sanction (up, steps may be skipped) or a lift (down by one step or more, e.g. RESTRICTED -> WARNED). CLOSED is final.',
+  })
   status!: SellerStatus;
 
-  @Field({ description: 'Why: recorded with the rule (e.g. "investigator lift RESTRICTED -> WARNED") in the audit trail.' })
+  @Field({
+    description: 'Why: recorded with the rule (e.g. "investigator lift RESTRICTED -> WARNED") in the audit trail.',
+  })
   @MinLength(1)
   @MaxLength(2000)
   reason!: string;
 
-  @Field(() => Int, { nullable: true, description: 'The version you last saw: a seller changed since is refused as STALE_VERSION.' })
+  @Field(() => Int, {
+    nullable: true,
+    description: 'The version you last saw: a seller changed since is refused as STALE_VERSION.',
+  })
   expectedVersion?: number | null;
 }
 
-@InputType({ description: 'A raw identifier value: kept as a keyed hash (for linking) and encrypted (for a purpose-bound reveal).' })
+@InputType({
+  description: 'A raw identifier value: kept as a keyed hash (for linking) and encrypted (for a purpose-bound reveal).',
+})
 export class SellerIdentifierValueInput {
   @Field(() => IdentifierKind, { description: 'What kind of identifier the value is.' })
   kind!: IdentifierKind;
@@ -79,7 +92,10 @@ export class AddSellerIdentifierInput extends SellerIdentifierValueInput {
   @Field(() => ID, { description: 'Global id of the seller.' })
   sellerId!: string;
 
-  @Field(() => String, { nullable: true, description: 'Retrying with the same key returns the first result instead of a second identifier.' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Retrying with the same key returns the first result instead of a second identifier.',
+  })
   idempotencyKey?: string | null;
 }
 
@@ -95,7 +111,7 @@ export class CreateSellerInput {
   @MaxLength(200)
   externalId!: string;
 
-  @Field({ description: 'The shop\'s name as shown on the platform.' })
+  @Field({ description: "The shop's name as shown on the platform." })
   @MinLength(1)
   @MaxLength(300)
   displayName!: string;
@@ -108,23 +124,32 @@ export class CreateSellerInput {
   @ValidateNested({ each: true })
   identifiers?: SellerIdentifierValueInput[] | null;
 
-  @Field(() => String, { nullable: true, description: 'Retrying with the same key returns the first result instead of a second seller.' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Retrying with the same key returns the first result instead of a second seller.',
+  })
   idempotencyKey?: string | null;
 }
 
-@InputType({ description: 'Read a seller\'s identifiers in clear, for a stated purpose (revealSellerIdentifiers); audited.' })
+@InputType({
+  description: "Read a seller's identifiers in clear, for a stated purpose (revealSellerIdentifiers); audited.",
+})
 export class RevealSellerIdentifiersInput {
   @Field(() => ID, { description: 'Global id of the seller.' })
   sellerId!: string;
 
-  @Field({ description: 'Why the raw values are needed, e.g. "Raid warrant application, case 2026-0412". Recorded with every value revealed.' })
+  @Field({
+    description:
+      'Why the raw values are needed, e.g. "Raid warrant application, case 2026-0412". Recorded with every value revealed.',
+  })
   @MinLength(10)
   @MaxLength(2000)
   purpose!: string;
 
   @Field(() => ID, {
     nullable: true,
-    description: 'The legal basis: a referral whose leads name the seller. Required of an agency (a referral sent to it, not declined); optional for investigators.',
+    description:
+      'The legal basis: a referral whose leads name the seller. Required of an agency (a referral sent to it, not declined); optional for investigators.',
   })
   referralId?: string | null;
 

@@ -14,7 +14,14 @@ import { SellerIdentifier } from './seller-identifier.entity.js';
 import { Seller } from './seller.entity.js';
 import { SellerIdentifierDisclosure } from './seller-identifier-disclosure.types.js';
 import { addSellerIdentifier, createSeller, revealSellerIdentifiers } from './seller-identifier.service.js';
-import { AddSellerIdentifierInput, CreateSellerInput, RevealSellerIdentifiersInput, SellerFilter, SellerOrder, UpdateSellerStatusInput } from './seller.inputs.js';
+import {
+  AddSellerIdentifierInput,
+  CreateSellerInput,
+  RevealSellerIdentifiersInput,
+  SellerFilter,
+  SellerOrder,
+  UpdateSellerStatusInput,
+} from './seller.inputs.js';
 import { listSellers, updateSellerStatus } from './seller.service.js';
 import { MAX_IDENTIFIERS_PER_SELLER } from '../../shared/list-bounds.js';
 
@@ -24,7 +31,11 @@ const LeadConnection = Connection(Lead);
 const UpdateSellerStatusPayload = Payload('UpdateSellerStatusPayload', 'seller', Seller);
 const CreateSellerPayload = Payload('CreateSellerPayload', 'seller', Seller);
 const AddSellerIdentifierPayload = Payload('AddSellerIdentifierPayload', 'identifier', SellerIdentifier);
-const RevealSellerIdentifiersPayload = Payload('RevealSellerIdentifiersPayload', 'disclosure', SellerIdentifierDisclosure);
+const RevealSellerIdentifiersPayload = Payload(
+  'RevealSellerIdentifiersPayload',
+  'disclosure',
+  SellerIdentifierDisclosure,
+);
 
 @Resolver(() => Seller)
 export class SellerResolver {
@@ -32,38 +43,72 @@ export class SellerResolver {
   @Query(() => SellerConnection, { nullable: true, description: 'Sellers you may see.' })
   sellers(
     @Args() args: ConnectionArgs,
-    @Arg('filter', () => SellerFilter, { nullable: true, description: 'Only the sellers matching every field given.' }) filter: SellerFilter | undefined,
-    @Arg('orderBy', () => SellerOrder, { nullable: true, description: 'How to sort (the default is stated on the order input type).' }) orderBy: SellerOrder | undefined,
+    @Arg('filter', () => SellerFilter, { nullable: true, description: 'Only the sellers matching every field given.' })
+    filter: SellerFilter | undefined,
+    @Arg('orderBy', () => SellerOrder, {
+      nullable: true,
+      description: 'How to sort (the default is stated on the order input type).',
+    })
+    orderBy: SellerOrder | undefined,
     @Ctx() ctx: RequestContext,
   ): Promise<Page<Seller>> {
     return listSellers(ctx, filter, orderBy, args);
   }
 
   @Authorized(...CASE_WRITERS)
-  @Mutation(() => UpdateSellerStatusPayload, { nullable: true, description: 'Act on a seller directly: warn, restrict, suspend, close, or lift a sanction.' })
-  updateSellerStatus(@Arg('input', { description: 'The arguments of `updateSellerStatus` in one object (UpdateSellerStatusInput).' }) input: UpdateSellerStatusInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<Seller>> {
+  @Mutation(() => UpdateSellerStatusPayload, {
+    nullable: true,
+    description: 'Act on a seller directly: warn, restrict, suspend, close, or lift a sanction.',
+  })
+  updateSellerStatus(
+    @Arg('input', { description: 'The arguments of `updateSellerStatus` in one object (UpdateSellerStatusInput).' })
+    input: UpdateSellerStatusInput,
+    @Ctx() ctx: RequestContext,
+  ): Promise<MutationPayload<Seller>> {
     return payload(() => updateSellerStatus(ctx, input));
   }
 
   @Authorized(...CASE_WRITERS)
-  @Mutation(() => CreateSellerPayload, { nullable: true, description: 'Record a shop, with what it is known by (each identifier kept as a keyed hash and encrypted).' })
-  createSeller(@Arg('input', { description: 'The arguments of `createSeller` in one object (CreateSellerInput).' }) input: CreateSellerInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<Seller>> {
+  @Mutation(() => CreateSellerPayload, {
+    nullable: true,
+    description: 'Record a shop, with what it is known by (each identifier kept as a keyed hash and encrypted).',
+  })
+  createSeller(
+    @Arg('input', { description: 'The arguments of `createSeller` in one object (CreateSellerInput).' })
+    input: CreateSellerInput,
+    @Ctx() ctx: RequestContext,
+  ): Promise<MutationPayload<Seller>> {
     return payload(() => createSeller(ctx, input));
   }
 
   @Authorized(...CASE_WRITERS)
-  @Mutation(() => AddSellerIdentifierPayload, { nullable: true, description: 'Record something a seller is known by: kept as a keyed hash (linking) and encrypted (purpose-bound reveal).' })
-  addSellerIdentifier(@Arg('input', { description: 'The arguments of `addSellerIdentifier` in one object (AddSellerIdentifierInput).' }) input: AddSellerIdentifierInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<SellerIdentifier>> {
+  @Mutation(() => AddSellerIdentifierPayload, {
+    nullable: true,
+    description:
+      'Record something a seller is known by: kept as a keyed hash (linking) and encrypted (purpose-bound reveal).',
+  })
+  addSellerIdentifier(
+    @Arg('input', { description: 'The arguments of `addSellerIdentifier` in one object (AddSellerIdentifierInput).' })
+    input: AddSellerIdentifierInput,
+    @Ctx() ctx: RequestContext,
+  ): Promise<MutationPayload<SellerIdentifier>> {
     return payload(() => addSellerIdentifier(ctx, input));
   }
 
   @Authorized(Role.ADMIN, Role.INVESTIGATOR, Role.AGENCY_LIAISON)
-  @Mutation(() => RevealSellerIdentifiersPayload, { nullable: true,
+  @Mutation(() => RevealSellerIdentifiersPayload, {
+    nullable: true,
     description:
       'Reveal the raw identifier values of a seller for a stated purpose; every value revealed is recorded in the audit trail with the actor, purpose and time. ' +
       'An agency liaison must name a referral sent to its agency whose leads name the seller. Brand partners and analysts may not.',
   })
-  revealSellerIdentifiers(@Arg('input', { description: 'The arguments of `revealSellerIdentifiers` in one object (RevealSellerIdentifiersInput).' }) input: RevealSellerIdentifiersInput, @Ctx() ctx: RequestContext): Promise<MutationPayload<SellerIdentifierDisclosure>> {
+  revealSellerIdentifiers(
+    @Arg('input', {
+      description: 'The arguments of `revealSellerIdentifiers` in one object (RevealSellerIdentifiersInput).',
+    })
+    input: RevealSellerIdentifiersInput,
+    @Ctx() ctx: RequestContext,
+  ): Promise<MutationPayload<SellerIdentifierDisclosure>> {
     return payload(() => revealSellerIdentifiers(ctx, input));
   }
 
@@ -71,25 +116,47 @@ export class SellerResolver {
   leads(
     @Root() seller: Seller,
     @Args() args: ConnectionArgs,
-    @Arg('filter', () => LeadFilter, { nullable: true, description: 'Only the leads matching every field given.' }) filter: LeadFilter | undefined,
-    @Arg('orderBy', () => LeadOrder, { nullable: true, description: 'How to sort (the default is stated on the order input type).' }) orderBy: LeadOrder | undefined,
+    @Arg('filter', () => LeadFilter, { nullable: true, description: 'Only the leads matching every field given.' })
+    filter: LeadFilter | undefined,
+    @Arg('orderBy', () => LeadOrder, {
+      nullable: true,
+      description: 'How to sort (the default is stated on the order input type).',
+    })
+    orderBy: LeadOrder | undefined,
     @Ctx() ctx: RequestContext,
   ): Promise<Page<Lead>> {
-    return leadsOf(ctx, { through: 'lead_seller', childColumn: 'lead_id', parentColumn: 'seller_id' }, seller.rowId, filter, orderBy, args);
+    return leadsOf(
+      ctx,
+      { through: 'lead_seller', childColumn: 'lead_id', parentColumn: 'seller_id' },
+      seller.rowId,
+      filter,
+      orderBy,
+      args,
+    );
   }
 
   @FieldResolver(() => ListingConnection, { description: 'Listings of this seller that you may see.' })
   listings(
     @Root() seller: Seller,
     @Args() args: ConnectionArgs,
-    @Arg('filter', () => ListingFilter, { nullable: true, description: 'Only the listings matching every field given.' }) filter: ListingFilter | undefined,
-    @Arg('orderBy', () => ListingOrder, { nullable: true, description: 'How to sort (the default is stated on the order input type).' }) orderBy: ListingOrder | undefined,
+    @Arg('filter', () => ListingFilter, {
+      nullable: true,
+      description: 'Only the listings matching every field given.',
+    })
+    filter: ListingFilter | undefined,
+    @Arg('orderBy', () => ListingOrder, {
+      nullable: true,
+      description: 'How to sort (the default is stated on the order input type).',
+    })
+    orderBy: ListingOrder | undefined,
     @Ctx() ctx: RequestContext,
   ): Promise<Page<Listing>> {
     return listingsOf(ctx, { column: 'seller_id' }, seller.rowId, filter, orderBy, args);
   }
 
-  @FieldResolver(() => [SellerIdentifier], { description: `What the seller is known by (internal roles only; empty otherwise). Raw values only through \`revealSellerIdentifiers\`. At most ${MAX_IDENTIFIERS_PER_SELLER}: addSellerIdentifier refuses more.` })
+  @FieldResolver(() => [SellerIdentifier], {
+    description: `What the seller is known by (internal roles only; empty otherwise). Raw values only through \`revealSellerIdentifiers\`. At most ${MAX_IDENTIFIERS_PER_SELLER}: addSellerIdentifier refuses more.`,
+  })
   identifiers(@Root() seller: Seller, @Ctx() ctx: RequestContext): Promise<SellerIdentifier[]> {
     return loadChildren(ctx, SellerIdentifier, { column: 'seller_id' }, seller.rowId);
   }

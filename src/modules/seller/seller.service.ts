@@ -10,11 +10,28 @@ import { toOrdering } from '../../shared/relay/ordering.js';
 import { Seller, SellerStatus } from './seller.entity.js';
 // A cycle (the repeat-offender module applies its sanctions through updateSellerStatus), used only at call time.
 import { raiseMatchesForOffenders } from '../repeat-offender/repeat-offender-match.service.js';
-import { SELLER_DEFAULT_ORDER, SellerFilter, SellerOrder, sellerSortColumns, UpdateSellerStatusInput } from './seller.inputs.js';
+import {
+  SELLER_DEFAULT_ORDER,
+  SellerFilter,
+  SellerOrder,
+  sellerSortColumns,
+  UpdateSellerStatusInput,
+} from './seller.inputs.js';
 import { sellerLifecycle } from './seller.states.js';
-import { activeStrikeSql, directActionRule, statusAfterStrikeRemoved, statusAfterStrikes, strikeTerms } from '../enforcement-policy/enforcement-policy.js';
+import {
+  activeStrikeSql,
+  directActionRule,
+  statusAfterStrikeRemoved,
+  statusAfterStrikes,
+  strikeTerms,
+} from '../enforcement-policy/enforcement-policy.js';
 
-export function listSellers(ctx: RequestContext, filter: SellerFilter | undefined, orderBy: SellerOrder | undefined, args: ConnectionArgs) {
+export function listSellers(
+  ctx: RequestContext,
+  filter: SellerFilter | undefined,
+  orderBy: SellerOrder | undefined,
+  args: ConnectionArgs,
+) {
   const qb = scopedQuery(ctx, Seller);
   whereIn(qb, 'status', filter?.status);
   whereIn(qb, 'region', filter?.region);
@@ -22,7 +39,9 @@ export function listSellers(ctx: RequestContext, filter: SellerFilter | undefine
   whereDateRange(qb, 'created_at', filter?.createdAt);
   if (filter?.brandIds) {
     const brandIds = filter.brandIds.map((id) => decodeIdOf('Brand', id, 'filter.brandIds'));
-    whereExists(ctx, qb, Listing, 'fl', (sub) => whereIn(sub.andWhere('fl.seller_id = t.id'), 'brand_id', brandIds, 'fl'));
+    whereExists(ctx, qb, Listing, 'fl', (sub) =>
+      whereIn(sub.andWhere('fl.seller_id = t.id'), 'brand_id', brandIds, 'fl'),
+    );
   }
   return paginate(ctx, 'sellers', qb, toOrdering(sellerSortColumns, orderBy, SELLER_DEFAULT_ORDER), args);
 }
@@ -39,19 +58,34 @@ export function sellerSnapshot(seller: Seller) {
  * `seller.statusChanged`. Strikes are not touched: the next strike counts the active ones again.
  */
 export async function updateSellerStatus(ctx: RequestContext, input: UpdateSellerStatusInput): Promise<Seller> {
-  return inTransaction(ctx, (tx) => once(tx, 'updateSellerStatus', input, Seller, async () => {
-    const seller = await lockForChange(tx, Seller, decodeIdOf('Seller', input.sellerId, 'sellerId'), input.expectedVersion, ['input', 'sellerId']);
-    sellerLifecycle.assert(seller.status, input.status, `${seller.platform}/${seller.externalId}`, ['input', 'status']);
-    const { kind, rule } = directActionRule(seller.status, input.status);
-    const before = sellerSnapshot(seller);
-    await updateVersioned(tx, Seller, seller, { status: input.status });
-    await auditChange(tx, kind === 'lift' ? 'seller.lifted' : 'seller.statusChanged', seller, before, { ...sellerSnapshot(seller), rule, reason: input.reason });
-    if (input.status === SellerStatus.CLOSED) {
-      // A closed seller is an offender: the sellers already sharing an identifier with it are matched in this change.
-      await raiseMatchesForOffenders(tx, [seller.rowId]);
-    }
-    return seller;
-  }));
+  return inTransaction(ctx, (tx) =>
+    once(tx, 'updateSellerStatus', input, Seller, async () => {
+      const seller = await lockForChange(
+        tx,
+        Seller,
+        decodeIdOf('Seller', input.sellerId, 'sellerId'),
+        input.expectedVersion,
+        ['input', 'sellerId'],
+      );
+      sellerLifecycle.assert(seller.status, input.status, `${seller.platform}/${seller.externalId}`, [
+        'input',
+        'status',
+      ]);
+      const { kind, rule } = directActionRule(seller.status, input.status);
+      const before = sellerSnapshot(seller);
+      await updateVersioned(tx, Seller, seller, { status: input.status });
+      await auditChange(tx, kind === 'lift' ? 'seller.lifted' : 'seller.statusChanged', seller, before, {
+        ...sellerSnapshot(seller),
+        rule,
+        reason: input.reason,
+      });
+      if (input.status === SellerStatus.CLOSED) {
+        // A closed seller is an offender: the sellers already sharing an identifier with it are matched in this change.
+        await raiseMatchesForOffenders(tx, [seller.rowId]);
+      }
+      return seller;
+    }),
+  );
 }
 
 /** Active strikes per seller at `now`, in one statement (sellers without any: 0). */
@@ -95,7 +129,15 @@ export async function strikeForTakedowns(
        ARRAY(SELECT n.listing_id::text FROM struck n WHERE n.seller_id = v.id ORDER BY n.listing_id) AS struck,
        ARRAY(SELECT t.listing_id::text FROM taken t WHERE t.seller_id = v.id AND NOT EXISTS (SELECT 1 FROM struck n WHERE n.listing_id = t.listing_id) ORDER BY t.listing_id) AS already
      FROM unnest($7::bigint[]) AS v(id)`,
-    [sorted.map((l) => l.rowId), sorted.map((l) => l.sellerId), now, terms.expiresAt, reason, terms.sameListingSince, sellers.map((s) => s.rowId)],
+    [
+      sorted.map((l) => l.rowId),
+      sorted.map((l) => l.sellerId),
+      now,
+      terms.expiresAt,
+      reason,
+      terms.sameListingSince,
+      sellers.map((s) => s.rowId),
+    ],
   );
   const bySeller = new Map(rows.map((row) => [row.seller_id, row]));
   for (const seller of sellers) {
@@ -105,8 +147,13 @@ export async function strikeForTakedowns(
     const before = sellerSnapshot(seller);
     await updateVersioned(ctx, Seller, seller, { strikeCount: active, status });
     await auditChange(ctx, 'seller.struck', seller, before, {
-      ...sellerSnapshot(seller), rule, strikes: active, strikeRule: terms.sameListingRule,
-      listingIds: struck, alreadyCounted: already, reason,
+      ...sellerSnapshot(seller),
+      rule,
+      strikes: active,
+      strikeRule: terms.sameListingRule,
+      listingIds: struck,
+      alreadyCounted: already,
+      reason,
     });
   }
 }
@@ -116,7 +163,13 @@ export async function strikeForTakedowns(
  * takedown gave one), then recounts the seller's active strikes and lets its status follow them down when
  * the policy says so. `seller` is locked for change. Audited as `seller.strikeRemoved` with the rule.
  */
-export async function removeTakedownStrike(ctx: RequestContext, seller: Seller, listing: { rowId: string; takenDownAt: Date | null }, now: Date, reason: string): Promise<boolean> {
+export async function removeTakedownStrike(
+  ctx: RequestContext,
+  seller: Seller,
+  listing: { rowId: string; takenDownAt: Date | null },
+  now: Date,
+  reason: string,
+): Promise<boolean> {
   if (!listing.takenDownAt) return false;
   const before = (await activeStrikes(ctx, [seller.rowId], now)).get(seller.rowId)!;
   const removed: { id: string; active: boolean }[] = await ctx.db.query(
@@ -133,7 +186,12 @@ export async function removeTakedownStrike(ctx: RequestContext, seller: Seller, 
   const snapshot = sellerSnapshot(seller);
   await updateVersioned(ctx, Seller, seller, { strikeCount: after, status });
   await auditChange(ctx, 'seller.strikeRemoved', seller, snapshot, {
-    ...sellerSnapshot(seller), rule, strikes: after, listingId: listing.rowId, strikeIds: removed.map((r) => r.id), reason,
+    ...sellerSnapshot(seller),
+    rule,
+    strikes: after,
+    listingId: listing.rowId,
+    strikeIds: removed.map((r) => r.id),
+    reason,
   });
   return true;
 }

@@ -90,7 +90,11 @@ export async function latestCheckpoint(db: EntityManager, audit: AuditConfig): P
 }
 
 /** A checkpoint of exactly this size, if this log signed one. */
-export async function checkpointOfSize(db: EntityManager, audit: AuditConfig, treeSize: number): Promise<StoredCheckpoint | null> {
+export async function checkpointOfSize(
+  db: EntityManager,
+  audit: AuditConfig,
+  treeSize: number,
+): Promise<StoredCheckpoint | null> {
   const [row]: CheckpointRow[] = await db.query(
     'SELECT tree_size::text AS size, root_hash, created_at, key_id, note, signature FROM audit_checkpoint WHERE tree_size = $1',
     [treeSize],
@@ -115,7 +119,11 @@ export interface CheckpointOutcome {
  * Signs a checkpoint of the whole log as it is committed now, if it grew since the latest one. `wait`:
  * wait for another instance making one (the command line) instead of leaving it the work (the timer).
  */
-export async function makeCheckpoint(dataSource: DataSource, audit: AuditConfig, { wait = true } = {}): Promise<CheckpointOutcome> {
+export async function makeCheckpoint(
+  dataSource: DataSource,
+  audit: AuditConfig,
+  { wait = true } = {},
+): Promise<CheckpointOutcome> {
   const runner = dataSource.createQueryRunner();
   await runner.connect();
   try {
@@ -153,7 +161,10 @@ async function extend(db: EntityManager, audit: AuditConfig): Promise<Checkpoint
   const unchanged = { checkpoint: previous, made: false, eventsChecked: 0 };
   if (size === from) return unchanged;
   if (size < from) {
-    return { ...unchanged, problem: `the log holds ${size} events, fewer than the ${from} of the checkpoint of ${previous!.timestamp}: events were removed from its end (truncated); run \`audit verify\`` };
+    return {
+      ...unchanged,
+      problem: `the log holds ${size} events, fewer than the ${from} of the checkpoint of ${previous!.timestamp}: events were removed from its end (truncated); run \`audit verify\``,
+    };
   }
 
   const tree = new AuditTree(db);
@@ -161,7 +172,10 @@ async function extend(db: EntityManager, audit: AuditConfig): Promise<Checkpoint
   if (previous) {
     range = new CompactRange(from, await tree.frontier(from).catch(() => frontierUnreadable(from)));
     if (!range.root().equals(Buffer.from(previous.rootHash, 'base64'))) {
-      return { ...unchanged, problem: `the log no longer gives the root of the checkpoint of ${from} events (${previous.timestamp}): an event in it was altered, removed or reordered; no checkpoint is signed over it; run \`audit verify\`` };
+      return {
+        ...unchanged,
+        problem: `the log no longer gives the root of the checkpoint of ${from} events (${previous.timestamp}): an event in it was altered, removed or reordered; no checkpoint is signed over it; run \`audit verify\``,
+      };
     }
   }
 
@@ -176,7 +190,14 @@ async function extend(db: EntityManager, audit: AuditConfig): Promise<Checkpoint
   let next = from;
   scan: while (next < size) {
     // (Cast columns renamed: ORDER BY a name of the output would sort the text.)
-    const rows: { leaf: string; seq_text: string; hash: string; prev_hash: string; signature: Buffer | null; key_id: string | null }[] = await db.query(
+    const rows: {
+      leaf: string;
+      seq_text: string;
+      hash: string;
+      prev_hash: string;
+      signature: Buffer | null;
+      key_id: string | null;
+    }[] = await db.query(
       `SELECT e.leaf_index::text AS leaf, e.seq::text AS seq_text, e.hash, e.prev_hash, e.signature, e.key_id FROM audit_event e
        WHERE e.leaf_index >= $1 AND e.leaf_index < $2 ORDER BY e.leaf_index LIMIT $3`,
       [next, size, BATCH],
@@ -199,9 +220,10 @@ async function extend(db: EntityManager, audit: AuditConfig): Promise<Checkpoint
       if (next >= unsignedPrefix) {
         const check = checkLeafSignature(audit, leaf, row.key_id, row.signature);
         if (check !== 'valid') {
-          problem = check === 'unknown-key'
-            ? `${at} is signed with key "${row.key_id}", which this server does not know (add it to AUDIT_OLD_PUBLIC_KEYS)`
-            : `${at} has no valid signature: it was written by someone without the signing key`;
+          problem =
+            check === 'unknown-key'
+              ? `${at} is signed with key "${row.key_id}", which this server does not know (add it to AUDIT_OLD_PUBLIC_KEYS)`
+              : `${at} has no valid signature: it was written by someone without the signing key`;
           break scan;
         }
       }
@@ -221,11 +243,22 @@ async function extend(db: EntityManager, audit: AuditConfig): Promise<Checkpoint
   const inserted = await db.query(
     `INSERT INTO audit_checkpoint (tree_size, root_hash, created_at, key_id, note, signature) VALUES ($1, $2, $3, $4, $5, $6)
      ON CONFLICT (tree_size) DO NOTHING RETURNING tree_size`,
-    [signed.treeSize, range.root(), new Date(signed.timestamp), signed.keyId, signed.note, Buffer.from(signed.signature, 'base64')],
+    [
+      signed.treeSize,
+      range.root(),
+      new Date(signed.timestamp),
+      signed.keyId,
+      signed.note,
+      Buffer.from(signed.signature, 'base64'),
+    ],
   );
   if (!inserted.length) {
     // A row of this size that this log did not sign (a valid one would have been the latest).
-    return { ...unchanged, problem: `a checkpoint row of ${signed.treeSize} events that this log did not sign is in the way: it was written without the key; run \`audit verify\``, eventsChecked };
+    return {
+      ...unchanged,
+      problem: `a checkpoint row of ${signed.treeSize} events that this log did not sign is in the way: it was written without the key; run \`audit verify\``,
+      eventsChecked,
+    };
   }
   return { checkpoint: { ...signed, createdAt: new Date(signed.timestamp) }, made: true, problem, eventsChecked };
 }
@@ -287,7 +320,12 @@ export class AuditCheckpointer {
    */
   async start(firstWaitMs = 5000): Promise<void> {
     let waited: NodeJS.Timeout | undefined;
-    await Promise.race([this.run(), new Promise<void>((resolve) => { waited = setTimeout(resolve, firstWaitMs); })]);
+    await Promise.race([
+      this.run(),
+      new Promise<void>((resolve) => {
+        waited = setTimeout(resolve, firstWaitMs);
+      }),
+    ]);
     clearTimeout(waited);
     this.timer = setInterval(() => void this.run(), this.audit.checkpointSeconds * 1000);
     this.timer.unref();
@@ -317,10 +355,19 @@ export class AuditCheckpointer {
     this.running = (async () => {
       try {
         const outcome = await makeCheckpoint(this.dataSource, this.audit, { wait: false });
-        if (outcome.problem) this.logger.error({ problem: outcome.problem, treeSize: outcome.checkpoint?.treeSize ?? 0 }, `audit log checkpoint: ${outcome.problem}`);
-        if (outcome.made) this.logger.info({ treeSize: outcome.checkpoint!.treeSize, eventsChecked: outcome.eventsChecked }, 'audit log checkpoint signed');
+        if (outcome.problem)
+          this.logger.error(
+            { problem: outcome.problem, treeSize: outcome.checkpoint?.treeSize ?? 0 },
+            `audit log checkpoint: ${outcome.problem}`,
+          );
+        if (outcome.made)
+          this.logger.info(
+            { treeSize: outcome.checkpoint!.treeSize, eventsChecked: outcome.eventsChecked },
+            'audit log checkpoint signed',
+          );
       } catch (error) {
-        if (this.isUnavailable(error)) this.logger.warn({ err: error }, 'audit log checkpoint postponed: the database is unavailable');
+        if (this.isUnavailable(error))
+          this.logger.warn({ err: error }, 'audit log checkpoint postponed: the database is unavailable');
         else this.logger.error({ err: error }, 'audit log checkpoint failed');
       } finally {
         this.running = null;

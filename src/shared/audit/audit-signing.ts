@@ -36,14 +36,26 @@ export function checkpointNote(treeSize: number, rootHash: Hash, timestamp: Date
 }
 
 /** The fields of a note, or null if it is not one of this log's notes. */
-export function parseNote(note: string): { origin: string; treeSize: number; rootHash: Buffer; timestamp: Date } | null {
+export function parseNote(
+  note: string,
+): { origin: string; treeSize: number; rootHash: Buffer; timestamp: Date } | null {
   const match = /^([^\n]+)\n(\d{1,16})\n([A-Za-z0-9+/]{43}=)\n(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)\n$/.exec(note);
   if (!match) return null;
-  return { origin: match[1], treeSize: Number(match[2]), rootHash: Buffer.from(match[3], 'base64'), timestamp: new Date(match[4]) };
+  return {
+    origin: match[1],
+    treeSize: Number(match[2]),
+    rootHash: Buffer.from(match[3], 'base64'),
+    timestamp: new Date(match[4]),
+  };
 }
 
 /** Signs a checkpoint of the first `treeSize` events. */
-export function signCheckpoint(audit: AuditConfig, treeSize: number, rootHash: Hash, timestamp = new Date()): SignedCheckpoint {
+export function signCheckpoint(
+  audit: AuditConfig,
+  treeSize: number,
+  rootHash: Hash,
+  timestamp = new Date(),
+): SignedCheckpoint {
   const note = checkpointNote(treeSize, rootHash, timestamp);
   return {
     origin: AUDIT_LOG_ORIGIN,
@@ -63,10 +75,16 @@ export function checkCheckpoint(audit: Pick<AuditConfig, 'publicKeys'>, checkpoi
   const key = audit.publicKeys.get(checkpoint.keyId);
   if (!key) return 'unknown-key';
   const fields = parseNote(checkpoint.note);
-  const agrees = fields !== null && fields.origin === AUDIT_LOG_ORIGIN && fields.treeSize === checkpoint.treeSize
-    && fields.rootHash.toString('base64') === checkpoint.rootHash && fields.timestamp.toISOString() === checkpoint.timestamp;
+  const agrees =
+    fields !== null &&
+    fields.origin === AUDIT_LOG_ORIGIN &&
+    fields.treeSize === checkpoint.treeSize &&
+    fields.rootHash.toString('base64') === checkpoint.rootHash &&
+    fields.timestamp.toISOString() === checkpoint.timestamp;
   if (!agrees) return 'invalid';
-  return safeVerify(Buffer.from(checkpoint.note, 'utf8'), key, Buffer.from(checkpoint.signature, 'base64')) ? 'valid' : 'invalid';
+  return safeVerify(Buffer.from(checkpoint.note, 'utf8'), key, Buffer.from(checkpoint.signature, 'base64'))
+    ? 'valid'
+    : 'invalid';
 }
 
 /** Signs an event's leaf hash (about 70 µs): appended by the server under the chain's lock. */
@@ -79,7 +97,12 @@ export function signLeaf(audit: AuditConfig, leaf: Hash): Buffer {
  * the current key is checked by signing again and comparing, half the cost of a verification; any other
  * value (another key, a forgery) is verified the ordinary way.
  */
-export function checkLeafSignature(audit: AuditConfig, leaf: Hash, keyId: string | null, signature: Buffer | null): SignatureCheck {
+export function checkLeafSignature(
+  audit: AuditConfig,
+  leaf: Hash,
+  keyId: string | null,
+  signature: Buffer | null,
+): SignatureCheck {
   if (!keyId || !signature) return 'invalid';
   if (keyId === audit.keyId && signLeaf(audit, leaf).equals(signature)) return 'valid';
   const key = audit.publicKeys.get(keyId);
@@ -96,7 +119,10 @@ function safeVerify(message: Buffer, key: ReturnType<typeof createPublicKey>, si
 }
 
 /** GET /audit/keys: every public key that verifies this log, with its id. */
-export function publicKeysDocument(audit: AuditConfig): { origin: string; keys: { keyId: string; algorithm: 'Ed25519'; publicKey: string; publicKeyPem: string; current: boolean }[] } {
+export function publicKeysDocument(audit: AuditConfig): {
+  origin: string;
+  keys: { keyId: string; algorithm: 'Ed25519'; publicKey: string; publicKeyPem: string; current: boolean }[];
+} {
   return {
     origin: AUDIT_LOG_ORIGIN,
     keys: [...audit.publicKeys].map(([keyId, key]) => ({

@@ -1,6 +1,15 @@
 import { EntityManager } from 'typeorm';
 import {
-  consistencyProofRanges, frontierOf, Hash, inclusionProofRanges, LeafRange, leafHash, NodeId, nodeHash, rangeHash, subtreesOf,
+  consistencyProofRanges,
+  frontierOf,
+  Hash,
+  inclusionProofRanges,
+  LeafRange,
+  leafHash,
+  NodeId,
+  nodeHash,
+  rangeHash,
+  subtreesOf,
 } from './merkle.js';
 
 /**

@@ -64,25 +64,43 @@ export async function verifyAuditLog(
   { checkpoint, batchSize = 5000 }: { checkpoint?: SignedCheckpoint; batchSize?: number } = {},
 ): Promise<ChainVerification> {
   const problems: AuditLogProblem[] = [];
-  const report = (kind: AuditLogProblemKind, message: string, seq: string | null = null, leafIndex: number | null = null) => {
+  const report = (
+    kind: AuditLogProblemKind,
+    message: string,
+    seq: string | null = null,
+    leafIndex: number | null = null,
+  ) => {
     if (problems.length < MAX_PROBLEMS) problems.push({ kind, message, seq, leafIndex });
   };
   const anchors: Anchor[] = [];
   if (checkpoint) {
     const label = `the checkpoint of ${checkpoint.treeSize} events signed ${checkpoint.timestamp}`;
     const check = checkCheckpoint(audit, checkpoint);
-    if (check === 'valid') anchors.push({ label, treeSize: checkpoint.treeSize, rootHash: Buffer.from(checkpoint.rootHash, 'base64') });
-    else if (check === 'unknown-key') report('BAD_CHECKPOINT', `${label} is signed with key "${checkpoint.keyId}", which is not one of this log's keys (GET /audit/keys)`);
-    else report('BAD_CHECKPOINT', `${label} has a bad signature: it was not signed with this log's key, or its text was changed`);
+    if (check === 'valid')
+      anchors.push({ label, treeSize: checkpoint.treeSize, rootHash: Buffer.from(checkpoint.rootHash, 'base64') });
+    else if (check === 'unknown-key')
+      report(
+        'BAD_CHECKPOINT',
+        `${label} is signed with key "${checkpoint.keyId}", which is not one of this log's keys (GET /audit/keys)`,
+      );
+    else
+      report(
+        'BAD_CHECKPOINT',
+        `${label} has a bad signature: it was not signed with this log's key, or its text was changed`,
+      );
   }
   const latest = await latestCheckpoint(db, audit);
   for (const bad of latest.invalid) {
-    report('BAD_CHECKPOINT', `the database holds a checkpoint of ${bad.treeSize} events (key "${bad.keyId}") whose signature does not verify: it was written without the signing key`);
+    report(
+      'BAD_CHECKPOINT',
+      `the database holds a checkpoint of ${bad.treeSize} events (key "${bad.keyId}") whose signature does not verify: it was written without the signing key`,
+    );
   }
   if (latest.checkpoint) {
     anchors.push({
       label: `the latest checkpoint in the database (${latest.checkpoint.treeSize} events, signed ${latest.checkpoint.timestamp})`,
-      treeSize: latest.checkpoint.treeSize, rootHash: Buffer.from(latest.checkpoint.rootHash, 'base64'),
+      treeSize: latest.checkpoint.treeSize,
+      rootHash: Buffer.from(latest.checkpoint.rootHash, 'base64'),
     });
   }
   const covered = Math.max(0, ...anchors.map((a) => a.treeSize));
@@ -94,7 +112,10 @@ export async function verifyAuditLog(
   const unsignedPrefix = Number(state.unsigned ?? 0);
   for (const anchor of anchors) {
     if (anchor.treeSize > size) {
-      report('TRUNCATED', `the log holds ${size} events but ${anchor.label} covers ${anchor.treeSize}: the last ${anchor.treeSize - size} were removed (truncated)`);
+      report(
+        'TRUNCATED',
+        `the log holds ${size} events but ${anchor.label} covers ${anchor.treeSize}: the last ${anchor.treeSize - size} were removed (truncated)`,
+      );
     }
   }
 
@@ -124,22 +145,48 @@ export async function verifyAuditLog(
       const at = `event seq ${row.seq} (leaf ${index})`;
       if (index > expected) {
         const count = index - expected;
-        eventReport('REMOVED', `${count === 1 ? `the event at leaf ${expected}` : `the ${count} events at leaves ${expected} to ${index - 1}`}, before ${at}, ${count === 1 ? 'was' : 'were'} removed`, row);
+        eventReport(
+          'REMOVED',
+          `${count === 1 ? `the event at leaf ${expected}` : `the ${count} events at leaves ${expected} to ${index - 1}`}, before ${at}, ${count === 1 ? 'was' : 'were'} removed`,
+          row,
+        );
         treeIntact = false;
       }
       const content = {
-        seq: row.seq, at: row.at, actorId: row.actorId, actorLabel: row.actorLabel, action: row.action,
-        entityType: row.entityType, entityId: row.entityId, before: row.before, after: row.after, requestId: row.requestId,
+        seq: row.seq,
+        at: row.at,
+        actorId: row.actorId,
+        actorLabel: row.actorLabel,
+        action: row.action,
+        entityType: row.entityType,
+        entityId: row.entityId,
+        before: row.before,
+        after: row.after,
+        requestId: row.requestId,
       };
       if (chainHash(row.prevHash, content) !== row.hash) {
         eventReport('ALTERED', `${at}: its content does not match its hash: the event was altered`, row);
       } else if (row.prevHash !== prevHash) {
         // Which event it follows (a scan of the log: only while problems are still being listed).
-        const [linked] = problems.length < MAX_PROBLEMS
-          ? await db.query('SELECT seq::text AS seq, leaf_index::text AS leaf FROM audit_event WHERE hash = $1 LIMIT 1', [row.prevHash])
-          : [];
-        if (linked) eventReport('REORDERED', `${at} follows event seq ${linked.seq} in the chain, which stands at leaf ${linked.leaf}: events were reordered`, row);
-        else eventReport('REMOVED', `${at} does not link to the event before it, and the event it follows is gone: an event was removed`, row);
+        const [linked] =
+          problems.length < MAX_PROBLEMS
+            ? await db.query(
+                'SELECT seq::text AS seq, leaf_index::text AS leaf FROM audit_event WHERE hash = $1 LIMIT 1',
+                [row.prevHash],
+              )
+            : [];
+        if (linked)
+          eventReport(
+            'REORDERED',
+            `${at} follows event seq ${linked.seq} in the chain, which stands at leaf ${linked.leaf}: events were reordered`,
+            row,
+          );
+        else
+          eventReport(
+            'REMOVED',
+            `${at} does not link to the event before it, and the event it follows is gone: an event was removed`,
+            row,
+          );
       } else if (prevSeq !== null && BigInt(row.seq) <= prevSeq) {
         eventReport('REORDERED', `${at} comes after event seq ${prevSeq} in the tree: events were reordered`, row);
       }
@@ -151,16 +198,29 @@ export async function verifyAuditLog(
         } else if (index < unsignedPrefix && !row.signature) {
           unsignedUncovered += 1;
         } else if (check === 'unknown-key') {
-          eventReport('UNSIGNED', `${at} is signed with key "${row.keyId}", which is not one of this log's keys (AUDIT_OLD_PUBLIC_KEYS)`, row);
+          eventReport(
+            'UNSIGNED',
+            `${at} is signed with key "${row.keyId}", which is not one of this log's keys (AUDIT_OLD_PUBLIC_KEYS)`,
+            row,
+          );
         } else {
-          eventReport('UNSIGNED', `${at} has no valid signature and no signed checkpoint covers it: it was added by someone without the signing key`, row);
+          eventReport(
+            'UNSIGNED',
+            `${at} has no valid signature and no signed checkpoint covers it: it was added by someone without the signing key`,
+            row,
+          );
         }
       }
       if (treeIntact) {
         range.append(leaf, (node, hash) => isStoredLevel(node.level) && nodes.push({ ...node, hash }));
         for (const anchor of anchors) {
           if (anchor.treeSize === range.size && !range.root().equals(anchor.rootHash)) {
-            report('ALTERED', `the first ${anchor.treeSize} events do not give the root hash of ${anchor.label}: an event among them was altered, removed and replaced, or reordered since it was signed`, row.seq, index);
+            report(
+              'ALTERED',
+              `the first ${anchor.treeSize} events do not give the root hash of ${anchor.label}: an event among them was altered, removed and replaced, or reordered since it was signed`,
+              row.seq,
+              index,
+            );
             eventProblem = true;
           }
         }
@@ -203,7 +263,10 @@ async function checkStoredNodes(
   const computed = new Map(nodes.map((n) => [`${n.level}:${n.index}`, n.hash]));
   for (const row of rows) {
     if (!computed.get(`${row.level}:${row.idx}`)?.equals(row.hash)) {
-      report('ALTERED', `audit_tree_node holds a hash at level ${row.level}, index ${row.idx} that the events do not give: proofs made from it would not verify; delete that row as the database owner (proofs then compute it from the events)`);
+      report(
+        'ALTERED',
+        `audit_tree_node holds a hash at level ${row.level}, index ${row.idx} that the events do not give: proofs made from it would not verify; delete that row as the database owner (proofs then compute it from the events)`,
+      );
     }
   }
 }

@@ -47,9 +47,11 @@ function appendOf(ctx: RequestContext): ChainAppend {
     const { db, config } = ctx;
     change.beforeCommit.push(async () => {
       const head = await lockChainHead(db, queued.entries.length);
-      if (queued.entries.length) change.withCommit.push(insertRowsStatement('audit_event', chainEvents(head, queued.entries, config.audit)));
+      if (queued.entries.length)
+        change.withCommit.push(insertRowsStatement('audit_event', chainEvents(head, queued.entries, config.audit)));
       change.withCommit.push(...queued.after);
-      if (queued.entries.length) for (const listener of growthListeners) listener(head.size, head.size + queued.entries.length);
+      if (queued.entries.length)
+        for (const listener of growthListeners) listener(head.size, head.size + queued.entries.length);
     });
     appends.set(change, queued);
     append = queued;
@@ -60,9 +62,15 @@ function appendOf(ctx: RequestContext): ChainAppend {
 /** Records events of the current change: appended to the chain, under its lock, just before COMMIT. */
 export async function recordAudit(ctx: RequestContext, ...entries: AuditEntry[]): Promise<void> {
   const actor = { actorId: ctx.principal.rowId, actorLabel: `${ctx.principal.name} (${ctx.principal.role})` };
-  appendOf(ctx).entries.push(...entries.map((entry) => ({
-    ...entry, before: snapshot(entry.before ?? null), after: snapshot(entry.after ?? null), ...actor, requestId: ctx.requestId,
-  })));
+  appendOf(ctx).entries.push(
+    ...entries.map((entry) => ({
+      ...entry,
+      before: snapshot(entry.before ?? null),
+      after: snapshot(entry.after ?? null),
+      ...actor,
+      requestId: ctx.requestId,
+    })),
+  );
 }
 
 /** Audits a change of one entity (a Node): its type and id are taken from the row. */
@@ -114,7 +122,11 @@ async function lockChainHead(db: EntityManager, events: number): Promise<ChainHe
  * (leaf_index, dense) and is signed with the log's key (about 70 µs an event; README, "Verifying the audit
  * log"), so that an event written without the key is told apart.
  */
-function chainEvents({ head, size, seqs }: ChainHead, entries: ActedEntry[], audit: AuditConfig): Record<string, unknown>[] {
+function chainEvents(
+  { head, size, seqs }: ChainHead,
+  entries: ActedEntry[],
+  audit: AuditConfig,
+): Record<string, unknown>[] {
   let prevHash = head;
   const at = new Date();
   return entries.map((entry, index) => {
@@ -132,9 +144,21 @@ function chainEvents({ head, size, seqs }: ChainHead, entries: ActedEntry[], aud
     };
     const hash = chainHash(prevHash, content);
     const row = {
-      seq: content.seq, at: at.toISOString(), actor_id: content.actorId, actor_label: content.actorLabel, action: content.action,
-      entity_type: content.entityType, entity_id: content.entityId, before: content.before, after: content.after, request_id: content.requestId,
-      prev_hash: prevHash, hash, leaf_index: String(size + index), signature: `\\x${signLeaf(audit, leafOfEvent(hash)).toString('hex')}`, key_id: audit.keyId,
+      seq: content.seq,
+      at: at.toISOString(),
+      actor_id: content.actorId,
+      actor_label: content.actorLabel,
+      action: content.action,
+      entity_type: content.entityType,
+      entity_id: content.entityId,
+      before: content.before,
+      after: content.after,
+      request_id: content.requestId,
+      prev_hash: prevHash,
+      hash,
+      leaf_index: String(size + index),
+      signature: `\\x${signLeaf(audit, leafOfEvent(hash)).toString('hex')}`,
+      key_id: audit.keyId,
     };
     prevHash = hash;
     return row;
@@ -147,7 +171,9 @@ function chainEvents({ head, size, seqs }: ChainHead, entries: ActedEntry[], aud
  * quoted JSON literal, read with jsonb_populate_recordset (a value is read as its column's type reads text).
  */
 export function insertRowsStatement(table: string, rows: Record<string, unknown>[]): string {
-  const columns = Object.keys(rows[0]).map((column) => escapeIdentifier(column)).join(', ');
+  const columns = Object.keys(rows[0])
+    .map((column) => escapeIdentifier(column))
+    .join(', ');
   return `INSERT INTO ${escapeIdentifier(table)} (${columns}) SELECT ${columns} FROM jsonb_populate_recordset(NULL::${escapeIdentifier(table)}, ${escapeLiteral(JSON.stringify(rows))})`;
 }
 

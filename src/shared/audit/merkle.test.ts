@@ -1,7 +1,18 @@
 import { createHash } from 'node:crypto';
 import {
-  CompactRange, consistencyProofRanges, EMPTY_ROOT, frontierOf, Hash, inclusionProofRanges, leafHash, nodeHash, rangeHash, rootOf,
-  subtreesOf, verifyConsistency, verifyInclusion,
+  CompactRange,
+  consistencyProofRanges,
+  EMPTY_ROOT,
+  frontierOf,
+  Hash,
+  inclusionProofRanges,
+  leafHash,
+  nodeHash,
+  rangeHash,
+  rootOf,
+  subtreesOf,
+  verifyConsistency,
+  verifyInclusion,
 } from './merkle';
 
 const hex = (b: Buffer) => b.toString('hex');
@@ -9,7 +20,16 @@ const unhex = (s: string) => Buffer.from(s, 'hex');
 
 // Test vectors of RFC 6962 / 9162 hashing as published by transparency-dev/merkle (testonly/constants.go and
 // proof/verify_test.go, the reference of Certificate Transparency's Go code), used as data.
-const LEAF_INPUTS = ['', '00', '10', '2021', '3031', '40414243', '5051525354555657', '606162636465666768696a6b6c6d6e6f'].map(unhex);
+const LEAF_INPUTS = [
+  '',
+  '00',
+  '10',
+  '2021',
+  '3031',
+  '40414243',
+  '5051525354555657',
+  '606162636465666768696a6b6c6d6e6f',
+].map(unhex);
 const ROOTS = [
   'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
   '6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d',
@@ -23,28 +43,96 @@ const ROOTS = [
 ];
 // Complete subtrees of the 8-leaf tree, by level then index.
 const NODE_HASHES = [
-  ['6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d', '96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7',
-    '0298d122906dcfc10892cb53a73992fc5b9f493ea4c9badb27b791b4127a7fe7', '07506a85fd9dd2f120eb694f86011e5bb4662e5c415a62917033d4a9624487e7',
-    'bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b', '4271a26be0d8a84f0bd54c8c302e7cb3a3b5d1fa6780a40bcce2873477dab658',
-    'b08693ec2e721597130641e8211e7eedccb4c26413963eee6c1e2ed16ffb1a5f', '46f6ffadd3d06a09ff3c5860d2755c8b9819db7df44251788c7d8e3180de8eb1'],
-  ['fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125', '5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e',
-    '0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a', 'ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0'],
-  ['d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7', '6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4'],
+  [
+    '6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d',
+    '96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7',
+    '0298d122906dcfc10892cb53a73992fc5b9f493ea4c9badb27b791b4127a7fe7',
+    '07506a85fd9dd2f120eb694f86011e5bb4662e5c415a62917033d4a9624487e7',
+    'bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b',
+    '4271a26be0d8a84f0bd54c8c302e7cb3a3b5d1fa6780a40bcce2873477dab658',
+    'b08693ec2e721597130641e8211e7eedccb4c26413963eee6c1e2ed16ffb1a5f',
+    '46f6ffadd3d06a09ff3c5860d2755c8b9819db7df44251788c7d8e3180de8eb1',
+  ],
+  [
+    'fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125',
+    '5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e',
+    '0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a',
+    'ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0',
+  ],
+  [
+    'd37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7',
+    '6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4',
+  ],
   ['5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328'],
 ];
 // proof/verify_test.go numbers leaves from 1 there; here they are 0-based indexes.
 const INCLUSION_VECTORS = [
-  { index: 0, size: 8, proof: ['96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7', '5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e', '6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4'] },
-  { index: 5, size: 8, proof: ['bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b', 'ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0', 'd37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7'] },
+  {
+    index: 0,
+    size: 8,
+    proof: [
+      '96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7',
+      '5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e',
+      '6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4',
+    ],
+  },
+  {
+    index: 5,
+    size: 8,
+    proof: [
+      'bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b',
+      'ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0',
+      'd37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7',
+    ],
+  },
   { index: 2, size: 3, proof: ['fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125'] },
-  { index: 1, size: 5, proof: ['6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d', '5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e', 'bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b'] },
+  {
+    index: 1,
+    size: 5,
+    proof: [
+      '6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d',
+      '5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e',
+      'bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b',
+    ],
+  },
 ];
 const CONSISTENCY_VECTORS = [
   { first: 1, second: 1, proof: [] as string[] },
-  { first: 1, second: 8, proof: ['96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7', '5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e', '6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4'] },
-  { first: 6, second: 8, proof: ['0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a', 'ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0', 'd37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7'] },
-  { first: 2, second: 5, proof: ['5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e', 'bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b'] },
-  { first: 6, second: 7, proof: ['0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a', 'b08693ec2e721597130641e8211e7eedccb4c26413963eee6c1e2ed16ffb1a5f', 'd37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7'] },
+  {
+    first: 1,
+    second: 8,
+    proof: [
+      '96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7',
+      '5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e',
+      '6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4',
+    ],
+  },
+  {
+    first: 6,
+    second: 8,
+    proof: [
+      '0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a',
+      'ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0',
+      'd37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7',
+    ],
+  },
+  {
+    first: 2,
+    second: 5,
+    proof: [
+      '5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e',
+      'bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b',
+    ],
+  },
+  {
+    first: 6,
+    second: 7,
+    proof: [
+      '0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a',
+      'b08693ec2e721597130641e8211e7eedccb4c26413963eee6c1e2ed16ffb1a5f',
+      'd37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7',
+    ],
+  },
 ];
 
 const REFERENCE_LEAVES = LEAF_INPUTS.map(leafHash);
@@ -57,16 +145,20 @@ function mth(leaves: Hash[], start: number, end: number): Hash {
   const key = `${start}:${end}`;
   let hash = cache.get(key);
   if (!hash) {
-    hash = end - start <= 1 ? rootOf(leaves, start, end) : (() => {
-      let k = 1;
-      while (k * 2 < end - start) k *= 2;
-      return nodeHash(mth(leaves, start, start + k), mth(leaves, start + k, end));
-    })();
+    hash =
+      end - start <= 1
+        ? rootOf(leaves, start, end)
+        : (() => {
+            let k = 1;
+            while (k * 2 < end - start) k *= 2;
+            return nodeHash(mth(leaves, start, start + k), mth(leaves, start + k, end));
+          })();
     cache.set(key, hash);
   }
   return hash;
 }
-const hashesOf = (leaves: Hash[], ranges: { start: number; end: number }[]) => ranges.map((r) => mth(leaves, r.start, r.end));
+const hashesOf = (leaves: Hash[], ranges: { start: number; end: number }[]) =>
+  ranges.map((r) => mth(leaves, r.start, r.end));
 
 // The RFC's definitions written out literally (section 2.1.3.1 and 2.1.4.1), over D[start:end] of the
 // leaves: a second implementation of the proofs, against which the range-based one is checked.
@@ -95,9 +187,11 @@ describe('RFC 9162 hashing, against the published test vectors', () => {
   });
 
   it('gives the reference hash of every complete subtree of the 8-leaf tree', () => {
-    NODE_HASHES.forEach((level, l) => level.forEach((expected, index) => {
-      expect(hex(rootOf(REFERENCE_LEAVES, index * 2 ** l, (index + 1) * 2 ** l))).toBe(expected);
-    }));
+    NODE_HASHES.forEach((level, l) =>
+      level.forEach((expected, index) => {
+        expect(hex(rootOf(REFERENCE_LEAVES, index * 2 ** l, (index + 1) * 2 ** l))).toBe(expected);
+      }),
+    );
     expect(hex(nodeHash(REFERENCE_LEAVES[0], REFERENCE_LEAVES[1]))).toBe(NODE_HASHES[1][0]);
   });
 
@@ -105,7 +199,9 @@ describe('RFC 9162 hashing, against the published test vectors', () => {
     for (const v of INCLUSION_VECTORS) {
       const tree = REFERENCE_LEAVES.slice(0, v.size);
       expect(hashesOf(tree, inclusionProofRanges(v.index, v.size)).map(hex)).toEqual(v.proof);
-      expect(verifyInclusion(v.index, v.size, REFERENCE_LEAVES[v.index], v.proof.map(unhex), unhex(ROOTS[v.size]))).toBe(true);
+      expect(
+        verifyInclusion(v.index, v.size, REFERENCE_LEAVES[v.index], v.proof.map(unhex), unhex(ROOTS[v.size])),
+      ).toBe(true);
     }
   });
 
@@ -113,7 +209,9 @@ describe('RFC 9162 hashing, against the published test vectors', () => {
     for (const v of CONSISTENCY_VECTORS) {
       const tree = REFERENCE_LEAVES.slice(0, v.second);
       expect(hashesOf(tree, consistencyProofRanges(v.first, v.second)).map(hex)).toEqual(v.proof);
-      expect(verifyConsistency(v.first, v.second, unhex(ROOTS[v.first]), unhex(ROOTS[v.second]), v.proof.map(unhex))).toBe(true);
+      expect(
+        verifyConsistency(v.first, v.second, unhex(ROOTS[v.first]), unhex(ROOTS[v.second]), v.proof.map(unhex)),
+      ).toBe(true);
     }
   });
 });
@@ -136,15 +234,32 @@ describe('proofs for every tree up to 64 leaves, checked by brute force', () => 
         check(same(proof, naivePath(LEAVES, i, 0, n)), `${at}: not the RFC's PATH`);
         check(verifyInclusion(i, n, LEAVES[i], proof, roots[n]), `${at}: does not verify`);
         check(!verifyInclusion(i, n, LEAVES[(i + 1) % 64], proof, roots[n]), `${at}: verifies another leaf`);
-        if (n > 1) check(!verifyInclusion((i + 1) % n, n, LEAVES[i], proof, roots[n]), `${at}: verifies at another index`);
+        if (n > 1)
+          check(!verifyInclusion((i + 1) % n, n, LEAVES[i], proof, roots[n]), `${at}: verifies at another index`);
         // The size only steers the walk, which sizes n and n + 1 may share (the signed root binds the
         // size); the proof must not verify for twice or half the size (transparency-dev/merkle's probes).
         check(!verifyInclusion(i, n * 2, LEAVES[i], proof, roots[n]), `${at}: verifies for twice the size`);
-        if (n > 1) check(!verifyInclusion(i, Math.floor(n / 2), LEAVES[i], proof, roots[n]), `${at}: verifies for half the size`);
+        if (n > 1)
+          check(
+            !verifyInclusion(i, Math.floor(n / 2), LEAVES[i], proof, roots[n]),
+            `${at}: verifies for half the size`,
+          );
         check(!verifyInclusion(i, n, LEAVES[i], proof, roots[n - 1]), `${at}: verifies against another root`);
-        proof.forEach((_, j) => check(!verifyInclusion(i, n, LEAVES[i], proof.map((h, x) => (x === j ? flip(h) : h)), roots[n]), `${at}: verifies with hash ${j} flipped`));
+        proof.forEach((_, j) =>
+          check(
+            !verifyInclusion(
+              i,
+              n,
+              LEAVES[i],
+              proof.map((h, x) => (x === j ? flip(h) : h)),
+              roots[n],
+            ),
+            `${at}: verifies with hash ${j} flipped`,
+          ),
+        );
         check(!verifyInclusion(i, n, LEAVES[i], [...proof, roots[n]], roots[n]), `${at}: verifies with a hash added`);
-        if (proof.length) check(!verifyInclusion(i, n, LEAVES[i], proof.slice(0, -1), roots[n]), `${at}: verifies with a hash removed`);
+        if (proof.length)
+          check(!verifyInclusion(i, n, LEAVES[i], proof.slice(0, -1), roots[n]), `${at}: verifies with a hash removed`);
       }
     }
     expect(wrong).toEqual([]);
@@ -163,12 +278,30 @@ describe('proofs for every tree up to 64 leaves, checked by brute force', () => 
           check(!verifyConsistency(m, n, roots[m - 1], roots[n], proof), `${at}: verifies another first root`);
           check(!verifyConsistency(m, n, roots[m], roots[n - 1], proof), `${at}: verifies another second root`);
           check(!verifyConsistency(m, n, roots[n], roots[m], proof), `${at}: verifies with the roots swapped`);
-          if (m > 1) check(!verifyConsistency(m - 1, n, roots[m], roots[n], proof), `${at}: verifies from another size`);
-          proof.forEach((_, j) => check(!verifyConsistency(m, n, roots[m], roots[n], proof.map((h, x) => (x === j ? flip(h) : h))), `${at}: verifies with hash ${j} flipped`));
-          check(!verifyConsistency(m, n, roots[m], roots[n], proof.slice(1)), `${at}: verifies with the first hash removed`);
+          if (m > 1)
+            check(!verifyConsistency(m - 1, n, roots[m], roots[n], proof), `${at}: verifies from another size`);
+          proof.forEach((_, j) =>
+            check(
+              !verifyConsistency(
+                m,
+                n,
+                roots[m],
+                roots[n],
+                proof.map((h, x) => (x === j ? flip(h) : h)),
+              ),
+              `${at}: verifies with hash ${j} flipped`,
+            ),
+          );
+          check(
+            !verifyConsistency(m, n, roots[m], roots[n], proof.slice(1)),
+            `${at}: verifies with the first hash removed`,
+          );
           check(!verifyConsistency(m, n, roots[m], roots[n], []), `${at}: verifies an empty proof`);
         } else {
-          check(!verifyConsistency(m, n, roots[m], roots[n], [roots[n]]), `${at}: verifies a non-empty proof between equal sizes`);
+          check(
+            !verifyConsistency(m, n, roots[m], roots[n], [roots[n]]),
+            `${at}: verifies a non-empty proof between equal sizes`,
+          );
         }
       }
     }
@@ -187,13 +320,20 @@ describe('proofs for every tree up to 64 leaves, checked by brute force', () => 
   it('every range hash is assembled from its complete subtrees', () => {
     const wrong: string[] = [];
     for (let n = 1; n <= 64; n += 1) {
-      const ranges = [{ start: 0, end: n }, ...Array.from({ length: n }, (_, i) => inclusionProofRanges(i, n)).flat(),
-        ...Array.from({ length: n }, (_, m) => consistencyProofRanges(m + 1, n)).flat()];
+      const ranges = [
+        { start: 0, end: n },
+        ...Array.from({ length: n }, (_, i) => inclusionProofRanges(i, n)).flat(),
+        ...Array.from({ length: n }, (_, m) => consistencyProofRanges(m + 1, n)).flat(),
+      ];
       for (const range of ranges) {
         const parts = subtreesOf(range);
-        const inside = parts.every((p) => p.index * 2 ** p.level >= range.start && (p.index + 1) * 2 ** p.level <= range.end);
-        const byNode = (node: { level: number; index: number }) => mth(LEAVES, node.index * 2 ** node.level, (node.index + 1) * 2 ** node.level);
-        if (!inside || !rangeHash(range, byNode).equals(mth(LEAVES, range.start, range.end))) wrong.push(`[${range.start}, ${range.end})`);
+        const inside = parts.every(
+          (p) => p.index * 2 ** p.level >= range.start && (p.index + 1) * 2 ** p.level <= range.end,
+        );
+        const byNode = (node: { level: number; index: number }) =>
+          mth(LEAVES, node.index * 2 ** node.level, (node.index + 1) * 2 ** node.level);
+        if (!inside || !rangeHash(range, byNode).equals(mth(LEAVES, range.start, range.end)))
+          wrong.push(`[${range.start}, ${range.end})`);
       }
     }
     expect(wrong).toEqual([]);
@@ -221,7 +361,9 @@ describe('CompactRange', () => {
 
   it('resumes from the frontier of any size, as a checkpoint does from the last one', () => {
     for (const m of [0, 1, 2, 3, 7, 8, 100, 255, 256, 257]) {
-      const frontier = frontierOf(m).map((node) => rootOf(LEAVES, node.index * 2 ** node.level, (node.index + 1) * 2 ** node.level));
+      const frontier = frontierOf(m).map((node) =>
+        rootOf(LEAVES, node.index * 2 ** node.level, (node.index + 1) * 2 ** node.level),
+      );
       const range = new CompactRange(m, frontier);
       expect(range.root()).toEqual(rootOf(LEAVES.slice(0, m)));
       for (let n = m; n < LEAVES.length; n += 1) range.append(LEAVES[n]);

@@ -70,7 +70,10 @@ export function subtreesOf(range: LeafRange): NodeId[] {
   const whole = completeSubtree(range);
   if (whole) return [whole];
   const k = splitPoint(range.end - range.start);
-  return [...subtreesOf({ start: range.start, end: range.start + k }), ...subtreesOf({ start: range.start + k, end: range.end })];
+  return [
+    ...subtreesOf({ start: range.start, end: range.start + k }),
+    ...subtreesOf({ start: range.start + k, end: range.end }),
+  ];
 }
 
 /** MTH(D[start:end]) from the hashes of its complete subtrees (`hashOf` answers every one of subtreesOf). */
@@ -79,7 +82,10 @@ export function rangeHash(range: LeafRange, hashOf: (node: NodeId) => Hash): Has
   const whole = completeSubtree(range);
   if (whole) return hashOf(whole);
   const k = splitPoint(range.end - range.start);
-  return nodeHash(rangeHash({ start: range.start, end: range.start + k }, hashOf), rangeHash({ start: range.start + k, end: range.end }, hashOf));
+  return nodeHash(
+    rangeHash({ start: range.start, end: range.start + k }, hashOf),
+    rangeHash({ start: range.start + k, end: range.end }, hashOf),
+  );
 }
 
 /**
@@ -155,7 +161,13 @@ export function verifyInclusion(index: number, size: number, leaf: Hash, proof: 
 }
 
 /** RFC 9162 section 2.1.4.2: does `proof` show the tree of `second` leaves (`secondRoot`) extends the one of `first`? */
-export function verifyConsistency(first: number, second: number, firstRoot: Hash, secondRoot: Hash, proof: Hash[]): boolean {
+export function verifyConsistency(
+  first: number,
+  second: number,
+  firstRoot: Hash,
+  secondRoot: Hash,
+  proof: Hash[],
+): boolean {
   if (!(first >= 1 && first <= second)) return false;
   if (first === second) return proof.length === 0 && firstRoot.equals(secondRoot);
   if (proof.length === 0) return false;
@@ -212,7 +224,8 @@ export class CompactRange {
     public size = 0,
     private readonly hashes: Hash[] = [],
   ) {
-    if (hashes.length !== frontierOf(size).length) throw new Error(`a compact range of ${size} leaves has ${frontierOf(size).length} hashes, not ${hashes.length}`);
+    if (hashes.length !== frontierOf(size).length)
+      throw new Error(`a compact range of ${size} leaves has ${frontierOf(size).length} hashes, not ${hashes.length}`);
   }
 
   append(leaf: Hash, onNode?: (node: NodeId, hash: Hash) => void): void {

@@ -7,14 +7,17 @@ export enum Role {
   BRAND_PARTNER = 'BRAND_PARTNER',
   AGENCY_LIAISON = 'AGENCY_LIAISON',
 }
-registerEnumType(Role, { name: 'Role', description: 'What a principal may see and do.',
+registerEnumType(Role, {
+  name: 'Role',
+  description: 'What a principal may see and do.',
   valuesConfig: {
     ADMIN: { description: 'Administrator: sees everything, manages keys.' },
     AGENCY_LIAISON: { description: 'A government agency: sees the referrals sent to it and what they disclose.' },
     ANALYST: { description: 'Internal analyst: reads cases and analytics, changes nothing.' },
     BRAND_PARTNER: { description: 'A brand: reports leads and follows the cases naming it.' },
     INVESTIGATOR: { description: 'Internal investigator: triages leads, runs investigations and referrals.' },
-  } });
+  },
+});
 
 /** Roles of the marketplace's own enforcement team: they read all case data. */
 export const INTERNAL_ROLES = [Role.ADMIN, Role.INVESTIGATOR, Role.ANALYST];

@@ -33,9 +33,18 @@ export function scopeOf(principal: ScopedPrincipal): Scope {
  * the definer functions read it (`eca_scope()`, `eca_brand()`, ...). The request connection writes the same
  * settings in its own round trips (http/request-transaction.ts); this is for the server's other transactions.
  */
-export function applyScope(db: { query(sql: string, parameters?: unknown[]): Promise<unknown> }, scope: Scope, principalId: string | null = null): Promise<unknown> {
+export function applyScope(
+  db: { query(sql: string, parameters?: unknown[]): Promise<unknown> },
+  scope: Scope,
+  principalId: string | null = null,
+): Promise<unknown> {
   return db.query(
     `SELECT set_config('eca.scope', $1, true), set_config('eca.brand_id', $2, true), set_config('eca.agency_id', $3, true), set_config('eca.principal_id', $4, true)`,
-    [scope.kind, scope.kind === 'BRAND' ? scope.brandId : '', scope.kind === 'AGENCY' ? scope.agencyId : '', principalId ?? ''],
+    [
+      scope.kind,
+      scope.kind === 'BRAND' ? scope.brandId : '',
+      scope.kind === 'AGENCY' ? scope.agencyId : '',
+      principalId ?? '',
+    ],
   );
 }

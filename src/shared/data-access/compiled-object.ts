@@ -6,4 +6,5 @@ export const COMPILED = Symbol('compiled');
 /** The GraphQL type of a compiled object, for abstract fields (`node`). */
 export const COMPILED_TYPE = Symbol('compiledType');
 
-export const compiledTypeOf = (value: object): string | undefined => (value as Record<symbol, string | undefined>)[COMPILED_TYPE];
+export const compiledTypeOf = (value: object): string | undefined =>
+  (value as Record<symbol, string | undefined>)[COMPILED_TYPE];

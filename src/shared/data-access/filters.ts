@@ -16,7 +16,12 @@ export class DateRangeInput {
  * `alias.column = ANY(:list)` when a list is given. Values are always bound, never spliced, as one array:
  * the statement's text is the same whatever the list's length, so its prepared plan is reused.
  */
-export function whereIn<T extends ObjectLiteral>(qb: SelectQueryBuilder<T>, column: string, values: readonly unknown[] | null | undefined, alias = 't') {
+export function whereIn<T extends ObjectLiteral>(
+  qb: SelectQueryBuilder<T>,
+  column: string,
+  values: readonly unknown[] | null | undefined,
+  alias = 't',
+) {
   if (!values) return qb;
   if (values.length === 0) return qb.andWhere('FALSE');
   if (values.length > 100) throw badInput(`A filter takes at most 100 values, got ${values.length}.`);
@@ -25,11 +30,25 @@ export function whereIn<T extends ObjectLiteral>(qb: SelectQueryBuilder<T>, colu
 }
 
 /** Filter by ids of another type (e.g. `brandIds`), decoding and validating each global id. */
-export function whereIdIn<T extends ObjectLiteral>(qb: SelectQueryBuilder<T>, column: string, typeName: string, globalIds: readonly string[] | null | undefined, argument: string) {
-  return whereIn(qb, column, globalIds?.map((id) => decodeIdOf(typeName, id, argument)));
+export function whereIdIn<T extends ObjectLiteral>(
+  qb: SelectQueryBuilder<T>,
+  column: string,
+  typeName: string,
+  globalIds: readonly string[] | null | undefined,
+  argument: string,
+) {
+  return whereIn(
+    qb,
+    column,
+    globalIds?.map((id) => decodeIdOf(typeName, id, argument)),
+  );
 }
 
-export function whereDateRange<T extends ObjectLiteral>(qb: SelectQueryBuilder<T>, column: string, range: DateRangeInput | null | undefined) {
+export function whereDateRange<T extends ObjectLiteral>(
+  qb: SelectQueryBuilder<T>,
+  column: string,
+  range: DateRangeInput | null | undefined,
+) {
   if (range?.from) {
     const name = `${column}_from`;
     qb.andWhere(`t.${column} >= :${name}`, { [name]: range.from });

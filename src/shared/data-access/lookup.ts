@@ -31,6 +31,7 @@ export async function requireAllVisible<T extends ObjectLiteral & { rowId: strin
   max = 100,
 ): Promise<T[]> {
   const ids = [...new Set(globalIds ?? [])];
-  if (ids.length > max) throw badInput(`${field.join('.')} takes at most ${max} ids, got ${ids.length}.`, field.join('.'));
+  if (ids.length > max)
+    throw badInput(`${field.join('.')} takes at most ${max} ids, got ${ids.length}.`, field.join('.'));
   return Promise.all(ids.map((id, index) => requireVisible(ctx, entity, id, [...field, String(index)])));
 }

@@ -27,53 +27,77 @@ export interface Policy {
 }
 
 const ALL = `eca_scope() = 'ALL'`;
-const scope = (using: string, check: string | null = 'true'): Policy => ({ name: 'scope', command: 'ALL', roles: [APP_ROLE], using, ...(check === null ? {} : { check }) });
+const scope = (using: string, check: string | null = 'true'): Policy => ({
+  name: 'scope',
+  command: 'ALL',
+  roles: [APP_ROLE],
+  using,
+  ...(check === null ? {} : { check }),
+});
 const internal = scope(ALL);
 /** Analytics rollups the API's role may not write: no WITH CHECK (it has no INSERT or UPDATE on them). */
 const readOnly = (using: string) => scope(using, null);
 /** A rollup kept per tenant: its rows of the caller's brand or agency. */
-const tenantRows = readOnly(`${ALL} OR (scope = eca_scope() AND scope_id = CASE eca_scope() WHEN 'BRAND' THEN eca_brand() WHEN 'AGENCY' THEN eca_agency() ELSE NULL::bigint END)`);
+const tenantRows = readOnly(
+  `${ALL} OR (scope = eca_scope() AND scope_id = CASE eca_scope() WHEN 'BRAND' THEN eca_brand() WHEN 'AGENCY' THEN eca_agency() ELSE NULL::bigint END)`,
+);
 /** Admin only: a SECURITY DEFINER check of the principal's role, once per statement (init plan). */
 const ADMIN = `(SELECT eca_principal_is_admin())`;
 
 export const POLICIES: Record<string, Policy[]> = {
   brand: [scope(`${ALL} OR eca_brand_visible(id)`)],
   trademark: [scope(`${ALL} OR eca_brand_visible(brand_id)`)],
-  seller: [scope(`CASE eca_scope()
+  seller: [
+    scope(`CASE eca_scope()
       WHEN 'ALL' THEN true
       WHEN 'BRAND' THEN EXISTS (SELECT 1 FROM listing l WHERE l.seller_id = seller.id AND l.brand_id = eca_brand())
         OR EXISTS (SELECT 1 FROM lead_seller ls JOIN lead_brand lb ON lb.lead_id = ls.lead_id WHERE ls.seller_id = seller.id AND lb.brand_id = eca_brand())
       WHEN 'AGENCY' THEN EXISTS (SELECT 1 FROM lead_seller ls WHERE ls.seller_id = seller.id AND eca_lead_referred_to(ls.lead_id, eca_agency()))
-      ELSE false END`)],
+      ELSE false END`),
+  ],
   seller_identifier: [internal],
   seller_strike: [internal],
-  listing: [scope(`${ALL}
+  listing: [
+    scope(`${ALL}
       OR (eca_scope() = 'BRAND' AND brand_id = eca_brand())
-      OR (eca_scope() = 'AGENCY' AND EXISTS (SELECT 1 FROM lead_listing ll WHERE ll.listing_id = listing.id AND eca_lead_referred_to(ll.lead_id, eca_agency())))`)],
+      OR (eca_scope() = 'AGENCY' AND EXISTS (SELECT 1 FROM lead_listing ll WHERE ll.listing_id = listing.id AND eca_lead_referred_to(ll.lead_id, eca_agency())))`),
+  ],
   // A brand: the leads that name it (visibility.ts; before 1764300300000 also the leads its principal reported).
-  lead: [scope(`${ALL}
+  lead: [
+    scope(`${ALL}
       OR (eca_scope() = 'BRAND' AND EXISTS (SELECT 1 FROM lead_brand lb WHERE lb.lead_id = lead.id AND lb.brand_id = eca_brand()))
-      OR (eca_scope() = 'AGENCY' AND investigation_id IS NOT NULL AND eca_investigation_referred_to(investigation_id, eca_agency()))`)],
-  investigation: [scope(`${ALL}
+      OR (eca_scope() = 'AGENCY' AND investigation_id IS NOT NULL AND eca_investigation_referred_to(investigation_id, eca_agency()))`),
+  ],
+  investigation: [
+    scope(`${ALL}
       OR (eca_scope() = 'BRAND' AND eca_investigation_of_brand(id, eca_brand()))
-      OR (eca_scope() = 'AGENCY' AND eca_investigation_referred_to(id, eca_agency()))`)],
-  finding: [scope(`${ALL} OR (eca_scope() = 'AGENCY' AND eca_investigation_referred_to(investigation_id, eca_agency()))`)],
-  evidence: [scope(`CASE eca_scope()
+      OR (eca_scope() = 'AGENCY' AND eca_investigation_referred_to(id, eca_agency()))`),
+  ],
+  finding: [
+    scope(`${ALL} OR (eca_scope() = 'AGENCY' AND eca_investigation_referred_to(investigation_id, eca_agency()))`),
+  ],
+  evidence: [
+    scope(`CASE eca_scope()
       WHEN 'ALL' THEN true
       WHEN 'AGENCY' THEN EXISTS (SELECT 1 FROM referral_evidence re JOIN referral r ON r.id = re.referral_id
                                  WHERE re.evidence_id = evidence.id AND r.agency_id = eca_agency() AND r.status <> 'DRAFT')
-      ELSE false END`)],
-  custody_transfer: [scope(`CASE eca_scope()
+      ELSE false END`),
+  ],
+  custody_transfer: [
+    scope(`CASE eca_scope()
       WHEN 'ALL' THEN true
       WHEN 'AGENCY' THEN EXISTS (SELECT 1 FROM referral_evidence re JOIN referral r ON r.id = re.referral_id
                                  WHERE re.evidence_id = custody_transfer.evidence_id AND r.agency_id = eca_agency() AND r.status <> 'DRAFT')
-      ELSE false END`)],
+      ELSE false END`),
+  ],
   premises: [scope(`eca_premises_visible(id)`)],
-  referral: [scope(`CASE eca_scope()
+  referral: [
+    scope(`CASE eca_scope()
       WHEN 'ALL' THEN true
       WHEN 'BRAND' THEN eca_referral_visible(id)
       WHEN 'AGENCY' THEN status <> 'DRAFT' AND agency_id = eca_agency()
-      ELSE false END`)],
+      ELSE false END`),
+  ],
   referral_change: [scope(`${ALL} OR eca_referral_visible(referral_id)`)],
   referral_escalation: [scope(`${ALL} OR (eca_scope() = 'AGENCY' AND eca_referral_visible(referral_id))`)],
   referral_feedback: [scope(`${ALL} OR (eca_scope() = 'AGENCY' AND eca_referral_visible(referral_id))`)],
@@ -88,9 +112,11 @@ export const POLICIES: Record<string, Policy[]> = {
   lead_region: [readOnly(`${ALL} OR EXISTS (SELECT 1 FROM lead l WHERE l.id = lead_region.lead_id)`)],
   // Reporter accuracy per brand and day (docs/analytics.md): a brand partner reads its brand's rows of the internal
   // scope (its own figures), an agency the rows of its own scope.
-  reporter_accuracy_day: [readOnly(`${ALL}
+  reporter_accuracy_day: [
+    readOnly(`${ALL}
       OR (eca_scope() = 'BRAND' AND scope = 'ALL' AND brand_id = eca_brand())
-      OR (eca_scope() = 'AGENCY' AND scope = 'AGENCY' AND scope_id = eca_agency())`)],
+      OR (eca_scope() = 'AGENCY' AND scope = 'AGENCY' AND scope_id = eca_agency())`),
+  ],
   scoped_seller_offence: [tenantRows],
   network_offence: [tenantRows],
   // Principals and API keys (visibility.ts): internal roles see every principal, partners themselves; an
@@ -98,11 +124,21 @@ export const POLICIES: Record<string, Policy[]> = {
   // hash, src/modules/principal/principal.service.ts), which runs before the caller is known. Only an
   // administrator creates principals and keys, and revokes keys (the only column the API may update).
   principal: [
-    { name: 'scope', command: 'SELECT', roles: [APP_ROLE], using: `eca_scope() IS NULL OR ${ALL} OR id = eca_principal()` },
+    {
+      name: 'scope',
+      command: 'SELECT',
+      roles: [APP_ROLE],
+      using: `eca_scope() IS NULL OR ${ALL} OR id = eca_principal()`,
+    },
     { name: 'admin_create', command: 'INSERT', roles: [APP_ROLE], check: ADMIN },
   ],
   api_key: [
-    { name: 'scope', command: 'SELECT', roles: [APP_ROLE], using: `eca_scope() IS NULL OR principal_id = eca_principal() OR ${ADMIN}` },
+    {
+      name: 'scope',
+      command: 'SELECT',
+      roles: [APP_ROLE],
+      using: `eca_scope() IS NULL OR principal_id = eca_principal() OR ${ADMIN}`,
+    },
     { name: 'admin_create', command: 'INSERT', roles: [APP_ROLE], check: ADMIN },
     { name: 'admin_revoke', command: 'UPDATE', roles: [APP_ROLE], using: ADMIN, check: ADMIN },
   ],
@@ -118,8 +154,10 @@ const ident = (name: string) => (/^[a-z_][a-z0-9_]*$/.test(name) ? name : `"${na
 
 export function createPolicySql(table: string, p: Policy, owner: string): string {
   const roles = p.roles.map((r) => ident(r === OWNER ? owner : r)).join(', ');
-  return `CREATE POLICY ${ident(p.name)} ON ${ident(table)} AS PERMISSIVE FOR ${p.command} TO ${roles}`
-    + `${p.using === undefined ? '' : ` USING (${p.using})`}${p.check === undefined ? '' : ` WITH CHECK (${p.check})`}`;
+  return (
+    `CREATE POLICY ${ident(p.name)} ON ${ident(table)} AS PERMISSIVE FOR ${p.command} TO ${roles}` +
+    `${p.using === undefined ? '' : ` USING (${p.using})`}${p.check === undefined ? '' : ` WITH CHECK (${p.check})`}`
+  );
 }
 
 interface Runner {
@@ -132,9 +170,15 @@ interface Runner {
  */
 export async function applyPolicies(q: Runner, tables: string[] = Object.keys(POLICIES)): Promise<void> {
   for (const table of tables) {
-    const existing = (await q.query(`SELECT policyname FROM pg_policies WHERE schemaname = current_schema() AND tablename = $1`, [table])) as { policyname: string }[];
+    const existing = (await q.query(
+      `SELECT policyname FROM pg_policies WHERE schemaname = current_schema() AND tablename = $1`,
+      [table],
+    )) as { policyname: string }[];
     for (const { policyname } of existing) await q.query(`DROP POLICY ${ident(policyname)} ON ${ident(table)}`);
-    const [{ owner }] = (await q.query(`SELECT pg_get_userbyid(relowner) AS owner FROM pg_class WHERE oid = $1::regclass`, [table])) as { owner: string }[];
+    const [{ owner }] = (await q.query(
+      `SELECT pg_get_userbyid(relowner) AS owner FROM pg_class WHERE oid = $1::regclass`,
+      [table],
+    )) as { owner: string }[];
     await q.query(`ALTER TABLE ${ident(table)} ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY`);
     for (const p of policiesOf(table)) await q.query(createPolicySql(table, p, owner));
   }

@@ -8,7 +8,11 @@ import { brandLeadLink, scopeParameters, visibilityPredicate } from './visibilit
  * for a subquery) already restricted to the rows the caller may see. The one other start, scopedBrandLeads
  * below, applies the same rule of visibility.ts written as a join.
  */
-export function scopedQuery<T extends ObjectLiteral>(ctx: RequestContext, entity: EntityTarget<T>, alias = 't'): SelectQueryBuilder<T> {
+export function scopedQuery<T extends ObjectLiteral>(
+  ctx: RequestContext,
+  entity: EntityTarget<T>,
+  alias = 't',
+): SelectQueryBuilder<T> {
   const qb = ctx.db.createQueryBuilder(entity, alias);
   const predicate = visibilityPredicate(qb.expressionMap.mainAlias!.metadata.tableName, ctx.scope, alias);
   if (predicate) qb.where(`(${predicate})`, scopeParameters(ctx.scope, ctx.principal.rowId));
@@ -21,9 +25,14 @@ export function scopedQuery<T extends ObjectLiteral>(ctx: RequestContext, entity
  * the brand's own index (lead_brand_recent_idx) and stop after one page. Not both: with the rule twice,
  * PostgreSQL counts the same condition twice, expects one row and sorts every lead of the brand instead.
  */
-export function scopedBrandLeads<T extends ObjectLiteral>(ctx: RequestContext, lead: EntityTarget<T>, link: string): SelectQueryBuilder<T> {
+export function scopedBrandLeads<T extends ObjectLiteral>(
+  ctx: RequestContext,
+  lead: EntityTarget<T>,
+  link: string,
+): SelectQueryBuilder<T> {
   if (ctx.scope.kind !== 'BRAND') throw new Error('scopedBrandLeads is for brand partners');
-  return ctx.db.createQueryBuilder(lead, 't')
+  return ctx.db
+    .createQueryBuilder(lead, 't')
     .innerJoin('lead_brand', link, brandLeadLink(link, 't.id'))
     .setParameters(scopeParameters(ctx.scope, ctx.principal.rowId));
 }
@@ -121,13 +130,17 @@ export function loadChildren<T extends ObjectLiteral & { rowId: string }>(
         .orderBy('t.id', 'ASC')
         .getRawMany();
       const metadata = qb.expressionMap.mainAlias!.metadata;
-      return groupByParent(parentIds, rows.map((row) => ({ parent: String(row.link_parent), item: hydrate<T>(metadata, row) })));
+      return groupByParent(
+        parentIds,
+        rows.map((row) => ({ parent: String(row.link_parent), item: hydrate<T>(metadata, row) })),
+      );
     })
     .load(parentId);
 }
 
 /** The refusal of an id that is missing or out of scope (the two are one answer). */
-const notFoundMessage = (entity: { name: string }) => `No ${entity.name.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase()} has this id.`;
+const notFoundMessage = (entity: { name: string }) =>
+  `No ${entity.name.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase()} has this id.`;
 
 /**
  * Reads one row for a change: through the caller's scope (a row out of scope is NOT_FOUND, as if it
@@ -142,10 +155,17 @@ export async function lockForChange<T extends ObjectLiteral & { version: number 
   expectedVersion: number | null | undefined,
   field: string[],
 ): Promise<T> {
-  const row = await scopedQuery(ctx, entity).andWhere('t.id = :lockId', { lockId: rowId }).setLock('pessimistic_write', undefined, ['t']).getOne();
+  const row = await scopedQuery(ctx, entity)
+    .andWhere('t.id = :lockId', { lockId: rowId })
+    .setLock('pessimistic_write', undefined, ['t'])
+    .getOne();
   if (!row) refuse(UserErrorCode.NOT_FOUND, notFoundMessage(entity), field);
   if (expectedVersion !== null && expectedVersion !== undefined && row.version !== expectedVersion) {
-    refuse(UserErrorCode.STALE_VERSION, `This ${entity.name} was changed by someone else (version ${row.version}, you expected ${expectedVersion}): reload it and try again.`, ['input', 'expectedVersion']);
+    refuse(
+      UserErrorCode.STALE_VERSION,
+      `This ${entity.name} was changed by someone else (version ${row.version}, you expected ${expectedVersion}): reload it and try again.`,
+      ['input', 'expectedVersion'],
+    );
   }
   return row;
 }
@@ -162,7 +182,11 @@ export async function lockAllForChange<T extends ObjectLiteral & { rowId: string
   field: string[],
 ): Promise<T[]> {
   const ids = [...new Set(rowIds)].sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
-  const rows = await scopedQuery(ctx, entity).andWhere('t.id = ANY(:lockIds)', { lockIds: ids }).orderBy('t.id').setLock('pessimistic_write', undefined, ['t']).getMany();
+  const rows = await scopedQuery(ctx, entity)
+    .andWhere('t.id = ANY(:lockIds)', { lockIds: ids })
+    .orderBy('t.id')
+    .setLock('pessimistic_write', undefined, ['t'])
+    .getMany();
   if (rows.length !== ids.length) refuse(UserErrorCode.NOT_FOUND, notFoundMessage(entity), field);
   return rows;
 }
@@ -183,6 +207,9 @@ export async function updateVersioned<T extends ObjectLiteral & { rowId: string;
     .set({ ...changes, version: row.version + 1 } as never)
     .where('id = :id AND version = :version', { id: row.rowId, version: row.version })
     .execute();
-  if (result.affected !== 1) refuse(UserErrorCode.STALE_VERSION, `This ${entity.name} was changed by someone else: reload it and try again.`, ['input']);
+  if (result.affected !== 1)
+    refuse(UserErrorCode.STALE_VERSION, `This ${entity.name} was changed by someone else: reload it and try again.`, [
+      'input',
+    ]);
   return Object.assign(row, changes, { version: row.version + 1 });
 }

@@ -11,7 +11,12 @@ export const decline = (why: string): never => {
 };
 
 /** The fields of `selections` that apply to `type`, by response key (fragments expanded, same keys merged). */
-export function collectFields(info: GraphQLResolveInfo, type: GraphQLObjectType, selectionSets: readonly SelectionSetNode[], into = new Map<string, FieldNode[]>()) {
+export function collectFields(
+  info: GraphQLResolveInfo,
+  type: GraphQLObjectType,
+  selectionSets: readonly SelectionSetNode[],
+  into = new Map<string, FieldNode[]>(),
+) {
   for (const set of selectionSets) {
     for (const selection of set.selections) {
       if (selection.directives?.length) decline('directive');
@@ -31,19 +36,31 @@ export function collectFields(info: GraphQLResolveInfo, type: GraphQLObjectType,
   return into;
 }
 
-export const subSelections = (nodes: FieldNode[]) => nodes.map((node) => node.selectionSet).filter((set): set is SelectionSetNode => Boolean(set));
+export const subSelections = (nodes: FieldNode[]) =>
+  nodes.map((node) => node.selectionSet).filter((set): set is SelectionSetNode => Boolean(set));
 
 export const literal = (text: string) => `'${text.replace(/'/g, "''")}'`;
 
 /** Column types whose JSON PostgreSQL writes exactly as the API answers them; others decline. */
 export function columnSql(type: string, ref: string): string | null {
   switch (type) {
-    case 'text': case 'varchar': case 'character varying': case 'String':
-    case 'int': case 'integer': case 'int4': case 'smallint': case 'Number':
-    case 'boolean': case 'bool': case 'Boolean':
+    case 'text':
+    case 'varchar':
+    case 'character varying':
+    case 'String':
+    case 'int':
+    case 'integer':
+    case 'int4':
+    case 'smallint':
+    case 'Number':
+    case 'boolean':
+    case 'bool':
+    case 'Boolean':
       return ref;
     // As the DateTimeISO scalar writes a Date: milliseconds (pg reads microseconds and drops the rest), UTC.
-    case 'timestamptz': case 'timestamp with time zone': case 'Date':
+    case 'timestamptz':
+    case 'timestamp with time zone':
+    case 'Date':
       return `to_char(${ref} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
     default:
       return null;
@@ -65,7 +82,9 @@ export function plainFieldOf(entity: Function, name: string): string | null {
   let property = fields.get(name);
   if (property === undefined) {
     const storage = getMetadataStorage();
-    const field = storage.fields.find((f) => f.schemaName === name && (f.target === entity || entity.prototype instanceof f.target));
+    const field = storage.fields.find(
+      (f) => f.schemaName === name && (f.target === entity || entity.prototype instanceof f.target),
+    );
     const computed = storage.fieldResolvers.some((r) => r.schemaName === name && r.getObjectType?.() === entity);
     property = !field || computed || field.roles?.length || field.middlewares?.length ? null : field.name;
     fields.set(name, property);
@@ -77,5 +96,8 @@ export function plainFieldOf(entity: Function, name: string): string | null {
 export function linkSql(link: ParentLink, a: string, parent: string): { join: string; where: string } {
   return 'column' in link
     ? { join: '', where: `${a}.${link.column} = ${parent}.id` }
-    : { join: ` JOIN ${link.through} ${a}_j ON ${a}_j.${link.childColumn} = ${a}.id`, where: `${a}_j.${link.parentColumn} = ${parent}.id` };
+    : {
+        join: ` JOIN ${link.through} ${a}_j ON ${a}_j.${link.childColumn} = ${a}.id`,
+        where: `${a}_j.${link.parentColumn} = ${parent}.id`,
+      };
 }

@@ -1,13 +1,40 @@
 import {
-  defaultFieldResolver, FieldNode, getArgumentValues, getNamedType, GraphQLField, GraphQLObjectType, GraphQLResolveInfo, GraphQLSchema, isObjectType, SelectionSetNode,
+  defaultFieldResolver,
+  FieldNode,
+  getArgumentValues,
+  getNamedType,
+  GraphQLField,
+  GraphQLObjectType,
+  GraphQLResolveInfo,
+  GraphQLSchema,
+  isObjectType,
+  SelectionSetNode,
 } from 'graphql';
 import { EntityMetadata, ObjectLiteral, SelectQueryBuilder } from 'typeorm';
 import { RequestContext } from '../context.js';
-import { ConnectionArgs, MAX_PAGE_SIZE, Ordering, OrderDirection, Page, paginate, PRIMARY_KEY } from '../relay/connection.js';
+import {
+  ConnectionArgs,
+  MAX_PAGE_SIZE,
+  Ordering,
+  OrderDirection,
+  Page,
+  paginate,
+  PRIMARY_KEY,
+} from '../relay/connection.js';
 import { applyKeyset, listCursors, ListCursors, pageBounds, pageRequest } from '../relay/connection.js';
 import { COMPILED, COMPILED_TYPE } from './compiled-object.js';
 import { ParentLink } from './scoped-query.js';
-import { collectFields, columnSql, columnTypeName, Decline, decline, linkSql, literal, plainFieldOf, subSelections } from './selection-sql-parts.js';
+import {
+  collectFields,
+  columnSql,
+  columnTypeName,
+  Decline,
+  decline,
+  linkSql,
+  literal,
+  plainFieldOf,
+  subSelections,
+} from './selection-sql-parts.js';
 import { inlineScope, scopeParameters, visibilityPredicate } from './visibility.js';
 
 /*
@@ -37,7 +64,12 @@ export type Relation =
   /** loadChildren(entity, link, parent.rowId): every visible child, in id order. */
   | { kind: 'many'; entity: EntityClass; link: ParentLink }
   /** loadChildPage(entity, link, ...): a connection, whose ordering the field's arguments give (null: decline). */
-  | { kind: 'page'; entity: EntityClass; link: ParentLink; ordering: (args: Record<string, unknown>) => Ordering | null };
+  | {
+      kind: 'page';
+      entity: EntityClass;
+      link: ParentLink;
+      ordering: (args: Record<string, unknown>) => Ordering | null;
+    };
 
 const relations = new Map<Function, Map<string, Relation>>();
 
@@ -47,7 +79,6 @@ export function compilable(entity: Function, fields: Record<string, Relation>): 
   for (const [name, relation] of Object.entries(fields)) known.set(name, relation);
   relations.set(entity, known);
 }
-
 
 /**
  * Makes every field of the schema answer a compiled object's value by its response key, without its
@@ -88,7 +119,10 @@ class Aliases {
 class Planner {
   private readonly aliases = new Aliases();
 
-  constructor(private readonly ctx: RequestContext, private readonly info: GraphQLResolveInfo) {}
+  constructor(
+    private readonly ctx: RequestContext,
+    private readonly info: GraphQLResolveInfo,
+  ) {}
 
   private metadata(entity: EntityClass): EntityMetadata {
     return this.ctx.dataSource.getMetadata(entity);
@@ -126,12 +160,18 @@ class Planner {
       if (nodes[0].arguments?.length || nodes[0].selectionSet) decline(`field ${name} with arguments or a selection`);
       if (name === 'id' && type.getInterfaces().some((i) => i.name === 'Node')) {
         // toGlobalId: base64url of "Type:rowId".
-        parts.push((a) => `${literal(key)}, translate(encode(convert_to(${literal(`${type.name}:`)} || ${a}.id, 'UTF8'), 'base64'), E'+/=\\n', '-_')`);
+        parts.push(
+          (a) =>
+            `${literal(key)}, translate(encode(convert_to(${literal(`${type.name}:`)} || ${a}.id, 'UTF8'), 'base64'), E'+/=\\n', '-_')`,
+        );
         continue;
       }
       const property = plainFieldOf(entity, name) ?? decline(`field ${type.name}.${name} has a resolver or a rule`);
-      const column = metadata.findColumnWithPropertyName(property) ?? decline(`field ${type.name}.${name} is not a column`);
-      const sql = columnSql(columnTypeName(column.type), `__a.${column.databaseName}`) ?? decline(`column type of ${type.name}.${name}`);
+      const column =
+        metadata.findColumnWithPropertyName(property) ?? decline(`field ${type.name}.${name} is not a column`);
+      const sql =
+        columnSql(columnTypeName(column.type), `__a.${column.databaseName}`) ??
+        decline(`column type of ${type.name}.${name}`);
       parts.push((a) => `${literal(key)}, ${sql.replace(/__a\./g, `${a}.`)}`);
     }
     // json_build_object takes at most 100 arguments.
@@ -149,7 +189,12 @@ class Planner {
     };
   }
 
-  private relation(parentMetadata: EntityMetadata, relation: Relation, definition: GraphQLField<unknown, unknown>, nodes: FieldNode[]): { sql(parent: string, params: Params): string; build(raw: unknown): unknown } {
+  private relation(
+    parentMetadata: EntityMetadata,
+    relation: Relation,
+    definition: GraphQLField<unknown, unknown>,
+    nodes: FieldNode[],
+  ): { sql(parent: string, params: Params): string; build(raw: unknown): unknown } {
     const named = getNamedType(definition.type);
     if (!isObjectType(named)) decline('abstract relation');
     const args = getArgumentValues(definition, nodes[0], this.info.variableValues);
@@ -159,7 +204,9 @@ class Planner {
       if (Object.keys(args).length) decline('arguments');
       const item = this.object(relation.entity, named as GraphQLObjectType, subSelections(nodes));
       // The parent's column named by the relation's property (e.g. Lead.investigationId -> investigation_id).
-      const parentColumn = parentMetadata.findColumnWithPropertyName(relation.property)?.databaseName ?? decline(`unknown property ${relation.property}`);
+      const parentColumn =
+        parentMetadata.findColumnWithPropertyName(relation.property)?.databaseName ??
+        decline(`unknown property ${relation.property}`);
       return {
         sql: (parent, params) => {
           return `(SELECT ${item.sql(a, params)} FROM ${table} ${a} WHERE ${a}.id = ${parent}.${parentColumn} AND ${this.visible(relation.entity, a, params)})`;
@@ -184,7 +231,8 @@ class Planner {
     const ordering = relation.ordering({ orderBy }) ?? decline('ordering');
     if ((ordering.source ?? 't') !== 't') decline('ordering source');
     // A size out of range is the nested field's own error (the resolvers answer it, the rest of the page with it).
-    if (first !== undefined && first !== null && !(Number.isInteger(first) && first >= 1 && first <= MAX_PAGE_SIZE)) decline('page size');
+    if (first !== undefined && first !== null && !(Number.isInteger(first) && first >= 1 && first <= MAX_PAGE_SIZE))
+      decline('page size');
     const size = pageRequest({ first } as ConnectionArgs).size;
     const connection = this.connection(relation.entity, named as GraphQLObjectType, nodes, false);
     const direction = ordering.direction === OrderDirection.ASC ? 'ASC' : 'DESC';
@@ -199,7 +247,10 @@ class Planner {
       },
       build: (raw) => {
         const { rows, more } = raw as { rows: Raw[]; more: boolean };
-        return connection.build(rows.map((row) => ({ row })), { hasNextPage: more, hasPreviousPage: false });
+        return connection.build(
+          rows.map((row) => ({ row })),
+          { hasNextPage: more, hasPreviousPage: false },
+        );
       },
     };
   }
@@ -242,17 +293,28 @@ class Planner {
             edgeShape.push([edgeKey, ({ cursor }) => cursor!()]);
           } else decline(`edge field ${edgeName}`);
         }
-        shape.push([key, ({ rows }) => rows.map((row) => compiled(Object.fromEntries(edgeShape.map(([k, get]) => [k, get(row)]))))]);
+        shape.push([
+          key,
+          ({ rows }) => rows.map((row) => compiled(Object.fromEntries(edgeShape.map(([k, get]) => [k, get(row)])))),
+        ]);
       } else if (name === 'pageInfo') {
-        const infoFields = collectFields(this.info, getNamedType(connectionType.getFields().pageInfo.type) as GraphQLObjectType, subSelections(fieldNodes));
+        const infoFields = collectFields(
+          this.info,
+          getNamedType(connectionType.getFields().pageInfo.type) as GraphQLObjectType,
+          subSelections(fieldNodes),
+        );
         const infoShape: [string, Shape][] = [];
         for (const [infoKey, infoNodes] of infoFields) {
           const infoName = infoNodes[0].name.value;
           if (infoName === '__typename') infoShape.push([infoKey, () => 'PageInfo']);
-          else if (infoName === 'hasNextPage' || infoName === 'hasPreviousPage') infoShape.push([infoKey, ({ pageInfo }) => pageInfo[infoName]]);
+          else if (infoName === 'hasNextPage' || infoName === 'hasPreviousPage')
+            infoShape.push([infoKey, ({ pageInfo }) => pageInfo[infoName]]);
           else if ((infoName === 'startCursor' || infoName === 'endCursor') && root) {
             wantsCursor.any = true;
-            infoShape.push([infoKey, ({ rows }) => (infoName === 'startCursor' ? rows[0] : rows.at(-1))?.cursor!() ?? null]);
+            infoShape.push([
+              infoKey,
+              ({ rows }) => (infoName === 'startCursor' ? rows[0] : rows.at(-1))?.cursor!() ?? null,
+            ]);
           } else decline(`pageInfo field ${infoName}`);
         }
         shape.push([key, (page) => compiled(Object.fromEntries(infoShape.map(([k, get]) => [k, get(page)])))]);
@@ -260,7 +322,8 @@ class Planner {
     }
     return {
       wantsCursor: wantsCursor.any,
-      row: (a: string, params: Params) => `json_build_object(${items.map((item, i) => `'n${i}', ${item.sql(a, params)}`).join(', ') || "'n', NULL"})`,
+      row: (a: string, params: Params) =>
+        `json_build_object(${items.map((item, i) => `'n${i}', ${item.sql(a, params)}`).join(', ') || "'n', NULL"})`,
       build: (rows: { row: Raw; cursor?: () => string }[], pageInfo: Record<string, boolean>) => {
         for (const { row } of rows) items.forEach((item, i) => item.build(row[`n${i}`] as Raw));
         return compiled(Object.fromEntries(shape.map(([key, get]) => [key, get({ rows, pageInfo })])));
@@ -309,7 +372,9 @@ export async function paginateSelection<T extends ObjectLiteral>(
   args: ConnectionArgs,
 ): Promise<Page<T>> {
   const entity = qb.expressionMap.mainAlias!.metadata.target as EntityClass;
-  const connection = plan(ctx, info, (planner) => planner.connection(entity, getNamedType(info!.returnType) as GraphQLObjectType, [...info!.fieldNodes], true));
+  const connection = plan(ctx, info, (planner) =>
+    planner.connection(entity, getNamedType(info!.returnType) as GraphQLObjectType, [...info!.fieldNodes], true),
+  );
   if (!connection) return paginate(ctx, list, qb, ordering, args);
   const request = pageRequest(args);
   const cursors: ListCursors = listCursors(ctx, list, qb.expressionMap.mainAlias!.metadata, ordering);
@@ -318,12 +383,19 @@ export async function paginateSelection<T extends ObjectLiteral>(
   const row = connection.row('t', params);
   const source = ordering.source ?? 't';
   applyKeyset(qb, ordering, bounds, request).select(row, 'j');
-  if (connection.wantsCursor) qb.addSelect(`${source}.${ordering.column}`, 'cursor_value').addSelect(`${source}.${(ordering.tieBreaker ?? PRIMARY_KEY).column}`, 'cursor_id');
+  if (connection.wantsCursor)
+    qb.addSelect(`${source}.${ordering.column}`, 'cursor_value').addSelect(
+      `${source}.${(ordering.tieBreaker ?? PRIMARY_KEY).column}`,
+      'cursor_id',
+    );
   const read: Raw[] = await run(ctx, info!, qb.getQuery(), { ...qb.getParameters(), ...params });
   const more = read.length > request.size;
   const rows = (request.backward ? read.slice(0, request.size).reverse() : read.slice(0, request.size)).map((r) => {
     let cursor: string | undefined;
-    return { row: r.j as Raw, cursor: () => (cursor ??= cursors.encode({ value: r.cursor_value as Date, rowId: String(r.cursor_id) })) };
+    return {
+      row: r.j as Raw,
+      cursor: () => (cursor ??= cursors.encode({ value: r.cursor_value as Date, rowId: String(r.cursor_id) })),
+    };
   });
   return connection.build(rows, {
     hasNextPage: request.backward ? Boolean(args.before) : more,
@@ -332,7 +404,12 @@ export async function paginateSelection<T extends ObjectLiteral>(
 }
 
 /** One record by row id through the caller's scope (as loadById), compiled when the selection allows it. */
-export async function loadSelection(ctx: RequestContext, info: GraphQLResolveInfo | undefined, entity: EntityClass, rowId: string): Promise<Raw | null | undefined> {
+export async function loadSelection(
+  ctx: RequestContext,
+  info: GraphQLResolveInfo | undefined,
+  entity: EntityClass,
+  rowId: string,
+): Promise<Raw | null | undefined> {
   const type = info?.schema.getType(entity.name);
   if (!type || !isObjectType(type)) return undefined;
   const params: Params = { compiledRowId: rowId };
@@ -341,7 +418,10 @@ export async function loadSelection(ctx: RequestContext, info: GraphQLResolveInf
     const table = ctx.dataSource.getMetadata(entity).tableName;
     const where = visibilityPredicate(table, ctx.scope, 't');
     if (where !== null) Object.assign(params, scopeParameters(ctx.scope, ctx.principal.rowId));
-    return { object, text: `SELECT ${object.sql('t', params)} AS j FROM ${table} t WHERE t.id = :compiledRowId${where === null ? '' : ` AND (${where})`}` };
+    return {
+      object,
+      text: `SELECT ${object.sql('t', params)} AS j FROM ${table} t WHERE t.id = :compiledRowId${where === null ? '' : ` AND (${where})`}`,
+    };
   });
   if (!sql) return undefined;
   const rows = (await run(ctx, info!, sql.text, params)) as { j: Raw }[];

@@ -29,25 +29,32 @@ const leadNamesBrand = (leadId: string, a: string) =>
  * The BRAND rule of `lead` as a join condition: the caller's brand's `lead_brand` row of lead `leadId`
  * (at most one: (lead_id, brand_id) is its key). Used by scopedBrandLeads (scoped-query.ts).
  */
-export const brandLeadLink = (link: string, leadId: string) => `${link}.lead_id = ${leadId} AND ${link}.brand_id = :scopeBrandId`;
+export const brandLeadLink = (link: string, leadId: string) =>
+  `${link}.lead_id = ${leadId} AND ${link}.brand_id = :scopeBrandId`;
 const investigationOfBrand = (investigationId: string, a: string) =>
   `EXISTS (SELECT 1 FROM lead ${a}_l JOIN lead_brand ${a}_lb ON ${a}_lb.lead_id = ${a}_l.id
            WHERE ${a}_l.investigation_id = ${investigationId} AND ${a}_lb.brand_id = :scopeBrandId)`;
 const referralRule: Rule = (s, a) =>
-  s.kind === 'BRAND' ? `${a}.status <> 'DRAFT' AND ${investigationOfBrand(`${a}.investigation_id`, a)}`
-  : s.kind === 'AGENCY' ? sentToAgency(a)
-  : null;
+  s.kind === 'BRAND'
+    ? `${a}.status <> 'DRAFT' AND ${investigationOfBrand(`${a}.investigation_id`, a)}`
+    : s.kind === 'AGENCY'
+      ? sentToAgency(a)
+      : null;
 const internalOnly: Rule = (s) => (s.kind === 'ALL' ? null : NOTHING);
 const on = (rule: Rule, s: Scope, table: string, a: string, link: string) => {
   const predicate = rule(s, `${a}_p`);
-  return predicate === null ? null : `EXISTS (SELECT 1 FROM ${table} ${a}_p WHERE ${a}_p.id = ${link} AND ${predicate})`;
+  return predicate === null
+    ? null
+    : `EXISTS (SELECT 1 FROM ${table} ${a}_p WHERE ${a}_p.id = ${link} AND ${predicate})`;
 };
 
 const rules: Record<string, Rule> = {
   brand: (s, a) =>
-    s.kind === 'BRAND' ? `${a}.id = :scopeBrandId`
-    : s.kind === 'AGENCY' ? `EXISTS (SELECT 1 FROM lead_brand ${a}_lb WHERE ${a}_lb.brand_id = ${a}.id AND ${leadBehindAgencyReferral(`${a}_lb.lead_id`, a)})`
-    : null,
+    s.kind === 'BRAND'
+      ? `${a}.id = :scopeBrandId`
+      : s.kind === 'AGENCY'
+        ? `EXISTS (SELECT 1 FROM lead_brand ${a}_lb WHERE ${a}_lb.brand_id = ${a}.id AND ${leadBehindAgencyReferral(`${a}_lb.lead_id`, a)})`
+        : null,
   trademark: (s, a) => on(rules.brand, s, 'brand', a, `${a}.brand_id`),
   // Agencies are public bodies: every caller may list them.
   agency: () => null,
@@ -55,36 +62,47 @@ const rules: Record<string, Rule> = {
     s.kind === 'BRAND'
       ? `(EXISTS (SELECT 1 FROM listing ${a}_bl WHERE ${a}_bl.seller_id = ${a}.id AND ${a}_bl.brand_id = :scopeBrandId)
           OR EXISTS (SELECT 1 FROM lead_seller ${a}_ls WHERE ${a}_ls.seller_id = ${a}.id AND ${leadNamesBrand(`${a}_ls.lead_id`, a)}))`
-    : s.kind === 'AGENCY' ? `EXISTS (SELECT 1 FROM lead_seller ${a}_ls WHERE ${a}_ls.seller_id = ${a}.id AND ${leadBehindAgencyReferral(`${a}_ls.lead_id`, a)})`
-    : null,
+      : s.kind === 'AGENCY'
+        ? `EXISTS (SELECT 1 FROM lead_seller ${a}_ls WHERE ${a}_ls.seller_id = ${a}.id AND ${leadBehindAgencyReferral(`${a}_ls.lead_id`, a)})`
+        : null,
   // Identifiers link sellers into networks: internal only, and so are the repeat-offender matches they raise.
   seller_identifier: internalOnly,
   repeat_offender_match: internalOnly,
   listing: (s, a) =>
-    s.kind === 'BRAND' ? `${a}.brand_id = :scopeBrandId`
-    : s.kind === 'AGENCY' ? `EXISTS (SELECT 1 FROM lead_listing ${a}_ll WHERE ${a}_ll.listing_id = ${a}.id AND ${leadBehindAgencyReferral(`${a}_ll.lead_id`, a)})`
-    : null,
+    s.kind === 'BRAND'
+      ? `${a}.brand_id = :scopeBrandId`
+      : s.kind === 'AGENCY'
+        ? `EXISTS (SELECT 1 FROM lead_listing ${a}_ll WHERE ${a}_ll.listing_id = ${a}.id AND ${leadBehindAgencyReferral(`${a}_ll.lead_id`, a)})`
+        : null,
   lead: (s, a) =>
-    s.kind === 'BRAND' ? leadNamesBrand(`${a}.id`, a)
-    : s.kind === 'AGENCY' ? `${a}.investigation_id IS NOT NULL AND ${investigationReferredToAgency(`${a}.investigation_id`, a)}`
-    : null,
+    s.kind === 'BRAND'
+      ? leadNamesBrand(`${a}.id`, a)
+      : s.kind === 'AGENCY'
+        ? `${a}.investigation_id IS NOT NULL AND ${investigationReferredToAgency(`${a}.investigation_id`, a)}`
+        : null,
   investigation: (s, a) =>
-    s.kind === 'BRAND' ? investigationOfBrand(`${a}.id`, a)
-    : s.kind === 'AGENCY' ? investigationReferredToAgency(`${a}.id`, a)
-    : null,
+    s.kind === 'BRAND'
+      ? investigationOfBrand(`${a}.id`, a)
+      : s.kind === 'AGENCY'
+        ? investigationReferredToAgency(`${a}.id`, a)
+        : null,
   // Offline findings (addresses of factories and warehouses) go to the agencies that must act on them.
-  finding: (s, a) => (s.kind === 'AGENCY' ? investigationReferredToAgency(`${a}.investigation_id`, a) : internalOnly(s, a)),
+  finding: (s, a) =>
+    s.kind === 'AGENCY' ? investigationReferredToAgency(`${a}.investigation_id`, a) : internalOnly(s, a),
   referral: referralRule,
   enforcement_outcome: (s, a) => on(referralRule, s, 'referral', a, `${a}.referral_id`),
   referral_change: (s, a) => on(referralRule, s, 'referral', a, `${a}.referral_id`),
   // A joint operation: to whoever may see one of its outcomes (its name and agreed value are shared facts of it).
   joint_operation: (s, a) =>
-    s.kind === 'ALL' ? null
-    : `EXISTS (SELECT 1 FROM enforcement_outcome ${a}_o JOIN referral ${a}_r ON ${a}_r.id = ${a}_o.referral_id
+    s.kind === 'ALL'
+      ? null
+      : `EXISTS (SELECT 1 FROM enforcement_outcome ${a}_o JOIN referral ${a}_r ON ${a}_r.id = ${a}_o.referral_id
                WHERE ${a}_o.operation_id = ${a}.id AND ${referralRule(s, `${a}_r`)})`,
   // Escalations and the agency's feedback: internal, and the agency the referral was sent to.
-  referral_escalation: (s, a) => (s.kind === 'AGENCY' ? on(referralRule, s, 'referral', a, `${a}.referral_id`) : internalOnly(s, a)),
-  referral_feedback: (s, a) => (s.kind === 'AGENCY' ? on(referralRule, s, 'referral', a, `${a}.referral_id`) : internalOnly(s, a)),
+  referral_escalation: (s, a) =>
+    s.kind === 'AGENCY' ? on(referralRule, s, 'referral', a, `${a}.referral_id`) : internalOnly(s, a),
+  referral_feedback: (s, a) =>
+    s.kind === 'AGENCY' ? on(referralRule, s, 'referral', a, `${a}.referral_id`) : internalOnly(s, a),
   // Evidence: internal, and an agency sees what was disclosed on a referral sent to it.
   evidence: (s, a) =>
     s.kind === 'AGENCY'
@@ -134,13 +152,21 @@ export function scopeParameters(scope: Scope, principalId: string): Record<strin
  * execution (force_custom_plan): for a statement as large as a compiled selection (selection-sql.ts) that
  * planning cost more than its execution. Its text is then one per tenant.
  */
-export function inlineScope(sql: string, parameters: Record<string, unknown>, scope: Scope, principalId: string): [string, Record<string, unknown>] {
+export function inlineScope(
+  sql: string,
+  parameters: Record<string, unknown>,
+  scope: Scope,
+  principalId: string,
+): [string, Record<string, unknown>] {
   const values = scopeParameters(scope, principalId);
   const rest = Object.fromEntries(Object.entries(parameters).filter(([name]) => !(name in values)));
-  const text = sql.replace(/:(scopePrincipalId|scopeBrandId|scopeAgencyId)(?![A-Za-z0-9_])/g, (_, name: keyof typeof values) => {
-    const value = values[name];
-    if (value === undefined || !/^[0-9]+$/.test(value)) throw new Error(`No literal for ${name}`);
-    return `'${value}'`;
-  });
+  const text = sql.replace(
+    /:(scopePrincipalId|scopeBrandId|scopeAgencyId)(?![A-Za-z0-9_])/g,
+    (_, name: keyof typeof values) => {
+      const value = values[name];
+      if (value === undefined || !/^[0-9]+$/.test(value)) throw new Error(`No literal for ${name}`);
+      return `'${value}'`;
+    },
+  );
   return [text, rest];
 }

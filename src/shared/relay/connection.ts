@@ -2,8 +2,24 @@ import { ArgsType, ClassType, Field, Int, ObjectType, registerEnumType } from 't
 import { EntityMetadata, EntityTarget, ObjectLiteral, SelectQueryBuilder } from 'typeorm';
 import { RequestContext } from '../context.js';
 import { badInput } from '../errors.js';
-import { groupByParent, hydrate, linkCondition, linkKey, ParentLink, readEntities, scopedQuery } from '../data-access/scoped-query.js';
-import { CursorBinding, CursorKeys, CursorPosition, CursorValueKind, decodeCursor, encodeCursor, SortValue } from './cursor.js';
+import {
+  groupByParent,
+  hydrate,
+  linkCondition,
+  linkKey,
+  ParentLink,
+  readEntities,
+  scopedQuery,
+} from '../data-access/scoped-query.js';
+import {
+  CursorBinding,
+  CursorKeys,
+  CursorPosition,
+  CursorValueKind,
+  decodeCursor,
+  encodeCursor,
+  SortValue,
+} from './cursor.js';
 
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;
@@ -12,18 +28,27 @@ export enum OrderDirection {
   ASC = 'ASC',
   DESC = 'DESC',
 }
-registerEnumType(OrderDirection, { name: 'OrderDirection',
+registerEnumType(OrderDirection, {
+  name: 'OrderDirection',
   valuesConfig: {
     ASC: { description: 'Smallest (or oldest) first.' },
     DESC: { description: 'Largest (or newest) first.' },
-  }, description: 'Sort order.' });
+  },
+  description: 'Sort order.',
+});
 
 @ArgsType()
 export class ConnectionArgs {
-  @Field(() => Int, { nullable: true, description: `How many items to return: 1 to ${MAX_PAGE_SIZE}, default ${DEFAULT_PAGE_SIZE}.` })
+  @Field(() => Int, {
+    nullable: true,
+    description: `How many items to return: 1 to ${MAX_PAGE_SIZE}, default ${DEFAULT_PAGE_SIZE}.`,
+  })
   first?: number | null;
 
-  @Field(() => String, { nullable: true, description: 'Return the items after this cursor (an `endCursor` or edge `cursor`).' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Return the items after this cursor (an `endCursor` or edge `cursor`).',
+  })
   after?: string | null;
 
   @Field(() => Int, {
@@ -32,26 +57,38 @@ export class ConnectionArgs {
   })
   last?: number | null;
 
-  @Field(() => String, { nullable: true, description: 'Return the items before this cursor (a `startCursor` or edge `cursor`).' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Return the items before this cursor (a `startCursor` or edge `cursor`).',
+  })
   before?: string | null;
 }
 
 @ObjectType({ description: 'Where a page stands in its list.' })
 export class PageInfo {
   @Field({
-    description: 'Paging forward (`first`, or neither `first` nor `last`): true when more items follow this page (before `before` if given). Paging backward (`last`): true when the page was requested with `before`.',
+    description:
+      'Paging forward (`first`, or neither `first` nor `last`): true when more items follow this page (before `before` if given). Paging backward (`last`): true when the page was requested with `before`.',
   })
   hasNextPage!: boolean;
 
   @Field({
-    description: 'Paging backward (`last`): true when more items precede this page (after `after` if given). Paging forward: true when the page was requested with `after`.',
+    description:
+      'Paging backward (`last`): true when more items precede this page (after `after` if given). Paging forward: true when the page was requested with `after`.',
   })
   hasPreviousPage!: boolean;
 
-  @Field(() => String, { nullable: true, description: 'Cursor of the first item of the page (pass it as `before` to read back); null when the page is empty.' })
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'Cursor of the first item of the page (pass it as `before` to read back); null when the page is empty.',
+  })
   startCursor!: string | null;
 
-  @Field(() => String, { nullable: true, description: 'Cursor of the last item of the page (pass it as `after` to read on); null when the page is empty.' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Cursor of the last item of the page (pass it as `after` to read on); null when the page is empty.',
+  })
   endCursor!: string | null;
 }
 
@@ -119,7 +156,9 @@ export function Connection<T extends object>(Item: ClassType<T>): ClassType<Page
     @Field(() => [Item], { description: 'The nodes of `edges`, for clients that need no cursors.' })
     nodes!: T[];
 
-    @Field(() => PageInfo, { description: 'Where this page stands in the list: whether more items follow or precede it, and its end cursors.' })
+    @Field(() => PageInfo, {
+      description: 'Where this page stands in the list: whether more items follow or precede it, and its end cursors.',
+    })
     pageInfo!: PageInfo;
 
     @Field(() => Int, { description: 'How many items the whole list holds (counted only when asked for).' })
@@ -152,7 +191,9 @@ export function pageRequest(args: ConnectionArgs): PageRequest {
   const hasFirst = args.first !== null && args.first !== undefined;
   const hasLast = args.last !== null && args.last !== undefined;
   if (hasFirst && hasLast) throw badInput('Pass "first" to page forward or "last" to page backward, not both.', 'last');
-  return hasLast ? { size: pageSize(args.last, 'last'), backward: true } : { size: pageSize(args.first, 'first'), backward: false };
+  return hasLast
+    ? { size: pageSize(args.last, 'last'), backward: true }
+    : { size: pageSize(args.first, 'first'), backward: false };
 }
 
 /** The positions a page is bounded by: `after` and `before`, decoded (and so checked) before any SQL runs. */
@@ -186,7 +227,10 @@ function cursorCallerOf(ctx: RequestContext): string {
   }
 }
 
-const cursorKeysOf = (ctx: RequestContext): CursorKeys => ({ current: ctx.config.cursorKey, old: ctx.config.cursorOldKeys });
+const cursorKeysOf = (ctx: RequestContext): CursorKeys => ({
+  current: ctx.config.cursorKey,
+  old: ctx.config.cursorOldKeys,
+});
 
 const kindsByEntity = new WeakMap<EntityMetadata, Map<string, CursorValueKind>>();
 
@@ -201,19 +245,41 @@ function cursorKindOf(metadata: EntityMetadata, property: string): CursorValueKi
     const type = column && (typeof column.type === 'function' ? column.type.name : String(column.type).toLowerCase());
     kind = type ? COLUMN_KINDS[type] : undefined;
     // A programming error, found by the first test that pages the list: an ordering on a column cursors cannot check.
-    if (!kind) throw new Error(`No cursor check for ${metadata.name}.${property} (column type ${type ?? 'unknown'}): add its type to COLUMN_KINDS`);
+    if (!kind)
+      throw new Error(
+        `No cursor check for ${metadata.name}.${property} (column type ${type ?? 'unknown'}): add its type to COLUMN_KINDS`,
+      );
     kinds.set(property, kind);
   }
   return kind;
 }
 
 const COLUMN_KINDS: Record<string, CursorValueKind> = {
-  timestamptz: 'timestamp', 'timestamp with time zone': 'timestamp', timestamp: 'timestamp', 'timestamp without time zone': 'timestamp', Date: 'timestamp',
-  int: 'integer', integer: 'integer', int4: 'integer', smallint: 'integer', int2: 'integer', Number: 'integer',
-  bigint: 'bigint', int8: 'bigint',
-  numeric: 'numeric', decimal: 'numeric',
-  real: 'float', float4: 'float', float: 'float', 'double precision': 'float', float8: 'float',
-  text: 'text', varchar: 'text', 'character varying': 'text', citext: 'text', String: 'text',
+  timestamptz: 'timestamp',
+  'timestamp with time zone': 'timestamp',
+  timestamp: 'timestamp',
+  'timestamp without time zone': 'timestamp',
+  Date: 'timestamp',
+  int: 'integer',
+  integer: 'integer',
+  int4: 'integer',
+  smallint: 'integer',
+  int2: 'integer',
+  Number: 'integer',
+  bigint: 'bigint',
+  int8: 'bigint',
+  numeric: 'numeric',
+  decimal: 'numeric',
+  real: 'float',
+  float4: 'float',
+  float: 'float',
+  'double precision': 'float',
+  float8: 'float',
+  text: 'text',
+  varchar: 'text',
+  'character varying': 'text',
+  citext: 'text',
+  String: 'text',
 };
 
 /** How one list reads and writes its cursors: bound to the list, the ordering and the caller, typed by the columns. */
@@ -222,10 +288,23 @@ export interface ListCursors {
   encode(position: CursorPosition): string;
 }
 
-export function listCursors(ctx: RequestContext, list: string, metadata: EntityMetadata, ordering: Ordering): ListCursors {
+export function listCursors(
+  ctx: RequestContext,
+  list: string,
+  metadata: EntityMetadata,
+  ordering: Ordering,
+): ListCursors {
   const keys = cursorKeysOf(ctx);
-  const binding: CursorBinding = { list, ordering: ordering.key, direction: ordering.direction, caller: cursorCallerOf(ctx) };
-  const kinds = { value: cursorKindOf(metadata, ordering.property), rowId: cursorKindOf(metadata, (ordering.tieBreaker ?? PRIMARY_KEY).property) };
+  const binding: CursorBinding = {
+    list,
+    ordering: ordering.key,
+    direction: ordering.direction,
+    caller: cursorCallerOf(ctx),
+  };
+  const kinds = {
+    value: cursorKindOf(metadata, ordering.property),
+    rowId: cursorKindOf(metadata, (ordering.tieBreaker ?? PRIMARY_KEY).property),
+  };
   return {
     decode: (cursor, argument) => decodeCursor(keys, binding, cursor, kinds, argument),
     encode: (position) => encodeCursor(keys, binding, position),
@@ -237,19 +316,33 @@ export function listCursors(ctx: RequestContext, list: string, metadata: EntityM
  * `size` + 1 in that order; backward, the last `size` + 1, read in the reverse order (so that the index
  * serves them from the end and the LIMIT stops early), and turned back into the list's order by toPage.
  */
-export function applyKeyset<T extends ObjectLiteral>(qb: SelectQueryBuilder<T>, ordering: Ordering, bounds: PageBounds, request: PageRequest) {
+export function applyKeyset<T extends ObjectLiteral>(
+  qb: SelectQueryBuilder<T>,
+  ordering: Ordering,
+  bounds: PageBounds,
+  request: PageRequest,
+) {
   const source = ordering.source ?? 't';
   const column = `${source}.${ordering.column}`;
   const tie = `${source}.${(ordering.tieBreaker ?? PRIMARY_KEY).column}`;
   const ascending = ordering.direction === OrderDirection.ASC;
   if (bounds.after) {
-    qb.andWhere(`(${column}, ${tie}) ${ascending ? '>' : '<'} (:cursorValue, :cursorId)`, { cursorValue: bounds.after.value, cursorId: bounds.after.rowId });
+    qb.andWhere(`(${column}, ${tie}) ${ascending ? '>' : '<'} (:cursorValue, :cursorId)`, {
+      cursorValue: bounds.after.value,
+      cursorId: bounds.after.rowId,
+    });
   }
   if (bounds.before) {
-    qb.andWhere(`(${column}, ${tie}) ${ascending ? '<' : '>'} (:beforeValue, :beforeId)`, { beforeValue: bounds.before.value, beforeId: bounds.before.rowId });
+    qb.andWhere(`(${column}, ${tie}) ${ascending ? '<' : '>'} (:beforeValue, :beforeId)`, {
+      beforeValue: bounds.before.value,
+      beforeId: bounds.before.rowId,
+    });
   }
   const direction = request.backward === ascending ? OrderDirection.DESC : OrderDirection.ASC;
-  return qb.orderBy(column, direction).addOrderBy(tie, direction).limit(request.size + 1);
+  return qb
+    .orderBy(column, direction)
+    .addOrderBy(tie, direction)
+    .limit(request.size + 1);
 }
 
 /**
@@ -279,15 +372,24 @@ function toPage<T extends object>(
   // once: encryption draws a random IV, and `endCursor` must be the last edge's `cursor`, character for character.
   const edges = rows.map((node) => {
     let cursor: string | undefined;
-    return { node, get cursor() { return (cursor ??= cursorOf(node)); } };
+    return {
+      node,
+      get cursor() {
+        return (cursor ??= cursorOf(node));
+      },
+    };
   });
   return new Page(
     edges,
     {
       hasNextPage: backward ? Boolean(args.before) : more,
       hasPreviousPage: backward ? more : Boolean(args.after),
-      get startCursor() { return edges[0]?.cursor ?? null; },
-      get endCursor() { return edges.at(-1)?.cursor ?? null; },
+      get startCursor() {
+        return edges[0]?.cursor ?? null;
+      },
+      get endCursor() {
+        return edges.at(-1)?.cursor ?? null;
+      },
     },
     count,
   );
@@ -330,7 +432,10 @@ export interface ChildPageRequest<T extends ObjectLiteral> {
  * request are read with one statement, `unnest(parents) CROSS JOIN LATERAL (<scoped page query>)`, and
  * counted with one more only if `totalCount` is asked for.
  */
-export function loadChildPage<T extends ObjectLiteral & { rowId: string }>(ctx: RequestContext, request: ChildPageRequest<T>): Promise<Page<T>> {
+export function loadChildPage<T extends ObjectLiteral & { rowId: string }>(
+  ctx: RequestContext,
+  request: ChildPageRequest<T>,
+): Promise<Page<T>> {
   const { entity, link, ordering, args, filter } = request;
   const page = pageRequest(args);
   const metadata = ctx.dataSource.getMetadata(entity);
@@ -339,23 +444,31 @@ export function loadChildPage<T extends ObjectLiteral & { rowId: string }>(ctx: 
   const cursors = listCursors(ctx, `${entity.name}.${linkKey(link)}:${request.parentId}`, metadata, ordering);
   const bounds = pageBounds(cursors, args);
   // Parents whose cursors stand at the same positions share one statement (one keyset condition each).
-  const positionOf = (at: CursorPosition | null) => (at ? [at.value instanceof Date ? at.value.toISOString() : at.value, at.rowId] : null);
-  const position = bounds.after || bounds.before ? JSON.stringify([positionOf(bounds.after), positionOf(bounds.before)]) : '';
+  const positionOf = (at: CursorPosition | null) =>
+    at ? [at.value instanceof Date ? at.value.toISOString() : at.value, at.rowId] : null;
+  const position =
+    bounds.after || bounds.before ? JSON.stringify([positionOf(bounds.after), positionOf(bounds.before)]) : '';
   const baseKey = `${entity.name}.${linkKey(link)}.${filter?.key ?? ''}`;
   const baseQuery = () => {
     const qb = scopedQuery(ctx, entity);
     filter?.apply(qb);
     return qb;
   };
-  const pages = ctx.loaders.get<string, T[]>(`page:${baseKey}:${ordering.key}:${ordering.direction}:${page.backward ? 'last' : 'first'}:${page.size}:${position}`, async (parentIds) => {
-    const inner = applyKeyset(baseQuery().andWhere(linkCondition(link, 'parent.id')), ordering, bounds, page);
-    const [sql, params] = inner.getQueryAndParameters();
-    const rows: Record<string, unknown>[] = await ctx.db.query(
-      `SELECT parent.id::text AS link_parent, page.* FROM unnest($${params.length + 1}::bigint[]) AS parent(id) CROSS JOIN LATERAL (${sql}) page`,
-      [...params, parentIds],
-    );
-    return groupByParent(parentIds, rows.map((row) => ({ parent: String(row.link_parent), item: hydrate<T>(metadata, row) })));
-  });
+  const pages = ctx.loaders.get<string, T[]>(
+    `page:${baseKey}:${ordering.key}:${ordering.direction}:${page.backward ? 'last' : 'first'}:${page.size}:${position}`,
+    async (parentIds) => {
+      const inner = applyKeyset(baseQuery().andWhere(linkCondition(link, 'parent.id')), ordering, bounds, page);
+      const [sql, params] = inner.getQueryAndParameters();
+      const rows: Record<string, unknown>[] = await ctx.db.query(
+        `SELECT parent.id::text AS link_parent, page.* FROM unnest($${params.length + 1}::bigint[]) AS parent(id) CROSS JOIN LATERAL (${sql}) page`,
+        [...params, parentIds],
+      );
+      return groupByParent(
+        parentIds,
+        rows.map((row) => ({ parent: String(row.link_parent), item: hydrate<T>(metadata, row) })),
+      );
+    },
+  );
   const counts = ctx.loaders.get<string, number>(`count:${baseKey}`, async (parentIds) => {
     const qb = baseQuery();
     const parentColumn = 'column' in link ? `t.${link.column}` : `j.${link.parentColumn}`;
@@ -369,5 +482,7 @@ export function loadChildPage<T extends ObjectLiteral & { rowId: string }>(ctx: 
     const byParent = new Map(rows.map((row) => [String(row.parent), Number(row.total)]));
     return parentIds.map((id) => byParent.get(id) ?? 0);
   });
-  return pages.load(request.parentId).then((rows) => toPage(rows, page, ordering, cursors, args, () => counts.load(request.parentId)));
+  return pages
+    .load(request.parentId)
+    .then((rows) => toPage(rows, page, ordering, cursors, args, () => counts.load(request.parentId)));
 }

@@ -1,7 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import { GraphQLError } from 'graphql';
 import { ConfigError, DEMO_CURSOR_KEY, loadConfig } from '../../config';
-import { checkValue, CursorBinding, CursorKeys, CursorKinds, cursorKeyId, decodeCursor, encodeCursor, INVALID_CURSOR_MESSAGE, MAX_TEXT_VALUE_LENGTH } from './cursor';
+import {
+  checkValue,
+  CursorBinding,
+  CursorKeys,
+  CursorKinds,
+  cursorKeyId,
+  decodeCursor,
+  encodeCursor,
+  INVALID_CURSOR_MESSAGE,
+  MAX_TEXT_VALUE_LENGTH,
+} from './cursor';
 
 const keys: CursorKeys = { current: randomBytes(32), old: [] };
 const binding: CursorBinding = { list: 'listings', ordering: 'CREATED_AT', direction: 'DESC', caller: 'brand:1' };
@@ -27,9 +37,19 @@ describe('cursors', () => {
     expect(cursor).toMatch(/^[A-Za-z0-9_-]+$/);
     expect(decodeCursor(keys, binding, cursor, byDate)).toEqual({ value: at, rowId: '42' });
     const byPrice = { ...binding, ordering: 'PRICE' };
-    expect(decodeCursor(keys, byPrice, encodeCursor(keys, byPrice, { value: '123456789012', rowId: '7' }), { value: 'bigint', rowId: 'bigint' })).toEqual({ value: '123456789012', rowId: '7' });
+    expect(
+      decodeCursor(keys, byPrice, encodeCursor(keys, byPrice, { value: '123456789012', rowId: '7' }), {
+        value: 'bigint',
+        rowId: 'bigint',
+      }),
+    ).toEqual({ value: '123456789012', rowId: '7' });
     const byName = { ...binding, ordering: 'DISPLAY_NAME' };
-    expect(decodeCursor(keys, byName, encodeCursor(keys, byName, { value: '淘宝 "shop", \\ 🙂', rowId: '7' }), { value: 'text', rowId: 'bigint' }).value).toBe('淘宝 "shop", \\ 🙂');
+    expect(
+      decodeCursor(keys, byName, encodeCursor(keys, byName, { value: '淘宝 "shop", \\ 🙂', rowId: '7' }), {
+        value: 'text',
+        rowId: 'bigint',
+      }).value,
+    ).toBe('淘宝 "shop", \\ 🙂');
   });
 
   it('are opaque: neither the value nor the id can be read, and each encoding differs', () => {
@@ -48,7 +68,15 @@ describe('cursors', () => {
       altered[i] ^= 0x01;
       refusal(() => decodeCursor(keys, binding, altered.toString('base64url'), byDate));
     }
-    for (const garbage of ['', 'garbage!', cursor.slice(0, -2), cursor.slice(0, 30), `${cursor}AA`, 'x'.repeat(20_000), Buffer.from('{"k":"CREATED_AT","v":1,"id":"1"}').toString('base64url')]) {
+    for (const garbage of [
+      '',
+      'garbage!',
+      cursor.slice(0, -2),
+      cursor.slice(0, 30),
+      `${cursor}AA`,
+      'x'.repeat(20_000),
+      Buffer.from('{"k":"CREATED_AT","v":1,"id":"1"}').toString('base64url'),
+    ]) {
       refusal(() => decodeCursor(keys, binding, garbage, byDate));
     }
   });
@@ -93,7 +121,7 @@ describe('cursors', () => {
     expect(decodeCursor({ current: first, old: [second] }, binding, cursor, byDate).rowId).toBe('1');
   });
 
-  it('whose value is not of the ordering column\'s type are refused', () => {
+  it("whose value is not of the ordering column's type are refused", () => {
     const cursor = encodeCursor(keys, binding, { value: 'not a date', rowId: '42' });
     refusal(() => decodeCursor(keys, binding, cursor, byDate));
     const wrongId = encodeCursor(keys, binding, { value: at, rowId: '1; DROP TABLE listing' });
@@ -138,7 +166,12 @@ describe('checkValue (what PostgreSQL can read for the column)', () => {
 });
 
 describe('CURSOR_KEY and CURSOR_OLD_KEYS', () => {
-  const PRODUCTION = { NODE_ENV: 'production', DATABASE_URL: 'postgres://api:s3cret@db.internal:5432/enforcement', IDENTIFIER_HASH_KEY: 'a-production-secret-of-at-least-32-characters', AUDIT_SIGNING_KEY: 'a5'.repeat(32) };
+  const PRODUCTION = {
+    NODE_ENV: 'production',
+    DATABASE_URL: 'postgres://api:s3cret@db.internal:5432/enforcement',
+    IDENTIFIER_HASH_KEY: 'a-production-secret-of-at-least-32-characters',
+    AUDIT_SIGNING_KEY: 'a5'.repeat(32),
+  };
   const hex = randomBytes(32).toString('hex');
   const problemsOf = (env: Record<string, string>) => {
     try {
@@ -159,7 +192,11 @@ describe('CURSOR_KEY and CURSOR_OLD_KEYS', () => {
   it('read a key written as hex or base64, and old keys separated by commas', () => {
     const old1 = randomBytes(32);
     const old2 = randomBytes(32);
-    const config = loadConfig({ ...PRODUCTION, CURSOR_KEY: hex, CURSOR_OLD_KEYS: ` ${old1.toString('base64')}, ${old2.toString('hex')} ` });
+    const config = loadConfig({
+      ...PRODUCTION,
+      CURSOR_KEY: hex,
+      CURSOR_OLD_KEYS: ` ${old1.toString('base64')}, ${old2.toString('hex')} `,
+    });
     expect(config.cursorKey.toString('hex')).toBe(hex);
     expect(config.cursorOldKeys).toEqual([old1, old2]);
     expect(loadConfig({ CURSOR_KEY: old1.toString('base64url') }).cursorKey).toEqual(old1);
@@ -167,17 +204,27 @@ describe('CURSOR_KEY and CURSOR_OLD_KEYS', () => {
 
   it('require a key of their own in production', () => {
     expect(problemsOf(PRODUCTION)).toContain('CURSOR_KEY is required in production');
-    expect(problemsOf({ ...PRODUCTION, CURSOR_KEY: DEMO_CURSOR_KEY })).toContain('CURSOR_KEY must be a secret of your own in production (the demo key is refused)');
-    expect(problemsOf({ ...PRODUCTION, CURSOR_KEY: Buffer.from(DEMO_CURSOR_KEY, 'hex').toString('base64') })).toContain('the demo key is refused');
-    expect(problemsOf({ ...PRODUCTION, CURSOR_KEY: hex, CURSOR_OLD_KEYS: DEMO_CURSOR_KEY })).toContain('CURSOR_OLD_KEYS holds the demo cursor key');
+    expect(problemsOf({ ...PRODUCTION, CURSOR_KEY: DEMO_CURSOR_KEY })).toContain(
+      'CURSOR_KEY must be a secret of your own in production (the demo key is refused)',
+    );
+    expect(problemsOf({ ...PRODUCTION, CURSOR_KEY: Buffer.from(DEMO_CURSOR_KEY, 'hex').toString('base64') })).toContain(
+      'the demo key is refused',
+    );
+    expect(problemsOf({ ...PRODUCTION, CURSOR_KEY: hex, CURSOR_OLD_KEYS: DEMO_CURSOR_KEY })).toContain(
+      'CURSOR_OLD_KEYS holds the demo cursor key',
+    );
   });
 
   it('refuse a key of the wrong length, naming the variable but never the value', () => {
     const short = randomBytes(16).toString('hex');
     const message = problemsOf({ CURSOR_KEY: short, CURSOR_OLD_KEYS: `${hex},${randomBytes(31).toString('base64')}` });
-    expect(message).toContain('CURSOR_KEY must be 32 bytes written as hex (64 characters) or base64 (44 characters), got 32 characters');
+    expect(message).toContain(
+      'CURSOR_KEY must be 32 bytes written as hex (64 characters) or base64 (44 characters), got 32 characters',
+    );
     expect(message).toContain('CURSOR_OLD_KEYS must be a comma-separated list of keys of 32 bytes');
     expect(message).not.toContain(short);
-    expect(problemsOf({ CURSOR_KEY: hex, CURSOR_OLD_KEYS: hex })).toContain('CURSOR_OLD_KEYS key 1 is the current CURSOR_KEY');
+    expect(problemsOf({ CURSOR_KEY: hex, CURSOR_OLD_KEYS: hex })).toContain(
+      'CURSOR_OLD_KEYS key 1 is the current CURSOR_KEY',
+    );
   });
 });

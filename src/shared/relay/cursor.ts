@@ -74,7 +74,8 @@ export const invalidCursorMessage = (argument: 'after' | 'before' = 'after') =>
 
 export const INVALID_CURSOR_MESSAGE = invalidCursorMessage('after');
 
-export const invalidCursor = (argument: 'after' | 'before' = 'after') => badInput(invalidCursorMessage(argument), argument);
+export const invalidCursor = (argument: 'after' | 'before' = 'after') =>
+  badInput(invalidCursorMessage(argument), argument);
 
 const keyIds = new WeakMap<Buffer, number>();
 
@@ -89,7 +90,10 @@ export function cursorKeyId(key: Buffer): number {
 }
 
 function associatedData(binding: CursorBinding): Buffer {
-  return Buffer.from(JSON.stringify(['eca-cursor', VERSION, binding.list, binding.ordering, binding.direction, binding.caller]), 'utf8');
+  return Buffer.from(
+    JSON.stringify(['eca-cursor', VERSION, binding.list, binding.ordering, binding.direction, binding.caller]),
+    'utf8',
+  );
 }
 
 export function encodeCursor(keys: CursorKeys, binding: CursorBinding, position: CursorPosition): string {
@@ -98,7 +102,12 @@ export function encodeCursor(keys: CursorKeys, binding: CursorBinding, position:
   const cipher = createCipheriv('aes-256-gcm', keys.current, iv);
   cipher.setAAD(associatedData(binding));
   const ciphertext = Buffer.concat([cipher.update(JSON.stringify([value, position.rowId]), 'utf8'), cipher.final()]);
-  return Buffer.concat([Buffer.from([VERSION, cursorKeyId(keys.current)]), iv, cipher.getAuthTag(), ciphertext]).toString('base64url');
+  return Buffer.concat([
+    Buffer.from([VERSION, cursorKeyId(keys.current)]),
+    iv,
+    cipher.getAuthTag(),
+    ciphertext,
+  ]).toString('base64url');
 }
 
 /**
@@ -107,7 +116,13 @@ export function encodeCursor(keys: CursorKeys, binding: CursorBinding, position:
  * its list, read on from with `after` and back from with `before` alike (the binding's `direction` is
  * the list's sort direction, part of its order).
  */
-export function decodeCursor(keys: CursorKeys, binding: CursorBinding, cursor: string, kinds: CursorKinds, argument: 'after' | 'before' = 'after'): CursorPosition {
+export function decodeCursor(
+  keys: CursorKeys,
+  binding: CursorBinding,
+  cursor: string,
+  kinds: CursorKinds,
+  argument: 'after' | 'before' = 'after',
+): CursorPosition {
   const plaintext = decrypt(keys, binding, cursor);
   if (plaintext === null) throw invalidCursor(argument);
   let payload: unknown;
@@ -161,7 +176,9 @@ export function checkValue(value: unknown, kind: CursorValueKind): SortValue | u
       return Number.isNaN(date.getTime()) || date.toISOString() !== value ? undefined : date;
     }
     case 'integer':
-      return typeof value === 'number' && Number.isInteger(value) && value >= -(2 ** 31) && value < 2 ** 31 ? value : undefined;
+      return typeof value === 'number' && Number.isInteger(value) && value >= -(2 ** 31) && value < 2 ** 31
+        ? value
+        : undefined;
     case 'bigint': {
       const text = typeof value === 'number' && Number.isSafeInteger(value) ? String(value) : value;
       if (typeof text !== 'string' || !INT8.test(text)) return undefined;
@@ -174,6 +191,8 @@ export function checkValue(value: unknown, kind: CursorValueKind): SortValue | u
     case 'float':
       return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
     case 'text':
-      return typeof value === 'string' && value.length <= MAX_TEXT_VALUE_LENGTH && !value.includes('\u0000') ? value : undefined;
+      return typeof value === 'string' && value.length <= MAX_TEXT_VALUE_LENGTH && !value.includes('\u0000')
+        ? value
+        : undefined;
   }
 }

@@ -23,7 +23,8 @@ export function decodeGlobalId(globalId: string, argument = 'id'): DecodedId {
 /** Decodes an id that must name an object of one type (e.g. a Brand id in a filter). */
 export function decodeIdOf(typeName: string, globalId: string, argument = 'id'): string {
   const decoded = decodeGlobalId(globalId, argument);
-  if (decoded.typeName !== typeName) throw badInput(`"${truncate(globalId)}" is not the id of a ${typeName}.`, argument);
+  if (decoded.typeName !== typeName)
+    throw badInput(`"${truncate(globalId)}" is not the id of a ${typeName}.`, argument);
   return decoded.rowId;
 }
 

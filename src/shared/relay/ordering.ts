@@ -10,7 +10,12 @@ export interface SortColumn {
  * The `orderBy` input of a list: `{ field: <enum>, direction }`, turned into an Ordering by the
  * columns each enum value stands for.
  */
-export function OrderByInput<F extends string>(typeName: string, FieldEnum: object, defaultField: F, defaultDirection = OrderDirection.DESC) {
+export function OrderByInput<F extends string>(
+  typeName: string,
+  FieldEnum: object,
+  defaultField: F,
+  defaultDirection = OrderDirection.DESC,
+) {
   @InputType(typeName, { description: `How to sort. Default: ${defaultField} ${defaultDirection}.` })
   class OrderBy {
     @Field(() => FieldEnum, { defaultValue: defaultField, description: 'What to sort by; ties are broken by id.' })

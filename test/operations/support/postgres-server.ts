@@ -12,7 +12,9 @@ export interface PostgresServer {
 }
 
 export async function startPostgresServer(): Promise<PostgresServer> {
-  const child = spawn(process.execPath, [path.join(__dirname, 'postgres-process.mjs')], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [path.join(__dirname, 'postgres-process.mjs')], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   const replies = readline.createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
   const next = async (): Promise<any> => {
     const { value, done } = await replies.next();

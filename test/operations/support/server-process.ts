@@ -14,7 +14,10 @@ const BUILD_DIR = path.join(ROOT, 'node_modules/.cache/eca-operations-build');
  */
 export function buildServer(): string {
   const tsc = path.join(ROOT, 'node_modules/typescript/bin/tsc');
-  const result = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--noCheck', '--outDir', BUILD_DIR], { cwd: ROOT, encoding: 'utf8' });
+  const result = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--noCheck', '--outDir', BUILD_DIR], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
   const main = path.join(BUILD_DIR, 'src/main.js');
   if (result.status !== 0 || !fs.existsSync(main)) throw new Error(`build failed:\n${result.stdout}${result.stderr}`);
   return main;
@@ -50,10 +53,12 @@ export async function startServerProcess(main: string, env: Record<string, strin
     for (const line of complete) if (line.startsWith('{')) lines.push(JSON.parse(line));
   });
   child.stderr!.on('data', (chunk: Buffer) => void (stderr += chunk.toString('utf8')));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => {
-    fs.rmSync(cwd, { recursive: true, force: true });
-    resolve(code);
-  }));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => {
+      fs.rmSync(cwd, { recursive: true, force: true });
+      resolve(code);
+    }),
+  );
 
   const waitForLog = async (predicate: (line: any) => boolean, timeoutMs = 20_000) => {
     const deadline = Date.now() + timeoutMs;

@@ -57,35 +57,39 @@ export async function startTcpProxy(target: URL): Promise<TcpProxy> {
         });
       }
     };
-    upstream.on('data', (chunk) => whenThawed(() => {
-      if (dropReply) return end();
-      relay(chunk);
-    }));
+    upstream.on('data', (chunk) =>
+      whenThawed(() => {
+        if (dropReply) return end();
+        relay(chunk);
+      }),
+    );
 
     let buffer = Buffer.alloc(0);
     let started = false;
-    client.on('data', (chunk) => whenThawed(() => {
-      buffer = Buffer.concat([buffer, chunk]);
-      for (;;) {
-        // The startup packet (and an SSL request before it) has no type byte.
-        const header = started ? 5 : 4;
-        if (buffer.length < header) return;
-        const length = started ? buffer.readInt32BE(1) + 1 : buffer.readInt32BE(0);
-        if (buffer.length < length) return;
-        const message = buffer.subarray(0, length);
-        buffer = buffer.subarray(length);
-        if (!started) {
-          started = message.readInt32BE(4) !== 80877103; // not an SSLRequest: the startup packet
-        } else if (trap && message[0] === 0x51 && message.subarray(5).toString('utf8').includes(trap.prefix)) {
-          const sprung = trap;
-          trap = null;
-          sprung.sprung();
-          if (sprung.mode === 'before') return end();
-          dropReply = true;
+    client.on('data', (chunk) =>
+      whenThawed(() => {
+        buffer = Buffer.concat([buffer, chunk]);
+        for (;;) {
+          // The startup packet (and an SSL request before it) has no type byte.
+          const header = started ? 5 : 4;
+          if (buffer.length < header) return;
+          const length = started ? buffer.readInt32BE(1) + 1 : buffer.readInt32BE(0);
+          if (buffer.length < length) return;
+          const message = buffer.subarray(0, length);
+          buffer = buffer.subarray(length);
+          if (!started) {
+            started = message.readInt32BE(4) !== 80877103; // not an SSLRequest: the startup packet
+          } else if (trap && message[0] === 0x51 && message.subarray(5).toString('utf8').includes(trap.prefix)) {
+            const sprung = trap;
+            trap = null;
+            sprung.sprung();
+            if (sprung.mode === 'before') return end();
+            dropReply = true;
+          }
+          upstream.write(message);
         }
-        upstream.write(message);
-      }
-    }));
+      }),
+    );
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as net.AddressInfo).port;
@@ -93,9 +97,10 @@ export async function startTcpProxy(target: URL): Promise<TcpProxy> {
   url.hostname = '127.0.0.1';
   url.port = String(port);
 
-  const arm = (mode: Trap['mode'], prefix: string) => new Promise<void>((sprung) => {
-    trap = { mode, prefix, sprung };
-  });
+  const arm = (mode: Trap['mode'], prefix: string) =>
+    new Promise<void>((sprung) => {
+      trap = { mode, prefix, sprung };
+    });
   return {
     url: url.toString(),
     dropAfter: (prefix) => arm('after', prefix),

@@ -46,20 +46,34 @@
 
   function build() {
     cases = portal.pagedTable({
-      name: 'cases', container: $('cases-list'), caption: 'Cases', what: 'the cases', emptyText: 'No case matches these filters.',
+      name: 'cases',
+      container: $('cases-list'),
+      caption: 'Cases',
+      what: 'the cases',
+      emptyText: 'No case matches these filters.',
       pageSize: () => Number($('case-page-size').value),
       columns: [
-        { header: 'Case', cell: (lead) => ({ content: portal.openButton(lead.reference, () => portal.show('case', lead.id)) }) },
+        {
+          header: 'Case',
+          cell: (lead) => ({ content: portal.openButton(lead.reference, () => portal.show('case', lead.id)) }),
+        },
         { header: 'Reported', cell: (lead) => day(lead.createdAt) },
         { header: 'Status', cell: (lead) => label(lead.status) },
         { header: 'Description', cell: (lead) => lead.description },
         { header: 'Investigation', cell: (lead) => (lead.investigation ? lead.investigation.reference : '') },
-        { header: 'Investigation status', cell: (lead) => (lead.investigation ? label(lead.investigation.status) : '') },
+        {
+          header: 'Investigation status',
+          cell: (lead) => (lead.investigation ? label(lead.investigation.status) : ''),
+        },
       ],
       fetchPage: async (variables) => (await portal.graphql(CASES, variables)).leads,
     });
     history = portal.pagedTable({
-      name: 'case-history', container: $('case-history'), caption: 'Timeline of the case', what: 'the timeline', emptyText: 'Nothing recorded yet.',
+      name: 'case-history',
+      container: $('case-history'),
+      caption: 'Timeline of the case',
+      what: 'the timeline',
+      emptyText: 'Nothing recorded yet.',
       pageSize: () => 20,
       columns: [
         { header: 'When', cell: (event) => portal.when(event.at) },
@@ -82,26 +96,62 @@
     for (const table of ['case-referrals', 'case-outcomes']) portal.fillTable($(table), [], () => []);
     try {
       const lead = (await portal.graphql(CASE, { id })).node;
-      if (!lead) throw Object.assign(new Error('it is not there (unknown, or out of your scope)'), { code: 'NOT_FOUND' });
+      if (!lead)
+        throw Object.assign(new Error('it is not there (unknown, or out of your scope)'), { code: 'NOT_FOUND' });
       portal.caseShown = lead;
       $('case-title').textContent = `Case ${lead.reference}`;
       const facts = $('case-facts');
       portal.fact(facts, 'Status', label(lead.status) + (lead.closeReason ? ` (${label(lead.closeReason)})` : ''));
       portal.fact(facts, 'Reported', day(lead.createdAt));
       portal.fact(facts, 'Description', lead.description);
-      portal.fact(facts, 'Sellers', lead.sellers.map((s) => `${s.displayName} (${s.platform}, ${s.region})`).join('; ') || 'none you may see');
+      portal.fact(
+        facts,
+        'Sellers',
+        lead.sellers.map((s) => `${s.displayName} (${s.platform}, ${s.region})`).join('; ') || 'none you may see',
+      );
       const investigation = lead.investigation;
-      portal.fact(facts, 'Investigation', investigation ? `${investigation.reference}, ${label(investigation.status)}, opened ${day(investigation.createdAt)}: ${investigation.summary}` : 'not opened yet');
+      portal.fact(
+        facts,
+        'Investigation',
+        investigation
+          ? `${investigation.reference}, ${label(investigation.status)}, opened ${day(investigation.createdAt)}: ${investigation.summary}`
+          : 'not opened yet',
+      );
       const referrals = investigation ? investigation.referrals : [];
-      const outcomes = referrals.length ? (await portal.graphql(OUTCOMES, { ids: referrals.map((r) => r.id) })).nodes.filter(Boolean) : [];
+      const outcomes = referrals.length
+        ? (await portal.graphql(OUTCOMES, { ids: referrals.map((r) => r.id) })).nodes.filter(Boolean)
+        : [];
       const outcomesOf = new Map(outcomes.map((r) => [r.id, r.outcomes]));
-      portal.fillTable($('case-referrals'), referrals, (r) => [
-        r.reference, `${r.agency ? `${r.agency.name} (${r.agency.code})` : ''}`, label(r.status), day(r.sentAt), day(r.acknowledgedAt), day(r.firstActionAt), number((outcomesOf.get(r.id) || []).length),
-      ], 'No referral yet.');
+      portal.fillTable(
+        $('case-referrals'),
+        referrals,
+        (r) => [
+          r.reference,
+          `${r.agency ? `${r.agency.name} (${r.agency.code})` : ''}`,
+          label(r.status),
+          day(r.sentAt),
+          day(r.acknowledgedAt),
+          day(r.firstActionAt),
+          number((outcomesOf.get(r.id) || []).length),
+        ],
+        'No referral yet.',
+      );
       const rows = outcomes.flatMap((r) => r.outcomes.map((o) => ({ referral: r.reference, ...o })));
-      portal.fillTable($('case-outcomes'), rows, (o) => [
-        o.referral, label(o.kind), day(o.occurredAt), number(o.arrests), number(o.densDestroyed), number(o.convictions), portal.money(o.seizedValue), portal.money(o.fine),
-      ], 'No outcome reported yet.');
+      portal.fillTable(
+        $('case-outcomes'),
+        rows,
+        (o) => [
+          o.referral,
+          label(o.kind),
+          day(o.occurredAt),
+          number(o.arrests),
+          number(o.densDestroyed),
+          number(o.convictions),
+          portal.money(o.seizedValue),
+          portal.money(o.fine),
+        ],
+        'No outcome reported yet.',
+      );
       if (investigation) await history.reload({ id: investigation.id });
       else portal.fillTable(history.table, [], () => [], 'No investigation yet.');
       view.dataset.state = 'ready';

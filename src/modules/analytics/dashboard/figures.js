@@ -7,7 +7,14 @@
   const portal = window.portal;
   const { $, number } = portal;
   const state = portal.figures;
-  const STAGE_LABELS = { LEADS: 'Leads', TRIAGED: 'Triaged', INVESTIGATED: 'Investigated', REFERRED: 'Referred', ACTIONED: 'Actioned', CONVICTED: 'Convicted' };
+  const STAGE_LABELS = {
+    LEADS: 'Leads',
+    TRIAGED: 'Triaged',
+    INVESTIGATED: 'Investigated',
+    REFERRED: 'Referred',
+    ACTIONED: 'Actioned',
+    CONVICTED: 'Convicted',
+  };
   const STEPS = [
     ['leadToInvestigation', 'Lead → investigation opened'],
     ['investigationToReferral', 'Investigation → referral sent'],
@@ -47,7 +54,10 @@
     if (from) filter.from = from;
     if (to) filter.to = to;
     if ($('filter-brand').value) filter.brandIds = [$('filter-brand').value];
-    const regions = $('filter-region').value.split(',').map((r) => r.trim().toUpperCase()).filter(Boolean);
+    const regions = $('filter-region')
+      .value.split(',')
+      .map((r) => r.trim().toUpperCase())
+      .filter(Boolean);
     if (regions.length) filter.regions = regions;
     return filter;
   }
@@ -88,16 +98,24 @@
     const stages = analytics.enforcementFunnel.stages;
     chart('funnel-chart', {
       type: 'bar',
-      data: { labels: stages.map((s) => STAGE_LABELS[s.stage]), datasets: [{ label: 'Cases', data: stages.map((s) => s.count), backgroundColor: COLORS[0] }] },
+      data: {
+        labels: stages.map((s) => STAGE_LABELS[s.stage]),
+        datasets: [{ label: 'Cases', data: stages.map((s) => s.count), backgroundColor: COLORS[0] }],
+      },
       options: { indexAxis: 'y', plugins: { legend: { display: false } } },
     });
     portal.fillTable($('funnel-table'), stages, (s) => [
-      STAGE_LABELS[s.stage], { content: number(s.count), testId: `funnel-${s.stage}` }, s.conversionFromPrevious === null ? '' : percent(s.conversionFromPrevious),
+      STAGE_LABELS[s.stage],
+      { content: number(s.count), testId: `funnel-${s.stage}` },
+      s.conversionFromPrevious === null ? '' : percent(s.conversionFromPrevious),
     ]);
 
     const time = analytics.timeToAction;
     portal.fillTable($('time-table'), STEPS, ([field, text]) => [
-      text, { content: number(time[field].count), testId: `time-${field}-count` }, { content: days(time[field].medianDays), testId: `time-${field}-median` }, days(time[field].p90Days),
+      text,
+      { content: number(time[field].count), testId: `time-${field}-count` },
+      { content: days(time[field].medianDays), testId: `time-${field}-median` },
+      days(time[field].p90Days),
     ]);
 
     const outcomes = analytics.outcomeSeries.buckets;
@@ -120,16 +138,43 @@
       data: {
         labels: takedowns.map((b) => day(b.start)),
         datasets: [
-          { label: 'Listings taken down', data: takedowns.map((b) => b.listingsTakenDown), borderColor: COLORS[0], backgroundColor: COLORS[0] },
-          { label: 'Listings reinstated', data: takedowns.map((b) => b.listingsReinstated), borderColor: COLORS[1], backgroundColor: COLORS[1] },
-          { label: 'Sellers restricted', data: takedowns.map((b) => b.sellersRestricted), borderColor: COLORS[2], backgroundColor: COLORS[2] },
-          { label: 'Sellers suspended', data: takedowns.map((b) => b.sellersSuspended), borderColor: COLORS[3], backgroundColor: COLORS[3] },
-          { label: 'Sellers closed', data: takedowns.map((b) => b.sellersClosed), borderColor: COLORS[4], backgroundColor: COLORS[4] },
+          {
+            label: 'Listings taken down',
+            data: takedowns.map((b) => b.listingsTakenDown),
+            borderColor: COLORS[0],
+            backgroundColor: COLORS[0],
+          },
+          {
+            label: 'Listings reinstated',
+            data: takedowns.map((b) => b.listingsReinstated),
+            borderColor: COLORS[1],
+            backgroundColor: COLORS[1],
+          },
+          {
+            label: 'Sellers restricted',
+            data: takedowns.map((b) => b.sellersRestricted),
+            borderColor: COLORS[2],
+            backgroundColor: COLORS[2],
+          },
+          {
+            label: 'Sellers suspended',
+            data: takedowns.map((b) => b.sellersSuspended),
+            borderColor: COLORS[3],
+            backgroundColor: COLORS[3],
+          },
+          {
+            label: 'Sellers closed',
+            data: takedowns.map((b) => b.sellersClosed),
+            borderColor: COLORS[4],
+            backgroundColor: COLORS[4],
+          },
         ],
       },
     });
 
-    const regions = [...analytics.regionBreakdown].sort((a, b) => b.funnel.leads - a.funnel.leads || a.region.localeCompare(b.region));
+    const regions = [...analytics.regionBreakdown].sort(
+      (a, b) => b.funnel.leads - a.funnel.leads || a.region.localeCompare(b.region),
+    );
     chart('region-chart', {
       type: 'bar',
       data: {
@@ -141,11 +186,22 @@
         ],
       },
     });
-    portal.fillTable($('region-table'), regions, (r) => [
-      r.region, { content: number(r.funnel.leads), testId: `region-${r.region}-leads` }, number(r.funnel.investigated), number(r.funnel.referred),
-      { content: number(r.funnel.actioned), testId: `region-${r.region}-actioned` }, number(r.funnel.convicted),
-      { content: number(r.outcomes.raids), testId: `region-${r.region}-raids` }, number(r.outcomes.arrests), number(r.outcomes.densDestroyed),
-    ], 'No cases in this period.');
+    portal.fillTable(
+      $('region-table'),
+      regions,
+      (r) => [
+        r.region,
+        { content: number(r.funnel.leads), testId: `region-${r.region}-leads` },
+        number(r.funnel.investigated),
+        number(r.funnel.referred),
+        { content: number(r.funnel.actioned), testId: `region-${r.region}-actioned` },
+        number(r.funnel.convicted),
+        { content: number(r.outcomes.raids), testId: `region-${r.region}-raids` },
+        number(r.outcomes.arrests),
+        number(r.outcomes.densDestroyed),
+      ],
+      'No cases in this period.',
+    );
     const known = new Set([...$('region-list').options].map((o) => o.value));
     for (const r of regions) {
       if (known.has(r.region)) continue;
@@ -154,19 +210,58 @@
       $('region-list').append(option);
     }
 
-    portal.fillTable($('overdue-table'), analytics.overdueReferrals, (a) => [
-      `${a.agency.name} (${a.agency.code})`, number(a.waiting), number(a.overdue), number(a.acknowledgementOverdue), number(a.actionOverdue), days(a.longestOverdueDays),
-    ], 'No referral is waiting.');
-    portal.fillTable($('accuracy-table'), analytics.reporterAccuracy, (b) => [
-      b.brand.name, number(b.period.leadsReported), number(b.period.leadsConfirmed), number(b.period.leadsRejected), percent(b.period.accuracy), b.fastTrack ? 'yes' : 'no',
-    ], 'No brand reported a case in this period.');
+    portal.fillTable(
+      $('overdue-table'),
+      analytics.overdueReferrals,
+      (a) => [
+        `${a.agency.name} (${a.agency.code})`,
+        number(a.waiting),
+        number(a.overdue),
+        number(a.acknowledgementOverdue),
+        number(a.actionOverdue),
+        days(a.longestOverdueDays),
+      ],
+      'No referral is waiting.',
+    );
+    portal.fillTable(
+      $('accuracy-table'),
+      analytics.reporterAccuracy,
+      (b) => [
+        b.brand.name,
+        number(b.period.leadsReported),
+        number(b.period.leadsConfirmed),
+        number(b.period.leadsRejected),
+        percent(b.period.accuracy),
+        b.fastTrack ? 'yes' : 'no',
+      ],
+      'No brand reported a case in this period.',
+    );
     const offenders = analytics.repeatOffenders;
-    portal.fillTable($('offenders-table'), offenders.sellers, (s) => [
-      s.seller.displayName, s.seller.platform, s.seller.region, number(s.strikes), number(s.leads), number(s.takedowns),
-    ], 'No seller with a lead or takedown in this period.');
-    portal.fillTable($('networks-table'), offenders.networks, (n) => [
-      n.representative.displayName, number(n.sellerCount), number(n.strikes), number(n.leads), number(n.takedowns),
-    ], 'No network of linked sellers in this period.');
+    portal.fillTable(
+      $('offenders-table'),
+      offenders.sellers,
+      (s) => [
+        s.seller.displayName,
+        s.seller.platform,
+        s.seller.region,
+        number(s.strikes),
+        number(s.leads),
+        number(s.takedowns),
+      ],
+      'No seller with a lead or takedown in this period.',
+    );
+    portal.fillTable(
+      $('networks-table'),
+      offenders.networks,
+      (n) => [
+        n.representative.displayName,
+        number(n.sellerCount),
+        number(n.strikes),
+        number(n.leads),
+        number(n.takedowns),
+      ],
+      'No network of linked sellers in this period.',
+    );
   }
 
   async function load() {

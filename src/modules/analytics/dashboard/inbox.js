@@ -40,10 +40,17 @@
 
   function table(name, container, caption, emptyText) {
     return portal.pagedTable({
-      name, container, caption, emptyText, what: 'the referrals',
+      name,
+      container,
+      caption,
+      emptyText,
+      what: 'the referrals',
       pageSize: () => Number($('inbox-page-size').value),
       columns: [
-        { header: 'Referral', cell: (r) => ({ content: portal.openButton(r.reference, () => portal.show('referral', r.id)) }) },
+        {
+          header: 'Referral',
+          cell: (r) => ({ content: portal.openButton(r.reference, () => portal.show('referral', r.id)) }),
+        },
         { header: 'Agency', cell: (r) => (r.agency ? r.agency.code : '') },
         { header: 'Status', cell: (r) => label(r.status) },
         { header: 'Sent', cell: (r) => day(r.sentAt) },
@@ -58,7 +65,10 @@
 
   function reload() {
     const filter = readFilter();
-    return Promise.all([overdue.reload({ filter: { ...filter, overdue: true } }), current.reload({ filter: { ...filter, overdue: false } })]);
+    return Promise.all([
+      overdue.reload({ filter: { ...filter, overdue: true } }),
+      current.reload({ filter: { ...filter, overdue: false } }),
+    ]);
   }
 
   async function openReferral(id) {
@@ -73,21 +83,54 @@
       portal.referralShown = r;
       $('referral-title').textContent = `Referral ${r.reference}`;
       const facts = $('referral-facts');
-      portal.fact(facts, 'Status', label(r.status) + (r.overdue ? ` · overdue (${MISSED[r.missedDeadline].toLowerCase()})` : ''));
+      portal.fact(
+        facts,
+        'Status',
+        label(r.status) + (r.overdue ? ` · overdue (${MISSED[r.missedDeadline].toLowerCase()})` : ''),
+      );
       if (r.agency) portal.fact(facts, 'Agency', `${r.agency.name} (${r.agency.code})`);
       portal.fact(facts, 'Case', r.investigation ? r.investigation.reference : '');
       portal.fact(facts, 'Summary', r.summary);
       portal.fact(facts, 'Sent', day(r.sentAt));
-      portal.fact(facts, 'Acknowledge by', `${day(r.acknowledgeBy)}${r.acknowledgedAt ? ` (acknowledged ${day(r.acknowledgedAt)})` : ''}`);
-      portal.fact(facts, 'Act by', `${day(r.actionBy)}${r.firstActionAt ? ` (first action ${day(r.firstActionAt)})` : ''}`);
+      portal.fact(
+        facts,
+        'Acknowledge by',
+        `${day(r.acknowledgeBy)}${r.acknowledgedAt ? ` (acknowledged ${day(r.acknowledgedAt)})` : ''}`,
+      );
+      portal.fact(
+        facts,
+        'Act by',
+        `${day(r.actionBy)}${r.firstActionAt ? ` (first action ${day(r.firstActionAt)})` : ''}`,
+      );
       if (r.agencyCaseReference) portal.fact(facts, 'Agency case', r.agencyCaseReference);
       if (r.declineReason) portal.fact(facts, 'Declined', r.declineReason);
-      portal.fillTable($('referral-evidence'), r.disclosedEvidence, (e) => [
-        label(e.kind), e.description, day(e.collectedAt), e.collectedBy, e.custodian, { content: e.sha256, testId: `sha-${e.id}` },
-      ], 'No evidence disclosed.');
-      portal.fillTable($('referral-outcomes'), r.outcomes, (o) => [
-        label(o.kind), day(o.occurredAt), number(o.arrests), number(o.densDestroyed), number(o.convictions), portal.money(o.seizedValue), portal.money(o.fine),
-      ], 'No outcome reported yet.');
+      portal.fillTable(
+        $('referral-evidence'),
+        r.disclosedEvidence,
+        (e) => [
+          label(e.kind),
+          e.description,
+          day(e.collectedAt),
+          e.collectedBy,
+          e.custodian,
+          { content: e.sha256, testId: `sha-${e.id}` },
+        ],
+        'No evidence disclosed.',
+      );
+      portal.fillTable(
+        $('referral-outcomes'),
+        r.outcomes,
+        (o) => [
+          label(o.kind),
+          day(o.occurredAt),
+          number(o.arrests),
+          number(o.densDestroyed),
+          number(o.convictions),
+          portal.money(o.seizedValue),
+          portal.money(o.fine),
+        ],
+        'No outcome reported yet.',
+      );
       view.dataset.state = 'ready';
       $('referral-title').focus();
     } catch (error) {
@@ -102,7 +145,12 @@
       if (!overdue) {
         $('inbox-title').textContent = portal.viewer.role === 'AGENCY_LIAISON' ? 'Referral inbox' : 'Referrals';
         overdue = table('inbox-overdue', $('inbox-overdue'), 'Overdue referrals', 'Nothing overdue.');
-        current = table('inbox-current', $('inbox-current'), 'Referrals within their deadlines, or done', 'No referral.');
+        current = table(
+          'inbox-current',
+          $('inbox-current'),
+          'Referrals within their deadlines, or done',
+          'No referral.',
+        );
       }
       if (!(options && options.keep) || !portal.tables['inbox-overdue'].asked) reload();
     },

@@ -9,7 +9,13 @@
   const KEY_STORAGE = 'eca:dashboard:apiKey';
   const $ = (id) => document.getElementById(id);
   const INTERNAL = ['ADMIN', 'INVESTIGATOR', 'ANALYST'];
-  const ROLE_LABELS = { ADMIN: 'Administrator', INVESTIGATOR: 'Investigator', ANALYST: 'Analyst', BRAND_PARTNER: 'Brand partner', AGENCY_LIAISON: 'Agency liaison' };
+  const ROLE_LABELS = {
+    ADMIN: 'Administrator',
+    INVESTIGATOR: 'Investigator',
+    ANALYST: 'Analyst',
+    BRAND_PARTNER: 'Brand partner',
+    AGENCY_LIAISON: 'Agency liaison',
+  };
 
   /** What the page shows, for people and for tests: the viewer, each table's question and rows, the current view. */
   const portal = { viewer: null, view: null, views: {}, tables: {}, $ };
@@ -36,7 +42,8 @@
       throw new ApiError('the server could not be reached; check the connection and try again', 'NETWORK');
     }
     const body = await response.json().catch(() => ({}));
-    if (body.errors && body.errors.length) throw new ApiError(body.errors[0].message, body.errors[0].extensions && body.errors[0].extensions.code);
+    if (body.errors && body.errors.length)
+      throw new ApiError(body.errors[0].message, body.errors[0].extensions && body.errors[0].extensions.code);
     if (!response.ok) throw new ApiError(`HTTP ${response.status}`, 'HTTP');
     return body.data;
   };
@@ -50,7 +57,8 @@
   portal.label = (code) => (code ? code.charAt(0) + code.slice(1).toLowerCase().replace(/_/g, ' ') : '');
   /** A form's date (a whole UTC day) as the API's bound: `from` inclusive, `to` the next midnight (exclusive). */
   portal.dayStart = (value) => (value ? `${value}T00:00:00.000Z` : undefined);
-  portal.dayEnd = (value) => (value ? new Date(Date.parse(`${value}T00:00:00.000Z`) + 86400000).toISOString() : undefined);
+  portal.dayEnd = (value) =>
+    value ? new Date(Date.parse(`${value}T00:00:00.000Z`) + 86400000).toISOString() : undefined;
   portal.isInternal = () => Boolean(portal.viewer && INTERNAL.includes(portal.viewer.role));
 
   portal.setStatus = function setStatus(text, isError) {
@@ -119,7 +127,8 @@
   }
   portal.tableCsv = function tableCsv(table) {
     const rows = [[...table.tHead.rows[0].cells].map((cell) => cell.textContent)];
-    for (const row of table.tBodies[0].rows) if (!row.classList.contains('empty')) rows.push([...row.cells].map((cell) => cell.textContent));
+    for (const row of table.tBodies[0].rows)
+      if (!row.classList.contains('empty')) rows.push([...row.cells].map((cell) => cell.textContent));
     return `\uFEFF${rows.map((cells) => cells.map(csvField).join(',')).join('\r\n')}\r\n`;
   };
   function download(table) {
@@ -138,7 +147,10 @@
     button.type = 'button';
     button.className = 'csv';
     button.textContent = 'Download CSV';
-    button.setAttribute('aria-label', `Download ${table.querySelector('caption') ? table.querySelector('caption').textContent : 'this table'} as CSV`);
+    button.setAttribute(
+      'aria-label',
+      `Download ${table.querySelector('caption') ? table.querySelector('caption').textContent : 'this table'} as CSV`,
+    );
     button.dataset.testid = `csv-${table.dataset.csv}`;
     button.addEventListener('click', () => download(table));
     (table.closest('.table-wrap') || table).after(button);
@@ -169,7 +181,8 @@
     const pager = document.createElement('nav');
     pager.className = 'pager';
     pager.setAttribute('aria-label', `Pages of ${caption}`);
-    pager.innerHTML = '<button type="button" data-page="previous">← Previous</button><span aria-live="polite"></span><button type="button" data-page="next">Next →</button>';
+    pager.innerHTML =
+      '<button type="button" data-page="previous">← Previous</button><span aria-live="polite"></span><button type="button" data-page="next">Next →</button>';
     container.replaceChildren(wrap, pager);
     portal.addCsvButton(table);
 
@@ -184,11 +197,18 @@
       try {
         const connection = await fetchPage(variables);
         if (!connection) throw new ApiError('it is not there (unknown, or out of your scope)', 'NOT_FOUND');
-        Object.assign(state, { asked: variables, nodes: connection.nodes, pageInfo: connection.pageInfo, totalCount: connection.totalCount, index });
+        Object.assign(state, {
+          asked: variables,
+          nodes: connection.nodes,
+          pageInfo: connection.pageInfo,
+          totalCount: connection.totalCount,
+          index,
+        });
         portal.fillTable(table, connection.nodes, (node) => columns.map((column) => column.cell(node)), emptyText);
         const first = index * size + 1;
         pager.querySelector('span').textContent = connection.nodes.length
-          ? `${portal.number(first)}–${portal.number(first + connection.nodes.length - 1)} of ${portal.number(connection.totalCount)}` : `0 of ${portal.number(connection.totalCount)}`;
+          ? `${portal.number(first)}–${portal.number(first + connection.nodes.length - 1)} of ${portal.number(connection.totalCount)}`
+          : `0 of ${portal.number(connection.totalCount)}`;
         pager.querySelector('[data-page=previous]').disabled = !connection.pageInfo.hasPreviousPage;
         pager.querySelector('[data-page=next]').disabled = !connection.pageInfo.hasNextPage;
         container.dataset.state = 'ready';
@@ -197,8 +217,14 @@
         portal.failed(error, what);
       }
     }
-    pager.querySelector('[data-page=next]').addEventListener('click', () => load((n) => ({ first: n, after: state.pageInfo.endCursor }), state.index + 1));
-    pager.querySelector('[data-page=previous]').addEventListener('click', () => load((n) => ({ last: n, before: state.pageInfo.startCursor }), Math.max(0, state.index - 1)));
+    pager
+      .querySelector('[data-page=next]')
+      .addEventListener('click', () => load((n) => ({ first: n, after: state.pageInfo.endCursor }), state.index + 1));
+    pager
+      .querySelector('[data-page=previous]')
+      .addEventListener('click', () =>
+        load((n) => ({ last: n, before: state.pageInfo.startCursor }), Math.max(0, state.index - 1)),
+      );
     return {
       table,
       /** The first page for these variables (a filter, a record's id). */
@@ -211,15 +237,28 @@
 
   // Views and tabs: what each role opens. Detail views (a case, a referral) have no tab of their own.
   const TABS = {
-    BRAND_PARTNER: [['cases', 'Cases'], ['figures', 'Figures']],
-    AGENCY_LIAISON: [['inbox', 'Referral inbox'], ['figures', 'Figures']],
-    INTERNAL: [['figures', 'Figures'], ['cases', 'Cases'], ['inbox', 'Referrals']],
+    BRAND_PARTNER: [
+      ['cases', 'Cases'],
+      ['figures', 'Figures'],
+    ],
+    AGENCY_LIAISON: [
+      ['inbox', 'Referral inbox'],
+      ['figures', 'Figures'],
+    ],
+    INTERNAL: [
+      ['figures', 'Figures'],
+      ['cases', 'Cases'],
+      ['inbox', 'Referrals'],
+    ],
   };
 
   portal.show = function show(name, ...args) {
     for (const section of document.querySelectorAll('.view')) section.hidden = section.id !== `${name}-view`;
     for (const tab of $('tabs').querySelectorAll('button')) {
-      const current = tab.dataset.view === name || (tab.dataset.view === 'cases' && name === 'case') || (tab.dataset.view === 'inbox' && name === 'referral');
+      const current =
+        tab.dataset.view === name ||
+        (tab.dataset.view === 'cases' && name === 'case') ||
+        (tab.dataset.view === 'inbox' && name === 'referral');
       if (current) tab.setAttribute('aria-current', 'page');
       else tab.removeAttribute('aria-current');
     }
@@ -257,9 +296,11 @@
     $('sign-in-message').textContent = 'Checking the key…';
     let viewer;
     try {
-      viewer = (await portal.graphql('{ viewer { id name role brand { id name } agency { id name code } } }', {})).viewer;
+      viewer = (await portal.graphql('{ viewer { id name role brand { id name } agency { id name code } } }', {}))
+        .viewer;
     } catch (error) {
-      if (error.code === 'UNAUTHENTICATED') signOut(`This API key was not accepted: ${error.message} Check it, or ask for a new one.`);
+      if (error.code === 'UNAUTHENTICATED')
+        signOut(`This API key was not accepted: ${error.message} Check it, or ask for a new one.`);
       else {
         showSignIn(`Could not sign in: ${error.message}`);
         $('sign-in-message').classList.add('error');
@@ -267,17 +308,23 @@
       return;
     }
     portal.viewer = viewer;
-    const tenant = viewer.brand ? ` · ${viewer.brand.name}` : viewer.agency ? ` · ${viewer.agency.name} (${viewer.agency.code})` : '';
+    const tenant = viewer.brand
+      ? ` · ${viewer.brand.name}`
+      : viewer.agency
+        ? ` · ${viewer.agency.name} (${viewer.agency.code})`
+        : '';
     $('who').textContent = `${viewer.name} · ${ROLE_LABELS[viewer.role] || viewer.role}${tenant}`;
     const tabs = TABS[viewer.role] || TABS.INTERNAL;
-    $('tabs').replaceChildren(...tabs.map(([view, text]) => {
-      const button = document.createElement('button');
-      button.type = 'button';
-      button.dataset.view = view;
-      button.textContent = text;
-      button.addEventListener('click', () => portal.show(view));
-      return button;
-    }));
+    $('tabs').replaceChildren(
+      ...tabs.map(([view, text]) => {
+        const button = document.createElement('button');
+        button.type = 'button';
+        button.dataset.view = view;
+        button.textContent = text;
+        button.addEventListener('click', () => portal.show(view));
+        return button;
+      }),
+    );
     $('sign-in').hidden = true;
     $('sign-in-message').textContent = '';
     $('who').hidden = false;
@@ -289,7 +336,8 @@
 
   document.addEventListener('DOMContentLoaded', () => {
     for (const table of document.querySelectorAll('table[data-csv]')) portal.addCsvButton(table);
-    for (const back of document.querySelectorAll('[data-back]')) back.addEventListener('click', () => portal.show(back.dataset.back, { keep: true }));
+    for (const back of document.querySelectorAll('[data-back]'))
+      back.addEventListener('click', () => portal.show(back.dataset.back, { keep: true }));
     $('sign-in').addEventListener('submit', (event) => {
       event.preventDefault();
       sessionStorage.setItem(KEY_STORAGE, $('api-key').value.trim());
