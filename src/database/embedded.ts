@@ -11,6 +11,7 @@ import {
   usablePort,
   writeState,
 } from './embedded-folder.js';
+import { enter, leave } from './embedded-presence.js';
 
 /**
  * The embedded PostgreSQL of `npm start` and the command line, one cluster per data folder (DATA_DIR).
@@ -62,8 +63,6 @@ const USER = 'postgres';
 /** The demo password, refused in production (src/config.ts); the cluster listens on the loopback only. */
 const PASSWORD = 'postgres';
 export const EMBEDDED_DATABASE = 'enforcement';
-/** Advisory lock held shared, on a connection of its own, by every process using the cluster. */
-const PRESENCE_LOCK = 0x65636170;
 
 export async function startEmbeddedPostgres(dataDir: string, options: EmbeddedOptions = {}): Promise<EmbeddedDatabase> {
   const notice = options.onNotice ?? ((message: string) => process.stderr.write(`[embedded-postgres] ${message}\n`));
@@ -83,7 +82,7 @@ export async function startEmbeddedPostgres(dataDir: string, options: EmbeddedOp
     const running = await runningCluster(root, databaseDir);
     if (running) {
       // It may be stopping right now (its last user leaving): then look again.
-      const presence = await enter(running.port).catch(() => null);
+      const presence = await enter(urlOf(running.port, 'postgres')).catch(() => null);
       if (!presence) {
         races += 1;
         if (races >= 3)
@@ -105,7 +104,7 @@ export async function startEmbeddedPostgres(dataDir: string, options: EmbeddedOp
         dataDir: root,
         owned: false,
         pid: running.pid,
-        stop: () => leave(presence, running.port, { pid: running.pid }, notice),
+        stop: () => leave(presence, urlOf(running.port, 'postgres'), running.port, { pid: running.pid }, notice),
       };
     }
     const kept = readState(root);
@@ -290,7 +289,7 @@ async function startCluster(
 
   let presence: Client;
   try {
-    presence = await enter(state.port);
+    presence = await enter(urlOf(state.port, 'postgres'));
   } catch (error) {
     await pg.stop();
     throw new EmbeddedPostgresError(
@@ -298,7 +297,7 @@ async function startCluster(
     );
   }
   const postmaster = (pg as unknown as { process?: { pid?: number } }).process?.pid ?? null;
-  const stop = () => leave(presence, state.port, { owned: pg, pid: postmaster }, notice);
+  const stop = () => leave(presence, urlOf(state.port, 'postgres'), state.port, { owned: pg, pid: postmaster }, notice);
   try {
     // Just initialised: the database is created now. Initialised before: a missing database is a repair, said so.
     await ensureDatabase(state.port, root, state.initialised ? notice : undefined);
@@ -307,80 +306,6 @@ async function startCluster(
     throw error;
   }
   return { url: urlOf(state.port), port: state.port, dataDir: root, owned: true, pid: postmaster, stop };
-}
-
-// ---------------------------------------------------------------------------------------------------
-// Presence: who uses the cluster, and who stops it.
-
-/** A connection of this process's own holding the presence lock shared, for as long as it uses the cluster. */
-async function enter(port: number): Promise<Client> {
-  const client = new Client({
-    connectionString: urlOf(port, 'postgres'),
-    connectionTimeoutMillis: 3000,
-    application_name: 'eca-embedded-presence',
-  });
-  client.on('error', () => undefined);
-  await client.connect();
-  try {
-    await client.query('SELECT pg_advisory_lock_shared($1)', [PRESENCE_LOCK]);
-  } catch (error) {
-    await client.end().catch(() => undefined);
-    throw error;
-  }
-  return client;
-}
-
-interface Postmaster {
-  /** The embedded-postgres instance, when this process started the cluster. */
-  owned?: { stop(): Promise<void> };
-  pid: number | null;
-}
-
-/**
- * Leaves the cluster. The last process using it (the one that then gets the presence lock exclusively)
- * stops it; otherwise it keeps running for the others, also when this process started it.
- */
-async function leave(
-  presence: Client,
-  port: number,
-  postmaster: Postmaster,
-  notice: (message: string) => void,
-): Promise<void> {
-  await presence.end().catch(() => undefined);
-  let alone = true;
-  const closer = new Client({
-    connectionString: urlOf(port, 'postgres'),
-    connectionTimeoutMillis: 3000,
-    application_name: 'eca-embedded-presence',
-  });
-  closer.on('error', () => undefined);
-  try {
-    await closer.connect();
-    // Held until the cluster stops, so that nobody enters meanwhile (they wait, then find it gone).
-    alone = (await closer.query('SELECT pg_try_advisory_lock($1) AS alone', [PRESENCE_LOCK])).rows[0].alone;
-  } catch {
-    // Gone already: nothing to stop but our handle on it.
-  }
-  if (!alone) {
-    await closer.end().catch(() => undefined);
-    if (postmaster.owned) {
-      // Started here, used elsewhere: it must outlive this process, so embedded-postgres's exit hook may not stop it.
-      (postmaster.owned as unknown as { process?: unknown }).process = undefined;
-      notice(
-        `the embedded PostgreSQL (port ${port}) keeps running for the other processes using it; the last one to end stops it`,
-      );
-    }
-    return;
-  }
-  if (postmaster.owned) {
-    await postmaster.owned.stop();
-  } else if (postmaster.pid && isAlive(postmaster.pid)) {
-    // Started by a process that has ended since: stopped as PostgreSQL's fast shutdown, by signal.
-    process.kill(postmaster.pid, 'SIGINT');
-    const deadline = Date.now() + 30_000;
-    while (isAlive(postmaster.pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  await closer.end().catch(() => undefined);
 }
 
 /** PostgreSQL's own explanation: its last serious lines (and the LOG lines that name a bad setting or a refusal). */

@@ -16,7 +16,7 @@ import {
   MAX_OUTCOMES_PER_REFERRAL,
   MAX_REFERRALS_PER_INVESTIGATION,
 } from '../../src/shared/list-bounds';
-import { LIST_BOUNDS } from '../../src/http/query-limits';
+import { LIST_BOUNDS } from '../../src/http/list-field-bounds';
 import { buildCase, CaseIds, mutate, refused, sha } from '../support/cases';
 import { createTestDatabase, TestDatabase } from '../support/database';
 import { createWorld, World } from '../support/fixtures';

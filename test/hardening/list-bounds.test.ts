@@ -9,7 +9,8 @@ import {
   isObjectType,
   parse,
 } from 'graphql';
-import { LIST_BOUNDS, listBound, needsListBound, operationCost } from '../../src/http/query-limits';
+import { LIST_BOUNDS, listBound, needsListBound } from '../../src/http/list-field-bounds';
+import { operationCost } from '../../src/http/query-limits';
 import { buildAppSchema } from '../../src/schema';
 
 /**

@@ -10,7 +10,7 @@ import {
   isNonNullType,
   isObjectType,
 } from 'graphql';
-import { isConnectionType, listBound } from '../../src/http/query-limits';
+import { isConnectionType, listBound } from '../../src/http/list-field-bounds';
 import { refreshAnalyticsRollups } from '../../src/modules/analytics/seller-network.service';
 import { buildAppSchema } from '../../src/schema';
 import { decodeGlobalId, toGlobalId } from '../../src/shared/relay/global-id';

@@ -4,7 +4,7 @@ import { auditChange } from '../../shared/audit/audit.service.js';
 import { RequestContext, inTransaction } from '../../shared/context.js';
 import { whereDateRange, whereIn } from '../../shared/data-access/filters.js';
 import { requireAllVisible } from '../../shared/data-access/lookup.js';
-import { paginateSelection } from '../../shared/data-access/selection-sql.js';
+import { paginateSelection } from '../../shared/data-access/selection-read.js';
 import {
   lockForChange,
   ParentLink,

@@ -1,7 +1,7 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { RequestContext } from '../../shared/context.js';
 import { loadById } from '../../shared/data-access/scoped-query.js';
-import { loadSelection } from '../../shared/data-access/selection-sql.js';
+import { loadSelection } from '../../shared/data-access/selection-read.js';
 import { decodeGlobalId } from '../../shared/relay/global-id.js';
 import { Node } from '../../shared/relay/node.js';
 import { entities } from '../../entities.js';

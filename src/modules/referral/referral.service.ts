@@ -1,5 +1,5 @@
 import type { GraphQLResolveInfo } from 'graphql';
-import { paginateSelection } from '../../shared/data-access/selection-sql.js';
+import { paginateSelection } from '../../shared/data-access/selection-read.js';
 import { afterAuditAppend, auditChange, insertRowsStatement } from '../../shared/audit/audit.service.js';
 import { inTransaction, RequestContext } from '../../shared/context.js';
 import { whereDateRange, whereIdIn, whereIn } from '../../shared/data-access/filters.js';
