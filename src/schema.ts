@@ -22,6 +22,7 @@ import { AgencyResolver } from './modules/agency/agency.resolver.js';
 import { analyticsResolvers } from './modules/analytics/analytics.resolver.js';
 import { AuditLogResolver } from './modules/audit/audit-log.resolver.js';
 import { AuditTrailResolver } from './modules/audit/audit-trail.resolver.js';
+import { CustodyTransferResolver } from './modules/evidence/custody.resolver.js';
 import { EvidenceResolver } from './modules/evidence/evidence.resolver.js';
 import { InvestigationResolver } from './modules/investigation/investigation.resolver.js';
 import { LeadResolver } from './modules/lead/lead.resolver.js';
@@ -68,6 +69,7 @@ const resolvers: NonEmptyArray<Function> = [
   LeadResolver,
   InvestigationResolver,
   EvidenceResolver,
+  CustodyTransferResolver,
   ReferralResolver,
   EnforcementOutcomeResolver,
   ReferralChangeResolver,
