@@ -21,19 +21,20 @@ import { serveCompiled } from './shared/data-access/selection-sql.js';
 import { AgencyResolver } from './modules/agency/agency.resolver.js';
 import { analyticsResolvers } from './modules/analytics/analytics.resolver.js';
 import { AuditLogResolver } from './modules/audit/audit-log.resolver.js';
-import { AuditTrailResolver } from './modules/audit/audit-trail.resolver.js';
-import { EvidenceResolver } from './modules/evidence/evidence.resolver.js';
-import { InvestigationResolver } from './modules/investigation/investigation.resolver.js';
-import { LeadResolver } from './modules/lead/lead.resolver.js';
+import { AuditTrailResolver, InvestigationHistoryResolver } from './modules/audit/audit-trail.resolver.js';
+import { EvidenceResolver, InvestigationEvidenceResolver } from './modules/evidence/evidence.resolver.js';
+import { InvestigationResolver, LeadInvestigationResolver } from './modules/investigation/investigation.resolver.js';
+import { BrandLeadResolver, LeadResolver, SellerLeadResolver } from './modules/lead/lead.resolver.js';
 import {
   EnforcementOutcomeResolver,
+  InvestigationReferralResolver,
   ReferralChangeResolver,
   ReferralEscalationResolver,
   ReferralFeedbackResolver,
   ReferralResolver,
 } from './modules/referral/referral.resolver.js';
 import { BrandResolver } from './modules/brand/brand.resolver.js';
-import { ListingResolver } from './modules/listing/listing.resolver.js';
+import { BrandListingResolver, ListingResolver, SellerListingResolver } from './modules/listing/listing.resolver.js';
 import { NodeResolver } from './modules/node/node.resolver.js';
 import { ApiKeyResolver, PrincipalResolver } from './modules/principal/principal.resolver.js';
 import {
@@ -65,10 +66,17 @@ const resolvers: NonEmptyArray<Function> = [
   SellerResolver,
   SellerIdentifierResolver,
   ListingResolver,
+  BrandListingResolver,
+  SellerListingResolver,
   LeadResolver,
+  BrandLeadResolver,
+  SellerLeadResolver,
   InvestigationResolver,
+  LeadInvestigationResolver,
   EvidenceResolver,
+  InvestigationEvidenceResolver,
   ReferralResolver,
+  InvestigationReferralResolver,
   EnforcementOutcomeResolver,
   ReferralChangeResolver,
   ReferralEscalationResolver,
@@ -84,6 +92,7 @@ const resolvers: NonEmptyArray<Function> = [
   JointOperationResolver,
   OutcomeJointOperationResolver,
   AuditTrailResolver,
+  InvestigationHistoryResolver,
   AuditLogResolver,
   ...analyticsResolvers,
 ];
