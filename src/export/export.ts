@@ -11,7 +11,7 @@ import { Investigation } from '../modules/investigation/investigation.entity.js'
 import { Lead } from '../modules/lead/lead.entity.js';
 import { Referral } from '../modules/referral/referral.entity.js';
 import { Seller } from '../modules/seller/seller.entity.js';
-import { Statement } from '../modules/analytics/analytics.sql.js';
+import { Statement } from '../shared/data-access/statement.js';
 
 /**
  * Streams referrals or leads as CSV or JSON lines, for the agencies and analysts who work in
