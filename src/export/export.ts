@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { DataSource } from 'typeorm';
-import { Config } from '../config.js';
+import { Config } from '../shared/config.js';
 import { Role } from '../shared/auth/role.js';
 import { applyScope } from '../shared/auth/scope.js';
 import { RequestContext, systemContext } from '../shared/context.js';

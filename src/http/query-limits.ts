@@ -17,7 +17,7 @@ import {
   ValidationRule,
 } from 'graphql';
 import { ComplexityEstimator, fieldExtensionsEstimator, getComplexity } from 'graphql-query-complexity';
-import type { QueryLimits } from '../config.js';
+import type { QueryLimits } from '../shared/config.js';
 import { MAX_BUCKETS } from '../modules/analytics/analytics-series.js';
 import { FunnelStageName, NETWORK_MAX_LINKS, NETWORK_MAX_SELLERS } from '../modules/analytics/analytics.types.js';
 import {
