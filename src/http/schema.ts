@@ -34,6 +34,7 @@ import {
   ReferralResolver,
 } from '../modules/referral/referral.resolver.js';
 import { BrandResolver } from '../modules/brand/brand.resolver.js';
+import { IdentifierDisclosureResolver } from '../modules/referral/identifier-disclosure.resolver.js';
 import { BrandListingResolver, ListingResolver, SellerListingResolver } from '../modules/listing/listing.resolver.js';
 import { NodeResolver } from '../modules/node/node.resolver.js';
 import { ApiKeyResolver, PrincipalResolver } from '../modules/principal/principal.resolver.js';
@@ -65,6 +66,7 @@ const resolvers: NonEmptyArray<Function> = [
   AgencyResolver,
   SellerResolver,
   SellerIdentifierResolver,
+  IdentifierDisclosureResolver,
   ListingResolver,
   BrandListingResolver,
   SellerListingResolver,

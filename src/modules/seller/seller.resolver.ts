@@ -6,12 +6,10 @@ import { loadChildren } from '../../shared/data-access/scoped-query.js';
 import { Connection, ConnectionArgs, Page } from '../../shared/relay/connection.js';
 import { SellerIdentifier } from './seller-identifier.entity.js';
 import { Seller } from './seller.entity.js';
-import { SellerIdentifierDisclosure } from './seller-identifier-disclosure.types.js';
-import { addSellerIdentifier, createSeller, revealSellerIdentifiers } from './seller-identifier.service.js';
+import { addSellerIdentifier, createSeller } from './seller-identifier.service.js';
 import {
   AddSellerIdentifierInput,
   CreateSellerInput,
-  RevealSellerIdentifiersInput,
   SellerFilter,
   SellerOrder,
   UpdateSellerStatusInput,
@@ -23,11 +21,6 @@ const SellerConnection = Connection(Seller);
 const UpdateSellerStatusPayload = Payload('UpdateSellerStatusPayload', 'seller', Seller);
 const CreateSellerPayload = Payload('CreateSellerPayload', 'seller', Seller);
 const AddSellerIdentifierPayload = Payload('AddSellerIdentifierPayload', 'identifier', SellerIdentifier);
-const RevealSellerIdentifiersPayload = Payload(
-  'RevealSellerIdentifiersPayload',
-  'disclosure',
-  SellerIdentifierDisclosure,
-);
 
 @Resolver(() => Seller)
 export class SellerResolver {
@@ -85,23 +78,6 @@ export class SellerResolver {
     @Ctx() ctx: RequestContext,
   ): Promise<MutationPayload<SellerIdentifier>> {
     return payload(() => addSellerIdentifier(ctx, input));
-  }
-
-  @Authorized(Role.ADMIN, Role.INVESTIGATOR, Role.AGENCY_LIAISON)
-  @Mutation(() => RevealSellerIdentifiersPayload, {
-    nullable: true,
-    description:
-      'Reveal the raw identifier values of a seller for a stated purpose; every value revealed is recorded in the audit trail with the actor, purpose and time. ' +
-      'An agency liaison must name a referral sent to its agency whose leads name the seller. Brand partners and analysts may not.',
-  })
-  revealSellerIdentifiers(
-    @Arg('input', {
-      description: 'The arguments of `revealSellerIdentifiers` in one object (RevealSellerIdentifiersInput).',
-    })
-    input: RevealSellerIdentifiersInput,
-    @Ctx() ctx: RequestContext,
-  ): Promise<MutationPayload<SellerIdentifierDisclosure>> {
-    return payload(() => revealSellerIdentifiers(ctx, input));
   }
 
   @FieldResolver(() => [SellerIdentifier], {
