@@ -42,11 +42,12 @@ import {
   LeadOtherBrandCaseCountResolver,
   SellerOtherBrandCaseCountResolver,
 } from '../modules/cross-brand-signal/other-brand-case-count.js';
+import { PremisesResolver } from '../modules/premises/premises.resolver.js';
 import {
   FindingPremisesResolver,
-  OutcomePremisesResolver,
-  PremisesResolver,
-} from '../modules/premises/premises.resolver.js';
+  PremisesFindingResolver,
+} from '../modules/investigation/finding-premises.resolver.js';
+import { OutcomePremisesResolver, PremisesOutcomeResolver } from '../modules/referral/outcome-premises.resolver.js';
 import {
   JointOperationResolver,
   OutcomeJointOperationResolver,
@@ -89,6 +90,8 @@ const resolvers: NonEmptyArray<Function> = [
   SellerOtherBrandCaseCountResolver,
   PremisesResolver,
   FindingPremisesResolver,
+  PremisesFindingResolver,
+  PremisesOutcomeResolver,
   OutcomePremisesResolver,
   ReporterAccuracyResolver,
   JointOperationResolver,

@@ -1,7 +1,5 @@
-import { EntityTarget, ObjectLiteral, SelectQueryBuilder } from 'typeorm';
-import { RequestContext } from '../../shared/context.js';
+import { SelectQueryBuilder } from 'typeorm';
 import { badInput } from '../../shared/errors.js';
-import { scopedQuery } from '../../shared/data-access/scoped-query.js';
 import { decodeIdOf } from '../../shared/relay/global-id.js';
 import { Brand } from '../brand/brand.entity.js';
 import { Lead } from '../lead/lead.entity.js';

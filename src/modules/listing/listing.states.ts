@@ -1,4 +1,3 @@
-import { registerEnumType } from 'type-graphql';
 import { StateMachine } from '../../shared/state-machine.js';
 import { ListingStatus } from './listing.entity.js';
 import { ReinstatementBasis } from '../enforcement-policy/policy-terms.js';

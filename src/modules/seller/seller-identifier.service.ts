@@ -1,22 +1,16 @@
-import { auditChange, recordAudit } from '../../shared/audit/audit.service.js';
+import { auditChange } from '../../shared/audit/audit.service.js';
 import { inTransaction, RequestContext } from '../../shared/context.js';
-import { requireVisible } from '../../shared/data-access/lookup.js';
-import { lockForChange, scopedQuery } from '../../shared/data-access/scoped-query.js';
+import { lockForChange } from '../../shared/data-access/scoped-query.js';
 import { onceForKey } from '../../shared/idempotency.js';
-import { decodeIdOf, toGlobalId } from '../../shared/relay/global-id.js';
+import { decodeIdOf } from '../../shared/relay/global-id.js';
 import { featureSettings } from '../../shared/settings.js';
 import { refuse, UserErrorCode } from '../../shared/user-error.js';
 import { raiseRepeatOffenderMatches } from '../repeat-offender/repeat-offender-match.service.js';
-import { decryptIdentifier, encryptIdentifier, identifierAssociatedData } from './identifier-cipher.js';
+import { encryptIdentifier, identifierAssociatedData } from './identifier-cipher.js';
 import { IDENTIFIER_HASH_VERSION, identifierHash, normaliseIdentifier } from './identifier-hash.js';
-import { IdentifierKind, SellerIdentifier } from './seller-identifier.entity.js';
+import { SellerIdentifier } from './seller-identifier.entity.js';
 import { Seller, SellerStatus } from './seller.entity.js';
-import {
-  AddSellerIdentifierInput,
-  CreateSellerInput,
-  RevealSellerIdentifiersInput,
-  SellerIdentifierValueInput,
-} from './seller.inputs.js';
+import { AddSellerIdentifierInput, CreateSellerInput, SellerIdentifierValueInput } from './seller.inputs.js';
 import { countChildren, MAX_IDENTIFIERS_PER_SELLER, refuseBeyondBound } from '../../shared/list-bounds.js';
 
 const REGION = /^[A-Z]{2}(-[A-Z0-9]{1,3})?$/;

@@ -1,4 +1,4 @@
-import { Field, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, Int, ObjectType } from 'type-graphql';
 import { Column, Entity, Index, VersionColumn } from 'typeorm';
 import { Node } from '../../shared/relay/node.js';
 import { SellerStatus } from '../enforcement-policy/policy-terms.js';

@@ -1,5 +1,5 @@
 import { Arg, Args, Authorized, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { ALL_ROLES, CASE_WRITERS, Role } from '../../shared/auth/role.js';
+import { ALL_ROLES, CASE_WRITERS } from '../../shared/auth/role.js';
 import { MutationPayload, Payload, payload } from '../../shared/user-error.js';
 import type { RequestContext } from '../../shared/context.js';
 import { loadChildren } from '../../shared/data-access/scoped-query.js';

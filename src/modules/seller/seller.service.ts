@@ -3,7 +3,6 @@ import { once } from '../../shared/idempotency.js';
 import { inTransaction, RequestContext } from '../../shared/context.js';
 import { whereDateRange, whereIn } from '../../shared/data-access/filters.js';
 import { lockForChange, scopedQuery, updateVersioned, whereExists } from '../../shared/data-access/scoped-query.js';
-import { Listing } from '../listing/listing.entity.js';
 import { ConnectionArgs, paginate } from '../../shared/relay/connection.js';
 import { decodeIdOf } from '../../shared/relay/global-id.js';
 import { toOrdering } from '../../shared/relay/ordering.js';
@@ -39,7 +38,8 @@ export function listSellers(
   whereDateRange(qb, 'created_at', filter?.createdAt);
   if (filter?.brandIds) {
     const brandIds = filter.brandIds.map((id) => decodeIdOf('Brand', id, 'filter.brandIds'));
-    whereExists(ctx, qb, Listing, 'fl', (sub) =>
+    // The listings' table by name, through its scope: listings belong to the module above this one (README, "Architecture").
+    whereExists(ctx, qb, 'listing', 'fl', (sub) =>
       whereIn(sub.andWhere('fl.seller_id = t.id'), 'brand_id', brandIds, 'fl'),
     );
   }
