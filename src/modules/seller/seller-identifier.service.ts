@@ -5,9 +5,9 @@ import { onceForKey } from '../../shared/idempotency.js';
 import { decodeIdOf } from '../../shared/relay/global-id.js';
 import { featureSettings } from '../../shared/settings.js';
 import { refuse, UserErrorCode } from '../../shared/user-error.js';
-import { raiseRepeatOffenderMatches } from '../repeat-offender/repeat-offender-match.service.js';
 import { encryptIdentifier, identifierAssociatedData } from './identifier-cipher.js';
 import { IDENTIFIER_HASH_VERSION, identifierHash, normaliseIdentifier } from './identifier-hash.js';
+import { sellerFollowUps } from './seller-follow-ups.js';
 import { SellerIdentifier } from './seller-identifier.entity.js';
 import { Seller, SellerStatus } from './seller.entity.js';
 import { AddSellerIdentifierInput, CreateSellerInput, SellerIdentifierValueInput } from './seller.inputs.js';
@@ -87,7 +87,7 @@ export async function addSellerIdentifier(
       const [identifier] = await writeIdentifiers(tx, seller, [input], ['input']);
       if (!identifier)
         refuse(UserErrorCode.DUPLICATE, `This seller already has this ${input.kind}.`, ['input', 'value']);
-      await raiseRepeatOffenderMatches(tx, seller, [identifier]);
+      await sellerFollowUps().identifiersAdded(tx, seller, [identifier]);
       return identifier.rowId;
     });
     return tx.db.findOneByOrFail(SellerIdentifier, { rowId: id });
@@ -117,11 +117,8 @@ export async function createSeller(ctx: RequestContext, input: CreateSellerInput
         region: seller.region,
         status: seller.status,
       });
-      await raiseRepeatOffenderMatches(
-        tx,
-        seller,
-        await writeIdentifiers(tx, seller, input.identifiers ?? [], ['input', 'identifiers']),
-      );
+      const identifiers = await writeIdentifiers(tx, seller, input.identifiers ?? [], ['input', 'identifiers']);
+      await sellerFollowUps().identifiersAdded(tx, seller, identifiers);
       return seller.rowId;
     });
     return tx.db.findOneByOrFail(Seller, { rowId: id });

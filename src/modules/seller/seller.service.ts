@@ -6,9 +6,9 @@ import { lockForChange, scopedQuery, updateVersioned, whereExists } from '../../
 import { ConnectionArgs, paginate } from '../../shared/relay/connection.js';
 import { decodeIdOf } from '../../shared/relay/global-id.js';
 import { toOrdering } from '../../shared/relay/ordering.js';
+import { sellerFollowUps } from './seller-follow-ups.js';
 import { Seller, SellerStatus } from './seller.entity.js';
 // A cycle (the repeat-offender module applies its sanctions through updateSellerStatus), used only at call time.
-import { raiseMatchesForOffenders } from '../repeat-offender/repeat-offender-match.service.js';
 import {
   SELLER_DEFAULT_ORDER,
   SellerFilter,
@@ -81,7 +81,7 @@ export async function updateSellerStatus(ctx: RequestContext, input: UpdateSelle
       });
       if (input.status === SellerStatus.CLOSED) {
         // A closed seller is an offender: the sellers already sharing an identifier with it are matched in this change.
-        await raiseMatchesForOffenders(tx, [seller.rowId]);
+        await sellerFollowUps().offendersMade(tx, [seller.rowId]);
       }
       return seller;
     }),
