@@ -11,6 +11,7 @@ import { closeLocked, createLead, moveLeads } from '../lead/lead.service.js';
 import { LeadCloseReason, LeadSource, LeadStatus } from '../lead/lead.states.js';
 import { IdentifierKind, SellerIdentifier } from '../seller/seller-identifier.entity.js';
 import { Seller, SellerStatus } from '../seller/seller.entity.js';
+import { registerSellerFollowUps } from '../seller/seller-follow-ups.js';
 import { updateSellerStatus } from '../seller/seller.service.js';
 import { RepeatOffenderMatch } from './repeat-offender-match.entity.js';
 import {
@@ -160,6 +161,9 @@ export async function raiseMatchesForOffenders(
     return raisePairs(system, pairs);
   });
 }
+
+// Seller writes match repeat offenders in their own change (src/modules/seller/seller-follow-ups.ts).
+registerSellerFollowUps({ identifiersAdded: raiseRepeatOffenderMatches, offendersMade: raiseMatchesForOffenders });
 
 /** The sellers named by the leads of an investigation whose referral just ended in a conviction: offenders now. */
 export async function raiseMatchesForConviction(
