@@ -57,14 +57,17 @@ export async function copyRows(
 }
 
 /**
- * Takes `count` consecutive values of the identity sequence of `table`.id and answers the first: the rows
- * are then copied with their ids, known beforehand, as they would have been numbered one by one.
+ * Takes `count` consecutive values of the identity sequence of `table`.`column` (id) and answers the first: the
+ * rows are then copied with their ids, known beforehand, as they would have been numbered one by one.
  */
-export async function reserveIds(db: EntityManager, table: string, count: number): Promise<number> {
+export async function reserveIds(db: EntityManager, table: string, count: number, column = 'id'): Promise<number> {
   if (count === 0) return 0;
-  const [{ first }] = await db.query(`SELECT nextval(pg_get_serial_sequence($1, 'id'))::float8 AS first`, [table]);
+  const [{ first }] = await db.query(`SELECT nextval(pg_get_serial_sequence($1, $2))::float8 AS first`, [
+    table,
+    column,
+  ]);
   if (count > 1)
-    await db.query(`SELECT setval(pg_get_serial_sequence($1, 'id'), $2::bigint)`, [table, first + count - 1]);
+    await db.query(`SELECT setval(pg_get_serial_sequence($1, $2), $3::bigint)`, [table, column, first + count - 1]);
   return first;
 }
 
