@@ -8,6 +8,8 @@ import { Lead } from '../modules/lead/lead.entity.js';
 import { leadSnapshot } from '../modules/lead/lead.service.js';
 import { LeadStatus } from '../modules/lead/lead.states.js';
 import { EnforcementOutcome } from '../modules/referral/enforcement-outcome.entity.js';
+import { ReferralEscalation } from '../modules/referral/referral-escalation.entity.js';
+import { ReferralFeedback } from '../modules/referral/referral-feedback.entity.js';
 import { Referral } from '../modules/referral/referral.entity.js';
 import { referralSnapshot } from '../modules/referral/referral.service.js';
 import { ReferralStatus } from '../modules/referral/referral.states.js';
@@ -54,6 +56,12 @@ export function* caseAuditEvents(
         break;
       case Changed.OUTCOME:
         yield events.outcome(at, index);
+        break;
+      case Changed.ESCALATION:
+        yield events.escalation(at, index);
+        break;
+      case Changed.FEEDBACK:
+        yield events.feedback(at, index);
         break;
       case Changed.SELLER:
         yield sellers.event(at, index, version);
@@ -263,6 +271,35 @@ class CaseEvents {
       before: null,
       after,
     };
+  }
+
+  /** escalateReferral's event: the referral as it stood, whom the case went to and why. */
+  escalation(at: number, index: number): SeededEvent {
+    const e = this.plan.escalations[index];
+    const referral = this.plan.referrals[e.referral];
+    const after = {
+      referralId: String(this.ids.referral(e.referral)),
+      reference: referral.reference,
+      status: e.status,
+      escalatedTo: e.escalatedTo,
+      reason: e.reason,
+      missedDeadline: e.missedDeadline,
+    };
+    const entityId = this.ids.escalation(index);
+    return { at, entityType: ReferralEscalation.name, entityId, action: 'referral.escalated', before: null, after };
+  }
+
+  /** addReferralFeedback's event. */
+  feedback(at: number, index: number): SeededEvent {
+    const f = this.plan.feedback[index];
+    const after = {
+      referralId: String(this.ids.referral(f.referral)),
+      reference: this.plan.referrals[f.referral].reference,
+      status: f.status,
+      message: f.message,
+    };
+    const entityId = this.ids.feedback(index);
+    return { at, entityType: ReferralFeedback.name, entityId, action: 'referral.feedbackAdded', before: null, after };
   }
 }
 

@@ -3,6 +3,7 @@ import { EvidenceKind } from '../modules/evidence/evidence.entity.js';
 import { FindingKind, InvestigationStatus } from '../modules/investigation/investigation.states.js';
 import { LeadCloseReason, LeadSource, LeadStatus } from '../modules/lead/lead.states.js';
 import { OutcomeKind, ReferralChangeKind, ReferralStatus } from '../modules/referral/referral.states.js';
+import type { EscalationPlan, FeedbackPlan } from './plan-follow-ups.js';
 
 /**
  * The planned case history, in memory: what the planners (plan-*.ts) decide and insert-cases.ts and
@@ -41,6 +42,8 @@ export interface CaseCounts {
   referralEvidence: number;
   enforcementOutcomes: number;
   referralChanges: number;
+  escalations: number;
+  feedback: number;
 }
 
 export interface LeadPlan {
@@ -164,6 +167,8 @@ export enum Changed {
   CUSTODY,
   REFERRAL,
   OUTCOME,
+  ESCALATION,
+  FEEDBACK,
   SELLER,
 }
 
@@ -210,6 +215,8 @@ export interface CasePlan {
   referrals: ReferralPlan[];
   outcomes: OutcomePlan[];
   changes: ChangePlan[];
+  escalations: EscalationPlan[];
+  feedback: FeedbackPlan[];
   history: CaseHistory;
   counters: [string, number, number][];
   /** Rows to insert, for the progress bar. */

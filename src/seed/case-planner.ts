@@ -30,6 +30,8 @@ export class CasePlanner {
     referrals: [],
     outcomes: [],
     changes: [],
+    escalations: [],
+    feedback: [],
     history: new CaseHistory(),
     counters: [],
     rows: 0,

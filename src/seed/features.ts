@@ -11,13 +11,10 @@ import { appendSeededEvents, SeededEvent } from './seed-audit.js';
 
 /**
  * The closing-the-loop case features over the seeded history, in SQL, deterministic from the rows already
- * written (the referrals' deadlines come with them, plan-referrals.ts): escalations of some of the overdue
- * referrals and the agencies' feedback on some of the acted-on ones, premises, joint operations and
- * repeat-offender matches.
+ * written (the referrals' deadlines, escalations and feedback come with them: plan-referrals.ts,
+ * plan-follow-ups.ts): premises, joint operations and repeat-offender matches.
  */
 export interface FeatureCounts {
-  escalations: number;
-  feedback: number;
   premises: number;
   jointOperations: number;
   repeatOffenderMatches: number;
@@ -26,41 +23,10 @@ export interface FeatureCounts {
 const NORMALISED = (column: string) => `lower(regexp_replace(btrim(${column}), '\\s+', ' ', 'g'))`;
 
 export async function seedCaseFeatures(db: EntityManager, now: number, audit: AuditConfig): Promise<FeatureCounts> {
-  // Every other referral past a deadline (as of `now`) was escalated a week after the deadline it missed.
-  const escalations: unknown[] = await db.query(
-    `INSERT INTO referral_escalation (created_at, referral_id, investigation_id, escalated_to, reason, missed_deadline)
-     SELECT least(m.deadline + interval '7 days', $1::timestamptz), r.id, r.investigation_id,
-            'Duty director, ' || a.name, 'No ' || lower(m.missed) || ' by the deadline of ' || to_char(m.deadline, 'YYYY-MM-DD') || '; reminder sent twice.', m.missed
-     FROM referral r JOIN agency a ON a.id = r.agency_id
-     CROSS JOIN LATERAL (SELECT CASE WHEN r.status IN ('SENT', 'ACKNOWLEDGED') AND r.action_by < $1 THEN 'ACTION'
-                                     WHEN r.status = 'SENT' AND r.acknowledge_by < $1 THEN 'ACKNOWLEDGEMENT' END AS missed,
-                                CASE WHEN r.status IN ('SENT', 'ACKNOWLEDGED') AND r.action_by < $1 THEN r.action_by ELSE r.acknowledge_by END AS deadline) m
-     WHERE m.missed IS NOT NULL AND r.id % 2 = 0
-     ORDER BY r.id
-     RETURNING id`,
-    [new Date(now)],
-  );
-  // The agencies' feedback: a line on a third of the referrals they acted on, a day after the first action.
-  const feedback: unknown[] = await db.query(
-    `INSERT INTO referral_feedback (created_at, referral_id, investigation_id, message)
-     SELECT least(r.first_action_at + interval '1 day', $1::timestamptz), r.id, r.investigation_id,
-            'Site visited on ' || to_char(r.first_action_at, 'YYYY-MM-DD') || '; ' ||
-            (ARRAY['stock sealed pending appraisal', 'operator questioned, accounts requested', 'case transferred to the criminal investigation unit'])[1 + r.id % 3]
-     FROM referral r WHERE r.first_action_at IS NOT NULL AND r.id % 3 = 0
-     ORDER BY r.id
-     RETURNING id`,
-    [new Date(now)],
-  );
-  // Premises: counterfeit operations come back to the same places. A quarter of the findings are at the
-  // address of an earlier finding of the same kind in the same region; every distinct address is registered
-  // once, its findings linked, and the raids, seizures and arrests on a referral placed at the premises of the
-  // first finding of its investigation (with the region, which brand partners see).
-  // (Set-based: the first finding of each region and kind, once, rather than a search per finding, which
-  // grew with the square of the findings: 80 s at scale 10.)
-  await db.query(`
-    UPDATE finding f SET address = first.address
-    FROM (SELECT DISTINCT ON (region, kind) id, region, kind, address FROM finding ORDER BY region, kind, id) first
-    WHERE f.id % 4 = 0 AND first.region = f.region AND first.kind = f.kind AND first.id < f.id AND first.address IS NOT NULL`);
+  // Premises: every distinct address of the findings (insert-cases.ts has a quarter of them at an earlier
+  // finding's address) is registered once, its findings linked, and the raids, seizures and arrests on a
+  // referral placed at the premises of the first finding of its investigation (with the region, which brand
+  // partners see).
   const premises: unknown[] = await db.query(`
     INSERT INTO premises (created_at, kind, region, address)
     SELECT DISTINCT ON (region, ${NORMALISED('address')}) created_at, kind, region, address FROM finding ORDER BY region, ${NORMALISED('address')}, id
@@ -76,8 +42,6 @@ export async function seedCaseFeatures(db: EntityManager, now: number, audit: Au
   const jointOperations = await seedJointOperations(db);
   const repeatOffenderMatches = await seedRepeatOffenderMatches(db, now, audit);
   return {
-    escalations: escalations.length,
-    feedback: feedback.length,
     premises: premises.length,
     jointOperations,
     repeatOffenderMatches,

@@ -1,5 +1,6 @@
 import { CasePlan, Changed, Marketplace } from './case-plan.js';
 import { CasePlanner } from './case-planner.js';
+import { planFollowUps } from './plan-follow-ups.js';
 import { planInvestigations } from './plan-investigations.js';
 import { planLeads, planTriage } from './plan-leads.js';
 import { verdictOf } from './plan-referrals.js';
@@ -26,6 +27,7 @@ export function planCases(random: Random, market: Marketplace, scale: number, no
   const plan = planner.plan;
   numberInCreationOrder(plan);
   giveReferences(plan);
+  planFollowUps(plan, market, now);
   plan.rows =
     plan.leads.length +
     plan.leads.reduce((n, l) => n + l.brands.length + l.sellers.length + l.listings.length, 0) +
@@ -37,6 +39,8 @@ export function planCases(random: Random, market: Marketplace, scale: number, no
     plan.referrals.reduce((n, r) => n + r.evidence.length, 0) +
     plan.outcomes.length +
     plan.changes.length +
+    plan.escalations.length +
+    plan.feedback.length +
     plan.counters.length +
     plan.history.length;
   return plan;

@@ -11,6 +11,7 @@ import {
 import { EvidenceKind } from '../modules/evidence/evidence.entity.js';
 import { Changed, lastOf, Marketplace, OutcomePlan } from './case-plan.js';
 import { CasePlanner, normal, weighted } from './case-planner.js';
+import { statusAt } from './plan-follow-ups.js';
 import { CNY_PER_USD, DAY, DECLINE_REASONS, HOUR, PROFILES, SEIZURE_MEDIAN_USD, Weighted } from './case-tables.js';
 
 /** A case path imposed on a few investigations so that even the smallest dataset shows every stage. */
@@ -294,10 +295,4 @@ export function closeCaseAfterVerdicts(planner: CasePlanner, investigation: numb
     return true;
   }
   return false;
-}
-
-function statusAt(referral: { statuses: ReferralStatus[]; since: number[] }, t: number): ReferralStatus {
-  let k = 0;
-  while (k + 1 < referral.since.length && referral.since[k + 1] <= t) k += 1;
-  return referral.statuses[k];
 }

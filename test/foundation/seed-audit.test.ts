@@ -73,7 +73,7 @@ it('gives every seeded case its events: one per version, the last one the row as
     expect({ type, ...row }).toEqual({ type, rows: row.rows, versionsWithoutEvents: 0, lastEventNotTheRow: 0 });
     expect(row.rows).toBeGreaterThan(0);
   }
-  // Findings and outcomes: one event each, naming the parent they were recorded on.
+  // Findings, outcomes, custody transfers, escalations and feedback: one event each, naming what they were recorded on.
   const [once] = await db.dataSource.query(`SELECT
     (SELECT count(*)::int FROM finding f WHERE (SELECT count(*) FROM audit_event a WHERE a.entity_type = 'Finding' AND a.entity_id = f.id
        AND a.action = 'finding.recorded' AND (a.after ->> 'investigationId')::bigint = f.investigation_id) <> 1) AS findings,
@@ -81,9 +81,13 @@ it('gives every seeded case its events: one per version, the last one the row as
        AND a.action = 'enforcementOutcome.recorded' AND (a.after ->> 'referralId')::bigint = o.referral_id AND a.after ->> 'kind' = o.kind) <> 1) AS outcomes,
     (SELECT count(*)::int FROM custody_transfer c WHERE (SELECT count(*) FROM audit_event a WHERE a.entity_type = 'Evidence' AND a.entity_id = c.evidence_id
        AND a.action = 'evidence.custodyTransferred' AND (a.after ->> 'transferId')::bigint = c.id AND a.after ->> 'custodian' = c.to_custodian) <> 1) AS custody,
+    (SELECT count(*)::int FROM referral_escalation x WHERE (SELECT count(*) FROM audit_event a WHERE a.entity_type = 'ReferralEscalation' AND a.entity_id = x.id
+       AND a.action = 'referral.escalated' AND a.at = x.created_at AND (a.after ->> 'referralId')::bigint = x.referral_id AND a.after ->> 'missedDeadline' = x.missed_deadline) <> 1) AS escalations,
+    (SELECT count(*)::int FROM referral_feedback x WHERE (SELECT count(*) FROM audit_event a WHERE a.entity_type = 'ReferralFeedback' AND a.entity_id = x.id
+       AND a.action = 'referral.feedbackAdded' AND a.at = x.created_at AND (a.after ->> 'referralId')::bigint = x.referral_id) <> 1) AS feedback,
     (SELECT count(*)::int FROM lead l WHERE NOT EXISTS (SELECT 1 FROM audit_event a WHERE a.entity_type = 'Lead'
        AND a.entity_id = l.id AND a.action = 'lead.reported' AND a.at = l.created_at)) AS "leadsNotReported"`);
-  expect(once).toEqual({ findings: 0, outcomes: 0, custody: 0, leadsNotReported: 0 });
+  expect(once).toEqual({ findings: 0, outcomes: 0, custody: 0, escalations: 0, feedback: 0, leadsNotReported: 0 });
 });
 
 it("takes only the moves the domain's state machines allow, from each lifecycle's first status", async () => {
