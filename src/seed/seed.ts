@@ -68,8 +68,9 @@ export const LOADED_TABLES = [
 
 /**
  * Writes the dataset in one transaction: the marketplace and the planned cases by COPY, generated row by row
- * as PostgreSQL takes them (bounded memory: what stays in memory is a few numbers per listing, for the case
- * planner, and the case plan), then the strikes, the indexes and foreign keys, the case features and the
+ * as PostgreSQL takes them (bounded memory: what stays in memory is a few numbers per listing and per seller,
+ * for the case planner and the sanctions, the case plan and its history, a few numbers per change), then the
+ * history's audit events in time order, the strikes, the indexes and foreign keys, the case features and the
  * derived tables (bulk-load.ts, derived.ts).
  */
 export async function seedDataset(dataSource: DataSource, options: SeedOptions): Promise<SeedCounts> {
