@@ -28,7 +28,7 @@ import { once } from '../../shared/idempotency.js';
 import { RepeatOffenderSanction, repeatOffenderSettings } from './repeat-offender.settings.js';
 
 /** Risk score of a lead raised by a repeat-offender match: an operator already closed or convicted once. */
-const MATCH_RISK_SCORE = 80;
+export const MATCH_RISK_SCORE = 80;
 
 /** Namespace of the advisory locks that raise one pair of sellers at a time (the second key is the pair's hash). */
 const PAIR_LOCK = 72_100_014;
