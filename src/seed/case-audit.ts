@@ -13,7 +13,7 @@ import { ReferralFeedback } from '../modules/referral/referral-feedback.entity.j
 import { Referral } from '../modules/referral/referral.entity.js';
 import { referralSnapshot } from '../modules/referral/referral.service.js';
 import { ReferralStatus } from '../modules/referral/referral.states.js';
-import { CasePlan, Changed, InvestigationPlan, LeadPlan, Marketplace, ReferralPlan } from './case-plan.js';
+import { CasePlan, Changed, InvestigationPlan, LeadPlan, Marketplace, ReferralPlan, storageKey } from './case-plan.js';
 import { CaseIds } from './insert-cases.js';
 import { SeededEvent } from './seed-audit.js';
 import { SellerSanctions } from './seller-sanctions.js';
@@ -301,9 +301,4 @@ class CaseEvents {
     const entityId = this.ids.feedback(index);
     return { at, entityType: ReferralFeedback.name, entityId, action: 'referral.feedbackAdded', before: null, after };
   }
-}
-
-/** Where a seeded evidence item's file would be stored (the storage key given to addEvidence). */
-export function storageKey(investigationReference: string, sha256: string, extension: string): string {
-  return `evidence/${investigationReference}/${sha256.slice(0, 16)}.${extension}`;
 }

@@ -3,7 +3,7 @@ import { EvidenceKind } from '../modules/evidence/evidence.entity.js';
 import { FindingKind, InvestigationStatus } from '../modules/investigation/investigation.states.js';
 import { LeadCloseReason, LeadSource, LeadStatus } from '../modules/lead/lead.states.js';
 import { OutcomeKind, ReferralChangeKind, ReferralStatus } from '../modules/referral/referral.states.js';
-import type { EscalationPlan, FeedbackPlan } from './plan-follow-ups.js';
+import { ReferralDeadline } from '../modules/referral/referral.deadlines.js';
 
 /**
  * The planned case history, in memory: what the planners (plan-*.ts) decide and insert-cases.ts and
@@ -224,3 +224,27 @@ export interface CasePlan {
 }
 
 export const lastOf = <T>(statuses: T[]): T => statuses[statuses.length - 1];
+
+/** escalateReferral: the enforcement team chasing a late agency. */
+export interface EscalationPlan {
+  createdAt: number;
+  referral: number;
+  escalatedTo: string;
+  reason: string;
+  missedDeadline: ReferralDeadline;
+  /** The referral's status when it was escalated (recorded in the audit event). */
+  status: ReferralStatus;
+}
+
+/** addReferralFeedback: the agency's word on what it did. */
+export interface FeedbackPlan {
+  createdAt: number;
+  referral: number;
+  message: string;
+  status: ReferralStatus;
+}
+
+/** Where a seeded evidence item's file would be stored (the storage key given to addEvidence). */
+export function storageKey(investigationReference: string, sha256: string, extension: string): string {
+  return `evidence/${investigationReference}/${sha256.slice(0, 16)}.${extension}`;
+}

@@ -1,5 +1,5 @@
 import { EntityManager } from 'typeorm';
-import { AuditConfig } from '../config.js';
+import { AuditConfig } from '../shared/config.js';
 import { Lead } from '../modules/lead/lead.entity.js';
 import { leadSnapshot } from '../modules/lead/lead.service.js';
 import { LeadSource, LeadStatus } from '../modules/lead/lead.states.js';

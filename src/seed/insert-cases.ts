@@ -1,7 +1,6 @@
 import { EntityManager } from 'typeorm';
 import { ReferencePrefix, referenceSequence } from '../shared/reference.js';
-import { CaseCounts, CasePlan, lastOf, Marketplace } from './case-plan.js';
-import { storageKey } from './case-audit.js';
+import { CaseCounts, CasePlan, lastOf, Marketplace, storageKey } from './case-plan.js';
 import { copyRows, reserveIds } from './copy.js';
 
 /** The ids the planned rows were given, by their index in the plan (for the audit events that name them). */

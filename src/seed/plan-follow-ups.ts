@@ -1,26 +1,7 @@
 import { missedDeadline, ReferralDeadline } from '../modules/referral/referral.deadlines.js';
 import { ReferralStatus } from '../modules/referral/referral.states.js';
-import { CasePlan, Changed, lastOf, Marketplace, ReferralPlan } from './case-plan.js';
+import { CasePlan, Changed, EscalationPlan, FeedbackPlan, lastOf, Marketplace, ReferralPlan } from './case-plan.js';
 import { DAY } from './case-tables.js';
-
-/** escalateReferral: the enforcement team chasing a late agency. */
-export interface EscalationPlan {
-  createdAt: number;
-  referral: number;
-  escalatedTo: string;
-  reason: string;
-  missedDeadline: ReferralDeadline;
-  /** The referral's status when it was escalated (recorded in the audit event). */
-  status: ReferralStatus;
-}
-
-/** addReferralFeedback: the agency's word on what it did. */
-export interface FeedbackPlan {
-  createdAt: number;
-  referral: number;
-  message: string;
-  status: ReferralStatus;
-}
 
 const FEEDBACK = [
   'stock sealed pending appraisal',

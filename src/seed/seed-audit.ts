@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { EntityManager } from 'typeorm';
-import { AuditConfig } from '../config.js';
+import { AuditConfig } from '../shared/config.js';
 import { chainHash, ChainedContent, GENESIS_HASH } from '../shared/audit/audit-chain.js';
 import { lockAuditChain } from '../shared/audit/audit.service.js';
 import { signLeaf } from '../shared/audit/audit-signing.js';

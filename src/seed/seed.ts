@@ -1,6 +1,6 @@
 import { SingleBar, Presets } from 'cli-progress';
 import { DataSource } from 'typeorm';
-import { AuditConfig, loadConfig } from '../config.js';
+import { AuditConfig, loadConfig } from '../shared/config.js';
 import { featureSettings } from '../shared/settings.js';
 import { BulkLoad } from './bulk-load.js';
 import { caseAuditEvents } from './case-audit.js';
