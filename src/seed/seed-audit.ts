@@ -1,11 +1,10 @@
-import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
 import { EntityManager } from 'typeorm';
 import { AuditConfig } from '../shared/config.js';
 import { chainHash, ChainedContent, GENESIS_HASH } from '../shared/audit/audit-chain.js';
 import { lockAuditChain } from '../shared/audit/audit.service.js';
-import { signLeaf } from '../shared/audit/audit-signing.js';
-import { leafOfEvent } from '../shared/audit/audit-tree.js';
+import { latestCheckpoint, storeCheckpoint } from '../shared/audit/audit-checkpoint.js';
+import { AuditTree, isStoredLevel, leafOfEvent } from '../shared/audit/audit-tree.js';
+import { CompactRange, Hash, NodeId } from '../shared/audit/merkle.js';
 import { copyRows, reserveIds } from './copy.js';
 
 /** One audit event of the seeded history, as a mutation would have recorded it (JSON values: ids and dates as strings). */
@@ -39,15 +38,13 @@ const COLUMNS = [
   'key_id',
 ];
 
-/** Events signed per message to a signing thread. */
-const BATCH = 2048;
-
 /**
  * Appends `count` events, given in the order they happened, to the audit log as the API appends its own
- * (audit.service.ts): under the chain's lock, each chained to the one before by hash, the next leaf of the
- * log's Merkle tree, and signed with the log's key; `seq` from its sequence. Written by COPY as they are
- * made (bounded memory: a few batches in flight). The chain is hashed here, in order; the signatures (most
- * of the work, ~60 µs an event) are made by other threads, a batch each. Answers the events written.
+ * (audit.service.ts): under the chain's lock, each chained to the one before by hash and the next leaf of the
+ * log's Merkle tree; `seq` from its sequence. Written by COPY as they are made (bounded memory). Instead of a
+ * signature per event (~60 µs each, most of a large seed's time), the seed signs one checkpoint over them with
+ * the same key, as the server would once it had checked them: events a signed checkpoint covers need no
+ * signature of their own (README, "Verifying the audit log"). Answers the events written.
  */
 export async function appendSeededEvents(
   db: EntityManager,
@@ -63,124 +60,69 @@ export async function appendSeededEvents(
   );
   let prevHash: string = head?.hash ?? GENESIS_HASH;
   let leafIndex: number = head?.size ?? 0;
+  const range = await seededRange(db, audit, leafIndex);
+  const nodes: { node: NodeId; hash: Hash }[] = [];
   let seq = await reserveIds(db, 'audit_event', count, 'seq');
-  const signers = new Signers(audit, count > BATCH ? SIGNING_THREADS : 0);
-  /** The rows of a batch, each waiting for its signature. */
-  const chained = (batch: SeededEvent[]) =>
-    batch.map((event) => {
-      const content: ChainedContent = {
-        seq: String(seq),
-        at: new Date(event.at),
-        actorId: null,
-        actorLabel: SEED_ACTOR_LABEL,
-        action: event.action,
-        entityType: event.entityType,
-        entityId: String(event.entityId),
-        before: event.before,
-        after: event.after,
-        requestId: null,
-      };
-      const hash = chainHash(prevHash, content);
-      const row = [
-        content.seq,
-        content.at,
-        null,
-        content.actorLabel,
-        content.action,
-        content.entityType,
-        content.entityId,
-        event.before === null ? null : JSON.stringify(event.before),
-        event.after === null ? null : JSON.stringify(event.after),
-        null,
-        prevHash,
-        hash,
-        leafIndex,
-        null,
-        audit.keyId,
-      ];
-      prevHash = hash;
-      seq += 1;
-      leafIndex += 1;
-      return row;
-    });
-  async function* signed(): AsyncGenerator<unknown[][]> {
-    const inFlight: Promise<unknown[][]>[] = [];
-    let batch: SeededEvent[] = [];
-    const send = () => {
-      const rows = chained(batch);
-      batch = [];
-      inFlight.push(
-        signers.sign(rows.map((row) => leafOfEvent(row[11] as string))).then((signatures) => {
-          rows.forEach((row, i) => {
-            row[13] = `\\x${signatures[i].toString('hex')}`;
-          });
-          return rows;
-        }),
-      );
+  const chained = (event: SeededEvent): unknown[] => {
+    const content: ChainedContent = {
+      seq: String(seq),
+      at: new Date(event.at),
+      actorId: null,
+      actorLabel: SEED_ACTOR_LABEL,
+      action: event.action,
+      entityType: event.entityType,
+      entityId: String(event.entityId),
+      before: event.before,
+      after: event.after,
+      requestId: null,
     };
-    for (const event of events) {
-      batch.push(event);
-      if (batch.length === BATCH) send();
-      if (inFlight.length > signers.threads) yield await inFlight.shift()!;
-    }
-    if (batch.length) send();
-    while (inFlight.length) yield await inFlight.shift()!;
+    const hash = chainHash(prevHash, content);
+    range.append(
+      leafOfEvent(hash),
+      (node, nodeHash) => isStoredLevel(node.level) && nodes.push({ node, hash: nodeHash }),
+    );
+    const row = [
+      content.seq,
+      content.at,
+      null,
+      content.actorLabel,
+      content.action,
+      content.entityType,
+      content.entityId,
+      event.before === null ? null : JSON.stringify(event.before),
+      event.after === null ? null : JSON.stringify(event.after),
+      null,
+      prevHash,
+      hash,
+      leafIndex,
+      null,
+      null,
+    ];
+    prevHash = hash;
+    seq += 1;
+    leafIndex += 1;
+    return row;
+  };
+  function* rows(): Generator<unknown[]> {
+    for (const event of events) yield chained(event);
   }
-  try {
-    const written = await copyRows(db, 'audit_event', COLUMNS, signed(), onProgress);
-    if (written !== count) throw new Error(`seed: ${written} audit events written, ${count} planned`);
-    return written;
-  } finally {
-    await signers.close();
-  }
+  const written = await copyRows(db, 'audit_event', COLUMNS, rows(), onProgress);
+  if (written !== count) throw new Error(`seed: ${written} audit events written, ${count} planned`);
+  const checkpoint = await storeCheckpoint(db, audit, range, nodes);
+  if (typeof checkpoint === 'string') throw new Error(`seed: the audit log's checkpoint was not signed: ${checkpoint}`);
+  return written;
 }
 
-/** Threads besides this one that sign: one per other core (at least one, at most four). */
-const SIGNING_THREADS = Math.max(1, Math.min(4, availableParallelism() - 1));
-
-// A signing thread: Ed25519 over each 32-byte leaf hash of a message, answered in order (signLeaf's signature).
-const SIGNER = `
-const { parentPort, workerData } = require('node:worker_threads');
-const { sign } = require('node:crypto');
-parentPort.on('message', ({ id, leaves }) => {
-  const signatures = leaves.map((leaf) => sign(null, leaf, workerData.key));
-  parentPort.postMessage({ id, signatures });
-});`;
-
-/** Signs leaves with the log's key on `threads` threads, round robin (in this thread when there are none). */
-class Signers {
-  private readonly workers: Worker[];
-  private readonly pending = new Map<number, { resolve: (s: Buffer[]) => void; reject: (e: Error) => void }>();
-  private next = 0;
-
-  constructor(
-    private readonly audit: AuditConfig,
-    readonly threads: number,
-  ) {
-    this.workers = Array.from({ length: threads }, () => {
-      const worker = new Worker(SIGNER, { eval: true, workerData: { key: audit.signingKey } });
-      worker.on('message', ({ id, signatures }: { id: number; signatures: Uint8Array[] }) => {
-        this.pending.get(id)?.resolve(signatures.map((s) => Buffer.from(s.buffer, s.byteOffset, s.byteLength)));
-        this.pending.delete(id);
-      });
-      worker.on('error', (error) => {
-        for (const { reject } of this.pending.values()) reject(error);
-        this.pending.clear();
-      });
-      return worker;
-    });
-  }
-
-  sign(leaves: Buffer[]): Promise<Buffer[]> {
-    if (this.workers.length === 0) return Promise.resolve(leaves.map((leaf) => signLeaf(this.audit, leaf)));
-    const id = this.next++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      this.workers[id % this.workers.length].postMessage({ id, leaves });
-    });
-  }
-
-  async close(): Promise<void> {
-    await Promise.all(this.workers.map((worker) => worker.terminate()));
-  }
+/**
+ * The tree the seeded events extend: empty, or a log a signed checkpoint covers whole (the seed signs over its own
+ * events only, never over events nobody has checked).
+ */
+async function seededRange(db: EntityManager, audit: AuditConfig, size: number): Promise<CompactRange> {
+  if (size === 0) return new CompactRange();
+  const { checkpoint } = await latestCheckpoint(db, audit);
+  if (checkpoint?.treeSize !== size)
+    throw new Error(
+      `seed: the audit log holds ${size} events that no checkpoint covers whole: sign one first (\`audit checkpoint\`)`,
+    );
+  return new CompactRange(size, await new AuditTree(db).frontier(size));
 }

@@ -235,9 +235,24 @@ async function extend(db: EntityManager, audit: AuditConfig): Promise<Checkpoint
   const eventsChecked = next - from;
   if (range.size === from) return { ...unchanged, problem, eventsChecked };
 
+  const stored = await storeCheckpoint(db, audit, range, nodes);
+  if (typeof stored === 'string') return { ...unchanged, problem: stored, eventsChecked };
+  return { checkpoint: stored, made: true, problem, eventsChecked };
+}
+
+/**
+ * Signs a checkpoint of the tree `range` (events already checked, or written by whoever holds the key: the seed)
+ * and stores it with the complete subtrees `nodes` the events added. Answers the checkpoint, or what is in the way.
+ */
+export async function storeCheckpoint(
+  db: EntityManager,
+  audit: AuditConfig,
+  range: CompactRange,
+  nodes: { node: NodeId; hash: Hash }[],
+): Promise<StoredCheckpoint | string> {
   if (nodes.length) {
     const conflict = await storeNodes(db, nodes);
-    if (conflict) return { ...unchanged, problem: conflict, eventsChecked };
+    if (conflict) return conflict;
   }
   const signed = signCheckpoint(audit, range.size, range.root());
   const inserted = await db.query(
@@ -252,15 +267,10 @@ async function extend(db: EntityManager, audit: AuditConfig): Promise<Checkpoint
       Buffer.from(signed.signature, 'base64'),
     ],
   );
-  if (!inserted.length) {
-    // A row of this size that this log did not sign (a valid one would have been the latest).
-    return {
-      ...unchanged,
-      problem: `a checkpoint row of ${signed.treeSize} events that this log did not sign is in the way: it was written without the key; run \`audit verify\``,
-      eventsChecked,
-    };
-  }
-  return { checkpoint: { ...signed, createdAt: new Date(signed.timestamp) }, made: true, problem, eventsChecked };
+  // A row of this size that this log did not sign (a valid one would have been the latest).
+  if (!inserted.length)
+    return `a checkpoint row of ${signed.treeSize} events that this log did not sign is in the way: it was written without the key; run \`audit verify\``;
+  return { ...signed, createdAt: new Date(signed.timestamp) };
 }
 
 function frontierUnreadable(size: number): never {
