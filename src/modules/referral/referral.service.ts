@@ -7,7 +7,8 @@ import { requireAllVisible, requireVisible } from '../../shared/data-access/look
 import { lockForChange, scopedQuery, updateVersioned } from '../../shared/data-access/scoped-query.js';
 import { once, onceForKey } from '../../shared/idempotency.js';
 import { nextReference } from '../../shared/reference.js';
-import { ConnectionArgs, OrderDirection, paginate } from '../../shared/relay/connection.js';
+import { ConnectionArgs, OrderDirection } from '../../shared/relay/connection.js';
+import { paginate } from '../../shared/relay/keyset-paging.js';
 import { decodeIdOf } from '../../shared/relay/global-id.js';
 import { toOrdering } from '../../shared/relay/ordering.js';
 import { refuse, UserErrorCode } from '../../shared/user-error.js';
