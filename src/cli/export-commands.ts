@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
-import type { ExportFormat, ExportKind } from '../export/export.js';
+import type { ExportKind } from '../export/export.js';
+import type { ExportFormat } from '../export/export-format.js';
 import { CliError, say } from './output.js';
 
 interface ExportCommandOptions {

@@ -1,7 +1,7 @@
 import { InvestigationStatus } from '../modules/investigation/investigation.states.js';
 import { LeadStatus } from '../modules/lead/lead.states.js';
 import { deadlinesFor } from '../modules/referral/referral.deadlines.js';
-import { UNDER_WAY } from '../modules/referral/referral.service.js';
+import { UNDER_WAY } from '../modules/referral/referral-lifecycle.service.js';
 import {
   OutcomeKind,
   ReferralChangeKind,

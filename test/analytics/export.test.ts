@@ -2,7 +2,8 @@ import { Writable } from 'node:stream';
 import { createTestDatabase, TestDatabase } from '../support/database';
 import { createWorld, World } from '../support/fixtures';
 import { testConfig } from '../support/server';
-import { csvCell, exportRows, ExportOptions } from '../../src/export/export';
+import { exportRows, ExportOptions } from '../../src/export/export';
+import { csvCell } from '../../src/export/export-format';
 import { insertHistory } from './fixture';
 
 let db: TestDatabase;

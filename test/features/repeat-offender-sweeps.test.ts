@@ -9,7 +9,7 @@ import {
   RepeatOffenderSanction,
   loadRepeatOffenderSettings,
 } from '../../src/modules/repeat-offender/repeat-offender.settings';
-import { sanctionFor } from '../../src/modules/repeat-offender/repeat-offender-match.service';
+import { sanctionFor } from '../../src/modules/repeat-offender/repeat-offender-match-decision.service';
 import { sweepRepeatOffenders } from '../../src/modules/repeat-offender/repeat-offender-sweep';
 import { SellerStatus } from '../../src/modules/seller/seller.entity';
 import { decodeGlobalId } from '../../src/shared/relay/global-id';

@@ -3,7 +3,8 @@ import { ALL_ROLES } from '../../shared/auth/role.js';
 import type { RequestContext } from '../../shared/context.js';
 import { whereIn } from '../../shared/data-access/filters.js';
 import { scopedQuery } from '../../shared/data-access/scoped-query.js';
-import { Connection, ConnectionArgs, OrderDirection, Page, paginate } from '../../shared/relay/connection.js';
+import { Connection, ConnectionArgs, OrderDirection, Page } from '../../shared/relay/connection.js';
+import { paginate } from '../../shared/relay/keyset-paging.js';
 import { OrderByInput, SortColumn, toOrdering } from '../../shared/relay/ordering.js';
 import { Agency, AgencyKind } from './agency.entity.js';
 

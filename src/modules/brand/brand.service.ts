@@ -1,7 +1,8 @@
 import { RequestContext } from '../../shared/context.js';
 import { whereIn } from '../../shared/data-access/filters.js';
 import { scopedQuery } from '../../shared/data-access/scoped-query.js';
-import { ConnectionArgs, paginate } from '../../shared/relay/connection.js';
+import { ConnectionArgs } from '../../shared/relay/connection.js';
+import { paginate } from '../../shared/relay/keyset-paging.js';
 import { toOrdering } from '../../shared/relay/ordering.js';
 import { Brand } from './brand.entity.js';
 import { BRAND_DEFAULT_ORDER, BrandFilter, BrandOrder, brandSortColumns } from './brand.inputs.js';

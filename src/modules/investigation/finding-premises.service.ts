@@ -1,5 +1,6 @@
 import { RequestContext } from '../../shared/context.js';
-import { ConnectionArgs, loadChildPage, OrderDirection } from '../../shared/relay/connection.js';
+import { ConnectionArgs, OrderDirection } from '../../shared/relay/connection.js';
+import { loadChildPage } from '../../shared/relay/keyset-paging.js';
 import { Finding } from './finding.entity.js';
 
 const FINDINGS_AT_ORDERING = {

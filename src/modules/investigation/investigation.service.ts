@@ -7,7 +7,8 @@ import { lockForChange, scopedQuery, updateVersioned, whereExists } from '../../
 import { badInput } from '../../shared/errors.js';
 import { once, onceForKey } from '../../shared/idempotency.js';
 import { nextReference } from '../../shared/reference.js';
-import { ConnectionArgs, paginate } from '../../shared/relay/connection.js';
+import { ConnectionArgs } from '../../shared/relay/connection.js';
+import { paginate } from '../../shared/relay/keyset-paging.js';
 import { decodeIdOf } from '../../shared/relay/global-id.js';
 import { toOrdering } from '../../shared/relay/ordering.js';
 import { refuse, UserErrorCode } from '../../shared/user-error.js';

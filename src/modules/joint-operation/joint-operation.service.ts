@@ -4,7 +4,8 @@ import { lockForChange, scopedQuery, updateVersioned } from '../../shared/data-a
 import { badInput } from '../../shared/errors.js';
 import { once, onceForKey } from '../../shared/idempotency.js';
 import { nextReference } from '../../shared/reference.js';
-import { ConnectionArgs, OrderDirection, paginate } from '../../shared/relay/connection.js';
+import { ConnectionArgs, OrderDirection } from '../../shared/relay/connection.js';
+import { paginate } from '../../shared/relay/keyset-paging.js';
 import { decodeIdOf } from '../../shared/relay/global-id.js';
 import { refuse, UserErrorCode } from '../../shared/user-error.js';
 import { EnforcementOutcome } from '../referral/enforcement-outcome.entity.js';

@@ -19,7 +19,8 @@ import {
 } from '../../shared/data-access/scoped-query.js';
 import { refuse, UserErrorCode } from '../../shared/user-error.js';
 import { Brand } from '../brand/brand.entity.js';
-import { ConnectionArgs, loadChildPage, paginate } from '../../shared/relay/connection.js';
+import { ConnectionArgs } from '../../shared/relay/connection.js';
+import { loadChildPage, paginate } from '../../shared/relay/keyset-paging.js';
 import { toOrdering } from '../../shared/relay/ordering.js';
 import { Listing, ListingStatus } from './listing.entity.js';
 import {

@@ -1,6 +1,7 @@
 import { RequestContext } from '../../shared/context.js';
 import { scopedQuery } from '../../shared/data-access/scoped-query.js';
-import { ConnectionArgs, loadChildPage, OrderDirection } from '../../shared/relay/connection.js';
+import { ConnectionArgs, OrderDirection } from '../../shared/relay/connection.js';
+import { loadChildPage } from '../../shared/relay/keyset-paging.js';
 import { EnforcementOutcome } from './enforcement-outcome.entity.js';
 import { OutcomeKind } from './referral.states.js';
 

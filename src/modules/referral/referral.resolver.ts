@@ -29,16 +29,9 @@ import {
   ReferralOrder,
   SendReferralInput,
 } from './referral.inputs.js';
-import {
-  acknowledgeReferral,
-  closeReferral,
-  createReferral,
-  declineReferral,
-  listReferrals,
-  recordEnforcementOutcome,
-  referralChanges,
-  sendReferral,
-} from './referral.service.js';
+import { createReferral, listReferrals, referralChanges } from './referral.service.js';
+import { acknowledgeReferral, closeReferral, declineReferral, sendReferral } from './referral-lifecycle.service.js';
+import { recordEnforcementOutcome } from './enforcement-outcome.service.js';
 import {
   MAX_ESCALATIONS_PER_REFERRAL,
   MAX_FEEDBACK_PER_REFERRAL,

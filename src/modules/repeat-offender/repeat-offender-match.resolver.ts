@@ -13,11 +13,8 @@ import {
   RejectRepeatOffenderMatchInput,
   RepeatOffenderMatchFilter,
 } from './repeat-offender-match.inputs.js';
-import {
-  confirmRepeatOffenderMatch,
-  listRepeatOffenderMatches,
-  rejectRepeatOffenderMatch,
-} from './repeat-offender-match.service.js';
+import { listRepeatOffenderMatches } from './repeat-offender-match.service.js';
+import { confirmRepeatOffenderMatch, rejectRepeatOffenderMatch } from './repeat-offender-match-decision.service.js';
 
 const RepeatOffenderMatchConnection = Connection(RepeatOffenderMatch);
 const ConfirmRepeatOffenderMatchPayload = Payload('ConfirmRepeatOffenderMatchPayload', 'match', RepeatOffenderMatch);

@@ -1,31 +1,24 @@
+// Repeat-offender matches raised: a seller sharing an identifier with an earlier offender (a CLOSED seller, or
+// one whose case ended in a conviction) is matched with it, with a lead, when identifiers are added, at a
+// conviction and by the sweep; the match's audit snapshot and the list of matches. An investigator's
+// decision on a match is in repeat-offender-match-decision.service.ts.
 import { auditChange } from '../../shared/audit/audit.service.js';
 import { Role } from '../../shared/auth/role.js';
 import { applyScope } from '../../shared/auth/scope.js';
-import { inTransaction, RequestContext, systemContext } from '../../shared/context.js';
+import { RequestContext, systemContext } from '../../shared/context.js';
 import { whereIn } from '../../shared/data-access/filters.js';
-import { lockForChange, scopedQuery, updateVersioned } from '../../shared/data-access/scoped-query.js';
-import { ConnectionArgs, OrderDirection, paginate } from '../../shared/relay/connection.js';
+import { scopedQuery, updateVersioned } from '../../shared/data-access/scoped-query.js';
+import { ConnectionArgs, OrderDirection } from '../../shared/relay/connection.js';
+import { paginate } from '../../shared/relay/keyset-paging.js';
 import { decodeIdOf } from '../../shared/relay/global-id.js';
-import { Lead } from '../lead/lead.entity.js';
-import { closeLocked, createLead, moveLeads } from '../lead/lead.service.js';
+import { createLead } from '../lead/lead.service.js';
 import { LeadCloseReason, LeadSource, LeadStatus } from '../lead/lead.states.js';
 import { IdentifierKind, SellerIdentifier } from '../seller/seller-identifier.entity.js';
 import { Seller, SellerStatus } from '../seller/seller.entity.js';
 import { registerSellerFollowUps } from '../seller/seller-follow-ups.js';
-import { updateSellerStatus } from '../seller/seller.service.js';
 import { RepeatOffenderMatch } from './repeat-offender-match.entity.js';
-import {
-  ConfirmRepeatOffenderMatchInput,
-  RejectRepeatOffenderMatchInput,
-  RepeatOffenderMatchFilter,
-} from './repeat-offender-match.inputs.js';
-import {
-  PriorOffence,
-  repeatOffenderMatchLifecycle,
-  RepeatOffenderMatchStatus,
-} from './repeat-offender-match.states.js';
-import { once } from '../../shared/idempotency.js';
-import { RepeatOffenderSanction, repeatOffenderSettings } from './repeat-offender.settings.js';
+import { RepeatOffenderMatchFilter } from './repeat-offender-match.inputs.js';
+import { PriorOffence, RepeatOffenderMatchStatus } from './repeat-offender-match.states.js';
 
 /** Risk score of a lead raised by a repeat-offender match: an operator already closed or convicted once. */
 export const MATCH_RISK_SCORE = 80;
@@ -326,109 +319,6 @@ async function sharedKinds(ctx: RequestContext, a: string, b: string): Promise<I
     .getRawMany();
   return rows.map((r) => r.kind);
 }
-
-const SEVERITY = [
-  SellerStatus.ACTIVE,
-  SellerStatus.WARNED,
-  SellerStatus.RESTRICTED,
-  SellerStatus.SUSPENDED,
-  SellerStatus.CLOSED,
-];
-
-/**
- * The status confirming a match sets the new seller to, or null for none: under `inherit`, the earlier
- * seller's status, at least SUSPENDED (so CLOSED for a closed seller); under `suspend`, SUSPENDED; under
- * `none`, nothing. Never a lower status than the seller has.
- */
-export function sanctionFor(
-  setting: RepeatOffenderSanction,
-  prior: SellerStatus,
-  current: SellerStatus,
-): SellerStatus | null {
-  if (setting === RepeatOffenderSanction.NONE) return null;
-  const floor = SEVERITY.indexOf(SellerStatus.SUSPENDED);
-  const target =
-    setting === RepeatOffenderSanction.INHERIT
-      ? SEVERITY[Math.max(SEVERITY.indexOf(prior), floor)]
-      : SellerStatus.SUSPENDED;
-  return SEVERITY.indexOf(target) > SEVERITY.indexOf(current) ? target : null;
-}
-
-type Decision = ConfirmRepeatOffenderMatchInput | RejectRepeatOffenderMatchInput;
-
-async function decide(ctx: RequestContext, input: Decision, status: RepeatOffenderMatchStatus, note: string | null) {
-  return inTransaction(ctx, (tx) =>
-    once(tx, `${status.toLowerCase()}RepeatOffenderMatch`, input, RepeatOffenderMatch, async () => {
-      const match = await lockForChange(
-        tx,
-        RepeatOffenderMatch,
-        decodeIdOf('RepeatOffenderMatch', input.matchId, 'matchId'),
-        input.expectedVersion,
-        ['input', 'matchId'],
-      );
-      repeatOffenderMatchLifecycle.assert(match.status, status, match.globalId);
-      // Lock order: the match, its lead, then the seller (README, "Concurrency").
-      const lead = await lockForChange(tx, Lead, match.leadId, null, ['input', 'matchId']);
-      const sanction = status === RepeatOffenderMatchStatus.CONFIRMED ? await applySanction(tx, match, note) : null;
-      const before = matchSnapshot(match);
-      await updateVersioned(tx, RepeatOffenderMatch, match, {
-        status,
-        decisionNote: note,
-        decidedAt: new Date(),
-        decidedById: tx.principal.rowId,
-        ...(sanction ? { sanctionApplied: sanction.status } : {}),
-      });
-      await auditChange(tx, `repeatOffenderMatch.${status.toLowerCase()}`, match, before, matchSnapshot(match));
-      if (status === RepeatOffenderMatchStatus.CONFIRMED && lead.status === LeadStatus.NEW) {
-        // The lead moves on to triage with the match noted; a lead someone already took further is left as it is.
-        const noted =
-          `Repeat-offender match confirmed by ${tx.principal.name}: the operator of ${sanction?.priorName} again; ` +
-          `${sanction?.status ? `seller set to ${sanction.status}` : 'no sanction applied'}.${note ? ` Note: ${note}` : ''}`;
-        await moveLeads(tx, [lead], LeadStatus.TRIAGED, {
-          triagedAt: new Date(),
-          internalNotes: lead.internalNotes ? `${lead.internalNotes}\n${noted}` : noted,
-        });
-      }
-      if (status === RepeatOffenderMatchStatus.REJECTED) {
-        // The lead it raised goes with it, unless someone already took it into an investigation. A sanction
-        // applied when it was confirmed stays: lifting it is an investigator's decision (updateSellerStatus).
-        if (lead.status === LeadStatus.NEW || lead.status === LeadStatus.TRIAGED) {
-          await closeLocked(tx, lead, LeadCloseReason.OTHER, `Repeat-offender match rejected: ${note}`);
-        }
-      }
-      return match;
-    }),
-  );
-}
-
-/** Applies REPEAT_OFFENDER_SANCTION to the match's seller, as an investigator's direct action with its reason. */
-async function applySanction(
-  ctx: RequestContext,
-  match: RepeatOffenderMatch,
-  note: string | null,
-): Promise<{ status: SellerStatus | null; priorName: string }> {
-  const seller = await ctx.db.findOneByOrFail(Seller, { rowId: match.sellerId });
-  const prior = await ctx.db.findOneByOrFail(Seller, { rowId: match.priorSellerId });
-  const priorName = `${prior.platform}/${prior.externalId} (${prior.status})`;
-  const target = sanctionFor(repeatOffenderSettings().sanction, prior.status, seller.status);
-  if (!target) return { status: null, priorName };
-  await updateSellerStatus(ctx, {
-    sellerId: seller.globalId,
-    status: target,
-    reason:
-      `Repeat offender: confirmed match ${match.globalId} with ${priorName} (REPEAT_OFFENDER_SANCTION=${repeatOffenderSettings().sanction})${note ? `: ${note}` : ''}`.slice(
-        0,
-        2000,
-      ),
-  });
-  return { status: target, priorName };
-}
-
-export const confirmRepeatOffenderMatch = (ctx: RequestContext, input: ConfirmRepeatOffenderMatchInput) =>
-  decide(ctx, input, RepeatOffenderMatchStatus.CONFIRMED, input.note ?? null);
-
-export const rejectRepeatOffenderMatch = (ctx: RequestContext, input: RejectRepeatOffenderMatchInput) =>
-  decide(ctx, input, RepeatOffenderMatchStatus.REJECTED, input.note);
 
 const MATCH_ORDERING = {
   key: 'CREATED_AT',

@@ -8,8 +8,9 @@ import {
 } from 'graphql';
 import { ObjectLiteral, SelectQueryBuilder } from 'typeorm';
 import { RequestContext } from '../context.js';
-import { ConnectionArgs, Ordering, Page, paginate, PRIMARY_KEY } from '../relay/connection.js';
-import { applyKeyset, listCursors, ListCursors, pageBounds, pageRequest } from '../relay/connection.js';
+import { ConnectionArgs, Ordering, Page, pageRequest, PRIMARY_KEY } from '../relay/connection.js';
+import { applyKeyset, paginate } from '../relay/keyset-paging.js';
+import { listCursors, ListCursors, pageBounds } from '../relay/list-cursors.js';
 import { COMPILED } from './compiled-object.js';
 import { Decline, subSelections } from './selection-sql-parts.js';
 import { EntityClass, Params, Planner, Raw } from './selection-sql.js';
