@@ -5,13 +5,10 @@ import { createDataSource } from '../../src/database/data-source';
 import { StatementCounter } from '../../src/database/statement-counter';
 import { toGlobalId } from '../../src/shared/relay/global-id';
 import { buildCase, mutate } from '../support/cases';
-import { createTestDatabase, TestDatabase } from '../support/database';
-import { createWorld, World } from '../support/fixtures';
-import { dataOf, startTestServer, TestServer } from '../support/server';
+import { dataOf } from '../support/server';
+import { useTestServer } from '../support/harness';
 
-let db: TestDatabase;
-let server: TestServer;
-let world: World;
+const { db, world, server } = useTestServer();
 let leadA: string; // brand A on seller A
 let leadB: string; // brand B on seller B (seller B shares a phone with seller A: one network)
 let leadAB: string; // the investigator's lead naming both brands, on the seller of both
@@ -20,9 +17,6 @@ let brandC: string;
 const rowId = (gid: string) => Buffer.from(gid, 'base64url').toString('utf8').split(':')[1];
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  world = await createWorld(db.dataSource);
-  server = await startTestServer(db);
   const [{ id }] = await db.dataSource.query(
     `INSERT INTO brand (name, slug, status) VALUES ('Gamma', 'gamma', 'ACTIVE') RETURNING id::text`,
   );
@@ -51,10 +45,6 @@ beforeAll(async () => {
     },
     'lead { id }',
   ));
-});
-afterAll(async () => {
-  await server.close();
-  await db.drop();
 });
 
 const COUNT = `query($ids: [ID!]!) { nodes(ids: $ids) { ... on Lead { otherBrandCaseCount brands { id } } ... on Seller { otherBrandCaseCount } } }`;

@@ -5,18 +5,11 @@
 import { Client } from 'pg';
 import { decodeGlobalId } from '../../src/shared/relay/global-id';
 import { buildCase, mutate } from '../support/cases';
-import { createTestDatabase, TestDatabase } from '../support/database';
-import { createWorld, World } from '../support/fixtures';
-import { startTestServer, TestServer } from '../support/server';
+import { useTestServer } from '../support/harness';
 
-let db: TestDatabase;
-let server: TestServer;
-let world: World;
+const { db, world, server } = useTestServer();
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  world = await createWorld(db.dataSource);
-  server = await startTestServer(db);
   await mutate(
     server,
     world.keys.investigator,
@@ -24,10 +17,6 @@ beforeAll(async () => {
     { sellerId: world.gid.sellerA, kind: 'PHONE', value: '+86 139 5555 0001' },
     'identifier { id }',
   );
-});
-afterAll(async () => {
-  await server.close();
-  await db.drop();
 });
 
 const rowId = (gid: string) => decodeGlobalId(gid).rowId;

@@ -6,23 +6,10 @@
 import { refreshAnalyticsRollups } from '../../src/modules/analytics/seller-network.service';
 import { decodeIdOf, toGlobalId } from '../../src/shared/relay/global-id';
 import { mutate, refused } from '../support/cases';
-import { createTestDatabase, TestDatabase } from '../support/database';
-import { createWorld, World } from '../support/fixtures';
-import { dataOf, startTestServer, TestServer } from '../support/server';
+import { dataOf } from '../support/server';
+import { useTestServer } from '../support/harness';
 
-let db: TestDatabase;
-let server: TestServer;
-let world: World;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  world = await createWorld(db.dataSource);
-  server = await startTestServer(db);
-});
-afterAll(async () => {
-  await server.close();
-  await db.drop();
-});
+const { db, world, server } = useTestServer();
 
 const sql = <T = any>(text: string, params: unknown[] = []): Promise<T[]> => db.dataSource.query(text, params);
 const rowId = (gid: string) => decodeIdOf(Buffer.from(gid, 'base64url').toString().split(':')[0], gid);

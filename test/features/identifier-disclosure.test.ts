@@ -11,13 +11,10 @@ import { identifierHash } from '../../src/modules/seller/identifier-hash';
 import { IdentifierKind } from '../../src/modules/seller/seller-identifier.entity';
 import { DEMO_IDENTIFIER_ENCRYPTION_KEY, loadFeatureSettings } from '../../src/shared/settings';
 import { buildCase, CaseIds, mutate, refused } from '../support/cases';
-import { createTestDatabase, TestDatabase } from '../support/database';
-import { createWorld, World } from '../support/fixtures';
-import { dataOf, startTestServer, TestServer } from '../support/server';
+import { dataOf } from '../support/server';
+import { useTestServer } from '../support/harness';
 
-let db: TestDatabase;
-let server: TestServer;
-let world: World;
+const { db, world, server } = useTestServer();
 let caseA: CaseIds; // brand A on seller A, referred to agency X
 let caseB: CaseIds; // brand B on seller B, referred to agency X as well
 let phoneA: string;
@@ -26,15 +23,8 @@ let emailA: string;
 const rowId = (gid: string) => Buffer.from(gid, 'base64url').toString('utf8').split(':')[1];
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  world = await createWorld(db.dataSource);
-  server = await startTestServer(db);
   caseA = await buildCase(server, world, { brand: 'A', referTo: world.gid.agencyX, tag: 'disclosure A' });
   caseB = await buildCase(server, world, { brand: 'B', referTo: world.gid.agencyX, tag: 'disclosure B' });
-});
-afterAll(async () => {
-  await server.close();
-  await db.drop();
 });
 
 const REVEAL = `mutation($input: RevealSellerIdentifiersInput!) { revealSellerIdentifiers(input: $input) {

@@ -1,13 +1,10 @@
 // Seized-value ledger: the outcomes several agencies report of one joint operation are
 // grouped, and analytics count the operation's agreed seized value once, with its valuation method.
 import { buildCase, CaseIds, mutate, refused } from '../support/cases';
-import { createTestDatabase, TestDatabase } from '../support/database';
-import { createWorld, World } from '../support/fixtures';
-import { dataOf, startTestServer, TestServer } from '../support/server';
+import { dataOf } from '../support/server';
+import { useTestServer } from '../support/harness';
 
-let db: TestDatabase;
-let server: TestServer;
-let world: World;
+const { world, server } = useTestServer();
 let caseA: CaseIds;
 let caseA2: CaseIds;
 let caseB: CaseIds;
@@ -36,19 +33,12 @@ async function seize(agencyKey: string, c: CaseIds, amount: number, extra: Recor
 }
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  world = await createWorld(db.dataSource);
-  server = await startTestServer(db);
   caseA = await buildCase(server, world, { brand: 'A', referTo: world.gid.agencyX, tag: 'op A' });
   caseA2 = await buildCase(server, world, { brand: 'A', referTo: world.gid.agencyX, tag: 'op A2' });
   caseB = await buildCase(server, world, { brand: 'B', referTo: world.gid.agencyY, tag: 'op B' });
   seizureX = (await seize(world.keys.agencyX, caseA, 1_000_000, { valuationMethod: 'MARKET_PRICE' })).id;
   seizureY = (await seize(world.keys.agencyY, caseB, 1_500_000, { valuationMethod: 'GENUINE_RETAIL_PRICE' })).id;
   standaloneX = (await seize(world.keys.agencyX, caseA2, 200_000)).id;
-});
-afterAll(async () => {
-  await server.close();
-  await db.drop();
 });
 
 const SEIZED = `{ analytics { outcomeTotals { seizures seizedValue { amount currency } } } }`;

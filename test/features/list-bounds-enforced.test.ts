@@ -18,25 +18,14 @@ import {
 } from '../../src/shared/list-bounds';
 import { LIST_BOUNDS } from '../../src/http/list-field-bounds';
 import { buildCase, CaseIds, mutate, refused, sha } from '../support/cases';
-import { createTestDatabase, TestDatabase } from '../support/database';
-import { createWorld, World } from '../support/fixtures';
-import { startTestServer, TestServer } from '../support/server';
 import { MAX_TAKEDOWN_LISTINGS } from '../../src/modules/listing/listing.inputs';
+import { useTestServer } from '../support/harness';
 
-let db: TestDatabase;
-let server: TestServer;
-let world: World;
+const { db, world, server } = useTestServer();
 let kase: CaseIds;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  world = await createWorld(db.dataSource);
-  server = await startTestServer(db);
   kase = await buildCase(server, world, { referTo: world.gid.agencyX, tag: 'bounds' });
-});
-afterAll(async () => {
-  await server.close();
-  await db.drop();
 });
 
 const rowId = (gid: string) => Buffer.from(gid, 'base64url').toString('utf8').split(':')[1];

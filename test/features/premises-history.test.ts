@@ -5,22 +5,16 @@
 import { GraphQLObjectType } from 'graphql';
 import { buildAppSchema } from '../../src/schema';
 import { buildCase, CaseIds, mutate } from '../support/cases';
-import { createTestDatabase, TestDatabase } from '../support/database';
-import { createWorld, World } from '../support/fixtures';
-import { dataOf, startTestServer, TestServer } from '../support/server';
+import { dataOf } from '../support/server';
+import { useTestServer } from '../support/harness';
 
-let db: TestDatabase;
-let server: TestServer;
-let world: World;
+const { db, world, server } = useTestServer();
 let kase: CaseIds;
 let premisesId: string;
 
 const rowId = (gid: string) => Buffer.from(gid, 'base64url').toString('utf8').split(':')[1];
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  world = await createWorld(db.dataSource);
-  server = await startTestServer(db);
   kase = await buildCase(server, world, { referTo: world.gid.agencyX, tag: 'premises history' });
   ({
     premises: { id: premisesId },
@@ -61,10 +55,6 @@ beforeAll(async () => {
       'outcome { id }',
     );
   }
-});
-afterAll(async () => {
-  await server.close();
-  await db.drop();
 });
 
 /** The ids of a place's rows as the owner reads them, oldest first. */

@@ -1,13 +1,10 @@
 // Places: premises linked to findings and to outcomes, with their raid history; visible
 // to internal roles and to the agencies whose referrals name them; brand partners see only the region.
 import { buildCase, CaseIds, mutate, refused } from '../support/cases';
-import { createTestDatabase, TestDatabase } from '../support/database';
-import { createWorld, World } from '../support/fixtures';
-import { dataOf, startTestServer, TestServer } from '../support/server';
+import { dataOf } from '../support/server';
+import { useTestServer } from '../support/harness';
 
-let db: TestDatabase;
-let server: TestServer;
-let world: World;
+const { world, server } = useTestServer();
 let caseA: CaseIds; // brand A, referred to agency X
 let caseA2: CaseIds; // brand A again, referred to agency X
 let caseB: CaseIds; // brand B, referred to agency Y
@@ -15,16 +12,9 @@ let warehouse: string;
 let other: string;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  world = await createWorld(db.dataSource);
-  server = await startTestServer(db);
   caseA = await buildCase(server, world, { brand: 'A', referTo: world.gid.agencyX, send: false, tag: 'premises A' });
   caseA2 = await buildCase(server, world, { brand: 'A', referTo: world.gid.agencyX, send: false, tag: 'premises A2' });
   caseB = await buildCase(server, world, { brand: 'B', referTo: world.gid.agencyY, send: false, tag: 'premises B' });
-});
-afterAll(async () => {
-  await server.close();
-  await db.drop();
 });
 
 const PREMISES = `query($id: ID!) { node(id: $id) { ... on Premises { id kind region address notes location { latitude longitude } raidCount

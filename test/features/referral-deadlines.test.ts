@@ -3,35 +3,30 @@
 // and the agency's feedback, recorded with audit events and shown in the investigation's history.
 import { loadFeatureSettings } from '../../src/shared/settings';
 import { buildCase, CaseIds, mutate, refused } from '../support/cases';
-import { createTestDatabase, TestDatabase } from '../support/database';
-import { createWorld, World } from '../support/fixtures';
-import { dataOf, startTestServer, TestServer } from '../support/server';
+import { dataOf } from '../support/server';
+import { useTestServer } from '../support/harness';
 
-let db: TestDatabase;
-let server: TestServer;
-let world: World;
+const previous = process.env.DEADLINE_ACK_DAYS_MARKET_REGULATION;
+const { db, world, server } = useTestServer({
+  beforeServer: async () => {
+    // Read when the schema is first built (once per test file): market regulators get 10 days to acknowledge.
+    process.env.DEADLINE_ACK_DAYS_MARKET_REGULATION = '10';
+  },
+});
+afterAll(() => {
+  if (previous === undefined) delete process.env.DEADLINE_ACK_DAYS_MARKET_REGULATION;
+  else process.env.DEADLINE_ACK_DAYS_MARKET_REGULATION = previous;
+});
 let caseA: CaseIds; // brand A, referred to agency X (PUBLIC_SECURITY), sent
 let caseB: CaseIds; // brand B, referred to agency Y (MARKET_REGULATION), sent
 let draftA: CaseIds; // brand A, a draft referral to agency X
 
 const DAY = 86_400_000;
-const previous = process.env.DEADLINE_ACK_DAYS_MARKET_REGULATION;
 
 beforeAll(async () => {
-  // Read when the schema is first built (once per test file): market regulators get 10 days to acknowledge.
-  process.env.DEADLINE_ACK_DAYS_MARKET_REGULATION = '10';
-  db = await createTestDatabase();
-  world = await createWorld(db.dataSource);
-  server = await startTestServer(db);
   caseA = await buildCase(server, world, { brand: 'A', referTo: world.gid.agencyX, tag: 'deadline A' });
   caseB = await buildCase(server, world, { brand: 'B', referTo: world.gid.agencyY, tag: 'deadline B' });
   draftA = await buildCase(server, world, { brand: 'A', referTo: world.gid.agencyX, send: false, tag: 'draft A' });
-});
-afterAll(async () => {
-  if (previous === undefined) delete process.env.DEADLINE_ACK_DAYS_MARKET_REGULATION;
-  else process.env.DEADLINE_ACK_DAYS_MARKET_REGULATION = previous;
-  await server.close();
-  await db.drop();
 });
 
 const rowId = (gid: string) => Buffer.from(gid, 'base64url').toString('utf8').split(':')[1];

@@ -14,23 +14,10 @@ import { sweepRepeatOffenders } from '../../src/modules/repeat-offender/repeat-o
 import { SellerStatus } from '../../src/modules/seller/seller.entity';
 import { decodeGlobalId } from '../../src/shared/relay/global-id';
 import { buildCase, mutate } from '../support/cases';
-import { createTestDatabase, TestDatabase } from '../support/database';
-import { createWorld, World } from '../support/fixtures';
-import { dataOf, startTestServer, TestServer } from '../support/server';
+import { dataOf } from '../support/server';
+import { useTestServer } from '../support/harness';
 
-let db: TestDatabase;
-let server: TestServer;
-let world: World;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  world = await createWorld(db.dataSource);
-  server = await startTestServer(db);
-});
-afterAll(async () => {
-  await server?.close();
-  await db?.drop();
-});
+const { db, world, server } = useTestServer();
 
 const rowId = (gid: string) => decodeGlobalId(gid).rowId;
 const createSeller = async (externalId: string, identifiers: { kind: string; value: string }[], region = 'CN-ZJ') =>

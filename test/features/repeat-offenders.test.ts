@@ -4,27 +4,14 @@
 // pair is not raised again. Then the sweeps, sanctions, brands and normalisation:
 // test/features/repeat-offender-sweeps.test.ts and identifier-normalisation.test.ts.
 import { buildCase, mutate, refused } from '../support/cases';
-import { createTestDatabase, TestDatabase } from '../support/database';
-import { createWorld, World } from '../support/fixtures';
-import { dataOf, startTestServer, TestServer } from '../support/server';
+import { dataOf } from '../support/server';
+import { useTestServer } from '../support/harness';
 
-let db: TestDatabase;
-let server: TestServer;
-let world: World;
+const { db, world, server } = useTestServer();
 let prior: string; // closed seller
 let repeat: string; // new seller sharing its phone
 let matchId: string;
 let convictionMatchId: string;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  world = await createWorld(db.dataSource);
-  server = await startTestServer(db);
-});
-afterAll(async () => {
-  await server.close();
-  await db.drop();
-});
 
 const SELLER = 'seller { id }';
 const createSeller = async (externalId: string, identifiers: { kind: string; value: string }[]) =>

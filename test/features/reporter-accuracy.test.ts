@@ -10,24 +10,19 @@ import { systemContext } from '../../src/shared/context';
 import { testConfig } from '../support/server';
 import { refreshAnalyticsRollups } from '../../src/modules/analytics/seller-network.service';
 import { mutate } from '../support/cases';
-import { createTestDatabase, TestDatabase } from '../support/database';
-import { createWorld, World } from '../support/fixtures';
-import { dataOf, startTestServer, TestServer } from '../support/server';
+import { dataOf } from '../support/server';
+import { useTestServer } from '../support/harness';
 
-let db: TestDatabase;
-let server: TestServer;
-let world: World;
 const previous = { accuracy: process.env.FAST_TRACK_ACCURACY, min: process.env.FAST_TRACK_MIN_DECIDED };
 
-beforeAll(async () => {
-  // Read when the schema is first built: 75 % over at least 4 decided reports.
-  process.env.FAST_TRACK_ACCURACY = '0.75';
-  process.env.FAST_TRACK_MIN_DECIDED = '4';
-  db = await createTestDatabase();
-  world = await createWorld(db.dataSource);
-  server = await startTestServer(db);
+const { db, world, server } = useTestServer({
+  beforeServer: async () => {
+    // Read when the schema is first built: 75 % over at least 4 decided reports.
+    process.env.FAST_TRACK_ACCURACY = '0.75';
+    process.env.FAST_TRACK_MIN_DECIDED = '4';
+  },
 });
-afterAll(async () => {
+afterAll(() => {
   for (const [name, value] of [
     ['FAST_TRACK_ACCURACY', previous.accuracy],
     ['FAST_TRACK_MIN_DECIDED', previous.min],
@@ -35,8 +30,6 @@ afterAll(async () => {
     if (value === undefined) delete process.env[name];
     else process.env[name] = value;
   }
-  await server.close();
-  await db.drop();
 });
 
 const report = async (token: string, description: string, extra: Record<string, unknown> = {}) =>

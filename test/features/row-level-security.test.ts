@@ -4,13 +4,13 @@
 import { DataSource } from 'typeorm';
 import { createDataSource } from '../../src/database/data-source';
 import { buildCase, CaseIds, mutate } from '../support/cases';
-import { createTestDatabase, TestDatabase } from '../support/database';
-import { createWorld, World } from '../support/fixtures';
-import { startTestServer, TestServer } from '../support/server';
+import { useTestServer } from '../support/harness';
 
-let db: TestDatabase;
-let server: TestServer;
-let world: World;
+const { db, world, server } = useTestServer({
+  beforeClose: async () => {
+    await app.destroy();
+  },
+});
 let app: DataSource;
 
 async function followUp(caseIds: CaseIds, agencyKey: string, region: string, tag: string) {
@@ -53,9 +53,6 @@ async function followUp(caseIds: CaseIds, agencyKey: string, region: string, tag
 }
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  world = await createWorld(db.dataSource);
-  server = await startTestServer(db);
   await followUp(
     await buildCase(server, world, { brand: 'A', referTo: world.gid.agencyX, send: false }),
     world.keys.agencyX,
@@ -110,11 +107,6 @@ beforeAll(async () => {
     'seller { id }',
   );
   app = await createDataSource({ url: db.apiUrl, api: true, poolSize: 2 }).initialize();
-});
-afterAll(async () => {
-  await app.destroy();
-  await server.close();
-  await db.drop();
 });
 
 const COUNTS = `SELECT (SELECT count(*)::int FROM referral_escalation) AS escalations, (SELECT count(*)::int FROM referral_feedback) AS feedback,

@@ -1,20 +1,7 @@
-import { createTestDatabase, TestDatabase } from '../support/database';
-import { createWorld, World } from '../support/fixtures';
-import { dataOf, startTestServer, TestServer } from '../support/server';
+import { dataOf } from '../support/server';
+import { useTestServer } from '../support/harness';
 
-let db: TestDatabase;
-let server: TestServer;
-let world: World;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  world = await createWorld(db.dataSource);
-  server = await startTestServer(db);
-});
-afterAll(async () => {
-  await server.close();
-  await db.drop();
-});
+const { db, world, server } = useTestServer();
 
 const CREATE = `mutation($input: CreateApiKeyInput!) {
   createApiKey(input: $input) { token apiKey { id name tokenPrefix revokedAt } principal { id name role brand { name } } userErrors { field message code } }

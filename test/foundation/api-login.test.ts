@@ -5,27 +5,15 @@ import { connectApi, connectOwner, DatabaseLoginError } from '../../src/database
 import { API_LOGIN } from '../../src/database/data-source';
 import { apiLoginProblems, describeLogin, isOwnerLogin } from '../../src/database/logins';
 import { CREATE_APP_ROLE, GRANT_APP_ROLE_TO_OWNER, leavingOut } from '../../src/database/pre-created-roles';
-import { createTestDatabase, TestDatabase } from '../support/database';
-import { createWorld, World } from '../support/fixtures';
-import { dataOf, startTestServer, testConfig, TestServer } from '../support/server';
+import { createTestDatabase } from '../support/database';
+import { dataOf, testConfig } from '../support/server';
+import { useTestServer } from '../support/harness';
 
 // The API logs in as a login of its own (eca_api), a member of eca_app with nothing more: no statement on an
 // API connection, whatever it is, reaches the owner's rights. Before, the API logged in as the owner and
 // switched to eca_app (`-c role=eca_app`): one RESET ROLE led back to the owner.
 
-let db: TestDatabase;
-let world: World;
-let server: TestServer;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  world = await createWorld(db.dataSource);
-  server = await startTestServer(db);
-});
-afterAll(async () => {
-  await server?.close();
-  await db?.drop();
-});
+const { db, world, server } = useTestServer();
 
 /** A connection as the server's pool makes them: the API's login. */
 async function apiConnection(): Promise<Client> {

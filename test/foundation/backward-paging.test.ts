@@ -1,33 +1,23 @@
 import { toGlobalId } from '../../src/shared/relay/global-id';
 import { mutate } from '../support/cases';
-import { createTestDatabase, TestDatabase } from '../support/database';
-import { createWorld, World } from '../support/fixtures';
-import { dataOf, GraphQLResponse, startTestServer, TestServer } from '../support/server';
+import { dataOf, GraphQLResponse } from '../support/server';
+import { useTestServer } from '../support/harness';
 
 // Backward paging (Relay cursor connections): `last` with `before` reads a list from its end, returning
 // each page in the list's order. An edge's cursor is one position of its list, read on from with `after`
 // and back from with `before`. Pages are checked against SQL through the owner connection.
 
-let db: TestDatabase;
-let server: TestServer;
-let world: World;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  world = await createWorld(db.dataSource);
-  // 11 more listings of brand A (seller AB), some sharing a created_at and a price, so that ties are broken by id.
-  await db.dataSource.query(
-    `
-    INSERT INTO listing (seller_id, brand_id, title, url, price_amount, price_currency, status, created_at)
-    SELECT $1, $2, 'Extra ' || g, 'https://x/e' || g, (g / 2) * 10, 'CNY', 'LIVE', timestamptz '2026-02-01' + ((g / 3) * interval '1 hour')
-    FROM generate_series(1, 11) g`,
-    [world.ids.sellerAB, world.ids.brandA],
-  );
-  server = await startTestServer(db);
-});
-afterAll(async () => {
-  await server.close();
-  await db.drop();
+const { db, world, server } = useTestServer({
+  beforeServer: async () => {
+    // 11 more listings of brand A (seller AB), some sharing a created_at and a price, so that ties are broken by id.
+    await db.dataSource.query(
+      `
+      INSERT INTO listing (seller_id, brand_id, title, url, price_amount, price_currency, status, created_at)
+      SELECT $1, $2, 'Extra ' || g, 'https://x/e' || g, (g / 2) * 10, 'CNY', 'LIVE', timestamptz '2026-02-01' + ((g / 3) * interval '1 hour')
+      FROM generate_series(1, 11) g`,
+      [world.ids.sellerAB, world.ids.brandA],
+    );
+  },
 });
 
 const LISTINGS = `query($first: Int, $after: String, $last: Int, $before: String, $orderBy: ListingOrder) {

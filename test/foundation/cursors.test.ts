@@ -3,24 +3,18 @@ import { Role } from '../../src/shared/auth/role';
 import { systemContext } from '../../src/shared/context';
 import { INVALID_CURSOR_MESSAGE } from '../../src/shared/relay/cursor';
 import { buildCase, mutate } from '../support/cases';
-import { createTestDatabase, TestDatabase } from '../support/database';
-import { createWorld, World } from '../support/fixtures';
-import { dataOf, GraphQLResponse, startTestServer, TestServer } from '../support/server';
+import { dataOf, GraphQLResponse } from '../support/server';
+import { useTestServer } from '../support/harness';
 
 // Cursors are checked before they reach SQL: bound to their list (and parent), ordering, direction and
 // caller, authenticated, and their values typed by the ordering's columns (src/shared/relay/cursor.ts).
 // Any other cursor is BAD_USER_INPUT with one message, at the field that received it, and the request's
 // transaction goes on: sibling fields answer, a mutation's change is kept and told.
 
-let db: TestDatabase;
-let server: TestServer;
-let world: World;
+const { db, world, server } = useTestServer();
 let caseIds: { leadId: string; investigationId: string; referralId?: string };
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  world = await createWorld(db.dataSource);
-  server = await startTestServer(db);
   caseIds = await buildCase(server, world, { referTo: world.gid.agencyX, tag: 'one' });
   await buildCase(server, world, { referTo: world.gid.agencyX, tag: 'two' });
   await db.dataSource.query(
@@ -30,10 +24,6 @@ beforeAll(async () => {
     FROM generate_series(1, 5) g`,
     [world.ids.sellerAB, world.ids.brandA],
   );
-});
-afterAll(async () => {
-  await server.close();
-  await db.drop();
 });
 
 /** The one refusal every bad cursor answers, at `path`. */

@@ -1,13 +1,9 @@
 // Functions that run with the owner's rights (SECURITY DEFINER) must not be steered by the caller: each
 // fixes its search path to `public, pg_temp`, so that a temporary table of the API's login cannot stand in
 // for a table the function reads (migration DefinerSearchPath).
-import { createTestDatabase, TestDatabase } from '../support/database';
+import { useTestServer } from '../support/harness';
 
-let db: TestDatabase;
-beforeAll(async () => {
-  db = await createTestDatabase();
-});
-afterAll(() => db.drop());
+const { db, world, server } = useTestServer({ world: false, server: false });
 
 describe('SECURITY DEFINER functions', () => {
   it('each search public, then pg_temp last', async () => {

@@ -3,7 +3,7 @@
 // security enabled and forced, or is on the short list below with its reason.
 import { Client } from 'pg';
 import { applyPolicies, POLICIES } from '../../src/shared/data-access/policies.sql';
-import { createTestDatabase, TestDatabase } from '../support/database';
+import { useTestServer } from '../support/harness';
 
 /**
  * Tables the API's role (eca_app) may read without row-level security, each with its reason. Anything else it
@@ -33,7 +33,13 @@ const WITHOUT_RLS: Record<string, string> = {
   audit_unsigned_prefix: 'position of the audit log not yet signed: no tenant data',
 };
 
-let db: TestDatabase;
+const { db, world, server } = useTestServer({
+  world: false,
+  server: false,
+  beforeClose: async () => {
+    await owner?.end();
+  },
+});
 let owner: Client;
 
 /** Policies and row-level security flags of every table, as PostgreSQL shows them. */
@@ -49,13 +55,8 @@ async function livePolicies(client: Client) {
 }
 
 beforeAll(async () => {
-  db = await createTestDatabase();
   owner = new Client({ connectionString: db.url });
   await owner.connect();
-});
-afterAll(async () => {
-  await owner?.end();
-  await db?.drop();
 });
 
 describe('the live policies are those of policies.sql.ts', () => {

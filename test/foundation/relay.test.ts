@@ -1,28 +1,18 @@
 import { toGlobalId } from '../../src/shared/relay/global-id';
-import { createTestDatabase, TestDatabase } from '../support/database';
-import { createWorld, World } from '../support/fixtures';
-import { dataOf, startTestServer, TestServer } from '../support/server';
+import { dataOf } from '../support/server';
+import { useTestServer } from '../support/harness';
 
-let db: TestDatabase;
-let server: TestServer;
-let world: World;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  world = await createWorld(db.dataSource);
-  // 45 more listings of brand A, some sharing a created_at, to page through.
-  await db.dataSource.query(
-    `
-    INSERT INTO listing (seller_id, brand_id, title, url, price_amount, price_currency, status, created_at)
-    SELECT $1, $2, 'Extra ' || g, 'https://x/e' || g, g * 10, 'CNY', 'LIVE', timestamptz '2026-02-01' + ((g / 3) * interval '1 hour')
-    FROM generate_series(1, 45) g`,
-    [world.ids.sellerA, world.ids.brandA],
-  );
-  server = await startTestServer(db);
-});
-afterAll(async () => {
-  await server.close();
-  await db.drop();
+const { db, world, server } = useTestServer({
+  beforeServer: async () => {
+    // 45 more listings of brand A, some sharing a created_at, to page through.
+    await db.dataSource.query(
+      `
+      INSERT INTO listing (seller_id, brand_id, title, url, price_amount, price_currency, status, created_at)
+      SELECT $1, $2, 'Extra ' || g, 'https://x/e' || g, g * 10, 'CNY', 'LIVE', timestamptz '2026-02-01' + ((g / 3) * interval '1 hour')
+      FROM generate_series(1, 45) g`,
+      [world.ids.sellerA, world.ids.brandA],
+    );
+  },
 });
 
 const LISTINGS = `query($first: Int, $after: String, $orderBy: ListingOrder) {

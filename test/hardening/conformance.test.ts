@@ -1,8 +1,6 @@
 import { serverAudits } from 'graphql-http';
 import type { AuditResult } from 'graphql-http';
-import { createTestDatabase, TestDatabase } from '../support/database';
-import { createWorld, World } from '../support/fixtures';
-import { startTestServer, TestServer } from '../support/server';
+import { useTestServer } from '../support/harness';
 
 /**
  * GraphQL over HTTP conformance: graphql-http's own audit suite against the running server, with an
@@ -18,15 +16,10 @@ const KNOWN_SHOULD_WARNINGS = [
   'SHOULD use a status code of 200 on variable coercion failure when accepting application/json',
 ];
 
-let db: TestDatabase;
-let server: TestServer;
-let world: World;
+const { world, server } = useTestServer();
 let results: AuditResult[];
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  world = await createWorld(db.dataSource);
-  server = await startTestServer(db);
   const withKey: typeof fetch = (input, init) => {
     const headers = new Headers(init?.headers);
     headers.set('authorization', `Bearer ${world.keys.brandA}`);
@@ -45,10 +38,6 @@ beforeAll(async () => {
         .map((r) => `  ${r.status}: ${r.name}${'reason' in r ? ` (${r.reason})` : ''}`)
         .join('\n'),
   );
-});
-afterAll(async () => {
-  await server?.close();
-  await db?.drop();
 });
 
 describe('GraphQL over HTTP conformance (graphql-http serverAudits)', () => {

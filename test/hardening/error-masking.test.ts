@@ -1,7 +1,6 @@
 import { APP_ROLE } from '../../src/database/data-source';
-import { createTestDatabase, TestDatabase } from '../support/database';
-import { createWorld, World } from '../support/fixtures';
 import { LoggedServer, post, snapshot, startLoggedServer } from './support';
+import { useTestServer } from '../support/harness';
 
 /**
  * Unexpected errors reach the client as INTERNAL_SERVER_ERROR with a generic message and an errorId;
@@ -9,19 +8,17 @@ import { LoggedServer, post, snapshot, startLoggedServer } from './support';
  * refusing the API's role (eca_app) a privilege it needs, as after a botched migration or grant.
  */
 
-let db: TestDatabase;
+const { db, world } = useTestServer({
+  server: false,
+  beforeClose: async () => {
+    await server?.close();
+  },
+});
 let server: LoggedServer;
-let world: World;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  world = await createWorld(db.dataSource);
   // Development mode: the one where Apollo would otherwise put stack traces in responses.
   server = await startLoggedServer(db, { NODE_ENV: 'development' });
-});
-afterAll(async () => {
-  await server?.close();
-  await db?.drop();
 });
 
 /** Runs `work` with `privilege` on `table` revoked from the API's role, then grants it back. */

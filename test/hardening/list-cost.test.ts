@@ -14,11 +14,9 @@ import { isConnectionType, listBound } from '../../src/http/list-field-bounds';
 import { refreshAnalyticsRollups } from '../../src/modules/analytics/seller-network.service';
 import { buildAppSchema } from '../../src/schema';
 import { decodeGlobalId, toGlobalId } from '../../src/shared/relay/global-id';
-import { createTestDatabase, TestDatabase } from '../support/database';
-import { createWorld } from '../support/fixtures';
-import { startTestServer, TestServer } from '../support/server';
 import { buildDataset, Dataset } from '../isolation/dataset';
 import { render, SchemaWalker, Sel } from '../isolation/schema-walk';
+import { useTestServer } from '../support/harness';
 
 /**
  * The price of a query is an upper bound of the objects in its answer, proven by
@@ -63,8 +61,7 @@ const SERVER_ENV: Record<string, string> = {
   RATE_LIMIT_RESTORE_RATE: '1000000000',
 };
 
-let db: TestDatabase;
-let server: TestServer;
+const { db, world, server } = useTestServer({ env: SERVER_ENV });
 let schema: GraphQLSchema;
 let dataset: Dataset;
 let fill: Fill;
@@ -234,17 +231,10 @@ async function fillLists(ds: Dataset): Promise<Fill> {
 }
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  const world = await createWorld(db.dataSource);
-  server = await startTestServer(db, SERVER_ENV);
   schema = await buildAppSchema();
   dataset = await buildDataset(server, world);
   fill = await fillLists(dataset);
 }, 600_000);
-afterAll(async () => {
-  await server?.close();
-  await db?.drop();
-});
 
 /** The isolation walk's generator, with the arguments that make lists longest. */
 class WorstCaseWalker extends SchemaWalker {

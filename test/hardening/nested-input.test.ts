@@ -1,23 +1,9 @@
 // Rules of input objects nested in an input (a geo point, a money amount, a list of identifiers) are
 // checked like the input's own: a clear BAD_USER_INPUT naming the path, and nothing changed.
 import { buildCase, mutate } from '../support/cases';
-import { createTestDatabase, TestDatabase } from '../support/database';
-import { createWorld, World } from '../support/fixtures';
-import { startTestServer, TestServer } from '../support/server';
+import { useTestServer } from '../support/harness';
 
-let db: TestDatabase;
-let server: TestServer;
-let world: World;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  world = await createWorld(db.dataSource);
-  server = await startTestServer(db);
-});
-afterAll(async () => {
-  await server.close();
-  await db.drop();
-});
+const { db, world, server } = useTestServer();
 
 const count = async (table: string) => (await db.dataSource.query(`SELECT count(*)::int AS n FROM ${table}`))[0].n;
 

@@ -1,8 +1,8 @@
 import { toGlobalId } from '../../src/shared/relay/global-id';
-import { createTestDatabase, TestDatabase } from '../support/database';
-import { createWorld, World } from '../support/fixtures';
-import { startTestServer, TestServer } from '../support/server';
+import { World } from '../support/fixtures';
+import { startTestServer } from '../support/server';
 import { LoggedServer, post, startLoggedServer } from './support';
+import { useTestServer } from '../support/harness';
 
 /**
  * Query limits: the canonical client queries (README, examples/, the statement-count test) pass the
@@ -10,18 +10,16 @@ import { LoggedServer, post, startLoggedServer } from './support';
  * field suggestions only for internal roles; introspection as configured; no batches.
  */
 
-let db: TestDatabase;
+const { db, world } = useTestServer({
+  server: false,
+  beforeClose: async () => {
+    await server?.close();
+  },
+});
 let server: LoggedServer;
-let world: World;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  world = await createWorld(db.dataSource);
   server = await startLoggedServer(db);
-});
-afterAll(async () => {
-  await server?.close();
-  await db?.drop();
 });
 
 const gql = (token: string, query: string, variables?: Record<string, unknown>, url = server.url) =>

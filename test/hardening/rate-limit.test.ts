@@ -2,10 +2,9 @@ import net from 'node:net';
 import { randomBytes } from 'node:crypto';
 import pino from 'pino';
 import { MemoryCostBuckets, RedisCostBuckets } from '../../src/http/rate-limit';
-import { createTestDatabase, TestDatabase } from '../support/database';
-import { createWorld, World } from '../support/fixtures';
 import { startTestServer, TestServer } from '../support/server';
 import { post, snapshot } from './support';
+import { useTestServer } from '../support/harness';
 
 /**
  * Per-API-key budgets of query cost (a leaky bucket like Shopify's): the cost and the bucket in
@@ -33,16 +32,7 @@ async function redisReachable(): Promise<string | null> {
   });
 }
 
-let db: TestDatabase;
-let world: World;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  world = await createWorld(db.dataSource);
-});
-afterAll(async () => {
-  await db?.drop();
-});
+const { db, world, server } = useTestServer({ server: false });
 
 const gql = (url: string, token: string, query: string, variables?: Record<string, unknown>) =>
   post(url, { token, body: { query, variables } });

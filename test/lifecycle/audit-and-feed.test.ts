@@ -1,22 +1,9 @@
 import { verifyAuditChain } from '../../src/shared/audit/audit.service';
-import { createTestDatabase, TestDatabase } from '../support/database';
-import { createWorld, World } from '../support/fixtures';
-import { dataOf, startTestServer, TestServer } from '../support/server';
+import { dataOf } from '../support/server';
 import { buildCase, mutate } from '../support/cases';
+import { useTestServer } from '../support/harness';
 
-let db: TestDatabase;
-let server: TestServer;
-let world: World;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  world = await createWorld(db.dataSource);
-  server = await startTestServer(db);
-});
-afterAll(async () => {
-  await server.close();
-  await db.drop();
-});
+const { db, world, server } = useTestServer();
 
 const VERIFY = '{ auditChainVerification { ok eventsChecked firstBrokenSeq problem } }';
 

@@ -1,18 +1,12 @@
-import { createTestDatabase, TestDatabase } from '../support/database';
-import { createWorld, World } from '../support/fixtures';
 import { mutate } from '../support/cases';
-import { dataOf, startTestServer, TestServer } from '../support/server';
+import { dataOf } from '../support/server';
+import { useTestServer } from '../support/harness';
 
 // A brand partner's case list by date reads the brand's own index (lead_brand_recent_idx, whose rows copy
 // their lead's created_at) instead of scopedQuery's predicate: it must page exactly like the general path.
-let db: TestDatabase;
-let server: TestServer;
-let world: World;
+const { db, world, server } = useTestServer();
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  world = await createWorld(db.dataSource);
-  server = await startTestServer(db);
   for (let i = 0; i < 9; i += 1) {
     await mutate(
       server,
@@ -41,10 +35,6 @@ beforeAll(async () => {
   await db.dataSource.query(
     `UPDATE lead SET created_at = '2026-02-01T00:00:00Z' WHERE description IN ('alpha 2', 'alpha 3', 'alpha 4', 'beta 2')`,
   );
-});
-afterAll(async () => {
-  await server.close();
-  await db.drop();
 });
 
 const LEADS = `query($first: Int, $after: String, $filter: LeadFilter) {

@@ -7,23 +7,10 @@ import { Writable } from 'node:stream';
 import { exportRows } from '../../src/export/export';
 import { decodeGlobalId } from '../../src/shared/relay/global-id';
 import { buildCase, CaseIds, mutate, refused } from '../support/cases';
-import { createTestDatabase, TestDatabase } from '../support/database';
-import { createWorld, World } from '../support/fixtures';
-import { dataOf, startTestServer, testConfig, TestServer } from '../support/server';
+import { dataOf, testConfig } from '../support/server';
+import { useTestServer } from '../support/harness';
 
-let db: TestDatabase;
-let server: TestServer;
-let world: World;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  world = await createWorld(db.dataSource);
-  server = await startTestServer(db);
-});
-afterAll(async () => {
-  await server?.close();
-  await db?.drop();
-});
+const { db, world, server } = useTestServer();
 
 const rowId = (gid: string) => decodeGlobalId(gid).rowId;
 const now = () => new Date().toISOString();

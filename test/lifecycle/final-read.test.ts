@@ -1,33 +1,26 @@
 import { Client } from 'pg';
 import { TOO_SLOW_MESSAGE } from '../../src/http/format-error';
-import { createTestDatabase, TestDatabase } from '../support/database';
-import { createWorld, World } from '../support/fixtures';
-import { dataOf, startTestServer, TestServer } from '../support/server';
+import { dataOf } from '../support/server';
 import { buildCase } from '../support/cases';
+import { useTestServer } from '../support/harness';
 
 // A query of one compiled root field sends its statement with the read transaction's COMMIT, as
 // `EXECUTE` of the connection's prepared statement (`PREPARE`d by SQL on its first use): request-transaction.ts,
 // finalRead. These tests look at it from PostgreSQL's side, through the owner's connection.
 
-let db: TestDatabase;
-let server: TestServer;
-let world: World;
+const { db, world, server } = useTestServer({
+  beforeClose: async () => {
+    await owner.end();
+  },
+});
 /** The owner's connection that locks the lead table. */
 let owner: Client;
 const NODE = 'query($id: ID!) { node(id: $id) { id ... on Lead { reference status } } }';
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  world = await createWorld(db.dataSource);
-  server = await startTestServer(db);
   await buildCase(server, world, { referTo: world.gid.agencyX, brand: 'A' });
   owner = new Client({ connectionString: db.url });
   await owner.connect();
-});
-afterAll(async () => {
-  await owner.end();
-  await server.close();
-  await db.drop();
 });
 
 /** The server's backends, as the owner sees them (outside the lock's transaction, whose view of them would stay as first read). */

@@ -1,13 +1,11 @@
 // Cross-tenant attempts on every lifecycle root field, node/nodes, filter and nested path: brand A learns
 // nothing of brand B, agency X nothing of agency Y's referrals nor of drafts; internal fields stay internal.
-import { createTestDatabase, TestDatabase } from '../support/database';
-import { createWorld, World } from '../support/fixtures';
-import { dataOf, startTestServer, TestServer } from '../support/server';
+import { World } from '../support/fixtures';
+import { dataOf } from '../support/server';
 import { buildCase, mutate, sha } from '../support/cases';
+import { useTestServer } from '../support/harness';
 
-let db: TestDatabase;
-let server: TestServer;
-let world: World;
+const { world, server } = useTestServer();
 
 /** Global ids of the dataset, by name. */
 const id: Record<string, string> = {};
@@ -90,9 +88,6 @@ async function acknowledgeAndRaid(token: string, referralId: string): Promise<st
 }
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  world = await createWorld(db.dataSource);
-  server = await startTestServer(db);
   investigatorPrincipalId = (await q(world.keys.investigator, '{ viewer { id } }')).viewer.id;
 
   // Case A (brand A): three evidence items, a finding, a custody transfer; referred to X (acknowledged, raid)
@@ -157,10 +152,6 @@ beforeAll(async () => {
   const all = Object.values(id);
   const seen = await q(world.keys.investigator, 'query($ids: [ID!]!) { nodes(ids: $ids) { id } }', { ids: all });
   expect(seen.nodes.map((n: any) => n?.id)).toEqual(all);
-});
-afterAll(async () => {
-  await server?.close();
-  await db?.drop();
 });
 
 const ROOTS = `query($brandB: [ID!], $agencyY: [ID!], $assignee: [ID!], $brandA: [ID!]) {

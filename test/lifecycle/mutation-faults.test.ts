@@ -3,10 +3,9 @@ import { hashToken } from '../../src/shared/auth/api-key-token';
 import { decodeGlobalId, toGlobalId } from '../../src/shared/relay/global-id';
 import { buildAppSchema } from '../../src/schema';
 import { buildCase, mutate, sha } from '../support/cases';
-import { createTestDatabase, TestDatabase } from '../support/database';
 import { clearFaults, FaultKind, injectFault, installFaults } from '../support/faults';
-import { createWorld, World } from '../support/fixtures';
-import { startTestServer, TestServer } from '../support/server';
+import { World } from '../support/fixtures';
+import { useTestServer } from '../support/harness';
 
 // For every mutation of the schema, one document (README, "API conventions"; shared/context.ts inTransaction):
 //   a: the mutation, whose payload selects a nested field that fails in PostgreSQL once the change is committed;
@@ -22,9 +21,7 @@ import { startTestServer, TestServer } from '../support/server';
 // Mode `within`: the payload's fault is armed by the change's own write (it hits the change when the change
 // reads that row after writing: then `a` must answer an error and have changed nothing), b's unconditionally.
 
-let db: TestDatabase;
-let server: TestServer;
-let world: World;
+const { db, world, server } = useTestServer();
 let listingFault: string; // read by the later reportLead
 let referralFault: string; // read by the later addReferralFeedback (agency callers may not report leads)
 
@@ -81,9 +78,6 @@ const stats = { cases: 0, kept: 0, refused: 0, disagreements: [] as string[], in
 type Mode = 'after' | 'within';
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  world = await createWorld(db.dataSource);
-  server = await startTestServer(db);
   await installFaults(db.dataSource, FAULTED);
   listingFault = await insertRow('listing', {
     seller_id: world.ids.sellerA,
@@ -98,13 +92,11 @@ beforeAll(async () => {
   referralFault = rid((await buildCase(server, world, { referTo: world.gid.agencyX, tag: 'later field' })).referralId!);
 });
 afterEach(() => clearFaults(db.dataSource));
-afterAll(async () => {
+afterAll(() => {
   console.log(
     `mutation faults: ${stats.cases} mutation × fault cases (${stats.kept} answered userErrors [], ${stats.refused} answered an error), ${stats.disagreements.length} answers disagreeing with the database, ${stats.internal.length} with INTERNAL_SERVER_ERROR` +
       [...stats.disagreements, ...stats.internal].map((d) => `\n  ${d}`).join(''),
   );
-  await server.close();
-  await db.drop();
 });
 
 type Key = keyof World['keys'];

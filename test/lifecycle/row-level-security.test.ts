@@ -2,29 +2,21 @@ import { Lead } from '../../src/modules/lead/lead.entity';
 import { Listing } from '../../src/modules/listing/listing.entity';
 import { Referral } from '../../src/modules/referral/referral.entity';
 import { createDataSource } from '../../src/database/data-source';
-import { createTestDatabase, TestDatabase } from '../support/database';
-import { createWorld, World } from '../support/fixtures';
-import { startTestServer, TestServer } from '../support/server';
 import { buildCase } from '../support/cases';
 import { DataSource } from 'typeorm';
+import { useTestServer } from '../support/harness';
 
-let db: TestDatabase;
-let server: TestServer;
-let world: World;
+const { db, world, server } = useTestServer({
+  beforeClose: async () => {
+    await app.destroy();
+  },
+});
 let app: DataSource;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  world = await createWorld(db.dataSource);
-  server = await startTestServer(db);
   await buildCase(server, world, { referTo: world.gid.agencyX, brand: 'A' });
   await buildCase(server, world, { referTo: world.gid.agencyY, brand: 'B' });
   app = await createDataSource({ url: db.apiUrl, api: true, poolSize: 2 }).initialize();
-});
-afterAll(async () => {
-  await app.destroy();
-  await server.close();
-  await db.drop();
 });
 
 /** Runs `work` the way a request does: one transaction, the caller's scope in transaction-local settings. */

@@ -1,17 +1,18 @@
 import { Client } from 'pg';
 import { StatementCounter } from '../../src/database/statement-counter';
-import { createTestDatabase, TestDatabase } from '../support/database';
-import { createWorld, World } from '../support/fixtures';
-import { dataOf, startTestServer, TestServer } from '../support/server';
+import { dataOf } from '../support/server';
 import { buildCase, mutate } from '../support/cases';
 import { toGlobalId } from '../../src/shared/relay/global-id';
+import { useTestServer } from '../support/harness';
 
 // The canonical operations of the benchmark (bench/ops.mjs), each costing a number of SQL statements that
 // grows with the nesting of the query, never with the page size or the amount of data.
 
-let db: TestDatabase;
-let server: TestServer;
-let world: World;
+const { db, world, server } = useTestServer({
+  beforeServer: async () => {
+    queries = jest.spyOn(Client.prototype, 'query');
+  },
+});
 /** The counter's logQuery, watched: its calls carry each statement's SQL, shown when a count is wrong. */
 let sent: jest.SpyInstance;
 /**
@@ -24,10 +25,6 @@ let queries: jest.SpyInstance;
 const extra = { sellers: [] as string[], listings: [] as string[] };
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  world = await createWorld(db.dataSource);
-  queries = jest.spyOn(Client.prototype, 'query');
-  server = await startTestServer(db);
   sent = jest.spyOn(counter(), 'logQuery');
   // Twelve cases of brand A, each referred to agency X and actioned, so that every nested list has rows.
   for (let i = 0; i < 12; i += 1) {
@@ -55,10 +52,6 @@ beforeAll(async () => {
     extra.sellers.push(toGlobalId('Seller', String(seller.id)));
     extra.listings.push(toGlobalId('Listing', String(listing.id)));
   }
-});
-afterAll(async () => {
-  await server.close();
-  await db.drop();
 });
 
 const counter = () => server.dataSource.logger as StatementCounter;

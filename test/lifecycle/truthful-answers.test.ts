@@ -1,28 +1,18 @@
-import { createTestDatabase, TestDatabase } from '../support/database';
 import { clearFaults, injectFault, installFaults } from '../support/faults';
-import { createWorld, World } from '../support/fixtures';
 import { buildCase, mutate } from '../support/cases';
-import { dataOf, startTestServer, TestServer } from '../support/server';
+import { dataOf } from '../support/server';
 import { decodeGlobalId } from '../../src/shared/relay/global-id';
+import { useTestServer } from '../support/harness';
 
 // What a client is told is what the database holds, when a statement fails after a change (in its
 // payload, in a later mutation of the same document) or in a sibling read (README, "API conventions").
 
-let db: TestDatabase;
-let server: TestServer;
-let world: World;
+const { db, world, server } = useTestServer();
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  world = await createWorld(db.dataSource);
-  server = await startTestServer(db);
   await installFaults(db.dataSource, ['listing', 'lead', 'brand']);
 });
 afterEach(() => clearFaults(db.dataSource));
-afterAll(async () => {
-  await server.close();
-  await db.drop();
-});
 
 const rowId = (globalId: string) => decodeGlobalId(globalId).rowId;
 const owner = <T = any>(sql: string, params: unknown[] = []): Promise<T[]> => db.dataSource.query(sql, params);
