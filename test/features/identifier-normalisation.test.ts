@@ -22,8 +22,8 @@ import { verifyAuditChain } from '../../src/shared/audit/audit.service';
 import { featureSettings } from '../../src/shared/settings';
 import { mutate } from '../support/cases';
 import { createTestDatabase, TestDatabase } from '../support/database';
-import { createWorld, World } from '../support/fixtures';
-import { dataOf, startTestServer, testConfig, TestServer } from '../support/server';
+import { dataOf, testConfig } from '../support/server';
+import { useTestServer } from '../support/harness';
 
 const { PHONE, EMAIL } = IdentifierKind;
 
@@ -64,18 +64,7 @@ describe('the normalisation rules (version 2)', () => {
 });
 
 describe('identifiers through the API', () => {
-  let db: TestDatabase;
-  let server: TestServer;
-  let world: World;
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    world = await createWorld(db.dataSource);
-    server = await startTestServer(db);
-  });
-  afterAll(async () => {
-    await server?.close();
-    await db?.drop();
-  });
+  const { db, world, server } = useTestServer();
 
   const createSeller = async (externalId: string, region: string, identifiers: { kind: string; value: string }[]) =>
     (

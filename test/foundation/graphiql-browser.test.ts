@@ -3,9 +3,7 @@ import path from 'node:path';
 import { getIntrospectionQuery } from 'graphql';
 import { chromium } from 'playwright-core';
 import { ideTabs } from '../../src/http/graphiql';
-import { createTestDatabase, TestDatabase } from '../support/database';
-import { createWorld, World } from '../support/fixtures';
-import { startTestServer, TestServer } from '../support/server';
+import { useTestServer } from '../support/harness';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const haveChromium = fs.existsSync(CHROMIUM);
@@ -27,19 +25,7 @@ export const CHROMIUM_ARGS = [
 const ARTIFACTS = path.resolve(__dirname, '../../artifacts');
 
 describe('the GraphQL IDE', () => {
-  let db: TestDatabase;
-  let server: TestServer;
-  let world: World;
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    world = await createWorld(db.dataSource);
-    server = await startTestServer(db);
-  });
-  afterAll(async () => {
-    await server?.close();
-    await db?.drop();
-  });
+  const { world, server } = useTestServer();
 
   it('has one ready tab per kind of client, each query valid for its key', async () => {
     const [brand, agency, analyst] = ideTabs;

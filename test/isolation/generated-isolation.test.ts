@@ -14,9 +14,9 @@ import {
   isNonNullType,
   isObjectType,
 } from 'graphql';
-import { asBypassLogin, createTestDatabase, TestDatabase } from '../support/database';
-import { createWorld } from '../support/fixtures';
-import { dataOf, startTestServer, TestServer } from '../support/server';
+import { asBypassLogin } from '../support/database';
+import { useTestServer } from '../support/harness';
+import { dataOf } from '../support/server';
 import { toGlobalId } from '../../src/shared/relay/global-id';
 import { buildDataset, Dataset } from './dataset';
 import { CallerName, CALLERS, callerScope, CallerScope, forbiddenStrings, Inventory, readInventory } from './oracle';
@@ -109,8 +109,8 @@ interface Operation {
   isolated?: boolean;
 }
 
-let db: TestDatabase;
-let server: TestServer;
+// With the policies out of the way (a login with BYPASSRLS): visibility.ts alone decides what a caller sees.
+const { db, world, server } = useTestServer({ env: SERVER_ENV, loginUrl: (database) => asBypassLogin(database.url) });
 const send = sender(() => server);
 let dataset: Dataset;
 let schema: GraphQLSchema;
@@ -600,9 +600,6 @@ async function runCaller(name: CallerName): Promise<CallerReport> {
 const isKnown = (f: Finding) => KNOWN_LEAKS.some((k) => k.matches(f));
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  const world = await createWorld(db.dataSource);
-  server = await startTestServer(db, SERVER_ENV, { loginUrl: await asBypassLogin(db.url) });
   dataset = await buildDataset(server, world);
   phase('dataset');
   inventory = await readInventory(db.dataSource);
@@ -667,8 +664,6 @@ afterAll(async () => {
       ].join('\n'),
     );
   }
-  await server?.close();
-  await db?.drop();
 });
 
 describe('tenant isolation on every generated path', () => {

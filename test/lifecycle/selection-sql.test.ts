@@ -1,5 +1,4 @@
-import { createTestDatabase, TestDatabase } from '../support/database';
-import { createWorld, World } from '../support/fixtures';
+import { useTestServer } from '../support/harness';
 import { dataOf, startTestServer, TestServer } from '../support/server';
 import { buildCase, mutate } from '../support/cases';
 
@@ -9,18 +8,21 @@ import { buildCase, mutate } from '../support/cases';
 // an agency and internal roles, and the two bodies must be the same text, cursors aside (each encryption
 // draws a random IV): those are checked by paging on with them, each on the other server.
 
-let db: TestDatabase;
-let compiled: TestServer;
+const {
+  db,
+  world,
+  server: compiled,
+} = useTestServer({
+  beforeClose: async () => {
+    await resolvers?.close();
+  },
+});
 let resolvers: TestServer;
-let world: World;
 /** The last outcome's time (with milliseconds), as the API must write it back. */
 let occurredAt = '';
 const cases: { leadId: string; referralId?: string; investigationId: string }[] = [];
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  world = await createWorld(db.dataSource);
-  compiled = await startTestServer(db);
   resolvers = await startTestServer(db, { GRAPHQL_COMPILE_SELECTIONS: 'false' });
   // Cases of brand A referred to agency X (some actioned, one declined), one of brand B referred to agency Y,
   // a draft referral (seen by internal roles only), and a lead never investigated (null investigation).
@@ -55,11 +57,6 @@ beforeAll(async () => {
     'lead { id }',
   );
 }, 120_000);
-afterAll(async () => {
-  await compiled.close();
-  await resolvers.close();
-  await db.drop();
-});
 
 const CASE_LIST = `query CaseList($first: Int!) { leads(first: $first) { pageInfo { hasNextPage } nodes { id reference status riskScore createdAt
   sellers { displayName region status } investigation { reference status referrals { reference status sentAt agency { code name } outcomes { kind occurredAt arrests } } } } } }`;
