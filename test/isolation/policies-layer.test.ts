@@ -9,7 +9,7 @@ import { buildDataset } from './dataset';
 import { CALLERS, callerScope, CallerScope, Inventory, readInventory } from './oracle';
 import { useTestServer } from '../support/harness';
 
-/** Entity tables without row-level security, with why (test/foundation/policies.test.ts lists every such table). */
+/** Entity tables without row-level security, with why (test/isolation/policies-catalogue.test.ts lists every such table). */
 const NOT_CHECKED: Record<string, string> = {
   Agency: 'public reference data: every caller sees every agency (the oracle agrees)',
   AuditEvent: 'no row-level security yet: scoped through the record each event is about (src/modules/audit)',

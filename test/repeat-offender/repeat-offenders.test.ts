@@ -2,7 +2,7 @@
 // one of a closed or convicted seller opens a lead (REPEAT_OFFENDER_MATCH) naming both, with the shared
 // identifier kinds, in the same transaction; an investigator confirms or rejects the match, and a rejected
 // pair is not raised again. Then the sweeps, sanctions, brands and normalisation:
-// test/features/repeat-offender-sweeps.test.ts and identifier-normalisation.test.ts.
+// test/repeat-offender/repeat-offender-sweeps.test.ts and test/seller/identifier-normalisation.test.ts.
 import { buildCase, mutate, refused } from '../support/cases';
 import { dataOf } from '../support/server';
 import { useTestServer } from '../support/harness';
