@@ -1,8 +1,9 @@
 import { GraphQLSchema } from 'graphql';
 import { buildAppSchema } from '../../src/schema';
-import { createTestDatabase, TestDatabase } from '../support/database';
-import { createWorld, World } from '../support/fixtures';
-import { startTestServer, TestServer } from '../support/server';
+import { TestDatabase } from '../support/database';
+import { World } from '../support/fixtures';
+import { useTestServer } from '../support/harness';
+import { TestServer } from '../support/server';
 import { post, RawResponse, snapshot } from './support';
 
 /**
@@ -19,15 +20,9 @@ export let world: World;
 export let schema: GraphQLSchema;
 
 export function useBadInputServer(): void {
+  ({ db, world, server } = useTestServer());
   beforeAll(async () => {
-    db = await createTestDatabase();
-    world = await createWorld(db.dataSource);
-    server = await startTestServer(db);
     schema = await buildAppSchema();
-  });
-  afterAll(async () => {
-    await server?.close();
-    await db?.drop();
   });
 }
 
