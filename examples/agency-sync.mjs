@@ -1,5 +1,5 @@
 // The agency's liaison tool: sync every change of its referrals since the last run, acknowledge new
-// referrals, and report a raid on one.   node examples/agency-sync.mjs
+// referrals and the evidence handed over with them, and report a raid on one.   node examples/agency-sync.mjs
 import fs from 'node:fs';
 import { gql, keyFor, mutate } from './client.mjs';
 
@@ -31,13 +31,20 @@ for (const referralId of toAcknowledge) {
   const { node } = await gql(
     liaison,
     `query($id: ID!) { node(id: $id) { ... on Referral { reference summary
-    disclosedEvidence { kind sha256 storageKey custodian custodyTransfers { toCustodian purpose transferredAt } }
+    disclosedEvidence { kind sha256 storageKey custodian custodyTransfers { id toCustodian purpose transferredAt acknowledgement } }
     investigation { findings { kind region address } leads(first: 10) { nodes { reference sellers { displayName region } } } } } } }`,
     { id: referralId },
   );
   console.log(
     `${node.reference}: ${node.disclosedEvidence.length} evidence item(s), ${node.investigation.findings.length} place(s)`,
   );
+  // Each hand-over made to this agency is confirmed on receipt (here: as the referral is taken on).
+  for (const item of node.disclosedEvidence) {
+    for (const transfer of item.custodyTransfers.filter((t) => t.acknowledgement === 'AWAITED')) {
+      await mutate(liaison, 'acknowledgeCustodyTransfer', { custodyTransferId: transfer.id }, 'custodyTransfer { id }');
+      console.log(`${node.reference}: received ${item.kind} from custody (${transfer.toCustodian})`);
+    }
+  }
   await mutate(
     liaison,
     'acknowledgeReferral',

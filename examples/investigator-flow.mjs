@@ -79,4 +79,17 @@ const { referral } = await mutate(
 );
 const sent = await mutate(investigator, 'sendReferral', { referralId: referral.id }, 'referral { status sentAt }');
 console.log(`${investigation.reference}: referral ${referral.reference} ${sent.referral.status} to ${agencyCode}`);
+
+// 5. The item itself goes to the agency: a hand-over naming it, which the agency acknowledges on receipt.
+await mutate(
+  investigator,
+  'recordCustodyTransfer',
+  {
+    evidenceId: evidence.id,
+    toCustodian: `${agencyCode} evidence room`,
+    toAgencyId: agency.id,
+    purpose: 'prosecution',
+  },
+  'evidence { custodian }',
+);
 console.log(JSON.stringify({ leadId: lead.id, investigationId: investigation.id, referralId: referral.id }));

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { DataSource } from 'typeorm';
-import { Config } from './config.js';
+import { Config } from './shared/config.js';
 import { hashToken } from './shared/auth/api-key-token.js';
 import { Role } from './shared/auth/role.js';
 import { systemContext } from './shared/context.js';

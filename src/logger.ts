@@ -1,5 +1,5 @@
 import pino, { DestinationStream, Logger } from 'pino';
-import { Config } from './config.js';
+import { Config } from './shared/config.js';
 
 /**
  * Structured JSON logs, one object a line. Tokens, request bodies, variables and raw identifiers are

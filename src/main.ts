@@ -1,10 +1,10 @@
 import 'reflect-metadata';
 import http from 'node:http';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, loadConfig } from './shared/config.js';
 import { connectApi, DatabaseLoginError } from './database/connect.js';
 import { EmbeddedPostgresError } from './database/embedded.js';
 import { DEMO_KEYS_FILE, ensureDemoKeys, seedDemoIfEmpty } from './demo.js';
-import { EnvFileError, loadEnvFile } from './env-file.js';
+import { EnvFileError, loadEnvFile } from './shared/env-file.js';
 import { createApp } from './http/app.js';
 import { createLogger } from './logger.js';
 import { startRollupRefreshes } from './modules/analytics/rollup-refresh.js';

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { lexicographicSortSchema, printSchema } from 'graphql';
-import { buildAppSchema } from './schema.js';
+import { buildAppSchema } from './http/schema.js';
 
 /** The checked-in schema.graphql: the code-first schema printed with types sorted, so diffs stay readable. */
 export async function printAppSchema(): Promise<string> {

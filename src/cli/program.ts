@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Command, CommanderError } from 'commander';
-import { loadEnvFile } from '../env-file.js';
+import { loadEnvFile } from '../shared/env-file.js';
 import { addApiKeyCommands } from './apikey-commands.js';
 import { addAuditCommands } from './audit-commands.js';
 import { addDatabaseCommands } from './database-commands.js';

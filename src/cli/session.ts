@@ -1,10 +1,10 @@
 import { inspect } from 'node:util';
 import { DataSource } from 'typeorm';
-import { Config, ConfigError, loadConfig } from '../config.js';
+import { Config, ConfigError, loadConfig } from '../shared/config.js';
 import { connectOwner, Database, DatabaseLoginError, ownerVariable } from '../database/connect.js';
 import { migrateExclusively } from '../database/data-source.js';
 import { EmbeddedPostgresError } from '../database/embedded.js';
-import { EnvFileError } from '../env-file.js';
+import { EnvFileError } from '../shared/env-file.js';
 import { ExportError } from '../export/export.js';
 import { RequestContext, systemContext } from '../shared/context.js';
 import { SettingsError } from '../shared/settings.js';

@@ -1,6 +1,6 @@
 import type { ClientBase, Pool } from 'pg';
 import { DataSource } from 'typeorm';
-import { Config } from '../config.js';
+import { Config } from '../shared/config.js';
 import { API_LOGIN, createDataSource, migrateExclusively, pendingMigrations } from './data-source.js';
 import { embeddedApiUrl } from './embedded-api-login.js';
 import { EmbeddedDatabase, startEmbeddedPostgres } from './embedded.js';

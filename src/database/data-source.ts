@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
 import { migrations } from '../../migrations/index.js';
-import { entities } from '../entities.js';
+import { entities } from './entities.js';
 import { withPreCreatedRoles } from './pre-created-roles.js';
 import { prepareParameterisedStatements } from './prepared-statements.js';
 import { StatementCounter } from './statement-counter.js';

@@ -60,7 +60,7 @@ export class EmbeddedPostgresError extends Error {
 }
 
 const USER = 'postgres';
-/** The demo password, refused in production (src/config.ts); the cluster listens on the loopback only. */
+/** The demo password, refused in production (src/shared/config.ts); the cluster listens on the loopback only. */
 const PASSWORD = 'postgres';
 export const EMBEDDED_DATABASE = 'enforcement';
 

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { DataSource } from 'typeorm';
-import { Config } from '../config.js';
+import { Config } from '../shared/config.js';
 import { Role } from '../shared/auth/role.js';
 import { applyScope } from '../shared/auth/scope.js';
 import { RequestContext, systemContext } from '../shared/context.js';
@@ -11,7 +11,7 @@ import { Investigation } from '../modules/investigation/investigation.entity.js'
 import { Lead } from '../modules/lead/lead.entity.js';
 import { Referral } from '../modules/referral/referral.entity.js';
 import { Seller } from '../modules/seller/seller.entity.js';
-import { Statement } from '../modules/analytics/analytics.sql.js';
+import { Statement } from '../shared/data-access/statement.js';
 
 /**
  * Streams referrals or leads as CSV or JSON lines, for the agencies and analysts who work in

@@ -12,7 +12,7 @@ import {
   ValidationRule,
 } from 'graphql';
 import { ComplexityEstimator, fieldExtensionsEstimator, getComplexity } from 'graphql-query-complexity';
-import type { QueryLimits } from '../config.js';
+import type { QueryLimits } from '../shared/config.js';
 import { ARGUMENT_BOUNDED, isConnectionType, isListOutput, listBound, MAX_NODE_IDS } from './list-field-bounds.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../shared/relay/connection.js';
 

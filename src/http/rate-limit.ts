@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { RateLimitConfig } from '../config.js';
+import type { RateLimitConfig } from '../shared/config.js';
 
 /**
  * Per-API-key budgets of query cost: a leaky bucket like Shopify's calculated query cost. A key's bucket

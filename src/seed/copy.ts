@@ -7,36 +7,45 @@ import { EntityManager } from 'typeorm';
 /**
  * COPY ... FROM STDIN of rows produced one at a time: the rows are encoded in COPY's text format and sent
  * in chunks of about 64 KB as PostgreSQL takes them (stream back-pressure), so that a table of millions of
- * rows is never held in memory, on either side. Runs on the connection of `db`'s transaction.
+ * rows is never held in memory, on either side. Runs on the connection of `db`'s transaction. The rows come
+ * one by one, or in batches made asynchronously (signed by other threads: seed-audit.ts).
  * Values: null/undefined (NULL), strings, numbers, booleans, Dates (timestamptz) and arrays of numbers.
  */
 export async function copyRows(
   db: EntityManager,
   table: string,
   columns: readonly string[],
-  rows: Iterable<readonly unknown[]>,
+  rows: Iterable<readonly unknown[]> | AsyncIterable<readonly (readonly unknown[])[]>,
   onProgress?: (copied: number) => void,
 ): Promise<number> {
   let copied = 0;
-  function* chunks(): Generator<string> {
-    let chunk = '';
-    let inChunk = 0;
-    for (const row of rows) {
-      chunk += `${row.map(field).join('\t')}\n`;
-      inChunk += 1;
-      if (chunk.length >= 65_536) {
-        yield chunk;
-        copied += inChunk;
-        onProgress?.(inChunk);
-        chunk = '';
-        inChunk = 0;
-      }
+  let chunk = '';
+  let inChunk = 0;
+  /** Adds a row; answers a chunk when one is full. */
+  const add = (row: readonly unknown[]): string | null => {
+    chunk += `${row.map(field).join('\t')}\n`;
+    inChunk += 1;
+    return chunk.length >= 65_536 ? flush() : null;
+  };
+  const flush = (): string | null => {
+    if (inChunk === 0) return null;
+    const full = chunk;
+    copied += inChunk;
+    onProgress?.(inChunk);
+    chunk = '';
+    inChunk = 0;
+    return full;
+  };
+  function* chunks(source: Iterable<readonly unknown[]>): Generator<string> {
+    for (const row of source) {
+      const full = add(row);
+      if (full !== null) yield full;
     }
-    if (inChunk > 0) {
-      yield chunk;
-      copied += inChunk;
-      onProgress?.(inChunk);
-    }
+    const last = flush();
+    if (last !== null) yield last;
+  }
+  async function* batchedChunks(source: AsyncIterable<readonly (readonly unknown[])[]>): AsyncGenerator<string> {
+    for await (const batch of source) yield* chunks(batch);
   }
   const client = (await db.queryRunner!.connect()) as PoolClient;
   // PostgreSQL refuses COPY FROM into a table whose row-level security applies to the session: forced, to an
@@ -49,7 +58,7 @@ export async function copyRows(
   );
   if (lift) await db.query(`ALTER TABLE ${table} NO FORCE ROW LEVEL SECURITY`);
   await pipeline(
-    Readable.from(chunks(), { objectMode: false }),
+    Readable.from(Symbol.asyncIterator in rows ? batchedChunks(rows) : chunks(rows), { objectMode: false }),
     client.query(copyFrom(`COPY ${table} (${columns.join(', ')}) FROM STDIN`)),
   );
   if (lift) await db.query(`ALTER TABLE ${table} FORCE ROW LEVEL SECURITY`);
@@ -57,14 +66,17 @@ export async function copyRows(
 }
 
 /**
- * Takes `count` consecutive values of the identity sequence of `table`.id and answers the first: the rows
- * are then copied with their ids, known beforehand, as they would have been numbered one by one.
+ * Takes `count` consecutive values of the identity sequence of `table`.`column` (id) and answers the first: the
+ * rows are then copied with their ids, known beforehand, as they would have been numbered one by one.
  */
-export async function reserveIds(db: EntityManager, table: string, count: number): Promise<number> {
+export async function reserveIds(db: EntityManager, table: string, count: number, column = 'id'): Promise<number> {
   if (count === 0) return 0;
-  const [{ first }] = await db.query(`SELECT nextval(pg_get_serial_sequence($1, 'id'))::float8 AS first`, [table]);
+  const [{ first }] = await db.query(`SELECT nextval(pg_get_serial_sequence($1, $2))::float8 AS first`, [
+    table,
+    column,
+  ]);
   if (count > 1)
-    await db.query(`SELECT setval(pg_get_serial_sequence($1, 'id'), $2::bigint)`, [table, first + count - 1]);
+    await db.query(`SELECT setval(pg_get_serial_sequence($1, $2), $3::bigint)`, [table, column, first + count - 1]);
   return first;
 }
 

@@ -1,15 +1,20 @@
 import { EntityManager } from 'typeorm';
-import { featureSettings } from '../shared/settings.js';
+import { AuditConfig } from '../shared/config.js';
+import { Lead } from '../modules/lead/lead.entity.js';
+import { leadSnapshot } from '../modules/lead/lead.service.js';
+import { LeadSource, LeadStatus } from '../modules/lead/lead.states.js';
+import { RepeatOffenderMatch } from '../modules/repeat-offender/repeat-offender-match.entity.js';
+import { MATCH_RISK_SCORE, matchSnapshot } from '../modules/repeat-offender/repeat-offender-match.service.js';
+import { PriorOffence, RepeatOffenderMatchStatus } from '../modules/repeat-offender/repeat-offender-match.states.js';
 import { nextReference, ReferencePrefix } from '../shared/reference.js';
+import { appendSeededEvents, SeededEvent } from './seed-audit.js';
 
 /**
  * The closing-the-loop case features over the seeded history, in SQL, deterministic from the rows already
- * written: the deadlines of sent referrals (from the settings of each agency's kind), escalations of
- * some of the overdue ones and the agencies' feedback on some of the acted-on ones.
+ * written (the referrals' deadlines, escalations and feedback come with them: plan-referrals.ts,
+ * plan-follow-ups.ts): premises, joint operations and repeat-offender matches.
  */
 export interface FeatureCounts {
-  escalations: number;
-  feedback: number;
   premises: number;
   jointOperations: number;
   repeatOffenderMatches: number;
@@ -17,54 +22,11 @@ export interface FeatureCounts {
 
 const NORMALISED = (column: string) => `lower(regexp_replace(btrim(${column}), '\\s+', ' ', 'g'))`;
 
-export async function seedCaseFeatures(db: EntityManager, now: number): Promise<FeatureCounts> {
-  const { acknowledgeDays, actionDays } = featureSettings().deadlines;
-  const kinds = Object.keys(acknowledgeDays);
-  await db.query(
-    `UPDATE referral r SET acknowledge_by = r.sent_at + make_interval(days => d.ack), action_by = r.sent_at + make_interval(days => d.act)
-     FROM agency a JOIN unnest($1::text[], $2::int[], $3::int[]) AS d(kind, ack, act) ON d.kind = a.kind
-     WHERE a.id = r.agency_id AND r.sent_at IS NOT NULL`,
-    [
-      kinds,
-      kinds.map((k) => acknowledgeDays[k as keyof typeof acknowledgeDays]),
-      kinds.map((k) => actionDays[k as keyof typeof actionDays]),
-    ],
-  );
-  // Every other referral past a deadline (as of `now`) was escalated a week after the deadline it missed.
-  const escalations: unknown[] = await db.query(
-    `INSERT INTO referral_escalation (created_at, referral_id, investigation_id, escalated_to, reason, missed_deadline)
-     SELECT least(m.deadline + interval '7 days', $1::timestamptz), r.id, r.investigation_id,
-            'Duty director, ' || a.name, 'No ' || lower(m.missed) || ' by the deadline of ' || to_char(m.deadline, 'YYYY-MM-DD') || '; reminder sent twice.', m.missed
-     FROM referral r JOIN agency a ON a.id = r.agency_id
-     CROSS JOIN LATERAL (SELECT CASE WHEN r.status IN ('SENT', 'ACKNOWLEDGED') AND r.action_by < $1 THEN 'ACTION'
-                                     WHEN r.status = 'SENT' AND r.acknowledge_by < $1 THEN 'ACKNOWLEDGEMENT' END AS missed,
-                                CASE WHEN r.status IN ('SENT', 'ACKNOWLEDGED') AND r.action_by < $1 THEN r.action_by ELSE r.acknowledge_by END AS deadline) m
-     WHERE m.missed IS NOT NULL AND r.id % 2 = 0
-     ORDER BY r.id
-     RETURNING id`,
-    [new Date(now)],
-  );
-  // The agencies' feedback: a line on a third of the referrals they acted on, a day after the first action.
-  const feedback: unknown[] = await db.query(
-    `INSERT INTO referral_feedback (created_at, referral_id, investigation_id, message)
-     SELECT least(r.first_action_at + interval '1 day', $1::timestamptz), r.id, r.investigation_id,
-            'Site visited on ' || to_char(r.first_action_at, 'YYYY-MM-DD') || '; ' ||
-            (ARRAY['stock sealed pending appraisal', 'operator questioned, accounts requested', 'case transferred to the criminal investigation unit'])[1 + r.id % 3]
-     FROM referral r WHERE r.first_action_at IS NOT NULL AND r.id % 3 = 0
-     ORDER BY r.id
-     RETURNING id`,
-    [new Date(now)],
-  );
-  // Premises: counterfeit operations come back to the same places. A quarter of the findings are at the
-  // address of an earlier finding of the same kind in the same region; every distinct address is registered
-  // once, its findings linked, and the raids, seizures and arrests on a referral placed at the premises of the
-  // first finding of its investigation (with the region, which brand partners see).
-  // (Set-based: the first finding of each region and kind, once, rather than a search per finding, which
-  // grew with the square of the findings: 80 s at scale 10.)
-  await db.query(`
-    UPDATE finding f SET address = first.address
-    FROM (SELECT DISTINCT ON (region, kind) id, region, kind, address FROM finding ORDER BY region, kind, id) first
-    WHERE f.id % 4 = 0 AND first.region = f.region AND first.kind = f.kind AND first.id < f.id AND first.address IS NOT NULL`);
+export async function seedCaseFeatures(db: EntityManager, now: number, audit: AuditConfig): Promise<FeatureCounts> {
+  // Premises: every distinct address of the findings (insert-cases.ts has a quarter of them at an earlier
+  // finding's address) is registered once, its findings linked, and the raids, seizures and arrests on a
+  // referral placed at the premises of the first finding of its investigation (with the region, which brand
+  // partners see).
   const premises: unknown[] = await db.query(`
     INSERT INTO premises (created_at, kind, region, address)
     SELECT DISTINCT ON (region, ${NORMALISED('address')}) created_at, kind, region, address FROM finding ORDER BY region, ${NORMALISED('address')}, id
@@ -78,10 +40,8 @@ export async function seedCaseFeatures(db: EntityManager, now: number): Promise<
          (SELECT DISTINCT ON (investigation_id) investigation_id, premises_id, region FROM finding ORDER BY investigation_id, id) first
     WHERE r.id = o.referral_id AND first.investigation_id = r.investigation_id AND o.kind IN ('RAID', 'SEIZURE', 'ARREST')`);
   const jointOperations = await seedJointOperations(db);
-  const repeatOffenderMatches = await seedRepeatOffenderMatches(db, now);
+  const repeatOffenderMatches = await seedRepeatOffenderMatches(db, now, audit);
   return {
-    escalations: escalations.length,
-    feedback: feedback.length,
     premises: premises.length,
     jointOperations,
     repeatOffenderMatches,
@@ -127,10 +87,12 @@ async function seedJointOperations(db: EntityManager): Promise<number> {
 
 /**
  * Repeat-offender matches: active sellers known by an identifier of a closed seller (at most 20), each with
- * its NEW lead naming both, as createSeller and addSellerIdentifier raise them.
+ * its NEW lead naming both, as the repeat-offender sweep raises them at the end of the seeded history, with
+ * their audit events (lead.reported, repeatOffenderMatch.raised).
  */
-async function seedRepeatOffenderMatches(db: EntityManager, now: number): Promise<number> {
-  const at = new Date(now - 3 * 86_400_000);
+async function seedRepeatOffenderMatches(db: EntityManager, now: number, audit: AuditConfig): Promise<number> {
+  const at = new Date(now);
+  const events: SeededEvent[] = [];
   const pairs: { seller: string; prior: string; kinds: string[]; name: string; prior_name: string }[] = await db.query(`
     SELECT DISTINCT ON (s.id) s.id::text AS seller, p.id::text AS prior, k.kinds, s.platform || '/' || s.external_id AS name, p.platform || '/' || p.external_id AS prior_name
     FROM seller s
@@ -150,12 +112,16 @@ async function seedRepeatOffenderMatches(db: EntityManager, now: number): Promis
       [pair.seller, pair.prior],
     );
     if (exists) continue;
+    const leadReference = await reference(db, 'LD', at);
     const [{ id: leadId }] = await db.query(
-      `INSERT INTO lead (created_at, reference, source, description, risk_score, status) VALUES ($1, $2, 'REPEAT_OFFENDER_MATCH', $3, 80, 'NEW') RETURNING id`,
+      `INSERT INTO lead (created_at, reference, source, description, risk_score, status) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id::text`,
       [
         at,
-        await reference(db, 'LD', at),
+        leadReference,
+        LeadSource.REPEAT_OFFENDER_MATCH,
         `Repeat offender: ${pair.name} shares ${pair.kinds.join(', ')} with ${pair.prior_name}, closed.`,
+        MATCH_RISK_SCORE,
+        LeadStatus.NEW,
       ],
     );
     await db.query(`INSERT INTO lead_seller (lead_id, seller_id) VALUES ($1, $2), ($1, $3)`, [
@@ -163,12 +129,59 @@ async function seedRepeatOffenderMatches(db: EntityManager, now: number): Promis
       pair.seller,
       pair.prior,
     ]);
-    await db.query(
+    const [{ id: matchId }] = await db.query(
       `INSERT INTO repeat_offender_match (created_at, seller_id, prior_seller_id, lead_id, identifier_kinds, prior_offences, status)
-       VALUES ($1, $2, $3, $4, $5, ARRAY['SELLER_CLOSED'], 'PENDING')`,
-      [at, pair.seller, pair.prior, leadId, pair.kinds],
+       VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id::text`,
+      [
+        at,
+        pair.seller,
+        pair.prior,
+        leadId,
+        pair.kinds,
+        [PriorOffence.SELLER_CLOSED],
+        RepeatOffenderMatchStatus.PENDING,
+      ],
     );
+    const lead = leadSnapshot({
+      reference: leadReference,
+      status: LeadStatus.NEW,
+      riskScore: MATCH_RISK_SCORE,
+      reporterPriority: null,
+      closeReason: null,
+      closeNote: null,
+      investigationId: null,
+      version: 1,
+    } as Lead);
+    const links = { brandIds: [], sellerIds: [pair.seller, pair.prior], listingIds: [] };
+    events.push({
+      at: now,
+      action: 'lead.reported',
+      entityType: Lead.name,
+      entityId: Number(leadId),
+      before: null,
+      after: { ...lead, source: LeadSource.REPEAT_OFFENDER_MATCH, fastTrack: false, ...links },
+    });
+    const match = matchSnapshot({
+      sellerId: pair.seller,
+      priorSellerId: pair.prior,
+      leadId,
+      identifierKinds: pair.kinds,
+      priorOffences: [PriorOffence.SELLER_CLOSED],
+      status: RepeatOffenderMatchStatus.PENDING,
+      decisionNote: null,
+      sanctionApplied: null,
+      version: 1,
+    } as unknown as RepeatOffenderMatch);
+    events.push({
+      at: now,
+      action: 'repeatOffenderMatch.raised',
+      entityType: RepeatOffenderMatch.name,
+      entityId: Number(matchId),
+      before: null,
+      after: match,
+    });
     raised += 1;
   }
+  await appendSeededEvents(db, audit, events, events.length);
   return raised;
 }

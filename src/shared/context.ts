@@ -1,8 +1,8 @@
 import { DataSource, EntityManager } from 'typeorm';
-import { Config } from '../config.js';
+import { Config } from './config.js';
 import { Scope } from './auth/scope.js';
 import { LoaderRegistry } from './data-access/loader-registry.js';
-import { Principal as PrincipalClass, type Principal } from '../modules/principal/principal.entity.js';
+import { Principal as PrincipalClass, type Principal } from './auth/principal.entity.js';
 import { Role } from './auth/role.js';
 import {
   backoff,

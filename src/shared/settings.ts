@@ -1,8 +1,8 @@
-import { AgencyKind } from '../modules/agency/agency.entity.js';
+import { AgencyKind } from './agency-kind.js';
 
 /**
  * Settings of the case features (referral deadlines, the encryption of seller identifiers), read from
- * the environment like src/config.ts and validated the same way: every problem is named with its
+ * the environment like src/shared/config.ts and validated the same way: every problem is named with its
  * variable, values of secrets are never repeated. Kept apart from config.ts so that the features own
  * their settings; `featureSettings()` is read once (when the schema is built, so that a bad value stops
  * the server at start) and cached.

@@ -35,6 +35,7 @@ describe('the README examples', () => {
     expect(flow.stdout).toMatch(/referral REF-\d{4}-\d{6} SENT to AG-X/);
     const sync = await example('agency-sync.mjs');
     expect(sync.stdout).toMatch(/SENT -> SENT/);
+    expect(sync.stdout).toMatch(/REF-\d{4}-\d{6}: received TEST_PURCHASE from custody \(AG-X evidence room\)/);
     expect(sync.stdout).toMatch(/reported RAID on REF-\d{4}-\d{6}: now ACTION_TAKEN/);
     const resumed = await example('agency-sync.mjs');
     expect(resumed.stdout).not.toMatch(/SENT -> SENT/);

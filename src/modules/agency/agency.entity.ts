@@ -1,27 +1,10 @@
-import { Field, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, ObjectType } from 'type-graphql';
 import { Column, Entity, Index } from 'typeorm';
+import { AgencyKind } from '../../shared/agency-kind.js';
 import { Node } from '../../shared/relay/node.js';
 
-export enum AgencyKind {
-  PUBLIC_SECURITY = 'PUBLIC_SECURITY',
-  MARKET_REGULATION = 'MARKET_REGULATION',
-  CUSTOMS = 'CUSTOMS',
-  IP_OFFICE = 'IP_OFFICE',
-  PROSECUTOR = 'PROSECUTOR',
-  OTHER = 'OTHER',
-}
-registerEnumType(AgencyKind, {
-  name: 'AgencyKind',
-  valuesConfig: {
-    CUSTOMS: { description: 'Customs: goods crossing the border.' },
-    IP_OFFICE: { description: 'An intellectual-property office.' },
-    MARKET_REGULATION: { description: 'Market regulation (administration for market supervision).' },
-    OTHER: { description: 'Any other agency.' },
-    PROSECUTOR: { description: "A public prosecutor's office." },
-    PUBLIC_SECURITY: { description: 'Police (public security bureau).' },
-  },
-  description: 'What kind of government agency it is.',
-});
+// Declared in shared/ (the settings hold a referral deadline per kind); the agency module's own from here.
+export { AgencyKind };
 
 @ObjectType({ implements: Node, description: 'A law-enforcement or regulatory body that receives referrals.' })
 @Entity('agency')

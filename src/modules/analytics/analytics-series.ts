@@ -3,7 +3,8 @@ import { badInput } from '../../shared/errors.js';
 import { Listing } from '../listing/listing.entity.js';
 import { Seller } from '../seller/seller.entity.js';
 import { count, days, filteredOutcomes, onlyRegions } from './analytics.service.js';
-import { listingConditions, ResolvedFilter, sellerConditions, Statement } from './analytics.sql.js';
+import { ResolvedFilter, Statement } from '../../shared/data-access/statement.js';
+import { listingConditions, sellerConditions } from './analytics.sql.js';
 import { Granularity, OutcomeSeries, TakedownSeries } from './analytics.types.js';
 
 /** Time series of the analytics (takedowns and outcomes per day, week or month), one statement each. */

@@ -1,7 +1,8 @@
 import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
 import { ALL_ROLES } from '../../shared/auth/role.js';
 import type { RequestContext } from '../../shared/context.js';
-import { ResolvedFilter, resolveFilter } from './analytics.sql.js';
+import { ResolvedFilter } from '../../shared/data-access/statement.js';
+import { resolveFilter } from './analytics.sql.js';
 import { outcomeSeries, takedownSeries } from './analytics-series.js';
 import { enforcementFunnel, outcomeTotals, regionBreakdown, timeToAction } from './analytics.service.js';
 import {

@@ -3,7 +3,8 @@ import { Money } from '../../shared/money/money.js';
 import { Lead } from '../lead/lead.entity.js';
 import { EnforcementOutcome } from '../referral/enforcement-outcome.entity.js';
 import { Referral } from '../referral/referral.entity.js';
-import { inPeriod, leadConditions, referralConditions, ResolvedFilter, Statement } from './analytics.sql.js';
+import { ResolvedFilter, Statement } from '../../shared/data-access/statement.js';
+import { inPeriod, leadConditions, referralConditions } from './analytics.sql.js';
 import {
   DurationStats,
   EnforcementFunnel,

@@ -4,7 +4,8 @@ import { loadById } from '../../shared/data-access/scoped-query.js';
 import { Agency } from '../agency/agency.entity.js';
 import { acknowledgementOverdueSql, actionOverdueSql, overdueSql } from '../referral/referral.deadlines.js';
 import { Referral } from '../referral/referral.entity.js';
-import { inPeriod, referralConditions, ResolvedFilter, Statement } from './analytics.sql.js';
+import { ResolvedFilter, Statement } from '../../shared/data-access/statement.js';
+import { inPeriod, referralConditions } from './analytics.sql.js';
 import { Analytics } from './analytics.types.js';
 
 /** The deadlines of one agency's open referrals. */

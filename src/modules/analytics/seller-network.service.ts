@@ -10,7 +10,8 @@ import { Referral } from '../referral/referral.entity.js';
 import { IdentifierKind } from '../seller/seller-identifier.entity.js';
 import { Seller } from '../seller/seller.entity.js';
 import { refreshRollupsIfOlderThan } from './rollup-refresh.js';
-import { inPeriod, leadConditions, listingConditions, ResolvedFilter, Statement } from './analytics.sql.js';
+import { ResolvedFilter, Statement } from '../../shared/data-access/statement.js';
+import { inPeriod, leadConditions, listingConditions } from './analytics.sql.js';
 import {
   NETWORK_MAX_DEPTH,
   NETWORK_MAX_LINKS,

@@ -2,7 +2,7 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import { Router } from 'express';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
-import { AuditConfig } from '../../config.js';
+import { AuditConfig } from '../../shared/config.js';
 import { AuditCheckpointer } from '../../shared/audit/audit-checkpoint.js';
 import { publicKeysDocument } from '../../shared/audit/audit-signing.js';
 import { onAuditAppend } from '../../shared/audit/audit.service.js';

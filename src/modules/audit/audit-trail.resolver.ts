@@ -21,6 +21,8 @@ import type { RequestContext } from '../../shared/context.js';
 import { Connection, ConnectionArgs, OrderDirection, Page, paginate } from '../../shared/relay/connection.js';
 import { toGlobalId } from '../../shared/relay/global-id.js';
 import { loadNode } from '../node/node.service.js';
+import { Investigation } from '../investigation/investigation.entity.js';
+import { investigationHistory } from './case-history.service.js';
 
 const AuditEventConnection = Connection(AuditEvent);
 const TRAIL_ORDERING = {
@@ -196,5 +198,22 @@ export class AuditTrailResolver {
   })
   after(@Root() event: AuditEvent, @Ctx() ctx: RequestContext): Record<string, unknown> | null {
     return recordedValues(ctx, event.after);
+  }
+}
+
+/** `Investigation.history`: a link between two modules lives in the higher one (README, "Architecture"). */
+@Resolver(() => Investigation)
+export class InvestigationHistoryResolver {
+  @FieldResolver(() => AuditEventConnection, {
+    description:
+      'The history of the whole case in commit order: the audit events of the investigation and of its leads, findings, evidence, ' +
+      "custody, referrals, outcomes, escalations and the agencies' feedback, each as far as you may see that record.",
+  })
+  history(
+    @Root() investigation: Investigation,
+    @Args() args: ConnectionArgs,
+    @Ctx() ctx: RequestContext,
+  ): Promise<Page<AuditEvent>> {
+    return investigationHistory(ctx, investigation.rowId, args);
   }
 }

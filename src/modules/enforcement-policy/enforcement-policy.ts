@@ -1,9 +1,7 @@
 import { Role } from '../../shared/auth/role.js';
 import { featureSettings, FastTrackSettings, StrikeSettings } from '../../shared/settings.js';
 import { refuse, UserErrorCode } from '../../shared/user-error.js';
-import { LeadCloseReason, LeadStatus } from '../lead/lead.states.js';
-import { ReinstatementBasis } from '../listing/listing.states.js';
-import { SellerStatus } from '../seller/seller.entity.js';
+import { LeadCloseReason, LeadStatus, ReinstatementBasis, SellerStatus } from './policy-terms.js';
 
 /**
  * The enforcement policy: every rule that decides who is trusted and who is sanctioned, in one place, with

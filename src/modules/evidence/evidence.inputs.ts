@@ -50,12 +50,23 @@ export class RecordCustodyTransferInput extends IdempotentInput {
   @MaxLength(200)
   toCustodian!: string;
 
+  @Field(() => ID, {
+    nullable: true,
+    description:
+      'Global id of the agency that receives it, when the receiver is one: one of its liaisons then acknowledges the hand-over (acknowledgeCustodyTransfer).',
+  })
+  toAgencyId?: string | null;
+
   @Field({ description: 'Why, e.g. "lab analysis", "handed to PSB-ZJ-YW".' })
   @MinLength(1)
   @MaxLength(2000)
   purpose!: string;
 
-  @Field({ nullable: true, description: 'When it changed hands; default now.' })
+  @Field({
+    nullable: true,
+    description:
+      'When it changed hands; default now. Not in the future, nor before the item was collected or last changed hands.',
+  })
   transferredAt?: Date;
 
   @Field(() => Int, {
@@ -63,4 +74,12 @@ export class RecordCustodyTransferInput extends IdempotentInput {
     description: 'The version you last saw: an item changed since is refused as STALE_VERSION.',
   })
   expectedVersion?: number | null;
+}
+
+@InputType({
+  description: 'The receiving agency confirms a hand-over of an evidence item (acknowledgeCustodyTransfer).',
+})
+export class AcknowledgeCustodyTransferInput extends IdempotentInput {
+  @Field(() => ID, { description: 'Global id of the custody transfer.' })
+  custodyTransferId!: string;
 }

@@ -1,9 +1,11 @@
 import { auditChange } from '../../shared/audit/audit.service.js';
 import { inTransaction, RequestContext } from '../../shared/context.js';
+import { requireVisible } from '../../shared/data-access/lookup.js';
 import { lockForChange, updateVersioned } from '../../shared/data-access/scoped-query.js';
 import { once, onceForKey } from '../../shared/idempotency.js';
 import { decodeIdOf } from '../../shared/relay/global-id.js';
 import { refuse, UserErrorCode } from '../../shared/user-error.js';
+import { Agency } from '../agency/agency.entity.js';
 import { Investigation } from '../investigation/investigation.entity.js';
 import { moveInvestigation } from '../investigation/investigation.service.js';
 import { InvestigationStatus } from '../investigation/investigation.states.js';
@@ -94,7 +96,13 @@ export async function recordCustodyTransfer(ctx: RequestContext, input: RecordCu
       );
       if (input.toCustodian === evidence.custodian)
         refuse(UserErrorCode.INVALID, `${evidence.custodian} already holds this item.`, ['input', 'toCustodian']);
-      const transfers = await countChildren(tx.db, 'custody_transfer', 'evidence_id', evidence.rowId);
+      const toAgency = input.toAgencyId
+        ? await requireVisible(tx, Agency, input.toAgencyId, ['input', 'toAgencyId'])
+        : null;
+      const [{ transfers, last }] = await tx.db.query(
+        `SELECT count(*)::int AS transfers, max(transferred_at) AS last FROM custody_transfer WHERE evidence_id = $1`,
+        [evidence.rowId],
+      );
       refuseBeyondBound(
         `Evidence ${evidence.globalId}`,
         'custody transfers',
@@ -103,11 +111,24 @@ export async function recordCustodyTransfer(ctx: RequestContext, input: RecordCu
         MAX_CUSTODY_TRANSFERS_PER_EVIDENCE,
         ['input', 'evidenceId'],
       );
+      // The chain of custody reads in order: each hand-over after the collection and after the one before it.
+      const transferredAt = input.transferredAt ?? new Date();
+      const refuseTime = (message: string) => refuse(UserErrorCode.INVALID, message, ['input', 'transferredAt']);
+      if (transferredAt.getTime() > Date.now() + 5 * 60_000) refuseTime('transferredAt is in the future.');
+      if (transferredAt < evidence.collectedAt)
+        refuseTime(`transferredAt is before the item was collected (${evidence.collectedAt.toISOString()}).`);
+      if (last && transferredAt < last)
+        refuseTime(
+          `transferredAt is before the item's last hand-over (${last.toISOString()}): hand-overs are recorded in order.`,
+        );
       const transfer = tx.db.create(CustodyTransfer, {
         evidenceId: evidence.rowId,
         fromCustodian: evidence.custodian,
         toCustodian: input.toCustodian,
-        transferredAt: input.transferredAt ?? new Date(),
+        toAgencyId: toAgency?.rowId ?? null,
+        acknowledgedAt: null,
+        acknowledgedById: null,
+        transferredAt,
         purpose: input.purpose,
         recordedById: tx.principal.rowId,
       });
@@ -120,6 +141,7 @@ export async function recordCustodyTransfer(ctx: RequestContext, input: RecordCu
         transferId: transfer.rowId,
         purpose: transfer.purpose,
         transferredAt: transfer.transferredAt,
+        toAgencyId: transfer.toAgencyId,
       });
       return evidence;
     }),

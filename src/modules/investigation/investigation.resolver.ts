@@ -6,16 +6,10 @@ import { compilable } from '../../shared/data-access/selection-sql.js';
 import { toOrdering } from '../../shared/relay/ordering.js';
 import { Connection, ConnectionArgs, Page } from '../../shared/relay/connection.js';
 import { MutationPayload, Payload, payload } from '../../shared/user-error.js';
-import { Evidence } from '../evidence/evidence.entity.js';
 import { Lead } from '../lead/lead.entity.js';
 import { LEAD_DEFAULT_ORDER, LeadFilter, LeadOrder, leadSortColumns } from '../lead/lead.inputs.js';
 import { leadsOf } from '../lead/lead.service.js';
 import { Principal } from '../principal/principal.entity.js';
-import { Referral } from '../referral/referral.entity.js';
-import { ReferralEscalation } from '../referral/referral-escalation.entity.js';
-import { ReferralFeedback } from '../referral/referral-feedback.entity.js';
-import { AuditEvent } from '../../shared/audit/audit-event.entity.js';
-import { investigationHistory } from '../audit/case-history.service.js';
 import { Finding } from './finding.entity.js';
 import { Investigation } from './investigation.entity.js';
 import {
@@ -33,16 +27,9 @@ import {
   openInvestigation,
   recordFinding,
 } from './investigation.service.js';
-import {
-  MAX_ESCALATIONS_PER_REFERRAL,
-  MAX_EVIDENCE_PER_INVESTIGATION,
-  MAX_FEEDBACK_PER_REFERRAL,
-  MAX_FINDINGS_PER_INVESTIGATION,
-  MAX_REFERRALS_PER_INVESTIGATION,
-} from '../../shared/list-bounds.js';
+import { MAX_FINDINGS_PER_INVESTIGATION } from '../../shared/list-bounds.js';
 
 const InvestigationConnection = Connection(Investigation);
-const AuditEventConnection = Connection(AuditEvent);
 const LeadConnection = Connection(Lead);
 const OpenInvestigationPayload = Payload('OpenInvestigationPayload', 'investigation', Investigation);
 const MarkInvestigationReadyPayload = Payload('MarkInvestigationReadyPayload', 'investigation', Investigation);
@@ -57,9 +44,7 @@ compilable(Investigation, {
     link: { column: 'investigation_id' },
     ordering: (args) => toOrdering(leadSortColumns, args.orderBy as LeadOrder | undefined, LEAD_DEFAULT_ORDER),
   },
-  evidence: { kind: 'many', entity: Evidence, link: { column: 'investigation_id' } },
   findings: { kind: 'many', entity: Finding, link: { column: 'investigation_id' } },
-  referrals: { kind: 'many', entity: Referral, link: { column: 'investigation_id' } },
 });
 
 @Resolver(() => Investigation)
@@ -155,56 +140,11 @@ export class InvestigationResolver {
     return leadsOf(ctx, { column: 'investigation_id' }, investigation.rowId, filter, orderBy, args);
   }
 
-  @FieldResolver(() => [Evidence], {
-    description: `Evidence items (an agency: those disclosed to it). At most ${MAX_EVIDENCE_PER_INVESTIGATION}: addEvidence refuses more.`,
-  })
-  evidence(@Root() investigation: Investigation, @Ctx() ctx: RequestContext): Promise<Evidence[]> {
-    return loadChildren(ctx, Evidence, { column: 'investigation_id' }, investigation.rowId);
-  }
-
   @FieldResolver(() => [Finding], {
     description: `Offline places found (internal roles and the agencies it was referred to). At most ${MAX_FINDINGS_PER_INVESTIGATION}: recordFinding refuses more.`,
   })
   findings(@Root() investigation: Investigation, @Ctx() ctx: RequestContext): Promise<Finding[]> {
     return loadChildren(ctx, Finding, { column: 'investigation_id' }, investigation.rowId);
-  }
-
-  @FieldResolver(() => [Referral], {
-    description: `Referrals made from it that you may see (never drafts, for partners). At most ${MAX_REFERRALS_PER_INVESTIGATION}: createReferral refuses more.`,
-  })
-  referrals(@Root() investigation: Investigation, @Ctx() ctx: RequestContext): Promise<Referral[]> {
-    return loadChildren(ctx, Referral, { column: 'investigation_id' }, investigation.rowId);
-  }
-
-  @FieldResolver(() => [ReferralFeedback], {
-    description:
-      "The agencies' feedback on its referrals, oldest first (internal roles and the agency of each referral). " +
-      `At most ${MAX_FEEDBACK_PER_REFERRAL} per referral (addReferralFeedback refuses more), so at most ${MAX_REFERRALS_PER_INVESTIGATION * MAX_FEEDBACK_PER_REFERRAL}.`,
-  })
-  feedback(@Root() investigation: Investigation, @Ctx() ctx: RequestContext): Promise<ReferralFeedback[]> {
-    return loadChildren(ctx, ReferralFeedback, { column: 'investigation_id' }, investigation.rowId);
-  }
-
-  @FieldResolver(() => [ReferralEscalation], {
-    description:
-      'Escalations of its referrals, oldest first (internal roles and the agency of each referral). ' +
-      `At most ${MAX_ESCALATIONS_PER_REFERRAL} per referral (escalateReferral refuses more), so at most ${MAX_REFERRALS_PER_INVESTIGATION * MAX_ESCALATIONS_PER_REFERRAL}.`,
-  })
-  escalations(@Root() investigation: Investigation, @Ctx() ctx: RequestContext): Promise<ReferralEscalation[]> {
-    return loadChildren(ctx, ReferralEscalation, { column: 'investigation_id' }, investigation.rowId);
-  }
-
-  @FieldResolver(() => AuditEventConnection, {
-    description:
-      'The history of the whole case in commit order: the audit events of the investigation and of its leads, findings, evidence, ' +
-      "custody, referrals, outcomes, escalations and the agencies' feedback, each as far as you may see that record.",
-  })
-  history(
-    @Root() investigation: Investigation,
-    @Args() args: ConnectionArgs,
-    @Ctx() ctx: RequestContext,
-  ): Promise<Page<AuditEvent>> {
-    return investigationHistory(ctx, investigation.rowId, args);
   }
 
   @FieldResolver(() => Principal, { nullable: true, description: 'Investigator in charge: internal roles only.' })
@@ -217,5 +157,20 @@ export class InvestigationResolver {
   @FieldResolver(() => String, { nullable: true, description: 'Internal notes: null for partners and agencies.' })
   internalNotes(@Root() investigation: Investigation, @Ctx() ctx: RequestContext): string | null {
     return isInternal(ctx.principal.role) ? investigation.internalNotes : null;
+  }
+}
+
+// `Lead.investigation`, for a selection compiled into one statement.
+compilable(Lead, { investigation: { kind: 'one', entity: Investigation, property: 'investigationId' } });
+
+/** `Lead.investigation`: a link between two modules lives in the higher one (README, "Architecture"). */
+@Resolver(() => Lead)
+export class LeadInvestigationResolver {
+  @FieldResolver(() => Investigation, {
+    nullable: true,
+    description: 'The investigation it is part of; null before one is opened (or when you may not see it).',
+  })
+  investigation(@Root() lead: Lead, @Ctx() ctx: RequestContext): Promise<Investigation | null> | null {
+    return lead.investigationId ? loadById(ctx, Investigation, lead.investigationId) : null;
   }
 }

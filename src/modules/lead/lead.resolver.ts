@@ -7,7 +7,6 @@ import { compilable } from '../../shared/data-access/selection-sql.js';
 import { Connection, ConnectionArgs, Page } from '../../shared/relay/connection.js';
 import { MutationPayload, Payload, payload } from '../../shared/user-error.js';
 import { Brand } from '../brand/brand.entity.js';
-import { Investigation } from '../investigation/investigation.entity.js';
 import { Listing } from '../listing/listing.entity.js';
 import { ListingFilter, ListingOrder } from '../listing/listing.inputs.js';
 import { listingsOf } from '../listing/listing.service.js';
@@ -15,7 +14,7 @@ import { Principal } from '../principal/principal.entity.js';
 import { Seller } from '../seller/seller.entity.js';
 import { Lead } from './lead.entity.js';
 import { CloseLeadInput, LeadFilter, LeadOrder, ReportLeadInput, TriageLeadInput } from './lead.inputs.js';
-import { closeLead, listLeads, reportLead, triageLead } from './lead.service.js';
+import { closeLead, leadsOf, listLeads, reportLead, triageLead } from './lead.service.js';
 
 export const LeadConnection = Connection(Lead);
 const ListingConnection = Connection(Listing);
@@ -29,7 +28,6 @@ const LEAD_SELLERS: ParentLink = { through: 'lead_seller', childColumn: 'seller_
 compilable(Lead, {
   brands: { kind: 'many', entity: Brand, link: LEAD_BRANDS },
   sellers: { kind: 'many', entity: Seller, link: LEAD_SELLERS },
-  investigation: { kind: 'one', entity: Investigation, property: 'investigationId' },
 });
 
 @Resolver(() => Lead)
@@ -129,14 +127,6 @@ export class LeadResolver {
     );
   }
 
-  @FieldResolver(() => Investigation, {
-    nullable: true,
-    description: 'The investigation it is part of; null before one is opened (or when you may not see it).',
-  })
-  investigation(@Root() lead: Lead, @Ctx() ctx: RequestContext): Promise<Investigation | null> | null {
-    return lead.investigationId ? loadById(ctx, Investigation, lead.investigationId) : null;
-  }
-
   @FieldResolver(() => String, { nullable: true, description: 'Internal notes: null for partners and agencies.' })
   internalNotes(@Root() lead: Lead, @Ctx() ctx: RequestContext): string | null {
     return isInternal(ctx.principal.role) ? lead.internalNotes : null;
@@ -148,5 +138,59 @@ export class LeadResolver {
   })
   reportedBy(@Root() lead: Lead, @Ctx() ctx: RequestContext): Promise<Principal | null> | null {
     return lead.reportedById ? loadById(ctx, Principal, lead.reportedById) : null;
+  }
+}
+
+/** `Brand.leads`: a link between two modules lives in the higher one (README, "Architecture"). */
+@Resolver(() => Brand)
+export class BrandLeadResolver {
+  @FieldResolver(() => LeadConnection, { description: 'Leads naming this brand that you may see.' })
+  leads(
+    @Root() brand: Brand,
+    @Args() args: ConnectionArgs,
+    @Arg('filter', () => LeadFilter, { nullable: true, description: 'Only the leads matching every field given.' })
+    filter: LeadFilter | undefined,
+    @Arg('orderBy', () => LeadOrder, {
+      nullable: true,
+      description: 'How to sort (the default is stated on the order input type).',
+    })
+    orderBy: LeadOrder | undefined,
+    @Ctx() ctx: RequestContext,
+  ): Promise<Page<Lead>> {
+    return leadsOf(
+      ctx,
+      { through: 'lead_brand', childColumn: 'lead_id', parentColumn: 'brand_id' },
+      brand.rowId,
+      filter,
+      orderBy,
+      args,
+    );
+  }
+}
+
+/** `Seller.leads`, beside `Lead.sellers`. */
+@Resolver(() => Seller)
+export class SellerLeadResolver {
+  @FieldResolver(() => LeadConnection, { description: 'Leads naming this seller that you may see.' })
+  leads(
+    @Root() seller: Seller,
+    @Args() args: ConnectionArgs,
+    @Arg('filter', () => LeadFilter, { nullable: true, description: 'Only the leads matching every field given.' })
+    filter: LeadFilter | undefined,
+    @Arg('orderBy', () => LeadOrder, {
+      nullable: true,
+      description: 'How to sort (the default is stated on the order input type).',
+    })
+    orderBy: LeadOrder | undefined,
+    @Ctx() ctx: RequestContext,
+  ): Promise<Page<Lead>> {
+    return leadsOf(
+      ctx,
+      { through: 'lead_seller', childColumn: 'lead_id', parentColumn: 'seller_id' },
+      seller.rowId,
+      filter,
+      orderBy,
+      args,
+    );
   }
 }

@@ -22,7 +22,7 @@ import { refuse, UserErrorCode } from '../../shared/user-error.js';
 import { Brand } from '../brand/brand.entity.js';
 import { Listing } from '../listing/listing.entity.js';
 import { Seller } from '../seller/seller.entity.js';
-import { isFastTrackReporter } from '../reporter-accuracy/reporter-accuracy.service.js';
+import { isFastTrackReporter } from './fast-track.js';
 import { reportedScores } from '../enforcement-policy/enforcement-policy.js';
 import { Lead } from './lead.entity.js';
 import {

@@ -1,25 +1,9 @@
 import { registerEnumType } from 'type-graphql';
 import { StateMachine } from '../../shared/state-machine.js';
+import { LeadCloseReason, LeadStatus } from '../enforcement-policy/policy-terms.js';
 
-export enum LeadStatus {
-  NEW = 'NEW',
-  TRIAGED = 'TRIAGED',
-  INVESTIGATING = 'INVESTIGATING',
-  REFERRED = 'REFERRED',
-  CLOSED = 'CLOSED',
-}
-registerEnumType(LeadStatus, {
-  name: 'LeadStatus',
-  valuesConfig: {
-    CLOSED: { description: 'Closed, with a reason (`closeReason`).' },
-    INVESTIGATING: { description: 'Part of an open investigation.' },
-    NEW: { description: 'Reported, not yet triaged.' },
-    REFERRED: { description: 'Its investigation was referred to an agency.' },
-    TRIAGED: { description: 'Risk assessed by an investigator.' },
-  },
-  description:
-    'Where a lead stands: NEW -> TRIAGED -> INVESTIGATING -> REFERRED -> CLOSED; any open lead may be closed.',
-});
+// Decided over by the enforcement policy, so declared beside it (policy-terms.ts); the lead's own from here.
+export { LeadCloseReason, LeadStatus };
 
 export enum LeadSource {
   BRAND_REPORT = 'BRAND_REPORT',
@@ -40,29 +24,6 @@ registerEnumType(LeadSource, {
     TIP: { description: 'A tip from the public.' },
   },
   description: 'Where a lead came from.',
-});
-
-export enum LeadCloseReason {
-  NOT_COUNTERFEIT = 'NOT_COUNTERFEIT',
-  INSUFFICIENT_EVIDENCE = 'INSUFFICIENT_EVIDENCE',
-  DUPLICATE = 'DUPLICATE',
-  RESOLVED_BY_TAKEDOWN = 'RESOLVED_BY_TAKEDOWN',
-  INVESTIGATION_CLOSED = 'INVESTIGATION_CLOSED',
-  CASE_CONCLUDED = 'CASE_CONCLUDED',
-  OTHER = 'OTHER',
-}
-registerEnumType(LeadCloseReason, {
-  name: 'LeadCloseReason',
-  valuesConfig: {
-    CASE_CONCLUDED: { description: 'Its case ended with a verdict (see `closeNote`).' },
-    DUPLICATE: { description: 'The same source was already reported.' },
-    INSUFFICIENT_EVIDENCE: { description: 'Not enough to act on.' },
-    INVESTIGATION_CLOSED: { description: 'Its investigation was closed.' },
-    NOT_COUNTERFEIT: { description: 'The goods turned out genuine.' },
-    OTHER: { description: 'Any other reason (see `closeNote`).' },
-    RESOLVED_BY_TAKEDOWN: { description: 'Dealt with by taking the listings down.' },
-  },
-  description: 'Why a lead was closed.',
 });
 
 /** NEW -> TRIAGED -> INVESTIGATING -> REFERRED -> CLOSED; any open state -> CLOSED with a reason. */

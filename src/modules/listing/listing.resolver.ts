@@ -25,7 +25,7 @@ import {
   ReinstateListingInput,
   TakeDownListingsInput,
 } from './listing.inputs.js';
-import { listListings, reinstateListing, takeDownListings } from './listing.service.js';
+import { listingsOf, listListings, reinstateListing, takeDownListings } from './listing.service.js';
 import { MutationPayload, Payload, payload, UserError } from '../../shared/user-error.js';
 
 const ListingConnection = Connection(Listing);
@@ -105,5 +105,51 @@ export class ListingResolver {
   @FieldResolver(() => Brand, { nullable: true, description: 'The brand it claims (null if out of your scope).' })
   brand(@Root() listing: Listing, @Ctx() ctx: RequestContext): Promise<Brand | null> {
     return loadById(ctx, Brand, listing.brandId);
+  }
+}
+
+/** `Brand.listings`: a link between two modules lives in the higher one (README, "Architecture"). */
+@Resolver(() => Brand)
+export class BrandListingResolver {
+  @FieldResolver(() => ListingConnection, { description: 'Listings that claim this brand.' })
+  listings(
+    @Root() brand: Brand,
+    @Args() args: ConnectionArgs,
+    @Arg('filter', () => ListingFilter, {
+      nullable: true,
+      description: 'Only the listings matching every field given.',
+    })
+    filter: ListingFilter | undefined,
+    @Arg('orderBy', () => ListingOrder, {
+      nullable: true,
+      description: 'How to sort (the default is stated on the order input type).',
+    })
+    orderBy: ListingOrder | undefined,
+    @Ctx() ctx: RequestContext,
+  ): Promise<Page<Listing>> {
+    return listingsOf(ctx, { column: 'brand_id' }, brand.rowId, filter, orderBy, args);
+  }
+}
+
+/** `Seller.listings`, beside `Listing.seller`. */
+@Resolver(() => Seller)
+export class SellerListingResolver {
+  @FieldResolver(() => ListingConnection, { description: 'Listings of this seller that you may see.' })
+  listings(
+    @Root() seller: Seller,
+    @Args() args: ConnectionArgs,
+    @Arg('filter', () => ListingFilter, {
+      nullable: true,
+      description: 'Only the listings matching every field given.',
+    })
+    filter: ListingFilter | undefined,
+    @Arg('orderBy', () => ListingOrder, {
+      nullable: true,
+      description: 'How to sort (the default is stated on the order input type).',
+    })
+    orderBy: ListingOrder | undefined,
+    @Ctx() ctx: RequestContext,
+  ): Promise<Page<Listing>> {
+    return listingsOf(ctx, { column: 'seller_id' }, seller.rowId, filter, orderBy, args);
   }
 }

@@ -1,24 +1,2 @@
-import { Field, ObjectType } from 'type-graphql';
-import { Column, Entity } from 'typeorm';
-import { Role } from '../../shared/auth/role.js';
-import { Node } from '../../shared/relay/node.js';
-
-@ObjectType({ implements: Node, description: 'Someone or something that calls the API with API keys.' })
-@Entity('principal')
-export class Principal extends Node {
-  @Field({ description: 'Who the principal is (a person or a system).' })
-  @Column({ type: 'text' })
-  name!: string;
-
-  @Field(() => Role, { description: 'What it may see and do.' })
-  @Column({ type: 'text' })
-  role!: Role;
-
-  /** Set for brand partners only. */
-  @Column({ name: 'brand_id', type: 'bigint', nullable: true })
-  brandId!: string | null;
-
-  /** Set for agency liaisons only. */
-  @Column({ name: 'agency_id', type: 'bigint', nullable: true })
-  agencyId!: string | null;
-}
+// The principal is declared in shared/ (the request context holds one); the principal module's own from here.
+export { Principal } from '../../shared/auth/principal.entity.js';

@@ -43,6 +43,7 @@ import {
   MAX_ESCALATIONS_PER_REFERRAL,
   MAX_FEEDBACK_PER_REFERRAL,
   MAX_OUTCOMES_PER_REFERRAL,
+  MAX_REFERRALS_PER_INVESTIGATION,
 } from '../../shared/list-bounds.js';
 
 const ReferralConnection = Connection(Referral);
@@ -337,5 +338,40 @@ export class ReferralChangeResolver {
   })
   outcome(@Root() change: ReferralChange, @Ctx() ctx: RequestContext): Promise<EnforcementOutcome | null> | null {
     return change.outcomeId ? loadById(ctx, EnforcementOutcome, change.outcomeId) : null;
+  }
+}
+
+// `Investigation.referrals`, for a selection compiled into one statement.
+compilable(Investigation, { referrals: { kind: 'many', entity: Referral, link: { column: 'investigation_id' } } });
+
+/**
+ * An investigation's referrals and their follow-up: a link between two modules lives in the higher one
+ * (README, "Architecture").
+ */
+@Resolver(() => Investigation)
+export class InvestigationReferralResolver {
+  @FieldResolver(() => [Referral], {
+    description: `Referrals made from it that you may see (never drafts, for partners). At most ${MAX_REFERRALS_PER_INVESTIGATION}: createReferral refuses more.`,
+  })
+  referrals(@Root() investigation: Investigation, @Ctx() ctx: RequestContext): Promise<Referral[]> {
+    return loadChildren(ctx, Referral, { column: 'investigation_id' }, investigation.rowId);
+  }
+
+  @FieldResolver(() => [ReferralFeedback], {
+    description:
+      "The agencies' feedback on its referrals, oldest first (internal roles and the agency of each referral). " +
+      `At most ${MAX_FEEDBACK_PER_REFERRAL} per referral (addReferralFeedback refuses more), so at most ${MAX_REFERRALS_PER_INVESTIGATION * MAX_FEEDBACK_PER_REFERRAL}.`,
+  })
+  feedback(@Root() investigation: Investigation, @Ctx() ctx: RequestContext): Promise<ReferralFeedback[]> {
+    return loadChildren(ctx, ReferralFeedback, { column: 'investigation_id' }, investigation.rowId);
+  }
+
+  @FieldResolver(() => [ReferralEscalation], {
+    description:
+      'Escalations of its referrals, oldest first (internal roles and the agency of each referral). ' +
+      `At most ${MAX_ESCALATIONS_PER_REFERRAL} per referral (escalateReferral refuses more), so at most ${MAX_REFERRALS_PER_INVESTIGATION * MAX_ESCALATIONS_PER_REFERRAL}.`,
+  })
+  escalations(@Root() investigation: Investigation, @Ctx() ctx: RequestContext): Promise<ReferralEscalation[]> {
+    return loadChildren(ctx, ReferralEscalation, { column: 'investigation_id' }, investigation.rowId);
   }
 }

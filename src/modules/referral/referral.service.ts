@@ -264,7 +264,7 @@ export async function closeReferral(ctx: RequestContext, input: ReferralVersionI
 }
 
 /** Referral statuses with work still to come: a draft may yet be sent, a sent one is being acted on. */
-const UNDER_WAY = [
+export const UNDER_WAY = [
   ReferralStatus.DRAFT,
   ReferralStatus.SENT,
   ReferralStatus.ACKNOWLEDGED,

@@ -11,6 +11,7 @@ import { closeLocked, createLead, moveLeads } from '../lead/lead.service.js';
 import { LeadCloseReason, LeadSource, LeadStatus } from '../lead/lead.states.js';
 import { IdentifierKind, SellerIdentifier } from '../seller/seller-identifier.entity.js';
 import { Seller, SellerStatus } from '../seller/seller.entity.js';
+import { registerSellerFollowUps } from '../seller/seller-follow-ups.js';
 import { updateSellerStatus } from '../seller/seller.service.js';
 import { RepeatOffenderMatch } from './repeat-offender-match.entity.js';
 import {
@@ -27,7 +28,7 @@ import { once } from '../../shared/idempotency.js';
 import { RepeatOffenderSanction, repeatOffenderSettings } from './repeat-offender.settings.js';
 
 /** Risk score of a lead raised by a repeat-offender match: an operator already closed or convicted once. */
-const MATCH_RISK_SCORE = 80;
+export const MATCH_RISK_SCORE = 80;
 
 /** Namespace of the advisory locks that raise one pair of sellers at a time (the second key is the pair's hash). */
 const PAIR_LOCK = 72_100_014;
@@ -160,6 +161,9 @@ export async function raiseMatchesForOffenders(
     return raisePairs(system, pairs);
   });
 }
+
+// Seller writes match repeat offenders in their own change (src/modules/seller/seller-follow-ups.ts).
+registerSellerFollowUps({ identifiersAdded: raiseRepeatOffenderMatches, offendersMade: raiseMatchesForOffenders });
 
 /** The sellers named by the leads of an investigation whose referral just ended in a conviction: offenders now. */
 export async function raiseMatchesForConviction(

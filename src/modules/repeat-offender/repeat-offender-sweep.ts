@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
-import { Config } from '../../config.js';
+import { Config } from '../../shared/config.js';
 import { applyScope } from '../../shared/auth/scope.js';
 import { inTransaction, RequestContext, systemContext } from '../../shared/context.js';
 import { startPeriodic } from '../../shared/periodic.js';

@@ -1,7 +1,7 @@
 import { Arg, Ctx, Field, FieldResolver, Float, Int, ObjectType, Resolver, Root } from 'type-graphql';
 import type { RequestContext } from '../../shared/context.js';
 import { loadById } from '../../shared/data-access/scoped-query.js';
-import { ResolvedFilter } from '../analytics/analytics.sql.js';
+import { ResolvedFilter } from '../../shared/data-access/statement.js';
 import { Analytics, Granularity } from '../analytics/analytics.types.js';
 import { Brand } from '../brand/brand.entity.js';
 import { featureSettings } from '../../shared/settings.js';
@@ -13,8 +13,8 @@ import {
   countsPerBrand,
   rollupAsOf,
   seriesCounts,
-  windowCounts,
 } from './reporter-accuracy.service.js';
+import { windowCounts } from '../lead/fast-track.js';
 
 @ObjectType({
   description:

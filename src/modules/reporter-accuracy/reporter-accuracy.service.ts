@@ -1,13 +1,7 @@
 import { RequestContext } from '../../shared/context.js';
 import { badInput } from '../../shared/errors.js';
-import {
-  accuracyOf as policyAccuracyOf,
-  fastTrackVerdict,
-  fastTrackWindowStart,
-  ReportCounts,
-  reportDecisionSql,
-} from '../enforcement-policy/enforcement-policy.js';
-import { ResolvedFilter, Statement } from '../analytics/analytics.sql.js';
+import { accuracyOf as policyAccuracyOf, reportDecisionSql } from '../enforcement-policy/enforcement-policy.js';
+import { ResolvedFilter, Statement } from '../../shared/data-access/statement.js';
 import { Granularity } from '../analytics/analytics.types.js';
 import { Brand } from '../brand/brand.entity.js';
 import { Lead } from '../lead/lead.entity.js';
@@ -144,31 +138,6 @@ export async function countsPerBrand(
       : `SELECT r.brand_id::text, ${COUNT_COLUMNS} FROM ${reportsSql(s, period)} r GROUP BY r.brand_id`,
   );
   return new Map(rows.map((row) => [String(row.brand_id), toCounts(row)]));
-}
-
-/**
- * The decided reports of each brand (ids the caller may see) within the fast track's rolling window, from
- * the per-brand counters: one statement, an index range of at most one row per day of the window per brand.
- */
-export async function windowCounts(
-  ctx: RequestContext,
-  brandIds: string[],
-  now: Date,
-): Promise<Map<string, ReportCounts>> {
-  const counts = new Map<string, ReportCounts>(brandIds.map((id) => [id, { confirmed: 0, rejected: 0 }]));
-  if (!brandIds.length) return counts;
-  const rows: { brand_id: string; confirmed: number; rejected: number }[] = await ctx.db.query(
-    `SELECT brand_id::text, sum(confirmed)::int AS confirmed, sum(rejected)::int AS rejected
-     FROM brand_report_stats WHERE brand_id = ANY($1::bigint[]) AND day >= $2::date GROUP BY brand_id`,
-    [brandIds, fastTrackWindowStart(now)],
-  );
-  for (const row of rows) counts.set(row.brand_id, { confirmed: row.confirmed, rejected: row.rejected });
-  return counts;
-}
-
-/** Whether a report naming these brands (ids the caller may see) is fast-tracked: one of them is an accurate reporter over the window. */
-export async function isFastTrackReporter(ctx: RequestContext, brandIds: string[], now: Date): Promise<boolean> {
-  return [...(await windowCounts(ctx, brandIds, now)).values()].some((counts) => fastTrackVerdict(counts).fastTrack);
 }
 
 const STEP: Record<Granularity, { unit: 'day' | 'week' | 'month'; buckets: number }> = {

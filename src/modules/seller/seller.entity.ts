@@ -1,25 +1,10 @@
-import { Field, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, Int, ObjectType } from 'type-graphql';
 import { Column, Entity, Index, VersionColumn } from 'typeorm';
 import { Node } from '../../shared/relay/node.js';
+import { SellerStatus } from '../enforcement-policy/policy-terms.js';
 
-export enum SellerStatus {
-  ACTIVE = 'ACTIVE',
-  WARNED = 'WARNED',
-  RESTRICTED = 'RESTRICTED',
-  SUSPENDED = 'SUSPENDED',
-  CLOSED = 'CLOSED',
-}
-registerEnumType(SellerStatus, {
-  name: 'SellerStatus',
-  valuesConfig: {
-    ACTIVE: { description: 'Trading normally.' },
-    CLOSED: { description: 'Shop closed for good.' },
-    RESTRICTED: { description: 'Trading limited by the marketplace.' },
-    SUSPENDED: { description: 'Trading stopped for now.' },
-    WARNED: { description: 'Warned; still trading.' },
-  },
-  description: 'What the marketplace has done to a seller, from ACTIVE to CLOSED.',
-});
+// Decided by the enforcement policy (strikes), so declared beside it (policy-terms.ts); the seller's own from here.
+export { SellerStatus };
 
 @ObjectType({ implements: Node, description: 'A shop on the marketplace.' })
 @Entity('seller')

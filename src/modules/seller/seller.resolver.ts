@@ -1,23 +1,15 @@
 import { Arg, Args, Authorized, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { ALL_ROLES, CASE_WRITERS, Role } from '../../shared/auth/role.js';
+import { ALL_ROLES, CASE_WRITERS } from '../../shared/auth/role.js';
 import { MutationPayload, Payload, payload } from '../../shared/user-error.js';
-import { Lead } from '../lead/lead.entity.js';
-import { LeadFilter, LeadOrder } from '../lead/lead.inputs.js';
-import { leadsOf } from '../lead/lead.service.js';
 import type { RequestContext } from '../../shared/context.js';
 import { loadChildren } from '../../shared/data-access/scoped-query.js';
 import { Connection, ConnectionArgs, Page } from '../../shared/relay/connection.js';
-import { Listing } from '../listing/listing.entity.js';
-import { ListingFilter, ListingOrder } from '../listing/listing.inputs.js';
-import { listingsOf } from '../listing/listing.service.js';
 import { SellerIdentifier } from './seller-identifier.entity.js';
 import { Seller } from './seller.entity.js';
-import { SellerIdentifierDisclosure } from './seller-identifier-disclosure.types.js';
-import { addSellerIdentifier, createSeller, revealSellerIdentifiers } from './seller-identifier.service.js';
+import { addSellerIdentifier, createSeller } from './seller-identifier.service.js';
 import {
   AddSellerIdentifierInput,
   CreateSellerInput,
-  RevealSellerIdentifiersInput,
   SellerFilter,
   SellerOrder,
   UpdateSellerStatusInput,
@@ -26,16 +18,9 @@ import { listSellers, updateSellerStatus } from './seller.service.js';
 import { MAX_IDENTIFIERS_PER_SELLER } from '../../shared/list-bounds.js';
 
 const SellerConnection = Connection(Seller);
-const ListingConnection = Connection(Listing);
-const LeadConnection = Connection(Lead);
 const UpdateSellerStatusPayload = Payload('UpdateSellerStatusPayload', 'seller', Seller);
 const CreateSellerPayload = Payload('CreateSellerPayload', 'seller', Seller);
 const AddSellerIdentifierPayload = Payload('AddSellerIdentifierPayload', 'identifier', SellerIdentifier);
-const RevealSellerIdentifiersPayload = Payload(
-  'RevealSellerIdentifiersPayload',
-  'disclosure',
-  SellerIdentifierDisclosure,
-);
 
 @Resolver(() => Seller)
 export class SellerResolver {
@@ -93,65 +78,6 @@ export class SellerResolver {
     @Ctx() ctx: RequestContext,
   ): Promise<MutationPayload<SellerIdentifier>> {
     return payload(() => addSellerIdentifier(ctx, input));
-  }
-
-  @Authorized(Role.ADMIN, Role.INVESTIGATOR, Role.AGENCY_LIAISON)
-  @Mutation(() => RevealSellerIdentifiersPayload, {
-    nullable: true,
-    description:
-      'Reveal the raw identifier values of a seller for a stated purpose; every value revealed is recorded in the audit trail with the actor, purpose and time. ' +
-      'An agency liaison must name a referral sent to its agency whose leads name the seller. Brand partners and analysts may not.',
-  })
-  revealSellerIdentifiers(
-    @Arg('input', {
-      description: 'The arguments of `revealSellerIdentifiers` in one object (RevealSellerIdentifiersInput).',
-    })
-    input: RevealSellerIdentifiersInput,
-    @Ctx() ctx: RequestContext,
-  ): Promise<MutationPayload<SellerIdentifierDisclosure>> {
-    return payload(() => revealSellerIdentifiers(ctx, input));
-  }
-
-  @FieldResolver(() => LeadConnection, { description: 'Leads naming this seller that you may see.' })
-  leads(
-    @Root() seller: Seller,
-    @Args() args: ConnectionArgs,
-    @Arg('filter', () => LeadFilter, { nullable: true, description: 'Only the leads matching every field given.' })
-    filter: LeadFilter | undefined,
-    @Arg('orderBy', () => LeadOrder, {
-      nullable: true,
-      description: 'How to sort (the default is stated on the order input type).',
-    })
-    orderBy: LeadOrder | undefined,
-    @Ctx() ctx: RequestContext,
-  ): Promise<Page<Lead>> {
-    return leadsOf(
-      ctx,
-      { through: 'lead_seller', childColumn: 'lead_id', parentColumn: 'seller_id' },
-      seller.rowId,
-      filter,
-      orderBy,
-      args,
-    );
-  }
-
-  @FieldResolver(() => ListingConnection, { description: 'Listings of this seller that you may see.' })
-  listings(
-    @Root() seller: Seller,
-    @Args() args: ConnectionArgs,
-    @Arg('filter', () => ListingFilter, {
-      nullable: true,
-      description: 'Only the listings matching every field given.',
-    })
-    filter: ListingFilter | undefined,
-    @Arg('orderBy', () => ListingOrder, {
-      nullable: true,
-      description: 'How to sort (the default is stated on the order input type).',
-    })
-    orderBy: ListingOrder | undefined,
-    @Ctx() ctx: RequestContext,
-  ): Promise<Page<Listing>> {
-    return listingsOf(ctx, { column: 'seller_id' }, seller.rowId, filter, orderBy, args);
   }
 
   @FieldResolver(() => [SellerIdentifier], {

@@ -3,13 +3,12 @@ import { once } from '../../shared/idempotency.js';
 import { inTransaction, RequestContext } from '../../shared/context.js';
 import { whereDateRange, whereIn } from '../../shared/data-access/filters.js';
 import { lockForChange, scopedQuery, updateVersioned, whereExists } from '../../shared/data-access/scoped-query.js';
-import { Listing } from '../listing/listing.entity.js';
 import { ConnectionArgs, paginate } from '../../shared/relay/connection.js';
 import { decodeIdOf } from '../../shared/relay/global-id.js';
 import { toOrdering } from '../../shared/relay/ordering.js';
+import { sellerFollowUps } from './seller-follow-ups.js';
 import { Seller, SellerStatus } from './seller.entity.js';
 // A cycle (the repeat-offender module applies its sanctions through updateSellerStatus), used only at call time.
-import { raiseMatchesForOffenders } from '../repeat-offender/repeat-offender-match.service.js';
 import {
   SELLER_DEFAULT_ORDER,
   SellerFilter,
@@ -39,7 +38,8 @@ export function listSellers(
   whereDateRange(qb, 'created_at', filter?.createdAt);
   if (filter?.brandIds) {
     const brandIds = filter.brandIds.map((id) => decodeIdOf('Brand', id, 'filter.brandIds'));
-    whereExists(ctx, qb, Listing, 'fl', (sub) =>
+    // The listings' table by name, through its scope: listings belong to the module above this one (README, "Architecture").
+    whereExists(ctx, qb, 'listing', 'fl', (sub) =>
       whereIn(sub.andWhere('fl.seller_id = t.id'), 'brand_id', brandIds, 'fl'),
     );
   }
@@ -81,7 +81,7 @@ export async function updateSellerStatus(ctx: RequestContext, input: UpdateSelle
       });
       if (input.status === SellerStatus.CLOSED) {
         // A closed seller is an offender: the sellers already sharing an identifier with it are matched in this change.
-        await raiseMatchesForOffenders(tx, [seller.rowId]);
+        await sellerFollowUps().offendersMade(tx, [seller.rowId]);
       }
       return seller;
     }),

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { DataSource, EntityManager } from 'typeorm';
-import { AuditConfig } from '../../config.js';
+import { AuditConfig } from '../config.js';
 import { GENESIS_HASH } from './audit-chain.js';
 import { checkCheckpoint, checkLeafSignature, signCheckpoint, SignedCheckpoint } from './audit-signing.js';
 import { AuditTree, isStoredLevel, leafOfEvent } from './audit-tree.js';

@@ -1,5 +1,5 @@
 import { createPublicKey, sign, verify } from 'node:crypto';
-import { AuditConfig, rawPublicKey } from '../../config.js';
+import { AuditConfig, rawPublicKey } from '../config.js';
 import type { Hash } from './merkle.js';
 
 /**

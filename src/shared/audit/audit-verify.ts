@@ -1,5 +1,5 @@
 import { EntityManager } from 'typeorm';
-import { AuditConfig } from '../../config.js';
+import { AuditConfig } from '../config.js';
 import { chainHash, GENESIS_HASH } from './audit-chain.js';
 import { latestCheckpoint } from './audit-checkpoint.js';
 import { AuditEvent } from './audit-event.entity.js';

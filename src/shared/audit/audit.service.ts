@@ -1,6 +1,6 @@
 import { escapeIdentifier, escapeLiteral } from 'pg';
 import { EntityManager } from 'typeorm';
-import { AuditConfig, loadConfig } from '../../config.js';
+import { AuditConfig, loadConfig } from '../config.js';
 import type { RequestContext } from '../context.js';
 import type { PendingChange } from '../transaction.js';
 import { chainHash, ChainedContent, GENESIS_HASH } from './audit-chain.js';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { GraphQLError } from 'graphql';
-import { ConfigError, DEMO_CURSOR_KEY, loadConfig } from '../../config';
+import { ConfigError, DEMO_CURSOR_KEY, loadConfig } from '../config';
 import {
   checkValue,
   CursorBinding,
