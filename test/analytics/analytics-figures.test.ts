@@ -1,26 +1,16 @@
-import { createTestDatabase, TestDatabase } from '../support/database';
-import { createWorld, World } from '../support/fixtures';
-import { dataOf, startTestServer, TestServer } from '../support/server';
+import { dataOf } from '../support/server';
 import { refreshAnalyticsRollups } from '../../src/modules/analytics/seller-network.service';
 import { toGlobalId } from '../../src/shared/relay/global-id';
 import { insertHistory } from './fixture';
+import { useTestServer } from '../support/harness';
 
 // Every expected number below is counted by hand from the table in fixture.ts.
 
-let db: TestDatabase;
-let server: TestServer;
-let world: World;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  world = await createWorld(db.dataSource);
-  await insertHistory(db.dataSource, world);
-  await refreshAnalyticsRollups(db.dataSource);
-  server = await startTestServer(db);
-});
-afterAll(async () => {
-  await server.close();
-  await db.drop();
+const { db, world, server } = useTestServer({
+  beforeServer: async () => {
+    await insertHistory(db.dataSource, world);
+    await refreshAnalyticsRollups(db.dataSource);
+  },
 });
 
 const FUNNEL =

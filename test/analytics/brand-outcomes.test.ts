@@ -1,25 +1,15 @@
-import { createTestDatabase, TestDatabase } from '../support/database';
-import { createWorld, World } from '../support/fixtures';
-import { dataOf, startTestServer, TestServer } from '../support/server';
+import { dataOf } from '../support/server';
 import { insertHistory, insertLead } from './fixture';
+import { useTestServer } from '../support/harness';
 
 // A brand partner's outcome figures are read from its leads' investigations (analytics.service.ts,
 // filteredOutcomes): each is checked against a direct count through the owner connection, before and
 // after a new case with outcomes is written.
 
-let db: TestDatabase;
-let server: TestServer;
-let world: World;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  world = await createWorld(db.dataSource);
-  await insertHistory(db.dataSource, world);
-  server = await startTestServer(db);
-});
-afterAll(async () => {
-  await server.close();
-  await db.drop();
+const { db, world, server } = useTestServer({
+  beforeServer: async () => {
+    await insertHistory(db.dataSource, world);
+  },
 });
 
 const PERIOD = { from: '2026-01-01T00:00:00Z', to: '2027-01-01T00:00:00Z' };

@@ -1,6 +1,6 @@
 import type { Browser } from 'playwright-core';
-import { createTestDatabase, TestDatabase } from '../support/database';
-import { dataOf, startTestServer, testConfig, TestServer } from '../support/server';
+import { TestDatabase } from '../support/database';
+import { dataOf, testConfig } from '../support/server';
 import {
   day,
   describeInChromium,
@@ -20,6 +20,7 @@ import { refreshAnalyticsRollups } from '../../src/modules/analytics/seller-netw
 import { seedDataset } from '../../src/seed/seed';
 import { World } from '../support/fixtures';
 import { insertLead } from './fixture';
+import { useTestServer } from '../support/harness';
 
 // Browser globals, for the functions that run in the page (the test compiles without the DOM library).
 declare const document: any;
@@ -88,31 +89,32 @@ const days = (value: number | null) => (value === null ? '' : value.toFixed(1));
 const percent = (share: number | null) => (share === null ? '' : `${(share * 100).toFixed(1)} %`);
 
 describeInChromium('the portal of internal roles: figures, cases and referrals', () => {
-  let db: TestDatabase;
-  let server: TestServer;
+  const { db, server } = useTestServer({
+    world: false,
+    beforeServer: async () => {
+      const config = testConfig();
+      // The demo's dataset: generated marketplace and two years of cases.
+      await seedDataset(db.dataSource, { scale: 0.01, identifierHashKey: config.identifierHashKey });
+      await addRecentCases(db);
+      await refreshAnalyticsRollups(db.dataSource);
+      const ctx = systemContext(db.dataSource, config);
+      analystKey = (await createApiKey(ctx, { name: 'analyst', principal: { name: 'Analyst Wu', role: Role.ANALYST } }))
+        .token;
+      adminKey = (await createApiKey(ctx, { name: 'admin', principal: { name: 'Admin Chen', role: Role.ADMIN } }))
+        .token;
+    },
+    beforeClose: async () => {
+      await browser?.close();
+    },
+    timeout: 120_000,
+  });
   let browser: Browser;
   let analystKey: string;
   let adminKey: string;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    const config = testConfig();
-    // The demo's dataset: generated marketplace and two years of cases.
-    await seedDataset(db.dataSource, { scale: 0.01, identifierHashKey: config.identifierHashKey });
-    await addRecentCases(db);
-    await refreshAnalyticsRollups(db.dataSource);
-    const ctx = systemContext(db.dataSource, config);
-    analystKey = (await createApiKey(ctx, { name: 'analyst', principal: { name: 'Analyst Wu', role: Role.ANALYST } }))
-      .token;
-    adminKey = (await createApiKey(ctx, { name: 'admin', principal: { name: 'Admin Chen', role: Role.ADMIN } })).token;
-    server = await startTestServer(db);
     browser = await launchChromium();
   }, 120_000);
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    await db?.drop();
-  });
 
   const numbers = (texts: string[]) => texts.map((text) => Number(text.replace(/[^0-9]/g, '')));
   const gql = async (key: string, query: string, variables?: Record<string, unknown>) =>

@@ -1,21 +1,14 @@
 import { Writable } from 'node:stream';
-import { createTestDatabase, TestDatabase } from '../support/database';
-import { createWorld, World } from '../support/fixtures';
 import { testConfig } from '../support/server';
 import { exportRows, ExportOptions } from '../../src/export/export';
 import { csvCell } from '../../src/export/export-format';
 import { insertHistory } from './fixture';
+import { useTestServer } from '../support/harness';
 
-let db: TestDatabase;
-let world: World;
+const { db, world, server } = useTestServer({ server: false });
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  world = await createWorld(db.dataSource);
   await insertHistory(db.dataSource, world);
-});
-afterAll(async () => {
-  await db.drop();
 });
 
 /** A sink that keeps what it is given, optionally slowly (so that the exporter must wait for it to drain). */

@@ -5,15 +5,12 @@
 // Every figure is compared with the same figure computed here, in SQL, through the owner connection (no
 // row-level security), from the rule as docs/analytics.md states it; and the sums are checked by hand.
 import { mutate } from '../support/cases';
-import { createTestDatabase, TestDatabase } from '../support/database';
-import { createWorld, World } from '../support/fixtures';
-import { dataOf, startTestServer, TestServer } from '../support/server';
+import { dataOf } from '../support/server';
 import { toGlobalId } from '../../src/shared/relay/global-id';
 import { insertLead, OutcomeSpec } from './fixture';
+import { useTestServer } from '../support/harness';
 
-let db: TestDatabase;
-let server: TestServer;
-let world: World;
+const { db, world, server } = useTestServer();
 
 type View = 'analyst' | 'brandA' | 'brandB' | 'agencyX' | 'agencyY';
 const VIEWS: View[] = ['analyst', 'brandA', 'brandB', 'agencyX', 'agencyY'];
@@ -34,8 +31,6 @@ const AGREED = 800_001;
  * X's share 400,001 with its seizure of 01-20 (not with its raid); Y's 400,000 with its seizure of 02-10.
  */
 beforeAll(async () => {
-  db = await createTestDatabase();
-  world = await createWorld(db.dataSource);
   // One investigation with one referral, sent, acknowledged and actioned, and its outcomes.
   const actioned = (agency: string, sentAt: string, outcomes: OutcomeSpec[]) => ({
     createdAt: '2026-01-02T00:00:00Z',
@@ -87,7 +82,6 @@ beforeAll(async () => {
       { kind: 'SEIZURE', at: '2026-02-15T08:00:00Z', seized: [300, 'USD'] },
     ]),
   });
-  server = await startTestServer(db);
   const outcome = async (referralId: string, kind: string) =>
     toGlobalId(
       'EnforcementOutcome',
@@ -116,10 +110,6 @@ beforeAll(async () => {
     },
     'operation { id }',
   );
-});
-afterAll(async () => {
-  await server?.close();
-  await db?.drop();
 });
 
 // ---------------------------------------------------------------------------------------------------

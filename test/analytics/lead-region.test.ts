@@ -1,25 +1,15 @@
-import { createTestDatabase, TestDatabase } from '../support/database';
-import { createWorld, World } from '../support/fixtures';
-import { dataOf, startTestServer, TestServer } from '../support/server';
+import { dataOf } from '../support/server';
 import { insertHistory } from './fixture';
+import { useTestServer } from '../support/harness';
 
 // The region breakdown joins the leads a caller may see to lead_region, kept by triggers in the writes'
 // transactions (migration 1764200100000). Checked here against the base tables through the owner's connection,
 // after writes through the API, for an administrator, a brand and an agency.
 
-let db: TestDatabase;
-let server: TestServer;
-let world: World;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  world = await createWorld(db.dataSource);
-  await insertHistory(db.dataSource, world);
-  server = await startTestServer(db);
-});
-afterAll(async () => {
-  await server.close();
-  await db.drop();
+const { db, world, server } = useTestServer({
+  beforeServer: async () => {
+    await insertHistory(db.dataSource, world);
+  },
 });
 
 const REGIONS =

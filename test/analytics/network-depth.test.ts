@@ -1,14 +1,36 @@
 // `NetworkMember.depth` is the hop count from the start seller (the fewest links
 // followed), not the number of identifiers a member shares with it, which the description said. Compared
 // with a breadth-first search written here in SQL over seller_identifier through the owner connection.
-import { createTestDatabase, TestDatabase } from '../support/database';
-import { createWorld, World } from '../support/fixtures';
-import { dataOf, startTestServer, TestServer } from '../support/server';
+import { dataOf } from '../support/server';
 import { toGlobalId } from '../../src/shared/relay/global-id';
+import { useTestServer } from '../support/harness';
 
-let db: TestDatabase;
-let server: TestServer;
-let world: World;
+const { db, world, server } = useTestServer({
+  beforeServer: async () => {
+    for (const name of ['start', 'near3', 'near2', 'far', 'farther']) {
+      const [row] = await db.dataSource.query(
+        `INSERT INTO seller (platform, external_id, display_name, region, status, strike_count) VALUES ('TAOBAO', $1, $1, 'CN-ZJ', 'ACTIVE', 0) RETURNING id`,
+        [`depth-${name}`],
+      );
+      ids[name] = String(row.id);
+    }
+    const share = async (kind: string, value: number, ...names: string[]) => {
+      for (const name of names)
+        await db.dataSource.query('INSERT INTO seller_identifier (seller_id, kind, value_hash) VALUES ($1, $2, $3)', [
+          ids[name],
+          kind,
+          hash(value),
+        ]);
+    };
+    await share('PHONE', 1, 'start', 'near3');
+    await share('EMAIL', 2, 'start', 'near3');
+    await share('DEVICE', 3, 'start', 'near3');
+    await share('PAYMENT_ACCOUNT', 4, 'start', 'near2');
+    await share('ADDRESS', 5, 'start', 'near2');
+    await share('BANK_ACCOUNT', 6, 'near3', 'far');
+    await share('BUSINESS_LICENSE', 7, 'far', 'farther');
+  },
+});
 const ids: Record<string, string> = {};
 const hash = (n: number) => n.toString(16).padStart(64, 'c');
 
@@ -16,37 +38,6 @@ const hash = (n: number) => n.toString(16).padStart(64, 'c');
  * start - three identifiers - near3; start - two - near2; near3 - one - far; far - one - farther.
  * Depths 1, 1, 2, 3; identifiers shared with the start seller 3, 2, 0, 0.
  */
-beforeAll(async () => {
-  db = await createTestDatabase();
-  world = await createWorld(db.dataSource);
-  for (const name of ['start', 'near3', 'near2', 'far', 'farther']) {
-    const [row] = await db.dataSource.query(
-      `INSERT INTO seller (platform, external_id, display_name, region, status, strike_count) VALUES ('TAOBAO', $1, $1, 'CN-ZJ', 'ACTIVE', 0) RETURNING id`,
-      [`depth-${name}`],
-    );
-    ids[name] = String(row.id);
-  }
-  const share = async (kind: string, value: number, ...names: string[]) => {
-    for (const name of names)
-      await db.dataSource.query('INSERT INTO seller_identifier (seller_id, kind, value_hash) VALUES ($1, $2, $3)', [
-        ids[name],
-        kind,
-        hash(value),
-      ]);
-  };
-  await share('PHONE', 1, 'start', 'near3');
-  await share('EMAIL', 2, 'start', 'near3');
-  await share('DEVICE', 3, 'start', 'near3');
-  await share('PAYMENT_ACCOUNT', 4, 'start', 'near2');
-  await share('ADDRESS', 5, 'start', 'near2');
-  await share('BANK_ACCOUNT', 6, 'near3', 'far');
-  await share('BUSINESS_LICENSE', 7, 'far', 'farther');
-  server = await startTestServer(db);
-});
-afterAll(async () => {
-  await server?.close();
-  await db?.drop();
-});
 
 describe('sellerNetwork members', () => {
   it('carry the hop count from the start seller as depth, as a breadth-first search in SQL finds it', async () => {

@@ -1,27 +1,17 @@
-import { createTestDatabase, TestDatabase } from '../support/database';
-import { createWorld, World } from '../support/fixtures';
-import { dataOf, startTestServer, TestServer } from '../support/server';
+import { dataOf } from '../support/server';
 import { refreshAnalyticsRollups } from '../../src/modules/analytics/seller-network.service';
 import { insertHistory } from './fixture';
+import { useTestServer } from '../support/harness';
 
 // The unfiltered repeat-offender rankings of every caller come from rollups keyed by scope, refreshed by the
 // servers' schedule (refresh_analytics_rollups): each ranking is checked here against the same figure counted
 // independently from the base tables through the owner's connection, before and after writes through the API.
 
-let db: TestDatabase;
-let server: TestServer;
-let world: World;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  world = await createWorld(db.dataSource);
-  await insertHistory(db.dataSource, world);
-  await refreshAnalyticsRollups(db.dataSource);
-  server = await startTestServer(db);
-});
-afterAll(async () => {
-  await server.close();
-  await db.drop();
+const { db, world, server } = useTestServer({
+  beforeServer: async () => {
+    await insertHistory(db.dataSource, world);
+    await refreshAnalyticsRollups(db.dataSource);
+  },
 });
 
 const OFFENDERS = (

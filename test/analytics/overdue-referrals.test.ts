@@ -3,14 +3,35 @@
 // days late (it reported 10: the action deadline was read first). Compared with the lateness computed here
 // in SQL through the owner connection, from the rule of referral.deadlines.ts: the acknowledgement deadline
 // runs while a referral is SENT, the action deadline while it is SENT or ACKNOWLEDGED.
-import { createTestDatabase, TestDatabase } from '../support/database';
-import { createWorld, World } from '../support/fixtures';
-import { dataOf, startTestServer, TestServer } from '../support/server';
+import { dataOf } from '../support/server';
 import { insertLead } from './fixture';
+import { useTestServer } from '../support/harness';
 
-let db: TestDatabase;
-let server: TestServer;
-let world: World;
+const { db, world, server } = useTestServer({
+  beforeServer: async () => {
+    for (const r of REFERRALS) {
+      const ids = await insertLead(db.dataSource, world, {
+        name: r.name,
+        brands: [r.brand],
+        sellers: [r.brand === 'brandA' ? 'sellerA' : 'sellerB'],
+        source: 'BRAND_REPORT',
+        status: 'REFERRED',
+        createdAt: '2026-01-01T00:00:00Z',
+        investigation: {
+          createdAt: '2026-01-02T00:00:00Z',
+          status: 'REFERRED',
+          referrals: [
+            { agency: r.agency, status: r.status, createdAt: '2026-01-03T00:00:00Z', sentAt: '2026-01-04T00:00:00Z' },
+          ],
+        },
+      });
+      await db.dataSource.query(
+        `UPDATE referral SET acknowledge_by = now() + make_interval(days => $2), action_by = now() + make_interval(days => $3) WHERE id = $1`,
+        [ids.referral0, r.acknowledgeBy, r.actionBy],
+      );
+    }
+  },
+});
 
 type View = 'analyst' | 'brandA' | 'brandB' | 'agencyX' | 'agencyY';
 
@@ -26,37 +47,6 @@ const REFERRALS = [
   { name: 'R4', agency: 'agencyY', brand: 'brandB', status: 'ACKNOWLEDGED', acknowledgeBy: -100, actionBy: -12 },
   { name: 'R5', agency: 'agencyY', brand: 'brandB', status: 'SENT', acknowledgeBy: 2, actionBy: 50 },
 ];
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  world = await createWorld(db.dataSource);
-  for (const r of REFERRALS) {
-    const ids = await insertLead(db.dataSource, world, {
-      name: r.name,
-      brands: [r.brand],
-      sellers: [r.brand === 'brandA' ? 'sellerA' : 'sellerB'],
-      source: 'BRAND_REPORT',
-      status: 'REFERRED',
-      createdAt: '2026-01-01T00:00:00Z',
-      investigation: {
-        createdAt: '2026-01-02T00:00:00Z',
-        status: 'REFERRED',
-        referrals: [
-          { agency: r.agency, status: r.status, createdAt: '2026-01-03T00:00:00Z', sentAt: '2026-01-04T00:00:00Z' },
-        ],
-      },
-    });
-    await db.dataSource.query(
-      `UPDATE referral SET acknowledge_by = now() + make_interval(days => $2), action_by = now() + make_interval(days => $3) WHERE id = $1`,
-      [ids.referral0, r.acknowledgeBy, r.actionBy],
-    );
-  }
-  server = await startTestServer(db);
-});
-afterAll(async () => {
-  await server?.close();
-  await db?.drop();
-});
 
 interface Figures {
   agency: { code: string };

@@ -1,13 +1,61 @@
-import { createTestDatabase, TestDatabase } from '../support/database';
-import { createWorld, World } from '../support/fixtures';
-import { dataOf, startTestServer, TestServer } from '../support/server';
+import { dataOf } from '../support/server';
 import { toGlobalId } from '../../src/shared/relay/global-id';
 import { NETWORK_MAX_SELLERS } from '../../src/modules/analytics/analytics.types';
 import { insertLead } from './fixture';
+import { useTestServer } from '../support/harness';
 
-let db: TestDatabase;
-let server: TestServer;
-let world: World;
+const { db, world, server } = useTestServer({
+  beforeServer: async () => {
+    // A chain s1 - s2 - s3 - s4 - s5 - s6, each pair through an identifier of its own kind.
+    for (let i = 1; i <= 6; i += 1) await seller(`s${i}`);
+    const kinds = ['PAYMENT_ACCOUNT', 'PHONE', 'ADDRESS', 'DEVICE', 'BUSINESS_LICENSE'];
+    for (let i = 1; i <= 5; i += 1) await share(kinds[i - 1], 100 + i, `s${i}`, `s${i + 1}`);
+    // A cycle c1 - c2 - c3 - c1, and c1 and c2 also share an email.
+    for (const name of ['c1', 'c2', 'c3']) await seller(name, 'CN-GD');
+    await share('PHONE', 201, 'c1', 'c2');
+    await share('PHONE', 202, 'c2', 'c3');
+    await share('PHONE', 203, 'c3', 'c1');
+    await share('EMAIL', 204, 'c1', 'c2');
+    // A hub sharing one device with 250 shops.
+    await seller('hub');
+    const spokes: string[] = [];
+    for (let i = 1; i <= 250; i += 1) spokes.push(await seller(`spoke${i}`));
+    await db.dataSource.query(
+      `INSERT INTO seller_identifier (seller_id, kind, value_hash) SELECT unnest($1::bigint[]), 'DEVICE', $2`,
+      [[ids.hub, ...spokes], hash(300)],
+    );
+    // Brand A's cases reach s2 and s4 (listings), s3 on a lead naming brand B only; agency X's case names s2.
+    await listing('s2', 'brandA', true);
+    await listing('s4', 'brandA');
+    await listing('s3', 'brandB', true);
+    world.ids.s2 = ids.s2;
+    world.ids.s3 = ids.s3;
+    await insertLead(db.dataSource, world, {
+      name: 'N1',
+      brands: ['brandA'],
+      sellers: ['s2'],
+      source: 'BRAND_REPORT',
+      status: 'REFERRED',
+      createdAt: '2026-01-01T00:00:00Z',
+      triagedAt: '2026-01-02T00:00:00Z',
+      investigation: {
+        createdAt: '2026-01-03T00:00:00Z',
+        status: 'REFERRED',
+        referrals: [
+          { agency: 'agencyX', status: 'SENT', createdAt: '2026-01-04T00:00:00Z', sentAt: '2026-01-05T00:00:00Z' },
+        ],
+      },
+    });
+    await insertLead(db.dataSource, world, {
+      name: 'N2',
+      brands: ['brandB'],
+      sellers: ['s3'],
+      source: 'BRAND_REPORT',
+      status: 'NEW',
+      createdAt: '2026-01-06T00:00:00Z',
+    });
+  },
+});
 const ids: Record<string, string> = {};
 const gid = (name: string) => toGlobalId('Seller', ids[name]);
 const hash = (n: number) => n.toString(16).padStart(64, '0');
@@ -34,64 +82,6 @@ async function listing(name: string, brand: string, takenDown = false) {
     [ids[name], world.ids[brand], takenDown ? 'TAKEN_DOWN' : 'LIVE', takenDown ? '2026-02-01T00:00:00Z' : null],
   );
 }
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  world = await createWorld(db.dataSource);
-  // A chain s1 - s2 - s3 - s4 - s5 - s6, each pair through an identifier of its own kind.
-  for (let i = 1; i <= 6; i += 1) await seller(`s${i}`);
-  const kinds = ['PAYMENT_ACCOUNT', 'PHONE', 'ADDRESS', 'DEVICE', 'BUSINESS_LICENSE'];
-  for (let i = 1; i <= 5; i += 1) await share(kinds[i - 1], 100 + i, `s${i}`, `s${i + 1}`);
-  // A cycle c1 - c2 - c3 - c1, and c1 and c2 also share an email.
-  for (const name of ['c1', 'c2', 'c3']) await seller(name, 'CN-GD');
-  await share('PHONE', 201, 'c1', 'c2');
-  await share('PHONE', 202, 'c2', 'c3');
-  await share('PHONE', 203, 'c3', 'c1');
-  await share('EMAIL', 204, 'c1', 'c2');
-  // A hub sharing one device with 250 shops.
-  await seller('hub');
-  const spokes: string[] = [];
-  for (let i = 1; i <= 250; i += 1) spokes.push(await seller(`spoke${i}`));
-  await db.dataSource.query(
-    `INSERT INTO seller_identifier (seller_id, kind, value_hash) SELECT unnest($1::bigint[]), 'DEVICE', $2`,
-    [[ids.hub, ...spokes], hash(300)],
-  );
-  // Brand A's cases reach s2 and s4 (listings), s3 on a lead naming brand B only; agency X's case names s2.
-  await listing('s2', 'brandA', true);
-  await listing('s4', 'brandA');
-  await listing('s3', 'brandB', true);
-  world.ids.s2 = ids.s2;
-  world.ids.s3 = ids.s3;
-  await insertLead(db.dataSource, world, {
-    name: 'N1',
-    brands: ['brandA'],
-    sellers: ['s2'],
-    source: 'BRAND_REPORT',
-    status: 'REFERRED',
-    createdAt: '2026-01-01T00:00:00Z',
-    triagedAt: '2026-01-02T00:00:00Z',
-    investigation: {
-      createdAt: '2026-01-03T00:00:00Z',
-      status: 'REFERRED',
-      referrals: [
-        { agency: 'agencyX', status: 'SENT', createdAt: '2026-01-04T00:00:00Z', sentAt: '2026-01-05T00:00:00Z' },
-      ],
-    },
-  });
-  await insertLead(db.dataSource, world, {
-    name: 'N2',
-    brands: ['brandB'],
-    sellers: ['s3'],
-    source: 'BRAND_REPORT',
-    status: 'NEW',
-    createdAt: '2026-01-06T00:00:00Z',
-  });
-  server = await startTestServer(db);
-});
-afterAll(async () => {
-  await server.close();
-  await db.drop();
-});
 
 const NETWORK = `query($id: ID!, $depth: Int) { sellerNetwork(sellerId: $id, maxDepth: $depth) {
   seller { displayName } maxDepth truncated members { seller { displayName } depth }

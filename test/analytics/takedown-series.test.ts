@@ -1,18 +1,12 @@
-import { createTestDatabase, TestDatabase } from '../support/database';
-import { createWorld, World } from '../support/fixtures';
-import { dataOf, startTestServer, TestServer } from '../support/server';
+import { dataOf } from '../support/server';
 import { buildCase, mutate } from '../support/cases';
+import { useTestServer } from '../support/harness';
 
 // Reinstatements, repeated takedowns and seller sanctions come from the audit trail: made here through the API.
 
-let db: TestDatabase;
-let server: TestServer;
-let world: World;
+const { db, world, server } = useTestServer();
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  world = await createWorld(db.dataSource);
-  server = await startTestServer(db);
   // Seeded history (no audit event): listing B2 taken down long ago.
   await db.dataSource.query(
     `UPDATE listing SET status = 'TAKEN_DOWN', taken_down_at = '2026-02-03T00:00:00Z' WHERE id = $1`,
@@ -69,10 +63,6 @@ beforeAll(async () => {
     { sellerId: world.gid.sellerAB, status: 'CLOSED', reason: 'fraud' },
     'seller { id }',
   );
-});
-afterAll(async () => {
-  await server.close();
-  await db.drop();
 });
 
 const SERIES = `query($filter: AnalyticsFilter) { analytics(filter: $filter) { takedownSeries(granularity: DAY) {

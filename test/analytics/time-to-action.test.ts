@@ -1,26 +1,16 @@
-import { createTestDatabase, TestDatabase } from '../support/database';
-import { createWorld, World } from '../support/fixtures';
-import { dataOf, startTestServer, TestServer } from '../support/server';
+import { dataOf } from '../support/server';
 import { insertHistory } from './fixture';
+import { useTestServer } from '../support/harness';
 
 // timeToAction reads each investigation by its key from the cohort's leads and referrals, and a brand's
 // outcome totals are reached from its leads' investigations: both checked here against the same
 // figures computed independently from the base tables through the owner's connection, before and after writes
 // through the API, for an administrator, each brand and each agency.
 
-let db: TestDatabase;
-let server: TestServer;
-let world: World;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  world = await createWorld(db.dataSource);
-  await insertHistory(db.dataSource, world);
-  server = await startTestServer(db);
-});
-afterAll(async () => {
-  await server.close();
-  await db.drop();
+const { db, world, server } = useTestServer({
+  beforeServer: async () => {
+    await insertHistory(db.dataSource, world);
+  },
 });
 
 const FIGURES = `{ analytics { timeToAction { leadToInvestigation { count medianDays p90Days } investigationToReferral { count medianDays p90Days } }

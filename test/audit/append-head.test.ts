@@ -1,8 +1,8 @@
 import { Client } from 'pg';
 import { inTransaction, systemContext } from '../../src/shared/context';
 import { recordAudit, verifyAuditChain } from '../../src/shared/audit/audit.service';
-import { createTestDatabase, TestDatabase } from '../support/database';
 import { testConfig } from '../support/server';
+import { useTestServer } from '../support/harness';
 
 /**
  * The first of the audit append's two round trips under the chain's lock (audit.service.ts): one statement,
@@ -11,11 +11,7 @@ import { testConfig } from '../support/server';
  * read with the snapshot of the statement's start would miss the last holder's commit and fork the chain.
  */
 
-let db: TestDatabase;
-beforeAll(async () => {
-  db = await createTestDatabase();
-});
-afterAll(() => db.drop());
+const { db, world, server } = useTestServer({ world: false, server: false });
 
 async function connect(): Promise<Client> {
   const client = new Client({ connectionString: db.apiUrl });

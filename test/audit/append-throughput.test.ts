@@ -4,8 +4,8 @@ import { signLeaf } from '../../src/shared/audit/audit-signing';
 import { afterAuditAppend, onAuditAppend, recordAudit, verifyAuditChain } from '../../src/shared/audit/audit.service';
 import { leafHash } from '../../src/shared/audit/merkle';
 import { inTransaction, systemContext } from '../../src/shared/context';
-import { createTestDatabase, TestDatabase } from '../support/database';
 import { testConfig } from '../support/server';
+import { useTestServer } from '../support/harness';
 
 /**
  * Events appended per second through the service (inTransaction + recordAudit: the chain's lock and head,
@@ -18,16 +18,14 @@ import { testConfig } from '../support/server';
 
 const EVENTS = Number(process.env.AUDIT_BENCH_EVENTS ?? 200);
 const config = testConfig({ DATABASE_POOL_SIZE: '12' });
-let db: TestDatabase;
+const { db, world, server } = useTestServer({ world: false, server: false });
 
 beforeAll(async () => {
-  db = await createTestDatabase();
   await db.dataSource.query(
     'CREATE TABLE bench_frontier (id int PRIMARY KEY, size bigint NOT NULL, hashes bytea[] NOT NULL)',
   );
   await db.dataSource.query(`INSERT INTO bench_frontier VALUES (1, 0, '{}')`);
 });
-afterAll(() => db.drop());
 
 /** Appends EVENTS events as `writers` concurrent writers, `perChange` events a change; events per second. */
 async function run(writers: number, perChange: number, { frontierRow = false } = {}): Promise<number> {

@@ -4,27 +4,27 @@ import os from 'node:os';
 import path from 'node:path';
 import { recordAudit } from '../../src/shared/audit/audit.service';
 import { inTransaction, systemContext } from '../../src/shared/context';
-import { createTestDatabase, TestDatabase } from '../support/database';
-import { createWorld } from '../support/fixtures';
 import { testConfig } from '../support/server';
 import { buildServer } from '../operations/support/server-process';
+import { useTestServer } from '../support/harness';
 
 /** `audit checkpoint` and `audit verify [--checkpoint FILE]` as an operator and a partner run them: the built `eca`. */
 
 let cli: string;
-let db: TestDatabase;
+const { db, server } = useTestServer({
+  server: false,
+  beforeServer: async () => {
+    cli = path.join(path.dirname(buildServer()), 'cli.js');
+  },
+});
+afterAll(() => {
+  fs.rmSync(cwd, { recursive: true, force: true });
+});
 let cwd: string;
 
 beforeAll(async () => {
-  cli = path.join(path.dirname(buildServer()), 'cli.js');
-  db = await createTestDatabase();
-  await createWorld(db.dataSource);
   cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'eca-audit-cli-'));
 }, 180_000);
-afterAll(async () => {
-  await db.drop();
-  fs.rmSync(cwd, { recursive: true, force: true });
-});
 
 function eca(...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {

@@ -7,9 +7,8 @@ import { verifyAuditChain } from '../../src/shared/audit/audit.service';
 import { leafHash, verifyConsistency, verifyInclusion } from '../../src/shared/audit/merkle';
 import { toGlobalId } from '../../src/shared/relay/global-id';
 import { buildCase, CaseIds, mutate } from '../support/cases';
-import { createTestDatabase, TestDatabase } from '../support/database';
-import { createWorld, World } from '../support/fixtures';
-import { dataOf, startTestServer, TestServer } from '../support/server';
+import { dataOf } from '../support/server';
+import { useTestServer } from '../support/harness';
 
 /**
  * The audit log as an outsider verifies it (README, "Verifying the audit log"): signed checkpoints, proofs,
@@ -18,22 +17,13 @@ import { dataOf, startTestServer, TestServer } from '../support/server';
  * without the signing key).
  */
 
-let db: TestDatabase;
-let server: TestServer;
-let world: World;
+const { db, world, server } = useTestServer();
 let caseX: CaseIds;
 let caseY: CaseIds;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  world = await createWorld(db.dataSource);
-  server = await startTestServer(db);
   caseX = await buildCase(server, world, { referTo: world.gid.agencyX, tag: 'for X' });
   caseY = await buildCase(server, world, { referTo: world.gid.agencyY, tag: 'for Y' });
-});
-afterAll(async () => {
-  await server.close();
-  await db.drop();
 });
 
 const CHECKPOINT = '{ auditCheckpoint { origin treeSize rootHash timestamp keyId signature note } }';

@@ -6,29 +6,20 @@ import { promisify } from 'node:util';
 import { checkpointJson, makeCheckpoint } from '../../src/shared/audit/audit-checkpoint';
 import { signCheckpoint } from '../../src/shared/audit/audit-signing';
 import { buildCase } from '../support/cases';
-import { createTestDatabase, TestDatabase } from '../support/database';
-import { createWorld, World } from '../support/fixtures';
-import { startTestServer, TestServer } from '../support/server';
+import { useTestServer } from '../support/harness';
 
 /** examples/verify-checkpoint.mjs, the partner's script, against a live server: as the README shows it. */
 
 const run = promisify(execFile);
-let db: TestDatabase;
-let server: TestServer;
-let world: World;
+const { db, world, server } = useTestServer();
+afterAll(() => {
+  fs.rmSync(workDir, { recursive: true, force: true });
+});
 let workDir: string;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  world = await createWorld(db.dataSource);
-  server = await startTestServer(db);
   await buildCase(server, world, { referTo: world.gid.agencyX });
   workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'eca-verify-checkpoint-'));
-});
-afterAll(async () => {
-  await server.close();
-  await db.drop();
-  fs.rmSync(workDir, { recursive: true, force: true });
 });
 
 async function script(...args: string[]): Promise<{ code: number; stdout: string }> {

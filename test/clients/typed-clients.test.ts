@@ -5,9 +5,7 @@ import { runBrandPortal } from '../../examples/clients/brand-portal';
 import { ReportLeadDocument, ViewerDocument } from '../../examples/generated/graphql';
 import { decodeGlobalId } from '../../src/shared/relay/global-id';
 import { buildCase, CaseIds, mutate } from '../support/cases';
-import { createTestDatabase, TestDatabase } from '../support/database';
-import { createWorld, World } from '../support/fixtures';
-import { startTestServer, TestServer } from '../support/server';
+import { useTestServer } from '../support/harness';
 
 /**
  * The typed example clients (examples/clients, over the documents generated from examples/operations)
@@ -17,25 +15,16 @@ import { startTestServer, TestServer } from '../support/server';
  * replaces its answer: the change is kept, the client does not know it, and must retry with the same key.
  */
 
-let db: TestDatabase;
-let server: TestServer;
-let world: World;
+const { db, world, server } = useTestServer();
 const cases: Record<'ax1' | 'ax2' | 'ay' | 'aNone' | 'bx', CaseIds> = {} as never;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  world = await createWorld(db.dataSource);
-  server = await startTestServer(db);
   // Brand A: two cases referred to agency X, one to agency Y, one not referred; brand B: one referred to X.
   cases.ax1 = await buildCase(server, world, { referTo: world.gid.agencyX, tag: 'ax1' });
   cases.ax2 = await buildCase(server, world, { referTo: world.gid.agencyX, tag: 'ax2' });
   cases.ay = await buildCase(server, world, { referTo: world.gid.agencyY, tag: 'ay' });
   cases.aNone = await buildCase(server, world, { tag: 'aNone' });
   cases.bx = await buildCase(server, world, { referTo: world.gid.agencyX, brand: 'B', tag: 'bx' });
-});
-afterAll(async () => {
-  await server?.close();
-  await db?.drop();
 });
 
 const rowId = (globalId: string) => decodeGlobalId(globalId).rowId;

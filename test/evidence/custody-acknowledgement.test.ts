@@ -2,13 +2,10 @@
 // once; hand-overs are recorded in time order; a recorded hand-over cannot be edited by the API's role.
 import { Client } from 'pg';
 import { buildCase, CaseIds, mutate, refused } from '../support/cases';
-import { createTestDatabase, TestDatabase } from '../support/database';
-import { createWorld, World } from '../support/fixtures';
-import { dataOf, startTestServer, TestServer } from '../support/server';
+import { dataOf } from '../support/server';
+import { useTestServer } from '../support/harness';
 
-let db: TestDatabase;
-let server: TestServer;
-let world: World;
+const { db, world, server } = useTestServer();
 let disclosedToX: CaseIds; // its evidence disclosed to agency X by a sent referral
 let undisclosed: CaseIds; // no referral: agencies do not see its evidence
 
@@ -17,15 +14,8 @@ const ACKNOWLEDGE = `mutation($input: AcknowledgeCustodyTransferInput!) { acknow
   custodyTransfer { ${TRANSFER_FIELDS} } userErrors { field message code } } }`;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  world = await createWorld(db.dataSource);
-  server = await startTestServer(db);
   disclosedToX = await buildCase(server, world, { referTo: world.gid.agencyX, tag: 'custody X' });
   undisclosed = await buildCase(server, world, { tag: 'custody none' });
-});
-afterAll(async () => {
-  await server.close();
-  await db.drop();
 });
 
 /** Records a hand-over as the investigator; answers the transfer the API returned (the item's last). */

@@ -5,39 +5,32 @@
 // (generated-isolation.test.ts); the two together are what the API runs.
 import { Client } from 'pg';
 import { toGlobalId } from '../../src/shared/relay/global-id';
-import { createTestDatabase, TestDatabase } from '../support/database';
-import { createWorld } from '../support/fixtures';
-import { startTestServer, TestServer } from '../support/server';
 import { buildDataset } from './dataset';
 import { CALLERS, callerScope, CallerScope, Inventory, readInventory } from './oracle';
+import { useTestServer } from '../support/harness';
 
-/** Entity tables without row-level security, with why (test/foundation/policies.test.ts lists every such table). */
+/** Entity tables without row-level security, with why (test/isolation/policies-catalogue.test.ts lists every such table). */
 const NOT_CHECKED: Record<string, string> = {
   Agency: 'public reference data: every caller sees every agency (the oracle agrees)',
   AuditEvent: 'no row-level security yet: scoped through the record each event is about (src/modules/audit)',
 };
 
-let db: TestDatabase;
-let server: TestServer;
+const { db, world, server } = useTestServer({
+  beforeClose: async () => {
+    await api?.end();
+  },
+});
 let inventory: Inventory;
 let api: Client;
 const scopes = new Map<string, CallerScope>();
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  const world = await createWorld(db.dataSource);
-  server = await startTestServer(db);
   await buildDataset(server, world);
   inventory = await readInventory(db.dataSource);
   for (const name of CALLERS) scopes.set(name, await callerScope(db.dataSource, name, world.keys[name], world.ids));
   api = new Client({ connectionString: db.apiUrl });
   await api.connect();
 }, 180_000);
-afterAll(async () => {
-  await api?.end();
-  await server?.close();
-  await db?.drop();
-});
 
 /** The global ids of every row of `table` that the API's login reads with the caller's scope settings. */
 async function readAsCaller(scope: CallerScope, typeName: string, table: string): Promise<string[]> {

@@ -3,26 +3,17 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { createTestDatabase, TestDatabase } from '../support/database';
-import { createWorld, World } from '../support/fixtures';
-import { startTestServer, TestServer } from '../support/server';
+import { useTestServer } from '../support/harness';
 
 const run = promisify(execFile);
-let db: TestDatabase;
-let server: TestServer;
-let world: World;
+const { world, server } = useTestServer();
+afterAll(() => {
+  fs.rmSync(workDir, { recursive: true, force: true });
+});
 let workDir: string;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  world = await createWorld(db.dataSource);
-  server = await startTestServer(db);
   workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'eca-examples-'));
-});
-afterAll(async () => {
-  await server.close();
-  await db.drop();
-  fs.rmSync(workDir, { recursive: true, force: true });
 });
 
 const example = (name: string) =>

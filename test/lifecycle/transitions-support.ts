@@ -4,9 +4,10 @@
  * and the length of the audit chain) around each refusal. Each file that calls `useTransitionFixtures()` builds its
  * own; the bindings below are set by its beforeAll.
  */
-import { createTestDatabase, TestDatabase } from '../support/database';
-import { createWorld, World } from '../support/fixtures';
-import { dataOf, startTestServer, TestServer } from '../support/server';
+import { TestDatabase } from '../support/database';
+import { World } from '../support/fixtures';
+import { useTestServer } from '../support/harness';
+import { dataOf, TestServer } from '../support/server';
 import { buildCase as buildCaseOf, CaseIds, mutate as mutateOf, refused, sha } from '../support/cases';
 import { toGlobalId } from '../../src/shared/relay/global-id';
 
@@ -257,11 +258,8 @@ export let referralToY: string;
 
 /** Builds the fixtures (one record in every state of every lifecycle) before the file's tests, drops them after. */
 export function useTransitionFixtures(): void {
+  ({ db, world, server } = useTestServer());
   beforeAll(async () => {
-    db = await createTestDatabase();
-    world = await createWorld(db.dataSource);
-    server = await startTestServer(db);
-
     // A case referred (SENT) to agency X: its lead is REFERRED, its investigation REFERRED.
     referred = await buildCase(server, world, { referTo: world.gid.agencyX, tag: 'referred' });
 
@@ -373,10 +371,6 @@ export function useTransitionFixtures(): void {
     const fixtures = [leads, investigations, referrals, listings].flatMap((byStatus) => Object.entries(byStatus));
     const states = await Promise.all(fixtures.map(async ([status, id]) => [status, (await read(id)).status]));
     expect(states.filter(([expected, actual]) => expected !== actual)).toEqual([]);
-  });
-  afterAll(async () => {
-    await server?.close();
-    await db?.drop();
   });
 }
 

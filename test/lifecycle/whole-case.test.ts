@@ -1,21 +1,8 @@
-import { createTestDatabase, TestDatabase } from '../support/database';
-import { createWorld, World } from '../support/fixtures';
-import { dataOf, startTestServer, TestServer } from '../support/server';
+import { dataOf } from '../support/server';
 import { mutate, sha } from '../support/cases';
+import { useTestServer } from '../support/harness';
 
-let db: TestDatabase;
-let server: TestServer;
-let world: World;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  world = await createWorld(db.dataSource);
-  server = await startTestServer(db);
-});
-afterAll(async () => {
-  await server.close();
-  await db.drop();
-});
+const { world, server } = useTestServer();
 
 const LEAD_STATUS = `query($id: ID!) { node(id: $id) { ... on Lead { status version investigation { status assignee { name } internalNotes referrals { status outcomes { kind } } } } } }`;
 

@@ -6,7 +6,7 @@ import { ConfigError, loadConfig } from '../../src/config';
 import { createDataSource } from '../../src/database/data-source';
 import { createApp } from '../../src/http/app';
 import { createLogger } from '../../src/logger';
-import { createTestDatabase, TestDatabase } from '../support/database';
+import { useTestServer } from '../support/harness';
 
 // The GraphQL IDE and the analytics dashboard are pages for people at a browser: not served in
 // production unless GRAPHQL_IDE=true says so.
@@ -28,16 +28,17 @@ const PAGES = [
   '/dashboard/assets/chart.js',
 ];
 
-let db: TestDatabase;
+const { db, world, server } = useTestServer({
+  world: false,
+  server: false,
+  beforeClose: async () => {
+    await api?.destroy();
+  },
+});
 /** The apps' pool, as the API's login. */
 let api: DataSource;
 beforeAll(async () => {
-  db = await createTestDatabase();
   api = await createDataSource({ url: db.apiUrl, api: true, poolSize: 4 }).initialize();
-});
-afterAll(async () => {
-  await api?.destroy();
-  await db.drop();
 });
 
 /** Status and body of each browser page from an app configured by `env`. */

@@ -5,18 +5,26 @@ import { DataSource } from 'typeorm';
 import { APP_ROLE, createDataSource } from '../../src/database/data-source';
 import { App, createApp } from '../../src/http/app';
 import { decodeGlobalId, toGlobalId } from '../../src/shared/relay/global-id';
-import { createTestDatabase, TestDatabase } from '../support/database';
-import { createWorld, World } from '../support/fixtures';
 import { testConfig } from '../support/server';
 import { startTcpProxy, TcpProxy } from './support/tcp-proxy';
+import { useTestServer } from '../support/harness';
 
 // Faults on the network between the API and PostgreSQL, at the moment that decides a change's fate:
 // the COMMIT lost on its way, its reply lost on the way back, and a database that stops answering.
 
 const QUERY_TIMEOUT_MS = 1500;
 const CONNECT_TIMEOUT_MS = 1500;
-let db: TestDatabase;
-let world: World;
+const { db, world } = useTestServer({
+  server: false,
+  beforeClose: async () => {
+    proxy?.thaw();
+    server?.closeAllConnections();
+    await new Promise((resolve) => server?.close(resolve));
+    await app?.apollo.stop();
+    await pool?.destroy();
+    await proxy?.close();
+  },
+});
 let proxy: TcpProxy;
 let pool: DataSource;
 let app: App;
@@ -24,8 +32,6 @@ let server: http.Server;
 let url: string;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  world = await createWorld(db.dataSource);
   proxy = await startTcpProxy(new URL(db.apiUrl));
   const config = testConfig({
     DATABASE_CONNECT_TIMEOUT_MS: String(CONNECT_TIMEOUT_MS),
@@ -45,15 +51,6 @@ beforeAll(async () => {
   server = http.createServer(app.app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-});
-afterAll(async () => {
-  proxy?.thaw();
-  server?.closeAllConnections();
-  await new Promise((resolve) => server?.close(resolve));
-  await app?.apollo.stop();
-  await pool?.destroy();
-  await proxy?.close();
-  await db?.drop();
 });
 
 interface Answer {

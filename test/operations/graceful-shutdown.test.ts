@@ -1,23 +1,19 @@
 import { Client } from 'pg';
-import { createTestDatabase, TestDatabase } from '../support/database';
-import { createWorld, World } from '../support/fixtures';
 import { buildServer, ServerProcess, startServerProcess } from './support/server-process';
+import { useTestServer } from '../support/harness';
 
 // The compiled server as a real process: SIGTERM while requests are in flight, then check that each
 // accepted request got its full answer, that new connections were refused, and that it exited 0.
-let db: TestDatabase;
-let world: World;
+const { db, world, server } = useTestServer({
+  server: false,
+  beforeServer: async () => {
+    main = buildServer();
+  },
+  timeout: 180_000,
+});
 let main: string;
 
 // Compiling the server is CPU work that takes a while on a busy machine: more time than a test step.
-beforeAll(async () => {
-  main = buildServer();
-  db = await createTestDatabase();
-  world = await createWorld(db.dataSource);
-}, 180_000);
-afterAll(async () => {
-  await db?.drop();
-});
 
 const BURST = 20;
 const QUERY = 'query Burst { viewer { id role } listings(first: 5) { totalCount nodes { id title } } }';

@@ -13,10 +13,9 @@ import {
 import { Role } from '../../src/shared/auth/role';
 import { hashToken } from '../../src/shared/auth/api-key-token';
 import { systemContext } from '../../src/shared/context';
-import { createTestDatabase, TestDatabase } from '../support/database';
-import { createWorld, World } from '../support/fixtures';
 import { testConfig } from '../support/server';
 import { PostgresServer, startPostgresServer } from './support/postgres-server';
+import { useTestServer } from '../support/harness';
 
 // Two instances of the API over one database, as behind a load balancer: a key revoked through one must be
 // refused by the other within a second, before its request is parsed, validated or priced.
@@ -29,8 +28,13 @@ interface Instance {
   logText: () => string;
 }
 
-let db: TestDatabase;
-let world: World;
+const { db, world, server } = useTestServer({
+  server: false,
+  beforeClose: async () => {
+    await stopInstance(a);
+    await stopInstance(b);
+  },
+});
 let a: Instance;
 let b: Instance;
 
@@ -64,15 +68,8 @@ async function stopInstance(instance: Instance | undefined): Promise<void> {
 }
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  world = await createWorld(db.dataSource);
   a = await startInstance('a');
   b = await startInstance('b');
-});
-afterAll(async () => {
-  await stopInstance(a);
-  await stopInstance(b);
-  await db.drop();
 });
 
 async function post(instance: Instance, token: string, query: string, variables?: object) {

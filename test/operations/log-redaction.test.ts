@@ -7,9 +7,8 @@ import { App, createApp } from '../../src/http/app';
 import { createLogger, redactDatabaseText } from '../../src/logger';
 import { toGlobalId } from '../../src/shared/relay/global-id';
 import { buildCase, mutate, sha } from '../support/cases';
-import { createTestDatabase, TestDatabase } from '../support/database';
-import { createWorld, World } from '../support/fixtures';
 import { GraphQLResponse, testConfig, TestServer } from '../support/server';
+import { useTestServer } from '../support/harness';
 
 // Variables are never logged, and neither are PostgreSQL's messages that quote them: a marker is sent
 // through every kind of variable the schema takes, into fields where PostgreSQL or validation refuses it,
@@ -24,8 +23,15 @@ const SAFE_INT = 7391827364519;
 const DATE = '1987-06-05T04:03:02.918Z';
 const MARKERS = ['Qx7MarkerZ', String(INT), '5647382911', '7391827364519', '1987-06-05'];
 
-let db: TestDatabase;
-let world: World;
+const { db, world } = useTestServer({
+  server: false,
+  beforeClose: async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+    await app.apollo.stop();
+    await dataSource.destroy();
+  },
+});
 let dataSource: DataSource;
 let app: App;
 let server: http.Server;
@@ -34,8 +40,6 @@ let logText = '';
 let requestNumber = 0;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  world = await createWorld(db.dataSource);
   // Faults that make PostgreSQL quote the caller's values, as real ones do: a cast of the row (timestamp,
   // integer, JSON), a check constraint (`Failing row contains (...)`). Armed by rows that hold "refuse-me".
   await db.dataSource.query(`
@@ -66,13 +70,6 @@ beforeAll(async () => {
   server = http.createServer(app.app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-});
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
-  await app.apollo.stop();
-  await dataSource.destroy();
-  await db.drop();
 });
 
 async function gql(token: string | null, query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse> {

@@ -6,13 +6,19 @@ import { App, createApp } from '../../src/http/app';
 import { buildAppSchema } from '../../src/schema';
 import { knownOperationNames, Metrics, OTHER_OPERATION } from '../../src/http/metrics';
 import { createLogger } from '../../src/logger';
-import { createTestDatabase, TestDatabase } from '../support/database';
-import { createWorld, World } from '../support/fixtures';
 import { testConfig } from '../support/server';
+import { useTestServer } from '../support/harness';
 
 // The real app over a real database, with its logger writing JSON lines into `logText`.
-let db: TestDatabase;
-let world: World;
+const { db, world } = useTestServer({
+  server: false,
+  beforeClose: async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+    await app.apollo.stop();
+    await api?.destroy();
+  },
+});
 let app: App;
 /** The apps' pool, as the API's login. */
 let api: DataSource;
@@ -22,21 +28,12 @@ let logText = '';
 const METRICS_TOKEN = 'metrics-scrape-token-of-at-least-32-characters';
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  world = await createWorld(db.dataSource);
   const logger = createLogger({ logLevel: 'debug' }, { write: (line: string) => void (logText += line) });
   api = await createDataSource({ url: db.apiUrl, api: true, poolSize: 10 }).initialize();
   app = await createApp(api, testConfig({ METRICS_TOKEN }), logger);
   server = http.createServer(app.app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-});
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
-  await app.apollo.stop();
-  await api?.destroy();
-  await db.drop();
 });
 
 async function post(token: string | null, query: string, variables?: object, requestId?: string) {

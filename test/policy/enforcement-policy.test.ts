@@ -21,7 +21,7 @@ import {
   strikeTerms,
 } from '../../src/modules/enforcement-policy/enforcement-policy';
 import { sellerLifecycle } from '../../src/modules/seller/seller.states';
-import { createTestDatabase, TestDatabase } from '../support/database';
+import { useTestServer } from '../support/harness';
 
 const { ACTIVE, WARNED, RESTRICTED, SUSPENDED, CLOSED } = SellerStatus;
 const DEFAULTS: StrikeSettings = { toWarn: 1, toRestrict: 3, toSuspend: 5, sameListingWindowDays: 30, expiryDays: 365 };
@@ -40,13 +40,7 @@ describe('report decision', () => {
   });
 
   describe('in SQL', () => {
-    let db: TestDatabase;
-    beforeAll(async () => {
-      db = await createTestDatabase();
-    });
-    afterAll(async () => {
-      await db.drop();
-    });
+    const { db } = useTestServer({ world: false, server: false });
 
     it('eca_report_decision agrees with reportDecision on every status and close reason', async () => {
       const pairs = Object.values(LeadStatus).flatMap((status) =>

@@ -1,6 +1,5 @@
 import type { Browser } from 'playwright-core';
-import { createTestDatabase, TestDatabase } from '../support/database';
-import { dataOf, startTestServer, testConfig, TestServer } from '../support/server';
+import { dataOf, testConfig } from '../support/server';
 import {
   day,
   describeInChromium,
@@ -18,6 +17,7 @@ import { Role } from '../../src/shared/auth/role';
 import { systemContext } from '../../src/shared/context';
 import { toGlobalId } from '../../src/shared/relay/global-id';
 import { buildPortalWorld, PortalWorld, rowId } from './portal-world';
+import { useTestServer } from '../support/harness';
 
 // An agency's portal: its referral inbox, overdue ones first, with deadlines; one referral with the evidence
 // disclosed to it and the outcomes reported. Then keys the API refuses: unknown, revoked, revoked mid-session.
@@ -38,22 +38,19 @@ const inboxRow = (r: any) => [
 ];
 
 describeInChromium('the portal of an agency, and keys it refuses', () => {
-  let db: TestDatabase;
-  let server: TestServer;
+  const { db, server } = useTestServer({
+    world: false,
+    beforeClose: async () => {
+      await browser?.close();
+    },
+  });
   let w: PortalWorld;
   let browser: Browser;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    server = await startTestServer(db);
     w = await buildPortalWorld(db, server);
     browser = await launchChromium();
   }, 120_000);
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    await db?.drop();
-  });
 
   const gql = async (query: string, variables?: Record<string, unknown>) =>
     dataOf(await server.gql(w.world.keys.agencyX, query, variables));

@@ -1,5 +1,4 @@
-import { createTestDatabase, TestDatabase } from '../support/database';
-import { dataOf, startTestServer, TestServer } from '../support/server';
+import { dataOf } from '../support/server';
 import {
   day,
   describeInChromium,
@@ -14,6 +13,7 @@ import {
 } from '../support/browser';
 import { buildPortalWorld, PortalWorld, rowId } from './portal-world';
 import type { Browser } from 'playwright-core';
+import { useTestServer } from '../support/harness';
 
 // A brand partner's portal: nothing before sign-in, then its own cases page by page, filtered, one case in
 // full (referrals, outcomes, timeline), CSV downloads, its figures, sign-out. Each table is compared with
@@ -32,22 +32,19 @@ const caseRow = (lead: any) => [
 ];
 
 describeInChromium('the portal of a brand partner', () => {
-  let db: TestDatabase;
-  let server: TestServer;
+  const { db, server } = useTestServer({
+    world: false,
+    beforeClose: async () => {
+      await browser?.close();
+    },
+  });
   let w: PortalWorld;
   let browser: Browser;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    server = await startTestServer(db);
     w = await buildPortalWorld(db, server);
     browser = await launchChromium();
   }, 120_000);
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    await db?.drop();
-  });
 
   const gql = async (query: string, variables?: Record<string, unknown>) =>
     dataOf(await server.gql(w.world.keys.brandA, query, variables));

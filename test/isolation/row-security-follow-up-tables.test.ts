@@ -1,0 +1,168 @@
+// Defence in depth for the tables of the closing-the-loop features: PostgreSQL's own policies hide escalations, feedback,
+// premises and repeat-offender matches outside the caller's scope, even from a query the application
+// forgot to scope (the API role, eca_app, with a request's scope settings).
+import { DataSource } from 'typeorm';
+import { createDataSource } from '../../src/database/data-source';
+import { buildCase, CaseIds, mutate } from '../support/cases';
+import { useTestServer } from '../support/harness';
+
+const { db, world, server } = useTestServer({
+  beforeClose: async () => {
+    await app.destroy();
+  },
+});
+let app: DataSource;
+
+async function followUp(caseIds: CaseIds, agencyKey: string, region: string, tag: string) {
+  const inv = world.keys.investigator;
+  const { premises } = await mutate(
+    server,
+    inv,
+    'registerPremises',
+    { kind: 'WAREHOUSE', region, address: `Warehouse ${tag}` },
+    'premises { id }',
+  );
+  await mutate(
+    server,
+    inv,
+    'recordFinding',
+    {
+      investigationId: caseIds.investigationId,
+      kind: 'WAREHOUSE',
+      region,
+      address: `Warehouse ${tag}`,
+      premisesId: premises.id,
+    },
+    'finding { id }',
+  );
+  await mutate(server, inv, 'sendReferral', { referralId: caseIds.referralId }, 'referral { id }');
+  await mutate(
+    server,
+    inv,
+    'escalateReferral',
+    { referralId: caseIds.referralId, escalatedTo: `Director ${tag}`, reason: 'late' },
+    'escalation { id }',
+  );
+  await mutate(
+    server,
+    agencyKey,
+    'addReferralFeedback',
+    { referralId: caseIds.referralId, message: `Feedback ${tag}` },
+    'feedback { id }',
+  );
+}
+
+beforeAll(async () => {
+  await followUp(
+    await buildCase(server, world, { brand: 'A', referTo: world.gid.agencyX, send: false }),
+    world.keys.agencyX,
+    'CN-ZJ',
+    'X',
+  );
+  await followUp(
+    await buildCase(server, world, { brand: 'B', referTo: world.gid.agencyY, send: false }),
+    world.keys.agencyY,
+    'CN-GD',
+    'Y',
+  );
+  // An unlinked premises, and a repeat-offender match.
+  await mutate(
+    server,
+    world.keys.investigator,
+    'registerPremises',
+    { kind: 'ADDRESS', region: 'CN-FJ', address: 'Unlinked' },
+    'premises { id }',
+  );
+  const { seller } = await mutate(
+    server,
+    world.keys.investigator,
+    'createSeller',
+    {
+      platform: 'TAOBAO',
+      externalId: 'rls-closed',
+      displayName: 'c',
+      region: 'CN-ZJ',
+      identifiers: [{ kind: 'EMAIL', value: 'rls@example.com' }],
+    },
+    'seller { id }',
+  );
+  await mutate(
+    server,
+    world.keys.investigator,
+    'updateSellerStatus',
+    { sellerId: seller.id, status: 'CLOSED', reason: 'closed' },
+    'seller { id }',
+  );
+  await mutate(
+    server,
+    world.keys.investigator,
+    'createSeller',
+    {
+      platform: 'TAOBAO',
+      externalId: 'rls-repeat',
+      displayName: 'r',
+      region: 'CN-ZJ',
+      identifiers: [{ kind: 'EMAIL', value: 'rls@example.com' }],
+    },
+    'seller { id }',
+  );
+  app = await createDataSource({ url: db.apiUrl, api: true, poolSize: 2 }).initialize();
+});
+
+const COUNTS = `SELECT (SELECT count(*)::int FROM referral_escalation) AS escalations, (SELECT count(*)::int FROM referral_feedback) AS feedback,
+  (SELECT count(*)::int FROM premises) AS premises, (SELECT count(*)::int FROM repeat_offender_match) AS matches,
+  (SELECT string_agg(escalated_to, ',') FROM referral_escalation) AS "escalatedTo", (SELECT string_agg(address, ',' ORDER BY address) FROM premises) AS addresses`;
+
+async function unscoped(scope: string, brandId: string, agencyId: string) {
+  return app.transaction(async (m) => {
+    await m.query(
+      `SELECT set_config('eca.scope', $1, true), set_config('eca.brand_id', $2, true), set_config('eca.agency_id', $3, true)`,
+      [scope, brandId, agencyId],
+    );
+    return (await m.query(COUNTS))[0];
+  });
+}
+
+describe('row-level security of the closing-the-loop tables', () => {
+  it('shows internal roles everything', async () => {
+    expect(await unscoped('ALL', '', '')).toMatchObject({ escalations: 2, feedback: 2, premises: 3, matches: 1 });
+  });
+
+  it("shows an agency its own referrals' escalations, feedback and premises, and no match", async () => {
+    expect(await unscoped('AGENCY', '', world.ids.agencyX)).toEqual({
+      escalations: 1,
+      feedback: 1,
+      premises: 1,
+      matches: 0,
+      escalatedTo: 'Director X',
+      addresses: 'Warehouse X',
+    });
+    expect(await unscoped('AGENCY', '', world.ids.agencyY)).toEqual({
+      escalations: 1,
+      feedback: 1,
+      premises: 1,
+      matches: 0,
+      escalatedTo: 'Director Y',
+      addresses: 'Warehouse Y',
+    });
+  });
+
+  it('shows a brand partner none of them, and a connection without a scope nothing', async () => {
+    expect(await unscoped('BRAND', world.ids.brandA, '')).toEqual({
+      escalations: 0,
+      feedback: 0,
+      premises: 0,
+      matches: 0,
+      escalatedTo: null,
+      addresses: null,
+    });
+    expect((await app.query(COUNTS))[0]).toEqual({
+      escalations: 0,
+      feedback: 0,
+      premises: 0,
+      matches: 0,
+      escalatedTo: null,
+      addresses: null,
+    });
+  });
+});
