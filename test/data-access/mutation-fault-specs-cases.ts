@@ -129,6 +129,37 @@ export function caseMutationSpecs({ world, server }: TestHarness, fixtures: Muta
         };
       },
     },
+    // The hand-over is answered from the change's own read (its agency is public, not faultable): no nested path
+    // reads a faultable row after the commit. The fault is on the evidence row, which the agency's scope of the
+    // transfer reads during the change, armed once it is acknowledged; only the later field (b) fails after it.
+    {
+      name: 'acknowledgeCustodyTransfer',
+      token: 'agencyX',
+      payloadReads: false,
+      selection: 'custodyTransfer { id acknowledgement acknowledgedAt }',
+      setup: async (m) => {
+        const c = await buildCase(server, world, { referTo: world.gid.agencyX, tag: m });
+        const { evidence } = await call(
+          'investigator',
+          'recordCustodyTransfer',
+          { evidenceId: c.evidenceId, toCustodian: m, toAgencyId: world.gid.agencyX, purpose: 'to the agency' },
+          'evidence { custodyTransfers { id } }',
+        );
+        const transferId: string = evidence.custodyTransfers[0].id;
+        const t = rid(transferId);
+        return {
+          input: { custodyTransferId: transferId, idempotencyKey: m },
+          fault: ['evidence', rid(c.evidenceId)],
+          armed: ['custody_transfer', `id = ${t} AND acknowledged_at IS NOT NULL`],
+          facts: [
+            [
+              `SELECT count(*)::int AS n FROM custody_transfer WHERE id = ${t} AND acknowledged_at IS NOT NULL AND acknowledged_by_id IS NOT NULL`,
+              [{ n: 1 }],
+            ],
+          ],
+        };
+      },
+    },
     {
       name: 'recordFinding',
       token: 'investigator',
