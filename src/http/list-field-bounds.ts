@@ -53,7 +53,7 @@ export function isConnectionType(t: GraphQLNamedType): boolean {
  * The most items a list field that is not a connection can hold: the cost of the field is `max` times
  * one item (1 plus its selection). `why` says what keeps the list there. `assumed`: no code caps the list
  * (its length follows the data, e.g. the outcomes an agency reports on one referral); `max` is a bound
- * chosen for the domain, checked on data by test/hardening/list-cost.test.ts but not enforced: such a
+ * chosen for the domain, checked on data by test/http/list-cost.test.ts but not enforced: such a
  * list needs a cap in its service (or a connection) before its bound is a guarantee.
  */
 export interface ListBound {
@@ -70,7 +70,7 @@ export interface ListBound {
 /**
  * Every list field of objects that is not a connection, by `Type.field` (`*.field`: that field on every
  * type). A connection's `edges` and `nodes` are bounded by its `first` and need no entry; lists of
- * scalars and enums cost nothing. test/hardening/list-bounds.test.ts fails for a list field of the schema
+ * scalars and enums cost nothing. test/http/list-bounds.test.ts fails for a list field of the schema
  * without an entry here (and for an entry naming no list field): a new list declares its bound here.
  */
 export const LIST_BOUNDS: Readonly<Record<string, ListBound>> = {

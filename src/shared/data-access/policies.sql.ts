@@ -1,6 +1,6 @@
 /**
  * The row-level security of every table, in one place: the live policies are exactly these
- * (test/foundation/policies.test.ts compares them with pg_policies of a migrated database). They restate the
+ * (test/isolation/policies-catalogue.test.ts compares them with pg_policies of a migrated database). They restate the
  * rules of visibility.ts (the source) in SQL for the API's role, so that a read that forgot its predicate still
  * sees only the caller's rows. A change of a policy is a change of this file plus a migration that applies it
  * (`applyPolicies`, as migrations/1764300300000-PoliciesInOnePlace.ts does).
