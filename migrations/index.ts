@@ -31,6 +31,7 @@ import { LeadRegionRollup1764200100000 } from './1764200100000-LeadRegionRollup.
 import { ReporterAccuracyRollup1764300100000 } from './1764300100000-ReporterAccuracyRollup.js';
 import { InvestigationCreatedAtCopies1764300200000 } from './1764300200000-InvestigationCreatedAtCopies.js';
 import { PoliciesInOnePlace1764300300000 } from './1764300300000-PoliciesInOnePlace.js';
+import { EvidenceContent1764400300000 } from './1764400300000-EvidenceContent.js';
 
 export const migrations = [
   Foundation1763900000000, CaseLifecycle1763900100000, RowLevelSecurity1763900200000, Analytics1763900300000, ReferralDeadlines1763900400000,
@@ -51,4 +52,5 @@ export const migrations = [
   ReporterAccuracyRollup1764300100000,
   InvestigationCreatedAtCopies1764300200000,
   PoliciesInOnePlace1764300300000,
+  EvidenceContent1764400300000,
 ];

@@ -23,6 +23,7 @@ import { analyticsResolvers } from './modules/analytics/analytics.resolver.js';
 import { AuditLogResolver } from './modules/audit/audit-log.resolver.js';
 import { AuditTrailResolver } from './modules/audit/audit-trail.resolver.js';
 import { EvidenceResolver } from './modules/evidence/evidence.resolver.js';
+import { EvidenceContentResolver } from './modules/evidence/evidence-content.resolver.js';
 import { InvestigationResolver } from './modules/investigation/investigation.resolver.js';
 import { LeadResolver } from './modules/lead/lead.resolver.js';
 import {
@@ -68,6 +69,7 @@ const resolvers: NonEmptyArray<Function> = [
   LeadResolver,
   InvestigationResolver,
   EvidenceResolver,
+  EvidenceContentResolver,
   ReferralResolver,
   EnforcementOutcomeResolver,
   ReferralChangeResolver,
