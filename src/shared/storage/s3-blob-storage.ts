@@ -85,7 +85,7 @@ export class S3BlobStorage implements BlobStorage {
       new CopyObjectCommand({
         Bucket: bucket,
         Key: this.keyOf(to),
-        CopySource: `${bucket}/${encodeURIComponent(this.keyOf(from))}`,
+        CopySource: `${bucket}/${this.keyOf(from).split('/').map(encodeURIComponent).join('/')}`,
       }),
     );
     await this.delete(from);
