@@ -1,6 +1,7 @@
 import express, { Router } from 'express';
 import { GraphQLError } from 'graphql';
 import type { Logger } from 'pino';
+import { PassThrough } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { DataSource } from 'typeorm';
 import { Config } from '../config.js';
@@ -65,8 +66,12 @@ export function evidenceContentRouter(
       logger.error({ err: error, requestId: recordOf(res).requestId }, 'evidence file request failed');
     recordOf(res).errorCodes.push(refusal.code);
     if (refusal.status === 503) res.set('retry-after', '1');
-    // The body of an upload refused early is not read: the connection closes after the answer.
-    if (req.method === 'PUT' && !req.complete) res.set('connection', 'close');
+    // The rest of a refused upload is not read: the connection closes once the refusal is sent.
+    if (req.method === 'PUT' && !req.complete) {
+      req.unpipe();
+      if (!res.headersSent) res.set('connection', 'close');
+      res.once('finish', () => req.destroy());
+    }
     if (res.headersSent) {
       res.destroy();
       return;
@@ -83,11 +88,16 @@ export function evidenceContentRouter(
         ctx = await contextOf(req, res);
         const rowId = evidenceRowIdOf(req.params.evidenceId);
         const length = req.get('content-length');
+        // The request is read through a stream of its own: a refusal mid-way ends that one, while the
+        // connection stays open until the refusal is answered (then it is closed: the rest is not read).
+        const body = new PassThrough();
+        req.on('error', (error) => body.destroy(error));
+        req.pipe(body);
         const { evidence, created } = await storeEvidenceContent(
           ctx,
           storage,
           rowId,
-          req,
+          body,
           length === undefined ? undefined : Number(length),
         );
         res.status(created ? 201 : 200).json({

@@ -124,7 +124,7 @@ describe('upload', () => {
     const declared = await upload(server, world.keys.investigator, evidence.id, big);
     expect(await refusalOf(declared)).toMatchObject({ status: 413, code: 'CONTENT_TOO_LARGE' });
     // Without a content-length: counted while streaming.
-    const chunks = [PDF, Buffer.alloc(MAX_BYTES / 2, 0x20), Buffer.alloc(MAX_BYTES / 2, 0x20)];
+    const chunks = [PDF, ...Array.from({ length: 20 }, () => Buffer.alloc(MAX_BYTES, 0x20))];
     const streamed = await upload(
       server,
       world.keys.investigator,
