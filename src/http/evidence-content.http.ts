@@ -81,66 +81,72 @@ export function evidenceContentRouter(
     });
   };
 
-  return Router()
-    .put('/evidence/:evidenceId/content', async (req, res) => {
-      let ctx: RequestContext | undefined;
-      try {
-        ctx = await contextOf(req, res);
-        const rowId = evidenceRowIdOf(req.params.evidenceId);
-        const length = req.get('content-length');
-        // The request is read through a stream of its own: a refusal mid-way ends that one, while the
-        // connection stays open until the refusal is answered (then it is closed: the rest is not read).
-        const body = new PassThrough();
-        req.on('error', (error) => body.destroy(error));
-        req.pipe(body);
-        const { evidence, created } = await storeEvidenceContent(
-          ctx,
-          storage,
-          rowId,
-          body,
-          length === undefined ? undefined : Number(length),
-        );
-        res.status(created ? 201 : 200).json({
-          evidenceId: evidence.globalId,
-          sha256: evidence.sha256,
-          sizeBytes: Number(evidence.contentSize),
-          mediaType: evidence.contentMediaType,
-          storedAt: evidence.contentStoredAt,
-        });
-      } catch (error) {
-        fail(req, res, error, ctx);
-      }
-    })
-    .get('/evidence/:evidenceId/content', async (req, res) => {
-      let ctx: RequestContext | undefined;
-      try {
-        ctx = await contextOf(req, res);
-        const rowId = evidenceRowIdOf(req.params.evidenceId);
-        const reason = typeof req.query.reason === 'string' ? req.query.reason.trim() : '';
-        if (!reason || reason.length > MAX_REASON_CHARS)
-          throw new EvidenceContentError(
-            400,
-            'REASON_REQUIRED',
-            `Say why you download this file: the query parameter "reason" (1-${MAX_REASON_CHARS} characters) is recorded in the audit log with your download.`,
+  return (
+    Router()
+      .put('/evidence/:evidenceId/content', async (req, res) => {
+        let ctx: RequestContext | undefined;
+        try {
+          ctx = await contextOf(req, res);
+          const rowId = evidenceRowIdOf(req.params.evidenceId);
+          const length = req.get('content-length');
+          // The request is read through a stream of its own: a refusal mid-way ends that one, while the
+          // connection stays open until the refusal is answered (then it is closed: the rest is not read).
+          const body = new PassThrough();
+          req.on('error', (error) => body.destroy(error));
+          req.pipe(body);
+          const { evidence, created } = await storeEvidenceContent(
+            ctx,
+            storage,
+            rowId,
+            body,
+            length === undefined ? undefined : Number(length),
           );
-        const { evidence, content } = await openEvidenceContent(ctx, storage, rowId, reason);
-        const digest = Buffer.from(evidence.sha256, 'hex').toString('base64');
-        res.status(200).set({
-          'content-type': evidence.contentMediaType!,
-          'content-length': evidence.contentSize!,
-          'content-disposition': `attachment; filename="evidence-${evidence.sha256.slice(0, 16)}"`,
-          'repr-digest': `sha-256=:${digest}:`,
-          digest: `sha-256=${digest}`,
-          'x-content-type-options': 'nosniff',
-          'cache-control': 'no-store',
-        });
-        // A failure past the first byte (the file altered since it was checked) cuts the connection: the
-        // client sees fewer bytes than content-length and the digest does not match.
-        await pipeline(content, res).catch((error) => fail(req, res, error, ctx));
-      } catch (error) {
-        fail(req, res, error, ctx);
-      }
-    });
+          res.status(created ? 201 : 200).json({
+            evidenceId: evidence.globalId,
+            sha256: evidence.sha256,
+            sizeBytes: Number(evidence.contentSize),
+            mediaType: evidence.contentMediaType,
+            storedAt: evidence.contentStoredAt,
+          });
+        } catch (error) {
+          fail(req, res, error, ctx);
+        }
+      })
+      // Express would answer HEAD with the GET handler: a download audited without a byte sent.
+      .head('/evidence/:evidenceId/content', (_req, res) => {
+        res.status(405).set('allow', 'GET, PUT').end();
+      })
+      .get('/evidence/:evidenceId/content', async (req, res) => {
+        let ctx: RequestContext | undefined;
+        try {
+          ctx = await contextOf(req, res);
+          const rowId = evidenceRowIdOf(req.params.evidenceId);
+          const reason = typeof req.query.reason === 'string' ? req.query.reason.trim() : '';
+          if (!reason || reason.length > MAX_REASON_CHARS)
+            throw new EvidenceContentError(
+              400,
+              'REASON_REQUIRED',
+              `Say why you download this file: the query parameter "reason" (1-${MAX_REASON_CHARS} characters) is recorded in the audit log with your download.`,
+            );
+          const { evidence, content } = await openEvidenceContent(ctx, storage, rowId, reason);
+          const digest = Buffer.from(evidence.sha256, 'hex').toString('base64');
+          res.status(200).set({
+            'content-type': evidence.contentMediaType!,
+            'content-length': evidence.contentSize!,
+            'content-disposition': `attachment; filename="evidence-${evidence.sha256.slice(0, 16)}"`,
+            'repr-digest': `sha-256=:${digest}:`,
+            digest: `sha-256=${digest}`,
+            'x-content-type-options': 'nosniff',
+            'cache-control': 'no-store',
+          });
+          // A failure past the first byte (the file altered since it was checked) cuts the connection: the
+          // client sees fewer bytes than content-length and the digest does not match.
+          await pipeline(content, res).catch((error) => fail(req, res, error, ctx));
+        } catch (error) {
+          fail(req, res, error, ctx);
+        }
+      })
+  );
 }
 
 function evidenceRowIdOf(globalId: string): string {

@@ -228,6 +228,11 @@ describe('download', () => {
     expect(await refusalOf(await download(server, world.keys.agencyY, disclosed.id, 'check'))).toEqual(missing);
     expect(await refusalOf(await download(server, world.keys.brandA, disclosed.id, 'check'))).toEqual(missing);
     expect(await refusalOf(await download(server, null, disclosed.id, 'check'))).toMatchObject({ status: 401 });
+    const head = await fetch(`${server.url}/evidence/${disclosed.id}/content?reason=check`, {
+      method: 'HEAD',
+      headers: { authorization: `Bearer ${world.keys.agencyX}` },
+    });
+    expect(head.status).toBe(405);
     const events = await auditEvents(disclosed.rowId, 'evidence.contentDownloaded');
     expect(events.filter((event: { after: { reason: string } }) => event.after.reason === 'check')).toEqual([]);
   });
