@@ -51,6 +51,7 @@ const KEYS = {
   IDENTIFIER_ENCRYPTION_KEY: 'b3c4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2',
   CURSOR_KEY: 'c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3',
   AUDIT_SIGNING_KEY: 'd5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4', // bench only: an Ed25519 seed, hex
+  EVIDENCE_ENCRYPTION_KEY: 'e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7', // bench only: 32 bytes, hex
 };
 const log = (...parts) => process.stdout.write(`${parts.join(' ')}\n`);
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -41,6 +41,7 @@ const HASH_KEY = 'bench-identifier-hash-key-0123456789abcdef-not-a-secret';
 const ENCRYPTION_KEY = 'b3c4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2'; // bench only: 32 bytes, hex
 const CURSOR_KEY = 'c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3'; // bench only: 32 bytes, hex
 const AUDIT_SIGNING_KEY = 'd5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4'; // bench only: an Ed25519 seed, hex
+const EVIDENCE_ENCRYPTION_KEY = 'e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7'; // bench only: 32 bytes, hex
 const SYSTEMS = ['ours', 'postgraphile', 'bare'];
 const LABEL = { ours: 'this API', postgraphile: 'PostGraphile 5', bare: 'bare SQL' };
 
@@ -259,6 +260,7 @@ function startServers(ctx) {
         IDENTIFIER_ENCRYPTION_KEY: ENCRYPTION_KEY,
         CURSOR_KEY,
         AUDIT_SIGNING_KEY,
+        EVIDENCE_ENCRYPTION_KEY,
         DATABASE_URL: apiLogin,
         LOG_LEVEL: 'warn',
         RATE_LIMIT_MAXIMUM_AVAILABLE: '1000000000',

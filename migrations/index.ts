@@ -32,6 +32,7 @@ import { ReporterAccuracyRollup1764300100000 } from './1764300100000-ReporterAcc
 import { InvestigationCreatedAtCopies1764300200000 } from './1764300200000-InvestigationCreatedAtCopies.js';
 import { PoliciesInOnePlace1764300300000 } from './1764300300000-PoliciesInOnePlace.js';
 import { CustodyAcknowledgement1764300400000 } from './1764300400000-CustodyAcknowledgement.js';
+import { EvidenceContent1764400300000 } from './1764400300000-EvidenceContent.js';
 
 export const migrations = [
   Foundation1763900000000, CaseLifecycle1763900100000, RowLevelSecurity1763900200000, Analytics1763900300000, ReferralDeadlines1763900400000,
@@ -53,4 +54,5 @@ export const migrations = [
   InvestigationCreatedAtCopies1764300200000,
   PoliciesInOnePlace1764300300000,
   CustodyAcknowledgement1764300400000,
+  EvidenceContent1764400300000,
 ];

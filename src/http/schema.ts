@@ -23,6 +23,7 @@ import { analyticsResolvers } from '../modules/analytics/analytics.resolver.js';
 import { AuditLogResolver } from '../modules/audit/audit-log.resolver.js';
 import { AuditTrailResolver, InvestigationHistoryResolver } from '../modules/audit/audit-trail.resolver.js';
 import { CustodyTransferResolver } from '../modules/evidence/custody.resolver.js';
+import { EvidenceContentResolver } from '../modules/evidence/evidence-content.resolver.js';
 import { EvidenceResolver, InvestigationEvidenceResolver } from '../modules/evidence/evidence.resolver.js';
 import { InvestigationResolver, LeadInvestigationResolver } from '../modules/investigation/investigation.resolver.js';
 import { BrandLeadResolver, LeadResolver, SellerLeadResolver } from '../modules/lead/lead.resolver.js';
@@ -80,6 +81,7 @@ const resolvers: NonEmptyArray<Function> = [
   EvidenceResolver,
   InvestigationEvidenceResolver,
   CustodyTransferResolver,
+  EvidenceContentResolver,
   ReferralResolver,
   InvestigationReferralResolver,
   EnforcementOutcomeResolver,

@@ -1,4 +1,5 @@
 import { createHash, createPrivateKey, createPublicKey, KeyObject } from 'node:crypto';
+import { EvidenceStorageConfig, evidenceStorageConfig } from './storage/evidence-storage-config.js';
 
 // Configuration comes from the environment only, validated once at start so that a bad value
 // stops the process with a message naming the variable instead of failing later mid-request.
@@ -44,6 +45,8 @@ export interface Config {
   rateLimit: RateLimitConfig;
   /** The audit log's signing key and checkpoints (src/shared/audit/, README "Verifying the audit log"). */
   audit: AuditConfig;
+  /** Evidence files: size limit, storage (local folder or S3 bucket), encryption key (src/shared/storage/). */
+  evidenceStorage: EvidenceStorageConfig;
 }
 
 export interface AuditConfig {
@@ -279,6 +282,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
 
   const audit = auditConfig(get, production, problems);
+  const evidenceStorage = evidenceStorageConfig(get, production, get('DATA_DIR') ?? '.data', problems);
 
   if (rateLimit.redisUrl) {
     const url = parseUrl(rateLimit.redisUrl);
@@ -309,6 +313,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     queryLimits,
     rateLimit,
     audit,
+    evidenceStorage,
   };
 }
 

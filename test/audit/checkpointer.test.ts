@@ -15,6 +15,7 @@ const PRODUCTION = {
   DATABASE_URL: 'postgres://api:s3cret@db.internal:5432/enforcement',
   IDENTIFIER_HASH_KEY: 'a-production-secret-of-at-least-32-characters',
   CURSOR_KEY: 'c0'.repeat(32),
+  EVIDENCE_ENCRYPTION_KEY: '0123456789abcdef'.repeat(4),
 };
 
 function problemsOf(env: Record<string, string>): string {

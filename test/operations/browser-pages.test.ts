@@ -17,6 +17,7 @@ const PRODUCTION = {
   IDENTIFIER_HASH_KEY: 'a-production-secret-of-at-least-32-characters',
   CURSOR_KEY: 'c0'.repeat(32),
   AUDIT_SIGNING_KEY: generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+  EVIDENCE_ENCRYPTION_KEY: '0123456789abcdef'.repeat(4),
   LOG_LEVEL: 'silent',
 };
 const PAGES = [

@@ -7,6 +7,7 @@ const PRODUCTION = {
   IDENTIFIER_HASH_KEY: SECRET,
   CURSOR_KEY: 'c0'.repeat(32),
   AUDIT_SIGNING_KEY: 'a5'.repeat(32),
+  EVIDENCE_ENCRYPTION_KEY: '0123456789abcdef'.repeat(4),
 };
 
 function problemsOf(env: Record<string, string>): string {

@@ -57,6 +57,16 @@ export class Evidence extends Node {
   @Column({ type: 'text' })
   custodian!: string;
 
+  /** The uploaded file (evidence-content.service.ts): all three set together, or none; `content` in GraphQL. */
+  @Column({ name: 'content_size', type: 'bigint', nullable: true })
+  contentSize!: string | null;
+
+  @Column({ name: 'content_media_type', type: 'text', nullable: true })
+  contentMediaType!: string | null;
+
+  @Column({ name: 'content_stored_at', type: 'timestamptz', nullable: true })
+  contentStoredAt!: Date | null;
+
   @Field({ description: 'Incremented on every change; pass it back as `expectedVersion`.' })
   @VersionColumn()
   version!: number;

@@ -171,6 +171,7 @@ describe('CURSOR_KEY and CURSOR_OLD_KEYS', () => {
     DATABASE_URL: 'postgres://api:s3cret@db.internal:5432/enforcement',
     IDENTIFIER_HASH_KEY: 'a-production-secret-of-at-least-32-characters',
     AUDIT_SIGNING_KEY: 'a5'.repeat(32),
+    EVIDENCE_ENCRYPTION_KEY: '0123456789abcdef'.repeat(4),
   };
   const hex = randomBytes(32).toString('hex');
   const problemsOf = (env: Record<string, string>) => {
