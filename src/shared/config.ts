@@ -1,4 +1,6 @@
-import { createHash, createPrivateKey, createPublicKey, KeyObject } from 'node:crypto';
+import { createHash, createPublicKey, KeyObject } from 'node:crypto';
+import { boolean, decodeKey, integer, limitOrOff, oneOf, parseUrl } from './config-values.js';
+import { ed25519KeyFromSeed, ed25519PublicKey, parseSigningKey, rawPublicKey } from './ed25519-keys.js';
 import { EvidenceStorageConfig, evidenceStorageConfig } from './storage/evidence-storage-config.js';
 
 // Configuration comes from the environment only, validated once at start so that a bad value
@@ -318,24 +320,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 }
 
 const AUDIT_KEY_ID = /^[A-Za-z0-9._-]{1,64}$/;
-/** DER prefix of a PKCS#8 Ed25519 private key, before its 32-byte seed (RFC 8410). */
-const ED25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
-
-/** The Ed25519 private key of a 32-byte seed. */
-export function ed25519KeyFromSeed(seed: Buffer): KeyObject {
-  return createPrivateKey({ key: Buffer.concat([ED25519_PKCS8_PREFIX, seed]), format: 'der', type: 'pkcs8' });
-}
-
-/** The 32 raw bytes of an Ed25519 public key (RFC 8032), as published at GET /audit/keys. */
-export function rawPublicKey(key: KeyObject): Buffer {
-  const jwk = (key.type === 'private' ? createPublicKey(key) : key).export({ format: 'jwk' });
-  return Buffer.from(jwk.x as string, 'base64url');
-}
-
-/** An Ed25519 public key from its 32 raw bytes. */
-export function ed25519PublicKey(raw: Buffer): KeyObject {
-  return createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: raw.toString('base64url') }, format: 'jwk' });
-}
 
 /**
  * AUDIT_SIGNING_KEY (PKCS#8 PEM, or a 32-byte seed in base64 or hex), AUDIT_SIGNING_KEY_ID,
@@ -405,61 +389,4 @@ function auditConfig(get: (name: string) => string | undefined, production: bool
       problems,
     ),
   };
-}
-
-function parseSigningKey(raw: string): KeyObject | null {
-  try {
-    if (raw.includes('-----BEGIN')) {
-      const key = createPrivateKey(raw.replace(/\\n/g, '\n'));
-      return key.asymmetricKeyType === 'ed25519' ? key : null;
-    }
-    const seed = decodeKey(raw);
-    return seed ? ed25519KeyFromSeed(seed) : null;
-  } catch {
-    return null;
-  }
-}
-
-function integer(raw: string, name: string, min: number, max: number, problems: string[]): number {
-  const value = Number(raw);
-  if (!/^\d+$/.test(raw) || value < min || value > max)
-    problems.push(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
-  return value;
-}
-
-/** A limit: a whole number in range, or `off` (null). */
-function limitOrOff(raw: string, name: string, min: number, max: number, problems: string[]): number | null {
-  if (raw === 'off') return null;
-  const value = Number(raw);
-  if (!/^\d+$/.test(raw) || value < min || value > max)
-    problems.push(`${name} must be a whole number from ${min} to ${max}, or off, got "${raw}"`);
-  return value;
-}
-
-function oneOf<T extends string>(raw: string, allowed: readonly T[], name: string, problems: string[]): T {
-  if (!allowed.includes(raw as T)) problems.push(`${name} must be one of ${allowed.join(', ')}, got "${raw}"`);
-  return raw as T;
-}
-
-function boolean(raw: string, name: string, problems: string[]): boolean {
-  if (raw !== 'true' && raw !== 'false') problems.push(`${name} must be true or false, got "${raw}"`);
-  return raw === 'true';
-}
-
-/** A key of 32 bytes written as hex or base64 (as IDENTIFIER_ENCRYPTION_KEY in src/shared/settings.ts), or null. */
-function decodeKey(raw: string): Buffer | null {
-  if (/^[0-9a-fA-F]{64}$/.test(raw)) return Buffer.from(raw, 'hex');
-  if (/^[A-Za-z0-9+/]{43}=?$/.test(raw) || /^[A-Za-z0-9_-]{43}$/.test(raw)) {
-    const key = Buffer.from(raw, raw.includes('-') || raw.includes('_') ? 'base64url' : 'base64');
-    return key.length === 32 ? key : null;
-  }
-  return null;
-}
-
-function parseUrl(raw: string): URL | null {
-  try {
-    return new URL(raw);
-  } catch {
-    return null;
-  }
 }

@@ -1,5 +1,6 @@
 import { createPrivateKey, generateKeyPairSync } from 'node:crypto';
-import { ConfigError, DEMO_AUDIT_SIGNING_SEED, loadConfig, rawPublicKey } from '../../src/config';
+import { ConfigError, DEMO_AUDIT_SIGNING_SEED, loadConfig } from '../../src/config';
+import { rawPublicKey } from '../../src/shared/ed25519-keys';
 import { makeCheckpoint } from '../../src/shared/audit/audit-checkpoint';
 import { recordAudit, verifyAuditChain } from '../../src/shared/audit/audit.service';
 import { inTransaction, systemContext } from '../../src/shared/context';

@@ -2,7 +2,7 @@ import { RequestContext } from '../../shared/context.js';
 import { badInput } from '../../shared/errors.js';
 import { Listing } from '../listing/listing.entity.js';
 import { Seller } from '../seller/seller.entity.js';
-import { count, days, filteredOutcomes, onlyRegions } from './analytics.service.js';
+import { count, filteredOutcomes, onlyRegions } from './analytics.service.js';
 import { ResolvedFilter, Statement } from '../../shared/data-access/statement.js';
 import { listingConditions, sellerConditions } from './analytics.sql.js';
 import { Granularity, OutcomeSeries, TakedownSeries } from './analytics.types.js';

@@ -16,7 +16,7 @@ import {
 import { once } from '../../shared/idempotency.js';
 import { nextReference } from '../../shared/reference.js';
 import { ConnectionArgs } from '../../shared/relay/connection.js';
-import { loadChildPage, paginate } from '../../shared/relay/keyset-paging.js';
+import { loadChildPage } from '../../shared/relay/keyset-paging.js';
 import { decodeIdOf } from '../../shared/relay/global-id.js';
 import { toOrdering } from '../../shared/relay/ordering.js';
 import { refuse, UserErrorCode } from '../../shared/user-error.js';

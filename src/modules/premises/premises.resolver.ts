@@ -1,7 +1,6 @@
 import { Arg, Args, Authorized, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { ALL_ROLES, CASE_WRITERS, isInternal } from '../../shared/auth/role.js';
 import type { RequestContext } from '../../shared/context.js';
-import { loadById, loadChildren } from '../../shared/data-access/scoped-query.js';
 import { Connection, ConnectionArgs, Page } from '../../shared/relay/connection.js';
 import { MutationPayload, Payload, payload } from '../../shared/user-error.js';
 import { Premises } from './premises.entity.js';

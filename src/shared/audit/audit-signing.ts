@@ -1,5 +1,6 @@
 import { createPublicKey, sign, verify } from 'node:crypto';
-import { AuditConfig, rawPublicKey } from '../config.js';
+import { AuditConfig } from '../config.js';
+import { rawPublicKey } from '../ed25519-keys.js';
 import type { Hash } from './merkle.js';
 
 /**
