@@ -20,6 +20,7 @@ import { errorFormatter, isDatabaseUnavailable } from './format-error.js';
 import { graphiqlRouter } from './graphiql.js';
 import { dashboardRouter } from '../modules/analytics/dashboard.js';
 import { auditCheckpointPlugin, auditKeysRouter } from '../modules/audit/audit-log.http.js';
+import { referralPackageRouter } from './referral-package.http.js';
 import { knownOperationNames, metricsEndpoint, Metrics } from './metrics.js';
 import { operationPlugin } from './operation-plugin.js';
 import { limitMessage, limitRules, QUERY_LIMIT_EXCEEDED } from './query-limits.js';
@@ -136,6 +137,7 @@ export async function createApp(dataSource: DataSource, config: Config, logger: 
   if (config.graphqlIde) app.use(graphiqlRouter(), dashboardRouter());
   // The public keys of the audit log's signatures, for partners who verify its checkpoints.
   app.use(auditKeysRouter(config.audit));
+  app.use(referralPackageRouter(dataSource, config, authenticator, logger));
   app.use(
     '/graphql',
     // Bodies over the limit are refused (413) from their content-length, before being read or parsed.
