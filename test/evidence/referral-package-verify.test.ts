@@ -1,6 +1,6 @@
 // A referral package verifies offline, with the CLI's verifier, the built `eca verify-package` and the
 // standalone examples/verify-package.mjs; a package changed in one place fails and the report names the place.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { generateKeyPairSync, sign } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -249,5 +249,49 @@ describe('a changed package fails, and the report names what changed', () => {
     const report = formatReport(verifyPackage(packageFile, otherKey));
     expect(report).toMatch(/^FAIL {2}manifest signature/m);
     expect(report).toMatch(/^FAIL {2}checkpoint: its signature does not verify/m);
+  });
+});
+
+describe('eca export package', () => {
+  function ecaExport(args: string[]): Promise<{ status: number | null; stdout: Buffer; stderr: string }> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, [cli, 'export', 'package', ...args], {
+        cwd: dir,
+        env: { PATH: process.env.PATH ?? '', DATABASE_URL: db.url, NODE_ENV: 'test' },
+      });
+      const out: Buffer[] = [];
+      let stderr = '';
+      child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
+      child.stderr.on('data', (chunk: Buffer) => void (stderr += chunk.toString('utf8')));
+      child.on('error', reject);
+      child.on('close', (status) => resolve({ status, stdout: Buffer.concat(out), stderr }));
+    });
+  }
+  const reference = () => JSON.parse(readArchive(packageFile)[0].data.toString('utf8')).referral.reference as string;
+
+  it('writes the package to a file or stdout, as the agency receives it, audited as the command line', async () => {
+    const file = path.join(dir, 'cli.tar');
+    const written = await ecaExport(['--referral', reference(), '--out', file]);
+    expect(written.stderr).toMatch(new RegExp(`package of ${reference()}: 2 evidence items, 0 files, 4 audit events`));
+    expect(written.status).toBe(0);
+    expect((await eca(file)).stdout).toMatch(/^RESULT: VERIFIED/m);
+    const piped = await ecaExport(['--referral', reference()]);
+    expect(piped.status).toBe(0);
+    fs.writeFileSync(path.join(dir, 'piped.tar'), piped.stdout);
+    expect(readArchive(path.join(dir, 'piped.tar')).map((e) => e.name)).toEqual(['manifest.json', 'manifest.sig']);
+    const events = await db.dataSource.query(
+      `SELECT actor_id, actor_label, after->>'reference' AS reference FROM audit_event WHERE action = 'referral.packageExported'`,
+    );
+    expect(events).toEqual([
+      { actor_id: null, actor_label: 'cli (ADMIN)', reference: reference() },
+      { actor_id: null, actor_label: 'cli (ADMIN)', reference: reference() },
+    ]);
+  });
+
+  it('names an unknown reference', async () => {
+    const missing = await ecaExport(['--referral', 'REF-1999-000001']);
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toMatch(/no referral has the reference "REF-1999-000001"/);
+    expect(missing.stdout.length).toBe(0);
   });
 });
