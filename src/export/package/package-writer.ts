@@ -253,7 +253,7 @@ async function addFile(
   try {
     for await (const chunk of source as AsyncIterable<Buffer>) {
       hash.update(chunk);
-      if (!entry.write(chunk)) await new Promise((resolve) => entry.once('drain', resolve).once('close', resolve));
+      if (!entry.write(chunk)) await drainedOrClosed(entry);
       if (entry.destroyed) throw new Error('the package was ended before its files were written');
     }
   } finally {
@@ -263,4 +263,19 @@ async function addFile(
     throw new PackageContentError(`the stored content of ${file.path} does not hash to the evidence's SHA-256`);
   entry.end();
   await stored;
+}
+
+function drainedOrClosed(stream: {
+  on(event: string, f: () => void): unknown;
+  off(event: string, f: () => void): unknown;
+}) {
+  return new Promise<void>((resolve) => {
+    const settle = () => {
+      stream.off('drain', settle);
+      stream.off('close', settle);
+      resolve();
+    };
+    stream.on('drain', settle);
+    stream.on('close', settle);
+  });
 }
