@@ -22,11 +22,12 @@ import { isDatabaseUnavailable } from './format-error.js';
 import { recordOf } from './request-log.js';
 
 /**
- * Who may download a referral's package: the receiving agency's liaisons and the internal roles, who read all
- * case data ("Who sees what"); a brand partner never (brands see no evidence). Whoever asks, the package holds
- * what the agency receives.
+ * Who may download a referral's package: the receiving agency's liaisons, and the internal roles that work its
+ * cases (ADMIN, INVESTIGATOR). Not an analyst: the audit events of a package carry their recorded values
+ * unmasked (storage keys), which analysts read masked. Not a brand partner: brands see no evidence. Whoever
+ * asks, the package holds what the agency receives.
  */
-const MAY_DOWNLOAD = [Role.ADMIN, Role.INVESTIGATOR, Role.ANALYST, Role.AGENCY_LIAISON];
+const MAY_DOWNLOAD = [Role.ADMIN, Role.INVESTIGATOR, Role.AGENCY_LIAISON];
 
 /** A missing id, a draft and another agency's referral are answered alike, to an agency (no request id in the body). */
 const NOT_FOUND_BODY = { errors: [{ message: 'No referral has this id.', extensions: { code: 'NOT_FOUND' } }] };

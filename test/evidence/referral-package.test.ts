@@ -142,15 +142,15 @@ describe('another caller', () => {
   it('an internal role downloads what the agency receives, not what it reads itself; each download is audited', async () => {
     const before = (await exportEvents()).length;
     const ofAgency = (await manifestOf(world.keys.agencyX, packaged.referralId)).manifest;
-    for (const token of [world.keys.investigator, world.keys.admin, world.keys.analyst]) {
+    for (const token of [world.keys.investigator, world.keys.admin]) {
       const { manifest } = await manifestOf(token, packaged.referralId);
       const { createdAt: _a, audit: _b, ...content } = manifest;
       const { createdAt: _c, audit: _d, ...agencyContent } = ofAgency;
       expect(content).toEqual(agencyContent);
     }
     const events = await exportEvents();
-    expect(events).toHaveLength(before + 4);
-    expect(events.at(-3)!.actor_id).toBe(
+    expect(events).toHaveLength(before + 3);
+    expect(events.at(-2)!.actor_id).toBe(
       (await db.dataSource.query(`SELECT id::text FROM principal WHERE role = 'INVESTIGATOR' ORDER BY id LIMIT 1`))[0]
         .id,
     );
@@ -179,11 +179,13 @@ describe('another caller', () => {
     expect((await exportEvents()).length).toBe(before + 1);
   });
 
-  it('a brand partner is refused (403), a caller without a key 401; an internal role is told a draft has no package', async () => {
+  it('a brand partner and an analyst are refused (403), a caller without a key 401; an internal role is told a draft has no package', async () => {
     const before = (await exportEvents()).length;
-    const brand = await download(world.keys.brandA, packaged.referralId);
-    expect(brand.status).toBe(403);
-    expect(JSON.parse(brand.body.toString('utf8')).errors[0].extensions.code).toBe('FORBIDDEN');
+    for (const token of [world.keys.brandA, world.keys.analyst]) {
+      const refused = await download(token, packaged.referralId);
+      expect(refused.status).toBe(403);
+      expect(JSON.parse(refused.body.toString('utf8')).errors[0].extensions.code).toBe('FORBIDDEN');
+    }
     expect((await download(null, packaged.referralId)).status).toBe(401);
     const draft = await download(world.keys.investigator, draftOfX);
     expect(draft.status).toBe(409);
