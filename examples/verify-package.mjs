@@ -297,6 +297,19 @@ function checkCustody(item, events, add) {
       Date.parse(recorded.after?.transferredAt) !== Date.parse(t.transferredAt)
     )
       add('FAIL', `${n} of evidence ${item.id}`, 'differs from the audit event that records it');
+    if (t.acknowledgement === 'ACKNOWLEDGED') {
+      const acknowledged = about('CustodyTransfer', rowIdOf(t.id), 'evidence.custodyAcknowledged')[0];
+      if (!acknowledged)
+        add('WARN', `${n} of evidence ${item.id}`, 'no audit event in the package records its acknowledgement');
+      else if (Date.parse(acknowledged.after?.acknowledgedAt) !== Date.parse(t.acknowledgedAt))
+        add('FAIL', `${n} of evidence ${item.id}`, 'its acknowledgement differs from the audit event that records it');
+      else
+        add(
+          'PASS',
+          `${n} of evidence ${item.id}`,
+          `acknowledged by ${t.toAgency?.code} at ${t.acknowledgedAt}, as the audit log records`,
+        );
+    }
     if (t.toAgency && t.acknowledgement !== 'ACKNOWLEDGED')
       add('WARN', `${n} of evidence ${item.id}`, `to ${t.toAgency.code}: not acknowledged by the agency`);
   });

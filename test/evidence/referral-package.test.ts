@@ -1,11 +1,13 @@
 // GET /referrals/{id}/package: the receiving agency and the internal roles download what the agency may read,
 // nothing more; another agency's, a draft and a missing id are one and the same 404; each package is audited.
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { verifyPackage } from '../../src/export/package/verify-package';
-import { buildCase } from '../support/cases';
+import { buildCase, mutate } from '../support/cases';
 import { createTestDatabase, TestDatabase } from '../support/database';
 import { createWorld, World } from '../support/fixtures';
 import { dataOf, startTestServer, TestServer } from '../support/server';
@@ -135,6 +137,50 @@ describe('the receiving agency', () => {
       [hidden],
     );
     expect(n).toBe(1);
+  });
+  it('shows a hand-over the agency acknowledged as such, proven by the event that records it', async () => {
+    const before = (await manifestOf(world.keys.agencyX, packaged.referralId)).manifest;
+    const awaited = before.evidence[0].custody[1];
+    expect(awaited).toMatchObject({ acknowledgement: 'AWAITED', acknowledgedAt: null, toAgency: { code: 'AG-X' } });
+    await mutate(
+      server,
+      world.keys.agencyX,
+      'acknowledgeCustodyTransfer',
+      { custodyTransferId: awaited.id },
+      'custodyTransfer { id }',
+    );
+    const { file, manifest } = await manifestOf(world.keys.agencyX, packaged.referralId);
+    const [row] = await db.dataSource.query('SELECT acknowledged_at FROM custody_transfer WHERE id = $1', [
+      rowIdOf(awaited.id),
+    ]);
+    expect(manifest.evidence[0].custody[1]).toMatchObject({
+      acknowledgement: 'ACKNOWLEDGED',
+      acknowledgedAt: row.acknowledged_at.toISOString(),
+    });
+    expect(manifest.audit.events.at(-1)).toMatchObject({
+      action: 'evidence.custodyAcknowledged',
+      entityType: 'CustodyTransfer',
+      entityId: rowIdOf(awaited.id),
+    });
+    const report = verifyPackage(file, await (await fetch(`${server.url}/audit/keys`)).text());
+    expect(report.ok).toBe(true);
+    expect(report.lines).toContainEqual({
+      status: 'PASS',
+      check: `hand-over 2 (${awaited.id}) of evidence ${manifest.evidence[0].id}`,
+      detail: `acknowledged by AG-X at ${row.acknowledged_at.toISOString()}, as the audit log records`,
+    });
+    expect(report.lines.filter((l) => /not acknowledged/.test(l.detail))).toEqual([]);
+    // The standalone script says the same.
+    const keysFile = path.join(dir, 'keys.json');
+    fs.writeFileSync(keysFile, await (await fetch(`${server.url}/audit/keys`)).text());
+    const { stdout } = await promisify(execFile)(process.execPath, [
+      path.resolve(__dirname, '../../examples/verify-package.mjs'),
+      file,
+      '--public-key',
+      keysFile,
+    ]);
+    expect(stdout).toContain(`acknowledged by AG-X at ${row.acknowledged_at.toISOString()}, as the audit log records`);
+    expect(stdout).toMatch(/^RESULT: VERIFIED/m);
   });
 });
 
