@@ -7,6 +7,7 @@ import { addAuditCommands } from './audit-commands.js';
 import { addDatabaseCommands } from './database-commands.js';
 import { addExportCommands } from './export-commands.js';
 import { addListCommands } from './list-commands.js';
+import { addReferralPackageCommands } from './package-commands.js';
 import { addRepeatOffenderCommands } from './repeat-offender-commands.js';
 import { CliError, say } from './output.js';
 
@@ -40,6 +41,7 @@ Exit status: 0 done, 1 failed, 2 wrong usage.`,
   addApiKeyCommands(program);
   addAuditCommands(program);
   addExportCommands(program);
+  addReferralPackageCommands(program);
   addRepeatOffenderCommands(program);
 
   // Every command, groups included, exits through runCli instead of process.exit, and writes to stderr.

@@ -21,6 +21,7 @@ import { graphiqlRouter } from './graphiql.js';
 import { dashboardRouter } from '../modules/analytics/dashboard.js';
 import { auditCheckpointPlugin, auditKeysRouter } from '../modules/audit/audit-log.http.js';
 import { evidenceContentRouter } from './evidence-content.http.js';
+import { referralPackageRouter } from './referral-package.http.js';
 import { knownOperationNames, metricsEndpoint, Metrics } from './metrics.js';
 import { operationPlugin } from './operation-plugin.js';
 import { limitMessage, limitRules, QUERY_LIMIT_EXCEEDED } from './query-limits.js';
@@ -139,6 +140,8 @@ export async function createApp(dataSource: DataSource, config: Config, logger: 
   app.use(auditKeysRouter(config.audit));
   // Evidence files, streamed in and out with the API key (README, "Evidence files").
   app.use(evidenceContentRouter(dataSource, config, authenticator, logger));
+  // Referral packages, for the receiving agency to verify offline (README, "Referral packages").
+  app.use(referralPackageRouter(dataSource, config, authenticator, logger));
   app.use(
     '/graphql',
     // Bodies over the limit are refused (413) from their content-length, before being read or parsed.
