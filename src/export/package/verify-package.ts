@@ -1,5 +1,7 @@
 import { createHash, createPublicKey, KeyObject, verify } from 'node:crypto';
 import fs from 'node:fs';
+import { canonicalJson } from '../../shared/audit/audit-chain.js';
+import { leafHash, verifyInclusion } from '../../shared/audit/merkle.js';
 
 /**
  * The offline check of a referral package (README, "Referral packages"): no database, no network, Node's crypto
@@ -105,45 +107,11 @@ function verifies(key: KeyObject | undefined, message: Buffer, signature: string
   }
 }
 
-/** JSON with object keys sorted at every level: the audit chain's canonical form (src/shared/audit/audit-chain.ts). */
-function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value ?? null);
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, v]) => v !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-}
-
 const sha256 = (...parts: (Buffer | string)[]) => {
   const hash = createHash('sha256');
   for (const part of parts) hash.update(part);
   return hash.digest();
 };
-const nodeHash = (left: Buffer, right: Buffer) => sha256(Buffer.from([1]), left, right);
-
-/** RFC 9162 section 2.1.3.2. */
-function verifyInclusion(index: number, size: number, leaf: Buffer, proof: Buffer[], root: Buffer): boolean {
-  if (!(index >= 0 && index < size)) return false;
-  let fn = index;
-  let sn = size - 1;
-  let r = leaf;
-  for (const p of proof) {
-    if (sn === 0) return false;
-    if (fn % 2 === 1 || fn === sn) {
-      r = nodeHash(p, r);
-      while (fn % 2 === 0 && fn !== 0) {
-        fn = Math.floor(fn / 2);
-        sn = Math.floor(sn / 2);
-      }
-    } else {
-      r = nodeHash(r, p);
-    }
-    fn = Math.floor(fn / 2);
-    sn = Math.floor(sn / 2);
-  }
-  return sn === 0 && r.equals(root);
-}
 
 /** The row id inside a global id (base64url of "Type:rowId"). */
 const rowIdOf = (globalId: string) => Buffer.from(globalId, 'base64url').toString('utf8').split(':')[1] ?? '';
@@ -255,10 +223,11 @@ function checkAudit(manifest: any, keys: Map<string, KeyObject>, add: Add): void
       after: event.after,
       requestId: event.requestId,
     });
+    // chainHash's formula (audit-chain.ts), over `at` as the manifest gives it (a string, not parsed).
     const hash = sha256(String(event.prevHash), '\n', content).toString('hex');
     if (hash === event.hash) add('PASS', `${label} hash`, 'its content gives its chain hash');
     else add('FAIL', `${label} hash`, 'its content does not give its chain hash: the event was changed');
-    const leaf = sha256(Buffer.from([0]), Buffer.from(String(event.hash), 'hex'));
+    const leaf = leafHash(Buffer.from(String(event.hash), 'hex'));
     const proof = (event.proof ?? []).map((p: string) => Buffer.from(p, 'base64'));
     if (verifyInclusion(event.leafIndex, checkpoint.treeSize, leaf, proof, rootHash))
       add('PASS', `${label} proof`, `leaf ${event.leafIndex} is in the checkpoint's tree of ${checkpoint.treeSize}`);
