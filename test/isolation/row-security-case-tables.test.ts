@@ -87,6 +87,7 @@ describe('row-level security in PostgreSQL (defence in depth)', () => {
         id: data.leads.nodes[0].id,
       })
     ).body as any;
+    expect(lookup.errors).toBeUndefined();
     expect(lookup.data.node.reference).toBe(data.leads.nodes[0].reference);
     // What the owner sees of the server's backends: none left in a transaction once the answers are sent.
     const backends = await db.dataSource.query(
