@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { Config } from '../shared/config.js';
 import { bearerToken } from '../shared/auth/api-key-token.js';
+import { apiKeyStillValid } from '../shared/auth/api-key-check.js';
 import { Role } from '../shared/auth/role.js';
 import { scopeOf } from '../shared/auth/scope.js';
 import { RequestContext } from '../shared/context.js';
@@ -86,6 +87,11 @@ export function referralPackageRouter(
       config,
       loaders: new LoaderRegistry(),
     };
+    // A key revoked since the Authenticator last read it (it keeps keys for a minute) gets nothing.
+    if (!(await apiKeyStillValid(dataSource, ctx))) {
+      authenticator.forget(tokenHash);
+      return fail(401, 'UNAUTHENTICATED', REVOKED_OR_UNKNOWN);
+    }
     let prepared;
     try {
       prepared = await prepareReferralPackage(dataSource, config, { referral: { rowId }, ctx, contentSource });

@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { verifyPackage } from '../../src/export/package/verify-package';
+import { hashToken } from '../../src/shared/auth/api-key-token';
 import { buildCase, mutate } from '../support/cases';
 import { createTestDatabase, TestDatabase } from '../support/database';
 import { createWorld, World } from '../support/fixtures';
@@ -225,6 +226,24 @@ describe('another caller', () => {
     // Y's own referral is its to download.
     expect((await download(world.keys.agencyY, referralOfY)).status).toBe(200);
     expect((await exportEvents()).length).toBe(before + 1);
+  });
+
+  it('a key revoked since it was last used gets 401 at once (not the minute the server keeps keys), nothing audited', async () => {
+    const liaison = await liaisonOf(world.ids.agencyX);
+    const { token } = await mutate(
+      server,
+      world.keys.admin,
+      'createApiKey',
+      { name: 'package key to revoke', principalId: Buffer.from(`Principal:${liaison}`).toString('base64url') },
+      'token',
+    );
+    expect((await download(token, packaged.referralId)).status).toBe(200);
+    const before = (await exportEvents()).length;
+    await db.dataSource.query(`UPDATE api_key SET revoked_at = now() WHERE token_hash = $1`, [hashToken(token)]);
+    const refused = await download(token, packaged.referralId);
+    expect(refused.status).toBe(401);
+    expect(JSON.parse(refused.body.toString('utf8')).errors[0].extensions.code).toBe('UNAUTHENTICATED');
+    expect((await exportEvents()).length).toBe(before);
   });
 
   it('a brand partner and an analyst are refused (403), a caller without a key 401; an internal role is told a draft has no package', async () => {
