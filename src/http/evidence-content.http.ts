@@ -5,11 +5,7 @@ import { PassThrough } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { DataSource } from 'typeorm';
 import { Config } from '../shared/config.js';
-import { bearerToken } from '../shared/auth/api-key-token.js';
-import { scopeOf } from '../shared/auth/scope.js';
 import { RequestContext } from '../shared/context.js';
-import { LoaderRegistry } from '../shared/data-access/loader-registry.js';
-import { REVOKED_OR_UNKNOWN } from '../shared/errors.js';
 import { decodeIdOf } from '../shared/relay/global-id.js';
 import { BlobStorage } from '../shared/storage/blob-storage.js';
 import { createBlobStorage } from '../shared/storage/create-blob-storage.js';
@@ -21,6 +17,7 @@ import {
 } from '../modules/evidence/evidence-content.service.js';
 import { isDatabaseUnavailable } from './format-error.js';
 import { recordOf } from './request-log.js';
+import { routeCaller, RouteRefusal } from './route-caller.js';
 
 const MAX_REASON_CHARS = 1000;
 
@@ -37,28 +34,8 @@ export function evidenceContentRouter(
   logger: Logger,
   storage: BlobStorage = createBlobStorage(config.evidenceStorage),
 ): Router {
-  const contextOf = async (req: express.Request, res: express.Response): Promise<RequestContext> => {
-    const token = bearerToken(req.get('authorization'));
-    if (!token)
-      throw new EvidenceContentError(
-        401,
-        'UNAUTHENTICATED',
-        'A valid API key is required: send "Authorization: Bearer <token>".',
-      );
-    const caller = await authenticator.authenticate(token);
-    if (!caller) throw new EvidenceContentError(401, 'UNAUTHENTICATED', REVOKED_OR_UNKNOWN);
-    recordOf(res).principal = { id: caller.principal.globalId, role: caller.principal.role };
-    return {
-      requestId: res.locals.requestId,
-      principal: caller.principal,
-      apiKeyHash: caller.tokenHash,
-      scope: scopeOf(caller.principal),
-      db: dataSource.manager,
-      dataSource,
-      config,
-      loaders: new LoaderRegistry(),
-    };
-  };
+  const contextOf = (req: express.Request, res: express.Response) =>
+    routeCaller(req, res, { dataSource, config, authenticator });
 
   const fail = (req: express.Request, res: express.Response, error: unknown, ctx?: RequestContext) => {
     const refusal = refusalOf(error);
@@ -160,7 +137,7 @@ function evidenceRowIdOf(globalId: string): string {
 }
 
 function refusalOf(error: unknown): { status: number; code: string; message: string } {
-  if (error instanceof EvidenceContentError) return error;
+  if (error instanceof EvidenceContentError || error instanceof RouteRefusal) return error;
   if (isDatabaseUnavailable(error))
     return { status: 503, code: 'SERVICE_UNAVAILABLE', message: 'The database is unavailable; retry shortly.' };
   const code = (error as NodeJS.ErrnoException | undefined)?.code;

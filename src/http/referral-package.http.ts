@@ -2,12 +2,9 @@ import { Router } from 'express';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { Config } from '../shared/config.js';
-import { bearerToken } from '../shared/auth/api-key-token.js';
 import { apiKeyStillValid } from '../shared/auth/api-key-check.js';
 import { Role } from '../shared/auth/role.js';
-import { scopeOf } from '../shared/auth/scope.js';
 import { RequestContext } from '../shared/context.js';
-import { LoaderRegistry } from '../shared/data-access/loader-registry.js';
 import { REVOKED_OR_UNKNOWN } from '../shared/errors.js';
 import { decodeIdOf } from '../shared/relay/global-id.js';
 import { Authenticator } from '../modules/principal/principal.service.js';
@@ -19,8 +16,8 @@ import {
   recordPackageExport,
   writeReferralPackage,
 } from '../export/package/package-writer.js';
-import { isDatabaseUnavailable } from './format-error.js';
 import { recordOf } from './request-log.js';
+import { routeCaller, RouteRefusal } from './route-caller.js';
 
 /**
  * Who may download a referral's package: the receiving agency's liaisons, and the internal roles that work its
@@ -51,20 +48,15 @@ export function referralPackageRouter(
       record.errorCodes.push(code);
       res.status(status).json({ errors: [{ message, extensions: { code, requestId: record.requestId } }] });
     };
-    const token = bearerToken(req.get('authorization'));
-    if (!token)
-      return fail(401, 'UNAUTHENTICATED', 'A valid API key is required: send "Authorization: Bearer <token>".');
-    let caller: Awaited<ReturnType<Authenticator['authenticate']>>;
+    let ctx: RequestContext;
     try {
-      caller = await authenticator.authenticate(token);
+      ctx = await routeCaller(req, res, { dataSource, config, authenticator });
     } catch (error) {
-      if (!isDatabaseUnavailable(error)) throw error;
-      res.set('retry-after', '1');
-      return fail(503, 'SERVICE_UNAVAILABLE', 'The database is unavailable; retry shortly.');
+      if (!(error instanceof RouteRefusal)) throw error;
+      if (error.status === 503) res.set('retry-after', '1');
+      return fail(error.status, error.code, error.message);
     }
-    if (!caller) return fail(401, 'UNAUTHENTICATED', REVOKED_OR_UNKNOWN);
-    const { principal, tokenHash } = caller;
-    record.principal = { id: principal.globalId, role: principal.role };
+    const { principal, apiKeyHash } = ctx;
     if (!MAY_DOWNLOAD.includes(principal.role))
       return fail(403, 'FORBIDDEN', 'Your role may not download referral packages.');
     const notFound = () => {
@@ -77,19 +69,9 @@ export function referralPackageRouter(
     } catch {
       return notFound();
     }
-    const ctx: RequestContext = {
-      requestId: record.requestId,
-      principal,
-      apiKeyHash: tokenHash,
-      scope: scopeOf(principal),
-      db: dataSource.manager,
-      dataSource,
-      config,
-      loaders: new LoaderRegistry(),
-    };
     // A key revoked since the Authenticator last read it (it keeps keys for a minute) gets nothing.
     if (!(await apiKeyStillValid(dataSource, ctx))) {
-      authenticator.forget(tokenHash);
+      authenticator.forget(apiKeyHash!);
       return fail(401, 'UNAUTHENTICATED', REVOKED_OR_UNKNOWN);
     }
     let prepared;

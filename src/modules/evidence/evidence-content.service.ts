@@ -3,7 +3,9 @@ import { PassThrough, Readable, Transform, TransformCallback, Writable } from 'n
 import { pipeline } from 'node:stream/promises';
 import { EntityManager } from 'typeorm';
 import { auditChange } from '../../shared/audit/audit.service.js';
+import { apiKeyValidIn } from '../../shared/auth/api-key-check.js';
 import { applyScope } from '../../shared/auth/scope.js';
+import { REVOKED_OR_UNKNOWN } from '../../shared/errors.js';
 import { CASE_WRITERS } from '../../shared/auth/role.js';
 import { inTransaction, RequestContext } from '../../shared/context.js';
 import { scopedQuery, updateVersioned } from '../../shared/data-access/scoped-query.js';
@@ -193,13 +195,8 @@ async function readVisibleEvidence(ctx: RequestContext, rowId: string): Promise<
  */
 async function inScope<T>(ctx: RequestContext, work: (db: EntityManager) => Promise<T>): Promise<T> {
   await applyScope(ctx.db, ctx.scope, ctx.principal.rowId);
-  if (ctx.apiKeyHash !== null) {
-    const [{ valid }] = await ctx.db.query(
-      'SELECT EXISTS (SELECT 1 FROM api_key WHERE token_hash = $1 AND revoked_at IS NULL) AS valid',
-      [ctx.apiKeyHash],
-    );
-    if (!valid) throw new EvidenceContentError(401, 'UNAUTHENTICATED', 'The API key is unknown or revoked.');
-  }
+  if (ctx.apiKeyHash !== null && !(await apiKeyValidIn(ctx.db, ctx.apiKeyHash)))
+    throw new EvidenceContentError(401, 'UNAUTHENTICATED', REVOKED_OR_UNKNOWN);
   return work(ctx.db);
 }
 
