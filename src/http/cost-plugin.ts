@@ -1,6 +1,6 @@
 import type { ApolloServerPlugin, GraphQLRequestContext, GraphQLRequestListener } from '@apollo/server';
 import { HeaderMap } from '@apollo/server';
-import { GraphQLError, GraphQLSchema } from 'graphql';
+import { DocumentNode, GraphQLError, GraphQLSchema } from 'graphql';
 import type { RequestContext } from '../shared/context.js';
 import { containsNul, nulInVariables, operationCost, QueryLimitError } from './query-limits.js';
 import { CostBuckets } from './rate-limit.js';
@@ -47,6 +47,7 @@ export const rateLimited = (retryAfterSeconds: number) =>
  */
 export function costPlugin(schema: GraphQLSchema, maxCost: number | null, buckets: CostBuckets | null) {
   const costs = new WeakMap<object, CostExtension>();
+  const costOf = memoizedCost(schema);
   const report = (
     requestContext: object,
     requestedQueryCost: number,
@@ -71,7 +72,7 @@ export function costPlugin(schema: GraphQLSchema, maxCost: number | null, bucket
     if (containsNul(request.variables)) throw nulInVariables();
     // Both off (a test harness, a trusted batch tool): the cost is not even calculated.
     if (maxCost === null && !buckets) return;
-    const cost = operationCost(schema, document, operationName ?? undefined, request.variables);
+    const cost = costOf(document, operationName ?? undefined, request.variables);
     const record = currentRequest();
     if (record) record.cost = cost;
     const key = (contextValue as WithBucketKey)[BUCKET_KEY];
@@ -128,4 +129,55 @@ export function afterGate<T extends object>(
       };
     },
   };
+}
+
+/** Variables whose shape is deeper or longer than this are priced afresh each time rather than kept. */
+const MAX_SHAPE_DEPTH = 16;
+const MAX_SHAPE_PARTS = 500;
+/** Shapes kept per document: a document asked with ever new page sizes starts over. */
+const MAX_SHAPES_PER_DOCUMENT = 64;
+
+/**
+ * operationCost, calculated once per document and shape of variables. The cost reads the variables' numbers
+ * (page sizes), booleans (@include) and list lengths (`ids`), never the content of a string (an id, a
+ * filter's text): strings are left out of the shape, so that every `node(id: $id)` shares one entry.
+ * Apollo hands the same document object to every request of one query text (its document store), and the
+ * entries go with it. Variables of a wrong type are still refused by Apollo when it coerces them.
+ * Pricing afresh was about 10% of a node lookup's CPU (docs/benchmarks.md).
+ */
+function memoizedCost(schema: GraphQLSchema) {
+  const byDocument = new WeakMap<DocumentNode, Map<string, number>>();
+  return (document: DocumentNode, operationName: string | undefined, variables?: Record<string, unknown>): number => {
+    const parts: string[] = [operationName ?? ''];
+    if (!shapeOf(variables ?? {}, parts, 0)) return operationCost(schema, document, operationName, variables);
+    const shape = parts.join('');
+    let known = byDocument.get(document);
+    const cached = known?.get(shape);
+    if (cached !== undefined) return cached;
+    const cost = operationCost(schema, document, operationName, variables);
+    if (!known) byDocument.set(document, (known = new Map()));
+    if (known.size >= MAX_SHAPES_PER_DOCUMENT) known.clear();
+    known.set(shape, cost);
+    return cost;
+  };
+}
+
+/** Appends the shape of `value` (strings blank) to `parts`; false when it is too deep or too large to keep. */
+function shapeOf(value: unknown, parts: string[], depth: number): boolean {
+  if (depth > MAX_SHAPE_DEPTH || parts.length > MAX_SHAPE_PARTS) return false;
+  if (typeof value === 'string') parts.push('"');
+  else if (value === null || typeof value !== 'object') parts.push(`${(typeof value)[0]}${String(value)}`);
+  else if (Array.isArray(value)) {
+    parts.push('[');
+    for (const item of value) if (!shapeOf(item, parts, depth + 1)) return false;
+    parts.push(']');
+  } else {
+    parts.push('{');
+    for (const [key, item] of Object.entries(value)) {
+      parts.push(JSON.stringify(key));
+      if (!shapeOf(item, parts, depth + 1)) return false;
+    }
+    parts.push('}');
+  }
+  return true;
 }

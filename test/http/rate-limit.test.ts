@@ -89,6 +89,21 @@ describe('cost budget of an API key', () => {
     expect(refused.body.extensions.cost.actualQueryCost).toBe(2);
   });
 
+  it('prices one query text anew for each page size, count of ids and @include, whatever its strings', async () => {
+    // The cost is kept per document and shape of variables (cost-plugin.ts): only strings are left out of it.
+    const cost = async (query: string, variables: Record<string, unknown>) =>
+      (await gql(server.url, world.keys.admin, query, variables)).body.extensions.cost.requestedQueryCost;
+    const listings =
+      'query L($n: Int, $seller: Boolean!) { listings(first: $n) { nodes { id seller @include(if: $seller) { id } } } }';
+    expect(await cost(listings, { n: 5, seller: true })).toBe(2 + 5 * 2);
+    expect(await cost(listings, { n: 50, seller: true })).toBe(2 + 50 * 2);
+    expect(await cost(listings, { n: 5, seller: false })).toBe(2 + 5 * 1);
+    expect(await cost(listings, { n: 5, seller: true })).toBe(2 + 5 * 2);
+    const nodes = 'query N($ids: [ID!]!) { nodes(ids: $ids) { id } }';
+    expect(await cost(nodes, { ids: [world.ids.brandA, world.ids.brandB] })).toBe(2);
+    expect(await cost(nodes, { ids: [world.ids.brandB, world.ids.brandA, world.ids.brandB] })).toBe(3);
+  });
+
   it('refuses an operation over the budget with 429, Retry-After and RATE_LIMITED, running nothing', async () => {
     const expensive = '{ listings(first: 100) { nodes { id seller { id } } } }'; // 202
     const first = await gql(server.url, world.keys.brandB, expensive);
