@@ -65,6 +65,8 @@ export interface ListBound {
    * `max` being the argument's largest value: the parent field scales its selection by `argument / max`.
    */
   perArgumentOf?: { field: string; argument: string };
+  /** The list holds at most this argument of the field itself (1 to `max`): it is priced by what is asked. */
+  byArgument?: string;
 }
 
 /**
@@ -204,9 +206,9 @@ export const LIST_BOUNDS: Readonly<Record<string, ListBound>> = {
     why: "one per region of the leads' sellers (ISO 3166-2 codes, not capped)",
   },
   'Analytics.reporterAccuracy': {
-    max: 100,
-    assumed: true,
-    why: 'one per brand you may see with reports (a brand partner: 1); brands are loaded by administrators',
+    max: 1000,
+    why: 'one per brand you may see with reports (a brand partner: 1), the `first` (1-1000, default 100) with most reports',
+    byArgument: 'first',
   },
   'OutcomeTotals.seizedValue': { max: 20, assumed: true, why: 'one per currency of the outcomes (any ISO 4217 code)' },
   'FineTotals.amounts': { max: 20, assumed: true, why: 'one per currency of the fines (any ISO 4217 code)' },

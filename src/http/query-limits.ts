@@ -128,19 +128,21 @@ const relayEstimator: ComplexityEstimator = ({ type, field, args, childComplexit
   const scale = ARGUMENT_BOUNDED.get(`${type.name}.${field.name}`);
   if (scale) {
     // Its lists were priced at their largest (`max` items): scaled to the argument asked for.
-    const asked = args[scale.argument];
-    const n =
-      typeof asked === 'number' && Number.isFinite(asked)
-        ? Math.min(Math.max(Math.trunc(asked), 1), scale.max)
-        : scale.max;
-    return 1 + Math.ceil((childComplexity * n) / scale.max);
+    return 1 + Math.ceil((childComplexity * askedCount(args[scale.argument], scale.max)) / scale.max);
   }
   if (isListOutput(field.type)) {
     // A list without a declared bound (the schema test refuses one) is priced as a full page.
-    return (listBound(type.name, field.name)?.max ?? MAX_PAGE_SIZE) * (1 + childComplexity);
+    const bound = listBound(type.name, field.name);
+    const max = bound?.max ?? MAX_PAGE_SIZE;
+    return (bound?.byArgument ? askedCount(args[bound.byArgument], max) : max) * (1 + childComplexity);
   }
   return 1 + childComplexity;
 };
+
+/** How many items an argument asks for (1 to `max`); `max` when it is not a number. */
+function askedCount(asked: unknown, max: number): number {
+  return typeof asked === 'number' && Number.isFinite(asked) ? Math.min(Math.max(Math.trunc(asked), 1), max) : max;
+}
 
 const estimators = [fieldExtensionsEstimator(), relayEstimator];
 

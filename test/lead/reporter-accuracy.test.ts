@@ -107,6 +107,26 @@ describe('reporter accuracy', () => {
     expect(await accuracyAs(world.keys.agencyX)).toEqual([]);
   });
 
+  it('answers the `first` brands with most reports, with their figures, priced by what is asked', async () => {
+    const FIRST = `query($first: Int!) { analytics { reporterAccuracy(first: $first) {
+      brand { name } allTime { leadsReported accuracy } series { leadsReported } } } }`;
+    const ask = (first: number) => server.gql(world.keys.analyst, FIRST, { first });
+    const all = dataOf(await ask(2)).analytics.reporterAccuracy;
+    const one = await ask(1);
+    expect(dataOf(one).analytics.reporterAccuracy).toEqual([all[0]]);
+    expect(all[0]).toMatchObject({ brand: { name: 'Alpha' }, allTime: { leadsReported: 5, accuracy: 0.75 } });
+    // One brand with a 12-month series: 1 (the brand's figures) + the brand, allTime and 12 buckets; 2 brands twice that.
+    const cost = (response: { body: any }) => response.body.extensions.cost.requestedQueryCost;
+    expect(cost(await ask(2)) - 1).toBe(2 * (cost(one) - 1));
+    const small = (first: number) =>
+      server.gql(world.keys.analyst, `{ analytics { reporterAccuracy(first: ${first}) { brand { name } } } }`);
+    for (const first of [0, -1, 1001]) {
+      const refused = await small(first);
+      expect(refused.body.errors[0].extensions.code).toBe('BAD_USER_INPUT');
+      expect(refused.body.errors[0].message).toMatch(/first must be between 1 and 1000/);
+    }
+  });
+
   it('fast-tracks the reports of an accurate brand to the front of the triage queue', async () => {
     const fromA = await report(world.keys.brandA, 'Alpha report, fast track');
     const fromB = await report(world.keys.brandB, 'Beta report, normal', { riskScore: 90 });

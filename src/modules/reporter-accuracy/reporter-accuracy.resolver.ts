@@ -1,9 +1,9 @@
 import { Arg, Ctx, Field, FieldResolver, Float, Int, ObjectType, Resolver, Root } from 'type-graphql';
 import type { RequestContext } from '../../shared/context.js';
-import { loadById } from '../../shared/data-access/scoped-query.js';
 import { ResolvedFilter } from '../../shared/data-access/statement.js';
 import { Analytics, Granularity } from '../analytics/analytics.types.js';
 import { Brand } from '../brand/brand.entity.js';
+import { badInput } from '../../shared/errors.js';
 import { featureSettings } from '../../shared/settings.js';
 import { fastTrackVerdict, ReportCounts } from '../enforcement-policy/enforcement-policy.js';
 import {
@@ -11,6 +11,7 @@ import {
   AccuracyCounts,
   bucketStarts,
   countsPerBrand,
+  mostReporting,
   rollupAsOf,
   seriesCounts,
 } from './reporter-accuracy.service.js';
@@ -124,13 +125,16 @@ const EMPTY: AccuracyCounts = {
   listingsRejected: 0,
 };
 
+const DEFAULT_BRANDS = 100;
+const MAX_BRANDS = 1000;
+
 type AnalyticsRoot = Analytics & { resolved: ResolvedFilter };
 
 @Resolver(() => Analytics)
 export class ReporterAccuracyResolver {
   @FieldResolver(() => [BrandReporterAccuracy], {
     description:
-      'Per brand you may see (a brand partner: its own), the share of its reports confirmed versus rejected, over time; brands with reports only, most reports first.',
+      'Per brand you may see (a brand partner: its own), the share of its reports confirmed versus rejected, over time; brands with reports only, most reports first (all time), at most `first`.',
   })
   async reporterAccuracy(
     @Root() root: AnalyticsRoot,
@@ -139,8 +143,15 @@ export class ReporterAccuracyResolver {
       description: "Bucket size of each brand's `series` (buckets in UTC).",
     })
     granularity: Granularity,
+    @Arg('first', () => Int, {
+      defaultValue: DEFAULT_BRANDS,
+      description: `The brands with most reports to answer (1-${MAX_BRANDS}).`,
+    })
+    first: number,
     @Ctx() ctx: RequestContext,
   ): Promise<BrandReporterAccuracy[]> {
+    if (!Number.isInteger(first) || first < 1 || first > MAX_BRANDS)
+      throw badInput(`first must be between 1 and ${MAX_BRANDS}.`, 'first');
     const now = new Date();
     const to = root.resolved.to ?? now;
     const starts = bucketStarts(granularity, root.resolved.from, to);
@@ -148,35 +159,23 @@ export class ReporterAccuracyResolver {
     const rollupTime = await rollupAsOf(ctx, root.resolved);
     const fromRollup = rollupTime !== null;
     const allTime = await countsPerBrand(ctx, root.resolved, false, fromRollup);
-    const inPeriod = root.resolved.from || root.resolved.to ? await countsPerBrand(ctx, root.resolved, true) : allTime;
-    const series = await seriesCounts(ctx, root.resolved, granularity, starts, to, fromRollup);
-    const brandIds = [...allTime.keys()];
-    const brands = await Promise.all(brandIds.map((id) => loadById(ctx, Brand, id)));
-    const recent = await windowCounts(
-      ctx,
-      brandIds.filter((_, i) => brands[i]),
-      new Date(),
-    );
+    // The `first` brands you may see with most reports; only theirs are counted further.
+    const brands = await mostReporting(ctx, allTime, first);
+    const chosen = { ...root.resolved, brandIds: brands.map((brand) => brand.rowId) };
+    const inPeriod = root.resolved.from || root.resolved.to ? await countsPerBrand(ctx, chosen, true) : allTime;
+    const series = await seriesCounts(ctx, chosen, granularity, starts, to, fromRollup);
+    const recent = await windowCounts(ctx, chosen.brandIds, new Date());
     const { windowDays } = featureSettings().fastTrack;
-    return brandIds
-      .flatMap((id, i) => {
-        const brand = brands[i];
-        if (!brand) return [];
-        const buckets = series.get(id) ?? new Map<number, AccuracyCounts>();
-        const periodCounts = inPeriod.get(id) ?? EMPTY;
-        return [
-          {
-            brand,
-            period: figures(periodCounts),
-            allTime: figures(allTime.get(id)!),
-            ...fastTrackOf(recent.get(id)!, windowDays),
-            series: starts.map((start) => ({ start, ...figures(buckets.get(start.getTime()) ?? EMPTY) })),
-            asOf: rollupTime ?? now,
-          },
-        ];
-      })
-      .sort(
-        (a, b) => b.allTime.leadsReported - a.allTime.leadsReported || Number(a.brand.rowId) - Number(b.brand.rowId),
-      );
+    return brands.map((brand) => {
+      const buckets = series.get(brand.rowId) ?? new Map<number, AccuracyCounts>();
+      return {
+        brand,
+        period: figures(inPeriod.get(brand.rowId) ?? EMPTY),
+        allTime: figures(allTime.get(brand.rowId)!),
+        ...fastTrackOf(recent.get(brand.rowId)!, windowDays),
+        series: starts.map((start) => ({ start, ...figures(buckets.get(start.getTime()) ?? EMPTY) })),
+        asOf: rollupTime ?? now,
+      };
+    });
   }
 }

@@ -1,4 +1,5 @@
 import { RequestContext } from '../../shared/context.js';
+import { loadById } from '../../shared/data-access/scoped-query.js';
 import { badInput } from '../../shared/errors.js';
 import { accuracyOf as policyAccuracyOf, reportDecisionSql } from '../enforcement-policy/enforcement-policy.js';
 import { ResolvedFilter, Statement } from '../../shared/data-access/statement.js';
@@ -209,4 +210,24 @@ export async function seriesCounts(
       );
   }
   return byBrand;
+}
+
+/**
+ * The `first` brands of `counts` that the caller may see, most reports first (then the oldest): read a slice
+ * at a time in that order, so that an administrator's thousands of brands are not all loaded.
+ */
+export async function mostReporting(
+  ctx: RequestContext,
+  counts: Map<string, AccuracyCounts>,
+  first: number,
+): Promise<Brand[]> {
+  const ranked = [...counts.keys()].sort(
+    (a, b) => counts.get(b)!.leadsReported - counts.get(a)!.leadsReported || Number(a) - Number(b),
+  );
+  const brands: Brand[] = [];
+  for (let at = 0; at < ranked.length && brands.length < first; at += first) {
+    const slice = await Promise.all(ranked.slice(at, at + first).map((id) => loadById(ctx, Brand, id)));
+    brands.push(...slice.filter((brand): brand is Brand => brand !== null));
+  }
+  return brands.slice(0, first);
 }
