@@ -65,8 +65,17 @@ export class Webhooks1764500100000 implements MigrationInterface {
       REVOKE SELECT, UPDATE ON webhook_subscription FROM eca_app;
       GRANT SELECT (id, created_at, principal_id, url, events, paused, version, previous_secret_expires_at)
         ON webhook_subscription TO eca_app;
-      GRANT UPDATE (url, events, paused, version, secret, previous_secret, previous_secret_expires_at)
-        ON webhook_subscription TO eca_app;
+      GRANT UPDATE (url, events, paused, version, secret, previous_secret_expires_at) ON webhook_subscription TO eca_app;
+
+      -- A rotation keeps the current secret as the previous one: the API's role writes the new secret and never
+      -- reads the old (a trigger sees OLD without column privileges).
+      CREATE FUNCTION eca_webhook_secret_rotated() RETURNS trigger LANGUAGE plpgsql SET search_path = public, pg_temp AS $fn$
+      BEGIN
+        IF NEW.secret IS DISTINCT FROM OLD.secret THEN NEW.previous_secret := OLD.secret; END IF;
+        RETURN NEW;
+      END $fn$;
+      CREATE TRIGGER webhook_subscription_secret_rotated BEFORE UPDATE OF secret ON webhook_subscription
+        FOR EACH ROW EXECUTE FUNCTION eca_webhook_secret_rotated();
       GRANT DELETE ON webhook_subscription TO eca_app;
       REVOKE SELECT, UPDATE ON webhook_event FROM eca_app;
       REVOKE INSERT ON webhook_delivery FROM eca_app;
@@ -81,6 +90,7 @@ export class Webhooks1764500100000 implements MigrationInterface {
       DROP TABLE webhook_delivery;
       DROP TABLE webhook_event;
       DROP TABLE webhook_subscription;
+      DROP FUNCTION eca_webhook_secret_rotated();
     `);
   }
 }

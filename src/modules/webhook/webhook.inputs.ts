@@ -46,7 +46,7 @@ export class UpdateWebhookSubscriptionInput extends IdempotentInput {
 }
 
 @InputType({ description: 'A webhook to delete with its delivery log (deleteWebhookSubscription).' })
-export class DeleteWebhookSubscriptionInput extends IdempotentInput {
+export class DeleteWebhookSubscriptionInput {
   @Field(() => ID, { description: 'The subscription.' })
   subscriptionId!: string;
 

@@ -1,9 +1,22 @@
-import { Arg, Args, Authorized, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
+import {
+  Arg,
+  Args,
+  Authorized,
+  Ctx,
+  Field,
+  FieldResolver,
+  ID,
+  Mutation,
+  ObjectType,
+  Query,
+  Resolver,
+  Root,
+} from 'type-graphql';
 import { ALL_ROLES } from '../../shared/auth/role.js';
 import type { RequestContext } from '../../shared/context.js';
 import { Connection, ConnectionArgs, Page } from '../../shared/relay/connection.js';
 import { loadChildPage } from '../../shared/relay/keyset-paging.js';
-import { MutationPayload, Payload, payload } from '../../shared/user-error.js';
+import { asPayload, MutationPayload, Payload, payload, UserError } from '../../shared/user-error.js';
 import { WebhookDelivery, WebhookSubscription } from './webhook.entities.js';
 import {
   CreateWebhookSubscriptionInput,
@@ -27,9 +40,20 @@ const DeliveryConnection = Connection(WebhookDelivery);
 const SubscriptionPayload = (name: string) => Payload(name, 'webhookSubscription', WebhookSubscription);
 const CreatePayload = SubscriptionPayload('CreateWebhookSubscriptionPayload');
 const UpdatePayload = SubscriptionPayload('UpdateWebhookSubscriptionPayload');
-const DeletePayload = SubscriptionPayload('DeleteWebhookSubscriptionPayload');
 const RotatePayload = SubscriptionPayload('RotateWebhookSecretPayload');
 const RedeliverPayload = Payload('RedeliverWebhookDeliveryPayload', 'webhookDelivery', WebhookDelivery);
+
+@ObjectType({
+  description:
+    'What `deleteWebhookSubscription` answers: the id of the webhook deleted, or the user error that refused it.',
+})
+class DeleteWebhookSubscriptionPayload {
+  @Field(() => ID, { nullable: true, description: 'The id of the webhook deleted; null when refused.' })
+  deletedWebhookSubscriptionId!: string | null;
+
+  @Field(() => [UserError], { description: 'Why the mutation was refused; empty on success.' })
+  userErrors!: UserError[];
+}
 
 const described = (name: string) => ({ description: `The arguments of \`${name}\` in one object.` });
 
@@ -97,12 +121,18 @@ export class WebhookResolver {
   }
 
   @Authorized(...ALL_ROLES)
-  @Mutation(() => DeletePayload, { nullable: true, description: 'Delete a webhook and its delivery log.' })
+  @Mutation(() => DeleteWebhookSubscriptionPayload, {
+    nullable: true,
+    description: 'Delete a webhook and its delivery log.',
+  })
   deleteWebhookSubscription(
     @Arg('input', described('deleteWebhookSubscription')) input: DeleteWebhookSubscriptionInput,
     @Ctx() ctx: RequestContext,
-  ): Promise<MutationPayload<WebhookSubscription>> {
-    return payload(() => deleteWebhookSubscription(ctx, input));
+  ): Promise<DeleteWebhookSubscriptionPayload> {
+    return asPayload(() => deleteWebhookSubscription(ctx, input)).then((answer) => ({
+      deletedWebhookSubscriptionId: answer.deletedWebhookSubscriptionId ?? null,
+      userErrors: answer.userErrors,
+    }));
   }
 
   @Authorized(...ALL_ROLES)

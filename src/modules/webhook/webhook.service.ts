@@ -31,7 +31,7 @@ export const EVENTS_OF_SCOPE: Record<Scope['kind'], WebhookEventType[]> = {
   ALL: Object.values(WebhookEventType),
 };
 
-export const MAX_SUBSCRIPTIONS_PER_PRINCIPAL = 20;
+export const MAX_SUBSCRIPTIONS_PER_PRINCIPAL = 100;
 
 function subscriptionSnapshot(subscription: WebhookSubscription) {
   const { url, events, paused, version } = subscription;
@@ -140,9 +140,9 @@ export async function rotateWebhookSecret(
   return inTransaction(ctx, (tx) =>
     once(tx, 'rotateWebhookSecret', input, WebhookSubscription, async () => {
       const subscription = await lockSubscription(tx, input.subscriptionId, input.expectedVersion);
-      // The current secret becomes the previous one (read by the database: the API never reads secrets).
+      // The current secret becomes the previous one (a trigger of the table: the API never reads secrets).
       await tx.db.query(
-        `UPDATE webhook_subscription SET previous_secret = secret, secret = $3,
+        `UPDATE webhook_subscription SET secret = $3,
            previous_secret_expires_at = now() + $4 * interval '1 millisecond', version = version + 1
          WHERE id = $1 AND version = $2`,
         [subscription.rowId, subscription.version, input.secret, webhookSettings().secretOverlapMs],
@@ -163,16 +163,16 @@ export async function rotateWebhookSecret(
   );
 }
 
-/** Deletes a subscription and its delivery log; answers it as it was. */
+/** Deletes a subscription and its delivery log; answers its id. */
 export async function deleteWebhookSubscription(
   ctx: RequestContext,
   input: DeleteWebhookSubscriptionInput,
-): Promise<WebhookSubscription> {
+): Promise<{ deletedWebhookSubscriptionId: string }> {
   return inTransaction(ctx, async (tx) => {
     const subscription = await lockSubscription(tx, input.subscriptionId, input.expectedVersion);
     await tx.db.query('DELETE FROM webhook_subscription WHERE id = $1', [subscription.rowId]);
     await auditChange(tx, 'webhookSubscription.deleted', subscription, subscriptionSnapshot(subscription), null);
-    return subscription;
+    return { deletedWebhookSubscriptionId: subscription.globalId };
   });
 }
 
