@@ -12,6 +12,7 @@ import { startRepeatOffenderSweeps } from './modules/repeat-offender/repeat-offe
 import { repeatOffenderSettings } from './modules/repeat-offender/repeat-offender.settings.js';
 import { featureSettings, SettingsError } from './shared/settings.js';
 import { startServerWebhookWorker } from './modules/webhook/webhook-worker-start.js';
+import { startDeadlineNotices } from './modules/webhook/webhook-deadlines.js';
 import { webhookSettings } from './modules/webhook/webhook.settings.js';
 
 async function main(): Promise<void> {
@@ -50,6 +51,7 @@ async function main(): Promise<void> {
   const { app, apollo, beginDraining } = await createApp(dataSource, config, logger);
   const sweeps = startRepeatOffenderSweeps(dataSource, config, logger);
   const rollupRefreshes = startRollupRefreshes(dataSource, logger);
+  const deadlineNotices = startDeadlineNotices(dataSource, config, logger);
   const webhooks = await startServerWebhookWorker(
     database.embedded?.url ?? config.migrationDatabaseUrl,
     config,
@@ -106,6 +108,7 @@ async function main(): Promise<void> {
     await apollo.stop();
     await sweeps.stop();
     await rollupRefreshes.stop();
+    await deadlineNotices.stop();
     await webhooks.stop();
     await database.close();
     logger.info({ requestsCut: cut }, 'stopped');
