@@ -69,7 +69,7 @@ export async function startWebhookWorker(options: WebhookWorkerOptions): Promise
     max: (options.concurrency ?? 10) + 2,
     application_name: 'eca-webhooks',
   });
-  pool.on('error', (error) => logger.warn({ err: error }, 'webhook worker: a database connection failed'));
+  pool.on('error', (error) => logger.warn({ error: error.message }, 'webhook worker: a database connection failed'));
   const boss = new PgBoss({
     connectionString: ownerUrl,
     schema: PGBOSS_SCHEMA,
