@@ -1,3 +1,5 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { verifySignature } from '../../src/modules/webhook/webhook-signature';
 import { toGlobalId } from '../../src/shared/relay/global-id';
 import { buildCase, mutate } from '../support/cases';
@@ -5,6 +7,15 @@ import { useTestServer } from '../support/harness';
 import { Receiver, SECRET, subscribe, testWorker, waitFor } from './support';
 
 const { db, world, server } = useTestServer();
+
+/** The receiver's check as the README shows it (section "Webhooks"), run as written. */
+function readmeVerifier(): (header: string, body: string, secret: string) => boolean {
+  const readme = readFileSync(`${__dirname}/../../README.md`, 'utf8');
+  const section = readme.slice(readme.indexOf('## Webhooks'));
+  const code = /```js\n([\s\S]*?)```/.exec(section)![1];
+  const body = code.replace(/^import .*\n/m, '').replace('export function', 'return function');
+  return new Function('createHmac', 'timingSafeEqual', 'Buffer', body)(createHmac, timingSafeEqual, Buffer);
+}
 
 /** The deliveries of a subscription as stored, in event order, with their event. */
 async function deliveriesOf(subscriptionGid: string) {
@@ -49,7 +60,10 @@ describe('webhook delivery', () => {
     // In order: the first arrival of each event follows the event order, and nothing else arrived.
     expect(receiver.firstSeen()).toEqual(stored.map((d: any) => d.event_id));
     expect(stored.some((d: any) => d.attempts > 1)).toBe(true);
+    const verified = readmeVerifier();
     for (const request of receiver.received) {
+      expect(verified(String(request.headers['webhook-signature']), request.body, SECRET)).toBe(true);
+      expect(verified(String(request.headers['webhook-signature']), `${request.body} `, SECRET)).toBe(false);
       expect(verifySignature(String(request.headers['webhook-signature']), request.body, SECRET)).toBe(true);
       expect(
         verifySignature(String(request.headers['webhook-signature']), request.body, 'another-secret-0123456789'),

@@ -12,6 +12,8 @@ import { ReceiverPolicy } from './webhook-url.js';
 export const DELIVERY_QUEUE = 'webhook-delivery';
 /** pg-boss's own tables live in this schema, created by pg-boss at its first start (as the owner). */
 export const PGBOSS_SCHEMA = 'pgboss';
+/** Pending deliveries of a subscription read at once, in event order. */
+const DRAIN_BATCH = 100;
 
 export interface WebhookWorker {
   /** Stops taking work, lets the attempts under way finish (or time out), and closes its connections. */
@@ -100,10 +102,18 @@ export async function startWebhookWorker(options: WebhookWorkerOptions): Promise
           subscriptionId,
         ])
       ).rows[0].locked;
-      while (locked && !stopping) {
-        const delivery = await nextDelivery(client, subscriptionId);
-        if (!delivery || delivery.paused || !delivery.due) break;
-        await attempt(client, delivery);
+      // The pending deliveries in event order, a batch at a time; a failed attempt ends the batch (its retry
+      // waits for its backoff, and every later event behind it).
+      let more = locked;
+      while (more && !stopping) {
+        const batch = await pendingDeliveries(client, subscriptionId, DRAIN_BATCH);
+        more = batch.length === DRAIN_BATCH;
+        for (const delivery of batch) {
+          if (stopping || delivery.paused || !delivery.due || !(await attempt(client, delivery))) {
+            more = false;
+            break;
+          }
+        }
       }
     } finally {
       if (locked && !killed) await client.query('SELECT pg_advisory_unlock_all()').catch(() => undefined);
@@ -111,7 +121,7 @@ export async function startWebhookWorker(options: WebhookWorkerOptions): Promise
     }
   };
 
-  const attempt = async (client: PoolClient, delivery: DueDelivery): Promise<void> => {
+  const attempt = async (client: PoolClient, delivery: DueDelivery): Promise<boolean> => {
     const body = JSON.stringify({
       id: delivery.event_id,
       type: delivery.type,
@@ -139,7 +149,7 @@ export async function startWebhookWorker(options: WebhookWorkerOptions): Promise
            last_response_status = $2, last_error = NULL, delivered_at = now(), version = version + 1 WHERE id = $1`,
         [delivery.id, result.status],
       );
-      return;
+      return true;
     }
     const dead = number >= settings.maxAttempts;
     await client.query(
@@ -154,6 +164,8 @@ export async function startWebhookWorker(options: WebhookWorkerOptions): Promise
       ],
     );
     if (dead) logger.warn({ deliveryId: delivery.id, attempts: number }, 'webhook delivery dead-lettered');
+    // A dead letter lets the next event proceed at once; a retry waits.
+    return dead;
   };
 
   await boss.work<{ subscriptionId: string }>(
@@ -215,15 +227,15 @@ export async function startWebhookWorker(options: WebhookWorkerOptions): Promise
   return { stop: () => end(false), kill: () => end(true) };
 }
 
-function nextDelivery(client: PoolClient, subscriptionId: string): Promise<DueDelivery | undefined> {
+function pendingDeliveries(client: PoolClient, subscriptionId: string, limit: number): Promise<DueDelivery[]> {
   return client
     .query(
       `SELECT d.id::text, d.attempts, d.next_attempt_at <= now() AS due, s.paused, e.id::text AS event_id, e.type,
               e.record_type, e.record_id::text, e.version, e.occurred_at, s.url, s.secret,
               CASE WHEN s.previous_secret_expires_at > now() THEN s.previous_secret END AS previous_secret
        FROM webhook_delivery d JOIN webhook_event e ON e.seq = d.event_seq JOIN webhook_subscription s ON s.id = d.subscription_id
-       WHERE d.subscription_id = $1 AND d.status = 'PENDING' ORDER BY d.event_seq LIMIT 1`,
-      [subscriptionId],
+       WHERE d.subscription_id = $1 AND d.status = 'PENDING' ORDER BY d.event_seq LIMIT $2`,
+      [subscriptionId, limit],
     )
-    .then(({ rows }) => rows[0]);
+    .then(({ rows }) => rows);
 }
