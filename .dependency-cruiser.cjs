@@ -13,7 +13,7 @@ const LAYERS = [
   ['modules/evidence'],
   ['modules/referral'],
   ['modules/analytics', 'modules/audit', 'modules/joint-operation'],
-  ['modules/reporter-accuracy'],
+  ['modules/reporter-accuracy', 'modules/webhook'],
   ['database', 'export', 'seed'],
   ['cli', 'http'],
   // Then the files at the root of src/ (main.ts, cli.ts, schema-print.ts, demo.ts, logger.ts): they may import anything.

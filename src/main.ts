@@ -11,12 +11,16 @@ import { startRollupRefreshes } from './modules/analytics/rollup-refresh.js';
 import { startRepeatOffenderSweeps } from './modules/repeat-offender/repeat-offender-sweep.js';
 import { repeatOffenderSettings } from './modules/repeat-offender/repeat-offender.settings.js';
 import { featureSettings, SettingsError } from './shared/settings.js';
+import { startServerWebhookWorker } from './modules/webhook/webhook-worker-start.js';
+import { startDeadlineNotices } from './modules/webhook/webhook-deadlines.js';
+import { webhookSettings } from './modules/webhook/webhook.settings.js';
 
 async function main(): Promise<void> {
   loadEnvFile();
   const config = loadConfig();
   featureSettings(); // validated now, before any connection, like the configuration
   repeatOffenderSettings();
+  webhookSettings();
   const logger = createLogger(config);
   // A crash is logged as one JSON line before the process ends, like everything else.
   process.on('uncaughtException', (error) => {
@@ -47,6 +51,12 @@ async function main(): Promise<void> {
   const { app, apollo, beginDraining } = await createApp(dataSource, config, logger);
   const sweeps = startRepeatOffenderSweeps(dataSource, config, logger);
   const rollupRefreshes = startRollupRefreshes(dataSource, logger);
+  const deadlineNotices = startDeadlineNotices(dataSource, config, logger);
+  const webhooks = await startServerWebhookWorker(
+    database.embedded?.url ?? config.migrationDatabaseUrl,
+    config,
+    logger,
+  );
   const server = http.createServer(app);
   server.listen(config.port, () => {
     const { port } = server.address() as { port: number };
@@ -98,6 +108,8 @@ async function main(): Promise<void> {
     await apollo.stop();
     await sweeps.stop();
     await rollupRefreshes.stop();
+    await deadlineNotices.stop();
+    await webhooks.stop();
     await database.close();
     logger.info({ requestsCut: cut }, 'stopped');
     process.exit(0);

@@ -9,6 +9,7 @@ import { addExportCommands } from './export-commands.js';
 import { addListCommands } from './list-commands.js';
 import { addReferralPackageCommands } from './package-commands.js';
 import { addRepeatOffenderCommands } from './repeat-offender-commands.js';
+import { addWebhookCommands } from './webhook-commands.js';
 import { CliError, say } from './output.js';
 
 /**
@@ -43,6 +44,7 @@ Exit status: 0 done, 1 failed, 2 wrong usage.`,
   addExportCommands(program);
   addReferralPackageCommands(program);
   addRepeatOffenderCommands(program);
+  addWebhookCommands(program);
 
   // Every command, groups included, exits through runCli instead of process.exit, and writes to stderr.
   const configure = (command: Command) => {

@@ -20,6 +20,7 @@ import { Premises } from '../modules/premises/premises.entity.js';
 import { RepeatOffenderMatch } from '../modules/repeat-offender/repeat-offender-match.entity.js';
 import { SellerIdentifier } from '../modules/seller/seller-identifier.entity.js';
 import { Seller } from '../modules/seller/seller.entity.js';
+import { WebhookDelivery, WebhookSubscription } from '../modules/webhook/webhook.entities.js';
 
 export const entities = [
   Brand,
@@ -44,4 +45,6 @@ export const entities = [
   RepeatOffenderMatch,
   Premises,
   JointOperation,
+  WebhookSubscription,
+  WebhookDelivery,
 ];

@@ -60,6 +60,7 @@ import {
   RepeatOffenderMatchResolver,
 } from '../modules/repeat-offender/repeat-offender-match.resolver.js';
 import { SellerIdentifierResolver, SellerResolver } from '../modules/seller/seller.resolver.js';
+import { WebhookResolver } from '../modules/webhook/webhook.resolver.js';
 
 const resolvers: NonEmptyArray<Function> = [
   NodeResolver,
@@ -104,6 +105,7 @@ const resolvers: NonEmptyArray<Function> = [
   InvestigationHistoryResolver,
   AuditLogResolver,
   ...analyticsResolvers,
+  WebhookResolver,
 ];
 
 const authChecker: AuthCheckerFn<RequestContext> = ({ context }, roles) => {

@@ -5,6 +5,9 @@ import { equal, MutationFaultFixtures, Spec } from './mutation-fault-fixtures';
 
 // The cases of test/data-access/mutation-faults.test.ts for the other records: listings, sellers and their
 // identifiers, premises, joint operations, repeat-offender matches, API keys.
+/** A receiver URL per case (never called: no worker runs in that test). */
+const hookUrl = (m: string) => `http://127.0.0.1:9/${m}`;
+
 export function recordMutationSpecs({}: TestHarness, fixtures: MutationFaultFixtures): Spec[] {
   const { owner, rid, lit, call, newSeller, newListing, nextId, outcomes, jointOperation, raisedMatch, principal } =
     fixtures;
@@ -306,6 +309,102 @@ export function recordMutationSpecs({}: TestHarness, fixtures: MutationFaultFixt
           fault: ['brand', brand],
           armed: ['api_key', `id = ${key} AND revoked_at IS NOT NULL`],
           facts: [[`SELECT revoked_at IS NOT NULL AS revoked FROM api_key WHERE id = ${key}`, [{ revoked: true }]]],
+        };
+      },
+    },
+    // Webhooks (src/modules/webhook): each payload is answered from the change's own read, so no nested path reads
+    // a row after the commit; the fault is on the change's own row, and in the `after` mode only (b) fails.
+    {
+      name: 'createWebhookSubscription',
+      token: 'investigator',
+      payloadReads: false,
+      selection: 'webhookSubscription { id url events paused version }',
+      setup: async (m) => ({
+        input: {
+          url: hookUrl(m),
+          events: ['LEAD_STATUS_CHANGED'],
+          secret: `secret-${m}-0123456789`,
+          idempotencyKey: m,
+        },
+        fault: ['webhook_subscription', await nextId('webhook_subscription')],
+        armed: ['webhook_subscription', `url = ${lit(hookUrl(m))}`],
+        facts: [
+          [
+            `SELECT events, paused FROM webhook_subscription WHERE url = ${lit(hookUrl(m))}`,
+            [{ events: ['LEAD_STATUS_CHANGED'], paused: false }],
+          ],
+        ],
+      }),
+    },
+    ...(['updateWebhookSubscription', 'rotateWebhookSecret', 'deleteWebhookSubscription'] as const).map(
+      (name): Spec => ({
+        name,
+        token: 'admin',
+        payloadReads: false,
+        selection:
+          name === 'deleteWebhookSubscription'
+            ? 'deletedWebhookSubscriptionId'
+            : 'webhookSubscription { id url paused version }',
+        setup: async (m) => {
+          const { webhookSubscription: s } = await call(
+            'admin',
+            'createWebhookSubscription',
+            { url: hookUrl(m), events: ['CASE_STATUS_CHANGED'], secret: `secret-${m}-0123456789` },
+            'webhookSubscription { id version }',
+          );
+          const id = rid(s.id);
+          const input =
+            name === 'updateWebhookSubscription'
+              ? { subscriptionId: s.id, expectedVersion: s.version, paused: true, idempotencyKey: m }
+              : name === 'rotateWebhookSecret'
+                ? {
+                    subscriptionId: s.id,
+                    expectedVersion: s.version,
+                    secret: `rotated-${m}-0123456789`,
+                    idempotencyKey: m,
+                  }
+                : { subscriptionId: s.id, expectedVersion: s.version };
+          const done = name === 'deleteWebhookSubscription' ? [] : [{ version: 2 }];
+          return {
+            input,
+            fault: ['webhook_subscription', id],
+            armed:
+              name === 'deleteWebhookSubscription'
+                ? ['audit_event', `action = 'webhookSubscription.deleted' AND entity_id = ${id}`]
+                : ['webhook_subscription', `id = ${id} AND version = 2`],
+            facts: [[`SELECT version FROM webhook_subscription WHERE id = ${id}`, done]],
+          };
+        },
+      }),
+    ),
+    {
+      name: 'redeliverWebhookDelivery',
+      token: 'admin',
+      payloadReads: false,
+      selection: 'webhookDelivery { id status attempts version }',
+      setup: async (m) => {
+        const { webhookSubscription: s } = await call(
+          'admin',
+          'createWebhookSubscription',
+          { url: hookUrl(m), events: ['CASE_STATUS_CHANGED'], secret: `secret-${m}-0123456789` },
+          'webhookSubscription { id }',
+        );
+        const [{ seq }] = await owner(
+          `INSERT INTO webhook_event (seq, id, type, record_type, record_id, occurred_at)
+           SELECT coalesce(max(seq), 0) + 1000000, gen_random_uuid(), 'CASE_STATUS_CHANGED', 'Investigation', 1, now() FROM webhook_event RETURNING seq::text`,
+        );
+        const [{ id }] = await owner(
+          `INSERT INTO webhook_delivery (subscription_id, event_seq, event_id, event_type, status, attempts)
+           SELECT $1, seq, id, type, 'DEAD', 3 FROM webhook_event WHERE seq = $2 RETURNING id::text`,
+          [rid(s.id), seq],
+        );
+        return {
+          input: { deliveryId: toGlobalId('WebhookDelivery', id), expectedVersion: 1, idempotencyKey: m },
+          fault: ['webhook_delivery', id],
+          armed: ['webhook_delivery', `id = ${id} AND status = 'PENDING'`],
+          facts: [
+            [`SELECT status, attempts FROM webhook_delivery WHERE id = ${id}`, [{ status: 'PENDING', attempts: 0 }]],
+          ],
         };
       },
     },

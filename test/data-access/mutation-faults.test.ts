@@ -43,6 +43,8 @@ const FAULTED = [
   'seller_identifier',
   'finding',
   'enforcement_outcome',
+  'webhook_subscription',
+  'webhook_delivery',
 ];
 const TABLES = [
   'lead',
@@ -72,6 +74,9 @@ const TABLES = [
   'brand',
   'audit_event',
   'idempotency_key',
+  'webhook_subscription',
+  'webhook_delivery',
+  'webhook_event',
 ];
 const REFERENCED = ['lead', 'investigation', 'referral', 'joint_operation'];
 const stats = { cases: 0, kept: 0, refused: 0, disagreements: [] as string[], internal: [] as string[] };

@@ -67,7 +67,7 @@ let fill: Fill;
 
 beforeAll(async () => {
   schema = await buildAppSchema();
-  dataset = await buildDataset(server, world);
+  dataset = await buildDataset(server, world, db.dataSource);
   fill = await fillLists(db, dataset);
 }, 600_000);
 

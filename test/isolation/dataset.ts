@@ -1,3 +1,4 @@
+import { DataSource } from 'typeorm';
 import { buildCase, CaseIds, mutate, sha } from '../support/cases';
 import { createWorld, World } from '../support/fixtures';
 import { dataOf, TestServer } from '../support/server';
@@ -208,7 +209,8 @@ async function buildRichCase(
   return { leadId: lead.id, investigationId: investigation.id, evidenceId: disclosed, referralId: referral.id };
 }
 
-export async function buildDataset(server: TestServer, world: World): Promise<Dataset> {
+/** `owner`: the owner's connection, for what only the webhook worker writes (deliveries). */
+export async function buildDataset(server: TestServer, world: World, owner: DataSource): Promise<Dataset> {
   const inv = world.keys.investigator;
   const caseA = await buildCase(server, world, { brand: 'A', referTo: world.gid.agencyX, tag: 'Alpha-main' });
   const caseB = await buildCase(server, world, { brand: 'B', referTo: world.gid.agencyY, tag: 'Beta-main' });
@@ -371,5 +373,31 @@ export async function buildDataset(server: TestServer, world: World): Promise<Da
     },
     'seller { id }',
   );
+  await webhooksOfEveryTenant(server, world, owner);
   return { world, caseA, caseB, draftReferralAtoY: draft.id, leadAB: leadAB.id, richA, richB };
+}
+
+/** A webhook subscription per tenant, each with a delivery in its log (as the worker writes them, as the owner). */
+async function webhooksOfEveryTenant(server: TestServer, world: World, owner: DataSource): Promise<void> {
+  const tenants = [
+    [world.keys.brandA, 'LEAD_STATUS_CHANGED'],
+    [world.keys.brandB, 'LEAD_STATUS_CHANGED'],
+    [world.keys.agencyX, 'REFERRAL_SENT'],
+    [world.keys.agencyY, 'REFERRAL_SENT'],
+  ];
+  for (const [index, [key, type]] of tenants.entries()) {
+    const { webhookSubscription } = await mutate(
+      server,
+      key,
+      'createWebhookSubscription',
+      { url: `http://127.0.0.1:9/isolation-${index}`, events: [type], secret: `isolation-secret-${index}-0123456789` },
+      'webhookSubscription { id }',
+    );
+    const subscriptionId = Buffer.from(webhookSubscription.id, 'base64').toString().split(':')[1];
+    await owner.query(
+      `INSERT INTO webhook_delivery (subscription_id, event_seq, event_id, event_type, status, attempts)
+       SELECT $1, seq, id, type, 'DELIVERED', 1 FROM webhook_event WHERE type = $2 ORDER BY seq LIMIT 1`,
+      [subscriptionId, type],
+    );
+  }
 }

@@ -283,7 +283,7 @@ async function runCaller(name: CallerName): Promise<CallerReport> {
 const isKnown = (f: Finding) => KNOWN_LEAKS.some((k) => k.matches(f));
 
 beforeAll(async () => {
-  dataset = await buildDataset(server, world);
+  dataset = await buildDataset(server, world, db.dataSource);
   phase('dataset');
   inventory = await readInventory(db.dataSource);
   const introspection = dataOf<IntrospectionQuery>(await server.gql(world.keys.admin, getIntrospectionQuery()));

@@ -65,7 +65,7 @@ export interface CallerScope {
 // Brand partner (DESIGN.md 3): its brand and trademarks; listings claiming it; leads naming it; the
 // sellers of its listings and on its leads; the investigations, non-draft referrals, their outcomes and
 // feed entries behind its leads (not their escalations and feedback: internal and the agency's), the joint
-// operations of those outcomes; agencies (public); itself and its own API keys. Nothing else.
+// operations of those outcomes; agencies (public); itself, its own API keys and webhooks. Nothing else.
 const BRAND_SQL = `
 WITH
   b_leads AS (SELECT lead_id AS id FROM lead_brand WHERE brand_id = $2),
@@ -85,13 +85,15 @@ UNION ALL SELECT 'EnforcementOutcome', id::text FROM enforcement_outcome WHERE r
 UNION ALL SELECT 'ReferralChange', seq::text FROM referral_change WHERE referral_id IN (SELECT id FROM b_referrals)
 UNION ALL SELECT 'JointOperation', operation_id::text FROM enforcement_outcome WHERE referral_id IN (SELECT id FROM b_referrals) AND operation_id IS NOT NULL
 UNION ALL SELECT 'Principal', id::text FROM principal WHERE id = $1
-UNION ALL SELECT 'ApiKey', id::text FROM api_key WHERE principal_id = $1`;
+UNION ALL SELECT 'ApiKey', id::text FROM api_key WHERE principal_id = $1
+UNION ALL SELECT 'WebhookSubscription', id::text FROM webhook_subscription WHERE principal_id = $1
+UNION ALL SELECT 'WebhookDelivery', d.id::text FROM webhook_delivery d JOIN webhook_subscription s ON s.id = d.subscription_id WHERE s.principal_id = $1`;
 
 // Agency liaison (DESIGN.md 3): non-draft referrals sent to its agency, their outcomes (and the joint
 // operations they are part of), feed entries, escalations and feedback, the evidence disclosed on them
 // with its custody transfers; the investigations behind them with their findings; the premises those
 // findings and outcomes name; the leads of those investigations and the sellers, listings and brands on
-// those leads (and the trademarks of those brands); agencies (public); itself and its own API keys.
+// those leads (and the trademarks of those brands); agencies (public); itself, its own API keys and webhooks.
 // Nothing else.
 const AGENCY_SQL = `
 WITH
@@ -119,7 +121,9 @@ UNION ALL SELECT 'Brand', id::text FROM a_brands
 UNION ALL SELECT 'Trademark', id::text FROM trademark WHERE brand_id IN (SELECT id FROM a_brands)
 UNION ALL SELECT 'Agency', id::text FROM agency
 UNION ALL SELECT 'Principal', id::text FROM principal WHERE id = $1
-UNION ALL SELECT 'ApiKey', id::text FROM api_key WHERE principal_id = $1`;
+UNION ALL SELECT 'ApiKey', id::text FROM api_key WHERE principal_id = $1
+UNION ALL SELECT 'WebhookSubscription', id::text FROM webhook_subscription WHERE principal_id = $1
+UNION ALL SELECT 'WebhookDelivery', d.id::text FROM webhook_delivery d JOIN webhook_subscription s ON s.id = d.subscription_id WHERE s.principal_id = $1`;
 
 export async function callerScope(
   db: DataSource,

@@ -25,7 +25,7 @@ let api: Client;
 const scopes = new Map<string, CallerScope>();
 
 beforeAll(async () => {
-  await buildDataset(server, world);
+  await buildDataset(server, world, db.dataSource);
   inventory = await readInventory(db.dataSource);
   for (const name of CALLERS) scopes.set(name, await callerScope(db.dataSource, name, world.keys[name], world.ids));
   api = new Client({ connectionString: db.apiUrl });

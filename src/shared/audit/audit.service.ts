@@ -7,6 +7,7 @@ import { chainHash, ChainedContent, GENESIS_HASH } from './audit-chain.js';
 import { signLeaf, SignedCheckpoint } from './audit-signing.js';
 import { ChainVerification, verifyAuditLog } from './audit-verify.js';
 import { leafOfEvent } from './audit-tree.js';
+import { webhookOutboxRows } from './webhook-outbox.js';
 
 // One advisory lock serialises audit writers from their append to their COMMIT: the chain cannot fork,
 // and `seq` order is commit order (which the agencies' sync feed relies on). A change takes it last, just
@@ -47,8 +48,13 @@ function appendOf(ctx: RequestContext): ChainAppend {
     const { db, config } = ctx;
     change.beforeCommit.push(async () => {
       const head = await lockChainHead(db, queued.entries.length);
-      if (queued.entries.length)
-        change.withCommit.push(insertRowsStatement('audit_event', chainEvents(head, queued.entries, config.audit)));
+      if (queued.entries.length) {
+        const events = chainEvents(head, queued.entries, config.audit);
+        change.withCommit.push(insertRowsStatement('audit_event', events));
+        // The webhook outbox of these events, in the same round trip: committed with the change or not at all.
+        const outbox = webhookOutboxRows(events);
+        if (outbox.length) change.withCommit.push(insertRowsStatement('webhook_event', outbox));
+      }
       change.withCommit.push(...queued.after);
       if (queued.entries.length)
         for (const listener of growthListeners) listener(head.size, head.size + queued.entries.length);
@@ -126,7 +132,7 @@ function chainEvents(
   { head, size, seqs }: ChainHead,
   entries: ActedEntry[],
   audit: AuditConfig,
-): Record<string, unknown>[] {
+): { seq: string; at: string; action: string; entity_type: string; entity_id: string; after: unknown }[] {
   let prevHash = head;
   const at = new Date();
   return entries.map((entry, index) => {

@@ -142,6 +142,15 @@ export const POLICIES: Record<string, Policy[]> = {
     { name: 'admin_create', command: 'INSERT', roles: [APP_ROLE], check: ADMIN },
     { name: 'admin_revoke', command: 'UPDATE', roles: [APP_ROLE], using: ADMIN, check: ADMIN },
   ],
+  // Webhooks (src/modules/webhook): a principal's own subscriptions and their delivery log; the outbox is
+  // written by changes (INSERT only, never read by the API's role: the worker reads it as the owner).
+  webhook_subscription: [scope(`principal_id = eca_principal()`, `principal_id = eca_principal()`)],
+  webhook_delivery: [
+    scope(
+      `EXISTS (SELECT 1 FROM webhook_subscription s WHERE s.id = webhook_delivery.subscription_id AND s.principal_id = eca_principal())`,
+    ),
+  ],
+  webhook_event: [{ name: 'append', command: 'INSERT', roles: [APP_ROLE], check: 'true' }],
 };
 
 /** The owner's policy on every table: the owner is not scoped (it migrates, seeds, and runs the definers). */

@@ -122,6 +122,10 @@ const rules: Record<string, Rule> = {
   principal: (s, a) => (s.kind === 'ALL' ? null : `${a}.id = :scopePrincipalId`),
   // API keys: administrators see all; everyone else only their own.
   api_key: (s, a) => (s.kind === 'ALL' && s.role === 'ADMIN' ? null : `${a}.principal_id = :scopePrincipalId`),
+  // Webhook subscriptions and their deliveries: the principal's own, whatever its role.
+  webhook_subscription: (_s, a) => `${a}.principal_id = :scopePrincipalId`,
+  webhook_delivery: (_s, a) =>
+    `EXISTS (SELECT 1 FROM webhook_subscription ${a}_ws WHERE ${a}_ws.id = ${a}.subscription_id AND ${a}_ws.principal_id = :scopePrincipalId)`,
 };
 
 /*
