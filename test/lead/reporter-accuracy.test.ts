@@ -121,9 +121,9 @@ describe('reporter accuracy', () => {
     const small = (first: number) =>
       server.gql(world.keys.analyst, `{ analytics { reporterAccuracy(first: ${first}) { brand { name } } } }`);
     for (const first of [0, -1, 1001]) {
-      const refused = await small(first);
-      expect(refused.body.errors[0].extensions.code).toBe('BAD_USER_INPUT');
-      expect(refused.body.errors[0].message).toMatch(/first must be between 1 and 1000/);
+      const [error] = (await small(first)).body.errors ?? [];
+      expect(error?.extensions?.code).toBe('BAD_USER_INPUT');
+      expect(error?.message).toMatch(/first must be between 1 and 1000/);
     }
   });
 
