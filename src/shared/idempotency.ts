@@ -69,6 +69,17 @@ export async function once<T extends { rowId: string }>(
   entity: EntityTarget<T>,
   work: () => Promise<T>,
 ): Promise<T> {
+  return (await onceWithOutcome(ctx, operation, input, entity, work)).record;
+}
+
+/** As `once`, saying whether the record was made now or answered again for a key used before (bulk results). */
+export async function onceWithOutcome<T extends { rowId: string }>(
+  ctx: RequestContext,
+  operation: string,
+  input: { idempotencyKey?: string | null },
+  entity: EntityTarget<T>,
+  work: () => Promise<T>,
+): Promise<{ record: T; replayed: boolean }> {
   let done: T | undefined;
   const { id, replayed } = await onceForKey(
     ctx,
@@ -77,7 +88,8 @@ export async function once<T extends { rowId: string }>(
     input,
     async () => (done = await work()).rowId,
   );
-  return replayed || !done ? ctx.db.findOneByOrFail(entity, { rowId: id } as never) : done;
+  const record = replayed || !done ? await ctx.db.findOneByOrFail(entity, { rowId: id } as never) : done;
+  return { record, replayed };
 }
 
 /** The `idempotencyKey` of every input that creates or moves a record. */
