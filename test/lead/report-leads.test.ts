@@ -2,6 +2,9 @@
 // (created, replayed, refused), in chunks of 50 committed one by one. Every answer is checked in the database
 // through the owner's connection: exactly the items answered CREATED hold a lead, with its links, its key and one
 // audit event; a refused item leaves nothing.
+import { parse } from 'graphql';
+import { operationCost } from '../../src/http/query-limits';
+import { buildAppSchema } from '../../src/schema';
 import { decodeGlobalId, toGlobalId } from '../../src/shared/relay/global-id';
 import { dataOf } from '../support/server';
 import { useTestServer } from '../support/harness';
@@ -275,5 +278,29 @@ describe('reportLeads by an investigator', () => {
     ]);
     // Without keys, nothing is remembered for a retry (as reportLead without one).
     expect(answer.results.map((r: any) => r.idempotencyKey)).toEqual([null, null, null]);
+  });
+});
+
+describe('the price of reportLeads', () => {
+  const document = parse(
+    'mutation($input: ReportLeadsInput!) { reportLeads(input: $input) { results { index outcome lead { id } userErrors { code } } userErrors { code } } }',
+  );
+  const single = parse(
+    'mutation($input: ReportLeadInput!) { reportLead(input: $input) { lead { id } userErrors { code } } }',
+  );
+  const items = (n: number) => Array.from({ length: n }, (_, i) => ({ description: `price-${i}` }));
+
+  it('grows with the items sent: each item about what reportLead costs, sent alone', async () => {
+    const schema = await buildAppSchema();
+    const cost = (n: number) => operationCost(schema, document, undefined, { input: { items: items(n) } });
+    const alone = operationCost(schema, single, undefined, { input: { description: 'x' } });
+    expect(alone).toBe(10 + 1 + 1);
+    // n mutations of 10, and n/300 of a payload priced at 300 results of 3 (result, lead, user error) and its user error.
+    expect(cost(1)).toBe(10 + Math.ceil(901 / 300));
+    expect(cost(150)).toBe(1500 + Math.ceil((901 * 150) / 300));
+    expect(cost(300)).toBe(3000 + 901);
+    expect(cost(300)).toBeGreaterThan(300 * alone);
+    // Past the limit the request is refused whole: priced as the limit.
+    expect(cost(301)).toBe(cost(300));
   });
 });
