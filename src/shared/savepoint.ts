@@ -20,15 +20,16 @@ export function isRefusal(error: unknown): error is UserErrorException | GraphQL
  * refusal is rethrown, and the change goes on without it. Any other error (a statement PostgreSQL failed, a lost
  * connection) leaves the transaction to the change, which rolls it back whole (and retries a deadlock).
  * Each part that writes takes a subtransaction id: PostgreSQL caches 64 per transaction, keep parts fewer.
+ * Savepoints of parts that succeeded are not released (one round trip fewer each): they nest, and end with the change.
  */
 export async function inSavepoint<T>(ctx: RequestContext, work: () => Promise<T>): Promise<T> {
   if (!ctx.change) throw new Error('a savepoint is taken inside a change (inTransaction)');
   const dropQueued = markPendingChange(ctx);
   await ctx.db.query('SAVEPOINT part');
   try {
-    const result = await work();
-    await ctx.db.query('RELEASE SAVEPOINT part');
-    return result;
+    // Kept, not released, on success: it ends with the transaction, a round trip per part sooner than RELEASE (the
+    // next part's savepoint nests in it; a rollback goes to the newest of the name, the failed part's own).
+    return await work();
   } catch (error) {
     if (isRefusal(error)) {
       await ctx.db.query('ROLLBACK TO SAVEPOINT part; RELEASE SAVEPOINT part');
