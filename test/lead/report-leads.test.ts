@@ -210,6 +210,37 @@ describe('reportLeads with 300 items, some invalid', () => {
   });
 });
 
+describe('two batches with the same keys at once', () => {
+  it('make each lead once: every key is CREATED by one of them and REPLAYED by the other, with the same lead', async () => {
+    const items = Array.from({ length: 40 }, (_, i) => ({
+      description: `race-${i}`,
+      sellerIds: [world.gid.sellerA],
+      idempotencyKey: `race-key-${i}`,
+    }));
+    // In opposite orders, so that each waits for a key the other holds: PostgreSQL finds the deadlock, one chunk
+    // is rolled back and run again once the other committed, and then finds every key taken.
+    const [forward, backward] = await Promise.all([
+      reportLeads(world.keys.brandA, items),
+      reportLeads(world.keys.brandA, [...items].reverse()),
+    ]);
+    const stored = await owner(`SELECT id::text, description FROM lead WHERE description LIKE 'race-%'`);
+    expect(stored).toHaveLength(40);
+    const leadOf = new Map(stored.map((row: any) => [row.description, row.id]));
+    for (const [i, item] of items.entries()) {
+      const a = forward.results[i];
+      const b = backward.results[39 - i];
+      expect([a.outcome, b.outcome].sort()).toEqual(['CREATED', 'REPLAYED']);
+      expect(rowId(a.lead.id)).toBe(leadOf.get(item.description));
+      expect(rowId(b.lead.id)).toBe(leadOf.get(item.description));
+    }
+    const [{ events }] = await owner(
+      `SELECT count(*)::int AS events FROM audit_event WHERE action = 'lead.reported' AND entity_id = ANY($1::bigint[])`,
+      [[...leadOf.values()]],
+    );
+    expect(events).toBe(40);
+  });
+});
+
 describe('what reportLeads refuses whole', () => {
   const count = async () => (await owner(`SELECT count(*)::int AS n FROM lead`))[0].n;
 

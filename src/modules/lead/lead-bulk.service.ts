@@ -1,5 +1,6 @@
 import { validate } from 'class-validator';
 import { RequestContext, inTransaction } from '../../shared/context.js';
+import { lockKeys } from '../../shared/idempotency.js';
 import { inSavepoint, isRefusal } from '../../shared/savepoint.js';
 import { OutcomeUnknownError } from '../../shared/transaction.js';
 import { UserError, userError, UserErrorCode, UserErrorException } from '../../shared/user-error.js';
@@ -74,6 +75,11 @@ async function reportChunk(
   chunk: number[],
 ): Promise<ReportLeadsResult[]> {
   const results: ReportLeadsResult[] = [];
+  // Its keys in one order first: two batches sharing keys wait for each other instead of deadlocking.
+  await lockKeys(
+    tx,
+    chunk.map((index) => items[index].idempotencyKey),
+  );
   for (const index of chunk) {
     const item = items[index];
     try {
