@@ -16,7 +16,7 @@ import { Lead } from './lead.entity.js';
 import { CloseLeadInput, LeadFilter, LeadOrder, ReportLeadInput, TriageLeadInput } from './lead.inputs.js';
 import { closeLead, leadsOf, listLeads, reportLead, triageLead } from './lead.service.js';
 import { reportLeads } from './lead-bulk.service.js';
-import { MAX_REPORT_LEADS_ITEMS, ReportLeadsInput, ReportLeadsPayload } from './lead-bulk.types.js';
+import { MAX_REPORT_LEADS_ITEMS, REPORT_LEADS_CHUNK, ReportLeadsInput, ReportLeadsPayload } from './lead-bulk.types.js';
 
 export const LeadConnection = Connection(Lead);
 const ListingConnection = Connection(Listing);
@@ -70,7 +70,7 @@ export class LeadResolver {
   @Authorized(Role.ADMIN, Role.INVESTIGATOR, Role.BRAND_PARTNER)
   @Mutation(() => ReportLeadsPayload, {
     nullable: true,
-    description: `Report up to ${MAX_REPORT_LEADS_ITEMS} leads at once, each as reportLead would, each answered on its own (created, replayed, refused, not kept). Committed in chunks of 50; see ReportLeadsOutcome.`,
+    description: `Report up to ${MAX_REPORT_LEADS_ITEMS} leads at once, each as reportLead would, each answered on its own (created, replayed, refused, not kept). Committed in chunks of ${REPORT_LEADS_CHUNK} items; see ReportLeadsOutcome.`,
   })
   reportLeads(
     @Arg('input', {
