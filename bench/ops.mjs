@@ -300,6 +300,36 @@ export const OPS = [
     },
     depth: 2,
   },
+  // Bulk reporting, this API only (PostGraphile has no equivalent; see the note above wholeCase): 300 reports of
+  // the bench brand in one request, each with its own idempotency key, as the marketplace's notice-and-takedown
+  // tool sends them. Compare its items per second (req/s x 300) with reportLead's req/s (one lead per request).
+  {
+    key: 'reportLeads300',
+    title: '(9) reportLeads of 300 items (req/s = batches of 300 per second; items/s = 300 x req/s)',
+    caller: 'brand',
+    mutation: true,
+    only: ['ours'],
+    requestsPerIteration: 1,
+    itemsPerRequest: 300,
+    run: async (call, ctx, n) => {
+      const items = Array.from({ length: 300 }, (_, i) => ({
+        description: `bench bulk ${n}/${i}: counterfeit handbags`,
+        reporterPriority: 60,
+        sellerIds: [ctx.ids.ours.seller],
+        listingIds: [ctx.ids.ours.listing],
+        idempotencyKey: `bench-bulk-${n}-${i}`,
+      }));
+      const { results } = await call(
+        'brand',
+        'mutation($input: ReportLeadsInput!) { reportLeads(input: $input) { results { index outcome lead { id reference } userErrors { code message } } userErrors { code message } } }',
+        { input: { items } },
+      );
+      const created = results.filter((r) => r.outcome === 'CREATED').length;
+      if (created !== items.length) throw new Error(`reportLeads ${n}: ${created} of ${items.length} created`);
+      return true;
+    },
+    depth: 3,
+  },
 ];
 
 function funnel() {

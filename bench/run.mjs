@@ -12,8 +12,8 @@
 //   --duration S         seconds per measured run (default 8)
 //   --connections LIST   fixed-connection runs (default 10,32,50)
 //   --pool N             database pool size of every server (default 10)
-//   --ops LIST           canonical operations to run (default all: caseList,agencySync,node,funnelBrand,funnelAll,takedowns,reportLead,wholeCase,takedown300;
-//                        the last two are sequences of this API only, see bench/ops.mjs)
+//   --ops LIST           canonical operations to run (default all: caseList,agencySync,node,funnelBrand,funnelAll,takedowns,reportLead,wholeCase,takedown300,reportLeads300;
+//                        the last three are sequences of this API only, see bench/ops.mjs)
 //   --systems LIST       ours,postgraphile,bare (default all)
 //   --pg-port N          port of the bench's private PostgreSQL cluster (default 5499)
 //   --port N             first of the three HTTP ports (default 4711)

@@ -22,6 +22,7 @@ import {
   MAX_REFERRALS_PER_INVESTIGATION,
 } from '../shared/list-bounds.js';
 import { MAX_TAKEDOWN_LISTINGS } from '../modules/listing/listing.inputs.js';
+import { MAX_REPORT_LEADS_ITEMS } from '../modules/lead/lead-bulk.types.js';
 import { MAX_PAGE_SIZE } from '../shared/relay/connection.js';
 
 /*
@@ -96,6 +97,10 @@ export const LIST_BOUNDS: Readonly<Record<string, ListBound>> = {
   'TakeDownListingsPayload.listings': {
     max: MAX_TAKEDOWN_LISTINGS,
     why: `takeDownListings takes 1 to ${MAX_TAKEDOWN_LISTINGS} listing ids, the marketplace's batch size (listing.service.ts)`,
+  },
+  'ReportLeadsPayload.results': {
+    max: MAX_REPORT_LEADS_ITEMS,
+    why: `one per item of reportLeads, which takes 1 to ${MAX_REPORT_LEADS_ITEMS} (lead-bulk.service.ts); priced per item sent (BATCH_MUTATIONS)`,
   },
   'EnforcementFunnel.stages': { max: Object.keys(FunnelStageName).length, why: 'one per FunnelStageName' },
   'TakedownSeries.buckets': {
@@ -213,6 +218,15 @@ export const LIST_BOUNDS: Readonly<Record<string, ListBound>> = {
   'OutcomeTotals.seizedValue': { max: 20, assumed: true, why: 'one per currency of the outcomes (any ISO 4217 code)' },
   'FineTotals.amounts': { max: 20, assumed: true, why: 'one per currency of the fines (any ISO 4217 code)' },
 };
+
+/**
+ * Mutations that do one change per item of a list in their input: priced as that many mutations, each with its
+ * share of the payload (whose lists are priced at `max` items), so that a batch costs about what its items
+ * would cost sent one by one (query-limits.ts).
+ */
+export const BATCH_MUTATIONS: ReadonlyMap<string, { list: string; max: number }> = new Map([
+  ['reportLeads', { list: 'items', max: MAX_REPORT_LEADS_ITEMS }],
+]);
 
 /** A list field's bound from LIST_BOUNDS, or undefined. */
 export function listBound(typeName: string, fieldName: string): ListBound | undefined {

@@ -13,7 +13,14 @@ import {
 } from 'graphql';
 import { ComplexityEstimator, fieldExtensionsEstimator, getComplexity } from 'graphql-query-complexity';
 import type { QueryLimits } from '../shared/config.js';
-import { ARGUMENT_BOUNDED, isConnectionType, isListOutput, listBound, MAX_NODE_IDS } from './list-field-bounds.js';
+import {
+  ARGUMENT_BOUNDED,
+  BATCH_MUTATIONS,
+  isConnectionType,
+  isListOutput,
+  listBound,
+  MAX_NODE_IDS,
+} from './list-field-bounds.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../shared/relay/connection.js';
 
 /**
@@ -104,7 +111,8 @@ function connectionPageSize(args: Record<string, unknown>): number {
  * The cost of one field, in the manner of Shopify's calculated query cost: a scalar or enum costs 0, an
  * object 1 plus its selection, a connection 2 plus `first` or `last` (default 20, at most 100) times the cost of
  * one item, a list that is not a connection its bound (LIST_BOUNDS) times one item, `nodes(ids:)` one
- * object per id, a mutation 10 plus its payload. Inside a connection `pageInfo` and `totalCount` are free
+ * object per id, a mutation 10 plus its payload (a batch mutation, BATCH_MUTATIONS: 10 and its share of the payload
+ * per item). Inside a connection `pageInfo` and `totalCount` are free
  * and an edge costs what its node costs. The cost is thus an upper bound of the objects in the answer:
  * every object counts 1 except a connection's edges (its node counts) and its pageInfo (in the
  * connection's 2). A field may declare its own cost with type-graphql's `complexity` option.
@@ -124,7 +132,14 @@ const relayEstimator: ComplexityEstimator = ({ type, field, args, childComplexit
   if (type.name === 'Query' && field.name === 'nodes' && Array.isArray(args.ids)) {
     return Math.min(args.ids.length, MAX_NODE_IDS) * (1 + childComplexity);
   }
-  if (type.name === 'Mutation') return MUTATION_COST + childComplexity;
+  if (type.name === 'Mutation') {
+    const batch = BATCH_MUTATIONS.get(field.name);
+    if (!batch) return MUTATION_COST + childComplexity;
+    // n items: n mutations, and n/max of a payload whose lists were priced at `max` items.
+    const items = (args.input as Record<string, unknown> | undefined)?.[batch.list];
+    const n = Math.min(Math.max(Array.isArray(items) ? items.length : batch.max, 1), batch.max);
+    return n * MUTATION_COST + Math.ceil((childComplexity * n) / batch.max);
+  }
   const scale = ARGUMENT_BOUNDED.get(`${type.name}.${field.name}`);
   if (scale) {
     // Its lists were priced at their largest (`max` items): scaled to the argument asked for.

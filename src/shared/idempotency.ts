@@ -57,6 +57,24 @@ export async function onceForKey(
   return { id, replayed: false };
 }
 
+// The class of the advisory locks on keys (the two-number form: apart from the audit chain's one-number lock).
+const KEY_LOCK_CLASS = 72_100_002;
+
+/**
+ * For a change that uses several keys (a chunk of reportLeads): takes a transaction lock on each of the caller's
+ * keys, in one order, before any of them is used. Two changes sharing keys then wait for each other whole, instead
+ * of each taking some keys in its own order and deadlocking on the rest (which a retry repeats while the other is
+ * still under way). One statement; a key's row itself is taken as before, by onceForKey.
+ */
+export async function lockKeys(ctx: RequestContext, keys: readonly (string | null | undefined)[]): Promise<void> {
+  const given = [...new Set(keys.filter((key): key is string => Boolean(key)))];
+  if (given.length < 2) return;
+  await ctx.db.query(
+    `SELECT count(pg_advisory_xact_lock($1::int, h)) FROM (SELECT DISTINCT hashtext($2::text || ':' || k) AS h FROM unnest($3::text[]) k ORDER BY 1 OFFSET 0) ordered`,
+    [KEY_LOCK_CLASS, ctx.principal.rowId ?? '', given],
+  );
+}
+
 /**
  * A change that a client may retry safely: the first run with a key does the work; a retry with the same
  * key and input (after an OUTCOME_UNKNOWN, a timeout, a lost answer) answers the record it changed or
@@ -69,6 +87,17 @@ export async function once<T extends { rowId: string }>(
   entity: EntityTarget<T>,
   work: () => Promise<T>,
 ): Promise<T> {
+  return (await onceWithOutcome(ctx, operation, input, entity, work)).record;
+}
+
+/** As `once`, saying whether the record was made now or answered again for a key used before (bulk results). */
+export async function onceWithOutcome<T extends { rowId: string }>(
+  ctx: RequestContext,
+  operation: string,
+  input: { idempotencyKey?: string | null },
+  entity: EntityTarget<T>,
+  work: () => Promise<T>,
+): Promise<{ record: T; replayed: boolean }> {
   let done: T | undefined;
   const { id, replayed } = await onceForKey(
     ctx,
@@ -77,7 +106,8 @@ export async function once<T extends { rowId: string }>(
     input,
     async () => (done = await work()).rowId,
   );
-  return replayed || !done ? ctx.db.findOneByOrFail(entity, { rowId: id } as never) : done;
+  const record = replayed || !done ? await ctx.db.findOneByOrFail(entity, { rowId: id } as never) : done;
+  return { record, replayed };
 }
 
 /** The `idempotencyKey` of every input that creates or moves a record. */

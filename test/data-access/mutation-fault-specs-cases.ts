@@ -23,6 +23,34 @@ export function caseMutationSpecs({ world, server }: TestHarness, fixtures: Muta
         ],
       }),
     },
+    // Two items, one chunk: kept together as answered, or (the chunk failed) neither; results per item.
+    {
+      name: 'reportLeads',
+      token: 'brandA',
+      selection:
+        'results { index outcome lead { id reference version status description sellers { id displayName } } userErrors { code } }',
+      setup: async (m) => ({
+        input: {
+          items: [1, 2].map((n) => ({
+            description: `${m}-${n}`,
+            sellerIds: [world.gid.sellerA],
+            idempotencyKey: `${m}-${n}`,
+          })),
+        },
+        fault: ['seller', world.ids.sellerA],
+        armed: ['lead', `description = ${lit(`${m}-1`)}`],
+        facts: [
+          [
+            `SELECT l.description, s.seller_id::text FROM lead l JOIN lead_seller s ON s.lead_id = l.id WHERE l.description LIKE ${lit(`${m}-%`)} ORDER BY 1`,
+            [1, 2].map((n) => ({ description: `${m}-${n}`, seller_id: world.ids.sellerA })),
+          ],
+        ],
+        verify: (payload, problems) => {
+          const outcomes = payload.results.map((r: { outcome: string }) => r.outcome);
+          if (outcomes.join() !== 'CREATED,CREATED') problems.push(`reportLeads: outcomes ${outcomes.join()}`);
+        },
+      }),
+    },
     // The lead a repeat-offender match raised (Lead.reportedBy would be the nullable relation of any lead, but
     // principal has no row-level security, so no fault can be injected there).
     {

@@ -15,6 +15,8 @@ import { Seller } from '../seller/seller.entity.js';
 import { Lead } from './lead.entity.js';
 import { CloseLeadInput, LeadFilter, LeadOrder, ReportLeadInput, TriageLeadInput } from './lead.inputs.js';
 import { closeLead, leadsOf, listLeads, reportLead, triageLead } from './lead.service.js';
+import { reportLeads } from './lead-bulk.service.js';
+import { MAX_REPORT_LEADS_ITEMS, REPORT_LEADS_CHUNK, ReportLeadsInput, ReportLeadsPayload } from './lead-bulk.types.js';
 
 export const LeadConnection = Connection(Lead);
 const ListingConnection = Connection(Listing);
@@ -63,6 +65,23 @@ export class LeadResolver {
     @Ctx() ctx: RequestContext,
   ): Promise<MutationPayload<Lead>> {
     return payload(() => reportLead(ctx, input));
+  }
+
+  @Authorized(Role.ADMIN, Role.INVESTIGATOR, Role.BRAND_PARTNER)
+  @Mutation(() => ReportLeadsPayload, {
+    nullable: true,
+    description: `Report up to ${MAX_REPORT_LEADS_ITEMS} leads at once, each as reportLead would, each answered on its own (created, replayed, refused, not kept). Committed in chunks of ${REPORT_LEADS_CHUNK} items; see ReportLeadsOutcome.`,
+  })
+  reportLeads(
+    @Arg('input', {
+      description: 'The reports (ReportLeadsInput).',
+      // Each item is validated by the service, so that one invalid item is refused alone (lead-bulk.service.ts).
+      validateFn: () => undefined,
+    })
+    input: ReportLeadsInput,
+    @Ctx() ctx: RequestContext,
+  ): Promise<ReportLeadsPayload> {
+    return reportLeads(ctx, input);
   }
 
   @Authorized(...CASE_WRITERS)

@@ -13,7 +13,7 @@ import {
   updateVersioned,
   whereExists,
 } from '../../shared/data-access/scoped-query.js';
-import { once } from '../../shared/idempotency.js';
+import { once, onceWithOutcome } from '../../shared/idempotency.js';
 import { nextReference } from '../../shared/reference.js';
 import { ConnectionArgs } from '../../shared/relay/connection.js';
 import { loadChildPage } from '../../shared/relay/keyset-paging.js';
@@ -39,6 +39,17 @@ import {
 import { LeadCloseReason, leadLifecycle, LeadSource, LeadStatus } from './lead.states.js';
 
 export async function reportLead(ctx: RequestContext, input: ReportLeadInput): Promise<Lead> {
+  return (await reportLeadOnce(ctx, input)).lead;
+}
+
+/**
+ * reportLead, saying whether the lead was made now or answered again for its idempotency key: the one path of
+ * a report, also of each item of reportLeads (lead-bulk.service.ts), which runs it inside its chunk's change.
+ */
+export async function reportLeadOnce(
+  ctx: RequestContext,
+  input: ReportLeadInput,
+): Promise<{ lead: Lead; replayed: boolean }> {
   const brandPartner = ctx.scope.kind === 'BRAND';
   if (brandPartner && input.source && input.source !== LeadSource.BRAND_REPORT) {
     refuse(UserErrorCode.INVALID, 'A brand partner reports leads with source BRAND_REPORT only.', ['input', 'source']);
@@ -50,7 +61,7 @@ export async function reportLead(ctx: RequestContext, input: ReportLeadInput): P
   const scores = reportedScores(ctx.principal.role, input);
   return inTransaction(ctx, async (tx) => {
     // A new lead is answered as its INSERT returned it; a retry with the key reads the first one.
-    return once(tx, 'reportLead', input, Lead, async () => {
+    const { record, replayed } = await onceWithOutcome(tx, 'reportLead', input, Lead, async () => {
       // A brand partner sees only its own brand, so naming another one reads as "no such brand".
       const brands = input.brandIds?.length
         ? await requireAllVisible(tx, Brand, input.brandIds, ['input', 'brandIds'])
@@ -76,6 +87,7 @@ export async function reportLead(ctx: RequestContext, input: ReportLeadInput): P
         },
       );
     });
+    return { lead: record, replayed };
   });
 }
 

@@ -99,6 +99,34 @@ export function afterAuditAppend(ctx: RequestContext, statement: string): void {
   appendOf(ctx).after.push(statement);
 }
 
+/**
+ * What the current change has queued for its COMMIT so far (audit events, statements after them, work
+ * before COMMIT). The function returned drops whatever was queued since: the part of a change rolled back
+ * to a SAVEPOINT (shared/savepoint.ts) must leave no event behind, as its rows leave none.
+ */
+export function markPendingChange(ctx: RequestContext): () => void {
+  const change = ctx.change;
+  if (!change) throw new Error('a pending change is marked inside the change (inTransaction)');
+  const append = appends.get(change);
+  const sizes = {
+    entries: append?.entries.length ?? 0,
+    after: append?.after.length ?? 0,
+    beforeCommit: change.beforeCommit.length,
+    withCommit: change.withCommit.length,
+  };
+  return () => {
+    const now = appends.get(change);
+    // Queued first since the mark: its step before COMMIT goes with it, so the next event queues both again.
+    if (now && !append) appends.delete(change);
+    else if (now) {
+      now.entries.length = sizes.entries;
+      now.after.length = sizes.after;
+    }
+    change.beforeCommit.length = sizes.beforeCommit;
+    change.withCommit.length = sizes.withCommit;
+  };
+}
+
 /** Joins the single writer order of the audit chain (re-entrant within one transaction). */
 export async function lockAuditChain(db: EntityManager): Promise<void> {
   await db.query('SELECT pg_advisory_xact_lock($1)', [AUDIT_CHAIN_LOCK]);

@@ -36,6 +36,9 @@ export async function startTcpProxy(target: URL): Promise<TcpProxy> {
   const server = net.createServer((client) => {
     const upstream = net.connect(Number(target.port || 5432), target.hostname);
     sockets.add(client).add(upstream);
+    // Each message is relayed as it is read: without this, Nagle's algorithm and delayed ACKs cost ~40 ms a round trip.
+    client.setNoDelay(true);
+    upstream.setNoDelay(true);
     const end = () => {
       client.destroy();
       upstream.destroy();
