@@ -33,6 +33,7 @@ import { InvestigationCreatedAtCopies1764300200000 } from './1764300200000-Inves
 import { PoliciesInOnePlace1764300300000 } from './1764300300000-PoliciesInOnePlace.js';
 import { CustodyAcknowledgement1764300400000 } from './1764300400000-CustodyAcknowledgement.js';
 import { EvidenceContent1764400300000 } from './1764400300000-EvidenceContent.js';
+import { ImportRun1764500300000 } from './1764500300000-ImportRun.js';
 
 export const migrations = [
   Foundation1763900000000, CaseLifecycle1763900100000, RowLevelSecurity1763900200000, Analytics1763900300000, ReferralDeadlines1763900400000,
@@ -55,4 +56,5 @@ export const migrations = [
   PoliciesInOnePlace1764300300000,
   CustodyAcknowledgement1764300400000,
   EvidenceContent1764400300000,
+  ImportRun1764500300000,
 ];

@@ -93,6 +93,33 @@ export function afterAuditAppend(ctx: RequestContext, statement: string): void {
   appendOf(ctx).after.push(statement);
 }
 
+/**
+ * Marks what the current change has queued so far (its events, the statements after them, its pre-commit work):
+ * the function returned forgets what was queued since, for a part of the change rolled back to a savepoint
+ * (one refused row of an import, src/import/), whose events must not be written.
+ */
+export function auditSavepoint(ctx: RequestContext): () => void {
+  const change = ctx.change;
+  if (!change) throw new Error('an audit savepoint is taken inside a change (inTransaction)');
+  const append = appends.get(change);
+  const lengths = {
+    entries: append?.entries.length ?? 0,
+    after: append?.after.length ?? 0,
+    beforeCommit: change.beforeCommit.length,
+    withCommit: change.withCommit.length,
+  };
+  return () => {
+    const now = appends.get(change);
+    if (now && !append) appends.delete(change);
+    else if (now) {
+      now.entries.length = lengths.entries;
+      now.after.length = lengths.after;
+    }
+    change.beforeCommit.length = lengths.beforeCommit;
+    change.withCommit.length = lengths.withCommit;
+  };
+}
+
 /** Joins the single writer order of the audit chain (re-entrant within one transaction). */
 export async function lockAuditChain(db: EntityManager): Promise<void> {
   await db.query('SELECT pg_advisory_xact_lock($1)', [AUDIT_CHAIN_LOCK]);

@@ -1,0 +1,207 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+// Seller writes need repeat-offender matching registered (seller-follow-ups.ts), as the schema registers it.
+import '../modules/repeat-offender/repeat-offender-match.service.js';
+import { applyScope } from '../shared/auth/scope.js';
+import { Role } from '../shared/auth/role.js';
+import { inTransaction, RequestContext } from '../shared/context.js';
+import { ImportError } from './import-error.js';
+import { Prepared, RowKind } from './import-rows.js';
+import { Rejection, RejectionReport, reportPath } from './import-report.js';
+import { advanceRun, finishRun, ImportKind, ImportRun, lastRun, RunKey, startRun } from './import-run.js';
+import { ImportFormat, readRecords, SourceRecord } from './import-source.js';
+import { leadRows } from './lead-import.js';
+import { listingRows } from './listing-import.js';
+import { sellerRows } from './seller-import.js';
+
+export { ImportError };
+
+/** Who may import each kind: the roles of the API's own change (createSeller, reportLead; listings: case writers). */
+const IMPORTERS: Record<ImportKind, Role[]> = {
+  sellers: [Role.ADMIN, Role.INVESTIGATOR],
+  listings: [Role.ADMIN, Role.INVESTIGATOR],
+  leads: [Role.ADMIN, Role.INVESTIGATOR, Role.BRAND_PARTNER],
+};
+
+export const IMPORT_COLUMNS: Record<ImportKind, string[]> = {
+  sellers: sellerRows.columns,
+  listings: listingRows.columns,
+  leads: leadRows(undefined).columns,
+};
+
+export interface ImportProgress {
+  linesDone: number;
+  totalLines: number;
+  imported: number;
+  rejected: number;
+}
+
+export interface ImportOptions {
+  kind: ImportKind;
+  file: string;
+  format: ImportFormat;
+  /** Rows per transaction (default 1,000). */
+  chunkSize?: number;
+  /** Start over instead of resuming an unfinished run of the same file (or importing a finished one again). */
+  restart?: boolean;
+  /** Leads: the brand (slug) of rows that name none. */
+  brand?: string;
+  onProgress?: (progress: ImportProgress) => void;
+  /** Messages for a person (resuming, already imported). */
+  say?: (text: string) => void;
+}
+
+export interface ImportSummary {
+  runId: string;
+  /** Rows written by this command; `rejected` likewise (the report holds those of earlier runs' chunks too). */
+  imported: number;
+  rejected: number;
+  /** Rows of chunks committed before an interruption, not read again. */
+  skipped: number;
+  /** The line this command resumed after, or null for a new run. */
+  resumedAfter: number | null;
+  alreadyFinished: boolean;
+  seconds: number;
+  reportPath: string;
+  /** Rows rejected in the whole run (also before a resume): the report's entries. */
+  reportEntries: number;
+}
+
+/**
+ * Imports a file of sellers, listings or leads as the principal of `ctx`, through the services the API uses
+ * (scope, validation, audit). Streamed, in chunks of `chunkSize` rows: each chunk is one transaction that also
+ * moves the run's progress (import_run), so that an interrupted import resumes after its last committed chunk
+ * and writes no row twice. Rows refused by validation or by the service go to the report `FILE.rejected.<format>`.
+ */
+export async function importFile(ctx: RequestContext, options: ImportOptions): Promise<ImportSummary> {
+  const started = Date.now();
+  const { kind, file, format } = options;
+  if (!IMPORTERS[kind].includes(ctx.principal.role))
+    throw new ImportError(`a ${ctx.principal.role} may not import ${kind} (${IMPORTERS[kind].join(', ')} may)`);
+  if (!fs.existsSync(file) || !fs.statSync(file).isFile()) throw new ImportError(`no file ${file}`);
+  const rows: RowKind<unknown> = (
+    kind === 'sellers' ? sellerRows : kind === 'listings' ? listingRows : leadRows(options.brand)
+  ) as RowKind<unknown>;
+  const { sha256, lines: totalLines } = await fileFacts(file);
+  const key: RunKey = { kind, sha256, actor: actorOf(ctx) };
+  const say = options.say ?? (() => undefined);
+
+  let run = await lastRun(ctx.db, key);
+  const finished = run?.status === 'FINISHED';
+  if (finished && !options.restart) {
+    say(
+      `${path.basename(file)} was imported already as these ${kind} (run ${run!.id}, finished ${run!.finishedAt!.toISOString()}): nothing done. --restart imports it again.`,
+    );
+    return summary(run!, { imported: 0, rejected: 0, skipped: 0, resumedAfter: null, alreadyFinished: true });
+  }
+  const resumedAfter = run && !finished && !options.restart ? run.linesDone : null;
+  if (resumedAfter === null)
+    run = await startRun(ctx.db, key, { name: path.resolve(file), format, principalId: ctx.principal.rowId });
+  else
+    say(
+      `resuming run ${run!.id} of ${path.basename(file)} at line ${resumedAfter + 1} (the lines before are imported)`,
+    );
+  const current = run!;
+
+  const report = new RejectionReport(reportPath(file, format), format, resumedAfter ?? 0);
+  const totals = { imported: 0, rejected: 0, skipped: 0 };
+  const chunkSize = options.chunkSize ?? 1000;
+  const progress = () =>
+    options.onProgress?.({
+      linesDone: current.linesDone,
+      totalLines,
+      imported: totals.imported,
+      rejected: totals.rejected,
+    });
+  try {
+    let chunk: SourceRecord[] = [];
+    for await (const record of readRecords(file, format)) {
+      if (record.line <= current.linesDone) {
+        totals.skipped += 1;
+        continue;
+      }
+      chunk.push(record);
+      if (chunk.length < chunkSize) continue;
+      await commitChunk(ctx, current, rows, chunk, report, totals);
+      chunk = [];
+      progress();
+    }
+    if (chunk.length) await commitChunk(ctx, current, rows, chunk, report, totals);
+    await finishRun(ctx.db, current, Math.max(current.linesDone, totalLines));
+    progress();
+  } finally {
+    report.close();
+  }
+  return summary(current, { ...totals, resumedAfter, alreadyFinished: false });
+
+  function summary(
+    of: ImportRun,
+    counts: Omit<ImportSummary, 'runId' | 'seconds' | 'reportPath' | 'reportEntries'>,
+  ): ImportSummary {
+    return {
+      runId: of.id,
+      seconds: (Date.now() - started) / 1000,
+      reportPath: reportPath(file, format),
+      reportEntries: of.rejected,
+      ...counts,
+    };
+  }
+}
+
+/** One chunk: its rows, its report entries and the run's progress, in one transaction. */
+async function commitChunk(
+  ctx: RequestContext,
+  run: ImportRun,
+  rows: RowKind<unknown>,
+  chunk: SourceRecord[],
+  report: RejectionReport,
+  totals: { imported: number; rejected: number },
+): Promise<void> {
+  const prepared: Prepared<unknown>[] = await Promise.all(
+    chunk.map((record) =>
+      record.fields
+        ? rows.prepare(record.line, record.fields)
+        : { line: record.line, rejection: { line: record.line, field: '(row)', reason: record.unreadable } },
+    ),
+  );
+  const toLine = chunk[chunk.length - 1].line;
+  const done = await inTransaction(ctx, async (tx) => {
+    report.rewind();
+    await applyScope(tx.db, tx.scope, tx.principal.rowId);
+    const rejections: Rejection[] = prepared.flatMap((row) => (row.rejection ? [row.rejection] : []));
+    const valid = prepared.flatMap((row) => (row.rejection ? [] : [{ line: row.line, input: row.input }]));
+    const imported = await rows.write(tx, valid, (rejection) => rejections.push(rejection));
+    rejections.sort((a, b) => a.line - b.line).forEach((rejection) => report.add(rejection));
+    report.flush();
+    if (!(await advanceRun(tx.db, run, { toLine, imported, rejected: rejections.length })))
+      throw new ImportError(
+        `another import of this file moved run ${run.id} on meanwhile: this one stops (run the command again to resume)`,
+      );
+    return { imported, rejected: rejections.length };
+  });
+  report.confirm();
+  run.linesDone = toLine;
+  run.imported += done.imported;
+  run.rejected += done.rejected;
+  totals.imported += done.imported;
+  totals.rejected += done.rejected;
+}
+
+/** Who imports, for telling runs apart: a principal by id, else the command line's own label. */
+function actorOf(ctx: RequestContext): string {
+  return ctx.principal.rowId ? `principal:${ctx.principal.rowId}` : ctx.principal.name;
+}
+
+/** The file's SHA-256 and line count, in one streamed pass. */
+async function fileFacts(file: string): Promise<{ sha256: string; lines: number }> {
+  const hash = createHash('sha256');
+  let lines = 0;
+  let last = 10;
+  for await (const chunk of fs.createReadStream(file) as AsyncIterable<Buffer>) {
+    hash.update(chunk);
+    for (let i = chunk.indexOf(10); i >= 0; i = chunk.indexOf(10, i + 1)) lines += 1;
+    last = chunk[chunk.length - 1];
+  }
+  return { sha256: hash.digest('hex'), lines: lines + (last === 10 ? 0 : 1) };
+}
