@@ -87,7 +87,8 @@ export const snakeCase: ColumnOf = (property) => property.replace(/[A-Z]/g, (c) 
 
 /** The class-validator rules of an API input (the ones the API applies), as a rejection of the first broken. */
 export async function checkInput(input: object, columnOf: ColumnOf): Promise<void> {
-  const [error] = await validate(input, { forbidUnknownValues: false });
+  // As the API validates its arguments (src/http/schema.ts): an absent optional field breaks no rule.
+  const [error] = await validate(input, { forbidUnknownValues: false, skipMissingProperties: true });
   if (!error) return;
   let current = error;
   while (!current.constraints && current.children?.length) current = current.children[0];
