@@ -51,7 +51,10 @@ export function addImportCommands(program: Command): void {
 Columns: ${COLUMNS[kind]}
 Without --as the rows are written by the command line's administrator ("cli" in the audit trail).
 An interrupted import resumes where its last committed chunk ended when run again on the same file (known
-by its SHA-256), as the same principal; no row is written twice.`,
+by its SHA-256), as the same principal; no row is written twice.
+
+Example:
+  npm run --silent cli -- import ${kind} ${kind}.csv${kind === 'leads' ? ' --as 12 --brand alpha' : ''}`,
       );
     if (kind === 'leads') command.option('--brand <SLUG>', 'the brand of rows that name none (see: list brands)');
     command.action((file: string, options: ImportCommandOptions) => runImport(kind, file, options));

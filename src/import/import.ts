@@ -24,12 +24,6 @@ const IMPORTERS: Record<ImportKind, Role[]> = {
   leads: [Role.ADMIN, Role.INVESTIGATOR, Role.BRAND_PARTNER],
 };
 
-export const IMPORT_COLUMNS: Record<ImportKind, string[]> = {
-  sellers: sellerRows.columns,
-  listings: listingRows.columns,
-  leads: leadRows(undefined).columns,
-};
-
 export interface ImportProgress {
   linesDone: number;
   totalLines: number;
