@@ -23,8 +23,8 @@ export interface RunKey {
   actor: string;
 }
 
-/** The last run of this file, kind and actor: an unfinished one is resumed, a finished one is not done again. */
-export async function lastRun(db: Queryable, key: RunKey): Promise<ImportRun | null> {
+/** The last run of this file, kind and actor that was not abandoned. */
+async function lastRun(db: Queryable, key: RunKey): Promise<ImportRun | null> {
   const [row] = await db.query(
     `SELECT ${COLUMNS} FROM import_run WHERE kind = $1 AND file_sha256 = $2 AND actor = $3 AND status <> 'ABANDONED'
      ORDER BY id DESC LIMIT 1`,
@@ -33,22 +33,31 @@ export async function lastRun(db: Queryable, key: RunKey): Promise<ImportRun | n
   return row ?? null;
 }
 
-/** A new run; an unfinished one of the same file is abandoned (--restart): its rows stay, it is not resumed. */
-export async function startRun(
-  db: Queryable,
+/**
+ * The run a command goes on with (the command holds the file's lock: import.ts, holdFile): the unfinished run of this file, kind and actor (resumed), or the finished one (nothing to
+ * do), or a new run. With `restart`, always a new run: an unfinished one is abandoned (its rows stay; it stops
+ * at its next chunk if a command is still running it).
+ */
+export async function openRun(
+  db: EntityManager,
   key: RunKey,
   file: { name: string; format: ImportFormat; principalId: string | null },
-): Promise<ImportRun> {
-  await db.query(
-    `UPDATE import_run SET status = 'ABANDONED', updated_at = now() WHERE kind = $1 AND file_sha256 = $2 AND actor = $3 AND status = 'RUNNING'`,
-    [key.kind, key.sha256, key.actor],
-  );
-  const [row] = await db.query(
-    `INSERT INTO import_run (kind, file_sha256, file_name, format, actor, principal_id) VALUES ($1, $2, $3, $4, $5, $6)
-     RETURNING ${COLUMNS}`,
-    [key.kind, key.sha256, file.name, file.format, key.actor, file.principalId],
-  );
-  return row;
+  restart: boolean,
+): Promise<{ run: ImportRun; resumed: boolean }> {
+  return db.transaction(async (tx) => {
+    const last = await lastRun(tx, key);
+    if (last && !restart) return { run: last, resumed: last.status === 'RUNNING' };
+    await tx.query(
+      `UPDATE import_run SET status = 'ABANDONED', updated_at = now() WHERE kind = $1 AND file_sha256 = $2 AND actor = $3 AND status = 'RUNNING'`,
+      [key.kind, key.sha256, key.actor],
+    );
+    const [row] = await tx.query(
+      `INSERT INTO import_run (kind, file_sha256, file_name, format, actor, principal_id) VALUES ($1, $2, $3, $4, $5, $6)
+       RETURNING ${COLUMNS}`,
+      [key.kind, key.sha256, file.name, file.format, key.actor, file.principalId],
+    );
+    return { run: row, resumed: false };
+  });
 }
 
 /**

@@ -9,7 +9,7 @@ import { inTransaction, RequestContext } from '../shared/context.js';
 import { ImportError } from './import-error.js';
 import { Prepared, RowKind } from './import-rows.js';
 import { Rejection, RejectionReport, reportPath } from './import-report.js';
-import { advanceRun, finishRun, ImportKind, ImportRun, lastRun, RunKey, startRun } from './import-run.js';
+import { advanceRun, finishRun, ImportKind, ImportRun, openRun, RunKey } from './import-run.js';
 import { ImportFormat, readRecords, SourceRecord } from './import-source.js';
 import { leadRows } from './lead-import.js';
 import { listingRows } from './listing-import.js';
@@ -79,24 +79,64 @@ export async function importFile(ctx: RequestContext, options: ImportOptions): P
   ) as RowKind<unknown>;
   const { sha256, lines: totalLines } = await fileFacts(file);
   const key: RunKey = { kind, sha256, actor: actorOf(ctx) };
-  const say = options.say ?? (() => undefined);
 
-  let run = await lastRun(ctx.db, key);
-  const finished = run?.status === 'FINISHED';
-  if (finished && !options.restart) {
-    say(
-      `${path.basename(file)} was imported already as these ${kind} (run ${run!.id}, finished ${run!.finishedAt!.toISOString()}): nothing done. --restart imports it again.`,
-    );
-    return summary(run!, { imported: 0, rejected: 0, skipped: 0, resumedAfter: null, alreadyFinished: true });
+  const release = await holdFile(ctx, key, file);
+  try {
+    return await importHeld(ctx, options, key, rows, totalLines, started);
+  } finally {
+    await release();
   }
-  const resumedAfter = run && !finished && !options.restart ? run.linesDone : null;
-  if (resumedAfter === null)
-    run = await startRun(ctx.db, key, { name: path.resolve(file), format, principalId: ctx.principal.rowId });
-  else
-    say(
-      `resuming run ${run!.id} of ${path.basename(file)} at line ${resumedAfter + 1} (the lines before are imported)`,
+}
+
+/**
+ * One command at a time per file, kind and actor: a lock of the database session held for the command's
+ * duration (released by PostgreSQL if the process dies). A second command is refused at once rather than
+ * racing the first (the rows could not be written twice anyway: each chunk moves the run only from where it was).
+ */
+async function holdFile(ctx: RequestContext, key: RunKey, file: string): Promise<() => Promise<void>> {
+  const session = ctx.dataSource.createQueryRunner();
+  await session.connect();
+  const lockKey = `import:${key.kind}:${key.sha256}:${key.actor}`;
+  const [{ held }] = await session.query(`SELECT pg_try_advisory_lock(hashtext($1)) AS held`, [lockKey]);
+  if (!held) {
+    await session.release();
+    throw new ImportError(
+      `another command is importing ${path.basename(file)} as these ${key.kind} now: wait for it to end, or stop it and run this one again (it resumes)`,
     );
-  const current = run!;
+  }
+  return async () => {
+    await session.query(`SELECT pg_advisory_unlock(hashtext($1))`, [lockKey]).catch(() => undefined);
+    await session.release();
+  };
+}
+
+async function importHeld(
+  ctx: RequestContext,
+  options: ImportOptions,
+  key: RunKey,
+  rows: RowKind<unknown>,
+  totalLines: number,
+  started: number,
+): Promise<ImportSummary> {
+  const { kind, file, format } = options;
+  const say = options.say ?? (() => undefined);
+  const { run: current, resumed } = await openRun(
+    ctx.db,
+    key,
+    { name: path.resolve(file), format, principalId: ctx.principal.rowId },
+    Boolean(options.restart),
+  );
+  if (current.status === 'FINISHED') {
+    say(
+      `${path.basename(file)} was imported already as these ${kind} (run ${current.id}, finished ${current.finishedAt!.toISOString()}): nothing done. --restart imports it again.`,
+    );
+    return summary(current, { imported: 0, rejected: 0, skipped: 0, resumedAfter: null, alreadyFinished: true });
+  }
+  const resumedAfter = resumed ? current.linesDone : null;
+  if (resumed)
+    say(
+      `resuming run ${current.id} of ${path.basename(file)} at line ${current.linesDone + 1} (the lines before are imported)`,
+    );
 
   const report = new RejectionReport(reportPath(file, format), format, resumedAfter ?? 0);
   const totals = { imported: 0, rejected: 0, skipped: 0 };
