@@ -115,3 +115,19 @@ it('--as a brand partner: its leads are reported in its name; rows naming anothe
   );
   expect(importRun).toMatchObject({ status: 'FINISHED', imported: 1, rejected: 1, name: 'brand B portal' });
 });
+
+it("sellers in the command line's own process: repeat-offender matching runs in the import's change, as in the server", async () => {
+  await db.dataSource.query(`UPDATE seller SET status = 'CLOSED' WHERE id = $1`, [world.ids.sellerB]);
+  fs.writeFileSync(
+    path.join(dir, 'sellers.jsonl'),
+    `${JSON.stringify({ platform: 'PDD', external_id: 'back-again', display_name: 'Back again', region: 'CN-GD', identifiers: ['PHONE:+86 138 0000 0001'] })}\n`,
+  );
+  const run = await eca('import', 'sellers', 'sellers.jsonl');
+  expect(run.stderr).toMatch(/imported 1 sellers, rejected 0, .* finished as cli\n$/);
+  const matches = await db.dataSource.query(
+    `SELECT m.prior_seller_id::text, m.status, l.source
+     FROM repeat_offender_match m JOIN seller s ON s.id = m.seller_id JOIN lead l ON l.id = m.lead_id
+     WHERE s.external_id = 'back-again'`,
+  );
+  expect(matches).toEqual([{ prior_seller_id: world.ids.sellerB, status: 'PENDING', source: 'REPEAT_OFFENDER_MATCH' }]);
+});
