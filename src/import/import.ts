@@ -15,8 +15,6 @@ import { leadRows } from './lead-import.js';
 import { listingRows } from './listing-import.js';
 import { sellerRows } from './seller-import.js';
 
-export { ImportError };
-
 /** Who may import each kind: the roles of the API's own change (createSeller, reportLead; listings: case writers). */
 const IMPORTERS: Record<ImportKind, Role[]> = {
   sellers: [Role.ADMIN, Role.INVESTIGATOR],
@@ -202,6 +200,8 @@ async function commitChunk(
   const toLine = chunk[chunk.length - 1].line;
   const done = await inTransaction(ctx, async (tx) => {
     report.rewind();
+    // The principal's scope for the policies too, as a request's transaction has it (the owner's own policy
+    // admits every row; the services apply the scope themselves).
     await applyScope(tx.db, tx.scope, tx.principal.rowId);
     const rejections: Rejection[] = prepared.flatMap((row) => (row.rejection ? [row.rejection] : []));
     const valid = prepared.flatMap((row) => (row.rejection ? [] : [{ line: row.line, input: row.input }]));
@@ -213,6 +213,9 @@ async function commitChunk(
         `another import of this file moved run ${run.id} on meanwhile: this one stops (run the command again to resume)`,
       );
     return { imported, rejected: rejections.length };
+  }).catch((error: unknown) => {
+    report.rewind();
+    throw error;
   });
   report.confirm();
   run.linesDone = toLine;
