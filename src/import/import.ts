@@ -70,7 +70,7 @@ export async function importFile(ctx: RequestContext, options: ImportOptions): P
   const started = Date.now();
   const { kind, file, format } = options;
   if (!IMPORTERS[kind].includes(ctx.principal.role))
-    throw new ImportError(`a ${ctx.principal.role} may not import ${kind} (${IMPORTERS[kind].join(', ')} may)`);
+    throw new ImportError(`the role ${ctx.principal.role} may not import ${kind} (${IMPORTERS[kind].join(', ')} may)`);
   if (!fs.existsSync(file) || !fs.statSync(file).isFile()) throw new ImportError(`no file ${file}`);
   const rows: RowKind<unknown> = (
     kind === 'sellers' ? sellerRows : kind === 'listings' ? listingRows : leadRows(options.brand)

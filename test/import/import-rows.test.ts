@@ -337,7 +337,7 @@ describe('import leads as a brand partner (--as its key)', () => {
     const partner = await actingAs(cli(), await keyOf('brand B portal'));
     await expect(
       run(partner, 'partner-sellers.csv', 'platform,external_id,display_name,region\nX,y,z,CN', { kind: 'sellers' }),
-    ).rejects.toThrow('a BRAND_PARTNER may not import sellers (ADMIN, INVESTIGATOR may)');
+    ).rejects.toThrow('the role BRAND_PARTNER may not import sellers (ADMIN, INVESTIGATOR may)');
     const [{ runs }] = await db.dataSource.query(
       `SELECT count(*)::int AS runs FROM import_run WHERE file_name LIKE '%partner-sellers.csv'`,
     );

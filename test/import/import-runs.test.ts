@@ -2,18 +2,30 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { importFile } from '../../src/import/import';
+import { actingAs } from '../../src/import/import-principal';
+import { createListings, NewListing } from '../../src/modules/listing/listing.service';
 import { systemContext } from '../../src/shared/context';
 import { testConfig } from '../support/server';
 import { useTestServer } from '../support/harness';
 
-/** Runs of an import (import_run): two processes on one file never both write a chunk; --restart starts over. */
+/**
+ * Runs of an import (import_run): two commands on one file never both write it; --restart starts over. And the
+ * listing service behind the import, alone.
+ */
 
-const { db } = useTestServer({ server: false });
+const { db, world } = useTestServer({ server: false });
 let dir: string;
 beforeAll(() => void (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'eca-import-runs-'))));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 const cli = () => systemContext(db.dataSource, testConfig(), 'cli');
+const keyOf = async (principal: string): Promise<string> =>
+  (
+    await db.dataSource.query(
+      `SELECT k.id::text FROM api_key k JOIN principal p ON p.id = k.principal_id WHERE p.name = $1`,
+      [principal],
+    )
+  )[0].id;
 
 function listingsFile(name: string, rows: number, tag: string): string {
   const file = path.join(dir, name);
@@ -69,4 +81,46 @@ it('--restart imports a finished file again as a new run; the first run stays fi
     { id: first.runId, status: 'FINISHED', imported: 30 },
     { id: second.runId, status: 'FINISHED', imported: 30 },
   ]);
+});
+
+describe('createListings (the listing service behind the import)', () => {
+  const listing = (over: Partial<NewListing> = {}): NewListing => ({
+    sellerId: world.ids.sellerA,
+    brandId: world.ids.brandA,
+    title: 'Service listing',
+    url: 'https://shop.example/service',
+    priceAmount: '100',
+    priceCurrency: 'CNY',
+    ...over,
+  });
+  const stored = async () =>
+    (await db.dataSource.query(`SELECT count(*)::int AS n FROM listing WHERE title = 'Service listing'`))[0].n;
+
+  it('refuses the whole batch, naming the listing and field, when one breaks a rule or names a missing seller', async () => {
+    await expect(createListings(cli(), [listing(), listing({ priceCurrency: 'cny' })])).rejects.toMatchObject({
+      userError: { code: 'INVALID', field: ['1', 'priceCurrency'] },
+    });
+    await expect(createListings(cli(), [listing(), listing({ sellerId: '999999' })])).rejects.toMatchObject({
+      userError: { code: 'NOT_FOUND', message: 'No seller has the id 999999.', field: ['1', 'sellerId'] },
+    });
+    expect(await stored()).toBe(0);
+  });
+
+  it('is for case writers: an analyst is refused; an administrator records LIVE listings, one event each', async () => {
+    const analyst = await actingAs(cli(), await keyOf('analyst'));
+    await expect(createListings(analyst, [listing()])).rejects.toMatchObject({
+      userError: {
+        code: 'INVALID',
+        message: 'The role ANALYST may not record listings (case writers only: ADMIN, INVESTIGATOR).',
+      },
+    });
+    const ids = await createListings(cli(), [listing(), listing()]);
+    expect(ids).toHaveLength(2);
+    const [{ events }] = await db.dataSource.query(
+      `SELECT count(*)::int AS events FROM audit_event WHERE action = 'listing.created' AND entity_id = ANY($1::bigint[])`,
+      [ids],
+    );
+    expect(events).toBe(2);
+    expect(await stored()).toBe(2);
+  });
 });

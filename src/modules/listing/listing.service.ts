@@ -234,7 +234,11 @@ export function listingRefusal(listing: NewListing): { field: keyof NewListing; 
  */
 export async function createListings(ctx: RequestContext, listings: NewListing[]): Promise<string[]> {
   if (!CASE_WRITERS.includes(ctx.principal.role))
-    refuse(UserErrorCode.INVALID, `A ${ctx.principal.role} may not record listings (case writers only).`, ['input']);
+    refuse(
+      UserErrorCode.INVALID,
+      `The role ${ctx.principal.role} may not record listings (case writers only: ${CASE_WRITERS.join(', ')}).`,
+      ['input'],
+    );
   if (listings.length === 0) return [];
   listings.forEach((listing, index) => {
     const refusal = listingRefusal(listing);
