@@ -11,8 +11,10 @@ export type Prepared<T> = { line: number; input: T; rejection?: undefined } | { 
 
 /** The import of one kind of row: shape checks outside any transaction, then the writes of a chunk. */
 export interface RowKind<T> {
-  /** The file's columns, for the help and the README. */
+  /** The file's columns (a CSV header or JSON keys may name no other). */
   columns: string[];
+  /** The columns a CSV header must name. */
+  required: string[];
   prepare(line: number, fields: Record<string, unknown>): Promise<Prepared<T>>;
   /** Writes a chunk's prepared rows in the chunk's transaction; refused rows are rejected and leave nothing. */
   write(

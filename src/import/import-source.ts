@@ -19,8 +19,9 @@ export async function* readRecords(file: string, format: ImportFormat): AsyncGen
   if (format === 'jsonl') {
     const lines = readline.createInterface({ input: fs.createReadStream(file), crlfDelay: Infinity });
     let line = 0;
-    for await (const text of lines) {
+    for await (const read of lines) {
       line += 1;
+      const text = line === 1 ? read.replace(/^\uFEFF/, '') : read;
       if (!text.trim()) continue;
       let value: unknown;
       try {
@@ -62,4 +63,11 @@ export async function* readRecords(file: string, format: ImportFormat): AsyncGen
 function firstLineOf(lastLine: number, raw: string): number {
   // csv-parse tells the line where a record ends; a quoted field may span lines.
   return lastLine - (raw.replace(/\r?\n$/, '').match(/\n/g)?.length ?? 0);
+}
+
+/** A CSV file's header line: its column names, trimmed (read before the import starts, to check them). */
+export async function csvHeader(file: string): Promise<string[]> {
+  const parser = fs.createReadStream(file).pipe(parse({ bom: true, to_line: 1, relax_column_count: true }));
+  for await (const record of parser as AsyncIterable<string[]>) return record.map((name) => name.trim());
+  return [];
 }

@@ -10,7 +10,7 @@ import { ImportError } from './import-error.js';
 import { Prepared, RowKind } from './import-rows.js';
 import { Rejection, RejectionReport, reportPath } from './import-report.js';
 import { advanceRun, finishRun, ImportKind, ImportRun, openRun, RunKey } from './import-run.js';
-import { ImportFormat, readRecords, SourceRecord } from './import-source.js';
+import { csvHeader, ImportFormat, readRecords, SourceRecord } from './import-source.js';
 import { leadRows } from './lead-import.js';
 import { listingRows } from './listing-import.js';
 import { sellerRows } from './seller-import.js';
@@ -75,6 +75,7 @@ export async function importFile(ctx: RequestContext, options: ImportOptions): P
   const rows: RowKind<unknown> = (
     kind === 'sellers' ? sellerRows : kind === 'listings' ? listingRows : leadRows(options.brand)
   ) as RowKind<unknown>;
+  if (format === 'csv') await checkHeader(file, kind, rows);
   const { sha256, lines: totalLines } = await fileFacts(file);
   const key: RunKey = { kind, sha256, actor: actorOf(ctx) };
 
@@ -191,11 +192,12 @@ async function commitChunk(
   totals: { imported: number; rejected: number },
 ): Promise<void> {
   const prepared: Prepared<unknown>[] = await Promise.all(
-    chunk.map((record) =>
-      record.fields
-        ? rows.prepare(record.line, record.fields)
-        : { line: record.line, rejection: { line: record.line, field: '(row)', reason: record.unreadable } },
-    ),
+    chunk.map((record) => {
+      if (!record.fields)
+        return { line: record.line, rejection: { line: record.line, field: '(row)', reason: record.unreadable } };
+      const unknown = unknownKey(record, rows);
+      return unknown ? { line: record.line, rejection: unknown } : rows.prepare(record.line, record.fields);
+    }),
   );
   const toLine = chunk[chunk.length - 1].line;
   const done = await inTransaction(ctx, async (tx) => {
@@ -223,6 +225,30 @@ async function commitChunk(
   run.rejected += done.rejected;
   totals.imported += done.imported;
   totals.rejected += done.rejected;
+}
+
+/** A CSV header with a column the kind has not, or without one it needs, would reject every row: refused first. */
+async function checkHeader(file: string, kind: ImportKind, rows: RowKind<unknown>): Promise<void> {
+  const header = await csvHeader(file);
+  const unknown = header.filter((column) => !rows.columns.includes(column));
+  const missing = rows.required.filter((column) => !header.includes(column));
+  if (unknown.length || missing.length)
+    throw new ImportError(
+      `the header line of ${path.basename(file)} ${[
+        unknown.length ? `names ${unknown.map((c) => `"${c}"`).join(', ')}, not a column of ${kind}` : '',
+        missing.length ? `lacks ${missing.join(', ')}` : '',
+      ]
+        .filter(Boolean)
+        .join(' and ')} (the columns: ${rows.columns.join(', ')}; README, "Importing data")`,
+    );
+}
+
+/** A JSON line's keys that are not columns of the kind: the row is rejected (a misspelt key would be lost). */
+function unknownKey(record: SourceRecord, rows: RowKind<unknown>): Rejection | null {
+  const key = record.fields && Object.keys(record.fields).find((name) => !rows.columns.includes(name));
+  return key
+    ? { line: record.line, field: key, reason: `not a column (the columns: ${rows.columns.join(', ')})` }
+    : null;
 }
 
 /** Who imports, for telling runs apart: a principal by id, else the command line's own label. */

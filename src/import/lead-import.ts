@@ -38,6 +38,7 @@ const columnOf: ColumnOf = (property) => COLUMN[property] ?? snakeCase(property)
 export function leadRows(defaultBrand: string | undefined): RowKind<LeadRow> {
   return {
     columns: ['description', 'brands', 'sellers', 'listings', 'source', 'risk_score', 'reporter_priority'],
+    required: ['description'],
     prepare: (line, fields) =>
       prepareRow(line, async () => {
         const input = Object.assign(new ReportLeadInput(), {

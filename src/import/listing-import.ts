@@ -19,6 +19,7 @@ export interface ListingRow extends Omit<NewListing, 'sellerId' | 'brandId'> {
  */
 export const listingRows: RowKind<ListingRow> = {
   columns: ['seller_platform', 'seller_external_id', 'brand', 'title', 'url', 'price_amount', 'price_currency'],
+  required: ['seller_platform', 'seller_external_id', 'brand', 'title', 'url', 'price_amount', 'price_currency'],
   prepare: (line, fields) =>
     prepareRow(line, () => {
       const row: ListingRow = {

@@ -12,6 +12,7 @@ const KINDS = Object.values(IdentifierKind);
  */
 export const sellerRows: RowKind<CreateSellerInput> = {
   columns: ['platform', 'external_id', 'display_name', 'region', 'identifiers'],
+  required: ['platform', 'external_id', 'display_name', 'region'],
   prepare: (line, fields) =>
     prepareRow(line, async () => {
       const input = Object.assign(new CreateSellerInput(), {

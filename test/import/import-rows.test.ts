@@ -344,3 +344,35 @@ describe('import leads as a brand partner (--as its key)', () => {
     expect(runs).toBe(0);
   });
 });
+
+describe('columns', () => {
+  it('a CSV header with an unknown or a missing column is refused before any row, and no run is recorded', async () => {
+    await expect(
+      run(cli(), 'misspelt.csv', 'platform,externalid,display_name,region\nTAOBAO,x,y,CN-ZJ\n', { kind: 'sellers' }),
+    ).rejects.toThrow(
+      'the header line of misspelt.csv names "externalid", not a column of sellers and lacks external_id (the columns: platform, external_id, display_name, region, identifiers; README, "Importing data")',
+    );
+    const [{ runs }] = await db.dataSource.query(
+      `SELECT count(*)::int AS runs FROM import_run WHERE file_name LIKE '%misspelt.csv'`,
+    );
+    expect(runs).toBe(0);
+  });
+
+  it('a JSON line with a key that is not a column is rejected, naming the key (a byte order mark is skipped)', async () => {
+    const { summary, report } = await run(
+      cli(),
+      'keys.jsonl',
+      `\uFEFF${jsonl({ description: 'Keyed (import)' }, { description: 'Misspelt (import)', risk_scor: 10 })}`,
+      { kind: 'leads', brand: 'alpha' },
+    );
+    expect(
+      report
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line)),
+    ).toEqual([
+      { line: 2, field: 'risk_scor', reason: expect.stringMatching(/^not a column \(the columns: description, /) },
+    ]);
+    expect(summary).toMatchObject({ imported: 1, rejected: 1 });
+  });
+});
