@@ -14,7 +14,7 @@ const LAYERS = [
   ['modules/referral'],
   ['modules/analytics', 'modules/audit', 'modules/joint-operation'],
   ['modules/reporter-accuracy', 'modules/webhook'],
-  ['database', 'export', 'seed'],
+  ['database', 'export', 'import', 'seed'],
   ['cli', 'http'],
   // Then the files at the root of src/ (main.ts, cli.ts, schema-print.ts, demo.ts, logger.ts): they may import anything.
 ];

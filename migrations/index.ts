@@ -34,6 +34,7 @@ import { PoliciesInOnePlace1764300300000 } from './1764300300000-PoliciesInOnePl
 import { CustodyAcknowledgement1764300400000 } from './1764300400000-CustodyAcknowledgement.js';
 import { EvidenceContent1764400300000 } from './1764400300000-EvidenceContent.js';
 import { Webhooks1764500100000 } from './1764500100000-Webhooks.js';
+import { ImportRun1764500300000 } from './1764500300000-ImportRun.js';
 
 export const migrations = [
   Foundation1763900000000, CaseLifecycle1763900100000, RowLevelSecurity1763900200000, Analytics1763900300000, ReferralDeadlines1763900400000,
@@ -57,4 +58,5 @@ export const migrations = [
   CustodyAcknowledgement1764300400000,
   EvidenceContent1764400300000,
   Webhooks1764500100000,
+  ImportRun1764500300000,
 ];

@@ -6,6 +6,7 @@ import { addApiKeyCommands } from './apikey-commands.js';
 import { addAuditCommands } from './audit-commands.js';
 import { addDatabaseCommands } from './database-commands.js';
 import { addExportCommands } from './export-commands.js';
+import { addImportCommands } from './import-commands.js';
 import { addListCommands } from './list-commands.js';
 import { addReferralPackageCommands } from './package-commands.js';
 import { addRepeatOffenderCommands } from './repeat-offender-commands.js';
@@ -18,7 +19,9 @@ import { CliError, say } from './output.js';
  */
 export function buildProgram(): Command {
   const program = new Command('eca')
-    .description('Enforcement-coordination API: database, API keys, audit trail and exports from the command line.')
+    .description(
+      'Enforcement-coordination API: database, API keys, audit trail, exports and imports from the command line.',
+    )
     .version(packageVersion(), '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show help (every command has its own: eca seed --help)')
     .option('--debug', 'on an unexpected failure, print where it happened (the stack)')
@@ -42,6 +45,7 @@ Exit status: 0 done, 1 failed, 2 wrong usage.`,
   addApiKeyCommands(program);
   addAuditCommands(program);
   addExportCommands(program);
+  addImportCommands(program);
   addReferralPackageCommands(program);
   addRepeatOffenderCommands(program);
   addWebhookCommands(program);

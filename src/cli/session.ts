@@ -6,6 +6,7 @@ import { migrateExclusively } from '../database/data-source.js';
 import { EmbeddedPostgresError } from '../database/embedded.js';
 import { EnvFileError } from '../shared/env-file.js';
 import { ExportError } from '../export/export.js';
+import { ImportError } from '../import/import-error.js';
 import { RequestContext, systemContext } from '../shared/context.js';
 import { SettingsError } from '../shared/settings.js';
 import { UserErrorException } from '../shared/user-error.js';
@@ -130,6 +131,7 @@ export function describeError(error: unknown, debug = false): string {
     error instanceof EmbeddedPostgresError ||
     error instanceof EnvFileError ||
     error instanceof ExportError ||
+    error instanceof ImportError ||
     error instanceof DatabaseLoginError
   )
     return error.message;

@@ -16,22 +16,27 @@ export function isRefusal(error: unknown): error is UserErrorException | GraphQL
 
 /**
  * Runs `work` as one part of the current change (inside inTransaction), under a SAVEPOINT: when it is refused
- * (isRefusal), its writes are rolled back to the savepoint and the audit events it queued are dropped, the
- * refusal is rethrown, and the change goes on without it. Any other error (a statement PostgreSQL failed, a lost
- * connection) leaves the transaction to the change, which rolls it back whole (and retries a deadlock).
- * Each part that writes takes a subtransaction id: PostgreSQL caches 64 per transaction, keep parts fewer.
- * Savepoints of parts that succeeded are not released (one round trip fewer each): they nest, and end with the change.
+ * (`refused`, by default isRefusal), its writes are rolled back to the savepoint and the audit events it queued
+ * are dropped, the refusal is rethrown, and the change goes on without it. Any other error (a statement PostgreSQL
+ * failed, a lost connection) leaves the transaction to the change, which rolls it back whole (and retries a deadlock).
+ * Each part that writes takes a subtransaction id, and PostgreSQL caches 64 per transaction of those not released:
+ * a change of up to about 50 parts keeps them (a round trip fewer each: they nest, and end with the change); one of
+ * more parts (an import's chunk of rows) passes `release`.
  */
-export async function inSavepoint<T>(ctx: RequestContext, work: () => Promise<T>): Promise<T> {
+export async function inSavepoint<T>(
+  ctx: RequestContext,
+  work: () => Promise<T>,
+  { refused = isRefusal, release = false }: { refused?: (error: unknown) => boolean; release?: boolean } = {},
+): Promise<T> {
   if (!ctx.change) throw new Error('a savepoint is taken inside a change (inTransaction)');
   const dropQueued = markPendingChange(ctx);
   await ctx.db.query('SAVEPOINT part');
   try {
-    // Kept, not released, on success: it ends with the transaction, a round trip per part sooner than RELEASE (the
-    // next part's savepoint nests in it; a rollback goes to the newest of the name, the failed part's own).
-    return await work();
+    const done = await work();
+    if (release) await ctx.db.query('RELEASE SAVEPOINT part');
+    return done;
   } catch (error) {
-    if (isRefusal(error)) {
+    if (refused(error)) {
       await ctx.db.query('ROLLBACK TO SAVEPOINT part; RELEASE SAVEPOINT part');
       dropQueued();
       ctx.loaders.clearAll(); // rows read inside may hold what was rolled back

@@ -1,5 +1,6 @@
 import { SelectQueryBuilder } from 'typeorm';
-import { auditChange } from '../../shared/audit/audit.service.js';
+import { auditChange, recordAudit } from '../../shared/audit/audit.service.js';
+import { CASE_WRITERS } from '../../shared/auth/role.js';
 import { once, onceForKey } from '../../shared/idempotency.js';
 import { inTransaction, RequestContext } from '../../shared/context.js';
 import { badInput } from '../../shared/errors.js';
@@ -183,4 +184,122 @@ export async function reinstateListing(ctx: RequestContext, input: ReinstateList
       return listing;
     }),
   );
+}
+
+/** A listing found on the marketplace, to record: its seller and claimed brand as row ids the caller may name. */
+export interface NewListing {
+  sellerId: string;
+  brandId: string;
+  title: string;
+  url: string;
+  /** In the minor unit of the currency (cents, fen), as digits. */
+  priceAmount: string;
+  priceCurrency: string;
+}
+
+export const MAX_LISTING_TITLE_LENGTH = 1000;
+export const MAX_LISTING_URL_LENGTH = 2000;
+
+/**
+ * The first rule a new listing breaks, as its field and why; null when it keeps them all. The table's checks
+ * (price_amount >= 0, price_currency three capitals) and the ones the API adds (a title, an http(s) address).
+ */
+export function listingRefusal(listing: NewListing): { field: keyof NewListing; reason: string } | null {
+  const title = listing.title.trim();
+  if (title.length < 1 || title.length > MAX_LISTING_TITLE_LENGTH)
+    return { field: 'title', reason: `a title of 1 to ${MAX_LISTING_TITLE_LENGTH} characters is required` };
+  let address: URL | null = null;
+  try {
+    address = new URL(listing.url);
+  } catch {
+    address = null;
+  }
+  if (!address || !/^https?:$/.test(address.protocol) || listing.url.length > MAX_LISTING_URL_LENGTH)
+    return { field: 'url', reason: `an http(s) address of at most ${MAX_LISTING_URL_LENGTH} characters is required` };
+  if (!/^[0-9]{1,15}$/.test(listing.priceAmount))
+    return {
+      field: 'priceAmount',
+      reason: 'a whole number of the currency minor unit (0 or more, e.g. 1999) is required',
+    };
+  if (!/^[A-Z]{3}$/.test(listing.priceCurrency))
+    return { field: 'priceCurrency', reason: 'an ISO 4217 currency code such as CNY is required' };
+  return null;
+}
+
+/**
+ * Records listings found on the marketplace (LIVE), in one INSERT, each audited as `listing.created` with its
+ * seller and brand. Case writers only (as every change of case data). Every listing must keep listingRefusal's
+ * rules, and its seller and brand must be ones the caller may see: otherwise nothing is written and the
+ * refusal names the listing's index. Returns the new rows' ids, in the order given.
+ */
+export async function createListings(ctx: RequestContext, listings: NewListing[]): Promise<string[]> {
+  if (!CASE_WRITERS.includes(ctx.principal.role))
+    refuse(
+      UserErrorCode.INVALID,
+      `The role ${ctx.principal.role} may not record listings (case writers only: ${CASE_WRITERS.join(', ')}).`,
+      ['input'],
+    );
+  if (listings.length === 0) return [];
+  listings.forEach((listing, index) => {
+    const refusal = listingRefusal(listing);
+    if (refusal) refuse(UserErrorCode.INVALID, `${refusal.field}: ${refusal.reason}.`, [String(index), refusal.field]);
+  });
+  return inTransaction(ctx, async (tx) => {
+    for (const [entity, field] of [
+      [Seller, 'sellerId'],
+      [Brand, 'brandId'],
+    ] as const) {
+      const ids = [...new Set(listings.map((l) => l[field]))];
+      const seen = new Set(
+        (await scopedQuery(tx, entity).select('t.id', 'id').andWhere('t.id = ANY(:ids)', { ids }).getRawMany()).map(
+          (row: { id: string }) => String(row.id),
+        ),
+      );
+      const missing = listings.findIndex((l) => !seen.has(l[field]));
+      if (missing >= 0)
+        refuse(UserErrorCode.NOT_FOUND, `No ${entity.name.toLowerCase()} has the id ${listings[missing][field]}.`, [
+          String(missing),
+          field,
+        ]);
+    }
+    // The audit events are made from the rows as the INSERT returned them: each event is its row's own.
+    const rows: Record<
+      'id' | 'seller_id' | 'brand_id' | 'title' | 'url' | 'price_amount' | 'price_currency',
+      string
+    >[] = await tx.db.query(
+      `INSERT INTO listing (seller_id, brand_id, title, url, price_amount, price_currency, status)
+         SELECT v.seller_id, v.brand_id, v.title, v.url, v.price_amount, v.price_currency, $7
+         FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::bigint[], $6::text[]) WITH ORDINALITY
+           AS v(seller_id, brand_id, title, url, price_amount, price_currency, n)
+         ORDER BY v.n
+         RETURNING id::text, seller_id::text, brand_id::text, title, url, price_amount::text, price_currency`,
+      [
+        listings.map((l) => l.sellerId),
+        listings.map((l) => l.brandId),
+        listings.map((l) => l.title.trim()),
+        listings.map((l) => l.url),
+        listings.map((l) => l.priceAmount),
+        listings.map((l) => l.priceCurrency),
+        ListingStatus.LIVE,
+      ],
+    );
+    await recordAudit(
+      tx,
+      ...rows.map((row) => ({
+        action: 'listing.created',
+        entityType: Listing.name,
+        entityId: row.id,
+        before: null,
+        after: {
+          sellerId: row.seller_id,
+          brandId: row.brand_id,
+          title: row.title,
+          url: row.url,
+          price: { amount: row.price_amount, currency: row.price_currency },
+          status: ListingStatus.LIVE,
+        },
+      })),
+    );
+    return rows.map((row) => row.id);
+  });
 }
