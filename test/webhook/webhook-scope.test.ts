@@ -1,5 +1,5 @@
 import { decodeGlobalId } from '../../src/shared/relay/global-id';
-import { buildCase, refused } from '../support/cases';
+import { buildCase, mutate, refused } from '../support/cases';
 import { useTestServer } from '../support/harness';
 import { Receiver, subscribe, testWorker, waitFor } from './support';
 
@@ -117,5 +117,38 @@ describe('webhooks and scope', () => {
       decodeGlobalId(theirs.id).rowId,
     ]);
     expect(paused).toBe(false);
+  });
+
+  // Last of the file: it revokes brand B's keys.
+  it('tells a principal whose API keys are all revoked nothing more', async () => {
+    const brandB = await new Receiver().start();
+    const investigator = await new Receiver().start();
+    const withdrawn = await subscribe(server, world.keys.brandB, brandB.url, CASE_EVENTS);
+    await subscribe(server, world.keys.investigator, investigator.url, CASE_EVENTS);
+    await db.dataSource.query(
+      `UPDATE api_key SET revoked_at = now() WHERE principal_id IN (SELECT id FROM principal WHERE brand_id = $1)`,
+      [world.ids.brandB],
+    );
+    const worker = await testWorker(db.url);
+    try {
+      await mutate(
+        server,
+        world.keys.investigator,
+        'reportLead',
+        { description: 'after brand B left', brandIds: [world.gid.brandB] },
+        'lead { id }',
+      );
+      await waitFor('the investigator told', () => investigator.received.length === 1);
+    } finally {
+      await worker.stop();
+      await brandB.close();
+      await investigator.close();
+    }
+    expect(brandB.received).toEqual([]);
+    const [{ n }] = await db.dataSource.query(
+      'SELECT count(*)::int AS n FROM webhook_delivery WHERE subscription_id = $1',
+      [decodeGlobalId(withdrawn.id).rowId],
+    );
+    expect(n).toBe(0);
   });
 });

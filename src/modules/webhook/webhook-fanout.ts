@@ -12,6 +12,12 @@ const TABLE_OF_RECORD: Record<string, string> = {
   EnforcementOutcome: 'enforcement_outcome',
 };
 
+/**
+ * The subscription's principal still has an API key not revoked: a partner whose access was withdrawn (every key
+ * revoked) is told nothing more, neither new events nor those waiting for it. SQL over `s`, a webhook_subscription.
+ */
+export const SUBSCRIBER_ACTIVE = `EXISTS (SELECT 1 FROM api_key k WHERE k.principal_id = s.principal_id AND k.revoked_at IS NULL)`;
+
 /** One fan-out pass at a time across processes (its seq order is the deliveries' order). */
 const FAN_OUT_LOCK = 72_100_011;
 
@@ -63,7 +69,8 @@ export async function fanOutOnce(client: PoolClient, batch = 1000): Promise<numb
     const subscribers: Subscriber[] = (
       await client.query(
         `SELECT s.id::text, s.events, s.created_at, p.id::text AS principal_id, p.role, p.brand_id::text, p.agency_id::text
-         FROM webhook_subscription s JOIN principal p ON p.id = s.principal_id WHERE s.events && $1::text[]`,
+         FROM webhook_subscription s JOIN principal p ON p.id = s.principal_id
+         WHERE s.events && $1::text[] AND ${SUBSCRIBER_ACTIVE}`,
         [[...new Set(events.map((e) => e.type))]],
       )
     ).rows;

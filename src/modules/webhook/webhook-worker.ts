@@ -2,7 +2,7 @@ import PgBoss from 'pg-boss';
 import { Pool, PoolClient } from 'pg';
 import type { Logger } from 'pino';
 import { toGlobalId } from '../../shared/relay/global-id.js';
-import { fanOutOnce } from './webhook-fanout.js';
+import { fanOutOnce, SUBSCRIBER_ACTIVE } from './webhook-fanout.js';
 import { postWebhook } from './webhook-sender.js';
 import { signatureHeader } from './webhook-signature.js';
 import { WebhookSettings } from './webhook.settings.js';
@@ -188,7 +188,7 @@ export async function startWebhookWorker(options: WebhookWorkerOptions): Promise
       while (!stopping && (await fanOutOnce(client)) > 0);
       const { rows } = await client.query(
         `SELECT DISTINCT d.subscription_id::text AS id FROM webhook_delivery d JOIN webhook_subscription s ON s.id = d.subscription_id
-         WHERE d.status = 'PENDING' AND d.next_attempt_at <= now() AND NOT s.paused`,
+         WHERE d.status = 'PENDING' AND d.next_attempt_at <= now() AND NOT s.paused AND ${SUBSCRIBER_ACTIVE}`,
       );
       if (rows.length && !stopping)
         await boss.insert(
@@ -234,7 +234,7 @@ function pendingDeliveries(client: PoolClient, subscriptionId: string, limit: nu
               e.record_type, e.record_id::text, e.version, e.occurred_at, s.url, s.secret,
               CASE WHEN s.previous_secret_expires_at > now() THEN s.previous_secret END AS previous_secret
        FROM webhook_delivery d JOIN webhook_event e ON e.seq = d.event_seq JOIN webhook_subscription s ON s.id = d.subscription_id
-       WHERE d.subscription_id = $1 AND d.status = 'PENDING' ORDER BY d.event_seq LIMIT $2`,
+       WHERE d.subscription_id = $1 AND d.status = 'PENDING' AND ${SUBSCRIBER_ACTIVE} ORDER BY d.event_seq LIMIT $2`,
       [subscriptionId, limit],
     )
     .then(({ rows }) => rows);
