@@ -1,12 +1,6 @@
-import http from 'node:http';
-import { AddressInfo } from 'node:net';
-import pino from 'pino';
-import { DataSource } from 'typeorm';
-import { createDataSource } from '../../src/database/data-source';
-import { App, createApp } from '../../src/http/app';
 import { decodeGlobalId } from '../../src/shared/relay/global-id';
-import { testConfig } from '../support/server';
-import { startTcpProxy, TcpProxy } from '../operations/support/tcp-proxy';
+import { ProxiedServer, startProxiedServer } from '../operations/support/proxied-server';
+import type { TcpProxy } from '../operations/support/tcp-proxy';
 import { useTestServer } from '../support/harness';
 
 // reportLeads commits one chunk of 50 items at a time. The connection lost at one chunk's COMMIT (its reply lost
@@ -14,30 +8,14 @@ import { useTestServer } from '../support/harness';
 // chunk's items OUTCOME_UNKNOWN, the later ones NOT_KEPT; a retry of the whole batch with the same keys settles
 // every item, each once. When it is the first chunk, nothing was answered as kept: the field is OUTCOME_UNKNOWN.
 
-const { db, world } = useTestServer({
-  server: false,
-  beforeClose: async () => {
-    server?.closeAllConnections();
-    await new Promise((resolve) => server?.close(resolve));
-    await app?.apollo.stop();
-    await pool?.destroy();
-    await proxy?.close();
-  },
-});
+let proxied: ProxiedServer | undefined;
+const { db, world } = useTestServer({ server: false, beforeClose: async () => proxied?.close() });
 let proxy: TcpProxy;
-let pool: DataSource;
-let app: App;
-let server: http.Server;
 let url: string;
 
 beforeAll(async () => {
-  proxy = await startTcpProxy(new URL(db.apiUrl));
-  pool = createDataSource({ url: proxy.url, api: true, poolSize: 3, applicationName: 'eca-report-leads-commit' });
-  await pool.initialize();
-  app = await createApp(pool, testConfig(), pino({ level: 'silent' }));
-  server = http.createServer(app.app);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  proxied = await startProxiedServer(db.apiUrl, { applicationName: 'eca-report-leads-commit' });
+  ({ proxy, url } = proxied);
 });
 
 const REPORT_LEADS = `mutation($input: ReportLeadsInput!) { reportLeads(input: $input) {

@@ -1,12 +1,7 @@
-import http from 'node:http';
-import { AddressInfo } from 'node:net';
-import pino from 'pino';
-import { DataSource } from 'typeorm';
-import { APP_ROLE, createDataSource } from '../../src/database/data-source';
-import { App, createApp } from '../../src/http/app';
+import { APP_ROLE } from '../../src/database/data-source';
 import { decodeGlobalId, toGlobalId } from '../../src/shared/relay/global-id';
-import { testConfig } from '../support/server';
-import { startTcpProxy, TcpProxy } from './support/tcp-proxy';
+import { ProxiedServer, startProxiedServer } from './support/proxied-server';
+import type { TcpProxy } from './support/tcp-proxy';
 import { useTestServer } from '../support/harness';
 
 // Faults on the network between the API and PostgreSQL, at the moment that decides a change's fate:
@@ -14,43 +9,23 @@ import { useTestServer } from '../support/harness';
 
 const QUERY_TIMEOUT_MS = 1500;
 const CONNECT_TIMEOUT_MS = 1500;
-const { db, world } = useTestServer({
-  server: false,
-  beforeClose: async () => {
-    proxy?.thaw();
-    server?.closeAllConnections();
-    await new Promise((resolve) => server?.close(resolve));
-    await app?.apollo.stop();
-    await pool?.destroy();
-    await proxy?.close();
-  },
-});
+let proxied: ProxiedServer | undefined;
+const { db, world } = useTestServer({ server: false, beforeClose: async () => proxied?.close() });
 let proxy: TcpProxy;
-let pool: DataSource;
-let app: App;
-let server: http.Server;
 let url: string;
 
 beforeAll(async () => {
-  proxy = await startTcpProxy(new URL(db.apiUrl));
-  const config = testConfig({
-    DATABASE_CONNECT_TIMEOUT_MS: String(CONNECT_TIMEOUT_MS),
-    DATABASE_QUERY_TIMEOUT_MS: String(QUERY_TIMEOUT_MS),
-  });
   // The server's pool reaches PostgreSQL through the proxy, as the API's login, with the API's request limits.
-  pool = createDataSource({ url: proxy.url, api: true, poolSize: 5, applicationName: 'eca-commit-faults' });
-  pool.setOptions({
-    extra: {
-      ...(pool.options.extra as object),
-      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
-      query_timeout: QUERY_TIMEOUT_MS,
+  proxied = await startProxiedServer(db.apiUrl, {
+    applicationName: 'eca-commit-faults',
+    poolSize: 5,
+    env: {
+      DATABASE_CONNECT_TIMEOUT_MS: String(CONNECT_TIMEOUT_MS),
+      DATABASE_QUERY_TIMEOUT_MS: String(QUERY_TIMEOUT_MS),
     },
+    poolExtra: { connectionTimeoutMillis: CONNECT_TIMEOUT_MS, query_timeout: QUERY_TIMEOUT_MS },
   });
-  await pool.initialize();
-  app = await createApp(pool, config, pino({ level: 'silent' }));
-  server = http.createServer(app.app);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  ({ proxy, url } = proxied);
 });
 
 interface Answer {
