@@ -63,6 +63,7 @@ export const TEST_SETTINGS: WebhookSettings = {
   pollMs: 50,
   secretOverlapMs: 3_600_000,
   deadlineNoticeMs: 0,
+  retentionMs: 30 * 86_400_000,
 };
 
 export function testWorker(ownerUrl: string, settings: Partial<WebhookSettings> = {}): Promise<WebhookWorker> {

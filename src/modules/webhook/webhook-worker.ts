@@ -3,10 +3,14 @@ import { Pool, PoolClient } from 'pg';
 import type { Logger } from 'pino';
 import { toGlobalId } from '../../shared/relay/global-id.js';
 import { fanOutOnce, SUBSCRIBER_ACTIVE } from './webhook-fanout.js';
+import { sweepWebhookLog } from './webhook-retention.js';
 import { postWebhook } from './webhook-sender.js';
 import { signatureHeader } from './webhook-signature.js';
 import { WebhookSettings } from './webhook.settings.js';
 import { ReceiverPolicy } from './webhook-url.js';
+
+/** How often a worker sweeps the webhook log of rows past their retention (webhook-retention.ts). */
+const SWEEP_INTERVAL_MS = 3_600_000;
 
 /** The pg-boss queue of delivery jobs: one job drains one subscription's due deliveries, in event order. */
 export const DELIVERY_QUEUE = 'webhook-delivery';
@@ -182,10 +186,16 @@ export async function startWebhookWorker(options: WebhookWorkerOptions): Promise
     },
   );
 
+  let sweptAt = 0;
   const dispatch = async (): Promise<void> => {
     const client = await pool.connect();
     try {
       while (!stopping && (await fanOutOnce(client)) > 0);
+      // The log's old settled rows, once an hour (and at the first tick): the tables stay as long as the retention.
+      if (!stopping && Date.now() - sweptAt >= SWEEP_INTERVAL_MS) {
+        sweptAt = Date.now();
+        await sweepWebhookLog(client, settings.retentionMs);
+      }
       const { rows } = await client.query(
         `SELECT DISTINCT d.subscription_id::text AS id FROM webhook_delivery d JOIN webhook_subscription s ON s.id = d.subscription_id
          WHERE d.status = 'PENDING' AND d.next_attempt_at <= now() AND NOT s.paused AND ${SUBSCRIBER_ACTIVE}`,

@@ -13,6 +13,7 @@ import { SettingsError } from '../../shared/settings.js';
  * | WEBHOOK_POLL_MS | 1000 | how often the worker looks for new events and due deliveries |
  * | WEBHOOK_SECRET_OVERLAP_HOURS | 24 | after a rotation, how long the previous secret still signs (two v1 values) |
  * | WEBHOOK_DEADLINE_NOTICE_HOURS | 24 | REFERRAL_DEADLINE_APPROACHING this long before a referral's deadline; 0: never |
+ * | WEBHOOK_RETENTION_DAYS | 30 | delivered and dead-lettered deliveries, and events no delivery waits for, are deleted after this |
  */
 export interface WebhookSettings {
   worker: boolean;
@@ -23,6 +24,7 @@ export interface WebhookSettings {
   pollMs: number;
   secretOverlapMs: number;
   deadlineNoticeMs: number;
+  retentionMs: number;
 }
 
 const NUMBERS: [keyof WebhookSettings, string, number, number, number, number][] = [
@@ -34,6 +36,7 @@ const NUMBERS: [keyof WebhookSettings, string, number, number, number, number][]
   ['pollMs', 'WEBHOOK_POLL_MS', 1000, 10, 600_000, 1],
   ['secretOverlapMs', 'WEBHOOK_SECRET_OVERLAP_HOURS', 24, 0, 720, 3_600_000],
   ['deadlineNoticeMs', 'WEBHOOK_DEADLINE_NOTICE_HOURS', 24, 0, 720, 3_600_000],
+  ['retentionMs', 'WEBHOOK_RETENTION_DAYS', 30, 1, 3650, 86_400_000],
 ];
 
 export function loadWebhookSettings(env: NodeJS.ProcessEnv = process.env): WebhookSettings {
