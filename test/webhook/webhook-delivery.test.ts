@@ -28,17 +28,26 @@ async function deliveriesOf(subscriptionGid: string) {
 }
 
 describe('webhook delivery', () => {
-  it('delivers every event of a brand, in order, signed, through a receiver that fails, answers slowly, then recovers', async () => {
+  it('delivers every event of a brand, in order, signed, through a receiver that fails, times out, answers slowly, then recovers', async () => {
     const receiver = await new Receiver().start();
     receiver.mode = 'fail';
     const subscription = await subscribe(server, world.keys.brandA, receiver.url, [
       'LEAD_STATUS_CHANGED',
       'CASE_STATUS_CHANGED',
     ]);
-    const worker = await testWorker(db.url);
+    // Attempts enough for the failures and time-outs below (each attempt has WEBHOOK_TIMEOUT_MS 500 ms here).
+    const worker = await testWorker(db.url, { maxAttempts: 20 });
     try {
       await buildCase(server, world, { referTo: world.gid.agencyX });
       await waitFor('failed attempts', () => receiver.received.length >= 3);
+      receiver.mode = 'hang';
+      await waitFor('an attempt timed out', async () => {
+        const [{ n }] = await db.dataSource.query(
+          `SELECT count(*)::int AS n FROM webhook_delivery WHERE subscription_id = $1 AND last_error LIKE 'no answer in time%'`,
+          [Buffer.from(subscription.id, 'base64').toString().split(':')[1]],
+        );
+        return n > 0;
+      });
       receiver.mode = 'slow';
       await waitFor('a slow answer', async () =>
         (await deliveriesOf(subscription.id)).some((d: any) => d.status === 'DELIVERED'),
