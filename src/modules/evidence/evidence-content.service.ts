@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { PassThrough, Readable, Transform, TransformCallback, Writable } from 'node:stream';
+import { PassThrough, pipeline as chain, Readable, Transform, TransformCallback, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { EntityManager } from 'typeorm';
 import { auditChange } from '../../shared/audit/audit.service.js';
@@ -158,7 +158,8 @@ export async function openEvidenceContent(
       reason,
     });
   });
-  const content = (await storedFile(storage, evidence)).pipe(decryptingStream(key, evidence.sha256));
+  // Joined with pipeline, not pipe: a download cut short (or a failed read) closes the stored file at once too.
+  const content = chain(await storedFile(storage, evidence), decryptingStream(key, evidence.sha256), () => undefined);
   return { evidence, content };
 }
 
