@@ -36,6 +36,7 @@ import { EvidenceContent1764400300000 } from './1764400300000-EvidenceContent.js
 import { Webhooks1764500100000 } from './1764500100000-Webhooks.js';
 import { ImportRun1764500300000 } from './1764500300000-ImportRun.js';
 import { WebhookRetention1764500400000 } from './1764500400000-WebhookRetention.js';
+import { SanctionRollup1764600000000 } from './1764600000000-SanctionRollup.js';
 
 export const migrations = [
   Foundation1763900000000, CaseLifecycle1763900100000, RowLevelSecurity1763900200000, Analytics1763900300000, ReferralDeadlines1763900400000,
@@ -61,4 +62,5 @@ export const migrations = [
   Webhooks1764500100000,
   ImportRun1764500300000,
   WebhookRetention1764500400000,
+  SanctionRollup1764600000000,
 ];

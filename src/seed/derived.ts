@@ -49,6 +49,19 @@ export const DERIVED: DerivedData[] = [
                 FROM listing x JOIN seller v ON v.id = x.seller_id WHERE x.taken_down_at IS NOT NULL GROUP BY 1, 2`,
   },
   {
+    // migrations/1764600000000-SanctionRollup.ts: seller sanctions per seller region, UTC day and status.
+    name: 'seller_sanction_day',
+    triggerFunctions: ['seller_sanction_day_event', 'seller_sanction_day_seller'],
+    rebuild: `DELETE FROM seller_sanction_day;
+              INSERT INTO seller_sanction_day (region, day, status, sanctions)
+                SELECT v.region, (e.at AT TIME ZONE 'UTC')::date, e.after ->> 'status', count(*)
+                FROM audit_event e JOIN seller v ON v.id = e.entity_id
+                WHERE e.entity_type = 'Seller' AND e.action IN ('seller.statusChanged', 'seller.struck')
+                  AND e.after ->> 'status' IN ('RESTRICTED', 'SUSPENDED', 'CLOSED')
+                  AND (e.before ->> 'status') IS DISTINCT FROM (e.after ->> 'status')
+                GROUP BY 1, 2, 3`,
+  },
+  {
     // migrations/1764001300000-EnforcementPolicy.ts: brand reports per brand and UTC day, as decided now.
     name: 'brand_report_stats',
     triggerFunctions: ['brand_report_stats_lead_brand', 'brand_report_stats_lead'],

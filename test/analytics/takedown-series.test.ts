@@ -68,13 +68,16 @@ beforeAll(async () => {
 const SERIES = `query($filter: AnalyticsFilter) { analytics(filter: $filter) { takedownSeries(granularity: DAY) {
   buckets { start listingsTakenDown listingsReinstated sellersRestricted sellersSuspended sellersClosed } } } }`;
 
-/** The series of the last three days, added up over its buckets. */
-async function totals(token: string, filter: Record<string, unknown> = {}) {
-  const to = new Date(Date.now() + 86_400_000);
+/**
+ * The series of the last three days, added up over its buckets. It ends tomorrow: an internal caller's counts of
+ * today come from the rollups (listing_takedown_day, seller_sanction_day), which hold every whole day before the
+ * period's end; `to` given, they end there (ending today, today's come from the listings and the audit log).
+ */
+async function totals(token: string, filter: Record<string, unknown> = {}, to = new Date(Date.now() + 86_400_000)) {
   const from = new Date(Date.now() - 2 * 86_400_000);
   const { buckets } = dataOf(await server.gql(token, SERIES, { filter: { from, to, ...filter } })).analytics
     .takedownSeries;
-  expect(buckets).toHaveLength(4);
+  expect(buckets).toHaveLength(to.getTime() > Date.now() + 43_200_000 ? 4 : 3);
   const sum = (key: string) => buckets.reduce((total: number, bucket: any) => total + bucket[key], 0);
   return [
     sum('listingsTakenDown'),
@@ -121,5 +124,39 @@ describe('the takedown series', () => {
       { start: '2026-01-01T00:00:00.000Z', listingsTakenDown: 0 },
       { start: '2026-02-01T00:00:00.000Z', listingsTakenDown: 1 },
     ]);
+  });
+
+  it("reads an internal caller's whole days from the rollups, kept exact by the writes (owner connection), and today's live", async () => {
+    const kept = () =>
+      db.dataSource.query(
+        `SELECT region, status, sanctions FROM seller_sanction_day WHERE day = (now() AT TIME ZONE 'UTC')::date ORDER BY 1, 2`,
+      );
+    expect(await kept()).toEqual([
+      { region: 'CN-FJ', status: 'CLOSED', sanctions: 1 },
+      { region: 'CN-GD', status: 'RESTRICTED', sanctions: 1 },
+      { region: 'CN-GD', status: 'SUSPENDED', sanctions: 1 },
+      { region: 'CN-ZJ', status: 'RESTRICTED', sanctions: 1 },
+    ]);
+    // Today's from the live path (the period ends now) and from the rollups (it ends tomorrow) agree.
+    const endingNow = new Date(Date.now() + 1000);
+    expect(await totals(world.keys.admin, {}, endingNow)).toEqual([2, 1, 2, 1, 1]);
+    expect(await totals(world.keys.admin, { regions: ['CN-GD'] }, endingNow)).toEqual([0, 0, 1, 1, 0]);
+
+    // A seller whose region changes takes its sanctions along (as its takedowns).
+    await db.dataSource.query(`UPDATE seller SET region = 'CN-ZJ' WHERE id = $1`, [world.ids.sellerB]);
+    try {
+      expect(await kept()).toEqual([
+        { region: 'CN-FJ', status: 'CLOSED', sanctions: 1 },
+        { region: 'CN-ZJ', status: 'RESTRICTED', sanctions: 2 },
+        { region: 'CN-ZJ', status: 'SUSPENDED', sanctions: 1 },
+      ]);
+      for (const to of [undefined, endingNow]) {
+        expect(await totals(world.keys.admin, { regions: ['CN-GD'] }, to)).toEqual([0, 0, 0, 0, 0]);
+        expect(await totals(world.keys.admin, { regions: ['CN-ZJ'] }, to)).toEqual([2, 1, 2, 1, 0]);
+      }
+    } finally {
+      await db.dataSource.query(`UPDATE seller SET region = 'CN-GD' WHERE id = $1`, [world.ids.sellerB]);
+    }
+    expect(await kept()).toHaveLength(4);
   });
 });

@@ -34,6 +34,16 @@ const RECOMPUTED: Record<string, string> = {
     SELECT count(*)::int AS n FROM (
       (SELECT region, day, listings FROM listing_takedown_day EXCEPT ALL SELECT * FROM expected)
       UNION ALL (SELECT * FROM expected EXCEPT ALL SELECT region, day, listings FROM listing_takedown_day)) d`,
+  seller_sanction_day: `
+    WITH expected AS (
+      SELECT v.region, (e.at AT TIME ZONE 'UTC')::date AS day, e.after ->> 'status' AS status, count(*)::int AS sanctions
+      FROM audit_event e JOIN seller v ON v.id = e.entity_id
+      WHERE e.entity_type = 'Seller' AND e.action IN ('seller.statusChanged', 'seller.struck')
+        AND e.after ->> 'status' IN ('RESTRICTED', 'SUSPENDED', 'CLOSED') AND (e.before ->> 'status') IS DISTINCT FROM (e.after ->> 'status')
+      GROUP BY 1, 2, 3)
+    SELECT count(*)::int AS n FROM (
+      (SELECT region, day, status, sanctions FROM seller_sanction_day EXCEPT ALL SELECT * FROM expected)
+      UNION ALL (SELECT * FROM expected EXCEPT ALL SELECT region, day, status, sanctions FROM seller_sanction_day)) d`,
   brand_report_stats: `
     WITH decided AS (
       SELECT lb.brand_id, (l.created_at AT TIME ZONE 'UTC')::date AS day,

@@ -78,18 +78,41 @@ export async function takedownSeries(
     .addSelect('x1.taken_down_at', 'at')
     .addSelect('1', 'n')
     .andWhere(`x1.taken_down_at IS NOT NULL AND ${within('x1.taken_down_at')} AND ${listingConditions(s, 'x1')}`);
+  // Seller sanctions: a status change (by an investigator, or escalated by a strike) to the status.
+  const sanctions = s
+    .scoped(Seller, 'v4')
+    .innerJoin(
+      'audit_event',
+      'e4',
+      `e4.entity_type = 'Seller' AND e4.entity_id = v4.id AND e4.action IN ('seller.statusChanged', 'seller.struck')`,
+    )
+    .select(`e4.after ->> 'status'`, 'kind')
+    .addSelect('e4.at', 'at')
+    .addSelect('1', 'n')
+    .andWhere(
+      `e4.after ->> 'status' IN ('RESTRICTED', 'SUSPENDED', 'CLOSED') AND (e4.before ->> 'status') IS DISTINCT FROM (e4.after ->> 'status')`,
+    )
+    .andWhere(`${within('e4.at')} AND ${sellerConditions(s, 'v4')}`);
   let takedowns: string;
+  let sanctioned: string;
   if (s.internal && !filter.brandIds && !filter.platforms && !filter.leadSources && !filter.agencyIds) {
-    // ...which, for an internal caller filtering by period and region only, the listing_takedown_day rollup
-    // counts per UTC day and region of the seller (exact: kept by triggers in the writes' transactions, see
-    // migration 1763911000000-TakedownRollup): the whole days from it, the day of `to` from the listings.
+    // ...which, for an internal caller filtering by period and region only, the listing_takedown_day and
+    // seller_sanction_day rollups count per UTC day and region of the seller (exact: kept by triggers in the
+    // writes' transactions, see migrations 1763911000000-TakedownRollup and 1764600000000-SanctionRollup): the
+    // whole days from them, the day of `to` live.
     const dayOf = (instant: string) => `(${instant} AT TIME ZONE 'UTC')::date`;
-    lastTakedowns.andWhere(`x1.taken_down_at >= ${dayOf(b.to)}::timestamp AT TIME ZONE 'UTC'`);
-    takedowns = `(SELECT 'TAKEN_DOWN' AS kind, d.day::timestamp AT TIME ZONE 'UTC' AS at, d.listings AS n FROM listing_takedown_day d
-                  WHERE d.day >= ${dayOf(b.first)} AND d.day < ${dayOf(b.to)} AND ${onlyRegions(s, 'd.region')}
-                  UNION ALL SELECT t.kind, t.at, t.n FROM ${s.derived(lastTakedowns)} t)`;
+    const today = `>= ${dayOf(b.to)}::timestamp AT TIME ZONE 'UTC'`;
+    lastTakedowns.andWhere(`x1.taken_down_at ${today}`);
+    sanctions.andWhere(`e4.at ${today}`);
+    const wholeDaysAndToday = (rollup: string, kind: string, n: string, live: string) =>
+      `(SELECT ${kind} AS kind, d.day::timestamp AT TIME ZONE 'UTC' AS at, d.${n} AS n FROM ${rollup} d
+        WHERE d.day >= ${dayOf(b.first)} AND d.day < ${dayOf(b.to)} AND ${onlyRegions(s, 'd.region')}
+        UNION ALL SELECT t.kind, t.at, t.n FROM ${live} t)`;
+    takedowns = wholeDaysAndToday('listing_takedown_day', `'TAKEN_DOWN'`, 'listings', s.derived(lastTakedowns));
+    sanctioned = wholeDaysAndToday('seller_sanction_day', 'd.status', 'sanctions', s.derived(sanctions));
   } else {
     takedowns = s.derived(lastTakedowns);
+    sanctioned = s.derived(sanctions);
   }
   // ...and its earlier takedowns (taken down, reinstated, taken down again) are in the audit trail.
   const earlierTakedowns = s
@@ -114,24 +137,10 @@ export async function takedownSeries(
     .select(`'REINSTATED'`, 'kind')
     .addSelect('e3.at', 'at')
     .andWhere(`${within('e3.at')} AND ${listingConditions(s, 'x3')}`);
-  // Seller sanctions: a status change (by an investigator, or escalated by a strike) to the status.
-  const sanctions = s
-    .scoped(Seller, 'v4')
-    .innerJoin(
-      'audit_event',
-      'e4',
-      `e4.entity_type = 'Seller' AND e4.entity_id = v4.id AND e4.action IN ('seller.statusChanged', 'seller.struck')`,
-    )
-    .select(`e4.after ->> 'status'`, 'kind')
-    .addSelect('e4.at', 'at')
-    .andWhere(
-      `e4.after ->> 'status' IN ('RESTRICTED', 'SUSPENDED', 'CLOSED') AND (e4.before ->> 'status') IS DISTINCT FROM (e4.after ->> 'status')`,
-    )
-    .andWhere(`${within('e4.at')} AND ${sellerConditions(s, 'v4')}`);
   // (TypeORM may order the selected columns its own way: each part is read by name.)
-  const parts: string[] = [takedowns, s.derived(earlierTakedowns), s.derived(reinstatements), s.derived(sanctions)];
+  const parts: string[] = [takedowns, s.derived(earlierTakedowns), s.derived(reinstatements), sanctioned];
   const events = parts
-    .map((sql, i) => `SELECT p${i}.kind, p${i}.at, ${i === 0 ? `p${i}.n` : '1'} AS n FROM ${sql} p${i}`)
+    .map((sql, i) => `SELECT p${i}.kind, p${i}.at, ${i === 0 || i === 3 ? `p${i}.n` : '1'} AS n FROM ${sql} p${i}`)
     .join(' UNION ALL ');
 
   // Events are counted per bucket and kind first, then joined to the buckets (12 rows for a year by month).

@@ -109,6 +109,7 @@ export const POLICIES: Record<string, Policy[]> = {
   // Analytics rollups (docs/analytics.md): read-only to the API's role.
   brand_report_stats: [readOnly(`${ALL} OR eca_brand_visible(brand_id)`)],
   listing_takedown_day: [readOnly(ALL)],
+  seller_sanction_day: [readOnly(ALL)],
   lead_region: [readOnly(`${ALL} OR EXISTS (SELECT 1 FROM lead l WHERE l.id = lead_region.lead_id)`)],
   // Reporter accuracy per brand and day (docs/analytics.md): a brand partner reads its brand's rows of the internal
   // scope (its own figures), an agency the rows of its own scope.
