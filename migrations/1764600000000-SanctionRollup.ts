@@ -11,7 +11,8 @@ import { applyPolicies } from '../src/shared/data-access/policies.sql.js';
  * - kept exact in the transaction of the write: a row trigger on `audit_event`, whose WHEN clause lets every
  *   other event pass without calling a function (the audit log is append-only, so inserts are all it sees);
  *   and a statement trigger on `seller`, a seller whose region changes taking its sanctions along;
- * - the whole days are read from it, the day of the period's end from the audit log.
+ * - the whole days are read from it, the day of the period's end from the audit log;
+ * - `rebuild_analytics_rollups()` rebuilds it too.
  */
 export class SanctionRollup1764600000000 implements MigrationInterface {
   name = 'SanctionRollup1764600000000';
@@ -77,12 +78,14 @@ export class SanctionRollup1764600000000 implements MigrationInterface {
 
       ${SANCTION_DAY_REBUILD}
       ANALYZE seller_sanction_day;
+      ${rebuildAnalyticsRollups(true)}
     `);
     await applyPolicies(q, ['seller_sanction_day']);
   }
 
   async down(q: QueryRunner): Promise<void> {
     await q.query(`
+      ${rebuildAnalyticsRollups(false)}
       DROP TRIGGER seller_sanction_day_seller_update ON seller;
       DROP TRIGGER seller_sanction_day_event ON audit_event;
       DROP TABLE seller_sanction_day;
@@ -108,3 +111,25 @@ const SANCTION_DAY_REBUILD = `
     FROM audit_event e JOIN seller v ON v.id = e.entity_id
     WHERE ${SANCTION_EVENT('e')}
     GROUP BY 1, 2, 3;`;
+
+/**
+ * `rebuild_analytics_rollups()` as migration 1764200100000 made it (every analytics rollup from the base tables),
+ * with seller_sanction_day or without (down).
+ */
+function rebuildAnalyticsRollups(withSanctions: boolean): string {
+  return `CREATE OR REPLACE FUNCTION rebuild_analytics_rollups() RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp SET work_mem = '256MB' AS $fn$
+  BEGIN
+    LOCK TABLE lead_seller, listing, seller${withSanctions ? ', audit_event' : ''} IN SHARE MODE;
+    DELETE FROM lead_region;
+    INSERT INTO lead_region (lead_id, region, sellers)
+      SELECT ls.lead_id, v.region, count(*) FROM lead_seller ls JOIN seller v ON v.id = ls.seller_id GROUP BY 1, 2;
+    DELETE FROM listing_takedown_day;
+    INSERT INTO listing_takedown_day (region, day, listings)
+      SELECT v.region, (x.taken_down_at AT TIME ZONE 'UTC')::date, count(*)
+      FROM listing x JOIN seller v ON v.id = x.seller_id WHERE x.taken_down_at IS NOT NULL GROUP BY 1, 2;
+    ${withSanctions ? SANCTION_DAY_REBUILD : ''}
+    ANALYZE lead_region, listing_takedown_day${withSanctions ? ', seller_sanction_day' : ''};
+    PERFORM refresh_analytics_rollups();
+  END $fn$;`;
+}
