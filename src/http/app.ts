@@ -15,6 +15,7 @@ import { LoaderRegistry } from '../shared/data-access/loader-registry.js';
 import { REVOKED_OR_UNKNOWN, serviceUnavailable, unauthenticated } from '../shared/errors.js';
 import { Authenticator } from '../modules/principal/principal.service.js';
 import { buildAppSchema } from './schema.js';
+import { bulkGate } from './bulk-gate.js';
 import { afterGate, bindBucketKey, costPlugin } from './cost-plugin.js';
 import { errorFormatter, isDatabaseUnavailable } from './format-error.js';
 import { graphiqlRouter } from './graphiql.js';
@@ -66,6 +67,8 @@ export async function createApp(dataSource: DataSource, config: Config, logger: 
     logger.warn('Redis not reachable yet: rate limit buckets kept in memory until it is');
   }
   const cost = costPlugin(schema, limits.maxCost, buckets);
+  // Bulk requests may hold at most half the pool at once: the rest stays for everything else.
+  const bulk = bulkGate(Math.max(1, Math.floor(config.poolSize / 2)));
   // Revocations reach this instance's key cache through LISTEN/NOTIFY; until it listens, nothing is cached.
   const authenticator = new Authenticator(dataSource, logger);
   await authenticator.listen();
@@ -89,7 +92,11 @@ export async function createApp(dataSource: DataSource, config: Config, logger: 
     plugins: [
       operationPlugin(metrics),
       withoutCostWhenUnauthenticated(cost.plugin),
-      afterGate(cost.admit, requestTransactionPlugin(authenticator)),
+      bulk.plugin,
+      afterGate(async (requestContext) => {
+        await cost.admit(requestContext);
+        await bulk.admit(requestContext);
+      }, requestTransactionPlugin(authenticator)),
       { serverWillStart: async () => ({ serverWillStop: () => authenticator.close() }) },
       // The audit log's signed checkpoints, for as long as the server runs (README, "Verifying the audit log").
       auditCheckpointPlugin(dataSource, config.audit, logger, isDatabaseUnavailable),
