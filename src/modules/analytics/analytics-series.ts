@@ -124,6 +124,7 @@ export async function takedownSeries(
     )
     .select(`'TAKEN_DOWN'`, 'kind')
     .addSelect('e2.at', 'at')
+    .addSelect('1', 'n')
     .andWhere(
       `(e2.after ->> 'takenDownAt')::timestamptz < x2.taken_down_at AND ${within('e2.at')} AND ${listingConditions(s, 'x2')}`,
     );
@@ -136,12 +137,11 @@ export async function takedownSeries(
     )
     .select(`'REINSTATED'`, 'kind')
     .addSelect('e3.at', 'at')
+    .addSelect('1', 'n')
     .andWhere(`${within('e3.at')} AND ${listingConditions(s, 'x3')}`);
-  // (TypeORM may order the selected columns its own way: each part is read by name.)
+  // (TypeORM may order the selected columns its own way: each part is read by name; `n` events at `at`.)
   const parts: string[] = [takedowns, s.derived(earlierTakedowns), s.derived(reinstatements), sanctioned];
-  const events = parts
-    .map((sql, i) => `SELECT p${i}.kind, p${i}.at, ${i === 0 || i === 3 ? `p${i}.n` : '1'} AS n FROM ${sql} p${i}`)
-    .join(' UNION ALL ');
+  const events = parts.map((sql, i) => `SELECT p${i}.kind, p${i}.at, p${i}.n FROM ${sql} p${i}`).join(' UNION ALL ');
 
   // Events are counted per bucket and kind first, then joined to the buckets (12 rows for a year by month).
   const rows = await s.rows<Record<string, unknown>>(`
