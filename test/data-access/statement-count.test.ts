@@ -268,15 +268,16 @@ describe('SQL statements per change', () => {
     // The named sellers, checked visible (one query for all); the named listings (likewise); the brand's
     // decided reports of the fast-track window (brand_report_stats: one index range of per-day counters, kept
     // by triggers on lead_brand and lead, which add no statement; it read the brand's whole report history);
-    // the reference sequence; INSERT lead (without RETURNING: a brand may read a lead only once it names the
-    // brand, policies.sql.ts); its id with INSERT lead_brand, lead_seller and lead_listing in one statement (each an
-    // INSERT ... SELECT unnest); the lead read back; then, last, the audit chain's advisory lock with its head and
-    // the next seqs (one statement, audit_chain_lock_head); the signed INSERT audit_event with the COMMIT (one
-    // round trip). The chain's lock is held for these last two round trips only. Nothing is read after it (the
-    // payload is the lead as read back), so no transaction is opened again and the request ends there: 10 round
-    // trips in all, counted here as 8 beyond the 2 of a read.
-    expectDataStatements(one, 8);
-    expectDataStatements(five, 8);
+    // INSERT lead with its id drawn and its reference numbered in the statement, and INSERT lead_brand,
+    // lead_seller and lead_listing in its WITH (each an INSERT ... SELECT unnest), all one statement (without
+    // RETURNING: a brand may read a lead only once it names the brand, policies.sql.ts); the lead read back;
+    // then, last, the audit chain's advisory lock with its head and the next seqs (one statement,
+    // audit_chain_lock_head); the signed INSERT audit_event with the COMMIT (one round trip). The chain's lock is
+    // held for these last two round trips only. Nothing is read after it (the payload is the lead as read back),
+    // so no transaction is opened again and the request ends there: 8 round trips in all, counted here as 6
+    // beyond the 2 of a read.
+    expectDataStatements(one, 6);
+    expectDataStatements(five, 6);
     // The last two round trips of the change, and of the request.
     const [lock, commit] = one.sql.slice(-2);
     expect(lock).toMatch(/^SELECT head, size::text, seqs::text\[\] FROM audit_chain_lock_head/);

@@ -1,5 +1,5 @@
 import type { GraphQLResolveInfo } from 'graphql';
-import { SelectQueryBuilder } from 'typeorm';
+import { Raw, SelectQueryBuilder } from 'typeorm';
 import { auditChange } from '../../shared/audit/audit.service.js';
 import { RequestContext, inTransaction } from '../../shared/context.js';
 import { whereDateRange, whereIn } from '../../shared/data-access/filters.js';
@@ -14,7 +14,7 @@ import {
   whereExists,
 } from '../../shared/data-access/scoped-query.js';
 import { once, onceWithOutcome } from '../../shared/idempotency.js';
-import { nextReference } from '../../shared/reference.js';
+import { referenceSql } from '../../shared/reference.js';
 import { ConnectionArgs } from '../../shared/relay/connection.js';
 import { loadChildPage } from '../../shared/relay/keyset-paging.js';
 import { decodeIdOf } from '../../shared/relay/global-id.js';
@@ -107,34 +107,52 @@ export async function createLead(
   },
   links: { brandIds: string[]; sellerIds: string[]; listingIds: string[] },
 ): Promise<Lead> {
-  const values = ctx.db.create(Lead, {
-    reference: await nextReference(ctx, 'LD'),
-    fastTrack: false,
-    reporterPriority: null,
-    ...fields,
-    status: LeadStatus.NEW,
-    closeReason: null,
-    closeNote: null,
-    internalNotes: null,
-    reportedById: ctx.principal.rowId,
-    investigationId: null,
-    triagedAt: null,
-    closedAt: null,
+  // One statement: the lead's id drawn first (lead_id), the lead written with it and its reference, and its
+  // links. Without RETURNING: a brand may read a lead only once it names the brand (row-level security,
+  // src/shared/data-access/policies.sql.ts), which the new lead does not yet in the statement's snapshot.
+  // The lead is the statement's own INSERT, which PostgreSQL runs before the WITH's inserts that nothing reads:
+  // lead_brand's BEFORE trigger copies the lead's created_at (NOT NULL: were the order ever other, the report
+  // would fail, never link wrongly). Foreign keys are checked at the statement's end.
+  const insert = ctx.db
+    .createQueryBuilder()
+    .addCommonTableExpression(`SELECT nextval(pg_get_serial_sequence('lead', 'id')) AS id`, 'lead_id')
+    .addCommonTableExpression(LINK('lead_brand', 'brand_id', 'brandIds'), 'b')
+    .addCommonTableExpression(LINK('lead_seller', 'seller_id', 'sellerIds'), 's')
+    .addCommonTableExpression(LINK('lead_listing', 'listing_id', 'listingIds'), 'l')
+    .insert()
+    // Every column the entity writes, the id with them.
+    .into(
+      Lead,
+      ctx.dataSource
+        .getMetadata(Lead)
+        .columns.filter((column) => column.isInsert)
+        .map((column) => column.propertyPath),
+    )
+    .values({
+      rowId: () => '(SELECT id FROM lead_id)',
+      reference: () => referenceSql('LD'),
+      fastTrack: false,
+      reporterPriority: null,
+      ...fields,
+      status: LeadStatus.NEW,
+      closeReason: null,
+      closeNote: null,
+      internalNotes: null,
+      reportedById: ctx.principal.rowId,
+      investigationId: null,
+      triagedAt: null,
+      closedAt: null,
+    })
+    .setParameters(links)
+    .updateEntity(false);
+  const [sql, parameters] = insert.getQueryAndParameters();
+  // An explicit value of an identity GENERATED ALWAYS needs OVERRIDING SYSTEM VALUE, which TypeORM does not write.
+  await ctx.db.query(sql.replace(') VALUES (', ') OVERRIDING SYSTEM VALUE VALUES ('), parameters);
+  // Read back by the id the statement drew (the sequence's value in this session); in a subquery, so that it
+  // is a value the primary key's index can look up (currval itself is volatile).
+  const lead = await ctx.db.findOneByOrFail(Lead, {
+    rowId: Raw((id) => `${id} = (SELECT currval(pg_get_serial_sequence('lead', 'id')))`),
   });
-  // Written without RETURNING and read back once it names its brands: a brand may read only the leads that
-  // name it (row-level security, src/shared/data-access/policies.sql.ts), which a new lead does not yet.
-  await ctx.db.createQueryBuilder().insert().into(Lead).values(values).updateEntity(false).execute();
-  // Its id (the identity's value in this session) and its links, in one statement.
-  const [{ id }] = await ctx.db.query(
-    `
-    WITH lead_id AS (SELECT currval(pg_get_serial_sequence('lead', 'id')) AS id),
-      b AS (INSERT INTO lead_brand (lead_id, brand_id) SELECT id, unnest($1::bigint[]) FROM lead_id),
-      s AS (INSERT INTO lead_seller (lead_id, seller_id) SELECT id, unnest($2::bigint[]) FROM lead_id),
-      l AS (INSERT INTO lead_listing (lead_id, listing_id) SELECT id, unnest($3::bigint[]) FROM lead_id)
-    SELECT id::text FROM lead_id`,
-    [links.brandIds, links.sellerIds, links.listingIds],
-  );
-  const lead = await ctx.db.findOneByOrFail(Lead, { rowId: id });
   await auditChange(ctx, 'lead.reported', lead, null, {
     ...leadSnapshot(lead),
     source: lead.source,
@@ -143,6 +161,10 @@ export async function createLead(
   });
   return lead;
 }
+
+/** A link of the new lead (lead_id of createLead's statement) to each of the named rows. */
+const LINK = (table: string, column: string, ids: string) =>
+  `INSERT INTO ${table} (lead_id, ${column}) SELECT id, unnest(CAST(:${ids} AS bigint[])) FROM lead_id`;
 
 export async function triageLead(ctx: RequestContext, input: TriageLeadInput): Promise<Lead> {
   return inTransaction(ctx, (tx) =>
