@@ -83,7 +83,13 @@ export async function startWebhookWorker(options: WebhookWorkerOptions): Promise
     application_name: 'eca-webhooks-queue',
     schedule: false,
   });
-  boss.on('error', (error) => logger.warn({ err: error }, 'webhook worker: pg-boss error'));
+  // The error's own fields only: pg-boss attaches the pg client, whose whole state would fill the log line.
+  boss.on('error', (error: Error & { code?: string }) =>
+    logger.warn(
+      { err: { type: error.name, message: error.message, code: error.code } },
+      'webhook worker: pg-boss error',
+    ),
+  );
   await boss.start();
   await boss.createQueue(DELIVERY_QUEUE, {
     name: DELIVERY_QUEUE,
