@@ -37,6 +37,7 @@ import { Webhooks1764500100000 } from './1764500100000-Webhooks.js';
 import { ImportRun1764500300000 } from './1764500300000-ImportRun.js';
 import { WebhookRetention1764500400000 } from './1764500400000-WebhookRetention.js';
 import { SanctionRollup1764600000000 } from './1764600000000-SanctionRollup.js';
+import { ReportStatsPolicy1764600100000 } from './1764600100000-ReportStatsPolicy.js';
 
 export const migrations = [
   Foundation1763900000000, CaseLifecycle1763900100000, RowLevelSecurity1763900200000, Analytics1763900300000, ReferralDeadlines1763900400000,
@@ -63,4 +64,5 @@ export const migrations = [
   ImportRun1764500300000,
   WebhookRetention1764500400000,
   SanctionRollup1764600000000,
+  ReportStatsPolicy1764600100000,
 ];

@@ -166,3 +166,34 @@ describe('row-level security of the closing-the-loop tables', () => {
     });
   });
 });
+
+describe("row-level security of brand_report_stats (the fast track's per-brand counters)", () => {
+  const brandsSeen = (scope: string, brandId: string, agencyId: string) =>
+    app.transaction(async (m) => {
+      await m.query(
+        `SELECT set_config('eca.scope', $1, true), set_config('eca.brand_id', $2, true), set_config('eca.agency_id', $3, true)`,
+        [scope, brandId, agencyId],
+      );
+      return (await m.query(`SELECT DISTINCT brand_id::text AS id FROM brand_report_stats ORDER BY 1`)).map(
+        (row: { id: string }) => row.id,
+      );
+    });
+
+  it("shows a brand partner its own brand's rows, an agency those of the brands of its referrals, internal roles all", async () => {
+    for (const key of [world.keys.brandA, world.keys.brandB])
+      await mutate(server, key, 'reportLead', { description: 'counted in brand_report_stats' }, 'lead { id }');
+    const both = [world.ids.brandA, world.ids.brandB].sort();
+    // The owner's view, for reference: both brands have counters.
+    expect(
+      (await db.dataSource.query(`SELECT DISTINCT brand_id::text AS id FROM brand_report_stats ORDER BY 1`)).map(
+        (row: { id: string }) => row.id,
+      ),
+    ).toEqual(both);
+    expect(await brandsSeen('ALL', '', '')).toEqual(both);
+    expect(await brandsSeen('BRAND', world.ids.brandA, '')).toEqual([world.ids.brandA]);
+    expect(await brandsSeen('BRAND', world.ids.brandB, '')).toEqual([world.ids.brandB]);
+    expect(await brandsSeen('AGENCY', '', world.ids.agencyX)).toEqual([world.ids.brandA]);
+    expect(await brandsSeen('AGENCY', '', world.ids.agencyY)).toEqual([world.ids.brandB]);
+    expect(await brandsSeen('', '', '')).toEqual([]);
+  });
+});
