@@ -1,5 +1,7 @@
 import type { GraphQLRequestContext } from '@apollo/server';
-import { parse, type OperationDefinitionNode } from 'graphql';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { buildSchema, parse, type OperationDefinitionNode } from 'graphql';
 import { bulkGate } from '../../src/http/bulk-gate';
 import { dataOf } from '../support/server';
 import { useTestServer } from '../support/harness';
@@ -70,9 +72,15 @@ describe('bulk requests at once', () => {
 });
 
 describe('the bulk gate', () => {
-  const request = (query: string) => {
+  const schema = buildSchema(readFileSync(path.join(__dirname, '../../schema.graphql'), 'utf8'));
+  const request = (query: string, variables: Record<string, unknown> = {}) => {
     const document = parse(query);
-    return { document, operation: document.definitions[0] as OperationDefinitionNode } as GraphQLRequestContext<object>;
+    return {
+      document,
+      operation: document.definitions[0] as OperationDefinitionNode,
+      schema,
+      request: { query, variables },
+    } as unknown as GraphQLRequestContext<object>;
   };
   const bulk = () => request('mutation { reportLeads(input: { items: [] }) { userErrors { code } } }');
   const sent = (gate: ReturnType<typeof bulkGate>, requestContext: object) =>
@@ -108,5 +116,21 @@ describe('the bulk gate', () => {
       request('mutation { ...F } fragment F on Mutation { reportLeads(input: { items: [] }) { userErrors { code } } }'),
     );
     expect(gate.stats()).toEqual({ running: 1, waiting: 0 });
+  });
+
+  it('takes a takedown of more than 50 listings as bulk, from its variables or inline, and a smaller one not', async () => {
+    const TAKE_DOWN = `mutation($input: TakeDownListingsInput!) { takeDownListings(input: $input) { userErrors { code } } }`;
+    const ids = (n: number) => Array.from({ length: n }, (_, i) => `TGlzdGluZzox${i}`);
+    const gate = bulkGate(10, 100);
+    await gate.admit(request(TAKE_DOWN, { input: { listingIds: ids(50), reason: 'counterfeit' } }));
+    await gate.admit(request(TAKE_DOWN, { input: { listingIds: ids(1), reason: 'counterfeit' } }));
+    expect(gate.stats()).toEqual({ running: 0, waiting: 0 });
+    await gate.admit(request(TAKE_DOWN, { input: { listingIds: ids(51), reason: 'counterfeit' } }));
+    expect(gate.stats()).toEqual({ running: 1, waiting: 0 });
+    const inline = `mutation { takeDownListings(input: { listingIds: [${ids(51)
+      .map((id) => `"${id}"`)
+      .join(', ')}], reason: "counterfeit" }) { userErrors { code } } }`;
+    await gate.admit(request(inline));
+    expect(gate.stats()).toEqual({ running: 2, waiting: 0 });
   });
 });
