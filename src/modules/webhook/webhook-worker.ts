@@ -86,7 +86,7 @@ export async function startWebhookWorker(options: WebhookWorkerOptions): Promise
   // The error's own fields only: pg-boss attaches the pg client, whose whole state would fill the log line.
   boss.on('error', (error: Error & { code?: string }) =>
     logger.warn(
-      { err: { type: error.name, message: error.message, code: error.code } },
+      { error: { name: error.name, message: error.message, code: error.code } },
       'webhook worker: pg-boss error',
     ),
   );
