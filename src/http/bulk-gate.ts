@@ -44,7 +44,7 @@ export function bulkGate(slots: number, waitMs = BULK_WAIT_MS) {
       };
     },
   };
-  return { admit, plugin, slots, stats: () => ({ running, waiting: waiting.length }) };
+  return { admit, plugin, stats: () => ({ running, waiting: waiting.length }) };
 }
 
 /** Waits in `queue` until a slot is handed over (the slot passes to it directly), or refuses after `waitMs`. */
