@@ -1,6 +1,7 @@
 import { Client } from 'pg';
 import { buildServer, ServerProcess, startServerProcess } from './support/server-process';
 import { useTestServer } from '../support/harness';
+import { waitFor } from '../support/wait-for';
 
 // The compiled server as a real process: SIGTERM while requests are in flight, then check that each
 // accepted request got its full answer, that new connections were refused, and that it exited 0.
@@ -59,7 +60,7 @@ it('on SIGTERM, finishes the requests in flight, refuses new ones, closes the po
     await blocker.query('LOCK TABLE api_key IN ACCESS EXCLUSIVE MODE');
     const burst = Array.from({ length: BURST }, (_, i) => send(server, world.keys.admin, `burst-${i}`));
     // (Watched from another connection: inside a transaction, pg_stat_activity is a frozen snapshot.)
-    await waitFor(async () => {
+    await waitFor('the burst to wait on the lock', async () => {
       const [{ n }] = await db.dataSource.query(
         `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'enforcement-api' AND wait_event_type = 'Lock'`,
       );
@@ -98,11 +99,3 @@ it('on SIGTERM, finishes the requests in flight, refuses new ones, closes the po
   );
   expect(n).toBe(0);
 });
-
-async function waitFor(check: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}

@@ -76,14 +76,7 @@ export function testWorker(ownerUrl: string, settings: Partial<WebhookSettings> 
   });
 }
 
-/** Waits until `check` answers true (polling); fails with `what` after `ms`. */
-export async function waitFor(what: string, check: () => Promise<boolean> | boolean, ms = 20_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+export { waitFor } from '../support/wait-for';
 
 export const SECRET = 'test-secret-0123456789abcdef';
 
