@@ -38,6 +38,7 @@ import { ImportRun1764500300000 } from './1764500300000-ImportRun.js';
 import { WebhookRetention1764500400000 } from './1764500400000-WebhookRetention.js';
 import { SanctionRollup1764600000000 } from './1764600000000-SanctionRollup.js';
 import { ReportStatsPolicy1764600100000 } from './1764600100000-ReportStatsPolicy.js';
+import { SellerSanction1764700000000 } from './1764700000000-SellerSanction.js';
 
 export const migrations = [
   Foundation1763900000000, CaseLifecycle1763900100000, RowLevelSecurity1763900200000, Analytics1763900300000, ReferralDeadlines1763900400000,
@@ -65,4 +66,5 @@ export const migrations = [
   WebhookRetention1764500400000,
   SanctionRollup1764600000000,
   ReportStatsPolicy1764600100000,
+  SellerSanction1764700000000,
 ];

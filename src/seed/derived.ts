@@ -62,6 +62,17 @@ export const DERIVED: DerivedData[] = [
                 GROUP BY 1, 2, 3`,
   },
   {
+    // migrations/1764700000000-SellerSanction.ts: each seller sanction, one row per audit event.
+    name: 'seller_sanction',
+    triggerFunctions: ['seller_sanction_event'],
+    rebuild: `DELETE FROM seller_sanction;
+              INSERT INTO seller_sanction (audit_seq, seller_id, at, status)
+                SELECT e.seq, e.entity_id, e.at, e.after ->> 'status' FROM audit_event e
+                WHERE e.entity_type = 'Seller' AND e.action IN ('seller.statusChanged', 'seller.struck')
+                  AND e.after ->> 'status' IN ('RESTRICTED', 'SUSPENDED', 'CLOSED')
+                  AND (e.before ->> 'status') IS DISTINCT FROM (e.after ->> 'status')`,
+  },
+  {
     // migrations/1764001300000-EnforcementPolicy.ts: brand reports per brand and UTC day, as decided now.
     name: 'brand_report_stats',
     triggerFunctions: ['brand_report_stats_lead_brand', 'brand_report_stats_lead'],

@@ -105,6 +105,30 @@ describe('the takedown series', () => {
     expect(await totals(world.keys.brandA, { brandIds: [world.gid.brandB] })).toEqual([0, 0, 0, 0, 0]);
   });
 
+  it("reads a partner's sanctions from seller_sanction, kept by the writes (owner connection), in the seller rule's scope", async () => {
+    const [sanctions] = await db.dataSource.query(
+      `SELECT count(*)::int AS n, bool_and(s.at = e.at AND s.seller_id = e.entity_id AND s.status = e.after ->> 'status') AS as_logged
+         FROM seller_sanction s JOIN audit_event e ON e.seq = s.audit_seq`,
+    );
+    expect(sanctions).toEqual({ n: 4, as_logged: true });
+    // A filter on sellers takes the path that reads each sanction's seller: the same counts.
+    const everyPlatform = { platforms: ['TAOBAO', 'TMALL'] };
+    for (const key of [world.keys.brandA, world.keys.brandB, world.keys.agencyX, world.keys.agencyY])
+      expect(await totals(key)).toEqual(await totals(key, everyPlatform));
+    // A seller comes into a brand's scope with its first listing of the brand, and its sanctions with it.
+    const [{ id }] = await db.dataSource.query(
+      `INSERT INTO listing (seller_id, brand_id, title, url, price_amount, price_currency, status)
+       VALUES ($1, $2, 'Beta bag', 'https://shop.example/b9', 100, 'CNY', 'LIVE') RETURNING id`,
+      [world.ids.sellerA, world.ids.brandB],
+    );
+    try {
+      expect(await totals(world.keys.brandB)).toEqual([0, 0, 2, 1, 1]);
+    } finally {
+      await db.dataSource.query(`DELETE FROM listing WHERE id = $1`, [id]);
+    }
+    expect(await totals(world.keys.brandB)).toEqual([0, 0, 1, 1, 1]);
+  });
+
   it('is filtered by brand, region and platform', async () => {
     expect(await totals(world.keys.admin, { brandIds: [world.gid.brandA] })).toEqual([2, 1, 1, 0, 1]);
     expect(await totals(world.keys.admin, { regions: ['CN-GD'] })).toEqual([0, 0, 1, 1, 0]);

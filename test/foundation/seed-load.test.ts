@@ -44,6 +44,14 @@ const RECOMPUTED: Record<string, string> = {
     SELECT count(*)::int AS n FROM (
       (SELECT region, day, status, sanctions FROM seller_sanction_day EXCEPT ALL SELECT * FROM expected)
       UNION ALL (SELECT * FROM expected EXCEPT ALL SELECT region, day, status, sanctions FROM seller_sanction_day)) d`,
+  seller_sanction: `
+    WITH expected AS (
+      SELECT e.seq AS audit_seq, e.entity_id AS seller_id, e.at, e.after ->> 'status' AS status FROM audit_event e
+      WHERE e.entity_type = 'Seller' AND e.action IN ('seller.statusChanged', 'seller.struck')
+        AND e.after ->> 'status' IN ('RESTRICTED', 'SUSPENDED', 'CLOSED') AND (e.before ->> 'status') IS DISTINCT FROM (e.after ->> 'status'))
+    SELECT count(*)::int AS n FROM (
+      (SELECT audit_seq, seller_id, at, status FROM seller_sanction EXCEPT ALL SELECT * FROM expected)
+      UNION ALL (SELECT * FROM expected EXCEPT ALL SELECT audit_seq, seller_id, at, status FROM seller_sanction)) d`,
   brand_report_stats: `
     WITH decided AS (
       SELECT lb.brand_id, (l.created_at AT TIME ZONE 'UTC')::date AS day,

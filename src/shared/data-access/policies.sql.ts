@@ -116,6 +116,16 @@ export const POLICIES: Record<string, Policy[]> = {
   ],
   listing_takedown_day: [readOnly(ALL)],
   seller_sanction_day: [readOnly(ALL)],
+  // Each seller sanction (migration 1764700000000): the sellers `seller`'s policy admits, written as sets built once
+  // and hashed (a brand's listings' and leads' sellers, an agency's referred leads' sellers), as the rows tested are
+  // many (92,000 sanctions in 26 weeks at scale 10) and the per-row check of `seller` cost ~8 µs each.
+  seller_sanction: [
+    readOnly(`${ALL}
+      OR (eca_scope() = 'BRAND' AND (seller_id IN (SELECT l.seller_id FROM listing l WHERE l.brand_id = eca_brand())
+        OR seller_id IN (SELECT ls.seller_id FROM lead_seller ls JOIN lead_brand lb ON lb.lead_id = ls.lead_id WHERE lb.brand_id = eca_brand())))
+      OR (eca_scope() = 'AGENCY' AND seller_id IN (SELECT ls.seller_id FROM lead_seller ls JOIN lead l ON l.id = ls.lead_id
+        JOIN referral r ON r.investigation_id = l.investigation_id WHERE r.agency_id = eca_agency() AND r.status <> 'DRAFT'))`),
+  ],
   lead_region: [readOnly(`${ALL} OR EXISTS (SELECT 1 FROM lead l WHERE l.id = lead_region.lead_id)`)],
   // Reporter accuracy per brand and day (docs/analytics.md): a brand partner reads its brand's rows of the internal
   // scope (its own figures), an agency the rows of its own scope.
