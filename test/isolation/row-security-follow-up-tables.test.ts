@@ -197,3 +197,55 @@ describe("row-level security of brand_report_stats (the fast track's per-brand c
     expect(await brandsSeen('', '', '')).toEqual([]);
   });
 });
+
+describe('row-level security of seller_sanction (each seller sanction, for the takedown series)', () => {
+  /** Under a request's scope: the sellers of seller_sanction's rows, and the sanctioned sellers `seller` admits. */
+  const seen = (scope: string, brandId: string, agencyId: string) =>
+    app.transaction(async (m) => {
+      await m.query(
+        `SELECT set_config('eca.scope', $1, true), set_config('eca.brand_id', $2, true), set_config('eca.agency_id', $3, true)`,
+        [scope, brandId, agencyId],
+      );
+      const ids = async (sql: string) => (await m.query(sql)).map((row: { id: string }) => row.id);
+      return {
+        sanctions: await ids(`SELECT DISTINCT seller_id::text AS id FROM seller_sanction ORDER BY 1`),
+        bySellerPolicy: await ids(
+          `SELECT id::text FROM seller WHERE id IN (SELECT seller_id FROM seller_sanction) ORDER BY 1`,
+        ),
+      };
+    });
+
+  it('admits exactly the sanctions of the sellers the seller policy admits, whatever the scope', async () => {
+    for (const sellerId of [world.gid.sellerA, world.gid.sellerB, world.gid.sellerAB])
+      await mutate(
+        server,
+        world.keys.investigator,
+        'updateSellerStatus',
+        { sellerId, status: 'SUSPENDED', reason: 'counted in seller_sanction' },
+        'seller { id }',
+      );
+    // The owner's view, for reference (the cases built above sanction sellers too).
+    const all = (
+      await db.dataSource.query(`SELECT DISTINCT seller_id::text AS id FROM seller_sanction ORDER BY 1`)
+    ).map((row: { id: string }) => row.id);
+    expect(all).toEqual(expect.arrayContaining([world.ids.sellerA, world.ids.sellerB, world.ids.sellerAB]));
+    const scopes: [string, string, string][] = [
+      ['ALL', '', ''],
+      ['BRAND', world.ids.brandA, ''],
+      ['BRAND', world.ids.brandB, ''],
+      ['AGENCY', '', world.ids.agencyX],
+      ['AGENCY', '', world.ids.agencyY],
+      ['', '', ''],
+    ];
+    const admitted = [];
+    for (const scope of scopes) {
+      const { sanctions, bySellerPolicy } = await seen(...scope);
+      expect(sanctions).toEqual(bySellerPolicy);
+      admitted.push(sanctions.length);
+    }
+    // Not vacuous: every scope but none sees some, and the partners fewer than all.
+    expect(admitted[0]).toBe(all.length);
+    expect(admitted.slice(1, 5).every((n) => n > 0 && n < all.length)).toBe(true);
+    expect(admitted[5]).toBe(0);
+  });
+});
