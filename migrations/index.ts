@@ -39,6 +39,7 @@ import { WebhookRetention1764500400000 } from './1764500400000-WebhookRetention.
 import { SanctionRollup1764600000000 } from './1764600000000-SanctionRollup.js';
 import { ReportStatsPolicy1764600100000 } from './1764600100000-ReportStatsPolicy.js';
 import { SellerSanction1764700000000 } from './1764700000000-SellerSanction.js';
+import { ReportStatsAgencyPolicy1764700100000 } from './1764700100000-ReportStatsAgencyPolicy.js';
 
 export const migrations = [
   Foundation1763900000000, CaseLifecycle1763900100000, RowLevelSecurity1763900200000, Analytics1763900300000, ReferralDeadlines1763900400000,
@@ -67,4 +68,5 @@ export const migrations = [
   SanctionRollup1764600000000,
   ReportStatsPolicy1764600100000,
   SellerSanction1764700000000,
+  ReportStatsAgencyPolicy1764700100000,
 ];
