@@ -352,6 +352,10 @@ describeInChromium('the portal of internal roles: figures, cases and referrals',
     await page.setViewportSize({ width: 390, height: 844 });
     await page.getByRole('button', { name: 'Figures' }).click();
     await ready(page, '#figures-view');
+    // The charts follow the new width on their next resize callback (Chart.js's ResizeObserver), not at once.
+    await page
+      .waitForFunction(() => document.documentElement.scrollWidth <= window.innerWidth, null, { timeout: 5000 })
+      .catch(() => undefined);
     expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
     await screenshot(page, 'admin-figures-narrow');
     expect(problems).toEqual([]);
