@@ -40,6 +40,7 @@ import { SanctionRollup1764600000000 } from './1764600000000-SanctionRollup.js';
 import { ReportStatsPolicy1764600100000 } from './1764600100000-ReportStatsPolicy.js';
 import { SellerSanction1764700000000 } from './1764700000000-SellerSanction.js';
 import { ReportStatsAgencyPolicy1764700100000 } from './1764700100000-ReportStatsAgencyPolicy.js';
+import { RegionFunnelRollup1764700200000 } from './1764700200000-RegionFunnelRollup.js';
 
 export const migrations = [
   Foundation1763900000000, CaseLifecycle1763900100000, RowLevelSecurity1763900200000, Analytics1763900300000, ReferralDeadlines1763900400000,
@@ -69,4 +70,5 @@ export const migrations = [
   ReportStatsPolicy1764600100000,
   SellerSanction1764700000000,
   ReportStatsAgencyPolicy1764700100000,
+  RegionFunnelRollup1764700200000,
 ];

@@ -50,6 +50,8 @@ async function expectRollupMatchesTheTables() {
 }
 
 async function expectBreakdownsMatchTheTables() {
+  // An internal caller's funnel per region is region_funnel's, refreshed on the servers' schedule: refreshed here.
+  await db.dataSource.query('SELECT refresh_analytics_rollups()');
   expect(await breakdown(world.keys.admin)).toEqual(await expected({}));
   expect(await breakdown(world.keys.brandA)).toEqual(await expected({ brand: world.ids.brandA }));
   expect(await breakdown(world.keys.brandB)).toEqual(await expected({ brand: world.ids.brandB }));
@@ -115,5 +117,57 @@ describe('lead_region', () => {
     await db.dataSource.query('SELECT rebuild_analytics_rollups()');
     await expectRollupMatchesTheTables();
     await expectBreakdownsMatchTheTables();
+  });
+
+  it('gives internal callers the funnel from region_funnel as counted live, and says when it was refreshed', async () => {
+    const FULL = `query($filter: AnalyticsFilter) { analytics(filter: $filter) { regionBreakdown { region funnelAsOf
+      funnel { leads triaged investigated referred actioned convicted stages { stage count conversionFromPrevious } }
+      outcomes { raids arrests } } } }`;
+    const ask = async (token: string, filter: Record<string, unknown> = {}) =>
+      dataOf(await server.gql(token, FULL, { filter })).analytics.regionBreakdown as any[];
+    // A period from long ago names every lead, and is counted live.
+    const live = (token: string) => ask(token, { from: '2000-01-01T00:00:00Z' });
+    const withoutAsOf = (rows: any[]) => rows.map(({ funnelAsOf, ...row }) => row);
+    const leadsIn = (rows: any[], region: string) => rows.find((row) => row.region === region)?.funnel.leads ?? 0;
+
+    await db.dataSource.query('SELECT refresh_analytics_rollups()');
+    const [{ refreshed }] = await db.dataSource.query(
+      `SELECT refreshed_at AS refreshed FROM analytics_rollup WHERE name = 'region_funnel'`,
+    );
+    const fromRollup = await ask(world.keys.admin);
+    expect(fromRollup.length).toBeGreaterThan(1);
+    expect(fromRollup.map((row) => row.funnelAsOf)).toEqual(fromRollup.map(() => refreshed.toISOString()));
+    expect(fromRollup.some((row) => row.funnel.referred > 0 && row.funnel.actioned > 0)).toBe(true);
+    const counted = await live(world.keys.admin);
+    expect(counted.every((row) => row.funnelAsOf === null)).toBe(true);
+    expect(withoutAsOf(fromRollup)).toEqual(withoutAsOf(counted));
+    expect(await ask(world.keys.analyst)).toEqual(fromRollup);
+    const [gd] = await ask(world.keys.admin, { regions: ['CN-GD'] });
+    expect(gd).toEqual(fromRollup.find((row) => row.region === 'CN-GD'));
+    // Partners count theirs live.
+    expect((await ask(world.keys.brandA)).every((row) => row.funnelAsOf === null)).toBe(true);
+
+    // A lead reported now is in the live count at once, in the rollup's after its next refresh.
+    const reported = dataOf(
+      await server.gql(
+        world.keys.investigator,
+        `mutation($input: ReportLeadInput!) { reportLead(input: $input) { lead { id } userErrors { code } } }`,
+        {
+          input: {
+            description: 'counted after the refresh',
+            brandIds: [world.gid.brandB],
+            sellerIds: [world.gid.sellerB],
+          },
+        },
+      ),
+    ).reportLead;
+    expect(reported.userErrors).toEqual([]);
+    expect(leadsIn(await live(world.keys.admin), 'CN-GD')).toBe(leadsIn(counted, 'CN-GD') + 1);
+    expect(await ask(world.keys.admin)).toEqual(fromRollup);
+    await db.dataSource.query('SELECT refresh_analytics_rollups()');
+    const refreshedAgain = await ask(world.keys.admin);
+    expect(leadsIn(refreshedAgain, 'CN-GD')).toBe(leadsIn(fromRollup, 'CN-GD') + 1);
+    expect(new Date(refreshedAgain[0].funnelAsOf).getTime()).toBeGreaterThan(refreshed.getTime());
+    expect(withoutAsOf(refreshedAgain)).toEqual(withoutAsOf(await live(world.keys.admin)));
   });
 });

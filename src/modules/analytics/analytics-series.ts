@@ -2,9 +2,9 @@ import { RequestContext } from '../../shared/context.js';
 import { badInput } from '../../shared/errors.js';
 import { Listing } from '../listing/listing.entity.js';
 import { Seller } from '../seller/seller.entity.js';
-import { count, filteredOutcomes, onlyRegions } from './analytics.service.js';
+import { count, filteredOutcomes } from './analytics.service.js';
 import { ResolvedFilter, Statement } from '../../shared/data-access/statement.js';
-import { listingConditions, sellerConditions } from './analytics.sql.js';
+import { listingConditions, onlyRegions, sellerConditions } from './analytics.sql.js';
 import { Granularity, OutcomeSeries, TakedownSeries } from './analytics.types.js';
 
 /** Time series of the analytics (takedowns and outcomes per day, week or month), one statement each. */

@@ -4,7 +4,8 @@ import type { RequestContext } from '../../shared/context.js';
 import { ResolvedFilter } from '../../shared/data-access/statement.js';
 import { resolveFilter } from './analytics.sql.js';
 import { outcomeSeries, takedownSeries } from './analytics-series.js';
-import { enforcementFunnel, outcomeTotals, regionBreakdown, timeToAction } from './analytics.service.js';
+import { enforcementFunnel, outcomeTotals, timeToAction } from './analytics.service.js';
+import { regionBreakdown } from './region-breakdown.js';
 import {
   Analytics,
   AnalyticsFilter,

@@ -5,14 +5,7 @@ import { EnforcementOutcome } from '../referral/enforcement-outcome.entity.js';
 import { Referral } from '../referral/referral.entity.js';
 import { ResolvedFilter, Statement } from '../../shared/data-access/statement.js';
 import { inPeriod, leadConditions, referralConditions } from './analytics.sql.js';
-import {
-  DurationStats,
-  EnforcementFunnel,
-  FunnelStageName,
-  OutcomeTotals,
-  RegionFigures,
-  TimeToAction,
-} from './analytics.types.js';
+import { DurationStats, EnforcementFunnel, FunnelStageName, OutcomeTotals, TimeToAction } from './analytics.types.js';
 
 /*
  * Every figure is one or a few aggregate statements computed by PostgreSQL; Node only reshapes the
@@ -27,7 +20,7 @@ export const days = (value: unknown) =>
 // ---------------------------------------------------------------------------------------------------
 // The funnel, over the leads created in the period.
 
-const STAGES: FunnelStageName[] = [
+export const STAGES: FunnelStageName[] = [
   FunnelStageName.LEADS,
   FunnelStageName.TRIAGED,
   FunnelStageName.INVESTIGATED,
@@ -55,7 +48,7 @@ const FLAG: Record<FunnelStageName, string> = {
  * are `IN (SELECT ...)` sets (hashed subplans) rather than a join, which the planner, misled by the row
  * estimate of the lead policy (72 rows for 9,020), ran as a nested loop over every pair (1.1 s at scale 1).
  */
-function leadStages(s: Statement): string {
+export function leadStages(s: Statement): string {
   const l = 'l';
   const leads = s
     .scoped(Lead, l)
@@ -100,7 +93,7 @@ function leadStages(s: Statement): string {
 }
 
 /** `count(*)` of every stage and of every stage together with the one before it (for the conversion rates). */
-function funnelColumns(prefix = ''): string {
+export function funnelColumns(prefix = ''): string {
   const flag = (stage: FunnelStageName) => (stage === FunnelStageName.LEADS ? 'TRUE' : `${prefix}${FLAG[stage]}`);
   return STAGES.flatMap((stage, i) => {
     const columns = [`count(*) FILTER (WHERE ${flag(stage)}) AS "${stage}"`];
@@ -110,7 +103,7 @@ function funnelColumns(prefix = ''): string {
   }).join(', ');
 }
 
-function toFunnel(row: Record<string, unknown> | undefined): EnforcementFunnel {
+export function toFunnel(row: Record<string, unknown> | undefined): EnforcementFunnel {
   const stages = STAGES.map((stage, i) => {
     const previous = i > 0 ? count(row?.[STAGES[i - 1]]) : 0;
     return {
@@ -199,7 +192,7 @@ export function filteredOutcomes(s: Statement, { money = true }: { money?: boole
  * Totals per grouping set: () the counts, (seized currency), (fine currency): one statement. The money
  * columns are expressions over `o` (the region breakdown passes each region's part of them).
  */
-const outcomeColumns = (
+export const outcomeColumns = (
   { seized, fine }: { seized: string; fine: string } = { seized: 'o.seized_amount', fine: 'o.fine_amount' },
 ) => `
   count(*) FILTER (WHERE o.kind = 'RAID') AS raids, count(*) FILTER (WHERE o.kind = 'SEIZURE') AS seizures,
@@ -208,7 +201,7 @@ const outcomeColumns = (
   sum(${seized}) AS seized_amount, sum(${fine}) AS fine_amount,
   GROUPING(o.seized_currency) = 0 AS by_seized, GROUPING(o.fine_currency) = 0 AS by_fine, o.seized_currency, o.fine_currency`;
 
-interface OutcomeRow {
+export interface OutcomeRow {
   region?: string;
   raids: string;
   seizures: string;
@@ -225,7 +218,7 @@ interface OutcomeRow {
 }
 
 /** Folds the rows of one group (the totals row and its per-currency rows) into OutcomeTotals. */
-function toOutcomeTotals(rows: OutcomeRow[]): OutcomeTotals {
+export function toOutcomeTotals(rows: OutcomeRow[]): OutcomeTotals {
   const totals = rows.find((row) => !row.by_seized && !row.by_fine);
   const money = (amount: string | null, currency: string | null) => Money.of(amount, currency?.trim() ?? null)!;
   const sorted = (list: Money[]) => list.sort((a, b) => a.currency.localeCompare(b.currency));
@@ -329,56 +322,3 @@ export async function timeToAction(ctx: RequestContext, filter: ResolvedFilter):
 // Region breakdown: the funnel and the outcomes per region of the leads' sellers.
 
 /** With a regions filter, the breakdown shows those regions only (a lead's other sellers may be elsewhere). */
-export const onlyRegions = (s: Statement, column: string) =>
-  s.filter.regions ? (s.filter.regions.length ? `${column} IN (${s.bind(s.filter.regions)})` : 'FALSE') : 'TRUE';
-
-export async function regionBreakdown(ctx: RequestContext, filter: ResolvedFilter): Promise<RegionFigures[]> {
-  // The region of a lead is the region of each of its sellers (a lead without sellers has none): one row per
-  // lead and region in lead_region, kept by triggers in the writes' transactions (migration 1764200100000),
-  // instead of each lead-seller link's seller read through the seller policy.
-  const funnel = new Statement(ctx, filter);
-  const funnelRows = await funnel.rows<Record<string, unknown>>(`
-    SELECT f.region, ${funnelColumns('f.')}
-    FROM (SELECT l.*, lr.region FROM ${leadStages(funnel)} l JOIN lead_region lr ON lr.lead_id = l.id
-          WHERE ${onlyRegions(funnel, 'lr.region')}) f
-    GROUP BY f.region`);
-
-  // An outcome counts in each region of the leads (of the filter, visible) behind its referral; its money
-  // (seized value, fine) is split between those regions, equally to the minor unit, the units left over
-  // going one each to its regions in alphabetical order: the regions' money adds up to the total once.
-  // The split is over all of the case's regions, whatever the regions filter lists.
-  const outcomes = new Statement(ctx, filter);
-  const regionsOfInvestigations = outcomes
-    .scoped(Lead, 'rl')
-    .innerJoin('lead_region', 'rl_r', 'rl_r.lead_id = rl.id')
-    .select('rl.investigation_id', 'investigation_id')
-    .addSelect('rl_r.region', 'region')
-    .distinct(true)
-    .andWhere(
-      `rl.investigation_id IS NOT NULL AND ${leadConditions(outcomes, 'rl', { period: false, agencies: false, regions: false })}`,
-    )
-    // Only the investigations with outcomes (of the filter): a few thousand of the 23,000 at scale 10.
-    .andWhere('rl.investigation_id IN (SELECT oc.investigation_id FROM oc)');
-  const part = (amount: string) =>
-    `(${amount} / ir.regions + CASE WHEN ir.region_rank <= ${amount} % ir.regions THEN 1 ELSE 0 END)`;
-  const outcomeRows = await outcomes.rows<OutcomeRow>(`
-    WITH oc AS MATERIALIZED ${filteredOutcomes(outcomes)}
-    SELECT ir.region, ${outcomeColumns({ seized: part('o.seized_amount'), fine: part('o.fine_amount') })}
-    FROM oc o
-    JOIN (SELECT x.investigation_id, x.region, row_number() OVER (PARTITION BY x.investigation_id ORDER BY x.region) AS region_rank,
-                 count(*) OVER (PARTITION BY x.investigation_id) AS regions
-          FROM ${outcomes.derived(regionsOfInvestigations)} x) ir ON ir.investigation_id = o.investigation_id
-    WHERE ${onlyRegions(outcomes, 'ir.region')}
-    GROUP BY GROUPING SETS ((ir.region), (ir.region, o.seized_currency), (ir.region, o.fine_currency))`);
-
-  const regions = [
-    ...new Set([...funnelRows.map((row) => String(row.region)), ...outcomeRows.map((row) => String(row.region))]),
-  ].sort();
-  return regions.map((region) =>
-    Object.assign(new RegionFigures(), {
-      region,
-      funnel: toFunnel(funnelRows.find((row) => row.region === region)),
-      outcomes: toOutcomeTotals(outcomeRows.filter((row) => row.region === region)),
-    }),
-  );
-}

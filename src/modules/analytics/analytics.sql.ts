@@ -191,4 +191,8 @@ export function sellerConditions(s: Statement, v: string): string {
   return and(conditions);
 }
 
+/** The filter's regions on a region column (TRUE without them). */
+export const onlyRegions = (s: Statement, column: string) =>
+  s.filter.regions ? (s.filter.regions.length ? `${column} IN (${s.bind(s.filter.regions)})` : 'FALSE') : 'TRUE';
+
 export { caseFilters };

@@ -251,6 +251,14 @@ export class RegionFigures {
   @Field({ description: 'ISO 3166-2 subdivision or ISO 3166-1 country of the sellers.' }) region!: string;
   @Field(() => EnforcementFunnel, { description: 'The funnel of the cases whose sellers are in the region.' })
   funnel!: EnforcementFunnel;
+  @Field(() => Date, {
+    nullable: true,
+    description:
+      'When `funnel` was counted, if not for this request: for internal roles whose filter names at most regions, the funnel comes ' +
+      'from a rollup refreshed on a schedule (ANALYTICS_ROLLUP_REFRESH_SECONDS, default every 15 minutes), and this is the time of its ' +
+      'last refresh (changes since then are not in it yet). Null when counted live for this request. `outcomes` are always current.',
+  })
+  funnelAsOf!: Date | null;
   @Field(() => OutcomeTotals, { description: 'The outcomes of the cases whose sellers are in the region.' })
   outcomes!: OutcomeTotals;
 }

@@ -136,6 +136,8 @@ export const POLICIES: Record<string, Policy[]> = {
       OR (eca_scope() = 'BRAND' AND scope = 'ALL' AND brand_id = eca_brand())
       OR (eca_scope() = 'AGENCY' AND scope = 'AGENCY' AND scope_id = eca_agency())`),
   ],
+  // The funnel per region of every lead (migration 1764700200000): internal only, partners count theirs live.
+  region_funnel: [readOnly(ALL)],
   scoped_seller_offence: [tenantRows],
   network_offence: [tenantRows],
   // Principals and API keys (visibility.ts): internal roles see every principal, partners themselves; an
