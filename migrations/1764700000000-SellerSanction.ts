@@ -4,7 +4,7 @@ import { applyPolicies } from '../src/shared/data-access/policies.sql.js';
 /**
  * `seller_sanction (audit_seq, seller_id, at, status)`: each seller sanction (a status change to RESTRICTED,
  * SUSPENDED or CLOSED, by an investigator or escalated by a strike), one narrow row per audit event, for the
- * takedown series of brand partners and agencies (issue 15, "Analytics"). The series read each sanction's
+ * takedown series of brand partners (issue 15, "Analytics"). The series read each sanction's
  * audit event and its seller through the seller policy, whose check runs once per event: 92,000 events over 26
  * weeks at scale 10, 0.86 s for the brand with most leads. Here the policy tests the seller against the caller's
  * sellers as a set, built once and hashed (src/shared/data-access/policies.sql.ts).

@@ -111,11 +111,12 @@ export async function takedownSeries(
         UNION ALL SELECT t.kind, t.at, t.n FROM ${live} t)`;
     takedowns = wholeDaysAndToday('listing_takedown_day', `'TAKEN_DOWN'`, 'listings', s.derived(lastTakedowns));
     sanctioned = wholeDaysAndToday('seller_sanction_day', 'd.status', 'sanctions', s.derived(sanctions));
-  } else if (!s.internal && sellerFilter === 'TRUE') {
-    // ...which, for a brand partner or an agency with no filter on sellers, seller_sanction holds one row each,
-    // read in the caller's scope by its policy alone: the caller's sellers as a set built once and hashed
-    // (migration 1764700000000), where joining each sanction to its seller checked the seller rule per event,
-    // twice (0.86 s for a brand at scale 10). test/analytics/takedown-series.test.ts holds the two equal.
+  } else if (s.ctx.scope.kind === 'BRAND' && sellerFilter === 'TRUE') {
+    // ...which, for a brand partner with no filter on sellers, seller_sanction holds one row each, read in the
+    // caller's scope by its policy alone: the brand's sellers as a set built once and hashed (migration
+    // 1764700000000), where joining each sanction to its seller checked the seller rule per event, twice (0.8 s
+    // at scale 10). An agency's few sellers are checked faster one by one (77 against 87 ms through the set).
+    // test/analytics/takedown-series.test.ts holds the two paths equal.
     takedowns = s.derived(lastTakedowns);
     sanctioned = `(SELECT ss.status AS kind, ss.at, 1 AS n FROM seller_sanction ss WHERE ${within('ss.at')})`;
   } else {
