@@ -317,8 +317,3 @@ export async function timeToAction(ctx: RequestContext, filter: ResolvedFilter):
     referralToConviction: toStats(row, 'referral_to_conviction'),
   };
 }
-
-// ---------------------------------------------------------------------------------------------------
-// Region breakdown: the funnel and the outcomes per region of the leads' sellers.
-
-/** With a regions filter, the breakdown shows those regions only (a lead's other sellers may be elsewhere). */

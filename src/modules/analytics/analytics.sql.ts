@@ -191,7 +191,7 @@ export function sellerConditions(s: Statement, v: string): string {
   return and(conditions);
 }
 
-/** The filter's regions on a region column (TRUE without them). */
+/** With a regions filter, a breakdown or rollup shows those regions only (a lead's other sellers may be elsewhere). */
 export const onlyRegions = (s: Statement, column: string) =>
   s.filter.regions ? (s.filter.regions.length ? `${column} IN (${s.bind(s.filter.regions)})` : 'FALSE') : 'TRUE';
 

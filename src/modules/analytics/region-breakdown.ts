@@ -26,9 +26,9 @@ import { RegionFigures } from './analytics.types.js';
  */
 async function regionFunnels(ctx: RequestContext, filter: ResolvedFilter) {
   const s = new Statement(ctx, filter);
-  const onlyRegionsFiltered =
+  const filtersAtMostRegions =
     !filter.from && !filter.to && !filter.brandIds && !filter.platforms && !filter.agencyIds && !filter.leadSources;
-  if (s.internal && onlyRegionsFiltered) {
+  if (s.internal && filtersAtMostRegions) {
     const [rollup] = await ctx.db.query(`SELECT refreshed_at FROM analytics_rollup WHERE name = 'region_funnel'`);
     if (rollup) {
       const columns = STAGES.flatMap((stage, i) => {
