@@ -61,7 +61,8 @@ export async function connectApi(
         "migrates with MIGRATION_DATABASE_URL (the owner's). Set both, or neither for the embedded PostgreSQL under DATA_DIR.",
     );
   }
-  const embedded = config.databaseUrl ? null : await startEmbeddedPostgres(config.dataDir);
+  // The server stops the cluster itself, last of its graceful shutdown (main.ts).
+  const embedded = config.databaseUrl ? null : await startEmbeddedPostgres(config.dataDir, { stopOnSignals: false });
   const ownerUrl = embedded?.url ?? config.migrationDatabaseUrl;
   let dataSource: DataSource | null = null;
   try {

