@@ -18,6 +18,10 @@ export interface DerivedData {
   rebuild: string;
 }
 
+/** An audit event `e` that sanctions a seller: its status changed to RESTRICTED, SUSPENDED or CLOSED. */
+const SANCTION_EVENT = `e.entity_type = 'Seller' AND e.action IN ('seller.statusChanged', 'seller.struck')
+  AND e.after ->> 'status' IN ('RESTRICTED', 'SUSPENDED', 'CLOSED') AND (e.before ->> 'status') IS DISTINCT FROM (e.after ->> 'status')`;
+
 export const DERIVED: DerivedData[] = [
   {
     // migrations/1763915000000-BrandCaseListIndex.ts: a copy of lead.created_at on each lead_brand row.
@@ -56,10 +60,7 @@ export const DERIVED: DerivedData[] = [
               INSERT INTO seller_sanction_day (region, day, status, sanctions)
                 SELECT v.region, (e.at AT TIME ZONE 'UTC')::date, e.after ->> 'status', count(*)
                 FROM audit_event e JOIN seller v ON v.id = e.entity_id
-                WHERE e.entity_type = 'Seller' AND e.action IN ('seller.statusChanged', 'seller.struck')
-                  AND e.after ->> 'status' IN ('RESTRICTED', 'SUSPENDED', 'CLOSED')
-                  AND (e.before ->> 'status') IS DISTINCT FROM (e.after ->> 'status')
-                GROUP BY 1, 2, 3`,
+                WHERE ${SANCTION_EVENT} GROUP BY 1, 2, 3`,
   },
   {
     // migrations/1764700000000-SellerSanction.ts: each seller sanction, one row per audit event.
@@ -67,10 +68,7 @@ export const DERIVED: DerivedData[] = [
     triggerFunctions: ['seller_sanction_event'],
     rebuild: `DELETE FROM seller_sanction;
               INSERT INTO seller_sanction (audit_seq, seller_id, at, status)
-                SELECT e.seq, e.entity_id, e.at, e.after ->> 'status' FROM audit_event e
-                WHERE e.entity_type = 'Seller' AND e.action IN ('seller.statusChanged', 'seller.struck')
-                  AND e.after ->> 'status' IN ('RESTRICTED', 'SUSPENDED', 'CLOSED')
-                  AND (e.before ->> 'status') IS DISTINCT FROM (e.after ->> 'status')`,
+                SELECT e.seq, e.entity_id, e.at, e.after ->> 'status' FROM audit_event e WHERE ${SANCTION_EVENT}`,
   },
   {
     // migrations/1764001300000-EnforcementPolicy.ts: brand reports per brand and UTC day, as decided now.

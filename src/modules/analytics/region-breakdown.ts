@@ -13,6 +13,7 @@ import {
 } from './analytics.service.js';
 import { leadConditions, onlyRegions } from './analytics.sql.js';
 import { RegionFigures } from './analytics.types.js';
+import { rollupAsOf } from './rollup-refresh.js';
 
 /**
  * The funnel per region of the leads' sellers. The region of a lead is the region of each of its sellers (a lead
@@ -29,8 +30,8 @@ async function regionFunnels(ctx: RequestContext, filter: ResolvedFilter) {
   const filtersAtMostRegions =
     !filter.from && !filter.to && !filter.brandIds && !filter.platforms && !filter.agencyIds && !filter.leadSources;
   if (s.internal && filtersAtMostRegions) {
-    const [rollup] = await ctx.db.query(`SELECT refreshed_at FROM analytics_rollup WHERE name = 'region_funnel'`);
-    if (rollup) {
+    const funnelAsOf = await rollupAsOf(ctx, 'region_funnel');
+    if (funnelAsOf) {
       const columns = STAGES.flatMap((stage, i) => {
         const column = stage.toLowerCase();
         return [`${column} AS "${stage}"`, ...(i > 0 ? [`${column}_from_previous AS "${stage}_from_previous"`] : [])];
@@ -38,7 +39,7 @@ async function regionFunnels(ctx: RequestContext, filter: ResolvedFilter) {
       const funnelRows = await s.rows<Record<string, unknown>>(
         `SELECT region, ${columns.join(', ')} FROM region_funnel WHERE ${onlyRegions(s, 'region')}`,
       );
-      return { funnelRows, funnelAsOf: new Date(rollup.refreshed_at) };
+      return { funnelRows, funnelAsOf };
     }
   }
   const funnelRows = await s.rows<Record<string, unknown>>(`

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { PoolClient } from 'pg';
 import { DataSource } from 'typeorm';
+import type { RequestContext } from '../../shared/context.js';
 import { startPeriodic } from '../../shared/periodic.js';
 import { SettingsError } from '../../shared/settings.js';
 
@@ -59,4 +60,19 @@ export function startRollupRefreshes(dataSource: DataSource, logger: Logger): { 
     },
     (error) => logger.error({ err: error }, 'analytics rollup refresh failed; the next one tries again'),
   );
+}
+
+/** The rollups that `refresh_analytics_rollups` refreshes, by their name in `analytics_rollup`. */
+export type Rollup =
+  | 'seller_network'
+  | 'seller_offence'
+  | 'scoped_seller_offence'
+  | 'network_offence'
+  | 'reporter_accuracy_day'
+  | 'region_funnel';
+
+/** When a rollup was last refreshed (by the schedule, the seed or the migration that created it), null if never. */
+export async function rollupAsOf(ctx: RequestContext, rollup: Rollup): Promise<Date | null> {
+  const [row] = await ctx.db.query('SELECT refreshed_at FROM analytics_rollup WHERE name = $1', [rollup]);
+  return row ? new Date(row.refreshed_at) : null;
 }

@@ -9,7 +9,7 @@ import { Listing } from '../listing/listing.entity.js';
 import { Referral } from '../referral/referral.entity.js';
 import { IdentifierKind } from '../seller/seller-identifier.entity.js';
 import { Seller } from '../seller/seller.entity.js';
-import { refreshRollupsIfOlderThan } from './rollup-refresh.js';
+import { refreshRollupsIfOlderThan, rollupAsOf } from './rollup-refresh.js';
 import { ResolvedFilter, Statement } from '../../shared/data-access/statement.js';
 import { inPeriod, leadConditions, listingConditions } from './analytics.sql.js';
 import {
@@ -45,20 +45,12 @@ async function loadSellers(ctx: RequestContext, ids: string[]): Promise<Seller[]
 // ---------------------------------------------------------------------------------------------------
 // The refreshed rollups (network components, offences per scope): see docs/analytics.md, "Rollups".
 
-type Rollup = 'seller_network' | 'seller_offence' | 'scoped_seller_offence' | 'network_offence';
-
 /**
  * Recomputes every refreshed analytics rollup from the base tables now, unless the oldest is younger than
  * `maxAgeMs`; one refresh at a time across every server (a call that finds one running returns at once).
  */
 export async function refreshAnalyticsRollups(dataSource: DataSource, maxAgeMs = 0): Promise<void> {
   await refreshRollupsIfOlderThan(dataSource, maxAgeMs);
-}
-
-/** When a rollup was last refreshed (by the schedule, the seed or the migration that created it): never on read. */
-async function rollupAsOf(ctx: RequestContext, rollup: Rollup): Promise<Date | null> {
-  const [row] = await ctx.db.query('SELECT refreshed_at FROM analytics_rollup WHERE name = $1', [rollup]);
-  return (row?.refreshed_at as Date | undefined) ?? null;
 }
 
 // ---------------------------------------------------------------------------------------------------

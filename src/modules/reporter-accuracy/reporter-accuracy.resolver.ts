@@ -12,7 +12,7 @@ import {
   bucketStarts,
   countsPerBrand,
   mostReporting,
-  rollupAsOf,
+  accuracyRollupAsOf,
   seriesCounts,
 } from './reporter-accuracy.service.js';
 import { windowCounts } from '../lead/fast-track.js';
@@ -156,7 +156,7 @@ export class ReporterAccuracyResolver {
     const to = root.resolved.to ?? now;
     const starts = bucketStarts(granularity, root.resolved.from, to);
     // Without a period, every figure is read from the scheduled rollup (null: never filled, counted live).
-    const rollupTime = await rollupAsOf(ctx, root.resolved);
+    const rollupTime = await accuracyRollupAsOf(ctx, root.resolved);
     const fromRollup = rollupTime !== null;
     const allTime = await countsPerBrand(ctx, root.resolved, false, fromRollup);
     // The `first` brands you may see with most reports; only theirs are counted further.

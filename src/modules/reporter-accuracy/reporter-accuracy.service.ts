@@ -4,6 +4,7 @@ import { badInput } from '../../shared/errors.js';
 import { accuracyOf as policyAccuracyOf, reportDecisionSql } from '../enforcement-policy/enforcement-policy.js';
 import { ResolvedFilter, Statement } from '../../shared/data-access/statement.js';
 import { Granularity } from '../analytics/analytics.types.js';
+import { rollupAsOf } from '../analytics/rollup-refresh.js';
 import { Brand } from '../brand/brand.entity.js';
 import { Lead } from '../lead/lead.entity.js';
 import { Listing } from '../listing/listing.entity.js';
@@ -70,10 +71,8 @@ function reportsSql(s: Statement, period: boolean): string {
  * servers' schedule: the time of its last refresh, or null when it was never filled (then counted live).
  * An agency reads its own rows; a brand partner (its brand's) and internal roles the rows of scope ALL.
  */
-export async function rollupAsOf(ctx: RequestContext, filter: ResolvedFilter): Promise<Date | null> {
-  if (filter.from || filter.to) return null;
-  const [row] = await ctx.db.query(`SELECT refreshed_at FROM analytics_rollup WHERE name = 'reporter_accuracy_day'`);
-  return row ? new Date(row.refreshed_at) : null;
+export async function accuracyRollupAsOf(ctx: RequestContext, filter: ResolvedFilter): Promise<Date | null> {
+  return filter.from || filter.to ? null : rollupAsOf(ctx, 'reporter_accuracy_day');
 }
 
 function rollupRows(s: Statement, columns: string, where: string): string {
